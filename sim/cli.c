@@ -1,0 +1,171 @@
+/*
+ * cli: see cli.h.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "builtin.h"
+
+const nvl_command *nvl_cli_find(const char *name) {
+  for (const nvl_command *c = nvl_commands; c->name; c++)
+    if (strcmp(c->name, name) == 0)
+      return c;
+  return NULL;
+}
+
+int nvl_cli_usage_error(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "nvlsim %s: ", cmd);
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\n(see 'nvlsim help %s')\n", cmd);
+  va_end(ap);
+  return NVL_EXIT_USAGE;
+}
+
+bool nvl_cli_parse_size_t(const char *cmd, const char *opt, const char *val, size_t *out) {
+  char *end;
+  errno = 0;
+  if (!val || !*val || *val == '-') {
+    nvl_cli_usage_error(cmd, "%s needs a non-negative integer", opt);
+    return false;
+  }
+  unsigned long long v = strtoull(val, &end, 10);
+  if (errno || *end) {
+    nvl_cli_usage_error(cmd, "%s: \"%s\" is not a non-negative integer", opt, val);
+    return false;
+  }
+  *out = (size_t)v;
+  return true;
+}
+
+void nvl_cli_print_diags(const nvl_diags *diags, const char *file, FILE *to) {
+  char line[NVL_DIAG_PTR_MAX + NVL_DIAG_MSG_MAX + 1200];
+  for (size_t i = 0; i < diags->count; i++) {
+    nvl_diag_format(&diags->items[i], file, line, sizeof line);
+    fprintf(to, "%s\n", line);
+  }
+  size_t shown = diags->count, total = diags->errors + diags->warnings;
+  if (total > shown)
+    fprintf(to, "(%zu more diagnostics not shown)\n", total - shown);
+}
+
+int nvl_cli_load(const char *path, const nvl_load_opts *opts, bool strict, nvl_design **out) {
+  *out = NULL;
+  if (!path) {
+    *out = nvl_design_load_default();
+    return NVL_EXIT_OK;
+  }
+  nvl_diags diags = NVL_DIAGS_INIT;
+  nvl_load_status st = nvl_design_load_file(path, opts, out, &diags);
+  nvl_cli_print_diags(&diags, path, stderr);
+  int rc = st == NVL_LOAD_IO ? NVL_EXIT_USAGE : st == NVL_LOAD_OK ? NVL_EXIT_OK : NVL_EXIT_FAIL;
+  if (rc == NVL_EXIT_OK && strict && diags.warnings) {
+    rc = NVL_EXIT_FAIL;
+    nvl_design_free(*out);
+    *out = NULL;
+  }
+  nvl_diags_release(&diags);
+  return rc;
+}
+
+/* Temporary files of open outputs, removed by the signal handler (async-signal-safe unlink). */
+#define MAX_OPEN_OUTPUTS 16
+static char *volatile open_tmps[MAX_OPEN_OUTPUTS];
+
+static void on_fatal_signal(int sig) {
+  for (int i = 0; i < MAX_OPEN_OUTPUTS; i++)
+    if (open_tmps[i])
+      unlink(open_tmps[i]);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+void nvl_outfile_install_signal_cleanup(void) {
+  int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) signal(sigs[i], on_fatal_signal);
+}
+
+static void track(char *tmp, bool add) {
+  for (int i = 0; i < MAX_OPEN_OUTPUTS; i++) {
+    if (add && !open_tmps[i]) {
+      open_tmps[i] = tmp;
+      return;
+    }
+    if (!add && open_tmps[i] == tmp) {
+      open_tmps[i] = NULL;
+      return;
+    }
+  }
+}
+
+int nvl_outfile_open(nvl_outfile *o, const char *path, const char *cmd) {
+  memset(o, 0, sizeof *o);
+  if (!path || strcmp(path, "-") == 0) {
+    o->fp = stdout;
+    return 0;
+  }
+  if (strlen(path) >= sizeof o->path) {
+    fprintf(stderr, "nvlsim %s: output path too long\n", cmd);
+    return -1;
+  }
+  snprintf(o->path, sizeof o->path, "%s", path);
+  snprintf(o->tmp, sizeof o->tmp, "%s.tmpXXXXXX", path);
+  int fd = mkstemp(o->tmp);
+  if (fd < 0) {
+    fprintf(stderr, "nvlsim %s: cannot write %s: %s\n", cmd, path, strerror(errno));
+    o->tmp[0] = '\0';
+    return -1;
+  }
+  o->fp = fdopen(fd, "w");
+  if (!o->fp) {
+    close(fd);
+    unlink(o->tmp);
+    fprintf(stderr, "nvlsim %s: cannot write %s: %s\n", cmd, path, strerror(errno));
+    return -1;
+  }
+  track(o->tmp, true);
+  return 0;
+}
+
+int nvl_outfile_commit(nvl_outfile *o, const char *cmd) {
+  if (!o->fp)
+    return -1;
+  if (o->fp == stdout) {
+    o->fp = NULL;
+    return fflush(stdout) == 0 ? 0 : -1;
+  }
+  bool bad = ferror(o->fp) != 0;
+  bad |= fflush(o->fp) != 0;
+  bad |= fsync(fileno(o->fp)) != 0 && errno != EINVAL;
+  bad |= fclose(o->fp) != 0;
+  o->fp = NULL;
+  if (!bad)
+    (void)chmod(o->tmp, 0644);
+  if (bad || rename(o->tmp, o->path) != 0) {
+    fprintf(stderr, "nvlsim %s: cannot write %s: %s\n", cmd, o->path, strerror(errno));
+    unlink(o->tmp);
+    track(o->tmp, false);
+    return -1;
+  }
+  track(o->tmp, false);
+  return 0;
+}
+
+void nvl_outfile_abort(nvl_outfile *o) {
+  if (!o->fp)
+    return;
+  if (o->fp != stdout) {
+    fclose(o->fp);
+    unlink(o->tmp);
+    track(o->tmp, false);
+  }
+  o->fp = NULL;
+}

@@ -1,0 +1,55 @@
+/*
+ * commands: the subcommand table (git's builtin/ style). `nvlsim --help` and `nvlsim help CMD`
+ * print from here, so help and dispatch cannot drift apart.
+ */
+#include "cli.h"
+#include "commands.h"
+
+const nvl_command nvl_commands[] = {
+    {"validate", nvl_cmd_validate, "check designs (the CI gate)",
+     "usage: nvlsim validate [options] FILE...\n"
+     "\n"
+     "Checks each design: JSON syntax (file:line:col), unknown keys, quantities, references,\n"
+     "port budgets and link types (JSON pointer), graph connectivity and the `expect` block.\n"
+     "All errors of a file are reported, in document order, then a summary line.\n"
+     "\n"
+     "  --format text|json|junit   output format (default text; json and junit go to stdout)\n"
+     "  --strict                   warnings (unused ports, asymmetric planes) fail the file\n"
+     "  --max-endpoints N          refuse designs with more than N devices (default 100000)\n"
+     "\n"
+     "exit status: 0 all valid, 1 some design invalid, 2 usage or I/O error (missing file,\n"
+     "directory, unreadable)\n"},
+    {"info", nvl_cmd_info, "describe a design: counts, bandwidths, bisection, hops, paths",
+     "usage: nvlsim info [--json] [--max-endpoints N] [FILE]\n"
+     "\n"
+     "Prints device counts by kind and vendor, links by type, per-endpoint injection bandwidth,\n"
+     "total bidirectional fabric bandwidth, bisection bandwidth (igraph max-flow between the first\n"
+     "and second half of the accelerators in declaration order), the diameter in switch hops and\n"
+     "the path diversity (link-disjoint paths per accelerator pair). Without FILE, describes the\n"
+     "built-in GB200 NVL72.\n"
+     "\n"
+     "  --json   print the same figures as JSON (bandwidths in GB/s per direction)\n"},
+    {"export", nvl_cmd_export, "write the topology graph for Graphviz (dot) or Gephi (graphml)",
+     "usage: nvlsim export --format dot|graphml [-o OUT] [FILE]\n"
+     "\n"
+     "Writes one vertex per device (name, kind, type) and one edge per link bundle (link_type,\n"
+     "links, bandwidth_GBps) through igraph's writers. Without -o, writes to stdout.\n"},
+    {"run", nvl_cmd_run, "simulate a workload on a design (SimGrid, flow level)",
+     "usage: nvlsim run [options] [FILE]\n"
+     "\n"
+     "Simulates a collective (nccl-tests flags) on the design, or the built-in GB200 NVL72\n"
+     "all_reduce sweep 8 B .. 8 GiB when no FILE is given. See README for the model.\n"
+     "\n"
+     "  -c, --collective NAME   all_reduce, reduce_scatter, all_gather, broadcast, reduce,\n"
+     "                          alltoall, sendrecv (aliases: allreduce, allgather, ...)\n"
+     "  -b SIZE  -e SIZE        minimum and maximum size (default 8 B and 8 GiB; nccl-tests K/M/G)\n"
+     "  -f FACTOR | -i STEP     multiply (default 2) or add between sizes\n"
+     "  -g N                    number of participants (default: all accelerators)\n"
+     "  --algo ring|tree|nvls|auto   collective algorithm (default auto; see README)\n"
+     "  --model ideal|default   ideal: line rate, link and switch latency only\n"
+     "  --csv FILE  --json FILE tidy results (one row per size)\n"
+     "  --link-stats FILE       per-link-direction bytes, busy time and utilization (CSV)\n"
+     "  --dump-platform FILE    the SimGrid platform XML exactly as loaded\n"
+     "  --seed N                random seed (echoed in every output; default 1)\n"},
+    {"help", nvl_cmd_help, "show help for a command", "usage: nvlsim help [COMMAND]\n"},
+    {NULL, NULL, NULL, NULL}};

@@ -1,0 +1,38 @@
+/*
+ * units: strict parsing and printing of quantities with units.
+ *
+ * Designs write every physical quantity as a string with a unit, so that "50 GB/s" and
+ * "400 Gb/s" cannot be confused and a bare 50 never slips through. Accepted forms:
+ *   bandwidth  "50 GB/s", "400 Gb/s", "1.8 TB/s"   (B = byte, b = bit; K/M/G/T are powers of 1000,
+ *              Ki/Mi/Gi/Ti powers of 1024), result in bytes per second;
+ *   time       "100 ns", "0.6 us", "1.5 ms", "2 s"  result in seconds;
+ *   size       "64 MiB", "1 GB", "8 B"              result in bytes (must be a whole number).
+ * A number is decimal digits with an optional fraction and exponent; one optional space before
+ * the unit. Zero, negative values, NaN, inf, hex and trailing garbage are errors.
+ */
+#ifndef NVL_UNITS_H
+#define NVL_UNITS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { NVL_QTY_BANDWIDTH, NVL_QTY_TIME, NVL_QTY_SIZE } nvl_qty_kind;
+
+/* Parses `text` as a positive quantity of `kind`. On success returns 0 and sets *out (bytes/s,
+ * seconds or bytes). On failure returns -1 and writes a lower-case reason into err. */
+int nvl_units_parse(const char *text, nvl_qty_kind kind, double *out, char *err, size_t errlen);
+
+/* Like nvl_units_parse for NVL_QTY_TIME but also accepts "0 s"/"0 ns" (for latencies that may be
+ * zero, e.g. an ideal link). */
+int nvl_units_parse_time0(const char *text, double *out, char *err, size_t errlen);
+
+/* Parses a size for the command line: accepts a quantity with unit or a bare whole number of bytes
+ * ("8", "64M" and "1G" as nccl-tests does: K/M/G here are powers of 1024). */
+int nvl_units_parse_cli_size(const char *text, uint64_t *out, char *err, size_t errlen);
+
+/* Formats a bandwidth (bytes/s) with an SI unit, e.g. "129.6 TB/s"; a size with a binary unit. */
+void nvl_units_fmt_bw(double bw_Bps, char *buf, size_t len);
+void nvl_units_fmt_size(double bytes, char *buf, size_t len);
+void nvl_units_fmt_time(double seconds, char *buf, size_t len);
+
+#endif
