@@ -57,8 +57,9 @@ size_t nvl_analysis_check(const nvl_design *d, const nvl_analysis *a, nvl_diags 
     if (!reach_ok)
       nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_DISCONNECTED,
                    e->has_all_reachable ? "/expect/all_reachable" : "/system",
-                   "%s cannot reach %s (%zu unreachable pairs)", d->devices[a->hops.first_a].name,
-                   d->devices[a->hops.first_b].name, a->hops.unreachable);
+                   "%s cannot reach %s (%zu of %zu ordered accelerator pairs unreachable)",
+                   d->devices[a->hops.first_a].name, d->devices[a->hops.first_b].name,
+                   a->hops.unreachable, a->participants * (a->participants - 1));
   }
   if (e->has_no_port_over_budget)
     add_check(checks, &nc, "no_port_over_budget", true); /* the loader enforces budgets */

@@ -207,7 +207,10 @@ int nvl_cmd_validate(int argc, char **argv) {
     if (fmt == FMT_TEXT) {
       nvl_cli_print_diags(&r->diags, r->file, stderr);
       fflush(stderr);
-      printf("%s: %s (%zu error%s, %zu warning%s)\n", r->file, r->valid ? "valid" : "invalid",
+      printf("%s: %s (%zu error%s, %zu warning%s)\n", r->file,
+             r->valid                                ? "valid"
+             : r->diags.errors == 0 && !r->io_error ? "invalid under --strict"
+                                                     : "invalid",
              r->diags.errors, r->diags.errors == 1 ? "" : "s", r->diags.warnings,
              r->diags.warnings == 1 ? "" : "s");
       fflush(stdout);

@@ -123,6 +123,10 @@ typedef struct {
   group_tmpl *tmpls;
   size_t n_tmpls;
   int *used; /* ports used per device per link type: used[dev * n_link_types + lt] */
+  int *mark; /* per device: last rule origin + 1 that counted it in a tally */
+  size_t mark_cap;
+  char (*bad_names)[NVL_NAME_MAX]; /* device names whose declaration failed */
+  size_t n_bad_names;
   size_t used_cap;
   bool in_catalog;
 } loader;
@@ -186,7 +190,7 @@ static json_t *get_typed(loader *L, json_t *obj, const char *ptr, const char *ke
   json_t *v = json_object_get(obj, key);
   if (!v) {
     if (required)
-      err(L, NVL_DIAG_SCHEMA, ptr[0] ? ptr : "/", "missing required key \"%s\"", key);
+      err(L, NVL_DIAG_SCHEMA, ptr, "missing required key \"%s\"", key);
     return NULL;
   }
   bool ok = json_typeof(v) == t || (t == JSON_TRUE && json_is_boolean(v));
@@ -597,6 +601,7 @@ double nvl_link_bw(const nvl_design *d, const nvl_link *l) {
 
 /* Per-rule tally of port problems, reported once per rule after it is applied. */
 typedef struct {
+  int origin;
   int mismatch_first, mismatch_n;
   int budget_first, budget_n, budget_used, budget_avail;
 } port_tally;
@@ -608,6 +613,11 @@ static void ensure_used(loader *L) {
     memset(L->used + L->used_cap, 0, (need - L->used_cap) * sizeof(int));
     L->used_cap = need;
   }
+  if (L->d->n_devices > L->mark_cap) {
+    L->mark = xrealloc(L->mark, L->d->n_devices * sizeof(int));
+    memset(L->mark + L->mark_cap, 0, (L->d->n_devices - L->mark_cap) * sizeof(int));
+    L->mark_cap = L->d->n_devices;
+  }
 }
 
 static void account_port(loader *L, int dev, int lt, int count, port_tally *t) {
@@ -615,8 +625,11 @@ static void account_port(loader *L, int dev, int lt, int count, port_tally *t) {
   int avail = nvl_device_ports(d, dev, lt);
   int *u = &L->used[(size_t)dev * d->n_link_types + lt];
   if (avail == 0) {
-    if (t->mismatch_n++ == 0)
-      t->mismatch_first = dev;
+    if (L->mark[dev] != t->origin + 1) {
+      L->mark[dev] = t->origin + 1;
+      if (t->mismatch_n++ == 0)
+        t->mismatch_first = dev;
+    }
     return;
   }
   bool was_ok = *u <= avail;
@@ -752,6 +765,18 @@ static uint64_t size_group(loader *L, json_t *body, const char *ptr, int depth) 
   return bad ? UINT64_MAX : total;
 }
 
+static void note_bad_name(loader *L, const char *name) {
+  L->bad_names = xrealloc(L->bad_names, (L->n_bad_names + 1) * sizeof *L->bad_names);
+  snprintf(L->bad_names[L->n_bad_names++], NVL_NAME_MAX, "%.*s", NVL_NAME_MAX - 1, name);
+}
+
+static bool is_bad_name(const loader *L, const char *name) {
+  for (size_t i = 0; i < L->n_bad_names; i++)
+    if (strcmp(L->bad_names[i], name) == 0)
+      return true;
+  return false;
+}
+
 /* Members of a prefix inside [start, end), optionally sliced "name[a:b]". */
 typedef struct {
   int *ids;
@@ -814,6 +839,11 @@ static bool select_members(loader *L, const char *sel, int start, int end, const
       if (p->members[i] >= start && p->members[i] < end)
         out->ids[n_in++] = p->members[i];
   }
+  if (n_in == 0 && is_bad_name(L, name)) {
+    free(out->ids); /* its declaration was already reported */
+    out->ids = NULL;
+    return false;
+  }
   if (n_in == 0) {
     suggest s = {name, NULL, SIZE_MAX};
     for (int i = start; i < end; i++) suggest_offer(&s, d->prefixes[d->devices[i].prefix].name);
@@ -836,6 +866,21 @@ static bool select_members(loader *L, const char *sel, int start, int end, const
   memmove(out->ids, out->ids + lo, (size_t)(hi - lo) * sizeof(int));
   out->n = (size_t)(hi - lo);
   return true;
+}
+
+/* Selections are sorted (device order), so membership is a binary search. */
+static bool in_sel(const selection *s, int dev) {
+  size_t lo = 0, hi = s->n;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (s->ids[mid] == dev)
+      return true;
+    if (s->ids[mid] < dev)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return false;
 }
 
 static const char *const rule_keys[] = {"rule", "from", "to", "link", "links", "planes", "note",
@@ -956,8 +1001,8 @@ static void apply_rule(loader *L, json_t *r, const char *ptr, int start, int end
       }
   }
   ensure_used(L);
-  port_tally tally = {0};
   int origin = add_origin(L, ptr);
+  port_tally tally = {.origin = origin};
   bool self_loop = false;
   for (size_t i = 0; i < A.n; i++) {
     for (size_t j = 0; j < B.n; j++) {
@@ -972,9 +1017,11 @@ static void apply_rule(loader *L, json_t *r, const char *ptr, int start, int end
       if (!connect || k == 0)
         continue;
       if (A.ids[i] == B.ids[j]) {
-        self_loop = true;
+        self_loop |= rk != FULL; /* full from a set to itself builds a mesh */
         continue;
       }
+      if (rk == FULL && A.ids[i] > B.ids[j] && in_sel(&A, B.ids[j]) && in_sel(&B, A.ids[i]))
+        continue; /* the pair (B[j], A[i]) is wired from the other side */
       add_link(L, A.ids[i], B.ids[j], lt, (int)k, origin, &tally);
     }
   }
@@ -1024,12 +1071,16 @@ static void expand_group(loader *L, json_t *body, const char *ptr, const char *t
       bool ok = get_string(L, it, ip, "name", true, name, sizeof name);
       ok &= get_string(L, it, ip, "type", true, type, sizeof type);
       ok &= !json_object_get(it, "count") || get_int(L, it, ip, "count", false, 1, INT_MAX, &count);
-      if (!ok)
+      if (!ok) {
+        if (json_is_string(json_object_get(it, "name")))
+          note_bad_name(L, json_string_value(json_object_get(it, "name")));
         continue;
+      }
       char np[NVL_DIAG_PTR_MAX];
       nvl_ptr_join(np, sizeof np, ip, "name");
       size_t nl = strlen(name);
       if (!valid_name(name) || (name[nl - 1] >= '0' && name[nl - 1] <= '9')) {
+        note_bad_name(L, name);
         err(L, NVL_DIAG_SCHEMA, np,
             "invalid device name \"%.60s\": a letter first, no digit at the end (numbers are "
             "appended: gpu0, gpu1, ...)",
@@ -1038,6 +1089,7 @@ static void expand_group(loader *L, json_t *body, const char *ptr, const char *t
       }
       int ti = s == 0 ? find_et(d, type, false) : find_st(d, type, false);
       if (ti < 0) {
+        note_bad_name(L, name);
         char tp[NVL_DIAG_PTR_MAX];
         nvl_ptr_join(tp, sizeof tp, ip, "type");
         if (s == 0)
@@ -1049,8 +1101,10 @@ static void expand_group(loader *L, json_t *body, const char *ptr, const char *t
         continue;
       }
       int pi = prefix_get(L, name, s == 1, np);
-      if (pi < 0)
+      if (pi < 0) {
+        note_bad_name(L, name);
         continue;
+      }
       for (long long k = 0; k < count; k++) add_device(L, pi, s == 1, ti, gi);
     }
   }
@@ -1183,8 +1237,9 @@ static void parse_links(loader *L, json_t *root) {
       return;
     }
     ensure_used(L);
-    port_tally tally = {0};
-    add_link(L, a, b, lt, (int)count, add_origin(L, ip), &tally);
+    int origin = add_origin(L, ip);
+    port_tally tally = {.origin = origin};
+    add_link(L, a, b, lt, (int)count, origin, &tally);
     report_tally(L, &tally, lt, ip);
   }
 }
@@ -1355,9 +1410,11 @@ nvl_load_status nvl_design_load_buffer(const char *text, size_t len, const char 
                                          "endpoint_types", "switch_types", "groups", "system",
                                          "links", "expect", "note", NULL};
   check_keys(&L, root, "", top_keys);
-  long long ver;
-  if (get_int(&L, root, "", "nvlsim", false, 1, 1, &ver) == false && json_object_get(root, "nvlsim"))
+  json_t *ver = json_object_get(root, "nvlsim");
+  if (ver && !(json_is_integer(ver) && json_integer_value(ver) == 1)) {
+    err(&L, NVL_DIAG_SCHEMA, "/nvlsim", "unsupported format version; this nvlsim reads \"nvlsim\": 1");
     goto fail_root;
+  }
   get_string(&L, root, "", "name", true, d->name, sizeof d->name);
   get_string(&L, root, "", "description", false, d->description, sizeof d->description);
   load_catalog(&L);
@@ -1398,11 +1455,13 @@ nvl_load_status nvl_design_load_buffer(const char *text, size_t len, const char 
         (unsigned long long)n_dev, (unsigned long long)cap_devices(&L));
     goto fail_root;
   }
+  size_t errors_sizing = diags->errors;
+  expand_group(&L, system, "/system", "system", 0, -1, 0);
   if (n_dev == 0) {
-    err(&L, NVL_DIAG_SCHEMA, "/system", "the system declares no devices");
+    if (diags->errors == errors_sizing)
+      err(&L, NVL_DIAG_SCHEMA, "/system", "the system declares no devices");
     goto fail_root;
   }
-  expand_group(&L, system, "/system", "system", 0, -1, 0);
   parse_links(&L, root);
   parse_expect(&L, root);
   if (diags->errors == errors_before)
@@ -1410,6 +1469,8 @@ nvl_load_status nvl_design_load_buffer(const char *text, size_t len, const char 
   json_decref(root);
   free(L.tmpls);
   free(L.used);
+  free(L.mark);
+  free(L.bad_names);
   if (diags->errors > errors_before) {
     nvl_design_free(d);
     return NVL_LOAD_INVALID;
@@ -1421,6 +1482,8 @@ fail_root:
 fail:
   free(L.tmpls);
   free(L.used);
+  free(L.mark);
+  free(L.bad_names);
   nvl_design_free(d);
   return NVL_LOAD_INVALID;
 }

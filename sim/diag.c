@@ -88,9 +88,10 @@ void nvl_diag_format(const nvl_diag *dg, const char *file, char *buf, size_t len
   const char *sev = dg->severity == NVL_SEV_ERROR ? "error" : "warning";
   if (dg->line > 0)
     snprintf(buf, len, "%s: %s:%d:%d: %s", sev, file, dg->line, dg->column, dg->message);
+  else if (dg->pointer[0])
+    snprintf(buf, len, "%s: %s:%s: %s", sev, file, dg->pointer, dg->message);
   else
-    snprintf(buf, len, "%s: %s:%s: %s", sev, file, dg->pointer[0] ? dg->pointer : "/",
-             dg->message);
+    snprintf(buf, len, "%s: %s: %s", sev, file, dg->message);
 }
 
 void nvl_ptr_join(char *out, size_t len, const char *base, const char *token) {

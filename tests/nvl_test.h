@@ -1,0 +1,32 @@
+/* Shared by the unit tests: cmocka, a main that runs one named case, and small helpers. */
+#ifndef NVL_TEST_H
+#define NVL_TEST_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Relative closeness: |a - b| <= tol * |b|. */
+#define assert_close(a, b, tol)                                                          \
+  do {                                                                                   \
+    double a_ = (a), b_ = (b);                                                           \
+    if (!(fabs(a_ - b_) <= (tol) * fabs(b_))) {                                          \
+      print_error("%s = %.12g, expected %.12g (rel. tol %g)\n", #a, a_, b_, (double)(tol)); \
+      fail();                                                                            \
+    }                                                                                    \
+  } while (0)
+
+#define NVL_TEST_MAIN(tests)                                        \
+  int main(int argc, char **argv) {                                 \
+    if (argc > 1)                                                   \
+      cmocka_set_test_filter(argv[1]);                              \
+    return cmocka_run_group_tests(tests, NULL, NULL);               \
+  }
+
+#endif

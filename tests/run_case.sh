@@ -1,0 +1,26 @@
+#!/bin/sh
+# Runs one data-driven case: tests/cases/<kind>/<case>/
+#   args       the nvlsim arguments, one line (default: validate design.json)
+#   expected   first line "exit N", then the exact combined stdout+stderr
+# Runs inside the case folder so that file names in messages are stable.
+set -u
+bin=$1
+dir=$2
+cd "$dir" || exit 1
+if [ -f args ]; then args=$(cat args); else args="validate design.json"; fi
+out=$(mktemp)
+# shellcheck disable=SC2086
+"$bin" $args >"$out" 2>&1
+rc=$?
+want_rc=$(head -n 1 expected | sed -n 's/^exit \([0-9]*\)$/\1/p')
+status=0
+if [ "$rc" != "$want_rc" ]; then
+  echo "exit status $rc, expected $want_rc"
+  status=1
+fi
+if ! tail -n +2 expected | diff -u - "$out"; then
+  echo "output differs from $dir/expected (- expected, + actual)"
+  status=1
+fi
+rm -f "$out"
+exit $status

@@ -1,0 +1,171 @@
+/* The info figures of every reference design (sim/graph.c, sim/analysis.c). */
+#include "nvl_test.h"
+#include "analysis.h"
+#include "design.h"
+#include "graph.h"
+
+typedef struct {
+  nvl_design *d;
+  nvl_graph *g;
+  nvl_analysis a;
+} loaded;
+
+static loaded load_ref(const char *name) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/topologies/%s", NVL_SOURCE_DIR, name);
+  loaded L = {0};
+  nvl_diags diags = NVL_DIAGS_INIT;
+  assert_int_equal(nvl_design_load_file(path, NULL, &L.d, &diags), NVL_LOAD_OK);
+  nvl_diags_release(&diags);
+  L.g = nvl_graph_new(L.d);
+  assert_int_equal(nvl_analysis_run(L.d, L.g, &L.a), 0);
+  nvl_check checks[NVL_CHECK_MAX];
+  size_t n = nvl_analysis_check(L.d, &L.a, &diags, checks);
+  assert_int_equal(diags.errors, 0); /* every reference design meets its own expect block */
+  assert_true(n >= 3);
+  nvl_diags_release(&diags);
+  return L;
+}
+
+static void release(loaded *L) {
+  nvl_graph_free(L->g);
+  nvl_design_free(L->d);
+}
+
+static void test_analysis__gb200_nvl72(void **state) {
+  loaded L = load_ref("gb200-nvl72.json");
+  assert_int_equal(L.a.participants, 72);
+  assert_close(L.a.fabric_bidir_Bps, 129.6e12, 1e-12);
+  assert_close(L.a.bisection.bw_Bps, 32.4e12, 1e-12);
+  assert_close(L.a.inject_min_Bps, 900e9, 1e-12);
+  assert_int_equal(L.a.hops.max_switch_hops, 1);
+  assert_int_equal(L.a.diversity.min_paths, 18);
+  assert_int_equal(L.d->n_devices, 72 + 36 + 18);
+  release(&L);
+}
+
+static void test_analysis__gb300_nvl72_same_fabric(void **state) {
+  loaded L = load_ref("gb300-nvl72.json");
+  assert_close(L.a.fabric_bidir_Bps, 129.6e12, 1e-12);
+  assert_close(L.a.bisection.bw_Bps, 32.4e12, 1e-12);
+  release(&L);
+}
+
+static void test_analysis__hgx_h100(void **state) {
+  loaded L = load_ref("hgx-h100.json");
+  assert_close(L.a.inject_min_Bps, 450e9, 1e-12);
+  assert_close(L.a.inject_max_Bps, 450e9, 1e-12);
+  /* NVIDIA quotes 3.6 TB/s bidirectional bisection: 1.8 TB/s per direction */
+  assert_close(L.a.bisection.bw_Bps, 1.8e12, 1e-12);
+  assert_int_equal(L.a.diversity.min_paths, 18);
+  release(&L);
+}
+
+static void test_analysis__hgx_a100(void **state) {
+  loaded L = load_ref("hgx-a100.json");
+  assert_close(L.a.inject_min_Bps, 300e9, 1e-12);
+  assert_close(L.a.bisection.bw_Bps, 1.2e12, 1e-12);
+  assert_int_equal(L.a.diversity.min_paths, 12);
+  release(&L);
+}
+
+static void test_analysis__hgx_b200(void **state) {
+  loaded L = load_ref("hgx-b200.json");
+  assert_close(L.a.inject_min_Bps, 900e9, 1e-12);
+  assert_close(L.a.bisection.bw_Bps, 3.6e12, 1e-12);
+  release(&L);
+}
+
+static void test_analysis__nvl576_two_tiers(void **state) {
+  loaded L = load_ref("nvl576.json");
+  assert_int_equal(L.a.participants, 576);
+  assert_int_equal(L.a.hops.max_switch_hops, 3);
+  /* 2:1 taper: half the racks inject 259.2 TB/s, their uplinks carry 129.6 TB/s */
+  assert_close(L.a.bisection.bw_Bps, 129.6e12, 1e-12);
+  assert_close(L.a.fabric_bidir_Bps, 576 * 1.8e12, 1e-12);
+  assert_int_equal(L.a.diversity.min_paths, 18);
+  release(&L);
+}
+
+static void test_analysis__fusion_asic_planes(void **state) {
+  loaded L = load_ref("fusion-gpu-asic.json");
+  assert_int_equal(L.a.participants, 72);
+  assert_close(L.a.inject_min_Bps, 600e9, 1e-12); /* 12 ports x 50 GB/s */
+  assert_close(L.a.inject_max_Bps, 900e9, 1e-12);
+  assert_string_equal(L.d->devices[L.a.inject_min_dev].name, "asic0");
+  assert_int_equal(L.a.diversity.min_paths, 12);
+  /* halves: gpu0..35 | gpu36..63 + asic0..7: 36 x 18 links vs 28 x 18 + 8 x 12 */
+  assert_close(L.a.bisection.bw_Bps, 600 * 50e9, 1e-12);
+  release(&L);
+}
+
+static void test_analysis__fusion_custom_cpu(void **state) {
+  loaded L = load_ref("fusion-custom-cpu.json");
+  assert_int_equal(L.a.participants, 36);
+  assert_close(L.a.bisection.bw_Bps, 16.2e12, 1e-12);
+  assert_close(nvl_graph_c2c_Bps(L.g, nvl_design_find_device(L.d, "gpu0")), 450e9, 1e-12);
+  release(&L);
+}
+
+static void test_analysis__expect_failures_are_reported(void **state) {
+  const char *json =
+      "{\"name\":\"t\",\"system\":{\"endpoints\":[{\"name\":\"gpu\",\"type\":\"h100\",\"count\":4}],"
+      "\"switches\":[{\"name\":\"sw\",\"type\":\"nvswitch3\",\"count\":2}],\"wiring\":[{\"rule\":"
+      "\"full\",\"from\":\"gpu[0:2]\",\"to\":\"sw[0:1]\",\"link\":\"nvlink4\",\"links\":18},"
+      "{\"rule\":\"full\",\"from\":\"gpu[2:4]\",\"to\":\"sw[1:2]\",\"link\":\"nvlink4\",\"links\":18}]},"
+      "\"expect\":{\"max_switch_hops\":0,\"min_bisection_bandwidth\":\"1 TB/s\"}}";
+  nvl_diags diags = NVL_DIAGS_INIT;
+  nvl_design *d = NULL;
+  assert_int_equal(nvl_design_load_buffer(json, strlen(json), "t", NULL, &d, &diags), NVL_LOAD_OK);
+  nvl_graph *g = nvl_graph_new(d);
+  nvl_analysis a;
+  assert_int_equal(nvl_analysis_run(d, g, &a), 0);
+  assert_int_equal(a.hops.unreachable, 8); /* 2 x 2 pairs, both directions */
+  assert_close(a.bisection.bw_Bps, 0, 0);
+  nvl_check checks[NVL_CHECK_MAX];
+  size_t before = diags.errors;
+  size_t n = nvl_analysis_check(d, &a, &diags, checks);
+  assert_int_equal(n, 3);
+  assert_int_equal(diags.errors - before, 3);
+  assert_false(checks[0].passed);
+  assert_string_equal(checks[0].name, "all_reachable");
+  nvl_diags_release(&diags);
+  nvl_graph_free(g);
+  nvl_design_free(d);
+}
+
+static void test_analysis__export_dot_and_graphml(void **state) {
+  nvl_design *d = nvl_design_load_default();
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  assert_int_equal(nvl_graph_export(d, "dot", f), 0);
+  fclose(f);
+  size_t edges = 0;
+  for (char *p = buf; (p = strstr(p, " -- ")); p++) edges++;
+  assert_int_equal(edges, d->n_links); /* 1296 GPU-switch + 72 C2C bundles */
+  assert_int_equal(edges, 1296 + 72);
+  free(buf);
+  f = open_memstream(&buf, &len);
+  assert_int_equal(nvl_graph_export(d, "graphml", f), 0);
+  fclose(f);
+  assert_non_null(strstr(buf, "<graphml"));
+  assert_non_null(strstr(buf, "bandwidth_GBps"));
+  free(buf);
+  assert_int_equal(nvl_graph_export(d, "svg", stdout), -1);
+  nvl_design_free(d);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_analysis__gb200_nvl72),
+    cmocka_unit_test(test_analysis__gb300_nvl72_same_fabric),
+    cmocka_unit_test(test_analysis__hgx_h100),
+    cmocka_unit_test(test_analysis__hgx_a100),
+    cmocka_unit_test(test_analysis__hgx_b200),
+    cmocka_unit_test(test_analysis__nvl576_two_tiers),
+    cmocka_unit_test(test_analysis__fusion_asic_planes),
+    cmocka_unit_test(test_analysis__fusion_custom_cpu),
+    cmocka_unit_test(test_analysis__expect_failures_are_reported),
+    cmocka_unit_test(test_analysis__export_dot_and_graphml),
+};
+NVL_TEST_MAIN(tests)
