@@ -1181,6 +1181,58 @@ int nvl_design_find_device(const nvl_design *d, const char *name) {
   return -1;
 }
 
+int nvl_design_select(const nvl_design *d, const char *list, int **out, size_t *n, char *err,
+                      size_t errlen) {
+  *out = NULL;
+  *n = 0;
+  size_t len = strlen(list);
+  char *buf = xrealloc(NULL, len + 1);
+  memcpy(buf, list, len + 1);
+  bool *seen = calloc(d->n_devices ? d->n_devices : 1, sizeof(bool));
+  int *ids = xrealloc(NULL, (d->n_devices ? d->n_devices : 1) * sizeof(int));
+  size_t count = 0;
+  int rc = 0;
+  for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    while (*tok == ' ') tok++;
+    int dev = nvl_design_find_device(d, tok);
+    if (dev >= 0) {
+      if (!seen[dev]) seen[dev] = true, ids[count++] = dev;
+      continue;
+    }
+    char name[NVL_NAME_MAX];
+    long lo, hi;
+    const nvl_prefix *p = NULL;
+    if (parse_selector(tok, name, sizeof name, &lo, &hi))
+      for (size_t i = 0; i < d->n_prefixes; i++)
+        if (strcmp(d->prefixes[i].name, name) == 0) p = &d->prefixes[i];
+    if (!p) {
+      snprintf(err, errlen, "no device or device group \"%.60s\" in design %s", tok, d->name);
+      rc = -1;
+      break;
+    }
+    if (hi < 0) hi = (long)p->n_members;
+    if (lo >= hi || (size_t)hi > p->n_members) {
+      snprintf(err, errlen, "slice [%ld:%ld] is outside the %zu \"%s\" devices", lo, hi,
+               p->n_members, name);
+      rc = -1;
+      break;
+    }
+    for (long i = lo; i < hi; i++) {
+      int dv = p->members[i];
+      if (!seen[dv]) seen[dv] = true, ids[count++] = dv;
+    }
+  }
+  free(buf);
+  free(seen);
+  if (rc != 0) {
+    free(ids);
+    return -1;
+  }
+  *out = ids;
+  *n = count;
+  return 0;
+}
+
 static int resolve_device(loader *L, json_t *obj, const char *ptr, const char *key) {
   char name[NVL_NAME_MAX + 16];
   if (!get_string(L, obj, ptr, key, true, name, sizeof name))

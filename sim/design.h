@@ -156,6 +156,12 @@ void nvl_design_free(nvl_design *d);
 int nvl_design_find_device(const nvl_design *d, const char *name);
 int nvl_design_find_link_type(const nvl_design *d, const char *name);
 
+/* Resolves a comma-separated list of selectors over the whole design: a device name ("gpu3"),
+ * a name prefix ("gpu": all of them) or a slice of one ("gpu[8:16]"). Devices come out in list
+ * order, each once. On error returns -1 with a message in err. *out is malloc'ed. */
+int nvl_design_select(const nvl_design *d, const char *list, int **out, size_t *n, char *err,
+                      size_t errlen);
+
 /* Properties of a device. */
 nvl_kind nvl_device_kind(const nvl_design *d, int dev);
 const char *nvl_device_type_name(const nvl_design *d, int dev);

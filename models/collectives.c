@@ -1,0 +1,276 @@
+/*
+ * collectives: see collectives.h. Algorithms, with their ideal (alpha-beta) times for n ranks,
+ * S bytes, per-hop latency a and per-direction bandwidth B, and K chunks of c = S/K:
+ *
+ *   ring all_reduce       reduce-scatter then all-gather around the ring: 2(n-1) steps of S/n;
+ *                         t = 2(n-1)(a + S/(nB))
+ *   ring reduce_scatter,  n-1 steps of S/n; t = (n-1)(a + S/(nB))
+ *   ring all_gather
+ *   ring broadcast        pipelined chain root -> ... -> root-1 in K chunks;
+ *                         t = (K + n - 2)(a + c/B)
+ *   ring reduce           pipelined chain towards the root, same time
+ *   alltoall              every rank sends S/n to every other rank at once; t = a + (n-1)S/(nB)
+ *   sendrecv              rank r sends S to r+1; t = a + S/B
+ *   tree all_reduce       NCCL's double binary tree: two mirrored heap-ordered binary trees, each
+ *                         carrying S/2 in K chunks, reduce up and broadcast down pipelined
+ *   nvls all_reduce       in-switch reduction: each rank sends S to the switch and receives the
+ *                         reduced S back, pipelined in K chunks; t ~ S/B + chunk and latency terms
+ */
+#include "collectives.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+  const char *name;
+  const char *aliases[3];
+} coll_names[NVL_COLL__COUNT] = {
+    {"all_reduce", {"allreduce", "all-reduce", NULL}},
+    {"reduce_scatter", {"reducescatter", "reduce-scatter", NULL}},
+    {"all_gather", {"allgather", "all-gather", NULL}},
+    {"broadcast", {"bcast", NULL, NULL}},
+    {"reduce", {NULL, NULL, NULL}},
+    {"alltoall", {"all_to_all", "all-to-all", NULL}},
+    {"sendrecv", {"send_recv", "p2p", NULL}},
+};
+
+const char *nvl_coll_name(nvl_coll c) { return c < NVL_COLL__COUNT ? coll_names[c].name : "?"; }
+
+int nvl_coll_parse(const char *name, nvl_coll *out) {
+  for (int c = 0; c < NVL_COLL__COUNT; c++) {
+    if (strcmp(name, coll_names[c].name) == 0) {
+      *out = (nvl_coll)c;
+      return 0;
+    }
+    for (int a = 0; a < 3 && coll_names[c].aliases[a]; a++)
+      if (strcmp(name, coll_names[c].aliases[a]) == 0) {
+        *out = (nvl_coll)c;
+        return 0;
+      }
+  }
+  return -1;
+}
+
+const char *nvl_algo_name(nvl_algo a) {
+  static const char *const n[] = {"auto", "ring", "tree", "nvls"};
+  return a <= NVL_ALGO_NVLS ? n[a] : "?";
+}
+
+int nvl_algo_parse(const char *name, nvl_algo *out) {
+  for (int a = 0; a <= NVL_ALGO_NVLS; a++)
+    if (strcmp(name, nvl_algo_name((nvl_algo)a)) == 0) {
+      *out = (nvl_algo)a;
+      return 0;
+    }
+  return -1;
+}
+
+double nvl_coll_busbw_factor(nvl_coll c, int n) {
+  switch (c) {
+  case NVL_COLL_ALL_REDUCE: return 2.0 * (n - 1) / n;
+  case NVL_COLL_REDUCE_SCATTER:
+  case NVL_COLL_ALL_GATHER:
+  case NVL_COLL_ALLTOALL: return (double)(n - 1) / n;
+  default: return 1.0;
+  }
+}
+
+bool nvl_coll_reduces(nvl_coll c) {
+  return c == NVL_COLL_ALL_REDUCE || c == NVL_COLL_REDUCE_SCATTER || c == NVL_COLL_REDUCE;
+}
+
+uint64_t nvl_coll_round_size(nvl_coll c, int n, uint64_t bytes) {
+  uint64_t count = bytes / 4;
+  if (c == NVL_COLL_ALL_GATHER || c == NVL_COLL_REDUCE_SCATTER || c == NVL_COLL_ALLTOALL)
+    count = count / (uint64_t)n * (uint64_t)n;
+  return count * 4;
+}
+
+int nvl_coll_chunks(uint64_t bytes, uint64_t chunk_bytes, int max_chunks) {
+  if (chunk_bytes == 0) chunk_bytes = 512 * 1024;
+  if (max_chunks <= 0) max_chunks = 64;
+  uint64_t k = (bytes + chunk_bytes - 1) / chunk_bytes;
+  if (k < 1) k = 1;
+  if (k > (uint64_t)max_chunks) k = (uint64_t)max_chunks;
+  return (int)k;
+}
+
+void nvl_program_init(nvl_program *p, int n_ranks) {
+  memset(p, 0, sizeof *p);
+  p->n_ranks = n_ranks;
+}
+
+void nvl_program_release(nvl_program *p) {
+  for (size_t i = 0; i < p->n_lanes; i++) free(p->lanes[i].ops);
+  free(p->lanes);
+  memset(p, 0, sizeof *p);
+}
+
+int nvl_program_lane(nvl_program *p, int rank, int host) {
+  if (p->n_lanes == p->cap_lanes) {
+    p->cap_lanes = p->cap_lanes ? 2 * p->cap_lanes : 16;
+    p->lanes = realloc(p->lanes, p->cap_lanes * sizeof *p->lanes);
+    if (!p->lanes) abort();
+  }
+  nvl_lane *l = &p->lanes[p->n_lanes];
+  memset(l, 0, sizeof *l);
+  l->rank = rank;
+  l->host = host;
+  return (int)p->n_lanes++;
+}
+
+void nvl_program_op(nvl_program *p, int lane, nvl_op_kind kind, int peer, double value) {
+  nvl_lane *l = &p->lanes[lane];
+  if (l->n_ops == l->cap_ops) {
+    l->cap_ops = l->cap_ops ? 2 * l->cap_ops : 8;
+    l->ops = realloc(l->ops, l->cap_ops * sizeof *l->ops);
+    if (!l->ops) abort();
+  }
+  l->ops[l->n_ops++] = (nvl_op){(uint8_t)kind, (uint32_t)peer, value};
+}
+
+/* Splits S into k parts whose sizes differ by at most one byte. */
+static double part(uint64_t bytes, int k, int i) {
+  uint64_t base = bytes / (uint64_t)k, rem = bytes % (uint64_t)k;
+  return (double)(base + ((uint64_t)i < rem ? 1 : 0));
+}
+
+#define SEND(lane, peer, b) nvl_program_op(p, (lane), NVL_OP_SEND, (peer), (b))
+#define RECV(lane, peer) nvl_program_op(p, (lane), NVL_OP_RECV, (peer), 0)
+
+static void ring_steps(nvl_program *p, const int *lane, int n, uint64_t bytes, int steps) {
+  for (int s = 0; s < steps; s++)
+    for (int r = 0; r < n; r++) {
+      int next = (r + 1) % n, prev = (r + n - 1) % n;
+      SEND(lane[r], lane[next], part(bytes, n, ((r - s) % n + n) % n));
+      RECV(lane[r], lane[prev]);
+    }
+}
+
+static void chain(nvl_program *p, const int *lane, int n, uint64_t bytes, int k, bool towards_root) {
+  /* broadcast: 0 -> 1 -> ... -> n-1; reduce: n-1 -> ... -> 1 -> 0 */
+  for (int c = 0; c < k; c++)
+    for (int r = 0; r < n; r++) {
+      int pos = towards_root ? n - 1 - r : r; /* position along the chain */
+      int from = towards_root ? r + 1 : r - 1, to = towards_root ? r - 1 : r + 1;
+      if (pos > 0)
+        RECV(lane[r], lane[from]);
+      if (pos < n - 1)
+        SEND(lane[r], lane[to], part(bytes, k, c));
+    }
+}
+
+/* Heap-ordered binary tree over positions; tree 1 mirrors ranks so that the interior nodes of
+ * one tree are leaves of the other (NCCL's double binary tree idea). */
+static int tree_rank(int t, int pos, int n) { return t == 0 ? pos : n - 1 - pos; }
+
+static void double_tree(nvl_program *p, const int *rank_host_lane, int n, uint64_t bytes, int k) {
+  (void)rank_host_lane;
+  /* lanes: per tree, an up lane and a down lane per rank */
+  int *up[2], *down[2];
+  for (int t = 0; t < 2; t++) {
+    up[t] = malloc((size_t)n * sizeof(int));
+    down[t] = malloc((size_t)n * sizeof(int));
+    for (int r = 0; r < n; r++) {
+      up[t][r] = nvl_program_lane(p, r, -1);
+      down[t][r] = nvl_program_lane(p, r, -1);
+    }
+  }
+  for (int t = 0; t < 2; t++) {
+    uint64_t tb = t == 0 ? bytes / 2 : bytes - bytes / 2;
+    for (int c = 0; c < k; c++) {
+      double cb = part(tb, k, c);
+      for (int pos = 0; pos < n; pos++) {
+        int r = tree_rank(t, pos, n);
+        int c1 = 2 * pos + 1, c2 = 2 * pos + 2;
+        /* up: receive both children, then pass to the parent (the root hands over locally) */
+        if (c1 < n) RECV(up[t][r], up[t][tree_rank(t, c1, n)]);
+        if (c2 < n) RECV(up[t][r], up[t][tree_rank(t, c2, n)]);
+        if (pos > 0)
+          SEND(up[t][r], up[t][tree_rank(t, (pos - 1) / 2, n)], cb);
+        else
+          nvl_program_op(p, up[t][r], NVL_OP_NOTIFY, down[t][r], 0);
+        /* down: receive from the parent (root: from its own up lane), send to children */
+        if (pos > 0)
+          RECV(down[t][r], down[t][tree_rank(t, (pos - 1) / 2, n)]);
+        else
+          RECV(down[t][r], up[t][r]);
+        if (c1 < n) SEND(down[t][r], down[t][tree_rank(t, c1, n)], cb);
+        if (c2 < n) SEND(down[t][r], down[t][tree_rank(t, c2, n)], cb);
+      }
+    }
+  }
+  for (int t = 0; t < 2; t++) {
+    free(up[t]);
+    free(down[t]);
+  }
+}
+
+static void nvls(nvl_program *p, const int *lane, int n, uint64_t bytes, int k, int host) {
+  int sw = nvl_program_lane(p, -1, host);
+  for (int c = 0; c < k; c++)
+    for (int r = 0; r < n; r++) SEND(lane[r], sw, part(bytes, k, c));
+  for (int c = 0; c < k; c++) {
+    for (int r = 0; r < n; r++) RECV(sw, lane[r]);
+    for (int r = 0; r < n; r++) SEND(sw, lane[r], part(bytes, k, c));
+  }
+  for (int c = 0; c < k; c++)
+    for (int r = 0; r < n; r++) RECV(lane[r], sw);
+}
+
+int nvl_coll_build(const nvl_coll_spec *s, nvl_program *p) {
+  int n = s->n;
+  uint64_t S = s->bytes;
+  /* chains need many more chunks than ranks to amortise their fill (n - 2 chunk times); trees
+   * and NVLS fill in O(log n) or O(1) chunk times, so 64 chunks keep fill under ~2 % */
+  bool is_chain = s->coll == NVL_COLL_BROADCAST || s->coll == NVL_COLL_REDUCE;
+  int max_k = s->max_chunks ? s->max_chunks : is_chain ? (8 * n > 64 ? 8 * n : 64) : 64;
+  int k = nvl_coll_chunks(S, s->chunk_bytes, max_k);
+  bool tree = s->algo == NVL_ALGO_TREE, nv = s->algo == NVL_ALGO_NVLS;
+  if ((tree || nv) && s->coll != NVL_COLL_ALL_REDUCE)
+    return -1;
+  int *lane = malloc((size_t)n * sizeof(int));
+  if (!tree)
+    for (int r = 0; r < n; r++) lane[r] = nvl_program_lane(p, r, -1);
+  int first_lane = (int)p->n_lanes;
+  (void)first_lane;
+  if (n > 1) {
+    switch (s->coll) {
+    case NVL_COLL_ALL_REDUCE:
+      if (tree) double_tree(p, lane, n, S, k);
+      else if (nv) nvls(p, lane, n, S, k, s->nvls_host);
+      else ring_steps(p, lane, n, S, 2 * (n - 1));
+      break;
+    case NVL_COLL_REDUCE_SCATTER:
+    case NVL_COLL_ALL_GATHER: ring_steps(p, lane, n, S, n - 1); break;
+    case NVL_COLL_BROADCAST: chain(p, lane, n, S, k, false); break;
+    case NVL_COLL_REDUCE: chain(p, lane, n, S, k, true); break;
+    case NVL_COLL_ALLTOALL:
+      for (int r = 0; r < n; r++)
+        for (int j = 1; j < n; j++) SEND(lane[r], lane[(r + j) % n], part(S, n, (r + j) % n));
+      for (int r = 0; r < n; r++)
+        for (int j = 1; j < n; j++) RECV(lane[r], lane[(r + n - j) % n]);
+      break;
+    case NVL_COLL_SENDRECV:
+      for (int r = 0; r < n; r++) {
+        SEND(lane[r], lane[(r + 1) % n], (double)S);
+        RECV(lane[r], lane[(r + n - 1) % n]);
+      }
+      break;
+    default: break;
+    }
+  }
+  /* fixed per-rank overhead: a DELAY at the start of every lane of the rank */
+  if (s->overhead_s)
+    for (size_t l = 0; l < p->n_lanes; l++) {
+      nvl_lane *ln = &p->lanes[l];
+      if (ln->rank < 0 || s->overhead_s[ln->rank] <= 0)
+        continue;
+      nvl_program_op(p, (int)l, NVL_OP_DELAY, 0, 0); /* grow by one, then shift */
+      memmove(ln->ops + 1, ln->ops, (ln->n_ops - 1) * sizeof *ln->ops);
+      ln->ops[0] = (nvl_op){NVL_OP_DELAY, 0, s->overhead_s[ln->rank]};
+    }
+  free(lane);
+  return 0;
+}

@@ -1,0 +1,98 @@
+/*
+ * collectives: collective algorithms and traffic patterns as programs for the engine.
+ *
+ * A program is a set of lanes; each lane is one simulated actor acting for one rank (or for a
+ * switch's reduction engine) and runs a straight list of operations:
+ *   SEND peer bytes   start a transfer to another lane (asynchronous; at most one outstanding
+ *                     send per destination lane, so a lane sending chunk k+1 to the same peer first
+ *                     waits for chunk k: this is the pipelining of NCCL's rings and chains)
+ *   RECV peer         wait until the next transfer from that lane has fully arrived
+ *   NOTIFY peer       zero-cost local signal to another lane of the same rank
+ *   DELAY seconds     fixed cost (launch and synchronisation overhead)
+ * A lane ends when its list is done and its own sends have arrived. Several lanes per rank model
+ * NCCL channels and the two trees of a double binary tree.
+ *
+ * Sizes follow nccl-tests: S is the operation size (for all_gather and reduce_scatter the whole
+ * array, for alltoall the per-rank buffer); algbw = S / t, busbw = algbw x factor.
+ */
+#ifndef NVL_COLLECTIVES_H
+#define NVL_COLLECTIVES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+  NVL_COLL_ALL_REDUCE,
+  NVL_COLL_REDUCE_SCATTER,
+  NVL_COLL_ALL_GATHER,
+  NVL_COLL_BROADCAST,
+  NVL_COLL_REDUCE,
+  NVL_COLL_ALLTOALL,
+  NVL_COLL_SENDRECV,
+  NVL_COLL__COUNT
+} nvl_coll;
+
+typedef enum { NVL_ALGO_AUTO, NVL_ALGO_RING, NVL_ALGO_TREE, NVL_ALGO_NVLS } nvl_algo;
+
+typedef enum { NVL_OP_SEND, NVL_OP_RECV, NVL_OP_NOTIFY, NVL_OP_DELAY } nvl_op_kind;
+
+typedef struct {
+  uint8_t kind;
+  uint32_t peer; /* lane index */
+  double value;  /* bytes (SEND) or seconds (DELAY) */
+} nvl_op;
+
+typedef struct {
+  int rank;      /* participant index, or -1 for a switch lane */
+  int host;      /* for switch lanes: platform host index */
+  nvl_op *ops;
+  size_t n_ops, cap_ops;
+} nvl_lane;
+
+typedef struct {
+  nvl_lane *lanes;
+  size_t n_lanes, cap_lanes;
+  int n_ranks;
+} nvl_program;
+
+/* Names: canonical ("all_reduce") and accepted aliases ("allreduce", "all-reduce"). */
+const char *nvl_coll_name(nvl_coll c);
+int nvl_coll_parse(const char *name, nvl_coll *out);
+const char *nvl_algo_name(nvl_algo a);
+int nvl_algo_parse(const char *name, nvl_algo *out);
+
+/* nccl-tests bus bandwidth factor for n ranks. */
+double nvl_coll_busbw_factor(nvl_coll c, int n);
+/* nccl-tests size rounding: the operation size actually simulated for a requested size (whole
+ * float elements; a multiple of n elements for all_gather, reduce_scatter and alltoall). */
+uint64_t nvl_coll_round_size(nvl_coll c, int n, uint64_t bytes);
+/* Whether the collective reduces (for the redop column). */
+bool nvl_coll_reduces(nvl_coll c);
+
+typedef struct {
+  nvl_coll coll;
+  nvl_algo algo;       /* resolved: not AUTO */
+  int n;               /* ranks */
+  uint64_t bytes;      /* operation size S */
+  uint64_t chunk_bytes; /* pipeline chunk for chains, trees and NVLS (0 = default 512 KiB) */
+  int max_chunks;      /* cap on chunks per operation (0 = default: 64, or 8n for chains) */
+  int nvls_host;       /* platform host of the reduction engine, for NVL_ALGO_NVLS */
+  const double *overhead_s; /* per-rank fixed cost at start, or NULL */
+} nvl_coll_spec;
+
+/* Builds the program of one collective into `out` (initialised by the caller with
+ * nvl_program_init). Returns 0, or -1 if the algorithm does not apply to the collective. */
+int nvl_coll_build(const nvl_coll_spec *spec, nvl_program *out);
+
+/* Chunking used by pipelined algorithms: ceil(S / chunk_bytes) clamped to [1, max_chunks]
+ * (defaults 512 KiB and 64). */
+int nvl_coll_chunks(uint64_t bytes, uint64_t chunk_bytes, int max_chunks);
+
+void nvl_program_init(nvl_program *p, int n_ranks);
+void nvl_program_release(nvl_program *p);
+/* Adds a lane and returns its index. */
+int nvl_program_lane(nvl_program *p, int rank, int host);
+void nvl_program_op(nvl_program *p, int lane, nvl_op_kind kind, int peer, double value);
+
+#endif

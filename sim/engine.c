@@ -1,0 +1,502 @@
+/*
+ * engine: see engine.h.
+ *
+ * Every lane is an actor. A SEND splits the transfer into stripes over the platform's planes and
+ * starts them at once (sg_shim); the handle goes to the destination lane's inbox and the sender
+ * keeps it for flow control (one outstanding send per destination). A RECV scans the inbox for
+ * the oldest transfer from the named lane, sleeping on the lane's semaphore until one is
+ * deposited, then waits for it to arrive. Transfers are therefore driven by senders: a receiver
+ * that waits late does not delay them. A controller actor starts the lanes of each step and
+ * joins them before the next step.
+ *
+ * Costs per step: one actor per lane; a RECV scans the inbox (short for rings and trees,
+ * O(n) for alltoall, so alltoall is O(n^2) per lane). Known limit: see README (benchmarks).
+ */
+#define _GNU_SOURCE
+#include "engine.h"
+
+#include <errno.h>
+#include <simgrid/actor.h>
+#include <simgrid/engine.h>
+#include <simgrid/host.h>
+#include <simgrid/link.h>
+#include <simgrid/plugins/load.h>
+#include <simgrid/semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <xbt/log.h>
+
+#include "sg_shim.h"
+
+typedef struct {
+  int src;
+  nvl_xfer *x; /* NULL for NOTIFY */
+} inbox_rec;
+
+typedef struct {
+  int peer;
+  nvl_xfer *x;
+} outstanding;
+
+typedef struct lane_rt lane_rt;
+
+typedef struct {
+  nvl_program prog;
+  const int *devs;
+  lane_rt *lanes;
+  size_t job;
+} job_rt;
+
+struct lane_rt {
+  job_rt *job;
+  int id;
+  inbox_rec *inbox;
+  size_t n_in, cap_in;
+  sg_sem_t sem;
+  outstanding *out;
+  size_t n_out, cap_out;
+  sg_actor_t actor;
+  bool finished;
+};
+
+/* The one engine of this process. */
+static struct {
+  const nvl_platform *p;
+  const nvl_workload *w;
+  nvl_engine_result *res;
+  nvl_diags *diags;
+  sg_host_t *hosts;
+  double step_start;
+  size_t step;
+  bool failed;
+  bool completed;
+  size_t cap_flows;
+  int *route_links, *route_dirs;
+} E;
+
+static void *xrealloc(void *p, size_t n) {
+  void *q = realloc(p, n ? n : 1);
+  if (!q) {
+    fprintf(stderr, "nvlsim: out of memory\n");
+    exit(3);
+  }
+  return q;
+}
+
+/* Host of a lane for a stripe towards/from another lane. */
+static int lane_dev(const job_rt *j, int lane) {
+  const nvl_lane *l = &j->prog.lanes[lane];
+  return l->rank >= 0 ? j->devs[l->rank] : -1;
+}
+
+static void account_links(int from, int to, uint64_t bytes) {
+  int n = nvl_platform_route(E.p, from, to, E.route_links, E.route_dirs, 64);
+  for (int i = 0; i < n; i++)
+    E.res->link_bytes[2 * E.route_links[i] + (E.route_dirs[i] > 0 ? 0 : 1)] += (double)bytes;
+}
+
+static void do_send(lane_rt *self, int peer, double bytes_d) {
+  job_rt *j = self->job;
+  /* flow control: wait for the previous transfer to the same peer */
+  for (size_t i = 0; i < self->n_out; i++)
+    if (self->out[i].peer == peer) {
+      nvl_xfer_wait(self->out[i].x);
+      nvl_xfer_unref(self->out[i].x);
+      self->out[i] = self->out[--self->n_out];
+      break;
+    }
+  uint64_t bytes = (uint64_t)bytes_d;
+  sg_host_t from[NVL_MAX_STRIPES], to[NVL_MAX_STRIPES];
+  uint64_t b[NVL_MAX_STRIPES];
+  int hf[NVL_MAX_STRIPES], ht[NVL_MAX_STRIPES];
+  size_t n = 0;
+  int ds = lane_dev(j, self->id), dd = lane_dev(j, peer);
+  if (ds >= 0 && dd >= 0) {
+    nvl_stripe st[NVL_MAX_STRIPES];
+    int ns = nvl_platform_stripes(E.p, ds, dd, st);
+    uint64_t left = bytes;
+    for (int i = 0; i < ns; i++) {
+      uint64_t part = i == ns - 1 ? left : (uint64_t)((double)bytes * st[i].weight + 0.5);
+      if (part > left) part = left;
+      left -= part;
+      hf[n] = st[i].from_host;
+      ht[n] = st[i].to_host;
+      b[n++] = part;
+    }
+  } else { /* one side is a switch lane (in-switch reduction) */
+    hf[0] = ds >= 0 ? nvl_platform_endpoint_host(E.p, ds) : j->prog.lanes[self->id].host;
+    ht[0] = dd >= 0 ? nvl_platform_endpoint_host(E.p, dd) : j->prog.lanes[peer].host;
+    b[0] = bytes;
+    n = 1;
+  }
+  for (size_t i = 0; i < n; i++) {
+    from[i] = E.hosts[hf[i]];
+    to[i] = E.hosts[ht[i]];
+    if (E.w->link_stats)
+      account_links(hf[i], ht[i], b[i]);
+  }
+  nvl_xfer *x = nvl_xfer_start(from, to, b, n, 2);
+  lane_rt *dst = &j->lanes[peer];
+  if (dst->n_in == dst->cap_in) {
+    dst->cap_in = dst->cap_in ? 2 * dst->cap_in : 4;
+    dst->inbox = xrealloc(dst->inbox, dst->cap_in * sizeof *dst->inbox);
+  }
+  dst->inbox[dst->n_in++] = (inbox_rec){self->id, x};
+  sg_sem_release(dst->sem);
+  if (self->n_out == self->cap_out) {
+    self->cap_out = self->cap_out ? 2 * self->cap_out : 4;
+    self->out = xrealloc(self->out, self->cap_out * sizeof *self->out);
+  }
+  self->out[self->n_out++] = (outstanding){peer, x};
+}
+
+static void do_notify(lane_rt *self, int peer) {
+  lane_rt *dst = &self->job->lanes[peer];
+  if (dst->n_in == dst->cap_in) {
+    dst->cap_in = dst->cap_in ? 2 * dst->cap_in : 4;
+    dst->inbox = xrealloc(dst->inbox, dst->cap_in * sizeof *dst->inbox);
+  }
+  dst->inbox[dst->n_in++] = (inbox_rec){self->id, NULL};
+  sg_sem_release(dst->sem);
+}
+
+static void do_recv(lane_rt *self, int src) {
+  for (;;) {
+    for (size_t i = 0; i < self->n_in; i++)
+      if (self->inbox[i].src == src) {
+        nvl_xfer *x = self->inbox[i].x;
+        memmove(self->inbox + i, self->inbox + i + 1, (self->n_in - i - 1) * sizeof *self->inbox);
+        self->n_in--;
+        if (x) {
+          nvl_xfer_wait(x);
+          nvl_xfer_unref(x);
+        }
+        if (E.w->record_flows) {
+          nvl_engine_result *r = E.res;
+          if (r->n_flows == E.cap_flows) {
+            E.cap_flows = E.cap_flows ? 2 * E.cap_flows : 1024;
+            r->flows = xrealloc(r->flows, E.cap_flows * sizeof *r->flows);
+          }
+          r->flows[r->n_flows++] =
+              (nvl_flow){E.step, self->job->job, simgrid_get_clock() - E.step_start};
+        }
+        return;
+      }
+    sg_sem_acquire(self->sem);
+  }
+}
+
+static void lane_main(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  lane_rt *self = sg_actor_self_get_data();
+  const nvl_lane *l = &self->job->prog.lanes[self->id];
+  for (size_t i = 0; i < l->n_ops; i++) {
+    const nvl_op *op = &l->ops[i];
+    switch (op->kind) {
+    case NVL_OP_SEND: do_send(self, (int)op->peer, op->value); break;
+    case NVL_OP_RECV: do_recv(self, (int)op->peer); break;
+    case NVL_OP_NOTIFY: do_notify(self, (int)op->peer); break;
+    case NVL_OP_DELAY: sg_actor_sleep_for(op->value); break;
+    }
+  }
+  for (size_t i = 0; i < self->n_out; i++) {
+    nvl_xfer_wait(self->out[i].x);
+    nvl_xfer_unref(self->out[i].x);
+  }
+  self->n_out = 0;
+  double t = simgrid_get_clock() - E.step_start;
+  double *slot = &E.res->time_s[E.step * E.res->n_jobs + self->job->job];
+  if (t > *slot)
+    *slot = t;
+  self->finished = true;
+}
+
+static void controller_main(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  const nvl_workload *w = E.w;
+  size_t nj = w->n_jobs;
+  job_rt *jobs = calloc(nj, sizeof *jobs);
+  char name[64];
+  for (size_t s = 0; s < w->n_steps && !E.failed; s++) {
+    E.step = s;
+    E.step_start = simgrid_get_clock();
+    E.res->start_s[s] = E.step_start;
+    for (size_t jb = 0; jb < nj; jb++) {
+      job_rt *j = &jobs[jb];
+      j->job = jb;
+      nvl_program_init(&j->prog, 0);
+      if (w->build(w->ctx, s, jb, &j->prog, &j->devs) != 0) {
+        E.failed = true;
+        nvl_diag_add(E.diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
+                     "cannot build job %zu of step %zu", jb, s);
+        break;
+      }
+      j->lanes = calloc(j->prog.n_lanes ? j->prog.n_lanes : 1, sizeof *j->lanes);
+      for (size_t l = 0; l < j->prog.n_lanes; l++) {
+        lane_rt *lr = &j->lanes[l];
+        lr->job = j;
+        lr->id = (int)l;
+        lr->sem = sg_sem_init(0);
+      }
+    }
+    if (E.failed)
+      break;
+    for (size_t jb = 0; jb < nj; jb++) {
+      job_rt *j = &jobs[jb];
+      for (size_t l = 0; l < j->prog.n_lanes; l++) {
+        const nvl_lane *ln = &j->prog.lanes[l];
+        int host = ln->rank >= 0 ? nvl_platform_endpoint_host(E.p, j->devs[ln->rank]) : ln->host;
+        if (host < 0) {
+          int dev = j->devs[ln->rank];
+          host = 0;
+          (void)dev;
+        }
+        snprintf(name, sizeof name, "j%zu.l%zu", jb, l);
+        lane_rt *lr = &j->lanes[l];
+        lr->actor = sg_actor_init(name, E.hosts[host]);
+        sg_actor_set_data(lr->actor, lr);
+        sg_actor_set_stacksize(lr->actor, 64 * 1024);
+        sg_actor_ref(lr->actor);
+        sg_actor_start(lr->actor, lane_main, 0, NULL);
+      }
+    }
+    for (size_t jb = 0; jb < nj; jb++) {
+      job_rt *j = &jobs[jb];
+      for (size_t l = 0; l < j->prog.n_lanes; l++) {
+        sg_actor_join(j->lanes[l].actor, -1);
+        sg_actor_unref(j->lanes[l].actor);
+      }
+    }
+    for (size_t jb = 0; jb < nj; jb++) {
+      job_rt *j = &jobs[jb];
+      for (size_t l = 0; l < j->prog.n_lanes; l++) {
+        lane_rt *lr = &j->lanes[l];
+        if (!lr->finished && !E.failed) {
+          E.failed = true;
+          nvl_diag_add(E.diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
+                       "workload did not complete: lane %zu of job %zu (step %zu) never finished "
+                       "(deadlock)",
+                       l, jb, s);
+        }
+        sg_sem_destroy(lr->sem);
+        free(lr->inbox);
+        free(lr->out);
+      }
+      free(j->lanes);
+      j->lanes = NULL;
+      nvl_program_release(&j->prog);
+    }
+  }
+  free(jobs);
+  if (!E.failed)
+    E.completed = true;
+}
+
+static int load_platform_memfd(const nvl_platform *p) {
+  int fd = memfd_create("nvlsim-platform.xml", 0);
+  if (fd < 0)
+    return -1;
+  FILE *f = fdopen(fd, "w");
+  if (!f || nvl_platform_write_xml(p, f) != 0 || fflush(f) != 0) {
+    if (f) fclose(f);
+    return -1;
+  }
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  simgrid_load_platform(path);
+  fclose(f);
+  return 0;
+}
+
+int nvl_engine_run(const nvl_platform *p, const nvl_workload *w, nvl_engine_result *res,
+                   nvl_diags *diags) {
+  static bool used;
+  if (used) {
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
+                 "internal error: SimGrid allows one engine per process");
+    return -1;
+  }
+  used = true;
+  memset(res, 0, sizeof *res);
+  res->n_steps = w->n_steps;
+  res->n_jobs = w->n_jobs;
+  res->n_links = nvl_platform_link_count(p);
+  res->time_s = calloc(w->n_steps * w->n_jobs + 1, sizeof(double));
+  res->start_s = calloc(w->n_steps + 1, sizeof(double));
+  res->link_bytes = calloc(2 * res->n_links + 1, sizeof(double));
+  res->link_peak_Bps = calloc(2 * res->n_links + 1, sizeof(double));
+  memset(&E, 0, sizeof E);
+  E.p = p;
+  E.w = w;
+  E.res = res;
+  E.diags = diags;
+  E.route_links = malloc(64 * sizeof(int));
+  E.route_dirs = malloc(64 * sizeof(int));
+
+  xbt_log_control_set(w->verbose ? "root.thresh:info" : "root.thresh:critical");
+  char *argv[] = {"nvlsim", "--cfg=network/model:CM02", "--cfg=network/crosstraffic:0",
+                  "--cfg=network/TCP-gamma:0", NULL};
+  int argc = 4;
+  simgrid_init(&argc, argv);
+  if (w->link_stats)
+    sg_link_load_plugin_init();
+  if (load_platform_memfd(p) != 0) {
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_IO, NULL, "cannot hand the platform to SimGrid: %s",
+                 strerror(errno));
+    return -1;
+  }
+  size_t nh = nvl_platform_host_count(p);
+  E.hosts = malloc(nh * sizeof *E.hosts);
+  for (size_t h = 0; h < nh; h++) E.hosts[h] = sg_host_by_name(nvl_platform_host_name(p, (int)h));
+  if (w->link_stats)
+    for (size_t l = 0; l < res->n_links; l++) {
+      char nm[48];
+      for (int dir = 0; dir < 2; dir++) {
+        if (nvl_platform_link(p, (int)l)->fatpipe)
+          snprintf(nm, sizeof nm, "l%zu", l);
+        else
+          snprintf(nm, sizeof nm, "l%zu_%s", l, dir == 0 ? "UP" : "DOWN");
+        sg_link_t lk = sg_link_by_name(nm);
+        if (lk) sg_link_load_track(lk);
+      }
+    }
+  sg_actor_t ctl = sg_actor_init("controller", E.hosts[0]);
+  sg_actor_start(ctl, controller_main, 0, NULL);
+  if (w->time_limit_s > 0)
+    simgrid_run_until(w->time_limit_s);
+  else
+    simgrid_run();
+  res->end_s = simgrid_get_clock();
+  if (w->link_stats)
+    for (size_t l = 0; l < res->n_links; l++)
+      for (int dir = 0; dir < 2; dir++) {
+        char nm[48];
+        if (nvl_platform_link(p, (int)l)->fatpipe)
+          snprintf(nm, sizeof nm, "l%zu", l);
+        else
+          snprintf(nm, sizeof nm, "l%zu_%s", l, dir == 0 ? "UP" : "DOWN");
+        sg_link_t lk = sg_link_by_name(nm);
+        if (lk) res->link_peak_Bps[2 * l + dir] = sg_link_get_max_instantaneous_load(lk);
+      }
+  free(E.hosts);
+  free(E.route_links);
+  free(E.route_dirs);
+  if (!E.completed) {
+    if (!E.failed)
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
+                   w->time_limit_s > 0 && res->end_s >= w->time_limit_s
+                       ? "simulation stopped at the time limit of %g s (simulated)"
+                       : "workload did not complete (deadlock after %g s simulated)",
+                   w->time_limit_s > 0 && res->end_s >= w->time_limit_s ? w->time_limit_s
+                                                                        : res->end_s);
+    return -1;
+  }
+  return 0;
+}
+
+void nvl_engine_result_release(nvl_engine_result *res) {
+  free(res->time_s);
+  free(res->start_s);
+  free(res->link_bytes);
+  free(res->link_peak_Bps);
+  free(res->flows);
+  memset(res, 0, sizeof *res);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Forked runs: the child writes the result to a pipe                                        */
+
+static int write_all(int fd, const void *buf, size_t n) {
+  const char *p = buf;
+  while (n > 0) {
+    ssize_t k = write(fd, p, n);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return -1;
+    p += k;
+    n -= (size_t)k;
+  }
+  return 0;
+}
+
+static int read_all(int fd, void *buf, size_t n) {
+  char *p = buf;
+  while (n > 0) {
+    ssize_t k = read(fd, p, n);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return -1;
+    p += k;
+    n -= (size_t)k;
+  }
+  return 0;
+}
+
+int nvl_engine_run_forked(const nvl_platform *p, const nvl_workload *w, nvl_engine_result *res,
+                          nvl_diags *diags) {
+  memset(res, 0, sizeof *res);
+  int fds[2];
+  if (pipe(fds) != 0)
+    return -1;
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid < 0)
+    return -1;
+  if (pid == 0) {
+    close(fds[0]);
+    nvl_engine_result r;
+    nvl_diags cd = NVL_DIAGS_INIT;
+    int rc = nvl_engine_run(p, w, &r, &cd);
+    int32_t status = rc;
+    uint64_t hdr[5] = {r.n_steps, r.n_jobs, r.n_links, r.n_flows, cd.count};
+    bool bad = write_all(fds[1], &status, sizeof status) || write_all(fds[1], hdr, sizeof hdr) ||
+               write_all(fds[1], &r.end_s, sizeof r.end_s) ||
+               write_all(fds[1], r.time_s, r.n_steps * r.n_jobs * sizeof(double)) ||
+               write_all(fds[1], r.start_s, r.n_steps * sizeof(double)) ||
+               write_all(fds[1], r.link_bytes, 2 * r.n_links * sizeof(double)) ||
+               write_all(fds[1], r.link_peak_Bps, 2 * r.n_links * sizeof(double)) ||
+               write_all(fds[1], r.flows, r.n_flows * sizeof(nvl_flow)) ||
+               write_all(fds[1], cd.items, cd.count * sizeof(nvl_diag));
+    _exit(bad ? 3 : 0);
+  }
+  close(fds[1]);
+  int32_t status = -1;
+  uint64_t hdr[5] = {0};
+  int rc = -1;
+  if (read_all(fds[0], &status, sizeof status) == 0 && read_all(fds[0], hdr, sizeof hdr) == 0) {
+    res->n_steps = hdr[0];
+    res->n_jobs = hdr[1];
+    res->n_links = hdr[2];
+    res->n_flows = hdr[3];
+    res->time_s = calloc(hdr[0] * hdr[1] + 1, sizeof(double));
+    res->start_s = calloc(hdr[0] + 1, sizeof(double));
+    res->link_bytes = calloc(2 * hdr[2] + 1, sizeof(double));
+    res->link_peak_Bps = calloc(2 * hdr[2] + 1, sizeof(double));
+    res->flows = calloc(hdr[3] + 1, sizeof(nvl_flow));
+    nvl_diag *dg = calloc(hdr[4] + 1, sizeof *dg);
+    if (read_all(fds[0], &res->end_s, sizeof res->end_s) == 0 &&
+        read_all(fds[0], res->time_s, hdr[0] * hdr[1] * sizeof(double)) == 0 &&
+        read_all(fds[0], res->start_s, hdr[0] * sizeof(double)) == 0 &&
+        read_all(fds[0], res->link_bytes, 2 * hdr[2] * sizeof(double)) == 0 &&
+        read_all(fds[0], res->link_peak_Bps, 2 * hdr[2] * sizeof(double)) == 0 &&
+        read_all(fds[0], res->flows, hdr[3] * sizeof(nvl_flow)) == 0 &&
+        read_all(fds[0], dg, hdr[4] * sizeof *dg) == 0) {
+      for (uint64_t i = 0; i < hdr[4]; i++)
+        nvl_diag_add(diags, dg[i].severity, dg[i].code, dg[i].pointer, "%s", dg[i].message);
+      rc = status;
+    }
+    free(dg);
+  }
+  close(fds[0]);
+  int wst;
+  while (waitpid(pid, &wst, 0) < 0 && errno == EINTR) {}
+  if (rc == -1 && !(WIFEXITED(wst) && WEXITSTATUS(wst) == 0) && diags->errors == 0)
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
+                 "simulation process failed (%s %d)", WIFSIGNALED(wst) ? "signal" : "exit status",
+                 WIFSIGNALED(wst) ? WTERMSIG(wst) : WEXITSTATUS(wst));
+  return rc;
+}

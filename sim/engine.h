@@ -1,0 +1,67 @@
+/*
+ * engine: runs workloads on a platform with SimGrid's flow-level model.
+ *
+ * Configuration (from measured facts on SimGrid 3.32): the CM02 network model with cross-traffic
+ * and the TCP window disabled, SPLITDUPLEX links: transfers share links by exact max-min fairness
+ * and a transfer of b bytes over a path of latency L and bottleneck bandwidth B alone takes
+ * exactly L + b/B.
+ *
+ * A workload is a sequence of steps (message sizes of a sweep) run one after the other in one
+ * simulation; each step runs one or more jobs at the same time (concurrent collectives sharing
+ * the fabric). Each job is a program of lanes (see models/collectives.h), each lane one actor.
+ * Step s + 1 starts when every lane of step s has finished, so steps never overlap.
+ *
+ * SimGrid allows one engine per process: nvl_engine_run may be called once; nvl_engine_run_forked
+ * runs it in a child process (for tests and sweeps) and also contains SimGrid aborts.
+ */
+#ifndef NVL_ENGINE_H
+#define NVL_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "collectives.h"
+#include "diag.h"
+#include "platform.h"
+
+/* Fills `prog` (already initialised) for job `job` of step `step`; *devs receives the device of
+ * each rank (valid until the step ends). Returns 0, or -1 to abort with an error. */
+typedef int (*nvl_build_fn)(void *ctx, size_t step, size_t job, nvl_program *prog,
+                            const int **devs);
+
+typedef struct {
+  size_t n_steps, n_jobs;
+  nvl_build_fn build;
+  void *ctx;
+  bool record_flows;  /* record the completion time of every RECV (per-flow statistics) */
+  bool link_stats;    /* per-link bytes and peak load */
+  bool verbose;       /* SimGrid logging at info level */
+  double time_limit_s; /* stop the simulation past this simulated time (0 = none) */
+} nvl_workload;
+
+typedef struct {
+  size_t step, job;
+  double time_s; /* completion relative to the step's start */
+} nvl_flow;
+
+typedef struct {
+  size_t n_steps, n_jobs, n_links;
+  double *time_s;    /* [step * n_jobs + job]: last lane end relative to the step start */
+  double *start_s;   /* [step]: simulated start time of each step */
+  double *link_bytes; /* [2 * link + dir], dir 0 = UP, 1 = DOWN */
+  double *link_peak_Bps;
+  nvl_flow *flows;
+  size_t n_flows;
+  double end_s;      /* simulated time at the end */
+} nvl_engine_result;
+
+/* Runs the workload in this process (once per process). Returns 0, or -1 with diags set
+ * (deadlock, build failure, time limit). */
+int nvl_engine_run(const nvl_platform *p, const nvl_workload *w, nvl_engine_result *res,
+                   nvl_diags *diags);
+/* Same in a forked child; the result comes back through a pipe. */
+int nvl_engine_run_forked(const nvl_platform *p, const nvl_workload *w, nvl_engine_result *res,
+                          nvl_diags *diags);
+void nvl_engine_result_release(nvl_engine_result *res);
+
+#endif

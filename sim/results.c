@@ -1,0 +1,126 @@
+/*
+ * results: see results.h.
+ */
+#include "results.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <stdbool.h>
+#include <string.h>
+
+nvl_result_row *nvl_results_add(nvl_results *r) {
+  if (r->n == r->cap) {
+    r->cap = r->cap ? 2 * r->cap : 32;
+    r->rows = realloc(r->rows, r->cap * sizeof *r->rows);
+    if (!r->rows) abort();
+  }
+  nvl_result_row *row = &r->rows[r->n++];
+  memset(row, 0, sizeof *row);
+  row->type = "float";
+  row->redop = "none";
+  row->root = -1;
+  row->flow_p50_us = row->flow_p99_us = row->flow_max_us = row->flow_bw_p50_GBps = NAN;
+  return row;
+}
+
+void nvl_results_release(nvl_results *r) {
+  free(r->rows);
+  memset(r, 0, sizeof *r);
+}
+
+void nvl_results_print_table(const nvl_results *r, FILE *out) {
+  char prev[400] = "", key[400];
+  bool flows = false;
+  for (size_t i = 0; i < r->n; i++) flows |= !isnan(r->rows[i].flow_p50_us);
+  for (size_t i = 0; i < r->n; i++) {
+    const nvl_result_row *x = &r->rows[i];
+    snprintf(key, sizeof key, "%s|%s|%s|%s|%d", x->design, x->job, x->collective, x->algorithm,
+             x->ranks);
+    if (strcmp(key, prev) != 0) {
+      snprintf(prev, sizeof prev, "%s", key);
+      fprintf(out, "#\n# nvlsim: design %s, %s%s%s%s, algorithm %s, %d ranks, model %s, seed %lu\n#\n",
+              x->design, x->job[0] ? "job " : "", x->job, x->job[0] ? ", " : "", x->collective,
+              x->algorithm, x->ranks, x->model, x->seed);
+      fprintf(out, "#%12s %13s %9s %7s %7s %10s %9s %9s", "size", "count", "type", "redop", "root",
+              "time", "algbw", "busbw");
+      if (flows)
+        fprintf(out, " %10s %10s %10s", "flow p50", "flow p99", "flow max");
+      fprintf(out, "\n#%12s %13s %9s %7s %7s %10s %9s %9s", "(B)", "(elements)", "", "", "", "(us)",
+              "(GB/s)", "(GB/s)");
+      if (flows)
+        fprintf(out, " %10s %10s %10s", "(us)", "(us)", "(us)");
+      fputc('\n', out);
+    }
+    fprintf(out, " %12llu %13llu %9s %7s %7d %10.2f %9.2f %9.2f", (unsigned long long)x->size_bytes,
+            (unsigned long long)x->count, x->type, x->redop, x->root, x->time_us, x->algbw_GBps,
+            x->busbw_GBps);
+    if (flows)
+      fprintf(out, " %10.2f %10.2f %10.2f", x->flow_p50_us, x->flow_p99_us, x->flow_max_us);
+    fputc('\n', out);
+  }
+}
+
+static void csv_num(FILE *out, double v) {
+  if (isnan(v))
+    fputs(",", out);
+  else
+    fprintf(out, ",%.6f", v);
+}
+
+int nvl_results_write_csv(const nvl_results *r, FILE *out) {
+  fputs("design,job,collective,algorithm,model,ranks,size_bytes,count,type,redop,root,time_us,"
+        "algbw_GBps,busbw_GBps,flow_p50_us,flow_p99_us,flow_max_us,flow_bw_p50_GBps,seed\n",
+        out);
+  for (size_t i = 0; i < r->n; i++) {
+    const nvl_result_row *x = &r->rows[i];
+    fprintf(out, "%s,%s,%s,%s,%s,%d,%llu,%llu,%s,%s,%d", x->design, x->job, x->collective,
+            x->algorithm, x->model, x->ranks, (unsigned long long)x->size_bytes,
+            (unsigned long long)x->count, x->type, x->redop, x->root);
+    csv_num(out, x->time_us);
+    csv_num(out, x->algbw_GBps);
+    csv_num(out, x->busbw_GBps);
+    csv_num(out, x->flow_p50_us);
+    csv_num(out, x->flow_p99_us);
+    csv_num(out, x->flow_max_us);
+    csv_num(out, x->flow_bw_p50_GBps);
+    fprintf(out, ",%lu\n", x->seed);
+  }
+  return ferror(out) ? -1 : 0;
+}
+
+static json_t *num_or_null(double v) { return isnan(v) ? json_null() : json_real(v); }
+
+int nvl_results_write_json(const nvl_results *r, FILE *out) {
+  json_t *rows = json_array();
+  for (size_t i = 0; i < r->n; i++) {
+    const nvl_result_row *x = &r->rows[i];
+    json_t *o = json_object();
+    json_object_set_new(o, "design", json_string(x->design));
+    json_object_set_new(o, "job", json_string(x->job));
+    json_object_set_new(o, "collective", json_string(x->collective));
+    json_object_set_new(o, "algorithm", json_string(x->algorithm));
+    json_object_set_new(o, "model", json_string(x->model));
+    json_object_set_new(o, "ranks", json_integer(x->ranks));
+    json_object_set_new(o, "size_bytes", json_integer((json_int_t)x->size_bytes));
+    json_object_set_new(o, "count", json_integer((json_int_t)x->count));
+    json_object_set_new(o, "type", json_string(x->type));
+    json_object_set_new(o, "redop", json_string(x->redop));
+    json_object_set_new(o, "root", json_integer(x->root));
+    json_object_set_new(o, "time_us", json_real(x->time_us));
+    json_object_set_new(o, "algbw_GBps", json_real(x->algbw_GBps));
+    json_object_set_new(o, "busbw_GBps", json_real(x->busbw_GBps));
+    json_object_set_new(o, "flow_p50_us", num_or_null(x->flow_p50_us));
+    json_object_set_new(o, "flow_p99_us", num_or_null(x->flow_p99_us));
+    json_object_set_new(o, "flow_max_us", num_or_null(x->flow_max_us));
+    json_object_set_new(o, "flow_bw_p50_GBps", num_or_null(x->flow_bw_p50_GBps));
+    json_object_set_new(o, "seed", json_integer((json_int_t)x->seed));
+    json_array_append_new(rows, o);
+  }
+  json_t *root = json_object();
+  json_object_set_new(root, "results", rows);
+  int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
+  fputc('\n', out);
+  json_decref(root);
+  return rc == 0 && !ferror(out) ? 0 : -1;
+}

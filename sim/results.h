@@ -1,0 +1,44 @@
+/*
+ * results: result rows of `run`, and their three renderings: the nccl-tests table on stdout,
+ * tidy CSV (one row per design x workload x size; units in column names) and JSON. Numbers are
+ * printed with fixed formats so that the same input and seed give the same bytes.
+ */
+#ifndef NVL_RESULTS_H
+#define NVL_RESULTS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct {
+  char design[128];
+  char job[160];       /* job name ("" for a single workload) */
+  char collective[32]; /* or traffic pattern name */
+  char algorithm[16];
+  char model[16];
+  int ranks;
+  uint64_t size_bytes;
+  uint64_t count;
+  const char *type, *redop;
+  int root;
+  double time_us, algbw_GBps, busbw_GBps;
+  unsigned long seed;
+  /* traffic patterns: per-flow completion statistics (NaN when not applicable) */
+  double flow_p50_us, flow_p99_us, flow_max_us, flow_bw_p50_GBps;
+} nvl_result_row;
+
+typedef struct {
+  nvl_result_row *rows;
+  size_t n, cap;
+} nvl_results;
+
+#define NVL_RESULTS_INIT {NULL, 0, 0}
+
+nvl_result_row *nvl_results_add(nvl_results *r);
+void nvl_results_release(nvl_results *r);
+
+/* nccl-tests style table. `header` lines are printed first, each prefixed with "# ". */
+void nvl_results_print_table(const nvl_results *r, FILE *out);
+int nvl_results_write_csv(const nvl_results *r, FILE *out);
+int nvl_results_write_json(const nvl_results *r, FILE *out);
+
+#endif
