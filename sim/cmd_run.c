@@ -20,6 +20,8 @@
 #include "workload.h"
 
 typedef struct {
+  const char *sg_cfg[33];
+  int n_cfg;
   const char *file, *csv, *json, *link_stats, *dump, *workload, *ranks, *matrix;
   nvl_coll coll;
   nvl_algo algo;
@@ -29,7 +31,7 @@ typedef struct {
   int g, shift;
   nvl_model model;
   unsigned long seed;
-  bool verbose;
+  bool verbose, explicit_planes;
   double time_limit_s;
   nvl_load_opts load;
 } run_opts;
@@ -152,6 +154,13 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
     } else if (OPT("--max-endpoints")) {
       VAL();
       if (!nvl_cli_parse_size_t("run", a, v, &o->load.max_endpoints)) return NVL_EXIT_USAGE;
+    } else if (strncmp(a, "--cfg=", 6) == 0) {
+      if (o->n_cfg == 32) return nvl_cli_usage_error("run", "at most 32 --cfg options");
+      char err[400];
+      if (nvl_engine_check_cfg(a, err, sizeof err) != 0) return nvl_cli_usage_error("run", "%s", err);
+      o->sg_cfg[o->n_cfg++] = a;
+    } else if (OPT("--explicit-planes")) {
+      o->explicit_planes = true;
     } else if (OPT("-v") || OPT("--verbose")) {
       o->verbose = true;
     } else if (a[0] == '-' && a[1]) {
@@ -271,7 +280,7 @@ int nvl_cmd_run(int argc, char **argv) {
     if (o.ranks) snprintf(j->ranks_sel, sizeof j->ranks_sel, "%s", o.ranks);
     if (o.matrix) snprintf(j->matrix_file, sizeof j->matrix_file, "%s", o.matrix);
   }
-  nvl_platform_opts popts = {.model = o.model};
+  nvl_platform_opts popts = {.model = o.model, .explicit_planes = o.explicit_planes};
   p = nvl_platform_new(d, &popts, &diags);
   if (!p || nvl_workload_resolve(&spec, d, p, &diags) != 0) {
     nvl_cli_print_diags(&diags, label, stderr);
@@ -291,6 +300,7 @@ int nvl_cmd_run(int argc, char **argv) {
   w.link_stats = o.link_stats != NULL;
   w.verbose = o.verbose;
   w.time_limit_s = o.time_limit_s;
+  w.sg_cfg = o.sg_cfg;
   if (nvl_engine_run(p, &w, &res, &diags) != 0) {
     nvl_cli_print_diags(&diags, label, stderr);
     rc = NVL_EXIT_FAIL;

@@ -37,6 +37,7 @@ typedef struct {
   bool link_stats;    /* per-link bytes and peak load */
   bool verbose;       /* SimGrid logging at info level */
   double time_limit_s; /* stop the simulation past this simulated time (0 = none) */
+  const char *const *sg_cfg; /* extra SimGrid "--cfg=..." arguments, NULL-terminated, or NULL */
 } nvl_workload;
 
 typedef struct {
@@ -63,5 +64,9 @@ int nvl_engine_run(const nvl_platform *p, const nvl_workload *w, nvl_engine_resu
 int nvl_engine_run_forked(const nvl_platform *p, const nvl_workload *w, nvl_engine_result *res,
                           nvl_diags *diags);
 void nvl_engine_result_release(nvl_engine_result *res);
+
+/* Checks a "--cfg=KEY:VALUE" argument against the SimGrid keys nvlsim lets users set (an unknown
+ * key would abort SimGrid). Returns 0, or -1 with a message. */
+int nvl_engine_check_cfg(const char *arg, char *err, size_t len);
 
 #endif

@@ -287,7 +287,11 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
   p->model = opts ? opts->model : NVL_MODEL_DEFAULT;
   size_t nd = d->n_devices;
   p->cls = xmalloc(nd * sizeof(int));
-  p->n_classes = refine_classes(p);
+  if (opts && opts->explicit_planes) {
+    for (size_t i = 0; i < nd; i++) p->cls[i] = d->devices[i].is_switch ? (int)p->n_classes++ : -1;
+  } else {
+    p->n_classes = refine_classes(p);
+  }
   size_t nc = p->n_classes;
   if (nc > NVL_MAX_CLASSES) {
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, "/system",

@@ -40,6 +40,7 @@ typedef enum { NVL_MODEL_DEFAULT, NVL_MODEL_IDEAL } nvl_model;
 
 typedef struct {
   nvl_model model;
+  bool explicit_planes; /* no aggregation: every switch chip is its own class (for verification) */
 } nvl_platform_opts;
 
 /* A logical link (one SimGrid link, two directions). */

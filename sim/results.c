@@ -31,8 +31,11 @@ void nvl_results_release(nvl_results *r) {
 
 void nvl_results_print_table(const nvl_results *r, FILE *out) {
   char prev[400] = "", key[400];
-  bool flows = false;
-  for (size_t i = 0; i < r->n; i++) flows |= !isnan(r->rows[i].flow_p50_us);
+  bool flows = false, pairs = false;
+  for (size_t i = 0; i < r->n; i++) {
+    flows |= !isnan(r->rows[i].flow_p50_us);
+    pairs |= r->rows[i].pair[0] != '\0';
+  }
   for (size_t i = 0; i < r->n; i++) {
     const nvl_result_row *x = &r->rows[i];
     snprintf(key, sizeof key, "%s|%s|%s|%s|%d", x->design, x->job, x->collective, x->algorithm,
@@ -42,20 +45,29 @@ void nvl_results_print_table(const nvl_results *r, FILE *out) {
       fprintf(out, "#\n# nvlsim: design %s, %s%s%s%s, algorithm %s, %d ranks, model %s, seed %lu\n#\n",
               x->design, x->job[0] ? "job " : "", x->job, x->job[0] ? ", " : "", x->collective,
               x->algorithm, x->ranks, x->model, x->seed);
-      fprintf(out, "#%12s %13s %9s %7s %7s %10s %9s %9s", "size", "count", "type", "redop", "root",
-              "time", "algbw", "busbw");
+      if (pairs)
+        fprintf(out, "#%-23s", " pair");
+      fprintf(out, "%s%12s %13s %9s %7s %7s %10s %9s %9s", pairs ? " " : "#", "size", "count", "type",
+              "redop", "root", "time", "algbw", "busbw");
       if (flows)
         fprintf(out, " %10s %10s %10s", "flow p50", "flow p99", "flow max");
-      fprintf(out, "\n#%12s %13s %9s %7s %7s %10s %9s %9s", "(B)", "(elements)", "", "", "", "(us)",
-              "(GB/s)", "(GB/s)");
+      fprintf(out, "\n");
+      if (pairs)
+        fprintf(out, "#%-23s", "");
+      fprintf(out, "%s%12s %13s %9s %7s %7s %10s %9s %9s", pairs ? " " : "#", "(B)", "(elements)", "",
+              "", "", "(us)", "(GB/s)", "(GB/s)");
       if (flows)
         fprintf(out, " %10s %10s %10s", "(us)", "(us)", "(us)");
       fputc('\n', out);
     }
+    if (pairs)
+      fprintf(out, " %-23s", x->pair);
     fprintf(out, " %12llu %13llu %9s %7s %7d %10.2f %9.2f %9.2f", (unsigned long long)x->size_bytes,
             (unsigned long long)x->count, x->type, x->redop, x->root, x->time_us, x->algbw_GBps,
             x->busbw_GBps);
-    if (flows)
+    if (flows && isnan(x->flow_p50_us))
+      fprintf(out, " %10s %10s %10s", "-", "-", "-");
+    else if (flows)
       fprintf(out, " %10.2f %10.2f %10.2f", x->flow_p50_us, x->flow_p99_us, x->flow_max_us);
     fputc('\n', out);
   }
@@ -69,12 +81,12 @@ static void csv_num(FILE *out, double v) {
 }
 
 int nvl_results_write_csv(const nvl_results *r, FILE *out) {
-  fputs("design,job,collective,algorithm,model,ranks,size_bytes,count,type,redop,root,time_us,"
+  fputs("design,job,pair,collective,algorithm,model,ranks,size_bytes,count,type,redop,root,time_us,"
         "algbw_GBps,busbw_GBps,flow_p50_us,flow_p99_us,flow_max_us,flow_bw_p50_GBps,seed\n",
         out);
   for (size_t i = 0; i < r->n; i++) {
     const nvl_result_row *x = &r->rows[i];
-    fprintf(out, "%s,%s,%s,%s,%s,%d,%llu,%llu,%s,%s,%d", x->design, x->job, x->collective,
+    fprintf(out, "%s,%s,%s,%s,%s,%s,%d,%llu,%llu,%s,%s,%d", x->design, x->job, x->pair, x->collective,
             x->algorithm, x->model, x->ranks, (unsigned long long)x->size_bytes,
             (unsigned long long)x->count, x->type, x->redop, x->root);
     csv_num(out, x->time_us);
@@ -98,6 +110,7 @@ int nvl_results_write_json(const nvl_results *r, FILE *out) {
     json_t *o = json_object();
     json_object_set_new(o, "design", json_string(x->design));
     json_object_set_new(o, "job", json_string(x->job));
+    json_object_set_new(o, "pair", json_string(x->pair));
     json_object_set_new(o, "collective", json_string(x->collective));
     json_object_set_new(o, "algorithm", json_string(x->algorithm));
     json_object_set_new(o, "model", json_string(x->model));

@@ -11,7 +11,8 @@
 
 typedef struct {
   char design[128];
-  char job[160];       /* job name ("" for a single workload) */
+  char job[64];        /* job name ("" for a single workload) */
+  char pair[160];      /* "src->dst" for the pairs pattern, else "" */
   char collective[32]; /* or traffic pattern name */
   char algorithm[16];
   char model[16];

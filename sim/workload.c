@@ -551,7 +551,7 @@ void nvl_workload_rows(const nvl_workload_run *wr, const nvl_engine_result *res,
       if (nj > 1)
         snprintf(r->job, sizeof r->job, "%s", j->name);
       if (wr->pairs_mode)
-        snprintf(r->job, sizeof r->job, "%s->%s", wr->d->devices[j->devs[wr->pair_src[s]]].name,
+        snprintf(r->pair, sizeof r->pair, "%s->%s", wr->d->devices[j->devs[wr->pair_src[s]]].name,
                  wr->d->devices[j->devs[wr->pair_dst[s]]].name);
       bool coll = j->pattern == NVL_PAT_NONE;
       snprintf(r->collective, sizeof r->collective, "%s",

@@ -22,11 +22,21 @@
     }                                                                                    \
   } while (0)
 
-#define NVL_TEST_MAIN(tests)                                        \
-  int main(int argc, char **argv) {                                 \
-    if (argc > 1)                                                   \
-      cmocka_set_test_filter(argv[1]);                              \
-    return cmocka_run_group_tests(tests, NULL, NULL);               \
+/* Runs all tests, or the one named by argv[1]; a name that matches no test is a failure (so
+ * that a ctest entry can never pass by running nothing). */
+#define NVL_TEST_MAIN(tests)                                                   \
+  int main(int argc, char **argv) {                                            \
+    if (argc > 1) {                                                            \
+      size_t found = 0;                                                        \
+      for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)            \
+        found += strcmp(tests[i].name, argv[1]) == 0;                          \
+      if (found != 1) {                                                        \
+        fprintf(stderr, "no test named %s\n", argv[1]);                        \
+        return 1;                                                              \
+      }                                                                        \
+      cmocka_set_test_filter(argv[1]);                                         \
+    }                                                                          \
+    return cmocka_run_group_tests(tests, NULL, NULL);                          \
   }
 
 #endif

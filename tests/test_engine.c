@@ -1,0 +1,343 @@
+/*
+ * Simulated times against closed-form alpha-beta values (sim/engine.c, sim/platform.c,
+ * models/collectives.c), all under --model ideal. Tolerance 1e-6 relative unless stated: the
+ * engine runs SimGrid with exact max-min sharing and surf/precision 1e-10 s.
+ *
+ * Notation: n ranks, S bytes, B per-direction injection bandwidth, a = path latency
+ * (link 50 ns + switch 250 ns + link 50 ns = 350 ns on one-hop designs).
+ */
+#include "nvl_test.h"
+#include "design.h"
+#include "engine.h"
+#include "platform.h"
+#include "workload.h"
+
+#define TOL 1e-6
+#define A1 350e-9 /* one-hop path latency */
+
+typedef struct {
+  const char *ranks;
+  nvl_coll coll;
+  nvl_algo algo;
+  nvl_pattern pattern;
+  uint64_t bytes;
+} job_def;
+
+typedef struct {
+  double time_s[4];
+  double link_up_bytes; /* bytes UP on the first endpoint link (link stats runs) */
+  nvl_engine_result res;
+} outcome;
+
+static nvl_design *load_topology(const char *name) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/topologies/%s", NVL_SOURCE_DIR, name);
+  nvl_design *d = NULL;
+  nvl_diags diags = NVL_DIAGS_INIT;
+  assert_int_equal(nvl_design_load_file(path, NULL, &d, &diags), NVL_LOAD_OK);
+  nvl_diags_release(&diags);
+  return d;
+}
+
+/* Runs concurrent jobs (one step) on a reference design under the ideal model. */
+static outcome simulate(const char *design, const job_def *defs, size_t nj, bool explicit_planes,
+                        bool link_stats) {
+  outcome o;
+  memset(&o, 0, sizeof o);
+  nvl_design *d = load_topology(design);
+  nvl_platform_opts po = {.model = NVL_MODEL_IDEAL, .explicit_planes = explicit_planes};
+  nvl_diags diags = NVL_DIAGS_INIT;
+  nvl_platform *p = nvl_platform_new(d, &po, &diags);
+  assert_non_null(p);
+  nvl_workload_spec spec = {0};
+  spec.model = NVL_MODEL_IDEAL;
+  spec.seed = 1;
+  spec.jobs = calloc(nj, sizeof *spec.jobs);
+  spec.n_jobs = nj;
+  for (size_t k = 0; k < nj; k++) {
+    nvl_job *j = &spec.jobs[k];
+    snprintf(j->name, sizeof j->name, "j%zu", k);
+    if (defs[k].ranks) snprintf(j->ranks_sel, sizeof j->ranks_sel, "%s", defs[k].ranks);
+    j->coll = defs[k].coll;
+    j->algo = defs[k].algo ? defs[k].algo : NVL_ALGO_RING;
+    j->pattern = defs[k].pattern;
+    j->size_bytes = defs[k].bytes;
+  }
+  if (nvl_workload_resolve(&spec, d, p, &diags) != 0)
+    for (size_t i = 0; i < diags.count; i++) print_error("%s\n", diags.items[i].message);
+  assert_int_equal(diags.errors, 0);
+  nvl_workload w;
+  nvl_workload_run *wr = nvl_workload_run_new(&spec, d, p, &w);
+  w.link_stats = link_stats;
+  int rc = nvl_engine_run_forked(p, &w, &o.res, &diags);
+  for (size_t i = 0; i < diags.count; i++) print_error("%s\n", diags.items[i].message);
+  assert_int_equal(rc, 0);
+  for (size_t k = 0; k < nj && k < 4; k++) o.time_s[k] = o.res.time_s[k];
+  if (link_stats) {
+    /* the logical link of the first rank of job 0 towards its switch class */
+    int dev = spec.jobs[0].devs[0];
+    char prefix[80];
+    snprintf(prefix, sizeof prefix, "%s~", d->devices[dev].name);
+    for (size_t l = 0; l < nvl_platform_link_count(p); l++)
+      if (strncmp(nvl_platform_link(p, (int)l)->name, prefix, strlen(prefix)) == 0 &&
+          strstr(nvl_platform_link(p, (int)l)->name, "sw")) {
+        o.link_up_bytes = o.res.link_bytes[2 * l];
+        break;
+      }
+  }
+  nvl_workload_run_free(wr);
+  nvl_workload_spec_release(&spec);
+  nvl_platform_free(p);
+  nvl_design_free(d);
+  nvl_diags_release(&diags);
+  return o;
+}
+
+static double sim1(const char *design, job_def j) {
+  outcome o = simulate(design, &j, 1, false, false);
+  nvl_engine_result_release(&o.res);
+  return o.time_s[0];
+}
+
+static void test_engine__single_transfer_multi_hop(void **state) {
+  /* NVL576: gpu0 (rack 0) -> gpu100 (rack 1): leaf, spine, leaf = 4 links and 3 switches */
+  double S = 64.0 * 1048576;
+  double a = 4 * 50e-9 + 3 * 250e-9;
+  double t = sim1("nvl576.json", (job_def){"gpu0,gpu100", 0, 0, NVL_PAT_PAIR, (uint64_t)S});
+  assert_close(t, a + S / 900e9, TOL);
+  /* same rack: one switch */
+  t = sim1("nvl576.json", (job_def){"gpu0,gpu5", 0, 0, NVL_PAT_PAIR, (uint64_t)S});
+  assert_close(t, A1 + S / 900e9, TOL);
+}
+
+static void test_engine__two_flows_share_a_link(void **state) {
+  /* incast: gpu1 and gpu2 both send S to gpu0, whose 450 GB/s downlink they share */
+  double S = 32.0 * 1048576;
+  double t = sim1("hgx-h100.json", (job_def){"gpu0,gpu1,gpu2", 0, 0, NVL_PAT_INCAST, (uint64_t)S});
+  assert_close(t, A1 + 2 * S / 450e9, TOL);
+}
+
+static void test_engine__full_duplex(void **state) {
+  /* gpu0 <-> gpu1 at once: directions are independent, so no slowdown */
+  double S = 32.0 * 1048576;
+  double t = sim1("hgx-h100.json", (job_def){"gpu0,gpu1", 0, 0, NVL_PAT_BIDIR, (uint64_t)S});
+  assert_close(t, A1 + S / 450e9, TOL);
+}
+
+static void test_engine__ring_all_reduce(void **state) {
+  int n = 72;
+  double S = 72.0 * 1048576, B = 900e9;
+  double t = sim1("gb200-nvl72.json", (job_def){NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 0, (uint64_t)S});
+  assert_close(t, 2 * (n - 1) * (A1 + S / n / B), TOL);
+  /* 8 x H100 */
+  n = 8;
+  S = 8.0 * 1048576;
+  t = sim1("hgx-h100.json", (job_def){NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 0, (uint64_t)S});
+  assert_close(t, 2 * (n - 1) * (A1 + S / n / 450e9), TOL);
+}
+
+static void test_engine__all_gather_and_reduce_scatter(void **state) {
+  int n = 72;
+  double S = 72.0 * 1048576, B = 900e9;
+  double t = sim1("gb200-nvl72.json", (job_def){NULL, NVL_COLL_ALL_GATHER, NVL_ALGO_RING, 0, (uint64_t)S});
+  assert_close(t, (n - 1) * (A1 + S / n / B), TOL);
+  t = sim1("gb200-nvl72.json", (job_def){NULL, NVL_COLL_REDUCE_SCATTER, NVL_ALGO_RING, 0, (uint64_t)S});
+  assert_close(t, (n - 1) * (A1 + S / n / B), TOL);
+}
+
+static void test_engine__alltoall_limited_by_injection(void **state) {
+  int n = 72;
+  double S = 72.0 * 1048576, B = 900e9;
+  double t = sim1("gb200-nvl72.json", (job_def){NULL, NVL_COLL_ALLTOALL, NVL_ALGO_RING, 0, (uint64_t)S});
+  assert_close(t, A1 + (n - 1) * S / n / B, TOL);
+}
+
+static void test_engine__sendrecv_and_pipelined_broadcast(void **state) {
+  double S = 64.0 * 1048576, B = 900e9;
+  double t = sim1("gb200-nvl72.json", (job_def){NULL, NVL_COLL_SENDRECV, NVL_ALGO_RING, 0, (uint64_t)S});
+  assert_close(t, A1 + S / B, TOL);
+  /* chain of 72 in K = 128 chunks of 512 KiB: (K + n - 2)(a + c/B) */
+  int n = 72, K = 128;
+  t = sim1("gb200-nvl72.json", (job_def){NULL, NVL_COLL_BROADCAST, NVL_ALGO_RING, 0, (uint64_t)S});
+  assert_close(t, (K + n - 2) * (A1 + S / K / B), TOL);
+  t = sim1("gb200-nvl72.json", (job_def){NULL, NVL_COLL_REDUCE, NVL_ALGO_RING, 0, (uint64_t)S});
+  assert_close(t, (K + n - 2) * (A1 + S / K / B), TOL);
+}
+
+static void test_engine__heterogeneous_ring_runs_at_slowest_member(void **state) {
+  /* 3 GPUs (900 GB/s) and one 12-port ASIC (600 GB/s): every step waits for the ASIC hop */
+  int n = 4;
+  double S = 16.0 * 1048576;
+  double t = sim1("fusion-gpu-asic.json",
+                  (job_def){"gpu[0:3],asic0", NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 0, (uint64_t)S});
+  assert_close(t, 2 * (n - 1) * (A1 + S / n / 600e9), TOL);
+  /* the same ring of 4 GPUs runs at 900 GB/s: GPU transfers stripe over both plane groups */
+  double tg = sim1("fusion-gpu-asic.json",
+                   (job_def){"gpu[0:4]", NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 0, (uint64_t)S});
+  assert_close(tg, 2 * (n - 1) * (A1 + S / n / 900e9), TOL);
+}
+
+static void test_engine__concurrent_jobs_share_planes(void **state) {
+  /* job A gpu0 -> gpu1 and job B gpu0 -> gpu2 share gpu0's uplink: each gets 225 GB/s */
+  double S = 32.0 * 1048576;
+  job_def jobs[2] = {{"gpu0,gpu1", 0, 0, NVL_PAT_PAIR, (uint64_t)S},
+                     {"gpu0,gpu2", 0, 0, NVL_PAT_PAIR, (uint64_t)S}};
+  outcome o = simulate("hgx-h100.json", jobs, 2, false, false);
+  assert_close(o.time_s[0], A1 + 2 * S / 450e9, TOL);
+  assert_close(o.time_s[1], A1 + 2 * S / 450e9, TOL);
+  nvl_engine_result_release(&o.res);
+  /* two rings on disjoint halves of NVL72 do not interfere */
+  double S2 = 36.0 * 1048576;
+  job_def rings[2] = {{"gpu[0:36]", NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 0, (uint64_t)S2},
+                      {"gpu[36:72]", NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 0, (uint64_t)S2}};
+  o = simulate("gb200-nvl72.json", rings, 2, false, false);
+  assert_close(o.time_s[0], 2 * 35 * (A1 + S2 / 36 / 900e9), TOL);
+  assert_close(o.time_s[1], o.time_s[0], TOL);
+  nvl_engine_result_release(&o.res);
+  /* a ring over gpu0..3 and an alltoall over gpu0..3 at once: both take longer than alone */
+  double S3 = 4.0 * 1048576;
+  job_def mixed[2] = {{"gpu[0:4]", NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 0, (uint64_t)S3},
+                      {"gpu[0:4]", NVL_COLL_ALLTOALL, NVL_ALGO_RING, 0, (uint64_t)S3}};
+  o = simulate("gb200-nvl72.json", mixed, 2, false, false);
+  double alone_ring = 2 * 3 * (A1 + S3 / 4 / 900e9), alone_a2a = A1 + 3 * S3 / 4 / 900e9;
+  assert_true(o.time_s[0] > alone_ring * 1.01);
+  assert_true(o.time_s[1] > alone_a2a * 1.01);
+  nvl_engine_result_release(&o.res);
+}
+
+static void test_engine__nvl72_all_reduce_1gib_ideal(void **state) {
+  double S = 1073741824.0;
+  int n = 72;
+  double t = sim1("gb200-nvl72.json", (job_def){NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 0, (uint64_t)S});
+  double busbw = S / t * 2 * (n - 1) / n / 1e9;
+  /* 900 GB/s minus latency: 2(n-1) steps of 350 ns on 16.6 us chunks */
+  assert_true(busbw > 880.0 && busbw < 900.0);
+  uint64_t chunk = (uint64_t)S / n + 1; /* 1 GiB is not a multiple of 72: the largest chunk rules */
+  assert_close(t, 2 * (n - 1) * (A1 + chunk / 900e9), TOL);
+}
+
+static void test_engine__aggregated_equals_explicit_planes(void **state) {
+  /* NVL72: 18 explicit planes vs one aggregated switch; HGX H100: 5/4/4/5 planes vs one class.
+   * (NVL72 alltoall with explicit planes is left out: 92,000 concurrent stripes take a minute.) */
+  const char *designs[2] = {"gb200-nvl72.json", "hgx-h100.json"};
+  nvl_coll colls[2] = {NVL_COLL_ALL_REDUCE, NVL_COLL_ALLTOALL};
+  for (int di = 0; di < 2; di++)
+    for (int c = 0; c < 2; c++) {
+      if (di == 0 && c == 1)
+        continue;
+      /* sizes divisible by ranks x 18 stripes, so no byte rounding differs */
+      job_def j = {NULL, colls[c], NVL_ALGO_RING, 0, 72ull * 18 * 8 * 65536};
+      outcome agg = simulate(designs[di], &j, 1, false, false);
+      outcome exp = simulate(designs[di], &j, 1, true, false);
+      assert_close(exp.time_s[0], agg.time_s[0], TOL);
+      nvl_engine_result_release(&agg.res);
+      nvl_engine_result_release(&exp.res);
+    }
+}
+
+static void test_engine__asymmetric_planes_differ_physically(void **state) {
+  /* ASIC alltoall partner: asic0 reaches 12 of 18 planes. Pair gpu0 -> asic0 is limited to the
+   * 12 planes (600 GB/s), gpu0 -> gpu1 uses all 18 (900 GB/s). Explicit planes agree. */
+  double S = 64.0 * 1048576;
+  double t_asic = sim1("fusion-gpu-asic.json", (job_def){"gpu0,asic0", 0, 0, NVL_PAT_PAIR, (uint64_t)S});
+  double t_gpu = sim1("fusion-gpu-asic.json", (job_def){"gpu0,gpu1", 0, 0, NVL_PAT_PAIR, (uint64_t)S});
+  assert_close(t_asic, A1 + S / 600e9, TOL);
+  assert_close(t_gpu, A1 + S / 900e9, TOL);
+  job_def j = {"gpu0,asic0", 0, 0, NVL_PAT_PAIR, 18 * 65536 * 12};
+  outcome agg = simulate("fusion-gpu-asic.json", &j, 1, false, false);
+  outcome exp = simulate("fusion-gpu-asic.json", &j, 1, true, false);
+  assert_close(exp.time_s[0], agg.time_s[0], TOL);
+  nvl_engine_result_release(&agg.res);
+  nvl_engine_result_release(&exp.res);
+}
+
+static void test_engine__nvls_in_switch_reduction(void **state) {
+  /* each GPU sends S up in K chunks and gets S back: (K + 1)(a' + c/B), a' = 50 + 250 ns;
+   * 64 MiB in chunks of 512 KiB would be 128, capped at 64 chunks of 1 MiB */
+  double S = 64.0 * 1048576, B = 450e9, a = 300e-9;
+  int K = 64;
+  double t = sim1("hgx-h100.json", (job_def){NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_NVLS, 0, (uint64_t)S});
+  assert_close(t, (K + 1) * (a + S / K / B), TOL);
+}
+
+static void test_engine__double_binary_tree_moves_2s_per_rank(void **state) {
+  /* every rank receives 2S in the two trees together: t ~ 2S/B plus pipeline fill */
+  double S = 256.0 * 1048576, B = 450e9;
+  double t = sim1("hgx-h100.json", (job_def){NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_TREE, 0, (uint64_t)S});
+  assert_true(t >= 2 * S / B);
+  assert_true(t <= 2 * S / B * 1.10);
+}
+
+static void test_engine__link_stats_count_bytes(void **state) {
+  double S = 8.0 * 1048576;
+  job_def j = {"gpu0,gpu1", 0, 0, NVL_PAT_PAIR, (uint64_t)S};
+  outcome o = simulate("gb200-nvl72.json", &j, 1, false, true);
+  assert_close(o.link_up_bytes, S, 0);
+  nvl_engine_result_release(&o.res);
+}
+
+static int build_deadlock(void *ctx, size_t step, size_t job, nvl_program *prog, const int **devs) {
+  static int two[2];
+  const nvl_design *d = ctx;
+  two[0] = nvl_design_find_device(d, "gpu0");
+  two[1] = nvl_design_find_device(d, "gpu1");
+  *devs = two;
+  int a = nvl_program_lane(prog, 0, -1), b = nvl_program_lane(prog, 1, -1);
+  nvl_program_op(prog, a, NVL_OP_RECV, b, 0); /* waits for a transfer nobody sends */
+  (void)step;
+  (void)job;
+  return 0;
+}
+
+static void test_engine__deadlock_is_an_error(void **state) {
+  nvl_design *d = load_topology("hgx-h100.json");
+  nvl_diags diags = NVL_DIAGS_INIT;
+  nvl_platform *p = nvl_platform_new(d, NULL, &diags);
+  nvl_workload w = {.n_steps = 1, .n_jobs = 1, .build = build_deadlock, .ctx = d};
+  nvl_engine_result res;
+  assert_int_equal(nvl_engine_run_forked(p, &w, &res, &diags), -1);
+  assert_true(diags.errors >= 1);
+  assert_non_null(strstr(diags.items[0].message, "did not complete"));
+  nvl_engine_result_release(&res);
+  nvl_platform_free(p);
+  nvl_design_free(d);
+  nvl_diags_release(&diags);
+}
+
+static void test_engine__aggregation_classes(void **state) {
+  /* the refinement merges what is interchangeable and nothing else */
+  struct { const char *design; size_t classes, planes; } cases[] = {
+      {"gb200-nvl72.json", 1, 1}, {"hgx-h100.json", 1, 1},   {"hgx-a100.json", 1, 1},
+      {"nvl576.json", 9, 1},      {"fusion-gpu-asic.json", 2, 2}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    nvl_design *d = load_topology(cases[i].design);
+    nvl_diags diags = NVL_DIAGS_INIT;
+    nvl_platform *p = nvl_platform_new(d, NULL, &diags);
+    assert_int_equal(nvl_platform_class_count(p), cases[i].classes);
+    assert_int_equal(nvl_platform_plane_count(p), cases[i].planes);
+    nvl_platform_free(p);
+    nvl_design_free(d);
+    nvl_diags_release(&diags);
+  }
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_engine__single_transfer_multi_hop),
+    cmocka_unit_test(test_engine__two_flows_share_a_link),
+    cmocka_unit_test(test_engine__full_duplex),
+    cmocka_unit_test(test_engine__ring_all_reduce),
+    cmocka_unit_test(test_engine__all_gather_and_reduce_scatter),
+    cmocka_unit_test(test_engine__alltoall_limited_by_injection),
+    cmocka_unit_test(test_engine__sendrecv_and_pipelined_broadcast),
+    cmocka_unit_test(test_engine__heterogeneous_ring_runs_at_slowest_member),
+    cmocka_unit_test(test_engine__concurrent_jobs_share_planes),
+    cmocka_unit_test(test_engine__nvl72_all_reduce_1gib_ideal),
+    cmocka_unit_test(test_engine__aggregated_equals_explicit_planes),
+    cmocka_unit_test(test_engine__asymmetric_planes_differ_physically),
+    cmocka_unit_test(test_engine__nvls_in_switch_reduction),
+    cmocka_unit_test(test_engine__double_binary_tree_moves_2s_per_rank),
+    cmocka_unit_test(test_engine__link_stats_count_bytes),
+    cmocka_unit_test(test_engine__deadlock_is_an_error),
+    cmocka_unit_test(test_engine__aggregation_classes),
+};
+NVL_TEST_MAIN(tests)
