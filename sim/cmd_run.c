@@ -287,20 +287,13 @@ int nvl_cmd_run(int argc, char **argv) {
     rc = NVL_EXIT_FAIL;
     goto out;
   }
-  if (o.dump) {
-    nvl_outfile f;
-    if (nvl_outfile_open(&f, o.dump, "run") != 0 || nvl_platform_write_xml(p, f.fp) != 0 ||
-        nvl_outfile_commit(&f, "run") != 0) {
-      rc = NVL_EXIT_USAGE;
-      goto out;
-    }
-  }
   nvl_workload w;
   wr = nvl_workload_run_new(&spec, d, p, &w);
   w.link_stats = o.link_stats != NULL;
   w.verbose = o.verbose;
   w.time_limit_s = o.time_limit_s;
   w.sg_cfg = o.sg_cfg;
+  w.dump_platform = o.dump;
   if (nvl_engine_run(p, &w, &res, &diags) != 0) {
     nvl_cli_print_diags(&diags, label, stderr);
     rc = NVL_EXIT_FAIL;

@@ -372,6 +372,8 @@ static void parse_link_type(loader *L, const char *name, json_t *obj, const char
     t.generation = (int)gen;
   get_string(L, obj, ptr, "source", false, t.source, sizeof t.source);
   t.from_catalog = L->in_catalog;
+  if (!based)
+    t.family = (int)L->d->n_link_types; /* a root type is its own family */
   if (L->d->n_link_types >= NVL_MAX_LINK_TYPES) {
     err(L, NVL_DIAG_LIMIT, ptr, "more than %d link types", NVL_MAX_LINK_TYPES);
     return;
@@ -588,11 +590,16 @@ const char *nvl_device_type_name(const nvl_design *d, int dev) {
 
 int nvl_device_ports(const nvl_design *d, int dev, int lt) {
   const nvl_device *x = &d->devices[dev];
+  int fam = d->link_types[lt].family;
   if (x->is_switch) {
     const nvl_switch_type *s = &d->switch_types[x->type];
-    return s->port_link == lt ? s->ports : 0;
+    return s->port_link >= 0 && d->link_types[s->port_link].family == fam ? s->ports : 0;
   }
-  return d->endpoint_types[x->type].ports[lt];
+  const nvl_endpoint_type *e = &d->endpoint_types[x->type];
+  int n = 0;
+  for (size_t k = 0; k < d->n_link_types; k++)
+    if (d->link_types[k].family == fam) n += e->ports[k];
+  return n;
 }
 
 double nvl_link_bw(const nvl_design *d, const nvl_link *l) {
@@ -623,7 +630,7 @@ static void ensure_used(loader *L) {
 static void account_port(loader *L, int dev, int lt, int count, port_tally *t) {
   nvl_design *d = L->d;
   int avail = nvl_device_ports(d, dev, lt);
-  int *u = &L->used[(size_t)dev * d->n_link_types + lt];
+  int *u = &L->used[(size_t)dev * d->n_link_types + d->link_types[lt].family];
   if (avail == 0) {
     if (L->mark[dev] != t->origin + 1) {
       L->mark[dev] = t->origin + 1;
@@ -1355,6 +1362,8 @@ static void whole_design_checks(loader *L) {
         if (deg[i] == 0)
           continue;
         for (size_t lt = 0; lt < nl; lt++) {
+          if (d->link_types[lt].family != (int)lt)
+            continue; /* ports are counted per family, at its root type */
           int avail = nvl_device_ports(d, (int)i, (int)lt);
           if (avail > 0 && L->used[i * nl + lt] < avail) {
             if (n_unused++ == 0) {

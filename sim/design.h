@@ -38,6 +38,8 @@ typedef struct {
   double lat_s;      /* propagation + SerDes latency of one link */
   double efficiency; /* fraction of bw_Bps usable by data, (0, 1] */
   int generation;    /* NVLink generation, 0 for C2C and custom links */
+  int family;        /* port family: the link type at the root of its `base` chain (itself if
+                        none); a link fits any port of its family ("nvlink5-long" in "nvlink5") */
   bool from_catalog;
   char source[NVL_SOURCE_MAX];
 } nvl_link_type;
@@ -165,7 +167,7 @@ int nvl_design_select(const nvl_design *d, const char *list, int **out, size_t *
 /* Properties of a device. */
 nvl_kind nvl_device_kind(const nvl_design *d, int dev);
 const char *nvl_device_type_name(const nvl_design *d, int dev);
-/* Ports of link type lt a device has. */
+/* Ports a device has for links of type lt (ports of lt's family). */
 int nvl_device_ports(const nvl_design *d, int dev, int lt);
 
 /* Bandwidth per direction of a bundle (count x type bandwidth). */

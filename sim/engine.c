@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xbt/log.h>
@@ -109,10 +110,30 @@ static void *xrealloc(void *p, size_t n) {
   return q;
 }
 
-/* Host of a lane for a stripe towards/from another lane. */
-static int lane_dev(const job_rt *j, int lane) {
-  const nvl_lane *l = &j->prog.lanes[lane];
-  return l->rank >= 0 ? j->devs[l->rank] : -1;
+/* The stripes (host pairs and bytes) of a SEND from lane `src` to lane `dst`. */
+static size_t send_stripes(const nvl_platform *p, const nvl_program *prog, const int *devs, int src,
+                           int dst, uint64_t bytes, int *hf, int *ht, uint64_t *b) {
+  const nvl_lane *ls = &prog->lanes[src], *ld = &prog->lanes[dst];
+  int ds = ls->rank >= 0 ? devs[ls->rank] : -1, dd = ld->rank >= 0 ? devs[ld->rank] : -1;
+  if (ds >= 0 && dd >= 0) {
+    nvl_stripe st[NVL_MAX_STRIPES];
+    int ns = nvl_platform_stripes(p, ds, dd, st);
+    uint64_t left = bytes;
+    for (int i = 0; i < ns; i++) {
+      uint64_t part = i == ns - 1 ? left : (uint64_t)((double)bytes * st[i].weight + 0.5);
+      if (part > left) part = left;
+      left -= part;
+      hf[i] = st[i].from_host;
+      ht[i] = st[i].to_host;
+      b[i] = part;
+    }
+    return (size_t)ns;
+  }
+  /* one side is a switch lane (in-switch reduction) */
+  hf[0] = ds >= 0 ? nvl_platform_endpoint_host(p, ds) : ls->host;
+  ht[0] = dd >= 0 ? nvl_platform_endpoint_host(p, dd) : ld->host;
+  b[0] = bytes;
+  return 1;
 }
 
 static void account_links(int from, int to, uint64_t bytes) {
@@ -135,26 +156,7 @@ static void do_send(lane_rt *self, int peer, double bytes_d) {
   sg_host_t from[NVL_MAX_STRIPES], to[NVL_MAX_STRIPES];
   uint64_t b[NVL_MAX_STRIPES];
   int hf[NVL_MAX_STRIPES], ht[NVL_MAX_STRIPES];
-  size_t n = 0;
-  int ds = lane_dev(j, self->id), dd = lane_dev(j, peer);
-  if (ds >= 0 && dd >= 0) {
-    nvl_stripe st[NVL_MAX_STRIPES];
-    int ns = nvl_platform_stripes(E.p, ds, dd, st);
-    uint64_t left = bytes;
-    for (int i = 0; i < ns; i++) {
-      uint64_t part = i == ns - 1 ? left : (uint64_t)((double)bytes * st[i].weight + 0.5);
-      if (part > left) part = left;
-      left -= part;
-      hf[n] = st[i].from_host;
-      ht[n] = st[i].to_host;
-      b[n++] = part;
-    }
-  } else { /* one side is a switch lane (in-switch reduction) */
-    hf[0] = ds >= 0 ? nvl_platform_endpoint_host(E.p, ds) : j->prog.lanes[self->id].host;
-    ht[0] = dd >= 0 ? nvl_platform_endpoint_host(E.p, dd) : j->prog.lanes[peer].host;
-    b[0] = bytes;
-    n = 1;
-  }
+  size_t n = send_stripes(E.p, &j->prog, j->devs, self->id, peer, bytes, hf, ht, b);
   for (size_t i = 0; i < n; i++) {
     from[i] = E.hosts[hf[i]];
     to[i] = E.hosts[ht[i]];
@@ -353,14 +355,70 @@ static void controller_main(int argc, char **argv) {
     E.completed = true;
 }
 
-static int load_platform_memfd(const nvl_platform *p) {
+/* Builds every program once and marks the host pairs its SENDs use. */
+static uint8_t *prescan_pairs(const nvl_platform *p, const nvl_workload *w, nvl_diags *diags) {
+  size_t nh = nvl_platform_host_count(p);
+  uint8_t *bits = calloc(nh * nh / 8 + 1, 1);
+  int hf[NVL_MAX_STRIPES], ht[NVL_MAX_STRIPES];
+  uint64_t b[NVL_MAX_STRIPES];
+  for (size_t s = 0; s < w->n_steps; s++)
+    for (size_t j = 0; j < w->n_jobs; j++) {
+      nvl_program prog;
+      const int *devs;
+      nvl_program_init(&prog, 0);
+      if (w->build(w->ctx, s, j, &prog, &devs) != 0) {
+        nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL, "cannot build job %zu of step %zu",
+                     j, s);
+        nvl_program_release(&prog);
+        free(bits);
+        return NULL;
+      }
+      for (size_t l = 0; l < prog.n_lanes; l++)
+        for (size_t k = 0; k < prog.lanes[l].n_ops; k++) {
+          const nvl_op *op = &prog.lanes[l].ops[k];
+          if (op->kind != NVL_OP_SEND) continue;
+          size_t n = send_stripes(p, &prog, devs, (int)l, (int)op->peer, 0, hf, ht, b);
+          for (size_t i = 0; i < n; i++) {
+            size_t bit = (size_t)hf[i] * nh + (size_t)ht[i];
+            bits[bit / 8] |= (uint8_t)(1u << (bit % 8));
+          }
+        }
+      nvl_program_release(&prog);
+    }
+  if (w->reset)
+    w->reset(w->ctx);
+  return bits;
+}
+
+static int load_platform_memfd(const nvl_platform *p, const uint8_t *pairs, const char *dump) {
   int fd = memfd_create("nvlsim-platform.xml", 0);
   if (fd < 0)
     return -1;
-  FILE *f = fdopen(fd, "w");
-  if (!f || nvl_platform_write_xml(p, f) != 0 || fflush(f) != 0) {
+  FILE *f = fdopen(fd, "w+");
+  if (!f || nvl_platform_write_xml(p, f, pairs) != 0 || fflush(f) != 0) {
     if (f) fclose(f);
     return -1;
+  }
+  if (dump) { /* the same bytes SimGrid reads */
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", dump);
+    int out = mkstemp(tmp);
+    FILE *o = out >= 0 ? fdopen(out, "w") : NULL;
+    bool bad = !o;
+    if (o) {
+      rewind(f);
+      char buf[65536];
+      size_t k;
+      while ((k = fread(buf, 1, sizeof buf, f)) > 0) bad |= fwrite(buf, 1, k, o) != k;
+      bad |= fclose(o) != 0;
+      bad |= chmod(tmp, 0644) != 0;
+      bad |= !bad && rename(tmp, dump) != 0;
+    }
+    if (bad) {
+      if (out >= 0) unlink(tmp);
+      fclose(f);
+      return -2;
+    }
   }
   char path[64];
   snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
@@ -405,9 +463,18 @@ int nvl_engine_run(const nvl_platform *p, const nvl_workload *w, nvl_engine_resu
   simgrid_init(&argc, argv);
   if (w->link_stats)
     sg_link_load_plugin_init();
-  if (load_platform_memfd(p) != 0) {
-    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_IO, NULL, "cannot hand the platform to SimGrid: %s",
-                 strerror(errno));
+  uint8_t *pairs = prescan_pairs(p, w, diags);
+  if (!pairs)
+    return -1;
+  int lrc = load_platform_memfd(p, pairs, w->dump_platform);
+  free(pairs);
+  if (lrc != 0) {
+    if (lrc == -2)
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_IO, NULL, "cannot write %s: %s", w->dump_platform,
+                   strerror(errno));
+    else
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_IO, NULL, "cannot hand the platform to SimGrid: %s",
+                   strerror(errno));
     return -1;
   }
   size_t nh = nvl_platform_host_count(p);

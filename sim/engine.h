@@ -11,6 +11,10 @@
  * the fabric). Each job is a program of lanes (see models/collectives.h), each lane one actor.
  * Step s + 1 starts when every lane of step s has finished, so steps never overlap.
  *
+ * Before the simulation, every step's programs are built once to collect the host pairs that
+ * exchange data; only their routes are handed to SimGrid (a ring on NVL576 needs 1,152 of the
+ * 331,200 possible routes), which keeps platform parsing out of the run time.
+ *
  * SimGrid allows one engine per process: nvl_engine_run may be called once; nvl_engine_run_forked
  * runs it in a child process (for tests and sweeps) and also contains SimGrid aborts.
  */
@@ -32,7 +36,9 @@ typedef int (*nvl_build_fn)(void *ctx, size_t step, size_t job, nvl_program *pro
 typedef struct {
   size_t n_steps, n_jobs;
   nvl_build_fn build;
+  void (*reset)(void *ctx); /* called after the route pre-scan, before the simulation (may be NULL) */
   void *ctx;
+  const char *dump_platform; /* write the platform XML SimGrid receives to this file (or NULL) */
   bool record_flows;  /* record the completion time of every RECV (per-flow statistics) */
   bool link_stats;    /* per-link bytes and peak load */
   bool verbose;       /* SimGrid logging at info level */

@@ -18,6 +18,7 @@ typedef struct {
   int peer; /* peer endpoint device for direct links */
   int link; /* logical link index */
   double cap_Bps;
+  int nvls_link; /* latency link towards the class's reduction engine, -1 if none */
 } attach;
 
 typedef struct {
@@ -31,7 +32,8 @@ struct nvl_platform {
   nvl_model model;
   int *cls; /* device -> class (switches), -1 for endpoints */
   size_t n_classes, n_planes;
-  int *class_plane, *class_xbar, *class_nvls_host;
+  int *class_plane, *class_nvls_host;
+  double *class_half_lat;
   int *class_first; /* first member device */
   int *class_size;
   char (*class_names)[2 * NVL_NAME_MAX + 4];
@@ -310,14 +312,13 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
     }
   name_classes(p);
 
-  /* crossbar latency link per class */
-  p->class_xbar = xmalloc((nc ? nc : 1) * sizeof(int));
+  /* switching latency: half of it on each link that touches the class, so that any path pays
+   * each traversed switch exactly once (a shared "crossbar" link would couple every flow through
+   * a switch in one max-min constraint and make the solver quadratic) */
+  p->class_half_lat = xmalloc((nc ? nc : 1) * sizeof(double));
+  for (size_t c = 0; c < nc; c++)
+    p->class_half_lat[c] = 0.5 * d->switch_types[d->devices[p->class_first[c]].type].lat_s;
   char name[400];
-  for (size_t c = 0; c < nc; c++) {
-    const nvl_switch_type *st = &d->switch_types[d->devices[p->class_first[c]].type];
-    snprintf(name, sizeof name, "%s/xbar", p->class_names[c]);
-    p->class_xbar[c] = add_plink(p, name, HUGE_BW, st->lat_s, true, 0);
-  }
 
   /* class-class logical links (aggregated), endpoint attachments */
   p->cc_link = xmalloc((nc ? nc * nc : 1) * sizeof(int));
@@ -342,20 +343,21 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
     } else if (ca >= 0 || cb >= 0) {
       int ep = ca >= 0 ? l->b : l->a, c = ca >= 0 ? ca : cb;
       raw_dev[n_raw] = ep;
-      raw[n_raw++] = (attach){c, -1, -1, bw};
+      raw[n_raw++] = (attach){c, -1, -1, bw, -1};
       (void)lat;
     } else {
       raw_dev[n_raw] = l->a;
-      raw[n_raw++] = (attach){-1, l->b, -1, bw};
+      raw[n_raw++] = (attach){-1, l->b, -1, bw, -1};
       raw_dev[n_raw] = l->b;
-      raw[n_raw++] = (attach){-1, l->a, -1, bw};
+      raw[n_raw++] = (attach){-1, l->a, -1, bw, -1};
     }
   }
   for (size_t a = 0; a < nc; a++)
     for (size_t b = a + 1; b < nc; b++)
       if (cc_bw[a * nc + b] > 0) {
         snprintf(name, sizeof name, "%s~%s", p->class_names[a], p->class_names[b]);
-        int li = add_plink(p, name, cc_bw[a * nc + b], cc_lat[a * nc + b], false,
+        int li = add_plink(p, name, cc_bw[a * nc + b],
+                           cc_lat[a * nc + b] + p->class_half_lat[a] + p->class_half_lat[b], false,
                            cc_phys[a * nc + b]);
         p->cc_link[a * nc + b] = p->cc_link[b * nc + a] = li;
       }
@@ -414,7 +416,12 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
           if ((l->a == (int)i && p->cls[l->b] == a->cls) || (l->b == (int)i && p->cls[l->a] == a->cls))
             phys += l->count;
         }
-        a->link = add_plink(p, name, a->cap_Bps, lat, false, phys);
+        a->link = add_plink(p, name, a->cap_Bps, lat + p->class_half_lat[a->cls], false, phys);
+        if (d->switch_types[d->devices[p->class_first[a->cls]].type].reduction) {
+          /* the rest of the switching latency towards the in-switch reduction engine */
+          snprintf(name, sizeof name, "%s~nvls.%s", d->devices[i].name, p->class_names[a->cls]);
+          a->nvls_link = add_plink(p, name, HUGE_BW, p->class_half_lat[a->cls], true, 0);
+        }
       } else if (a->peer > (int)i) {
         snprintf(name, sizeof name, "%s~%s", d->devices[i].name, d->devices[a->peer].name);
         double lat = 0;
@@ -526,7 +533,7 @@ void nvl_platform_free(nvl_platform *p) {
     return;
   free(p->cls);
   free(p->class_plane);
-  free(p->class_xbar);
+  free(p->class_half_lat);
   free(p->class_nvls_host);
   free(p->class_first);
   free(p->class_size);
@@ -592,9 +599,9 @@ int nvl_platform_route(const nvl_platform *p, int from, int to, int *links, int 
     if (!a || (pf == -2 && pt == -2)) return -1;
     if (pt == -2) {
       PUSH(a->link, 1);
-      PUSH(p->class_xbar[c], 1);
+      PUSH(a->nvls_link, 1);
     } else {
-      PUSH(p->class_xbar[c], 1);
+      PUSH(a->nvls_link, 1);
       PUSH(a->link, -1);
     }
     return n;
@@ -617,12 +624,10 @@ int nvl_platform_route(const nvl_platform *p, int from, int to, int *links, int 
     return -1;
   PUSH(find_attach(p, df, best_s)->link, 1);
   int c = best_s;
-  PUSH(p->class_xbar[c], 1);
   while (c != best_t) {
     int nx = p->cc_next[c * nc + best_t];
     PUSH(p->cc_link[c * nc + nx], c < nx ? 1 : -1);
     c = nx;
-    PUSH(p->class_xbar[c], 1);
   }
   PUSH(find_attach(p, dt, best_t)->link, -1);
   return n;
@@ -679,7 +684,12 @@ int nvl_platform_endpoint_host(const nvl_platform *p, int dev) {
 /* ---------------------------------------------------------------------------------------- */
 /* XML                                                                                       */
 
-static void write_route(const nvl_platform *p, FILE *out, int a, int b) {
+static void write_route(const nvl_platform *p, FILE *out, const uint8_t *pairs, int a, int b) {
+  if (pairs) {
+    size_t bit = (size_t)a * p->n_hosts + (size_t)b;
+    if (!(pairs[bit / 8] & (1u << (bit % 8))))
+      return;
+  }
   int links[64], dirs[64];
   int n = nvl_platform_route(p, a, b, links, dirs, 64);
   if (n <= 0)
@@ -695,7 +705,7 @@ static void write_route(const nvl_platform *p, FILE *out, int a, int b) {
   fputs("</route>\n", out);
 }
 
-int nvl_platform_write_xml(const nvl_platform *p, FILE *out) {
+int nvl_platform_write_xml(const nvl_platform *p, FILE *out, const uint8_t *pairs) {
   fprintf(out, "<?xml version='1.0'?>\n"
                "<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
                "<!-- nvlsim platform of design \"%s\": %zu switch classes, %zu planes -->\n"
@@ -719,23 +729,23 @@ int nvl_platform_write_xml(const nvl_platform *p, FILE *out) {
         for (size_t j = 0; j < nd; j++)
           for (int b = p->ph_start[j]; b < p->ph_start[j + 1]; b++)
             if (i != j && p->ph[b].plane == (int)pl)
-              write_route(p, out, p->ph[a].host, p->ph[b].host);
+              write_route(p, out, pairs, p->ph[a].host, p->ph[b].host);
       }
   }
   /* direct links */
   for (size_t i = 0; i < nd; i++)
     for (int j = p->att_start[i]; j < p->att_start[i + 1]; j++)
       if (p->att[j].cls < 0)
-        write_route(p, out, p->direct_host[i], p->direct_host[p->att[j].peer]);
+        write_route(p, out, pairs, p->direct_host[i], p->direct_host[p->att[j].peer]);
   /* endpoint <-> in-switch reduction hosts */
   for (size_t i = 0; i < nd; i++)
     for (int j = p->att_start[i]; j < p->att_start[i + 1]; j++) {
       int c = p->att[j].cls;
-      if (c < 0 || p->class_nvls_host[c] < 0) continue;
+      if (c < 0 || p->class_nvls_host[c] < 0 || p->att[j].nvls_link < 0) continue;
       for (int k = p->ph_start[i]; k < p->ph_start[i + 1]; k++)
         if (p->ph[k].plane == p->class_plane[c]) {
-          write_route(p, out, p->ph[k].host, p->class_nvls_host[c]);
-          write_route(p, out, p->class_nvls_host[c], p->ph[k].host);
+          write_route(p, out, pairs, p->ph[k].host, p->class_nvls_host[c]);
+          write_route(p, out, pairs, p->class_nvls_host[c], p->ph[k].host);
         }
     }
   fputs("  </zone>\n</platform>\n", out);

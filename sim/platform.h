@@ -19,8 +19,11 @@
  *     spraying loads each usable link equally. Direct endpoint links (C2C, NVLink meshes) get a
  *     host of their own and carry transfers between the two endpoints they join.
  *  3. Routes are explicit (a Full zone): within a plane, the shortest path in the class graph,
- *     never through an endpoint. Each traversed switch class adds its switching latency through
- *     a FATPIPE "crossbar" link; links are SPLITDUPLEX (independent directions).
+ *     never through an endpoint. Links are SPLITDUPLEX (independent directions). A switch's
+ *     traversal latency is split in halves added to the links that touch it, so every path pays
+ *     each switch it crosses exactly once without a shared "crossbar" resource (which would tie
+ *     all flows through a switch into one max-min system). Routes to the in-switch reduction
+ *     engine add the missing half through a per-endpoint FATPIPE link.
  *
  * Approximations, stated: where an endpoint reaches several classes of one plane, one path is
  * chosen (shortest, then lowest class); links between switches of one class are not modelled;
@@ -48,7 +51,7 @@ typedef struct {
   char name[96];
   double bw_Bps; /* per direction */
   double lat_s;
-  bool fatpipe;  /* crossbar latency links: no bandwidth sharing */
+  bool fatpipe;  /* latency-only links (towards reduction engines): no bandwidth sharing */
   int physical;  /* number of physical links it stands for */
 } nvl_plink;
 
@@ -65,8 +68,10 @@ typedef struct nvl_platform nvl_platform;
 nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opts, nvl_diags *diags);
 void nvl_platform_free(nvl_platform *p);
 
-/* Writes the platform as SimGrid XML (DTD 4.1). Returns 0 or -1 on a write error. */
-int nvl_platform_write_xml(const nvl_platform *p, FILE *out);
+/* Writes the platform as SimGrid XML (DTD 4.1). With `pairs` (a bitmap of host_count^2 bits,
+ * bit from * n + to), only the routes of those host pairs are written. Returns 0, or -1 on a
+ * write error. */
+int nvl_platform_write_xml(const nvl_platform *p, FILE *out, const uint8_t *pairs);
 
 size_t nvl_platform_host_count(const nvl_platform *p);
 const char *nvl_platform_host_name(const nvl_platform *p, int host);

@@ -472,6 +472,11 @@ static int build(void *ctx, size_t step, size_t job, nvl_program *prog, const in
   return nvl_coll_build(&cs, prog);
 }
 
+static void reset_rng(void *ctx) {
+  nvl_workload_run *wr = ctx;
+  gsl_rng_set(wr->rng, wr->spec->seed);
+}
+
 nvl_workload_run *nvl_workload_run_new(const nvl_workload_spec *spec, const nvl_design *d,
                                        const nvl_platform *p, nvl_workload *out) {
   nvl_workload_run *wr = calloc(1, sizeof *wr);
@@ -518,6 +523,7 @@ nvl_workload_run *nvl_workload_run_new(const nvl_workload_spec *spec, const nvl_
   wr->rng = gsl_rng_alloc(gsl_rng_mt19937);
   gsl_rng_set(wr->rng, spec->seed);
   memset(out, 0, sizeof *out);
+  out->reset = reset_rng;
   out->n_steps = wr->n_steps;
   out->n_jobs = nj;
   out->build = build;

@@ -95,7 +95,7 @@ static void test_design__base_and_overrides(void **state) {
   nvl_design *d = load_ok(
       "{\"name\":\"t\",\"link_types\":{\"slow\":{\"base\":\"nvlink5\",\"bandwidth\":\"25 GB/s\"}},"
       "\"endpoint_types\":{\"asic8\":{\"base\":\"fusion-asic\",\"ports\":{\"nvlink5\":8}}},"
-      "\"system\":{\"endpoints\":[{\"name\":\"a\",\"type\":\"asic8\",\"count\":2}]},\"links\":[{\"a\":\"a0\",\"b\":\"a1\",\"link\":\"nvlink5\",\"count\":8}]}");
+      "\"system\":{\"endpoints\":[{\"name\":\"a\",\"type\":\"asic8\",\"count\":2}]},\"links\":[{\"a\":\"a0\",\"b\":\"a1\",\"link\":\"slow\",\"count\":8}]}");
   int lt = nvl_design_find_link_type(d, "slow");
   assert_true(lt >= 0);
   assert_close(d->link_types[lt].bw_Bps, 25e9, 0);
@@ -103,6 +103,9 @@ static void test_design__base_and_overrides(void **state) {
   int a0 = nvl_design_find_device(d, "a0");
   assert_int_equal(nvl_device_ports(d, a0, nvl_design_find_link_type(d, "nvlink5")), 8);
   assert_int_equal(nvl_device_kind(d, a0), NVL_KIND_ASIC);
+  /* "slow" is based on nvlink5, so it plugs into nvlink5 ports: 8 links use all 8 */
+  assert_int_equal(nvl_device_ports(d, a0, lt), 8);
+  assert_int_equal(d->link_types[lt].family, nvl_design_find_link_type(d, "nvlink5"));
   nvl_design_free(d);
 }
 
