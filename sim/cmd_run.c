@@ -202,10 +202,9 @@ static void print_bottlenecks(const nvl_platform *p, const nvl_engine_result *re
   }
 }
 
-static int write_link_stats(const nvl_platform *p, const nvl_engine_result *res, const char *path) {
-  nvl_outfile o;
-  if (nvl_outfile_open(&o, path, "run") != 0)
-    return -1;
+static int write_link_stats(const nvl_platform *p, const nvl_engine_result *res, nvl_outfile *out) {
+  nvl_outfile o = *out;
+  out->fp = NULL;
   double span = res->end_s > 0 ? res->end_s : 1;
   fprintf(o.fp, "link,direction,physical_links,bandwidth_GBps,bytes,busy_time_us,utilization,"
                 "peak_utilization\n");
@@ -223,10 +222,9 @@ static int write_link_stats(const nvl_platform *p, const nvl_engine_result *res,
   return nvl_outfile_commit(&o, "run");
 }
 
-static int write_results(const nvl_results *rows, const char *path, bool json) {
-  nvl_outfile o;
-  if (nvl_outfile_open(&o, path, "run") != 0)
-    return -1;
+static int write_results(const nvl_results *rows, nvl_outfile *out, bool json) {
+  nvl_outfile o = *out;
+  out->fp = NULL;
   int rc = json ? nvl_results_write_json(rows, o.fp) : nvl_results_write_csv(rows, o.fp);
   if (rc != 0) {
     nvl_outfile_abort(&o);
@@ -248,6 +246,23 @@ int nvl_cmd_run(int argc, char **argv) {
   nvl_results rows = NVL_RESULTS_INIT;
   nvl_diags diags = NVL_DIAGS_INIT;
   const char *label = o.file ? o.file : NVL_DEFAULT_DESIGN_NAME;
+  /* outputs are opened (as temporary files) before anything is simulated, so an unwritable path
+   * fails at once; they appear under their names only when complete */
+  nvl_outfile out_csv = {0}, out_json = {0}, out_links = {0};
+  if ((o.csv && nvl_outfile_open(&out_csv, o.csv, "run") != 0) ||
+      (o.json && nvl_outfile_open(&out_json, o.json, "run") != 0) ||
+      (o.link_stats && nvl_outfile_open(&out_links, o.link_stats, "run") != 0)) {
+    rc = NVL_EXIT_USAGE;
+    goto out;
+  }
+  if (o.dump) {
+    nvl_outfile probe;
+    if (nvl_outfile_open(&probe, o.dump, "run") != 0) {
+      rc = NVL_EXIT_USAGE;
+      goto out;
+    }
+    nvl_outfile_abort(&probe);
+  }
 
   rc = nvl_cli_load(o.file, &o.load, false, &d);
   if (rc != NVL_EXIT_OK)
@@ -304,11 +319,14 @@ int nvl_cmd_run(int argc, char **argv) {
   if (w.link_stats)
     print_bottlenecks(p, &res);
   fflush(stdout);
-  if ((o.csv && write_results(&rows, o.csv, false) != 0) ||
-      (o.json && write_results(&rows, o.json, true) != 0) ||
-      (o.link_stats && write_link_stats(p, &res, o.link_stats) != 0))
+  if ((o.csv && write_results(&rows, &out_csv, false) != 0) ||
+      (o.json && write_results(&rows, &out_json, true) != 0) ||
+      (o.link_stats && write_link_stats(p, &res, &out_links) != 0))
     rc = NVL_EXIT_USAGE;
 out:
+  nvl_outfile_abort(&out_csv); /* no-ops once committed */
+  nvl_outfile_abort(&out_json);
+  nvl_outfile_abort(&out_links);
   nvl_results_release(&rows);
   nvl_engine_result_release(&res);
   nvl_workload_run_free(wr);

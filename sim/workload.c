@@ -562,8 +562,9 @@ void nvl_workload_rows(const nvl_workload_run *wr, const nvl_engine_result *res,
       bool coll = j->pattern == NVL_PAT_NONE;
       snprintf(r->collective, sizeof r->collective, "%s",
                coll ? nvl_coll_name(j->coll) : nvl_pattern_name(j->pattern));
+      bool p2p = coll && (j->coll == NVL_COLL_ALLTOALL || j->coll == NVL_COLL_SENDRECV);
       snprintf(r->algorithm, sizeof r->algorithm, "%s",
-               coll ? nvl_algo_name(wr->algo[s * nj + k]) : "-");
+               !coll ? "-" : p2p ? "p2p" : nvl_algo_name(wr->algo[s * nj + k]));
       snprintf(r->model, sizeof r->model, "%s", spec->model == NVL_MODEL_IDEAL ? "ideal" : "default");
       r->ranks = wr->pairs_mode ? 2 : j->n;
       r->size_bytes = wr->bytes[s * nj + k];

@@ -1,0 +1,35 @@
+#!/usr/bin/python3
+"""Writes docs/catalog.md from models/catalog.json (the single source of truth).
+Usage: tools/catalog_md.py [--check]   (--check: exit 1 if docs/catalog.md is stale)"""
+import json
+import os
+import sys
+
+root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+cat = json.load(open(os.path.join(root, "models", "catalog.json")))
+est = lambda e, f: " (estimate)" if f in e.get("estimates", []) else ""
+out = ["# Component catalog", "",
+       "Generated from `models/catalog.json` by `tools/catalog_md.py`; do not edit by hand.",
+       "Bandwidths are payload rates per direction (1 GB = 1e9 B). \"(estimate)\" marks numbers",
+       "without a public source: override them in a design (`base` plus the field).", "",
+       "## Link types", "", "| name | bandwidth per direction | latency | source |", "|---|---|---|---|"]
+for n, e in cat["link_types"].items():
+    out.append(f"| `{n}` | {e['bandwidth']}{est(e, 'bandwidth')} | {e['latency']}{est(e, 'latency')} | {e['source']} |")
+out += ["", "## Switch types", "", "| name | ports | port link | latency | in-switch reduction | source |",
+        "|---|---|---|---|---|---|"]
+for n, e in cat["switch_types"].items():
+    out.append(f"| `{n}` | {e['ports']}{est(e, 'ports')} | `{e['port_link']}` | {e['latency']}{est(e, 'latency')} | "
+               f"{'yes' if e['in_switch_reduction'] else 'no'} | {e['source']} |")
+out += ["", "## Endpoint types", "", "| name | kind | vendor | ports | per-operation overhead | source |",
+        "|---|---|---|---|---|---|"]
+for n, e in cat["endpoint_types"].items():
+    ports = ", ".join(f"{v} x `{k}`" for k, v in e["ports"].items())
+    out.append(f"| `{n}` | {e['kind']} | {e['vendor']} | {ports}{est(e, 'ports')} | "
+               f"{e['op_overhead']}{est(e, 'op_overhead')} | {e['source']} |")
+text = "\n".join(out) + "\n"
+path = os.path.join(root, "docs", "catalog.md")
+if "--check" in sys.argv:
+    ok = os.path.exists(path) and open(path).read() == text
+    print("1 passed, 0 failed" if ok else "docs/catalog.md is stale: run tools/catalog_md.py\n0 passed, 1 failed")
+    sys.exit(0 if ok else 1)
+open(path, "w").write(text)
