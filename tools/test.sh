@@ -1,8 +1,21 @@
 #!/usr/bin/env bash
-# nvlsim test suite: installs what is missing, builds, and runs every test through ctest.
-#   bash tools/test.sh            the whole suite
-#   bash tools/test.sh -R design  only tests whose name matches (ctest -R)
+# nvlsim test suite: installs what is missing, builds, and runs every test through ctest, first
+# in the normal build, then in an AddressSanitizer + UndefinedBehaviorSanitizer build.
+#   bash tools/test.sh             both suites (what CI runs)
+#   bash tools/test.sh --fast      the normal build only
+#   bash tools/test.sh -R design   extra arguments go to ctest (both suites)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+fast=0
+if [ "${1:-}" = "--fast" ]; then
+  fast=1
+  shift
+fi
 bash tools/setup.sh --build-only
-ctest --test-dir "${NVL_BUILD_DIR:-build}" --output-on-failure -j"$(nproc)" "$@"
+echo "== tests (build/)"
+ctest --test-dir build --output-on-failure -j"$(nproc)" "$@"
+[ "$fast" = 1 ] && exit 0
+NVL_BUILD_DIR=build-asan NVL_CMAKE_ARGS="-DNVL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug" \
+  bash tools/setup.sh --build-only
+echo "== tests under ASan + UBSan (build-asan/)"
+ctest --test-dir build-asan --output-on-failure -j"$(nproc)" "$@"
