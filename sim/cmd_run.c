@@ -194,7 +194,7 @@ static void print_bottlenecks(const nvl_platform *p, const nvl_engine_result *re
         break;
       }
   }
-  printf("#\n# busiest links (bytes / bandwidth over the whole run):\n");
+  printf("#\n# busiest link directions (bytes carried / bandwidth, over the whole run):\n");
   for (int t = 0; t < 3 && busy[t] > 0; t++) {
     const nvl_plink *l = nvl_platform_link(p, (int)(top[t] / 2));
     printf("#   %-40s %-4s %12.6f ms busy, %.3g GB carried\n", l->name, top[t] % 2 ? "down" : "up",
@@ -316,8 +316,7 @@ int nvl_cmd_run(int argc, char **argv) {
   }
   nvl_workload_rows(wr, &res, &rows);
   nvl_results_print_table(&rows, stdout);
-  if (w.link_stats)
-    print_bottlenecks(p, &res);
+  print_bottlenecks(p, &res);
   fflush(stdout);
   if ((o.csv && write_results(&rows, &out_csv, false) != 0) ||
       (o.json && write_results(&rows, &out_json, true) != 0) ||

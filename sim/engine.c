@@ -160,8 +160,7 @@ static void do_send(lane_rt *self, int peer, double bytes_d) {
   for (size_t i = 0; i < n; i++) {
     from[i] = E.hosts[hf[i]];
     to[i] = E.hosts[ht[i]];
-    if (E.w->link_stats)
-      account_links(hf[i], ht[i], b[i]);
+    account_links(hf[i], ht[i], b[i]);
   }
   nvl_xfer *x = nvl_xfer_start(from, to, b, n, 2);
   lane_rt *dst = &j->lanes[peer];

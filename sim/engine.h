@@ -40,7 +40,7 @@ typedef struct {
   void *ctx;
   const char *dump_platform; /* write the platform XML SimGrid receives to this file (or NULL) */
   bool record_flows;  /* record the completion time of every RECV (per-flow statistics) */
-  bool link_stats;    /* per-link bytes and peak load */
+  bool link_stats;    /* peak load per link (SimGrid's link-load plugin); bytes are always counted */
   bool verbose;       /* SimGrid logging at info level */
   double time_limit_s; /* stop the simulation past this simulated time (0 = none) */
   const char *const *sg_cfg; /* extra SimGrid "--cfg=..." arguments, NULL-terminated, or NULL */
