@@ -13,8 +13,9 @@
  *   sendrecv              rank r sends S to r+1; t = a + S/B
  *   tree all_reduce       NCCL's double binary tree: two mirrored heap-ordered binary trees, each
  *                         carrying S/2 in K chunks, reduce up and broadcast down pipelined
- *   nvls all_reduce       in-switch reduction: each rank sends S to the switch and receives the
- *                         reduced S back, pipelined in K chunks; t ~ S/B + chunk and latency terms
+ *   nvls all_reduce       in-switch reduction (multimem ld_reduce + multicast store): S(n+1)/n
+ *                         bytes each way per rank, pipelined in K chunks;
+ *                         t = (K + 1)(a' + c(n+1)/(nB)), a' = rank-to-switch latency
  */
 #include "collectives.h"
 
@@ -136,7 +137,22 @@ static double part(uint64_t bytes, int k, int i) {
   return (double)(base + ((uint64_t)i < rem ? 1 : 0));
 }
 
-#define SEND(lane, peer, b) nvl_program_op(p, (lane), NVL_OP_SEND, (peer), (b))
+/* The protocol model of the collective being built (set by nvl_coll_build). */
+typedef struct {
+  double scale;      /* wire bytes per payload byte */
+  double step_delay; /* before each step of rings, chains and trees */
+} proto_model;
+static proto_model pm = {1.0, 0.0};
+
+static void send_step(nvl_program *p, int lane, int peer, double bytes, bool step) {
+  if (step && pm.step_delay > 0)
+    nvl_program_op(p, lane, NVL_OP_DELAY, 0, pm.step_delay);
+  nvl_program_op(p, lane, NVL_OP_SEND, peer, (double)(uint64_t)(bytes * pm.scale));
+}
+
+/* SEND: a step of a ring, chain or tree (pays the per-step latency); PSEND: point to point. */
+#define SEND(lane, peer, b) send_step(p, (lane), (peer), (b), true)
+#define PSEND(lane, peer, b) send_step(p, (lane), (peer), (b), false)
 #define RECV(lane, peer) nvl_program_op(p, (lane), NVL_OP_RECV, (peer), 0)
 
 static void ring_steps(nvl_program *p, const int *lane, int n, uint64_t bytes, int steps) {
@@ -157,7 +173,7 @@ static void chain(nvl_program *p, const int *lane, int n, uint64_t bytes, int k,
       if (pos > 0)
         RECV(lane[r], lane[from]);
       if (pos < n - 1)
-        SEND(lane[r], lane[to], part(bytes, k, c));
+        send_step(p, lane[r], lane[to], part(bytes, k, c), c == 0); /* hop latency once */
     }
 }
 
@@ -188,7 +204,7 @@ static void double_tree(nvl_program *p, const int *rank_host_lane, int n, uint64
         if (c1 < n) RECV(up[t][r], up[t][tree_rank(t, c1, n)]);
         if (c2 < n) RECV(up[t][r], up[t][tree_rank(t, c2, n)]);
         if (pos > 0)
-          SEND(up[t][r], up[t][tree_rank(t, (pos - 1) / 2, n)], cb);
+          send_step(p, up[t][r], up[t][tree_rank(t, (pos - 1) / 2, n)], cb, c == 0);
         else
           nvl_program_op(p, up[t][r], NVL_OP_NOTIFY, down[t][r], 0);
         /* down: receive from the parent (root: from its own up lane), send to children */
@@ -196,8 +212,8 @@ static void double_tree(nvl_program *p, const int *rank_host_lane, int n, uint64
           RECV(down[t][r], down[t][tree_rank(t, (pos - 1) / 2, n)]);
         else
           RECV(down[t][r], up[t][r]);
-        if (c1 < n) SEND(down[t][r], down[t][tree_rank(t, c1, n)], cb);
-        if (c2 < n) SEND(down[t][r], down[t][tree_rank(t, c2, n)], cb);
+        if (c1 < n) send_step(p, down[t][r], down[t][tree_rank(t, c1, n)], cb, c == 0);
+        if (c2 < n) send_step(p, down[t][r], down[t][tree_rank(t, c2, n)], cb, c == 0);
       }
     }
   }
@@ -207,13 +223,20 @@ static void double_tree(nvl_program *p, const int *rank_host_lane, int n, uint64
   }
 }
 
+/* NVLS all_reduce as NCCL does it on one switch: each rank owns 1/n of the data; it reduces its
+ * part with multimem.ld_reduce (the switch reads that part from all n ranks and returns the sum)
+ * and publishes it with multimem.st (the switch multicasts it to all n ranks). Per rank and
+ * direction that is S + S/n bytes: up, S (its copy of every part) + S/n (its reduced part);
+ * down, S/n (its reduced part) + S (every part, multicast). Chunk by chunk, the switch returns a
+ * chunk once all ranks delivered theirs. */
 static void nvls(nvl_program *p, const int *lane, int n, uint64_t bytes, int k, int host) {
   int sw = nvl_program_lane(p, -1, host);
+  double scale = (double)(n + 1) / n;
   for (int c = 0; c < k; c++)
-    for (int r = 0; r < n; r++) SEND(lane[r], sw, part(bytes, k, c));
+    for (int r = 0; r < n; r++) PSEND(lane[r], sw, (double)(uint64_t)(part(bytes, k, c) * scale));
   for (int c = 0; c < k; c++) {
     for (int r = 0; r < n; r++) RECV(sw, lane[r]);
-    for (int r = 0; r < n; r++) SEND(sw, lane[r], part(bytes, k, c));
+    for (int r = 0; r < n; r++) PSEND(sw, lane[r], (double)(uint64_t)(part(bytes, k, c) * scale));
   }
   for (int c = 0; c < k; c++)
     for (int r = 0; r < n; r++) RECV(lane[r], sw);
@@ -230,6 +253,8 @@ int nvl_coll_build(const nvl_coll_spec *s, nvl_program *p) {
   bool tree = s->algo == NVL_ALGO_TREE, nv = s->algo == NVL_ALGO_NVLS;
   if ((tree || nv) && s->coll != NVL_COLL_ALL_REDUCE)
     return -1;
+  pm.scale = s->byte_scale > 0 ? s->byte_scale : 1.0;
+  pm.step_delay = s->step_delay_s;
   int *lane = malloc((size_t)n * sizeof(int));
   if (!tree)
     for (int r = 0; r < n; r++) lane[r] = nvl_program_lane(p, r, -1);
@@ -248,29 +273,29 @@ int nvl_coll_build(const nvl_coll_spec *s, nvl_program *p) {
     case NVL_COLL_REDUCE: chain(p, lane, n, S, k, true); break;
     case NVL_COLL_ALLTOALL:
       for (int r = 0; r < n; r++)
-        for (int j = 1; j < n; j++) SEND(lane[r], lane[(r + j) % n], part(S, n, (r + j) % n));
+        for (int j = 1; j < n; j++) PSEND(lane[r], lane[(r + j) % n], part(S, n, (r + j) % n));
       for (int r = 0; r < n; r++)
         for (int j = 1; j < n; j++) RECV(lane[r], lane[(r + n - j) % n]);
       break;
     case NVL_COLL_SENDRECV:
       for (int r = 0; r < n; r++) {
-        SEND(lane[r], lane[(r + 1) % n], (double)S);
+        PSEND(lane[r], lane[(r + 1) % n], (double)S);
         RECV(lane[r], lane[(r + n - 1) % n]);
       }
       break;
     default: break;
     }
   }
-  /* fixed per-rank overhead: a DELAY at the start of every lane of the rank */
-  if (s->overhead_s)
-    for (size_t l = 0; l < p->n_lanes; l++) {
-      nvl_lane *ln = &p->lanes[l];
-      if (ln->rank < 0 || s->overhead_s[ln->rank] <= 0)
-        continue;
-      nvl_program_op(p, (int)l, NVL_OP_DELAY, 0, 0); /* grow by one, then shift */
-      memmove(ln->ops + 1, ln->ops, (ln->n_ops - 1) * sizeof *ln->ops);
-      ln->ops[0] = (nvl_op){NVL_OP_DELAY, 0, s->overhead_s[ln->rank]};
-    }
+  /* fixed per-rank cost before the operation: protocol start latency + endpoint overhead */
+  for (size_t l = 0; l < p->n_lanes; l++) {
+    nvl_lane *ln = &p->lanes[l];
+    double d = ln->rank < 0 ? 0 : s->start_delay_s + (s->overhead_s ? s->overhead_s[ln->rank] : 0);
+    if (d <= 0)
+      continue;
+    nvl_program_op(p, (int)l, NVL_OP_DELAY, 0, 0); /* grow by one, then shift */
+    memmove(ln->ops + 1, ln->ops, (ln->n_ops - 1) * sizeof *ln->ops);
+    ln->ops[0] = (nvl_op){NVL_OP_DELAY, 0, d};
+  }
   free(lane);
   return 0;
 }

@@ -79,6 +79,11 @@ typedef struct {
   int max_chunks;      /* cap on chunks per operation (0 = default: 64, or 8n for chains) */
   int nvls_host;       /* platform host of the reduction engine, for NVL_ALGO_NVLS */
   const double *overhead_s; /* per-rank fixed cost at start, or NULL */
+  /* protocol model (all neutral when 0): bytes on the wire per payload byte, latency before every
+   * step of rings, chains and trees, latency before the operation on every rank */
+  double byte_scale;
+  double step_delay_s;
+  double start_delay_s;
 } nvl_coll_spec;
 
 /* Builds the program of one collective into `out` (initialised by the caller with

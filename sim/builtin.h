@@ -1,14 +1,28 @@
 /*
- * builtin: data compiled into the binary (models/catalog.json and the default design,
- * topologies/gb200-nvl72.json), so nvlsim needs no installed data files.
+ * builtin: data compiled into the binary (models/catalog.json, models/calibration.json and every
+ * design of topologies/, the default being gb200-nvl72), so nvlsim needs no installed data files.
  */
 #ifndef NVL_BUILTIN_H
 #define NVL_BUILTIN_H
 
 #include <stddef.h>
 
+typedef struct {
+  const char *name; /* file name without .json, e.g. "hgx-h100" */
+  const char *data;
+  size_t len;
+} nvl_builtin;
+
+/* Every design of topologies/, NULL-terminated; loadable as "builtin:NAME". */
+extern const nvl_builtin nvl_builtin_designs[];
+const nvl_builtin *nvl_builtin_design(const char *name);
+
 extern const char nvl_catalog_json[];
 extern const size_t nvl_catalog_json_len;
+extern const char nvl_calibration_json[];
+extern const size_t nvl_calibration_json_len;
+extern const char nvl_measured_csv[]; /* models/measured-collectives.csv */
+extern const size_t nvl_measured_csv_len;
 extern const char nvl_default_design_json[];
 extern const size_t nvl_default_design_json_len;
 

@@ -28,7 +28,7 @@ typedef struct {
   nvl_pattern pattern;
   uint64_t min_b, max_b, step_b, chunk;
   double factor;
-  int g, shift;
+  int g, shift, proto;
   nvl_model model;
   unsigned long seed;
   bool verbose, explicit_planes;
@@ -60,6 +60,7 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
   o->factor = 2.0;
   o->seed = 1;
   o->model = NVL_MODEL_DEFAULT;
+  o->proto = -1;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v;
 #define OPT(s) (strcmp(a, s) == 0)
@@ -109,6 +110,15 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
       VAL();
       if (nvl_algo_parse(v, &o->algo) != 0)
         return nvl_cli_usage_error("run", "--algo must be ring, tree, nvls or auto");
+    } else if (OPT("--proto")) {
+      VAL();
+      nvl_proto pr;
+      if (strcmp(v, "auto") == 0)
+        o->proto = -1;
+      else if (nvl_proto_parse(v, &pr) == 0)
+        o->proto = (int)pr;
+      else
+        return nvl_cli_usage_error("run", "--proto must be LL, LL128, Simple or auto");
     } else if (OPT("--model")) {
       VAL();
       if (strcmp(v, "ideal") == 0) o->model = NVL_MODEL_IDEAL;
@@ -290,6 +300,7 @@ int nvl_cmd_run(int argc, char **argv) {
     j->coll = o.coll;
     j->algo = o.algo;
     j->pattern = o.pattern;
+    j->proto = o.proto;
     j->n_limit = o.g;
     j->shift = o.shift;
     if (o.ranks) snprintf(j->ranks_sel, sizeof j->ranks_sel, "%s", o.ranks);

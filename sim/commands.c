@@ -46,10 +46,24 @@ const nvl_command nvl_commands[] = {
      "  -f FACTOR | -i STEP     multiply (default 2) or add between sizes\n"
      "  -g N                    number of participants (default: all accelerators)\n"
      "  --algo ring|tree|nvls|auto   collective algorithm (default auto; see README)\n"
-     "  --model ideal|default   ideal: line rate, link and switch latency only\n"
+     "  --model ideal|default   ideal: line rate, link and switch latency only; default: NCCL's\n"
+     "                          protocols and latencies, calibrated efficiencies (README)\n"
+     "  --proto LL|LL128|Simple|auto  force NCCL's protocol (default auto: NCCL's choice)\n"
      "  --csv FILE  --json FILE tidy results (one row per size)\n"
      "  --link-stats FILE       per-link-direction bytes, busy time and utilization (CSV)\n"
      "  --dump-platform FILE    the SimGrid platform XML exactly as loaded\n"
      "  --seed N                random seed (echoed in every output; default 1)\n"},
+    {"validate-model", nvl_cmd_validate_model,
+     "compare simulated collectives with measured nccl-tests results",
+     "usage: nvlsim validate-model [--tolerance 5%] [--csv OUT] [CSV]\n"
+     "\n"
+     "Simulates every row of a table of measured nccl-tests results (default: the built-in copy of\n"
+     "models/measured-collectives.csv) on the reference design of its system under the default\n"
+     "model and prints measured vs simulated with the relative error. Columns: case, system,\n"
+     "gpus, collective, algorithm, size_bytes and any of time_us, algbw_GBps, busbw_GBps (empty\n"
+     "cells are not compared). Systems: HGX A100 -> hgx-a100, HGX H100/H200 -> hgx-h100 (same\n"
+     "NVLink 4 fabric), HGX B200 -> hgx-b200, GB200/GB300 NVL72 -> gb200/gb300-nvl72.\n"
+     "\n"
+     "exit status: 0 every row within tolerance, 1 otherwise, 2 usage or I/O error\n"},
     {"help", nvl_cmd_help, "show help for a command", "usage: nvlsim help [COMMAND]\n"},
     {NULL, NULL, NULL, NULL}};

@@ -38,13 +38,15 @@ void nvl_results_print_table(const nvl_results *r, FILE *out) {
   }
   for (size_t i = 0; i < r->n; i++) {
     const nvl_result_row *x = &r->rows[i];
-    snprintf(key, sizeof key, "%s|%s|%s|%s|%d", x->design, x->job, x->collective, x->algorithm,
-             x->ranks);
+    snprintf(key, sizeof key, "%s|%s|%s|%s|%s|%d", x->design, x->job, x->collective, x->algorithm,
+             x->protocol, x->ranks);
     if (strcmp(key, prev) != 0) {
       snprintf(prev, sizeof prev, "%s", key);
-      fprintf(out, "#\n# nvlsim: design %s, %s%s%s%s, algorithm %s, %d ranks, model %s, seed %lu\n#\n",
+      fprintf(out,
+              "#\n# nvlsim: design %s, %s%s%s%s, algorithm %s, protocol %s, %d ranks, model %s, "
+              "seed %lu\n#\n",
               x->design, x->job[0] ? "job " : "", x->job, x->job[0] ? ", " : "", x->collective,
-              x->algorithm, x->ranks, x->model, x->seed);
+              x->algorithm, x->protocol, x->ranks, x->model, x->seed);
       if (pairs)
         fprintf(out, "#%-23s", " pair");
       fprintf(out, "%s%12s %13s %9s %7s %7s %10s %9s %9s", pairs ? " " : "#", "size", "count", "type",
@@ -81,13 +83,13 @@ static void csv_num(FILE *out, double v) {
 }
 
 int nvl_results_write_csv(const nvl_results *r, FILE *out) {
-  fputs("design,job,pair,collective,algorithm,model,ranks,size_bytes,count,type,redop,root,time_us,"
+  fputs("design,job,pair,collective,algorithm,protocol,model,ranks,size_bytes,count,type,redop,root,time_us,"
         "algbw_GBps,busbw_GBps,flow_p50_us,flow_p99_us,flow_max_us,flow_bw_p50_GBps,seed\n",
         out);
   for (size_t i = 0; i < r->n; i++) {
     const nvl_result_row *x = &r->rows[i];
-    fprintf(out, "%s,%s,%s,%s,%s,%s,%d,%llu,%llu,%s,%s,%d", x->design, x->job, x->pair, x->collective,
-            x->algorithm, x->model, x->ranks, (unsigned long long)x->size_bytes,
+    fprintf(out, "%s,%s,%s,%s,%s,%s,%s,%d,%llu,%llu,%s,%s,%d", x->design, x->job, x->pair,
+            x->collective, x->algorithm, x->protocol, x->model, x->ranks, (unsigned long long)x->size_bytes,
             (unsigned long long)x->count, x->type, x->redop, x->root);
     csv_num(out, x->time_us);
     csv_num(out, x->algbw_GBps);
@@ -113,6 +115,7 @@ int nvl_results_write_json(const nvl_results *r, FILE *out) {
     json_object_set_new(o, "pair", json_string(x->pair));
     json_object_set_new(o, "collective", json_string(x->collective));
     json_object_set_new(o, "algorithm", json_string(x->algorithm));
+    json_object_set_new(o, "protocol", json_string(x->protocol));
     json_object_set_new(o, "model", json_string(x->model));
     json_object_set_new(o, "ranks", json_integer(x->ranks));
     json_object_set_new(o, "size_bytes", json_integer((json_int_t)x->size_bytes));

@@ -15,6 +15,7 @@ typedef struct {
   char pair[160];      /* "src->dst" for the pairs pattern, else "" */
   char collective[32]; /* or traffic pattern name */
   char algorithm[16];
+  char protocol[8];    /* LL, LL128, Simple; "-" under the ideal model */
   char model[16];
   int ranks;
   uint64_t size_bytes;

@@ -86,6 +86,7 @@ static nvl_job *add_job(nvl_workload_spec *spec) {
   nvl_job *j = &spec->jobs[spec->n_jobs++];
   memset(j, 0, sizeof *j);
   j->algo = NVL_ALGO_AUTO;
+  j->proto = -1;
   return j;
 }
 
@@ -361,6 +362,10 @@ struct nvl_workload_run {
   size_t n_steps;
   bool pairs_mode; /* single job, pattern pairs: step = pair x size */
   nvl_algo *algo;  /* [step * n_jobs + job] resolved algorithm */
+  nvl_proto *proto; /* [step * n_jobs + job] protocol (default model) */
+  int *gen;         /* per job: NVLink generation of the first rank's fabric links */
+  double *bw;       /* per job: its per-direction fabric bandwidth */
+  double *hop_phys; /* per job: physical latency between its first two ranks */
   uint64_t *bytes; /* [step * n_jobs + job] operation size */
   int *pair_src, *pair_dst; /* per step in pairs mode */
   double **overhead; /* per job, per rank (default model) */
@@ -382,10 +387,37 @@ static uint64_t job_bytes(const nvl_workload_run *wr, const nvl_job *j, size_t s
   return j->pattern == NVL_PAT_NONE ? nvl_coll_round_size(j->coll, j->n, s) : s;
 }
 
-static void pattern_program(nvl_workload_run *wr, const nvl_job *j, uint64_t S, nvl_program *p) {
+/* Protocol parameters of one job at one size (neutral under the ideal model). */
+static void protocol_params(const nvl_workload_run *wr, size_t step, size_t job, double *scale,
+                            double *step_delay, double *start_delay) {
+  *scale = 1.0;
+  *step_delay = *start_delay = 0;
+  if (wr->spec->model == NVL_MODEL_IDEAL)
+    return;
+  const nvl_calibration *c = nvl_calibration_get();
+  size_t nj = wr->spec->n_jobs;
+  nvl_proto pr = wr->proto[step * nj + job];
+  nvl_algo al = wr->algo[step * nj + job];
+  *scale = 1.0 / (nvl_calibration_simple_eff(c, wr->gen[job]) * c->payload[pr]);
+  if (al == NVL_ALGO_NVLS) {
+    *scale /= nvl_calibration_nvls_eff(c, wr->gen[job]);
+    *start_delay = c->nvls_latency_s;
+    return;
+  }
+  double hop = al == NVL_ALGO_TREE ? c->tree_hop_s[pr] : c->ring_hop_s[pr];
+  *step_delay = hop > wr->hop_phys[job] ? hop - wr->hop_phys[job] : 0; /* NCCL's hop includes the wire */
+  *start_delay = c->base_s[pr];
+}
+
+static void pattern_program(nvl_workload_run *wr, const nvl_job *j, uint64_t S, nvl_program *p,
+                            double scale, double start_delay) {
   int n = j->n;
   int *lane = malloc((size_t)n * sizeof(int));
-  for (int r = 0; r < n; r++) lane[r] = nvl_program_lane(p, r, -1);
+  for (int r = 0; r < n; r++) {
+    lane[r] = nvl_program_lane(p, r, -1);
+    if (start_delay > 0)
+      nvl_program_op(p, lane[r], NVL_OP_DELAY, 0, start_delay);
+  }
   int *dst = malloc((size_t)n * sizeof(int));
   for (int r = 0; r < n; r++) dst[r] = -1;
   switch (j->pattern) {
@@ -425,14 +457,15 @@ static void pattern_program(nvl_workload_run *wr, const nvl_job *j, uint64_t S, 
     for (int a = 0; a < n; a++)
       for (int b = 0; b < n; b++)
         if (a != b && j->matrix[(size_t)a * n + b] > 0)
-          nvl_program_op(p, lane[a], NVL_OP_SEND, lane[b], j->matrix[(size_t)a * n + b]);
+          nvl_program_op(p, lane[a], NVL_OP_SEND, lane[b],
+                         floor(j->matrix[(size_t)a * n + b] * scale));
     for (int b = 0; b < n; b++)
       for (int a = 0; a < n; a++)
         if (a != b && j->matrix[(size_t)a * n + b] > 0)
           nvl_program_op(p, lane[b], NVL_OP_RECV, lane[a], 0);
   } else {
     for (int r = 0; r < n; r++)
-      if (dst[r] >= 0) nvl_program_op(p, lane[r], NVL_OP_SEND, lane[dst[r]], (double)S);
+      if (dst[r] >= 0) nvl_program_op(p, lane[r], NVL_OP_SEND, lane[dst[r]], floor((double)S * scale));
     for (int r = 0; r < n; r++)
       for (int s = 0; s < n; s++)
         if (dst[s] == r) nvl_program_op(p, lane[r], NVL_OP_RECV, lane[s], 0);
@@ -446,6 +479,8 @@ static int build(void *ctx, size_t step, size_t job, nvl_program *prog, const in
   const nvl_job *j = &wr->spec->jobs[job];
   size_t nj = wr->spec->n_jobs;
   uint64_t S = wr->bytes[step * nj + job];
+  double scale, step_delay, start_delay;
+  protocol_params(wr, step, job, &scale, &step_delay, &start_delay);
   prog->n_ranks = j->n;
   if (wr->pairs_mode) {
     wr->pair_devs[0] = j->devs[wr->pair_src[step]];
@@ -453,13 +488,15 @@ static int build(void *ctx, size_t step, size_t job, nvl_program *prog, const in
     *devs = wr->pair_devs;
     prog->n_ranks = 2;
     int a = nvl_program_lane(prog, 0, -1), b = nvl_program_lane(prog, 1, -1);
-    nvl_program_op(prog, a, NVL_OP_SEND, b, (double)S);
+    if (start_delay > 0)
+      nvl_program_op(prog, a, NVL_OP_DELAY, 0, start_delay);
+    nvl_program_op(prog, a, NVL_OP_SEND, b, floor((double)S * scale));
     nvl_program_op(prog, b, NVL_OP_RECV, a, 0);
     return 0;
   }
   *devs = j->devs;
   if (j->pattern != NVL_PAT_NONE) {
-    pattern_program(wr, j, S, prog);
+    pattern_program(wr, j, S, prog, scale, start_delay);
     return 0;
   }
   nvl_coll_spec cs = {.coll = j->coll,
@@ -468,8 +505,30 @@ static int build(void *ctx, size_t step, size_t job, nvl_program *prog, const in
                       .bytes = S,
                       .chunk_bytes = wr->spec->chunk_bytes,
                       .nvls_host = nvl_workload_nvls_host(wr->p, j->devs, j->n),
-                      .overhead_s = wr->overhead[job]};
+                      .overhead_s = wr->overhead[job],
+                      .byte_scale = scale,
+                      .step_delay_s = step_delay,
+                      .start_delay_s = start_delay};
   return nvl_coll_build(&cs, prog);
+}
+
+/* Per-direction fabric bandwidth of an endpoint type (NVLink links, not C2C) and the NVLink
+ * generation carrying most of it. */
+static void fabric_of(const nvl_design *d, int dev, double *bw, int *gen) {
+  const nvl_endpoint_type *t = &d->endpoint_types[d->devices[dev].type];
+  double best = 0;
+  *bw = 0;
+  *gen = 0;
+  for (size_t lt = 0; lt < d->n_link_types; lt++) {
+    const nvl_link_type *l = &d->link_types[lt];
+    double b = t->ports[lt] * l->bw_Bps;
+    if (b <= 0 || l->generation < 1)
+      continue;
+    *bw += b;
+    if (b > best) best = b, *gen = l->generation;
+  }
+  if (*bw <= 0) /* no NVLink ports (a CPU on C2C): use whatever it has */
+    for (size_t lt = 0; lt < d->n_link_types; lt++) *bw += t->ports[lt] * d->link_types[lt].bw_Bps;
 }
 
 static void reset_rng(void *ctx) {
@@ -492,6 +551,17 @@ nvl_workload_run *nvl_workload_run_new(const nvl_workload_spec *spec, const nvl_
   wr->n_steps = n_sizes * n_pairs;
   wr->algo = calloc(wr->n_steps * nj, sizeof *wr->algo);
   wr->bytes = calloc(wr->n_steps * nj, sizeof *wr->bytes);
+  wr->proto = calloc(wr->n_steps * nj, sizeof *wr->proto);
+  wr->gen = calloc(nj, sizeof(int));
+  wr->bw = calloc(nj, sizeof(double));
+  wr->hop_phys = calloc(nj, sizeof(double));
+  for (size_t k = 0; k < nj; k++) {
+    const nvl_job *j = &spec->jobs[k];
+    fabric_of(d, j->devs[0], &wr->bw[k], &wr->gen[k]);
+    nvl_stripe st[NVL_MAX_STRIPES];
+    if (j->n >= 2 && nvl_platform_stripes(p, j->devs[0], j->devs[1], st) > 0)
+      wr->hop_phys[k] = nvl_platform_route_latency(p, st[0].from_host, st[0].to_host);
+  }
   wr->pair_src = calloc(wr->n_steps, sizeof(int));
   wr->pair_dst = calloc(wr->n_steps, sizeof(int));
   wr->pair_devs = calloc(2, sizeof(int));
@@ -510,6 +580,12 @@ nvl_workload_run *nvl_workload_run_new(const nvl_workload_spec *spec, const nvl_
                              : j->algo == NVL_ALGO_AUTO
                                  ? nvl_workload_pick_algo(p, j->coll, j->devs, j->n, S)
                                  : j->algo;
+      nvl_coll c = j->pattern != NVL_PAT_NONE ? NVL_COLL_SENDRECV : j->coll;
+      wr->proto[s * nj + k] =
+          j->proto >= 0 && wr->algo[s * nj + k] != NVL_ALGO_NVLS
+              ? (nvl_proto)j->proto
+              : nvl_proto_pick(nvl_calibration_get(), c, wr->algo[s * nj + k], j->n, S, wr->bw[k],
+                               wr->gen[k]);
     }
   }
   wr->overhead = calloc(nj, sizeof *wr->overhead);
@@ -537,6 +613,10 @@ void nvl_workload_run_free(nvl_workload_run *wr) {
   for (size_t k = 0; k < wr->spec->n_jobs; k++) free(wr->overhead[k]);
   free(wr->overhead);
   free(wr->algo);
+  free(wr->proto);
+  free(wr->gen);
+  free(wr->bw);
+  free(wr->hop_phys);
   free(wr->bytes);
   free(wr->pair_src);
   free(wr->pair_dst);
@@ -566,6 +646,8 @@ void nvl_workload_rows(const nvl_workload_run *wr, const nvl_engine_result *res,
       snprintf(r->algorithm, sizeof r->algorithm, "%s",
                !coll ? "-" : p2p ? "p2p" : nvl_algo_name(wr->algo[s * nj + k]));
       snprintf(r->model, sizeof r->model, "%s", spec->model == NVL_MODEL_IDEAL ? "ideal" : "default");
+      snprintf(r->protocol, sizeof r->protocol, "%s",
+               spec->model == NVL_MODEL_IDEAL ? "-" : nvl_proto_name(wr->proto[s * nj + k]));
       r->ranks = wr->pairs_mode ? 2 : j->n;
       r->size_bytes = wr->bytes[s * nj + k];
       r->count = r->size_bytes / 4;

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "calibration.h"
 #include "collectives.h"
 #include "design.h"
 #include "diag.h"
@@ -55,6 +56,7 @@ typedef struct {
   int shift;           /* for NVL_PAT_SHIFT (0 = n/2) */
   char matrix_file[512];
   uint64_t size_bytes; /* for jobs of a workload file (0 = use the sweep sizes) */
+  int proto;           /* forced protocol (nvl_proto), or -1 for NCCL's choice */
   /* resolved */
   int *devs;
   int n;

@@ -252,12 +252,12 @@ static void test_engine__asymmetric_planes_differ_physically(void **state) {
 }
 
 static void test_engine__nvls_in_switch_reduction(void **state) {
-  /* each GPU sends S up in K chunks and gets S back: (K + 1)(a' + c/B), a' = 50 + 250 ns;
-   * 64 MiB in chunks of 512 KiB would be 128, capped at 64 chunks of 1 MiB */
+  /* each GPU sends S(n+1)/n up in K chunks and gets as much back: (K + 1)(a' + c(n+1)/(nB)),
+   * a' = 50 + 250 ns; 64 MiB in chunks of 512 KiB would be 128, capped at 64 chunks of 1 MiB */
   double S = 64.0 * 1048576, B = 450e9, a = 300e-9;
-  int K = 64;
+  int K = 64, n = 8;
   double t = sim1("hgx-h100.json", (job_def){NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_NVLS, 0, (uint64_t)S});
-  assert_close(t, (K + 1) * (a + S / K / B), TOL);
+  assert_close(t, (K + 1) * (a + S / K * (n + 1) / n / B), TOL);
 }
 
 static void test_engine__double_binary_tree_moves_2s_per_rank(void **state) {
