@@ -214,11 +214,18 @@ int nvl_workload_nvls_host(const nvl_platform *p, const int *devs, int n) {
 }
 
 nvl_algo nvl_workload_pick_algo(const nvl_platform *p, nvl_coll c, const int *devs, int n,
-                                uint64_t bytes) {
-  if (c == NVL_COLL_ALL_REDUCE && n > 4 && bytes >= 256 * 1024 &&
-      nvl_workload_nvls_host(p, devs, n) >= 0)
-    return NVL_ALGO_NVLS;
-  return NVL_ALGO_RING;
+                                uint64_t bytes, double bw_Bps, int generation) {
+  /* NCCL's tuner: the smallest predicted time over the algorithms available on one NVLink
+   * domain (ring, and NVLS for all_reduce above 4 ranks on reducing switches), each with its best
+   * protocol. Tree is not a candidate inside one NVLink domain. */
+  if (c != NVL_COLL_ALL_REDUCE || n <= 4 || nvl_workload_nvls_host(p, devs, n) < 0)
+    return NVL_ALGO_RING;
+  const nvl_calibration *cal = nvl_calibration_get();
+  nvl_proto pr = nvl_proto_pick(cal, c, NVL_ALGO_RING, n, bytes, bw_Bps, generation);
+  double t_ring = nvl_proto_predict(cal, c, NVL_ALGO_RING, n, bytes, bw_Bps, generation, pr);
+  double t_nvls =
+      nvl_proto_predict(cal, c, NVL_ALGO_NVLS, n, bytes, bw_Bps, generation, NVL_PROTO_SIMPLE);
+  return t_nvls < t_ring ? NVL_ALGO_NVLS : NVL_ALGO_RING;
 }
 
 static int load_matrix(nvl_job *j, nvl_diags *diags) {
@@ -578,7 +585,8 @@ nvl_workload_run *nvl_workload_run_new(const nvl_workload_spec *spec, const nvl_
       wr->bytes[s * nj + k] = S;
       wr->algo[s * nj + k] = j->pattern != NVL_PAT_NONE ? NVL_ALGO_RING
                              : j->algo == NVL_ALGO_AUTO
-                                 ? nvl_workload_pick_algo(p, j->coll, j->devs, j->n, S)
+                                 ? nvl_workload_pick_algo(p, j->coll, j->devs, j->n, S, wr->bw[k],
+                                                          wr->gen[k])
                                  : j->algo;
       nvl_coll c = j->pattern != NVL_PAT_NONE ? NVL_COLL_SENDRECV : j->coll;
       wr->proto[s * nj + k] =

@@ -13,9 +13,9 @@
  *   matrix        bytes from a CSV traffic matrix (n x n, row = source)
  * For patterns algbw = S / t and busbw = algbw; per-flow completion percentiles are reported.
  *
- * `auto` picks the algorithm as NCCL does on one NVLink domain: NVLS (in-switch reduction) for
- * all_reduce when every participant hangs off one switch class that reduces, there are more than
- * 4 ranks and S >= 256 KiB; ring otherwise. Tree runs only when asked for.
+ * `auto` picks the algorithm as NCCL's tuner does on one NVLink domain: the smaller predicted time
+ * (models/calibration.h) of ring and, for all_reduce with more than 4 ranks all on one switch
+ * class that reduces, NVLS. Tree runs only when asked for.
  */
 #ifndef NVL_WORKLOAD_H
 #define NVL_WORKLOAD_H
@@ -94,9 +94,10 @@ void nvl_workload_run_free(nvl_workload_run *wr);
 
 void nvl_workload_spec_release(nvl_workload_spec *spec);
 
-/* The algorithm `auto` resolves to for a collective of S bytes on these participants. */
+/* The algorithm `auto` resolves to for a collective of S bytes on these participants, whose
+ * per-rank bandwidth and NVLink generation are given (NCCL's predicted-time choice). */
 nvl_algo nvl_workload_pick_algo(const nvl_platform *p, nvl_coll c, const int *devs, int n,
-                                uint64_t bytes);
+                                uint64_t bytes, double bw_Bps, int generation);
 /* In-switch reduction host shared by all participants, or -1. */
 int nvl_workload_nvls_host(const nvl_platform *p, const int *devs, int n);
 

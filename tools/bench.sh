@@ -16,7 +16,7 @@ bench() {
   local name=$1
   shift
   local out
-  out=$(/usr/bin/time -f "%e %M" -o "$tmp" timeout "$limit" "$bin" "$@" 2>/dev/null | tail -n 1)
+  out=$(/usr/bin/time -f "%e %M" -o "$tmp" timeout "$limit" "$bin" "$@" 2>/dev/null | grep "^ *[0-9]" | tail -n 1)
   local rc=$?
   local wall rss
   read -r wall rss < <(tail -n 1 "$tmp") || true
