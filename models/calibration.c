@@ -25,7 +25,7 @@ int nvl_proto_parse(const char *name, nvl_proto *out) {
   return -1;
 }
 
-static void die(const char *what) {
+__attribute__((noreturn)) static void die(const char *what) {
   fprintf(stderr, "nvlsim: internal error: built-in calibration: %s\n", what);
   abort();
 }

@@ -110,7 +110,7 @@ typedef struct {
   char ptr[NVL_DIAG_PTR_MAX];
   json_t *body;
   int state; /* 0 unvisited, 1 on stack, 2 sized */
-  uint64_t devices;
+  uint64_t devices; /* devices one instance creates (devices and nested group instances: size_group) */
   char name[NVL_NAME_MAX];
 } group_tmpl;
 
@@ -703,8 +703,9 @@ static uint64_t cap_devices(loader *L) {
   return L->opts && L->opts->max_endpoints ? L->opts->max_endpoints : NVL_DEFAULT_MAX_ENDPOINTS;
 }
 
-/* Sizes a group body (number of devices it creates); checks structure on the way. Returns
- * UINT64_MAX on overflow or cycle (already reported). */
+/* Sizes a group body: the number of devices plus nested group instances it creates (both cost
+ * memory and time, so both count against the limit). Returns UINT64_MAX on overflow or cycle
+ * (already reported). */
 static uint64_t size_group(loader *L, json_t *body, const char *ptr, int depth);
 
 static uint64_t size_tmpl(loader *L, int ti, const char *ref_ptr, int depth) {
@@ -761,10 +762,12 @@ static uint64_t size_group(loader *L, json_t *body, const char *ptr, int depth) 
         }
       }
       uint64_t add;
+      if (s == 2 && __builtin_add_overflow(each, 1, &each)) /* the instance itself */
+        each = UINT64_MAX;
       if (__builtin_mul_overflow(count, each, &add) || __builtin_add_overflow(total, add, &total)) {
         char ip[NVL_DIAG_PTR_MAX];
         nvl_ptr_index(ip, sizeof ip, ap, i);
-        err(L, NVL_DIAG_LIMIT, ip, "device count overflows 64 bits");
+        err(L, NVL_DIAG_LIMIT, ip, "device and group count overflows 64 bits");
         return UINT64_MAX;
       }
     }
@@ -1044,7 +1047,8 @@ done:
 static void expand_group(loader *L, json_t *body, const char *ptr, const char *tmpl_name,
                          int instance, int parent, int depth) {
   nvl_design *d = L->d;
-  check_keys(L, body, ptr, group_keys);
+  if (instance == 0) /* later instances of a template repeat the same body */
+    check_keys(L, body, ptr, group_keys);
   GROW(d->groups, d->n_groups, L->cap_groups);
   int gi = (int)d->n_groups++;
   snprintf(d->groups[gi].template_name, NVL_NAME_MAX, "%s", tmpl_name);
@@ -1512,13 +1516,14 @@ nvl_load_status nvl_design_load_buffer(const char *text, size_t len, const char 
     goto fail_root;
   if (n_dev > cap_devices(&L)) {
     err(&L, NVL_DIAG_LIMIT, "/system",
-        "design has %llu devices; the limit is %llu (raise it with --max-endpoints)",
+        "design has %llu devices and group instances; the limit is %llu (raise it with "
+        "--max-endpoints)",
         (unsigned long long)n_dev, (unsigned long long)cap_devices(&L));
     goto fail_root;
   }
   size_t errors_sizing = diags->errors;
   expand_group(&L, system, "/system", "system", 0, -1, 0);
-  if (n_dev == 0) {
+  if (d->n_devices == 0) {
     if (diags->errors == errors_sizing)
       err(&L, NVL_DIAG_SCHEMA, "/system", "the system declares no devices");
     goto fail_root;

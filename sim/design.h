@@ -134,7 +134,8 @@ typedef struct nvl_design {
 } nvl_design;
 
 typedef struct {
-  size_t max_endpoints; /* refuse designs with more devices than this; 0 = NVL_DEFAULT_MAX_ENDPOINTS */
+  size_t max_endpoints; /* refuse designs with more devices plus group instances than this;
+                           0 = NVL_DEFAULT_MAX_ENDPOINTS */
 } nvl_load_opts;
 
 #define NVL_DEFAULT_MAX_ENDPOINTS 100000

@@ -134,7 +134,7 @@ static void test_design__max_endpoints_refused_before_allocation(void **state) {
   assert_int_equal(diags.errors, 1);
   assert_int_equal(diags.items[0].code, NVL_DIAG_LIMIT);
   assert_string_equal(diags.items[0].message,
-                      "design has 1000000000 devices; the limit is 100000 (raise it with "
+                      "design has 1000000000 devices and group instances; the limit is 100000 (raise it with "
                       "--max-endpoints)");
   nvl_diags_release(&diags);
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # nvlsim test suite: installs what is missing, builds, and runs every test through ctest, first
-# in the normal build, then in an AddressSanitizer + UndefinedBehaviorSanitizer build.
-#   bash tools/test.sh             both suites (what CI runs)
+# in the normal build, then in an AddressSanitizer + UndefinedBehaviorSanitizer build, then a
+# short reproducible libFuzzer run over the design loader (tools/fuzz.sh --runs 60000).
+#   bash tools/test.sh             all three (what CI runs)
 #   bash tools/test.sh --fast      the normal build only
 #   bash tools/test.sh -R design   extra arguments go to ctest (both suites)
 set -euo pipefail
@@ -19,3 +20,5 @@ NVL_BUILD_DIR=build-asan NVL_CMAKE_ARGS="-DNVL_SANITIZE=ON -DCMAKE_BUILD_TYPE=De
   bash tools/setup.sh --build-only
 echo "== tests under ASan + UBSan (build-asan/)"
 ctest --test-dir build-asan --output-on-failure -j"$(nproc)" "$@"
+echo "== fuzzing the design loader (build-fuzz/)"
+bash tools/fuzz.sh --runs 60000

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Fuzzes the design loader and validator with libFuzzer (clang, ASan + UBSan).
+#   bash tools/fuzz.sh [SECONDS]     a timed run (default 60); a long run: bash tools/fuzz.sh 3600
+#   bash tools/fuzz.sh --runs N      N executions with a fixed seed: reproducible (what CI runs)
+# Seeds: the reference designs, the invalid corpus and earlier findings (tests/fuzz/corpus).
+# A crash is written to build-fuzz/crash-*; add it to tests/cases/invalid as a regression case.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+limit="-max_total_time=${1:-60}"
+if [ "${1:-}" = "--runs" ]; then
+  limit="-runs=${2:?--runs needs a number} -seed=1"
+fi
+NVL_BUILD_DIR=build-fuzz NVL_CMAKE_ARGS="-DNVL_FUZZ=ON -DBUILD_TESTING=OFF -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo" \
+  bash tools/setup.sh --build-only
+corpus=build-fuzz/corpus
+mkdir -p "$corpus" tests/fuzz/corpus
+cp topologies/*.json "$corpus"/ 2>/dev/null || true
+for f in tests/cases/invalid/*/design.json; do cp "$f" "$corpus/$(basename "$(dirname "$f")").json"; done
+cp tests/fuzz/corpus/* "$corpus"/ 2>/dev/null || true
+cd build-fuzz
+ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=../tests/lsan.supp:print_suppressions=0 \
+  ./fuzz_design $limit -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+  -dict=../tests/fuzz/design.dict corpus 2>fuzz.log || { tail -n 40 fuzz.log; exit 1; }
+echo "fuzz: $(grep -oE 'Done [0-9]+ runs' fuzz.log | tail -n 1), no crash, no leak, no timeout"
