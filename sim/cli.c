@@ -46,6 +46,28 @@ bool nvl_cli_parse_size_t(const char *cmd, const char *opt, const char *val, siz
   return true;
 }
 
+int nvl_cli_failure_option(const char *cmd, int argc, char **argv, int *i, nvl_load_opts *opts) {
+  static const char *specs[65];
+  static size_t n;
+  const char *a = argv[*i];
+  bool fail = strcmp(a, "--fail") == 0, degrade = strcmp(a, "--degrade") == 0;
+  if (!fail && !degrade)
+    return 0;
+  if (*i + 1 >= argc)
+    return nvl_cli_usage_error(cmd, "%s needs a value such as switch:sw4 or link:gpu3-sw7", a);
+  const char *v = argv[++*i];
+  if (degrade && !strchr(v, '='))
+    return nvl_cli_usage_error(cmd, "--degrade needs the remaining bandwidth: link:gpu3-sw7=50%%");
+  if (fail && strchr(v, '='))
+    return nvl_cli_usage_error(cmd, "--fail takes no share; use --degrade link:A-B=50%%");
+  if (n == 64)
+    return nvl_cli_usage_error(cmd, "at most 64 failures");
+  specs[n++] = v;
+  specs[n] = NULL;
+  opts->failures = specs;
+  return 1;
+}
+
 void nvl_cli_print_diags(const nvl_diags *diags, const char *file, FILE *to) {
   char line[NVL_DIAG_PTR_MAX + NVL_DIAG_MSG_MAX + 1200];
   for (size_t i = 0; i < diags->count; i++) {
@@ -59,10 +81,8 @@ void nvl_cli_print_diags(const nvl_diags *diags, const char *file, FILE *to) {
 
 int nvl_cli_load(const char *path, const nvl_load_opts *opts, bool strict, nvl_design **out) {
   *out = NULL;
-  if (!path) {
-    *out = nvl_design_load_default();
-    return NVL_EXIT_OK;
-  }
+  if (!path)
+    path = NVL_DEFAULT_DESIGN_NAME; /* "builtin:gb200-nvl72" */
   nvl_diags diags = NVL_DIAGS_INIT;
   nvl_load_status st;
   if (strncmp(path, "builtin:", 8) == 0) {

@@ -36,6 +36,11 @@ bool nvl_cli_parse_size_t(const char *cmd, const char *opt, const char *val, siz
  * I/O error. With `strict`, warnings make the design invalid. */
 int nvl_cli_load(const char *path, const nvl_load_opts *opts, bool strict, nvl_design **out);
 
+/* Handles `--fail SPEC` and `--degrade SPEC` (SPEC: switch:NAME, link:A-B, link:A-B=50%) into
+ * opts->failures. Returns 1 when argv[*i] was such an option (consumed, *i advanced), 0 when it
+ * was not, NVL_EXIT_USAGE (after printing) on a malformed one. */
+int nvl_cli_failure_option(const char *cmd, int argc, char **argv, int *i, nvl_load_opts *opts);
+
 /* Prints each diagnostic as "error: FILE:LOC: message". */
 void nvl_cli_print_diags(const nvl_diags *diags, const char *file, FILE *to);
 

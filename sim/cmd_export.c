@@ -9,8 +9,12 @@
 
 int nvl_cmd_export(int argc, char **argv) {
   const char *format = NULL, *out = NULL, *file = NULL;
+  nvl_load_opts opts = {0};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
+    int fo = nvl_cli_failure_option("export", argc, argv, &i, &opts);
+    if (fo == NVL_EXIT_USAGE) return fo;
+    if (fo == 1) continue;
     if (strcmp(a, "--format") == 0 || strcmp(a, "-o") == 0) {
       if (i + 1 >= argc)
         return nvl_cli_usage_error("export", "%s needs a value", a);
@@ -33,7 +37,7 @@ int nvl_cmd_export(int argc, char **argv) {
   if (strcmp(format, "dot") != 0 && strcmp(format, "graphml") != 0)
     return nvl_cli_usage_error("export", "unknown format \"%s\"; use dot or graphml", format);
   nvl_design *d;
-  int rc = nvl_cli_load(file, NULL, false, &d);
+  int rc = nvl_cli_load(file, &opts, false, &d);
   if (rc != NVL_EXIT_OK)
     return rc;
   nvl_outfile o;

@@ -2,10 +2,12 @@
  * cmd_info: `nvlsim info [FILE]`, the figures an architect asks for first (see analysis.h).
  */
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analysis.h"
+#include "builtin.h"
 #include "cli.h"
 #include "commands.h"
 #include "graph.h"
@@ -41,9 +43,21 @@ static void link_counts(const nvl_design *d, size_t *per_type) {
   for (size_t k = 0; k < d->n_links; k++) per_type[d->links[k].type] += (size_t)d->links[k].count;
 }
 
-static void print_text(const nvl_design *d, const nvl_graph *g, const nvl_analysis *a) {
+/* "(-5.6 % with failures)" when a baseline exists and the figure moved. */
+static void delta(char *buf, size_t len, double now, double before, const nvl_analysis *base) {
+  buf[0] = '\0';
+  if (base && before > 0 && fabs(now - before) >= 5e-4 * before)
+    snprintf(buf, len, " (%+.1f %% with failures)", (now - before) / before * 100);
+}
+
+static void print_text(const nvl_design *d, const nvl_graph *g, const nvl_analysis *a,
+                       const nvl_analysis *base) {
+  char dl[64];
   char b1[48], b2[48];
   printf("design       %s (%s)\n", d->name, d->file);
+  for (size_t f = 0; f < d->n_failures; f++)
+    printf("%-12s %s (%d link%s)\n", f == 0 ? "failures" : "", d->failures[f].what,
+           d->failures[f].links, d->failures[f].links == 1 ? "" : "s");
   device_row rows[64];
   size_t nr = device_rows(d, rows, 64);
   for (size_t r = 0; r < nr; r++)
@@ -63,11 +77,12 @@ static void print_text(const nvl_design *d, const nvl_graph *g, const nvl_analys
   if (a->participants) {
     nvl_units_fmt_bw(a->inject_min_Bps, b1, sizeof b1);
     nvl_units_fmt_bw(a->inject_max_Bps, b2, sizeof b2);
+    delta(dl, sizeof dl, a->inject_min_Bps, base ? base->inject_min_Bps : 0, base);
     if (a->inject_min_Bps == a->inject_max_Bps)
-      printf("injection    %s per accelerator per direction\n", b1);
+      printf("injection    %s per accelerator per direction%s\n", b1, dl);
     else
-      printf("injection    %s to %s per accelerator per direction (lowest: %s)\n", b1, b2,
-             d->devices[a->inject_min_dev].name);
+      printf("injection    %s to %s per accelerator per direction (lowest: %s)%s\n", b1, b2,
+             d->devices[a->inject_min_dev].name, dl);
     double c2c = 0;
     size_t np;
     const int *parts = nvl_graph_participants(g, &np);
@@ -78,13 +93,15 @@ static void print_text(const nvl_design *d, const nvl_graph *g, const nvl_analys
       printf("c2c          %s per accelerator per direction to its CPU\n", b1);
     }
     nvl_units_fmt_bw(a->fabric_bidir_Bps, b1, sizeof b1);
-    printf("fabric       %s total bidirectional (%zu accelerators)\n", b1, a->participants);
+    delta(dl, sizeof dl, a->fabric_bidir_Bps, base ? base->fabric_bidir_Bps : 0, base);
+    printf("fabric       %s total bidirectional (%zu accelerators)%s\n", b1, a->participants, dl);
   }
   if (a->has_bisection) {
     nvl_units_fmt_bw(a->bisection.bw_Bps, b1, sizeof b1);
-    printf("bisection    %s per direction (max-flow %s..%s | %s..%s: halves in declaration order)\n",
+    delta(dl, sizeof dl, a->bisection.bw_Bps, base ? base->bisection.bw_Bps : 0, base);
+    printf("bisection    %s per direction (max-flow %s..%s | %s..%s: halves in declaration order)%s\n",
            b1, d->devices[a->bisection.a_first].name, d->devices[a->bisection.a_last].name,
-           d->devices[a->bisection.b_first].name, d->devices[a->bisection.b_last].name);
+           d->devices[a->bisection.b_first].name, d->devices[a->bisection.b_last].name, dl);
   }
   if (a->hops.max_switch_hops >= 0)
     printf("diameter     %d switch hop%s between accelerators\n", a->hops.max_switch_hops,
@@ -92,15 +109,22 @@ static void print_text(const nvl_design *d, const nvl_graph *g, const nvl_analys
   if (a->hops.unreachable)
     printf("unreachable  %zu accelerator pairs (e.g. %s -> %s)\n", a->hops.unreachable,
            d->devices[a->hops.first_a].name, d->devices[a->hops.first_b].name);
-  if (a->diversity.min_paths >= 0)
-    printf("paths        %d link-disjoint paths per accelerator pair (minimum over %zu pairs)\n",
-           a->diversity.min_paths, a->diversity.pairs);
+  if (a->diversity.min_paths >= 0) {
+    dl[0] = '\0';
+    if (base && base->diversity.min_paths != a->diversity.min_paths)
+      snprintf(dl, sizeof dl, " (%d without failures)", base->diversity.min_paths);
+    printf("paths        %d link-disjoint paths per accelerator pair (minimum over %zu pairs)%s\n",
+           a->diversity.min_paths, a->diversity.pairs, dl);
+  }
 }
 
 static void print_json(const nvl_design *d, const nvl_analysis *a) {
   json_t *o = json_object();
   json_object_set_new(o, "design", json_string(d->name));
   json_object_set_new(o, "file", json_string(d->file));
+  json_t *fl = json_array();
+  for (size_t f = 0; f < d->n_failures; f++) json_array_append_new(fl, json_string(d->failures[f].what));
+  json_object_set_new(o, "failures", fl);
   json_t *devs = json_array();
   device_row rows[64];
   size_t nr = device_rows(d, rows, 64);
@@ -152,6 +176,9 @@ int nvl_cmd_info(int argc, char **argv) {
   const char *file = NULL;
   nvl_load_opts opts = {0};
   for (int i = 1; i < argc; i++) {
+    int fo = nvl_cli_failure_option("info", argc, argv, &i, &opts);
+    if (fo == NVL_EXIT_USAGE) return fo;
+    if (fo == 1) continue;
     if (strcmp(argv[i], "--json") == 0)
       as_json = true;
     else if (strcmp(argv[i], "--max-endpoints") == 0) {
@@ -171,14 +198,30 @@ int nvl_cmd_info(int argc, char **argv) {
   if (rc != NVL_EXIT_OK)
     return rc;
   nvl_graph *g = nvl_graph_new(d);
-  nvl_analysis a;
+  nvl_analysis a, base_a;
+  bool has_base = false;
+  if (d->n_failures) { /* the same design intact, to show what the failures cost */
+    nvl_load_opts intact = opts;
+    intact.failures = NULL;
+    nvl_design *bd = NULL;
+    nvl_diags quiet = NVL_DIAGS_INIT;
+    const char *src = file ? file : NVL_DEFAULT_DESIGN_NAME;
+    if (strncmp(src, "builtin:", 8) == 0 ? nvl_cli_load(src, &intact, false, &bd) == 0
+                                         : nvl_design_load_file(src, &intact, &bd, &quiet) == NVL_LOAD_OK) {
+      nvl_graph *bg = nvl_graph_new(bd);
+      has_base = nvl_analysis_run(bd, bg, &base_a) == 0;
+      nvl_graph_free(bg);
+    }
+    nvl_design_free(bd);
+    nvl_diags_release(&quiet);
+  }
   if (nvl_analysis_run(d, g, &a) != 0) {
     fprintf(stderr, "nvlsim info: graph analysis failed\n");
     rc = NVL_EXIT_FAIL;
   } else if (as_json) {
     print_json(d, &a);
   } else {
-    print_text(d, g, &a);
+    print_text(d, g, &a, has_base ? &base_a : NULL);
   }
   nvl_graph_free(g);
   nvl_design_free(d);

@@ -169,6 +169,9 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
       char err[400];
       if (nvl_engine_check_cfg(a, err, sizeof err) != 0) return nvl_cli_usage_error("run", "%s", err);
       o->sg_cfg[o->n_cfg++] = a;
+    } else if (nvl_cli_failure_option("run", argc, argv, &i, &o->load) != 0) {
+      if (!o->load.failures || !o->load.failures[0]) return NVL_EXIT_USAGE;
+      /* consumed --fail/--degrade (a usage error returns above when nothing was stored) */
     } else if (OPT("--explicit-planes")) {
       o->explicit_planes = true;
     } else if (OPT("-v") || OPT("--verbose")) {
@@ -186,6 +189,51 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
   if (o->workload && (o->pattern || o->ranks || o->g))
     return nvl_cli_usage_error("run", "--workload replaces -c/-p/--ranks/-g");
   return 0;
+}
+
+/* With failures: the same workload on the intact design, in a child process (SimGrid allows one
+ * engine per process), to report the busbw lost. Fills `base` (left empty on failure). */
+static void run_intact(const run_opts *o, const nvl_workload_spec *spec, nvl_results *base) {
+  nvl_load_opts intact = o->load;
+  intact.failures = NULL;
+  nvl_design *d = NULL;
+  nvl_diags diags = NVL_DIAGS_INIT;
+  nvl_platform *p = NULL;
+  nvl_workload_spec s2 = *spec;
+  nvl_workload_run *wr = NULL;
+  nvl_engine_result res = {0};
+  s2.jobs = calloc(spec->n_jobs, sizeof *s2.jobs);
+  s2.sizes = malloc(spec->n_sizes * sizeof *s2.sizes + 1);
+  memcpy(s2.sizes, spec->sizes, spec->n_sizes * sizeof *s2.sizes);
+  for (size_t k = 0; k < spec->n_jobs; k++) {
+    s2.jobs[k] = spec->jobs[k];
+    s2.jobs[k].devs = NULL;
+    s2.jobs[k].matrix = NULL;
+  }
+  FILE *saved = stderr; /* the intact design's own warnings were already printed */
+  stderr = fopen("/dev/null", "w");
+  int lrc = nvl_cli_load(o->file, &intact, false, &d);
+  fclose(stderr);
+  stderr = saved;
+  if (lrc == 0)
+    p = nvl_platform_new(d, &(nvl_platform_opts){.model = o->model, .explicit_planes = o->explicit_planes},
+                         &diags);
+  if (p && nvl_workload_resolve(&s2, d, p, &diags) == 0) {
+    nvl_workload w;
+    wr = nvl_workload_run_new(&s2, d, p, &w);
+    w.sg_cfg = o->sg_cfg;
+    if (nvl_engine_run_forked(p, &w, &res, &diags) == 0)
+      nvl_workload_rows(wr, &res, base);
+  }
+  if (diags.errors)
+    fprintf(stderr, "nvlsim run: the intact design could not be simulated for comparison: %s\n",
+            diags.items[0].message);
+  nvl_engine_result_release(&res);
+  nvl_workload_run_free(wr);
+  nvl_workload_spec_release(&s2);
+  nvl_platform_free(p);
+  nvl_design_free(d);
+  nvl_diags_release(&diags);
 }
 
 /* The bottleneck summary: the most loaded link directions (bytes / bandwidth). */
@@ -253,7 +301,7 @@ int nvl_cmd_run(int argc, char **argv) {
   nvl_workload_spec spec = {0};
   nvl_workload_run *wr = NULL;
   nvl_engine_result res = {0};
-  nvl_results rows = NVL_RESULTS_INIT;
+  nvl_results rows = NVL_RESULTS_INIT, intact_rows = NVL_RESULTS_INIT;
   nvl_diags diags = NVL_DIAGS_INIT;
   const char *label = o.file ? o.file : NVL_DEFAULT_DESIGN_NAME;
   /* outputs are opened (as temporary files) before anything is simulated, so an unwritable path
@@ -313,6 +361,9 @@ int nvl_cmd_run(int argc, char **argv) {
     rc = NVL_EXIT_FAIL;
     goto out;
   }
+  /* with failures, the intact design first: forked before this process starts its own engine */
+  if (d->n_failures)
+    run_intact(&o, &spec, &intact_rows);
   nvl_workload w;
   wr = nvl_workload_run_new(&spec, d, p, &w);
   w.link_stats = o.link_stats != NULL;
@@ -326,6 +377,14 @@ int nvl_cmd_run(int argc, char **argv) {
     goto out;
   }
   nvl_workload_rows(wr, &res, &rows);
+  if (d->n_failures) {
+    printf("#\n# failures injected:");
+    for (size_t f = 0; f < d->n_failures; f++)
+      printf("%s %s", f ? "," : "", d->failures[f].what);
+    printf(" (\"intact\" is the same workload without them)\n");
+    for (size_t i = 0; i < rows.n && i < intact_rows.n; i++)
+      rows.rows[i].busbw_intact_GBps = intact_rows.rows[i].busbw_GBps;
+  }
   nvl_results_print_table(&rows, stdout);
   print_bottlenecks(p, &res);
   fflush(stdout);
@@ -334,6 +393,7 @@ int nvl_cmd_run(int argc, char **argv) {
       (o.link_stats && write_link_stats(p, &res, &out_links) != 0))
     rc = NVL_EXIT_USAGE;
 out:
+  nvl_results_release(&intact_rows);
   nvl_outfile_abort(&out_csv); /* no-ops once committed */
   nvl_outfile_abort(&out_json);
   nvl_outfile_abort(&out_links);

@@ -163,6 +163,13 @@ int nvl_cmd_validate(int argc, char **argv) {
   int rc = NVL_EXIT_OK;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
+    int fo = nvl_cli_failure_option("validate", argc, argv, &i, &opts);
+    if (fo == NVL_EXIT_USAGE) {
+      free(files);
+      return fo;
+    }
+    if (fo == 1)
+      continue;
     if (strcmp(a, "--strict") == 0) {
       strict = true;
     } else if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {

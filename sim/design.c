@@ -603,7 +603,7 @@ int nvl_device_ports(const nvl_design *d, int dev, int lt) {
 }
 
 double nvl_link_bw(const nvl_design *d, const nvl_link *l) {
-  return l->count * d->link_types[l->type].bw_Bps;
+  return l->count * d->link_types[l->type].bw_Bps * l->scale;
 }
 
 /* Per-rule tally of port problems, reported once per rule after it is applied. */
@@ -679,7 +679,7 @@ static void report_tally(loader *L, const port_tally *t, int lt, const char *ptr
 static void add_link(loader *L, int a, int b, int lt, int count, int origin, port_tally *t) {
   nvl_design *d = L->d;
   GROW(d->links, d->n_links, L->cap_links);
-  d->links[d->n_links++] = (nvl_link){a, b, lt, count, origin};
+  d->links[d->n_links++] = (nvl_link){a, b, lt, count, origin, 1.0};
   account_port(L, a, lt, count, t);
   account_port(L, b, lt, count, t);
 }
@@ -1342,6 +1342,150 @@ static void parse_expect(loader *L, json_t *root) {
                                  NVL_QTY_BANDWIDTH, false, &e->min_injection_Bps);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* Failures                                                                                  */
+
+/* Applies one failure: "switch NAME", "link A-B" (every link between A and B) or, with share in
+ * (0, 1), "link A-B" degraded to that share of its bandwidth. Returns false (after reporting at
+ * ptr) when it names nothing. */
+static bool apply_failure(loader *L, const char *kind, const char *target, double share,
+                          const char *ptr) {
+  nvl_design *d = L->d;
+  nvl_failure f = {{0}, 0};
+  if (strcmp(kind, "switch") == 0) {
+    int dev = nvl_design_find_device(d, target);
+    if (dev < 0 || !d->devices[dev].is_switch) {
+      err(L, NVL_DIAG_FAILURE, ptr, "failure names \"%s\", which is not a switch of the design", target);
+      return false;
+    }
+    if (share < 1.0) {
+      err(L, NVL_DIAG_FAILURE, ptr, "a switch fails whole; degrade its links instead");
+      return false;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < d->n_links; i++) {
+      if (d->links[i].a == dev || d->links[i].b == dev)
+        f.links += d->links[i].count;
+      else
+        d->links[k++] = d->links[i];
+    }
+    d->n_links = k;
+    d->failed[dev] = true;
+    snprintf(f.what, sizeof f.what, "switch %s", target);
+  } else if (strcmp(kind, "link") == 0) {
+    const char *dash = strchr(target, '-');
+    char a_name[NVL_NAME_MAX] = "", b_name[NVL_NAME_MAX] = "";
+    /* device names may contain '-': try every split point */
+    int a = -1, b = -1;
+    for (const char *p = dash; p && a < 0; p = strchr(p + 1, '-')) {
+      size_t la = (size_t)(p - target);
+      if (la >= sizeof a_name || strlen(p + 1) >= sizeof b_name) continue;
+      memcpy(a_name, target, la);
+      a_name[la] = '\0';
+      snprintf(b_name, sizeof b_name, "%s", p + 1);
+      int x = nvl_design_find_device(d, a_name), y = nvl_design_find_device(d, b_name);
+      if (x >= 0 && y >= 0) a = x, b = y;
+    }
+    if (a < 0) {
+      err(L, NVL_DIAG_FAILURE, ptr, "failure names link \"%s\"; write DEVICE-DEVICE, e.g. gpu3-sw7",
+          target);
+      return false;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < d->n_links; i++) {
+      nvl_link *l = &d->links[i];
+      bool hit = (l->a == a && l->b == b) || (l->a == b && l->b == a);
+      if (hit) f.links += l->count;
+      if (hit && share < 1.0)
+        l->scale *= share;
+      if (!(hit && share >= 1.0))
+        d->links[k++] = *l;
+    }
+    d->n_links = k;
+    if (f.links == 0) {
+      err(L, NVL_DIAG_FAILURE, ptr, "failure names link %s, but %s and %s are not linked",
+          target, d->devices[a].name, d->devices[b].name);
+      return false;
+    }
+    if (share < 1.0)
+      snprintf(f.what, sizeof f.what, "link %s at %g%%", target, share * 100);
+    else
+      snprintf(f.what, sizeof f.what, "link %s", target);
+  } else {
+    err(L, NVL_DIAG_FAILURE, ptr, "unknown failure kind \"%s\"; expected switch or link", kind);
+    return false;
+  }
+  d->failures = xrealloc(d->failures, (d->n_failures + 1) * sizeof *d->failures);
+  d->failures[d->n_failures++] = f;
+  return true;
+}
+
+/* "50%" -> 0.5; returns false unless 0 < share < 100 %. */
+static bool parse_share(const char *s, double *share) {
+  char *end;
+  double v = strtod(s, &end);
+  if (end == s || strcmp(end, "%") != 0 || !(v > 0 && v < 100))
+    return false;
+  *share = v / 100;
+  return true;
+}
+
+static void parse_failures(loader *L, json_t *root) {
+  nvl_design *d = L->d;
+  d->failed = calloc(d->n_devices ? d->n_devices : 1, sizeof(bool));
+  json_t *arr = get_typed(L, root, "", "failures", JSON_ARRAY, false);
+  size_t i;
+  json_t *it;
+  json_array_foreach(arr, i, it) {
+    char ip[NVL_DIAG_PTR_MAX];
+    nvl_ptr_index(ip, sizeof ip, "/failures", i);
+    if (!json_is_object(it)) {
+      err(L, NVL_DIAG_SCHEMA, ip, "expected an object, got %s", json_type_name(it));
+      continue;
+    }
+    static const char *const keys[] = {"switch", "link", "degrade", "note", NULL};
+    check_keys(L, it, ip, keys);
+    char sw[NVL_NAME_MAX] = "", lk[2 * NVL_NAME_MAX + 2] = "", dg[32] = "";
+    bool has_sw = get_string(L, it, ip, "switch", false, sw, sizeof sw);
+    bool has_lk = get_string(L, it, ip, "link", false, lk, sizeof lk);
+    double share = 1.0;
+    if (get_string(L, it, ip, "degrade", false, dg, sizeof dg) && !parse_share(dg, &share)) {
+      char p[NVL_DIAG_PTR_MAX];
+      nvl_ptr_join(p, sizeof p, ip, "degrade");
+      err(L, NVL_DIAG_QUANTITY, p, "degrade takes the remaining bandwidth as a percentage between "
+                                   "0 and 100, e.g. \"50%%\"");
+      continue;
+    }
+    if (has_sw == has_lk) {
+      err(L, NVL_DIAG_SCHEMA, ip, "a failure names exactly one \"switch\" or \"link\"");
+      continue;
+    }
+    apply_failure(L, has_sw ? "switch" : "link", has_sw ? sw : lk, share, ip);
+  }
+  for (const char *const *f = L->opts ? L->opts->failures : NULL; f && *f; f++) {
+    char buf[256], ptr[300];
+    snprintf(buf, sizeof buf, "%s", *f);
+    snprintf(ptr, sizeof ptr, "--fail %s", *f);
+    char *colon = strchr(buf, ':');
+    if (!colon) {
+      err(L, NVL_DIAG_FAILURE, NULL, "%s: write switch:NAME, link:A-B or link:A-B=50%%", ptr);
+      continue;
+    }
+    *colon = '\0';
+    char *target = colon + 1, *eq = strchr(target, '=');
+    double share = 1.0;
+    if (eq) {
+      *eq = '\0';
+      if (!parse_share(eq + 1, &share)) {
+        err(L, NVL_DIAG_FAILURE, NULL, "%s: the remaining bandwidth is a percentage between 0 and "
+                                       "100, e.g. =50%%", ptr);
+        continue;
+      }
+    }
+    apply_failure(L, buf, target, share, NULL);
+  }
+}
+
 /* Disconnected devices, unused ports, asymmetric switches. Aggregated per type. */
 static void whole_design_checks(loader *L) {
   nvl_design *d = L->d;
@@ -1359,7 +1503,7 @@ static void whole_design_checks(loader *L) {
       int used_min = INT_MAX, used_max = -1, dev_min = -1, dev_max = -1;
       for (size_t i = 0; i < nd; i++) {
         const nvl_device *x = &d->devices[i];
-        if (x->is_switch != (sw == 1) || x->type != (int)t)
+        if (x->is_switch != (sw == 1) || x->type != (int)t || (d->failed && d->failed[i]))
           continue;
         if (deg[i] == 0 && n_disc++ == 0)
           first_disc = (int)i;
@@ -1473,7 +1617,7 @@ nvl_load_status nvl_design_load_buffer(const char *text, size_t len, const char 
     goto fail;
   static const char *const top_keys[] = {"$schema", "nvlsim", "name", "description", "link_types",
                                          "endpoint_types", "switch_types", "groups", "system",
-                                         "links", "expect", "note", NULL};
+                                         "links", "failures", "expect", "note", NULL};
   check_keys(&L, root, "", top_keys);
   json_t *ver = json_object_get(root, "nvlsim");
   if (ver && !(json_is_integer(ver) && json_integer_value(ver) == 1)) {
@@ -1529,6 +1673,7 @@ nvl_load_status nvl_design_load_buffer(const char *text, size_t len, const char 
     goto fail_root;
   }
   parse_links(&L, root);
+  parse_failures(&L, root);
   parse_expect(&L, root);
   if (diags->errors == errors_before)
     whole_design_checks(&L);
@@ -1620,5 +1765,7 @@ void nvl_design_free(nvl_design *d) {
   free(d->prefixes);
   free(d->groups);
   free(d->origins);
+  free(d->failures);
+  free(d->failed);
   free(d);
 }

@@ -77,8 +77,15 @@ typedef struct {
   int a, b;
   int type;
   int count;
-  int origin; /* index into origins: the JSON pointer of the rule or link that made it */
+  int origin;   /* index into origins: the JSON pointer of the rule or link that made it */
+  double scale; /* remaining share of the bandwidth: 1, or less when degraded by a failure */
 } nvl_link;
+
+/* An injected failure, as applied (for reports). */
+typedef struct {
+  char what[2 * NVL_NAME_MAX + 32]; /* "switch sw4", "link gpu3-sw7", "link gpu3-sw7 at 50%" */
+  int links;                        /* physical links removed or degraded */
+} nvl_failure;
 
 typedef struct {
   char name[NVL_NAME_MAX];
@@ -131,11 +138,17 @@ typedef struct nvl_design {
   size_t n_origins;
 
   nvl_expect expect;
+  nvl_failure *failures;
+  size_t n_failures;
+  bool *failed; /* per device: a failed switch (no links left, not reported as unused) */
 } nvl_design;
 
 typedef struct {
   size_t max_endpoints; /* refuse designs with more devices plus group instances than this;
                            0 = NVL_DEFAULT_MAX_ENDPOINTS */
+  /* failures added on the command line, NULL-terminated: "switch:sw4", "link:gpu3-sw7",
+   * "link:gpu3-sw7=50%" (degrade to 50 % of its bandwidth) */
+  const char *const *failures;
 } nvl_load_opts;
 
 #define NVL_DEFAULT_MAX_ENDPOINTS 100000
@@ -171,7 +184,7 @@ const char *nvl_device_type_name(const nvl_design *d, int dev);
 /* Ports a device has for links of type lt (ports of lt's family). */
 int nvl_device_ports(const nvl_design *d, int dev, int lt);
 
-/* Bandwidth per direction of a bundle (count x type bandwidth). */
+/* Bandwidth per direction of a bundle (count x type bandwidth x remaining share). */
 double nvl_link_bw(const nvl_design *d, const nvl_link *l);
 
 #endif

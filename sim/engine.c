@@ -429,6 +429,7 @@ static int load_platform_memfd(const nvl_platform *p, const uint8_t *pairs, cons
 int nvl_engine_run(const nvl_platform *p, const nvl_workload *w, nvl_engine_result *res,
                    nvl_diags *diags) {
   static bool used;
+  memset(res, 0, sizeof *res);
   if (used) {
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
                  "internal error: SimGrid allows one engine per process");

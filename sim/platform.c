@@ -143,8 +143,10 @@ static size_t refine_classes(nvl_platform *p) {
   int *fill = xcalloc(nd, sizeof(int));
   for (size_t k = 0; k < d->n_links; k++) {
     const nvl_link *l = &d->links[k];
-    adj[start[l->a] + fill[l->a]++] = (sig_item){l->b, l->type, l->count};
-    adj[start[l->b] + fill[l->b]++] = (sig_item){l->a, l->type, l->count};
+    /* degraded links weigh by their remaining share (in millionths) */
+    long long w = (long long)l->count * (long long)(l->scale * 1000000 + 0.5);
+    adj[start[l->a] + fill[l->a]++] = (sig_item){l->b, l->type, w};
+    adj[start[l->b] + fill[l->b]++] = (sig_item){l->a, l->type, w};
   }
   long long *color = xmalloc(nd * sizeof *color);
   size_t nsw = 0;
@@ -257,10 +259,14 @@ static void name_classes(nvl_platform *p) {
   p->class_names = xmalloc((nc ? nc : 1) * sizeof *p->class_names);
   for (size_t c = 0; c < nc; c++) {
     const char *f = d->devices[p->class_first[c]].name, *l = d->devices[last[c]].name;
-    if (p->class_first[c] == last[c])
-      snprintf(p->class_names[c], sizeof p->class_names[c], "%s", f);
-    else if (snprintf(p->class_names[c], sizeof p->class_names[c], "%s..%s", f, l) >=
-             (int)sizeof p->class_names[c])
+    /* "sw0..sw17" when the class holds every device in between, else "sw0..sw17[17]" */
+    bool contiguous = last[c] - p->class_first[c] + 1 == p->class_size[c];
+    int w = p->class_first[c] == last[c]
+                ? snprintf(p->class_names[c], sizeof p->class_names[c], "%s", f)
+            : contiguous ? snprintf(p->class_names[c], sizeof p->class_names[c], "%s..%s", f, l)
+                         : snprintf(p->class_names[c], sizeof p->class_names[c], "%s..%s[%d]", f, l,
+                                    p->class_size[c]);
+    if (w >= (int)sizeof p->class_names[c])
       p->class_names[c][sizeof p->class_names[c] - 1] = '\0';
   }
   free(last);
@@ -269,7 +275,7 @@ static void name_classes(nvl_platform *p) {
 static double link_bw(const nvl_platform *p, const nvl_link *l) {
   const nvl_link_type *t = &p->d->link_types[l->type];
   double eff = p->model == NVL_MODEL_IDEAL ? 1.0 : t->efficiency;
-  return l->count * t->bw_Bps * eff;
+  return l->count * t->bw_Bps * eff * l->scale;
 }
 
 static int find_root(int *uf, int x) {

@@ -21,6 +21,7 @@ nvl_result_row *nvl_results_add(nvl_results *r) {
   row->redop = "none";
   row->root = -1;
   row->flow_p50_us = row->flow_p99_us = row->flow_max_us = row->flow_bw_p50_GBps = NAN;
+  row->busbw_intact_GBps = NAN;
   return row;
 }
 
@@ -31,9 +32,10 @@ void nvl_results_release(nvl_results *r) {
 
 void nvl_results_print_table(const nvl_results *r, FILE *out) {
   char prev[400] = "", key[400];
-  bool flows = false, pairs = false;
+  bool flows = false, pairs = false, intact = false;
   for (size_t i = 0; i < r->n; i++) {
     flows |= !isnan(r->rows[i].flow_p50_us);
+    intact |= !isnan(r->rows[i].busbw_intact_GBps);
     pairs |= r->rows[i].pair[0] != '\0';
   }
   for (size_t i = 0; i < r->n; i++) {
@@ -53,6 +55,8 @@ void nvl_results_print_table(const nvl_results *r, FILE *out) {
               "redop", "root", "time", "algbw", "busbw");
       if (flows)
         fprintf(out, " %10s %10s %10s", "flow p50", "flow p99", "flow max");
+      if (intact)
+        fprintf(out, " %9s %7s", "intact", "lost");
       fprintf(out, "\n");
       if (pairs)
         fprintf(out, "#%-23s", "");
@@ -60,6 +64,8 @@ void nvl_results_print_table(const nvl_results *r, FILE *out) {
               "", "", "(us)", "(GB/s)", "(GB/s)");
       if (flows)
         fprintf(out, " %10s %10s %10s", "(us)", "(us)", "(us)");
+      if (intact)
+        fprintf(out, " %9s %7s", "(GB/s)", "(%)");
       fputc('\n', out);
     }
     if (pairs)
@@ -71,6 +77,9 @@ void nvl_results_print_table(const nvl_results *r, FILE *out) {
       fprintf(out, " %10s %10s %10s", "-", "-", "-");
     else if (flows)
       fprintf(out, " %10.2f %10.2f %10.2f", x->flow_p50_us, x->flow_p99_us, x->flow_max_us);
+    if (intact)
+      fprintf(out, " %9.2f %7.2f", x->busbw_intact_GBps,
+              x->busbw_intact_GBps > 0 ? (1 - x->busbw_GBps / x->busbw_intact_GBps) * 100 : 0);
     fputc('\n', out);
   }
 }
@@ -84,7 +93,8 @@ static void csv_num(FILE *out, double v) {
 
 int nvl_results_write_csv(const nvl_results *r, FILE *out) {
   fputs("design,job,pair,collective,algorithm,protocol,model,ranks,size_bytes,count,type,redop,root,time_us,"
-        "algbw_GBps,busbw_GBps,flow_p50_us,flow_p99_us,flow_max_us,flow_bw_p50_GBps,seed\n",
+        "algbw_GBps,busbw_GBps,flow_p50_us,flow_p99_us,flow_max_us,flow_bw_p50_GBps,"
+        "busbw_intact_GBps,seed\n",
         out);
   for (size_t i = 0; i < r->n; i++) {
     const nvl_result_row *x = &r->rows[i];
@@ -98,6 +108,7 @@ int nvl_results_write_csv(const nvl_results *r, FILE *out) {
     csv_num(out, x->flow_p99_us);
     csv_num(out, x->flow_max_us);
     csv_num(out, x->flow_bw_p50_GBps);
+    csv_num(out, x->busbw_intact_GBps);
     fprintf(out, ",%lu\n", x->seed);
   }
   return ferror(out) ? -1 : 0;
@@ -130,6 +141,7 @@ int nvl_results_write_json(const nvl_results *r, FILE *out) {
     json_object_set_new(o, "flow_p99_us", num_or_null(x->flow_p99_us));
     json_object_set_new(o, "flow_max_us", num_or_null(x->flow_max_us));
     json_object_set_new(o, "flow_bw_p50_GBps", num_or_null(x->flow_bw_p50_GBps));
+    json_object_set_new(o, "busbw_intact_GBps", num_or_null(x->busbw_intact_GBps));
     json_object_set_new(o, "seed", json_integer((json_int_t)x->seed));
     json_array_append_new(rows, o);
   }

@@ -26,6 +26,8 @@ typedef struct {
   unsigned long seed;
   /* traffic patterns: per-flow completion statistics (NaN when not applicable) */
   double flow_p50_us, flow_p99_us, flow_max_us, flow_bw_p50_GBps;
+  /* with injected failures: busbw of the same workload on the intact design (NaN otherwise) */
+  double busbw_intact_GBps;
 } nvl_result_row;
 
 typedef struct {

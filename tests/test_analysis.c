@@ -134,6 +134,39 @@ static void test_analysis__expect_failures_are_reported(void **state) {
   nvl_design_free(d);
 }
 
+static void test_analysis__failed_switch_costs_one_eighteenth(void **state) {
+  /* NVL72 with one of its 18 chips failed keeps 17/18 of its bisection and injection */
+  const char *fails[] = {"switch:sw4", NULL};
+  nvl_load_opts opts = {.failures = fails};
+  char path[512];
+  snprintf(path, sizeof path, "%s/topologies/gb200-nvl72.json", NVL_SOURCE_DIR);
+  nvl_diags diags = NVL_DIAGS_INIT;
+  nvl_design *d = NULL;
+  assert_int_equal(nvl_design_load_file(path, &opts, &d, &diags), NVL_LOAD_OK);
+  assert_int_equal(d->n_failures, 1);
+  assert_int_equal(d->failures[0].links, 72);
+  nvl_graph *g = nvl_graph_new(d);
+  nvl_analysis a;
+  assert_int_equal(nvl_analysis_run(d, g, &a), 0);
+  assert_close(a.bisection.bw_Bps, 32.4e12 * 17 / 18, 1e-12);
+  assert_close(a.inject_min_Bps, 850e9, 1e-12);
+  assert_int_equal(a.diversity.min_paths, 17);
+  assert_int_equal(a.hops.unreachable, 0);
+  nvl_graph_free(g);
+  nvl_design_free(d);
+  /* a degraded link lowers only its endpoint's injection */
+  const char *deg[] = {"link:gpu3-sw7=50%", NULL};
+  opts.failures = deg;
+  assert_int_equal(nvl_design_load_file(path, &opts, &d, &diags), NVL_LOAD_OK);
+  g = nvl_graph_new(d);
+  assert_int_equal(nvl_analysis_run(d, g, &a), 0);
+  assert_close(a.inject_min_Bps, 875e9, 1e-12);
+  assert_string_equal(d->devices[a.inject_min_dev].name, "gpu3");
+  nvl_graph_free(g);
+  nvl_design_free(d);
+  nvl_diags_release(&diags);
+}
+
 static void test_analysis__export_dot_and_graphml(void **state) {
   nvl_design *d = nvl_design_load_default();
   char *buf = NULL;
@@ -166,6 +199,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_analysis__fusion_asic_planes),
     cmocka_unit_test(test_analysis__fusion_custom_cpu),
     cmocka_unit_test(test_analysis__expect_failures_are_reported),
+    cmocka_unit_test(test_analysis__failed_switch_costs_one_eighteenth),
     cmocka_unit_test(test_analysis__export_dot_and_graphml),
 };
 NVL_TEST_MAIN(tests)

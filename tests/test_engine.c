@@ -39,12 +39,24 @@ static nvl_design *load_topology(const char *name) {
   return d;
 }
 
+static const char *const *g_failures; /* failures injected by the next simulate() */
+
 /* Runs concurrent jobs (one step) on a reference design under the ideal model. */
 static outcome simulate(const char *design, const job_def *defs, size_t nj, bool explicit_planes,
                         bool link_stats) {
   outcome o;
   memset(&o, 0, sizeof o);
-  nvl_design *d = load_topology(design);
+  nvl_design *d = NULL;
+  if (g_failures) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/topologies/%s", NVL_SOURCE_DIR, design);
+    nvl_load_opts lo = {.failures = g_failures};
+    nvl_diags ld = NVL_DIAGS_INIT;
+    assert_int_equal(nvl_design_load_file(path, &lo, &d, &ld), NVL_LOAD_OK);
+    nvl_diags_release(&ld);
+  } else {
+    d = load_topology(design);
+  }
   nvl_platform_opts po = {.model = NVL_MODEL_IDEAL, .explicit_planes = explicit_planes};
   nvl_diags diags = NVL_DIAGS_INIT;
   nvl_platform *p = nvl_platform_new(d, &po, &diags);
@@ -276,6 +288,28 @@ static void test_engine__link_stats_count_bytes(void **state) {
   nvl_engine_result_release(&o.res);
 }
 
+static void test_engine__failed_switch_keeps_17_of_18(void **state) {
+  /* NVL72 all_reduce (ring, ideal) with one of 18 chips failed: the bandwidth term scales by
+   * 17/18, the latency term does not: t = 2(n-1)(a + S/(n x 850 GB/s)) */
+  int n = 72;
+  double S = 72.0 * 1048576 * 16;
+  job_def j = {NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 0, (uint64_t)S};
+  const char *fails[] = {"switch:sw4", NULL};
+  g_failures = fails;
+  double t_fail = sim1("gb200-nvl72.json", j);
+  /* one failed link on gpu3 slows the whole ring to gpu3's 850 GB/s: the same time */
+  const char *link[] = {"link:gpu3-sw7", NULL};
+  g_failures = link;
+  double t_link = sim1("gb200-nvl72.json", j);
+  g_failures = NULL;
+  double t_ok = sim1("gb200-nvl72.json", j);
+  assert_close(t_fail, 2 * (n - 1) * (A1 + S / n / 850e9), TOL);
+  assert_close(t_link, t_fail, TOL);
+  assert_close(t_ok, 2 * (n - 1) * (A1 + S / n / 900e9), TOL);
+  double ratio = t_ok / t_fail; /* busbw ratio */
+  assert_close(ratio, 17.0 / 18.0, 0.005);
+}
+
 static int build_deadlock(void *ctx, size_t step, size_t job, nvl_program *prog, const int **devs) {
   static int two[2];
   const nvl_design *d = ctx;
@@ -337,6 +371,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_engine__nvls_in_switch_reduction),
     cmocka_unit_test(test_engine__double_binary_tree_moves_2s_per_rank),
     cmocka_unit_test(test_engine__link_stats_count_bytes),
+    cmocka_unit_test(test_engine__failed_switch_keeps_17_of_18),
     cmocka_unit_test(test_engine__deadlock_is_an_error),
     cmocka_unit_test(test_engine__aggregation_classes),
 };
