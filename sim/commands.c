@@ -65,5 +65,16 @@ const nvl_command nvl_commands[] = {
      "NVLink 4 fabric), HGX B200 -> hgx-b200, GB200/GB300 NVL72 -> gb200/gb300-nvl72.\n"
      "\n"
      "exit status: 0 every row within tolerance, 1 otherwise, 2 usage or I/O error\n"},
+    {"sweep", nvl_cmd_sweep, "what-if study: simulate every point of a sweep spec into one CSV",
+     "usage: nvlsim sweep SPEC -o OUT.csv [-j N] [--shard i/N]\n"
+     "       nvlsim sweep --merge OUT.csv SHARD.csv...\n"
+     "\n"
+     "SPEC names a base design, a workload and axes (JSON pointers into the design, or the\n"
+     "parameters size, collective, algorithm, model, fail_switches); see README. Every point is\n"
+     "validated and simulated in its own process, -j at a time (default: the number of cores).\n"
+     "OUT gets one row per point and size: point, one column per axis, status (ok, invalid,\n"
+     "failed), the run columns and error. OUT is rewritten atomically after every point; running\n"
+     "the same command again skips the points it holds (resume). --shard i/N runs the points p\n"
+     "with p mod N = i; --merge joins shard files.\n"},
     {"help", nvl_cmd_help, "show help for a command", "usage: nvlsim help [COMMAND]\n"},
     {NULL, NULL, NULL, NULL}};

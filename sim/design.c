@@ -744,7 +744,7 @@ static uint64_t size_group(loader *L, json_t *body, const char *ptr, int depth) 
       if (!json_is_object(it))
         continue;
       json_t *c = json_object_get(it, "count");
-      uint64_t count = c && json_is_integer(c) && json_integer_value(c) > 0
+      uint64_t count = c && json_is_integer(c) && json_integer_value(c) >= 0
                            ? (uint64_t)json_integer_value(c)
                            : (c ? 0 : 1);
       uint64_t each = 1;
@@ -854,6 +854,11 @@ static bool select_members(loader *L, const char *sel, int start, int end, const
     out->ids = NULL;
     return false;
   }
+  if (n_in == 0 && pi >= 0 && hi < 0 && lo == 0) {
+    /* declared, but none in this group instance (count 0): the rule selects nothing */
+    out->n = 0;
+    return true;
+  }
   if (n_in == 0) {
     suggest s = {name, NULL, SIZE_MAX};
     for (int i = start; i < end; i++) suggest_offer(&s, d->prefixes[d->devices[i].prefix].name);
@@ -941,7 +946,7 @@ static void apply_rule(loader *L, json_t *r, const char *ptr, int start, int end
   nvl_ptr_join(pt, sizeof pt, ptr, "to");
   bool okA = select_members(L, from, start, end, pf, scope, &A);
   bool okB = select_members(L, to, start, end, pt, scope, &B);
-  if (!okA || !okB) {
+  if (!okA || !okB || A.n == 0 || B.n == 0) { /* errors reported, or nothing selected */
     free(A.ids);
     free(B.ids);
     return;
@@ -1044,6 +1049,34 @@ done:
   free(B.ids);
 }
 
+/* Registers the device names a group would declare, without creating devices: a group included
+ * zero times (a sweep point) still defines its names, so rules naming them select nothing. */
+static void declare_prefixes(loader *L, json_t *body, int depth) {
+  static const char *const secs[] = {"endpoints", "switches"};
+  for (int s = 0; s < 2 && depth <= 32; s++) {
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(body, secs[s]), i, it) {
+      json_t *n = json_object_get(it, "name");
+      if (!json_is_string(n) || !valid_name(json_string_value(n)))
+        continue;
+      const nvl_design *d = L->d;
+      bool known = false;
+      for (size_t k = 0; k < d->n_prefixes; k++) known |= strcmp(d->prefixes[k].name, json_string_value(n)) == 0;
+      if (!known)
+        prefix_get(L, json_string_value(n), s == 1, "");
+    }
+  }
+  size_t i;
+  json_t *it;
+  json_array_foreach(json_object_get(body, "include"), i, it) {
+    json_t *g = json_object_get(it, "group");
+    int ti = json_is_string(g) ? find_tmpl(L, json_string_value(g)) : -1;
+    if (ti >= 0 && L->tmpls[ti].state == 2)
+      declare_prefixes(L, L->tmpls[ti].body, depth + 1);
+  }
+}
+
 static void expand_group(loader *L, json_t *body, const char *ptr, const char *tmpl_name,
                          int instance, int parent, int depth) {
   nvl_design *d = L->d;
@@ -1081,7 +1114,7 @@ static void expand_group(loader *L, json_t *body, const char *ptr, const char *t
       long long count = 1;
       bool ok = get_string(L, it, ip, "name", true, name, sizeof name);
       ok &= get_string(L, it, ip, "type", true, type, sizeof type);
-      ok &= !json_object_get(it, "count") || get_int(L, it, ip, "count", false, 1, INT_MAX, &count);
+      ok &= !json_object_get(it, "count") || get_int(L, it, ip, "count", false, 0, INT_MAX, &count);
       if (!ok) {
         if (json_is_string(json_object_get(it, "name")))
           note_bad_name(L, json_string_value(json_object_get(it, "name")));
@@ -1135,7 +1168,7 @@ static void expand_group(loader *L, json_t *body, const char *ptr, const char *t
     char gname[NVL_NAME_MAX];
     long long count = 1;
     bool ok = get_string(L, it, ip, "group", true, gname, sizeof gname);
-    ok &= !json_object_get(it, "count") || get_int(L, it, ip, "count", false, 1, INT_MAX, &count);
+    ok &= !json_object_get(it, "count") || get_int(L, it, ip, "count", false, 0, INT_MAX, &count);
     if (!ok)
       continue;
     int ti = find_tmpl(L, gname);
@@ -1151,6 +1184,8 @@ static void expand_group(loader *L, json_t *body, const char *ptr, const char *t
     }
     if (L->tmpls[ti].state != 2 || depth > 32)
       continue; /* part of a cycle: already reported */
+    if (count == 0)
+      declare_prefixes(L, L->tmpls[ti].body, depth + 1);
     L->diags = saved;
     for (long long k = 0; k < count; k++)
       expand_group(L, L->tmpls[ti].body, L->tmpls[ti].ptr, L->tmpls[ti].name, (int)k, gi,

@@ -91,25 +91,34 @@ static void csv_num(FILE *out, double v) {
     fprintf(out, ",%.6f", v);
 }
 
-int nvl_results_write_csv(const nvl_results *r, FILE *out) {
-  fputs("design,job,pair,collective,algorithm,protocol,model,ranks,size_bytes,count,type,redop,root,time_us,"
-        "algbw_GBps,busbw_GBps,flow_p50_us,flow_p99_us,flow_max_us,flow_bw_p50_GBps,"
-        "busbw_intact_GBps,seed\n",
+void nvl_results_csv_header(FILE *out) {
+  fputs("design,job,pair,collective,algorithm,protocol,model,ranks,size_bytes,count,type,redop,root,"
+        "time_us,algbw_GBps,busbw_GBps,flow_p50_us,flow_p99_us,flow_max_us,flow_bw_p50_GBps,"
+        "busbw_intact_GBps,seed",
         out);
+}
+
+void nvl_results_csv_row(FILE *out, const nvl_result_row *x) {
+  fprintf(out, "%s,%s,%s,%s,%s,%s,%s,%d,%llu,%llu,%s,%s,%d", x->design, x->job, x->pair,
+          x->collective, x->algorithm, x->protocol, x->model, x->ranks,
+          (unsigned long long)x->size_bytes, (unsigned long long)x->count, x->type, x->redop, x->root);
+  csv_num(out, x->time_us);
+  csv_num(out, x->algbw_GBps);
+  csv_num(out, x->busbw_GBps);
+  csv_num(out, x->flow_p50_us);
+  csv_num(out, x->flow_p99_us);
+  csv_num(out, x->flow_max_us);
+  csv_num(out, x->flow_bw_p50_GBps);
+  csv_num(out, x->busbw_intact_GBps);
+  fprintf(out, ",%lu", x->seed);
+}
+
+int nvl_results_write_csv(const nvl_results *r, FILE *out) {
+  nvl_results_csv_header(out);
+  fputc('\n', out);
   for (size_t i = 0; i < r->n; i++) {
-    const nvl_result_row *x = &r->rows[i];
-    fprintf(out, "%s,%s,%s,%s,%s,%s,%s,%d,%llu,%llu,%s,%s,%d", x->design, x->job, x->pair,
-            x->collective, x->algorithm, x->protocol, x->model, x->ranks, (unsigned long long)x->size_bytes,
-            (unsigned long long)x->count, x->type, x->redop, x->root);
-    csv_num(out, x->time_us);
-    csv_num(out, x->algbw_GBps);
-    csv_num(out, x->busbw_GBps);
-    csv_num(out, x->flow_p50_us);
-    csv_num(out, x->flow_p99_us);
-    csv_num(out, x->flow_max_us);
-    csv_num(out, x->flow_bw_p50_GBps);
-    csv_num(out, x->busbw_intact_GBps);
-    fprintf(out, ",%lu\n", x->seed);
+    nvl_results_csv_row(out, &r->rows[i]);
+    fputc('\n', out);
   }
   return ferror(out) ? -1 : 0;
 }

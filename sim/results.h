@@ -43,6 +43,9 @@ void nvl_results_release(nvl_results *r);
 /* nccl-tests style table. `header` lines are printed first, each prefixed with "# ". */
 void nvl_results_print_table(const nvl_results *r, FILE *out);
 int nvl_results_write_csv(const nvl_results *r, FILE *out);
+/* The CSV header and one row, without line ends (for tables that add columns in front). */
+void nvl_results_csv_header(FILE *out);
+void nvl_results_csv_row(FILE *out, const nvl_result_row *x);
 int nvl_results_write_json(const nvl_results *r, FILE *out);
 
 #endif

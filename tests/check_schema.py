@@ -23,7 +23,7 @@ for path in designs:
         failures += 1
         print(f"FAIL {os.path.basename(path)}: {errors[0].message}")
 must_reject = ["unknown-top-key", "unknown-rule-key", "quantity-bare-number", "quantity-unknown-unit",
-               "quantity-negative", "count-zero", "count-wrong-type", "unknown-rule",
+               "quantity-negative", "count-negative", "count-wrong-type", "unknown-rule",
                "name-trailing-digit", "format-version", "expect-unknown-key",
                "efficiency-out-of-range", "unknown-kind", "missing-name", "missing-system"]
 for case in must_reject:

@@ -32,7 +32,7 @@ schema = {
     "time": {"type": "string", "pattern": f"^{num}({time_units})$", "description": "e.g. \"100 ns\", \"0.6 us\""},
     "size": {"type": "string", "pattern": f"^{num}({size_units})$", "description": "e.g. \"64 MiB\", \"1 GB\""},
     "name": {"type": "string", "pattern": name, "maxLength": 51},
-    "count": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+    "count": {"type": "integer", "minimum": 0, "maximum": 2147483647},
     "link_type": obj({**common,
         "bandwidth": {"$ref": "#/$defs/bandwidth"},
         "latency": {"$ref": "#/$defs/time"},

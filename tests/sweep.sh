@@ -1,0 +1,53 @@
+#!/bin/sh
+# nvlsim sweep: expansion, invalid points recorded, output independent of -j, resume after an
+# interruption, shard + merge equal to the unsharded sweep. usage: sweep.sh NVLSIM SPEC_DIR
+set -u
+bin=$1
+spec=$2/spec.json
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+pass=0
+fail=0
+check() { if [ "$1" = 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $2"; fi; }
+
+"$bin" sweep "$spec" -o "$dir/j1.csv" -j 1 2>/dev/null; check $? "sweep -j 1 failed"
+"$bin" sweep "$spec" -o "$dir/j2.csv" -j 2 2>/dev/null; check $? "sweep -j 2 failed"
+cmp -s "$dir/j1.csv" "$dir/j2.csv"; check $? "output depends on -j"
+# 3 x 2 points; valid ones give one row per size (2), the invalid bandwidth one row each
+[ "$(tail -n +2 "$dir/j1.csv" | wc -l)" = 10 ]; check $? "expected 10 rows"
+[ "$(grep -c ',invalid,' "$dir/j1.csv")" = 2 ]; check $? "expected 2 invalid rows"
+grep -q 'bandwidth.*is not a bandwidth' "$dir/j1.csv"; check $? "invalid point without its error"
+head -n 1 "$dir/j1.csv" | grep -q '^point,bw,failed,status,design,'; check $? "header"
+# doubling the link bandwidth halves the ideal 64 MiB ring time (within latency)
+t1=$(awk -F, '$1 == 0 && $13 == 67108864 {print $18}' "$dir/j1.csv")
+t2=$(awk -F, '$1 == 2 && $13 == 67108864 {print $18}' "$dir/j1.csv")
+awk -v a="$t1" -v b="$t2" 'BEGIN { r = a / b; exit !(r > 1.9 && r < 2.0) }'; check $? "2x bandwidth: $t1 vs $t2"
+# a failed chip (of 4) costs busbw
+b0=$(awk -F, '$1 == 0 && $13 == 67108864 {print $20}' "$dir/j1.csv")
+b1=$(awk -F, '$1 == 1 && $13 == 67108864 {print $20}' "$dir/j1.csv")
+awk -v a="$b0" -v b="$b1" 'BEGIN { exit !(b < a * 0.9) }'; check $? "failed switch did not cost busbw"
+
+# resume: keep the header and the first 4 rows, rerun, get the same file
+head -n 5 "$dir/j1.csv" >"$dir/r.csv"
+"$bin" sweep "$spec" -o "$dir/r.csv" 2>"$dir/r.err"; check $? "resume failed"
+grep -q 'already in' "$dir/r.err"; check $? "resume did not skip done points"
+cmp -s "$dir/j1.csv" "$dir/r.csv"; check $? "resumed sweep differs"
+
+# shards
+"$bin" sweep "$spec" -o "$dir/s0.csv" --shard 0/2 2>/dev/null; check $? "shard 0"
+"$bin" sweep "$spec" -o "$dir/s1.csv" --shard 1/2 2>/dev/null; check $? "shard 1"
+"$bin" sweep --merge "$dir/m.csv" "$dir/s1.csv" "$dir/s0.csv" 2>/dev/null; check $? "merge"
+cmp -s "$dir/j1.csv" "$dir/m.csv"; check $? "shard + merge differs from the unsharded sweep"
+
+# errors: unknown key, output of another sweep, bad shard
+printf '{"base": "builtin:hgx-h100", "axes": [{"name": "x", "param": "size", "values": ["1 MiB"]}], "axs": 1}' >"$dir/bad.json"
+"$bin" sweep "$dir/bad.json" -o "$dir/bad.csv" 2>"$dir/bad.err"; [ $? = 1 ]; check $? "bad spec exit"
+grep -q 'unknown key "axs"' "$dir/bad.err"; check $? "bad spec message"
+"$bin" sweep "$spec" -o "$dir/j1.csv" --shard 2/2 2>/dev/null; [ $? = 2 ]; check $? "bad shard exit"
+printf 'a,b\n1,2\n' >"$dir/other.csv"
+"$bin" sweep "$spec" -o "$dir/other.csv" 2>/dev/null; [ $? = 2 ]; check $? "foreign output exit"
+printf '{"base": "../etc/passwd", "axes": [{"name": "x", "param": "size", "values": ["1 MiB"]}]}' >"$dir/esc.json"
+"$bin" sweep "$dir/esc.json" -o "$dir/esc.csv" 2>"$dir/esc.err"; [ $? = 1 ]; check $? "escaping base exit"
+grep -q 'no absolute path' "$dir/esc.err"; check $? "escaping base message"
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
