@@ -76,5 +76,13 @@ const nvl_command nvl_commands[] = {
      "failed), the run columns and error. OUT is rewritten atomically after every point; running\n"
      "the same command again skips the points it holds (resume). --shard i/N runs the points p\n"
      "with p mod N = i; --merge joins shard files.\n"},
+    {"compare", nvl_cmd_compare, "two designs side by side: figures and simulated busbw, with ratios",
+     "usage: nvlsim compare A B [-c COLL] [-b MIN -e MAX -f FACTOR] [-g N] [--ranks LIST]\n"
+     "                      [--algo ALGO] [--model default|ideal] [--csv OUT]\n"
+     "\n"
+     "Prints the info figures of A and B (accelerators, injection, fabric, bisection, diameter,\n"
+     "path diversity) and, per size of the sweep (default all_reduce 1 MiB .. 1 GiB, factor 4),\n"
+     "simulated time and busbw, each with the ratio B/A. --csv writes metric,size_bytes,a,b,\n"
+     "ratio_b_over_a.\n"},
     {"help", nvl_cmd_help, "show help for a command", "usage: nvlsim help [COMMAND]\n"},
     {NULL, NULL, NULL, NULL}};
