@@ -264,7 +264,7 @@ static int write_link_stats(const nvl_platform *p, const nvl_engine_result *res,
   nvl_outfile o = *out;
   out->fp = NULL;
   double span = res->end_s > 0 ? res->end_s : 1;
-  fprintf(o.fp, "link,direction,physical_links,bandwidth_GBps,bytes,busy_time_us,utilization,"
+  fprintf(o.fp, "link,kind,direction,physical_links,bandwidth_GBps,bytes,busy_time_us,utilization,"
                 "peak_utilization\n");
   for (size_t l = 0; l < res->n_links; l++) {
     const nvl_plink *k = nvl_platform_link(p, (int)l);
@@ -272,7 +272,7 @@ static int write_link_stats(const nvl_platform *p, const nvl_engine_result *res,
     for (int dir = 0; dir < 2; dir++) {
       double bytes = res->link_bytes[2 * l + dir];
       double busy = bytes / k->bw_Bps;
-      fprintf(o.fp, "%s,%s,%d,%.6f,%.0f,%.6f,%.6f,%.6f\n", k->name, dir ? "down" : "up",
+      fprintf(o.fp, "%s,%s,%s,%d,%.6f,%.0f,%.6f,%.6f,%.6f\n", k->name, k->kind, dir ? "down" : "up",
               k->physical, k->bw_Bps / 1e9, bytes, busy * 1e6, busy / span,
               res->link_peak_Bps[2 * l + dir] / k->bw_Bps);
     }

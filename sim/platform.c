@@ -221,8 +221,8 @@ static size_t refine_classes(nvl_platform *p) {
 /* ---------------------------------------------------------------------------------------- */
 /* Logical links and hosts                                                                   */
 
-static int add_plink(nvl_platform *p, const char *name, double bw, double lat, bool fatpipe,
-                     int physical) {
+static int add_plink(nvl_platform *p, const char *kind, const char *name, double bw, double lat,
+                     bool fatpipe, int physical) {
   if (p->n_links == p->cap_links) {
     p->cap_links = p->cap_links ? 2 * p->cap_links : 64;
     p->links = realloc(p->links, p->cap_links * sizeof *p->links);
@@ -233,6 +233,7 @@ static int add_plink(nvl_platform *p, const char *name, double bw, double lat, b
   l->lat_s = lat;
   l->fatpipe = fatpipe;
   l->physical = physical;
+  l->kind = kind;
   return (int)p->n_links++;
 }
 
@@ -362,7 +363,7 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
     for (size_t b = a + 1; b < nc; b++)
       if (cc_bw[a * nc + b] > 0) {
         snprintf(name, sizeof name, "%s~%s", p->class_names[a], p->class_names[b]);
-        int li = add_plink(p, name, cc_bw[a * nc + b],
+        int li = add_plink(p, "trunk", name, cc_bw[a * nc + b],
                            cc_lat[a * nc + b] + p->class_half_lat[a] + p->class_half_lat[b], false,
                            cc_phys[a * nc + b]);
         p->cc_link[a * nc + b] = p->cc_link[b * nc + a] = li;
@@ -422,11 +423,11 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
           if ((l->a == (int)i && p->cls[l->b] == a->cls) || (l->b == (int)i && p->cls[l->a] == a->cls))
             phys += l->count;
         }
-        a->link = add_plink(p, name, a->cap_Bps, lat + p->class_half_lat[a->cls], false, phys);
+        a->link = add_plink(p, "port", name, a->cap_Bps, lat + p->class_half_lat[a->cls], false, phys);
         if (d->switch_types[d->devices[p->class_first[a->cls]].type].reduction) {
           /* the rest of the switching latency towards the in-switch reduction engine */
           snprintf(name, sizeof name, "%s~nvls.%s", d->devices[i].name, p->class_names[a->cls]);
-          a->nvls_link = add_plink(p, name, HUGE_BW, p->class_half_lat[a->cls], true, 0);
+          a->nvls_link = add_plink(p, "nvls", name, HUGE_BW, p->class_half_lat[a->cls], true, 0);
         }
       } else if (a->peer > (int)i) {
         snprintf(name, sizeof name, "%s~%s", d->devices[i].name, d->devices[a->peer].name);
@@ -439,7 +440,7 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
             phys += l->count;
           }
         }
-        a->link = add_plink(p, name, a->cap_Bps, lat, false, phys);
+        a->link = add_plink(p, "direct", name, a->cap_Bps, lat, false, phys);
         for (int q = p->att_start[a->peer]; q < p->att_start[a->peer + 1]; q++)
           if (p->att[q].cls < 0 && p->att[q].peer == (int)i)
             p->att[q].link = a->link;

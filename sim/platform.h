@@ -53,6 +53,8 @@ typedef struct {
   double lat_s;
   bool fatpipe;  /* latency-only links (towards reduction engines): no bandwidth sharing */
   int physical;  /* number of physical links it stands for */
+  const char *kind; /* "port" (endpoint to switch class), "trunk" (between switch classes),
+                       "direct" (endpoint to endpoint), "nvls" (to a reduction engine) */
 } nvl_plink;
 
 typedef struct {

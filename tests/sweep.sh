@@ -39,6 +39,20 @@ cmp -s "$dir/j1.csv" "$dir/r.csv"; check $? "resumed sweep differs"
 "$bin" sweep --merge "$dir/m.csv" "$dir/s1.csv" "$dir/s0.csv" 2>/dev/null; check $? "merge"
 cmp -s "$dir/j1.csv" "$dir/m.csv"; check $? "shard + merge differs from the unsharded sweep"
 
+# a killed sweep keeps whole points only, and the same command finishes it
+slow=$(dirname "$spec")/slow.json
+"$bin" sweep "$slow" -o "$dir/k.csv" -j 1 2>/dev/null &
+pid=$!
+while [ ! -s "$dir/k.csv" ] && kill -0 $pid 2>/dev/null; do sleep 0.2; done
+kill -TERM $pid 2>/dev/null
+wait $pid
+n=$(tail -n +2 "$dir/k.csv" | wc -l)
+[ "$n" -ge 1 ] && [ "$n" -lt 3 ]; check $? "killed sweep kept $n rows (expected 1 or 2)"
+[ -z "$(ls "$dir" | grep tmp)" ]; check $? "killed sweep left a temporary file"
+awk -F, 'NR == 1 { h = NF } NR > 1 && NF != h { bad = 1 } END { exit bad }' "$dir/k.csv"; check $? "killed sweep left a partial row"
+"$bin" sweep "$slow" -o "$dir/k.csv" -j 2 2>/dev/null; check $? "resume after kill"
+[ "$(tail -n +2 "$dir/k.csv" | wc -l)" = 3 ]; check $? "resume after kill: 3 rows"
+
 # errors: unknown key, output of another sweep, bad shard
 printf '{"base": "builtin:hgx-h100", "axes": [{"name": "x", "param": "size", "values": ["1 MiB"]}], "axs": 1}' >"$dir/bad.json"
 "$bin" sweep "$dir/bad.json" -o "$dir/bad.csv" 2>"$dir/bad.err"; [ $? = 1 ]; check $? "bad spec exit"
