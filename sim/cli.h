@@ -13,7 +13,19 @@
 #include "design.h"
 #include "diag.h"
 
-enum { NVL_EXIT_OK = 0, NVL_EXIT_FAIL = 1, NVL_EXIT_USAGE = 2 };
+enum {
+  NVL_EXIT_OK = 0,
+  NVL_EXIT_FAIL = 1,   /* invalid input, failed check, simulation error */
+  NVL_EXIT_USAGE = 2,  /* bad command line, unreadable input, unwritable output */
+  NVL_EXIT_NOMEM = 3,  /* an allocation failed */
+  NVL_EXIT_TIME = 4,   /* --time-limit (wall clock) exceeded */
+  NVL_EXIT_MEMORY = 5  /* --memory-limit exceeded */
+};
+
+/* Watches the wall clock and the resident memory of this process (checked every 50 ms); past a
+ * limit (0 = none) prints a message, removes unfinished outputs and exits with NVL_EXIT_TIME or
+ * NVL_EXIT_MEMORY. Child processes (sweeps, forked simulations) inherit the memory watch. */
+void nvl_cli_set_limits(double wall_s, double rss_bytes);
 
 typedef struct {
   const char *name;

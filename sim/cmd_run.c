@@ -32,7 +32,7 @@ typedef struct {
   nvl_model model;
   unsigned long seed;
   bool verbose, explicit_planes;
-  double time_limit_s;
+  double time_limit_s, wall_limit_s, mem_limit;
   nvl_load_opts load;
 } run_opts;
 
@@ -156,11 +156,21 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
     } else if (OPT("--dump-platform")) {
       VAL();
       o->dump = v;
-    } else if (OPT("--time-limit")) {
+    } else if (OPT("--sim-time-limit")) {
       VAL();
       char err[160];
       if (nvl_units_parse(v, NVL_QTY_TIME, &o->time_limit_s, err, sizeof err) != 0)
+        return nvl_cli_usage_error("run", "--sim-time-limit: %s", err);
+    } else if (OPT("--time-limit")) {
+      VAL();
+      char err[160];
+      if (nvl_units_parse(v, NVL_QTY_TIME, &o->wall_limit_s, err, sizeof err) != 0)
         return nvl_cli_usage_error("run", "--time-limit: %s", err);
+    } else if (OPT("--memory-limit")) {
+      VAL();
+      char err[160];
+      if (nvl_units_parse(v, NVL_QTY_SIZE, &o->mem_limit, err, sizeof err) != 0)
+        return nvl_cli_usage_error("run", "--memory-limit: %s", err);
     } else if (OPT("--max-endpoints")) {
       VAL();
       if (!nvl_cli_parse_size_t("run", a, v, &o->load.max_endpoints)) return NVL_EXIT_USAGE;
@@ -296,6 +306,7 @@ int nvl_cmd_run(int argc, char **argv) {
   int rc = parse_opts(argc, argv, &o);
   if (rc != 0)
     return rc;
+  nvl_cli_set_limits(o.wall_limit_s, o.mem_limit);
   nvl_design *d = NULL;
   nvl_platform *p = NULL;
   nvl_workload_spec spec = {0};

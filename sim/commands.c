@@ -52,7 +52,13 @@ const nvl_command nvl_commands[] = {
      "  --csv FILE  --json FILE tidy results (one row per size)\n"
      "  --link-stats FILE       per-link-direction bytes, busy time and utilization (CSV)\n"
      "  --dump-platform FILE    the SimGrid platform XML exactly as loaded\n"
-     "  --seed N                random seed (echoed in every output; default 1)\n"},
+     "  --seed N                random seed (echoed in every output; default 1)\n"
+     "  --time-limit TIME       stop after this wall-clock time (exit 4), e.g. \"10 s\"\n"
+     "  --memory-limit SIZE     stop when resident memory exceeds SIZE (exit 5), e.g. \"2 GiB\"\n"
+     "  --sim-time-limit TIME   stop when the simulated time exceeds TIME (exit 1)\n"
+     "\n"
+     "exit status: 0 done, 1 invalid design or failed simulation, 2 usage or I/O error,\n"
+     "3 out of memory, 4 time limit, 5 memory limit\n"},
     {"validate-model", nvl_cmd_validate_model,
      "compare simulated collectives with measured nccl-tests results",
      "usage: nvlsim validate-model [--tolerance 5%] [--csv OUT] [CSV]\n"

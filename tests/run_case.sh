@@ -10,7 +10,7 @@ cd "$dir" || exit 1
 if [ -f args ]; then args=$(cat args); else args="validate design.json"; fi
 out=$(mktemp)
 # shellcheck disable=SC2086
-"$bin" $args >"$out.raw" 2>&1
+${NVL_WRAPPER:-} "$bin" $args >"$out.raw" 2>&1
 rc=$?
 # ASan's notice about SimGrid's context switches (sanitizer builds only) is not our output
 grep -v -e 'ASan is ignoring requested __asan_handle_no_return' \
