@@ -30,14 +30,9 @@ typedef struct {
 /* Simulates the workload on one design; fills rows. Returns 0 or -1 (message printed). */
 static int simulate(const nvl_design *d, const cmp_workload *cw, nvl_results *rows) {
   nvl_diags diags = NVL_DIAGS_INIT;
-  nvl_workload_spec spec = {0};
+  nvl_workload_spec spec = {.model = cw->model, .seed = 1};
   char err[200];
   int rc = -1;
-  nvl_platform *p = nvl_platform_new(d, &(nvl_platform_opts){.model = cw->model}, &diags);
-  nvl_workload_run *wr = NULL;
-  nvl_engine_result res = {0};
-  spec.model = cw->model;
-  spec.seed = 1;
   if (nvl_workload_sizes(cw->min_b, cw->max_b, cw->factor, 0, &spec.sizes, &spec.n_sizes, err,
                          sizeof err) != 0) {
     fprintf(stderr, "nvlsim compare: %s\n", err);
@@ -45,30 +40,16 @@ static int simulate(const nvl_design *d, const cmp_workload *cw, nvl_results *ro
   }
   spec.jobs = calloc(1, sizeof *spec.jobs);
   spec.n_jobs = 1;
+  spec.jobs[0] = (nvl_job){.coll = cw->coll, .algo = cw->algo, .proto = -1, .n_limit = cw->g};
   snprintf(spec.jobs[0].name, sizeof spec.jobs[0].name, "job0");
-  spec.jobs[0].coll = cw->coll;
-  spec.jobs[0].algo = cw->algo;
-  spec.jobs[0].proto = -1;
-  spec.jobs[0].n_limit = cw->g;
   if (cw->ranks)
     snprintf(spec.jobs[0].ranks_sel, sizeof spec.jobs[0].ranks_sel, "%s", cw->ranks);
-  if (!p || nvl_workload_resolve(&spec, d, p, &diags) != 0) {
+  if (nvl_workload_simulate(d, &spec, &(nvl_simulate_opts){.forked = true}, rows, &diags) != 0)
     nvl_cli_print_diags(&diags, d->file, stderr);
-    goto out;
-  }
-  nvl_workload w;
-  wr = nvl_workload_run_new(&spec, d, p, &w);
-  if (nvl_engine_run_forked(p, &w, &res, &diags) != 0) {
-    nvl_cli_print_diags(&diags, d->file, stderr);
-    goto out;
-  }
-  nvl_workload_rows(wr, &res, rows);
-  rc = 0;
+  else
+    rc = 0;
 out:
-  nvl_engine_result_release(&res);
-  nvl_workload_run_free(wr);
   nvl_workload_spec_release(&spec);
-  nvl_platform_free(p);
   nvl_diags_release(&diags);
   return rc;
 }

@@ -208,10 +208,7 @@ static void run_intact(const run_opts *o, const nvl_workload_spec *spec, nvl_res
   intact.failures = NULL;
   nvl_design *d = NULL;
   nvl_diags diags = NVL_DIAGS_INIT;
-  nvl_platform *p = NULL;
   nvl_workload_spec s2 = *spec;
-  nvl_workload_run *wr = NULL;
-  nvl_engine_result res = {0};
   s2.jobs = calloc(spec->n_jobs, sizeof *s2.jobs);
   s2.sizes = malloc(spec->n_sizes * sizeof *s2.sizes + 1);
   memcpy(s2.sizes, spec->sizes, spec->n_sizes * sizeof *s2.sizes);
@@ -225,23 +222,11 @@ static void run_intact(const run_opts *o, const nvl_workload_spec *spec, nvl_res
   int lrc = nvl_cli_load(o->file, &intact, false, &d);
   fclose(stderr);
   stderr = saved;
-  if (lrc == 0)
-    p = nvl_platform_new(d, &(nvl_platform_opts){.model = o->model, .explicit_planes = o->explicit_planes},
-                         &diags);
-  if (p && nvl_workload_resolve(&s2, d, p, &diags) == 0) {
-    nvl_workload w;
-    wr = nvl_workload_run_new(&s2, d, p, &w);
-    w.sg_cfg = o->sg_cfg;
-    if (nvl_engine_run_forked(p, &w, &res, &diags) == 0)
-      nvl_workload_rows(wr, &res, base);
-  }
-  if (diags.errors)
-    fprintf(stderr, "nvlsim run: the intact design could not be simulated for comparison: %s\n",
-            diags.items[0].message);
-  nvl_engine_result_release(&res);
-  nvl_workload_run_free(wr);
+  nvl_simulate_opts so = {.forked = true, .explicit_planes = o->explicit_planes, .sg_cfg = o->sg_cfg};
+  if (lrc != 0 || nvl_workload_simulate(d, &s2, &so, base, &diags) != 0)
+    fprintf(stderr, "nvlsim run: the intact design could not be simulated for comparison%s%s\n",
+            diags.count ? ": " : "", diags.count ? diags.items[0].message : "");
   nvl_workload_spec_release(&s2);
-  nvl_platform_free(p);
   nvl_design_free(d);
   nvl_diags_release(&diags);
 }

@@ -80,39 +80,21 @@ static int simulate_row(const char *design_name, nvl_coll coll, nvl_algo algo, i
   const nvl_builtin *b = nvl_builtin_design(design_name);
   nvl_diags diags = NVL_DIAGS_INIT;
   nvl_design *d = NULL;
-  int rc = -1;
-  nvl_platform *p = NULL;
-  nvl_workload_spec spec = {0};
-  nvl_workload_run *wr = NULL;
-  nvl_engine_result res = {0};
+  nvl_workload_spec spec = {.model = NVL_MODEL_DEFAULT, .seed = 1};
   nvl_results rows = NVL_RESULTS_INIT;
+  int rc = -1;
   if (!b || nvl_design_load_buffer(b->data, b->len, design_name, NULL, &d, &diags) != NVL_LOAD_OK) {
     snprintf(err, errlen, "built-in design %s does not load", design_name);
     goto out;
   }
-  p = nvl_platform_new(d, &(nvl_platform_opts){.model = NVL_MODEL_DEFAULT}, &diags);
-  spec.model = NVL_MODEL_DEFAULT;
-  spec.seed = 1;
   spec.jobs = calloc(1, sizeof *spec.jobs);
   spec.n_jobs = 1;
-  nvl_job *j = &spec.jobs[0];
-  snprintf(j->name, sizeof j->name, "row");
-  j->coll = coll;
-  j->algo = algo;
-  j->proto = -1;
-  j->n_limit = gpus;
-  j->size_bytes = bytes;
-  if (!p || nvl_workload_resolve(&spec, d, p, &diags) != 0) {
-    snprintf(err, errlen, "%s", diags.count ? diags.items[0].message : "cannot set up the run");
-    goto out;
-  }
-  nvl_workload w;
-  wr = nvl_workload_run_new(&spec, d, p, &w);
-  if (nvl_engine_run_forked(p, &w, &res, &diags) != 0) {
+  spec.jobs[0] = (nvl_job){.coll = coll, .algo = algo, .proto = -1, .n_limit = gpus, .size_bytes = bytes};
+  snprintf(spec.jobs[0].name, sizeof spec.jobs[0].name, "row");
+  if (nvl_workload_simulate(d, &spec, &(nvl_simulate_opts){.forked = true}, &rows, &diags) != 0) {
     snprintf(err, errlen, "%s", diags.count ? diags.items[0].message : "simulation failed");
     goto out;
   }
-  nvl_workload_rows(wr, &res, &rows);
   out->time_us = rows.rows[0].time_us;
   out->algbw = rows.rows[0].algbw_GBps;
   out->busbw = rows.rows[0].busbw_GBps;
@@ -121,10 +103,7 @@ static int simulate_row(const char *design_name, nvl_coll coll, nvl_algo algo, i
   rc = 0;
 out:
   nvl_results_release(&rows);
-  nvl_engine_result_release(&res);
-  nvl_workload_run_free(wr);
   nvl_workload_spec_release(&spec);
-  nvl_platform_free(p);
   nvl_design_free(d);
   nvl_diags_release(&diags);
   return rc;

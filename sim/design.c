@@ -22,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "xalloc.h"
 #include <sys/stat.h>
 
 #include "builtin.h"
@@ -32,20 +34,11 @@
 /* ---------------------------------------------------------------------------------------- */
 /* Small helpers                                                                             */
 
-static void *xrealloc(void *p, size_t n) {
-  void *q = realloc(p, n ? n : 1);
-  if (!q) {
-    fprintf(stderr, "nvlsim: out of memory\n");
-    exit(3);
-  }
-  return q;
-}
-
 #define GROW(arr, n, cap)                                                 \
   do {                                                                    \
     if ((n) == (cap)) {                                                   \
       (cap) = (cap) ? (cap) * 2 : 16;                                     \
-      (arr) = xrealloc((arr), (cap) * sizeof *(arr));                     \
+      (arr) = nvl_xrealloc((arr), (cap) * sizeof *(arr));                     \
     }                                                                     \
   } while (0)
 
@@ -566,7 +559,7 @@ static void add_device(loader *L, int prefix, bool is_switch, int type, int grou
   dev->type = type;
   dev->prefix = prefix;
   dev->group = group;
-  p->members = xrealloc(p->members, (p->n_members + 1) * sizeof(int));
+  p->members = nvl_xrealloc(p->members, (p->n_members + 1) * sizeof(int));
   p->members[p->n_members++] = (int)d->n_devices;
   d->n_devices++;
 }
@@ -616,12 +609,12 @@ typedef struct {
 static void ensure_used(loader *L) {
   size_t need = L->d->n_devices * (L->d->n_link_types ? L->d->n_link_types : 1);
   if (need > L->used_cap) {
-    L->used = xrealloc(L->used, need * sizeof(int));
+    L->used = nvl_xrealloc(L->used, need * sizeof(int));
     memset(L->used + L->used_cap, 0, (need - L->used_cap) * sizeof(int));
     L->used_cap = need;
   }
   if (L->d->n_devices > L->mark_cap) {
-    L->mark = xrealloc(L->mark, L->d->n_devices * sizeof(int));
+    L->mark = nvl_xrealloc(L->mark, L->d->n_devices * sizeof(int));
     memset(L->mark + L->mark_cap, 0, (L->d->n_devices - L->mark_cap) * sizeof(int));
     L->mark_cap = L->d->n_devices;
   }
@@ -776,7 +769,7 @@ static uint64_t size_group(loader *L, json_t *body, const char *ptr, int depth) 
 }
 
 static void note_bad_name(loader *L, const char *name) {
-  L->bad_names = xrealloc(L->bad_names, (L->n_bad_names + 1) * sizeof *L->bad_names);
+  L->bad_names = nvl_xrealloc(L->bad_names, (L->n_bad_names + 1) * sizeof *L->bad_names);
   snprintf(L->bad_names[L->n_bad_names++], NVL_NAME_MAX, "%.*s", NVL_NAME_MAX - 1, name);
 }
 
@@ -844,7 +837,7 @@ static bool select_members(loader *L, const char *sel, int start, int end, const
   size_t n_in = 0;
   if (pi >= 0) {
     const nvl_prefix *p = &d->prefixes[pi];
-    out->ids = xrealloc(NULL, p->n_members * sizeof(int));
+    out->ids = nvl_xrealloc(NULL, p->n_members * sizeof(int));
     for (size_t i = 0; i < p->n_members; i++)
       if (p->members[i] >= start && p->members[i] < end)
         out->ids[n_in++] = p->members[i];
@@ -966,7 +959,7 @@ static void apply_rule(loader *L, json_t *r, const char *ptr, int start, int end
           B.n, to);
       goto done;
     }
-    per_to = xrealloc(NULL, B.n * sizeof *per_to);
+    per_to = nvl_xrealloc(NULL, B.n * sizeof *per_to);
     for (size_t j = 0; j < B.n; j++) {
       json_t *v = json_array_get(lk, j);
       char pj[NVL_DIAG_PTR_MAX];
@@ -1232,10 +1225,10 @@ int nvl_design_select(const nvl_design *d, const char *list, int **out, size_t *
   *out = NULL;
   *n = 0;
   size_t len = strlen(list);
-  char *buf = xrealloc(NULL, len + 1);
+  char *buf = nvl_xrealloc(NULL, len + 1);
   memcpy(buf, list, len + 1);
   bool *seen = calloc(d->n_devices ? d->n_devices : 1, sizeof(bool));
-  int *ids = xrealloc(NULL, (d->n_devices ? d->n_devices : 1) * sizeof(int));
+  int *ids = nvl_xrealloc(NULL, (d->n_devices ? d->n_devices : 1) * sizeof(int));
   size_t count = 0;
   int rc = 0;
   for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -1450,7 +1443,7 @@ static bool apply_failure(loader *L, const char *kind, const char *target, doubl
     err(L, NVL_DIAG_FAILURE, ptr, "unknown failure kind \"%s\"; expected switch or link", kind);
     return false;
   }
-  d->failures = xrealloc(d->failures, (d->n_failures + 1) * sizeof *d->failures);
+  d->failures = nvl_xrealloc(d->failures, (d->n_failures + 1) * sizeof *d->failures);
   d->failures[d->n_failures++] = f;
   return true;
 }
@@ -1680,7 +1673,7 @@ nvl_load_status nvl_design_load_buffer(const char *text, size_t len, const char 
       err(&L, NVL_DIAG_SCHEMA, p, "expected an object, got %s", json_type_name(gv));
       continue;
     }
-    L.tmpls = xrealloc(L.tmpls, (L.n_tmpls + 1) * sizeof *L.tmpls);
+    L.tmpls = nvl_xrealloc(L.tmpls, (L.n_tmpls + 1) * sizeof *L.tmpls);
     group_tmpl *g = &L.tmpls[L.n_tmpls++];
     memset(g, 0, sizeof *g);
     snprintf(g->name, sizeof g->name, "%s", gname);

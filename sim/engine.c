@@ -25,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "xalloc.h"
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -101,15 +103,6 @@ static struct {
   int *route_links, *route_dirs;
 } E;
 
-static void *xrealloc(void *p, size_t n) {
-  void *q = realloc(p, n ? n : 1);
-  if (!q) {
-    fprintf(stderr, "nvlsim: out of memory\n");
-    exit(3);
-  }
-  return q;
-}
-
 /* The stripes (host pairs and bytes) of a SEND from lane `src` to lane `dst`. */
 static size_t send_stripes(const nvl_platform *p, const nvl_program *prog, const int *devs, int src,
                            int dst, uint64_t bytes, int *hf, int *ht, uint64_t *b) {
@@ -166,13 +159,13 @@ static void do_send(lane_rt *self, int peer, double bytes_d) {
   lane_rt *dst = &j->lanes[peer];
   if (dst->n_in == dst->cap_in) {
     dst->cap_in = dst->cap_in ? 2 * dst->cap_in : 4;
-    dst->inbox = xrealloc(dst->inbox, dst->cap_in * sizeof *dst->inbox);
+    dst->inbox = nvl_xrealloc(dst->inbox, dst->cap_in * sizeof *dst->inbox);
   }
   dst->inbox[dst->n_in++] = (inbox_rec){self->id, x};
   sg_sem_release(dst->sem);
   if (self->n_out == self->cap_out) {
     self->cap_out = self->cap_out ? 2 * self->cap_out : 4;
-    self->out = xrealloc(self->out, self->cap_out * sizeof *self->out);
+    self->out = nvl_xrealloc(self->out, self->cap_out * sizeof *self->out);
   }
   self->out[self->n_out++] = (outstanding){peer, x};
 }
@@ -181,7 +174,7 @@ static void do_notify(lane_rt *self, int peer) {
   lane_rt *dst = &self->job->lanes[peer];
   if (dst->n_in == dst->cap_in) {
     dst->cap_in = dst->cap_in ? 2 * dst->cap_in : 4;
-    dst->inbox = xrealloc(dst->inbox, dst->cap_in * sizeof *dst->inbox);
+    dst->inbox = nvl_xrealloc(dst->inbox, dst->cap_in * sizeof *dst->inbox);
   }
   dst->inbox[dst->n_in++] = (inbox_rec){self->id, NULL};
   sg_sem_release(dst->sem);
@@ -202,7 +195,7 @@ static void do_recv(lane_rt *self, int src) {
           nvl_engine_result *r = E.res;
           if (r->n_flows == E.cap_flows) {
             E.cap_flows = E.cap_flows ? 2 * E.cap_flows : 1024;
-            r->flows = xrealloc(r->flows, E.cap_flows * sizeof *r->flows);
+            r->flows = nvl_xrealloc(r->flows, E.cap_flows * sizeof *r->flows);
           }
           r->flows[r->n_flows++] =
               (nvl_flow){E.step, self->job->job, simgrid_get_clock() - E.step_start};

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
+
 #define NVL_MAX_CLASSES 4096
 #define HUGE_BW 1e18
 
@@ -53,24 +55,6 @@ struct nvl_platform {
   int *ph_start;
   int *direct_host; /* per device, -1 if none */
 };
-
-static void *xmalloc(size_t n) {
-  void *p = malloc(n ? n : 1);
-  if (!p) {
-    fprintf(stderr, "nvlsim: out of memory\n");
-    exit(3);
-  }
-  return p;
-}
-
-static void *xcalloc(size_t n, size_t s) {
-  void *p = calloc(n ? n : 1, s ? s : 1);
-  if (!p) {
-    fprintf(stderr, "nvlsim: out of memory\n");
-    exit(3);
-  }
-  return p;
-}
 
 /* ---------------------------------------------------------------------------------------- */
 /* Colour refinement                                                                         */
@@ -132,15 +116,15 @@ static size_t refine_classes(nvl_platform *p) {
   const nvl_design *d = p->d;
   size_t nd = d->n_devices;
   /* switch adjacency in CSR: (neighbour, link type, count) per bundle end */
-  int *deg = xcalloc(nd + 1, sizeof(int));
+  int *deg = nvl_xcalloc(nd + 1, sizeof(int));
   for (size_t k = 0; k < d->n_links; k++) {
     deg[d->links[k].a]++;
     deg[d->links[k].b]++;
   }
-  int *start = xcalloc(nd + 1, sizeof(int));
+  int *start = nvl_xcalloc(nd + 1, sizeof(int));
   for (size_t i = 0; i < nd; i++) start[i + 1] = start[i] + deg[i];
-  sig_item *adj = xmalloc((size_t)start[nd] * sizeof *adj);
-  int *fill = xcalloc(nd, sizeof(int));
+  sig_item *adj = nvl_xmalloc((size_t)start[nd] * sizeof *adj);
+  int *fill = nvl_xcalloc(nd, sizeof(int));
   for (size_t k = 0; k < d->n_links; k++) {
     const nvl_link *l = &d->links[k];
     /* degraded links weigh by their remaining share (in millionths) */
@@ -148,13 +132,13 @@ static size_t refine_classes(nvl_platform *p) {
     adj[start[l->a] + fill[l->a]++] = (sig_item){l->b, l->type, w};
     adj[start[l->b] + fill[l->b]++] = (sig_item){l->a, l->type, w};
   }
-  long long *color = xmalloc(nd * sizeof *color);
+  long long *color = nvl_xmalloc(nd * sizeof *color);
   size_t nsw = 0;
   for (size_t i = 0; i < nd; i++) {
     color[i] = d->devices[i].is_switch ? d->devices[i].type : -1;
     nsw += d->devices[i].is_switch;
   }
-  sig *sigs = xcalloc(nsw, sizeof *sigs);
+  sig *sigs = nvl_xcalloc(nsw, sizeof *sigs);
   size_t n_colors = 0, prev = (size_t)-1;
   for (int iter = 0; iter < 64 && n_colors != prev; iter++) {
     prev = n_colors;
@@ -195,7 +179,7 @@ static size_t refine_classes(nvl_platform *p) {
     }
   }
   /* number classes by first member in device order */
-  long long *renum = xmalloc((n_colors ? n_colors : 1) * sizeof *renum);
+  long long *renum = nvl_xmalloc((n_colors ? n_colors : 1) * sizeof *renum);
   for (size_t c = 0; c < n_colors; c++) renum[c] = -1;
   size_t nc = 0;
   for (size_t i = 0; i < nd; i++) {
@@ -254,10 +238,10 @@ static int add_host(nvl_platform *p, const char *name, int dev, int plane) {
 static void name_classes(nvl_platform *p) {
   const nvl_design *d = p->d;
   size_t nc = p->n_classes;
-  int *last = xmalloc((nc ? nc : 1) * sizeof(int));
+  int *last = nvl_xmalloc((nc ? nc : 1) * sizeof(int));
   for (size_t i = 0; i < d->n_devices; i++)
     if (p->cls[i] >= 0) last[p->cls[i]] = (int)i;
-  p->class_names = xmalloc((nc ? nc : 1) * sizeof *p->class_names);
+  p->class_names = nvl_xmalloc((nc ? nc : 1) * sizeof *p->class_names);
   for (size_t c = 0; c < nc; c++) {
     const char *f = d->devices[p->class_first[c]].name, *l = d->devices[last[c]].name;
     /* "sw0..sw17" when the class holds every device in between, else "sw0..sw17[17]" */
@@ -291,11 +275,11 @@ static int cmp_attach(const void *a, const void *b) {
 }
 
 nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opts, nvl_diags *diags) {
-  nvl_platform *p = xcalloc(1, sizeof *p);
+  nvl_platform *p = nvl_xcalloc(1, sizeof *p);
   p->d = d;
   p->model = opts ? opts->model : NVL_MODEL_DEFAULT;
   size_t nd = d->n_devices;
-  p->cls = xmalloc(nd * sizeof(int));
+  p->cls = nvl_xmalloc(nd * sizeof(int));
   if (opts && opts->explicit_planes) {
     for (size_t i = 0; i < nd; i++) p->cls[i] = d->devices[i].is_switch ? (int)p->n_classes++ : -1;
   } else {
@@ -309,8 +293,8 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
     nvl_platform_free(p);
     return NULL;
   }
-  p->class_first = xmalloc((nc ? nc : 1) * sizeof(int));
-  p->class_size = xcalloc(nc, sizeof(int));
+  p->class_first = nvl_xmalloc((nc ? nc : 1) * sizeof(int));
+  p->class_size = nvl_xcalloc(nc, sizeof(int));
   for (size_t c = 0; c < nc; c++) p->class_first[c] = -1;
   for (size_t i = 0; i < nd; i++)
     if (p->cls[i] >= 0) {
@@ -322,19 +306,19 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
   /* switching latency: half of it on each link that touches the class, so that any path pays
    * each traversed switch exactly once (a shared "crossbar" link would couple every flow through
    * a switch in one max-min constraint and make the solver quadratic) */
-  p->class_half_lat = xmalloc((nc ? nc : 1) * sizeof(double));
+  p->class_half_lat = nvl_xmalloc((nc ? nc : 1) * sizeof(double));
   for (size_t c = 0; c < nc; c++)
     p->class_half_lat[c] = 0.5 * d->switch_types[d->devices[p->class_first[c]].type].lat_s;
   char name[400];
 
   /* class-class logical links (aggregated), endpoint attachments */
-  p->cc_link = xmalloc((nc ? nc * nc : 1) * sizeof(int));
+  p->cc_link = nvl_xmalloc((nc ? nc * nc : 1) * sizeof(int));
   for (size_t i = 0; i < nc * nc; i++) p->cc_link[i] = -1;
-  double *cc_bw = xcalloc(nc * nc, sizeof(double));
-  double *cc_lat = xcalloc(nc * nc, sizeof(double));
-  int *cc_phys = xcalloc(nc * nc, sizeof(int));
-  attach *raw = xmalloc(2 * (d->n_links ? d->n_links : 1) * sizeof *raw);
-  int *raw_dev = xmalloc(2 * (d->n_links ? d->n_links : 1) * sizeof(int));
+  double *cc_bw = nvl_xcalloc(nc * nc, sizeof(double));
+  double *cc_lat = nvl_xcalloc(nc * nc, sizeof(double));
+  int *cc_phys = nvl_xcalloc(nc * nc, sizeof(int));
+  attach *raw = nvl_xmalloc(2 * (d->n_links ? d->n_links : 1) * sizeof *raw);
+  int *raw_dev = nvl_xmalloc(2 * (d->n_links ? d->n_links : 1) * sizeof(int));
   size_t n_raw = 0;
   for (size_t k = 0; k < d->n_links; k++) {
     const nvl_link *l = &d->links[k];
@@ -373,15 +357,15 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
   free(cc_phys);
 
   /* group raw attachments per endpoint, merging same class / same peer */
-  p->att_start = xcalloc(nd + 1, sizeof(int));
+  p->att_start = nvl_xcalloc(nd + 1, sizeof(int));
   for (size_t r = 0; r < n_raw; r++) p->att_start[raw_dev[r] + 1]++;
   for (size_t i = 0; i < nd; i++) p->att_start[i + 1] += p->att_start[i];
-  attach *sorted = xmalloc((n_raw ? n_raw : 1) * sizeof *sorted);
-  int *pos = xcalloc(nd, sizeof(int));
+  attach *sorted = nvl_xmalloc((n_raw ? n_raw : 1) * sizeof *sorted);
+  int *pos = nvl_xcalloc(nd, sizeof(int));
   for (size_t r = 0; r < n_raw; r++) sorted[p->att_start[raw_dev[r]] + pos[raw_dev[r]]++] = raw[r];
-  p->att = xmalloc((n_raw ? n_raw : 1) * sizeof *p->att);
+  p->att = nvl_xmalloc((n_raw ? n_raw : 1) * sizeof *p->att);
   size_t n_att = 0;
-  int *new_start = xcalloc(nd + 1, sizeof(int));
+  int *new_start = nvl_xcalloc(nd + 1, sizeof(int));
   for (size_t i = 0; i < nd; i++) {
     attach *a = sorted + p->att_start[i];
     size_t n = (size_t)(p->att_start[i + 1] - p->att_start[i]);
@@ -448,13 +432,13 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
     }
 
   /* planes: connected components of the class graph */
-  int *uf = xmalloc((nc ? nc : 1) * sizeof(int));
+  int *uf = nvl_xmalloc((nc ? nc : 1) * sizeof(int));
   for (size_t c = 0; c < nc; c++) uf[c] = (int)c;
   for (size_t a = 0; a < nc; a++)
     for (size_t b = a + 1; b < nc; b++)
       if (p->cc_link[a * nc + b] >= 0) uf[find_root(uf, (int)a)] = find_root(uf, (int)b);
-  p->class_plane = xmalloc((nc ? nc : 1) * sizeof(int));
-  int *plane_of_root = xmalloc((nc ? nc : 1) * sizeof(int));
+  p->class_plane = nvl_xmalloc((nc ? nc : 1) * sizeof(int));
+  int *plane_of_root = nvl_xmalloc((nc ? nc : 1) * sizeof(int));
   for (size_t c = 0; c < nc; c++) plane_of_root[c] = -1;
   for (size_t c = 0; c < nc; c++) {
     int r = find_root(uf, (int)c);
@@ -465,9 +449,9 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
   free(plane_of_root);
 
   /* class distances and next hops (BFS from each class) */
-  p->cc_dist = xmalloc((nc ? nc * nc : 1) * sizeof(int));
-  p->cc_next = xmalloc((nc ? nc * nc : 1) * sizeof(int));
-  int *queue = xmalloc((nc ? nc : 1) * sizeof(int));
+  p->cc_dist = nvl_xmalloc((nc ? nc * nc : 1) * sizeof(int));
+  p->cc_next = nvl_xmalloc((nc ? nc * nc : 1) * sizeof(int));
+  int *queue = nvl_xmalloc((nc ? nc : 1) * sizeof(int));
   for (size_t s = 0; s < nc; s++) {
     int *dist = p->cc_dist + s * nc, *next = p->cc_next + s * nc;
     for (size_t c = 0; c < nc; c++) dist[c] = -1, next[c] = -1;
@@ -487,9 +471,9 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
   free(queue);
 
   /* hosts: one per endpoint per plane it attaches to, one for direct links */
-  p->ph_start = xcalloc(nd + 1, sizeof(int));
-  p->ph = xmalloc((n_att ? n_att : 1) * sizeof *p->ph);
-  p->direct_host = xmalloc(nd * sizeof(int));
+  p->ph_start = nvl_xcalloc(nd + 1, sizeof(int));
+  p->ph = nvl_xmalloc((n_att ? n_att : 1) * sizeof *p->ph);
+  p->direct_host = nvl_xmalloc(nd * sizeof(int));
   size_t n_ph = 0;
   for (size_t i = 0; i < nd; i++) {
     p->ph_start[i] = (int)n_ph;
@@ -524,7 +508,7 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
   }
   p->ph_start[nd] = (int)n_ph;
   /* in-switch reduction hosts */
-  p->class_nvls_host = xmalloc((nc ? nc : 1) * sizeof(int));
+  p->class_nvls_host = nvl_xmalloc((nc ? nc : 1) * sizeof(int));
   for (size_t c = 0; c < nc; c++) {
     p->class_nvls_host[c] = -1;
     if (!d->switch_types[d->devices[p->class_first[c]].type].reduction)

@@ -445,31 +445,20 @@ int nvl_sweep_run_point(const nvl_sweep *s, size_t point, FILE *out) {
       memcpy(spec.sizes, s->sizes, s->n_sizes * sizeof *spec.sizes);
       spec.n_sizes = s->n_sizes;
     }
-    nvl_platform *p = nvl_platform_new(d, &(nvl_platform_opts){.model = spec.model}, &diags);
-    if (!p || nvl_workload_resolve(&spec, d, p, &diags) != 0) {
-      error_row(out, "invalid", diags.count ? diags.items[diags.count - 1].message : "cannot run");
-      nvl_platform_free(p);
-      goto done;
-    }
-    nvl_workload w;
-    nvl_workload_run *wr = nvl_workload_run_new(&spec, d, p, &w);
-    nvl_engine_result res;
-    if (nvl_engine_run(p, &w, &res, &diags) != 0) {
-      error_row(out, "failed", diags.count ? diags.items[diags.count - 1].message : "simulation failed");
+    nvl_results rows = NVL_RESULTS_INIT;
+    if (nvl_workload_simulate(d, &spec, &(nvl_simulate_opts){0}, &rows, &diags) != 0) {
+      bool setup = diags.count && diags.items[diags.count - 1].code != NVL_DIAG_LIMIT;
+      error_row(out, setup ? "invalid" : "failed",
+                diags.count ? diags.items[diags.count - 1].message : "simulation failed");
     } else {
-      nvl_results rows = NVL_RESULTS_INIT;
-      nvl_workload_rows(wr, &res, &rows);
       for (size_t i = 0; i < rows.n; i++) {
         fputs("ok,", out);
         nvl_results_csv_row(out, &rows.rows[i]);
         fputs(",\n", out);
       }
-      nvl_results_release(&rows);
       rc = 0;
     }
-    nvl_engine_result_release(&res);
-    nvl_workload_run_free(wr);
-    nvl_platform_free(p);
+    nvl_results_release(&rows);
   }
 done:
   nvl_workload_spec_release(&spec);

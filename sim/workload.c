@@ -682,3 +682,26 @@ void nvl_workload_rows(const nvl_workload_run *wr, const nvl_engine_result *res,
     }
   free(ft);
 }
+
+int nvl_workload_simulate(const nvl_design *d, nvl_workload_spec *spec, const nvl_simulate_opts *o,
+                          nvl_results *rows, nvl_diags *diags) {
+  int rc = -1;
+  nvl_platform_opts po = {.model = spec->model, .explicit_planes = o && o->explicit_planes};
+  nvl_platform *p = nvl_platform_new(d, &po, diags);
+  nvl_workload_run *wr = NULL;
+  nvl_engine_result res = {0};
+  if (!p || nvl_workload_resolve(spec, d, p, diags) != 0)
+    goto out;
+  nvl_workload w;
+  wr = nvl_workload_run_new(spec, d, p, &w);
+  w.sg_cfg = o ? o->sg_cfg : NULL;
+  if ((o && o->forked ? nvl_engine_run_forked(p, &w, &res, diags) : nvl_engine_run(p, &w, &res, diags)) != 0)
+    goto out;
+  nvl_workload_rows(wr, &res, rows);
+  rc = 0;
+out:
+  nvl_engine_result_release(&res);
+  nvl_workload_run_free(wr);
+  nvl_platform_free(p);
+  return rc;
+}

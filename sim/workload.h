@@ -94,6 +94,17 @@ void nvl_workload_run_free(nvl_workload_run *wr);
 
 void nvl_workload_spec_release(nvl_workload_spec *spec);
 
+typedef struct {
+  bool forked;           /* run the engine in a child process (the caller may simulate again) */
+  bool explicit_planes;  /* platform without switch aggregation */
+  const char *const *sg_cfg;
+} nvl_simulate_opts;
+
+/* The whole pipeline for one workload on one design: builds the platform (spec->model), resolves
+ * the jobs, runs the engine and appends the result rows. Returns 0, or -1 with diags set. */
+int nvl_workload_simulate(const nvl_design *d, nvl_workload_spec *spec, const nvl_simulate_opts *o,
+                          nvl_results *rows, nvl_diags *diags);
+
 /* The algorithm `auto` resolves to for a collective of S bytes on these participants, whose
  * per-rank bandwidth and NVLink generation are given (NCCL's predicted-time choice). */
 nvl_algo nvl_workload_pick_algo(const nvl_platform *p, nvl_coll c, const int *devs, int n,

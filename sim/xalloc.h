@@ -1,0 +1,15 @@
+/*
+ * xalloc: allocation that cannot return NULL. On exhaustion nvlsim prints one line and exits with
+ * status 3 (NVL_EXIT_NOMEM): designs are bounded by --max-endpoints long before that, so running
+ * out of memory means the machine, not the input, is too small.
+ */
+#ifndef NVL_XALLOC_H
+#define NVL_XALLOC_H
+
+#include <stddef.h>
+
+void *nvl_xmalloc(size_t n);
+void *nvl_xcalloc(size_t n, size_t size);
+void *nvl_xrealloc(void *p, size_t n);
+
+#endif
