@@ -10,7 +10,7 @@ void nvl_print_overview(FILE *to) {
               "       nvlsim --version | --help\n\n"
               "nvlsim simulates NVLink-style GPU interconnects described in JSON.\n\ncommands:\n");
   for (const nvl_command *c = nvl_commands; c->name; c++)
-    fprintf(to, "  %-10s %s\n", c->name, c->summary);
+    fprintf(to, "  %-15s %s\n", c->name, c->summary);
   fprintf(to, "\n'nvlsim help COMMAND' shows the options of a command.\n");
 }
 
