@@ -245,7 +245,8 @@ static int load_matrix(nvl_job *j, nvl_diags *diags) {
     if (line[0] == '#' || line[0] == '\n')
       continue;
     if (row >= n) {
-      nvl_diag_syntax(diags, lineno, 1, "%s: more than %d rows (one per rank)", j->matrix_file, n);
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SYNTAX, NULL, "%s:%d: more than %d rows (one per rank)",
+                   j->matrix_file, lineno, n);
       rc = -1;
       break;
     }
@@ -254,8 +255,9 @@ static int load_matrix(nvl_job *j, nvl_diags *diags) {
       char *end;
       double v = strtod(p, &end);
       if (end == p || !isfinite(v) || v < 0 || v != floor(v)) {
-        nvl_diag_syntax(diags, lineno, (int)(p - line) + 1,
-                        "%s: expected %d whole non-negative byte counts per row", j->matrix_file, n);
+        nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SYNTAX, NULL,
+                     "%s:%d:%d: expected %d whole non-negative byte counts per row", j->matrix_file,
+                     lineno, (int)(p - line) + 1, n);
         rc = -1;
         break;
       }
@@ -264,8 +266,8 @@ static int load_matrix(nvl_job *j, nvl_diags *diags) {
       while (*p == ' ') p++;
       if (col < n - 1) {
         if (*p != ',') {
-          nvl_diag_syntax(diags, lineno, (int)(p - line) + 1, "%s: expected ',' after column %d",
-                          j->matrix_file, col + 1);
+          nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SYNTAX, NULL, "%s:%d:%d: expected ',' after column %d",
+                       j->matrix_file, lineno, (int)(p - line) + 1, col + 1);
           rc = -1;
           break;
         }
@@ -551,7 +553,9 @@ nvl_workload_run *nvl_workload_run_new(const nvl_workload_spec *spec, const nvl_
   wr->p = p;
   size_t nj = spec->n_jobs;
   bool fixed = true;
-  for (size_t k = 0; k < nj; k++) fixed &= spec->jobs[k].size_bytes > 0;
+  /* a matrix carries its own byte counts: it runs once, whatever the sweep sizes */
+  for (size_t k = 0; k < nj; k++)
+    fixed &= spec->jobs[k].size_bytes > 0 || spec->jobs[k].pattern == NVL_PAT_MATRIX;
   size_t n_sizes = fixed ? 1 : spec->n_sizes;
   wr->pairs_mode = nj == 1 && spec->jobs[0].pattern == NVL_PAT_PAIRS;
   size_t n_pairs = wr->pairs_mode ? (size_t)spec->jobs[0].n * (spec->jobs[0].n - 1) : 1;
