@@ -53,6 +53,7 @@ static void delta(char *buf, size_t len, double now, double before, const nvl_an
 static void print_text(const nvl_design *d, const nvl_graph *g, const nvl_analysis *a,
                        const nvl_analysis *base) {
   char dl[64];
+  const char *who = nvl_graph_has_accelerators(g) ? "accelerator" : "endpoint";
   char b1[48], b2[48];
   printf("design       %s (%s)\n", d->name, d->file);
   for (size_t f = 0; f < d->n_failures; f++)
@@ -79,9 +80,9 @@ static void print_text(const nvl_design *d, const nvl_graph *g, const nvl_analys
     nvl_units_fmt_bw(a->inject_max_Bps, b2, sizeof b2);
     delta(dl, sizeof dl, a->inject_min_Bps, base ? base->inject_min_Bps : 0, base);
     if (a->inject_min_Bps == a->inject_max_Bps)
-      printf("injection    %s per accelerator per direction%s\n", b1, dl);
+      printf("injection    %s per %s per direction%s\n", b1, who, dl);
     else
-      printf("injection    %s to %s per accelerator per direction (lowest: %s)%s\n", b1, b2,
+      printf("injection    %s to %s per %s per direction (lowest: %s)%s\n", b1, b2, who,
              d->devices[a->inject_min_dev].name, dl);
     double c2c = 0;
     size_t np;
@@ -90,11 +91,11 @@ static void print_text(const nvl_design *d, const nvl_graph *g, const nvl_analys
       if (nvl_graph_c2c_Bps(g, parts[i]) > c2c) c2c = nvl_graph_c2c_Bps(g, parts[i]);
     if (c2c > 0) {
       nvl_units_fmt_bw(c2c, b1, sizeof b1);
-      printf("c2c          %s per accelerator per direction to its CPU\n", b1);
+      printf("c2c          %s per accelerator per direction to its CPU\n", b1); /* accelerators only */
     }
     nvl_units_fmt_bw(a->fabric_bidir_Bps, b1, sizeof b1);
     delta(dl, sizeof dl, a->fabric_bidir_Bps, base ? base->fabric_bidir_Bps : 0, base);
-    printf("fabric       %s total bidirectional (%zu accelerators)%s\n", b1, a->participants, dl);
+    printf("fabric       %s total bidirectional (%zu %ss)%s\n", b1, a->participants, who, dl);
   }
   if (a->has_bisection) {
     nvl_units_fmt_bw(a->bisection.bw_Bps, b1, sizeof b1);
@@ -104,17 +105,17 @@ static void print_text(const nvl_design *d, const nvl_graph *g, const nvl_analys
            d->devices[a->bisection.b_first].name, d->devices[a->bisection.b_last].name, dl);
   }
   if (a->hops.max_switch_hops >= 0)
-    printf("diameter     %d switch hop%s between accelerators\n", a->hops.max_switch_hops,
-           a->hops.max_switch_hops == 1 ? "" : "s");
+    printf("diameter     %d switch hop%s between %ss\n", a->hops.max_switch_hops,
+           a->hops.max_switch_hops == 1 ? "" : "s", who);
   if (a->hops.unreachable)
-    printf("unreachable  %zu accelerator pairs (e.g. %s -> %s)\n", a->hops.unreachable,
+    printf("unreachable  %zu %s pairs (e.g. %s -> %s)\n", a->hops.unreachable, who,
            d->devices[a->hops.first_a].name, d->devices[a->hops.first_b].name);
   if (a->diversity.min_paths >= 0) {
     dl[0] = '\0';
     if (base && base->diversity.min_paths != a->diversity.min_paths)
       snprintf(dl, sizeof dl, " (%d without failures)", base->diversity.min_paths);
-    printf("paths        %d link-disjoint paths per accelerator pair (minimum over %zu pairs)%s\n",
-           a->diversity.min_paths, a->diversity.pairs, dl);
+    printf("paths        %d link-disjoint paths per %s pair (minimum over %zu pairs)%s\n",
+           a->diversity.min_paths, who, a->diversity.pairs, dl);
   }
 }
 

@@ -71,8 +71,10 @@ nvl_graph *nvl_graph_new(const nvl_design *d) {
       igraph_vector_push_back(&g->cap_links, l->count);
     }
     bool sa = d->devices[l->a].is_switch, sb = d->devices[l->b].is_switch;
-    bool aa = !sa && nvl_kind_is_accelerator(nvl_device_kind(d, l->a));
-    bool ab = !sb && nvl_kind_is_accelerator(nvl_device_kind(d, l->b));
+    /* fabric: through a switch, or directly between participants (accelerators, or every
+     * endpoint in a design without accelerators) */
+    bool aa = !sa && (!any_acc || nvl_kind_is_accelerator(nvl_device_kind(d, l->a)));
+    bool ab = !sb && (!any_acc || nvl_kind_is_accelerator(nvl_device_kind(d, l->b)));
     bool fabric = sa || sb || (aa && ab);
     for (int e = 0; e < 2; e++) {
       int dev = ends[e];
@@ -101,6 +103,13 @@ void nvl_graph_free(nvl_graph *g) {
   free(g->inject);
   free(g->c2c);
   free(g);
+}
+
+bool nvl_graph_has_accelerators(const nvl_graph *g) {
+  for (size_t i = 0; i < g->n_parts; i++)
+    if (nvl_kind_is_accelerator(nvl_device_kind(g->d, g->parts[i])))
+      return true;
+  return false;
 }
 
 const int *nvl_graph_participants(const nvl_graph *g, size_t *n) {

@@ -31,6 +31,8 @@ void nvl_graph_free(nvl_graph *g);
 /* The endpoints the analyses are about: accelerators (GPUs and ASICs) in device order, or every
  * endpoint if the design has no accelerator. */
 const int *nvl_graph_participants(const nvl_graph *g, size_t *n);
+/* Whether the participants are accelerators (false: a design of CPUs/NICs only). */
+bool nvl_graph_has_accelerators(const nvl_graph *g);
 
 /* Per-direction bandwidth of an endpoint into the fabric: links to switches and to other
  * accelerators (C2C to CPUs excluded). And its C2C / other-endpoint bandwidth. */

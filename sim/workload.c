@@ -298,11 +298,14 @@ int nvl_workload_resolve(nvl_workload_spec *spec, const nvl_design *d, const nvl
         nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_REFERENCE, NULL, "job %s: %s", j->name, err);
         continue;
       }
-    } else {
+    } else { /* every accelerator; in a design without any, every endpoint */
       j->devs = malloc(d->n_devices * sizeof(int));
       for (size_t i = 0; i < d->n_devices; i++)
         if (!d->devices[i].is_switch && nvl_kind_is_accelerator(nvl_device_kind(d, (int)i)))
           j->devs[n++] = (int)i;
+      if (n == 0)
+        for (size_t i = 0; i < d->n_devices; i++)
+          if (!d->devices[i].is_switch) j->devs[n++] = (int)i;
     }
     if (j->n_limit > 0) {
       if ((size_t)j->n_limit > n) {
