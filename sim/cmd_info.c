@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "graph.h"
+#include "results.h"
 #include "units.h"
 
 /* Device counts grouped by (kind, vendor, type), in order of first appearance. */
@@ -121,19 +122,19 @@ static void print_text(const nvl_design *d, const nvl_graph *g, const nvl_analys
 
 static void print_json(const nvl_design *d, const nvl_analysis *a) {
   json_t *o = json_object();
-  json_object_set_new(o, "design", json_string(d->name));
-  json_object_set_new(o, "file", json_string(d->file));
+  json_object_set_new(o, "design", nvl_json_text(d->name));
+  json_object_set_new(o, "file", nvl_json_text(d->file));
   json_t *fl = json_array();
-  for (size_t f = 0; f < d->n_failures; f++) json_array_append_new(fl, json_string(d->failures[f].what));
+  for (size_t f = 0; f < d->n_failures; f++) json_array_append_new(fl, nvl_json_text(d->failures[f].what));
   json_object_set_new(o, "failures", fl);
   json_t *devs = json_array();
   device_row rows[64];
   size_t nr = device_rows(d, rows, 64);
   for (size_t r = 0; r < nr; r++) {
     json_t *x = json_object();
-    json_object_set_new(x, "kind", json_string(nvl_kind_name(rows[r].kind)));
-    json_object_set_new(x, "type", json_string(rows[r].type));
-    json_object_set_new(x, "vendor", json_string(rows[r].vendor));
+    json_object_set_new(x, "kind", nvl_json_text(nvl_kind_name(rows[r].kind)));
+    json_object_set_new(x, "type", nvl_json_text(rows[r].type));
+    json_object_set_new(x, "vendor", nvl_json_text(rows[r].vendor));
     json_object_set_new(x, "count", json_integer((json_int_t)rows[r].count));
     json_array_append_new(devs, x);
   }
@@ -145,7 +146,7 @@ static void print_json(const nvl_design *d, const nvl_analysis *a) {
     if (!per_type[t])
       continue;
     json_t *x = json_object();
-    json_object_set_new(x, "type", json_string(d->link_types[t].name));
+    json_object_set_new(x, "type", nvl_json_text(d->link_types[t].name));
     json_object_set_new(x, "count", json_integer((json_int_t)per_type[t]));
     json_object_set_new(x, "bandwidth_GBps", json_real(d->link_types[t].bw_Bps / 1e9));
     json_array_append_new(links, x);

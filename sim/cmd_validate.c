@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "graph.h"
+#include "results.h"
 
 typedef enum { FMT_TEXT, FMT_JSON, FMT_JUNIT } out_format;
 
@@ -117,7 +118,7 @@ static void print_json(file_result *rs, size_t n) {
   for (size_t i = 0; i < n; i++) {
     file_result *r = &rs[i];
     json_t *f = json_object(), *ds = json_array(), *cs = json_array();
-    json_object_set_new(f, "file", json_string(r->file));
+    json_object_set_new(f, "file", nvl_json_text(r->file));
     json_object_set_new(f, "valid", json_boolean(r->valid));
     json_object_set_new(f, "errors", json_integer((json_int_t)r->diags.errors));
     json_object_set_new(f, "warnings", json_integer((json_int_t)r->diags.warnings));
@@ -125,20 +126,20 @@ static void print_json(file_result *rs, size_t n) {
       const nvl_diag *dg = &r->diags.items[k];
       json_t *o = json_object();
       json_object_set_new(o, "severity",
-                          json_string(dg->severity == NVL_SEV_ERROR ? "error" : "warning"));
-      json_object_set_new(o, "code", json_string(nvl_diag_code_name(dg->code)));
+                          nvl_json_text(dg->severity == NVL_SEV_ERROR ? "error" : "warning"));
+      json_object_set_new(o, "code", nvl_json_text(nvl_diag_code_name(dg->code)));
       if (dg->line > 0) {
         json_object_set_new(o, "line", json_integer(dg->line));
         json_object_set_new(o, "column", json_integer(dg->column));
       } else {
-        json_object_set_new(o, "pointer", json_string(dg->pointer));
+        json_object_set_new(o, "pointer", nvl_json_text(dg->pointer));
       }
-      json_object_set_new(o, "message", json_string(dg->message));
+      json_object_set_new(o, "message", nvl_json_text(dg->message));
       json_array_append_new(ds, o);
     }
     for (size_t c = 0; c < r->n_checks; c++) {
       json_t *o = json_object();
-      json_object_set_new(o, "name", json_string(r->checks[c].name));
+      json_object_set_new(o, "name", nvl_json_text(r->checks[c].name));
       json_object_set_new(o, "passed", json_boolean(r->checks[c].passed));
       json_array_append_new(cs, o);
     }

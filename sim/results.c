@@ -123,6 +123,18 @@ int nvl_results_write_csv(const nvl_results *r, FILE *out) {
   return ferror(out) ? -1 : 0;
 }
 
+json_t *nvl_json_text(const char *s) {
+  json_t *j = json_string(s);
+  if (j)
+    return j;
+  size_t n = strlen(s);
+  char *t = malloc(n + 1);
+  for (size_t i = 0; i <= n; i++) t[i] = (unsigned char)s[i] >= 0x80 ? '?' : s[i];
+  j = json_string(t);
+  free(t);
+  return j;
+}
+
 static json_t *num_or_null(double v) { return isnan(v) ? json_null() : json_real(v); }
 
 int nvl_results_write_json(const nvl_results *r, FILE *out) {
@@ -130,18 +142,18 @@ int nvl_results_write_json(const nvl_results *r, FILE *out) {
   for (size_t i = 0; i < r->n; i++) {
     const nvl_result_row *x = &r->rows[i];
     json_t *o = json_object();
-    json_object_set_new(o, "design", json_string(x->design));
-    json_object_set_new(o, "job", json_string(x->job));
-    json_object_set_new(o, "pair", json_string(x->pair));
-    json_object_set_new(o, "collective", json_string(x->collective));
-    json_object_set_new(o, "algorithm", json_string(x->algorithm));
-    json_object_set_new(o, "protocol", json_string(x->protocol));
-    json_object_set_new(o, "model", json_string(x->model));
+    json_object_set_new(o, "design", nvl_json_text(x->design));
+    json_object_set_new(o, "job", nvl_json_text(x->job));
+    json_object_set_new(o, "pair", nvl_json_text(x->pair));
+    json_object_set_new(o, "collective", nvl_json_text(x->collective));
+    json_object_set_new(o, "algorithm", nvl_json_text(x->algorithm));
+    json_object_set_new(o, "protocol", nvl_json_text(x->protocol));
+    json_object_set_new(o, "model", nvl_json_text(x->model));
     json_object_set_new(o, "ranks", json_integer(x->ranks));
     json_object_set_new(o, "size_bytes", json_integer((json_int_t)x->size_bytes));
     json_object_set_new(o, "count", json_integer((json_int_t)x->count));
-    json_object_set_new(o, "type", json_string(x->type));
-    json_object_set_new(o, "redop", json_string(x->redop));
+    json_object_set_new(o, "type", nvl_json_text(x->type));
+    json_object_set_new(o, "redop", nvl_json_text(x->redop));
     json_object_set_new(o, "root", json_integer(x->root));
     json_object_set_new(o, "time_us", json_real(x->time_us));
     json_object_set_new(o, "algbw_GBps", json_real(x->algbw_GBps));
