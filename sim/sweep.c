@@ -217,6 +217,17 @@ nvl_sweep *nvl_sweep_load(const char *path, nvl_diags *diags) {
     char ap[NVL_DIAG_PTR_MAX];
     nvl_ptr_index(ap, sizeof ap, "/axes", i);
     axis *a = &s->axes[s->n_axes];
+    json_object_foreach(ax, key, v) {
+      static const char *const ok[] = {"name", "values", "param", "pointer", "set", "seed", "note"};
+      bool known = false;
+      for (size_t k = 0; k < sizeof ok / sizeof ok[0]; k++) known |= strcmp(key, ok[k]) == 0;
+      if (!known) {
+        char p[NVL_DIAG_PTR_MAX];
+        nvl_ptr_join(p, sizeof p, ap, key);
+        nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_UNKNOWN_KEY, p,
+                     "unknown key \"%s\" (name, values, param, pointer, set, seed, note)", key);
+      }
+    }
     json_t *name = json_object_get(ax, "name"), *vals = json_object_get(ax, "values");
     if (!json_is_string(name) || !json_is_array(vals) || json_array_size(vals) == 0) {
       nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, ap,
