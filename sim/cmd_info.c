@@ -115,8 +115,10 @@ static void print_text(const nvl_design *d, const nvl_graph *g, const nvl_analys
     dl[0] = '\0';
     if (base && base->diversity.min_paths != a->diversity.min_paths)
       snprintf(dl, sizeof dl, " (%d without failures)", base->diversity.min_paths);
-    printf("paths        %d link-disjoint paths per %s pair (minimum over %zu pairs)%s\n",
-           a->diversity.min_paths, who, a->diversity.pairs, dl);
+    printf("paths        %d link-disjoint paths per %s pair (minimum over %s: %zu class%s of "
+           "equivalent pairs)%s\n",
+           a->diversity.min_paths, who, a->diversity.sampled ? "a sample" : "all pairs",
+           a->diversity.pairs, a->diversity.pairs == 1 ? "" : "es", dl);
   }
 }
 
@@ -167,7 +169,8 @@ static void print_json(const nvl_design *d, const nvl_analysis *a) {
   json_object_set_new(o, "diameter_switch_hops", json_integer(a->hops.max_switch_hops));
   json_object_set_new(o, "unreachable_pairs", json_integer((json_int_t)a->hops.unreachable));
   json_object_set_new(o, "path_diversity_min", json_integer(a->diversity.min_paths));
-  json_object_set_new(o, "path_diversity_pairs", json_integer((json_int_t)a->diversity.pairs));
+  json_object_set_new(o, "path_diversity_pair_classes", json_integer((json_int_t)a->diversity.pairs));
+  json_object_set_new(o, "path_diversity_sampled", json_boolean(a->diversity.sampled));
   json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
   putchar('\n');
   json_decref(o);

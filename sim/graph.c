@@ -10,6 +10,12 @@
 
 struct nvl_graph {
   const nvl_design *d;
+  /* participants with the same neighbourhood (same switches, link counts and capacities, no
+   * direct endpoint links) are interchangeable for hops, reachability and path diversity:
+   * analyses run once per group. group_first/group_second: first two members (second -1). */
+  int *group;   /* per participant index */
+  int *group_first, *group_second, *group_size;
+  size_t n_groups;
   igraph_t g;
   igraph_vector_t cap_Bps; /* per arc: bundle bandwidth */
   igraph_vector_t cap_links; /* per arc: physical link count */
@@ -26,6 +32,93 @@ static void init_igraph(void) {
   done = 1;
   igraph_set_error_handler(igraph_error_handler_printignore);
   igraph_set_warning_handler(igraph_warning_handler_ignore);
+}
+
+/* A participant's neighbourhood: (neighbour, links, capacity) of each of its links, sorted. */
+typedef struct {
+  long long nb, count;
+  double cap;
+} nbr;
+
+static int cmp_nbr(const void *a, const void *b) {
+  const nbr *x = a, *y = b;
+  if (x->nb != y->nb) return x->nb < y->nb ? -1 : 1;
+  if (x->count != y->count) return x->count < y->count ? -1 : 1;
+  return (x->cap > y->cap) - (x->cap < y->cap);
+}
+
+typedef struct {
+  int part; /* participant index */
+  nbr *items;
+  size_t n;
+  bool unique; /* has a direct endpoint link: never grouped */
+} sig;
+
+static int cmp_sig(const void *a, const void *b) {
+  const sig *x = a, *y = b;
+  if (x->unique || y->unique) return x->unique != y->unique ? (x->unique ? 1 : -1) : x->part - y->part;
+  if (x->n != y->n) return x->n < y->n ? -1 : 1;
+  for (size_t i = 0; i < x->n; i++) {
+    int c = cmp_nbr(&x->items[i], &y->items[i]);
+    if (c) return c;
+  }
+  return x->part - y->part;
+}
+
+static bool same_sig(const sig *x, const sig *y) {
+  if (x->unique || y->unique || x->n != y->n) return false;
+  for (size_t i = 0; i < x->n; i++)
+    if (cmp_nbr(&x->items[i], &y->items[i]) != 0) return false;
+  return true;
+}
+
+/* O(L log L) over the participants' links L. */
+static void group_participants(nvl_graph *g) {
+  const nvl_design *d = g->d;
+  size_t n = g->n_parts;
+  int *part_of = malloc(d->n_devices * sizeof(int));
+  for (size_t i = 0; i < d->n_devices; i++) part_of[i] = -1;
+  for (size_t i = 0; i < n; i++) part_of[g->parts[i]] = (int)i;
+  sig *sigs = calloc(n ? n : 1, sizeof *sigs);
+  for (size_t i = 0; i < n; i++) sigs[i].part = (int)i;
+  for (size_t k = 0; k < d->n_links; k++) {
+    const nvl_link *l = &d->links[k];
+    int ends[2] = {l->a, l->b};
+    for (int e = 0; e < 2; e++) {
+      int pi = part_of[ends[e]];
+      if (pi < 0) continue;
+      int other = ends[1 - e];
+      sig *sg = &sigs[pi];
+      if (!d->devices[other].is_switch) {
+        /* a direct link to another participant makes it unique; one to a non-participant (a GPU's
+         * C2C link to its CPU) leads nowhere, since endpoints never forward */
+        if (part_of[other] >= 0) sg->unique = true;
+        continue;
+      }
+      sg->items = realloc(sg->items, (sg->n + 1) * sizeof *sg->items);
+      sg->items[sg->n++] = (nbr){other, l->count, nvl_link_bw(d, l)};
+    }
+  }
+  for (size_t i = 0; i < n; i++) qsort(sigs[i].items, sigs[i].n, sizeof(nbr), cmp_nbr);
+  qsort(sigs, n, sizeof *sigs, cmp_sig);
+  g->group = malloc((n ? n : 1) * sizeof(int));
+  g->group_first = malloc((n ? n : 1) * sizeof(int));
+  g->group_second = malloc((n ? n : 1) * sizeof(int));
+  g->group_size = calloc(n ? n : 1, sizeof(int));
+  for (size_t i = 0; i < n; i++) {
+    if (i == 0 || !same_sig(&sigs[i], &sigs[i - 1])) {
+      g->group_first[g->n_groups] = sigs[i].part;
+      g->group_second[g->n_groups] = -1;
+      g->n_groups++;
+    } else if (g->group_second[g->n_groups - 1] < 0) {
+      g->group_second[g->n_groups - 1] = sigs[i].part;
+    }
+    g->group[sigs[i].part] = (int)g->n_groups - 1;
+    g->group_size[g->n_groups - 1]++;
+  }
+  for (size_t i = 0; i < n; i++) free(sigs[i].items);
+  free(sigs);
+  free(part_of);
 }
 
 nvl_graph *nvl_graph_new(const nvl_design *d) {
@@ -88,6 +181,7 @@ nvl_graph *nvl_graph_new(const nvl_design *d) {
   }
   igraph_create(&g->g, &edges, nv, IGRAPH_DIRECTED);
   igraph_vector_int_destroy(&edges);
+  group_participants(g);
   return g;
 }
 
@@ -102,6 +196,10 @@ void nvl_graph_free(nvl_graph *g) {
   free(g->parts);
   free(g->inject);
   free(g->c2c);
+  free(g->group);
+  free(g->group_first);
+  free(g->group_second);
+  free(g->group_size);
   free(g);
 }
 
@@ -124,36 +222,45 @@ int nvl_graph_hops(const nvl_graph *g, nvl_hops *out) {
   out->max_switch_hops = -1;
   out->unreachable = 0;
   out->first_a = out->first_b = -1;
-  size_t n = g->n_parts;
+  size_t n = g->n_parts, ng = g->n_groups;
   if (n < 2)
     return 0;
+  /* targets: the first member of every group, and the second member of the source's group */
   igraph_vector_int_t to_v;
-  igraph_vector_int_init(&to_v, (igraph_integer_t)n);
-  for (size_t j = 0; j < n; j++) VECTOR(to_v)[j] = g->vin[g->parts[j]];
+  igraph_vector_int_init(&to_v, (igraph_integer_t)ng + 1);
+  for (size_t h = 0; h < ng; h++) VECTOR(to_v)[h] = g->vin[g->parts[g->group_first[h]]];
   igraph_matrix_t res;
-  igraph_matrix_init(&res, 1, (igraph_integer_t)n);
+  igraph_matrix_init(&res, 1, (igraph_integer_t)ng + 1);
   int rc = 0;
-  /* one BFS per source keeps memory O(n) rather than O(n^2) */
-  for (size_t i = 0; i < n && rc == 0; i++) {
-    if (igraph_distances(&g->g, &res, igraph_vss_1(g->vout[g->parts[i]]),
-                         igraph_vss_vector(&to_v), IGRAPH_OUT) != IGRAPH_SUCCESS) {
+  for (size_t gi = 0; gi < ng && rc == 0; gi++) { /* one BFS per group: O(groups (V + E)) */
+    int src = g->parts[g->group_first[gi]];
+    int second = g->group_second[gi];
+    /* igraph wants distinct targets: the second member only when the group has one */
+    igraph_vector_int_resize(&to_v, (igraph_integer_t)(second >= 0 ? ng + 1 : ng));
+    if (second >= 0)
+      VECTOR(to_v)[ng] = g->vin[g->parts[second]];
+    if (igraph_distances(&g->g, &res, igraph_vss_1(g->vout[src]), igraph_vss_vector(&to_v),
+                         IGRAPH_OUT) != IGRAPH_SUCCESS) {
       rc = -1;
       break;
     }
-    for (size_t j = 0; j < n; j++) {
-      if (i == j)
+    for (size_t h = 0; h <= ng; h++) {
+      bool intra = h == ng;
+      if ((intra && second < 0) || (!intra && h == gi))
         continue;
-      double dist = MATRIX(res, 0, j);
+      size_t pairs = intra ? (size_t)g->group_size[gi] * (g->group_size[gi] - 1)
+                           : (size_t)g->group_size[gi] * g->group_size[h];
+      double dist = MATRIX(res, 0, h);
       if (!isfinite(dist)) {
-        if (out->unreachable++ == 0) {
-          out->first_a = g->parts[i];
-          out->first_b = g->parts[j];
+        if (out->unreachable == 0) {
+          out->first_a = src;
+          out->first_b = g->parts[intra ? second : g->group_first[h]];
         }
+        out->unreachable += pairs;
         continue;
       }
-      int hops = (int)dist - 1;
-      if (hops > out->max_switch_hops)
-        out->max_switch_hops = hops;
+      if ((int)dist - 1 > out->max_switch_hops)
+        out->max_switch_hops = (int)dist - 1;
     }
   }
   igraph_matrix_destroy(&res);
@@ -215,30 +322,27 @@ int nvl_graph_path_diversity(const nvl_graph *g, nvl_diversity *out) {
   memset(out, 0, sizeof *out);
   out->min_paths = -1;
   out->a = out->b = -1;
-  size_t n = g->n_parts;
-  if (n < 2)
+  size_t ng = g->n_groups;
+  if (g->n_parts < 2)
     return 0;
-  /* Pairs: (p0, pj) for every j and (pi, p(i+n/2)) for every i, thinned to at most 256. Every
-   * participant appears in at least one checked pair when n <= 128. */
-  size_t total = 2 * n - 1, step = total > 256 ? (total + 255) / 256 : 1;
-  out->sampled = true;
+  /* one flow per ordered pair of groups (and within a group of two or more): members of a group
+   * are interchangeable. At most 4096 flows; beyond that the pairs are sampled evenly. */
+  size_t total = ng * ng, step = total > 4096 ? (total + 4095) / 4096 : 1;
+  out->sampled = step > 1;
   for (size_t k = 0; k < total; k += step) {
-    size_t i, j;
-    if (k < n - 1) {
-      i = 0;
-      j = k + 1;
+    size_t gi = k / ng, gj = k % ng;
+    int a = g->parts[g->group_first[gi]], b;
+    if (gi == gj) {
+      if (g->group_second[gi] < 0) continue;
+      b = g->parts[g->group_second[gi]];
     } else {
-      i = k - (n - 1);
-      j = (i + n / 2) % n;
-      if (i == j)
-        continue;
+      b = g->parts[g->group_first[gj]];
     }
-    double v;
-    int a = g->parts[i], b = g->parts[j];
-    if (maxflow_sets(g, &a, 1, &b, 1, &g->cap_links, &v) != 0)
+    igraph_real_t v = 0;
+    if (igraph_maxflow_value(&g->g, &v, g->vout[a], g->vin[b], &g->cap_links, NULL) != IGRAPH_SUCCESS)
       return -1;
     out->pairs++;
-    if (out->min_paths < 0 || (int)v < out->min_paths) {
+    if (out->min_paths < 0 || (int)lround(v) < out->min_paths) {
       out->min_paths = (int)lround(v);
       out->a = a;
       out->b = b;

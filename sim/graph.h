@@ -9,9 +9,12 @@
  * out(b)->in(a). Any path from out(a) to in(b) then never passes through a third endpoint.
  *
  * Costs (V vertices, E arcs, n accelerators):
- *   hops and reachability   n BFS runs, O(n (V + E));
+ *   Participants with identical neighbourhoods (same switches, link counts and capacities, no direct
+ *   endpoint links) are grouped: NVL72's 72 GPUs are one group, NVL576's are 8 (one per rack).
+ *   hops and reachability   one BFS per group, O(groups (V + E));
  *   bisection               one push-relabel max-flow, O(V^2 sqrt(E)) worst case, fast in practice;
- *   path diversity          one unit-capacity max-flow per sampled pair, at most 256 pairs.
+ *   path diversity          one unit-capacity max-flow per ordered pair of groups (at most 4096,
+ *                           sampled evenly beyond), on the graph itself (no copies).
  * Only this module includes igraph; igraph's abort-on-error handler is replaced at first use.
  */
 #ifndef NVL_GRAPH_H
@@ -60,8 +63,8 @@ int nvl_graph_bisection(const nvl_graph *g, nvl_bisection *out);
 typedef struct {
   int min_paths;       /* fewest edge-disjoint paths (physical links) over the checked pairs */
   int a, b;            /* a pair achieving it */
-  size_t pairs;        /* pairs checked */
-  bool sampled;        /* true when not every pair was checked */
+  size_t pairs;        /* pairs checked: one per ordered pair of participant groups */
+  bool sampled;        /* true when group pairs were sampled (more than 4096) */
 } nvl_diversity;
 
 int nvl_graph_path_diversity(const nvl_graph *g, nvl_diversity *out);

@@ -41,6 +41,10 @@ static void test_analysis__gb200_nvl72(void **state) {
   assert_int_equal(L.a.hops.max_switch_hops, 1);
   assert_int_equal(L.a.diversity.min_paths, 18);
   assert_int_equal(L.d->n_devices, 72 + 36 + 18);
+  /* all 72 GPUs are interchangeable (their C2C links lead to CPUs, which do not forward): one
+   * class of equivalent pairs covers all 5112, exactly */
+  assert_int_equal(L.a.diversity.pairs, 1);
+  assert_false(L.a.diversity.sampled);
   release(&L);
 }
 
@@ -84,6 +88,7 @@ static void test_analysis__nvl576_two_tiers(void **state) {
   assert_close(L.a.bisection.bw_Bps, 129.6e12, 1e-12);
   assert_close(L.a.fabric_bidir_Bps, 576 * 1.8e12, 1e-12);
   assert_int_equal(L.a.diversity.min_paths, 18);
+  assert_int_equal(L.a.diversity.pairs, 8 * 8); /* one group per rack */
   release(&L);
 }
 
