@@ -50,7 +50,8 @@ static void free_rows(rowset *rs) {
 }
 
 static int write_rows(const char *path, const char *header, rowset *rs) {
-  qsort(rs->rows, rs->n, sizeof *rs->rows, cmp_row);
+  if (rs->n) /* never hand qsort a NULL array */
+    qsort(rs->rows, rs->n, sizeof *rs->rows, cmp_row);
   nvl_outfile o;
   if (nvl_outfile_open(&o, path, "sweep") != 0)
     return -1;
@@ -157,7 +158,8 @@ static int merge(int argc, char **argv) {
     }
   }
   /* shards are disjoint; the same point twice keeps the first file's rows */
-  qsort(rs.rows, rs.n, sizeof *rs.rows, cmp_row);
+  if (rs.n)
+    qsort(rs.rows, rs.n, sizeof *rs.rows, cmp_row);
   rowset uniq = {0};
   for (size_t i = 0; i < rs.n; i++) {
     bool dup = false;

@@ -99,7 +99,9 @@ static void group_participants(nvl_graph *g) {
       sg->items[sg->n++] = (nbr){other, l->count, nvl_link_bw(d, l)};
     }
   }
-  for (size_t i = 0; i < n; i++) qsort(sigs[i].items, sigs[i].n, sizeof(nbr), cmp_nbr);
+  for (size_t i = 0; i < n; i++)
+    if (sigs[i].n) /* qsort must not see a NULL array, even empty */
+      qsort(sigs[i].items, sigs[i].n, sizeof(nbr), cmp_nbr);
   qsort(sigs, n, sizeof *sigs, cmp_sig);
   g->group = malloc((n ? n : 1) * sizeof(int));
   g->group_first = malloc((n ? n : 1) * sizeof(int));
