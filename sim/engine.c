@@ -101,6 +101,9 @@ static struct {
   bool completed;
   size_t cap_flows;
   int *route_links, *route_dirs;
+  uint64_t *pair_keys; /* bytes per (from host, to host): see account_links */
+  double *pair_vals;
+  size_t pair_n, pair_cap;
 } E;
 
 /* The stripes (host pairs and bytes) of a SEND from lane `src` to lane `dst`. */
@@ -129,10 +132,46 @@ static size_t send_stripes(const nvl_platform *p, const nvl_program *prog, const
   return 1;
 }
 
+/* Bytes per host pair, an open-addressing hash map: the inner loop adds to it, and the per-link
+ * totals are expanded once at the end (one route computation per distinct pair, not per send). */
 static void account_links(int from, int to, uint64_t bytes) {
-  int n = nvl_platform_route(E.p, from, to, E.route_links, E.route_dirs, 64);
-  for (int i = 0; i < n; i++)
-    E.res->link_bytes[2 * E.route_links[i] + (E.route_dirs[i] > 0 ? 0 : 1)] += (double)bytes;
+  if (2 * (E.pair_n + 1) > E.pair_cap) { /* grow: keep the load under one half */
+    size_t cap = E.pair_cap ? 2 * E.pair_cap : 1024;
+    uint64_t *keys = nvl_xmalloc(cap * sizeof *keys);
+    double *vals = nvl_xcalloc(cap, sizeof *vals);
+    for (size_t i = 0; i < cap; i++) keys[i] = UINT64_MAX;
+    for (size_t i = 0; i < E.pair_cap; i++)
+      if (E.pair_keys[i] != UINT64_MAX) {
+        size_t h = (size_t)(E.pair_keys[i] * 0x9E3779B97F4A7C15ull) & (cap - 1);
+        while (keys[h] != UINT64_MAX) h = (h + 1) & (cap - 1);
+        keys[h] = E.pair_keys[i];
+        vals[h] = E.pair_vals[i];
+      }
+    free(E.pair_keys);
+    free(E.pair_vals);
+    E.pair_keys = keys;
+    E.pair_vals = vals;
+    E.pair_cap = cap;
+  }
+  uint64_t key = (uint64_t)from << 32 | (uint32_t)to;
+  size_t h = (size_t)(key * 0x9E3779B97F4A7C15ull) & (E.pair_cap - 1);
+  while (E.pair_keys[h] != UINT64_MAX && E.pair_keys[h] != key) h = (h + 1) & (E.pair_cap - 1);
+  if (E.pair_keys[h] == UINT64_MAX) {
+    E.pair_keys[h] = key;
+    E.pair_n++;
+  }
+  E.pair_vals[h] += (double)bytes;
+}
+
+static void expand_link_bytes(void) {
+  for (size_t i = 0; i < E.pair_cap; i++) {
+    if (E.pair_keys[i] == UINT64_MAX)
+      continue;
+    int from = (int)(E.pair_keys[i] >> 32), to = (int)(uint32_t)E.pair_keys[i];
+    int n = nvl_platform_route(E.p, from, to, E.route_links, E.route_dirs, 64);
+    for (int k = 0; k < n; k++)
+      E.res->link_bytes[2 * E.route_links[k] + (E.route_dirs[k] > 0 ? 0 : 1)] += E.pair_vals[i];
+  }
 }
 
 static void do_send(lane_rt *self, int peer, double bytes_d) {
@@ -480,6 +519,9 @@ int nvl_engine_run(const nvl_platform *p, const nvl_workload *w, nvl_engine_resu
   else
     simgrid_run();
   res->end_s = simgrid_get_clock();
+  expand_link_bytes();
+  free(E.pair_keys);
+  free(E.pair_vals);
   free(E.hosts);
   free(E.route_links);
   free(E.route_dirs);
