@@ -181,8 +181,7 @@ static void chain(nvl_program *p, const int *lane, int n, uint64_t bytes, int k,
  * one tree are leaves of the other (NCCL's double binary tree idea). */
 static int tree_rank(int t, int pos, int n) { return t == 0 ? pos : n - 1 - pos; }
 
-static void double_tree(nvl_program *p, const int *rank_host_lane, int n, uint64_t bytes, int k) {
-  (void)rank_host_lane;
+static void double_tree(nvl_program *p, int n, uint64_t bytes, int k) {
   /* lanes: per tree, an up lane and a down lane per rank */
   int *up[2], *down[2];
   for (int t = 0; t < 2; t++) {
@@ -258,12 +257,10 @@ int nvl_coll_build(const nvl_coll_spec *s, nvl_program *p) {
   int *lane = malloc((size_t)n * sizeof(int));
   if (!tree)
     for (int r = 0; r < n; r++) lane[r] = nvl_program_lane(p, r, -1);
-  int first_lane = (int)p->n_lanes;
-  (void)first_lane;
   if (n > 1) {
     switch (s->coll) {
     case NVL_COLL_ALL_REDUCE:
-      if (tree) double_tree(p, lane, n, S, k);
+      if (tree) double_tree(p, n, S, k);
       else if (nv) nvls(p, lane, n, S, k, s->nvls_host);
       else ring_steps(p, lane, n, S, 2 * (n - 1));
       break;

@@ -33,7 +33,6 @@ int nvl_analysis_run(const nvl_design *d, const nvl_graph *g, nvl_analysis *out)
   }
   if (nvl_graph_path_diversity(g, &out->diversity) != 0)
     return -1;
-  (void)d;
   return 0;
 }
 

@@ -337,12 +337,11 @@ static void controller_main(int argc, char **argv) {
       job_rt *j = &jobs[jb];
       for (size_t l = 0; l < j->prog.n_lanes; l++) {
         const nvl_lane *ln = &j->prog.lanes[l];
+        /* the actor's own host does not matter (transfers name their hosts); endpoints that
+         * reach no switch (C2C only) run on host 0 */
         int host = ln->rank >= 0 ? nvl_platform_endpoint_host(E.p, j->devs[ln->rank]) : ln->host;
-        if (host < 0) {
-          int dev = j->devs[ln->rank];
+        if (host < 0)
           host = 0;
-          (void)dev;
-        }
         snprintf(name, sizeof name, "j%zu.l%zu", jb, l);
         lane_rt *lr = &j->lanes[l];
         lr->actor = sg_actor_init(name, E.hosts[host]);

@@ -334,8 +334,7 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
     } else if (ca >= 0 || cb >= 0) {
       int ep = ca >= 0 ? l->b : l->a, c = ca >= 0 ? ca : cb;
       raw_dev[n_raw] = ep;
-      raw[n_raw++] = (attach){c, -1, -1, bw, -1};
-      (void)lat;
+      raw[n_raw++] = (attach){c, -1, -1, bw, -1}; /* latency: taken per link type below */
     } else {
       raw_dev[n_raw] = l->a;
       raw[n_raw++] = (attach){-1, l->b, -1, bw, -1};
