@@ -56,6 +56,12 @@ const nvl_calibration *nvl_calibration_get(void) {
     cal.ring_hop_s[p] = time_field(o, "ring_hop_latency");
     cal.tree_hop_s[p] = time_field(o, "tree_hop_latency");
     cal.base_s[p] = time_field(o, "base_latency");
+    double chunk = json_number_value(json_object_get(o, "ring_chunk"));
+    json_int_t slices = json_integer_value(json_object_get(o, "slices_per_chunk"));
+    if (!(chunk >= 1024) || slices < 1 || slices > 64)
+      die("ring_chunk / slices_per_chunk");
+    cal.ring_chunk[p] = chunk;
+    cal.slices[p] = (int)slices;
   }
   cal.nvls_latency_s = time_field(root, "nvls_latency");
   const char *key;
@@ -69,6 +75,12 @@ const nvl_calibration *nvl_calibration_get(void) {
     cal.gen[gen].nvls_eff = json_number_value(json_object_get(g, "nvls_efficiency"));
     if (!(cal.gen[gen].simple_eff > 0 && cal.gen[gen].simple_eff <= 1))
       die("simple_efficiency");
+    json_int_t ch = json_integer_value(json_object_get(g, "ring_channels"));
+    double share = json_number_value(json_object_get(g, "simple_sync_share"));
+    if (ch < 1 || ch > 64 || !(share >= 0 && share < 1))
+      die("ring_channels / simple_sync_share");
+    cal.gen[gen].ring_channels = (int)ch;
+    cal.gen[gen].sync_share = share;
   }
   json_decref(root);
   loaded = true;
@@ -91,6 +103,24 @@ double nvl_calibration_simple_eff(const nvl_calibration *c, int generation) {
 
 double nvl_calibration_nvls_eff(const nvl_calibration *c, int generation) {
   return c->gen[resolve_gen(c, generation)].nvls_eff;
+}
+
+nvl_ring_pipeline nvl_calibration_ring(const nvl_calibration *c, int generation, nvl_proto p,
+                                       double bw_Bps) {
+  int g = resolve_gen(c, generation);
+  nvl_ring_pipeline r = {.channels = c->gen[g].ring_channels,
+                         .slices = c->slices[p],
+                         .chunk = (uint64_t)c->ring_chunk[p],
+                         .scale = 1.0 / (c->gen[g].simple_eff * c->payload[p])};
+  if (p == NVL_PROTO_SIMPLE && bw_Bps > 0) {
+    /* a full step moves channels x chunk bytes in t = bytes x scale / bw; the share s of t is
+     * synchronisation, paid per slice whatever the chunk, the rest moves the data */
+    double share = c->gen[g].sync_share;
+    double t_full = (double)r.channels * (double)r.chunk * r.scale / bw_Bps;
+    r.slice_s = share * t_full / r.slices;
+    r.scale *= 1.0 - share;
+  }
+  return r;
 }
 
 double nvl_proto_predict(const nvl_calibration *c, nvl_coll coll, nvl_algo algo, int n,

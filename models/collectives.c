@@ -141,8 +141,11 @@ static double part(uint64_t bytes, int k, int i) {
 typedef struct {
   double scale;      /* wire bytes per payload byte */
   double step_delay; /* before each step of rings, chains and trees */
+  int channels, slices; /* ring pipeline (0: none) */
+  uint64_t chunk;
+  double slice_delay;
 } proto_model;
-static proto_model pm = {1.0, 0.0};
+static proto_model pm = {1.0, 0.0, 0, 0, 0, 0.0};
 
 static void send_step(nvl_program *p, int lane, int peer, double bytes, bool step) {
   if (step && pm.step_delay > 0)
@@ -150,18 +153,42 @@ static void send_step(nvl_program *p, int lane, int peer, double bytes, bool ste
   nvl_program_op(p, lane, NVL_OP_SEND, peer, (double)(uint64_t)(bytes * pm.scale));
 }
 
-/* SEND: a step of a ring, chain or tree (pays the per-step latency); PSEND: point to point. */
-#define SEND(lane, peer, b) send_step(p, (lane), (peer), (b), true)
+/* PSEND: a transfer without the per-step latency (rings add theirs in ring_pass). */
 #define PSEND(lane, peer, b) send_step(p, (lane), (peer), (b), false)
 #define RECV(lane, peer) nvl_program_op(p, (lane), NVL_OP_RECV, (peer), 0)
 
-static void ring_steps(nvl_program *p, const int *lane, int n, uint64_t bytes, int steps) {
+/* `steps` ring steps over `bytes`: at step s rank r sends part (r - s) mod n to r + 1. Every step
+ * first waits `extra` seconds (pipeline synchronisation), and the first pass pays the hop latency. */
+static void ring_pass(nvl_program *p, const int *lane, int n, uint64_t bytes, int steps,
+                      double extra, bool hop) {
   for (int s = 0; s < steps; s++)
     for (int r = 0; r < n; r++) {
       int next = (r + 1) % n, prev = (r + n - 1) % n;
-      SEND(lane[r], lane[next], part(bytes, n, ((r - s) % n + n) % n));
+      double d = extra + (hop ? pm.step_delay : 0);
+      if (d > 0)
+        nvl_program_op(p, lane[r], NVL_OP_DELAY, 0, d);
+      PSEND(lane[r], lane[next], part(bytes, n, ((r - s) % n + n) % n));
       RECV(lane[r], lane[prev]);
     }
+}
+
+/* A ring collective of `steps` steps per loop, with NCCL's loops, chunks and slices when the
+ * protocol model has a ring pipeline (see nvl_coll_spec). */
+static void ring_steps(nvl_program *p, const int *lane, int n, uint64_t bytes, int steps) {
+  if (pm.channels <= 0 || pm.chunk == 0) {
+    ring_pass(p, lane, n, bytes, steps, 0, true);
+    return;
+  }
+  uint64_t loop = (uint64_t)pm.channels * (uint64_t)n * pm.chunk;
+  uint64_t full = bytes / loop, rest = bytes % loop;
+  uint64_t groups = full < 16 ? full : 16;
+  double per_slice = pm.slices * pm.slice_delay;
+  for (uint64_t g = 0; g < groups; g++) {
+    uint64_t m = full / groups + (g < full % groups ? 1 : 0); /* whole loops in this group */
+    ring_pass(p, lane, n, m * loop, steps, (double)m * per_slice, g == 0);
+  }
+  if (rest > 0) /* the last loop: smaller chunks, as many slices */
+    ring_pass(p, lane, n, rest, steps, per_slice, groups == 0);
 }
 
 static void chain(nvl_program *p, const int *lane, int n, uint64_t bytes, int k, bool towards_root) {
@@ -254,6 +281,10 @@ int nvl_coll_build(const nvl_coll_spec *s, nvl_program *p) {
     return -1;
   pm.scale = s->byte_scale > 0 ? s->byte_scale : 1.0;
   pm.step_delay = s->step_delay_s;
+  pm.channels = s->ring_channels;
+  pm.chunk = s->ring_chunk_bytes;
+  pm.slices = s->ring_slices > 0 ? s->ring_slices : 1;
+  pm.slice_delay = s->slice_delay_s;
   int *lane = malloc((size_t)n * sizeof(int));
   if (!tree)
     for (int r = 0; r < n; r++) lane[r] = nvl_program_lane(p, r, -1);

@@ -84,6 +84,18 @@ typedef struct {
   double byte_scale;
   double step_delay_s;
   double start_delay_s;
+  /* NCCL's ring pipeline (all 0: one transfer per ring step, the ideal model). NCCL splits S over
+   * `ring_channels` channels; each channel moves one chunk of at most `ring_chunk_bytes` per step,
+   * so a loop of the ring covers channels x n x chunk bytes, and the last loop shrinks its chunks
+   * to fit. Every chunk goes in `ring_slices` slices, and every slice costs `slice_delay_s` of
+   * synchronisation (Simple: a memory fence and a flag per slice) that its channel's thread block
+   * cannot overlap with data movement. The channels run in lockstep on one ring order, so they are
+   * simulated together as one transfer per rank and step (exact for identical channels); up to 16
+   * groups of whole loops are simulated as separate transfers. */
+  int ring_channels;
+  uint64_t ring_chunk_bytes;
+  int ring_slices;
+  double slice_delay_s;
 } nvl_coll_spec;
 
 /* Builds the program of one collective into `out` (initialised by the caller with

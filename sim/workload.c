@@ -400,25 +400,36 @@ static uint64_t job_bytes(const nvl_workload_run *wr, const nvl_job *j, size_t s
 }
 
 /* Protocol parameters of one job at one size (neutral under the ideal model). */
-static void protocol_params(const nvl_workload_run *wr, size_t step, size_t job, double *scale,
-                            double *step_delay, double *start_delay) {
-  *scale = 1.0;
-  *step_delay = *start_delay = 0;
+typedef struct {
+  double scale, step_delay, start_delay;
+  nvl_ring_pipeline ring; /* rings of the default model; zero otherwise */
+} proto_params;
+
+static proto_params protocol_params(const nvl_workload_run *wr, size_t step, size_t job) {
+  proto_params pp = {.scale = 1.0};
   if (wr->spec->model == NVL_MODEL_IDEAL)
-    return;
+    return pp;
   const nvl_calibration *c = nvl_calibration_get();
   size_t nj = wr->spec->n_jobs;
   nvl_proto pr = wr->proto[step * nj + job];
   nvl_algo al = wr->algo[step * nj + job];
-  *scale = 1.0 / (nvl_calibration_simple_eff(c, wr->gen[job]) * c->payload[pr]);
+  pp.scale = 1.0 / (nvl_calibration_simple_eff(c, wr->gen[job]) * c->payload[pr]);
   if (al == NVL_ALGO_NVLS) {
-    *scale /= nvl_calibration_nvls_eff(c, wr->gen[job]);
-    *start_delay = c->nvls_latency_s;
-    return;
+    pp.scale /= nvl_calibration_nvls_eff(c, wr->gen[job]);
+    pp.start_delay = c->nvls_latency_s;
+    return pp;
   }
   double hop = al == NVL_ALGO_TREE ? c->tree_hop_s[pr] : c->ring_hop_s[pr];
-  *step_delay = hop > wr->hop_phys[job] ? hop - wr->hop_phys[job] : 0; /* NCCL's hop includes the wire */
-  *start_delay = c->base_s[pr];
+  pp.step_delay = hop > wr->hop_phys[job] ? hop - wr->hop_phys[job] : 0; /* NCCL's hop includes the wire */
+  pp.start_delay = c->base_s[pr];
+  nvl_coll co = wr->spec->jobs[job].coll;
+  bool ring = al == NVL_ALGO_RING && (co == NVL_COLL_ALL_REDUCE || co == NVL_COLL_REDUCE_SCATTER ||
+                                      co == NVL_COLL_ALL_GATHER);
+  if (ring && wr->spec->jobs[job].pattern == NVL_PAT_NONE) {
+    pp.ring = nvl_calibration_ring(c, wr->gen[job], pr, wr->bw[job]);
+    pp.scale = pp.ring.scale;
+  }
+  return pp;
 }
 
 static void pattern_program(nvl_workload_run *wr, const nvl_job *j, uint64_t S, nvl_program *p,
@@ -491,8 +502,8 @@ static int build(void *ctx, size_t step, size_t job, nvl_program *prog, const in
   const nvl_job *j = &wr->spec->jobs[job];
   size_t nj = wr->spec->n_jobs;
   uint64_t S = wr->bytes[step * nj + job];
-  double scale, step_delay, start_delay;
-  protocol_params(wr, step, job, &scale, &step_delay, &start_delay);
+  proto_params pp = protocol_params(wr, step, job);
+  double scale = pp.scale, start_delay = pp.start_delay;
   prog->n_ranks = j->n;
   if (wr->pairs_mode) {
     wr->pair_devs[0] = j->devs[wr->pair_src[step]];
@@ -519,8 +530,12 @@ static int build(void *ctx, size_t step, size_t job, nvl_program *prog, const in
                       .nvls_host = nvl_workload_nvls_host(wr->p, j->devs, j->n),
                       .overhead_s = wr->overhead[job],
                       .byte_scale = scale,
-                      .step_delay_s = step_delay,
-                      .start_delay_s = start_delay};
+                      .step_delay_s = pp.step_delay,
+                      .start_delay_s = start_delay,
+                      .ring_channels = pp.ring.channels,
+                      .ring_chunk_bytes = pp.ring.chunk,
+                      .ring_slices = pp.ring.slices,
+                      .slice_delay_s = pp.ring.slice_s};
   return nvl_coll_build(&cs, prog);
 }
 

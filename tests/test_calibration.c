@@ -50,6 +50,35 @@ static void test_calibration__nvls_busbw_follows_from_physical_factors(void **st
   assert_close(busbw, 480.0, 0.02);
 }
 
+static void test_calibration__ring_pipeline(void **state) {
+  const nvl_calibration *c = nvl_calibration_get();
+  /* NCCL's buffers: Simple 4 MiB in 8 steps, chunks of 4 steps in slices of 2; LL 512 KiB in 8
+   * steps, half of it data; LL128 4,915,200 B in 8 steps, 120 of 128 bytes data */
+  nvl_ring_pipeline s = nvl_calibration_ring(c, 4, NVL_PROTO_SIMPLE, 450e9);
+  assert_int_equal(s.chunk, 2 * 1048576);
+  assert_int_equal(s.slices, 2);
+  assert_int_equal(s.channels, 24);
+  nvl_ring_pipeline ll = nvl_calibration_ring(c, 4, NVL_PROTO_LL, 450e9);
+  assert_int_equal(ll.chunk, 32768);
+  assert_close(ll.slice_s, 0, 0); /* flags travel with the data: nothing to synchronise */
+  assert_int_equal(nvl_calibration_ring(c, 4, NVL_PROTO_LL128, 450e9).chunk, 576000);
+  /* a full step (every channel a whole chunk) takes what the Simple efficiency says, for every
+   * generation and bandwidth: the synchronisation share moves time, it does not add any */
+  for (int g = 3; g <= 6; g++)
+    for (double bw = 100e9; bw <= 1000e9; bw *= 3) {
+      nvl_ring_pipeline r = nvl_calibration_ring(c, g, NVL_PROTO_SIMPLE, bw);
+      double D = (double)r.channels * (double)r.chunk;
+      assert_close(r.slices * r.slice_s + D * r.scale / bw,
+                   D / (bw * nvl_calibration_simple_eff(c, g)), 1e-12);
+      assert_true(r.slice_s > 0 && r.scale >= 1.0);
+    }
+  /* a third of a full step costs (1 + 2 x share) / 3 of it: the medium-size penalty */
+  nvl_ring_pipeline a = nvl_calibration_ring(c, 3, NVL_PROTO_SIMPLE, 300e9);
+  double D = (double)a.channels * (double)a.chunk, full = D / (300e9 * nvl_calibration_simple_eff(c, 3));
+  double third = a.slices * a.slice_s + D / 3 * a.scale / 300e9;
+  assert_close(third / (full / 3), 1 + 2 * c->gen[3].sync_share, 1e-12);
+}
+
 static void test_calibration__protocol_names(void **state) {
   nvl_proto p;
   assert_int_equal(nvl_proto_parse("ll128", &p), 0);
@@ -63,6 +92,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_calibration__constants_match_nccl),
     cmocka_unit_test(test_calibration__protocol_choice_by_size),
     cmocka_unit_test(test_calibration__nvls_busbw_follows_from_physical_factors),
+    cmocka_unit_test(test_calibration__ring_pipeline),
     cmocka_unit_test(test_calibration__protocol_names),
 };
 NVL_TEST_MAIN(tests)

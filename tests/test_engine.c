@@ -11,6 +11,8 @@
 #include "engine.h"
 #include "platform.h"
 #include "workload.h"
+#include "calibration.h"
+#include <math.h>
 
 #define TOL 1e-6
 #define A1 350e-9 /* one-hop path latency */
@@ -40,6 +42,7 @@ static nvl_design *load_topology(const char *name) {
 }
 
 static const char *const *g_failures; /* failures injected by the next simulate() */
+static nvl_model g_model = NVL_MODEL_IDEAL; /* model of the next simulate() */
 
 /* Runs concurrent jobs (one step) on a reference design under the ideal model. */
 static outcome simulate(const char *design, const job_def *defs, size_t nj, bool explicit_planes,
@@ -57,12 +60,12 @@ static outcome simulate(const char *design, const job_def *defs, size_t nj, bool
   } else {
     d = load_topology(design);
   }
-  nvl_platform_opts po = {.model = NVL_MODEL_IDEAL, .explicit_planes = explicit_planes};
+  nvl_platform_opts po = {.model = g_model, .explicit_planes = explicit_planes};
   nvl_diags diags = NVL_DIAGS_INIT;
   nvl_platform *p = nvl_platform_new(d, &po, &diags);
   assert_non_null(p);
   nvl_workload_spec spec = {0};
-  spec.model = NVL_MODEL_IDEAL;
+  spec.model = g_model;
   spec.seed = 1;
   spec.jobs = calloc(nj, sizeof *spec.jobs);
   spec.n_jobs = nj;
@@ -74,6 +77,7 @@ static outcome simulate(const char *design, const job_def *defs, size_t nj, bool
     j->algo = defs[k].algo ? defs[k].algo : NVL_ALGO_RING;
     j->pattern = defs[k].pattern;
     j->size_bytes = defs[k].bytes;
+    j->proto = NVL_PROTO_SIMPLE; /* the default model's protocol (the ideal model has none) */
   }
   if (nvl_workload_resolve(&spec, d, p, &diags) != 0)
     for (size_t i = 0; i < diags.count; i++) print_error("%s\n", diags.items[i].message);
@@ -146,6 +150,37 @@ static void test_engine__ring_all_reduce(void **state) {
   S = 8.0 * 1048576;
   t = sim1("hgx-h100.json", (job_def){NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 0, (uint64_t)S});
   assert_close(t, 2 * (n - 1) * (A1 + S / n / 450e9), TOL);
+}
+
+/* The default model's ring pipeline (models/calibration.c, collectives.c) in closed form. With
+ * C channels of `chunk` bytes, a loop covers C n chunk bytes; each pass over the ring (a group of
+ * whole loops, or the last partial loop) takes 2(n-1) steps, and each step pays the slice costs
+ * of its loops, the path latency and its bytes at B / scale. The first pass pays NCCL's hop
+ * latency (which includes the path latency) instead. */
+static double ring_pipeline_time(double S, int n, double B, int gen, double phys) {
+  const nvl_calibration *c = nvl_calibration_get();
+  nvl_ring_pipeline rp = nvl_calibration_ring(c, gen, NVL_PROTO_SIMPLE, B);
+  double loop = (double)rp.channels * n * (double)rp.chunk;
+  double full = floor(S / loop), rest = S - full * loop;
+  double passes = (full < 16 ? full : 16) + (rest > 0 ? 1 : 0);
+  double loops = full + (rest > 0 ? 1 : 0);
+  double steps = 2.0 * (n - 1);
+  return c->base_s[NVL_PROTO_SIMPLE] + steps * c->ring_hop_s[NVL_PROTO_SIMPLE] +
+         steps * (passes - 1) * phys + steps * loops * rp.slices * rp.slice_s +
+         steps * S / n * rp.scale / B;
+}
+
+static void test_engine__default_ring_pipeline_closed_form(void **state) {
+  g_model = NVL_MODEL_DEFAULT;
+  /* 8 x H100, Simple forced by size: 128 MiB is one partial loop (C n chunk = 384 MiB), 1 GiB is
+   * two whole loops and a partial one, 16 GiB is 42 whole loops in 16 passes plus a partial one */
+  const double sizes[] = {128.0 * 1048576, 1024.0 * 1048576, 16384.0 * 1048576};
+  for (int i = 0; i < 3; i++) {
+    job_def j = {NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 0, (uint64_t)sizes[i]};
+    double t = sim1("hgx-h100.json", j);
+    assert_close(t, ring_pipeline_time(sizes[i], 8, 450e9, 4, A1), 1e-6);
+  }
+  g_model = NVL_MODEL_IDEAL;
 }
 
 static void test_engine__all_gather_and_reduce_scatter(void **state) {
@@ -360,6 +395,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_engine__two_flows_share_a_link),
     cmocka_unit_test(test_engine__full_duplex),
     cmocka_unit_test(test_engine__ring_all_reduce),
+    cmocka_unit_test(test_engine__default_ring_pipeline_closed_form),
     cmocka_unit_test(test_engine__all_gather_and_reduce_scatter),
     cmocka_unit_test(test_engine__alltoall_limited_by_injection),
     cmocka_unit_test(test_engine__sendrecv_and_pipelined_broadcast),
