@@ -43,6 +43,7 @@ static nvl_design *load_topology(const char *name) {
 
 static const char *const *g_failures; /* failures injected by the next simulate() */
 static nvl_model g_model = NVL_MODEL_IDEAL; /* model of the next simulate() */
+static int g_proto = NVL_PROTO_SIMPLE;      /* its protocol (-1: NCCL's choice) */
 
 /* Runs concurrent jobs (one step) on a reference design under the ideal model. */
 static outcome simulate(const char *design, const job_def *defs, size_t nj, bool explicit_planes,
@@ -77,7 +78,7 @@ static outcome simulate(const char *design, const job_def *defs, size_t nj, bool
     j->algo = defs[k].algo ? defs[k].algo : NVL_ALGO_RING;
     j->pattern = defs[k].pattern;
     j->size_bytes = defs[k].bytes;
-    j->proto = NVL_PROTO_SIMPLE; /* the default model's protocol (the ideal model has none) */
+    j->proto = g_proto; /* the default model's protocol (the ideal model has none) */
   }
   if (nvl_workload_resolve(&spec, d, p, &diags) != 0)
     for (size_t i = 0; i < diags.count; i++) print_error("%s\n", diags.items[i].message);
@@ -181,6 +182,20 @@ static void test_engine__default_ring_pipeline_closed_form(void **state) {
     assert_close(t, ring_pipeline_time(sizes[i], 8, 450e9, 4, A1), 1e-6);
   }
   g_model = NVL_MODEL_IDEAL;
+}
+
+static void test_engine__small_all_reduce_latency(void **state) {
+  /* 8 GPUs, 32 KiB all_reduce, NCCL's own choice (ring/LL): base 6.6 us + 14 hops of 0.6 us + the
+   * data, about 15 us. Measured nccl-tests on 8 x A100: about 44 us with the host launch path
+   * (NVLINK-FACTS.md); the issue asks for the right order: tens of microseconds, not 1 or 1000. */
+  g_model = NVL_MODEL_DEFAULT;
+  g_proto = -1;
+  job_def j = {NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_AUTO, 0, 32768};
+  double t = sim1("hgx-a100.json", j);
+  assert_close(t, 6.6e-6 + 14 * 0.6e-6 + 14 * 32768.0 / 8 * 2 / (300e9 * 0.783), 0.01);
+  assert_true(t > 10e-6 && t < 100e-6);
+  g_model = NVL_MODEL_IDEAL;
+  g_proto = NVL_PROTO_SIMPLE;
 }
 
 static void test_engine__all_gather_and_reduce_scatter(void **state) {
@@ -396,6 +411,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_engine__full_duplex),
     cmocka_unit_test(test_engine__ring_all_reduce),
     cmocka_unit_test(test_engine__default_ring_pipeline_closed_form),
+    cmocka_unit_test(test_engine__small_all_reduce_latency),
     cmocka_unit_test(test_engine__all_gather_and_reduce_scatter),
     cmocka_unit_test(test_engine__alltoall_limited_by_injection),
     cmocka_unit_test(test_engine__sendrecv_and_pipelined_broadcast),
