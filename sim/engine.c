@@ -4,13 +4,17 @@
  * Every lane is an actor. A SEND splits the transfer into stripes over the platform's planes and
  * starts them at once (sg_shim); the handle goes to the destination lane's inbox and the sender
  * keeps it for flow control (one outstanding send per destination). A RECV scans the inbox for
- * the oldest transfer from the named lane, sleeping on the lane's semaphore until one is
- * deposited, then waits for it to arrive. Transfers are therefore driven by senders: a receiver
- * that waits late does not delay them. A controller actor starts the lanes of each step and
- * joins them before the next step.
+ * the oldest transfer from the named lane and then needs it to have arrived. Nobody waits on a
+ * SimGrid communication: the shim reports each transfer's arrival from the kernel, which wakes
+ * its sender and receiver if they sleep (each lane sleeps on its own semaphore only while it
+ * waits, and re-checks when woken). Transfers are therefore driven by senders: a receiver that
+ * waits late does not delay them. A controller actor starts the lanes of each step and joins them
+ * before the next step.
  *
  * Costs per step: one actor per lane; a RECV scans the inbox (short for rings and trees,
- * O(n) for alltoall, so alltoall is O(n^2) per lane). Known limit: see README (benchmarks).
+ * O(n) for alltoall, so alltoall is O(n^2) per lane). SimGrid 3.32 itself keeps every
+ * host-to-host communication in flight in one list that each completion scans (see README,
+ * benchmarks), so very large alltoalls are quadratic in the transfers in flight.
  */
 #define _GNU_SOURCE
 #include "engine.h"
@@ -64,7 +68,33 @@ struct lane_rt {
   size_t n_out, cap_out;
   sg_actor_t actor;
   bool finished;
+  bool blocked; /* sleeping on sem until something it waits for happens */
 };
+
+/* A lane sleeps on its semaphore only while it waits; whoever makes progress possible (a deposit
+ * in its inbox, the arrival of a transfer it sent or receives) wakes it, and it re-checks. */
+static void lane_block(lane_rt *l) {
+  l->blocked = true;
+  sg_sem_acquire(l->sem);
+}
+
+static void lane_wake(lane_rt *l) {
+  if (l->blocked) {
+    l->blocked = false;
+    sg_sem_release(l->sem);
+  }
+}
+
+/* A transfer has arrived (called from the kernel): its sender and receiver may be waiting. */
+static void xfer_arrived(void *src, void *dst) {
+  lane_wake(src);
+  lane_wake(dst);
+}
+
+static void xfer_wait(lane_rt *self, nvl_xfer *x) {
+  while (!nvl_xfer_done(x))
+    lane_block(self);
+}
 
 static const char *const cfg_keys[] = {
     "maxmin/precision", "maxmin/concurrency-limit", "surf/precision", "network/maxmin-selective-update",
@@ -179,7 +209,7 @@ static void do_send(lane_rt *self, int peer, double bytes_d) {
   /* flow control: wait for the previous transfer to the same peer */
   for (size_t i = 0; i < self->n_out; i++)
     if (self->out[i].peer == peer) {
-      nvl_xfer_wait(self->out[i].x);
+      xfer_wait(self, self->out[i].x);
       nvl_xfer_unref(self->out[i].x);
       self->out[i] = self->out[--self->n_out];
       break;
@@ -194,14 +224,14 @@ static void do_send(lane_rt *self, int peer, double bytes_d) {
     to[i] = E.hosts[ht[i]];
     account_links(hf[i], ht[i], b[i]);
   }
-  nvl_xfer *x = nvl_xfer_start(from, to, b, n, 2);
   lane_rt *dst = &j->lanes[peer];
+  nvl_xfer *x = nvl_xfer_start(from, to, b, n, 2, xfer_arrived, self, dst);
   if (dst->n_in == dst->cap_in) {
     dst->cap_in = dst->cap_in ? 2 * dst->cap_in : 4;
     dst->inbox = nvl_xrealloc(dst->inbox, dst->cap_in * sizeof *dst->inbox);
   }
   dst->inbox[dst->n_in++] = (inbox_rec){self->id, x};
-  sg_sem_release(dst->sem);
+  lane_wake(dst);
   if (self->n_out == self->cap_out) {
     self->cap_out = self->cap_out ? 2 * self->cap_out : 4;
     self->out = nvl_xrealloc(self->out, self->cap_out * sizeof *self->out);
@@ -216,7 +246,7 @@ static void do_notify(lane_rt *self, int peer) {
     dst->inbox = nvl_xrealloc(dst->inbox, dst->cap_in * sizeof *dst->inbox);
   }
   dst->inbox[dst->n_in++] = (inbox_rec){self->id, NULL};
-  sg_sem_release(dst->sem);
+  lane_wake(dst);
 }
 
 static void do_recv(lane_rt *self, int src) {
@@ -227,7 +257,7 @@ static void do_recv(lane_rt *self, int src) {
         memmove(self->inbox + i, self->inbox + i + 1, (self->n_in - i - 1) * sizeof *self->inbox);
         self->n_in--;
         if (x) {
-          nvl_xfer_wait(x);
+          xfer_wait(self, x);
           nvl_xfer_unref(x);
         }
         if (E.w->record_flows) {
@@ -241,7 +271,7 @@ static void do_recv(lane_rt *self, int src) {
         }
         return;
       }
-    sg_sem_acquire(self->sem);
+    lane_block(self);
   }
 }
 
@@ -260,7 +290,7 @@ static void lane_main(int argc, char **argv) {
     }
   }
   for (size_t i = 0; i < self->n_out; i++) {
-    nvl_xfer_wait(self->out[i].x);
+    xfer_wait(self, self->out[i].x);
     nvl_xfer_unref(self->out[i].x);
   }
   self->n_out = 0;
