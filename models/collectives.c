@@ -268,6 +268,28 @@ static void nvls(nvl_program *p, const int *lane, int n, uint64_t bytes, int k, 
     for (int r = 0; r < n; r++) RECV(lane[r], sw);
 }
 
+/* A ring collective of `steps` steps per loop over each of the spec's ring orders, each on its own
+ * lanes (the first order on the ranks' main lanes). */
+static void rings(nvl_program *p, const nvl_coll_spec *s, const int *lane, int steps) {
+  int n = s->n, R = s->ring_orders && s->n_ring_orders > 1 ? s->n_ring_orders : 1;
+  if (R == 1 && !s->ring_orders) {
+    ring_steps(p, lane, n, s->bytes, steps);
+    return;
+  }
+  int channels = pm.channels;
+  if (channels > 0)
+    pm.channels = channels / R > 0 ? channels / R : 1;
+  int *pos = malloc((size_t)n * sizeof(int));
+  for (int k = 0; k < R; k++) {
+    const int *order = s->ring_orders + (size_t)k * n;
+    for (int i = 0; i < n; i++)
+      pos[i] = k == 0 ? lane[order[i]] : nvl_program_lane(p, order[i], -1);
+    ring_steps(p, pos, n, (uint64_t)part(s->bytes, R, k), steps);
+  }
+  pm.channels = channels;
+  free(pos);
+}
+
 int nvl_coll_build(const nvl_coll_spec *s, nvl_program *p) {
   int n = s->n;
   uint64_t S = s->bytes;
@@ -293,10 +315,10 @@ int nvl_coll_build(const nvl_coll_spec *s, nvl_program *p) {
     case NVL_COLL_ALL_REDUCE:
       if (tree) double_tree(p, n, S, k);
       else if (nv) nvls(p, lane, n, S, k, s->nvls_host);
-      else ring_steps(p, lane, n, S, 2 * (n - 1));
+      else rings(p, s, lane, 2 * (n - 1));
       break;
     case NVL_COLL_REDUCE_SCATTER:
-    case NVL_COLL_ALL_GATHER: ring_steps(p, lane, n, S, n - 1); break;
+    case NVL_COLL_ALL_GATHER: rings(p, s, lane, n - 1); break;
     case NVL_COLL_BROADCAST: chain(p, lane, n, S, k, false); break;
     case NVL_COLL_REDUCE: chain(p, lane, n, S, k, true); break;
     case NVL_COLL_ALLTOALL:

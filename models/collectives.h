@@ -96,6 +96,11 @@ typedef struct {
   uint64_t ring_chunk_bytes;
   int ring_slices;
   double slice_delay_s;
+  /* Ring orders (NULL: ranks in order). With R orders (orders[k * n + position] = rank), rings
+   * run side by side, ring k on its own lanes with the k-th of R equal shares of S and channels / R
+   * of the channels: several orders use the links of a direct mesh that one order leaves idle. */
+  const int *ring_orders;
+  int n_ring_orders;
 } nvl_coll_spec;
 
 /* Builds the program of one collective into `out` (initialised by the caller with

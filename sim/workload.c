@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include "graph.h"
+#include "rings.h"
 #include "units.h"
+#include "xalloc.h"
 
 static const char *const pattern_names[] = {"none",        "pair",    "bidir",  "pairs", "permutation",
                                             "uniform",     "incast",  "shift",  "matrix"};
@@ -378,6 +380,8 @@ struct nvl_workload_run {
   int *gen;         /* per job: NVLink generation of the first rank's fabric links */
   double *bw;       /* per job: its per-direction fabric bandwidth */
   double *hop_phys; /* per job: physical latency between its first two ranks */
+  int **rings;      /* per job: ring orders of its ring collectives (NULL: not a ring job) */
+  int *n_rings;
   uint64_t *bytes; /* [step * n_jobs + job] operation size */
   int *pair_src, *pair_dst; /* per step in pairs mode */
   double **overhead; /* per job, per rank (default model) */
@@ -535,7 +539,9 @@ static int build(void *ctx, size_t step, size_t job, nvl_program *prog, const in
                       .ring_channels = pp.ring.channels,
                       .ring_chunk_bytes = pp.ring.chunk,
                       .ring_slices = pp.ring.slices,
-                      .slice_delay_s = pp.ring.slice_s};
+                      .slice_delay_s = pp.ring.slice_s,
+                      .ring_orders = wr->rings[job],
+                      .n_ring_orders = wr->n_rings[job]};
   return nvl_coll_build(&cs, prog);
 }
 
@@ -590,6 +596,19 @@ nvl_workload_run *nvl_workload_run_new(const nvl_workload_spec *spec, const nvl_
     nvl_stripe st[NVL_MAX_STRIPES];
     if (j->n >= 2 && nvl_platform_stripes(p, j->devs[0], j->devs[1], st) > 0)
       wr->hop_phys[k] = nvl_platform_route_latency(p, st[0].from_host, st[0].to_host);
+  }
+  /* ring orders: one per job, whatever the size (the search depends on the fabric only) */
+  wr->rings = calloc(nj, sizeof *wr->rings);
+  wr->n_rings = calloc(nj, sizeof *wr->n_rings);
+  for (size_t k = 0; k < nj; k++) {
+    const nvl_job *j = &spec->jobs[k];
+    bool ring_coll = j->coll == NVL_COLL_ALL_REDUCE || j->coll == NVL_COLL_REDUCE_SCATTER ||
+                     j->coll == NVL_COLL_ALL_GATHER;
+    if (j->pattern != NVL_PAT_NONE || !ring_coll || j->n < 3)
+      continue;
+    int channels = nvl_calibration_ring(nvl_calibration_get(), wr->gen[k], NVL_PROTO_SIMPLE, 0).channels;
+    wr->rings[k] = nvl_xmalloc((size_t)channels * (size_t)j->n * sizeof(int));
+    wr->n_rings[k] = nvl_rings_find(p, j->devs, j->n, channels, wr->rings[k]);
   }
   wr->pair_src = calloc(wr->n_steps, sizeof(int));
   wr->pair_dst = calloc(wr->n_steps, sizeof(int));
@@ -647,6 +666,9 @@ void nvl_workload_run_free(nvl_workload_run *wr) {
   free(wr->gen);
   free(wr->bw);
   free(wr->hop_phys);
+  for (size_t k = 0; wr->rings && k < wr->spec->n_jobs; k++) free(wr->rings[k]);
+  free(wr->rings);
+  free(wr->n_rings);
   free(wr->bytes);
   free(wr->pair_src);
   free(wr->pair_dst);

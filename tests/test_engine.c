@@ -198,6 +198,19 @@ static void test_engine__small_all_reduce_latency(void **state) {
   g_proto = NVL_PROTO_SIMPLE;
 }
 
+static void test_engine__rings_on_a_full_mesh(void **state) {
+  /* HGX A100 4-GPU, no switch: six directed rings carry S/6 each, and every link direction
+   * (4 NVLink 3 = 100 GB/s) is shared by two of them, so each ring step moves S/(6n) at 50 GB/s
+   * over one 50 ns link: all_reduce t = 2(n-1)(a + S/(6n)/50 GB/s), busbw = the full 300 GB/s
+   * (one ring order would reach 100) */
+  int n = 4;
+  double S = 1024.0 * 1048576, a = 50e-9;
+  double t = sim1("hgx-a100-4gpu.json", (job_def){NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 0, (uint64_t)S});
+  assert_close(t, 2 * (n - 1) * (a + S / (6 * n) / 50e9), TOL);
+  t = sim1("hgx-a100-4gpu.json", (job_def){NULL, NVL_COLL_ALL_GATHER, NVL_ALGO_RING, 0, (uint64_t)S});
+  assert_close(t, (n - 1) * (a + S / (6 * n) / 50e9), TOL);
+}
+
 static void test_engine__all_gather_and_reduce_scatter(void **state) {
   int n = 72;
   double S = 72.0 * 1048576, B = 900e9;
@@ -412,6 +425,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_engine__ring_all_reduce),
     cmocka_unit_test(test_engine__default_ring_pipeline_closed_form),
     cmocka_unit_test(test_engine__small_all_reduce_latency),
+    cmocka_unit_test(test_engine__rings_on_a_full_mesh),
     cmocka_unit_test(test_engine__all_gather_and_reduce_scatter),
     cmocka_unit_test(test_engine__alltoall_limited_by_injection),
     cmocka_unit_test(test_engine__sendrecv_and_pipelined_broadcast),

@@ -1,0 +1,180 @@
+/*
+ * rings: see rings.h.
+ */
+#include "rings.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+#define MAX_CANDIDATES 128 /* multiplier orders kept above 8 ranks */
+#define ENUM_RANKS 8       /* every directed Hamiltonian cycle up to this many ranks */
+
+typedef struct {
+  int *order;   /* n ranks */
+  int *ld;      /* link directions it loads (2 x link + 0 UP / 1 DOWN), sorted, distinct */
+  double *load; /* per entry: transfers through it / bandwidth */
+  size_t n_ld;
+} candidate;
+
+typedef struct {
+  const nvl_platform *p;
+  const int *devs;
+  int n;
+  candidate *c;
+  size_t n_c, cap_c;
+  /* scratch: a dense load vector over link directions and the entries it touches */
+  double *dense;
+  int *touched;
+  size_t n_touched;
+} search;
+
+static void add_arc(search *s, int a, int b) {
+  nvl_stripe st[NVL_MAX_STRIPES];
+  int ns = nvl_platform_stripes(s->p, s->devs[a], s->devs[b], st);
+  int links[64], dirs[64];
+  for (int i = 0; i < ns; i++) {
+    int nl = nvl_platform_route(s->p, st[i].from_host, st[i].to_host, links, dirs, 64);
+    for (int k = 0; k < nl; k++) {
+      const nvl_plink *l = nvl_platform_link(s->p, links[k]);
+      if (l->fatpipe || !(l->bw_Bps > 0))
+        continue;
+      int ld = 2 * links[k] + (dirs[k] > 0 ? 0 : 1);
+      if (s->dense[ld] == 0)
+        s->touched[s->n_touched++] = ld;
+      s->dense[ld] += st[i].weight / l->bw_Bps;
+    }
+  }
+}
+
+static int cmp_int(const void *a, const void *b) {
+  int x = *(const int *)a, y = *(const int *)b;
+  return (x > y) - (x < y);
+}
+
+/* Adds the directed cycle order[0] -> order[1] -> ... -> order[0] as a candidate. */
+static void add_candidate(search *s, const int *order) {
+  if (s->n_c == s->cap_c) {
+    s->cap_c = s->cap_c ? 2 * s->cap_c : 64;
+    s->c = nvl_xrealloc(s->c, s->cap_c * sizeof *s->c);
+  }
+  int n = s->n;
+  s->n_touched = 0;
+  for (int i = 0; i < n; i++) add_arc(s, order[i], order[(i + 1) % n]);
+  candidate *c = &s->c[s->n_c++];
+  c->order = nvl_xmalloc((size_t)n * sizeof(int));
+  memcpy(c->order, order, (size_t)n * sizeof(int));
+  if (s->n_touched > 0)
+    qsort(s->touched, s->n_touched, sizeof(int), cmp_int);
+  c->n_ld = s->n_touched;
+  c->ld = nvl_xmalloc((s->n_touched + 1) * sizeof(int));
+  c->load = nvl_xmalloc((s->n_touched + 1) * sizeof(double));
+  for (size_t i = 0; i < s->n_touched; i++) {
+    c->ld[i] = s->touched[i];
+    c->load[i] = s->dense[s->touched[i]];
+    s->dense[s->touched[i]] = 0;
+  }
+}
+
+/* Every directed Hamiltonian cycle through rank 0, in lexicographic order (identity first). */
+static void enumerate(search *s, int *order, bool *used, int depth) {
+  if (depth == s->n) {
+    add_candidate(s, order);
+    return;
+  }
+  for (int r = 1; r < s->n; r++)
+    if (!used[r]) {
+      used[r] = true;
+      order[depth] = r;
+      enumerate(s, order, used, depth + 1);
+      used[r] = false;
+    }
+}
+
+static int gcd(int a, int b) {
+  while (b) {
+    int t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+int nvl_rings_find(const nvl_platform *p, const int *devs, int n, int max_rings, int *orders) {
+  for (int i = 0; i < n; i++) orders[i] = i;
+  if (n < 3 || max_rings < 2)
+    return 1;
+  size_t nld = 2 * nvl_platform_link_count(p);
+  search s = {.p = p, .devs = devs, .n = n};
+  s.dense = nvl_xcalloc(nld + 1, sizeof(double));
+  s.touched = nvl_xmalloc((nld + 1) * sizeof(int));
+  int *order = nvl_xmalloc((size_t)n * sizeof(int));
+  if (n <= ENUM_RANKS) {
+    bool used[ENUM_RANKS] = {false};
+    order[0] = 0;
+    used[0] = true;
+    enumerate(&s, order, used, 1);
+  } else {
+    for (int k = 1; k < n && s.n_c < MAX_CANDIDATES; k++) {
+      if (gcd(k, n) != 1)
+        continue;
+      for (int i = 0; i < n; i++) order[i] = (int)((long)k * i % n);
+      add_candidate(&s, order);
+    }
+  }
+  /* greedy: add the candidate that keeps the maximum load lowest; remember the best prefix */
+  double *cur = s.dense; /* reuse: all zero again */
+  bool *taken = nvl_xcalloc(s.n_c, sizeof(bool));
+  int *pick = nvl_xmalloc((size_t)max_rings * sizeof(int));
+  double cur_max = 0, best_t = 0;
+  int best_r = 1, r = 0;
+  for (; r < max_rings && (size_t)r < s.n_c; r++) {
+    int best_c = -1;
+    double best_m = INFINITY;
+    for (size_t c = 0; c < s.n_c; c++) {
+      if (taken[c])
+        continue;
+      double m = cur_max;
+      for (size_t i = 0; i < s.c[c].n_ld; i++) {
+        double v = cur[s.c[c].ld[i]] + s.c[c].load[i];
+        if (v > m) m = v;
+      }
+      if (m < best_m * (1 - 1e-12)) {
+        best_m = m;
+        best_c = (int)c;
+      }
+    }
+    if (best_c < 0 || !(best_m > 0))
+      break;
+    taken[best_c] = true;
+    pick[r] = best_c;
+    for (size_t i = 0; i < s.c[best_c].n_ld; i++) cur[s.c[best_c].ld[i]] += s.c[best_c].load[i];
+    cur_max = best_m;
+    double t = (r + 1) / cur_max;
+    if (t > best_t * (1 + 1e-9)) {
+      best_t = t;
+      best_r = r + 1;
+    }
+  }
+  if (r == 0) { /* nothing loads a link (unreachable ranks): keep the given order */
+    best_r = 1;
+  } else {
+    for (int k = 0; k < best_r; k++)
+      memcpy(orders + (size_t)k * n, s.c[pick[k]].order, (size_t)n * sizeof(int));
+  }
+  for (size_t c = 0; c < s.n_c; c++) {
+    free(s.c[c].order);
+    free(s.c[c].ld);
+    free(s.c[c].load);
+  }
+  free(s.c);
+  free(s.dense);
+  free(s.touched);
+  free(order);
+  free(taken);
+  free(pick);
+  return best_r;
+}

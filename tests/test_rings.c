@@ -1,0 +1,77 @@
+/* Ring orders of ring collectives (sim/rings.c) on switched fabrics and on a direct mesh. */
+#include "nvl_test.h"
+#include "design.h"
+#include "platform.h"
+#include "rings.h"
+
+static nvl_platform *platform_of(const char *name, nvl_design **d) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/topologies/%s", NVL_SOURCE_DIR, name);
+  nvl_diags diags = NVL_DIAGS_INIT;
+  assert_int_equal(nvl_design_load_file(path, NULL, d, &diags), NVL_LOAD_OK);
+  nvl_platform_opts po = {.model = NVL_MODEL_IDEAL};
+  nvl_platform *p = nvl_platform_new(*d, &po, &diags);
+  assert_non_null(p);
+  nvl_diags_release(&diags);
+  return p;
+}
+
+/* Rings found for the first n accelerators of a reference design. */
+static int rings_of(const char *name, int n, int *orders) {
+  nvl_design *d = NULL;
+  nvl_platform *p = platform_of(name, &d);
+  int devs[128], k = 0;
+  for (int i = 0; k < n && i < (int)d->n_devices; i++)
+    if (nvl_kind_is_accelerator(nvl_device_kind(d, i)))
+      devs[k++] = i;
+  assert_int_equal(k, n);
+  int r = nvl_rings_find(p, devs, n, 24, orders);
+  nvl_platform_free(p);
+  nvl_design_free(d);
+  return r;
+}
+
+static void assert_permutation(const int *order, int n) {
+  int seen[128] = {0};
+  for (int i = 0; i < n; i++) {
+    assert_true(order[i] >= 0 && order[i] < n);
+    seen[order[i]]++;
+  }
+  for (int i = 0; i < n; i++) assert_int_equal(seen[i], 1);
+}
+
+static void test_rings__full_mesh_uses_every_link_direction_evenly(void **state) {
+  /* HGX A100 4-GPU: K4 has three undirected Hamiltonian cycles; in both directions they are six
+   * directed rings, and each of the 12 link directions carries exactly two of them */
+  int orders[24 * 4];
+  int r = rings_of("hgx-a100-4gpu.json", 4, orders);
+  assert_int_equal(r, 6);
+  int arcs[4][4] = {{0}};
+  for (int k = 0; k < r; k++) {
+    assert_permutation(orders + 4 * k, 4);
+    for (int i = 0; i < 4; i++) arcs[orders[4 * k + i]][orders[4 * k + (i + 1) % 4]]++;
+  }
+  for (int a = 0; a < 4; a++)
+    for (int b = 0; b < 4; b++) assert_int_equal(arcs[a][b], a == b ? 0 : 2);
+}
+
+static void test_rings__switched_fabrics_keep_one_ring_in_rank_order(void **state) {
+  /* through a switch every order loads each rank's injection once: more rings gain nothing */
+  int orders[24 * 72];
+  const struct {
+    const char *design;
+    int n;
+  } cases[] = {{"hgx-h100.json", 8}, {"hgx-a100.json", 8}, {"gb200-nvl72.json", 72}};
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    assert_int_equal(rings_of(cases[c].design, cases[c].n, orders), 1);
+    for (int i = 0; i < cases[c].n; i++) assert_int_equal(orders[i], i);
+  }
+  /* two ranks: one ring (both directions are the same pair of transfers) */
+  assert_int_equal(rings_of("hgx-a100-4gpu.json", 2, orders), 1);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_rings__full_mesh_uses_every_link_direction_evenly),
+    cmocka_unit_test(test_rings__switched_fabrics_keep_one_ring_in_rank_order),
+};
+NVL_TEST_MAIN(tests)
