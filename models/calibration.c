@@ -64,6 +64,7 @@ const nvl_calibration *nvl_calibration_get(void) {
     cal.slices[p] = (int)slices;
   }
   cal.nvls_latency_s = time_field(root, "nvls_latency");
+  cal.launch_s = time_field(root, "launch_overhead");
   const char *key;
   json_t *g;
   json_object_foreach(json_object_get(root, "generations"), key, g) {

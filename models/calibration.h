@@ -8,7 +8,7 @@
  *   - payload efficiency, applied as extra bytes on the wire (LL sends a flag per 4 B of data;
  *     Simple reaches a per-generation fraction of line rate), so contention stays physical;
  *   - NCCL's per-hop latency before every step of rings, chains and trees, and its base latency
- *     (NVLS: its own 25 us) before every operation;
+ *     (NVLS: its own 25 us) before every operation, after the host launch overhead;
  *   - NCCL's ring pipeline: channels, loops of chunks, slices, and for Simple a fixed
  *     synchronisation cost per slice (see nvl_calibration_ring);
  *   - for NVLS, NCCL's per-architecture NVLS efficiency on the switch traffic.
@@ -31,6 +31,7 @@ typedef struct {
   double ring_chunk[NVL_PROTO__COUNT]; /* bytes per channel and ring step (full loops) */
   int slices[NVL_PROTO__COUNT];         /* slices per chunk */
   double nvls_latency_s;
+  double launch_s; /* host launch path per operation, before NCCL's own latency */
   struct {
     bool present;
     double simple_eff, nvls_eff;

@@ -420,12 +420,12 @@ static proto_params protocol_params(const nvl_workload_run *wr, size_t step, siz
   pp.scale = 1.0 / (nvl_calibration_simple_eff(c, wr->gen[job]) * c->payload[pr]);
   if (al == NVL_ALGO_NVLS) {
     pp.scale /= nvl_calibration_nvls_eff(c, wr->gen[job]);
-    pp.start_delay = c->nvls_latency_s;
+    pp.start_delay = c->launch_s + c->nvls_latency_s;
     return pp;
   }
   double hop = al == NVL_ALGO_TREE ? c->tree_hop_s[pr] : c->ring_hop_s[pr];
   pp.step_delay = hop > wr->hop_phys[job] ? hop - wr->hop_phys[job] : 0; /* NCCL's hop includes the wire */
-  pp.start_delay = c->base_s[pr];
+  pp.start_delay = c->launch_s + c->base_s[pr];
   nvl_coll co = wr->spec->jobs[job].coll;
   bool ring = al == NVL_ALGO_RING && (co == NVL_COLL_ALL_REDUCE || co == NVL_COLL_REDUCE_SCATTER ||
                                       co == NVL_COLL_ALL_GATHER);

@@ -166,7 +166,7 @@ static double ring_pipeline_time(double S, int n, double B, int gen, double phys
   double passes = (full < 16 ? full : 16) + (rest > 0 ? 1 : 0);
   double loops = full + (rest > 0 ? 1 : 0);
   double steps = 2.0 * (n - 1);
-  return c->base_s[NVL_PROTO_SIMPLE] + steps * c->ring_hop_s[NVL_PROTO_SIMPLE] +
+  return c->launch_s + c->base_s[NVL_PROTO_SIMPLE] + steps * c->ring_hop_s[NVL_PROTO_SIMPLE] +
          steps * (passes - 1) * phys + steps * loops * rp.slices * rp.slice_s +
          steps * S / n * rp.scale / B;
 }
@@ -185,15 +185,15 @@ static void test_engine__default_ring_pipeline_closed_form(void **state) {
 }
 
 static void test_engine__small_all_reduce_latency(void **state) {
-  /* 8 GPUs, 32 KiB all_reduce, NCCL's own choice (ring/LL): base 6.6 us + 14 hops of 0.6 us + the
-   * data, about 15 us. Measured nccl-tests on 8 x A100: about 44 us with the host launch path
-   * (NVLINK-FACTS.md); the issue asks for the right order: tens of microseconds, not 1 or 1000. */
+  /* 8 GPUs, 32 KiB all_reduce, NCCL's own choice (ring/LL): host launch 28 us + NCCL's base 6.6 us
+   * + 14 hops of 0.6 us + the data at LL's half payload rate, about 43.5 us. Measured nccl-tests
+   * on 8 x A100: about 44 us (NVLINK-FACTS.md; the launch overhead is fitted to it). */
   g_model = NVL_MODEL_DEFAULT;
   g_proto = -1;
   job_def j = {NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_AUTO, 0, 32768};
   double t = sim1("hgx-a100.json", j);
-  assert_close(t, 6.6e-6 + 14 * 0.6e-6 + 14 * 32768.0 / 8 * 2 / (300e9 * 0.783), 0.01);
-  assert_true(t > 10e-6 && t < 100e-6);
+  assert_close(t, 28e-6 + 6.6e-6 + 14 * 0.6e-6 + 14 * 32768.0 / 8 * 2 / (300e9 * 0.783), 0.01);
+  assert_close(t, 44e-6, 0.05);
   g_model = NVL_MODEL_IDEAL;
   g_proto = NVL_PROTO_SIMPLE;
 }
