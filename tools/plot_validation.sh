@@ -10,7 +10,9 @@ measured=${2:-models/measured-collectives.csv}
 bin=${NVLSIM:-build/nvlsim}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# one simulated sweep per (system, collective, algorithm) present in the measurements
+# one simulated sweep per (system, collective, algorithm) present in the measurements, from the
+# smallest measured size (at least 1 KiB) to 16 GiB
+min=$(tail -n +2 "$measured" | awk -F, 'NR == 1 || $8 < m {m = $8} END {print (m < 1024 ? 1024 : m)}')
 tail -n +2 "$measured" | awk -F, '{print $2 "," $3 "," $6 "," $7}' | sort -u >"$work/series"
 plots=""
 i=0
@@ -23,7 +25,7 @@ while IFS=, read -r system gpus coll algo; do
     *) echo "plot_validation: skipping unknown system $system" >&2; continue ;;
   esac
   i=$((i + 1))
-  "$bin" run "builtin:$design" -c "$coll" --algo "$algo" -g "$gpus" -b 1M -e 16G -f 2 \
+  "$bin" run "builtin:$design" -c "$coll" --algo "$algo" -g "$gpus" -b "$min" -e 16G -f 2 \
     --csv "$work/sim$i.csv" >/dev/null 2>&1
   awk -F, 'NR > 1 {print $9, $16}' "$work/sim$i.csv" >"$work/sim$i.dat"
   awk -F, -v s="$system" -v c="$coll" -v a="$algo" \
@@ -39,7 +41,7 @@ set logscale x 2
 set format x "%.0b%B"
 set xlabel "message size (bytes)"
 set ylabel "busbw (GB/s)"
-set title "nvlsim default model vs measured nccl-tests"
+set title "nvlsim default model vs measurements (${measured##*/})"
 set key outside right top
 set grid
 plot ${plots%, }
