@@ -2,19 +2,19 @@
  * engine: see engine.h.
  *
  * Every lane is an actor. A SEND splits the transfer into stripes over the platform's planes and
- * starts them at once (sg_shim); the handle goes to the destination lane's inbox and the sender
- * keeps it for flow control (one outstanding send per destination). A RECV scans the inbox for
- * the oldest transfer from the named lane and then needs it to have arrived. Nobody waits on a
- * SimGrid communication: the shim reports each transfer's arrival from the kernel, which wakes
- * its sender and receiver if they sleep (each lane sleeps on its own semaphore only while it
- * waits, and re-checks when woken). Transfers are therefore driven by senders: a receiver that
- * waits late does not delay them. A controller actor starts the lanes of each step and joins them
- * before the next step.
+ * starts them at once (sg_shim). Each ordered pair of lanes has a channel: the sender's last
+ * transfer (flow control: one in flight per pair) and the queue of transfers deposited for the
+ * receiver; a RECV takes the oldest one from the named lane and then needs it to have arrived.
+ * Nobody waits on a SimGrid communication: the shim reports each transfer's arrival from the
+ * kernel, which wakes its sender and receiver if they sleep (each lane sleeps on its own semaphore
+ * only while it waits, and re-checks when woken). Transfers are therefore driven by senders: a
+ * receiver that waits late does not delay them. A controller actor starts the lanes of each step
+ * and joins them before the next step.
  *
- * Costs per step: one actor per lane; a RECV scans the inbox (short for rings and trees,
- * O(n) for alltoall, so alltoall is O(n^2) per lane). SimGrid 3.32 itself keeps every
- * host-to-host communication in flight in one list that each completion scans (see README,
- * benchmarks), so very large alltoalls are quadratic in the transfers in flight.
+ * Costs: one actor per lane, O(1) per operation (channels are a hash table per job). Transfers
+ * between the two lanes' own hosts go through the receiver's mailbox, the others are detached
+ * host-to-host communications, which SimGrid 3.32 keeps in one list that every completion scans
+ * (see sg_shim.h).
  */
 #define _GNU_SOURCE
 #include "engine.h"
@@ -39,15 +39,16 @@
 
 #include "sg_shim.h"
 
+/* One ordered pair of lanes (sender, receiver) of a job: the sender's last transfer to the
+ * receiver (flow control: one in flight per pair) and the transfers deposited for the receiver and
+ * not yet received, oldest first (NULL entries are NOTIFYs). Each transfer handle holds one
+ * reference for `last` and one for the queue. */
 typedef struct {
-  int src;
-  nvl_xfer *x; /* NULL for NOTIFY */
-} inbox_rec;
-
-typedef struct {
-  int peer;
-  nvl_xfer *x;
-} outstanding;
+  uint64_t key; /* (sender << 32 | receiver) + 1; 0 marks an empty slot */
+  nvl_xfer *last;
+  nvl_xfer **q;
+  uint32_t head, n, cap;
+} chan;
 
 typedef struct lane_rt lane_rt;
 
@@ -56,17 +57,18 @@ typedef struct {
   const int *devs;
   lane_rt *lanes;
   size_t job;
+  chan *chans; /* open addressing, power-of-two capacity, at most half full */
+  size_t n_chans, cap_chans;
 } job_rt;
 
 struct lane_rt {
   job_rt *job;
   int id;
-  inbox_rec *inbox;
-  size_t n_in, cap_in;
   sg_sem_t sem;
-  outstanding *out;
-  size_t n_out, cap_out;
   sg_actor_t actor;
+  int host;       /* platform host the actor runs on */
+  nvl_mbox *mbox; /* transfers to this lane from its host's neighbours (see sg_shim.h) */
+  int in_flight;  /* own transfers not arrived yet */
   bool finished;
   bool blocked; /* sleeping on sem until something it waits for happens */
 };
@@ -87,6 +89,7 @@ static void lane_wake(lane_rt *l) {
 
 /* A transfer has arrived (called from the kernel): its sender and receiver may be waiting. */
 static void xfer_arrived(void *src, void *dst) {
+  ((lane_rt *)src)->in_flight--;
   lane_wake(src);
   lane_wake(dst);
 }
@@ -94,6 +97,73 @@ static void xfer_arrived(void *src, void *dst) {
 static void xfer_wait(lane_rt *self, nvl_xfer *x) {
   while (!nvl_xfer_done(x))
     lane_block(self);
+}
+
+/* Slot hash of a 64-bit key: splitmix64's finaliser, so that keys differing only in their high
+ * half (the sender) spread as well as keys differing in their low half. */
+static size_t hash64(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xBF58476D1CE4E5B9ull;
+  x ^= x >> 27;
+  x *= 0x94D049BB133111EBull;
+  x ^= x >> 31;
+  return (size_t)x;
+}
+
+static size_t chan_slot(const job_rt *j, uint64_t key) {
+  size_t h = hash64(key) & (j->cap_chans - 1);
+  while (j->chans[h].key != 0 && j->chans[h].key != key) h = (h + 1) & (j->cap_chans - 1);
+  return h;
+}
+
+/* The channel from lane a to lane b, created on first use. The pointer is valid until the next
+ * chan() call (the table may grow), so callers look it up again after sleeping. */
+static chan *chan_get(job_rt *j, int a, int b) {
+  uint64_t key = ((uint64_t)(uint32_t)a << 32 | (uint32_t)b) + 1;
+  if (2 * (j->n_chans + 1) > j->cap_chans) {
+    size_t old_cap = j->cap_chans;
+    chan *old = j->chans;
+    j->cap_chans = old_cap ? 2 * old_cap : 64;
+    j->chans = nvl_xcalloc(j->cap_chans, sizeof *j->chans);
+    for (size_t i = 0; i < old_cap; i++)
+      if (old[i].key != 0) j->chans[chan_slot(j, old[i].key)] = old[i];
+    free(old);
+  }
+  size_t h = chan_slot(j, key);
+  if (j->chans[h].key == 0) {
+    j->chans[h].key = key;
+    j->n_chans++;
+  }
+  return &j->chans[h];
+}
+
+static void chan_push(chan *c, nvl_xfer *x) {
+  if (c->n == c->cap) {
+    if (c->head > 0) { /* reuse the consumed front */
+      memmove(c->q, c->q + c->head, (c->n - c->head) * sizeof *c->q);
+      c->n -= c->head;
+      c->head = 0;
+    } else {
+      c->cap = c->cap ? 2 * c->cap : 2;
+      c->q = nvl_xrealloc(c->q, c->cap * sizeof *c->q);
+    }
+  }
+  c->q[c->n++] = x;
+}
+
+/* Drops every channel of a job (after its lanes ended; a deadlocked step may leave handles). */
+static void chans_release(job_rt *j) {
+  for (size_t i = 0; i < j->cap_chans; i++) {
+    chan *c = &j->chans[i];
+    if (c->key == 0) continue;
+    if (c->last) nvl_xfer_unref(c->last);
+    for (uint32_t k = c->head; k < c->n; k++)
+      if (c->q[k]) nvl_xfer_unref(c->q[k]);
+    free(c->q);
+  }
+  free(j->chans);
+  j->chans = NULL;
+  j->n_chans = j->cap_chans = 0;
 }
 
 static const char *const cfg_keys[] = {
@@ -172,7 +242,7 @@ static void account_links(int from, int to, uint64_t bytes) {
     for (size_t i = 0; i < cap; i++) keys[i] = UINT64_MAX;
     for (size_t i = 0; i < E.pair_cap; i++)
       if (E.pair_keys[i] != UINT64_MAX) {
-        size_t h = (size_t)(E.pair_keys[i] * 0x9E3779B97F4A7C15ull) & (cap - 1);
+        size_t h = hash64(E.pair_keys[i]) & (cap - 1);
         while (keys[h] != UINT64_MAX) h = (h + 1) & (cap - 1);
         keys[h] = E.pair_keys[i];
         vals[h] = E.pair_vals[i];
@@ -184,7 +254,7 @@ static void account_links(int from, int to, uint64_t bytes) {
     E.pair_cap = cap;
   }
   uint64_t key = (uint64_t)from << 32 | (uint32_t)to;
-  size_t h = (size_t)(key * 0x9E3779B97F4A7C15ull) & (E.pair_cap - 1);
+  size_t h = hash64(key) & (E.pair_cap - 1);
   while (E.pair_keys[h] != UINT64_MAX && E.pair_keys[h] != key) h = (h + 1) & (E.pair_cap - 1);
   if (E.pair_keys[h] == UINT64_MAX) {
     E.pair_keys[h] = key;
@@ -204,16 +274,16 @@ static void expand_link_bytes(void) {
   }
 }
 
+#define MAILBOX_IN_FLIGHT 16
+
 static void do_send(lane_rt *self, int peer, double bytes_d) {
   job_rt *j = self->job;
   /* flow control: wait for the previous transfer to the same peer */
-  for (size_t i = 0; i < self->n_out; i++)
-    if (self->out[i].peer == peer) {
-      xfer_wait(self, self->out[i].x);
-      nvl_xfer_unref(self->out[i].x);
-      self->out[i] = self->out[--self->n_out];
-      break;
-    }
+  nvl_xfer *prev = chan_get(j, self->id, peer)->last;
+  if (prev) {
+    xfer_wait(self, prev);
+    nvl_xfer_unref(prev);
+  }
   uint64_t bytes = (uint64_t)bytes_d;
   sg_host_t from[NVL_MAX_STRIPES], to[NVL_MAX_STRIPES];
   uint64_t b[NVL_MAX_STRIPES];
@@ -225,53 +295,48 @@ static void do_send(lane_rt *self, int peer, double bytes_d) {
     account_links(hf[i], ht[i], b[i]);
   }
   lane_rt *dst = &j->lanes[peer];
-  nvl_xfer *x = nvl_xfer_start(from, to, b, n, 2, xfer_arrived, self, dst);
-  if (dst->n_in == dst->cap_in) {
-    dst->cap_in = dst->cap_in ? 2 * dst->cap_in : 4;
-    dst->inbox = nvl_xrealloc(dst->inbox, dst->cap_in * sizeof *dst->inbox);
-  }
-  dst->inbox[dst->n_in++] = (inbox_rec){self->id, x};
+  /* A lane with many transfers in flight (an alltoall) sends through the receiver's mailbox when
+   * the transfer is one stripe between the two lanes' own hosts: the same network action, but
+   * not in SimGrid's global list of detached communications (sg_shim.h). Mailboxes keep their
+   * communications until the step ends, so lanes with few in flight (rings, trees, chains, whose
+   * total count can be far larger) stay on host-to-host communications. */
+  nvl_mbox *via = self->in_flight >= MAILBOX_IN_FLIGHT && n == 1 && hf[0] == self->host &&
+                          ht[0] == dst->host
+                      ? dst->mbox
+                      : NULL;
+  self->in_flight++;
+  nvl_xfer *x = nvl_xfer_start(from, to, b, n, via, 2, xfer_arrived, self, dst);
+  chan *c = chan_get(j, self->id, peer);
+  c->last = x;
+  chan_push(c, x);
   lane_wake(dst);
-  if (self->n_out == self->cap_out) {
-    self->cap_out = self->cap_out ? 2 * self->cap_out : 4;
-    self->out = nvl_xrealloc(self->out, self->cap_out * sizeof *self->out);
-  }
-  self->out[self->n_out++] = (outstanding){peer, x};
 }
 
 static void do_notify(lane_rt *self, int peer) {
-  lane_rt *dst = &self->job->lanes[peer];
-  if (dst->n_in == dst->cap_in) {
-    dst->cap_in = dst->cap_in ? 2 * dst->cap_in : 4;
-    dst->inbox = nvl_xrealloc(dst->inbox, dst->cap_in * sizeof *dst->inbox);
-  }
-  dst->inbox[dst->n_in++] = (inbox_rec){self->id, NULL};
-  lane_wake(dst);
+  chan_push(chan_get(self->job, self->id, peer), NULL);
+  lane_wake(&self->job->lanes[peer]);
 }
 
 static void do_recv(lane_rt *self, int src) {
-  for (;;) {
-    for (size_t i = 0; i < self->n_in; i++)
-      if (self->inbox[i].src == src) {
-        nvl_xfer *x = self->inbox[i].x;
-        memmove(self->inbox + i, self->inbox + i + 1, (self->n_in - i - 1) * sizeof *self->inbox);
-        self->n_in--;
-        if (x) {
-          xfer_wait(self, x);
-          nvl_xfer_unref(x);
-        }
-        if (E.w->record_flows) {
-          nvl_engine_result *r = E.res;
-          if (r->n_flows == E.cap_flows) {
-            E.cap_flows = E.cap_flows ? 2 * E.cap_flows : 1024;
-            r->flows = nvl_xrealloc(r->flows, E.cap_flows * sizeof *r->flows);
-          }
-          r->flows[r->n_flows++] =
-              (nvl_flow){E.step, self->job->job, simgrid_get_clock() - E.step_start};
-        }
-        return;
-      }
+  chan *c = chan_get(self->job, src, self->id);
+  while (c->head == c->n) {
     lane_block(self);
+    c = chan_get(self->job, src, self->id);
+  }
+  nvl_xfer *x = c->q[c->head++];
+  if (c->head == c->n)
+    c->head = c->n = 0;
+  if (x) {
+    xfer_wait(self, x);
+    nvl_xfer_unref(x);
+  }
+  if (E.w->record_flows) {
+    nvl_engine_result *r = E.res;
+    if (r->n_flows == E.cap_flows) {
+      E.cap_flows = E.cap_flows ? 2 * E.cap_flows : 1024;
+      r->flows = nvl_xrealloc(r->flows, E.cap_flows * sizeof *r->flows);
+    }
+    r->flows[r->n_flows++] = (nvl_flow){E.step, self->job->job, simgrid_get_clock() - E.step_start};
   }
 }
 
@@ -289,11 +354,15 @@ static void lane_main(int argc, char **argv) {
     case NVL_OP_DELAY: sg_actor_sleep_for(op->value); break;
     }
   }
-  for (size_t i = 0; i < self->n_out; i++) {
-    xfer_wait(self, self->out[i].x);
-    nvl_xfer_unref(self->out[i].x);
-  }
-  self->n_out = 0;
+  for (size_t i = 0; i < l->n_ops; i++) /* own transfers still travelling */
+    if (l->ops[i].kind == NVL_OP_SEND) {
+      nvl_xfer *x = chan_get(self->job, self->id, (int)l->ops[i].peer)->last;
+      if (x) {
+        xfer_wait(self, x);
+        chan_get(self->job, self->id, (int)l->ops[i].peer)->last = NULL;
+        nvl_xfer_unref(x);
+      }
+    }
   double t = simgrid_get_clock() - E.step_start;
   double *slot = &E.res->time_s[E.step * E.res->n_jobs + self->job->job];
   if (t > *slot)
@@ -375,6 +444,8 @@ static void controller_main(int argc, char **argv) {
         snprintf(name, sizeof name, "j%zu.l%zu", jb, l);
         lane_rt *lr = &j->lanes[l];
         lr->actor = sg_actor_init(name, E.hosts[host]);
+        lr->host = host;
+        lr->mbox = nvl_mbox_open(name, lr->actor);
         sg_actor_set_data(lr->actor, lr);
         sg_actor_set_stacksize(lr->actor, 64 * 1024);
         sg_actor_ref(lr->actor);
@@ -400,9 +471,11 @@ static void controller_main(int argc, char **argv) {
                        l, jb, s);
         }
         sg_sem_destroy(lr->sem);
-        free(lr->inbox);
-        free(lr->out);
+        if (lr->mbox)
+          nvl_mbox_close(lr->mbox);
+
       }
+      chans_release(j);
       free(j->lanes);
       j->lanes = NULL;
       nvl_program_release(&j->prog);
@@ -450,6 +523,30 @@ static uint8_t *prescan_pairs(const nvl_platform *p, const nvl_workload *w, nvl_
   return bits;
 }
 
+static void zone_host(void *z, int host, const char *name) {
+  (void)host;
+  nvl_zone_host(z, name);
+}
+
+static void zone_link(void *z, int index, const nvl_plink *l) {
+  (void)index;
+  nvl_zone_link(z, l->bw_Bps, l->lat_s, l->fatpipe);
+}
+
+static void zone_route(void *z, int a, int b, const int *links, const int *dirs, int n) {
+  nvl_zone_route(z, a, b, links, dirs, n);
+}
+
+/* The platform built through s4u (the default: no XML to write and parse). */
+static void load_platform_direct(const nvl_platform *p, const uint8_t *pairs) {
+  static const nvl_platform_sink sink = {zone_host, zone_link, zone_route};
+  nvl_zone *z = nvl_zone_begin("nvlsim");
+  nvl_platform_emit(p, pairs, &sink, z);
+  nvl_zone_end(z);
+}
+
+/* The platform as XML through a memfd: used with --dump-platform, so that the file written is
+ * exactly what SimGrid loads. */
 static int load_platform_memfd(const nvl_platform *p, const uint8_t *pairs, const char *dump) {
   int fd = memfd_create("nvlsim-platform.xml", 0);
   if (fd < 0)
@@ -527,7 +624,11 @@ int nvl_engine_run(const nvl_platform *p, const nvl_workload *w, nvl_engine_resu
   uint8_t *pairs = prescan_pairs(p, w, diags);
   if (!pairs)
     return -1;
-  int lrc = load_platform_memfd(p, pairs, w->dump_platform);
+  int lrc = 0;
+  if (w->dump_platform || getenv("NVLSIM_PLATFORM_XML"))
+    lrc = load_platform_memfd(p, pairs, w->dump_platform);
+  else
+    load_platform_direct(p, pairs);
   free(pairs);
   if (lrc != 0) {
     if (lrc == -2)

@@ -70,9 +70,21 @@ typedef struct nvl_platform nvl_platform;
 nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opts, nvl_diags *diags);
 void nvl_platform_free(nvl_platform *p);
 
-/* Writes the platform as SimGrid XML (DTD 4.1). With `pairs` (a bitmap of host_count^2 bits,
- * bit from * n + to), only the routes of those host pairs are written. Returns 0, or -1 on a
- * write error. */
+/* The platform as SimGrid sees it, in order: every host, every link (SimGrid name "l<index>";
+ * split-duplex unless fatpipe), then every route (one-way, links with direction +1 UP / -1 DOWN).
+ * With `pairs` (a bitmap of host_count^2 bits, bit from * n + to) only the routes of those host
+ * pairs are emitted. Both ways of loading it (nvl_platform_write_xml and the engine's direct
+ * construction) go through this one function, so they cannot differ. */
+typedef struct {
+  void (*host)(void *ctx, int host, const char *name);
+  void (*link)(void *ctx, int index, const nvl_plink *link);
+  void (*route)(void *ctx, int from_host, int to_host, const int *links, const int *dirs, int n);
+} nvl_platform_sink;
+void nvl_platform_emit(const nvl_platform *p, const uint8_t *pairs, const nvl_platform_sink *s,
+                       void *ctx);
+
+/* Writes the platform as SimGrid XML (DTD 4.1), routes filtered by `pairs` as above. Returns 0,
+ * or -1 on a write error. */
 int nvl_platform_write_xml(const nvl_platform *p, FILE *out, const uint8_t *pairs);
 
 size_t nvl_platform_host_count(const nvl_platform *p);

@@ -5,6 +5,9 @@
 #include <simgrid/s4u/Comm.hpp>
 #include <simgrid/s4u/Host.hpp>
 #include <simgrid/s4u/Link.hpp>
+#include <simgrid/s4u/Mailbox.hpp>
+#include <simgrid/s4u/NetZone.hpp>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -37,9 +40,27 @@ static void arrived(simgrid::kernel::resource::NetworkAction &na, Action::State)
     x->on_done(x->a, x->b);
 }
 
+struct nvl_mbox {
+  simgrid::s4u::Mailbox *mb;
+};
+
+extern "C" nvl_mbox *nvl_mbox_open(const char *name, sg_actor_t receiver) {
+  auto *m = new nvl_mbox;
+  m->mb = simgrid::s4u::Mailbox::by_name(name);
+  m->mb->set_receiver(simgrid::s4u::ActorPtr(receiver));
+  return m;
+}
+
+extern "C" void nvl_mbox_close(nvl_mbox *m) {
+  m->mb->clear(); // the delivered transfers, never received: nothing reads their payload
+  m->mb->set_receiver(nullptr);
+  delete m;
+}
+
 extern "C" nvl_xfer *nvl_xfer_start(sg_host_t const *from, sg_host_t const *to,
-                                    const uint64_t *bytes, size_t n, int refs,
+                                    const uint64_t *bytes, size_t n, nvl_mbox *via, int refs,
                                     void (*on_done)(void *, void *), void *a, void *b) {
+  static char payload; // mailboxes refuse null payloads; nobody reads this one
   static bool hooked;
   if (!hooked) {
     simgrid::s4u::Link::on_communication_state_change_cb(arrived);
@@ -55,7 +76,10 @@ extern "C" nvl_xfer *nvl_xfer_start(sg_host_t const *from, sg_host_t const *to,
   for (size_t i = 0; i < n; i++) {
     // a stripe's action cannot finish before the next simulation round, so registering it right
     // after the start misses nothing
-    x->comms.push_back(simgrid::s4u::Comm::sendto_async(from[i], to[i], bytes[i]));
+    if (via && n == 1)
+      x->comms.push_back(via->mb->put_async(&payload, bytes[i]));
+    else
+      x->comms.push_back(simgrid::s4u::Comm::sendto_async(from[i], to[i], bytes[i]));
     in_flight[x->comms.back()->get_impl()] = x;
   }
   if (n == 0 && on_done)
@@ -68,4 +92,56 @@ extern "C" bool nvl_xfer_done(const nvl_xfer *x) { return x->pending == 0; }
 extern "C" void nvl_xfer_unref(nvl_xfer *x) {
   if (--x->refs == 0)
     delete x;
+}
+
+struct nvl_zone {
+  simgrid::s4u::NetZone *zone;
+  std::vector<simgrid::s4u::Host *> hosts;
+  std::vector<simgrid::s4u::Link *> links;
+  std::vector<bool> fatpipe;
+};
+
+extern "C" nvl_zone *nvl_zone_begin(const char *name) {
+  auto *z = new nvl_zone;
+  z->zone = simgrid::s4u::create_full_zone(name);
+  return z;
+}
+
+extern "C" void nvl_zone_host(nvl_zone *z, const char *name) {
+  z->hosts.push_back(z->zone->create_host(name, 1e9)->seal());
+}
+
+extern "C" void nvl_zone_link(nvl_zone *z, double bw_Bps, double lat_s, bool fatpipe) {
+  std::string name = "l" + std::to_string(z->links.size());
+  simgrid::s4u::Link *l;
+  if (fatpipe)
+    l = z->zone->create_link(name, bw_Bps)
+            ->set_sharing_policy(simgrid::s4u::Link::SharingPolicy::FATPIPE)
+            ->set_latency(lat_s)
+            ->seal();
+  else
+    l = z->zone->create_split_duplex_link(name, bw_Bps)->set_latency(lat_s)->seal();
+  z->links.push_back(l);
+  z->fatpipe.push_back(fatpipe);
+}
+
+extern "C" void nvl_zone_route(nvl_zone *z, int from_host, int to_host, const int *links,
+                               const int *dirs, int n) {
+  using simgrid::s4u::LinkInRoute;
+  std::vector<LinkInRoute> route;
+  route.reserve(n);
+  for (int i = 0; i < n; i++) {
+    const simgrid::s4u::Link *l = z->links[links[i]];
+    if (z->fatpipe[links[i]])
+      route.emplace_back(l);
+    else
+      route.emplace_back(l, dirs[i] > 0 ? LinkInRoute::Direction::UP : LinkInRoute::Direction::DOWN);
+  }
+  z->zone->add_route(z->hosts[from_host]->get_netpoint(), z->hosts[to_host]->get_netpoint(), nullptr,
+                     nullptr, route, false);
+}
+
+extern "C" void nvl_zone_end(nvl_zone *z) {
+  z->zone->seal();
+  delete z;
 }

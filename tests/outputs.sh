@@ -24,6 +24,20 @@ grep -q ',42$' "$dir/a1.csv"; check $? "seed not echoed in the CSV"
 "$bin" run -p uniform --seed 43 -b 1M -e 64M -f 8 --csv "$dir/b.csv" >/dev/null 2>&1
 ! cmp -s "$dir/a1.csv" "$dir/b.csv"; check $? "another seed gives the same CSV"
 
+# the platform built through s4u (the default) and the XML written by --dump-platform (which is
+# then what SimGrid loads) give byte-identical results: NVLS hosts and fatpipes (NVL72), striped
+# asymmetric planes (fusion), direct links (4-GPU mesh)
+for run in "gb200-nvl72.json -b 1M -e 1G -f 32" "fusion-gpu-asic.json -c alltoall -b 1M -e 64M -f 8" \
+           "hgx-a100-4gpu.json -b 1M -e 1G -f 32"; do
+  set -- $run
+  d=$1
+  shift
+  "$bin" run "$topo/$d" "$@" --csv "$dir/direct.csv" >/dev/null 2>&1
+  "$bin" run "$topo/$d" "$@" --csv "$dir/xml.csv" --dump-platform "$dir/p.xml" >/dev/null 2>&1
+  [ -s "$dir/p.xml" ] && cmp -s "$dir/direct.csv" "$dir/xml.csv"
+  check $? "$d: direct platform and XML platform differ"
+done
+
 # a long run (NVL576 ring, several seconds) killed after one second
 "$bin" run "$topo/nvl576.json" --algo ring -b 1G -e 1G --csv "$dir/killed.csv" >/dev/null 2>&1 &
 pid=$!
