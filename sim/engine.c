@@ -274,7 +274,7 @@ static void expand_link_bytes(void) {
   }
 }
 
-#define MAILBOX_IN_FLIGHT 16
+#define MAILBOX_IN_FLIGHT 4
 
 static void do_send(lane_rt *self, int peer, double bytes_d) {
   job_rt *j = self->job;
