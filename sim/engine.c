@@ -87,8 +87,14 @@ static void lane_wake(lane_rt *l) {
   }
 }
 
+/* Set while a step's lanes are torn down: closing a mailbox cancels transfers that a deadlocked
+ * step left in flight, and their "arrival" must not touch lanes being freed. */
+static bool tearing_down;
+
 /* A transfer has arrived (called from the kernel): its sender and receiver may be waiting. */
 static void xfer_arrived(void *src, void *dst) {
+  if (tearing_down)
+    return;
   ((lane_rt *)src)->in_flight--;
   lane_wake(src);
   lane_wake(dst);
@@ -459,6 +465,7 @@ static void controller_main(int argc, char **argv) {
         sg_actor_unref(j->lanes[l].actor);
       }
     }
+    tearing_down = true;
     for (size_t jb = 0; jb < nj; jb++) {
       job_rt *j = &jobs[jb];
       for (size_t l = 0; l < j->prog.n_lanes; l++) {
@@ -480,6 +487,7 @@ static void controller_main(int argc, char **argv) {
       j->lanes = NULL;
       nvl_program_release(&j->prog);
     }
+    tearing_down = false;
   }
   free(jobs);
   if (E.w->link_stats)

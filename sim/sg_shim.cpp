@@ -12,7 +12,8 @@
 #include <vector>
 
 struct nvl_xfer {
-  std::vector<simgrid::s4u::CommPtr> comms;
+  simgrid::s4u::CommPtr first;               // most transfers are one stripe:
+  std::vector<simgrid::s4u::CommPtr> others; // no vector allocation for them
   int refs;
   size_t pending; // stripes still travelling
   void (*on_done)(void *, void *);
@@ -64,6 +65,7 @@ extern "C" nvl_xfer *nvl_xfer_start(sg_host_t const *from, sg_host_t const *to,
   static bool hooked;
   if (!hooked) {
     simgrid::s4u::Link::on_communication_state_change_cb(arrived);
+    in_flight.reserve(1 << 16);
     hooked = true;
   }
   auto *x = new nvl_xfer;
@@ -72,15 +74,18 @@ extern "C" nvl_xfer *nvl_xfer_start(sg_host_t const *from, sg_host_t const *to,
   x->on_done = on_done;
   x->a = a;
   x->b = b;
-  x->comms.reserve(n);
+  if (n > 1)
+    x->others.reserve(n - 1);
   for (size_t i = 0; i < n; i++) {
     // a stripe's action cannot finish before the next simulation round, so registering it right
     // after the start misses nothing
-    if (via && n == 1)
-      x->comms.push_back(via->mb->put_async(&payload, bytes[i]));
+    simgrid::s4u::CommPtr c = via && n == 1 ? via->mb->put_async(&payload, bytes[i])
+                                            : simgrid::s4u::Comm::sendto_async(from[i], to[i], bytes[i]);
+    in_flight.emplace(c->get_impl(), x);
+    if (i == 0)
+      x->first = std::move(c);
     else
-      x->comms.push_back(simgrid::s4u::Comm::sendto_async(from[i], to[i], bytes[i]));
-    in_flight[x->comms.back()->get_impl()] = x;
+      x->others.push_back(std::move(c));
   }
   if (n == 0 && on_done)
     on_done(a, b);
