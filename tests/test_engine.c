@@ -418,7 +418,40 @@ static void test_engine__aggregation_classes(void **state) {
   }
 }
 
+static void test_engine__cfg_values_simgrid_cannot_survive_are_refused(void **state) {
+  /* each of these made SimGrid 3.32 abort, crash, hang or deadlock before it was refused */
+  const char *bad[] = {"--cfg=maxmin/precision:-1", "--cfg=maxmin/precision:abc",
+                       "--cfg=surf/precision:0", "--cfg=maxmin/concurrency-limit:0",
+                       "--cfg=maxmin/concurrency-limit:x", "--cfg=network/maxmin-selective-update:no",
+                       "--cfg=network/maxmin-selective-update:maybe", "--cfg=network/solver:foo",
+                       "--cfg=network/loopback-bw:fast", "--cfg=contexts/stack-size:1",
+                       "--cfg=contexts/stack-size:0", "--cfg=contexts/guard-size:-1",
+                       "--cfg=contexts/factory:foo", "--cfg=network/model:LV08", "--cfg=surf/precision",
+                       "--cfg=:1"};
+  const char *good[] = {"--cfg=maxmin/precision:1e-9", "--cfg=maxmin/concurrency-limit:-1",
+                        "--cfg=maxmin/concurrency-limit:5", "--cfg=surf/precision:1e-9",
+                        "--cfg=network/maxmin-selective-update:yes", "--cfg=network/solver:bmf",
+                        "--cfg=network/loopback-bw:1e9", "--cfg=network/loopback-lat:0",
+                        "--cfg=contexts/factory:thread", "--cfg=contexts/stack-size:128",
+                        "--cfg=contexts/guard-size:0"};
+  char err[800];
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    err[0] = '\0';
+    if (nvl_engine_check_cfg(bad[i], err, sizeof err) == 0) {
+      print_error("accepted %s\n", bad[i]);
+      fail();
+    }
+    assert_true(strlen(err) > 10);
+  }
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+    if (nvl_engine_check_cfg(good[i], err, sizeof err) != 0) {
+      print_error("refused %s: %s\n", good[i], err);
+      fail();
+    }
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_engine__cfg_values_simgrid_cannot_survive_are_refused),
     cmocka_unit_test(test_engine__single_transfer_multi_hop),
     cmocka_unit_test(test_engine__two_flows_share_a_link),
     cmocka_unit_test(test_engine__full_duplex),
