@@ -32,9 +32,12 @@ typedef struct {
   size_t n_touched;
 } search;
 
-static void add_arc(search *s, int a, int b) {
+/* Adds the load of transfers a -> b; false if b is unreachable from a. */
+static bool add_arc(search *s, int a, int b) {
   nvl_stripe st[NVL_MAX_STRIPES];
   int ns = nvl_platform_stripes(s->p, s->devs[a], s->devs[b], st);
+  if (ns <= 0)
+    return false;
   int links[64], dirs[64];
   for (int i = 0; i < ns; i++) {
     int nl = nvl_platform_route(s->p, st[i].from_host, st[i].to_host, links, dirs, 64);
@@ -48,6 +51,7 @@ static void add_arc(search *s, int a, int b) {
       s->dense[ld] += st[i].weight / l->bw_Bps;
     }
   }
+  return true;
 }
 
 static int cmp_int(const void *a, const void *b) {
@@ -55,7 +59,8 @@ static int cmp_int(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* Adds the directed cycle order[0] -> order[1] -> ... -> order[0] as a candidate. */
+/* Adds the directed cycle order[0] -> order[1] -> ... -> order[0] as a candidate, unless one of
+ * its hops is unreachable (a failed direct link, say). */
 static void add_candidate(search *s, const int *order) {
   if (s->n_c == s->cap_c) {
     s->cap_c = s->cap_c ? 2 * s->cap_c : 64;
@@ -63,7 +68,12 @@ static void add_candidate(search *s, const int *order) {
   }
   int n = s->n;
   s->n_touched = 0;
-  for (int i = 0; i < n; i++) add_arc(s, order[i], order[(i + 1) % n]);
+  bool reachable = true;
+  for (int i = 0; i < n && reachable; i++) reachable = add_arc(s, order[i], order[(i + 1) % n]);
+  if (!reachable) {
+    for (size_t i = 0; i < s->n_touched; i++) s->dense[s->touched[i]] = 0;
+    return;
+  }
   candidate *c = &s->c[s->n_c++];
   c->order = nvl_xmalloc((size_t)n * sizeof(int));
   memcpy(c->order, order, (size_t)n * sizeof(int));
@@ -105,8 +115,17 @@ static int gcd(int a, int b) {
 
 int nvl_rings_find(const nvl_platform *p, const int *devs, int n, int max_rings, int *orders) {
   for (int i = 0; i < n; i++) orders[i] = i;
-  if (n < 3 || max_rings < 2)
+  nvl_stripe st[NVL_MAX_STRIPES];
+  bool all_pairs = true; /* the common case: keep the given order when nothing else can help */
+  for (int a = 0; a < n && all_pairs; a++)
+    for (int b = 0; b < n && all_pairs; b++)
+      all_pairs = a == b || nvl_platform_stripes(p, devs[a], devs[b], st) > 0;
+  if (all_pairs && (n < 3 || max_rings < 2))
     return 1;
+  if (n < 2)
+    return 0;
+  if (max_rings < 1)
+    max_rings = 1;
   size_t nld = 2 * nvl_platform_link_count(p);
   search s = {.p = p, .devs = devs, .n = n};
   s.dense = nvl_xcalloc(nld + 1, sizeof(double));
@@ -147,20 +166,20 @@ int nvl_rings_find(const nvl_platform *p, const int *devs, int n, int max_rings,
         best_c = (int)c;
       }
     }
-    if (best_c < 0 || !(best_m > 0))
+    if (best_c < 0)
       break;
     taken[best_c] = true;
     pick[r] = best_c;
     for (size_t i = 0; i < s.c[best_c].n_ld; i++) cur[s.c[best_c].ld[i]] += s.c[best_c].load[i];
     cur_max = best_m;
-    double t = (r + 1) / cur_max;
+    double t = cur_max > 0 ? (r + 1) / cur_max : INFINITY;
     if (t > best_t * (1 + 1e-9)) {
       best_t = t;
       best_r = r + 1;
     }
   }
-  if (r == 0) { /* nothing loads a link (unreachable ranks): keep the given order */
-    best_r = 1;
+  if (r == 0) { /* no order whose every hop is reachable */
+    best_r = 0;
   } else {
     for (int k = 0; k < best_r; k++)
       memcpy(orders + (size_t)k * n, s.c[pick[k]].order, (size_t)n * sizeof(int));

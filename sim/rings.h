@@ -23,7 +23,9 @@
 
 /* Chooses the ring orders for the n endpoint devices devs[] (n >= 2). Writes at most max_rings
  * orders of n ranks each (indices into devs) into orders[ring * n + position] and returns their
- * number (at least 1). */
+ * number, or 0 when no order has every hop reachable (ranks that reach each other only through
+ * a failed link, say). Orders only use reachable hops, so a ring survives a failed direct link as
+ * long as some cycle avoids it. */
 int nvl_rings_find(const nvl_platform *p, const int *devs, int n, int max_rings, int *orders);
 
 #endif

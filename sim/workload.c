@@ -332,15 +332,28 @@ int nvl_workload_resolve(nvl_workload_spec *spec, const nvl_design *d, const nvl
                      "job %s: needs at least 2 ranks, has %d", j->name, j->n);
       continue;
     }
-    /* every pair of ranks must be reachable: SimGrid would abort on a missing route */
+    /* Every pair of ranks must be reachable (SimGrid would abort on a missing route), except for
+     * ring collectives, which need only a ring order whose every hop is reachable: a mesh with a
+     * failed direct link still runs rings around it. */
     nvl_stripe st[NVL_MAX_STRIPES];
-    bool ok = true;
+    bool ok = true, ring_only = j->pattern == NVL_PAT_NONE && j->algo != NVL_ALGO_TREE &&
+                                j->algo != NVL_ALGO_NVLS &&
+                                (j->coll == NVL_COLL_ALL_REDUCE || j->coll == NVL_COLL_REDUCE_SCATTER ||
+                                 j->coll == NVL_COLL_ALL_GATHER);
     for (int a = 0; a < j->n && ok; a++)
       for (int b = 0; b < j->n && ok; b++)
         if (a != b && nvl_platform_stripes(p, j->devs[a], j->devs[b], st) == 0) {
+          if (ring_only) {
+            int *orders = nvl_xmalloc((size_t)j->n * sizeof(int));
+            ok = nvl_rings_find(p, j->devs, j->n, 1, orders) > 0;
+            free(orders);
+            if (ok)
+              break;
+          }
           nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_DISCONNECTED, NULL,
-                       "job %s: %s cannot reach %s", j->name, d->devices[j->devs[a]].name,
-                       d->devices[j->devs[b]].name);
+                       "job %s: %s cannot reach %s%s", j->name, d->devices[j->devs[a]].name,
+                       d->devices[j->devs[b]].name,
+                       ring_only ? ", and no ring order avoids the unreachable pairs" : "");
           ok = false;
         }
     if (!ok)

@@ -211,6 +211,19 @@ static void test_engine__rings_on_a_full_mesh(void **state) {
   assert_close(t, (n - 1) * (a + S / (6 * n) / 50e9), TOL);
 }
 
+static void test_engine__rings_avoid_a_failed_mesh_link(void **state) {
+  /* the same board with the gpu0-gpu1 bundle failed: of K4's three cycles only 0-2-1-3 avoids it;
+   * both directions carry S/2 each over 100 GB/s links, busbw 200 GB/s:
+   * t = 2(n-1)(a + S/(2n)/100 GB/s) */
+  static const char *const fail[] = {"link:gpu0-gpu1", NULL};
+  g_failures = fail;
+  int n = 4;
+  double S = 1024.0 * 1048576, a = 50e-9;
+  double t = sim1("hgx-a100-4gpu.json", (job_def){NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 0, (uint64_t)S});
+  g_failures = NULL;
+  assert_close(t, 2 * (n - 1) * (a + S / (2 * n) / 100e9), TOL);
+}
+
 static void test_engine__all_gather_and_reduce_scatter(void **state) {
   int n = 72;
   double S = 72.0 * 1048576, B = 900e9;
@@ -459,6 +472,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_engine__default_ring_pipeline_closed_form),
     cmocka_unit_test(test_engine__small_all_reduce_latency),
     cmocka_unit_test(test_engine__rings_on_a_full_mesh),
+    cmocka_unit_test(test_engine__rings_avoid_a_failed_mesh_link),
     cmocka_unit_test(test_engine__all_gather_and_reduce_scatter),
     cmocka_unit_test(test_engine__alltoall_limited_by_injection),
     cmocka_unit_test(test_engine__sendrecv_and_pipelined_broadcast),
