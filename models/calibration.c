@@ -147,9 +147,7 @@ double nvl_proto_predict(const nvl_calibration *c, nvl_coll coll, nvl_algo algo,
     steps = 1;
     wire = (double)(n - 1) / n * S;
     break;
-  default:
-    steps = 1;
-    wire = S;
+  default: steps = 1; wire = S;
   }
   if (algo == NVL_ALGO_NVLS)
     return c->nvls_latency_s + S * (n + 1) / n /

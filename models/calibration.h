@@ -29,7 +29,7 @@ typedef struct {
   double payload[NVL_PROTO__COUNT];
   double ring_hop_s[NVL_PROTO__COUNT], tree_hop_s[NVL_PROTO__COUNT], base_s[NVL_PROTO__COUNT];
   double ring_chunk[NVL_PROTO__COUNT]; /* bytes per channel and ring step (full loops) */
-  int slices[NVL_PROTO__COUNT];         /* slices per chunk */
+  int slices[NVL_PROTO__COUNT];        /* slices per chunk */
   double nvls_latency_s;
   double launch_s; /* host launch path per operation, before NCCL's own latency */
   struct {

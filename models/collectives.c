@@ -89,11 +89,15 @@ uint64_t nvl_coll_round_size(nvl_coll c, int n, uint64_t bytes) {
 }
 
 int nvl_coll_chunks(uint64_t bytes, uint64_t chunk_bytes, int max_chunks) {
-  if (chunk_bytes == 0) chunk_bytes = 512 * 1024;
-  if (max_chunks <= 0) max_chunks = 64;
+  if (chunk_bytes == 0)
+    chunk_bytes = 512 * 1024;
+  if (max_chunks <= 0)
+    max_chunks = 64;
   uint64_t k = (bytes + chunk_bytes - 1) / chunk_bytes;
-  if (k < 1) k = 1;
-  if (k > (uint64_t)max_chunks) k = (uint64_t)max_chunks;
+  if (k < 1)
+    k = 1;
+  if (k > (uint64_t)max_chunks)
+    k = (uint64_t)max_chunks;
   return (int)k;
 }
 
@@ -103,7 +107,8 @@ void nvl_program_init(nvl_program *p, int n_ranks) {
 }
 
 void nvl_program_release(nvl_program *p) {
-  for (size_t i = 0; i < p->n_lanes; i++) free(p->lanes[i].ops);
+  for (size_t i = 0; i < p->n_lanes; i++)
+    free(p->lanes[i].ops);
   free(p->lanes);
   memset(p, 0, sizeof *p);
 }
@@ -112,7 +117,8 @@ int nvl_program_lane(nvl_program *p, int rank, int host) {
   if (p->n_lanes == p->cap_lanes) {
     p->cap_lanes = p->cap_lanes ? 2 * p->cap_lanes : 16;
     p->lanes = realloc(p->lanes, p->cap_lanes * sizeof *p->lanes);
-    if (!p->lanes) abort();
+    if (!p->lanes)
+      abort();
   }
   nvl_lane *l = &p->lanes[p->n_lanes];
   memset(l, 0, sizeof *l);
@@ -126,7 +132,8 @@ void nvl_program_op(nvl_program *p, int lane, nvl_op_kind kind, int peer, double
   if (l->n_ops == l->cap_ops) {
     l->cap_ops = l->cap_ops ? 2 * l->cap_ops : 8;
     l->ops = realloc(l->ops, l->cap_ops * sizeof *l->ops);
-    if (!l->ops) abort();
+    if (!l->ops)
+      abort();
   }
   l->ops[l->n_ops++] = (nvl_op){(uint8_t)kind, (uint32_t)peer, value};
 }
@@ -139,8 +146,8 @@ static double part(uint64_t bytes, int k, int i) {
 
 /* The protocol model of the collective being built (set by nvl_coll_build). */
 typedef struct {
-  double scale;      /* wire bytes per payload byte */
-  double step_delay; /* before each step of rings, chains and trees */
+  double scale;         /* wire bytes per payload byte */
+  double step_delay;    /* before each step of rings, chains and trees */
   int channels, slices; /* ring pipeline (0: none) */
   uint64_t chunk;
   double slice_delay;
@@ -158,7 +165,8 @@ static void send_step(nvl_program *p, int lane, int peer, double bytes, bool ste
 #define RECV(lane, peer) nvl_program_op(p, (lane), NVL_OP_RECV, (peer), 0)
 
 /* `steps` ring steps over `bytes`: at step s rank r sends part (r - s) mod n to r + 1. Every step
- * first waits `extra` seconds (pipeline synchronisation), and the first pass pays the hop latency. */
+ * first waits `extra` seconds (pipeline synchronisation), and the first pass pays the hop latency.
+ */
 static void ring_pass(nvl_program *p, const int *lane, int n, uint64_t bytes, int steps,
                       double extra, bool hop) {
   for (int s = 0; s < steps; s++)
@@ -191,7 +199,8 @@ static void ring_steps(nvl_program *p, const int *lane, int n, uint64_t bytes, i
     ring_pass(p, lane, n, rest, steps, per_slice, groups == 0);
 }
 
-static void chain(nvl_program *p, const int *lane, int n, uint64_t bytes, int k, bool towards_root) {
+static void chain(nvl_program *p, const int *lane, int n, uint64_t bytes, int k,
+                  bool towards_root) {
   /* broadcast: 0 -> 1 -> ... -> n-1; reduce: n-1 -> ... -> 1 -> 0 */
   for (int c = 0; c < k; c++)
     for (int r = 0; r < n; r++) {
@@ -227,8 +236,10 @@ static void double_tree(nvl_program *p, int n, uint64_t bytes, int k) {
         int r = tree_rank(t, pos, n);
         int c1 = 2 * pos + 1, c2 = 2 * pos + 2;
         /* up: receive both children, then pass to the parent (the root hands over locally) */
-        if (c1 < n) RECV(up[t][r], up[t][tree_rank(t, c1, n)]);
-        if (c2 < n) RECV(up[t][r], up[t][tree_rank(t, c2, n)]);
+        if (c1 < n)
+          RECV(up[t][r], up[t][tree_rank(t, c1, n)]);
+        if (c2 < n)
+          RECV(up[t][r], up[t][tree_rank(t, c2, n)]);
         if (pos > 0)
           send_step(p, up[t][r], up[t][tree_rank(t, (pos - 1) / 2, n)], cb, c == 0);
         else
@@ -238,8 +249,10 @@ static void double_tree(nvl_program *p, int n, uint64_t bytes, int k) {
           RECV(down[t][r], down[t][tree_rank(t, (pos - 1) / 2, n)]);
         else
           RECV(down[t][r], up[t][r]);
-        if (c1 < n) send_step(p, down[t][r], down[t][tree_rank(t, c1, n)], cb, c == 0);
-        if (c2 < n) send_step(p, down[t][r], down[t][tree_rank(t, c2, n)], cb, c == 0);
+        if (c1 < n)
+          send_step(p, down[t][r], down[t][tree_rank(t, c1, n)], cb, c == 0);
+        if (c2 < n)
+          send_step(p, down[t][r], down[t][tree_rank(t, c2, n)], cb, c == 0);
       }
     }
   }
@@ -259,13 +272,17 @@ static void nvls(nvl_program *p, const int *lane, int n, uint64_t bytes, int k, 
   int sw = nvl_program_lane(p, -1, host);
   double scale = (double)(n + 1) / n;
   for (int c = 0; c < k; c++)
-    for (int r = 0; r < n; r++) PSEND(lane[r], sw, (double)(uint64_t)(part(bytes, k, c) * scale));
+    for (int r = 0; r < n; r++)
+      PSEND(lane[r], sw, (double)(uint64_t)(part(bytes, k, c) * scale));
   for (int c = 0; c < k; c++) {
-    for (int r = 0; r < n; r++) RECV(sw, lane[r]);
-    for (int r = 0; r < n; r++) PSEND(sw, lane[r], (double)(uint64_t)(part(bytes, k, c) * scale));
+    for (int r = 0; r < n; r++)
+      RECV(sw, lane[r]);
+    for (int r = 0; r < n; r++)
+      PSEND(sw, lane[r], (double)(uint64_t)(part(bytes, k, c) * scale));
   }
   for (int c = 0; c < k; c++)
-    for (int r = 0; r < n; r++) RECV(lane[r], sw);
+    for (int r = 0; r < n; r++)
+      RECV(lane[r], sw);
 }
 
 /* A ring collective of `steps` steps per loop over each of the spec's ring orders, each on its own
@@ -309,13 +326,17 @@ int nvl_coll_build(const nvl_coll_spec *s, nvl_program *p) {
   pm.slice_delay = s->slice_delay_s;
   int *lane = malloc((size_t)n * sizeof(int));
   if (!tree)
-    for (int r = 0; r < n; r++) lane[r] = nvl_program_lane(p, r, -1);
+    for (int r = 0; r < n; r++)
+      lane[r] = nvl_program_lane(p, r, -1);
   if (n > 1) {
     switch (s->coll) {
     case NVL_COLL_ALL_REDUCE:
-      if (tree) double_tree(p, n, S, k);
-      else if (nv) nvls(p, lane, n, S, k, s->nvls_host);
-      else rings(p, s, lane, 2 * (n - 1));
+      if (tree)
+        double_tree(p, n, S, k);
+      else if (nv)
+        nvls(p, lane, n, S, k, s->nvls_host);
+      else
+        rings(p, s, lane, 2 * (n - 1));
       break;
     case NVL_COLL_REDUCE_SCATTER:
     case NVL_COLL_ALL_GATHER: rings(p, s, lane, n - 1); break;
@@ -323,9 +344,11 @@ int nvl_coll_build(const nvl_coll_spec *s, nvl_program *p) {
     case NVL_COLL_REDUCE: chain(p, lane, n, S, k, true); break;
     case NVL_COLL_ALLTOALL:
       for (int r = 0; r < n; r++)
-        for (int j = 1; j < n; j++) PSEND(lane[r], lane[(r + j) % n], part(S, n, (r + j) % n));
+        for (int j = 1; j < n; j++)
+          PSEND(lane[r], lane[(r + j) % n], part(S, n, (r + j) % n));
       for (int r = 0; r < n; r++)
-        for (int j = 1; j < n; j++) RECV(lane[r], lane[(r + n - j) % n]);
+        for (int j = 1; j < n; j++)
+          RECV(lane[r], lane[(r + n - j) % n]);
       break;
     case NVL_COLL_SENDRECV:
       for (int r = 0; r < n; r++) {

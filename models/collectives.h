@@ -44,8 +44,8 @@ typedef struct {
 } nvl_op;
 
 typedef struct {
-  int rank;      /* participant index, or -1 for a switch lane */
-  int host;      /* for switch lanes: platform host index */
+  int rank; /* participant index, or -1 for a switch lane */
+  int host; /* for switch lanes: platform host index */
   nvl_op *ops;
   size_t n_ops, cap_ops;
 } nvl_lane;
@@ -72,12 +72,12 @@ bool nvl_coll_reduces(nvl_coll c);
 
 typedef struct {
   nvl_coll coll;
-  nvl_algo algo;       /* resolved: not AUTO */
-  int n;               /* ranks */
-  uint64_t bytes;      /* operation size S */
-  uint64_t chunk_bytes; /* pipeline chunk for chains, trees and NVLS (0 = default 512 KiB) */
-  int max_chunks;      /* cap on chunks per operation (0 = default: 64, or 8n for chains) */
-  int nvls_host;       /* platform host of the reduction engine, for NVL_ALGO_NVLS */
+  nvl_algo algo;            /* resolved: not AUTO */
+  int n;                    /* ranks */
+  uint64_t bytes;           /* operation size S */
+  uint64_t chunk_bytes;     /* pipeline chunk for chains, trees and NVLS (0 = default 512 KiB) */
+  int max_chunks;           /* cap on chunks per operation (0 = default: 64, or 8n for chains) */
+  int nvls_host;            /* platform host of the reduction engine, for NVL_ALGO_NVLS */
   const double *overhead_s; /* per-rank fixed cost at start, or NULL */
   /* protocol model (all neutral when 0): bytes on the wire per payload byte, latency before every
    * step of rings, chains and trees, latency before the operation on every rank */

@@ -96,11 +96,11 @@ size_t nvl_analysis_check(const nvl_design *d, const nvl_analysis *a, nvl_diags 
     bool ok = a->diversity.min_paths >= e->min_path_diversity;
     add_check(checks, &nc, "min_path_diversity", ok);
     if (!ok)
-      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_EXPECT, "/expect/min_path_diversity",
-                   "expected at least %d link-disjoint paths per pair, %s -> %s has %d",
-                   e->min_path_diversity, a->diversity.a >= 0 ? d->devices[a->diversity.a].name : "?",
-                   a->diversity.b >= 0 ? d->devices[a->diversity.b].name : "?",
-                   a->diversity.min_paths);
+      nvl_diag_add(
+          diags, NVL_SEV_ERROR, NVL_DIAG_EXPECT, "/expect/min_path_diversity",
+          "expected at least %d link-disjoint paths per pair, %s -> %s has %d",
+          e->min_path_diversity, a->diversity.a >= 0 ? d->devices[a->diversity.a].name : "?",
+          a->diversity.b >= 0 ? d->devices[a->diversity.b].name : "?", a->diversity.min_paths);
   }
   return nc;
 }

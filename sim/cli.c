@@ -92,7 +92,8 @@ int nvl_cli_load(const char *path, const nvl_load_opts *opts, bool strict, nvl_d
     const nvl_builtin *b = nvl_builtin_design(path + 8);
     if (!b) {
       fprintf(stderr, "error: %s: no built-in design of that name; built-in designs:", path);
-      for (const nvl_builtin *x = nvl_builtin_designs; x->name; x++) fprintf(stderr, " %s", x->name);
+      for (const nvl_builtin *x = nvl_builtin_designs; x->name; x++)
+        fprintf(stderr, " %s", x->name);
       fputc('\n', stderr);
       return NVL_EXIT_USAGE;
     }
@@ -141,9 +142,11 @@ static void on_limit_tick(int sig) {
   if (limit_wall_s > 0) {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    double el = (double)(now.tv_sec - limit_start.tv_sec) + (now.tv_nsec - limit_start.tv_nsec) * 1e-9;
+    double el =
+        (double)(now.tv_sec - limit_start.tv_sec) + (now.tv_nsec - limit_start.tv_nsec) * 1e-9;
     if (el > limit_wall_s)
-      limit_exit(NVL_EXIT_TIME, "nvlsim: stopped: --time-limit exceeded (wall clock); no output written\n");
+      limit_exit(NVL_EXIT_TIME,
+                 "nvlsim: stopped: --time-limit exceeded (wall clock); no output written\n");
   }
   if (limit_rss_bytes > 0) {
     char buf[128];
@@ -155,11 +158,15 @@ static void on_limit_tick(int sig) {
         buf[n] = '\0';
         unsigned long long pages = 0;
         const char *p = buf;
-        while (*p && *p != ' ') p++; /* second field: resident pages */
-        while (*p == ' ') p++;
-        while (*p >= '0' && *p <= '9') pages = pages * 10 + (unsigned long long)(*p++ - '0');
+        while (*p && *p != ' ')
+          p++; /* second field: resident pages */
+        while (*p == ' ')
+          p++;
+        while (*p >= '0' && *p <= '9')
+          pages = pages * 10 + (unsigned long long)(*p++ - '0');
         if ((double)pages * (double)sysconf(_SC_PAGESIZE) > limit_rss_bytes)
-          limit_exit(NVL_EXIT_MEMORY, "nvlsim: stopped: --memory-limit exceeded; no output written\n");
+          limit_exit(NVL_EXIT_MEMORY,
+                     "nvlsim: stopped: --memory-limit exceeded; no output written\n");
       }
     }
   }
@@ -183,7 +190,8 @@ void nvl_cli_set_limits(double wall_s, double rss_bytes) {
 
 void nvl_outfile_install_signal_cleanup(void) {
   int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
-  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) signal(sigs[i], on_fatal_signal);
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+    signal(sigs[i], on_fatal_signal);
 }
 
 static void track(char *tmp, bool add) {

@@ -15,11 +15,11 @@
 
 enum {
   NVL_EXIT_OK = 0,
-  NVL_EXIT_FAIL = 1,   /* invalid input, failed check, simulation error */
-  NVL_EXIT_USAGE = 2,  /* bad command line, unreadable input, unwritable output */
-  NVL_EXIT_NOMEM = 3,  /* an allocation failed */
-  NVL_EXIT_TIME = 4,   /* --time-limit (wall clock) exceeded */
-  NVL_EXIT_MEMORY = 5  /* --memory-limit exceeded */
+  NVL_EXIT_FAIL = 1,  /* invalid input, failed check, simulation error */
+  NVL_EXIT_USAGE = 2, /* bad command line, unreadable input, unwritable output */
+  NVL_EXIT_NOMEM = 3, /* an allocation failed */
+  NVL_EXIT_TIME = 4,  /* --time-limit (wall clock) exceeded */
+  NVL_EXIT_MEMORY = 5 /* --memory-limit exceeded */
 };
 
 /* Watches the wall clock and the resident memory of this process (checked every 50 ms); past a
@@ -38,7 +38,8 @@ extern const nvl_command nvl_commands[];
 const nvl_command *nvl_cli_find(const char *name);
 
 /* Prints "nvlsim CMD: message" to stderr and returns NVL_EXIT_USAGE. */
-int nvl_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int nvl_cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Parses a non-negative integer option value; returns false (after printing) on error. */
 bool nvl_cli_parse_size_t(const char *cmd, const char *opt, const char *val, size_t *out);

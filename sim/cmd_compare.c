@@ -54,7 +54,8 @@ out:
   return rc;
 }
 
-static void line(FILE *csv, const char *metric, uint64_t size, double a, double b, const char *unit) {
+static void line(FILE *csv, const char *metric, uint64_t size, double a, double b,
+                 const char *unit) {
   double r = a != 0 ? b / a : NAN;
   printf("%-30s %14.6g %14.6g %9.3f  %s\n", metric, a, b, r, unit);
   if (csv)
@@ -64,7 +65,8 @@ static void line(FILE *csv, const char *metric, uint64_t size, double a, double 
 int nvl_cmd_compare(int argc, char **argv) {
   const char *files[2] = {NULL, NULL}, *csv_path = NULL;
   int nf = 0;
-  cmp_workload cw = {NVL_COLL_ALL_REDUCE, NVL_ALGO_AUTO, NVL_MODEL_DEFAULT, 1 << 20, 1ull << 30, 4, 0, NULL};
+  cmp_workload cw = {
+      NVL_COLL_ALL_REDUCE, NVL_ALGO_AUTO, NVL_MODEL_DEFAULT, 1 << 20, 1ull << 30, 4, 0, NULL};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     char err[160];
@@ -74,23 +76,27 @@ int nvl_cmd_compare(int argc, char **argv) {
     if (takes && !v)
       return nvl_cli_usage_error("compare", "%s needs a value", a);
     if (strcmp(a, "-c") == 0) {
-      if (nvl_coll_parse(v, &cw.coll) != 0) return nvl_cli_usage_error("compare", "unknown collective \"%s\"", v);
+      if (nvl_coll_parse(v, &cw.coll) != 0)
+        return nvl_cli_usage_error("compare", "unknown collective \"%s\"", v);
     } else if (strcmp(a, "-b") == 0 || strcmp(a, "-e") == 0) {
       if (nvl_units_parse_cli_size(v, a[1] == 'b' ? &cw.min_b : &cw.max_b, err, sizeof err) != 0)
         return nvl_cli_usage_error("compare", "%s: %s", a, err);
     } else if (strcmp(a, "-f") == 0) {
       char *end;
       cw.factor = strtod(v, &end);
-      if (*end || !(cw.factor > 1)) return nvl_cli_usage_error("compare", "-f needs a factor > 1");
+      if (*end || !(cw.factor > 1))
+        return nvl_cli_usage_error("compare", "-f needs a factor > 1");
     } else if (strcmp(a, "-g") == 0) {
       size_t g;
       if (!nvl_cli_parse_size_t("compare", a, v, &g) || g < 2 || g > 1000000)
         return nvl_cli_usage_error("compare", "-g needs at least 2 ranks");
       cw.g = (int)g;
     } else if (strcmp(a, "--algo") == 0) {
-      if (nvl_algo_parse(v, &cw.algo) != 0) return nvl_cli_usage_error("compare", "--algo must be ring, tree, nvls or auto");
+      if (nvl_algo_parse(v, &cw.algo) != 0)
+        return nvl_cli_usage_error("compare", "--algo must be ring, tree, nvls or auto");
     } else if (strcmp(a, "--model") == 0) {
-      if (strcmp(v, "ideal") && strcmp(v, "default")) return nvl_cli_usage_error("compare", "--model must be ideal or default");
+      if (strcmp(v, "ideal") && strcmp(v, "default"))
+        return nvl_cli_usage_error("compare", "--model must be ideal or default");
       cw.model = strcmp(v, "ideal") == 0 ? NVL_MODEL_IDEAL : NVL_MODEL_DEFAULT;
     } else if (strcmp(a, "--ranks") == 0) {
       cw.ranks = v;
@@ -104,10 +110,12 @@ int nvl_cmd_compare(int argc, char **argv) {
       files[nf++] = a;
       continue;
     }
-    if (takes) i++;
+    if (takes)
+      i++;
   }
   if (nf != 2)
-    return nvl_cli_usage_error("compare", "usage: nvlsim compare A B [-c COLL] [-b MIN -e MAX -f F]");
+    return nvl_cli_usage_error("compare",
+                               "usage: nvlsim compare A B [-c COLL] [-b MIN -e MAX -f F]");
   nvl_design *d[2] = {NULL, NULL};
   nvl_analysis an[2];
   nvl_results rows[2] = {NVL_RESULTS_INIT, NVL_RESULTS_INIT};
@@ -131,15 +139,21 @@ int nvl_cmd_compare(int argc, char **argv) {
     goto done;
   if (out.fp)
     fprintf(out.fp, "metric,size_bytes,a,b,ratio_b_over_a\n");
-  printf("# nvlsim compare: A = %s (%s), B = %s (%s)\n", d[0]->name, d[0]->file, d[1]->name, d[1]->file);
+  printf("# nvlsim compare: A = %s (%s), B = %s (%s)\n", d[0]->name, d[0]->file, d[1]->name,
+         d[1]->file);
   printf("%-30s %14s %14s %9s\n", "#figure", "A", "B", "B/A");
   line(out.fp, "accelerators", 0, (double)an[0].participants, (double)an[1].participants, "");
-  line(out.fp, "injection_min_GBps", 0, an[0].inject_min_Bps / 1e9, an[1].inject_min_Bps / 1e9, "GB/s per direction");
-  line(out.fp, "fabric_bidir_TBps", 0, an[0].fabric_bidir_Bps / 1e12, an[1].fabric_bidir_Bps / 1e12, "TB/s");
-  line(out.fp, "bisection_TBps", 0, an[0].bisection.bw_Bps / 1e12, an[1].bisection.bw_Bps / 1e12, "TB/s per direction");
-  line(out.fp, "diameter_switch_hops", 0, an[0].hops.max_switch_hops, an[1].hops.max_switch_hops, "");
+  line(out.fp, "injection_min_GBps", 0, an[0].inject_min_Bps / 1e9, an[1].inject_min_Bps / 1e9,
+       "GB/s per direction");
+  line(out.fp, "fabric_bidir_TBps", 0, an[0].fabric_bidir_Bps / 1e12, an[1].fabric_bidir_Bps / 1e12,
+       "TB/s");
+  line(out.fp, "bisection_TBps", 0, an[0].bisection.bw_Bps / 1e12, an[1].bisection.bw_Bps / 1e12,
+       "TB/s per direction");
+  line(out.fp, "diameter_switch_hops", 0, an[0].hops.max_switch_hops, an[1].hops.max_switch_hops,
+       "");
   line(out.fp, "path_diversity_min", 0, an[0].diversity.min_paths, an[1].diversity.min_paths, "");
-  printf("#\n# %s, %s model\n", nvl_coll_name(cw.coll), cw.model == NVL_MODEL_IDEAL ? "ideal" : "default");
+  printf("#\n# %s, %s model\n", nvl_coll_name(cw.coll),
+         cw.model == NVL_MODEL_IDEAL ? "ideal" : "default");
   printf("#%12s %12s %12s %7s %10s %10s %7s  %s\n", "size (B)", "A time (us)", "B time (us)", "B/A",
          "A busbw", "B busbw", "B/A", "algorithms A / B");
   for (size_t i = 0; i < rows[0].n && i < rows[1].n; i++) {
@@ -149,8 +163,8 @@ int nvl_cmd_compare(int argc, char **argv) {
            a->busbw_GBps, b->busbw_GBps, b->busbw_GBps / a->busbw_GBps, a->algorithm, a->protocol,
            b->algorithm, b->protocol);
     if (out.fp) {
-      fprintf(out.fp, "time_us,%llu,%.6f,%.6f,%.6f\n", (unsigned long long)a->size_bytes, a->time_us,
-              b->time_us, b->time_us / a->time_us);
+      fprintf(out.fp, "time_us,%llu,%.6f,%.6f,%.6f\n", (unsigned long long)a->size_bytes,
+              a->time_us, b->time_us, b->time_us / a->time_us);
       fprintf(out.fp, "busbw_GBps,%llu,%.6f,%.6f,%.6f\n", (unsigned long long)a->size_bytes,
               a->busbw_GBps, b->busbw_GBps, b->busbw_GBps / a->busbw_GBps);
     }

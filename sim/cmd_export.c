@@ -13,8 +13,10 @@ int nvl_cmd_export(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     int fo = nvl_cli_failure_option("export", argc, argv, &i, &opts);
-    if (fo == NVL_EXIT_USAGE) return fo;
-    if (fo == 1) continue;
+    if (fo == NVL_EXIT_USAGE)
+      return fo;
+    if (fo == 1)
+      continue;
     if (strcmp(a, "--format") == 0 || strcmp(a, "-o") == 0) {
       if (i + 1 >= argc)
         return nvl_cli_usage_error("export", "%s needs a value", a);

@@ -25,10 +25,12 @@ static size_t device_rows(const nvl_design *d, device_row *rows, size_t max) {
   size_t n = 0;
   for (size_t i = 0; i < d->n_devices; i++) {
     nvl_kind k = nvl_device_kind(d, (int)i);
-    const char *vendor = d->devices[i].is_switch ? "NVIDIA" : d->endpoint_types[d->devices[i].type].vendor;
+    const char *vendor =
+        d->devices[i].is_switch ? "NVIDIA" : d->endpoint_types[d->devices[i].type].vendor;
     const char *type = nvl_device_type_name(d, (int)i);
     size_t r = 0;
-    while (r < n && !(rows[r].kind == k && strcmp(rows[r].type, type) == 0)) r++;
+    while (r < n && !(rows[r].kind == k && strcmp(rows[r].type, type) == 0))
+      r++;
     if (r == n) {
       if (n == max)
         continue;
@@ -41,7 +43,8 @@ static size_t device_rows(const nvl_design *d, device_row *rows, size_t max) {
 
 static void link_counts(const nvl_design *d, size_t *per_type) {
   memset(per_type, 0, d->n_link_types * sizeof *per_type);
-  for (size_t k = 0; k < d->n_links; k++) per_type[d->links[k].type] += (size_t)d->links[k].count;
+  for (size_t k = 0; k < d->n_links; k++)
+    per_type[d->links[k].type] += (size_t)d->links[k].count;
 }
 
 /* "(-5.6 % with failures)" when a baseline exists and the figure moved. */
@@ -89,10 +92,12 @@ static void print_text(const nvl_design *d, const nvl_graph *g, const nvl_analys
     size_t np;
     const int *parts = nvl_graph_participants(g, &np);
     for (size_t i = 0; i < np; i++)
-      if (nvl_graph_c2c_Bps(g, parts[i]) > c2c) c2c = nvl_graph_c2c_Bps(g, parts[i]);
+      if (nvl_graph_c2c_Bps(g, parts[i]) > c2c)
+        c2c = nvl_graph_c2c_Bps(g, parts[i]);
     if (c2c > 0) {
       nvl_units_fmt_bw(c2c, b1, sizeof b1);
-      printf("c2c          %s per accelerator per direction to its CPU\n", b1); /* accelerators only */
+      printf("c2c          %s per accelerator per direction to its CPU\n",
+             b1); /* accelerators only */
     }
     nvl_units_fmt_bw(a->fabric_bidir_Bps, b1, sizeof b1);
     delta(dl, sizeof dl, a->fabric_bidir_Bps, base ? base->fabric_bidir_Bps : 0, base);
@@ -101,9 +106,10 @@ static void print_text(const nvl_design *d, const nvl_graph *g, const nvl_analys
   if (a->has_bisection) {
     nvl_units_fmt_bw(a->bisection.bw_Bps, b1, sizeof b1);
     delta(dl, sizeof dl, a->bisection.bw_Bps, base ? base->bisection.bw_Bps : 0, base);
-    printf("bisection    %s per direction (max-flow %s..%s | %s..%s: halves in declaration order)%s\n",
-           b1, d->devices[a->bisection.a_first].name, d->devices[a->bisection.a_last].name,
-           d->devices[a->bisection.b_first].name, d->devices[a->bisection.b_last].name, dl);
+    printf(
+        "bisection    %s per direction (max-flow %s..%s | %s..%s: halves in declaration order)%s\n",
+        b1, d->devices[a->bisection.a_first].name, d->devices[a->bisection.a_last].name,
+        d->devices[a->bisection.b_first].name, d->devices[a->bisection.b_last].name, dl);
   }
   if (a->hops.max_switch_hops >= 0)
     printf("diameter     %d switch hop%s between %ss\n", a->hops.max_switch_hops,
@@ -127,7 +133,8 @@ static void print_json(const nvl_design *d, const nvl_analysis *a) {
   json_object_set_new(o, "design", nvl_json_text(d->name));
   json_object_set_new(o, "file", nvl_json_text(d->file));
   json_t *fl = json_array();
-  for (size_t f = 0; f < d->n_failures; f++) json_array_append_new(fl, nvl_json_text(d->failures[f].what));
+  for (size_t f = 0; f < d->n_failures; f++)
+    json_array_append_new(fl, nvl_json_text(d->failures[f].what));
   json_object_set_new(o, "failures", fl);
   json_t *devs = json_array();
   device_row rows[64];
@@ -169,7 +176,8 @@ static void print_json(const nvl_design *d, const nvl_analysis *a) {
   json_object_set_new(o, "diameter_switch_hops", json_integer(a->hops.max_switch_hops));
   json_object_set_new(o, "unreachable_pairs", json_integer((json_int_t)a->hops.unreachable));
   json_object_set_new(o, "path_diversity_min", json_integer(a->diversity.min_paths));
-  json_object_set_new(o, "path_diversity_pair_classes", json_integer((json_int_t)a->diversity.pairs));
+  json_object_set_new(o, "path_diversity_pair_classes",
+                      json_integer((json_int_t)a->diversity.pairs));
   json_object_set_new(o, "path_diversity_sampled", json_boolean(a->diversity.sampled));
   json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
   putchar('\n');
@@ -182,14 +190,15 @@ int nvl_cmd_info(int argc, char **argv) {
   nvl_load_opts opts = {0};
   for (int i = 1; i < argc; i++) {
     int fo = nvl_cli_failure_option("info", argc, argv, &i, &opts);
-    if (fo == NVL_EXIT_USAGE) return fo;
-    if (fo == 1) continue;
+    if (fo == NVL_EXIT_USAGE)
+      return fo;
+    if (fo == 1)
+      continue;
     if (strcmp(argv[i], "--json") == 0)
       as_json = true;
     else if (strcmp(argv[i], "--max-endpoints") == 0) {
       const char *v = i + 1 < argc ? argv[++i] : NULL;
-      if (!nvl_cli_parse_size_t("info", "--max-endpoints", v,
-                                &opts.max_endpoints))
+      if (!nvl_cli_parse_size_t("info", "--max-endpoints", v, &opts.max_endpoints))
         return NVL_EXIT_USAGE;
     } else if (argv[i][0] == '-' && argv[i][1])
       return nvl_cli_usage_error("info", "unknown option \"%s\"", argv[i]);
@@ -211,8 +220,9 @@ int nvl_cmd_info(int argc, char **argv) {
     nvl_design *bd = NULL;
     nvl_diags quiet = NVL_DIAGS_INIT;
     const char *src = file ? file : NVL_DEFAULT_DESIGN_NAME;
-    if (strncmp(src, "builtin:", 8) == 0 ? nvl_cli_load(src, &intact, false, &bd) == 0
-                                         : nvl_design_load_file(src, &intact, &bd, &quiet) == NVL_LOAD_OK) {
+    if (strncmp(src, "builtin:", 8) == 0
+            ? nvl_cli_load(src, &intact, false, &bd) == 0
+            : nvl_design_load_file(src, &intact, &bd, &quiet) == NVL_LOAD_OK) {
       nvl_graph *bg = nvl_graph_new(bd);
       has_base = nvl_analysis_run(bd, bg, &base_a) == 0;
       nvl_graph_free(bg);

@@ -64,31 +64,38 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v;
 #define OPT(s) (strcmp(a, s) == 0)
-#define VAL()                                 \
-  do {                                        \
-    if (!(v = need(argc, argv, &i)))          \
-      return NVL_EXIT_USAGE;                  \
+#define VAL()                                                                                      \
+  do {                                                                                             \
+    if (!(v = need(argc, argv, &i)))                                                               \
+      return NVL_EXIT_USAGE;                                                                       \
   } while (0)
     if (OPT("-c") || OPT("--collective")) {
       VAL();
       if (nvl_coll_parse(v, &o->coll) != 0)
-        return nvl_cli_usage_error("run", "unknown collective \"%s\"; expected all_reduce, "
+        return nvl_cli_usage_error("run",
+                                   "unknown collective \"%s\"; expected all_reduce, "
                                    "reduce_scatter, all_gather, broadcast, reduce, alltoall or "
-                                   "sendrecv", v);
+                                   "sendrecv",
+                                   v);
     } else if (OPT("-p") || OPT("--pattern")) {
       VAL();
       if (nvl_pattern_parse(v, &o->pattern) != 0)
-        return nvl_cli_usage_error("run", "unknown traffic pattern \"%s\"; expected pair, bidir, "
-                                   "pairs, permutation, uniform, incast, shift or matrix", v);
+        return nvl_cli_usage_error("run",
+                                   "unknown traffic pattern \"%s\"; expected pair, bidir, "
+                                   "pairs, permutation, uniform, incast, shift or matrix",
+                                   v);
     } else if (OPT("-b") || OPT("--minbytes")) {
       VAL();
-      if (parse_size_opt(a, v, &o->min_b)) return NVL_EXIT_USAGE;
+      if (parse_size_opt(a, v, &o->min_b))
+        return NVL_EXIT_USAGE;
     } else if (OPT("-e") || OPT("--maxbytes")) {
       VAL();
-      if (parse_size_opt(a, v, &o->max_b)) return NVL_EXIT_USAGE;
+      if (parse_size_opt(a, v, &o->max_b))
+        return NVL_EXIT_USAGE;
     } else if (OPT("-i") || OPT("--stepbytes")) {
       VAL();
-      if (parse_size_opt(a, v, &o->step_b)) return NVL_EXIT_USAGE;
+      if (parse_size_opt(a, v, &o->step_b))
+        return NVL_EXIT_USAGE;
       o->factor = 0;
     } else if (OPT("-f") || OPT("--stepfactor")) {
       VAL();
@@ -100,8 +107,10 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
     } else if (OPT("-g") || OPT("--ngpus")) {
       VAL();
       size_t g;
-      if (!nvl_cli_parse_size_t("run", a, v, &g)) return NVL_EXIT_USAGE;
-      if (g < 2 || g > INT_MAX) return nvl_cli_usage_error("run", "-g needs at least 2 ranks");
+      if (!nvl_cli_parse_size_t("run", a, v, &g))
+        return NVL_EXIT_USAGE;
+      if (g < 2 || g > INT_MAX)
+        return nvl_cli_usage_error("run", "-g needs at least 2 ranks");
       o->g = (int)g;
     } else if (OPT("--ranks")) {
       VAL();
@@ -121,13 +130,17 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
         return nvl_cli_usage_error("run", "--proto must be LL, LL128, Simple or auto");
     } else if (OPT("--model")) {
       VAL();
-      if (strcmp(v, "ideal") == 0) o->model = NVL_MODEL_IDEAL;
-      else if (strcmp(v, "default") == 0) o->model = NVL_MODEL_DEFAULT;
-      else return nvl_cli_usage_error("run", "--model must be ideal or default");
+      if (strcmp(v, "ideal") == 0)
+        o->model = NVL_MODEL_IDEAL;
+      else if (strcmp(v, "default") == 0)
+        o->model = NVL_MODEL_DEFAULT;
+      else
+        return nvl_cli_usage_error("run", "--model must be ideal or default");
     } else if (OPT("--seed")) {
       VAL();
       size_t s;
-      if (!nvl_cli_parse_size_t("run", a, v, &s)) return NVL_EXIT_USAGE;
+      if (!nvl_cli_parse_size_t("run", a, v, &s))
+        return NVL_EXIT_USAGE;
       o->seed = (unsigned long)s;
     } else if (OPT("--shift")) {
       VAL();
@@ -137,7 +150,8 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
       o->shift = (int)s;
     } else if (OPT("--chunk")) {
       VAL();
-      if (parse_size_opt(a, v, &o->chunk)) return NVL_EXIT_USAGE;
+      if (parse_size_opt(a, v, &o->chunk))
+        return NVL_EXIT_USAGE;
     } else if (OPT("--matrix")) {
       VAL();
       o->matrix = v;
@@ -173,14 +187,18 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
         return nvl_cli_usage_error("run", "--memory-limit: %s", err);
     } else if (OPT("--max-endpoints")) {
       VAL();
-      if (!nvl_cli_parse_size_t("run", a, v, &o->load.max_endpoints)) return NVL_EXIT_USAGE;
+      if (!nvl_cli_parse_size_t("run", a, v, &o->load.max_endpoints))
+        return NVL_EXIT_USAGE;
     } else if (strncmp(a, "--cfg=", 6) == 0) {
-      if (o->n_cfg == 32) return nvl_cli_usage_error("run", "at most 32 --cfg options");
+      if (o->n_cfg == 32)
+        return nvl_cli_usage_error("run", "at most 32 --cfg options");
       char err[400];
-      if (nvl_engine_check_cfg(a, err, sizeof err) != 0) return nvl_cli_usage_error("run", "%s", err);
+      if (nvl_engine_check_cfg(a, err, sizeof err) != 0)
+        return nvl_cli_usage_error("run", "%s", err);
       o->sg_cfg[o->n_cfg++] = a;
     } else if (nvl_cli_failure_option("run", argc, argv, &i, &o->load) != 0) {
-      if (!o->load.failures || !o->load.failures[0]) return NVL_EXIT_USAGE;
+      if (!o->load.failures || !o->load.failures[0])
+        return NVL_EXIT_USAGE;
       /* consumed --fail/--degrade (a usage error returns above when nothing was stored) */
     } else if (OPT("--explicit-planes")) {
       o->explicit_planes = true;
@@ -222,7 +240,8 @@ static void run_intact(const run_opts *o, const nvl_workload_spec *spec, nvl_res
   int lrc = nvl_cli_load(o->file, &intact, false, &d);
   fclose(stderr);
   stderr = saved;
-  nvl_simulate_opts so = {.forked = true, .explicit_planes = o->explicit_planes, .sg_cfg = o->sg_cfg};
+  nvl_simulate_opts so = {
+      .forked = true, .explicit_planes = o->explicit_planes, .sg_cfg = o->sg_cfg};
   if (lrc != 0 || nvl_workload_simulate(d, &s2, &so, base, &diags) != 0)
     fprintf(stderr, "nvlsim run: the intact design could not be simulated for comparison%s%s\n",
             diags.count ? ": " : "", diags.count ? diags.items[0].message : "");
@@ -237,11 +256,13 @@ static void print_bottlenecks(const nvl_platform *p, const nvl_engine_result *re
   double busy[3] = {-1, -1, -1};
   for (size_t k = 0; k < 2 * nl; k++) {
     const nvl_plink *l = nvl_platform_link(p, (int)(k / 2));
-    if (l->fatpipe) continue;
+    if (l->fatpipe)
+      continue;
     double b = res->link_bytes[k] / l->bw_Bps;
     for (int t = 0; t < 3; t++)
       if (b > busy[t]) {
-        for (int u = 2; u > t; u--) busy[u] = busy[u - 1], top[u] = top[u - 1];
+        for (int u = 2; u > t; u--)
+          busy[u] = busy[u - 1], top[u] = top[u - 1];
         busy[t] = b;
         top[t] = k;
         break;
@@ -263,7 +284,8 @@ static int write_link_stats(const nvl_platform *p, const nvl_engine_result *res,
                 "peak_utilization\n");
   for (size_t l = 0; l < res->n_links; l++) {
     const nvl_plink *k = nvl_platform_link(p, (int)l);
-    if (k->fatpipe) continue;
+    if (k->fatpipe)
+      continue;
     for (int dir = 0; dir < 2; dir++) {
       double bytes = res->link_bytes[2 * l + dir];
       double busy = bytes / k->bw_Bps;
@@ -347,8 +369,10 @@ int nvl_cmd_run(int argc, char **argv) {
     j->proto = o.proto;
     j->n_limit = o.g;
     j->shift = o.shift;
-    if (o.ranks) snprintf(j->ranks_sel, sizeof j->ranks_sel, "%s", o.ranks);
-    if (o.matrix) snprintf(j->matrix_file, sizeof j->matrix_file, "%s", o.matrix);
+    if (o.ranks)
+      snprintf(j->ranks_sel, sizeof j->ranks_sel, "%s", o.ranks);
+    if (o.matrix)
+      snprintf(j->matrix_file, sizeof j->matrix_file, "%s", o.matrix);
   }
   nvl_platform_opts popts = {.model = o.model, .explicit_planes = o.explicit_planes};
   p = nvl_platform_new(d, &popts, &diags);

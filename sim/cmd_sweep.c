@@ -39,12 +39,14 @@ static void add_row(rowset *rs, size_t point, const char *line) {
 
 static int cmp_row(const void *a, const void *b) {
   const row *x = a, *y = b;
-  if (x->point != y->point) return x->point < y->point ? -1 : 1;
+  if (x->point != y->point)
+    return x->point < y->point ? -1 : 1;
   return x < y ? -1 : x > y; /* stable within a point: insertion order */
 }
 
 static void free_rows(rowset *rs) {
-  for (size_t i = 0; i < rs->n; i++) free(rs->rows[i].line);
+  for (size_t i = 0; i < rs->n; i++)
+    free(rs->rows[i].line);
   free(rs->rows);
   memset(rs, 0, sizeof *rs);
 }
@@ -56,7 +58,8 @@ static int write_rows(const char *path, const char *header, rowset *rs) {
   if (nvl_outfile_open(&o, path, "sweep") != 0)
     return -1;
   fprintf(o.fp, "%s\n", header);
-  for (size_t i = 0; i < rs->n; i++) fprintf(o.fp, "%s\n", rs->rows[i].line);
+  for (size_t i = 0; i < rs->n; i++)
+    fprintf(o.fp, "%s\n", rs->rows[i].line);
   return nvl_outfile_commit(&o, "sweep");
 }
 
@@ -74,11 +77,14 @@ static int read_rows(const char *path, const char *want_header, rowset *rs, bool
   ssize_t n;
   int rc = 0, lineno = 0;
   while ((n = getline(&line, &cap, f)) > 0) {
-    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+      line[--n] = '\0';
     if (++lineno == 1) {
       if (want_header && strcmp(line, want_header) != 0) {
-        fprintf(stderr, "nvlsim sweep: %s has other columns than this sweep; remove it or choose "
-                        "another output\n", path);
+        fprintf(stderr,
+                "nvlsim sweep: %s has other columns than this sweep; remove it or choose "
+                "another output\n",
+                path);
         rc = -1;
         break;
       }
@@ -102,7 +108,8 @@ static void csv_field(FILE *out, const char *v) {
   if (strpbrk(v, ",\"\n")) {
     fputc('"', out);
     for (const char *p = v; *p; p++) {
-      if (*p == '"') fputc('"', out);
+      if (*p == '"')
+        fputc('"', out);
       fputc(*p, out);
     }
     fputc('"', out);
@@ -139,7 +146,8 @@ static int merge(int argc, char **argv) {
     size_t cap = 0;
     if (!f || getline(&h, &cap, f) <= 0) {
       fprintf(stderr, "nvlsim sweep: cannot read %s\n", argv[i]);
-      if (f) fclose(f);
+      if (f)
+        fclose(f);
       free(h);
       free(header);
       free_rows(&rs);
@@ -164,8 +172,10 @@ static int merge(int argc, char **argv) {
   for (size_t i = 0; i < rs.n; i++) {
     bool dup = false;
     for (size_t k = 0; k < uniq.n && !dup; k++)
-      dup = uniq.rows[k].point == rs.rows[i].point && strcmp(uniq.rows[k].line, rs.rows[i].line) == 0;
-    if (!dup) add_row(&uniq, rs.rows[i].point, rs.rows[i].line);
+      dup =
+          uniq.rows[k].point == rs.rows[i].point && strcmp(uniq.rows[k].line, rs.rows[i].line) == 0;
+    if (!dup)
+      add_row(&uniq, rs.rows[i].point, rs.rows[i].line);
   }
   int rc = write_rows(out, header, &uniq) == 0 ? NVL_EXIT_OK : NVL_EXIT_USAGE;
   fprintf(stderr, "sweep: merged %d files into %s (%zu rows)\n", argc - 2, out, uniq.n);
@@ -182,7 +192,8 @@ int nvl_cmd_sweep(int argc, char **argv) {
   size_t jobs = (size_t)sysconf(_SC_NPROCESSORS_ONLN), shard_i = 0, shard_n = 1;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
-    if ((strcmp(a, "-o") == 0 || strcmp(a, "-j") == 0 || strcmp(a, "--shard") == 0) && i + 1 >= argc)
+    if ((strcmp(a, "-o") == 0 || strcmp(a, "-j") == 0 || strcmp(a, "--shard") == 0) &&
+        i + 1 >= argc)
       return nvl_cli_usage_error("sweep", "%s needs a value", a);
     if (strcmp(a, "-o") == 0) {
       out = argv[++i];
@@ -224,12 +235,15 @@ int nvl_cmd_sweep(int argc, char **argv) {
   size_t np = nvl_sweep_points(s);
   bool *done = calloc(np + 1, 1);
   for (size_t i = 0; i < rs.n; i++)
-    if (rs.rows[i].point < np) done[rs.rows[i].point] = true;
+    if (rs.rows[i].point < np)
+      done[rs.rows[i].point] = true;
   size_t todo = 0, finished = 0, bad = 0, resumed = 0;
   for (size_t p = 0; p < np; p++)
     if (p % shard_n == shard_i) {
-      if (done[p]) resumed++;
-      else todo++;
+      if (done[p])
+        resumed++;
+      else
+        todo++;
     }
   bool tty = isatty(2);
   if (resumed)
@@ -248,7 +262,8 @@ int nvl_cmd_sweep(int argc, char **argv) {
         continue;
       struct child *c = NULL;
       for (size_t k = 0; k < jobs; k++)
-        if (kids[k].pid == 0) c = &kids[k];
+        if (kids[k].pid == 0)
+          c = &kids[k];
       snprintf(c->tmp, sizeof c->tmp, "/tmp/nvlsim-sweep-XXXXXX");
       int fd = mkstemp(c->tmp);
       if (fd < 0) {
@@ -306,14 +321,16 @@ int nvl_cmd_sweep(int argc, char **argv) {
       if (got == 0 || !WIFEXITED(st)) { /* the child died without a word */
         char *full = malloc(plen + 200);
         sprintf(full, "%s,failed,,,,,,,,,,,,,,,,,,,,,,,\"simulation process ended (%s %d)\"", pre,
-                WIFSIGNALED(st) ? "signal" : "status", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+                WIFSIGNALED(st) ? "signal" : "status",
+                WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
         add_row(&rs, c->point, full);
         free(full);
       }
       bad += !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
       free(pre);
       free(line);
-      if (f) fclose(f);
+      if (f)
+        fclose(f);
       unlink(c->tmp);
       c->pid = 0;
       running--;
@@ -332,11 +349,12 @@ int nvl_cmd_sweep(int argc, char **argv) {
       waitpid(kids[k].pid, NULL, 0);
       unlink(kids[k].tmp);
     }
-  if (tty) fputc('\n', stderr);
+  if (tty)
+    fputc('\n', stderr);
   if (rc == NVL_EXIT_OK && todo == 0 && rs.n == 0 && write_rows(out, header, &rs) != 0)
     rc = NVL_EXIT_USAGE;
-  fprintf(stderr, "sweep: %zu points run, %zu invalid or failed, %zu rows in %s\n", finished, bad, rs.n,
-          out);
+  fprintf(stderr, "sweep: %zu points run, %zu invalid or failed, %zu rows in %s\n", finished, bad,
+          rs.n, out);
   free(kids);
   free(done);
   free(header);

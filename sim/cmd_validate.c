@@ -24,8 +24,7 @@ typedef struct {
   bool valid;
 } file_result;
 
-static void validate_one(const char *path, const nvl_load_opts *opts, bool strict,
-                         file_result *r) {
+static void validate_one(const char *path, const nvl_load_opts *opts, bool strict, file_result *r) {
   nvl_design *d = NULL;
   nvl_load_status st = nvl_design_load_file(path, opts, &d, &r->diags);
   r->io_error = st == NVL_LOAD_IO;
@@ -85,7 +84,8 @@ static void print_junit(file_result *rs, size_t n) {
   for (size_t i = 0; i < n; i++) {
     file_result *r = &rs[i];
     size_t f = 0;
-    for (size_t c = 0; c < r->n_checks; c++) f += !r->checks[c].passed;
+    for (size_t c = 0; c < r->n_checks; c++)
+      f += !r->checks[c].passed;
     printf("  <testsuite name=\"");
     xml_escape(stdout, r->file);
     printf("\" tests=\"%zu\" failures=\"%zu\">\n", r->n_checks, f);
@@ -175,9 +175,12 @@ int nvl_cmd_validate(int argc, char **argv) {
       strict = true;
     } else if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {
       const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
-      if (v && strcmp(v, "text") == 0) fmt = FMT_TEXT;
-      else if (v && strcmp(v, "json") == 0) fmt = FMT_JSON;
-      else if (v && strcmp(v, "junit") == 0) fmt = FMT_JUNIT;
+      if (v && strcmp(v, "text") == 0)
+        fmt = FMT_TEXT;
+      else if (v && strcmp(v, "json") == 0)
+        fmt = FMT_JSON;
+      else if (v && strcmp(v, "junit") == 0)
+        fmt = FMT_JUNIT;
       else {
         free(files);
         return nvl_cli_usage_error("validate", "--format must be text, json or junit");
@@ -216,9 +219,9 @@ int nvl_cmd_validate(int argc, char **argv) {
       nvl_cli_print_diags(&r->diags, r->file, stderr);
       fflush(stderr);
       printf("%s: %s (%zu error%s, %zu warning%s)\n", r->file,
-             r->valid                                ? "valid"
+             r->valid                               ? "valid"
              : r->diags.errors == 0 && !r->io_error ? "invalid under --strict"
-                                                     : "invalid",
+                                                    : "invalid",
              r->diags.errors, r->diags.errors == 1 ? "" : "s", r->diags.warnings,
              r->diags.warnings == 1 ? "" : "s");
       fflush(stdout);
@@ -231,7 +234,8 @@ int nvl_cmd_validate(int argc, char **argv) {
     print_json(rs, nf);
   else if (fmt == FMT_JUNIT)
     print_junit(rs, nf);
-  for (size_t i = 0; i < nf; i++) nvl_diags_release(&rs[i].diags);
+  for (size_t i = 0; i < nf; i++)
+    nvl_diags_release(&rs[i].diags);
   free(rs);
   free(files);
   return rc;

@@ -37,11 +37,21 @@ static const struct {
     {"GB300 NVL72", "gb300-nvl72", ""},
 };
 
-enum { COL_CASE, COL_SYSTEM, COL_GPUS, COL_COLL, COL_ALGO, COL_SIZE, COL_TIME, COL_ALGBW, COL_BUSBW,
-       COL__COUNT };
-static const char *const col_names[COL__COUNT] = {"case",      "system",     "gpus",
-                                                  "collective", "algorithm", "size_bytes",
-                                                  "time_us",   "algbw_GBps", "busbw_GBps"};
+enum {
+  COL_CASE,
+  COL_SYSTEM,
+  COL_GPUS,
+  COL_COLL,
+  COL_ALGO,
+  COL_SIZE,
+  COL_TIME,
+  COL_ALGBW,
+  COL_BUSBW,
+  COL__COUNT
+};
+static const char *const col_names[COL__COUNT] = {"case",       "system",     "gpus",
+                                                  "collective", "algorithm",  "size_bytes",
+                                                  "time_us",    "algbw_GBps", "busbw_GBps"};
 
 /* Splits one CSV line in place (double quotes allowed around fields). Returns the field count. */
 static int split_csv(char *line, char **fields, int max) {
@@ -53,12 +63,15 @@ static int split_csv(char *line, char **fields, int max) {
       p++;
       start = out = p;
       while (*p && !(*p == '"' && p[1] != '"')) {
-        if (*p == '"') p++;
+        if (*p == '"')
+          p++;
         *out++ = *p++;
       }
-      if (*p == '"') p++;
+      if (*p == '"')
+        p++;
     } else {
-      while (*p && *p != ',' && *p != '\n' && *p != '\r') out = ++p;
+      while (*p && *p != ',' && *p != '\n' && *p != '\r')
+        out = ++p;
     }
     char end = *p;
     *out = '\0';
@@ -89,7 +102,8 @@ static int simulate_row(const char *design_name, nvl_coll coll, nvl_algo algo, i
   }
   spec.jobs = calloc(1, sizeof *spec.jobs);
   spec.n_jobs = 1;
-  spec.jobs[0] = (nvl_job){.coll = coll, .algo = algo, .proto = -1, .n_limit = gpus, .size_bytes = bytes};
+  spec.jobs[0] =
+      (nvl_job){.coll = coll, .algo = algo, .proto = -1, .n_limit = gpus, .size_bytes = bytes};
   snprintf(spec.jobs[0].name, sizeof spec.jobs[0].name, "row");
   if (nvl_workload_simulate(d, &spec, &(nvl_simulate_opts){.forked = true}, &rows, &diags) != 0) {
     snprintf(err, errlen, "%s", diags.count ? diags.items[0].message : "simulation failed");
@@ -130,9 +144,11 @@ int nvl_cmd_validate_model(int argc, char **argv) {
       char *end;
       const char *v = argv[++i];
       tol = strtod(v, &end);
-      if (*end == '%') tol /= 100, end++;
+      if (*end == '%')
+        tol /= 100, end++;
       if (*end || !(tol > 0) || !isfinite(tol))
-        return nvl_cli_usage_error("validate-model", "--tolerance takes a fraction or a percentage (0.05 or 5%%)");
+        return nvl_cli_usage_error("validate-model",
+                                   "--tolerance takes a fraction or a percentage (0.05 or 5%%)");
     } else if (strcmp(argv[i], "--csv") == 0 && i + 1 < argc) {
       csv_out = argv[++i];
     } else if (argv[i][0] == '-' && argv[i][1]) {
@@ -154,7 +170,8 @@ int nvl_cmd_validate_model(int argc, char **argv) {
     FILE *m = open_memstream(&text, &len);
     char buf[4096];
     size_t k;
-    while ((k = fread(buf, 1, sizeof buf, f)) > 0) fwrite(buf, 1, k, m);
+    while ((k = fread(buf, 1, sizeof buf, f)) > 0)
+      fwrite(buf, 1, k, m);
     fclose(f);
     fclose(m);
   } else {
@@ -171,7 +188,8 @@ int nvl_cmd_validate_model(int argc, char **argv) {
                     "measured_time_us,simulated_time_us,measured_algbw_GBps,simulated_algbw_GBps,"
                     "measured_busbw_GBps,simulated_busbw_GBps,max_rel_error,within_tolerance\n");
   int col[COL__COUNT];
-  for (int c = 0; c < COL__COUNT; c++) col[c] = -1;
+  for (int c = 0; c < COL__COUNT; c++)
+    col[c] = -1;
   int rc = NVL_EXIT_OK, lineno = 0, rows = 0, failed = 0;
   char *save = NULL;
   for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -181,7 +199,8 @@ int nvl_cmd_validate_model(int argc, char **argv) {
     if (lineno == 1) {
       for (int i = 0; i < nf; i++)
         for (int c = 0; c < COL__COUNT; c++)
-          if (strcmp(f[i], col_names[c]) == 0) col[c] = i;
+          if (strcmp(f[i], col_names[c]) == 0)
+            col[c] = i;
       for (int c = 0; c <= COL_SIZE; c++)
         if (col[c] < 0) {
           fprintf(stderr, "error: %s:1: missing column \"%s\"\n", csv_in, col_names[c]);
@@ -190,17 +209,20 @@ int nvl_cmd_validate_model(int argc, char **argv) {
         }
       printf("# nvlsim validate-model: %s, default model, tolerance %.1f %%\n", csv_in, tol * 100);
       printf("#%-5s %-14s %-5s %-15s %-6s %-6s %12s %10s %10s %8s  %s\n", "case", "system", "gpus",
-             "collective", "algo", "proto", "size (B)", "measured", "simulated", "error", "verdict");
+             "collective", "algo", "proto", "size (B)", "measured", "simulated", "error",
+             "verdict");
       continue;
     }
     if (nf == 1 && !f[0][0])
       continue;
     const char *get[COL__COUNT];
-    for (int c = 0; c < COL__COUNT; c++) get[c] = col[c] >= 0 && col[c] < nf ? f[col[c]] : "";
+    for (int c = 0; c < COL__COUNT; c++)
+      get[c] = col[c] >= 0 && col[c] < nf ? f[col[c]] : "";
     rows++;
     const char *design = NULL;
     for (size_t s = 0; s < sizeof SYSTEMS / sizeof SYSTEMS[0]; s++)
-      if (strcmp(SYSTEMS[s].system, get[COL_SYSTEM]) == 0) design = SYSTEMS[s].design;
+      if (strcmp(SYSTEMS[s].system, get[COL_SYSTEM]) == 0)
+        design = SYSTEMS[s].design;
     nvl_coll coll;
     nvl_algo algo;
     bool has_t, has_a, has_b, ok_g;
@@ -210,11 +232,11 @@ int nvl_cmd_validate_model(int argc, char **argv) {
     const char *problem = !design ? "no reference design for this system"
                           : nvl_coll_parse(get[COL_COLL], &coll) != 0 ? "unknown collective"
                           : nvl_algo_parse(get[COL_ALGO], &algo) != 0 ? "unknown algorithm"
-                          : !ok_g || gpus != floor(gpus) ? "bad gpus"
-                          : !(size >= 1) ? "bad size_bytes"
-                          : (!has_t && !has_a && !has_b) ? "no measured value"
-                          : m_t < 0 || m_a < 0 || m_b < 0 ? "malformed measured value"
-                                                          : NULL;
+                          : !ok_g || gpus != floor(gpus)              ? "bad gpus"
+                          : !(size >= 1)                              ? "bad size_bytes"
+                          : (!has_t && !has_a && !has_b)              ? "no measured value"
+                          : m_t < 0 || m_a < 0 || m_b < 0             ? "malformed measured value"
+                                                                      : NULL;
     fflush(stdout); /* keep the table and the errors in order */
     if (problem) {
       fprintf(stderr, "error: %s:%d: case %s: %s\n", csv_in, lineno, get[COL_CASE], problem);
@@ -229,13 +251,21 @@ int nvl_cmd_validate_model(int argc, char **argv) {
       continue;
     }
     double worst = 0;
-    if (has_t) worst = fmax(worst, fabs(sr.time_us - m_t) / m_t);
-    if (has_a) worst = fmax(worst, fabs(sr.algbw - m_a) / m_a);
-    if (has_b) worst = fmax(worst, fabs(sr.busbw - m_b) / m_b);
+    if (has_t)
+      worst = fmax(worst, fabs(sr.time_us - m_t) / m_t);
+    if (has_a)
+      worst = fmax(worst, fabs(sr.algbw - m_a) / m_a);
+    if (has_b)
+      worst = fmax(worst, fabs(sr.busbw - m_b) / m_b);
     bool pass = worst <= tol;
     failed += !pass;
     /* the table shows busbw when measured, else algbw, else time */
-    double mv = has_b ? m_b : has_a ? m_a : m_t, sv = has_b ? sr.busbw : has_a ? sr.algbw : sr.time_us;
+    double mv = has_b   ? m_b
+                : has_a ? m_a
+                        : m_t,
+           sv = has_b   ? sr.busbw
+                : has_a ? sr.algbw
+                        : sr.time_us;
     double signed_err = (sv - mv) / mv;
     printf(" %-5s %-14.14s %-5d %-15s %-6s %-6s %12.0f %10.2f %10.2f %+7.1f%%  %s\n", get[COL_CASE],
            get[COL_SYSTEM], (int)gpus, nvl_coll_name(coll), sr.algorithm, sr.protocol, size, mv, sv,
@@ -243,11 +273,14 @@ int nvl_cmd_validate_model(int argc, char **argv) {
     if (out.fp) {
       fprintf(out.fp, "%s,%s,%s,%d,%s,%s,%s,%.0f,", get[COL_CASE], get[COL_SYSTEM], design,
               (int)gpus, nvl_coll_name(coll), sr.algorithm, sr.protocol, size);
-      if (has_t) fprintf(out.fp, "%.3f", m_t);
+      if (has_t)
+        fprintf(out.fp, "%.3f", m_t);
       fprintf(out.fp, ",%.3f,", sr.time_us);
-      if (has_a) fprintf(out.fp, "%.3f", m_a);
+      if (has_a)
+        fprintf(out.fp, "%.3f", m_a);
       fprintf(out.fp, ",%.3f,", sr.algbw);
-      if (has_b) fprintf(out.fp, "%.3f", m_b);
+      if (has_b)
+        fprintf(out.fp, "%.3f", m_b);
       fprintf(out.fp, ",%.3f,%.6f,%s\n", sr.busbw, worst, pass ? "yes" : "no");
     }
   }

@@ -24,7 +24,8 @@ const nvl_command nvl_commands[] = {
      "usage: nvlsim info [--json] [--max-endpoints N] [--fail SPEC] [--degrade SPEC] [FILE]\n"
      "\n"
      "Prints device counts by kind and vendor, links by type, per-endpoint injection bandwidth,\n"
-     "total bidirectional fabric bandwidth, bisection bandwidth (igraph max-flow between the first\n"
+     "total bidirectional fabric bandwidth, bisection bandwidth (igraph max-flow between the "
+     "first\n"
      "and second half of the accelerators in declaration order), the diameter in switch hops and\n"
      "the path diversity (link-disjoint paths per accelerator pair). Without FILE, describes the\n"
      "built-in GB200 NVL72.\n"
@@ -47,7 +48,8 @@ const nvl_command nvl_commands[] = {
      "  -c, --collective NAME   all_reduce, reduce_scatter, all_gather, broadcast, reduce,\n"
      "                          alltoall, sendrecv (aliases: allreduce, allgather, ...)\n"
      "  -p, --pattern NAME      pair, bidir, pairs, permutation, uniform, incast, shift, matrix\n"
-     "  -b SIZE  -e SIZE        minimum and maximum size (default 8 B and 8 GiB; nccl-tests K/M/G)\n"
+     "  -b SIZE  -e SIZE        minimum and maximum size (default 8 B and 8 GiB; nccl-tests "
+     "K/M/G)\n"
      "  -f FACTOR | -i STEP     multiply (default 2) or add between sizes\n"
      "  -g N                    the first N participants (default: all accelerators)\n"
      "  --ranks LIST            participants: gpu, gpu[0:8], asic, cpu0,gpu0\n"
@@ -80,7 +82,8 @@ const nvl_command nvl_commands[] = {
      "compare simulated collectives with measured nccl-tests results",
      "usage: nvlsim validate-model [--tolerance 5%] [--csv OUT] [CSV]\n"
      "\n"
-     "Simulates every row of a table of measured nccl-tests results (default: the built-in copy of\n"
+     "Simulates every row of a table of measured nccl-tests results (default: the built-in copy "
+     "of\n"
      "models/measured-collectives.csv) on the reference design of its system under the default\n"
      "model and prints measured vs simulated with the relative error. Columns: case, system,\n"
      "gpus, collective, algorithm, size_bytes and any of time_us, algbw_GBps, busbw_GBps (empty\n"
@@ -99,7 +102,8 @@ const nvl_command nvl_commands[] = {
      "failed), the run columns and error. OUT is rewritten atomically after every point; running\n"
      "the same command again skips the points it holds (resume). --shard i/N runs the points p\n"
      "with p mod N = i; --merge joins shard files.\n"},
-    {"compare", nvl_cmd_compare, "two designs side by side: figures and simulated busbw, with ratios",
+    {"compare", nvl_cmd_compare,
+     "two designs side by side: figures and simulated busbw, with ratios",
      "usage: nvlsim compare A B [-c COLL] [-b MIN -e MAX -f FACTOR] [-g N] [--ranks LIST]\n"
      "                      [--algo ALGO] [--model default|ideal] [--csv OUT]\n"
      "\n"

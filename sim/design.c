@@ -34,12 +34,12 @@
 /* ---------------------------------------------------------------------------------------- */
 /* Small helpers                                                                             */
 
-#define GROW(arr, n, cap)                                                 \
-  do {                                                                    \
-    if ((n) == (cap)) {                                                   \
-      (cap) = (cap) ? (cap) * 2 : 16;                                     \
-      (arr) = nvl_xrealloc((arr), (cap) * sizeof *(arr));                     \
-    }                                                                     \
+#define GROW(arr, n, cap)                                                                          \
+  do {                                                                                             \
+    if ((n) == (cap)) {                                                                            \
+      (cap) = (cap) ? (cap)*2 : 16;                                                                \
+      (arr) = nvl_xrealloc((arr), (cap) * sizeof *(arr));                                          \
+    }                                                                                              \
   } while (0)
 
 const char *nvl_kind_name(nvl_kind kind) {
@@ -56,7 +56,8 @@ static size_t edit_distance(const char *a, const char *b) {
   if (la > 64 || lb > 64)
     return SIZE_MAX;
   size_t row[65];
-  for (size_t j = 0; j <= lb; j++) row[j] = j;
+  for (size_t j = 0; j <= lb; j++)
+    row[j] = j;
   for (size_t i = 1; i <= la; i++) {
     size_t diag = row[0];
     row[0] = i;
@@ -64,8 +65,10 @@ static size_t edit_distance(const char *a, const char *b) {
       size_t up = row[j];
       size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
       size_t best = diag + cost;
-      if (row[j] + 1 < best) best = row[j] + 1;
-      if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+      if (row[j] + 1 < best)
+        best = row[j] + 1;
+      if (row[j - 1] + 1 < best)
+        best = row[j - 1] + 1;
       row[j] = best;
       diag = up;
     }
@@ -103,7 +106,8 @@ typedef struct {
   char ptr[NVL_DIAG_PTR_MAX];
   json_t *body;
   int state; /* 0 unvisited, 1 on stack, 2 sized */
-  uint64_t devices; /* devices one instance creates (devices and nested group instances: size_group) */
+  uint64_t
+      devices; /* devices one instance creates (devices and nested group instances: size_group) */
   char name[NVL_NAME_MAX];
 } group_tmpl;
 
@@ -167,7 +171,8 @@ static void check_keys(loader *L, json_t *obj, const char *ptr, const char *cons
     if (ok)
       continue;
     suggest s = {key, NULL, SIZE_MAX};
-    for (const char *const *a = allowed; *a; a++) suggest_offer(&s, *a);
+    for (const char *const *a = allowed; *a; a++)
+      suggest_offer(&s, *a);
     char hint[96], p[NVL_DIAG_PTR_MAX];
     suggest_text(&s, hint, sizeof hint);
     nvl_ptr_join(p, sizeof p, ptr, key);
@@ -273,7 +278,8 @@ static bool valid_name(const char *s) {
 
 static int find_lt(const nvl_design *d, const char *name, bool catalog_only) {
   for (size_t i = d->n_link_types; i-- > 0;)
-    if ((!catalog_only || d->link_types[i].from_catalog) && strcmp(d->link_types[i].name, name) == 0)
+    if ((!catalog_only || d->link_types[i].from_catalog) &&
+        strcmp(d->link_types[i].name, name) == 0)
       return (int)i;
   return -1;
 }
@@ -302,7 +308,8 @@ int nvl_design_find_link_type(const nvl_design *d, const char *name) {
 static void unknown_inline(loader *L, const char *ptr, const char *what, const char *name,
                            const void *arr, size_t n, size_t stride) {
   suggest s = {name, NULL, SIZE_MAX};
-  for (size_t i = 0; i < n; i++) suggest_offer(&s, (const char *)arr + i * stride);
+  for (size_t i = 0; i < n; i++)
+    suggest_offer(&s, (const char *)arr + i * stride);
   char hint[96];
   suggest_text(&s, hint, sizeof hint);
   err(L, NVL_DIAG_REFERENCE, ptr, "unknown %s \"%.60s\"%s", what, name, hint);
@@ -313,8 +320,10 @@ static const char *const common_type_keys[] = {"base", "source", "estimates", "n
 static bool keys_with_common(loader *L, json_t *obj, const char *ptr, const char *const *own) {
   const char *all[24];
   size_t n = 0;
-  for (const char *const *k = own; *k && n < 18; k++) all[n++] = *k;
-  for (size_t i = 0; i < 4; i++) all[n++] = common_type_keys[i];
+  for (const char *const *k = own; *k && n < 18; k++)
+    all[n++] = *k;
+  for (size_t i = 0; i < 4; i++)
+    all[n++] = common_type_keys[i];
   all[n] = NULL;
   check_keys(L, obj, ptr, all);
   json_t *est = json_object_get(obj, "estimates");
@@ -432,7 +441,8 @@ static void parse_endpoint_type(loader *L, const char *name, json_t *obj, const 
       nvl_ptr_join(p, sizeof p, pp, lt);
       int li = find_lt(d, lt, false);
       if (li < 0) {
-        unknown_inline(L, p, "link type", lt, d->link_types, d->n_link_types, sizeof(nvl_link_type));
+        unknown_inline(L, p, "link type", lt, d->link_types, d->n_link_types,
+                       sizeof(nvl_link_type));
         continue;
       }
       long long n;
@@ -591,7 +601,8 @@ int nvl_device_ports(const nvl_design *d, int dev, int lt) {
   const nvl_endpoint_type *e = &d->endpoint_types[x->type];
   int n = 0;
   for (size_t k = 0; k < d->n_link_types; k++)
-    if (d->link_types[k].family == fam) n += e->ports[k];
+    if (d->link_types[k].family == fam)
+      n += e->ports[k];
   return n;
 }
 
@@ -664,8 +675,8 @@ static void report_tally(loader *L, const port_tally *t, int lt, const char *ptr
     if (t->budget_n > 1)
       snprintf(more, sizeof more, " (and %d more devices)", t->budget_n - 1);
     err(L, NVL_DIAG_PORTS, ptr, "ports over budget: %s (%s) uses %d of %d %s ports%s",
-        d->devices[t->budget_first].name, nvl_device_type_name(d, t->budget_first),
-        t->budget_used, t->budget_avail, ltn, more);
+        d->devices[t->budget_first].name, nvl_device_type_name(d, t->budget_first), t->budget_used,
+        t->budget_avail, ltn, more);
   }
 }
 
@@ -688,7 +699,7 @@ static int find_tmpl(loader *L, const char *name) {
 }
 
 static const char *const group_keys[] = {"description", "endpoints", "switches", "include",
-                                         "wiring", "note", NULL};
+                                         "wiring",      "note",      NULL};
 static const char *const decl_keys[] = {"name", "type", "count", "note", NULL};
 static const char *const include_keys[] = {"group", "count", "note", NULL};
 
@@ -854,7 +865,8 @@ static bool select_members(loader *L, const char *sel, int start, int end, const
   }
   if (n_in == 0) {
     suggest s = {name, NULL, SIZE_MAX};
-    for (int i = start; i < end; i++) suggest_offer(&s, d->prefixes[d->devices[i].prefix].name);
+    for (int i = start; i < end; i++)
+      suggest_offer(&s, d->prefixes[d->devices[i].prefix].name);
     char hint[96];
     suggest_text(&s, hint, sizeof hint);
     err(L, NVL_DIAG_REFERENCE, ptr, "no devices named \"%.60s\" in %s%s", name, scope, hint);
@@ -891,8 +903,8 @@ static bool in_sel(const selection *s, int dev) {
   return false;
 }
 
-static const char *const rule_keys[] = {"rule", "from", "to", "link", "links", "planes", "note",
-                                        NULL};
+static const char *const rule_keys[] = {"rule",  "from",   "to",   "link",
+                                        "links", "planes", "note", NULL};
 
 static void apply_rule(loader *L, json_t *r, const char *ptr, int start, int end,
                        const char *scope) {
@@ -911,19 +923,24 @@ static void apply_rule(loader *L, json_t *r, const char *ptr, int start, int end
     return;
   char p[NVL_DIAG_PTR_MAX];
   enum { FULL, BLOCK, ONE_TO_ONE, PLANE } rk;
-  if (strcmp(kind, "full") == 0) rk = FULL;
-  else if (strcmp(kind, "block") == 0) rk = BLOCK;
-  else if (strcmp(kind, "one_to_one") == 0) rk = ONE_TO_ONE;
-  else if (strcmp(kind, "plane") == 0) rk = PLANE;
+  if (strcmp(kind, "full") == 0)
+    rk = FULL;
+  else if (strcmp(kind, "block") == 0)
+    rk = BLOCK;
+  else if (strcmp(kind, "one_to_one") == 0)
+    rk = ONE_TO_ONE;
+  else if (strcmp(kind, "plane") == 0)
+    rk = PLANE;
   else {
     static const char *const kinds[] = {"full", "block", "one_to_one", "plane"};
     suggest s = {kind, NULL, SIZE_MAX};
-    for (int i = 0; i < 4; i++) suggest_offer(&s, kinds[i]);
+    for (int i = 0; i < 4; i++)
+      suggest_offer(&s, kinds[i]);
     char hint[96];
     suggest_text(&s, hint, sizeof hint);
     nvl_ptr_join(p, sizeof p, ptr, "rule");
-    err(L, NVL_DIAG_SCHEMA, p, "unknown rule \"%.40s\"%s; expected full, block, one_to_one or plane",
-        kind, hint);
+    err(L, NVL_DIAG_SCHEMA, p,
+        "unknown rule \"%.40s\"%s; expected full, block, one_to_one or plane", kind, hint);
     return;
   }
   int lt = find_lt(d, lt_name, false);
@@ -955,8 +972,8 @@ static void apply_rule(loader *L, json_t *r, const char *ptr, int start, int end
       goto done;
     }
     if (json_array_size(lk) != B.n) {
-      err(L, NVL_DIAG_WIRING, p, "%zu link counts given for %zu \"%s\" devices", json_array_size(lk),
-          B.n, to);
+      err(L, NVL_DIAG_WIRING, p, "%zu link counts given for %zu \"%s\" devices",
+          json_array_size(lk), B.n, to);
       goto done;
     }
     per_to = nvl_xrealloc(NULL, B.n * sizeof *per_to);
@@ -1055,7 +1072,8 @@ static void declare_prefixes(loader *L, json_t *body, int depth) {
         continue;
       const nvl_design *d = L->d;
       bool known = false;
-      for (size_t k = 0; k < d->n_prefixes; k++) known |= strcmp(d->prefixes[k].name, json_string_value(n)) == 0;
+      for (size_t k = 0; k < d->n_prefixes; k++)
+        known |= strcmp(d->prefixes[k].name, json_string_value(n)) == 0;
       if (!known)
         prefix_get(L, json_string_value(n), s == 1, "");
     }
@@ -1142,7 +1160,8 @@ static void expand_group(loader *L, json_t *body, const char *ptr, const char *t
         note_bad_name(L, name);
         continue;
       }
-      for (long long k = 0; k < count; k++) add_device(L, pi, s == 1, ti, gi);
+      for (long long k = 0; k < count; k++)
+        add_device(L, pi, s == 1, ti, gi);
     }
   }
   char incp[NVL_DIAG_PTR_MAX];
@@ -1169,7 +1188,8 @@ static void expand_group(loader *L, json_t *body, const char *ptr, const char *t
       char gp[NVL_DIAG_PTR_MAX];
       nvl_ptr_join(gp, sizeof gp, ip, "group");
       suggest s = {gname, NULL, SIZE_MAX};
-      for (size_t t = 0; t < L->n_tmpls; t++) suggest_offer(&s, L->tmpls[t].name);
+      for (size_t t = 0; t < L->n_tmpls; t++)
+        suggest_offer(&s, L->tmpls[t].name);
       char hint[96];
       suggest_text(&s, hint, sizeof hint);
       err(L, NVL_DIAG_REFERENCE, gp, "unknown group \"%.60s\"%s", gname, hint);
@@ -1208,7 +1228,8 @@ static void expand_group(loader *L, json_t *body, const char *ptr, const char *t
 
 int nvl_design_find_device(const nvl_design *d, const char *name) {
   size_t n = strlen(name), k = n;
-  while (k > 0 && name[k - 1] >= '0' && name[k - 1] <= '9') k--;
+  while (k > 0 && name[k - 1] >= '0' && name[k - 1] <= '9')
+    k--;
   if (k == n || k == 0 || n - k > 9 || (name[k] == '0' && n - k > 1))
     return -1;
   long idx = strtol(name + k, NULL, 10);
@@ -1232,10 +1253,12 @@ int nvl_design_select(const nvl_design *d, const char *list, int **out, size_t *
   size_t count = 0;
   int rc = 0;
   for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-    while (*tok == ' ') tok++;
+    while (*tok == ' ')
+      tok++;
     int dev = nvl_design_find_device(d, tok);
     if (dev >= 0) {
-      if (!seen[dev]) seen[dev] = true, ids[count++] = dev;
+      if (!seen[dev])
+        seen[dev] = true, ids[count++] = dev;
       continue;
     }
     char name[NVL_NAME_MAX];
@@ -1243,13 +1266,15 @@ int nvl_design_select(const nvl_design *d, const char *list, int **out, size_t *
     const nvl_prefix *p = NULL;
     if (parse_selector(tok, name, sizeof name, &lo, &hi))
       for (size_t i = 0; i < d->n_prefixes; i++)
-        if (strcmp(d->prefixes[i].name, name) == 0) p = &d->prefixes[i];
+        if (strcmp(d->prefixes[i].name, name) == 0)
+          p = &d->prefixes[i];
     if (!p) {
       snprintf(err, errlen, "no device or device group \"%.60s\" in design %s", tok, d->name);
       rc = -1;
       break;
     }
-    if (hi < 0) hi = (long)p->n_members;
+    if (hi < 0)
+      hi = (long)p->n_members;
     if (lo >= hi || (size_t)hi > p->n_members) {
       snprintf(err, errlen, "slice [%ld:%ld] is outside the %zu \"%s\" devices", lo, hi,
                p->n_members, name);
@@ -1258,7 +1283,8 @@ int nvl_design_select(const nvl_design *d, const char *list, int **out, size_t *
     }
     for (long i = lo; i < hi; i++) {
       int dv = p->members[i];
-      if (!seen[dv]) seen[dv] = true, ids[count++] = dv;
+      if (!seen[dv])
+        seen[dv] = true, ids[count++] = dv;
     }
   }
   free(buf);
@@ -1282,7 +1308,8 @@ static int resolve_device(loader *L, json_t *obj, const char *ptr, const char *k
     nvl_ptr_join(p, sizeof p, ptr, key);
     suggest s = {name, NULL, SIZE_MAX};
     /* offering every device name is O(devices); fine for a one-off error */
-    for (size_t i = 0; i < L->d->n_devices && i < 200000; i++) suggest_offer(&s, L->d->devices[i].name);
+    for (size_t i = 0; i < L->d->n_devices && i < 200000; i++)
+      suggest_offer(&s, L->d->devices[i].name);
     char hint[96];
     suggest_text(&s, hint, sizeof hint);
     err(L, NVL_DIAG_REFERENCE, p, "unknown device \"%.60s\"%s", name, hint);
@@ -1336,9 +1363,14 @@ static void parse_links(loader *L, json_t *root) {
 }
 
 static void parse_expect(loader *L, json_t *root) {
-  static const char *const keys[] = {"all_reachable", "max_switch_hops", "min_bisection_bandwidth",
-                                     "min_injection_bandwidth", "min_path_diversity",
-                                     "no_port_over_budget", "note", NULL};
+  static const char *const keys[] = {"all_reachable",
+                                     "max_switch_hops",
+                                     "min_bisection_bandwidth",
+                                     "min_injection_bandwidth",
+                                     "min_path_diversity",
+                                     "no_port_over_budget",
+                                     "note",
+                                     NULL};
   json_t *ex = get_typed(L, root, "", "expect", JSON_OBJECT, false);
   if (!ex)
     return;
@@ -1383,7 +1415,8 @@ static bool apply_failure(loader *L, const char *kind, const char *target, doubl
   if (strcmp(kind, "switch") == 0) {
     int dev = nvl_design_find_device(d, target);
     if (dev < 0 || !d->devices[dev].is_switch) {
-      err(L, NVL_DIAG_FAILURE, ptr, "failure names \"%s\", which is not a switch of the design", target);
+      err(L, NVL_DIAG_FAILURE, ptr, "failure names \"%s\", which is not a switch of the design",
+          target);
       return false;
     }
     if (share < 1.0) {
@@ -1407,12 +1440,14 @@ static bool apply_failure(loader *L, const char *kind, const char *target, doubl
     int a = -1, b = -1;
     for (const char *p = dash; p && a < 0; p = strchr(p + 1, '-')) {
       size_t la = (size_t)(p - target);
-      if (la >= sizeof a_name || strlen(p + 1) >= sizeof b_name) continue;
+      if (la >= sizeof a_name || strlen(p + 1) >= sizeof b_name)
+        continue;
       memcpy(a_name, target, la);
       a_name[la] = '\0';
       snprintf(b_name, sizeof b_name, "%s", p + 1);
       int x = nvl_design_find_device(d, a_name), y = nvl_design_find_device(d, b_name);
-      if (x >= 0 && y >= 0) a = x, b = y;
+      if (x >= 0 && y >= 0)
+        a = x, b = y;
     }
     if (a < 0) {
       err(L, NVL_DIAG_FAILURE, ptr, "failure names link \"%s\"; write DEVICE-DEVICE, e.g. gpu3-sw7",
@@ -1423,7 +1458,8 @@ static bool apply_failure(loader *L, const char *kind, const char *target, doubl
     for (size_t i = 0; i < d->n_links; i++) {
       nvl_link *l = &d->links[i];
       bool hit = (l->a == a && l->b == b) || (l->a == b && l->b == a);
-      if (hit) f.links += l->count;
+      if (hit)
+        f.links += l->count;
       if (hit && share < 1.0)
         l->scale *= share;
       if (!(hit && share >= 1.0))
@@ -1431,8 +1467,8 @@ static bool apply_failure(loader *L, const char *kind, const char *target, doubl
     }
     d->n_links = k;
     if (f.links == 0) {
-      err(L, NVL_DIAG_FAILURE, ptr, "failure names link %s, but %s and %s are not linked",
-          target, d->devices[a].name, d->devices[b].name);
+      err(L, NVL_DIAG_FAILURE, ptr, "failure names link %s, but %s and %s are not linked", target,
+          d->devices[a].name, d->devices[b].name);
       return false;
     }
     if (share < 1.0)
@@ -1480,8 +1516,9 @@ static void parse_failures(loader *L, json_t *root) {
     if (get_string(L, it, ip, "degrade", false, dg, sizeof dg) && !parse_share(dg, &share)) {
       char p[NVL_DIAG_PTR_MAX];
       nvl_ptr_join(p, sizeof p, ip, "degrade");
-      err(L, NVL_DIAG_QUANTITY, p, "degrade takes the remaining bandwidth as a percentage between "
-                                   "0 and 100, e.g. \"50%%\"");
+      err(L, NVL_DIAG_QUANTITY, p,
+          "degrade takes the remaining bandwidth as a percentage between "
+          "0 and 100, e.g. \"50%%\"");
       continue;
     }
     if (has_sw == has_lk) {
@@ -1505,8 +1542,10 @@ static void parse_failures(loader *L, json_t *root) {
     if (eq) {
       *eq = '\0';
       if (!parse_share(eq + 1, &share)) {
-        err(L, NVL_DIAG_FAILURE, NULL, "%s: the remaining bandwidth is a percentage between 0 and "
-                                       "100, e.g. =50%%", ptr);
+        err(L, NVL_DIAG_FAILURE, NULL,
+            "%s: the remaining bandwidth is a percentage between 0 and "
+            "100, e.g. =50%%",
+            ptr);
         continue;
       }
     }
@@ -1550,8 +1589,10 @@ static void whole_design_checks(loader *L) {
           }
         }
         if (sw) {
-          if (deg[i] < used_min) used_min = deg[i], dev_min = (int)i;
-          if (deg[i] > used_max) used_max = deg[i], dev_max = (int)i;
+          if (deg[i] < used_min)
+            used_min = deg[i], dev_min = (int)i;
+          if (deg[i] > used_max)
+            used_max = deg[i], dev_max = (int)i;
         }
       }
       char more[96] = "";
@@ -1578,8 +1619,8 @@ static void whole_design_checks(loader *L) {
       if (sw && used_max > used_min && dev_min >= 0)
         warn(L, NVL_DIAG_ASYMMETRY, "/system",
              "asymmetric planes: %s switches carry unequal link counts (%s: %d, %s: %d)",
-             d->switch_types[t].name, d->devices[dev_min].name, used_min,
-             d->devices[dev_max].name, used_max);
+             d->switch_types[t].name, d->devices[dev_min].name, used_min, d->devices[dev_max].name,
+             used_max);
     }
   }
   free(deg);
@@ -1643,13 +1684,14 @@ nvl_load_status nvl_design_load_buffer(const char *text, size_t len, const char 
   json_t *root = parse_json(&L, text, len);
   if (!root)
     goto fail;
-  static const char *const top_keys[] = {"$schema", "nvlsim", "name", "description", "link_types",
-                                         "endpoint_types", "switch_types", "groups", "system",
-                                         "links", "failures", "expect", "note", NULL};
+  static const char *const top_keys[] = {
+      "$schema", "nvlsim", "name",  "description", "link_types", "endpoint_types", "switch_types",
+      "groups",  "system", "links", "failures",    "expect",     "note",           NULL};
   check_keys(&L, root, "", top_keys);
   json_t *ver = json_object_get(root, "nvlsim");
   if (ver && !(json_is_integer(ver) && json_integer_value(ver) == 1)) {
-    err(&L, NVL_DIAG_SCHEMA, "/nvlsim", "unsupported format version; this nvlsim reads \"nvlsim\": 1");
+    err(&L, NVL_DIAG_SCHEMA, "/nvlsim",
+        "unsupported format version; this nvlsim reads \"nvlsim\": 1");
     goto fail_root;
   }
   get_string(&L, root, "", "name", true, d->name, sizeof d->name);
@@ -1784,7 +1826,8 @@ nvl_design *nvl_design_load_default(void) {
 void nvl_design_free(nvl_design *d) {
   if (!d)
     return;
-  for (size_t i = 0; i < d->n_prefixes; i++) free(d->prefixes[i].members);
+  for (size_t i = 0; i < d->n_prefixes; i++)
+    free(d->prefixes[i].members);
   free(d->link_types);
   free(d->endpoint_types);
   free(d->switch_types);

@@ -49,7 +49,7 @@ typedef struct {
   nvl_kind kind;
   char vendor[NVL_NAME_MAX];
   int ports[NVL_MAX_LINK_TYPES]; /* ports per link type index */
-  double op_overhead_s; /* fixed per-operation cost (launch, sync) */
+  double op_overhead_s;          /* fixed per-operation cost (launch, sync) */
   bool from_catalog;
   char source[NVL_SOURCE_MAX];
 } nvl_endpoint_type;
@@ -57,8 +57,8 @@ typedef struct {
 typedef struct {
   char name[NVL_NAME_MAX];
   int ports;
-  int port_link; /* link type index of its ports */
-  double lat_s;  /* port-to-port traversal latency */
+  int port_link;  /* link type index of its ports */
+  double lat_s;   /* port-to-port traversal latency */
   bool reduction; /* in-switch reduction (NVLink SHARP / NVLS) */
   bool from_catalog;
   char source[NVL_SOURCE_MAX];

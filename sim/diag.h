@@ -15,30 +15,30 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-#define NVL_DIAG_MAP(XX)                                                      \
-  XX(IO, "io", "file cannot be read")                                         \
-  XX(SYNTAX, "syntax", "JSON syntax, duplicate keys, invalid UTF-8")          \
-  XX(SCHEMA, "schema", "wrong type of value or missing required key")         \
-  XX(UNKNOWN_KEY, "unknown-key", "key not defined by the design format")      \
-  XX(QUANTITY, "quantity", "malformed or absurd quantity with unit")          \
-  XX(REFERENCE, "reference", "reference to an undefined name")                \
-  XX(DUPLICATE, "duplicate", "name defined twice")                            \
-  XX(LIMIT, "limit", "design larger than the configured limits")             \
-  XX(LINK_TYPE, "link-type", "link type not supported by a device's ports")   \
-  XX(PORTS, "ports", "more links on a device than it has ports")             \
-  XX(SELF_LOOP, "self-loop", "link from a device to itself")                  \
-  XX(WIRING, "wiring", "wiring rule that cannot be applied")                  \
-  XX(DISCONNECTED, "disconnected", "device without links, or unreachable")    \
-  XX(EXPECT, "expect", "an assertion of the expect block does not hold")      \
-  XX(UNUSED_PORTS, "unused-ports", "ports left unconnected (warning)")        \
-  XX(ASYMMETRY, "asymmetry", "switches of one tier with unequal load (warning)") \
+#define NVL_DIAG_MAP(XX)                                                                           \
+  XX(IO, "io", "file cannot be read")                                                              \
+  XX(SYNTAX, "syntax", "JSON syntax, duplicate keys, invalid UTF-8")                               \
+  XX(SCHEMA, "schema", "wrong type of value or missing required key")                              \
+  XX(UNKNOWN_KEY, "unknown-key", "key not defined by the design format")                           \
+  XX(QUANTITY, "quantity", "malformed or absurd quantity with unit")                               \
+  XX(REFERENCE, "reference", "reference to an undefined name")                                     \
+  XX(DUPLICATE, "duplicate", "name defined twice")                                                 \
+  XX(LIMIT, "limit", "design larger than the configured limits")                                   \
+  XX(LINK_TYPE, "link-type", "link type not supported by a device's ports")                        \
+  XX(PORTS, "ports", "more links on a device than it has ports")                                   \
+  XX(SELF_LOOP, "self-loop", "link from a device to itself")                                       \
+  XX(WIRING, "wiring", "wiring rule that cannot be applied")                                       \
+  XX(DISCONNECTED, "disconnected", "device without links, or unreachable")                         \
+  XX(EXPECT, "expect", "an assertion of the expect block does not hold")                           \
+  XX(UNUSED_PORTS, "unused-ports", "ports left unconnected (warning)")                             \
+  XX(ASYMMETRY, "asymmetry", "switches of one tier with unequal load (warning)")                   \
   XX(FAILURE, "failure", "failure injection that names nothing or cuts too much")
 
 typedef enum {
 #define XX(code, name, help) NVL_DIAG_##code,
   NVL_DIAG_MAP(XX)
 #undef XX
-  NVL_DIAG__COUNT
+      NVL_DIAG__COUNT
 } nvl_diag_code;
 
 typedef enum { NVL_SEV_ERROR, NVL_SEV_WARNING } nvl_severity;
@@ -49,7 +49,7 @@ typedef enum { NVL_SEV_ERROR, NVL_SEV_WARNING } nvl_severity;
 typedef struct {
   nvl_severity severity;
   nvl_diag_code code;
-  int line, column;              /* > 0 for syntax errors, else 0 */
+  int line, column;               /* > 0 for syntax errors, else 0 */
   char pointer[NVL_DIAG_PTR_MAX]; /* JSON pointer, "" for the whole document */
   char message[NVL_DIAG_MSG_MAX];
 } nvl_diag;
@@ -62,7 +62,8 @@ typedef struct {
   size_t max_items; /* stop recording (but keep counting) past this many; 0 = default 1000 */
 } nvl_diags;
 
-#define NVL_DIAGS_INIT {NULL, 0, 0, 0, 0, 0}
+#define NVL_DIAGS_INIT                                                                             \
+  { NULL, 0, 0, 0, 0, 0 }
 
 void nvl_diags_release(nvl_diags *d);
 

@@ -118,7 +118,8 @@ static size_t hash64(uint64_t x) {
 
 static size_t chan_slot(const job_rt *j, uint64_t key) {
   size_t h = hash64(key) & (j->cap_chans - 1);
-  while (j->chans[h].key != 0 && j->chans[h].key != key) h = (h + 1) & (j->cap_chans - 1);
+  while (j->chans[h].key != 0 && j->chans[h].key != key)
+    h = (h + 1) & (j->cap_chans - 1);
   return h;
 }
 
@@ -132,7 +133,8 @@ static chan *chan_get(job_rt *j, int a, int b) {
     j->cap_chans = old_cap ? 2 * old_cap : 64;
     j->chans = nvl_xcalloc(j->cap_chans, sizeof *j->chans);
     for (size_t i = 0; i < old_cap; i++)
-      if (old[i].key != 0) j->chans[chan_slot(j, old[i].key)] = old[i];
+      if (old[i].key != 0)
+        j->chans[chan_slot(j, old[i].key)] = old[i];
     free(old);
   }
   size_t h = chan_slot(j, key);
@@ -161,10 +163,13 @@ static void chan_push(chan *c, nvl_xfer *x) {
 static void chans_release(job_rt *j) {
   for (size_t i = 0; i < j->cap_chans; i++) {
     chan *c = &j->chans[i];
-    if (c->key == 0) continue;
-    if (c->last) nvl_xfer_unref(c->last);
+    if (c->key == 0)
+      continue;
+    if (c->last)
+      nvl_xfer_unref(c->last);
     for (uint32_t k = c->head; k < c->n; k++)
-      if (c->q[k]) nvl_xfer_unref(c->q[k]);
+      if (c->q[k])
+        nvl_xfer_unref(c->q[k]);
     free(c->q);
   }
   free(j->chans);
@@ -178,19 +183,22 @@ typedef enum { CFG_REAL, CFG_INT, CFG_WORD } cfg_kind;
 static const struct {
   const char *key;
   cfg_kind kind;
-  double min, max;     /* CFG_REAL, CFG_INT: inclusive range */
-  const char *words;   /* CFG_WORD: accepted values, comma-separated */
-  const char *why;     /* shown when the value is refused */
+  double min, max;   /* CFG_REAL, CFG_INT: inclusive range */
+  const char *words; /* CFG_WORD: accepted values, comma-separated */
+  const char *why;   /* shown when the value is refused */
 } cfg_opts[] = {
     {"maxmin/precision", CFG_REAL, 1e-15, 1, NULL, "a precision in (0, 1]"},
-    {"maxmin/concurrency-limit", CFG_INT, -1, 1e9, NULL, "-1 (no limit) or a positive count; 0 deadlocks"},
+    {"maxmin/concurrency-limit", CFG_INT, -1, 1e9, NULL,
+     "-1 (no limit) or a positive count; 0 deadlocks"},
     {"surf/precision", CFG_REAL, 1e-15, 1e-3, NULL, "seconds in (0, 1 ms]; 0 never advances"},
     {"network/maxmin-selective-update", CFG_WORD, 0, 0, "yes,on,true,1",
      "yes: the CM02 model runs with lazy updates, which need it"},
-    {"network/solver", CFG_WORD, 0, 0, "maxmin,fairbottleneck,bmf", "maxmin, fairbottleneck or bmf"},
+    {"network/solver", CFG_WORD, 0, 0, "maxmin,fairbottleneck,bmf",
+     "maxmin, fairbottleneck or bmf"},
     {"network/loopback-bw", CFG_REAL, 1e-9, 1e18, NULL, "bytes per second above 0"},
     {"network/loopback-lat", CFG_REAL, 0, 1e3, NULL, "seconds, 0 or more"},
-    {"contexts/factory", CFG_WORD, 0, 0, "raw,boost,ucontext,thread", "raw, boost, ucontext or thread"},
+    {"contexts/factory", CFG_WORD, 0, 0, "raw,boost,ucontext,thread",
+     "raw, boost, ucontext or thread"},
     {"contexts/stack-size", CFG_INT, 16, 1048576, NULL, "KiB from 16 to 1048576"},
     {"contexts/guard-size", CFG_INT, 0, 64, NULL, "pages from 0 to 64"},
 };
@@ -235,7 +243,8 @@ int nvl_engine_check_cfg(const char *arg, char *err, size_t len) {
     }
   char keys[600] = "";
   for (size_t i = 0; i < sizeof cfg_opts / sizeof cfg_opts[0]; i++)
-    snprintf(keys + strlen(keys), sizeof keys - strlen(keys), "%s%s", i ? ", " : "", cfg_opts[i].key);
+    snprintf(keys + strlen(keys), sizeof keys - strlen(keys), "%s%s", i ? ", " : "",
+             cfg_opts[i].key);
   snprintf(err, len, "SimGrid key \"%.*s\" is not one nvlsim passes on; allowed: %s", (int)klen, kv,
            keys);
   return -1;
@@ -270,7 +279,8 @@ static size_t send_stripes(const nvl_platform *p, const nvl_program *prog, const
     uint64_t left = bytes;
     for (int i = 0; i < ns; i++) {
       uint64_t part = i == ns - 1 ? left : (uint64_t)((double)bytes * st[i].weight + 0.5);
-      if (part > left) part = left;
+      if (part > left)
+        part = left;
       left -= part;
       hf[i] = st[i].from_host;
       ht[i] = st[i].to_host;
@@ -292,11 +302,13 @@ static void account_links(int from, int to, uint64_t bytes) {
     size_t cap = E.pair_cap ? 2 * E.pair_cap : 1024;
     uint64_t *keys = nvl_xmalloc(cap * sizeof *keys);
     double *vals = nvl_xcalloc(cap, sizeof *vals);
-    for (size_t i = 0; i < cap; i++) keys[i] = UINT64_MAX;
+    for (size_t i = 0; i < cap; i++)
+      keys[i] = UINT64_MAX;
     for (size_t i = 0; i < E.pair_cap; i++)
       if (E.pair_keys[i] != UINT64_MAX) {
         size_t h = hash64(E.pair_keys[i]) & (cap - 1);
-        while (keys[h] != UINT64_MAX) h = (h + 1) & (cap - 1);
+        while (keys[h] != UINT64_MAX)
+          h = (h + 1) & (cap - 1);
         keys[h] = E.pair_keys[i];
         vals[h] = E.pair_vals[i];
       }
@@ -308,7 +320,8 @@ static void account_links(int from, int to, uint64_t bytes) {
   }
   uint64_t key = (uint64_t)from << 32 | (uint32_t)to;
   size_t h = hash64(key) & (E.pair_cap - 1);
-  while (E.pair_keys[h] != UINT64_MAX && E.pair_keys[h] != key) h = (h + 1) & (E.pair_cap - 1);
+  while (E.pair_keys[h] != UINT64_MAX && E.pair_keys[h] != key)
+    h = (h + 1) & (E.pair_cap - 1);
   if (E.pair_keys[h] == UINT64_MAX) {
     E.pair_keys[h] = key;
     E.pair_n++;
@@ -353,10 +366,10 @@ static void do_send(lane_rt *self, int peer, double bytes_d) {
    * not in SimGrid's global list of detached communications (sg_shim.h). Mailboxes keep their
    * communications until the step ends, so lanes with few in flight (rings, trees, chains, whose
    * total count can be far larger) stay on host-to-host communications. */
-  nvl_mbox *via = self->in_flight >= MAILBOX_IN_FLIGHT && n == 1 && hf[0] == self->host &&
-                          ht[0] == dst->host
-                      ? dst->mbox
-                      : NULL;
+  nvl_mbox *via =
+      self->in_flight >= MAILBOX_IN_FLIGHT && n == 1 && hf[0] == self->host && ht[0] == dst->host
+          ? dst->mbox
+          : NULL;
   self->in_flight++;
   nvl_xfer *x = nvl_xfer_start(from, to, b, n, via, 2, xfer_arrived, self, dst);
   chan *c = chan_get(j, self->id, peer);
@@ -457,7 +470,8 @@ static void controller_main(int argc, char **argv) {
         else
           snprintf(nm, sizeof nm, "l%zu_%s", l, dir == 0 ? "UP" : "DOWN");
         sg_link_t lk = sg_link_by_name(nm);
-        if (lk) sg_link_load_track(lk);
+        if (lk)
+          sg_link_load_track(lk);
       }
     }
 
@@ -527,7 +541,6 @@ static void controller_main(int argc, char **argv) {
         sg_sem_destroy(lr->sem);
         if (lr->mbox)
           nvl_mbox_close(lr->mbox);
-
       }
       chans_release(j);
       free(j->lanes);
@@ -564,7 +577,8 @@ static uint8_t *prescan_pairs(const nvl_platform *p, const nvl_workload *w, nvl_
       for (size_t l = 0; l < prog.n_lanes; l++)
         for (size_t k = 0; k < prog.lanes[l].n_ops; k++) {
           const nvl_op *op = &prog.lanes[l].ops[k];
-          if (op->kind != NVL_OP_SEND) continue;
+          if (op->kind != NVL_OP_SEND)
+            continue;
           size_t n = send_stripes(p, &prog, devs, (int)l, (int)op->peer, 0, hf, ht, b);
           for (size_t i = 0; i < n; i++) {
             size_t bit = (size_t)hf[i] * nh + (size_t)ht[i];
@@ -608,7 +622,8 @@ static int load_platform_memfd(const nvl_platform *p, const uint8_t *pairs, cons
     return -1;
   FILE *f = fdopen(fd, "w+");
   if (!f || nvl_platform_write_xml(p, f, pairs) != 0 || fflush(f) != 0) {
-    if (f) fclose(f);
+    if (f)
+      fclose(f);
     return -1;
   }
   if (dump) { /* the same bytes SimGrid reads */
@@ -621,13 +636,15 @@ static int load_platform_memfd(const nvl_platform *p, const uint8_t *pairs, cons
       rewind(f);
       char buf[65536];
       size_t k;
-      while ((k = fread(buf, 1, sizeof buf, f)) > 0) bad |= fwrite(buf, 1, k, o) != k;
+      while ((k = fread(buf, 1, sizeof buf, f)) > 0)
+        bad |= fwrite(buf, 1, k, o) != k;
       bad |= fclose(o) != 0;
       bad |= chmod(tmp, 0644) != 0;
       bad |= !bad && rename(tmp, dump) != 0;
     }
     if (bad) {
-      if (out >= 0) unlink(tmp);
+      if (out >= 0)
+        unlink(tmp);
       fclose(f);
       return -2;
     }
@@ -669,9 +686,10 @@ int nvl_engine_run(const nvl_platform *p, const nvl_workload *w, nvl_engine_resu
   /* surf/precision is a time precision (seconds, default 1e-5): at 1e-10 striped transfers match
    * the closed form to ~1e-9 relative, at no measurable cost */
   char *argv[64] = {"nvlsim", "--cfg=network/model:CM02", "--cfg=network/crosstraffic:0",
-                     "--cfg=network/TCP-gamma:0", "--cfg=surf/precision:1e-10"};
+                    "--cfg=network/TCP-gamma:0", "--cfg=surf/precision:1e-10"};
   int argc = 5;
-  for (const char *const *c = w->sg_cfg; c && *c && argc < 63; c++) argv[argc++] = (char *)*c;
+  for (const char *const *c = w->sg_cfg; c && *c && argc < 63; c++)
+    argv[argc++] = (char *)*c;
   argv[argc] = NULL;
   simgrid_init(&argc, argv);
   if (w->link_stats)
@@ -690,13 +708,14 @@ int nvl_engine_run(const nvl_platform *p, const nvl_workload *w, nvl_engine_resu
       nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_IO, NULL, "cannot write %s: %s", w->dump_platform,
                    strerror(errno));
     else
-      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_IO, NULL, "cannot hand the platform to SimGrid: %s",
-                   strerror(errno));
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_IO, NULL,
+                   "cannot hand the platform to SimGrid: %s", strerror(errno));
     return -1;
   }
   size_t nh = nvl_platform_host_count(p);
   E.hosts = malloc(nh * sizeof *E.hosts);
-  for (size_t h = 0; h < nh; h++) E.hosts[h] = sg_host_by_name(nvl_platform_host_name(p, (int)h));
+  for (size_t h = 0; h < nh; h++)
+    E.hosts[h] = sg_host_by_name(nvl_platform_host_name(p, (int)h));
   sg_actor_t ctl = sg_actor_init("controller", E.hosts[0]);
   sg_actor_start(ctl, controller_main, 0, NULL);
   if (w->time_limit_s > 0)
@@ -739,8 +758,10 @@ static int write_all(int fd, const void *buf, size_t n) {
   const char *p = buf;
   while (n > 0) {
     ssize_t k = write(fd, p, n);
-    if (k < 0 && errno == EINTR) continue;
-    if (k <= 0) return -1;
+    if (k < 0 && errno == EINTR)
+      continue;
+    if (k <= 0)
+      return -1;
     p += k;
     n -= (size_t)k;
   }
@@ -751,8 +772,10 @@ static int read_all(int fd, void *buf, size_t n) {
   char *p = buf;
   while (n > 0) {
     ssize_t k = read(fd, p, n);
-    if (k < 0 && errno == EINTR) continue;
-    if (k <= 0) return -1;
+    if (k < 0 && errno == EINTR)
+      continue;
+    if (k <= 0)
+      return -1;
     p += k;
     n -= (size_t)k;
   }
@@ -816,10 +839,11 @@ int nvl_engine_run_forked(const nvl_platform *p, const nvl_workload *w, nvl_engi
   }
   close(fds[0]);
   int wst;
-  while (waitpid(pid, &wst, 0) < 0 && errno == EINTR) {}
+  while (waitpid(pid, &wst, 0) < 0 && errno == EINTR) {
+  }
   if (rc == -1 && !(WIFEXITED(wst) && WEXITSTATUS(wst) == 0) && diags->errors == 0)
-    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
-                 "simulation process failed (%s %d)", WIFSIGNALED(wst) ? "signal" : "exit status",
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL, "simulation process failed (%s %d)",
+                 WIFSIGNALED(wst) ? "signal" : "exit status",
                  WIFSIGNALED(wst) ? WTERMSIG(wst) : WEXITSTATUS(wst));
   return rc;
 }

@@ -36,13 +36,14 @@ typedef int (*nvl_build_fn)(void *ctx, size_t step, size_t job, nvl_program *pro
 typedef struct {
   size_t n_steps, n_jobs;
   nvl_build_fn build;
-  void (*reset)(void *ctx); /* called after the route pre-scan, before the simulation (may be NULL) */
+  void (*reset)(
+      void *ctx); /* called after the route pre-scan, before the simulation (may be NULL) */
   void *ctx;
   const char *dump_platform; /* write the platform XML SimGrid receives to this file (or NULL) */
-  bool record_flows;  /* record the completion time of every RECV (per-flow statistics) */
-  bool link_stats;    /* peak load per link (SimGrid's link-load plugin); bytes are always counted */
-  bool verbose;       /* SimGrid logging at info level */
-  double time_limit_s; /* stop the simulation past this simulated time (0 = none) */
+  bool record_flows;         /* record the completion time of every RECV (per-flow statistics) */
+  bool link_stats; /* peak load per link (SimGrid's link-load plugin); bytes are always counted */
+  bool verbose;    /* SimGrid logging at info level */
+  double time_limit_s;       /* stop the simulation past this simulated time (0 = none) */
   const char *const *sg_cfg; /* extra SimGrid "--cfg=..." arguments, NULL-terminated, or NULL */
 } nvl_workload;
 
@@ -53,13 +54,13 @@ typedef struct {
 
 typedef struct {
   size_t n_steps, n_jobs, n_links;
-  double *time_s;    /* [step * n_jobs + job]: last lane end relative to the step start */
-  double *start_s;   /* [step]: simulated start time of each step */
+  double *time_s;     /* [step * n_jobs + job]: last lane end relative to the step start */
+  double *start_s;    /* [step]: simulated start time of each step */
   double *link_bytes; /* [2 * link + dir], dir 0 = UP, 1 = DOWN */
   double *link_peak_Bps;
   nvl_flow *flows;
   size_t n_flows;
-  double end_s;      /* simulated time at the end */
+  double end_s; /* simulated time at the end */
 } nvl_engine_result;
 
 /* Runs the workload in this process (once per process). Returns 0, or -1 with diags set

@@ -13,16 +13,16 @@ struct nvl_graph {
   /* participants with the same neighbourhood (same switches, link counts and capacities, no
    * direct endpoint links) are interchangeable for hops, reachability and path diversity:
    * analyses run once per group. group_first/group_second: first two members (second -1). */
-  int *group;   /* per participant index */
+  int *group; /* per participant index */
   int *group_first, *group_second, *group_size;
   size_t n_groups;
   igraph_t g;
-  igraph_vector_t cap_Bps; /* per arc: bundle bandwidth */
+  igraph_vector_t cap_Bps;   /* per arc: bundle bandwidth */
   igraph_vector_t cap_links; /* per arc: physical link count */
-  int *vout, *vin;          /* device -> vertex */
-  int *parts;               /* participants */
+  int *vout, *vin;           /* device -> vertex */
+  int *parts;                /* participants */
   size_t n_parts;
-  double *inject, *c2c;     /* per device */
+  double *inject, *c2c; /* per device */
 };
 
 static void init_igraph(void) {
@@ -42,8 +42,10 @@ typedef struct {
 
 static int cmp_nbr(const void *a, const void *b) {
   const nbr *x = a, *y = b;
-  if (x->nb != y->nb) return x->nb < y->nb ? -1 : 1;
-  if (x->count != y->count) return x->count < y->count ? -1 : 1;
+  if (x->nb != y->nb)
+    return x->nb < y->nb ? -1 : 1;
+  if (x->count != y->count)
+    return x->count < y->count ? -1 : 1;
   return (x->cap > y->cap) - (x->cap < y->cap);
 }
 
@@ -56,19 +58,24 @@ typedef struct {
 
 static int cmp_sig(const void *a, const void *b) {
   const sig *x = a, *y = b;
-  if (x->unique || y->unique) return x->unique != y->unique ? (x->unique ? 1 : -1) : x->part - y->part;
-  if (x->n != y->n) return x->n < y->n ? -1 : 1;
+  if (x->unique || y->unique)
+    return x->unique != y->unique ? (x->unique ? 1 : -1) : x->part - y->part;
+  if (x->n != y->n)
+    return x->n < y->n ? -1 : 1;
   for (size_t i = 0; i < x->n; i++) {
     int c = cmp_nbr(&x->items[i], &y->items[i]);
-    if (c) return c;
+    if (c)
+      return c;
   }
   return x->part - y->part;
 }
 
 static bool same_sig(const sig *x, const sig *y) {
-  if (x->unique || y->unique || x->n != y->n) return false;
+  if (x->unique || y->unique || x->n != y->n)
+    return false;
   for (size_t i = 0; i < x->n; i++)
-    if (cmp_nbr(&x->items[i], &y->items[i]) != 0) return false;
+    if (cmp_nbr(&x->items[i], &y->items[i]) != 0)
+      return false;
   return true;
 }
 
@@ -77,22 +84,27 @@ static void group_participants(nvl_graph *g) {
   const nvl_design *d = g->d;
   size_t n = g->n_parts;
   int *part_of = malloc(d->n_devices * sizeof(int));
-  for (size_t i = 0; i < d->n_devices; i++) part_of[i] = -1;
-  for (size_t i = 0; i < n; i++) part_of[g->parts[i]] = (int)i;
+  for (size_t i = 0; i < d->n_devices; i++)
+    part_of[i] = -1;
+  for (size_t i = 0; i < n; i++)
+    part_of[g->parts[i]] = (int)i;
   sig *sigs = calloc(n ? n : 1, sizeof *sigs);
-  for (size_t i = 0; i < n; i++) sigs[i].part = (int)i;
+  for (size_t i = 0; i < n; i++)
+    sigs[i].part = (int)i;
   for (size_t k = 0; k < d->n_links; k++) {
     const nvl_link *l = &d->links[k];
     int ends[2] = {l->a, l->b};
     for (int e = 0; e < 2; e++) {
       int pi = part_of[ends[e]];
-      if (pi < 0) continue;
+      if (pi < 0)
+        continue;
       int other = ends[1 - e];
       sig *sg = &sigs[pi];
       if (!d->devices[other].is_switch) {
         /* a direct link to another participant makes it unique; one to a non-participant (a GPU's
          * C2C link to its CPU) leads nowhere, since endpoints never forward */
-        if (part_of[other] >= 0) sg->unique = true;
+        if (part_of[other] >= 0)
+          sg->unique = true;
         continue;
       }
       sg->items = realloc(sg->items, (sg->n + 1) * sizeof *sg->items);
@@ -118,7 +130,8 @@ static void group_participants(nvl_graph *g) {
     g->group[sigs[i].part] = (int)g->n_groups - 1;
     g->group_size[g->n_groups - 1]++;
   }
-  for (size_t i = 0; i < n; i++) free(sigs[i].items);
+  for (size_t i = 0; i < n; i++)
+    free(sigs[i].items);
   free(sigs);
   free(part_of);
 }
@@ -230,7 +243,8 @@ int nvl_graph_hops(const nvl_graph *g, nvl_hops *out) {
   /* targets: the first member of every group, and the second member of the source's group */
   igraph_vector_int_t to_v;
   igraph_vector_int_init(&to_v, (igraph_integer_t)ng + 1);
-  for (size_t h = 0; h < ng; h++) VECTOR(to_v)[h] = g->vin[g->parts[g->group_first[h]]];
+  for (size_t h = 0; h < ng; h++)
+    VECTOR(to_v)[h] = g->vin[g->parts[g->group_first[h]]];
   igraph_matrix_t res;
   igraph_matrix_init(&res, 1, (igraph_integer_t)ng + 1);
   int rc = 0;
@@ -335,13 +349,15 @@ int nvl_graph_path_diversity(const nvl_graph *g, nvl_diversity *out) {
     size_t gi = k / ng, gj = k % ng;
     int a = g->parts[g->group_first[gi]], b;
     if (gi == gj) {
-      if (g->group_second[gi] < 0) continue;
+      if (g->group_second[gi] < 0)
+        continue;
       b = g->parts[g->group_second[gi]];
     } else {
       b = g->parts[g->group_first[gj]];
     }
     igraph_real_t v = 0;
-    if (igraph_maxflow_value(&g->g, &v, g->vout[a], g->vin[b], &g->cap_links, NULL) != IGRAPH_SUCCESS)
+    if (igraph_maxflow_value(&g->g, &v, g->vout[a], g->vin[b], &g->cap_links, NULL) !=
+        IGRAPH_SUCCESS)
       return -1;
     out->pairs++;
     if (out->min_paths < 0 || (int)lround(v) < out->min_paths) {

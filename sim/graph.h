@@ -9,8 +9,8 @@
  * out(b)->in(a). Any path from out(a) to in(b) then never passes through a third endpoint.
  *
  * Costs (V vertices, E arcs, n accelerators):
- *   Participants with identical neighbourhoods (same switches, link counts and capacities, no direct
- *   endpoint links) are grouped: NVL72's 72 GPUs are one group, NVL576's are 8 (one per rack).
+ *   Participants with identical neighbourhoods (same switches, link counts and capacities, no
+ * direct endpoint links) are grouped: NVL72's 72 GPUs are one group, NVL576's are 8 (one per rack).
  *   hops and reachability   one BFS per group, O(groups (V + E));
  *   bisection               one push-relabel max-flow, O(V^2 sqrt(E)) worst case, fast in practice;
  *   path diversity          one unit-capacity max-flow per ordered pair of groups (at most 4096,
@@ -43,15 +43,15 @@ double nvl_graph_injection_Bps(const nvl_graph *g, int dev);
 double nvl_graph_c2c_Bps(const nvl_graph *g, int dev);
 
 typedef struct {
-  int max_switch_hops;    /* over reachable participant pairs; -1 if none */
-  size_t unreachable;     /* ordered participant pairs with no path */
-  int first_a, first_b;   /* one unreachable pair (device ids), -1 if none */
+  int max_switch_hops;  /* over reachable participant pairs; -1 if none */
+  size_t unreachable;   /* ordered participant pairs with no path */
+  int first_a, first_b; /* one unreachable pair (device ids), -1 if none */
 } nvl_hops;
 
 int nvl_graph_hops(const nvl_graph *g, nvl_hops *out);
 
 typedef struct {
-  double bw_Bps;      /* max flow from half A to half B, per direction */
+  double bw_Bps; /* max flow from half A to half B, per direction */
   size_t n_a, n_b;
   int a_first, a_last, b_first, b_last; /* device ids at the ends of each half */
 } nvl_bisection;
@@ -61,10 +61,10 @@ typedef struct {
 int nvl_graph_bisection(const nvl_graph *g, nvl_bisection *out);
 
 typedef struct {
-  int min_paths;       /* fewest edge-disjoint paths (physical links) over the checked pairs */
-  int a, b;            /* a pair achieving it */
-  size_t pairs;        /* pairs checked: one per ordered pair of participant groups */
-  bool sampled;        /* true when group pairs were sampled (more than 4096) */
+  int min_paths; /* fewest edge-disjoint paths (physical links) over the checked pairs */
+  int a, b;      /* a pair achieving it */
+  size_t pairs;  /* pairs checked: one per ordered pair of participant groups */
+  bool sampled;  /* true when group pairs were sampled (more than 4096) */
 } nvl_diversity;
 
 int nvl_graph_path_diversity(const nvl_graph *g, nvl_diversity *out);

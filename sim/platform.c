@@ -74,27 +74,35 @@ typedef struct {
 
 static int cmp_item(const void *a, const void *b) {
   const sig_item *x = a, *y = b;
-  if (x->key != y->key) return x->key < y->key ? -1 : 1;
-  if (x->lt != y->lt) return x->lt < y->lt ? -1 : 1;
+  if (x->key != y->key)
+    return x->key < y->key ? -1 : 1;
+  if (x->lt != y->lt)
+    return x->lt < y->lt ? -1 : 1;
   return 0;
 }
 
 static int cmp_sig(const void *a, const void *b) {
   const sig *x = a, *y = b;
-  if (x->color != y->color) return x->color < y->color ? -1 : 1;
+  if (x->color != y->color)
+    return x->color < y->color ? -1 : 1;
   size_t n = x->n < y->n ? x->n : y->n;
   for (size_t i = 0; i < n; i++) {
     const sig_item *p = &x->items[i], *q = &y->items[i];
-    if (p->key != q->key) return p->key < q->key ? -1 : 1;
-    if (p->lt != q->lt) return p->lt < q->lt ? -1 : 1;
-    if (p->count != q->count) return p->count < q->count ? -1 : 1;
+    if (p->key != q->key)
+      return p->key < q->key ? -1 : 1;
+    if (p->lt != q->lt)
+      return p->lt < q->lt ? -1 : 1;
+    if (p->count != q->count)
+      return p->count < q->count ? -1 : 1;
   }
-  if (x->n != y->n) return x->n < y->n ? -1 : 1;
+  if (x->n != y->n)
+    return x->n < y->n ? -1 : 1;
   return x->sw - y->sw;
 }
 
 static bool same_sig(const sig *x, const sig *y) {
-  if (x->color != y->color || x->n != y->n) return false;
+  if (x->color != y->color || x->n != y->n)
+    return false;
   for (size_t i = 0; i < x->n; i++)
     if (x->items[i].key != y->items[i].key || x->items[i].lt != y->items[i].lt ||
         x->items[i].count != y->items[i].count)
@@ -122,7 +130,8 @@ static size_t refine_classes(nvl_platform *p) {
     deg[d->links[k].b]++;
   }
   int *start = nvl_xcalloc(nd + 1, sizeof(int));
-  for (size_t i = 0; i < nd; i++) start[i + 1] = start[i] + deg[i];
+  for (size_t i = 0; i < nd; i++)
+    start[i + 1] = start[i] + deg[i];
   sig_item *adj = nvl_xmalloc((size_t)start[nd] * sizeof *adj);
   int *fill = nvl_xcalloc(nd, sizeof(int));
   for (size_t k = 0; k < d->n_links; k++) {
@@ -167,8 +176,10 @@ static size_t refine_classes(nvl_platform *p) {
       }
       g->n = m;
       long long gg = 0;
-      for (size_t j = 0; j < m; j++) gg = gcd(gg, g->items[j].count);
-      for (size_t j = 0; j < m && gg > 1; j++) g->items[j].count /= gg;
+      for (size_t j = 0; j < m; j++)
+        gg = gcd(gg, g->items[j].count);
+      for (size_t j = 0; j < m && gg > 1; j++)
+        g->items[j].count /= gg;
     }
     qsort(sigs, nsw, sizeof *sigs, cmp_sig);
     n_colors = 0;
@@ -180,7 +191,8 @@ static size_t refine_classes(nvl_platform *p) {
   }
   /* number classes by first member in device order */
   long long *renum = nvl_xmalloc((n_colors ? n_colors : 1) * sizeof *renum);
-  for (size_t c = 0; c < n_colors; c++) renum[c] = -1;
+  for (size_t c = 0; c < n_colors; c++)
+    renum[c] = -1;
   size_t nc = 0;
   for (size_t i = 0; i < nd; i++) {
     if (!d->devices[i].is_switch) {
@@ -191,7 +203,8 @@ static size_t refine_classes(nvl_platform *p) {
       renum[color[i]] = (long long)nc++;
     p->cls[i] = (int)renum[color[i]];
   }
-  for (size_t j = 0; j < nsw; j++) free(sigs[j].items);
+  for (size_t j = 0; j < nsw; j++)
+    free(sigs[j].items);
   free(sigs);
   free(renum);
   free(color);
@@ -240,7 +253,8 @@ static void name_classes(nvl_platform *p) {
   size_t nc = p->n_classes;
   int *last = nvl_xmalloc((nc ? nc : 1) * sizeof(int));
   for (size_t i = 0; i < d->n_devices; i++)
-    if (p->cls[i] >= 0) last[p->cls[i]] = (int)i;
+    if (p->cls[i] >= 0)
+      last[p->cls[i]] = (int)i;
   p->class_names = nvl_xmalloc((nc ? nc : 1) * sizeof *p->class_names);
   for (size_t c = 0; c < nc; c++) {
     const char *f = d->devices[p->class_first[c]].name, *l = d->devices[last[c]].name;
@@ -264,24 +278,28 @@ static double link_bw(const nvl_platform *p, const nvl_link *l) {
 }
 
 static int find_root(int *uf, int x) {
-  while (uf[x] != x) x = uf[x] = uf[uf[x]];
+  while (uf[x] != x)
+    x = uf[x] = uf[uf[x]];
   return x;
 }
 
 static int cmp_attach(const void *a, const void *b) {
   const attach *x = a, *y = b;
-  if (x->cls != y->cls) return x->cls < y->cls ? -1 : 1;
+  if (x->cls != y->cls)
+    return x->cls < y->cls ? -1 : 1;
   return x->peer - y->peer;
 }
 
-nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opts, nvl_diags *diags) {
+nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opts,
+                               nvl_diags *diags) {
   nvl_platform *p = nvl_xcalloc(1, sizeof *p);
   p->d = d;
   p->model = opts ? opts->model : NVL_MODEL_DEFAULT;
   size_t nd = d->n_devices;
   p->cls = nvl_xmalloc(nd * sizeof(int));
   if (opts && opts->explicit_planes) {
-    for (size_t i = 0; i < nd; i++) p->cls[i] = d->devices[i].is_switch ? (int)p->n_classes++ : -1;
+    for (size_t i = 0; i < nd; i++)
+      p->cls[i] = d->devices[i].is_switch ? (int)p->n_classes++ : -1;
   } else {
     p->n_classes = refine_classes(p);
   }
@@ -295,10 +313,12 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
   }
   p->class_first = nvl_xmalloc((nc ? nc : 1) * sizeof(int));
   p->class_size = nvl_xcalloc(nc, sizeof(int));
-  for (size_t c = 0; c < nc; c++) p->class_first[c] = -1;
+  for (size_t c = 0; c < nc; c++)
+    p->class_first[c] = -1;
   for (size_t i = 0; i < nd; i++)
     if (p->cls[i] >= 0) {
-      if (p->class_first[p->cls[i]] < 0) p->class_first[p->cls[i]] = (int)i;
+      if (p->class_first[p->cls[i]] < 0)
+        p->class_first[p->cls[i]] = (int)i;
       p->class_size[p->cls[i]]++;
     }
   name_classes(p);
@@ -313,7 +333,8 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
 
   /* class-class logical links (aggregated), endpoint attachments */
   p->cc_link = nvl_xmalloc((nc ? nc * nc : 1) * sizeof(int));
-  for (size_t i = 0; i < nc * nc; i++) p->cc_link[i] = -1;
+  for (size_t i = 0; i < nc * nc; i++)
+    p->cc_link[i] = -1;
   double *cc_bw = nvl_xcalloc(nc * nc, sizeof(double));
   double *cc_lat = nvl_xcalloc(nc * nc, sizeof(double));
   int *cc_phys = nvl_xcalloc(nc * nc, sizeof(int));
@@ -330,7 +351,8 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
       int lo = ca < cb ? ca : cb, hi = ca < cb ? cb : ca;
       cc_bw[lo * nc + hi] += bw;
       cc_phys[lo * nc + hi] += l->count;
-      if (lat > cc_lat[lo * nc + hi]) cc_lat[lo * nc + hi] = lat;
+      if (lat > cc_lat[lo * nc + hi])
+        cc_lat[lo * nc + hi] = lat;
     } else if (ca >= 0 || cb >= 0) {
       int ep = ca >= 0 ? l->b : l->a, c = ca >= 0 ? ca : cb;
       raw_dev[n_raw] = ep;
@@ -357,11 +379,14 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
 
   /* group raw attachments per endpoint, merging same class / same peer */
   p->att_start = nvl_xcalloc(nd + 1, sizeof(int));
-  for (size_t r = 0; r < n_raw; r++) p->att_start[raw_dev[r] + 1]++;
-  for (size_t i = 0; i < nd; i++) p->att_start[i + 1] += p->att_start[i];
+  for (size_t r = 0; r < n_raw; r++)
+    p->att_start[raw_dev[r] + 1]++;
+  for (size_t i = 0; i < nd; i++)
+    p->att_start[i + 1] += p->att_start[i];
   attach *sorted = nvl_xmalloc((n_raw ? n_raw : 1) * sizeof *sorted);
   int *pos = nvl_xcalloc(nd, sizeof(int));
-  for (size_t r = 0; r < n_raw; r++) sorted[p->att_start[raw_dev[r]] + pos[raw_dev[r]]++] = raw[r];
+  for (size_t r = 0; r < n_raw; r++)
+    sorted[p->att_start[raw_dev[r]] + pos[raw_dev[r]]++] = raw[r];
   p->att = nvl_xmalloc((n_raw ? n_raw : 1) * sizeof *p->att);
   size_t n_att = 0;
   int *new_start = nvl_xcalloc(nd + 1, sizeof(int));
@@ -395,7 +420,8 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
         double lat = 0;
         for (size_t k = 0; k < d->n_links; k++) {
           const nvl_link *l = &d->links[k];
-          if ((l->a == (int)i && p->cls[l->b] == a->cls) || (l->b == (int)i && p->cls[l->a] == a->cls)) {
+          if ((l->a == (int)i && p->cls[l->b] == a->cls) ||
+              (l->b == (int)i && p->cls[l->a] == a->cls)) {
             lat = d->link_types[l->type].lat_s;
             break;
           }
@@ -403,10 +429,12 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
         int phys = 0;
         for (size_t k = 0; k < d->n_links; k++) {
           const nvl_link *l = &d->links[k];
-          if ((l->a == (int)i && p->cls[l->b] == a->cls) || (l->b == (int)i && p->cls[l->a] == a->cls))
+          if ((l->a == (int)i && p->cls[l->b] == a->cls) ||
+              (l->b == (int)i && p->cls[l->a] == a->cls))
             phys += l->count;
         }
-        a->link = add_plink(p, "port", name, a->cap_Bps, lat + p->class_half_lat[a->cls], false, phys);
+        a->link =
+            add_plink(p, "port", name, a->cap_Bps, lat + p->class_half_lat[a->cls], false, phys);
         if (d->switch_types[d->devices[p->class_first[a->cls]].type].reduction) {
           /* the rest of the switching latency towards the in-switch reduction engine */
           snprintf(name, sizeof name, "%s~nvls.%s", d->devices[i].name, p->class_names[a->cls]);
@@ -432,16 +460,20 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
 
   /* planes: connected components of the class graph */
   int *uf = nvl_xmalloc((nc ? nc : 1) * sizeof(int));
-  for (size_t c = 0; c < nc; c++) uf[c] = (int)c;
+  for (size_t c = 0; c < nc; c++)
+    uf[c] = (int)c;
   for (size_t a = 0; a < nc; a++)
     for (size_t b = a + 1; b < nc; b++)
-      if (p->cc_link[a * nc + b] >= 0) uf[find_root(uf, (int)a)] = find_root(uf, (int)b);
+      if (p->cc_link[a * nc + b] >= 0)
+        uf[find_root(uf, (int)a)] = find_root(uf, (int)b);
   p->class_plane = nvl_xmalloc((nc ? nc : 1) * sizeof(int));
   int *plane_of_root = nvl_xmalloc((nc ? nc : 1) * sizeof(int));
-  for (size_t c = 0; c < nc; c++) plane_of_root[c] = -1;
+  for (size_t c = 0; c < nc; c++)
+    plane_of_root[c] = -1;
   for (size_t c = 0; c < nc; c++) {
     int r = find_root(uf, (int)c);
-    if (plane_of_root[r] < 0) plane_of_root[r] = (int)p->n_planes++;
+    if (plane_of_root[r] < 0)
+      plane_of_root[r] = (int)p->n_planes++;
     p->class_plane[c] = plane_of_root[r];
   }
   free(uf);
@@ -453,7 +485,8 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
   int *queue = nvl_xmalloc((nc ? nc : 1) * sizeof(int));
   for (size_t s = 0; s < nc; s++) {
     int *dist = p->cc_dist + s * nc, *next = p->cc_next + s * nc;
-    for (size_t c = 0; c < nc; c++) dist[c] = -1, next[c] = -1;
+    for (size_t c = 0; c < nc; c++)
+      dist[c] = -1, next[c] = -1;
     dist[s] = 0;
     size_t qh = 0, qt = 0;
     queue[qt++] = (int)s;
@@ -488,7 +521,8 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
       }
       int pl = p->class_plane[a->cls];
       size_t k = (size_t)p->ph_start[i];
-      while (k < n_ph && p->ph[k].plane != pl) k++;
+      while (k < n_ph && p->ph[k].plane != pl)
+        k++;
       if (k == n_ph)
         p->ph[n_ph++] = (plane_host){pl, -1, 0};
       p->ph[k].cap_Bps += a->cap_Bps;
@@ -555,7 +589,8 @@ size_t nvl_platform_plane_count(const nvl_platform *p) { return p->n_planes; }
 
 static const attach *find_attach(const nvl_platform *p, int dev, int cls) {
   for (int j = p->att_start[dev]; j < p->att_start[dev + 1]; j++)
-    if (p->att[j].cls == cls) return &p->att[j];
+    if (p->att[j].cls == cls)
+      return &p->att[j];
   return NULL;
 }
 
@@ -563,19 +598,21 @@ static const attach *find_attach(const nvl_platform *p, int dev, int cls) {
  * links are declared endpoint -> class, so leaving an endpoint is UP. */
 int nvl_platform_route(const nvl_platform *p, int from, int to, int *links, int *dirs, int max) {
   int n = 0;
-#define PUSH(l, dir)                 \
-  do {                               \
-    if (n >= max) return -1;         \
-    links[n] = (l);                  \
-    dirs[n] = (dir);                 \
-    n++;                             \
+#define PUSH(l, dir)                                                                               \
+  do {                                                                                             \
+    if (n >= max)                                                                                  \
+      return -1;                                                                                   \
+    links[n] = (l);                                                                                \
+    dirs[n] = (dir);                                                                               \
+    n++;                                                                                           \
   } while (0)
   int pf = p->host_plane[from], pt = p->host_plane[to];
   int df = p->host_dev[from], dt = p->host_dev[to];
   if (from == to)
     return -1;
   if (pf == -1 || pt == -1) { /* direct */
-    if (pf != -1 || pt != -1) return -1;
+    if (pf != -1 || pt != -1)
+      return -1;
     for (int j = p->att_start[df]; j < p->att_start[df + 1]; j++)
       if (p->att[j].cls < 0 && p->att[j].peer == dt) {
         PUSH(p->att[j].link, df < dt ? 1 : -1);
@@ -586,7 +623,8 @@ int nvl_platform_route(const nvl_platform *p, int from, int to, int *links, int 
   if (pf == -2 || pt == -2) { /* endpoint <-> in-switch reduction host of class c */
     int c = pf == -2 ? df : dt, ep = pf == -2 ? dt : df;
     const attach *a = find_attach(p, ep, c);
-    if (!a || (pf == -2 && pt == -2)) return -1;
+    if (!a || (pf == -2 && pt == -2))
+      return -1;
     if (pt == -2) {
       PUSH(a->link, 1);
       PUSH(a->nvls_link, 1);
@@ -602,12 +640,15 @@ int nvl_platform_route(const nvl_platform *p, int from, int to, int *links, int 
   int best_s = -1, best_t = -1, best_d = -1;
   for (int j = p->att_start[df]; j < p->att_start[df + 1]; j++) {
     int cs = p->att[j].cls;
-    if (cs < 0 || p->class_plane[cs] != pf) continue;
+    if (cs < 0 || p->class_plane[cs] != pf)
+      continue;
     for (int k = p->att_start[dt]; k < p->att_start[dt + 1]; k++) {
       int ct = p->att[k].cls;
-      if (ct < 0 || p->class_plane[ct] != pf) continue;
+      if (ct < 0 || p->class_plane[ct] != pf)
+        continue;
       int dd = p->cc_dist[cs * nc + ct];
-      if (dd >= 0 && (best_d < 0 || dd < best_d)) best_d = dd, best_s = cs, best_t = ct;
+      if (dd >= 0 && (best_d < 0 || dd < best_d))
+        best_d = dd, best_s = cs, best_t = ct;
     }
   }
   if (best_d < 0)
@@ -628,7 +669,8 @@ double nvl_platform_route_latency(const nvl_platform *p, int from, int to) {
   int links[64], dirs[64];
   int n = nvl_platform_route(p, from, to, links, dirs, 64);
   double lat = 0;
-  for (int i = 0; i < n; i++) lat += p->links[links[i]].lat_s;
+  for (int i = 0; i < n; i++)
+    lat += p->links[links[i]].lat_s;
   return lat;
 }
 
@@ -653,15 +695,18 @@ int nvl_platform_stripes(const nvl_platform *p, int e, int f, nvl_stripe *out) {
         out[n++] = (nvl_stripe){p->ph[i].host, p->ph[k].host, w};
         total += w;
       }
-  for (int i = 0; i < n; i++) out[i].weight /= total;
+  for (int i = 0; i < n; i++)
+    out[i].weight /= total;
   return n;
 }
 
 int nvl_platform_nvls_host(const nvl_platform *p, int dev) {
   int cls = -1;
   for (int j = p->att_start[dev]; j < p->att_start[dev + 1]; j++) {
-    if (p->att[j].cls < 0) continue;
-    if (cls >= 0 && cls != p->att[j].cls) return -1;
+    if (p->att[j].cls < 0)
+      continue;
+    if (cls >= 0 && cls != p->att[j].cls)
+      return -1;
     cls = p->att[j].cls;
   }
   return cls >= 0 ? p->class_nvls_host[cls] : -1;
@@ -689,14 +734,17 @@ static void emit_route(const nvl_platform *p, const uint8_t *pairs, const nvl_pl
 
 void nvl_platform_emit(const nvl_platform *p, const uint8_t *pairs, const nvl_platform_sink *s,
                        void *ctx) {
-  for (size_t h = 0; h < p->n_hosts; h++) s->host(ctx, (int)h, p->host_names[h]);
-  for (size_t l = 0; l < p->n_links; l++) s->link(ctx, (int)l, &p->links[l]);
+  for (size_t h = 0; h < p->n_hosts; h++)
+    s->host(ctx, (int)h, p->host_names[h]);
+  for (size_t l = 0; l < p->n_links; l++)
+    s->link(ctx, (int)l, &p->links[l]);
   size_t nd = p->d->n_devices;
   /* plane routes: every pair of hosts of one plane */
   for (size_t pl = 0; pl < p->n_planes; pl++) {
     for (size_t i = 0; i < nd; i++)
       for (int a = p->ph_start[i]; a < p->ph_start[i + 1]; a++) {
-        if (p->ph[a].plane != (int)pl) continue;
+        if (p->ph[a].plane != (int)pl)
+          continue;
         for (size_t j = 0; j < nd; j++)
           for (int b = p->ph_start[j]; b < p->ph_start[j + 1]; b++)
             if (i != j && p->ph[b].plane == (int)pl)
@@ -712,7 +760,8 @@ void nvl_platform_emit(const nvl_platform *p, const uint8_t *pairs, const nvl_pl
   for (size_t i = 0; i < nd; i++)
     for (int j = p->att_start[i]; j < p->att_start[i + 1]; j++) {
       int c = p->att[j].cls;
-      if (c < 0 || p->class_nvls_host[c] < 0 || p->att[j].nvls_link < 0) continue;
+      if (c < 0 || p->class_nvls_host[c] < 0 || p->att[j].nvls_link < 0)
+        continue;
       for (int k = p->ph_start[i]; k < p->ph_start[i + 1]; k++)
         if (p->ph[k].plane == p->class_plane[c]) {
           emit_route(p, pairs, s, ctx, p->ph[k].host, p->class_nvls_host[c]);
@@ -746,16 +795,18 @@ static void xml_route(void *ctx, int a, int b, const int *links, const int *dirs
     if (x->p->links[links[i]].fatpipe)
       fprintf(x->out, "<link_ctn id=\"l%d\"/>", links[i]);
     else
-      fprintf(x->out, "<link_ctn id=\"l%d\" direction=\"%s\"/>", links[i], dirs[i] > 0 ? "UP" : "DOWN");
+      fprintf(x->out, "<link_ctn id=\"l%d\" direction=\"%s\"/>", links[i],
+              dirs[i] > 0 ? "UP" : "DOWN");
   }
   fputs("</route>\n", x->out);
 }
 
 int nvl_platform_write_xml(const nvl_platform *p, FILE *out, const uint8_t *pairs) {
-  fprintf(out, "<?xml version='1.0'?>\n"
-               "<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
-               "<!-- nvlsim platform of design \"%s\": %zu switch classes, %zu planes -->\n"
-               "<platform version=\"4.1\">\n  <zone id=\"nvlsim\" routing=\"Full\">\n",
+  fprintf(out,
+          "<?xml version='1.0'?>\n"
+          "<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
+          "<!-- nvlsim platform of design \"%s\": %zu switch classes, %zu planes -->\n"
+          "<platform version=\"4.1\">\n  <zone id=\"nvlsim\" routing=\"Full\">\n",
           p->d->name, p->n_classes, p->n_planes);
   static const nvl_platform_sink xml = {xml_host, xml_link, xml_route};
   xml_ctx x = {p, out};

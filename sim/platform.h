@@ -51,8 +51,8 @@ typedef struct {
   char name[96];
   double bw_Bps; /* per direction */
   double lat_s;
-  bool fatpipe;  /* latency-only links (towards reduction engines): no bandwidth sharing */
-  int physical;  /* number of physical links it stands for */
+  bool fatpipe;     /* latency-only links (towards reduction engines): no bandwidth sharing */
+  int physical;     /* number of physical links it stands for */
   const char *kind; /* "port" (endpoint to switch class), "trunk" (between switch classes),
                        "direct" (endpoint to endpoint), "nvls" (to a reduction engine) */
 } nvl_plink;
@@ -67,7 +67,8 @@ typedef struct {
 typedef struct nvl_platform nvl_platform;
 
 /* Builds the platform. Returns NULL with an error in diags if the design cannot be simulated. */
-nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opts, nvl_diags *diags);
+nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opts,
+                               nvl_diags *diags);
 void nvl_platform_free(nvl_platform *p);
 
 /* The platform as SimGrid sees it, in order: every host, every link (SimGrid name "l<index>";

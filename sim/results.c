@@ -13,7 +13,8 @@ nvl_result_row *nvl_results_add(nvl_results *r) {
   if (r->n == r->cap) {
     r->cap = r->cap ? 2 * r->cap : 32;
     r->rows = realloc(r->rows, r->cap * sizeof *r->rows);
-    if (!r->rows) abort();
+    if (!r->rows)
+      abort();
   }
   nvl_result_row *row = &r->rows[r->n++];
   memset(row, 0, sizeof *row);
@@ -51,8 +52,8 @@ void nvl_results_print_table(const nvl_results *r, FILE *out) {
               x->algorithm, x->protocol, x->ranks, x->model, x->seed);
       if (pairs)
         fprintf(out, "#%-23s", " pair");
-      fprintf(out, "%s%12s %13s %9s %7s %7s %10s %9s %9s", pairs ? " " : "#", "size", "count", "type",
-              "redop", "root", "time", "algbw", "busbw");
+      fprintf(out, "%s%12s %13s %9s %7s %7s %10s %9s %9s", pairs ? " " : "#", "size", "count",
+              "type", "redop", "root", "time", "algbw", "busbw");
       if (flows)
         fprintf(out, " %10s %10s %10s", "flow p50", "flow p99", "flow max");
       if (intact)
@@ -60,8 +61,8 @@ void nvl_results_print_table(const nvl_results *r, FILE *out) {
       fprintf(out, "\n");
       if (pairs)
         fprintf(out, "#%-23s", "");
-      fprintf(out, "%s%12s %13s %9s %7s %7s %10s %9s %9s", pairs ? " " : "#", "(B)", "(elements)", "",
-              "", "", "(us)", "(GB/s)", "(GB/s)");
+      fprintf(out, "%s%12s %13s %9s %7s %7s %10s %9s %9s", pairs ? " " : "#", "(B)", "(elements)",
+              "", "", "", "(us)", "(GB/s)", "(GB/s)");
       if (flows)
         fprintf(out, " %10s %10s %10s", "(us)", "(us)", "(us)");
       if (intact)
@@ -92,16 +93,18 @@ static void csv_num(FILE *out, double v) {
 }
 
 void nvl_results_csv_header(FILE *out) {
-  fputs("design,job,pair,collective,algorithm,protocol,model,ranks,size_bytes,count,type,redop,root,"
-        "time_us,algbw_GBps,busbw_GBps,flow_p50_us,flow_p99_us,flow_max_us,flow_bw_p50_GBps,"
-        "busbw_intact_GBps,seed",
-        out);
+  fputs(
+      "design,job,pair,collective,algorithm,protocol,model,ranks,size_bytes,count,type,redop,root,"
+      "time_us,algbw_GBps,busbw_GBps,flow_p50_us,flow_p99_us,flow_max_us,flow_bw_p50_GBps,"
+      "busbw_intact_GBps,seed",
+      out);
 }
 
 void nvl_results_csv_row(FILE *out, const nvl_result_row *x) {
   fprintf(out, "%s,%s,%s,%s,%s,%s,%s,%d,%llu,%llu,%s,%s,%d", x->design, x->job, x->pair,
           x->collective, x->algorithm, x->protocol, x->model, x->ranks,
-          (unsigned long long)x->size_bytes, (unsigned long long)x->count, x->type, x->redop, x->root);
+          (unsigned long long)x->size_bytes, (unsigned long long)x->count, x->type, x->redop,
+          x->root);
   csv_num(out, x->time_us);
   csv_num(out, x->algbw_GBps);
   csv_num(out, x->busbw_GBps);
@@ -129,7 +132,8 @@ json_t *nvl_json_text(const char *s) {
     return j;
   size_t n = strlen(s);
   char *t = malloc(n + 1);
-  for (size_t i = 0; i <= n; i++) t[i] = (unsigned char)s[i] >= 0x80 ? '?' : s[i];
+  for (size_t i = 0; i <= n; i++)
+    t[i] = (unsigned char)s[i] >= 0x80 ? '?' : s[i];
   j = json_string(t);
   free(t);
   return j;

@@ -15,7 +15,7 @@ typedef struct {
   char pair[160];      /* "src->dst" for the pairs pattern, else "" */
   char collective[32]; /* or traffic pattern name */
   char algorithm[16];
-  char protocol[8];    /* LL, LL128, Simple; "-" under the ideal model */
+  char protocol[8]; /* LL, LL128, Simple; "-" under the ideal model */
   char model[16];
   int ranks;
   uint64_t size_bytes;
@@ -35,7 +35,8 @@ typedef struct {
   size_t n, cap;
 } nvl_results;
 
-#define NVL_RESULTS_INIT {NULL, 0, 0}
+#define NVL_RESULTS_INIT                                                                           \
+  { NULL, 0, 0 }
 
 nvl_result_row *nvl_results_add(nvl_results *r);
 void nvl_results_release(nvl_results *r);

@@ -69,9 +69,11 @@ static void add_candidate(search *s, const int *order) {
   int n = s->n;
   s->n_touched = 0;
   bool reachable = true;
-  for (int i = 0; i < n && reachable; i++) reachable = add_arc(s, order[i], order[(i + 1) % n]);
+  for (int i = 0; i < n && reachable; i++)
+    reachable = add_arc(s, order[i], order[(i + 1) % n]);
   if (!reachable) {
-    for (size_t i = 0; i < s->n_touched; i++) s->dense[s->touched[i]] = 0;
+    for (size_t i = 0; i < s->n_touched; i++)
+      s->dense[s->touched[i]] = 0;
     return;
   }
   candidate *c = &s->c[s->n_c++];
@@ -114,7 +116,8 @@ static int gcd(int a, int b) {
 }
 
 int nvl_rings_find(const nvl_platform *p, const int *devs, int n, int max_rings, int *orders) {
-  for (int i = 0; i < n; i++) orders[i] = i;
+  for (int i = 0; i < n; i++)
+    orders[i] = i;
   nvl_stripe st[NVL_MAX_STRIPES];
   bool all_pairs = true; /* the common case: keep the given order when nothing else can help */
   for (int a = 0; a < n && all_pairs; a++)
@@ -140,7 +143,8 @@ int nvl_rings_find(const nvl_platform *p, const int *devs, int n, int max_rings,
     for (int k = 1; k < n && s.n_c < MAX_CANDIDATES; k++) {
       if (gcd(k, n) != 1)
         continue;
-      for (int i = 0; i < n; i++) order[i] = (int)((long)k * i % n);
+      for (int i = 0; i < n; i++)
+        order[i] = (int)((long)k * i % n);
       add_candidate(&s, order);
     }
   }
@@ -159,7 +163,8 @@ int nvl_rings_find(const nvl_platform *p, const int *devs, int n, int max_rings,
       double m = cur_max;
       for (size_t i = 0; i < s.c[c].n_ld; i++) {
         double v = cur[s.c[c].ld[i]] + s.c[c].load[i];
-        if (v > m) m = v;
+        if (v > m)
+          m = v;
       }
       if (m < best_m * (1 - 1e-12)) {
         best_m = m;
@@ -170,7 +175,8 @@ int nvl_rings_find(const nvl_platform *p, const int *devs, int n, int max_rings,
       break;
     taken[best_c] = true;
     pick[r] = best_c;
-    for (size_t i = 0; i < s.c[best_c].n_ld; i++) cur[s.c[best_c].ld[i]] += s.c[best_c].load[i];
+    for (size_t i = 0; i < s.c[best_c].n_ld; i++)
+      cur[s.c[best_c].ld[i]] += s.c[best_c].load[i];
     cur_max = best_m;
     double t = cur_max > 0 ? (r + 1) / cur_max : INFINITY;
     if (t > best_t * (1 + 1e-9)) {

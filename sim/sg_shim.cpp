@@ -79,8 +79,9 @@ extern "C" nvl_xfer *nvl_xfer_start(sg_host_t const *from, sg_host_t const *to,
   for (size_t i = 0; i < n; i++) {
     // a stripe's action cannot finish before the next simulation round, so registering it right
     // after the start misses nothing
-    simgrid::s4u::CommPtr c = via && n == 1 ? via->mb->put_async(&payload, bytes[i])
-                                            : simgrid::s4u::Comm::sendto_async(from[i], to[i], bytes[i]);
+    simgrid::s4u::CommPtr c = via && n == 1
+                                  ? via->mb->put_async(&payload, bytes[i])
+                                  : simgrid::s4u::Comm::sendto_async(from[i], to[i], bytes[i]);
     in_flight.emplace(c->get_impl(), x);
     if (i == 0)
       x->first = std::move(c);
@@ -140,10 +141,11 @@ extern "C" void nvl_zone_route(nvl_zone *z, int from_host, int to_host, const in
     if (z->fatpipe[links[i]])
       route.emplace_back(l);
     else
-      route.emplace_back(l, dirs[i] > 0 ? LinkInRoute::Direction::UP : LinkInRoute::Direction::DOWN);
+      route.emplace_back(l,
+                         dirs[i] > 0 ? LinkInRoute::Direction::UP : LinkInRoute::Direction::DOWN);
   }
-  z->zone->add_route(z->hosts[from_host]->get_netpoint(), z->hosts[to_host]->get_netpoint(), nullptr,
-                     nullptr, route, false);
+  z->zone->add_route(z->hosts[from_host]->get_netpoint(), z->hosts[to_host]->get_netpoint(),
+                     nullptr, nullptr, route, false);
 }
 
 extern "C" void nvl_zone_end(nvl_zone *z) {

@@ -38,7 +38,8 @@ typedef struct nvl_zone nvl_zone;
 nvl_zone *nvl_zone_begin(const char *name);
 void nvl_zone_host(nvl_zone *z, const char *name);
 void nvl_zone_link(nvl_zone *z, double bw_Bps, double lat_s, bool fatpipe);
-void nvl_zone_route(nvl_zone *z, int from_host, int to_host, const int *links, const int *dirs, int n);
+void nvl_zone_route(nvl_zone *z, int from_host, int to_host, const int *links, const int *dirs,
+                    int n);
 void nvl_zone_end(nvl_zone *z);
 
 /* A mailbox whose permanent receiver is `receiver` (SimGrid starts a transfer to it at once,

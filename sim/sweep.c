@@ -26,7 +26,7 @@ typedef struct {
   char name[64];
   axis_kind kind;
   param_kind param;
-  json_t *values;   /* array, owned */
+  json_t *values; /* array, owned */
   size_t n_ptrs;
   char (*ptrs)[256];
   json_t **ptr_vals; /* per pointer: array parallel to values (owned) */
@@ -152,8 +152,8 @@ nvl_sweep *nvl_sweep_load(const char *path, nvl_diags *diags) {
   const char *key;
   json_t *v;
   json_object_foreach(root, key, v) {
-    if (strcmp(key, "base") && strcmp(key, "workload") && strcmp(key, "axes") && strcmp(key, "mode") &&
-        strcmp(key, "note")) {
+    if (strcmp(key, "base") && strcmp(key, "workload") && strcmp(key, "axes") &&
+        strcmp(key, "mode") && strcmp(key, "note")) {
       char p[NVL_DIAG_PTR_MAX];
       nvl_ptr_join(p, sizeof p, "", key);
       nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_UNKNOWN_KEY, p, "unknown key \"%s\"", key);
@@ -161,7 +161,8 @@ nvl_sweep *nvl_sweep_load(const char *path, nvl_diags *diags) {
   }
   json_t *base = json_object_get(root, "base");
   if (!json_is_string(base))
-    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, "/base", "missing \"base\": a design file or builtin:NAME");
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, "/base",
+                 "missing \"base\": a design file or builtin:NAME");
   else
     s->base = load_base(path, json_string_value(base), s->base_label, sizeof s->base_label, diags);
   json_t *mode = json_object_get(root, "mode");
@@ -185,13 +186,15 @@ nvl_sweep *nvl_sweep_load(const char *path, nvl_diags *diags) {
       nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_REFERENCE, p, "unknown traffic pattern");
     else if (strcmp(key, "ranks") == 0 && sv)
       snprintf(s->job.ranks_sel, sizeof s->job.ranks_sel, "%s", sv);
-    else if (strcmp(key, "model") == 0 && sv && (strcmp(sv, "ideal") == 0 || strcmp(sv, "default") == 0))
+    else if (strcmp(key, "model") == 0 && sv &&
+             (strcmp(sv, "ideal") == 0 || strcmp(sv, "default") == 0))
       s->model = strcmp(sv, "ideal") == 0 ? NVL_MODEL_IDEAL : NVL_MODEL_DEFAULT;
     else if (strcmp(key, "sizes") == 0 && json_is_array(v))
       ;
     else if (strcmp(key, "collective") && strcmp(key, "algo") && strcmp(key, "pattern"))
-      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_UNKNOWN_KEY, p,
-                   "unknown or malformed key \"%s\" (collective, algo, pattern, ranks, sizes, model)", key);
+      nvl_diag_add(
+          diags, NVL_SEV_ERROR, NVL_DIAG_UNKNOWN_KEY, p,
+          "unknown or malformed key \"%s\" (collective, algo, pattern, ranks, sizes, model)", key);
   }
   size_t nsz = sizes ? json_array_size(sizes) : 1;
   s->sizes = calloc(nsz + 1, sizeof *s->sizes);
@@ -201,14 +204,16 @@ nvl_sweep *nvl_sweep_load(const char *path, nvl_diags *diags) {
     char e[160], p[NVL_DIAG_PTR_MAX];
     nvl_ptr_index(p, sizeof p, "/workload/sizes", i);
     if (!t || nvl_units_parse(t, NVL_QTY_SIZE, &b, e, sizeof e) != 0)
-      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_QUANTITY, p, "%s", t ? e : "expected a size string");
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_QUANTITY, p, "%s",
+                   t ? e : "expected a size string");
     else
       s->sizes[s->n_sizes++] = (uint64_t)b;
   }
   /* axes */
   json_t *axes = json_object_get(root, "axes");
   if (!json_is_array(axes) || json_array_size(axes) == 0)
-    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, "/axes", "\"axes\" must be a non-empty array");
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, "/axes",
+                 "\"axes\" must be a non-empty array");
   size_t na = json_is_array(axes) ? json_array_size(axes) : 0;
   s->axes = calloc(na + 1, sizeof *s->axes);
   uint64_t total = s->list_mode ? 0 : 1;
@@ -220,7 +225,8 @@ nvl_sweep *nvl_sweep_load(const char *path, nvl_diags *diags) {
     json_object_foreach(ax, key, v) {
       static const char *const ok[] = {"name", "values", "param", "pointer", "set", "seed", "note"};
       bool known = false;
-      for (size_t k = 0; k < sizeof ok / sizeof ok[0]; k++) known |= strcmp(key, ok[k]) == 0;
+      for (size_t k = 0; k < sizeof ok / sizeof ok[0]; k++)
+        known |= strcmp(key, ok[k]) == 0;
       if (!known) {
         char p[NVL_DIAG_PTR_MAX];
         nvl_ptr_join(p, sizeof p, ap, key);
@@ -254,7 +260,8 @@ nvl_sweep *nvl_sweep_load(const char *path, nvl_diags *diags) {
         a->n_ptrs = 1;
         a->ptrs = calloc(1, sizeof *a->ptrs);
         a->ptr_vals = calloc(1, sizeof *a->ptr_vals);
-        snprintf(a->ptrs[0], sizeof a->ptrs[0], "%s", json_is_string(ptr) ? json_string_value(ptr) : "");
+        snprintf(a->ptrs[0], sizeof a->ptrs[0], "%s",
+                 json_is_string(ptr) ? json_string_value(ptr) : "");
         a->ptr_vals[0] = json_incref(vals);
       } else if (json_is_object(set)) {
         a->ptrs = calloc(json_object_size(set) + 1, sizeof *a->ptrs);
@@ -294,10 +301,12 @@ nvl_sweep *nvl_sweep_load(const char *path, nvl_diags *diags) {
 }
 
 void nvl_sweep_free(nvl_sweep *s) {
-  if (!s) return;
+  if (!s)
+    return;
   for (size_t i = 0; i < s->n_axes; i++) {
     json_decref(s->axes[i].values);
-    for (size_t k = 0; k < s->axes[i].n_ptrs; k++) json_decref(s->axes[i].ptr_vals[k]);
+    for (size_t k = 0; k < s->axes[i].n_ptrs; k++)
+      json_decref(s->axes[i].ptr_vals[k]);
     free(s->axes[i].ptrs);
     free(s->axes[i].ptr_vals);
   }
@@ -316,7 +325,8 @@ static size_t value_index(const nvl_sweep *s, size_t point, size_t a) {
   if (s->list_mode)
     return point;
   size_t idx = point;
-  for (size_t k = s->n_axes; k-- > a + 1;) idx /= json_array_size(s->axes[k].values);
+  for (size_t k = s->n_axes; k-- > a + 1;)
+    idx /= json_array_size(s->axes[k].values);
   return idx % json_array_size(s->axes[a].values);
 }
 
@@ -333,12 +343,15 @@ void nvl_sweep_axis_value(const nvl_sweep *s, size_t point, size_t a, char *buf,
 
 static void error_row(FILE *out, const char *status, const char *msg) {
   fprintf(out, "%s", status);
-  for (int i = 0; i < 22; i++) fputc(',', out); /* the result columns, empty */
+  for (int i = 0; i < 22; i++)
+    fputc(',', out); /* the result columns, empty */
   fputc(',', out);
   fputc('"', out);
   for (const char *p = msg; *p; p++) {
-    if (*p == '"') fputc('"', out);
-    if (*p != '\n') fputc(*p, out);
+    if (*p == '"')
+      fputc('"', out);
+    if (*p != '\n')
+      fputc(*p, out);
   }
   fputs("\"\n", out);
 }
@@ -371,18 +384,22 @@ int nvl_sweep_run_point(const nvl_sweep *s, size_t point, FILE *out) {
     double b;
     bool ok = true;
     switch (ax->param) {
-    case P_SIZE: ok = sv && nvl_units_parse(sv, NVL_QTY_SIZE, &b, err, sizeof err) == 0;
-      if (ok) size_override = (uint64_t)b;
+    case P_SIZE:
+      ok = sv && nvl_units_parse(sv, NVL_QTY_SIZE, &b, err, sizeof err) == 0;
+      if (ok)
+        size_override = (uint64_t)b;
       break;
     case P_COLLECTIVE: ok = sv && nvl_coll_parse(sv, &job.coll) == 0; break;
     case P_ALGORITHM: ok = sv && nvl_algo_parse(sv, &job.algo) == 0; break;
     case P_MODEL:
       ok = sv && (strcmp(sv, "ideal") == 0 || strcmp(sv, "default") == 0);
-      if (ok) spec.model = strcmp(sv, "ideal") == 0 ? NVL_MODEL_IDEAL : NVL_MODEL_DEFAULT;
+      if (ok)
+        spec.model = strcmp(sv, "ideal") == 0 ? NVL_MODEL_IDEAL : NVL_MODEL_DEFAULT;
       break;
     case P_FAIL_SWITCHES:
       ok = json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) < 100000;
-      if (ok) fail_k = (int)json_integer_value(v), fail_seed = ax->seed;
+      if (ok)
+        fail_k = (int)json_integer_value(v), fail_seed = ax->seed;
       break;
     }
     if (!ok) {
@@ -397,14 +414,15 @@ int nvl_sweep_run_point(const nvl_sweep *s, size_t point, FILE *out) {
   nvl_diags diags = NVL_DIAGS_INIT;
   nvl_design *d = NULL;
   const char **fails = NULL;
-  char (*fail_txt)[NVL_NAME_MAX + 16] = NULL;
+  char(*fail_txt)[NVL_NAME_MAX + 16] = NULL;
   int rc = 1;
   char label[600];
   snprintf(label, sizeof label, "%s (point %zu)", s->base_label, point);
   nvl_load_status st = nvl_design_load_buffer(text, strlen(text), label, NULL, &d, &diags);
   if (st == NVL_LOAD_OK && fail_k > 0) { /* k distinct switch chips, drawn reproducibly */
     size_t nsw = 0;
-    for (size_t i = 0; i < d->n_devices; i++) nsw += d->devices[i].is_switch;
+    for (size_t i = 0; i < d->n_devices; i++)
+      nsw += d->devices[i].is_switch;
     if ((size_t)fail_k > nsw) {
       snprintf(err, sizeof err, "fail_switches %d: the design has %zu switches", fail_k, nsw);
       error_row(out, "invalid", err);
@@ -413,7 +431,8 @@ int nvl_sweep_run_point(const nvl_sweep *s, size_t point, FILE *out) {
     int *sw = malloc(nsw * sizeof(int)), *pick = malloc((size_t)fail_k * sizeof(int));
     nsw = 0;
     for (size_t i = 0; i < d->n_devices; i++)
-      if (d->devices[i].is_switch) sw[nsw++] = (int)i;
+      if (d->devices[i].is_switch)
+        sw[nsw++] = (int)i;
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(r, fail_seed * 1000003ul + point);
     gsl_ran_choose(r, pick, (size_t)fail_k, sw, nsw, sizeof(int));

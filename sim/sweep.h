@@ -8,7 +8,8 @@
  *                 "sizes": ["1 GiB"], "model": "default"},
  *    "mode": "product" | "list",
  *    "axes": [
- *      {"name": "asics", "values": [8, 16], "set": {"/groups/rack/include/0/count": [16, 14], ...}},
+ *      {"name": "asics", "values": [8, 16], "set": {"/groups/rack/include/0/count": [16, 14],
+ * ...}},
  *      {"name": "leaf_ports", "pointer": "/switch_types/leaf/ports", "values": [108, 144]},
  *      {"name": "size", "param": "size", "values": ["1 MiB", "1 GiB"]},
  *      {"name": "failed", "param": "fail_switches", "values": [0, 1, 2], "seed": 7}]}
@@ -40,7 +41,8 @@ void nvl_sweep_axis_value(const nvl_sweep *s, size_t point, size_t axis, char *b
 
 /* Simulates one point in this process (call it in a child: one SimGrid engine per process) and
  * writes its CSV rows (without the leading point and axis columns): `status,<result columns>,error`
- * per row. Returns 0 when simulated, 1 when the point's design is invalid (one row with the error). */
+ * per row. Returns 0 when simulated, 1 when the point's design is invalid (one row with the error).
+ */
 int nvl_sweep_run_point(const nvl_sweep *s, size_t point, FILE *out);
 
 /* Sets `value` at RFC 6901 pointer `ptr` in `root`, creating missing object members. `value` is

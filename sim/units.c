@@ -16,17 +16,18 @@ typedef struct {
 } unit_def;
 
 static const unit_def bw_units[] = {
-    {"B/s", 1.0},         {"KB/s", 1e3},          {"MB/s", 1e6},           {"GB/s", 1e9},
-    {"TB/s", 1e12},       {"KiB/s", 1024.0},      {"MiB/s", 1048576.0},    {"GiB/s", 1073741824.0},
-    {"b/s", 0.125},       {"Kb/s", 1e3 / 8},      {"Mb/s", 1e6 / 8},       {"Gb/s", 1e9 / 8},
-    {"Tb/s", 1e12 / 8},   {NULL, 0}};
+    {"B/s", 1.0},       {"KB/s", 1e3},     {"MB/s", 1e6},        {"GB/s", 1e9},
+    {"TB/s", 1e12},     {"KiB/s", 1024.0}, {"MiB/s", 1048576.0}, {"GiB/s", 1073741824.0},
+    {"b/s", 0.125},     {"Kb/s", 1e3 / 8}, {"Mb/s", 1e6 / 8},    {"Gb/s", 1e9 / 8},
+    {"Tb/s", 1e12 / 8}, {NULL, 0}};
 static const unit_def time_units[] = {
-    {"ps", 1e-12}, {"ns", 1e-9}, {"us", 1e-6}, {"\xc2\xb5s", 1e-6}, {"ms", 1e-3}, {"s", 1.0},
-    {NULL, 0}};
+    {"ps", 1e-12}, {"ns", 1e-9}, {"us", 1e-6}, {"\xc2\xb5s", 1e-6},
+    {"ms", 1e-3},  {"s", 1.0},   {NULL, 0}};
 static const unit_def size_units[] = {
-    {"B", 1.0},      {"KB", 1e3},           {"MB", 1e6},           {"GB", 1e9},
-    {"TB", 1e12},    {"KiB", 1024.0},       {"MiB", 1048576.0},    {"GiB", 1073741824.0},
-    {"TiB", 1099511627776.0}, {NULL, 0}};
+    {"B", 1.0},         {"KB", 1e3},           {"MB", 1e6},
+    {"GB", 1e9},        {"TB", 1e12},          {"KiB", 1024.0},
+    {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"TiB", 1099511627776.0},
+    {NULL, 0}};
 
 static const char *kind_name(nvl_qty_kind kind) {
   switch (kind) {
@@ -47,18 +48,22 @@ static const char *kind_example(nvl_qty_kind kind) {
 /* Scans [digits][.digits][(e|E)[+-]digits]; returns length or 0 if not a number. */
 static size_t scan_number(const char *s) {
   size_t i = 0, digits = 0;
-  while (s[i] >= '0' && s[i] <= '9') i++, digits++;
+  while (s[i] >= '0' && s[i] <= '9')
+    i++, digits++;
   if (s[i] == '.') {
     i++;
-    while (s[i] >= '0' && s[i] <= '9') i++, digits++;
+    while (s[i] >= '0' && s[i] <= '9')
+      i++, digits++;
   }
   if (digits == 0)
     return 0;
   if (s[i] == 'e' || s[i] == 'E') {
     size_t j = i + 1;
-    if (s[j] == '+' || s[j] == '-') j++;
+    if (s[j] == '+' || s[j] == '-')
+      j++;
     size_t exp_digits = 0;
-    while (s[j] >= '0' && s[j] <= '9') j++, exp_digits++;
+    while (s[j] >= '0' && s[j] <= '9')
+      j++, exp_digits++;
     if (exp_digits == 0)
       return 0;
     i = j;
@@ -141,7 +146,10 @@ int nvl_units_parse_cli_size(const char *text, uint64_t *out, char *err, size_t 
   size_t n = text ? scan_number(text) : 0;
   double v;
   if (n > 0 && n <= 30 && strchr(text, '.') == NULL && strpbrk(text, "eE") == NULL) {
-    static const struct { const char *suffix; double factor; } nccl[] = {
+    static const struct {
+      const char *suffix;
+      double factor;
+    } nccl[] = {
         {"", 1.0}, {"K", 1024.0}, {"M", 1048576.0}, {"G", 1073741824.0}, {"T", 1099511627776.0}};
     for (size_t i = 0; i < sizeof nccl / sizeof nccl[0]; i++) {
       if (strcmp(text + n, nccl[i].suffix) == 0) {

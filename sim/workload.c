@@ -17,12 +17,10 @@
 #include "units.h"
 #include "xalloc.h"
 
-static const char *const pattern_names[] = {"none",        "pair",    "bidir",  "pairs", "permutation",
-                                            "uniform",     "incast",  "shift",  "matrix"};
+static const char *const pattern_names[] = {"none",    "pair",   "bidir", "pairs", "permutation",
+                                            "uniform", "incast", "shift", "matrix"};
 
-const char *nvl_pattern_name(nvl_pattern p) {
-  return p <= NVL_PAT_MATRIX ? pattern_names[p] : "?";
-}
+const char *nvl_pattern_name(nvl_pattern p) { return p <= NVL_PAT_MATRIX ? pattern_names[p] : "?"; }
 
 int nvl_pattern_parse(const char *name, nvl_pattern *out) {
   for (int i = 1; i <= NVL_PAT_MATRIX; i++)
@@ -61,7 +59,8 @@ int nvl_workload_sizes(uint64_t min, uint64_t max, double factor, uint64_t step,
       snprintf(err, errlen, "more than 100000 sizes in the sweep");
       return -1;
     }
-    if (cnt == cap) v = realloc(v, (cap *= 2) * sizeof *v);
+    if (cnt == cap)
+      v = realloc(v, (cap *= 2) * sizeof *v);
     v[cnt++] = (uint64_t)s;
     s = factor != 0 ? s * factor : s + (double)step;
   }
@@ -142,11 +141,12 @@ int nvl_workload_load_file(const char *path, nvl_workload_spec *spec, nvl_diags 
       nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, ptr, "expected an object");
       continue;
     }
-    static const char *const keys[] = {"name", "collective", "pattern", "algo", "ranks", "size",
-                                       "shift", "matrix", "note", NULL};
+    static const char *const keys[] = {"name", "collective", "pattern", "algo", "ranks",
+                                       "size", "shift",      "matrix",  "note", NULL};
     json_object_foreach(it, key, val) {
       bool ok = false;
-      for (const char *const *k = keys; *k; k++) ok |= strcmp(*k, key) == 0;
+      for (const char *const *k = keys; *k; k++)
+        ok |= strcmp(*k, key) == 0;
       if (!ok) {
         nvl_ptr_join(p, sizeof p, ptr, key);
         nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_UNKNOWN_KEY, p, "unknown key \"%s\"", key);
@@ -164,7 +164,8 @@ int nvl_workload_load_file(const char *path, nvl_workload_spec *spec, nvl_diags 
     bool has_pat = str_field(it, "pattern", ptr, buf, sizeof buf, diags);
     if (has_pat && nvl_pattern_parse(buf, &j->pattern) != 0) {
       nvl_ptr_join(p, sizeof p, ptr, "pattern");
-      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_REFERENCE, p, "unknown traffic pattern \"%s\"", buf);
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_REFERENCE, p, "unknown traffic pattern \"%s\"",
+                   buf);
     }
     if (has_coll == has_pat)
       nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, ptr,
@@ -191,7 +192,8 @@ int nvl_workload_load_file(const char *path, nvl_workload_spec *spec, nvl_diags 
     if (sh) {
       if (!json_is_integer(sh) || json_integer_value(sh) < 1 || json_integer_value(sh) > 1000000) {
         nvl_ptr_join(p, sizeof p, ptr, "shift");
-        nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_QUANTITY, p, "shift must be a positive integer");
+        nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_QUANTITY, p,
+                     "shift must be a positive integer");
       } else {
         j->shift = (int)json_integer_value(sh);
       }
@@ -247,8 +249,8 @@ static int load_matrix(nvl_job *j, nvl_diags *diags) {
     if (line[0] == '#' || line[0] == '\n')
       continue;
     if (row >= n) {
-      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SYNTAX, NULL, "%s:%d: more than %d rows (one per rank)",
-                   j->matrix_file, lineno, n);
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SYNTAX, NULL,
+                   "%s:%d: more than %d rows (one per rank)", j->matrix_file, lineno, n);
       rc = -1;
       break;
     }
@@ -265,11 +267,13 @@ static int load_matrix(nvl_job *j, nvl_diags *diags) {
       }
       j->matrix[(size_t)row * n + col] = v;
       p = end;
-      while (*p == ' ') p++;
+      while (*p == ' ')
+        p++;
       if (col < n - 1) {
         if (*p != ',') {
-          nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SYNTAX, NULL, "%s:%d:%d: expected ',' after column %d",
-                       j->matrix_file, lineno, (int)(p - line) + 1, col + 1);
+          nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SYNTAX, NULL,
+                       "%s:%d:%d: expected ',' after column %d", j->matrix_file, lineno,
+                       (int)(p - line) + 1, col + 1);
           rc = -1;
           break;
         }
@@ -307,7 +311,8 @@ int nvl_workload_resolve(nvl_workload_spec *spec, const nvl_design *d, const nvl
           j->devs[n++] = (int)i;
       if (n == 0)
         for (size_t i = 0; i < d->n_devices; i++)
-          if (!d->devices[i].is_switch) j->devs[n++] = (int)i;
+          if (!d->devices[i].is_switch)
+            j->devs[n++] = (int)i;
     }
     if (j->n_limit > 0) {
       if ((size_t)j->n_limit > n) {
@@ -336,10 +341,11 @@ int nvl_workload_resolve(nvl_workload_spec *spec, const nvl_design *d, const nvl
      * ring collectives, which need only a ring order whose every hop is reachable: a mesh with a
      * failed direct link still runs rings around it. */
     nvl_stripe st[NVL_MAX_STRIPES];
-    bool ok = true, ring_only = j->pattern == NVL_PAT_NONE && j->algo != NVL_ALGO_TREE &&
-                                j->algo != NVL_ALGO_NVLS &&
-                                (j->coll == NVL_COLL_ALL_REDUCE || j->coll == NVL_COLL_REDUCE_SCATTER ||
-                                 j->coll == NVL_COLL_ALL_GATHER);
+    bool ok = true,
+         ring_only = j->pattern == NVL_PAT_NONE && j->algo != NVL_ALGO_TREE &&
+                     j->algo != NVL_ALGO_NVLS &&
+                     (j->coll == NVL_COLL_ALL_REDUCE || j->coll == NVL_COLL_REDUCE_SCATTER ||
+                      j->coll == NVL_COLL_ALL_GATHER);
     for (int a = 0; a < j->n && ok; a++)
       for (int b = 0; b < j->n && ok; b++)
         if (a != b && nvl_platform_stripes(p, j->devs[a], j->devs[b], st) == 0) {
@@ -387,17 +393,17 @@ struct nvl_workload_run {
   const nvl_design *d;
   const nvl_platform *p;
   size_t n_steps;
-  bool pairs_mode; /* single job, pattern pairs: step = pair x size */
-  nvl_algo *algo;  /* [step * n_jobs + job] resolved algorithm */
+  bool pairs_mode;  /* single job, pattern pairs: step = pair x size */
+  nvl_algo *algo;   /* [step * n_jobs + job] resolved algorithm */
   nvl_proto *proto; /* [step * n_jobs + job] protocol (default model) */
   int *gen;         /* per job: NVLink generation of the first rank's fabric links */
   double *bw;       /* per job: its per-direction fabric bandwidth */
   double *hop_phys; /* per job: physical latency between its first two ranks */
   int **rings;      /* per job: ring orders of its ring collectives (NULL: not a ring job) */
   int *n_rings;
-  uint64_t *bytes; /* [step * n_jobs + job] operation size */
+  uint64_t *bytes;          /* [step * n_jobs + job] operation size */
   int *pair_src, *pair_dst; /* per step in pairs mode */
-  double **overhead; /* per job, per rank (default model) */
+  double **overhead;        /* per job, per rank (default model) */
   gsl_rng *rng;
   int *pair_devs; /* two devices for pairs mode */
 };
@@ -407,8 +413,10 @@ static uint64_t job_bytes(const nvl_workload_run *wr, const nvl_job *j, size_t s
     double best = 0;
     for (int a = 0; a < j->n; a++) {
       double row = 0;
-      for (int b = 0; b < j->n; b++) row += j->matrix[(size_t)a * j->n + b];
-      if (row > best) best = row;
+      for (int b = 0; b < j->n; b++)
+        row += j->matrix[(size_t)a * j->n + b];
+      if (row > best)
+        best = row;
     }
     return (uint64_t)best;
   }
@@ -437,7 +445,8 @@ static proto_params protocol_params(const nvl_workload_run *wr, size_t step, siz
     return pp;
   }
   double hop = al == NVL_ALGO_TREE ? c->tree_hop_s[pr] : c->ring_hop_s[pr];
-  pp.step_delay = hop > wr->hop_phys[job] ? hop - wr->hop_phys[job] : 0; /* NCCL's hop includes the wire */
+  pp.step_delay =
+      hop > wr->hop_phys[job] ? hop - wr->hop_phys[job] : 0; /* NCCL's hop includes the wire */
   pp.start_delay = c->launch_s + c->base_s[pr];
   nvl_coll co = wr->spec->jobs[job].coll;
   bool ring = al == NVL_ALGO_RING && (co == NVL_COLL_ALL_REDUCE || co == NVL_COLL_REDUCE_SCATTER ||
@@ -459,29 +468,34 @@ static void pattern_program(nvl_workload_run *wr, const nvl_job *j, uint64_t S, 
       nvl_program_op(p, lane[r], NVL_OP_DELAY, 0, start_delay);
   }
   int *dst = malloc((size_t)n * sizeof(int));
-  for (int r = 0; r < n; r++) dst[r] = -1;
+  for (int r = 0; r < n; r++)
+    dst[r] = -1;
   switch (j->pattern) {
   case NVL_PAT_PAIR: dst[0] = 1; break;
   case NVL_PAT_BIDIR: dst[0] = 1, dst[1] = 0; break;
   case NVL_PAT_SHIFT: {
     int k = j->shift ? j->shift % n : n / 2;
-    for (int r = 0; r < n && k; r++) dst[r] = (r + k) % n;
+    for (int r = 0; r < n && k; r++)
+      dst[r] = (r + k) % n;
     break;
   }
   case NVL_PAT_INCAST:
-    for (int r = 1; r < n; r++) dst[r] = 0;
+    for (int r = 1; r < n; r++)
+      dst[r] = 0;
     break;
   case NVL_PAT_PERMUTATION: {
     /* a random cyclic order is a derangement: order[i] sends to order[i+1] */
     int *order = malloc((size_t)n * sizeof(int));
-    for (int r = 0; r < n; r++) order[r] = r;
+    for (int r = 0; r < n; r++)
+      order[r] = r;
     for (int i = n - 1; i > 0; i--) {
       int k = (int)gsl_rng_uniform_int(wr->rng, (unsigned long)i + 1);
       int t = order[i];
       order[i] = order[k];
       order[k] = t;
     }
-    for (int i = 0; i < n; i++) dst[order[i]] = order[(i + 1) % n];
+    for (int i = 0; i < n; i++)
+      dst[order[i]] = order[(i + 1) % n];
     free(order);
     break;
   }
@@ -505,10 +519,12 @@ static void pattern_program(nvl_workload_run *wr, const nvl_job *j, uint64_t S, 
           nvl_program_op(p, lane[b], NVL_OP_RECV, lane[a], 0);
   } else {
     for (int r = 0; r < n; r++)
-      if (dst[r] >= 0) nvl_program_op(p, lane[r], NVL_OP_SEND, lane[dst[r]], floor((double)S * scale));
+      if (dst[r] >= 0)
+        nvl_program_op(p, lane[r], NVL_OP_SEND, lane[dst[r]], floor((double)S * scale));
     for (int r = 0; r < n; r++)
       for (int s = 0; s < n; s++)
-        if (dst[s] == r) nvl_program_op(p, lane[r], NVL_OP_RECV, lane[s], 0);
+        if (dst[s] == r)
+          nvl_program_op(p, lane[r], NVL_OP_RECV, lane[s], 0);
   }
   free(dst);
   free(lane);
@@ -571,10 +587,12 @@ static void fabric_of(const nvl_design *d, int dev, double *bw, int *gen) {
     if (b <= 0 || l->generation < 1)
       continue;
     *bw += b;
-    if (b > best) best = b, *gen = l->generation;
+    if (b > best)
+      best = b, *gen = l->generation;
   }
   if (*bw <= 0) /* no NVLink ports (a CPU on C2C): use whatever it has */
-    for (size_t lt = 0; lt < d->n_link_types; lt++) *bw += t->ports[lt] * d->link_types[lt].bw_Bps;
+    for (size_t lt = 0; lt < d->n_link_types; lt++)
+      *bw += t->ports[lt] * d->link_types[lt].bw_Bps;
 }
 
 static void reset_rng(void *ctx) {
@@ -619,7 +637,8 @@ nvl_workload_run *nvl_workload_run_new(const nvl_workload_spec *spec, const nvl_
                      j->coll == NVL_COLL_ALL_GATHER;
     if (j->pattern != NVL_PAT_NONE || !ring_coll || j->n < 3)
       continue;
-    int channels = nvl_calibration_ring(nvl_calibration_get(), wr->gen[k], NVL_PROTO_SIMPLE, 0).channels;
+    int channels =
+        nvl_calibration_ring(nvl_calibration_get(), wr->gen[k], NVL_PROTO_SIMPLE, 0).channels;
     wr->rings[k] = nvl_xmalloc((size_t)channels * (size_t)j->n * sizeof(int));
     wr->n_rings[k] = nvl_rings_find(p, j->devs, j->n, channels, wr->rings[k]);
   }
@@ -637,17 +656,16 @@ nvl_workload_run *nvl_workload_run_new(const nvl_workload_spec *spec, const nvl_
       const nvl_job *j = &spec->jobs[k];
       uint64_t S = job_bytes(wr, j, size_idx);
       wr->bytes[s * nj + k] = S;
-      wr->algo[s * nj + k] = j->pattern != NVL_PAT_NONE ? NVL_ALGO_RING
-                             : j->algo == NVL_ALGO_AUTO
-                                 ? nvl_workload_pick_algo(p, j->coll, j->devs, j->n, S, wr->bw[k],
-                                                          wr->gen[k])
-                                 : j->algo;
+      wr->algo[s * nj + k] =
+          j->pattern != NVL_PAT_NONE ? NVL_ALGO_RING
+          : j->algo == NVL_ALGO_AUTO
+              ? nvl_workload_pick_algo(p, j->coll, j->devs, j->n, S, wr->bw[k], wr->gen[k])
+              : j->algo;
       nvl_coll c = j->pattern != NVL_PAT_NONE ? NVL_COLL_SENDRECV : j->coll;
-      wr->proto[s * nj + k] =
-          j->proto >= 0 && wr->algo[s * nj + k] != NVL_ALGO_NVLS
-              ? (nvl_proto)j->proto
-              : nvl_proto_pick(nvl_calibration_get(), c, wr->algo[s * nj + k], j->n, S, wr->bw[k],
-                               wr->gen[k]);
+      wr->proto[s * nj + k] = j->proto >= 0 && wr->algo[s * nj + k] != NVL_ALGO_NVLS
+                                  ? (nvl_proto)j->proto
+                                  : nvl_proto_pick(nvl_calibration_get(), c, wr->algo[s * nj + k],
+                                                   j->n, S, wr->bw[k], wr->gen[k]);
     }
   }
   wr->overhead = calloc(nj, sizeof *wr->overhead);
@@ -666,20 +684,24 @@ nvl_workload_run *nvl_workload_run_new(const nvl_workload_spec *spec, const nvl_
   out->n_jobs = nj;
   out->build = build;
   out->ctx = wr;
-  for (size_t k = 0; k < nj; k++) out->record_flows |= spec->jobs[k].pattern != NVL_PAT_NONE;
+  for (size_t k = 0; k < nj; k++)
+    out->record_flows |= spec->jobs[k].pattern != NVL_PAT_NONE;
   return wr;
 }
 
 void nvl_workload_run_free(nvl_workload_run *wr) {
-  if (!wr) return;
-  for (size_t k = 0; k < wr->spec->n_jobs; k++) free(wr->overhead[k]);
+  if (!wr)
+    return;
+  for (size_t k = 0; k < wr->spec->n_jobs; k++)
+    free(wr->overhead[k]);
   free(wr->overhead);
   free(wr->algo);
   free(wr->proto);
   free(wr->gen);
   free(wr->bw);
   free(wr->hop_phys);
-  for (size_t k = 0; wr->rings && k < wr->spec->n_jobs; k++) free(wr->rings[k]);
+  for (size_t k = 0; wr->rings && k < wr->spec->n_jobs; k++)
+    free(wr->rings[k]);
   free(wr->rings);
   free(wr->n_rings);
   free(wr->bytes);
@@ -690,7 +712,8 @@ void nvl_workload_run_free(nvl_workload_run *wr) {
   free(wr);
 }
 
-void nvl_workload_rows(const nvl_workload_run *wr, const nvl_engine_result *res, nvl_results *rows) {
+void nvl_workload_rows(const nvl_workload_run *wr, const nvl_engine_result *res,
+                       nvl_results *rows) {
   const nvl_workload_spec *spec = wr->spec;
   size_t nj = spec->n_jobs;
   double *ft = malloc((res->n_flows + 1) * sizeof(double));
@@ -709,8 +732,11 @@ void nvl_workload_rows(const nvl_workload_run *wr, const nvl_engine_result *res,
                coll ? nvl_coll_name(j->coll) : nvl_pattern_name(j->pattern));
       bool p2p = coll && (j->coll == NVL_COLL_ALLTOALL || j->coll == NVL_COLL_SENDRECV);
       snprintf(r->algorithm, sizeof r->algorithm, "%s",
-               !coll ? "-" : p2p ? "p2p" : nvl_algo_name(wr->algo[s * nj + k]));
-      snprintf(r->model, sizeof r->model, "%s", spec->model == NVL_MODEL_IDEAL ? "ideal" : "default");
+               !coll ? "-"
+               : p2p ? "p2p"
+                     : nvl_algo_name(wr->algo[s * nj + k]));
+      snprintf(r->model, sizeof r->model, "%s",
+               spec->model == NVL_MODEL_IDEAL ? "ideal" : "default");
       snprintf(r->protocol, sizeof r->protocol, "%s",
                spec->model == NVL_MODEL_IDEAL ? "-" : nvl_proto_name(wr->proto[s * nj + k]));
       r->ranks = wr->pairs_mode ? 2 : j->n;
@@ -726,7 +752,8 @@ void nvl_workload_rows(const nvl_workload_run *wr, const nvl_engine_result *res,
       if (!coll) {
         size_t nf = 0;
         for (size_t f = 0; f < res->n_flows; f++)
-          if (res->flows[f].step == s && res->flows[f].job == k) ft[nf++] = res->flows[f].time_s;
+          if (res->flows[f].step == s && res->flows[f].job == k)
+            ft[nf++] = res->flows[f].time_s;
         if (nf > 0) {
           gsl_sort(ft, 1, nf);
           r->flow_p50_us = gsl_stats_quantile_from_sorted_data(ft, 1, nf, 0.5) * 1e6;
@@ -752,7 +779,8 @@ int nvl_workload_simulate(const nvl_design *d, nvl_workload_spec *spec, const nv
   nvl_workload w;
   wr = nvl_workload_run_new(spec, d, p, &w);
   w.sg_cfg = o ? o->sg_cfg : NULL;
-  if ((o && o->forked ? nvl_engine_run_forked(p, &w, &res, diags) : nvl_engine_run(p, &w, &res, diags)) != 0)
+  if ((o && o->forked ? nvl_engine_run_forked(p, &w, &res, diags)
+                      : nvl_engine_run(p, &w, &res, diags)) != 0)
     goto out;
   nvl_workload_rows(wr, &res, rows);
   rc = 0;

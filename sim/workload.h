@@ -51,7 +51,8 @@ typedef struct {
   nvl_pattern pattern; /* NVL_PAT_NONE: a collective */
   nvl_coll coll;
   nvl_algo algo;
-  char ranks_sel[512]; /* "" = all accelerators; else comma list of selectors (gpu, gpu[0:8], cpu3) */
+  char ranks_sel[512]; /* "" = all accelerators; else comma list of selectors (gpu, gpu[0:8], cpu3)
+                        */
   int n_limit;         /* -g: first N of the selection (0 = all) */
   int shift;           /* for NVL_PAT_SHIFT (0 = n/2) */
   char matrix_file[512];
@@ -95,8 +96,8 @@ void nvl_workload_run_free(nvl_workload_run *wr);
 void nvl_workload_spec_release(nvl_workload_spec *spec);
 
 typedef struct {
-  bool forked;           /* run the engine in a child process (the caller may simulate again) */
-  bool explicit_planes;  /* platform without switch aggregation */
+  bool forked;          /* run the engine in a child process (the caller may simulate again) */
+  bool explicit_planes; /* platform without switch aggregation */
   const char *const *sg_cfg;
 } nvl_simulate_opts;
 

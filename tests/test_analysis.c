@@ -114,10 +114,12 @@ static void test_analysis__fusion_custom_cpu(void **state) {
 
 static void test_analysis__expect_failures_are_reported(void **state) {
   const char *json =
-      "{\"name\":\"t\",\"system\":{\"endpoints\":[{\"name\":\"gpu\",\"type\":\"h100\",\"count\":4}],"
+      "{\"name\":\"t\",\"system\":{\"endpoints\":[{\"name\":\"gpu\",\"type\":\"h100\",\"count\":4}]"
+      ","
       "\"switches\":[{\"name\":\"sw\",\"type\":\"nvswitch3\",\"count\":2}],\"wiring\":[{\"rule\":"
       "\"full\",\"from\":\"gpu[0:2]\",\"to\":\"sw[0:1]\",\"link\":\"nvlink4\",\"links\":18},"
-      "{\"rule\":\"full\",\"from\":\"gpu[2:4]\",\"to\":\"sw[1:2]\",\"link\":\"nvlink4\",\"links\":18}]},"
+      "{\"rule\":\"full\",\"from\":\"gpu[2:4]\",\"to\":\"sw[1:2]\",\"link\":\"nvlink4\",\"links\":"
+      "18}]},"
       "\"expect\":{\"max_switch_hops\":0,\"min_bisection_bandwidth\":\"1 TB/s\"}}";
   nvl_diags diags = NVL_DIAGS_INIT;
   nvl_design *d = NULL;
@@ -180,7 +182,8 @@ static void test_analysis__export_dot_and_graphml(void **state) {
   assert_int_equal(nvl_graph_export(d, "dot", f), 0);
   fclose(f);
   size_t edges = 0;
-  for (char *p = buf; (p = strstr(p, " -- ")); p++) edges++;
+  for (char *p = buf; (p = strstr(p, " -- ")); p++)
+    edges++;
   assert_int_equal(edges, d->n_links); /* 1296 GPU-switch + 72 C2C bundles */
   assert_int_equal(edges, 1296 + 72);
   free(buf);

@@ -21,7 +21,8 @@ static void test_calibration__constants_match_nccl(void **state) {
 static void test_calibration__protocol_choice_by_size(void **state) {
   const nvl_calibration *c = nvl_calibration_get();
   double bw = 450e9;
-  assert_int_equal(nvl_proto_pick(c, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 8, 8, bw, 4), NVL_PROTO_LL);
+  assert_int_equal(nvl_proto_pick(c, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 8, 8, bw, 4),
+                   NVL_PROTO_LL);
   assert_int_equal(nvl_proto_pick(c, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 8, 16 << 20, bw, 4),
                    NVL_PROTO_LL128);
   assert_int_equal(nvl_proto_pick(c, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 8, 1ull << 30, bw, 4),
@@ -32,8 +33,9 @@ static void test_calibration__protocol_choice_by_size(void **state) {
   for (uint64_t s = 8; s <= (1ull << 34); s *= 8) {
     nvl_proto p = nvl_proto_pick(c, NVL_COLL_ALL_GATHER, NVL_ALGO_RING, 8, s, bw, 4);
     for (int q = 0; q < NVL_PROTO__COUNT; q++)
-      assert_true(nvl_proto_predict(c, NVL_COLL_ALL_GATHER, NVL_ALGO_RING, 8, s, bw, 4, p) <=
-                  nvl_proto_predict(c, NVL_COLL_ALL_GATHER, NVL_ALGO_RING, 8, s, bw, 4, (nvl_proto)q));
+      assert_true(
+          nvl_proto_predict(c, NVL_COLL_ALL_GATHER, NVL_ALGO_RING, 8, s, bw, 4, p) <=
+          nvl_proto_predict(c, NVL_COLL_ALL_GATHER, NVL_ALGO_RING, 8, s, bw, 4, (nvl_proto)q));
   }
 }
 
@@ -74,7 +76,8 @@ static void test_calibration__ring_pipeline(void **state) {
     }
   /* a third of a full step costs (1 + 2 x share) / 3 of it: the medium-size penalty */
   nvl_ring_pipeline a = nvl_calibration_ring(c, 3, NVL_PROTO_SIMPLE, 300e9);
-  double D = (double)a.channels * (double)a.chunk, full = D / (300e9 * nvl_calibration_simple_eff(c, 3));
+  double D = (double)a.channels * (double)a.chunk,
+         full = D / (300e9 * nvl_calibration_simple_eff(c, 3));
   double third = a.slices * a.slice_s + D / 3 * a.scale / 300e9;
   assert_close(third / (full / 3), 1 + 2 * c->gen[3].sync_share, 1e-12);
 }

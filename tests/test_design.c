@@ -23,7 +23,8 @@ static nvl_design *load_ok(const char *json) {
 static int links_between(const nvl_design *d, const char *a, const char *b) {
   int ia = nvl_design_find_device(d, a), ib = nvl_design_find_device(d, b), n = 0;
   for (size_t k = 0; k < d->n_links; k++)
-    if ((d->links[k].a == ia && d->links[k].b == ib) || (d->links[k].a == ib && d->links[k].b == ia))
+    if ((d->links[k].a == ia && d->links[k].b == ib) ||
+        (d->links[k].a == ib && d->links[k].b == ia))
       n += d->links[k].count;
   return n;
 }
@@ -31,9 +32,12 @@ static int links_between(const nvl_design *d, const char *a, const char *b) {
 static void test_design__names_are_global_per_prefix(void **state) {
   nvl_design *d = load_ok(
       "{\"name\":\"t\",\"groups\":{\"tray\":{\"endpoints\":[{\"name\":\"gpu\",\"type\":\"b200\","
-      "\"count\":4}]},\"rack\":{\"switches\":[{\"name\":\"sw\",\"type\":\"nvswitch4\",\"count\":2}],"
-      "\"include\":[{\"group\":\"tray\",\"count\":3}],\"wiring\":[{\"rule\":\"full\",\"from\":\"gpu\","
-      "\"to\":\"sw\",\"link\":\"nvlink5\",\"links\":6}]}},\"system\":{\"include\":[{\"group\":\"rack\","
+      "\"count\":4}]},\"rack\":{\"switches\":[{\"name\":\"sw\",\"type\":\"nvswitch4\",\"count\":2}]"
+      ","
+      "\"include\":[{\"group\":\"tray\",\"count\":3}],\"wiring\":[{\"rule\":\"full\",\"from\":"
+      "\"gpu\","
+      "\"to\":\"sw\",\"link\":\"nvlink5\",\"links\":6}]}},\"system\":{\"include\":[{\"group\":"
+      "\"rack\","
       "\"count\":2}]}}");
   assert_int_equal(d->n_devices, 2 * (2 + 12));
   assert_true(nvl_design_find_device(d, "gpu23") >= 0);
@@ -49,7 +53,8 @@ static void test_design__names_are_global_per_prefix(void **state) {
 
 static void test_design__links_list_per_target(void **state) {
   nvl_design *d = load_ok(
-      "{\"name\":\"t\",\"system\":{\"endpoints\":[{\"name\":\"gpu\",\"type\":\"h100\",\"count\":2}],"
+      "{\"name\":\"t\",\"system\":{\"endpoints\":[{\"name\":\"gpu\",\"type\":\"h100\",\"count\":2}]"
+      ","
       "\"switches\":[{\"name\":\"sw\",\"type\":\"nvswitch3\",\"count\":4}],\"wiring\":[{\"rule\":"
       "\"full\",\"from\":\"gpu\",\"to\":\"sw\",\"link\":\"nvlink4\",\"links\":[5,4,4,5]}]}}");
   assert_int_equal(links_between(d, "gpu1", "sw0"), 5);
@@ -62,7 +67,8 @@ static void test_design__block_plane_and_slice_rules(void **state) {
   nvl_design *d = load_ok(
       "{\"name\":\"t\",\"switch_types\":{\"s\":{\"base\":\"nvswitch4\",\"ports\":8}},"
       "\"system\":{\"endpoints\":[{\"name\":\"gpu\",\"type\":\"gb200-b200\",\"count\":4},"
-      "{\"name\":\"cpu\",\"type\":\"grace\",\"count\":2}],\"switches\":[{\"name\":\"leaf\",\"type\":"
+      "{\"name\":\"cpu\",\"type\":\"grace\",\"count\":2}],\"switches\":[{\"name\":\"leaf\","
+      "\"type\":"
       "\"s\",\"count\":4},{\"name\":\"spine\",\"type\":\"s\",\"count\":2}],\"wiring\":["
       "{\"rule\":\"block\",\"from\":\"cpu\",\"to\":\"gpu\",\"link\":\"nvlink-c2c\"},"
       "{\"rule\":\"full\",\"from\":\"gpu[0:2]\",\"to\":\"leaf[0:2]\",\"link\":\"nvlink5\"},"
@@ -81,10 +87,10 @@ static void test_design__block_plane_and_slice_rules(void **state) {
 
 static void test_design__full_rule_within_a_set_is_a_mesh(void **state) {
   /* DGX-1-like direct mesh: every pair linked once, no self-loops */
-  nvl_design *d = load_ok(
-      "{\"name\":\"t\",\"system\":{\"endpoints\":[{\"name\":\"gpu\",\"type\":\"a100\","
-      "\"count\":4}],\"wiring\":[{\"rule\":\"full\",\"from\":\"gpu\",\"to\":\"gpu\","
-      "\"link\":\"nvlink3\",\"links\":4}]}}");
+  nvl_design *d =
+      load_ok("{\"name\":\"t\",\"system\":{\"endpoints\":[{\"name\":\"gpu\",\"type\":\"a100\","
+              "\"count\":4}],\"wiring\":[{\"rule\":\"full\",\"from\":\"gpu\",\"to\":\"gpu\","
+              "\"link\":\"nvlink3\",\"links\":4}]}}");
   assert_int_equal(d->n_links, 6);
   assert_int_equal(links_between(d, "gpu0", "gpu3"), 4);
   assert_int_equal(links_between(d, "gpu2", "gpu1"), 4);
@@ -95,7 +101,8 @@ static void test_design__base_and_overrides(void **state) {
   nvl_design *d = load_ok(
       "{\"name\":\"t\",\"link_types\":{\"slow\":{\"base\":\"nvlink5\",\"bandwidth\":\"25 GB/s\"}},"
       "\"endpoint_types\":{\"asic8\":{\"base\":\"fusion-asic\",\"ports\":{\"nvlink5\":8}}},"
-      "\"system\":{\"endpoints\":[{\"name\":\"a\",\"type\":\"asic8\",\"count\":2}]},\"links\":[{\"a\":\"a0\",\"b\":\"a1\",\"link\":\"slow\",\"count\":8}]}");
+      "\"system\":{\"endpoints\":[{\"name\":\"a\",\"type\":\"asic8\",\"count\":2}]},\"links\":[{"
+      "\"a\":\"a0\",\"b\":\"a1\",\"link\":\"slow\",\"count\":8}]}");
   int lt = nvl_design_find_link_type(d, "slow");
   assert_true(lt >= 0);
   assert_close(d->link_types[lt].bw_Bps, 25e9, 0);
@@ -111,15 +118,16 @@ static void test_design__base_and_overrides(void **state) {
 
 static void test_design__all_errors_in_document_order(void **state) {
   nvl_diags diags = NVL_DIAGS_INIT;
-  nvl_design *d = load(
-      "{\"name\":\"t\",\"link_types\":{\"x\":{\"bandwidth\":\"5 GB/h\",\"latency\":\"0 ns\"},"
-      "\"y\":{\"bandwith\":\"5 GB/s\",\"latency\":\"1 ns\"}},\"system\":{}}",
-      &diags);
+  nvl_design *d =
+      load("{\"name\":\"t\",\"link_types\":{\"x\":{\"bandwidth\":\"5 GB/h\",\"latency\":\"0 ns\"},"
+           "\"y\":{\"bandwith\":\"5 GB/s\",\"latency\":\"1 ns\"}},\"system\":{}}",
+           &diags);
   assert_null(d);
   assert_int_equal(diags.errors, 3);
   assert_string_equal(diags.items[0].pointer, "/link_types/x/bandwidth");
   assert_string_equal(diags.items[1].pointer, "/link_types/y/bandwith");
-  assert_string_equal(diags.items[1].message, "unknown key \"bandwith\" (did you mean \"bandwidth\"?)");
+  assert_string_equal(diags.items[1].message,
+                      "unknown key \"bandwith\" (did you mean \"bandwidth\"?)");
   assert_string_equal(diags.items[2].pointer, "/link_types/y");
   assert_string_equal(diags.items[2].message, "missing required key \"bandwidth\"");
   nvl_diags_release(&diags);
@@ -133,24 +141,30 @@ static void test_design__max_endpoints_refused_before_allocation(void **state) {
   assert_null(d);
   assert_int_equal(diags.errors, 1);
   assert_int_equal(diags.items[0].code, NVL_DIAG_LIMIT);
-  assert_string_equal(diags.items[0].message,
-                      "design has 1000000000 devices and group instances; the limit is 100000 (raise it with "
-                      "--max-endpoints)");
+  assert_string_equal(
+      diags.items[0].message,
+      "design has 1000000000 devices and group instances; the limit is 100000 (raise it with "
+      "--max-endpoints)");
   nvl_diags_release(&diags);
 }
 
 static void test_design__catalog_matches_reference_facts(void **state) {
   /* NVLINK-FACTS.md: link generations, switch chips, C2C. Every catalog entry has a source. */
   nvl_design *d = nvl_design_load_default();
-  struct { const char *name; double bw; } links[] = {
-      {"nvlink3", 25e9}, {"nvlink4", 25e9}, {"nvlink5", 50e9}, {"nvlink-c2c", 450e9}};
+  struct {
+    const char *name;
+    double bw;
+  } links[] = {{"nvlink3", 25e9}, {"nvlink4", 25e9}, {"nvlink5", 50e9}, {"nvlink-c2c", 450e9}};
   for (size_t i = 0; i < 4; i++) {
     int lt = nvl_design_find_link_type(d, links[i].name);
     assert_true(lt >= 0);
     assert_close(d->link_types[lt].bw_Bps, links[i].bw, 0);
   }
-  struct { const char *name; int ports; bool red; } sws[] = {
-      {"nvswitch2", 36, false}, {"nvswitch3", 64, true}, {"nvswitch4", 72, true}};
+  struct {
+    const char *name;
+    int ports;
+    bool red;
+  } sws[] = {{"nvswitch2", 36, false}, {"nvswitch3", 64, true}, {"nvswitch4", 72, true}};
   for (size_t i = 0; i < 3; i++) {
     bool found = false;
     for (size_t t = 0; t < d->n_switch_types; t++)
@@ -161,8 +175,10 @@ static void test_design__catalog_matches_reference_facts(void **state) {
       }
     assert_true(found);
   }
-  for (size_t t = 0; t < d->n_link_types; t++) assert_true(strlen(d->link_types[t].source) > 10);
-  for (size_t t = 0; t < d->n_switch_types; t++) assert_true(strlen(d->switch_types[t].source) > 10);
+  for (size_t t = 0; t < d->n_link_types; t++)
+    assert_true(strlen(d->link_types[t].source) > 10);
+  for (size_t t = 0; t < d->n_switch_types; t++)
+    assert_true(strlen(d->switch_types[t].source) > 10);
   for (size_t t = 0; t < d->n_endpoint_types; t++)
     assert_true(strlen(d->endpoint_types[t].source) > 10);
   nvl_design_free(d);
@@ -171,8 +187,13 @@ static void test_design__catalog_matches_reference_facts(void **state) {
 static void test_design__per_gpu_link_budget(void **state) {
   /* GPU port counts per NVLINK-FACTS: A100 12, H100 18, H800 8, B200 18. */
   nvl_design *d = nvl_design_load_default();
-  struct { const char *name, *lt; int ports; } gpus[] = {
-      {"a100", "nvlink3", 12}, {"h100", "nvlink4", 18}, {"h800", "nvlink4", 8}, {"b200", "nvlink5", 18}};
+  struct {
+    const char *name, *lt;
+    int ports;
+  } gpus[] = {{"a100", "nvlink3", 12},
+              {"h100", "nvlink4", 18},
+              {"h800", "nvlink4", 8},
+              {"b200", "nvlink5", 18}};
   for (size_t i = 0; i < 4; i++)
     for (size_t t = 0; t < d->n_endpoint_types; t++)
       if (strcmp(d->endpoint_types[t].name, gpus[i].name) == 0)

@@ -41,7 +41,7 @@ static nvl_design *load_topology(const char *name) {
   return d;
 }
 
-static const char *const *g_failures; /* failures injected by the next simulate() */
+static const char *const *g_failures;       /* failures injected by the next simulate() */
 static nvl_model g_model = NVL_MODEL_IDEAL; /* model of the next simulate() */
 static int g_proto = NVL_PROTO_SIMPLE;      /* its protocol (-1: NCCL's choice) */
 
@@ -73,7 +73,8 @@ static outcome simulate(const char *design, const job_def *defs, size_t nj, bool
   for (size_t k = 0; k < nj; k++) {
     nvl_job *j = &spec.jobs[k];
     snprintf(j->name, sizeof j->name, "j%zu", k);
-    if (defs[k].ranks) snprintf(j->ranks_sel, sizeof j->ranks_sel, "%s", defs[k].ranks);
+    if (defs[k].ranks)
+      snprintf(j->ranks_sel, sizeof j->ranks_sel, "%s", defs[k].ranks);
     j->coll = defs[k].coll;
     j->algo = defs[k].algo ? defs[k].algo : NVL_ALGO_RING;
     j->pattern = defs[k].pattern;
@@ -81,15 +82,18 @@ static outcome simulate(const char *design, const job_def *defs, size_t nj, bool
     j->proto = g_proto; /* the default model's protocol (the ideal model has none) */
   }
   if (nvl_workload_resolve(&spec, d, p, &diags) != 0)
-    for (size_t i = 0; i < diags.count; i++) print_error("%s\n", diags.items[i].message);
+    for (size_t i = 0; i < diags.count; i++)
+      print_error("%s\n", diags.items[i].message);
   assert_int_equal(diags.errors, 0);
   nvl_workload w;
   nvl_workload_run *wr = nvl_workload_run_new(&spec, d, p, &w);
   w.link_stats = link_stats;
   int rc = nvl_engine_run_forked(p, &w, &o.res, &diags);
-  for (size_t i = 0; i < diags.count; i++) print_error("%s\n", diags.items[i].message);
+  for (size_t i = 0; i < diags.count; i++)
+    print_error("%s\n", diags.items[i].message);
   assert_int_equal(rc, 0);
-  for (size_t k = 0; k < nj && k < 4; k++) o.time_s[k] = o.res.time_s[k];
+  for (size_t k = 0; k < nj && k < 4; k++)
+    o.time_s[k] = o.res.time_s[k];
   if (link_stats) {
     /* the logical link of the first rank of job 0 towards its switch class */
     int dev = spec.jobs[0].devs[0];
@@ -144,7 +148,8 @@ static void test_engine__full_duplex(void **state) {
 static void test_engine__ring_all_reduce(void **state) {
   int n = 72;
   double S = 72.0 * 1048576, B = 900e9;
-  double t = sim1("gb200-nvl72.json", (job_def){NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 0, (uint64_t)S});
+  double t =
+      sim1("gb200-nvl72.json", (job_def){NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 0, (uint64_t)S});
   assert_close(t, 2 * (n - 1) * (A1 + S / n / B), TOL);
   /* 8 x H100 */
   n = 8;
@@ -205,9 +210,11 @@ static void test_engine__rings_on_a_full_mesh(void **state) {
    * (one ring order would reach 100) */
   int n = 4;
   double S = 1024.0 * 1048576, a = 50e-9;
-  double t = sim1("hgx-a100-4gpu.json", (job_def){NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 0, (uint64_t)S});
+  double t = sim1("hgx-a100-4gpu.json",
+                  (job_def){NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 0, (uint64_t)S});
   assert_close(t, 2 * (n - 1) * (a + S / (6 * n) / 50e9), TOL);
-  t = sim1("hgx-a100-4gpu.json", (job_def){NULL, NVL_COLL_ALL_GATHER, NVL_ALGO_RING, 0, (uint64_t)S});
+  t = sim1("hgx-a100-4gpu.json",
+           (job_def){NULL, NVL_COLL_ALL_GATHER, NVL_ALGO_RING, 0, (uint64_t)S});
   assert_close(t, (n - 1) * (a + S / (6 * n) / 50e9), TOL);
 }
 
@@ -219,7 +226,8 @@ static void test_engine__rings_avoid_a_failed_mesh_link(void **state) {
   g_failures = fail;
   int n = 4;
   double S = 1024.0 * 1048576, a = 50e-9;
-  double t = sim1("hgx-a100-4gpu.json", (job_def){NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 0, (uint64_t)S});
+  double t = sim1("hgx-a100-4gpu.json",
+                  (job_def){NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 0, (uint64_t)S});
   g_failures = NULL;
   assert_close(t, 2 * (n - 1) * (a + S / (2 * n) / 100e9), TOL);
 }
@@ -227,22 +235,26 @@ static void test_engine__rings_avoid_a_failed_mesh_link(void **state) {
 static void test_engine__all_gather_and_reduce_scatter(void **state) {
   int n = 72;
   double S = 72.0 * 1048576, B = 900e9;
-  double t = sim1("gb200-nvl72.json", (job_def){NULL, NVL_COLL_ALL_GATHER, NVL_ALGO_RING, 0, (uint64_t)S});
+  double t =
+      sim1("gb200-nvl72.json", (job_def){NULL, NVL_COLL_ALL_GATHER, NVL_ALGO_RING, 0, (uint64_t)S});
   assert_close(t, (n - 1) * (A1 + S / n / B), TOL);
-  t = sim1("gb200-nvl72.json", (job_def){NULL, NVL_COLL_REDUCE_SCATTER, NVL_ALGO_RING, 0, (uint64_t)S});
+  t = sim1("gb200-nvl72.json",
+           (job_def){NULL, NVL_COLL_REDUCE_SCATTER, NVL_ALGO_RING, 0, (uint64_t)S});
   assert_close(t, (n - 1) * (A1 + S / n / B), TOL);
 }
 
 static void test_engine__alltoall_limited_by_injection(void **state) {
   int n = 72;
   double S = 72.0 * 1048576, B = 900e9;
-  double t = sim1("gb200-nvl72.json", (job_def){NULL, NVL_COLL_ALLTOALL, NVL_ALGO_RING, 0, (uint64_t)S});
+  double t =
+      sim1("gb200-nvl72.json", (job_def){NULL, NVL_COLL_ALLTOALL, NVL_ALGO_RING, 0, (uint64_t)S});
   assert_close(t, A1 + (n - 1) * S / n / B, TOL);
 }
 
 static void test_engine__sendrecv_and_pipelined_broadcast(void **state) {
   double S = 64.0 * 1048576, B = 900e9;
-  double t = sim1("gb200-nvl72.json", (job_def){NULL, NVL_COLL_SENDRECV, NVL_ALGO_RING, 0, (uint64_t)S});
+  double t =
+      sim1("gb200-nvl72.json", (job_def){NULL, NVL_COLL_SENDRECV, NVL_ALGO_RING, 0, (uint64_t)S});
   assert_close(t, A1 + S / B, TOL);
   /* chain of 72 in K = 128 chunks of 512 KiB: (K + n - 2)(a + c/B) */
   int n = 72, K = 128;
@@ -296,7 +308,8 @@ static void test_engine__concurrent_jobs_share_planes(void **state) {
 static void test_engine__nvl72_all_reduce_1gib_ideal(void **state) {
   double S = 1073741824.0;
   int n = 72;
-  double t = sim1("gb200-nvl72.json", (job_def){NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 0, (uint64_t)S});
+  double t =
+      sim1("gb200-nvl72.json", (job_def){NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 0, (uint64_t)S});
   double busbw = S / t * 2 * (n - 1) / n / 1e9;
   /* 900 GB/s minus latency: 2(n-1) steps of 350 ns on 16.6 us chunks */
   assert_true(busbw > 880.0 && busbw < 900.0);
@@ -327,8 +340,10 @@ static void test_engine__asymmetric_planes_differ_physically(void **state) {
   /* ASIC alltoall partner: asic0 reaches 12 of 18 planes. Pair gpu0 -> asic0 is limited to the
    * 12 planes (600 GB/s), gpu0 -> gpu1 uses all 18 (900 GB/s). Explicit planes agree. */
   double S = 64.0 * 1048576;
-  double t_asic = sim1("fusion-gpu-asic.json", (job_def){"gpu0,asic0", 0, 0, NVL_PAT_PAIR, (uint64_t)S});
-  double t_gpu = sim1("fusion-gpu-asic.json", (job_def){"gpu0,gpu1", 0, 0, NVL_PAT_PAIR, (uint64_t)S});
+  double t_asic =
+      sim1("fusion-gpu-asic.json", (job_def){"gpu0,asic0", 0, 0, NVL_PAT_PAIR, (uint64_t)S});
+  double t_gpu =
+      sim1("fusion-gpu-asic.json", (job_def){"gpu0,gpu1", 0, 0, NVL_PAT_PAIR, (uint64_t)S});
   assert_close(t_asic, A1 + S / 600e9, TOL);
   assert_close(t_gpu, A1 + S / 900e9, TOL);
   job_def j = {"gpu0,asic0", 0, 0, NVL_PAT_PAIR, 18 * 65536 * 12};
@@ -344,14 +359,16 @@ static void test_engine__nvls_in_switch_reduction(void **state) {
    * a' = 50 + 250 ns; 64 MiB in chunks of 512 KiB would be 128, capped at 64 chunks of 1 MiB */
   double S = 64.0 * 1048576, B = 450e9, a = 300e-9;
   int K = 64, n = 8;
-  double t = sim1("hgx-h100.json", (job_def){NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_NVLS, 0, (uint64_t)S});
+  double t =
+      sim1("hgx-h100.json", (job_def){NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_NVLS, 0, (uint64_t)S});
   assert_close(t, (K + 1) * (a + S / K * (n + 1) / n / B), TOL);
 }
 
 static void test_engine__double_binary_tree_moves_2s_per_rank(void **state) {
   /* every rank receives 2S in the two trees together: t ~ 2S/B plus pipeline fill */
   double S = 256.0 * 1048576, B = 450e9;
-  double t = sim1("hgx-h100.json", (job_def){NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_TREE, 0, (uint64_t)S});
+  double t =
+      sim1("hgx-h100.json", (job_def){NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_TREE, 0, (uint64_t)S});
   assert_true(t >= 2 * S / B);
   assert_true(t <= 2 * S / B * 1.10);
 }
@@ -416,9 +433,14 @@ static void test_engine__deadlock_is_an_error(void **state) {
 
 static void test_engine__aggregation_classes(void **state) {
   /* the refinement merges what is interchangeable and nothing else */
-  struct { const char *design; size_t classes, planes; } cases[] = {
-      {"gb200-nvl72.json", 1, 1}, {"hgx-h100.json", 1, 1},   {"hgx-a100.json", 1, 1},
-      {"nvl576.json", 9, 1},      {"fusion-gpu-asic.json", 2, 2}};
+  struct {
+    const char *design;
+    size_t classes, planes;
+  } cases[] = {{"gb200-nvl72.json", 1, 1},
+               {"hgx-h100.json", 1, 1},
+               {"hgx-a100.json", 1, 1},
+               {"nvl576.json", 9, 1},
+               {"fusion-gpu-asic.json", 2, 2}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     nvl_design *d = load_topology(cases[i].design);
     nvl_diags diags = NVL_DIAGS_INIT;
@@ -433,19 +455,32 @@ static void test_engine__aggregation_classes(void **state) {
 
 static void test_engine__cfg_values_simgrid_cannot_survive_are_refused(void **state) {
   /* each of these made SimGrid 3.32 abort, crash, hang or deadlock before it was refused */
-  const char *bad[] = {"--cfg=maxmin/precision:-1", "--cfg=maxmin/precision:abc",
-                       "--cfg=surf/precision:0", "--cfg=maxmin/concurrency-limit:0",
-                       "--cfg=maxmin/concurrency-limit:x", "--cfg=network/maxmin-selective-update:no",
-                       "--cfg=network/maxmin-selective-update:maybe", "--cfg=network/solver:foo",
-                       "--cfg=network/loopback-bw:fast", "--cfg=contexts/stack-size:1",
-                       "--cfg=contexts/stack-size:0", "--cfg=contexts/guard-size:-1",
-                       "--cfg=contexts/factory:foo", "--cfg=network/model:LV08", "--cfg=surf/precision",
+  const char *bad[] = {"--cfg=maxmin/precision:-1",
+                       "--cfg=maxmin/precision:abc",
+                       "--cfg=surf/precision:0",
+                       "--cfg=maxmin/concurrency-limit:0",
+                       "--cfg=maxmin/concurrency-limit:x",
+                       "--cfg=network/maxmin-selective-update:no",
+                       "--cfg=network/maxmin-selective-update:maybe",
+                       "--cfg=network/solver:foo",
+                       "--cfg=network/loopback-bw:fast",
+                       "--cfg=contexts/stack-size:1",
+                       "--cfg=contexts/stack-size:0",
+                       "--cfg=contexts/guard-size:-1",
+                       "--cfg=contexts/factory:foo",
+                       "--cfg=network/model:LV08",
+                       "--cfg=surf/precision",
                        "--cfg=:1"};
-  const char *good[] = {"--cfg=maxmin/precision:1e-9", "--cfg=maxmin/concurrency-limit:-1",
-                        "--cfg=maxmin/concurrency-limit:5", "--cfg=surf/precision:1e-9",
-                        "--cfg=network/maxmin-selective-update:yes", "--cfg=network/solver:bmf",
-                        "--cfg=network/loopback-bw:1e9", "--cfg=network/loopback-lat:0",
-                        "--cfg=contexts/factory:thread", "--cfg=contexts/stack-size:128",
+  const char *good[] = {"--cfg=maxmin/precision:1e-9",
+                        "--cfg=maxmin/concurrency-limit:-1",
+                        "--cfg=maxmin/concurrency-limit:5",
+                        "--cfg=surf/precision:1e-9",
+                        "--cfg=network/maxmin-selective-update:yes",
+                        "--cfg=network/solver:bmf",
+                        "--cfg=network/loopback-bw:1e9",
+                        "--cfg=network/loopback-lat:0",
+                        "--cfg=contexts/factory:thread",
+                        "--cfg=contexts/stack-size:128",
                         "--cfg=contexts/guard-size:0"};
   char err[800];
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

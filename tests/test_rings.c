@@ -37,7 +37,8 @@ static void assert_permutation(const int *order, int n) {
     assert_true(order[i] >= 0 && order[i] < n);
     seen[order[i]]++;
   }
-  for (int i = 0; i < n; i++) assert_int_equal(seen[i], 1);
+  for (int i = 0; i < n; i++)
+    assert_int_equal(seen[i], 1);
 }
 
 static void test_rings__full_mesh_uses_every_link_direction_evenly(void **state) {
@@ -49,10 +50,12 @@ static void test_rings__full_mesh_uses_every_link_direction_evenly(void **state)
   int arcs[4][4] = {{0}};
   for (int k = 0; k < r; k++) {
     assert_permutation(orders + 4 * k, 4);
-    for (int i = 0; i < 4; i++) arcs[orders[4 * k + i]][orders[4 * k + (i + 1) % 4]]++;
+    for (int i = 0; i < 4; i++)
+      arcs[orders[4 * k + i]][orders[4 * k + (i + 1) % 4]]++;
   }
   for (int a = 0; a < 4; a++)
-    for (int b = 0; b < 4; b++) assert_int_equal(arcs[a][b], a == b ? 0 : 2);
+    for (int b = 0; b < 4; b++)
+      assert_int_equal(arcs[a][b], a == b ? 0 : 2);
 }
 
 static void test_rings__switched_fabrics_keep_one_ring_in_rank_order(void **state) {
@@ -64,7 +67,8 @@ static void test_rings__switched_fabrics_keep_one_ring_in_rank_order(void **stat
   } cases[] = {{"hgx-h100.json", 8}, {"hgx-a100.json", 8}, {"gb200-nvl72.json", 72}};
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
     assert_int_equal(rings_of(cases[c].design, cases[c].n, orders), 1);
-    for (int i = 0; i < cases[c].n; i++) assert_int_equal(orders[i], i);
+    for (int i = 0; i < cases[c].n; i++)
+      assert_int_equal(orders[i], i);
   }
   /* two ranks: one ring (both directions are the same pair of transfers) */
   assert_int_equal(rings_of("hgx-a100-4gpu.json", 2, orders), 1);

@@ -3,16 +3,26 @@
 #include "sweep.h"
 
 static void test_sweep__pointer_set_creates_members(void **state) {
-  json_t *doc = json_loads("{\"groups\": {\"rack\": {\"include\": [{\"count\": 1}, {\"count\": 2}]}}}", 0, NULL);
+  json_t *doc = json_loads(
+      "{\"groups\": {\"rack\": {\"include\": [{\"count\": 1}, {\"count\": 2}]}}}", 0, NULL);
   char err[200];
   json_t *seven = json_integer(7), *bw = json_string("100 GB/s");
-  assert_int_equal(nvl_json_pointer_set(doc, "/groups/rack/include/1/count", seven, err, sizeof err), 0);
-  assert_int_equal(json_integer_value(json_object_get(json_array_get(json_object_get(json_object_get(
-      json_object_get(doc, "groups"), "rack"), "include"), 1), "count")), 7);
+  assert_int_equal(
+      nvl_json_pointer_set(doc, "/groups/rack/include/1/count", seven, err, sizeof err), 0);
+  assert_int_equal(
+      json_integer_value(json_object_get(
+          json_array_get(
+              json_object_get(json_object_get(json_object_get(doc, "groups"), "rack"), "include"),
+              1),
+          "count")),
+      7);
   /* missing object members are created */
-  assert_int_equal(nvl_json_pointer_set(doc, "/link_types/nvlink5/bandwidth", bw, err, sizeof err), 0);
-  assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(doc, "link_types"),
-                                                                        "nvlink5"), "bandwidth")), "100 GB/s");
+  assert_int_equal(nvl_json_pointer_set(doc, "/link_types/nvlink5/bandwidth", bw, err, sizeof err),
+                   0);
+  assert_string_equal(
+      json_string_value(json_object_get(
+          json_object_get(json_object_get(doc, "link_types"), "nvlink5"), "bandwidth")),
+      "100 GB/s");
   /* RFC 6901 escapes */
   assert_int_equal(nvl_json_pointer_set(doc, "/a~1b/c~0d", json_true(), err, sizeof err), 0);
   assert_true(json_is_true(json_object_get(json_object_get(doc, "a/b"), "c~d")));

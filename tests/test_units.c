@@ -58,11 +58,14 @@ static void test_units__rejects_absurd(void **state) {
                       "\"NaN GB/s\" is not a bandwidth; write e.g. \"50 GB/s\" or \"400 Gb/s\"");
   assert_string_equal(bad("inf GB/s", NVL_QTY_BANDWIDTH),
                       "\"inf GB/s\" is not a bandwidth; write e.g. \"50 GB/s\" or \"400 Gb/s\"");
-  assert_string_equal(bad("1e400 GB/s", NVL_QTY_BANDWIDTH), "bandwidth \"1e400 GB/s\" is out of range");
-  assert_string_equal(bad("0x10 GB/s", NVL_QTY_BANDWIDTH), "unknown bandwidth unit \"x10 GB/s\" in \"0x10 GB/s\"");
+  assert_string_equal(bad("1e400 GB/s", NVL_QTY_BANDWIDTH),
+                      "bandwidth \"1e400 GB/s\" is out of range");
+  assert_string_equal(bad("0x10 GB/s", NVL_QTY_BANDWIDTH),
+                      "unknown bandwidth unit \"x10 GB/s\" in \"0x10 GB/s\"");
   assert_string_equal(bad("", NVL_QTY_TIME), "empty time; write e.g. \"100 ns\" or \"0.6 us\"");
   assert_string_equal(bad("5  ns", NVL_QTY_TIME), "unknown time unit \" ns\" in \"5  ns\"");
-  assert_string_equal(bad("5 ns extra", NVL_QTY_TIME), "unknown time unit \"ns extra\" in \"5 ns extra\"");
+  assert_string_equal(bad("5 ns extra", NVL_QTY_TIME),
+                      "unknown time unit \"ns extra\" in \"5 ns extra\"");
 }
 
 static void test_units__cli_sizes_follow_nccl_tests(void **state) {
