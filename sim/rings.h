@@ -15,6 +15,10 @@
  * its bandwidth. Orders are added greedily, each time the one that keeps the maximum load lowest,
  * up to `max_rings`. The kept prefix is the one with the highest throughput, rings x min over
  * link directions of 1 / load, and the shortest such prefix on ties. Rings carry equal shares.
+ *
+ * Cost: C candidates (at most 7! = 5040 up to 8 ranks, at most 128 above), each n route look-ups
+ * to price; then max_rings greedy rounds over the candidates, each O(link directions it loads).
+ * NVL576 (576 ranks, 128 candidates): a few milliseconds.
  */
 #ifndef NVL_RINGS_H
 #define NVL_RINGS_H
