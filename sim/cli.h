@@ -32,6 +32,7 @@ typedef struct {
   int (*fn)(int argc, char **argv);
   const char *summary;
   const char *usage; /* full help text */
+  bool simulates;    /* runs SimGrid: gets the huge-page heap (see main.c) */
 } nvl_command;
 
 extern const nvl_command nvl_commands[];

@@ -19,7 +19,8 @@ const nvl_command nvl_commands[] = {
      "  --fail SPEC, --degrade SPEC  inject failures: switch:sw4, link:gpu3-sw7, link:A-B=50%\n"
      "\n"
      "exit status: 0 all valid, 1 some design invalid, 2 usage or I/O error (missing file,\n"
-     "directory, unreadable)\n"},
+     "directory, unreadable)\n",
+     false},
     {"info", nvl_cmd_info, "describe a design: counts, bandwidths, bisection, hops, paths",
      "usage: nvlsim info [--json] [--max-endpoints N] [--fail SPEC] [--degrade SPEC] [FILE]\n"
      "\n"
@@ -32,12 +33,14 @@ const nvl_command nvl_commands[] = {
      "\n"
      "  --json   print the same figures as JSON (bandwidths in GB/s per direction)\n"
      "  --fail switch:sw4 | link:gpu3-sw7   --degrade link:gpu3-sw7=50%   figures with failures,\n"
-     "           and what they cost against the intact design\n"},
+     "           and what they cost against the intact design\n",
+     false},
     {"export", nvl_cmd_export, "write the topology graph for Graphviz (dot) or Gephi (graphml)",
      "usage: nvlsim export --format dot|graphml [-o OUT] [--fail SPEC] [--degrade SPEC] [FILE]\n"
      "\n"
      "Writes one vertex per device (name, kind, type) and one edge per link bundle (link_type,\n"
-     "links, bandwidth_GBps) through igraph's writers. Without -o, writes to stdout.\n"},
+     "links, bandwidth_GBps) through igraph's writers. Without -o, writes to stdout.\n",
+     false},
     {"run", nvl_cmd_run, "simulate a workload on a design (SimGrid, flow level)",
      "usage: nvlsim run [options] [FILE]\n"
      "\n"
@@ -77,7 +80,8 @@ const nvl_command nvl_commands[] = {
      "  --max-endpoints N       refuse designs with more devices (default 100000)\n"
      "\n"
      "exit status: 0 done, 1 invalid design or failed simulation, 2 usage or I/O error,\n"
-     "3 out of memory, 4 time limit, 5 memory limit\n"},
+     "3 out of memory, 4 time limit, 5 memory limit\n",
+     true},
     {"validate-model", nvl_cmd_validate_model,
      "compare simulated collectives with measured nccl-tests results",
      "usage: nvlsim validate-model [--tolerance 5%] [--csv OUT] [CSV]\n"
@@ -90,7 +94,8 @@ const nvl_command nvl_commands[] = {
      "cells are not compared). Systems: HGX A100 -> hgx-a100, HGX H100/H200 -> hgx-h100 (same\n"
      "NVLink 4 fabric), HGX B200 -> hgx-b200, GB200/GB300 NVL72 -> gb200/gb300-nvl72.\n"
      "\n"
-     "exit status: 0 every row within tolerance, 1 otherwise, 2 usage or I/O error\n"},
+     "exit status: 0 every row within tolerance, 1 otherwise, 2 usage or I/O error\n",
+     true},
     {"sweep", nvl_cmd_sweep, "what-if study: simulate every point of a sweep spec into one CSV",
      "usage: nvlsim sweep SPEC -o OUT.csv [-j N] [--shard i/N]\n"
      "       nvlsim sweep --merge OUT.csv SHARD.csv...\n"
@@ -101,7 +106,8 @@ const nvl_command nvl_commands[] = {
      "OUT gets one row per point and size: point, one column per axis, status (ok, invalid,\n"
      "failed), the run columns and error. OUT is rewritten atomically after every point; running\n"
      "the same command again skips the points it holds (resume). --shard i/N runs the points p\n"
-     "with p mod N = i; --merge joins shard files.\n"},
+     "with p mod N = i; --merge joins shard files.\n",
+     true},
     {"compare", nvl_cmd_compare,
      "two designs side by side: figures and simulated busbw, with ratios",
      "usage: nvlsim compare A B [-c COLL] [-b MIN -e MAX -f FACTOR] [-g N] [--ranks LIST]\n"
@@ -110,6 +116,7 @@ const nvl_command nvl_commands[] = {
      "Prints the info figures of A and B (accelerators, injection, fabric, bisection, diameter,\n"
      "path diversity) and, per size of the sweep (default all_reduce 1 MiB .. 1 GiB, factor 4),\n"
      "simulated time and busbw, each with the ratio B/A. --csv writes metric,size_bytes,a,b,\n"
-     "ratio_b_over_a.\n"},
-    {"help", nvl_cmd_help, "show help for a command", "usage: nvlsim help [COMMAND]\n"},
-    {NULL, NULL, NULL, NULL}};
+     "ratio_b_over_a.\n",
+     true},
+    {"help", nvl_cmd_help, "show help for a command", "usage: nvlsim help [COMMAND]\n", false},
+    {NULL, NULL, NULL, NULL, false}};
