@@ -80,7 +80,10 @@ const nvl_command nvl_commands[] = {
      "  --max-endpoints N       refuse designs with more devices (default 100000)\n"
      "\n"
      "exit status: 0 done, 1 invalid design or failed simulation, 2 usage or I/O error,\n"
-     "3 out of memory, 4 time limit, 5 memory limit\n",
+     "3 out of memory, 4 time limit, 5 memory limit\n"
+     "\n"
+     "environment: NVLSIM_NO_HUGEPAGES=1 keeps the normal heap (run, sweep, compare and\n"
+     "validate-model otherwise restart once with glibc's huge-page heap, see README)\n",
      true},
     {"validate-model", nvl_cmd_validate_model,
      "compare simulated collectives with measured nccl-tests results",
