@@ -10,8 +10,10 @@
 
 #include "xalloc.h"
 
-#define MAX_CANDIDATES 128 /* multiplier orders kept above 8 ranks */
-#define ENUM_RANKS 8       /* every directed Hamiltonian cycle up to this many ranks */
+#define MAX_CANDIDATES 128      /* multiplier orders kept above 8 ranks */
+#define ENUM_RANKS 8            /* every directed Hamiltonian cycle up to this many ranks */
+#define HAMILTON_STEPS 2000000L /* depth-first search effort for meshes above that, */
+#define HAMILTON_ROUNDS 8       /* for at most this many edge-disjoint cycles */
 
 typedef struct {
   int *order;   /* n ranks */
@@ -106,6 +108,25 @@ static void enumerate(search *s, int *order, bool *used, int depth) {
     }
 }
 
+/* Depth-first search for one Hamiltonian cycle through rank 0 over reachable hops, neighbours in
+ * rank order (which walks grids and tori as snakes), within a step budget. */
+static bool hamiltonian(const search *s, const uint8_t *reach, int *order, bool *used, int depth,
+                        long *budget) {
+  int n = s->n;
+  if (depth == n)
+    return reach[(size_t)order[n - 1] * n + order[0]];
+  for (int r = 1; r < n; r++) {
+    if (used[r] || !reach[(size_t)order[depth - 1] * n + r] || --*budget < 0)
+      continue;
+    used[r] = true;
+    order[depth] = r;
+    if (hamiltonian(s, reach, order, used, depth + 1, budget))
+      return true;
+    used[r] = false;
+  }
+  return false;
+}
+
 static int gcd(int a, int b) {
   while (b) {
     int t = a % b;
@@ -146,6 +167,36 @@ int nvl_rings_find(const nvl_platform *p, const int *devs, int n, int max_rings,
       for (int i = 0; i < n; i++)
         order[i] = (int)((long)k * i % n);
       add_candidate(&s, order);
+    }
+    if (s.n_c == 0 && !all_pairs) { /* a mesh or torus without a switch: search one cycle */
+      uint8_t *reach = nvl_xcalloc((size_t)n * n, 1);
+      for (int a = 0; a < n; a++)
+        for (int b = 0; b < n; b++)
+          reach[(size_t)a * n + b] = a != b && nvl_platform_stripes(p, devs[a], devs[b], st) > 0;
+      bool *used = nvl_xcalloc((size_t)n, sizeof(bool));
+      /* cycles found one after another over the hops the earlier ones left unused (a 4x4 torus
+       * splits into two such cycles), each also the other way round */
+      for (int round = 0; round < HAMILTON_ROUNDS; round++) {
+        long budget = HAMILTON_STEPS;
+        memset(used, 0, (size_t)n * sizeof(bool));
+        order[0] = 0;
+        used[0] = true;
+        if (!hamiltonian(&s, reach, order, used, 1, &budget))
+          break;
+        add_candidate(&s, order);
+        for (int i = 0; i < n; i++) { /* its hops, both ways, are taken */
+          int a = order[i], b = order[(i + 1) % n];
+          reach[(size_t)a * n + b] = reach[(size_t)b * n + a] = 0;
+        }
+        for (int i = 1; i < n / 2 + n % 2; i++) {
+          int t = order[i];
+          order[i] = order[n - i];
+          order[n - i] = t;
+        }
+        add_candidate(&s, order);
+      }
+      free(reach);
+      free(used);
     }
   }
   /* greedy: add the candidate that keeps the maximum load lowest; remember the best prefix */

@@ -10,7 +10,10 @@
  * direction twice, and reach the full injection bandwidth.
  *
  * Search: candidate orders are every directed Hamiltonian cycle for up to 8 ranks, and the
- * multiplier orders r -> k r mod n (k coprime with n, both directions) above that. Each
+ * multiplier orders r -> k r mod n (k coprime with n, both directions) above that. When none of
+ * those has only reachable hops (a mesh or torus without a switch), a depth-first search walks
+ * Hamiltonian cycles over the reachable hops, each over the hops the earlier ones left, and takes
+ * each both ways (bounded effort). Each
  * candidate's load per link direction comes from the platform's stripes and routes, divided by
  * its bandwidth. Orders are added greedily, each time the one that keeps the maximum load lowest,
  * up to `max_rings`. The kept prefix is the one with the highest throughput, rings x min over

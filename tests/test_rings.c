@@ -4,9 +4,14 @@
 #include "platform.h"
 #include "rings.h"
 
+#include <stdbool.h>
+
 static nvl_platform *platform_of(const char *name, nvl_design **d) {
   char path[512];
-  snprintf(path, sizeof path, "%s/topologies/%s", NVL_SOURCE_DIR, name);
+  if (strchr(name, '/')) /* a test design, relative to the source tree */
+    snprintf(path, sizeof path, "%s/%s", NVL_SOURCE_DIR, name);
+  else
+    snprintf(path, sizeof path, "%s/topologies/%s", NVL_SOURCE_DIR, name);
   nvl_diags diags = NVL_DIAGS_INIT;
   assert_int_equal(nvl_design_load_file(path, NULL, d, &diags), NVL_LOAD_OK);
   nvl_platform_opts po = {.model = NVL_MODEL_IDEAL};
@@ -74,7 +79,27 @@ static void test_rings__switched_fabrics_keep_one_ring_in_rank_order(void **stat
   assert_int_equal(rings_of("hgx-a100-4gpu.json", 2, orders), 1);
 }
 
+static void test_rings__torus_above_eight_ranks_gets_cycles_over_neighbours(void **state) {
+  /* 16 ASICs in a 4x4 torus, no switch: no multiplier order r -> k r mod 16 has only neighbour
+   * hops, so the search walks a Hamiltonian cycle (and takes it both ways) */
+  int orders[24 * 16];
+  int r = rings_of("tests/cases/cli/run-torus-rings/design.json", 16, orders);
+  assert_true(r >= 2);
+  for (int k = 0; k < r; k++) {
+    const int *o = orders + 16 * k;
+    assert_permutation(o, 16);
+    for (int i = 0; i < 16; i++) {
+      int a = o[i], b = o[(i + 1) % 16];
+      int ra = a / 4, ca = a % 4, rb = b / 4, cb = b % 4;
+      bool neighbours = (ra == rb && ((ca + 1) % 4 == cb || (cb + 1) % 4 == ca)) ||
+                        (ca == cb && ((ra + 1) % 4 == rb || (rb + 1) % 4 == ra));
+      assert_true(neighbours);
+    }
+  }
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_rings__torus_above_eight_ranks_gets_cycles_over_neighbours),
     cmocka_unit_test(test_rings__full_mesh_uses_every_link_direction_evenly),
     cmocka_unit_test(test_rings__switched_fabrics_keep_one_ring_in_rank_order),
 };
