@@ -13,7 +13,8 @@
 #define MAX_CANDIDATES 128      /* multiplier orders kept above 8 ranks */
 #define ENUM_RANKS 8            /* every directed Hamiltonian cycle up to this many ranks */
 #define HAMILTON_STEPS 2000000L /* depth-first search effort for meshes above that, */
-#define HAMILTON_ROUNDS 8       /* for at most this many edge-disjoint cycles */
+#define HAMILTON_ROUNDS 8       /* for at most this many edge-disjoint cycles, */
+#define HAMILTON_ATTEMPTS 64    /* under this many neighbour orders */
 
 typedef struct {
   int *order;   /* n ranks */
@@ -108,23 +109,85 @@ static void enumerate(search *s, int *order, bool *used, int depth) {
     }
 }
 
-/* Depth-first search for one Hamiltonian cycle through rank 0 over reachable hops, neighbours in
- * rank order (which walks grids and tori as snakes), within a step budget. */
-static bool hamiltonian(const search *s, const uint8_t *reach, int *order, bool *used, int depth,
-                        long *budget) {
-  int n = s->n;
+/* Depth-first search for one Hamiltonian cycle through rank 0 over reachable hops, trying
+ * neighbours in the order `perm` (identity: rank order, which walks grids and tori as snakes),
+ * within a step budget. */
+static bool hamiltonian(int n, const uint8_t *reach, const int *perm, int *order, bool *used,
+                        int depth, long *budget) {
   if (depth == n)
     return reach[(size_t)order[n - 1] * n + order[0]];
-  for (int r = 1; r < n; r++) {
-    if (used[r] || !reach[(size_t)order[depth - 1] * n + r] || --*budget < 0)
+  for (int k = 0; k < n; k++) {
+    int r = perm[k];
+    if (r == 0 || used[r] || !reach[(size_t)order[depth - 1] * n + r] || --*budget < 0)
       continue;
     used[r] = true;
     order[depth] = r;
-    if (hamiltonian(s, reach, order, used, depth + 1, budget))
+    if (hamiltonian(n, reach, perm, order, used, depth + 1, budget))
       return true;
     used[r] = false;
   }
   return false;
+}
+
+/* Edge-disjoint Hamiltonian cycles of a switchless mesh or torus: cycles found one after another,
+ * each over the hops the earlier ones left, under several neighbour orders (the first in rank
+ * order, the others shuffled deterministically); the attempt with the most cycles wins (a 4x4
+ * torus splits into two). Each cycle becomes a candidate both ways round. */
+static void mesh_cycles(search *s, const uint8_t *reach0) {
+  int n = s->n;
+  uint8_t *reach = nvl_xmalloc((size_t)n * n);
+  int *perm = nvl_xmalloc((size_t)n * sizeof(int));
+  int *found = nvl_xmalloc((size_t)HAMILTON_ROUNDS * n * sizeof(int));
+  int *best = nvl_xmalloc((size_t)HAMILTON_ROUNDS * n * sizeof(int));
+  bool *used = nvl_xmalloc((size_t)n * sizeof(bool));
+  int n_best = 0;
+  uint64_t x = 0x9E3779B97F4A7C15ull;
+  for (int attempt = 0; attempt < HAMILTON_ATTEMPTS; attempt++) {
+    for (int i = 0; i < n; i++)
+      perm[i] = i;
+    for (int i = n - 1; attempt > 0 && i > 0; i--) { /* xorshift64: same shuffles every run */
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      int j = (int)(x % (uint64_t)(i + 1)), t = perm[i];
+      perm[i] = perm[j];
+      perm[j] = t;
+    }
+    memcpy(reach, reach0, (size_t)n * n);
+    int n_found = 0;
+    for (; n_found < HAMILTON_ROUNDS; n_found++) {
+      int *order = found + (size_t)n_found * n;
+      long budget = HAMILTON_STEPS / HAMILTON_ATTEMPTS;
+      memset(used, 0, (size_t)n * sizeof(bool));
+      order[0] = 0;
+      used[0] = true;
+      if (!hamiltonian(n, reach, perm, order, used, 1, &budget))
+        break;
+      for (int i = 0; i < n; i++) { /* its hops, both ways, are taken */
+        int a = order[i], b = order[(i + 1) % n];
+        reach[(size_t)a * n + b] = reach[(size_t)b * n + a] = 0;
+      }
+    }
+    if (n_found > n_best) {
+      n_best = n_found;
+      memcpy(best, found, (size_t)n_found * n * sizeof(int));
+    }
+  }
+  for (int c = 0; c < n_best; c++) {
+    int *order = best + (size_t)c * n;
+    add_candidate(s, order);
+    for (int i = 1; i < n / 2 + n % 2; i++) { /* the same cycle the other way round */
+      int t = order[i];
+      order[i] = order[n - i];
+      order[n - i] = t;
+    }
+    add_candidate(s, order);
+  }
+  free(reach);
+  free(perm);
+  free(found);
+  free(best);
+  free(used);
 }
 
 static int gcd(int a, int b) {
@@ -168,35 +231,13 @@ int nvl_rings_find(const nvl_platform *p, const int *devs, int n, int max_rings,
         order[i] = (int)((long)k * i % n);
       add_candidate(&s, order);
     }
-    if (s.n_c == 0 && !all_pairs) { /* a mesh or torus without a switch: search one cycle */
+    if (s.n_c == 0 && !all_pairs) { /* a mesh or torus without a switch */
       uint8_t *reach = nvl_xcalloc((size_t)n * n, 1);
       for (int a = 0; a < n; a++)
         for (int b = 0; b < n; b++)
           reach[(size_t)a * n + b] = a != b && nvl_platform_stripes(p, devs[a], devs[b], st) > 0;
-      bool *used = nvl_xcalloc((size_t)n, sizeof(bool));
-      /* cycles found one after another over the hops the earlier ones left unused (a 4x4 torus
-       * splits into two such cycles), each also the other way round */
-      for (int round = 0; round < HAMILTON_ROUNDS; round++) {
-        long budget = HAMILTON_STEPS;
-        memset(used, 0, (size_t)n * sizeof(bool));
-        order[0] = 0;
-        used[0] = true;
-        if (!hamiltonian(&s, reach, order, used, 1, &budget))
-          break;
-        add_candidate(&s, order);
-        for (int i = 0; i < n; i++) { /* its hops, both ways, are taken */
-          int a = order[i], b = order[(i + 1) % n];
-          reach[(size_t)a * n + b] = reach[(size_t)b * n + a] = 0;
-        }
-        for (int i = 1; i < n / 2 + n % 2; i++) {
-          int t = order[i];
-          order[i] = order[n - i];
-          order[n - i] = t;
-        }
-        add_candidate(&s, order);
-      }
+      mesh_cycles(&s, reach);
       free(reach);
-      free(used);
     }
   }
   /* greedy: add the candidate that keeps the maximum load lowest; remember the best prefix */

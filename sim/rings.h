@@ -12,8 +12,9 @@
  * Search: candidate orders are every directed Hamiltonian cycle for up to 8 ranks, and the
  * multiplier orders r -> k r mod n (k coprime with n, both directions) above that. When none of
  * those has only reachable hops (a mesh or torus without a switch), a depth-first search walks
- * Hamiltonian cycles over the reachable hops, each over the hops the earlier ones left, and takes
- * each both ways (bounded effort). Each
+ * Hamiltonian cycles over the reachable hops, each over the hops the earlier ones left, under 64
+ * neighbour orders, keeps the attempt with the most cycles and takes each both ways (bounded
+ * effort: 2 million steps in all). Each
  * candidate's load per link direction comes from the platform's stripes and routes, divided by
  * its bandwidth. Orders are added greedily, each time the one that keeps the maximum load lowest,
  * up to `max_rings`. The kept prefix is the one with the highest throughput, rings x min over
