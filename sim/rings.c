@@ -157,7 +157,7 @@ static void mesh_cycles(search *s, const uint8_t *reach0) {
     int n_found = 0;
     for (; n_found < HAMILTON_ROUNDS; n_found++) {
       int *order = found + (size_t)n_found * n;
-      long budget = HAMILTON_STEPS / HAMILTON_ATTEMPTS;
+      long budget = HAMILTON_STEPS / (HAMILTON_ATTEMPTS * HAMILTON_ROUNDS);
       memset(used, 0, (size_t)n * sizeof(bool));
       order[0] = 0;
       used[0] = true;

@@ -346,12 +346,13 @@ int nvl_workload_resolve(nvl_workload_spec *spec, const nvl_design *d, const nvl
                      j->algo != NVL_ALGO_NVLS &&
                      (j->coll == NVL_COLL_ALL_REDUCE || j->coll == NVL_COLL_REDUCE_SCATTER ||
                       j->coll == NVL_COLL_ALL_GATHER);
-    for (int a = 0; a < j->n && ok; a++)
-      for (int b = 0; b < j->n && ok; b++)
+    bool ring_checked = false; /* a ring order exists: unreachable pairs do not matter */
+    for (int a = 0; a < j->n && ok && !ring_checked; a++)
+      for (int b = 0; b < j->n && ok && !ring_checked; b++)
         if (a != b && nvl_platform_stripes(p, j->devs[a], j->devs[b], st) == 0) {
           if (ring_only) {
             int *orders = nvl_xmalloc((size_t)j->n * sizeof(int));
-            ok = nvl_rings_find(p, j->devs, j->n, 1, orders) > 0;
+            ring_checked = ok = nvl_rings_find(p, j->devs, j->n, 1, orders) > 0;
             free(orders);
             if (ok)
               break;
