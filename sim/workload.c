@@ -292,6 +292,11 @@ static int load_matrix(nvl_job *j, nvl_diags *diags) {
   return rc;
 }
 
+/* The collectives that run as rings (with NCCL's ring pipeline and searched ring orders). */
+static bool ring_collective(nvl_coll c) {
+  return c == NVL_COLL_ALL_REDUCE || c == NVL_COLL_REDUCE_SCATTER || c == NVL_COLL_ALL_GATHER;
+}
+
 int nvl_workload_resolve(nvl_workload_spec *spec, const nvl_design *d, const nvl_platform *p,
                          nvl_diags *diags) {
   size_t before = diags->errors;
@@ -341,11 +346,8 @@ int nvl_workload_resolve(nvl_workload_spec *spec, const nvl_design *d, const nvl
      * ring collectives, which need only a ring order whose every hop is reachable: a mesh with a
      * failed direct link still runs rings around it. */
     nvl_stripe st[NVL_MAX_STRIPES];
-    bool ok = true,
-         ring_only = j->pattern == NVL_PAT_NONE && j->algo != NVL_ALGO_TREE &&
-                     j->algo != NVL_ALGO_NVLS &&
-                     (j->coll == NVL_COLL_ALL_REDUCE || j->coll == NVL_COLL_REDUCE_SCATTER ||
-                      j->coll == NVL_COLL_ALL_GATHER);
+    bool ok = true, ring_only = j->pattern == NVL_PAT_NONE && j->algo != NVL_ALGO_TREE &&
+                                j->algo != NVL_ALGO_NVLS && ring_collective(j->coll);
     bool ring_checked = false; /* a ring order exists: unreachable pairs do not matter */
     for (int a = 0; a < j->n && ok && !ring_checked; a++)
       for (int b = 0; b < j->n && ok && !ring_checked; b++)
@@ -355,7 +357,7 @@ int nvl_workload_resolve(nvl_workload_spec *spec, const nvl_design *d, const nvl
             ring_checked = ok = nvl_rings_find(p, j->devs, j->n, 1, orders) > 0;
             free(orders);
             if (ok)
-              break;
+              continue;
           }
           nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_DISCONNECTED, NULL,
                        "job %s: %s cannot reach %s%s", j->name, d->devices[j->devs[a]].name,
@@ -450,8 +452,7 @@ static proto_params protocol_params(const nvl_workload_run *wr, size_t step, siz
       hop > wr->hop_phys[job] ? hop - wr->hop_phys[job] : 0; /* NCCL's hop includes the wire */
   pp.start_delay = c->launch_s + c->base_s[pr];
   nvl_coll co = wr->spec->jobs[job].coll;
-  bool ring = al == NVL_ALGO_RING && (co == NVL_COLL_ALL_REDUCE || co == NVL_COLL_REDUCE_SCATTER ||
-                                      co == NVL_COLL_ALL_GATHER);
+  bool ring = al == NVL_ALGO_RING && ring_collective(co);
   if (ring && wr->spec->jobs[job].pattern == NVL_PAT_NONE) {
     pp.ring = nvl_calibration_ring(c, wr->gen[job], pr, wr->bw[job]);
     pp.scale = pp.ring.scale;
@@ -634,9 +635,7 @@ nvl_workload_run *nvl_workload_run_new(const nvl_workload_spec *spec, const nvl_
   wr->n_rings = calloc(nj, sizeof *wr->n_rings);
   for (size_t k = 0; k < nj; k++) {
     const nvl_job *j = &spec->jobs[k];
-    bool ring_coll = j->coll == NVL_COLL_ALL_REDUCE || j->coll == NVL_COLL_REDUCE_SCATTER ||
-                     j->coll == NVL_COLL_ALL_GATHER;
-    if (j->pattern != NVL_PAT_NONE || !ring_coll || j->n < 3)
+    if (j->pattern != NVL_PAT_NONE || !ring_collective(j->coll) || j->n < 3)
       continue;
     int channels =
         nvl_calibration_ring(nvl_calibration_get(), wr->gen[k], NVL_PROTO_SIMPLE, 0).channels;
