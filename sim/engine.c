@@ -348,6 +348,7 @@ static void do_send(lane_rt *self, int peer, double bytes_d) {
   nvl_xfer *prev = chan_get(j, self->id, peer)->last;
   if (prev) {
     xfer_wait(self, prev);
+    chan_get(j, self->id, peer)->last = NULL; /* the table may have grown while we slept */
     nvl_xfer_unref(prev);
   }
   uint64_t bytes = (uint64_t)bytes_d;
