@@ -13,9 +13,10 @@
  *   sendrecv              rank r sends S to r+1; t = a + S/B
  *   tree all_reduce       NCCL's double binary tree: two mirrored heap-ordered binary trees, each
  *                         carrying S/2 in K chunks, reduce up and broadcast down pipelined
- *   nvls all_reduce       in-switch reduction (multimem ld_reduce + multicast store): S(n+1)/n
- *                         bytes each way per rank, pipelined in K chunks;
- *                         t = (K + 1)(a' + c(n+1)/(nB)), a' = rank-to-switch latency
+ *   nvls all_reduce       in-switch reduction (multimem ld_reduce + multicast store) through H
+ *                         head ranks (H = n unless NCCL's arity limit applies): S bytes each way
+ *                         per rank, S(H+1)/H for heads, pipelined in K chunks;
+ *                         t = (K + 1)(a' + c(H+1)/(HB)), a' = rank-to-switch latency
  */
 #include "collectives.h"
 
@@ -135,7 +136,20 @@ void nvl_program_op(nvl_program *p, int lane, nvl_op_kind kind, int peer, double
     if (!l->ops)
       abort();
   }
-  l->ops[l->n_ops++] = (nvl_op){(uint8_t)kind, (uint32_t)peer, value};
+  l->ops[l->n_ops++] = (nvl_op){.peer = (uint32_t)peer, .kind = (uint8_t)kind, .value = value};
+}
+
+void nvl_program_send(nvl_program *p, int lane, int peer, double bytes, int channels) {
+  nvl_program_op(p, lane, NVL_OP_SEND, peer, bytes);
+  nvl_lane *l = &p->lanes[lane];
+  l->ops[l->n_ops - 1].channels = (uint8_t)(channels < 0 ? 0 : channels > 255 ? 255 : channels);
+}
+
+void nvl_program_floor(nvl_program *p, double seconds) {
+  if (seconds <= 0 || p->n_ranks < 1)
+    return;
+  /* rank 0's lane place: the lane only waits, so where it runs does not matter */
+  nvl_program_op(p, nvl_program_lane(p, 0, -1), NVL_OP_DELAY, 0, seconds);
 }
 
 /* Splits S into k parts whose sizes differ by at most one byte. */
@@ -262,23 +276,27 @@ static void double_tree(nvl_program *p, int n, uint64_t bytes, int k) {
   }
 }
 
-/* NVLS all_reduce as NCCL does it on one switch: each rank owns 1/n of the data; it reduces its
- * part with multimem.ld_reduce (the switch reads that part from all n ranks and returns the sum)
- * and publishes it with multimem.st (the switch multicasts it to all n ranks). Per rank and
- * direction that is S + S/n bytes: up, S (its copy of every part) + S/n (its reduced part);
- * down, S/n (its reduced part) + S (every part, multicast). Chunk by chunk, the switch returns a
- * chunk once all ranks delivered theirs. */
-static void nvls(nvl_program *p, const int *lane, int n, uint64_t bytes, int k, int host) {
+/* NVLS all_reduce as NCCL does it on one switch: the data is split over H head ranks; each head
+ * reduces its part with multimem.ld_reduce (the switch reads that part from all n ranks and
+ * returns the sum) and publishes it with multimem.st (the switch multicasts it to all n ranks).
+ * Per rank and direction that is S bytes (up: its copy of every part; down: every part,
+ * multicast), and a head adds its own part S/H once more each way (its reduced part back, its
+ * store out). Chunk by chunk, the switch returns a chunk once all ranks delivered theirs. */
+static void nvls(nvl_program *p, const int *lane, int n, uint64_t bytes, int k, int host,
+                 int heads) {
   int sw = nvl_program_lane(p, -1, host);
-  double scale = (double)(n + 1) / n;
+  if (heads < 1 || heads > n)
+    heads = n;
   for (int c = 0; c < k; c++)
     for (int r = 0; r < n; r++)
-      PSEND(lane[r], sw, (double)(uint64_t)(part(bytes, k, c) * scale));
+      PSEND(lane[r], sw,
+            (double)(uint64_t)(part(bytes, k, c) * (r < heads ? 1.0 + 1.0 / heads : 1.0)));
   for (int c = 0; c < k; c++) {
     for (int r = 0; r < n; r++)
       RECV(sw, lane[r]);
     for (int r = 0; r < n; r++)
-      PSEND(sw, lane[r], (double)(uint64_t)(part(bytes, k, c) * scale));
+      PSEND(sw, lane[r],
+            (double)(uint64_t)(part(bytes, k, c) * (r < heads ? 1.0 + 1.0 / heads : 1.0)));
   }
   for (int c = 0; c < k; c++)
     for (int r = 0; r < n; r++)
@@ -315,6 +333,8 @@ int nvl_coll_build(const nvl_coll_spec *s, nvl_program *p) {
   bool is_chain = s->coll == NVL_COLL_BROADCAST || s->coll == NVL_COLL_REDUCE;
   int max_k = s->max_chunks ? s->max_chunks : is_chain ? (8 * n > 64 ? 8 * n : 64) : 64;
   int k = nvl_coll_chunks(S, s->chunk_bytes, max_k);
+  if (s->algo == NVL_ALGO_NVLS && s->nvls_steps > 0) /* NCCL's steps, in at most max_k groups */
+    k = s->nvls_steps < (uint64_t)max_k ? (int)s->nvls_steps : max_k;
   bool tree = s->algo == NVL_ALGO_TREE, nv = s->algo == NVL_ALGO_NVLS;
   if ((tree || nv) && s->coll != NVL_COLL_ALL_REDUCE)
     return -1;
@@ -324,7 +344,7 @@ int nvl_coll_build(const nvl_coll_spec *s, nvl_program *p) {
   pm.chunk = s->ring_chunk_bytes;
   pm.slices = s->ring_slices > 0 ? s->ring_slices : 1;
   pm.slice_delay = s->slice_delay_s;
-  int *lane = malloc((size_t)n * sizeof(int));
+  int *lane = calloc((size_t)n, sizeof(int));
   if (!tree)
     for (int r = 0; r < n; r++)
       lane[r] = nvl_program_lane(p, r, -1);
@@ -334,7 +354,7 @@ int nvl_coll_build(const nvl_coll_spec *s, nvl_program *p) {
       if (tree)
         double_tree(p, n, S, k);
       else if (nv)
-        nvls(p, lane, n, S, k, s->nvls_host);
+        nvls(p, lane, n, S, k, s->nvls_host, s->nvls_heads);
       else
         rings(p, s, lane, 2 * (n - 1));
       break;
@@ -345,20 +365,26 @@ int nvl_coll_build(const nvl_coll_spec *s, nvl_program *p) {
     case NVL_COLL_ALLTOALL:
       for (int r = 0; r < n; r++)
         for (int j = 1; j < n; j++)
-          PSEND(lane[r], lane[(r + j) % n], part(S, n, (r + j) % n));
+          nvl_program_send(p, lane[r], lane[(r + j) % n],
+                           (double)(uint64_t)(part(S, n, (r + j) % n) * pm.scale), s->p2p_channels);
       for (int r = 0; r < n; r++)
         for (int j = 1; j < n; j++)
           RECV(lane[r], lane[(r + n - j) % n]);
       break;
     case NVL_COLL_SENDRECV:
       for (int r = 0; r < n; r++) {
-        PSEND(lane[r], lane[(r + 1) % n], (double)S);
+        nvl_program_send(p, lane[r], lane[(r + 1) % n], (double)(uint64_t)((double)S * pm.scale),
+                         s->p2p_channels);
         RECV(lane[r], lane[(r + n - 1) % n]);
       }
       break;
     default: break;
     }
   }
+  if (nv && s->nvls_spread_s > 0) /* every rank waits for the slowest one's last step */
+    for (int r = 0; r < n; r++)
+      nvl_program_op(p, lane[r], NVL_OP_DELAY, 0, s->nvls_spread_s);
+  p->channel_Bps = s->p2p_channel_Bps;
   /* fixed per-rank cost before the operation: protocol start latency + endpoint overhead */
   for (size_t l = 0; l < p->n_lanes; l++) {
     nvl_lane *ln = &p->lanes[l];
@@ -367,8 +393,9 @@ int nvl_coll_build(const nvl_coll_spec *s, nvl_program *p) {
       continue;
     nvl_program_op(p, (int)l, NVL_OP_DELAY, 0, 0); /* grow by one, then shift */
     memmove(ln->ops + 1, ln->ops, (ln->n_ops - 1) * sizeof *ln->ops);
-    ln->ops[0] = (nvl_op){NVL_OP_DELAY, 0, d};
+    ln->ops[0] = (nvl_op){.kind = NVL_OP_DELAY, .value = d};
   }
+  nvl_program_floor(p, s->host_interval_s);
   free(lane);
   return 0;
 }

@@ -38,9 +38,10 @@ typedef enum { NVL_ALGO_AUTO, NVL_ALGO_RING, NVL_ALGO_TREE, NVL_ALGO_NVLS } nvl_
 typedef enum { NVL_OP_SEND, NVL_OP_RECV, NVL_OP_NOTIFY, NVL_OP_DELAY } nvl_op_kind;
 
 typedef struct {
-  uint8_t kind;
-  uint32_t peer; /* lane index */
-  double value;  /* bytes (SEND) or seconds (DELAY) */
+  uint32_t peer;    /* lane index */
+  uint8_t kind;     /* nvl_op_kind */
+  uint8_t channels; /* SEND: point-to-point channels carrying it (rate cap), 0 = uncapped */
+  double value;     /* bytes (SEND) or seconds (DELAY) */
 } nvl_op;
 
 typedef struct {
@@ -54,6 +55,9 @@ typedef struct {
   nvl_lane *lanes;
   size_t n_lanes, cap_lanes;
   int n_ranks;
+  /* wire bytes per second one point-to-point channel moves at most: a SEND on k channels runs no
+   * faster than k times this (NCCL moves each channel's part with one thread block) */
+  double channel_Bps;
 } nvl_program;
 
 /* Names: canonical ("all_reduce") and accepted aliases ("allreduce", "all-reduce"). */
@@ -72,12 +76,25 @@ bool nvl_coll_reduces(nvl_coll c);
 
 typedef struct {
   nvl_coll coll;
-  nvl_algo algo;            /* resolved: not AUTO */
-  int n;                    /* ranks */
-  uint64_t bytes;           /* operation size S */
-  uint64_t chunk_bytes;     /* pipeline chunk for chains, trees and NVLS (0 = default 512 KiB) */
-  int max_chunks;           /* cap on chunks per operation (0 = default: 64, or 8n for chains) */
-  int nvls_host;            /* platform host of the reduction engine, for NVL_ALGO_NVLS */
+  nvl_algo algo;        /* resolved: not AUTO */
+  int n;                /* ranks */
+  uint64_t bytes;       /* operation size S */
+  uint64_t chunk_bytes; /* pipeline chunk for chains, trees and NVLS (0 = default 512 KiB) */
+  int max_chunks;       /* cap on chunks per operation (0 = default: 64, or 8n for chains) */
+  int nvls_host;        /* platform host of the reduction engine, for NVL_ALGO_NVLS */
+  /* NVLS as NCCL runs it (0: ideal, every rank a head, chunks as above): the first nvls_heads
+   * ranks reduce 1/nvls_heads of the data each (ld_reduce + multicast store) and carry that
+   * share once more each way; the operation runs in nvls_steps pipelined steps (simulated in at
+   * most max_chunks groups), and ends nvls_spread_s after its last transfer: the slowest of the
+   * ranks, whose progress through the steps differs */
+  int nvls_heads;
+  uint64_t nvls_steps;
+  double nvls_spread_s;
+  /* point-to-point (sendrecv, alltoall): channels per transfer (rate cap, see nvl_program) */
+  int p2p_channels;
+  double p2p_channel_Bps;
+  /* the host issues one operation per interval: the operation takes at least this long */
+  double host_interval_s;
   const double *overhead_s; /* per-rank fixed cost at start, or NULL */
   /* protocol model (all neutral when 0): bytes on the wire per payload byte, latency before every
    * step of rings, chains and trees, latency before the operation on every rank */
@@ -116,5 +133,9 @@ void nvl_program_release(nvl_program *p);
 /* Adds a lane and returns its index. */
 int nvl_program_lane(nvl_program *p, int rank, int host);
 void nvl_program_op(nvl_program *p, int lane, nvl_op_kind kind, int peer, double value);
+/* A SEND on `channels` point-to-point channels (0: uncapped). */
+void nvl_program_send(nvl_program *p, int lane, int peer, double bytes, int channels);
+/* An extra lane that only waits `seconds`: the program then lasts at least that long. */
+void nvl_program_floor(nvl_program *p, double seconds);
 
 #endif

@@ -47,11 +47,52 @@ enum {
   COL_TIME,
   COL_ALGBW,
   COL_BUSBW,
+  COL_ROLE,
   COL__COUNT
 };
-static const char *const col_names[COL__COUNT] = {"case",       "system",     "gpus",
-                                                  "collective", "algorithm",  "size_bytes",
-                                                  "time_us",    "algbw_GBps", "busbw_GBps"};
+static const char *const col_names[COL__COUNT] = {
+    "case",       "system",  "gpus",       "collective", "algorithm",
+    "size_bytes", "time_us", "algbw_GBps", "busbw_GBps", "role"};
+
+/* Per-system totals for the summary; rows of one system are not necessarily adjacent. */
+typedef struct {
+  char system[64];
+  int rows, within, fitted;
+  double sum_abs, worst;
+  char worst_case[32];
+} sys_total;
+
+static void add_total(sys_total *t, int *n, int cap, const char *system, const char *cas,
+                      double err, bool pass, bool fitted) {
+  int i = 0;
+  while (i < *n && strcmp(t[i].system, system) != 0)
+    i++;
+  if (i == *n) {
+    if (*n == cap)
+      return;
+    memset(&t[i], 0, sizeof t[i]);
+    snprintf(t[i].system, sizeof t[i].system, "%s", system);
+    (*n)++;
+  }
+  t[i].rows++;
+  t[i].within += pass;
+  t[i].fitted += fitted;
+  t[i].sum_abs += fabs(err);
+  if (fabs(err) >= fabs(t[i].worst)) {
+    t[i].worst = err;
+    snprintf(t[i].worst_case, sizeof t[i].worst_case, "%s", cas);
+  }
+}
+
+static void print_totals(const sys_total *t, int n, double tol) {
+  if (n == 0)
+    return;
+  printf("# per system (rows, within %.1f %%, rows fitted to, mean and worst error):\n", tol * 100);
+  for (int i = 0; i < n; i++)
+    printf("#   %-16s %3d rows, %3d within, %3d fitted, mean %5.1f %%, worst %+6.1f %% (%s)\n",
+           t[i].system, t[i].rows, t[i].within, t[i].fitted, 100 * t[i].sum_abs / t[i].rows,
+           100 * t[i].worst, t[i].worst_case);
+}
 
 /* Splits one CSV line in place (double quotes allowed around fields). Returns the field count. */
 static int split_csv(char *line, char **fields, int max) {
@@ -123,6 +164,15 @@ out:
   return rc;
 }
 
+/* The algorithm column: ring, tree, nvls, auto, or p2p for the point-to-point collectives. */
+static int parse_algo(const char *s, nvl_coll coll, nvl_algo *out) {
+  if (strcmp(s, "p2p") == 0 && (coll == NVL_COLL_SENDRECV || coll == NVL_COLL_ALLTOALL)) {
+    *out = NVL_ALGO_AUTO;
+    return 0;
+  }
+  return nvl_algo_parse(s, out);
+}
+
 static double parse_num(const char *s, bool *present) {
   char *end;
   *present = s && *s;
@@ -184,13 +234,15 @@ int nvl_cmd_validate_model(int argc, char **argv) {
     return NVL_EXIT_USAGE;
   }
   if (out.fp)
-    fprintf(out.fp, "case,system,design,gpus,collective,algorithm,protocol,size_bytes,"
-                    "measured_time_us,simulated_time_us,measured_algbw_GBps,simulated_algbw_GBps,"
-                    "measured_busbw_GBps,simulated_busbw_GBps,max_rel_error,within_tolerance\n");
+    fprintf(out.fp,
+            "case,system,design,gpus,collective,algorithm,protocol,size_bytes,"
+            "measured_time_us,simulated_time_us,measured_algbw_GBps,simulated_algbw_GBps,"
+            "measured_busbw_GBps,simulated_busbw_GBps,max_rel_error,within_tolerance,role\n");
   int col[COL__COUNT];
   for (int c = 0; c < COL__COUNT; c++)
     col[c] = -1;
-  int rc = NVL_EXIT_OK, lineno = 0, rows = 0, failed = 0;
+  int rc = NVL_EXIT_OK, lineno = 0, rows = 0, failed = 0, n_totals = 0;
+  sys_total totals[64];
   char *save = NULL;
   for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
     lineno++;
@@ -208,9 +260,9 @@ int nvl_cmd_validate_model(int argc, char **argv) {
           goto done;
         }
       printf("# nvlsim validate-model: %s, default model, tolerance %.1f %%\n", csv_in, tol * 100);
-      printf("#%-5s %-14s %-5s %-15s %-6s %-6s %12s %10s %10s %8s  %s\n", "case", "system", "gpus",
-             "collective", "algo", "proto", "size (B)", "measured", "simulated", "error",
-             "verdict");
+      printf("#%-5s %-14s %-5s %-15s %-6s %-6s %12s %10s %10s %8s  %-9s %s\n", "case", "system",
+             "gpus", "collective", "algo", "proto", "size (B)", "measured", "simulated", "error",
+             "role", "verdict");
       continue;
     }
     if (nf == 1 && !f[0][0])
@@ -230,13 +282,13 @@ int nvl_cmd_validate_model(int argc, char **argv) {
     double m_t = parse_num(get[COL_TIME], &has_t), m_a = parse_num(get[COL_ALGBW], &has_a),
            m_b = parse_num(get[COL_BUSBW], &has_b);
     const char *problem = !design ? "no reference design for this system"
-                          : nvl_coll_parse(get[COL_COLL], &coll) != 0 ? "unknown collective"
-                          : nvl_algo_parse(get[COL_ALGO], &algo) != 0 ? "unknown algorithm"
-                          : !ok_g || gpus != floor(gpus)              ? "bad gpus"
-                          : !(size >= 1)                              ? "bad size_bytes"
-                          : (!has_t && !has_a && !has_b)              ? "no measured value"
-                          : m_t < 0 || m_a < 0 || m_b < 0             ? "malformed measured value"
-                                                                      : NULL;
+                          : nvl_coll_parse(get[COL_COLL], &coll) != 0   ? "unknown collective"
+                          : parse_algo(get[COL_ALGO], coll, &algo) != 0 ? "unknown algorithm"
+                          : !ok_g || gpus != floor(gpus)                ? "bad gpus"
+                          : !(size >= 1)                                ? "bad size_bytes"
+                          : (!has_t && !has_a && !has_b)                ? "no measured value"
+                          : m_t < 0 || m_a < 0 || m_b < 0               ? "malformed measured value"
+                                                                        : NULL;
     fflush(stdout); /* keep the table and the errors in order */
     if (problem) {
       fprintf(stderr, "error: %s:%d: case %s: %s\n", csv_in, lineno, get[COL_CASE], problem);
@@ -267,9 +319,12 @@ int nvl_cmd_validate_model(int argc, char **argv) {
                 : has_a ? sr.algbw
                         : sr.time_us;
     double signed_err = (sv - mv) / mv;
-    printf(" %-5s %-14.14s %-5d %-15s %-6s %-6s %12.0f %10.2f %10.2f %+7.1f%%  %s\n", get[COL_CASE],
-           get[COL_SYSTEM], (int)gpus, nvl_coll_name(coll), sr.algorithm, sr.protocol, size, mv, sv,
-           signed_err * 100, pass ? "ok" : "OUTSIDE TOLERANCE");
+    printf(" %-5s %-14.14s %-5d %-15s %-6s %-6s %12.0f %10.2f %10.2f %+7.1f%%  %-9s %s\n",
+           get[COL_CASE], get[COL_SYSTEM], (int)gpus, nvl_coll_name(coll), sr.algorithm,
+           sr.protocol, size, mv, sv, signed_err * 100, *get[COL_ROLE] ? get[COL_ROLE] : "-",
+           pass ? "ok" : "OUTSIDE TOLERANCE");
+    add_total(totals, &n_totals, (int)(sizeof totals / sizeof totals[0]), get[COL_SYSTEM],
+              get[COL_CASE], signed_err, pass, strcmp(get[COL_ROLE], "fitted") == 0);
     if (out.fp) {
       fprintf(out.fp, "%s,%s,%s,%d,%s,%s,%s,%.0f,", get[COL_CASE], get[COL_SYSTEM], design,
               (int)gpus, nvl_coll_name(coll), sr.algorithm, sr.protocol, size);
@@ -281,11 +336,12 @@ int nvl_cmd_validate_model(int argc, char **argv) {
       fprintf(out.fp, ",%.3f,", sr.algbw);
       if (has_b)
         fprintf(out.fp, "%.3f", m_b);
-      fprintf(out.fp, ",%.3f,%.6f,%s\n", sr.busbw, worst, pass ? "yes" : "no");
+      fprintf(out.fp, ",%.3f,%.6f,%s,%s\n", sr.busbw, worst, pass ? "yes" : "no", get[COL_ROLE]);
     }
   }
+  print_totals(totals, n_totals, tol);
   printf("# %d row%s, %d within %.1f %%, %d outside or failed (measured column shown: busbw, else "
-         "algbw, else time)\n",
+         "algbw, else time; role: what the row is to the model, from the CSV)\n",
          rows, rows == 1 ? "" : "s", rows - failed, tol * 100, failed);
   if (failed)
     rc = NVL_EXIT_FAIL;

@@ -342,7 +342,7 @@ static void expand_link_bytes(void) {
 
 #define MAILBOX_IN_FLIGHT 4
 
-static void do_send(lane_rt *self, int peer, double bytes_d) {
+static void do_send(lane_rt *self, int peer, double bytes_d, double rate_Bps) {
   job_rt *j = self->job;
   /* flow control: wait for the previous transfer to the same peer */
   nvl_xfer *prev = chan_get(j, self->id, peer)->last;
@@ -372,7 +372,7 @@ static void do_send(lane_rt *self, int peer, double bytes_d) {
           ? dst->mbox
           : NULL;
   self->in_flight++;
-  nvl_xfer *x = nvl_xfer_start(from, to, b, n, via, 2, xfer_arrived, self, dst);
+  nvl_xfer *x = nvl_xfer_start(from, to, b, n, via, rate_Bps, 2, xfer_arrived, self, dst);
   chan *c = chan_get(j, self->id, peer);
   c->last = x;
   chan_push(c, x);
@@ -415,7 +415,9 @@ static void lane_main(int argc, char **argv) {
   for (size_t i = 0; i < l->n_ops; i++) {
     const nvl_op *op = &l->ops[i];
     switch (op->kind) {
-    case NVL_OP_SEND: do_send(self, (int)op->peer, op->value); break;
+    case NVL_OP_SEND:
+      do_send(self, (int)op->peer, op->value, op->channels * self->job->prog.channel_Bps);
+      break;
     case NVL_OP_RECV: do_recv(self, (int)op->peer); break;
     case NVL_OP_NOTIFY: do_notify(self, (int)op->peer); break;
     case NVL_OP_DELAY: sg_actor_sleep_for(op->value); break;
@@ -685,9 +687,12 @@ int nvl_engine_run(const nvl_platform *p, const nvl_workload *w, nvl_engine_resu
 
   xbt_log_control_set(w->verbose ? "root.thresh:info" : "root.thresh:critical");
   /* surf/precision is a time precision (seconds, default 1e-5): at 1e-10 striped transfers match
-   * the closed form to ~1e-9 relative, at no measurable cost */
+   * the closed form to ~1e-9 relative, at no measurable cost. TCP-gamma (the TCP window) is huge
+   * rather than 0: CM02 bounds a transfer by min(its rate bound, gamma / (2 x latency)), so gamma 0
+   * removes the window but also every rate bound (point-to-point channel caps); 1e30 bytes of
+   * window bound nothing either. */
   char *argv[64] = {"nvlsim", "--cfg=network/model:CM02", "--cfg=network/crosstraffic:0",
-                    "--cfg=network/TCP-gamma:0", "--cfg=surf/precision:1e-10"};
+                    "--cfg=network/TCP-gamma:1e30", "--cfg=surf/precision:1e-10"};
   int argc = 5;
   for (const char *const *c = w->sg_cfg; c && *c && argc < 63; c++)
     argv[argc++] = (char *)*c;

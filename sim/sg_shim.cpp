@@ -22,6 +22,17 @@ struct nvl_xfer {
 
 using simgrid::kernel::resource::Action;
 
+// A rate bound for host-to-host communications. s4u::Comm::set_rate only reaches mailbox
+// communications in SimGrid 3.32 (Comm::start passes rate_ to isend, not to a sendto's kernel
+// object), and the kernel's CommImpl header is not installed. CommImpl::set_rate(double) is
+// exported by libsimgrid, and a member function is, in the Itanium C++ ABI, a function taking
+// `this` first: this declaration names that symbol. CommImpl derives singly from ActivityImpl, so
+// the activity pointer designates the CommImpl itself (the same reasoning as NetworkAction below).
+// The bound is read when the communication starts, so it must be set before set_destination.
+extern void *
+nvl_commimpl_set_rate(void *comm_impl,
+                      double rate) __asm__("_ZN7simgrid6kernel8activity8CommImpl8set_rateEd");
+
 // Stripes in flight, by their kernel activity (what a finishing network action names).
 static std::unordered_map<const void *, nvl_xfer *> in_flight;
 
@@ -59,8 +70,8 @@ extern "C" void nvl_mbox_close(nvl_mbox *m) {
 }
 
 extern "C" nvl_xfer *nvl_xfer_start(sg_host_t const *from, sg_host_t const *to,
-                                    const uint64_t *bytes, size_t n, nvl_mbox *via, int refs,
-                                    void (*on_done)(void *, void *), void *a, void *b) {
+                                    const uint64_t *bytes, size_t n, nvl_mbox *via, double rate_Bps,
+                                    int refs, void (*on_done)(void *, void *), void *a, void *b) {
   static char payload; // mailboxes refuse null payloads; nobody reads this one
   static bool hooked;
   if (!hooked) {
@@ -76,12 +87,28 @@ extern "C" nvl_xfer *nvl_xfer_start(sg_host_t const *from, sg_host_t const *to,
   x->b = b;
   if (n > 1)
     x->others.reserve(n - 1);
+  double total = 0;
+  for (size_t i = 0; i < n; i++)
+    total += (double)bytes[i];
   for (size_t i = 0; i < n; i++) {
     // a stripe's action cannot finish before the next simulation round, so registering it right
     // after the start misses nothing
-    simgrid::s4u::CommPtr c = via && n == 1
-                                  ? via->mb->put_async(&payload, bytes[i])
-                                  : simgrid::s4u::Comm::sendto_async(from[i], to[i], bytes[i]);
+    simgrid::s4u::CommPtr c;
+    double rate = rate_Bps * (double)bytes[i] / total;
+    if (rate_Bps > 0 && bytes[i] > 0 && via && n == 1) { // bounded, through the mailbox
+      c = via->mb->put_init(&payload, bytes[i]);
+      c->set_rate(rate);
+      c->start();
+    } else if (rate_Bps > 0 && bytes[i] > 0) { // bounded host to host: bound, then start
+      c = simgrid::s4u::Comm::sendto_init();
+      c->set_payload_size(bytes[i]);
+      c->set_source(from[i]);
+      nvl_commimpl_set_rate(c->get_impl(), rate);
+      c->set_destination(to[i]); // starts it
+    } else {
+      c = via && n == 1 ? via->mb->put_async(&payload, bytes[i])
+                        : simgrid::s4u::Comm::sendto_async(from[i], to[i], bytes[i]);
+    }
     in_flight.emplace(c->get_impl(), x);
     if (i == 0)
       x->first = std::move(c);

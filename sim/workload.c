@@ -14,6 +14,7 @@
 
 #include "graph.h"
 #include "rings.h"
+#include "tuner.h"
 #include "units.h"
 #include "xalloc.h"
 
@@ -217,21 +218,6 @@ int nvl_workload_nvls_host(const nvl_platform *p, const int *devs, int n) {
   return host;
 }
 
-nvl_algo nvl_workload_pick_algo(const nvl_platform *p, nvl_coll c, const int *devs, int n,
-                                uint64_t bytes, double bw_Bps, int generation) {
-  /* NCCL's tuner: the smallest predicted time over the algorithms available on one NVLink
-   * domain (ring, and NVLS for all_reduce above 4 ranks on reducing switches), each with its best
-   * protocol. Tree is not a candidate inside one NVLink domain. */
-  if (c != NVL_COLL_ALL_REDUCE || n <= 4 || nvl_workload_nvls_host(p, devs, n) < 0)
-    return NVL_ALGO_RING;
-  const nvl_calibration *cal = nvl_calibration_get();
-  nvl_proto pr = nvl_proto_pick(cal, c, NVL_ALGO_RING, n, bytes, bw_Bps, generation);
-  double t_ring = nvl_proto_predict(cal, c, NVL_ALGO_RING, n, bytes, bw_Bps, generation, pr);
-  double t_nvls =
-      nvl_proto_predict(cal, c, NVL_ALGO_NVLS, n, bytes, bw_Bps, generation, NVL_PROTO_SIMPLE);
-  return t_nvls < t_ring ? NVL_ALGO_NVLS : NVL_ALGO_RING;
-}
-
 static int load_matrix(nvl_job *j, nvl_diags *diags) {
   FILE *f = fopen(j->matrix_file, "r");
   if (!f) {
@@ -396,13 +382,14 @@ struct nvl_workload_run {
   const nvl_design *d;
   const nvl_platform *p;
   size_t n_steps;
-  bool pairs_mode;  /* single job, pattern pairs: step = pair x size */
-  nvl_algo *algo;   /* [step * n_jobs + job] resolved algorithm */
-  nvl_proto *proto; /* [step * n_jobs + job] protocol (default model) */
-  int *gen;         /* per job: NVLink generation of the first rank's fabric links */
-  double *bw;       /* per job: its per-direction fabric bandwidth */
-  double *hop_phys; /* per job: physical latency between its first two ranks */
-  int **rings;      /* per job: ring orders of its ring collectives (NULL: not a ring job) */
+  bool pairs_mode;      /* single job, pattern pairs: step = pair x size */
+  nvl_algo *algo;       /* [step * n_jobs + job] resolved algorithm */
+  nvl_proto *proto;     /* [step * n_jobs + job] protocol (default model) */
+  int *gen;             /* per job: NVLink generation of the first rank's fabric links */
+  double *bw;           /* per job: its per-direction fabric bandwidth */
+  nvl_tuner_comm *comm; /* per job: the communicator as NCCL sees it */
+  double *hop_phys;     /* per job: physical latency between its first two ranks */
+  int **rings;          /* per job: ring orders of its ring collectives (NULL: not a ring job) */
   int *n_rings;
   uint64_t *bytes;          /* [step * n_jobs + job] operation size */
   int *pair_src, *pair_dst; /* per step in pairs mode */
@@ -429,40 +416,89 @@ static uint64_t job_bytes(const nvl_workload_run *wr, const nvl_job *j, size_t s
 
 /* Protocol parameters of one job at one size (neutral under the ideal model). */
 typedef struct {
-  double scale, step_delay, start_delay;
+  double scale, step_delay, start_delay, host_interval;
   nvl_ring_pipeline ring; /* rings of the default model; zero otherwise */
+  int nvls_heads;         /* NVLS: NCCL's head ranks (both models: it is the algorithm) */
+  uint64_t nvls_steps;    /* NVLS steps (default model) */
+  double nvls_spread;     /* NVLS: seconds the slowest rank lags (default model) */
+  double p2p_channel_Bps; /* wire bytes per second of one point-to-point channel */
 } proto_params;
+
+static bool is_p2p(const nvl_job *j) {
+  return j->pattern != NVL_PAT_NONE || j->coll == NVL_COLL_ALLTOALL || j->coll == NVL_COLL_SENDRECV;
+}
+
+/* NVLS as NCCL runs it: its steps, and how long the slowest of n ranks lags after them. A step of
+ * one (channel, head) pipeline moves channels x heads x chunk bytes over the heads' links (H + 1
+ * shares of H); each rank's time through N steps varies with coefficient `spread` per step, and
+ * the operation ends with the slowest of n: about spread x step x sqrt(2 N ln n) later (the
+ * expected maximum of n independent Gaussian walks). */
+static void nvls_params(proto_params *pp, const nvl_calibration *c, const nvl_tuner_comm *m,
+                        uint64_t bytes, double bw_Bps) {
+  const nvl_generation *g = nvl_calibration_gen(c, m->generation);
+  int h = pp->nvls_heads;
+  uint64_t chunk = nvl_tuner_nvls_chunk(c, m, bytes);
+  pp->nvls_steps = nvl_tuner_nvls_steps(c, m, bytes);
+  double step_bytes = (double)g->nvls_channels * h * (double)chunk;
+  if (step_bytes > (double)bytes)
+    step_bytes = (double)bytes;
+  double t_step = step_bytes * (h + 1.0) / h * pp->scale / bw_Bps;
+  pp->nvls_spread =
+      m->n > 1 ? g->nvls_spread * t_step * sqrt(2.0 * (double)pp->nvls_steps * log((double)m->n))
+               : 0;
+}
 
 static proto_params protocol_params(const nvl_workload_run *wr, size_t step, size_t job) {
   proto_params pp = {.scale = 1.0};
-  if (wr->spec->model == NVL_MODEL_IDEAL)
-    return pp;
   const nvl_calibration *c = nvl_calibration_get();
   size_t nj = wr->spec->n_jobs;
-  nvl_proto pr = wr->proto[step * nj + job];
+  const nvl_job *j = &wr->spec->jobs[job];
   nvl_algo al = wr->algo[step * nj + job];
-  pp.scale = 1.0 / (nvl_calibration_simple_eff(c, wr->gen[job]) * c->payload[pr]);
+  const nvl_tuner_comm *m = &wr->comm[job];
+  if (al == NVL_ALGO_NVLS && !is_p2p(j))
+    pp.nvls_heads = nvl_tuner_nvls_heads(c, j->n);
+  if (wr->spec->model == NVL_MODEL_IDEAL)
+    return pp;
+  const nvl_generation *g = nvl_calibration_gen(c, wr->gen[job]);
+  nvl_proto pr = wr->proto[step * nj + job];
+  uint64_t S = wr->bytes[step * nj + job];
+  pp.host_interval = c->host_interval_s;
+  if (is_p2p(j)) { /* NCCL's P2P: its own efficiency, channels capped at what a block moves */
+    pp.scale = 1.0 / (g->p2p_eff * c->payload[pr]);
+    pp.start_delay = c->device_launch_s + c->base_s[pr];
+    pp.p2p_channel_Bps = c->nccl.p2p_channel_Bps * pp.scale;
+    return pp;
+  }
+  pp.scale = 1.0 / (g->simple_eff * c->payload[pr]);
   if (al == NVL_ALGO_NVLS) {
-    pp.scale /= nvl_calibration_nvls_eff(c, wr->gen[job]);
-    pp.start_delay = c->launch_s + c->nvls_latency_s;
+    pp.scale /= g->nvls_eff;
+    pp.start_delay = c->device_launch_s + c->nccl.nvls_latency_s;
+    nvls_params(&pp, c, m, S, wr->bw[job]);
     return pp;
   }
   double hop = al == NVL_ALGO_TREE ? c->tree_hop_s[pr] : c->ring_hop_s[pr];
   pp.step_delay =
       hop > wr->hop_phys[job] ? hop - wr->hop_phys[job] : 0; /* NCCL's hop includes the wire */
-  pp.start_delay = c->launch_s + c->base_s[pr];
-  nvl_coll co = wr->spec->jobs[job].coll;
-  bool ring = al == NVL_ALGO_RING && ring_collective(co);
-  if (ring && wr->spec->jobs[job].pattern == NVL_PAT_NONE) {
-    pp.ring = nvl_calibration_ring(c, wr->gen[job], pr, wr->bw[job]);
+  pp.start_delay = c->device_launch_s + c->base_s[pr];
+  if (al == NVL_ALGO_RING && ring_collective(j->coll)) {
+    pp.ring = nvl_calibration_ring(c, wr->gen[job], pr, nvl_tuner_ring_channels(c, m), wr->bw[job]);
     pp.scale = pp.ring.scale;
   }
   return pp;
 }
 
+/* Channels of one point-to-point transfer of `bytes` in this job (0: uncapped, ideal model). */
+static int p2p_channels(const nvl_workload_run *wr, const nvl_job *j, double bytes) {
+  if (wr->spec->model == NVL_MODEL_IDEAL)
+    return 0;
+  return nvl_tuner_p2p_channels(nvl_calibration_get(), j->n, (uint64_t)bytes);
+}
+
 static void pattern_program(nvl_workload_run *wr, const nvl_job *j, uint64_t S, nvl_program *p,
-                            double scale, double start_delay) {
+                            const proto_params *pp) {
   int n = j->n;
+  double scale = pp->scale, start_delay = pp->start_delay;
+  p->channel_Bps = pp->p2p_channel_Bps;
   int *lane = malloc((size_t)n * sizeof(int));
   for (int r = 0; r < n; r++) {
     lane[r] = nvl_program_lane(p, r, -1);
@@ -513,8 +549,8 @@ static void pattern_program(nvl_workload_run *wr, const nvl_job *j, uint64_t S, 
     for (int a = 0; a < n; a++)
       for (int b = 0; b < n; b++)
         if (a != b && j->matrix[(size_t)a * n + b] > 0)
-          nvl_program_op(p, lane[a], NVL_OP_SEND, lane[b],
-                         floor(j->matrix[(size_t)a * n + b] * scale));
+          nvl_program_send(p, lane[a], lane[b], floor(j->matrix[(size_t)a * n + b] * scale),
+                           p2p_channels(wr, j, j->matrix[(size_t)a * n + b]));
     for (int b = 0; b < n; b++)
       for (int a = 0; a < n; a++)
         if (a != b && j->matrix[(size_t)a * n + b] > 0)
@@ -522,7 +558,8 @@ static void pattern_program(nvl_workload_run *wr, const nvl_job *j, uint64_t S, 
   } else {
     for (int r = 0; r < n; r++)
       if (dst[r] >= 0)
-        nvl_program_op(p, lane[r], NVL_OP_SEND, lane[dst[r]], floor((double)S * scale));
+        nvl_program_send(p, lane[r], lane[dst[r]], floor((double)S * scale),
+                         p2p_channels(wr, j, (double)S));
     for (int r = 0; r < n; r++)
       for (int s = 0; s < n; s++)
         if (dst[s] == r)
@@ -530,6 +567,7 @@ static void pattern_program(nvl_workload_run *wr, const nvl_job *j, uint64_t S, 
   }
   free(dst);
   free(lane);
+  nvl_program_floor(p, pp->host_interval);
 }
 
 static int build(void *ctx, size_t step, size_t job, nvl_program *prog, const int **devs) {
@@ -538,35 +576,43 @@ static int build(void *ctx, size_t step, size_t job, nvl_program *prog, const in
   size_t nj = wr->spec->n_jobs;
   uint64_t S = wr->bytes[step * nj + job];
   proto_params pp = protocol_params(wr, step, job);
-  double scale = pp.scale, start_delay = pp.start_delay;
   prog->n_ranks = j->n;
   if (wr->pairs_mode) {
     wr->pair_devs[0] = j->devs[wr->pair_src[step]];
     wr->pair_devs[1] = j->devs[wr->pair_dst[step]];
     *devs = wr->pair_devs;
     prog->n_ranks = 2;
+    prog->channel_Bps = pp.p2p_channel_Bps;
     int a = nvl_program_lane(prog, 0, -1), b = nvl_program_lane(prog, 1, -1);
-    if (start_delay > 0)
-      nvl_program_op(prog, a, NVL_OP_DELAY, 0, start_delay);
-    nvl_program_op(prog, a, NVL_OP_SEND, b, floor((double)S * scale));
+    if (pp.start_delay > 0)
+      nvl_program_op(prog, a, NVL_OP_DELAY, 0, pp.start_delay);
+    nvl_program_send(prog, a, b, floor((double)S * pp.scale), p2p_channels(wr, j, (double)S));
     nvl_program_op(prog, b, NVL_OP_RECV, a, 0);
+    nvl_program_floor(prog, pp.host_interval);
     return 0;
   }
   *devs = j->devs;
   if (j->pattern != NVL_PAT_NONE) {
-    pattern_program(wr, j, S, prog, scale, start_delay);
+    pattern_program(wr, j, S, prog, &pp);
     return 0;
   }
+  double per_peer = j->coll == NVL_COLL_ALLTOALL ? (double)S / j->n : (double)S;
   nvl_coll_spec cs = {.coll = j->coll,
                       .algo = wr->algo[step * nj + job],
                       .n = j->n,
                       .bytes = S,
                       .chunk_bytes = wr->spec->chunk_bytes,
                       .nvls_host = nvl_workload_nvls_host(wr->p, j->devs, j->n),
+                      .nvls_heads = pp.nvls_heads,
+                      .nvls_steps = pp.nvls_steps,
+                      .nvls_spread_s = pp.nvls_spread,
+                      .p2p_channels = is_p2p(j) ? p2p_channels(wr, j, per_peer) : 0,
+                      .p2p_channel_Bps = pp.p2p_channel_Bps,
+                      .host_interval_s = pp.host_interval,
                       .overhead_s = wr->overhead[job],
-                      .byte_scale = scale,
+                      .byte_scale = pp.scale,
                       .step_delay_s = pp.step_delay,
-                      .start_delay_s = start_delay,
+                      .start_delay_s = pp.start_delay,
                       .ring_channels = pp.ring.channels,
                       .ring_chunk_bytes = pp.ring.chunk,
                       .ring_slices = pp.ring.slices,
@@ -578,23 +624,30 @@ static int build(void *ctx, size_t step, size_t job, nvl_program *prog, const in
 
 /* Per-direction fabric bandwidth of an endpoint type (NVLink links, not C2C) and the NVLink
  * generation carrying most of it. */
-static void fabric_of(const nvl_design *d, int dev, double *bw, int *gen) {
+static void fabric_of(const nvl_design *d, int dev, double *bw, int *gen, double *nccl_Bps) {
   const nvl_endpoint_type *t = &d->endpoint_types[d->devices[dev].type];
+  const nvl_calibration *c = nvl_calibration_get();
   double best = 0;
   *bw = 0;
   *gen = 0;
+  *nccl_Bps = 0;
   for (size_t lt = 0; lt < d->n_link_types; lt++) {
     const nvl_link_type *l = &d->link_types[lt];
     double b = t->ports[lt] * l->bw_Bps;
     if (b <= 0 || l->generation < 1)
       continue;
     *bw += b;
+    *nccl_Bps += t->ports[lt] * nvl_calibration_gen(c, l->generation)->nccl_link_Bps;
     if (b > best)
       best = b, *gen = l->generation;
   }
-  if (*bw <= 0) /* no NVLink ports (a CPU on C2C): use whatever it has */
+  if (*nccl_Bps <= 0) /* no NVLink ports: NCCL's share of line rate, as for NVLink */
+    *nccl_Bps = 0.8 * *bw;
+  if (*bw <= 0) { /* no NVLink ports (a CPU on C2C): use whatever it has */
     for (size_t lt = 0; lt < d->n_link_types; lt++)
       *bw += t->ports[lt] * d->link_types[lt].bw_Bps;
+    *nccl_Bps = 0.8 * *bw;
+  }
 }
 
 static void reset_rng(void *ctx) {
@@ -623,9 +676,13 @@ nvl_workload_run *nvl_workload_run_new(const nvl_workload_spec *spec, const nvl_
   wr->gen = calloc(nj, sizeof(int));
   wr->bw = calloc(nj, sizeof(double));
   wr->hop_phys = calloc(nj, sizeof(double));
+  wr->comm = calloc(nj, sizeof *wr->comm);
   for (size_t k = 0; k < nj; k++) {
     const nvl_job *j = &spec->jobs[k];
-    fabric_of(d, j->devs[0], &wr->bw[k], &wr->gen[k]);
+    fabric_of(d, j->devs[0], &wr->bw[k], &wr->gen[k], &wr->comm[k].nvlink_Bps);
+    wr->comm[k].n = j->n;
+    wr->comm[k].generation = wr->gen[k];
+    wr->comm[k].nvls = nvl_workload_nvls_host(p, j->devs, j->n) >= 0;
     nvl_stripe st[NVL_MAX_STRIPES];
     if (j->n >= 2 && nvl_platform_stripes(p, j->devs[0], j->devs[1], st) > 0)
       wr->hop_phys[k] = nvl_platform_route_latency(p, st[0].from_host, st[0].to_host);
@@ -637,8 +694,7 @@ nvl_workload_run *nvl_workload_run_new(const nvl_workload_spec *spec, const nvl_
     const nvl_job *j = &spec->jobs[k];
     if (j->pattern != NVL_PAT_NONE || !ring_collective(j->coll) || j->n < 3)
       continue;
-    int channels =
-        nvl_calibration_ring(nvl_calibration_get(), wr->gen[k], NVL_PROTO_SIMPLE, 0).channels;
+    int channels = nvl_tuner_ring_channels(nvl_calibration_get(), &wr->comm[k]);
     wr->rings[k] = nvl_xmalloc((size_t)channels * (size_t)j->n * sizeof(int));
     wr->n_rings[k] = nvl_rings_find(p, j->devs, j->n, channels, wr->rings[k]);
   }
@@ -656,16 +712,19 @@ nvl_workload_run *nvl_workload_run_new(const nvl_workload_spec *spec, const nvl_
       const nvl_job *j = &spec->jobs[k];
       uint64_t S = job_bytes(wr, j, size_idx);
       wr->bytes[s * nj + k] = S;
-      wr->algo[s * nj + k] =
-          j->pattern != NVL_PAT_NONE ? NVL_ALGO_RING
-          : j->algo == NVL_ALGO_AUTO
-              ? nvl_workload_pick_algo(p, j->coll, j->devs, j->n, S, wr->bw[k], wr->gen[k])
-              : j->algo;
-      nvl_coll c = j->pattern != NVL_PAT_NONE ? NVL_COLL_SENDRECV : j->coll;
-      wr->proto[s * nj + k] = j->proto >= 0 && wr->algo[s * nj + k] != NVL_ALGO_NVLS
-                                  ? (nvl_proto)j->proto
-                                  : nvl_proto_pick(nvl_calibration_get(), c, wr->algo[s * nj + k],
-                                                   j->n, S, wr->bw[k], wr->gen[k]);
+      const nvl_calibration *cal = nvl_calibration_get();
+      nvl_algo al = j->pattern != NVL_PAT_NONE ? NVL_ALGO_RING
+                    : j->algo == NVL_ALGO_AUTO ? nvl_tuner_algo(cal, &wr->comm[k], j->coll, S)
+                                               : j->algo;
+      wr->algo[s * nj + k] = al;
+      nvl_proto pr;
+      if (j->proto >= 0 && al != NVL_ALGO_NVLS)
+        pr = (nvl_proto)j->proto;
+      else if (j->pattern != NVL_PAT_NONE)
+        pr = nvl_tuner_p2p_proto(cal, j->n, S);
+      else
+        pr = nvl_tuner_proto(cal, &wr->comm[k], j->coll, al, S);
+      wr->proto[s * nj + k] = pr;
     }
   }
   wr->overhead = calloc(nj, sizeof *wr->overhead);
@@ -699,6 +758,7 @@ void nvl_workload_run_free(nvl_workload_run *wr) {
   free(wr->proto);
   free(wr->gen);
   free(wr->bw);
+  free(wr->comm);
   free(wr->hop_phys);
   for (size_t k = 0; wr->rings && k < wr->spec->n_jobs; k++)
     free(wr->rings[k]);

@@ -13,9 +13,9 @@
  *   matrix        bytes from a CSV traffic matrix (n x n, row = source)
  * For patterns algbw = S / t and busbw = algbw; per-flow completion percentiles are reported.
  *
- * `auto` picks the algorithm as NCCL's tuner does on one NVLink domain: the smaller predicted time
- * (models/calibration.h) of ring and, for all_reduce with more than 4 ranks all on one switch
- * class that reduces, NVLS. Tree runs only when asked for.
+ * `auto` picks the algorithm as NCCL's tuner does on one NVLink domain (models/tuner.h): the
+ * smaller predicted time of ring and, for all_reduce with every rank on one switch class that
+ * reduces, NVLS. Tree runs only when asked for.
  */
 #ifndef NVL_WORKLOAD_H
 #define NVL_WORKLOAD_H
@@ -106,10 +106,6 @@ typedef struct {
 int nvl_workload_simulate(const nvl_design *d, nvl_workload_spec *spec, const nvl_simulate_opts *o,
                           nvl_results *rows, nvl_diags *diags);
 
-/* The algorithm `auto` resolves to for a collective of S bytes on these participants, whose
- * per-rank bandwidth and NVLink generation are given (NCCL's predicted-time choice). */
-nvl_algo nvl_workload_pick_algo(const nvl_platform *p, nvl_coll c, const int *devs, int n,
-                                uint64_t bytes, double bw_Bps, int generation);
 /* In-switch reduction host shared by all participants, or -1. */
 int nvl_workload_nvls_host(const nvl_platform *p, const int *devs, int n);
 

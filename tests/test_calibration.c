@@ -1,6 +1,18 @@
-/* The default model's calibration and NCCL-style protocol choice (models/calibration.c). */
+/* The default model's calibration (models/calibration.c) and NCCL's tuner as nvlsim reproduces it
+ * (models/tuner.c). The tuner's expected values are what NCCL v2.30's code computes by hand for
+ * these systems, and where NCCL logs them, what it logs (24 ring channels on 8 x A100 and
+ * 8 x H100, 16 NVLS channels on H100). */
 #include "nvl_test.h"
 #include "calibration.h"
+#include "tuner.h"
+
+#define GiB (1024.0 * 1048576)
+
+/* NCCL's view of a GPU with `links` NVLink links of generation `gen`. */
+static nvl_tuner_comm comm(int n, int gen, int links, bool nvls) {
+  const nvl_calibration *c = nvl_calibration_get();
+  return (nvl_tuner_comm){n, gen, links * nvl_calibration_gen(c, gen)->nccl_link_Bps, nvls};
+}
 
 static void test_calibration__constants_match_nccl(void **state) {
   const nvl_calibration *c = nvl_calibration_get();
@@ -9,75 +21,157 @@ static void test_calibration__constants_match_nccl(void **state) {
   assert_close(c->ring_hop_s[NVL_PROTO_LL128], 1.9e-6, 1e-12);
   assert_close(c->ring_hop_s[NVL_PROTO_SIMPLE], 3.4e-6, 1e-12);
   assert_close(c->base_s[NVL_PROTO_LL128], 14e-6, 1e-12);
-  assert_close(c->nvls_latency_s, 25e-6, 1e-12);
+  assert_close(c->nccl.nvls_latency_s, 25e-6, 1e-12);
   assert_close(c->payload[NVL_PROTO_LL], 0.5, 0);
   assert_close(c->payload[NVL_PROTO_LL128], 120.0 / 128, 1e-15);
-  assert_close(nvl_calibration_nvls_eff(c, 4), 0.85, 0);
-  assert_close(nvl_calibration_nvls_eff(c, 5), 0.74, 0);
+  assert_close(nvl_calibration_gen(c, 4)->nccl_nvls_eff, 0.85, 0);
+  assert_close(nvl_calibration_gen(c, 5)->nccl_nvls_eff, 0.74, 0);
+  assert_close(nvl_calibration_gen(c, 3)->nccl_link_Bps, 20e9, 1e-12);   /* SM80_NVLINK_BW */
+  assert_close(nvl_calibration_gen(c, 4)->nccl_link_Bps, 20.6e9, 1e-12); /* SM90_NVLINK_BW */
+  assert_close(nvl_calibration_gen(c, 5)->nccl_link_Bps, 40.1e9, 1e-12); /* SM100_NVLINK_BW */
+  assert_int_equal(c->nccl.nvls_max_heads, 32);                          /* NCCL_MAX_NVLS_ARITY */
+  assert_int_equal(nvl_calibration_gen(c, 4)->nvls_channels, 16);
+  assert_int_equal(nvl_calibration_gen(c, 5)->nvls_channels, 24);
+  assert_close(c->nccl.p2p_channel_Bps, 14e9, 0); /* NCCL_P2P_PER_CHANNEL_NET_BW */
   /* an unknown generation (custom links) falls back to the newest calibrated one */
-  assert_close(nvl_calibration_simple_eff(c, 0), nvl_calibration_simple_eff(c, 6), 0);
-}
-
-static void test_calibration__protocol_choice_by_size(void **state) {
-  const nvl_calibration *c = nvl_calibration_get();
-  double bw = 450e9;
-  assert_int_equal(nvl_proto_pick(c, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 8, 8, bw, 4),
-                   NVL_PROTO_LL);
-  assert_int_equal(nvl_proto_pick(c, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 8, 16 << 20, bw, 4),
-                   NVL_PROTO_LL128);
-  assert_int_equal(nvl_proto_pick(c, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 8, 1ull << 30, bw, 4),
-                   NVL_PROTO_SIMPLE);
-  assert_int_equal(nvl_proto_pick(c, NVL_COLL_ALL_REDUCE, NVL_ALGO_NVLS, 8, 8, bw, 4),
-                   NVL_PROTO_SIMPLE);
-  /* the chosen protocol is the fastest by NCCL's own prediction */
-  for (uint64_t s = 8; s <= (1ull << 34); s *= 8) {
-    nvl_proto p = nvl_proto_pick(c, NVL_COLL_ALL_GATHER, NVL_ALGO_RING, 8, s, bw, 4);
-    for (int q = 0; q < NVL_PROTO__COUNT; q++)
-      assert_true(
-          nvl_proto_predict(c, NVL_COLL_ALL_GATHER, NVL_ALGO_RING, 8, s, bw, 4, p) <=
-          nvl_proto_predict(c, NVL_COLL_ALL_GATHER, NVL_ALGO_RING, 8, s, bw, 4, (nvl_proto)q));
+  assert_ptr_equal(nvl_calibration_gen(c, 0), nvl_calibration_gen(c, 6));
+  /* the physical parameters are in range */
+  for (int g = 3; g <= 6; g++) {
+    const nvl_generation *x = nvl_calibration_gen(c, g);
+    assert_true(x->simple_eff > 0.5 && x->simple_eff < 1 && x->p2p_eff > 0.3 && x->p2p_eff < 1);
+    assert_true(x->nvls_spread >= 0 && x->sync_share >= 0 && x->sync_share < 0.5);
   }
 }
 
-static void test_calibration__nvls_busbw_follows_from_physical_factors(void **state) {
-  /* H200 NVLS all_reduce moves S(n+1)/n per direction at 450 GB/s x Simple efficiency x NVLS
-   * efficiency: busbw = 2(n-1)/n x S / t must land within 2 % of the measured 480 GB/s (case H1),
-   * with neither factor fitted to H1. */
+static void test_calibration__ring_graphs_and_channels(void **state) {
   const nvl_calibration *c = nvl_calibration_get();
-  double S = 16.0 * (1ull << 30);
-  int n = 8;
-  double t = nvl_proto_predict(c, NVL_COLL_ALL_REDUCE, NVL_ALGO_NVLS, n, (uint64_t)S, 450e9, 4,
-                               NVL_PROTO_SIMPLE);
-  double busbw = S / t * 2 * (n - 1) / n / 1e9;
-  assert_close(busbw, 480.0, 0.02);
+  /* A100: 12 x 20 = 240 GB/s; 6 channels at 40 is perfect, doubled to 12 x 20, run on 24 */
+  nvl_tuner_comm a = comm(8, 3, 12, false);
+  nvl_tuner_graph g = nvl_tuner_ring_graph(c, &a);
+  assert_int_equal(g.channels, 12);
+  assert_close(g.bw_GBps, 20, 0);
+  assert_int_equal(nvl_tuner_ring_channels(c, &a), 24);
+  /* H100: 18 x 20.6 = 370.8; 6 x 60 = 360 is the best, doubled to 12 x 30, run on 24 */
+  nvl_tuner_comm h = comm(8, 4, 18, true);
+  g = nvl_tuner_ring_graph(c, &h);
+  assert_int_equal(g.channels, 12);
+  assert_close(g.bw_GBps, 30, 0);
+  assert_int_equal(nvl_tuner_ring_channels(c, &h), 24);
+  /* B200 / GB200: 18 x 40.1 = 721.8; 8 x 90, doubled to 16 x 45, run on 32 */
+  nvl_tuner_comm b = comm(72, 5, 18, true);
+  g = nvl_tuner_ring_graph(c, &b);
+  assert_int_equal(g.channels, 16);
+  assert_close(g.bw_GBps, 45, 0);
+  assert_int_equal(nvl_tuner_ring_channels(c, &b), 32);
+}
+
+static void test_calibration__nvls_graphs_heads_and_chunks(void **state) {
+  const nvl_calibration *c = nvl_calibration_get();
+  /* heads: one per rank, at most 32 (a 72-GPU domain reduces through 32 heads) */
+  assert_int_equal(nvl_tuner_nvls_heads(c, 8), 8);
+  assert_int_equal(nvl_tuner_nvls_heads(c, 72), 32);
+  /* each head's link carries heads + 1 shares: H100 8 ranks 9 x 40 <= 370.8, bwInter raised to
+   * 60; B200 8 ranks 9 x 80 <= 721.8, raised to 90; NVL72 72 ranks 33 x 20, raised to 40 */
+  nvl_tuner_comm h = comm(8, 4, 18, true), b8 = comm(8, 5, 18, true), b72 = comm(72, 5, 18, true);
+  nvl_tuner_graph g = nvl_tuner_nvls_graph(c, &h);
+  assert_int_equal(g.channels, 8);
+  assert_close(g.bw_GBps, 40, 0);
+  assert_close(g.bw_inter_GBps, 60, 0);
+  g = nvl_tuner_nvls_graph(c, &b8);
+  assert_close(g.bw_GBps, 80, 0);
+  assert_close(g.bw_inter_GBps, 90, 0);
+  g = nvl_tuner_nvls_graph(c, &b72);
+  assert_int_equal(g.channels, 32);
+  assert_close(g.bw_GBps, 20, 0);
+  assert_close(g.bw_inter_GBps, 40, 0);
+  /* the chunk shrinks below 64, 8 and 2 rounds of channels x heads x chunk: on 72 ranks (24 x 32
+   * pipelines) 128 KiB from 6 GiB, 64 KiB from 384 MiB, 32 KiB from 48 MiB */
+  assert_int_equal(nvl_tuner_nvls_chunk(c, &b72, (uint64_t)(8 * GiB)), 131072);
+  assert_int_equal(nvl_tuner_nvls_chunk(c, &b72, (uint64_t)(4 * GiB)), 65536);
+  assert_int_equal(nvl_tuner_nvls_chunk(c, &b72, 512u << 20), 65536);
+  assert_int_equal(nvl_tuner_nvls_chunk(c, &b72, 256u << 20), 32768);
+  assert_int_equal(nvl_tuner_nvls_chunk(c, &b72, 32u << 20), 16384);
+  /* so 4 GiB and 8 GiB run the same number of steps per pipeline (85), 512 MiB 11 */
+  assert_int_equal(nvl_tuner_nvls_steps(c, &b72, (uint64_t)(4 * GiB)), 86);
+  assert_int_equal(nvl_tuner_nvls_steps(c, &b72, (uint64_t)(8 * GiB)), 86);
+  assert_int_equal(nvl_tuner_nvls_steps(c, &b72, 512u << 20), 11);
+}
+
+static void test_calibration__nccl_choices(void **state) {
+  const nvl_calibration *c = nvl_calibration_get();
+  nvl_tuner_comm h = comm(8, 4, 18, true);
+  /* ring protocols by size, NVLS for large all_reduce where it is possible */
+  assert_int_equal(nvl_tuner_proto(c, &h, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 8), NVL_PROTO_LL);
+  assert_int_equal(nvl_tuner_proto(c, &h, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 1ull << 30),
+                   NVL_PROTO_SIMPLE);
+  assert_int_equal(nvl_tuner_proto(c, &h, NVL_COLL_ALL_REDUCE, NVL_ALGO_NVLS, 8), NVL_PROTO_SIMPLE);
+  assert_int_equal(nvl_tuner_algo(c, &h, NVL_COLL_ALL_REDUCE, 8), NVL_ALGO_RING);
+  assert_int_equal(nvl_tuner_algo(c, &h, NVL_COLL_ALL_REDUCE, 1ull << 30), NVL_ALGO_NVLS);
+  h.nvls = false;
+  assert_int_equal(nvl_tuner_algo(c, &h, NVL_COLL_ALL_REDUCE, 1ull << 30), NVL_ALGO_RING);
+  /* 576 ranks: LL's bus bandwidth is capped at NCCL's llMaxBw (282 GB/s on Blackwell), so a
+   * 512 MiB ring takes LL128, not LL (NCCL's prediction: about 3.9 ms against 4.5) */
+  nvl_tuner_comm big = comm(576, 5, 18, false);
+  assert_int_equal(nvl_tuner_proto(c, &big, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 512u << 20),
+                   NVL_PROTO_LL128);
+  assert_close(
+      nvl_tuner_time(c, &big, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, NVL_PROTO_LL, 512u << 20),
+      6.6e-6 + 1150 * 0.6e-6 + 536870912.0 / (282e9 * 576 / 1150), 1e-9);
+  /* the chosen protocol is the fastest by NCCL's own prediction */
+  for (uint64_t s = 8; s <= (1ull << 34); s *= 8) {
+    nvl_proto p = nvl_tuner_proto(c, &h, NVL_COLL_ALL_GATHER, NVL_ALGO_RING, s);
+    for (int q = 0; q < NVL_PROTO__COUNT; q++)
+      assert_true(nvl_tuner_time(c, &h, NVL_COLL_ALL_GATHER, NVL_ALGO_RING, p, s) <=
+                  nvl_tuner_time(c, &h, NVL_COLL_ALL_GATHER, NVL_ALGO_RING, (nvl_proto)q, s));
+  }
+}
+
+static void test_calibration__p2p_channels(void **state) {
+  const nvl_calibration *c = nvl_calibration_get();
+  /* 8 ranks: at least 4 channels per peer (4 x 8 = 32), doubled while a part exceeds 16 MiB */
+  assert_int_equal(nvl_tuner_p2p_channels(c, 8, 64u << 20), 4);
+  assert_int_equal(nvl_tuner_p2p_channels(c, 8, 128u << 20), 8);
+  assert_int_equal(nvl_tuner_p2p_channels(c, 8, 256u << 20), 16);
+  assert_int_equal(nvl_tuner_p2p_channels(c, 8, 512u << 20), 32);
+  assert_int_equal(nvl_tuner_p2p_channels(c, 8, 1u << 30), 32);
+  /* small sends take fewer channels, and LL up to 16 KiB per channel */
+  assert_int_equal(nvl_tuner_p2p_channels(c, 8, 100000), 2);
+  assert_int_equal(nvl_tuner_p2p_proto(c, 8, 16384), NVL_PROTO_LL);
+  assert_int_equal(nvl_tuner_p2p_proto(c, 8, 32768), NVL_PROTO_SIMPLE); /* one channel */
+  assert_int_equal(nvl_tuner_p2p_proto(c, 8, 1u << 20), NVL_PROTO_SIMPLE);
+  /* 72 ranks: one channel per peer unless parts are large */
+  assert_int_equal(nvl_tuner_p2p_channels(c, 72, 8u << 20), 1);
+  assert_int_equal(nvl_tuner_p2p_channels(c, 72, 64u << 20), 4);
 }
 
 static void test_calibration__ring_pipeline(void **state) {
   const nvl_calibration *c = nvl_calibration_get();
   /* NCCL's buffers: Simple 4 MiB in 8 steps, chunks of 4 steps in slices of 2; LL 512 KiB in 8
    * steps, half of it data; LL128 4,915,200 B in 8 steps, 120 of 128 bytes data */
-  nvl_ring_pipeline s = nvl_calibration_ring(c, 4, NVL_PROTO_SIMPLE, 450e9);
+  nvl_ring_pipeline s = nvl_calibration_ring(c, 4, NVL_PROTO_SIMPLE, 24, 450e9);
   assert_int_equal(s.chunk, 2 * 1048576);
   assert_int_equal(s.slices, 2);
   assert_int_equal(s.channels, 24);
-  nvl_ring_pipeline ll = nvl_calibration_ring(c, 4, NVL_PROTO_LL, 450e9);
+  nvl_ring_pipeline ll = nvl_calibration_ring(c, 4, NVL_PROTO_LL, 24, 450e9);
   assert_int_equal(ll.chunk, 32768);
   assert_close(ll.slice_s, 0, 0); /* flags travel with the data: nothing to synchronise */
-  assert_int_equal(nvl_calibration_ring(c, 4, NVL_PROTO_LL128, 450e9).chunk, 576000);
+  assert_int_equal(nvl_calibration_ring(c, 4, NVL_PROTO_LL128, 24, 450e9).chunk, 576000);
   /* a full step (every channel a whole chunk) takes what the Simple efficiency says, for every
-   * generation and bandwidth: the synchronisation share moves time, it does not add any */
+   * generation, channel count and bandwidth: the synchronisation share moves time, it does not
+   * add any */
   for (int g = 3; g <= 6; g++)
-    for (double bw = 100e9; bw <= 1000e9; bw *= 3) {
-      nvl_ring_pipeline r = nvl_calibration_ring(c, g, NVL_PROTO_SIMPLE, bw);
-      double D = (double)r.channels * (double)r.chunk;
-      assert_close(r.slices * r.slice_s + D * r.scale / bw,
-                   D / (bw * nvl_calibration_simple_eff(c, g)), 1e-12);
-      assert_true(r.slice_s > 0 && r.scale >= 1.0);
-    }
+    for (int ch = 8; ch <= 32; ch += 8)
+      for (double bw = 100e9; bw <= 1000e9; bw *= 3) {
+        nvl_ring_pipeline r = nvl_calibration_ring(c, g, NVL_PROTO_SIMPLE, ch, bw);
+        double D = (double)r.channels * (double)r.chunk;
+        assert_close(r.slices * r.slice_s + D * r.scale / bw,
+                     D / (bw * nvl_calibration_gen(c, g)->simple_eff), 1e-12);
+        assert_true(r.slice_s > 0 && r.scale >= 1.0);
+      }
   /* a third of a full step costs (1 + 2 x share) / 3 of it: the medium-size penalty */
-  nvl_ring_pipeline a = nvl_calibration_ring(c, 3, NVL_PROTO_SIMPLE, 300e9);
+  nvl_ring_pipeline a = nvl_calibration_ring(c, 3, NVL_PROTO_SIMPLE, 24, 300e9);
   double D = (double)a.channels * (double)a.chunk,
-         full = D / (300e9 * nvl_calibration_simple_eff(c, 3));
+         full = D / (300e9 * nvl_calibration_gen(c, 3)->simple_eff);
   double third = a.slices * a.slice_s + D / 3 * a.scale / 300e9;
   assert_close(third / (full / 3), 1 + 2 * c->gen[3].sync_share, 1e-12);
 }
@@ -93,8 +187,10 @@ static void test_calibration__protocol_names(void **state) {
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_calibration__constants_match_nccl),
-    cmocka_unit_test(test_calibration__protocol_choice_by_size),
-    cmocka_unit_test(test_calibration__nvls_busbw_follows_from_physical_factors),
+    cmocka_unit_test(test_calibration__ring_graphs_and_channels),
+    cmocka_unit_test(test_calibration__nvls_graphs_heads_and_chunks),
+    cmocka_unit_test(test_calibration__nccl_choices),
+    cmocka_unit_test(test_calibration__p2p_channels),
     cmocka_unit_test(test_calibration__ring_pipeline),
     cmocka_unit_test(test_calibration__protocol_names),
 };

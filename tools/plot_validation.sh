@@ -25,17 +25,22 @@ while IFS=, read -r system gpus coll algo; do
     *) echo "plot_validation: skipping unknown system $system" >&2; continue ;;
   esac
   i=$((i + 1))
-  "$bin" run "builtin:$design" -c "$coll" --algo "$algo" -g "$gpus" -b "$min" -e 16G -f 2 \
+  algo_opt=(--algo "$algo")
+  [ "$algo" = p2p ] && algo_opt=() # sendrecv and alltoall run on NCCL's point-to-point path
+  "$bin" run "builtin:$design" -c "$coll" "${algo_opt[@]}" -g "$gpus" -b "$min" -e 16G -f 2 \
     --csv "$work/sim$i.csv" >/dev/null 2>&1
   awk -F, 'NR > 1 {print $9, $16}' "$work/sim$i.csv" >"$work/sim$i.dat"
-  awk -F, -v s="$system" -v c="$coll" -v a="$algo" \
-    'NR > 1 && $2 == s && $6 == c && $7 == a && $11 != "" {print $8, $11}' "$measured" >"$work/meas$i.dat"
-  label="$system $coll $algo"
+  # busbw as measured, or from the measured time (sendrecv: busbw = algbw)
+  awk -F, -v s="$system" -v c="$coll" -v a="$algo" -v g="$gpus" \
+    'NR > 1 && $2 == s && $3 == g && $6 == c && $7 == a {
+       if ($11 != "") print $8, $11; else if ($9 != "" && c == "sendrecv") print $8, $8 / $9 / 1000 }' \
+    "$measured" >"$work/meas$i.dat"
+  label="$system ($gpus) $coll $algo"
   plots+="'$work/sim$i.dat' using 1:2 with lines lw 2 lc $i title '$label (simulated)', "
   plots+="'$work/meas$i.dat' using 1:2 with points pt 7 ps 1.5 lc $i title '$label (measured)', "
 done <"$work/series"
 gnuplot <<GP
-set terminal pngcairo size 1100,650 font ",11" noenhanced
+set terminal pngcairo size 1200,700 font ",11" noenhanced
 set output "$out.tmp"
 set logscale x 2
 set format x "%.0b%B"

@@ -1,0 +1,210 @@
+/*
+ * tuner: see tuner.h. Each function names the NCCL source it follows; where NCCL's code has
+ * branches for several nodes, networks or CollNet, only the one-NVLink-domain branch is kept.
+ */
+#include "tuner.h"
+
+#include <math.h>
+
+#define GB 1e9
+
+static const nvl_generation *gen_of(const nvl_calibration *c, const nvl_tuner_comm *m) {
+  return nvl_calibration_gen(c, m->generation);
+}
+
+/* search.cc ncclTopoCompute for the ring pattern through one NVSwitch: every channel takes one
+ * `speed` out of and into each GPU. Pass 1 walks the speeds down while the next one is more than
+ * 0.49 of the best so far, keeping the largest channels x speed (first found wins ties) and
+ * stopping at a perfect graph (all of the GPU's bandwidth, or the channel limit); then
+ * ncclTopoDupChannels doubles the channels of fast graphs; pass 2 raises the speed while the
+ * channels still fit. */
+nvl_tuner_graph nvl_tuner_ring_graph(const nvl_calibration *c, const nvl_tuner_comm *m) {
+  const nvl_generation *g = gen_of(c, m);
+  const double *sp = c->nccl.speeds[g->arch];
+  int ns = c->nccl.n_speeds[g->arch], max_ch = c->nccl.ring_max_channels;
+  double total = m->nvlink_Bps / GB;
+  int i = 0;
+  while (i < ns - 1 && sp[i] > total)
+    i++;
+  int best_n = 0;
+  double best_s = 0;
+  for (;;) {
+    int nch = (int)floor(total / sp[i] + 1e-9);
+    if (nch > max_ch)
+      nch = max_ch;
+    if (nch >= 1 && nch * sp[i] > best_n * best_s)
+      best_n = nch, best_s = sp[i];
+    if (best_n > 0 && (best_n * best_s >= total - 1e-9 || best_n == max_ch))
+      break;
+    if (i < ns - 1 && (best_n == 0 || sp[i + 1] / best_s > .49))
+      i++;
+    else
+      break;
+  }
+  if (best_n == 0) /* slower than the slowest speed: NCCL falls back to one channel */
+    return (nvl_tuner_graph){1, total, total};
+  if (best_s >= 25.0 && !(g->compcap > 80 && best_s < 50.0 && best_n > 4)) {
+    int dup = 2 * best_n < max_ch ? 2 * best_n : max_ch;
+    best_s /= (dup + best_n - 1) / best_n;
+    best_n = dup;
+  }
+  int k = 0;
+  while (k < ns - 1 && sp[k] > best_s)
+    k++;
+  while (k > 0 && best_n * sp[k - 1] <= total + 1e-9)
+    best_s = sp[--k];
+  return (nvl_tuner_graph){best_n, best_s, best_s};
+}
+
+int nvl_tuner_ring_channels(const nvl_calibration *c, const nvl_tuner_comm *m) {
+  int ch = 2 * nvl_tuner_ring_graph(c, m).channels; /* connect.cc connectRings */
+  return ch < 64 ? ch : 64;
+}
+
+int nvl_tuner_nvls_heads(const nvl_calibration *c, int n) {
+  return n < c->nccl.nvls_max_heads ? n : c->nccl.nvls_max_heads;
+}
+
+/* search.cc for the NVLS pattern in one NVLink domain: as many channels as heads (forced), each
+ * taking `speed` from every GPU and twice from its head, so a head's link carries heads + 1
+ * shares. Pass 2 then raises the graph's second bandwidth (bwInter) while it is below twice the
+ * first. */
+nvl_tuner_graph nvl_tuner_nvls_graph(const nvl_calibration *c, const nvl_tuner_comm *m) {
+  const nvl_generation *g = gen_of(c, m);
+  const double *sp = c->nccl.speeds[g->arch];
+  int ns = c->nccl.n_speeds[g->arch], h = nvl_tuner_nvls_heads(c, m->n);
+  double total = m->nvlink_Bps / GB;
+  int i = 0;
+  while (i < ns - 1 && (h + 1) * sp[i] > total + 1e-9)
+    i++;
+  if ((h + 1) * sp[i] > total + 1e-9)
+    return (nvl_tuner_graph){0, 0, 0};
+  double intra = sp[i], inter = sp[i];
+  while (i > 0 && inter < 2 * intra)
+    inter = sp[--i];
+  return (nvl_tuner_graph){h, intra, inter};
+}
+
+/* enqueue.cc (NCCL_ALGO_NVLS): NCCL_NVLS_CHUNKSIZE, halved below 64, 8 and 2 times the bytes of
+ * one round of every channel's and head's chunk. */
+uint64_t nvl_tuner_nvls_chunk(const nvl_calibration *c, const nvl_tuner_comm *m, uint64_t bytes) {
+  uint64_t chunk = c->nccl.nvls_chunk;
+  uint64_t ops = (uint64_t)gen_of(c, m)->nvls_channels * (uint64_t)nvl_tuner_nvls_heads(c, m->n);
+  if (bytes < 64 * ops * chunk && chunk > 65536)
+    chunk = 65536;
+  if (bytes < 8 * ops * chunk && chunk > 32768)
+    chunk = 32768;
+  if (bytes < 2 * ops * chunk && chunk > 16384)
+    chunk = 16384;
+  return chunk;
+}
+
+uint64_t nvl_tuner_nvls_steps(const nvl_calibration *c, const nvl_tuner_comm *m, uint64_t bytes) {
+  uint64_t round = (uint64_t)gen_of(c, m)->nvls_channels * (uint64_t)nvl_tuner_nvls_heads(c, m->n) *
+                   nvl_tuner_nvls_chunk(c, m, bytes);
+  uint64_t steps = round ? (bytes + round - 1) / round : 1;
+  return steps ? steps : 1;
+}
+
+static int ring_steps(nvl_coll coll, int n) {
+  return coll == NVL_COLL_ALL_REDUCE                                      ? 2 * (n - 1)
+         : coll == NVL_COLL_REDUCE_SCATTER || coll == NVL_COLL_ALL_GATHER ? n - 1
+                                                                          : n;
+}
+
+/* tuning.cc ncclTopoTuneModel and ncclTopoGetAlgoTime, one NVLink domain (nNodes = 1). */
+double nvl_tuner_time(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
+                      nvl_algo algo, nvl_proto p, uint64_t bytes) {
+  const nvl_generation *g = gen_of(c, m);
+  int n = m->n, nsteps = ring_steps(coll, n);
+  if (n < 2)
+    return 0;
+  double bus, lat;
+  if (algo == NVL_ALGO_NVLS) {
+    if (coll != NVL_COLL_ALL_REDUCE || p != NVL_PROTO_SIMPLE || !m->nvls || g->nvls_channels == 0)
+      return INFINITY;
+    nvl_tuner_graph gr = nvl_tuner_nvls_graph(c, m);
+    if (gr.channels < 2)
+      return INFINITY;
+    double intra = gr.bw_GBps * g->nccl_nvls_eff * (gr.channels - 1) / gr.channels * 2.0;
+    bus = gr.channels * fmin(intra, gr.bw_inter_GBps);
+    lat = c->nccl.nvls_latency_s;
+  } else if (algo == NVL_ALGO_RING) {
+    if (coll == NVL_COLL_ALLTOALL || coll == NVL_COLL_SENDRECV)
+      return INFINITY;
+    nvl_tuner_graph gr = nvl_tuner_ring_graph(c, m);
+    bus = gr.channels * gr.bw_GBps;
+    if (p == NVL_PROTO_LL)
+      bus = fmin(g->ll_max_Bps / GB, bus * .5);
+    if (p == NVL_PROTO_LL128)
+      bus = fmin(bus * 0.92, gr.channels * g->ll128_per_channel_Bps / GB);
+    /* broadcast and reduce on identical channels pay one hop; the others one per step */
+    bool chain = coll == NVL_COLL_BROADCAST || coll == NVL_COLL_REDUCE;
+    lat = c->base_s[p] + (chain ? 1 : nsteps) * c->ring_hop_s[p];
+  } else if (algo == NVL_ALGO_TREE) {
+    /* on request only (never NCCL's choice inside one NVLink domain): a double binary tree moves
+     * 2S per rank in 2 log2(n) hops */
+    if (coll != NVL_COLL_ALL_REDUCE)
+      return INFINITY;
+    double hops = 2 * ceil(log2(n));
+    return c->base_s[p] + hops * c->tree_hop_s[p] +
+           2.0 * (double)bytes / (m->nvlink_Bps * c->payload[p]);
+  } else {
+    return INFINITY;
+  }
+  double algbw = bus * GB * n / nsteps;
+  return lat + (double)bytes / algbw;
+}
+
+nvl_proto nvl_tuner_proto(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
+                          nvl_algo algo, uint64_t bytes) {
+  if (algo == NVL_ALGO_NVLS)
+    return NVL_PROTO_SIMPLE;
+  if (coll == NVL_COLL_ALLTOALL || coll == NVL_COLL_SENDRECV)
+    return nvl_tuner_p2p_proto(c, m->n, coll == NVL_COLL_ALLTOALL ? bytes / (uint64_t)m->n : bytes);
+  nvl_proto best = NVL_PROTO_SIMPLE;
+  double best_t = INFINITY;
+  for (int p = 0; p < NVL_PROTO__COUNT; p++) {
+    double t = nvl_tuner_time(c, m, coll, algo, (nvl_proto)p, bytes);
+    if (t < best_t)
+      best_t = t, best = (nvl_proto)p;
+  }
+  return best;
+}
+
+nvl_algo nvl_tuner_algo(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
+                        uint64_t bytes) {
+  if (coll != NVL_COLL_ALL_REDUCE || !m->nvls)
+    return NVL_ALGO_RING;
+  nvl_proto pr = nvl_tuner_proto(c, m, coll, NVL_ALGO_RING, bytes);
+  double t_ring = nvl_tuner_time(c, m, coll, NVL_ALGO_RING, pr, bytes);
+  double t_nvls = nvl_tuner_time(c, m, coll, NVL_ALGO_NVLS, NVL_PROTO_SIMPLE, bytes);
+  return t_nvls < t_ring ? NVL_ALGO_NVLS : NVL_ALGO_RING;
+}
+
+/* enqueue.cc: the minimum channels per peer shrink until every rank fits in the P2P channels at
+ * once; an operation then takes one channel per 1/8 chunk up to that minimum and doubles while a
+ * channel's part exceeds 32 chunks. */
+int nvl_tuner_p2p_channels(const nvl_calibration *c, int n, uint64_t bytes) {
+  int max_ch = c->nccl.p2p_max_channels, min_ch = max_ch;
+  while (min_ch * n > max_ch && min_ch > 1)
+    min_ch /= 2;
+  if (bytes == 0)
+    return 1;
+  uint64_t min_part = c->nccl.p2p_chunk / 8, max_part = c->nccl.p2p_chunk * 32;
+  uint64_t want = (bytes + min_part - 1) / min_part;
+  int nch = want < (uint64_t)min_ch ? (int)want : min_ch;
+  uint64_t part = (bytes + (uint64_t)nch - 1) / (uint64_t)nch;
+  if (part < min_part)
+    part = min_part;
+  while (part > max_part && nch <= max_ch / 2) {
+    nch *= 2;
+    part = (bytes + (uint64_t)nch - 1) / (uint64_t)nch;
+  }
+  return nch;
+}
+
+nvl_proto nvl_tuner_p2p_proto(const nvl_calibration *c, int n, uint64_t bytes) {
+  int nch = nvl_tuner_p2p_channels(c, n, bytes);
+  return bytes <= (uint64_t)nch * c->nccl.p2p_ll_threshold ? NVL_PROTO_LL : NVL_PROTO_SIMPLE;
+}

@@ -1,0 +1,78 @@
+/*
+ * tuner: what NCCL decides for an operation on one NVLink domain, computed the way NCCL v2.30
+ * computes it (src/graph/search.cc, tuning.cc, enqueue.cc, paths.cc, transport/nvls.cc).
+ *
+ * NCCL does not see nvlsim's physical model. It sees a GPU's NVLink links at its own nominal
+ * bandwidth per link (SM80 20, SM90 20.6, SM100 40.1 GB/s), searches ring and NVLS "graphs" over
+ * them with a fixed array of speeds, and predicts each algorithm and protocol's time as
+ * latency + bytes / bandwidth with its own constants and caps. What it decides here:
+ *   - the ring graph: the speed and channel count maximising channels x speed within the GPU's
+ *     NVLink bandwidth, doubled by ncclTopoDupChannels and again by connectRings into the
+ *     channels that run (HGX A100 6 x 40 GB/s -> 24 channels; HGX H100 6 x 60 -> 24; B200 and
+ *     GB200 8 x 90 -> 32);
+ *   - the NVLS graph: one head per channel, at most NCCL_MAX_NVLS_ARITY (32) heads, so a 72-GPU
+ *     NVLink domain reduces through 32 head GPUs; each head link carries heads + 1 shares;
+ *   - the predicted time of ring (LL, LL128, Simple, with NCCL's LL and LL128 caps) and NVLS, and
+ *     the choice: the smallest predicted time, as ncclTopoGetAlgoInfo does. Trees are not
+ *     candidates inside one NVLink domain (NCCL's prediction never prefers them there);
+ *   - NVLS's chunk size, which NCCL shrinks for smaller operations (enqueue.cc), hence its steps;
+ *   - point-to-point: the channels per operation (addP2pToPlan: a minimum that shrinks with the
+ *     rank count, doubled while a channel's part exceeds 32 chunks) and LL below 16 KiB per
+ *     channel.
+ * Where NCCL's prediction and nvlsim's simulation of the same choice disagree (NCCL's model is a
+ * coarse table, nvlsim simulates contention and pipelines), nvlsim follows NCCL's choice and
+ * reports the simulated time of what NCCL would have run: the point is to predict what a real run
+ * does, and a real run does what NCCL's tuner says.
+ */
+#ifndef NVL_TUNER_H
+#define NVL_TUNER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "calibration.h"
+#include "collectives.h"
+
+/* A communicator as NCCL sees it. */
+typedef struct {
+  int n;          /* ranks */
+  int generation; /* NVLink generation of the ranks' fabric */
+  double
+      nvlink_Bps; /* per-GPU NVLink bandwidth in NCCL's units: links x NCCL's per-link bandwidth */
+  bool nvls; /* NVLS is possible: every rank on one switch tier that reduces, more than 4 ranks */
+} nvl_tuner_comm;
+
+/* A searched graph: channels and bandwidth per channel (GB/s, NCCL's units). */
+typedef struct {
+  int channels;
+  double bw_GBps;
+  double bw_inter_GBps; /* NVLS only: the bandwidth NCCL's second search pass raises */
+} nvl_tuner_graph;
+
+nvl_tuner_graph nvl_tuner_ring_graph(const nvl_calibration *c, const nvl_tuner_comm *m);
+/* Channels a ring collective runs on (twice the graph's, at most 64). */
+int nvl_tuner_ring_channels(const nvl_calibration *c, const nvl_tuner_comm *m);
+/* NVLS: heads = channels of the graph. */
+nvl_tuner_graph nvl_tuner_nvls_graph(const nvl_calibration *c, const nvl_tuner_comm *m);
+int nvl_tuner_nvls_heads(const nvl_calibration *c, int n);
+/* NVLS chunk for an all_reduce of `bytes`, and the steps each (channel, head) pipeline runs. */
+uint64_t nvl_tuner_nvls_chunk(const nvl_calibration *c, const nvl_tuner_comm *m, uint64_t bytes);
+uint64_t nvl_tuner_nvls_steps(const nvl_calibration *c, const nvl_tuner_comm *m, uint64_t bytes);
+
+/* NCCL's predicted time (seconds) of a collective; INFINITY where NCCL would not run it. */
+double nvl_tuner_time(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
+                      nvl_algo algo, nvl_proto p, uint64_t bytes);
+/* The protocol NCCL picks for an algorithm (NVLS: Simple). */
+nvl_proto nvl_tuner_proto(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
+                          nvl_algo algo, uint64_t bytes);
+/* The algorithm `auto` resolves to: ring, or NVLS for all_reduce where it is possible and
+ * predicted faster. */
+nvl_algo nvl_tuner_algo(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
+                        uint64_t bytes);
+
+/* Point-to-point: channels of one send of `bytes` in a communicator of n ranks, and whether it
+ * uses LL (else Simple). */
+int nvl_tuner_p2p_channels(const nvl_calibration *c, int n, uint64_t bytes);
+nvl_proto nvl_tuner_p2p_proto(const nvl_calibration *c, int n, uint64_t bytes);
+
+#endif
