@@ -59,7 +59,7 @@ const nvl_command nvl_commands[] = {
      "  --algo ring|tree|nvls|auto   algorithm (default auto: NCCL's predicted-time choice)\n"
      "  --proto LL|LL128|Simple|auto force NCCL's protocol (default auto)\n"
      "  --shift K  --matrix FILE     for the shift and matrix patterns\n"
-     "  --chunk SIZE            pipeline chunk of chains, trees and NVLS (default 512 KiB)\n"
+     "  --chunk SIZE            pipeline chunk of chains, trees (and ideal NVLS; default 512 KiB)\n"
      "  --workload FILE         concurrent jobs from a JSON file\n"
      "  --seed N                random seed (echoed in every output; default 1)\n"
      "model\n"
