@@ -1,7 +1,7 @@
 /*
  * calibration: see calibration.h.
  */
-#include "calibration.h"
+#include "models/calibration.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "builtin.h"
-#include "units.h"
+#include "base/builtin.h"
+#include "base/units.h"
 
 static const char *const proto_names[NVL_PROTO__COUNT] = {"LL", "LL128", "Simple"};
 static const char *const arch_names[NVL_ARCH__COUNT] = {"ampere", "hopper", "blackwell"};

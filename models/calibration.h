@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "collectives.h"
+#include "models/collectives.h"
 
 typedef enum { NVL_PROTO_LL, NVL_PROTO_LL128, NVL_PROTO_SIMPLE, NVL_PROTO__COUNT } nvl_proto;
 

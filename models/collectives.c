@@ -18,7 +18,7 @@
  *                         per rank, S(H+1)/H for heads, pipelined in K chunks;
  *                         t = (K + 1)(a' + c(H+1)/(HB)), a' = rank-to-switch latency
  */
-#include "collectives.h"
+#include "models/collectives.h"
 
 #include <stdio.h>
 #include <stdlib.h>

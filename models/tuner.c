@@ -2,7 +2,7 @@
  * tuner: see tuner.h. Each function names the NCCL source it follows; where NCCL's code has
  * branches for several nodes, networks or CollNet, only the one-NVLink-domain branch is kept.
  */
-#include "tuner.h"
+#include "models/tuner.h"
 
 #include <math.h>
 

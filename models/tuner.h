@@ -30,8 +30,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "calibration.h"
-#include "collectives.h"
+#include "models/calibration.h"
+#include "models/collectives.h"
 
 /* A communicator as NCCL sees it. */
 typedef struct {

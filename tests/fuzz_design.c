@@ -6,10 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analysis.h"
-#include "design.h"
-#include "graph.h"
-#include "platform.h"
+#include "graph/analysis.h"
+#include "design/design.h"
+#include "graph/graph.h"
+#include "platform/platform.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   nvl_diags diags = NVL_DIAGS_INIT;

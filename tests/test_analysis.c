@@ -1,8 +1,8 @@
 /* The info figures of every reference design (sim/graph.c, sim/analysis.c). */
 #include "nvl_test.h"
-#include "analysis.h"
-#include "design.h"
-#include "graph.h"
+#include "graph/analysis.h"
+#include "design/design.h"
+#include "graph/graph.h"
 
 typedef struct {
   nvl_design *d;

@@ -3,8 +3,8 @@
  * these systems, and where NCCL logs them, what it logs (24 ring channels on 8 x A100 and
  * 8 x H100, 16 NVLS channels on H100). */
 #include "nvl_test.h"
-#include "calibration.h"
-#include "tuner.h"
+#include "models/calibration.h"
+#include "models/tuner.h"
 
 #define GiB (1024.0 * 1048576)
 

@@ -1,6 +1,6 @@
 /* Unit tests of the design loader and rule expansion (sim/design.c). */
 #include "nvl_test.h"
-#include "design.h"
+#include "design/design.h"
 
 static nvl_design *load(const char *json, nvl_diags *diags) {
   nvl_design *d = NULL;

@@ -7,12 +7,12 @@
  * (link 50 ns + switch 250 ns + link 50 ns = 350 ns on one-hop designs).
  */
 #include "nvl_test.h"
-#include "design.h"
-#include "engine.h"
-#include "platform.h"
-#include "workload.h"
-#include "calibration.h"
-#include "tuner.h"
+#include "design/design.h"
+#include "engine/engine.h"
+#include "platform/platform.h"
+#include "workload/workload.h"
+#include "models/calibration.h"
+#include "models/tuner.h"
 #include <math.h>
 
 #define TOL 1e-6

@@ -1,8 +1,8 @@
 /* Ring orders of ring collectives (sim/rings.c) on switched fabrics and on a direct mesh. */
 #include "nvl_test.h"
-#include "design.h"
-#include "platform.h"
-#include "rings.h"
+#include "design/design.h"
+#include "platform/platform.h"
+#include "platform/rings.h"
 
 #include <stdbool.h>
 

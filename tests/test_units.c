@@ -1,6 +1,6 @@
 /* Unit tests of the quantity parser (sim/units.c). */
 #include "nvl_test.h"
-#include "units.h"
+#include "base/units.h"
 
 static double ok(const char *s, nvl_qty_kind k) {
   double v = -1;

@@ -1,0 +1,31 @@
+/* xalloc: see xalloc.h. Zero-sized requests get one byte, so a valid pointer always comes back. */
+#include "base/xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+__attribute__((noreturn)) static void out_of_memory(void) {
+  fprintf(stderr, "nvlsim: out of memory\n");
+  exit(3);
+}
+
+void *nvl_xmalloc(size_t n) {
+  void *p = malloc(n ? n : 1);
+  if (!p)
+    out_of_memory();
+  return p;
+}
+
+void *nvl_xcalloc(size_t n, size_t size) {
+  void *p = calloc(n ? n : 1, size ? size : 1);
+  if (!p)
+    out_of_memory();
+  return p;
+}
+
+void *nvl_xrealloc(void *p, size_t n) {
+  void *q = realloc(p, n ? n : 1);
+  if (!q)
+    out_of_memory();
+  return q;
+}

@@ -1,0 +1,244 @@
+/*
+ * cmd_info: `nvlsim info [FILE]`, the figures an architect asks for first (see analysis.h).
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/analysis.h"
+#include "base/builtin.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "graph/graph.h"
+#include "output/results.h"
+#include "base/units.h"
+
+/* Device counts grouped by (kind, vendor, type), in order of first appearance. */
+typedef struct {
+  nvl_kind kind;
+  const char *vendor, *type;
+  size_t count;
+} device_row;
+
+static size_t device_rows(const nvl_design *d, device_row *rows, size_t max) {
+  size_t n = 0;
+  for (size_t i = 0; i < d->n_devices; i++) {
+    nvl_kind k = nvl_device_kind(d, (int)i);
+    const char *vendor =
+        d->devices[i].is_switch ? "NVIDIA" : d->endpoint_types[d->devices[i].type].vendor;
+    const char *type = nvl_device_type_name(d, (int)i);
+    size_t r = 0;
+    while (r < n && !(rows[r].kind == k && strcmp(rows[r].type, type) == 0))
+      r++;
+    if (r == n) {
+      if (n == max)
+        continue;
+      rows[n++] = (device_row){k, vendor, type, 0};
+    }
+    rows[r].count++;
+  }
+  return n;
+}
+
+static void link_counts(const nvl_design *d, size_t *per_type) {
+  memset(per_type, 0, d->n_link_types * sizeof *per_type);
+  for (size_t k = 0; k < d->n_links; k++)
+    per_type[d->links[k].type] += (size_t)d->links[k].count;
+}
+
+/* "(-5.6 % with failures)" when a baseline exists and the figure moved. */
+static void delta(char *buf, size_t len, double now, double before, const nvl_analysis *base) {
+  buf[0] = '\0';
+  if (base && before > 0 && fabs(now - before) >= 5e-4 * before)
+    snprintf(buf, len, " (%+.1f %% with failures)", (now - before) / before * 100);
+}
+
+static void print_text(const nvl_design *d, const nvl_graph *g, const nvl_analysis *a,
+                       const nvl_analysis *base) {
+  char dl[64];
+  const char *who = nvl_graph_has_accelerators(g) ? "accelerator" : "endpoint";
+  char b1[48], b2[48];
+  printf("design       %s (%s)\n", d->name, d->file);
+  for (size_t f = 0; f < d->n_failures; f++)
+    printf("%-12s %s (%d link%s)\n", f == 0 ? "failures" : "", d->failures[f].what,
+           d->failures[f].links, d->failures[f].links == 1 ? "" : "s");
+  device_row rows[64];
+  size_t nr = device_rows(d, rows, 64);
+  for (size_t r = 0; r < nr; r++)
+    printf("%-12s %zu x %s (%s, %s)\n", r == 0 ? "devices" : "", rows[r].count,
+           nvl_kind_name(rows[r].kind), rows[r].type, rows[r].vendor);
+  size_t per_type[NVL_MAX_LINK_TYPES];
+  link_counts(d, per_type);
+  bool first = true;
+  for (size_t t = 0; t < d->n_link_types; t++) {
+    if (!per_type[t])
+      continue;
+    nvl_units_fmt_bw(d->link_types[t].bw_Bps, b1, sizeof b1);
+    printf("%-12s %zu x %s (%s per direction)\n", first ? "links" : "", per_type[t],
+           d->link_types[t].name, b1);
+    first = false;
+  }
+  if (a->participants) {
+    nvl_units_fmt_bw(a->inject_min_Bps, b1, sizeof b1);
+    nvl_units_fmt_bw(a->inject_max_Bps, b2, sizeof b2);
+    delta(dl, sizeof dl, a->inject_min_Bps, base ? base->inject_min_Bps : 0, base);
+    if (a->inject_min_Bps == a->inject_max_Bps)
+      printf("injection    %s per %s per direction%s\n", b1, who, dl);
+    else
+      printf("injection    %s to %s per %s per direction (lowest: %s)%s\n", b1, b2, who,
+             d->devices[a->inject_min_dev].name, dl);
+    double c2c = 0;
+    size_t np;
+    const int *parts = nvl_graph_participants(g, &np);
+    for (size_t i = 0; i < np; i++)
+      if (nvl_graph_c2c_Bps(g, parts[i]) > c2c)
+        c2c = nvl_graph_c2c_Bps(g, parts[i]);
+    if (c2c > 0) {
+      nvl_units_fmt_bw(c2c, b1, sizeof b1);
+      printf("c2c          %s per accelerator per direction to its CPU\n",
+             b1); /* accelerators only */
+    }
+    nvl_units_fmt_bw(a->fabric_bidir_Bps, b1, sizeof b1);
+    delta(dl, sizeof dl, a->fabric_bidir_Bps, base ? base->fabric_bidir_Bps : 0, base);
+    printf("fabric       %s total bidirectional (%zu %ss)%s\n", b1, a->participants, who, dl);
+  }
+  if (a->has_bisection) {
+    nvl_units_fmt_bw(a->bisection.bw_Bps, b1, sizeof b1);
+    delta(dl, sizeof dl, a->bisection.bw_Bps, base ? base->bisection.bw_Bps : 0, base);
+    printf(
+        "bisection    %s per direction (max-flow %s..%s | %s..%s: halves in declaration order)%s\n",
+        b1, d->devices[a->bisection.a_first].name, d->devices[a->bisection.a_last].name,
+        d->devices[a->bisection.b_first].name, d->devices[a->bisection.b_last].name, dl);
+  }
+  if (a->hops.max_switch_hops >= 0)
+    printf("diameter     %d switch hop%s between %ss\n", a->hops.max_switch_hops,
+           a->hops.max_switch_hops == 1 ? "" : "s", who);
+  if (a->hops.unreachable)
+    printf("unreachable  %zu %s pairs (e.g. %s -> %s)\n", a->hops.unreachable, who,
+           d->devices[a->hops.first_a].name, d->devices[a->hops.first_b].name);
+  if (a->diversity.min_paths >= 0) {
+    dl[0] = '\0';
+    if (base && base->diversity.min_paths != a->diversity.min_paths)
+      snprintf(dl, sizeof dl, " (%d without failures)", base->diversity.min_paths);
+    printf("paths        %d link-disjoint paths per %s pair (minimum over %s: %zu class%s of "
+           "equivalent pairs)%s\n",
+           a->diversity.min_paths, who, a->diversity.sampled ? "a sample" : "all pairs",
+           a->diversity.pairs, a->diversity.pairs == 1 ? "" : "es", dl);
+  }
+}
+
+static void print_json(const nvl_design *d, const nvl_analysis *a) {
+  json_t *o = json_object();
+  json_object_set_new(o, "design", nvl_json_text(d->name));
+  json_object_set_new(o, "file", nvl_json_text(d->file));
+  json_t *fl = json_array();
+  for (size_t f = 0; f < d->n_failures; f++)
+    json_array_append_new(fl, nvl_json_text(d->failures[f].what));
+  json_object_set_new(o, "failures", fl);
+  json_t *devs = json_array();
+  device_row rows[64];
+  size_t nr = device_rows(d, rows, 64);
+  for (size_t r = 0; r < nr; r++) {
+    json_t *x = json_object();
+    json_object_set_new(x, "kind", nvl_json_text(nvl_kind_name(rows[r].kind)));
+    json_object_set_new(x, "type", nvl_json_text(rows[r].type));
+    json_object_set_new(x, "vendor", nvl_json_text(rows[r].vendor));
+    json_object_set_new(x, "count", json_integer((json_int_t)rows[r].count));
+    json_array_append_new(devs, x);
+  }
+  json_object_set_new(o, "devices", devs);
+  json_t *links = json_array();
+  size_t per_type[NVL_MAX_LINK_TYPES];
+  link_counts(d, per_type);
+  for (size_t t = 0; t < d->n_link_types; t++) {
+    if (!per_type[t])
+      continue;
+    json_t *x = json_object();
+    json_object_set_new(x, "type", nvl_json_text(d->link_types[t].name));
+    json_object_set_new(x, "count", json_integer((json_int_t)per_type[t]));
+    json_object_set_new(x, "bandwidth_GBps", json_real(d->link_types[t].bw_Bps / 1e9));
+    json_array_append_new(links, x);
+  }
+  json_object_set_new(o, "links", links);
+  json_object_set_new(o, "accelerators", json_integer((json_int_t)a->participants));
+  json_object_set_new(o, "injection_min_GBps", json_real(a->inject_min_Bps / 1e9));
+  json_object_set_new(o, "injection_max_GBps", json_real(a->inject_max_Bps / 1e9));
+  json_object_set_new(o, "fabric_bidir_TBps", json_real(a->fabric_bidir_Bps / 1e12));
+  if (a->has_bisection) {
+    json_object_set_new(o, "bisection_TBps", json_real(a->bisection.bw_Bps / 1e12));
+    json_object_set_new(o, "bisection_halves",
+                        json_sprintf("%s..%s | %s..%s", d->devices[a->bisection.a_first].name,
+                                     d->devices[a->bisection.a_last].name,
+                                     d->devices[a->bisection.b_first].name,
+                                     d->devices[a->bisection.b_last].name));
+  }
+  json_object_set_new(o, "diameter_switch_hops", json_integer(a->hops.max_switch_hops));
+  json_object_set_new(o, "unreachable_pairs", json_integer((json_int_t)a->hops.unreachable));
+  json_object_set_new(o, "path_diversity_min", json_integer(a->diversity.min_paths));
+  json_object_set_new(o, "path_diversity_pair_classes",
+                      json_integer((json_int_t)a->diversity.pairs));
+  json_object_set_new(o, "path_diversity_sampled", json_boolean(a->diversity.sampled));
+  json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+  putchar('\n');
+  json_decref(o);
+}
+
+int nvl_cmd_info(int argc, char **argv) {
+  bool as_json = false;
+  const char *file = NULL;
+  nvl_load_opts opts = {0};
+  for (int i = 1; i < argc; i++) {
+    int fo = nvl_cli_failure_option("info", argc, argv, &i, &opts);
+    if (fo == NVL_EXIT_USAGE)
+      return fo;
+    if (fo == 1)
+      continue;
+    if (strcmp(argv[i], "--json") == 0)
+      as_json = true;
+    else if (strcmp(argv[i], "--max-endpoints") == 0) {
+      const char *v = i + 1 < argc ? argv[++i] : NULL;
+      if (!nvl_cli_parse_size_t("info", "--max-endpoints", v, &opts.max_endpoints))
+        return NVL_EXIT_USAGE;
+    } else if (argv[i][0] == '-' && argv[i][1])
+      return nvl_cli_usage_error("info", "unknown option \"%s\"", argv[i]);
+    else if (file)
+      return nvl_cli_usage_error("info", "one design at a time");
+    else
+      file = argv[i];
+  }
+  nvl_design *d;
+  int rc = nvl_cli_load(file, &opts, false, &d);
+  if (rc != NVL_EXIT_OK)
+    return rc;
+  nvl_graph *g = nvl_graph_new(d);
+  nvl_analysis a, base_a;
+  bool has_base = false;
+  if (d->n_failures) { /* the same design intact, to show what the failures cost */
+    nvl_load_opts intact = opts;
+    intact.failures = NULL;
+    nvl_design *bd = NULL;
+    nvl_diags quiet = NVL_DIAGS_INIT;
+    const char *src = file ? file : NVL_DEFAULT_DESIGN_NAME;
+    if (strncmp(src, "builtin:", 8) == 0
+            ? nvl_cli_load(src, &intact, false, &bd) == 0
+            : nvl_design_load_file(src, &intact, &bd, &quiet) == NVL_LOAD_OK) {
+      nvl_graph *bg = nvl_graph_new(bd);
+      has_base = nvl_analysis_run(bd, bg, &base_a) == 0;
+      nvl_graph_free(bg);
+    }
+    nvl_design_free(bd);
+    nvl_diags_release(&quiet);
+  }
+  if (nvl_analysis_run(d, g, &a) != 0) {
+    fprintf(stderr, "nvlsim info: graph analysis failed\n");
+    rc = NVL_EXIT_FAIL;
+  } else if (as_json) {
+    print_json(d, &a);
+  } else {
+    print_text(d, g, &a, has_base ? &base_a : NULL);
+  }
+  nvl_graph_free(g);
+  nvl_design_free(d);
+  return rc;
+}

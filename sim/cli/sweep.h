@@ -1,0 +1,52 @@
+/*
+ * sweep: what-if studies. A sweep spec (JSON) names a base design, a workload and axes; the sweep
+ * is the cartesian product of the axes (or, in "list" mode, the axes zipped). Each point is a
+ * modified design plus workload, validated and simulated in a child process of its own.
+ *
+ *   {"base": "builtin:gb200-nvl72" | "design.json" (next to the spec; never outside its folder),
+ *    "workload": {"collective": "all_reduce", "algo": "auto", "pattern": "...", "ranks": "gpu",
+ *                 "sizes": ["1 GiB"], "model": "default"},
+ *    "mode": "product" | "list",
+ *    "axes": [
+ *      {"name": "asics", "values": [8, 16], "set": {"/groups/rack/include/0/count": [16, 14],
+ * ...}},
+ *      {"name": "leaf_ports", "pointer": "/switch_types/leaf/ports", "values": [108, 144]},
+ *      {"name": "size", "param": "size", "values": ["1 MiB", "1 GiB"]},
+ *      {"name": "failed", "param": "fail_switches", "values": [0, 1, 2], "seed": 7}]}
+ *
+ * Pointer axes set values in the design JSON (RFC 6901; missing object members are created).
+ * Named parameters: size, collective, algorithm, model, fail_switches (k switch chips chosen at
+ * random, seeded by the axis seed and the point number).
+ */
+#ifndef NVL_SWEEP_H
+#define NVL_SWEEP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/diag.h"
+
+typedef struct nvl_sweep nvl_sweep;
+
+/* Loads a spec; errors go to diags with JSON pointers. NULL on error. */
+nvl_sweep *nvl_sweep_load(const char *path, nvl_diags *diags);
+void nvl_sweep_free(nvl_sweep *s);
+
+size_t nvl_sweep_points(const nvl_sweep *s);
+size_t nvl_sweep_axes(const nvl_sweep *s);
+const char *nvl_sweep_axis_name(const nvl_sweep *s, size_t axis);
+/* The value of an axis at a point, as CSV text (strings bare, others as compact JSON). */
+void nvl_sweep_axis_value(const nvl_sweep *s, size_t point, size_t axis, char *buf, size_t len);
+
+/* Simulates one point in this process (call it in a child: one SimGrid engine per process) and
+ * writes its CSV rows (without the leading point and axis columns): `status,<result columns>,error`
+ * per row. Returns 0 when simulated, 1 when the point's design is invalid (one row with the error).
+ */
+int nvl_sweep_run_point(const nvl_sweep *s, size_t point, FILE *out);
+
+/* Sets `value` at RFC 6901 pointer `ptr` in `root`, creating missing object members. `value` is
+ * borrowed: the document takes its own reference. Returns 0, or -1 with a message. */
+int nvl_json_pointer_set(json_t *root, const char *ptr, json_t *value, char *err, size_t errlen);
+
+#endif

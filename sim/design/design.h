@@ -1,0 +1,190 @@
+/*
+ * design: the in-memory model of a cluster design, and its JSON loader.
+ *
+ * A design file declares reusable types (link, endpoint, switch), each either complete or
+ * based on a catalog entry with local overrides; hierarchical groups (tray, rack, pod) whose
+ * instances are created by count; wiring rules evaluated inside each group instance; explicit
+ * links; and an `expect` block of assertions for CI. The loader expands all of it into a flat
+ * list of devices (named prefix + global index: gpu0 .. gpu71) and link bundles (k parallel links
+ * of one type between two devices), checking everything it can without a graph: syntax, unknown
+ * keys, quantities, references, duplicates, limits, port budgets, link types and self-loops.
+ * Graph-level checks (reachability, hops, bisection, expect) live in check.c.
+ *
+ * The design is built once by the loader and is read-only afterwards. Expansion is O(devices +
+ * links x rule scope) time and memory.
+ */
+#ifndef NVL_DESIGN_H
+#define NVL_DESIGN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/diag.h"
+
+#define NVL_NAME_MAX 64
+#define NVL_SOURCE_MAX 256
+#define NVL_MAX_LINK_TYPES 64 /* catalog + design link types */
+
+typedef enum { NVL_KIND_GPU, NVL_KIND_CPU, NVL_KIND_ASIC, NVL_KIND_NIC, NVL_KIND_SWITCH } nvl_kind;
+
+const char *nvl_kind_name(nvl_kind kind);
+/* True for kinds that run collectives (GPUs and third-party accelerators). */
+bool nvl_kind_is_accelerator(nvl_kind kind);
+
+typedef struct {
+  char name[NVL_NAME_MAX];
+  double bw_Bps;     /* payload bandwidth per direction */
+  double lat_s;      /* propagation + SerDes latency of one link */
+  double efficiency; /* fraction of bw_Bps usable by data, (0, 1] */
+  int generation;    /* NVLink generation, 0 for C2C and custom links */
+  int family;        /* port family: the link type at the root of its `base` chain (itself if
+                        none); a link fits any port of its family ("nvlink5-long" in "nvlink5") */
+  bool from_catalog;
+  char source[NVL_SOURCE_MAX];
+} nvl_link_type;
+
+typedef struct {
+  char name[NVL_NAME_MAX];
+  nvl_kind kind;
+  char vendor[NVL_NAME_MAX];
+  int ports[NVL_MAX_LINK_TYPES]; /* ports per link type index */
+  double op_overhead_s;          /* fixed per-operation cost (launch, sync) */
+  bool from_catalog;
+  char source[NVL_SOURCE_MAX];
+} nvl_endpoint_type;
+
+typedef struct {
+  char name[NVL_NAME_MAX];
+  int ports;
+  int port_link;  /* link type index of its ports */
+  double lat_s;   /* port-to-port traversal latency */
+  bool reduction; /* in-switch reduction (NVLink SHARP / NVLS) */
+  bool from_catalog;
+  char source[NVL_SOURCE_MAX];
+} nvl_switch_type;
+
+typedef struct {
+  char name[NVL_NAME_MAX];
+  bool is_switch;
+  int type;   /* index into endpoint_types or switch_types */
+  int prefix; /* index into prefixes */
+  int group;  /* index into groups (the innermost group instance), -1 for none */
+} nvl_device;
+
+/* `count` parallel links of one type between devices a and b (full duplex). */
+typedef struct {
+  int a, b;
+  int type;
+  int count;
+  int origin;   /* index into origins: the JSON pointer of the rule or link that made it */
+  double scale; /* remaining share of the bandwidth: 1, or less when degraded by a failure */
+} nvl_link;
+
+/* An injected failure, as applied (for reports). */
+typedef struct {
+  char what[2 * NVL_NAME_MAX + 32]; /* "switch sw4", "link gpu3-sw7", "link gpu3-sw7 at 50%" */
+  int links;                        /* physical links removed or degraded */
+} nvl_failure;
+
+typedef struct {
+  char name[NVL_NAME_MAX];
+  bool is_switch;
+  int *members; /* device indices in creation order; owned */
+  size_t n_members;
+} nvl_prefix;
+
+/* A group instance, e.g. rack 0 or tray 17 (parent = -1 for the system). */
+typedef struct {
+  char template_name[NVL_NAME_MAX];
+  int instance;
+  int parent;
+} nvl_group;
+
+typedef struct {
+  bool has_all_reachable, all_reachable;
+  bool has_max_switch_hops;
+  int max_switch_hops;
+  bool has_min_bisection;
+  double min_bisection_Bps;
+  bool has_min_injection;
+  double min_injection_Bps;
+  bool has_min_path_diversity;
+  int min_path_diversity;
+  bool has_no_port_over_budget;
+} nvl_expect;
+
+typedef struct nvl_design {
+  char name[NVL_NAME_MAX * 2];
+  char description[2048];
+  char file[512]; /* as given by the user, for messages */
+
+  nvl_link_type *link_types;
+  size_t n_link_types;
+  nvl_endpoint_type *endpoint_types;
+  size_t n_endpoint_types;
+  nvl_switch_type *switch_types;
+  size_t n_switch_types;
+
+  nvl_device *devices;
+  size_t n_devices;
+  nvl_link *links;
+  size_t n_links;
+  nvl_prefix *prefixes;
+  size_t n_prefixes;
+  nvl_group *groups;
+  size_t n_groups;
+  char (*origins)[NVL_DIAG_PTR_MAX];
+  size_t n_origins;
+
+  nvl_expect expect;
+  nvl_failure *failures;
+  size_t n_failures;
+  bool *failed; /* per device: a failed switch (no links left, not reported as unused) */
+} nvl_design;
+
+typedef struct {
+  size_t max_endpoints; /* refuse designs with more devices plus group instances than this;
+                           0 = NVL_DEFAULT_MAX_ENDPOINTS */
+  /* failures added on the command line, NULL-terminated: "switch:sw4", "link:gpu3-sw7",
+   * "link:gpu3-sw7=50%" (degrade to 50 % of its bandwidth) */
+  const char *const *failures;
+} nvl_load_opts;
+
+#define NVL_DEFAULT_MAX_ENDPOINTS 100000
+#define NVL_MAX_FILE_BYTES (64u << 20)
+
+typedef enum { NVL_LOAD_OK = 0, NVL_LOAD_INVALID = 1, NVL_LOAD_IO = 2 } nvl_load_status;
+
+/* Loads a design from a file. On NVL_LOAD_OK *out receives a new design (free with
+ * nvl_design_free); otherwise *out is NULL and diags says why. Warnings may be added either way. */
+nvl_load_status nvl_design_load_file(const char *path, const nvl_load_opts *opts, nvl_design **out,
+                                     nvl_diags *diags);
+/* Same from memory; `label` names the source in messages. */
+nvl_load_status nvl_design_load_buffer(const char *text, size_t len, const char *label,
+                                       const nvl_load_opts *opts, nvl_design **out,
+                                       nvl_diags *diags);
+/* Loads the built-in default design (GB200 NVL72); aborts only if the build is broken. */
+nvl_design *nvl_design_load_default(void);
+void nvl_design_free(nvl_design *d);
+
+/* Look-ups; return -1 when absent. */
+int nvl_design_find_device(const nvl_design *d, const char *name);
+int nvl_design_find_link_type(const nvl_design *d, const char *name);
+
+/* Resolves a comma-separated list of selectors over the whole design: a device name ("gpu3"),
+ * a name prefix ("gpu": all of them) or a slice of one ("gpu[8:16]"). Devices come out in list
+ * order, each once. On error returns -1 with a message in err. *out is malloc'ed. */
+int nvl_design_select(const nvl_design *d, const char *list, int **out, size_t *n, char *err,
+                      size_t errlen);
+
+/* Properties of a device. */
+nvl_kind nvl_device_kind(const nvl_design *d, int dev);
+const char *nvl_device_type_name(const nvl_design *d, int dev);
+/* Ports a device has for links of type lt (ports of lt's family). */
+int nvl_device_ports(const nvl_design *d, int dev, int lt);
+
+/* Bandwidth per direction of a bundle (count x type bandwidth x remaining share). */
+double nvl_link_bw(const nvl_design *d, const nvl_link *l);
+
+#endif

@@ -1,0 +1,405 @@
+/*
+ * graph: see graph.h for the split-graph construction and costs.
+ */
+#include "graph/graph.h"
+
+#include <igraph.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct nvl_graph {
+  const nvl_design *d;
+  /* participants with the same neighbourhood (same switches, link counts and capacities, no
+   * direct endpoint links) are interchangeable for hops, reachability and path diversity:
+   * analyses run once per group. group_first/group_second: first two members (second -1). */
+  int *group; /* per participant index */
+  int *group_first, *group_second, *group_size;
+  size_t n_groups;
+  igraph_t g;
+  igraph_vector_t cap_Bps;   /* per arc: bundle bandwidth */
+  igraph_vector_t cap_links; /* per arc: physical link count */
+  int *vout, *vin;           /* device -> vertex */
+  int *parts;                /* participants */
+  size_t n_parts;
+  double *inject, *c2c; /* per device */
+};
+
+static void init_igraph(void) {
+  static int done;
+  if (done)
+    return;
+  done = 1;
+  igraph_set_error_handler(igraph_error_handler_printignore);
+  igraph_set_warning_handler(igraph_warning_handler_ignore);
+}
+
+/* A participant's neighbourhood: (neighbour, links, capacity) of each of its links, sorted. */
+typedef struct {
+  long long nb, count;
+  double cap;
+} nbr;
+
+static int cmp_nbr(const void *a, const void *b) {
+  const nbr *x = a, *y = b;
+  if (x->nb != y->nb)
+    return x->nb < y->nb ? -1 : 1;
+  if (x->count != y->count)
+    return x->count < y->count ? -1 : 1;
+  return (x->cap > y->cap) - (x->cap < y->cap);
+}
+
+typedef struct {
+  int part; /* participant index */
+  nbr *items;
+  size_t n;
+  bool unique; /* has a direct endpoint link: never grouped */
+} sig;
+
+static int cmp_sig(const void *a, const void *b) {
+  const sig *x = a, *y = b;
+  if (x->unique || y->unique)
+    return x->unique != y->unique ? (x->unique ? 1 : -1) : x->part - y->part;
+  if (x->n != y->n)
+    return x->n < y->n ? -1 : 1;
+  for (size_t i = 0; i < x->n; i++) {
+    int c = cmp_nbr(&x->items[i], &y->items[i]);
+    if (c)
+      return c;
+  }
+  return x->part - y->part;
+}
+
+static bool same_sig(const sig *x, const sig *y) {
+  if (x->unique || y->unique || x->n != y->n)
+    return false;
+  for (size_t i = 0; i < x->n; i++)
+    if (cmp_nbr(&x->items[i], &y->items[i]) != 0)
+      return false;
+  return true;
+}
+
+/* O(L log L) over the participants' links L. */
+static void group_participants(nvl_graph *g) {
+  const nvl_design *d = g->d;
+  size_t n = g->n_parts;
+  int *part_of = malloc(d->n_devices * sizeof(int));
+  for (size_t i = 0; i < d->n_devices; i++)
+    part_of[i] = -1;
+  for (size_t i = 0; i < n; i++)
+    part_of[g->parts[i]] = (int)i;
+  sig *sigs = calloc(n ? n : 1, sizeof *sigs);
+  for (size_t i = 0; i < n; i++)
+    sigs[i].part = (int)i;
+  for (size_t k = 0; k < d->n_links; k++) {
+    const nvl_link *l = &d->links[k];
+    int ends[2] = {l->a, l->b};
+    for (int e = 0; e < 2; e++) {
+      int pi = part_of[ends[e]];
+      if (pi < 0)
+        continue;
+      int other = ends[1 - e];
+      sig *sg = &sigs[pi];
+      if (!d->devices[other].is_switch) {
+        /* a direct link to another participant makes it unique; one to a non-participant (a GPU's
+         * C2C link to its CPU) leads nowhere, since endpoints never forward */
+        if (part_of[other] >= 0)
+          sg->unique = true;
+        continue;
+      }
+      sg->items = realloc(sg->items, (sg->n + 1) * sizeof *sg->items);
+      sg->items[sg->n++] = (nbr){other, l->count, nvl_link_bw(d, l)};
+    }
+  }
+  for (size_t i = 0; i < n; i++)
+    if (sigs[i].n) /* qsort must not see a NULL array, even empty */
+      qsort(sigs[i].items, sigs[i].n, sizeof(nbr), cmp_nbr);
+  qsort(sigs, n, sizeof *sigs, cmp_sig);
+  g->group = malloc((n ? n : 1) * sizeof(int));
+  g->group_first = malloc((n ? n : 1) * sizeof(int));
+  g->group_second = malloc((n ? n : 1) * sizeof(int));
+  g->group_size = calloc(n ? n : 1, sizeof(int));
+  for (size_t i = 0; i < n; i++) {
+    if (i == 0 || !same_sig(&sigs[i], &sigs[i - 1])) {
+      g->group_first[g->n_groups] = sigs[i].part;
+      g->group_second[g->n_groups] = -1;
+      g->n_groups++;
+    } else if (g->group_second[g->n_groups - 1] < 0) {
+      g->group_second[g->n_groups - 1] = sigs[i].part;
+    }
+    g->group[sigs[i].part] = (int)g->n_groups - 1;
+    g->group_size[g->n_groups - 1]++;
+  }
+  for (size_t i = 0; i < n; i++)
+    free(sigs[i].items);
+  free(sigs);
+  free(part_of);
+}
+
+nvl_graph *nvl_graph_new(const nvl_design *d) {
+  init_igraph();
+  nvl_graph *g = calloc(1, sizeof *g);
+  size_t nd = d->n_devices;
+  g->d = d;
+  g->vout = malloc(nd * sizeof(int));
+  g->vin = malloc(nd * sizeof(int));
+  g->parts = malloc(nd * sizeof(int));
+  g->inject = calloc(nd, sizeof(double));
+  g->c2c = calloc(nd, sizeof(double));
+  int nv = 0;
+  bool any_acc = false;
+  for (size_t i = 0; i < nd; i++) {
+    if (d->devices[i].is_switch) {
+      g->vout[i] = g->vin[i] = nv++;
+    } else {
+      g->vout[i] = nv++;
+      g->vin[i] = nv++;
+      any_acc |= nvl_kind_is_accelerator(nvl_device_kind(d, (int)i));
+    }
+  }
+  for (size_t i = 0; i < nd; i++) {
+    if (d->devices[i].is_switch)
+      continue;
+    if (!any_acc || nvl_kind_is_accelerator(nvl_device_kind(d, (int)i)))
+      g->parts[g->n_parts++] = (int)i;
+  }
+  igraph_vector_int_t edges;
+  igraph_vector_int_init(&edges, 0);
+  igraph_vector_init(&g->cap_Bps, 0);
+  igraph_vector_init(&g->cap_links, 0);
+  for (size_t k = 0; k < d->n_links; k++) {
+    const nvl_link *l = &d->links[k];
+    double bw = nvl_link_bw(d, l);
+    int ends[2] = {l->a, l->b};
+    for (int dir = 0; dir < 2; dir++) {
+      int from = ends[dir], to = ends[1 - dir];
+      igraph_vector_int_push_back(&edges, g->vout[from]);
+      igraph_vector_int_push_back(&edges, g->vin[to]);
+      igraph_vector_push_back(&g->cap_Bps, bw);
+      igraph_vector_push_back(&g->cap_links, l->count);
+    }
+    bool sa = d->devices[l->a].is_switch, sb = d->devices[l->b].is_switch;
+    /* fabric: through a switch, or directly between participants (accelerators, or every
+     * endpoint in a design without accelerators) */
+    bool aa = !sa && (!any_acc || nvl_kind_is_accelerator(nvl_device_kind(d, l->a)));
+    bool ab = !sb && (!any_acc || nvl_kind_is_accelerator(nvl_device_kind(d, l->b)));
+    bool fabric = sa || sb || (aa && ab);
+    for (int e = 0; e < 2; e++) {
+      int dev = ends[e];
+      if (d->devices[dev].is_switch)
+        continue;
+      if (fabric)
+        g->inject[dev] += bw;
+      else
+        g->c2c[dev] += bw;
+    }
+  }
+  igraph_create(&g->g, &edges, nv, IGRAPH_DIRECTED);
+  igraph_vector_int_destroy(&edges);
+  group_participants(g);
+  return g;
+}
+
+void nvl_graph_free(nvl_graph *g) {
+  if (!g)
+    return;
+  igraph_destroy(&g->g);
+  igraph_vector_destroy(&g->cap_Bps);
+  igraph_vector_destroy(&g->cap_links);
+  free(g->vout);
+  free(g->vin);
+  free(g->parts);
+  free(g->inject);
+  free(g->c2c);
+  free(g->group);
+  free(g->group_first);
+  free(g->group_second);
+  free(g->group_size);
+  free(g);
+}
+
+bool nvl_graph_has_accelerators(const nvl_graph *g) {
+  for (size_t i = 0; i < g->n_parts; i++)
+    if (nvl_kind_is_accelerator(nvl_device_kind(g->d, g->parts[i])))
+      return true;
+  return false;
+}
+
+const int *nvl_graph_participants(const nvl_graph *g, size_t *n) {
+  *n = g->n_parts;
+  return g->parts;
+}
+
+double nvl_graph_injection_Bps(const nvl_graph *g, int dev) { return g->inject[dev]; }
+double nvl_graph_c2c_Bps(const nvl_graph *g, int dev) { return g->c2c[dev]; }
+
+int nvl_graph_hops(const nvl_graph *g, nvl_hops *out) {
+  out->max_switch_hops = -1;
+  out->unreachable = 0;
+  out->first_a = out->first_b = -1;
+  size_t n = g->n_parts, ng = g->n_groups;
+  if (n < 2)
+    return 0;
+  /* targets: the first member of every group, and the second member of the source's group */
+  igraph_vector_int_t to_v;
+  igraph_vector_int_init(&to_v, (igraph_integer_t)ng + 1);
+  for (size_t h = 0; h < ng; h++)
+    VECTOR(to_v)[h] = g->vin[g->parts[g->group_first[h]]];
+  igraph_matrix_t res;
+  igraph_matrix_init(&res, 1, (igraph_integer_t)ng + 1);
+  int rc = 0;
+  for (size_t gi = 0; gi < ng && rc == 0; gi++) { /* one BFS per group: O(groups (V + E)) */
+    int src = g->parts[g->group_first[gi]];
+    int second = g->group_second[gi];
+    /* igraph wants distinct targets: the second member only when the group has one */
+    igraph_vector_int_resize(&to_v, (igraph_integer_t)(second >= 0 ? ng + 1 : ng));
+    if (second >= 0)
+      VECTOR(to_v)[ng] = g->vin[g->parts[second]];
+    if (igraph_distances(&g->g, &res, igraph_vss_1(g->vout[src]), igraph_vss_vector(&to_v),
+                         IGRAPH_OUT) != IGRAPH_SUCCESS) {
+      rc = -1;
+      break;
+    }
+    for (size_t h = 0; h <= ng; h++) {
+      bool intra = h == ng;
+      if ((intra && second < 0) || (!intra && h == gi))
+        continue;
+      size_t pairs = intra ? (size_t)g->group_size[gi] * (g->group_size[gi] - 1)
+                           : (size_t)g->group_size[gi] * g->group_size[h];
+      double dist = MATRIX(res, 0, h);
+      if (!isfinite(dist)) {
+        if (out->unreachable == 0) {
+          out->first_a = src;
+          out->first_b = g->parts[intra ? second : g->group_first[h]];
+        }
+        out->unreachable += pairs;
+        continue;
+      }
+      if ((int)dist - 1 > out->max_switch_hops)
+        out->max_switch_hops = (int)dist - 1;
+    }
+  }
+  igraph_matrix_destroy(&res);
+  igraph_vector_int_destroy(&to_v);
+  return rc;
+}
+
+/* Max flow from the out-vertices of `src` devices to the in-vertices of `dst` devices with the
+ * given arc capacities, through a super source and sink. */
+static int maxflow_sets(const nvl_graph *g, const int *src, size_t ns, const int *dst, size_t nt,
+                        const igraph_vector_t *cap, double *value) {
+  igraph_t h;
+  if (igraph_copy(&h, &g->g) != IGRAPH_SUCCESS)
+    return -1;
+  igraph_integer_t nv = igraph_vcount(&h);
+  igraph_integer_t s = nv, t = nv + 1;
+  igraph_add_vertices(&h, 2, NULL);
+  igraph_vector_int_t extra;
+  igraph_vector_int_init(&extra, 0);
+  igraph_vector_t c;
+  igraph_vector_init_copy(&c, cap);
+  double big = 1e30;
+  for (size_t i = 0; i < ns; i++) {
+    igraph_vector_int_push_back(&extra, s);
+    igraph_vector_int_push_back(&extra, g->vout[src[i]]);
+    igraph_vector_push_back(&c, big);
+  }
+  for (size_t i = 0; i < nt; i++) {
+    igraph_vector_int_push_back(&extra, g->vin[dst[i]]);
+    igraph_vector_int_push_back(&extra, t);
+    igraph_vector_push_back(&c, big);
+  }
+  igraph_add_edges(&h, &extra, NULL);
+  igraph_real_t v = 0;
+  int rc = igraph_maxflow_value(&h, &v, s, t, &c, NULL) == IGRAPH_SUCCESS ? 0 : -1;
+  *value = v;
+  igraph_vector_destroy(&c);
+  igraph_vector_int_destroy(&extra);
+  igraph_destroy(&h);
+  return rc;
+}
+
+int nvl_graph_bisection(const nvl_graph *g, nvl_bisection *out) {
+  memset(out, 0, sizeof *out);
+  size_t n = g->n_parts;
+  if (n < 2)
+    return -1;
+  size_t na = n / 2;
+  out->n_a = na;
+  out->n_b = n - na;
+  out->a_first = g->parts[0];
+  out->a_last = g->parts[na - 1];
+  out->b_first = g->parts[na];
+  out->b_last = g->parts[n - 1];
+  return maxflow_sets(g, g->parts, na, g->parts + na, n - na, &g->cap_Bps, &out->bw_Bps);
+}
+
+int nvl_graph_path_diversity(const nvl_graph *g, nvl_diversity *out) {
+  memset(out, 0, sizeof *out);
+  out->min_paths = -1;
+  out->a = out->b = -1;
+  size_t ng = g->n_groups;
+  if (g->n_parts < 2)
+    return 0;
+  /* one flow per ordered pair of groups (and within a group of two or more): members of a group
+   * are interchangeable. At most 4096 flows; beyond that the pairs are sampled evenly. */
+  size_t total = ng * ng, step = total > 4096 ? (total + 4095) / 4096 : 1;
+  out->sampled = step > 1;
+  for (size_t k = 0; k < total; k += step) {
+    size_t gi = k / ng, gj = k % ng;
+    int a = g->parts[g->group_first[gi]], b;
+    if (gi == gj) {
+      if (g->group_second[gi] < 0)
+        continue;
+      b = g->parts[g->group_second[gi]];
+    } else {
+      b = g->parts[g->group_first[gj]];
+    }
+    igraph_real_t v = 0;
+    if (igraph_maxflow_value(&g->g, &v, g->vout[a], g->vin[b], &g->cap_links, NULL) !=
+        IGRAPH_SUCCESS)
+      return -1;
+    out->pairs++;
+    if (out->min_paths < 0 || (int)lround(v) < out->min_paths) {
+      out->min_paths = (int)lround(v);
+      out->a = a;
+      out->b = b;
+    }
+  }
+  return 0;
+}
+
+int nvl_graph_export(const nvl_design *d, const char *format, FILE *out) {
+  init_igraph();
+  bool dot = strcmp(format, "dot") == 0, graphml = strcmp(format, "graphml") == 0;
+  if (!dot && !graphml)
+    return -1;
+  igraph_set_attribute_table(&igraph_cattribute_table);
+  igraph_vector_int_t edges;
+  igraph_vector_int_init(&edges, (igraph_integer_t)(2 * d->n_links));
+  for (size_t k = 0; k < d->n_links; k++) {
+    VECTOR(edges)[2 * k] = d->links[k].a;
+    VECTOR(edges)[2 * k + 1] = d->links[k].b;
+  }
+  igraph_t g;
+  igraph_create(&g, &edges, (igraph_integer_t)d->n_devices, IGRAPH_UNDIRECTED);
+  igraph_vector_int_destroy(&edges);
+  SETGAS(&g, "name", d->name);
+  for (size_t i = 0; i < d->n_devices; i++) {
+    SETVAS(&g, "name", (igraph_integer_t)i, d->devices[i].name);
+    SETVAS(&g, "kind", (igraph_integer_t)i, nvl_kind_name(nvl_device_kind(d, (int)i)));
+    SETVAS(&g, "type", (igraph_integer_t)i, nvl_device_type_name(d, (int)i));
+    if (dot)
+      SETVAS(&g, "label", (igraph_integer_t)i, d->devices[i].name);
+  }
+  for (size_t k = 0; k < d->n_links; k++) {
+    const nvl_link *l = &d->links[k];
+    SETEAS(&g, "link_type", (igraph_integer_t)k, d->link_types[l->type].name);
+    SETEAN(&g, "links", (igraph_integer_t)k, l->count);
+    SETEAN(&g, "bandwidth_GBps", (igraph_integer_t)k, nvl_link_bw(d, l) / 1e9);
+  }
+  int rc = dot ? igraph_write_graph_dot(&g, out) : igraph_write_graph_graphml(&g, out, false);
+  igraph_destroy(&g);
+  igraph_set_attribute_table(NULL);
+  return rc == IGRAPH_SUCCESS && !ferror(out) ? 0 : -1;
+}

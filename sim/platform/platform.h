@@ -1,0 +1,115 @@
+/*
+ * platform: the SimGrid platform of a design, and how transfers map onto it.
+ *
+ * NVLink stripes every transfer over all the links that lead to its destination, while SimGrid
+ * has one route per host pair. We reconcile the two by aggregation:
+ *
+ *  1. Switches that are interchangeable are merged into one logical switch ("class"). Classes
+ *     are found by colour refinement (1-dimensional Weisfeiler-Leman): two switches stay together
+ *     while they have the same type and, towards every neighbour class, link counts proportional
+ *     to each other (normalised by their gcd). NVL72's 18 chips become one class; HGX H100's
+ *     5/4/4/5 chips become one class (traffic sprayed in proportion to link counts loads every
+ *     physical link equally); NVL576 becomes 8 leaf classes (one per rack) and one spine class.
+ *     A logical link carries the summed capacity of the physical links it stands for. Under even
+ *     spraying this is exact in the fluid model (each physical link carries the same share).
+ *  2. Classes connected to each other form a plane. Where switches are not interchangeable (an
+ *     ASIC reaching 12 of 18 chips, a failed link) several planes remain, and every endpoint gets
+ *     one SimGrid host per plane it attaches to. A transfer e -> f is split into one stripe per
+ *     plane both reach, in proportion to min(cap(e, plane), cap(f, plane)), the way hardware
+ *     spraying loads each usable link equally. Direct endpoint links (C2C, NVLink meshes) get a
+ *     host of their own and carry transfers between the two endpoints they join.
+ *  3. Routes are explicit (a Full zone): within a plane, the shortest path in the class graph,
+ *     never through an endpoint. Links are SPLITDUPLEX (independent directions). A switch's
+ *     traversal latency is split in halves added to the links that touch it, so every path pays
+ *     each switch it crosses exactly once without a shared "crossbar" resource (which would tie
+ *     all flows through a switch into one max-min system). Routes to the in-switch reduction
+ *     engine add the missing half through a per-endpoint FATPIPE link.
+ *
+ * Approximations, stated: where an endpoint reaches several classes of one plane, one path is
+ * chosen (shortest, then lowest class); links between switches of one class are not modelled;
+ * endpoints with a direct link use only that link between them.
+ */
+#ifndef NVL_PLATFORM_H
+#define NVL_PLATFORM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "design/design.h"
+#include "base/diag.h"
+
+typedef enum { NVL_MODEL_DEFAULT, NVL_MODEL_IDEAL } nvl_model;
+
+typedef struct {
+  nvl_model model;
+  bool explicit_planes; /* no aggregation: every switch chip is its own class (for verification) */
+} nvl_platform_opts;
+
+/* A logical link (one SimGrid link, two directions). */
+typedef struct {
+  char name[96];
+  double bw_Bps; /* per direction */
+  double lat_s;
+  bool fatpipe;     /* latency-only links (towards reduction engines): no bandwidth sharing */
+  int physical;     /* number of physical links it stands for */
+  const char *kind; /* "port" (endpoint to switch class), "trunk" (between switch classes),
+                       "direct" (endpoint to endpoint), "nvls" (to a reduction engine) */
+} nvl_plink;
+
+typedef struct {
+  int from_host, to_host;
+  double weight; /* fraction of the transfer, summing to 1 */
+} nvl_stripe;
+
+#define NVL_MAX_STRIPES 64
+
+typedef struct nvl_platform nvl_platform;
+
+/* Builds the platform. Returns NULL with an error in diags if the design cannot be simulated. */
+nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opts,
+                               nvl_diags *diags);
+void nvl_platform_free(nvl_platform *p);
+
+/* The platform as SimGrid sees it, in order: every host, every link (SimGrid name "l<index>";
+ * split-duplex unless fatpipe), then every route (one-way, links with direction +1 UP / -1 DOWN).
+ * With `pairs` (a bitmap of host_count^2 bits, bit from * n + to) only the routes of those host
+ * pairs are emitted. Both ways of loading it (nvl_platform_write_xml and the engine's direct
+ * construction) go through this one function, so they cannot differ. */
+typedef struct {
+  void (*host)(void *ctx, int host, const char *name);
+  void (*link)(void *ctx, int index, const nvl_plink *link);
+  void (*route)(void *ctx, int from_host, int to_host, const int *links, const int *dirs, int n);
+} nvl_platform_sink;
+void nvl_platform_emit(const nvl_platform *p, const uint8_t *pairs, const nvl_platform_sink *s,
+                       void *ctx);
+
+/* Writes the platform as SimGrid XML (DTD 4.1), routes filtered by `pairs` as above. Returns 0,
+ * or -1 on a write error. */
+int nvl_platform_write_xml(const nvl_platform *p, FILE *out, const uint8_t *pairs);
+
+size_t nvl_platform_host_count(const nvl_platform *p);
+const char *nvl_platform_host_name(const nvl_platform *p, int host);
+size_t nvl_platform_link_count(const nvl_platform *p);
+const nvl_plink *nvl_platform_link(const nvl_platform *p, int link);
+size_t nvl_platform_class_count(const nvl_platform *p);
+size_t nvl_platform_plane_count(const nvl_platform *p);
+
+/* Stripes of a transfer between two endpoint devices; returns their number (0 = unreachable). */
+int nvl_platform_stripes(const nvl_platform *p, int src_dev, int dst_dev, nvl_stripe *out);
+
+/* Route between two hosts as logical link indices with direction (+1 UP, -1 DOWN; crossbars +1).
+ * Returns the number of links, or -1 when there is no route. */
+int nvl_platform_route(const nvl_platform *p, int from_host, int to_host, int *links, int *dirs,
+                       int max);
+
+/* The in-switch reduction host of the class an endpoint attaches to in its first plane, or -1
+ * when that class does not reduce (or the endpoint attaches to several classes). */
+int nvl_platform_nvls_host(const nvl_platform *p, int dev);
+/* The host of an endpoint that reaches its NVLS host (first plane), -1 if none. */
+int nvl_platform_endpoint_host(const nvl_platform *p, int dev);
+
+/* Sum of route latencies from a to b (seconds), for closed-form checks. */
+double nvl_platform_route_latency(const nvl_platform *p, int from_host, int to_host);
+
+#endif

@@ -1,0 +1,181 @@
+// sg_shim: see sg_shim.h. Kept deliberately tiny: the project is C.
+#include "platform/sg_shim.h"
+
+#include <simgrid/kernel/resource/Action.hpp>
+#include <simgrid/s4u/Comm.hpp>
+#include <simgrid/s4u/Host.hpp>
+#include <simgrid/s4u/Link.hpp>
+#include <simgrid/s4u/Mailbox.hpp>
+#include <simgrid/s4u/NetZone.hpp>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+struct nvl_xfer {
+  simgrid::s4u::CommPtr first;               // most transfers are one stripe:
+  std::vector<simgrid::s4u::CommPtr> others; // no vector allocation for them
+  int refs;
+  size_t pending; // stripes still travelling
+  void (*on_done)(void *, void *);
+  void *a, *b;
+};
+
+using simgrid::kernel::resource::Action;
+
+// A rate bound for host-to-host communications. s4u::Comm::set_rate only reaches mailbox
+// communications in SimGrid 3.32 (Comm::start passes rate_ to isend, not to a sendto's kernel
+// object), and the kernel's CommImpl header is not installed. CommImpl::set_rate(double) is
+// exported by libsimgrid, and a member function is, in the Itanium C++ ABI, a function taking
+// `this` first: this declaration names that symbol. CommImpl derives singly from ActivityImpl, so
+// the activity pointer designates the CommImpl itself (the same reasoning as NetworkAction below).
+// The bound is read when the communication starts, so it must be set before set_destination.
+extern void *
+nvl_commimpl_set_rate(void *comm_impl,
+                      double rate) __asm__("_ZN7simgrid6kernel8activity8CommImpl8set_rateEd");
+
+// Stripes in flight, by their kernel activity (what a finishing network action names).
+static std::unordered_map<const void *, nvl_xfer *> in_flight;
+
+static void arrived(simgrid::kernel::resource::NetworkAction &na, Action::State) {
+  // NetworkAction is only forward-declared in the installed headers. In SimGrid 3.32's source it
+  // derives singly and publicly from Action, so the reference designates the Action itself. Every
+  // simulated transfer arrives through this cast, so every engine test exercises it.
+  auto &a = reinterpret_cast<Action &>(na);
+  if (a.get_state() != Action::State::FINISHED && a.get_state() != Action::State::FAILED)
+    return;
+  auto it = in_flight.find(a.get_activity());
+  if (it == in_flight.end())
+    return;
+  nvl_xfer *x = it->second;
+  in_flight.erase(it);
+  if (--x->pending == 0 && x->on_done)
+    x->on_done(x->a, x->b);
+}
+
+struct nvl_mbox {
+  simgrid::s4u::Mailbox *mb;
+};
+
+extern "C" nvl_mbox *nvl_mbox_open(const char *name, sg_actor_t receiver) {
+  auto *m = new nvl_mbox;
+  m->mb = simgrid::s4u::Mailbox::by_name(name);
+  m->mb->set_receiver(simgrid::s4u::ActorPtr(receiver));
+  return m;
+}
+
+extern "C" void nvl_mbox_close(nvl_mbox *m) {
+  m->mb->clear(); // the delivered transfers, never received: nothing reads their payload
+  m->mb->set_receiver(nullptr);
+  delete m;
+}
+
+extern "C" nvl_xfer *nvl_xfer_start(sg_host_t const *from, sg_host_t const *to,
+                                    const uint64_t *bytes, size_t n, nvl_mbox *via, double rate_Bps,
+                                    int refs, void (*on_done)(void *, void *), void *a, void *b) {
+  static char payload; // mailboxes refuse null payloads; nobody reads this one
+  static bool hooked;
+  if (!hooked) {
+    simgrid::s4u::Link::on_communication_state_change_cb(arrived);
+    in_flight.reserve(1 << 16);
+    hooked = true;
+  }
+  auto *x = new nvl_xfer;
+  x->refs = refs;
+  x->pending = n;
+  x->on_done = on_done;
+  x->a = a;
+  x->b = b;
+  if (n > 1)
+    x->others.reserve(n - 1);
+  double total = 0;
+  for (size_t i = 0; i < n; i++)
+    total += (double)bytes[i];
+  for (size_t i = 0; i < n; i++) {
+    // a stripe's action cannot finish before the next simulation round, so registering it right
+    // after the start misses nothing
+    simgrid::s4u::CommPtr c;
+    double rate = rate_Bps * (double)bytes[i] / total;
+    if (rate_Bps > 0 && bytes[i] > 0 && via && n == 1) { // bounded, through the mailbox
+      c = via->mb->put_init(&payload, bytes[i]);
+      c->set_rate(rate);
+      c->start();
+    } else if (rate_Bps > 0 && bytes[i] > 0) { // bounded host to host: bound, then start
+      c = simgrid::s4u::Comm::sendto_init();
+      c->set_payload_size(bytes[i]);
+      c->set_source(from[i]);
+      nvl_commimpl_set_rate(c->get_impl(), rate);
+      c->set_destination(to[i]); // starts it
+    } else {
+      c = via && n == 1 ? via->mb->put_async(&payload, bytes[i])
+                        : simgrid::s4u::Comm::sendto_async(from[i], to[i], bytes[i]);
+    }
+    in_flight.emplace(c->get_impl(), x);
+    if (i == 0)
+      x->first = std::move(c);
+    else
+      x->others.push_back(std::move(c));
+  }
+  if (n == 0 && on_done)
+    on_done(a, b);
+  return x;
+}
+
+extern "C" bool nvl_xfer_done(const nvl_xfer *x) { return x->pending == 0; }
+
+extern "C" void nvl_xfer_unref(nvl_xfer *x) {
+  if (--x->refs == 0)
+    delete x;
+}
+
+struct nvl_zone {
+  simgrid::s4u::NetZone *zone;
+  std::vector<simgrid::s4u::Host *> hosts;
+  std::vector<simgrid::s4u::Link *> links;
+  std::vector<bool> fatpipe;
+};
+
+extern "C" nvl_zone *nvl_zone_begin(const char *name) {
+  auto *z = new nvl_zone;
+  z->zone = simgrid::s4u::create_full_zone(name);
+  return z;
+}
+
+extern "C" void nvl_zone_host(nvl_zone *z, const char *name) {
+  z->hosts.push_back(z->zone->create_host(name, 1e9)->seal());
+}
+
+extern "C" void nvl_zone_link(nvl_zone *z, double bw_Bps, double lat_s, bool fatpipe) {
+  std::string name = "l" + std::to_string(z->links.size());
+  simgrid::s4u::Link *l;
+  if (fatpipe)
+    l = z->zone->create_link(name, bw_Bps)
+            ->set_sharing_policy(simgrid::s4u::Link::SharingPolicy::FATPIPE)
+            ->set_latency(lat_s)
+            ->seal();
+  else
+    l = z->zone->create_split_duplex_link(name, bw_Bps)->set_latency(lat_s)->seal();
+  z->links.push_back(l);
+  z->fatpipe.push_back(fatpipe);
+}
+
+extern "C" void nvl_zone_route(nvl_zone *z, int from_host, int to_host, const int *links,
+                               const int *dirs, int n) {
+  using simgrid::s4u::LinkInRoute;
+  std::vector<LinkInRoute> route;
+  route.reserve(n);
+  for (int i = 0; i < n; i++) {
+    const simgrid::s4u::Link *l = z->links[links[i]];
+    if (z->fatpipe[links[i]])
+      route.emplace_back(l);
+    else
+      route.emplace_back(l,
+                         dirs[i] > 0 ? LinkInRoute::Direction::UP : LinkInRoute::Direction::DOWN);
+  }
+  z->zone->add_route(z->hosts[from_host]->get_netpoint(), z->hosts[to_host]->get_netpoint(),
+                     nullptr, nullptr, route, false);
+}
+
+extern "C" void nvl_zone_end(nvl_zone *z) {
+  z->zone->seal();
+  delete z;
+}

@@ -1,0 +1,112 @@
+/*
+ * workload: what `run` simulates, from command-line flags or a workload JSON file: one or more
+ * concurrent jobs, each a collective or a traffic pattern over a participant set, swept over
+ * message sizes. It resolves participants and algorithms, builds the lane programs for the
+ * engine, and turns engine results into result rows (nccl-tests algbw/busbw, per-flow statistics).
+ *
+ * Traffic patterns (each rank sends S bytes per flow; random ones drawn from a GSL mt19937 seeded
+ * with --seed):
+ *   pair          ranks[0] -> ranks[1]              bidir      ranks[0] <-> ranks[1]
+ *   pairs         every ordered pair in turn (one step per pair: a latency/bandwidth matrix)
+ *   permutation   a random derangement               uniform    each rank to a random other rank
+ *   incast        every rank to ranks[0] (hotspot)   shift      rank r to r + k (default n/2)
+ *   matrix        bytes from a CSV traffic matrix (n x n, row = source)
+ * For patterns algbw = S / t and busbw = algbw; per-flow completion percentiles are reported.
+ *
+ * `auto` picks the algorithm as NCCL's tuner does on one NVLink domain (models/tuner.h): the
+ * smaller predicted time of ring and, for all_reduce with every rank on one switch class that
+ * reduces, NVLS. Tree runs only when asked for.
+ */
+#ifndef NVL_WORKLOAD_H
+#define NVL_WORKLOAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/calibration.h"
+#include "models/collectives.h"
+#include "design/design.h"
+#include "base/diag.h"
+#include "engine/engine.h"
+#include "platform/platform.h"
+#include "output/results.h"
+
+typedef enum {
+  NVL_PAT_NONE,
+  NVL_PAT_PAIR,
+  NVL_PAT_BIDIR,
+  NVL_PAT_PAIRS,
+  NVL_PAT_PERMUTATION,
+  NVL_PAT_UNIFORM,
+  NVL_PAT_INCAST,
+  NVL_PAT_SHIFT,
+  NVL_PAT_MATRIX
+} nvl_pattern;
+
+const char *nvl_pattern_name(nvl_pattern p);
+int nvl_pattern_parse(const char *name, nvl_pattern *out);
+
+typedef struct {
+  char name[64];
+  nvl_pattern pattern; /* NVL_PAT_NONE: a collective */
+  nvl_coll coll;
+  nvl_algo algo;
+  char ranks_sel[512]; /* "" = all accelerators; else comma list of selectors (gpu, gpu[0:8], cpu3)
+                        */
+  int n_limit;         /* -g: first N of the selection (0 = all) */
+  int shift;           /* for NVL_PAT_SHIFT (0 = n/2) */
+  char matrix_file[512];
+  uint64_t size_bytes; /* for jobs of a workload file (0 = use the sweep sizes) */
+  int proto;           /* forced protocol (nvl_proto), or -1 for NCCL's choice */
+  /* resolved */
+  int *devs;
+  int n;
+  double *matrix; /* n x n bytes, for NVL_PAT_MATRIX */
+} nvl_job;
+
+typedef struct {
+  nvl_job *jobs;
+  size_t n_jobs;
+  uint64_t *sizes;
+  size_t n_sizes;
+  nvl_model model;
+  unsigned long seed;
+  uint64_t chunk_bytes;
+} nvl_workload_spec;
+
+/* Sweep sizes as nccl-tests: min, max, and factor (>1) or step (>0, when factor == 0). */
+int nvl_workload_sizes(uint64_t min, uint64_t max, double factor, uint64_t step, uint64_t **out,
+                       size_t *n, char *err, size_t errlen);
+
+/* Loads jobs from a workload JSON file into spec (appending). Errors go to diags with pointers. */
+int nvl_workload_load_file(const char *path, nvl_workload_spec *spec, nvl_diags *diags);
+
+/* Resolves participants, matrices and algorithms against the design and platform. */
+int nvl_workload_resolve(nvl_workload_spec *spec, const nvl_design *d, const nvl_platform *p,
+                         nvl_diags *diags);
+
+/* The engine workload (steps = sizes, or pairs x sizes for NVL_PAT_PAIRS in a single job). */
+typedef struct nvl_workload_run nvl_workload_run;
+nvl_workload_run *nvl_workload_run_new(const nvl_workload_spec *spec, const nvl_design *d,
+                                       const nvl_platform *p, nvl_workload *out);
+/* Converts engine results into rows. */
+void nvl_workload_rows(const nvl_workload_run *wr, const nvl_engine_result *res, nvl_results *rows);
+void nvl_workload_run_free(nvl_workload_run *wr);
+
+void nvl_workload_spec_release(nvl_workload_spec *spec);
+
+typedef struct {
+  bool forked;          /* run the engine in a child process (the caller may simulate again) */
+  bool explicit_planes; /* platform without switch aggregation */
+  const char *const *sg_cfg;
+} nvl_simulate_opts;
+
+/* The whole pipeline for one workload on one design: builds the platform (spec->model), resolves
+ * the jobs, runs the engine and appends the result rows. Returns 0, or -1 with diags set. */
+int nvl_workload_simulate(const nvl_design *d, nvl_workload_spec *spec, const nvl_simulate_opts *o,
+                          nvl_results *rows, nvl_diags *diags);
+
+/* In-switch reduction host shared by all participants, or -1. */
+int nvl_workload_nvls_host(const nvl_platform *p, const int *devs, int n);
+
+#endif
