@@ -1,5 +1,6 @@
 /* JSON pointer assignment used by sweep axes (sim/sweep.c). */
 #include "nvl_test.h"
+#include "base/json.h"
 #include "cli/sweep.h"
 
 static void test_sweep__pointer_set_creates_members(void **state) {

@@ -3,10 +3,15 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "base/exit.h"
+#include "base/outfile.h"
 
 __attribute__((noreturn)) static void out_of_memory(void) {
+  nvl_outfile_remove_unfinished();
   fprintf(stderr, "nvlsim: out of memory\n");
-  exit(3);
+  exit(NVL_EXIT_NOMEM);
 }
 
 void *nvl_xmalloc(size_t n) {
@@ -28,4 +33,9 @@ void *nvl_xrealloc(void *p, size_t n) {
   if (!q)
     out_of_memory();
   return q;
+}
+
+char *nvl_xstrdup(const char *s) {
+  size_t n = strlen(s) + 1;
+  return memcpy(nvl_xmalloc(n), s, n);
 }

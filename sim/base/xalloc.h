@@ -1,7 +1,8 @@
 /*
  * xalloc: allocation that cannot return NULL. On exhaustion nvlsim prints one line and exits with
- * status 3 (NVL_EXIT_NOMEM): designs are bounded by --max-endpoints long before that, so running
- * out of memory means the machine, not the input, is too small.
+ * status 3 (NVL_EXIT_NOMEM, base/exit.h), removing unfinished outputs: designs are bounded by
+ * --max-endpoints long before that, so running out of memory means the machine, not the input, is
+ * too small.
  */
 #ifndef NVL_XALLOC_H
 #define NVL_XALLOC_H
@@ -11,5 +12,6 @@
 void *nvl_xmalloc(size_t n);
 void *nvl_xcalloc(size_t n, size_t size);
 void *nvl_xrealloc(void *p, size_t n);
+char *nvl_xstrdup(const char *s);
 
 #endif

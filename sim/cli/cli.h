@@ -10,22 +10,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "base/exit.h"
+#include "base/outfile.h"
 #include "design/design.h"
 #include "base/diag.h"
-
-enum {
-  NVL_EXIT_OK = 0,
-  NVL_EXIT_FAIL = 1,  /* invalid input, failed check, simulation error */
-  NVL_EXIT_USAGE = 2, /* bad command line, unreadable input, unwritable output */
-  NVL_EXIT_NOMEM = 3, /* an allocation failed */
-  NVL_EXIT_TIME = 4,  /* --time-limit (wall clock) exceeded */
-  NVL_EXIT_MEMORY = 5 /* --memory-limit exceeded */
-};
-
-/* Watches the wall clock and the resident memory of this process (checked every 50 ms); past a
- * limit (0 = none) prints a message, removes unfinished outputs and exits with NVL_EXIT_TIME or
- * NVL_EXIT_MEMORY. Child processes (sweeps, forked simulations) inherit the memory watch. */
-void nvl_cli_set_limits(double wall_s, double rss_bytes);
 
 typedef struct {
   const char *name;
@@ -57,20 +45,5 @@ int nvl_cli_failure_option(const char *cmd, int argc, char **argv, int *i, nvl_l
 
 /* Prints each diagnostic as "error: FILE:LOC: message". */
 void nvl_cli_print_diags(const nvl_diags *diags, const char *file, FILE *to);
-
-/* An output destination: stdout for "-" or NULL, else an atomically replaced file. */
-typedef struct {
-  FILE *fp;
-  char path[1024];
-  char tmp[1040];
-} nvl_outfile;
-
-/* Opens an output; prints an error and returns -1 if the directory is not writable. */
-int nvl_outfile_open(nvl_outfile *o, const char *path, const char *cmd);
-/* Flushes and renames into place (commit) or removes the temporary file (abort). */
-int nvl_outfile_commit(nvl_outfile *o, const char *cmd);
-void nvl_outfile_abort(nvl_outfile *o);
-/* Removes temporary files of outputs still open when a fatal signal arrives. */
-void nvl_outfile_install_signal_cleanup(void);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "graph/analysis.h"
 #include "base/builtin.h"
+#include "base/json.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "graph/graph.h"
@@ -214,21 +215,10 @@ int nvl_cmd_info(int argc, char **argv) {
   nvl_graph *g = nvl_graph_new(d);
   nvl_analysis a, base_a;
   bool has_base = false;
-  if (d->n_failures) { /* the same design intact, to show what the failures cost */
-    nvl_load_opts intact = opts;
-    intact.failures = NULL;
-    nvl_design *bd = NULL;
-    nvl_diags quiet = NVL_DIAGS_INIT;
-    const char *src = file ? file : NVL_DEFAULT_DESIGN_NAME;
-    if (strncmp(src, "builtin:", 8) == 0
-            ? nvl_cli_load(src, &intact, false, &bd) == 0
-            : nvl_design_load_file(src, &intact, &bd, &quiet) == NVL_LOAD_OK) {
-      nvl_graph *bg = nvl_graph_new(bd);
-      has_base = nvl_analysis_run(bd, bg, &base_a) == 0;
-      nvl_graph_free(bg);
-    }
-    nvl_design_free(bd);
-    nvl_diags_release(&quiet);
+  if (d->intact) { /* the same design intact, to show what the failures cost */
+    nvl_graph *bg = nvl_graph_new(d->intact);
+    has_base = nvl_analysis_run(d->intact, bg, &base_a) == 0;
+    nvl_graph_free(bg);
   }
   if (nvl_analysis_run(d, g, &a) != 0) {
     fprintf(stderr, "nvlsim info: graph analysis failed\n");

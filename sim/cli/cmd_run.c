@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "engine/engine.h"
+#include "engine/limits.h"
 #include "platform/platform.h"
 #include "output/results.h"
 #include "base/units.h"
@@ -219,12 +220,11 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
   return 0;
 }
 
-/* With failures: the same workload on the intact design, in a child process (SimGrid allows one
- * engine per process), to report the busbw lost. Fills `base` (left empty on failure). */
-static void run_intact(const run_opts *o, const nvl_workload_spec *spec, nvl_results *base) {
-  nvl_load_opts intact = o->load;
-  intact.failures = NULL;
-  nvl_design *d = NULL;
+/* With failures: the same workload on the intact design (kept by the damaged one), in a child
+ * process (SimGrid allows one engine per process), to report the busbw lost. Fills `base` (left
+ * empty on failure). */
+static void run_intact(const run_opts *o, const nvl_design *d, const nvl_workload_spec *spec,
+                       nvl_results *base) {
   nvl_diags diags = NVL_DIAGS_INIT;
   nvl_workload_spec s2 = *spec;
   s2.jobs = calloc(spec->n_jobs, sizeof *s2.jobs);
@@ -235,18 +235,12 @@ static void run_intact(const run_opts *o, const nvl_workload_spec *spec, nvl_res
     s2.jobs[k].devs = NULL;
     s2.jobs[k].matrix = NULL;
   }
-  FILE *saved = stderr; /* the intact design's own warnings were already printed */
-  stderr = fopen("/dev/null", "w");
-  int lrc = nvl_cli_load(o->file, &intact, false, &d);
-  fclose(stderr);
-  stderr = saved;
   nvl_simulate_opts so = {
       .forked = true, .explicit_planes = o->explicit_planes, .sg_cfg = o->sg_cfg};
-  if (lrc != 0 || nvl_workload_simulate(d, &s2, &so, base, &diags) != 0)
+  if (nvl_workload_simulate(d->intact, &s2, &so, base, &diags) != 0)
     fprintf(stderr, "nvlsim run: the intact design could not be simulated for comparison%s%s\n",
             diags.count ? ": " : "", diags.count ? diags.items[0].message : "");
   nvl_workload_spec_release(&s2);
-  nvl_design_free(d);
   nvl_diags_release(&diags);
 }
 
@@ -313,7 +307,7 @@ int nvl_cmd_run(int argc, char **argv) {
   int rc = parse_opts(argc, argv, &o);
   if (rc != 0)
     return rc;
-  nvl_cli_set_limits(o.wall_limit_s, o.mem_limit);
+  nvl_limits_set(o.wall_limit_s, o.mem_limit);
   nvl_design *d = NULL;
   nvl_platform *p = NULL;
   nvl_workload_spec spec = {0};
@@ -382,8 +376,8 @@ int nvl_cmd_run(int argc, char **argv) {
     goto out;
   }
   /* with failures, the intact design first: forked before this process starts its own engine */
-  if (d->n_failures)
-    run_intact(&o, &spec, &intact_rows);
+  if (d->intact)
+    run_intact(&o, d, &spec, &intact_rows);
   nvl_workload w;
   wr = nvl_workload_run_new(&spec, d, p, &w);
   w.link_stats = o.link_stats != NULL;

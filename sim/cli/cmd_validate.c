@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "graph/analysis.h"
+#include "base/json.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "graph/graph.h"

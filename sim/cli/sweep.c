@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/builtin.h"
+#include "base/json.h"
 #include "design/design.h"
 #include "engine/engine.h"
 #include "platform/platform.h"
@@ -44,55 +45,6 @@ struct nvl_sweep {
   axis *axes;
   size_t n_axes, n_points;
 };
-
-int nvl_json_pointer_set(json_t *root, const char *ptr, json_t *value, char *err, size_t errlen) {
-  if (ptr[0] != '/') {
-    snprintf(err, errlen, "pointer \"%.80s\" must start with '/'", ptr);
-    return -1;
-  }
-  json_t *cur = root;
-  const char *p = ptr + 1;
-  for (;;) {
-    char tok[256];
-    size_t n = 0;
-    while (*p && *p != '/' && n + 1 < sizeof tok) {
-      if (p[0] == '~' && (p[1] == '0' || p[1] == '1')) {
-        tok[n++] = p[1] == '0' ? '~' : '/';
-        p += 2;
-      } else {
-        tok[n++] = *p++;
-      }
-    }
-    tok[n] = '\0';
-    bool last = *p != '/';
-    if (json_is_object(cur)) {
-      if (last)
-        return json_object_set(cur, tok, value) == 0 ? 0 : -1;
-      json_t *next = json_object_get(cur, tok);
-      if (!next) {
-        next = json_object();
-        json_object_set_new(cur, tok, next);
-      }
-      cur = next;
-    } else if (json_is_array(cur)) {
-      char *end;
-      long idx = strtol(tok, &end, 10);
-      if (*end || end == tok || idx < 0 || (size_t)idx >= json_array_size(cur)) {
-        snprintf(err, errlen, "pointer \"%.80s\": no element \"%s\" in an array of %zu", ptr, tok,
-                 json_array_size(cur));
-        return -1;
-      }
-      if (last)
-        return json_array_set(cur, (size_t)idx, value) == 0 ? 0 : -1;
-      cur = json_array_get(cur, (size_t)idx);
-    } else {
-      snprintf(err, errlen, "pointer \"%.80s\" goes through a value that is not an object or array",
-               ptr);
-      return -1;
-    }
-    p++;
-  }
-}
 
 /* The base design: builtin:NAME, or a file inside the spec's folder. */
 static json_t *load_base(const char *spec_path, const char *base, char *label, size_t len,
@@ -413,8 +365,6 @@ int nvl_sweep_run_point(const nvl_sweep *s, size_t point, FILE *out) {
   json_decref(doc);
   nvl_diags diags = NVL_DIAGS_INIT;
   nvl_design *d = NULL;
-  const char **fails = NULL;
-  char(*fail_txt)[NVL_NAME_MAX + 16] = NULL;
   int rc = 1;
   char label[600];
   snprintf(label, sizeof label, "%s (point %zu)", s->base_label, point);
@@ -437,18 +387,22 @@ int nvl_sweep_run_point(const nvl_sweep *s, size_t point, FILE *out) {
     gsl_rng_set(r, fail_seed * 1000003ul + point);
     gsl_ran_choose(r, pick, (size_t)fail_k, sw, nsw, sizeof(int));
     gsl_rng_free(r);
-    fails = calloc((size_t)fail_k + 1, sizeof *fails);
-    fail_txt = calloc((size_t)fail_k, sizeof *fail_txt);
+    nvl_failure_spec *specs = calloc((size_t)fail_k, sizeof *specs);
     for (int k = 0; k < fail_k; k++) {
-      snprintf(fail_txt[k], sizeof fail_txt[k], "switch:%s", d->devices[pick[k]].name);
-      fails[k] = fail_txt[k];
+      snprintf(specs[k].kind, sizeof specs[k].kind, "switch");
+      snprintf(specs[k].target, sizeof specs[k].target, "%s", d->devices[pick[k]].name);
+      specs[k].share = 1.0;
     }
     free(sw);
     free(pick);
-    nvl_design_free(d);
-    d = NULL;
-    nvl_load_opts opts = {.failures = fails};
-    st = nvl_design_load_buffer(text, strlen(text), label, &opts, &d, &diags);
+    nvl_design *damaged = nvl_design_damage(d, specs, (size_t)fail_k, &diags);
+    free(specs);
+    if (damaged) {
+      d = damaged;
+      nvl_design_check_wiring(d, &diags);
+    }
+    if (!damaged || diags.errors)
+      st = NVL_LOAD_INVALID;
   }
   if (st != NVL_LOAD_OK) {
     const char *m = "invalid design";
@@ -494,8 +448,6 @@ done:
   nvl_workload_spec_release(&spec);
   nvl_design_free(d);
   nvl_diags_release(&diags);
-  free(fails);
-  free(fail_txt);
   free(text);
   return rc;
 }

@@ -45,8 +45,4 @@ void nvl_sweep_axis_value(const nvl_sweep *s, size_t point, size_t axis, char *b
  */
 int nvl_sweep_run_point(const nvl_sweep *s, size_t point, FILE *out);
 
-/* Sets `value` at RFC 6901 pointer `ptr` in `root`, creating missing object members. `value` is
- * borrowed: the document takes its own reference. Returns 0, or -1 with a message. */
-int nvl_json_pointer_set(json_t *root, const char *ptr, json_t *value, char *err, size_t errlen);
-
 #endif

@@ -8,10 +8,15 @@
  * list of devices (named prefix + global index: gpu0 .. gpu71) and link bundles (k parallel links
  * of one type between two devices), checking everything it can without a graph: syntax, unknown
  * keys, quantities, references, duplicates, limits, port budgets, link types and self-loops.
- * Graph-level checks (reachability, hops, bisection, expect) live in check.c.
+ * Graph-level checks (reachability, hops, bisection, expect) live in graph/analysis.h.
+ *
+ * Failures (the file's `failures` list, --fail and --degrade) are a transform: the loader
+ * records them as specs and returns the damaged copy, which keeps the intact design in
+ * `intact`, so comparisons with the intact design need no second load.
  *
  * The design is built once by the loader and is read-only afterwards. Expansion is O(devices +
- * links x rule scope) time and memory.
+ * links x rule scope) time and memory. The files of sim/design/: model.c (look-ups, copy), load.c
+ * (entry points) and the loader's passes (loader.h).
  */
 #ifndef NVL_DESIGN_H
 #define NVL_DESIGN_H
@@ -81,6 +86,14 @@ typedef struct {
   double scale; /* remaining share of the bandwidth: 1, or less when degraded by a failure */
 } nvl_link;
 
+/* A failure to inject, as asked for. */
+typedef struct {
+  char kind[16];                     /* "switch" or "link" */
+  char target[2 * NVL_NAME_MAX + 2]; /* "sw4", "gpu3-sw7" */
+  double share;                      /* 1: failed; in (0, 1): the bandwidth share left */
+  char ptr[NVL_DIAG_PTR_MAX];        /* its JSON pointer, "" for the command line */
+} nvl_failure_spec;
+
 /* An injected failure, as applied (for reports). */
 typedef struct {
   char what[2 * NVL_NAME_MAX + 32]; /* "switch sw4", "link gpu3-sw7", "link gpu3-sw7 at 50%" */
@@ -138,9 +151,13 @@ typedef struct nvl_design {
   size_t n_origins;
 
   nvl_expect expect;
-  nvl_failure *failures;
+  nvl_failure_spec *fail_specs; /* asked for (kept by the damaged copy too) */
+  size_t n_fail_specs;
+  nvl_failure *failures; /* applied: set on a damaged design */
   size_t n_failures;
-  bool *failed; /* per device: a failed switch (no links left, not reported as unused) */
+  bool *failed;              /* per device: a failed switch (no links left, not reported as
+                                unused); NULL on an intact design */
+  struct nvl_design *intact; /* on a damaged design: the intact one it was made from (owned) */
 } nvl_design;
 
 typedef struct {
@@ -157,7 +174,8 @@ typedef struct {
 typedef enum { NVL_LOAD_OK = 0, NVL_LOAD_INVALID = 1, NVL_LOAD_IO = 2 } nvl_load_status;
 
 /* Loads a design from a file. On NVL_LOAD_OK *out receives a new design (free with
- * nvl_design_free); otherwise *out is NULL and diags says why. Warnings may be added either way. */
+ * nvl_design_free), damaged when failures were asked for; otherwise *out is NULL and diags says
+ * why. Warnings may be added either way. */
 nvl_load_status nvl_design_load_file(const char *path, const nvl_load_opts *opts, nvl_design **out,
                                      nvl_diags *diags);
 /* Same from memory; `label` names the source in messages. */
@@ -166,7 +184,19 @@ nvl_load_status nvl_design_load_buffer(const char *text, size_t len, const char 
                                        nvl_diags *diags);
 /* Loads the built-in default design (GB200 NVL72); aborts only if the build is broken. */
 nvl_design *nvl_design_load_default(void);
+/* Frees a design (and the intact design a damaged one keeps). */
 void nvl_design_free(nvl_design *d);
+/* A deep copy (without `intact`). */
+nvl_design *nvl_design_copy(const nvl_design *d);
+
+/* Applies intact->fail_specs and then `extra` to a copy of `intact`. Returns the damaged design,
+ * which owns `intact` from then on (as ->intact); or NULL, with FAILURE diagnostics, when a spec
+ * names nothing (intact is then still the caller's). */
+nvl_design *nvl_design_damage(nvl_design *intact, const nvl_failure_spec *extra, size_t n_extra,
+                              nvl_diags *diags);
+/* The whole-design checks: disconnected devices (errors for endpoints), unused ports and unequal
+ * switches (warnings). The loader runs them; call them again after nvl_design_damage. */
+void nvl_design_check_wiring(const nvl_design *d, nvl_diags *diags);
 
 /* Look-ups; return -1 when absent. */
 int nvl_design_find_device(const nvl_design *d, const char *name);

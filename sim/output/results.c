@@ -3,6 +3,8 @@
  */
 #include "output/results.h"
 
+#include "base/json.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -124,19 +126,6 @@ int nvl_results_write_csv(const nvl_results *r, FILE *out) {
     fputc('\n', out);
   }
   return ferror(out) ? -1 : 0;
-}
-
-json_t *nvl_json_text(const char *s) {
-  json_t *j = json_string(s);
-  if (j)
-    return j;
-  size_t n = strlen(s);
-  char *t = malloc(n + 1);
-  for (size_t i = 0; i <= n; i++)
-    t[i] = (unsigned char)s[i] >= 0x80 ? '?' : s[i];
-  j = json_string(t);
-  free(t);
-  return j;
 }
 
 static json_t *num_or_null(double v) { return isnan(v) ? json_null() : json_real(v); }

@@ -49,9 +49,4 @@ void nvl_results_csv_header(FILE *out);
 void nvl_results_csv_row(FILE *out, const nvl_result_row *x);
 int nvl_results_write_json(const nvl_results *r, FILE *out);
 
-/* A JSON string of `s` that is always valid: bytes that do not form UTF-8 (a name cut in the middle
- * of a character by a fixed-size buffer) become '?'. */
-struct json_t;
-struct json_t *nvl_json_text(const char *s);
-
 #endif

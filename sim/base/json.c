@@ -1,0 +1,92 @@
+/*
+ * json: see json.h.
+ */
+#include "base/json.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+
+json_t *nvl_json_text(const char *s) {
+  json_t *j = json_string(s);
+  if (j)
+    return j;
+  size_t n = strlen(s);
+  char *t = nvl_xmalloc(n + 1);
+  for (size_t i = 0; i <= n; i++)
+    t[i] = (unsigned char)s[i] >= 0x80 ? '?' : s[i];
+  j = json_string(t);
+  free(t);
+  return j;
+}
+
+const char *nvl_json_type_name(const json_t *v) {
+  switch (json_typeof(v)) {
+  case JSON_OBJECT: return "an object";
+  case JSON_ARRAY: return "an array";
+  case JSON_STRING: return "a string";
+  case JSON_INTEGER: return "an integer";
+  case JSON_REAL: return "a number";
+  case JSON_TRUE:
+  case JSON_FALSE: return "a boolean";
+  default: return "null";
+  }
+}
+
+/* The next reference token of a pointer, unescaped (~0 -> ~, ~1 -> /). */
+static const char *next_token(const char *p, char *tok, size_t len) {
+  size_t n = 0;
+  while (*p && *p != '/' && n + 1 < len) {
+    if (p[0] == '~' && (p[1] == '0' || p[1] == '1')) {
+      tok[n++] = p[1] == '0' ? '~' : '/';
+      p += 2;
+    } else {
+      tok[n++] = *p++;
+    }
+  }
+  tok[n] = '\0';
+  return p;
+}
+
+int nvl_json_pointer_set(json_t *root, const char *ptr, json_t *value, char *err, size_t errlen) {
+  if (ptr[0] != '/') {
+    snprintf(err, errlen, "pointer \"%.80s\" must start with '/'", ptr);
+    return -1;
+  }
+  json_t *cur = root;
+  const char *p = ptr + 1;
+  for (;;) {
+    char tok[256];
+    p = next_token(p, tok, sizeof tok);
+    bool last = *p != '/';
+    if (json_is_object(cur)) {
+      if (last)
+        return json_object_set(cur, tok, value) == 0 ? 0 : -1;
+      json_t *next = json_object_get(cur, tok);
+      if (!next) {
+        next = json_object();
+        json_object_set_new(cur, tok, next);
+      }
+      cur = next;
+    } else if (json_is_array(cur)) {
+      char *end;
+      long idx = strtol(tok, &end, 10);
+      if (*end || end == tok || idx < 0 || (size_t)idx >= json_array_size(cur)) {
+        snprintf(err, errlen, "pointer \"%.80s\": no element \"%s\" in an array of %zu", ptr, tok,
+                 json_array_size(cur));
+        return -1;
+      }
+      if (last)
+        return json_array_set(cur, (size_t)idx, value) == 0 ? 0 : -1;
+      cur = json_array_get(cur, (size_t)idx);
+    } else {
+      snprintf(err, errlen, "pointer \"%.80s\" goes through a value that is not an object or array",
+               ptr);
+      return -1;
+    }
+    p++;
+  }
+}

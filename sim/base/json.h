@@ -1,0 +1,21 @@
+/*
+ * json: small helpers over jansson shared by every stage that reads or writes JSON.
+ */
+#ifndef NVL_JSON_H
+#define NVL_JSON_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* A JSON string of `s` that is always valid: bytes that do not form UTF-8 (a name cut in the middle
+ * of a character by a fixed-size buffer) become '?'. */
+json_t *nvl_json_text(const char *s);
+
+/* "an object", "an array", "a string", ... for messages. */
+const char *nvl_json_type_name(const json_t *v);
+
+/* Sets `value` at RFC 6901 pointer `ptr` in `root`, creating missing object members. `value` is
+ * borrowed: the document takes its own reference. Returns 0, or -1 with a message. */
+int nvl_json_pointer_set(json_t *root, const char *ptr, json_t *value, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,111 @@
+/*
+ * outfile: see outfile.h.
+ */
+#include "base/outfile.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Temporary files of open outputs, removed by the signal handler (async-signal-safe unlink). */
+#define MAX_OPEN_OUTPUTS 16
+static char *volatile open_tmps[MAX_OPEN_OUTPUTS];
+
+void nvl_outfile_remove_unfinished(void) {
+  for (int i = 0; i < MAX_OPEN_OUTPUTS; i++)
+    if (open_tmps[i])
+      unlink(open_tmps[i]);
+}
+
+static void on_fatal_signal(int sig) {
+  nvl_outfile_remove_unfinished();
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+void nvl_outfile_install_signal_cleanup(void) {
+  int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+    signal(sigs[i], on_fatal_signal);
+}
+
+static void track(char *tmp, bool add) {
+  for (int i = 0; i < MAX_OPEN_OUTPUTS; i++) {
+    if (add && !open_tmps[i]) {
+      open_tmps[i] = tmp;
+      return;
+    }
+    if (!add && open_tmps[i] == tmp) {
+      open_tmps[i] = NULL;
+      return;
+    }
+  }
+}
+
+int nvl_outfile_open(nvl_outfile *o, const char *path, const char *cmd) {
+  memset(o, 0, sizeof *o);
+  if (!path || strcmp(path, "-") == 0) {
+    o->fp = stdout;
+    return 0;
+  }
+  if (strlen(path) >= sizeof o->path) {
+    fprintf(stderr, "nvlsim %s: output path too long\n", cmd);
+    return -1;
+  }
+  snprintf(o->path, sizeof o->path, "%s", path);
+  snprintf(o->tmp, sizeof o->tmp, "%s.tmpXXXXXX", path);
+  int fd = mkstemp(o->tmp);
+  if (fd < 0) {
+    fprintf(stderr, "nvlsim %s: cannot write %s: %s\n", cmd, path, strerror(errno));
+    o->tmp[0] = '\0';
+    return -1;
+  }
+  o->fp = fdopen(fd, "w");
+  if (!o->fp) {
+    close(fd);
+    unlink(o->tmp);
+    fprintf(stderr, "nvlsim %s: cannot write %s: %s\n", cmd, path, strerror(errno));
+    return -1;
+  }
+  track(o->tmp, true);
+  return 0;
+}
+
+int nvl_outfile_commit(nvl_outfile *o, const char *cmd) {
+  if (!o->fp)
+    return -1;
+  if (o->fp == stdout) {
+    o->fp = NULL;
+    return fflush(stdout) == 0 ? 0 : -1;
+  }
+  bool bad = ferror(o->fp) != 0;
+  bad |= fflush(o->fp) != 0;
+  bad |= fsync(fileno(o->fp)) != 0 && errno != EINVAL;
+  bad |= fclose(o->fp) != 0;
+  o->fp = NULL;
+  if (!bad)
+    (void)chmod(o->tmp, 0644);
+  if (bad || rename(o->tmp, o->path) != 0) {
+    fprintf(stderr, "nvlsim %s: cannot write %s: %s\n", cmd, o->path, strerror(errno));
+    unlink(o->tmp);
+    track(o->tmp, false);
+    return -1;
+  }
+  track(o->tmp, false);
+  return 0;
+}
+
+void nvl_outfile_abort(nvl_outfile *o) {
+  if (!o->fp)
+    return;
+  if (o->fp != stdout) {
+    fclose(o->fp);
+    unlink(o->tmp);
+    track(o->tmp, false);
+  }
+  o->fp = NULL;
+}

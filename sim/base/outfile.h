@@ -1,0 +1,28 @@
+/*
+ * outfile: output files that appear atomically: written to a temporary file beside the target,
+ * then renamed, so an interrupted run never leaves a half-written result where one was expected.
+ * A fatal signal or a resource limit removes the temporary files of outputs still open.
+ */
+#ifndef NVL_OUTFILE_H
+#define NVL_OUTFILE_H
+
+#include <stdio.h>
+
+/* An output destination: stdout for "-" or NULL, else an atomically replaced file. */
+typedef struct {
+  FILE *fp;
+  char path[1024];
+  char tmp[1040];
+} nvl_outfile;
+
+/* Opens an output; prints an error and returns -1 if the directory is not writable. */
+int nvl_outfile_open(nvl_outfile *o, const char *path, const char *cmd);
+/* Flushes and renames into place (commit) or removes the temporary file (abort). */
+int nvl_outfile_commit(nvl_outfile *o, const char *cmd);
+void nvl_outfile_abort(nvl_outfile *o);
+/* Removes temporary files of outputs still open when a fatal signal arrives. */
+void nvl_outfile_install_signal_cleanup(void);
+/* Removes the temporary files of every output still open (async-signal-safe). */
+void nvl_outfile_remove_unfinished(void);
+
+#endif
