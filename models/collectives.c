@@ -102,56 +102,6 @@ int nvl_coll_chunks(uint64_t bytes, uint64_t chunk_bytes, int max_chunks) {
   return (int)k;
 }
 
-void nvl_program_init(nvl_program *p, int n_ranks) {
-  memset(p, 0, sizeof *p);
-  p->n_ranks = n_ranks;
-}
-
-void nvl_program_release(nvl_program *p) {
-  for (size_t i = 0; i < p->n_lanes; i++)
-    free(p->lanes[i].ops);
-  free(p->lanes);
-  memset(p, 0, sizeof *p);
-}
-
-int nvl_program_lane(nvl_program *p, int rank, int host) {
-  if (p->n_lanes == p->cap_lanes) {
-    p->cap_lanes = p->cap_lanes ? 2 * p->cap_lanes : 16;
-    p->lanes = realloc(p->lanes, p->cap_lanes * sizeof *p->lanes);
-    if (!p->lanes)
-      abort();
-  }
-  nvl_lane *l = &p->lanes[p->n_lanes];
-  memset(l, 0, sizeof *l);
-  l->rank = rank;
-  l->host = host;
-  return (int)p->n_lanes++;
-}
-
-void nvl_program_op(nvl_program *p, int lane, nvl_op_kind kind, int peer, double value) {
-  nvl_lane *l = &p->lanes[lane];
-  if (l->n_ops == l->cap_ops) {
-    l->cap_ops = l->cap_ops ? 2 * l->cap_ops : 8;
-    l->ops = realloc(l->ops, l->cap_ops * sizeof *l->ops);
-    if (!l->ops)
-      abort();
-  }
-  l->ops[l->n_ops++] = (nvl_op){.peer = (uint32_t)peer, .kind = (uint8_t)kind, .value = value};
-}
-
-void nvl_program_send(nvl_program *p, int lane, int peer, double bytes, int channels) {
-  nvl_program_op(p, lane, NVL_OP_SEND, peer, bytes);
-  nvl_lane *l = &p->lanes[lane];
-  l->ops[l->n_ops - 1].channels = (uint8_t)(channels < 0 ? 0 : channels > 255 ? 255 : channels);
-}
-
-void nvl_program_floor(nvl_program *p, double seconds) {
-  if (seconds <= 0 || p->n_ranks < 1)
-    return;
-  /* rank 0's lane place: the lane only waits, so where it runs does not matter */
-  nvl_program_op(p, nvl_program_lane(p, 0, -1), NVL_OP_DELAY, 0, seconds);
-}
-
 /* Splits S into k parts whose sizes differ by at most one byte. */
 static double part(uint64_t bytes, int k, int i) {
   uint64_t base = bytes / (uint64_t)k, rem = bytes % (uint64_t)k;

@@ -1,5 +1,5 @@
 /*
- * Simulated times against closed-form alpha-beta values (sim/engine.c, sim/platform.c,
+ * Simulated times against closed-form alpha-beta values (sim/engine, sim/platform,
  * models/collectives.c), all under --model ideal. Tolerance 1e-6 relative unless stated: the
  * engine runs SimGrid with exact max-min sharing and surf/precision 1e-10 s.
  *
@@ -8,7 +8,9 @@
  */
 #include "nvl_test.h"
 #include "design/design.h"
+#include "engine/cfg.h"
 #include "engine/engine.h"
+#include "workload/run.h"
 #include "platform/platform.h"
 #include "workload/workload.h"
 #include "models/calibration.h"
@@ -86,10 +88,11 @@ static outcome simulate(const char *design, const job_def *defs, size_t nj, bool
     for (size_t i = 0; i < diags.count; i++)
       print_error("%s\n", diags.items[i].message);
   assert_int_equal(diags.errors, 0);
-  nvl_workload w;
-  nvl_workload_run *wr = nvl_workload_run_new(&spec, d, p, &w);
-  w.link_stats = link_stats;
-  int rc = nvl_engine_run_forked(p, &w, &o.res, &diags);
+  nvl_workload_run *wr = nvl_workload_run_new(&spec, d, p);
+  nvl_task_graph g;
+  nvl_workload_tasks(wr, &g);
+  g.link_stats = link_stats;
+  int rc = nvl_engine_run_forked(p, &g, &o.res, &diags);
   for (size_t i = 0; i < diags.count; i++)
     print_error("%s\n", diags.items[i].message);
   assert_int_equal(rc, 0);
@@ -461,7 +464,7 @@ static void test_engine__failed_switch_keeps_17_of_18(void **state) {
   assert_close(ratio, 17.0 / 18.0, 0.005);
 }
 
-static int build_deadlock(void *ctx, size_t step, size_t job, nvl_program *prog, const int **devs) {
+static int build_deadlock(void *ctx, size_t task, nvl_program *prog, const int **devs) {
   static int two[2];
   const nvl_design *d = ctx;
   two[0] = nvl_design_find_device(d, "gpu0");
@@ -469,8 +472,7 @@ static int build_deadlock(void *ctx, size_t step, size_t job, nvl_program *prog,
   *devs = two;
   int a = nvl_program_lane(prog, 0, -1), b = nvl_program_lane(prog, 1, -1);
   nvl_program_op(prog, a, NVL_OP_RECV, b, 0); /* waits for a transfer nobody sends */
-  (void)step;
-  (void)job;
+  (void)task;
   return 0;
 }
 
@@ -478,9 +480,9 @@ static void test_engine__deadlock_is_an_error(void **state) {
   nvl_design *d = load_topology("hgx-h100.json");
   nvl_diags diags = NVL_DIAGS_INIT;
   nvl_platform *p = nvl_platform_new(d, NULL, &diags);
-  nvl_workload w = {.n_steps = 1, .n_jobs = 1, .build = build_deadlock, .ctx = d};
+  nvl_task_graph g = {.n_tasks = 1, .build = build_deadlock, .ctx = d};
   nvl_engine_result res;
-  assert_int_equal(nvl_engine_run_forked(p, &w, &res, &diags), -1);
+  assert_int_equal(nvl_engine_run_forked(p, &g, &res, &diags), -1);
   assert_true(diags.errors >= 1);
   assert_non_null(strstr(diags.items[0].message, "did not complete"));
   nvl_engine_result_release(&res);

@@ -15,6 +15,7 @@
 #include "platform/platform.h"
 #include "output/results.h"
 #include "base/units.h"
+#include "cli/simulate.h"
 #include "workload/workload.h"
 
 typedef struct {
@@ -44,7 +45,7 @@ static int simulate(const nvl_design *d, const cmp_workload *cw, nvl_results *ro
   snprintf(spec.jobs[0].name, sizeof spec.jobs[0].name, "job0");
   if (cw->ranks)
     snprintf(spec.jobs[0].ranks_sel, sizeof spec.jobs[0].ranks_sel, "%s", cw->ranks);
-  if (nvl_workload_simulate(d, &spec, &(nvl_simulate_opts){.forked = true}, rows, &diags) != 0)
+  if (nvl_simulate(d, &spec, &(nvl_simulate_opts){.forked = true}, rows, &diags) != 0)
     nvl_cli_print_diags(&diags, d->file, stderr);
   else
     rc = 0;

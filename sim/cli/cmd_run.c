@@ -13,10 +13,14 @@
 #include "base/builtin.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/simulate.h"
+#include "engine/cfg.h"
 #include "engine/engine.h"
 #include "engine/limits.h"
 #include "platform/platform.h"
 #include "output/results.h"
+#include "output/rows.h"
+#include "workload/run.h"
 #include "base/units.h"
 #include "workload/workload.h"
 
@@ -237,7 +241,7 @@ static void run_intact(const run_opts *o, const nvl_design *d, const nvl_workloa
   }
   nvl_simulate_opts so = {
       .forked = true, .explicit_planes = o->explicit_planes, .sg_cfg = o->sg_cfg};
-  if (nvl_workload_simulate(d->intact, &s2, &so, base, &diags) != 0)
+  if (nvl_simulate(d->intact, &s2, &so, base, &diags) != 0)
     fprintf(stderr, "nvlsim run: the intact design could not be simulated for comparison%s%s\n",
             diags.count ? ": " : "", diags.count ? diags.items[0].message : "");
   nvl_workload_spec_release(&s2);
@@ -378,19 +382,20 @@ int nvl_cmd_run(int argc, char **argv) {
   /* with failures, the intact design first: forked before this process starts its own engine */
   if (d->intact)
     run_intact(&o, d, &spec, &intact_rows);
-  nvl_workload w;
-  wr = nvl_workload_run_new(&spec, d, p, &w);
-  w.link_stats = o.link_stats != NULL;
-  w.verbose = o.verbose;
-  w.time_limit_s = o.time_limit_s;
-  w.sg_cfg = o.sg_cfg;
-  w.dump_platform = o.dump;
-  if (nvl_engine_run(p, &w, &res, &diags) != 0) {
+  wr = nvl_workload_run_new(&spec, d, p);
+  nvl_task_graph g;
+  nvl_workload_tasks(wr, &g);
+  g.link_stats = o.link_stats != NULL;
+  g.verbose = o.verbose;
+  g.time_limit_s = o.time_limit_s;
+  g.sg_cfg = o.sg_cfg;
+  g.dump_platform = o.dump;
+  if (nvl_engine_run(p, &g, &res, &diags) != 0) {
     nvl_cli_print_diags(&diags, label, stderr);
     rc = NVL_EXIT_FAIL;
     goto out;
   }
-  nvl_workload_rows(wr, &res, &rows);
+  nvl_rows_add(wr, &res, &rows);
   if (d->n_failures) {
     printf("#\n# failures injected:");
     for (size_t f = 0; f < d->n_failures; f++)

@@ -19,6 +19,7 @@
 #include "cli/commands.h"
 #include "engine/engine.h"
 #include "platform/platform.h"
+#include "cli/simulate.h"
 #include "workload/workload.h"
 
 /* System names of measured rows and the reference design that models them. */
@@ -146,7 +147,7 @@ static int simulate_row(const char *design_name, nvl_coll coll, nvl_algo algo, i
   spec.jobs[0] =
       (nvl_job){.coll = coll, .algo = algo, .proto = -1, .n_limit = gpus, .size_bytes = bytes};
   snprintf(spec.jobs[0].name, sizeof spec.jobs[0].name, "row");
-  if (nvl_workload_simulate(d, &spec, &(nvl_simulate_opts){.forked = true}, &rows, &diags) != 0) {
+  if (nvl_simulate(d, &spec, &(nvl_simulate_opts){.forked = true}, &rows, &diags) != 0) {
     snprintf(err, errlen, "%s", diags.count ? diags.items[0].message : "simulation failed");
     goto out;
   }

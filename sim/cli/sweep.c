@@ -16,6 +16,7 @@
 #include "platform/platform.h"
 #include "output/results.h"
 #include "base/units.h"
+#include "cli/simulate.h"
 #include "workload/workload.h"
 
 #define MAX_POINTS 1000000
@@ -430,7 +431,7 @@ int nvl_sweep_run_point(const nvl_sweep *s, size_t point, FILE *out) {
       spec.n_sizes = s->n_sizes;
     }
     nvl_results rows = NVL_RESULTS_INIT;
-    if (nvl_workload_simulate(d, &spec, &(nvl_simulate_opts){0}, &rows, &diags) != 0) {
+    if (nvl_simulate(d, &spec, &(nvl_simulate_opts){0}, &rows, &diags) != 0) {
       bool setup = diags.count && diags.items[diags.count - 1].code != NVL_DIAG_LIMIT;
       error_row(out, setup ? "invalid" : "failed",
                 diags.count ? diags.items[diags.count - 1].message : "simulation failed");

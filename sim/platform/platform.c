@@ -719,25 +719,20 @@ int nvl_platform_endpoint_host(const nvl_platform *p, int dev) {
 /* ---------------------------------------------------------------------------------------- */
 /* Emitting the platform (to SimGrid directly, or as XML)                                    */
 
-static void emit_route(const nvl_platform *p, const uint8_t *pairs, const nvl_platform_sink *s,
-                       void *ctx, int a, int b) {
-  if (pairs) {
-    size_t bit = (size_t)a * p->n_hosts + (size_t)b;
-    if (!(pairs[bit / 8] & (1u << (bit % 8))))
-      return;
-  }
+static void emit_route(const nvl_platform *p, const nvl_platform_sink *s, void *ctx, int a, int b) {
   int links[64], dirs[64];
   int n = nvl_platform_route(p, a, b, links, dirs, 64);
   if (n > 0)
     s->route(ctx, a, b, links, dirs, n);
 }
 
-void nvl_platform_emit(const nvl_platform *p, const uint8_t *pairs, const nvl_platform_sink *s,
-                       void *ctx) {
+void nvl_platform_emit(const nvl_platform *p, const nvl_platform_sink *s, void *ctx) {
   for (size_t h = 0; h < p->n_hosts; h++)
     s->host(ctx, (int)h, p->host_names[h]);
   for (size_t l = 0; l < p->n_links; l++)
     s->link(ctx, (int)l, &p->links[l]);
+  if (!s->route)
+    return;
   size_t nd = p->d->n_devices;
   /* plane routes: every pair of hosts of one plane */
   for (size_t pl = 0; pl < p->n_planes; pl++) {
@@ -748,14 +743,14 @@ void nvl_platform_emit(const nvl_platform *p, const uint8_t *pairs, const nvl_pl
         for (size_t j = 0; j < nd; j++)
           for (int b = p->ph_start[j]; b < p->ph_start[j + 1]; b++)
             if (i != j && p->ph[b].plane == (int)pl)
-              emit_route(p, pairs, s, ctx, p->ph[a].host, p->ph[b].host);
+              emit_route(p, s, ctx, p->ph[a].host, p->ph[b].host);
       }
   }
   /* direct links */
   for (size_t i = 0; i < nd; i++)
     for (int j = p->att_start[i]; j < p->att_start[i + 1]; j++)
       if (p->att[j].cls < 0)
-        emit_route(p, pairs, s, ctx, p->direct_host[i], p->direct_host[p->att[j].peer]);
+        emit_route(p, s, ctx, p->direct_host[i], p->direct_host[p->att[j].peer]);
   /* endpoint <-> in-switch reduction hosts */
   for (size_t i = 0; i < nd; i++)
     for (int j = p->att_start[i]; j < p->att_start[i + 1]; j++) {
@@ -764,8 +759,8 @@ void nvl_platform_emit(const nvl_platform *p, const uint8_t *pairs, const nvl_pl
         continue;
       for (int k = p->ph_start[i]; k < p->ph_start[i + 1]; k++)
         if (p->ph[k].plane == p->class_plane[c]) {
-          emit_route(p, pairs, s, ctx, p->ph[k].host, p->class_nvls_host[c]);
-          emit_route(p, pairs, s, ctx, p->class_nvls_host[c], p->ph[k].host);
+          emit_route(p, s, ctx, p->ph[k].host, p->class_nvls_host[c]);
+          emit_route(p, s, ctx, p->class_nvls_host[c], p->ph[k].host);
         }
     }
 }
@@ -801,7 +796,7 @@ static void xml_route(void *ctx, int a, int b, const int *links, const int *dirs
   fputs("</route>\n", x->out);
 }
 
-int nvl_platform_write_xml(const nvl_platform *p, FILE *out, const uint8_t *pairs) {
+int nvl_platform_write_xml(const nvl_platform *p, FILE *out) {
   fprintf(out,
           "<?xml version='1.0'?>\n"
           "<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
@@ -810,7 +805,7 @@ int nvl_platform_write_xml(const nvl_platform *p, FILE *out, const uint8_t *pair
           p->d->name, p->n_classes, p->n_planes);
   static const nvl_platform_sink xml = {xml_host, xml_link, xml_route};
   xml_ctx x = {p, out};
-  nvl_platform_emit(p, pairs, &xml, &x);
+  nvl_platform_emit(p, &xml, &x);
   fputs("  </zone>\n</platform>\n", out);
   return ferror(out) ? -1 : 0;
 }

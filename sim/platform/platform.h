@@ -38,8 +38,7 @@
 
 #include "design/design.h"
 #include "base/diag.h"
-
-typedef enum { NVL_MODEL_DEFAULT, NVL_MODEL_IDEAL } nvl_model;
+#include "models/model.h"
 
 typedef struct {
   nvl_model model;
@@ -72,21 +71,20 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
 void nvl_platform_free(nvl_platform *p);
 
 /* The platform as SimGrid sees it, in order: every host, every link (SimGrid name "l<index>";
- * split-duplex unless fatpipe), then every route (one-way, links with direction +1 UP / -1 DOWN).
- * With `pairs` (a bitmap of host_count^2 bits, bit from * n + to) only the routes of those host
- * pairs are emitted. Both ways of loading it (nvl_platform_write_xml and the engine's direct
- * construction) go through this one function, so they cannot differ. */
+ * split-duplex unless fatpipe), then every route between hosts that have one (one-way, links with
+ * direction +1 UP / -1 DOWN; skipped when the sink has no `route`: the engine's zone asks
+ * nvl_platform_route for each route when SimGrid needs it). The XML writer and the engine's direct
+ * construction both go through this one function, so they cannot differ. */
 typedef struct {
   void (*host)(void *ctx, int host, const char *name);
   void (*link)(void *ctx, int index, const nvl_plink *link);
   void (*route)(void *ctx, int from_host, int to_host, const int *links, const int *dirs, int n);
 } nvl_platform_sink;
-void nvl_platform_emit(const nvl_platform *p, const uint8_t *pairs, const nvl_platform_sink *s,
-                       void *ctx);
+void nvl_platform_emit(const nvl_platform *p, const nvl_platform_sink *s, void *ctx);
 
-/* Writes the platform as SimGrid XML (DTD 4.1), routes filtered by `pairs` as above. Returns 0,
- * or -1 on a write error. */
-int nvl_platform_write_xml(const nvl_platform *p, FILE *out, const uint8_t *pairs);
+/* Writes the platform as SimGrid XML (DTD 4.1) with every route. Returns 0, or -1 on a write
+ * error. */
+int nvl_platform_write_xml(const nvl_platform *p, FILE *out);
 
 size_t nvl_platform_host_count(const nvl_platform *p);
 const char *nvl_platform_host_name(const nvl_platform *p, int host);

@@ -6,7 +6,10 @@
 #include <simgrid/s4u/Host.hpp>
 #include <simgrid/s4u/Link.hpp>
 #include <simgrid/s4u/Mailbox.hpp>
+#include <simgrid/kernel/routing/NetPoint.hpp>
+#include <simgrid/kernel/routing/NetZoneImpl.hpp>
 #include <simgrid/s4u/NetZone.hpp>
+#include <xbt/config.hpp>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -127,55 +130,83 @@ extern "C" void nvl_xfer_unref(nvl_xfer *x) {
     delete x;
 }
 
+// The platform's zone: routes are asked of the caller when SimGrid needs them (the first
+// transfer between two hosts, and every one after: SimGrid keeps no route cache), instead of being
+// stored for every pair of hosts beforehand. A zone of one's own is what SimGrid's routing
+// interface is for: NetZoneImpl is exported, and get_local_route is its one abstract method.
+namespace {
+class LazyZone : public simgrid::kernel::routing::NetZoneImpl {
+public:
+  LazyZone(const std::string &name, nvl_route_fn route, void *ctx)
+      : NetZoneImpl(name), route_(route), ctx_(ctx) {}
+  std::vector<simgrid::kernel::resource::StandardLinkImpl *> up, down; // per logical link
+  std::vector<double> lat;
+  simgrid::kernel::resource::StandardLinkImpl *loopback = nullptr;
+
+private:
+  nvl_route_fn route_;
+  void *ctx_;
+  void get_local_route(const simgrid::kernel::routing::NetPoint *src,
+                       const simgrid::kernel::routing::NetPoint *dst,
+                       simgrid::kernel::routing::Route *into, double *latency) override {
+    if (src == dst) { // as SimGrid's own zones: the loopback
+      into->link_list_.push_back(loopback);
+      return;
+    }
+    int links[64], dirs[64];
+    // hosts are the zone's only components, created in index order: a netpoint's id is its index
+    int n = route_(ctx_, (int)src->id(), (int)dst->id(), links, dirs, 64);
+    for (int i = 0; i < n; i++) {
+      into->link_list_.push_back(dirs[i] > 0 ? up[links[i]] : down[links[i]]);
+      if (latency)
+        *latency += lat[links[i]];
+    }
+  }
+};
+} // namespace
+
 struct nvl_zone {
-  simgrid::s4u::NetZone *zone;
-  std::vector<simgrid::s4u::Host *> hosts;
-  std::vector<simgrid::s4u::Link *> links;
-  std::vector<bool> fatpipe;
+  LazyZone *zone;
 };
 
-extern "C" nvl_zone *nvl_zone_begin(const char *name) {
+extern "C" nvl_zone *nvl_zone_begin(const char *name, nvl_route_fn route, void *ctx) {
   auto *z = new nvl_zone;
-  z->zone = simgrid::s4u::create_full_zone(name);
+  z->zone = new LazyZone(name, route, ctx);
+  // the loopback SimGrid's zones give a host talking to itself (network/loopback-bw, -lat)
+  z->zone->loopback =
+      z->zone->get_iface()
+          ->create_link("__loopback__", simgrid::config::get_value<double>("network/loopback-bw"))
+          ->set_sharing_policy(simgrid::s4u::Link::SharingPolicy::FATPIPE)
+          ->set_latency(simgrid::config::get_value<double>("network/loopback-lat"))
+          ->seal()
+          ->get_impl();
   return z;
 }
 
 extern "C" void nvl_zone_host(nvl_zone *z, const char *name) {
-  z->hosts.push_back(z->zone->create_host(name, 1e9)->seal());
+  z->zone->get_iface()->create_host(name, 1e9)->seal();
 }
 
 extern "C" void nvl_zone_link(nvl_zone *z, double bw_Bps, double lat_s, bool fatpipe) {
-  std::string name = "l" + std::to_string(z->links.size());
-  simgrid::s4u::Link *l;
-  if (fatpipe)
-    l = z->zone->create_link(name, bw_Bps)
-            ->set_sharing_policy(simgrid::s4u::Link::SharingPolicy::FATPIPE)
-            ->set_latency(lat_s)
-            ->seal();
-  else
-    l = z->zone->create_split_duplex_link(name, bw_Bps)->set_latency(lat_s)->seal();
-  z->links.push_back(l);
-  z->fatpipe.push_back(fatpipe);
-}
-
-extern "C" void nvl_zone_route(nvl_zone *z, int from_host, int to_host, const int *links,
-                               const int *dirs, int n) {
-  using simgrid::s4u::LinkInRoute;
-  std::vector<LinkInRoute> route;
-  route.reserve(n);
-  for (int i = 0; i < n; i++) {
-    const simgrid::s4u::Link *l = z->links[links[i]];
-    if (z->fatpipe[links[i]])
-      route.emplace_back(l);
-    else
-      route.emplace_back(l,
-                         dirs[i] > 0 ? LinkInRoute::Direction::UP : LinkInRoute::Direction::DOWN);
+  std::string name = "l" + std::to_string(z->zone->lat.size());
+  simgrid::s4u::NetZone *nz = z->zone->get_iface();
+  if (fatpipe) {
+    auto *l = nz->create_link(name, bw_Bps)
+                  ->set_sharing_policy(simgrid::s4u::Link::SharingPolicy::FATPIPE)
+                  ->set_latency(lat_s)
+                  ->seal();
+    z->zone->up.push_back(l->get_impl());
+    z->zone->down.push_back(l->get_impl());
+  } else {
+    simgrid::s4u::SplitDuplexLink *l = nz->create_split_duplex_link(name, bw_Bps);
+    l->set_latency(lat_s)->seal();
+    z->zone->up.push_back(l->get_link_up()->get_impl());
+    z->zone->down.push_back(l->get_link_down()->get_impl());
   }
-  z->zone->add_route(z->hosts[from_host]->get_netpoint(), z->hosts[to_host]->get_netpoint(),
-                     nullptr, nullptr, route, false);
+  z->zone->lat.push_back(lat_s);
 }
 
 extern "C" void nvl_zone_end(nvl_zone *z) {
-  z->zone->seal();
-  delete z;
+  z->zone->get_iface()->seal();
+  delete z; // the zone itself belongs to SimGrid now
 }

@@ -30,16 +30,19 @@ typedef struct nvl_xfer nvl_xfer;
 typedef struct nvl_mbox nvl_mbox;
 typedef struct nvl_zone nvl_zone;
 
-/* Builds the platform through s4u instead of XML (the C API cannot create zones, hosts, links or
- * routes): one Full-routing root zone; hosts and links are created in index order, links named
- * "l<index>" (split-duplex "l<index>_UP"/"_DOWN", or fatpipe), routes one-way. Call before the
- * simulation starts, after every --cfg. About four times faster than generating and parsing XML
- * for the 331,200 routes of an NVL576 alltoall. */
-nvl_zone *nvl_zone_begin(const char *name);
+/* Routes of the platform: fills links[] (logical link indices) and dirs[] (+1 UP, -1 DOWN) for
+ * the route from one host to another and returns their number (at most max), or -1 if none. */
+typedef int (*nvl_route_fn)(void *ctx, int from_host, int to_host, int *links, int *dirs, int max);
+
+/* Builds the platform through s4u instead of XML (the C API cannot create zones, hosts or links):
+ * one root zone whose routes come from `route` when SimGrid asks for them, so nothing is stored
+ * per pair of hosts (an NVL576 alltoall uses 331,200 routes; 10,000 GPUs would need 10^8). Hosts
+ * and links are created in index order, links named "l<index>" (split-duplex "l<index>_UP" /
+ * "_DOWN", or fatpipe). `route` and `ctx` must outlive the simulation. Call before the
+ * simulation starts, after every --cfg. */
+nvl_zone *nvl_zone_begin(const char *name, nvl_route_fn route, void *ctx);
 void nvl_zone_host(nvl_zone *z, const char *name);
 void nvl_zone_link(nvl_zone *z, double bw_Bps, double lat_s, bool fatpipe);
-void nvl_zone_route(nvl_zone *z, int from_host, int to_host, const int *links, const int *dirs,
-                    int n);
 void nvl_zone_end(nvl_zone *z);
 
 /* A mailbox whose permanent receiver is `receiver` (SimGrid starts a transfer to it at once,

@@ -1,8 +1,8 @@
 /*
- * workload: what `run` simulates, from command-line flags or a workload JSON file: one or more
- * concurrent jobs, each a collective or a traffic pattern over a participant set, swept over
- * message sizes. It resolves participants and algorithms, builds the lane programs for the
- * engine, and turns engine results into result rows (nccl-tests algbw/busbw, per-flow statistics).
+ * workload: what `run` simulates, as specified by command-line flags or a workload JSON file: one
+ * or more concurrent jobs, each a collective or a traffic pattern over a participant set, swept
+ * over message sizes. This header is the spec and its resolution against a design; the workload
+ * graph built from it is workload/run.h, its programs workload/build.c.
  *
  * Traffic patterns (each rank sends S bytes per flow; random ones drawn from a GSL mt19937 seeded
  * with --seed):
@@ -23,13 +23,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/diag.h"
+#include "design/design.h"
 #include "models/calibration.h"
 #include "models/collectives.h"
-#include "design/design.h"
-#include "base/diag.h"
-#include "engine/engine.h"
+#include "models/model.h"
 #include "platform/platform.h"
-#include "output/results.h"
 
 typedef enum {
   NVL_PAT_NONE,
@@ -85,26 +84,7 @@ int nvl_workload_load_file(const char *path, nvl_workload_spec *spec, nvl_diags 
 int nvl_workload_resolve(nvl_workload_spec *spec, const nvl_design *d, const nvl_platform *p,
                          nvl_diags *diags);
 
-/* The engine workload (steps = sizes, or pairs x sizes for NVL_PAT_PAIRS in a single job). */
-typedef struct nvl_workload_run nvl_workload_run;
-nvl_workload_run *nvl_workload_run_new(const nvl_workload_spec *spec, const nvl_design *d,
-                                       const nvl_platform *p, nvl_workload *out);
-/* Converts engine results into rows. */
-void nvl_workload_rows(const nvl_workload_run *wr, const nvl_engine_result *res, nvl_results *rows);
-void nvl_workload_run_free(nvl_workload_run *wr);
-
 void nvl_workload_spec_release(nvl_workload_spec *spec);
-
-typedef struct {
-  bool forked;          /* run the engine in a child process (the caller may simulate again) */
-  bool explicit_planes; /* platform without switch aggregation */
-  const char *const *sg_cfg;
-} nvl_simulate_opts;
-
-/* The whole pipeline for one workload on one design: builds the platform (spec->model), resolves
- * the jobs, runs the engine and appends the result rows. Returns 0, or -1 with diags set. */
-int nvl_workload_simulate(const nvl_design *d, nvl_workload_spec *spec, const nvl_simulate_opts *o,
-                          nvl_results *rows, nvl_diags *diags);
 
 /* In-switch reduction host shared by all participants, or -1. */
 int nvl_workload_nvls_host(const nvl_platform *p, const int *devs, int n);

@@ -1,0 +1,75 @@
+/*
+ * linkstats: what crossed each logical link. Bytes are counted per pair of hosts as transfers
+ * start (one map update per stripe) and expanded onto links once at the end, one route per
+ * distinct pair rather than per transfer; byte counts are whole numbers, exact in a double below
+ * 2^53, so the order of the sums does not matter. Peak loads come from SimGrid's link-load
+ * plugin, which must track each link from the start and stops when the simulation ends.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <simgrid/link.h>
+#include <simgrid/plugins/load.h>
+
+#include "base/xalloc.h"
+#include "engine/runtime.h"
+
+void nvl_rt_account(nvl_engine *e, int from, int to, uint64_t bytes) {
+  bool added;
+  uint32_t i = nvl_u64map_get_or_add(&e->pair_of, nvl_u64map_pair((uint32_t)from, (uint32_t)to),
+                                     (uint32_t)e->n_pairs, &added);
+  if (added) {
+    if (e->n_pairs == e->cap_pairs) {
+      e->cap_pairs = e->cap_pairs ? 2 * e->cap_pairs : 1024;
+      e->pair_bytes = nvl_xrealloc(e->pair_bytes, e->cap_pairs * sizeof *e->pair_bytes);
+    }
+    e->pair_bytes[e->n_pairs++] = 0;
+  }
+  e->pair_bytes[i] += (double)bytes;
+}
+
+void nvl_rt_expand_link_bytes(nvl_engine *e) {
+  const nvl_u64map *m = &e->pair_of;
+  int links[64], dirs[64];
+  for (size_t s = 0; s < m->cap; s++) {
+    if (m->keys[s] == UINT64_MAX)
+      continue;
+    int from = (int)(m->keys[s] >> 32), to = (int)(uint32_t)m->keys[s];
+    int n = nvl_platform_route(e->p, from, to, links, dirs, 64);
+    for (int k = 0; k < n; k++)
+      e->res->link_bytes[2 * links[k] + (dirs[k] > 0 ? 0 : 1)] += e->pair_bytes[m->vals[s]];
+  }
+}
+
+/* The SimGrid link of logical link l in direction dir (SPLITDUPLEX links are two SimGrid links,
+ * _UP and _DOWN; a fatpipe has one, counted as UP), or NULL. */
+static sg_link_t sg_link_of(const nvl_platform *p, size_t l, int dir) {
+  char nm[48];
+  if (nvl_platform_link(p, (int)l)->fatpipe) {
+    if (dir == 1)
+      return NULL;
+    snprintf(nm, sizeof nm, "l%zu", l);
+  } else {
+    snprintf(nm, sizeof nm, "l%zu_%s", l, dir == 0 ? "UP" : "DOWN");
+  }
+  return sg_link_by_name(nm);
+}
+
+void nvl_rt_track_links(nvl_engine *e) {
+  for (size_t l = 0; l < e->res->n_links; l++)
+    for (int dir = 0; dir < 2; dir++) {
+      sg_link_t lk = sg_link_of(e->p, l, dir);
+      if (lk)
+        sg_link_load_track(lk);
+    }
+}
+
+void nvl_rt_read_peaks(nvl_engine *e) {
+  for (size_t l = 0; l < e->res->n_links; l++)
+    for (int dir = 0; dir < 2; dir++) {
+      sg_link_t lk = sg_link_of(e->p, l, dir);
+      if (lk)
+        e->res->link_peak_Bps[2 * l + dir] = sg_link_get_max_instantaneous_load(lk);
+    }
+}

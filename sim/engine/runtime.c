@@ -1,0 +1,306 @@
+/*
+ * runtime: the lanes of running tasks (see runtime.h).
+ */
+#include "engine/runtime.h"
+
+#include <simgrid/actor.h>
+#include <simgrid/engine.h>
+#include <simgrid/host.h>
+#include <simgrid/semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+
+/* A lane sleeps on its semaphore only while it waits; whoever makes progress possible (a deposit
+ * in its inbox, the arrival of a transfer it sent or receives) wakes it, and it re-checks. */
+static void lane_block(lane_rt *l) {
+  l->blocked = true;
+  sg_sem_acquire(l->sem);
+}
+
+static void lane_wake(lane_rt *l) {
+  if (l->blocked) {
+    l->blocked = false;
+    sg_sem_release(l->sem);
+  }
+}
+
+/* A transfer has arrived (called from the kernel): its sender and receiver may be waiting. */
+static void xfer_arrived(void *src, void *dst) {
+  lane_rt *s = src;
+  if (s->task->eng->tearing_down)
+    return;
+  s->in_flight--;
+  lane_wake(s);
+  lane_wake(dst);
+}
+
+static void xfer_wait(lane_rt *self, nvl_xfer *x) {
+  while (!nvl_xfer_done(x))
+    lane_block(self);
+}
+
+/* The channel from lane a to lane b, created on first use. The pointer is valid until the next
+ * chan_get() (the array may grow), so callers look it up again after sleeping. */
+static chan *chan_get(task_rt *t, int a, int b) {
+  bool added;
+  uint32_t i = nvl_u64map_get_or_add(&t->chan_of, nvl_u64map_pair((uint32_t)a, (uint32_t)b),
+                                     (uint32_t)t->n_chans, &added);
+  if (added) {
+    if (t->n_chans == t->cap_chans) {
+      t->cap_chans = t->cap_chans ? 2 * t->cap_chans : 64;
+      t->chans = nvl_xrealloc(t->chans, t->cap_chans * sizeof *t->chans);
+    }
+    memset(&t->chans[t->n_chans++], 0, sizeof *t->chans);
+  }
+  return &t->chans[i];
+}
+
+static void chan_push(chan *c, nvl_xfer *x) {
+  if (c->n == c->cap) {
+    if (c->head > 0) { /* reuse the consumed front */
+      memmove(c->q, c->q + c->head, (c->n - c->head) * sizeof *c->q);
+      c->n -= c->head;
+      c->head = 0;
+    } else {
+      c->cap = c->cap ? 2 * c->cap : 2;
+      c->q = nvl_xrealloc(c->q, c->cap * sizeof *c->q);
+    }
+  }
+  c->q[c->n++] = x;
+}
+
+/* Drops every channel of a task (after its lanes ended; a deadlock may leave handles). */
+static void chans_release(task_rt *t) {
+  for (size_t i = 0; i < t->n_chans; i++) {
+    chan *c = &t->chans[i];
+    if (c->last)
+      nvl_xfer_unref(c->last);
+    for (uint32_t k = c->head; k < c->n; k++)
+      if (c->q[k])
+        nvl_xfer_unref(c->q[k]);
+    free(c->q);
+  }
+  free(t->chans);
+  t->chans = NULL;
+  t->n_chans = t->cap_chans = 0;
+  nvl_u64map_release(&t->chan_of);
+}
+
+/* The stripes (host pairs and bytes) of a SEND from lane `src` to lane `dst`. */
+static size_t send_stripes(const nvl_platform *p, const task_rt *t, int src, int dst,
+                           uint64_t bytes, int *hf, int *ht, uint64_t *b) {
+  const nvl_lane *ls = &t->prog.lanes[src], *ld = &t->prog.lanes[dst];
+  int ds = ls->rank >= 0 ? t->devs[ls->rank] : -1, dd = ld->rank >= 0 ? t->devs[ld->rank] : -1;
+  if (ds >= 0 && dd >= 0) {
+    nvl_stripe st[NVL_MAX_STRIPES];
+    int ns = nvl_platform_stripes(p, ds, dd, st);
+    uint64_t left = bytes;
+    for (int i = 0; i < ns; i++) {
+      uint64_t part = i == ns - 1 ? left : (uint64_t)((double)bytes * st[i].weight + 0.5);
+      if (part > left)
+        part = left;
+      left -= part;
+      hf[i] = st[i].from_host;
+      ht[i] = st[i].to_host;
+      b[i] = part;
+    }
+    return (size_t)ns;
+  }
+  /* one side is a switch lane (in-switch reduction) */
+  hf[0] = ds >= 0 ? nvl_platform_endpoint_host(p, ds) : ls->host;
+  ht[0] = dd >= 0 ? nvl_platform_endpoint_host(p, dd) : ld->host;
+  b[0] = bytes;
+  return 1;
+}
+
+#define MAILBOX_IN_FLIGHT 4
+
+static void do_send(lane_rt *self, int peer, double bytes_d, double rate_Bps) {
+  task_rt *t = self->task;
+  nvl_engine *e = t->eng;
+  /* flow control: wait for the previous transfer to the same peer */
+  nvl_xfer *prev = chan_get(t, self->id, peer)->last;
+  if (prev) {
+    xfer_wait(self, prev);
+    chan_get(t, self->id, peer)->last = NULL; /* the array may have grown while we slept */
+    nvl_xfer_unref(prev);
+  }
+  uint64_t bytes = (uint64_t)bytes_d;
+  sg_host_t from[NVL_MAX_STRIPES], to[NVL_MAX_STRIPES];
+  uint64_t b[NVL_MAX_STRIPES];
+  int hf[NVL_MAX_STRIPES], ht[NVL_MAX_STRIPES];
+  size_t n = send_stripes(e->p, t, self->id, peer, bytes, hf, ht, b);
+  for (size_t i = 0; i < n; i++) {
+    from[i] = e->hosts[hf[i]];
+    to[i] = e->hosts[ht[i]];
+    nvl_rt_account(e, hf[i], ht[i], b[i]);
+  }
+  lane_rt *dst = &t->lanes[peer];
+  /* A lane with many transfers in flight (an alltoall) sends through the receiver's mailbox when
+   * the transfer is one stripe between the two lanes' own hosts: the same network action, but
+   * not in SimGrid's global list of detached communications (sg_shim.h). Mailboxes keep their
+   * communications until the task ends, so lanes with few in flight (rings, trees, chains, whose
+   * total count can be far larger) stay on host-to-host communications. */
+  nvl_mbox *via =
+      self->in_flight >= MAILBOX_IN_FLIGHT && n == 1 && hf[0] == self->host && ht[0] == dst->host
+          ? dst->mbox
+          : NULL;
+  self->in_flight++;
+  nvl_xfer *x = nvl_xfer_start(from, to, b, n, via, rate_Bps, 2, xfer_arrived, self, dst);
+  chan *c = chan_get(t, self->id, peer);
+  c->last = x;
+  chan_push(c, x);
+  lane_wake(dst);
+}
+
+static void do_notify(lane_rt *self, int peer) {
+  chan_push(chan_get(self->task, self->id, peer), NULL);
+  lane_wake(&self->task->lanes[peer]);
+}
+
+static void record_flow(nvl_engine *e, task_rt *t) {
+  nvl_engine_result *r = e->res;
+  if (r->n_flows == e->cap_flows) {
+    e->cap_flows = e->cap_flows ? 2 * e->cap_flows : 1024;
+    r->flows = nvl_xrealloc(r->flows, e->cap_flows * sizeof *r->flows);
+  }
+  r->flows[r->n_flows++] = (nvl_flow){t->id, simgrid_get_clock() - t->start_s};
+}
+
+static void do_recv(lane_rt *self, int src) {
+  chan *c = chan_get(self->task, src, self->id);
+  while (c->head == c->n) {
+    lane_block(self);
+    c = chan_get(self->task, src, self->id);
+  }
+  nvl_xfer *x = c->q[c->head++];
+  if (c->head == c->n)
+    c->head = c->n = 0;
+  if (x) {
+    xfer_wait(self, x);
+    nvl_xfer_unref(x);
+  }
+  if (self->task->eng->g->record_flows)
+    record_flow(self->task->eng, self->task);
+}
+
+/* Work on the lane's host: `seconds` of it alone, shared fairly with concurrent work there. */
+static void do_compute(lane_rt *self, double seconds) {
+  sg_host_t h = self->task->eng->hosts[self->host];
+  sg_actor_execute(seconds * sg_host_get_speed(h));
+}
+
+/* The lane's own transfers still travelling, then the end: the last lane of a task hands it to
+ * the controller. */
+static void lane_finish(lane_rt *self, const nvl_lane *l) {
+  task_rt *t = self->task;
+  nvl_engine *e = t->eng;
+  for (size_t i = 0; i < l->n_ops; i++)
+    if (l->ops[i].kind == NVL_OP_SEND) {
+      nvl_xfer *x = chan_get(t, self->id, (int)l->ops[i].peer)->last;
+      if (x) {
+        xfer_wait(self, x);
+        chan_get(t, self->id, (int)l->ops[i].peer)->last = NULL;
+        nvl_xfer_unref(x);
+      }
+    }
+  double dt = simgrid_get_clock() - t->start_s;
+  if (dt > e->res->time_s[t->id])
+    e->res->time_s[t->id] = dt;
+  self->finished = true;
+  if (--t->lanes_left == 0) {
+    e->done[e->n_done++] = t->id;
+    if (e->ctl_blocked) {
+      e->ctl_blocked = false;
+      sg_sem_release(e->wake);
+    }
+  }
+}
+
+static void lane_main(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  lane_rt *self = sg_actor_self_get_data();
+  const nvl_lane *l = &self->task->prog.lanes[self->id];
+  for (size_t i = 0; i < l->n_ops; i++) {
+    const nvl_op *op = &l->ops[i];
+    switch (op->kind) {
+    case NVL_OP_SEND:
+      do_send(self, (int)op->peer, op->value, op->channels * self->task->prog.channel_Bps);
+      break;
+    case NVL_OP_RECV: do_recv(self, (int)op->peer); break;
+    case NVL_OP_NOTIFY: do_notify(self, (int)op->peer); break;
+    case NVL_OP_DELAY: sg_actor_sleep_for(op->value); break;
+    case NVL_OP_COMPUTE: do_compute(self, op->value); break;
+    }
+  }
+  lane_finish(self, l);
+}
+
+int nvl_rt_task_start(nvl_engine *e, size_t id) {
+  task_rt *t = &e->tasks[id];
+  t->eng = e;
+  t->id = id;
+  nvl_program_init(&t->prog, 0);
+  if (e->g->build(e->g->ctx, id, &t->prog, &t->devs) != 0) {
+    nvl_diag_add(e->diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL, "cannot build task %zu", id);
+    nvl_program_release(&t->prog);
+    return -1;
+  }
+  t->start_s = simgrid_get_clock();
+  e->res->start_s[id] = t->start_s;
+  size_t n = t->prog.n_lanes;
+  t->lanes = nvl_xcalloc(n ? n : 1, sizeof *t->lanes);
+  t->lanes_left = n;
+  if (n == 0) { /* nothing to run: finished as it starts */
+    e->done[e->n_done++] = id;
+    return 0;
+  }
+  for (size_t l = 0; l < n; l++) {
+    lane_rt *lr = &t->lanes[l];
+    lr->task = t;
+    lr->id = (int)l;
+    lr->sem = sg_sem_init(0);
+  }
+  for (size_t l = 0; l < n; l++) {
+    const nvl_lane *ln = &t->prog.lanes[l];
+    /* a lane runs on its endpoint's host (where its COMPUTEs share the endpoint); transfers name
+     * their own hosts. Endpoints that reach no switch (C2C only) run on host 0. */
+    int host = ln->rank >= 0 ? nvl_platform_endpoint_host(e->p, t->devs[ln->rank]) : ln->host;
+    if (host < 0)
+      host = 0;
+    char name[64];
+    snprintf(name, sizeof name, "t%zu.l%zu", id, l);
+    lane_rt *lr = &t->lanes[l];
+    lr->actor = sg_actor_init(name, e->hosts[host]);
+    lr->host = host;
+    lr->mbox = nvl_mbox_open(name, lr->actor);
+    sg_actor_set_data(lr->actor, lr);
+    sg_actor_set_stacksize(lr->actor, 64 * 1024);
+    sg_actor_ref(lr->actor);
+    sg_actor_start(lr->actor, lane_main, 0, NULL);
+  }
+  return 0;
+}
+
+void nvl_rt_task_release(nvl_engine *e, task_rt *t) {
+  for (size_t l = 0; l < t->prog.n_lanes; l++) {
+    sg_actor_join(t->lanes[l].actor, -1);
+    sg_actor_unref(t->lanes[l].actor);
+  }
+  e->tearing_down = true;
+  for (size_t l = 0; l < t->prog.n_lanes; l++) {
+    lane_rt *lr = &t->lanes[l];
+    sg_sem_destroy(lr->sem);
+    if (lr->mbox)
+      nvl_mbox_close(lr->mbox);
+  }
+  e->tearing_down = false;
+  chans_release(t);
+  free(t->lanes);
+  t->lanes = NULL;
+  nvl_program_release(&t->prog);
+}

@@ -1,0 +1,108 @@
+/*
+ * runtime: the engine's state during one simulation, shared by its files (private to engine/).
+ *
+ * Every lane is an actor. A SEND splits the transfer into stripes over the platform's planes and
+ * starts them at once (sg_shim). Each ordered pair of lanes of a task has a channel: the sender's
+ * last transfer (flow control: one in flight per pair) and the queue of transfers deposited for
+ * the receiver; a RECV takes the oldest one from the named lane and then needs it to have
+ * arrived. Nobody waits on a SimGrid communication: the shim reports each transfer's arrival from
+ * the kernel, which wakes its sender and receiver if they sleep (each lane sleeps on its own
+ * semaphore only while it waits, and re-checks when woken). Transfers are therefore driven by
+ * senders: a receiver that waits late does not delay them.
+ *
+ * A controller actor starts the tasks whose dependencies are met, sleeps until a task's last lane
+ * reports it finished, tears that task down, and starts the tasks it releases.
+ *
+ * Costs: one actor per lane, O(1) per operation (channels are a hash map per task). Transfers
+ * between the two lanes' own hosts may go through the receiver's mailbox, the others are detached
+ * host-to-host communications, which SimGrid 3.32 keeps in one list that every completion scans
+ * (see sg_shim.h).
+ */
+#ifndef NVL_RUNTIME_H
+#define NVL_RUNTIME_H
+
+#include <simgrid/forward.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/u64map.h"
+#include "engine/engine.h"
+#include "platform/sg_shim.h"
+
+typedef struct nvl_engine nvl_engine;
+typedef struct task_rt task_rt;
+
+/* One ordered pair of lanes (sender, receiver) of a task: the sender's last transfer to the
+ * receiver and the transfers deposited for the receiver and not yet received, oldest first (NULL
+ * entries are NOTIFYs). Each transfer handle holds one reference for `last` and one for the
+ * queue. */
+typedef struct {
+  nvl_xfer *last;
+  nvl_xfer **q;
+  uint32_t head, n, cap;
+} chan;
+
+typedef struct {
+  task_rt *task;
+  int id;
+  sg_sem_t sem;
+  sg_actor_t actor;
+  int host;       /* platform host the actor runs on */
+  nvl_mbox *mbox; /* transfers to this lane from its host's neighbours (see sg_shim.h) */
+  int in_flight;  /* own transfers not arrived yet */
+  bool finished;
+  bool blocked; /* sleeping on sem until something it waits for happens */
+} lane_rt;
+
+struct task_rt {
+  nvl_engine *eng;
+  size_t id;
+  nvl_program prog;
+  const int *devs;
+  lane_rt *lanes;
+  size_t lanes_left;  /* lanes not finished yet */
+  nvl_u64map chan_of; /* (sender lane, receiver lane) -> index in chans */
+  chan *chans;
+  size_t n_chans, cap_chans;
+  double start_s;
+};
+
+struct nvl_engine {
+  const nvl_platform *p;
+  const nvl_task_graph *g;
+  nvl_engine_result *res;
+  nvl_diags *diags;
+  sg_host_t *hosts;
+  bool failed, completed;
+  bool tearing_down; /* closing mailboxes of a finished task: arrivals must not touch its lanes */
+  size_t cap_flows;
+  /* bytes per (from host, to host), expanded onto links at the end (linkstats.c) */
+  nvl_u64map pair_of;
+  double *pair_bytes;
+  size_t n_pairs, cap_pairs;
+  /* the controller (engine.c) */
+  task_rt *tasks;
+  size_t *done; /* finished tasks the controller has not torn down yet */
+  size_t n_done;
+  sg_sem_t wake;
+  bool ctl_blocked;
+};
+
+/* Builds task t's program and starts one actor per lane. Returns 0, or -1 if it cannot be built
+ * (diags set). */
+int nvl_rt_task_start(nvl_engine *e, size_t t);
+/* Joins a finished task's actors and frees its lanes, channels and program. */
+void nvl_rt_task_release(nvl_engine *e, task_rt *t);
+
+/* Link accounting (linkstats.c): bytes of one stripe, their expansion onto the logical links, and
+ * the link-load plugin's peaks. */
+void nvl_rt_account(nvl_engine *e, int from_host, int to_host, uint64_t bytes);
+void nvl_rt_expand_link_bytes(nvl_engine *e);
+void nvl_rt_track_links(nvl_engine *e);
+void nvl_rt_read_peaks(nvl_engine *e);
+
+/* Hands the platform to SimGrid (load.c): through the lazy zone, or as XML with --dump-platform
+ * (or NVLSIM_PLATFORM_XML set). Returns 0, or -1 with diags set. */
+int nvl_rt_load_platform(nvl_engine *e);
+
+#endif

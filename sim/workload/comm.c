@@ -1,0 +1,83 @@
+/*
+ * comm: see comm.h.
+ */
+#include "workload/comm.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+#include "platform/rings.h"
+
+bool nvl_coll_is_ring(nvl_coll c) {
+  return c == NVL_COLL_ALL_REDUCE || c == NVL_COLL_REDUCE_SCATTER || c == NVL_COLL_ALL_GATHER;
+}
+
+/* Per-direction fabric bandwidth of an endpoint type (NVLink links, not C2C), NCCL's view of it,
+ * and the NVLink generation carrying most of it. */
+static void fabric_of(const nvl_design *d, int dev, double *bw, int *gen, double *nccl_Bps) {
+  const nvl_endpoint_type *t = &d->endpoint_types[d->devices[dev].type];
+  const nvl_calibration *c = nvl_calibration_get();
+  double best = 0;
+  *bw = 0;
+  *gen = 0;
+  *nccl_Bps = 0;
+  for (size_t lt = 0; lt < d->n_link_types; lt++) {
+    const nvl_link_type *l = &d->link_types[lt];
+    double b = t->ports[lt] * l->bw_Bps;
+    if (b <= 0 || l->generation < 1)
+      continue;
+    *bw += b;
+    *nccl_Bps += t->ports[lt] * nvl_calibration_gen(c, l->generation)->nccl_link_Bps;
+    if (b > best)
+      best = b, *gen = l->generation;
+  }
+  if (*nccl_Bps <= 0) /* no NVLink ports: NCCL's share of line rate, as for NVLink */
+    *nccl_Bps = 0.8 * *bw;
+  if (*bw <= 0) { /* no NVLink ports (a CPU on C2C): use whatever it has */
+    for (size_t lt = 0; lt < d->n_link_types; lt++)
+      *bw += t->ports[lt] * d->link_types[lt].bw_Bps;
+    *nccl_Bps = 0.8 * *bw;
+  }
+}
+
+int nvl_workload_nvls_host(const nvl_platform *p, const int *devs, int n) {
+  int host = -1;
+  for (int i = 0; i < n; i++) {
+    int h = nvl_platform_nvls_host(p, devs[i]);
+    if (h < 0 || (host >= 0 && h != host))
+      return -1;
+    host = h;
+  }
+  return host;
+}
+
+void nvl_comm_init(nvl_comm *c, const nvl_job *j, const nvl_design *d, const nvl_platform *p,
+                   nvl_model model) {
+  memset(c, 0, sizeof *c);
+  fabric_of(d, j->devs[0], &c->bw_Bps, &c->generation, &c->tc.nvlink_Bps);
+  c->tc.n = j->n;
+  c->tc.generation = c->generation;
+  c->nvls_host = nvl_workload_nvls_host(p, j->devs, j->n);
+  c->tc.nvls = c->nvls_host >= 0;
+  nvl_stripe st[NVL_MAX_STRIPES];
+  if (j->n >= 2 && nvl_platform_stripes(p, j->devs[0], j->devs[1], st) > 0)
+    c->hop_s = nvl_platform_route_latency(p, st[0].from_host, st[0].to_host);
+  /* ring orders: one search per job, whatever the size (it depends on the fabric only) */
+  if (j->pattern == NVL_PAT_NONE && nvl_coll_is_ring(j->coll) && j->n >= 3) {
+    int channels = nvl_tuner_ring_channels(nvl_calibration_get(), &c->tc);
+    c->rings = nvl_xmalloc((size_t)channels * (size_t)j->n * sizeof(int));
+    c->n_rings = nvl_rings_find(p, j->devs, j->n, channels, c->rings);
+  }
+  if (model != NVL_MODEL_IDEAL) {
+    c->overhead_s = nvl_xcalloc((size_t)j->n, sizeof(double));
+    for (int r = 0; r < j->n; r++)
+      c->overhead_s[r] = d->endpoint_types[d->devices[j->devs[r]].type].op_overhead_s;
+  }
+}
+
+void nvl_comm_release(nvl_comm *c) {
+  free(c->rings);
+  free(c->overhead_s);
+  memset(c, 0, sizeof *c);
+}

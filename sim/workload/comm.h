@@ -1,0 +1,35 @@
+/*
+ * comm: what one job's communicator is, once: how NCCL sees it (ranks, NVLink generation,
+ * bandwidth in its units, whether NVLS is possible), the fabric's per-rank bandwidth and hop
+ * latency, the ring orders NCCL's search finds on it, and each rank's fixed per-operation cost.
+ * Every operation of the job is built from this (workload/build.c), whatever its size.
+ */
+#ifndef NVL_COMM_H
+#define NVL_COMM_H
+
+#include "design/design.h"
+#include "models/model.h"
+#include "models/tuner.h"
+#include "platform/platform.h"
+#include "workload/workload.h"
+
+typedef struct {
+  nvl_tuner_comm tc; /* as NCCL sees it */
+  int generation;    /* NVLink generation carrying most of a rank's bandwidth */
+  double bw_Bps;     /* a rank's fabric bandwidth per direction */
+  double hop_s;      /* route latency between the first two ranks */
+  int nvls_host;     /* in-switch reduction host shared by all ranks, or -1 */
+  int *rings;        /* ring orders (orders[k * n + position] = rank), or NULL; owned */
+  int n_rings;
+  double *overhead_s; /* per-rank fixed cost of an operation (default model), or NULL; owned */
+} nvl_comm;
+
+/* The communicator of a resolved job (j->devs, j->n set). */
+void nvl_comm_init(nvl_comm *c, const nvl_job *j, const nvl_design *d, const nvl_platform *p,
+                   nvl_model model);
+void nvl_comm_release(nvl_comm *c);
+
+/* The collectives that run as rings (with NCCL's ring pipeline and searched ring orders). */
+bool nvl_coll_is_ring(nvl_coll c);
+
+#endif

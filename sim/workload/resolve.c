@@ -1,0 +1,169 @@
+/*
+ * resolve: a spec's jobs against a design and its platform: participants from selectors,
+ * reachability (a ring needs only a ring order whose hops are reachable), algorithms that apply,
+ * traffic matrices.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/csv.h"
+#include "base/file.h"
+#include "base/xalloc.h"
+#include "platform/rings.h"
+#include "workload/comm.h"
+#include "workload/workload.h"
+
+/* A traffic matrix file is at most this large (a 4,096-rank matrix of 12-digit counts fits). */
+#define MATRIX_MAX_BYTES (256u << 20)
+
+/* A whole non-negative byte count, surrounding blanks allowed. */
+static bool parse_count(const char *f, double *v) {
+  char *end;
+  *v = strtod(f, &end);
+  while (*end == ' ' || *end == '\t')
+    end++;
+  return end != f && !*end && isfinite(*v) && *v >= 0 && *v == floor(*v);
+}
+
+/* The job's n x n matrix (row = source rank) from a CSV file: one record per rank, n whole byte
+ * counts each; records starting with '#' and empty lines are skipped. */
+static int load_matrix(nvl_job *j, nvl_diags *diags) {
+  char *text;
+  size_t len;
+  if (nvl_file_read(j->matrix_file, "traffic matrix", MATRIX_MAX_BYTES, &text, &len, diags) != 0)
+    return -1;
+  int n = j->n, row = 0, rc = 0;
+  j->matrix = nvl_xcalloc((size_t)n * n, sizeof(double));
+  nvl_csv_reader r;
+  nvl_csv_reader_init(&r, text, len);
+  char err[160];
+  int got;
+  while (rc == 0 && (got = nvl_csv_read(&r, err, sizeof err)) != 0) {
+    if (got < 0) {
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SYNTAX, NULL, "%s:%d:%d: %s", j->matrix_file,
+                   r.line, r.column, err);
+      rc = -1;
+    } else if ((r.n_fields == 1 && !r.fields[0][0]) || r.fields[0][0] == '#') {
+      continue;
+    } else if (row >= n) {
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SYNTAX, NULL,
+                   "%s:%d: more than %d rows (one per rank)", j->matrix_file, r.line, n);
+      rc = -1;
+    } else if (r.n_fields != (size_t)n) {
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SYNTAX, NULL,
+                   "%s:%d: %zu value%s in the row, expected %d (one per rank)", j->matrix_file,
+                   r.line, r.n_fields, r.n_fields == 1 ? "" : "s", n);
+      rc = -1;
+    } else {
+      for (int col = 0; col < n && rc == 0; col++)
+        if (!parse_count(r.fields[col], &j->matrix[(size_t)row * n + col])) {
+          nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SYNTAX, NULL,
+                       "%s:%d: column %d: \"%s\" is not a whole non-negative byte count",
+                       j->matrix_file, r.line, col + 1, r.fields[col]);
+          rc = -1;
+        }
+      row++;
+    }
+  }
+  nvl_csv_reader_release(&r);
+  free(text);
+  if (rc == 0 && row != n) {
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, NULL, "%s: %d rows for %d ranks",
+                 j->matrix_file, row, n);
+    rc = -1;
+  }
+  return rc;
+}
+
+int nvl_workload_resolve(nvl_workload_spec *spec, const nvl_design *d, const nvl_platform *p,
+                         nvl_diags *diags) {
+  size_t before = diags->errors;
+  for (size_t k = 0; k < spec->n_jobs; k++) {
+    nvl_job *j = &spec->jobs[k];
+    char err[256];
+    size_t n = 0;
+    if (j->ranks_sel[0]) {
+      if (nvl_design_select(d, j->ranks_sel, &j->devs, &n, err, sizeof err) != 0) {
+        nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_REFERENCE, NULL, "job %s: %s", j->name, err);
+        continue;
+      }
+    } else { /* every accelerator; in a design without any, every endpoint */
+      j->devs = nvl_xmalloc(d->n_devices * sizeof(int));
+      for (size_t i = 0; i < d->n_devices; i++)
+        if (!d->devices[i].is_switch && nvl_kind_is_accelerator(nvl_device_kind(d, (int)i)))
+          j->devs[n++] = (int)i;
+      if (n == 0)
+        for (size_t i = 0; i < d->n_devices; i++)
+          if (!d->devices[i].is_switch)
+            j->devs[n++] = (int)i;
+    }
+    if (j->n_limit > 0) {
+      if ((size_t)j->n_limit > n) {
+        nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
+                     "job %s: -g %d asks for more ranks than the %zu selected", j->name, j->n_limit,
+                     n);
+        continue;
+      }
+      n = (size_t)j->n_limit;
+    }
+    j->n = (int)n;
+    for (size_t i = 0; i < n; i++)
+      if (d->devices[j->devs[i]].is_switch) {
+        nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_REFERENCE, NULL,
+                     "job %s: %s is a switch; ranks are endpoints", j->name,
+                     d->devices[j->devs[i]].name);
+        n = 0;
+      }
+    if (n < 2) {
+      if (n == 1 || j->n == 0)
+        nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
+                     "job %s: needs at least 2 ranks, has %d", j->name, j->n);
+      continue;
+    }
+    /* Every pair of ranks must be reachable (SimGrid would abort on a missing route), except for
+     * ring collectives, which need only a ring order whose every hop is reachable: a mesh with a
+     * failed direct link still runs rings around it. */
+    nvl_stripe st[NVL_MAX_STRIPES];
+    bool ok = true, ring_only = j->pattern == NVL_PAT_NONE && j->algo != NVL_ALGO_TREE &&
+                                j->algo != NVL_ALGO_NVLS && nvl_coll_is_ring(j->coll);
+    bool ring_checked = false; /* a ring order exists: unreachable pairs do not matter */
+    for (int a = 0; a < j->n && ok && !ring_checked; a++)
+      for (int b = 0; b < j->n && ok && !ring_checked; b++)
+        if (a != b && nvl_platform_stripes(p, j->devs[a], j->devs[b], st) == 0) {
+          if (ring_only) {
+            int *orders = nvl_xmalloc((size_t)j->n * sizeof(int));
+            ring_checked = ok = nvl_rings_find(p, j->devs, j->n, 1, orders) > 0;
+            free(orders);
+            if (ok)
+              continue;
+          }
+          nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_DISCONNECTED, NULL,
+                       "job %s: %s cannot reach %s%s", j->name, d->devices[j->devs[a]].name,
+                       d->devices[j->devs[b]].name,
+                       ring_only ? ", and no ring order avoids the unreachable pairs" : "");
+          ok = false;
+        }
+    if (!ok)
+      continue;
+    if (j->pattern == NVL_PAT_NONE) {
+      if ((j->algo == NVL_ALGO_TREE || j->algo == NVL_ALGO_NVLS) && j->coll != NVL_COLL_ALL_REDUCE)
+        nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
+                     "job %s: algorithm %s applies to all_reduce only", j->name,
+                     nvl_algo_name(j->algo));
+      if (j->algo == NVL_ALGO_NVLS && nvl_workload_nvls_host(p, j->devs, j->n) < 0)
+        nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
+                     "job %s: nvls needs every rank on one switch tier whose switches all do "
+                     "in-switch reduction (NVSwitch gen 3 or 4)",
+                     j->name);
+    } else if (j->pattern == NVL_PAT_MATRIX) {
+      if (!j->matrix_file[0])
+        nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, NULL,
+                     "job %s: pattern matrix needs a traffic matrix file (--matrix FILE)", j->name);
+      else
+        load_matrix(j, diags);
+    }
+  }
+  return diags->errors > before ? -1 : 0;
+}

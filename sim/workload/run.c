@@ -1,0 +1,196 @@
+/*
+ * run: see run.h.
+ */
+#include "workload/run.h"
+
+#include <gsl/gsl_rng.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+
+/* The operation size of job j at sweep size `size_idx`. */
+static uint64_t job_bytes(const nvl_workload_spec *spec, const nvl_job *j, size_t size_idx) {
+  if (j->pattern == NVL_PAT_MATRIX) { /* the busiest rank's total */
+    double best = 0;
+    for (int a = 0; a < j->n; a++) {
+      double row = 0;
+      for (int b = 0; b < j->n; b++)
+        row += j->matrix[(size_t)a * j->n + b];
+      if (row > best)
+        best = row;
+    }
+    return (uint64_t)best;
+  }
+  uint64_t s = j->size_bytes ? j->size_bytes : spec->sizes[size_idx];
+  return j->pattern == NVL_PAT_NONE ? nvl_coll_round_size(j->coll, j->n, s) : s;
+}
+
+/* Destinations of a traffic pattern (dst[r] = -1: rank r sends nothing); random ones from rng. */
+static void pattern_dsts(const nvl_job *j, gsl_rng *rng, int *dst) {
+  int n = j->n;
+  for (int r = 0; r < n; r++)
+    dst[r] = -1;
+  switch (j->pattern) {
+  case NVL_PAT_PAIR: dst[0] = 1; break;
+  case NVL_PAT_BIDIR: dst[0] = 1, dst[1] = 0; break;
+  case NVL_PAT_SHIFT: {
+    int k = j->shift ? j->shift % n : n / 2;
+    for (int r = 0; r < n && k; r++)
+      dst[r] = (r + k) % n;
+    break;
+  }
+  case NVL_PAT_INCAST:
+    for (int r = 1; r < n; r++)
+      dst[r] = 0;
+    break;
+  case NVL_PAT_PERMUTATION: {
+    /* a random cyclic order is a derangement: order[i] sends to order[i+1] */
+    int *order = nvl_xmalloc((size_t)n * sizeof(int));
+    for (int r = 0; r < n; r++)
+      order[r] = r;
+    for (int i = n - 1; i > 0; i--) {
+      int k = (int)gsl_rng_uniform_int(rng, (unsigned long)i + 1);
+      int t = order[i];
+      order[i] = order[k];
+      order[k] = t;
+    }
+    for (int i = 0; i < n; i++)
+      dst[order[i]] = order[(i + 1) % n];
+    free(order);
+    break;
+  }
+  case NVL_PAT_UNIFORM:
+    for (int r = 0; r < n; r++) {
+      int k = (int)gsl_rng_uniform_int(rng, (unsigned long)n - 1);
+      dst[r] = k >= r ? k + 1 : k;
+    }
+    break;
+  default: break;
+  }
+}
+
+/* The operation of job k at one step, with NCCL's algorithm and protocol resolved. */
+static nvl_wop step_op(const nvl_workload_run *wr, size_t k, size_t size_idx, size_t pair) {
+  const nvl_job *j = &wr->spec->jobs[k];
+  const nvl_calibration *cal = nvl_calibration_get();
+  const nvl_tuner_comm *tc = &wr->comms[k].tc;
+  uint64_t S = job_bytes(wr->spec, j, size_idx);
+  nvl_wop op = {.job = (int)k, .bytes = S, .coll = j->coll, .report = true};
+  op.kind = j->pattern == NVL_PAT_NONE     ? NVL_WOP_COLLECTIVE
+            : j->pattern == NVL_PAT_PAIRS  ? NVL_WOP_SEND
+            : j->pattern == NVL_PAT_MATRIX ? NVL_WOP_MATRIX
+                                           : NVL_WOP_PATTERN;
+  op.algo = j->pattern != NVL_PAT_NONE ? NVL_ALGO_RING
+            : j->algo == NVL_ALGO_AUTO ? nvl_tuner_algo(cal, tc, j->coll, S)
+                                       : j->algo;
+  if (j->proto >= 0 && op.algo != NVL_ALGO_NVLS)
+    op.proto = (nvl_proto)j->proto;
+  else if (j->pattern != NVL_PAT_NONE)
+    op.proto = nvl_tuner_p2p_proto(cal, j->n, S);
+  else
+    op.proto = nvl_tuner_proto(cal, tc, j->coll, op.algo, S);
+  if (op.kind == NVL_WOP_SEND) { /* pair p of the n(n-1) ordered pairs */
+    int n = j->n, a = (int)(pair / (size_t)(n - 1)), b = (int)(pair % (size_t)(n - 1));
+    op.src = a;
+    op.dst = b >= a ? b + 1 : b;
+  }
+  return op;
+}
+
+static void sweep_graph(nvl_workload_run *wr) {
+  const nvl_workload_spec *spec = wr->spec;
+  size_t nj = spec->n_jobs;
+  bool fixed = true;
+  /* a matrix carries its own byte counts: it runs once, whatever the sweep sizes */
+  for (size_t k = 0; k < nj; k++)
+    fixed &= spec->jobs[k].size_bytes > 0 || spec->jobs[k].pattern == NVL_PAT_MATRIX;
+  size_t n_sizes = fixed ? 1 : spec->n_sizes;
+  wr->pairs = nj == 1 && spec->jobs[0].pattern == NVL_PAT_PAIRS;
+  size_t n_pairs = wr->pairs ? (size_t)spec->jobs[0].n * (spec->jobs[0].n - 1) : 1;
+  gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(rng, spec->seed);
+  size_t *prev = nvl_xcalloc(nj + 1, sizeof *prev);
+  for (size_t s = 0; s < n_sizes * n_pairs; s++) {
+    size_t first = wr->g.n_ops;
+    for (size_t k = 0; k < nj; k++) {
+      nvl_wop op = step_op(wr, k, s % n_sizes, s / n_sizes);
+      if (op.kind == NVL_WOP_PATTERN) {
+        op.dst_at = nvl_wgraph_dsts(&wr->g, (size_t)spec->jobs[k].n);
+        pattern_dsts(&spec->jobs[k], rng, wr->g.dsts + op.dst_at);
+      }
+      nvl_wgraph_add(&wr->g, &op, prev, s > 0 ? nj : 0);
+    }
+    for (size_t k = 0; k < nj; k++)
+      prev[k] = first + k;
+  }
+  free(prev);
+  gsl_rng_free(rng);
+}
+
+static nvl_workload_run *run_alloc(const nvl_workload_spec *spec, const nvl_design *d,
+                                   const nvl_platform *p) {
+  nvl_workload_run *wr = nvl_xcalloc(1, sizeof *wr);
+  wr->spec = spec;
+  wr->d = d;
+  wr->p = p;
+  wr->comms = nvl_xcalloc(spec->n_jobs + 1, sizeof *wr->comms);
+  for (size_t k = 0; k < spec->n_jobs; k++)
+    nvl_comm_init(&wr->comms[k], &spec->jobs[k], d, p, spec->model);
+  return wr;
+}
+
+nvl_workload_run *nvl_workload_run_new(const nvl_workload_spec *spec, const nvl_design *d,
+                                       const nvl_platform *p) {
+  nvl_workload_run *wr = run_alloc(spec, d, p);
+  sweep_graph(wr);
+  return wr;
+}
+
+/* Whether an operation names a job and ranks the spec has. */
+static bool op_valid(const nvl_workload_spec *spec, const nvl_wgraph *g, const nvl_wop *op) {
+  if (op->job < 0 || (size_t)op->job >= spec->n_jobs)
+    return false;
+  int n = spec->jobs[op->job].n;
+  switch (op->kind) {
+  case NVL_WOP_SEND:
+    return op->src >= 0 && op->src < n && op->dst >= 0 && op->dst < n && op->src != op->dst;
+  case NVL_WOP_COMPUTE: return op->src >= 0 && op->src < n && op->seconds >= 0;
+  case NVL_WOP_PATTERN: return op->dst_at + (size_t)n <= g->n_dsts;
+  case NVL_WOP_MATRIX: return spec->jobs[op->job].matrix != NULL;
+  default: return true;
+  }
+}
+
+nvl_workload_run *nvl_workload_run_graph(const nvl_workload_spec *spec, const nvl_design *d,
+                                         const nvl_platform *p, nvl_wgraph *g) {
+  for (size_t i = 0; i < g->n_ops; i++)
+    if (!op_valid(spec, g, &g->ops[i]))
+      return NULL;
+  nvl_workload_run *wr = run_alloc(spec, d, p);
+  wr->g = *g;
+  memset(g, 0, sizeof *g);
+  return wr;
+}
+
+void nvl_workload_tasks(const nvl_workload_run *wr, nvl_task_graph *out) {
+  memset(out, 0, sizeof *out);
+  out->n_tasks = wr->g.n_ops;
+  out->dep_start = wr->g.dep_start;
+  out->deps = wr->g.deps;
+  out->build = nvl_workload_build;
+  out->ctx = (void *)wr;
+  for (size_t i = 0; i < wr->g.n_ops; i++)
+    out->record_flows |= wr->g.ops[i].kind == NVL_WOP_PATTERN ||
+                         wr->g.ops[i].kind == NVL_WOP_MATRIX || wr->g.ops[i].kind == NVL_WOP_SEND;
+}
+
+void nvl_workload_run_free(nvl_workload_run *wr) {
+  if (!wr)
+    return;
+  for (size_t k = 0; k < wr->spec->n_jobs; k++)
+    nvl_comm_release(&wr->comms[k]);
+  free(wr->comms);
+  nvl_wgraph_release(&wr->g);
+  free(wr);
+}

@@ -1,0 +1,45 @@
+/*
+ * run: a workload ready for the engine: the jobs' communicators (workload/comm.h) and the
+ * workload graph (workload/wgraph.h), with the engine's view of it (one task per operation, its
+ * program built when it starts by workload/build.c).
+ *
+ * From a spec (`run`'s flags or a workload file), the graph is the sweep: steps are the message
+ * sizes (or, for the pairs pattern, pairs x sizes), each step one operation per job, all of a
+ * step's operations depending on all of the previous step's; random patterns draw their
+ * destinations here, in operation order, from one GSL mt19937 seeded with the spec's seed.
+ */
+#ifndef NVL_RUN_H
+#define NVL_RUN_H
+
+#include "design/design.h"
+#include "engine/engine.h"
+#include "platform/platform.h"
+#include "workload/comm.h"
+#include "workload/wgraph.h"
+#include "workload/workload.h"
+
+typedef struct {
+  const nvl_workload_spec *spec; /* resolved; not owned */
+  const nvl_design *d;
+  const nvl_platform *p;
+  nvl_comm *comms; /* [spec->n_jobs]; owned */
+  nvl_wgraph g;    /* owned */
+  bool pairs;      /* a pairs matrix: rows name their pair */
+} nvl_workload_run;
+
+/* The sweep of a resolved spec. */
+nvl_workload_run *nvl_workload_run_new(const nvl_workload_spec *spec, const nvl_design *d,
+                                       const nvl_platform *p);
+/* A given graph over the jobs of a resolved spec (taken over: *g is left empty). Returns NULL if
+ * an operation names a job or rank the spec does not have. */
+nvl_workload_run *nvl_workload_run_graph(const nvl_workload_spec *spec, const nvl_design *d,
+                                         const nvl_platform *p, nvl_wgraph *g);
+/* The engine's view: tasks = operations (valid while wr lives; options left to the caller). */
+void nvl_workload_tasks(const nvl_workload_run *wr, nvl_task_graph *out);
+void nvl_workload_run_free(nvl_workload_run *wr);
+
+/* The program of operation `op` (the engine's build callback, pure: the same op gives the same
+ * program). */
+int nvl_workload_build(void *wr, size_t op, nvl_program *prog, const int **devs);
+
+#endif
