@@ -1,8 +1,12 @@
 /*
- * collectives: collective algorithms as programs for the engine (models/program.h).
+ * collectives: the collectives nvlsim runs, in one table (name and aliases, nccl-tests' bus
+ * bandwidth factor and size rounding, whether it reduces, whether it has a root), and the
+ * description of one collective operation from which an algorithm (models/algorithms.h) builds
+ * its program (models/program.h).
  *
  * Sizes follow nccl-tests: S is the operation size (for all_gather and reduce_scatter the whole
- * array, for alltoall the per-rank buffer); algbw = S / t, busbw = algbw x factor.
+ * array, for alltoall the per-rank buffer); algbw = S / t, busbw = algbw x factor. The factor is
+ * the collective's, whatever algorithm runs it (nccl-tests' definition).
  */
 #ifndef NVL_COLLECTIVES_H
 #define NVL_COLLECTIVES_H
@@ -24,25 +28,36 @@ typedef enum {
   NVL_COLL__COUNT
 } nvl_coll;
 
-typedef enum { NVL_ALGO_AUTO, NVL_ALGO_RING, NVL_ALGO_TREE, NVL_ALGO_NVLS } nvl_algo;
+#define NVL_COLL_BIT(c) (1u << (c))
+
+/* Algorithms (their table is models/algorithms.h). AUTO: NCCL's tuner decides. */
+typedef enum {
+  NVL_ALGO_AUTO,
+  NVL_ALGO_RING,
+  NVL_ALGO_TREE,
+  NVL_ALGO_NVLS,
+  NVL_ALGO_P2P,
+  NVL_ALGO__COUNT
+} nvl_algo;
 
 /* Names: canonical ("all_reduce") and accepted aliases ("allreduce", "all-reduce"). */
 const char *nvl_coll_name(nvl_coll c);
 int nvl_coll_parse(const char *name, nvl_coll *out);
-const char *nvl_algo_name(nvl_algo a);
-int nvl_algo_parse(const char *name, nvl_algo *out);
 
 /* nccl-tests bus bandwidth factor for n ranks. */
 double nvl_coll_busbw_factor(nvl_coll c, int n);
 /* nccl-tests size rounding: the operation size actually simulated for a requested size (whole
  * float elements; a multiple of n elements for all_gather, reduce_scatter and alltoall). */
 uint64_t nvl_coll_round_size(nvl_coll c, int n, uint64_t bytes);
-/* Whether the collective reduces (for the redop column). */
+/* Whether the collective reduces (the redop column), and whether it has a root (rank 0). */
 bool nvl_coll_reduces(nvl_coll c);
+bool nvl_coll_rooted(nvl_coll c);
+/* The collectives of a mask of NVL_COLL_BIT()s as text: "all_reduce", "broadcast and reduce". */
+void nvl_coll_list(unsigned mask, char *out, size_t len);
 
 typedef struct {
   nvl_coll coll;
-  nvl_algo algo;        /* resolved: not AUTO */
+  nvl_algo algo;        /* resolved: not AUTO, one that runs `coll` (models/algorithms.h) */
   int n;                /* ranks */
   uint64_t bytes;       /* operation size S */
   uint64_t chunk_bytes; /* pipeline chunk for chains, trees and NVLS (0 = default 512 KiB) */
@@ -87,7 +102,8 @@ typedef struct {
 } nvl_coll_spec;
 
 /* Builds the program of one collective into `out` (initialised by the caller with
- * nvl_program_init). Returns 0, or -1 if the algorithm does not apply to the collective. */
+ * nvl_program_init) with the spec's algorithm. Returns 0, or -1 if that algorithm does not run the
+ * collective. Re-entrant: everything it uses is in the spec. */
 int nvl_coll_build(const nvl_coll_spec *spec, nvl_program *out);
 
 /* Chunking used by pipelined algorithms: ceil(S / chunk_bytes) clamped to [1, max_chunks]

@@ -4,6 +4,8 @@
  */
 #include "models/tuner.h"
 
+#include "models/algorithms.h"
+
 #include <math.h>
 
 #define GB 1e9
@@ -112,48 +114,65 @@ static int ring_steps(nvl_coll coll, int n) {
                                                                           : n;
 }
 
-/* tuning.cc ncclTopoTuneModel and ncclTopoGetAlgoTime, one NVLink domain (nNodes = 1). */
+/* tuning.cc ncclTopoTuneModel and ncclTopoGetAlgoTime, one NVLink domain (nNodes = 1): latency
+ * plus bytes over the algorithm bandwidth, bus bandwidth x n / steps. */
+static double ring_like_time(const nvl_tuner_comm *m, nvl_coll coll, double bus_GBps, double lat_s,
+                             uint64_t bytes) {
+  double algbw = bus_GBps * GB * m->n / ring_steps(coll, m->n);
+  return lat_s + (double)bytes / algbw;
+}
+
+double nvl_tuner_time_nvls(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
+                           nvl_proto p, uint64_t bytes) {
+  const nvl_generation *g = gen_of(c, m);
+  if (m->n < 2)
+    return 0;
+  if (coll != NVL_COLL_ALL_REDUCE || p != NVL_PROTO_SIMPLE || !m->nvls || g->nvls_channels == 0)
+    return INFINITY;
+  nvl_tuner_graph gr = nvl_tuner_nvls_graph(c, m);
+  if (gr.channels < 2)
+    return INFINITY;
+  double intra = gr.bw_GBps * g->nccl_nvls_eff * (gr.channels - 1) / gr.channels * 2.0;
+  return ring_like_time(m, coll, gr.channels * fmin(intra, gr.bw_inter_GBps),
+                        c->nccl.nvls_latency_s, bytes);
+}
+
+double nvl_tuner_time_ring(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
+                           nvl_proto p, uint64_t bytes) {
+  const nvl_generation *g = gen_of(c, m);
+  if (m->n < 2)
+    return 0;
+  if (coll == NVL_COLL_ALLTOALL || coll == NVL_COLL_SENDRECV)
+    return INFINITY;
+  nvl_tuner_graph gr = nvl_tuner_ring_graph(c, m);
+  double bus = gr.channels * gr.bw_GBps;
+  if (p == NVL_PROTO_LL)
+    bus = fmin(g->ll_max_Bps / GB, bus * .5);
+  if (p == NVL_PROTO_LL128)
+    bus = fmin(bus * 0.92, gr.channels * g->ll128_per_channel_Bps / GB);
+  /* broadcast and reduce on identical channels pay one hop; the others one per step */
+  bool chain = coll == NVL_COLL_BROADCAST || coll == NVL_COLL_REDUCE;
+  double lat = c->base_s[p] + (chain ? 1 : ring_steps(coll, m->n)) * c->ring_hop_s[p];
+  return ring_like_time(m, coll, bus, lat, bytes);
+}
+
+/* On request only (never NCCL's choice inside one NVLink domain): a double binary tree moves 2S
+ * per rank in 2 log2(n) hops. */
+double nvl_tuner_time_tree(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
+                           nvl_proto p, uint64_t bytes) {
+  if (m->n < 2)
+    return 0;
+  if (coll != NVL_COLL_ALL_REDUCE)
+    return INFINITY;
+  double hops = 2 * ceil(log2(m->n));
+  return c->base_s[p] + hops * c->tree_hop_s[p] +
+         2.0 * (double)bytes / (m->nvlink_Bps * c->payload[p]);
+}
+
 double nvl_tuner_time(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
                       nvl_algo algo, nvl_proto p, uint64_t bytes) {
-  const nvl_generation *g = gen_of(c, m);
-  int n = m->n, nsteps = ring_steps(coll, n);
-  if (n < 2)
-    return 0;
-  double bus, lat;
-  if (algo == NVL_ALGO_NVLS) {
-    if (coll != NVL_COLL_ALL_REDUCE || p != NVL_PROTO_SIMPLE || !m->nvls || g->nvls_channels == 0)
-      return INFINITY;
-    nvl_tuner_graph gr = nvl_tuner_nvls_graph(c, m);
-    if (gr.channels < 2)
-      return INFINITY;
-    double intra = gr.bw_GBps * g->nccl_nvls_eff * (gr.channels - 1) / gr.channels * 2.0;
-    bus = gr.channels * fmin(intra, gr.bw_inter_GBps);
-    lat = c->nccl.nvls_latency_s;
-  } else if (algo == NVL_ALGO_RING) {
-    if (coll == NVL_COLL_ALLTOALL || coll == NVL_COLL_SENDRECV)
-      return INFINITY;
-    nvl_tuner_graph gr = nvl_tuner_ring_graph(c, m);
-    bus = gr.channels * gr.bw_GBps;
-    if (p == NVL_PROTO_LL)
-      bus = fmin(g->ll_max_Bps / GB, bus * .5);
-    if (p == NVL_PROTO_LL128)
-      bus = fmin(bus * 0.92, gr.channels * g->ll128_per_channel_Bps / GB);
-    /* broadcast and reduce on identical channels pay one hop; the others one per step */
-    bool chain = coll == NVL_COLL_BROADCAST || coll == NVL_COLL_REDUCE;
-    lat = c->base_s[p] + (chain ? 1 : nsteps) * c->ring_hop_s[p];
-  } else if (algo == NVL_ALGO_TREE) {
-    /* on request only (never NCCL's choice inside one NVLink domain): a double binary tree moves
-     * 2S per rank in 2 log2(n) hops */
-    if (coll != NVL_COLL_ALL_REDUCE)
-      return INFINITY;
-    double hops = 2 * ceil(log2(n));
-    return c->base_s[p] + hops * c->tree_hop_s[p] +
-           2.0 * (double)bytes / (m->nvlink_Bps * c->payload[p]);
-  } else {
-    return INFINITY;
-  }
-  double algbw = bus * GB * n / nsteps;
-  return lat + (double)bytes / algbw;
+  const nvl_algorithm *a = nvl_algorithm_get(algo);
+  return a && a->predict ? a->predict(c, m, coll, p, bytes) : INFINITY;
 }
 
 nvl_proto nvl_tuner_proto(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
@@ -172,14 +191,27 @@ nvl_proto nvl_tuner_proto(const nvl_calibration *c, const nvl_tuner_comm *m, nvl
   return best;
 }
 
+/* The best protocol's predicted time of an algorithm. */
+static double best_time(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
+                        nvl_algo algo, uint64_t bytes) {
+  return nvl_tuner_time(c, m, coll, algo, nvl_tuner_proto(c, m, coll, algo, bytes), bytes);
+}
+
 nvl_algo nvl_tuner_algo(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
                         uint64_t bytes) {
-  if (coll != NVL_COLL_ALL_REDUCE || !m->nvls)
-    return NVL_ALGO_RING;
-  nvl_proto pr = nvl_tuner_proto(c, m, coll, NVL_ALGO_RING, bytes);
-  double t_ring = nvl_tuner_time(c, m, coll, NVL_ALGO_RING, pr, bytes);
-  double t_nvls = nvl_tuner_time(c, m, coll, NVL_ALGO_NVLS, NVL_PROTO_SIMPLE, bytes);
-  return t_nvls < t_ring ? NVL_ALGO_NVLS : NVL_ALGO_RING;
+  /* the candidates that run the collective; with several, the smallest predicted time (the
+   * first in table order on a tie), as ncclTopoGetAlgoInfo */
+  nvl_algo best = NVL_ALGO_AUTO;
+  double best_t = INFINITY;
+  for (int a = NVL_ALGO_AUTO + 1; a < NVL_ALGO__COUNT; a++) {
+    const nvl_algorithm *row = nvl_algorithm_get((nvl_algo)a);
+    if (!row || !row->auto_candidate || !(row->colls & NVL_COLL_BIT(coll)))
+      continue;
+    double t = row->predict ? best_time(c, m, coll, (nvl_algo)a, bytes) : 0;
+    if (best == NVL_ALGO_AUTO || t < best_t)
+      best = (nvl_algo)a, best_t = t;
+  }
+  return best;
 }
 
 /* enqueue.cc: the minimum channels per peer shrink until every rank fits in the P2P channels at

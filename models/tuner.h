@@ -59,14 +59,22 @@ int nvl_tuner_nvls_heads(const nvl_calibration *c, int n);
 uint64_t nvl_tuner_nvls_chunk(const nvl_calibration *c, const nvl_tuner_comm *m, uint64_t bytes);
 uint64_t nvl_tuner_nvls_steps(const nvl_calibration *c, const nvl_tuner_comm *m, uint64_t bytes);
 
-/* NCCL's predicted time (seconds) of a collective; INFINITY where NCCL would not run it. */
+/* NCCL's predicted time (seconds) of a collective; INFINITY where NCCL would not run it. The
+ * per-algorithm predictions are the rows of models/algorithms.h. */
+double nvl_tuner_time_ring(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
+                           nvl_proto p, uint64_t bytes);
+double nvl_tuner_time_tree(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
+                           nvl_proto p, uint64_t bytes);
+double nvl_tuner_time_nvls(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
+                           nvl_proto p, uint64_t bytes);
 double nvl_tuner_time(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
                       nvl_algo algo, nvl_proto p, uint64_t bytes);
 /* The protocol NCCL picks for an algorithm (NVLS: Simple). */
 nvl_proto nvl_tuner_proto(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
                           nvl_algo algo, uint64_t bytes);
-/* The algorithm `auto` resolves to: ring, or NVLS for all_reduce where it is possible and
- * predicted faster. */
+/* The algorithm `auto` resolves to: among the table's candidates that run the collective, the
+ * smallest predicted time (ring, or NVLS for all_reduce where it is possible and predicted
+ * faster; p2p for alltoall and sendrecv). */
 nvl_algo nvl_tuner_algo(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
                         uint64_t bytes);
 

@@ -13,6 +13,7 @@
 #include "workload/run.h"
 #include "platform/platform.h"
 #include "workload/workload.h"
+#include "models/algorithms.h"
 #include "models/calibration.h"
 #include "models/tuner.h"
 #include <math.h>
@@ -79,7 +80,9 @@ static outcome simulate(const char *design, const job_def *defs, size_t nj, bool
     if (defs[k].ranks)
       snprintf(j->ranks_sel, sizeof j->ranks_sel, "%s", defs[k].ranks);
     j->coll = defs[k].coll;
-    j->algo = defs[k].algo ? defs[k].algo : NVL_ALGO_RING;
+    j->algo = defs[k].algo                                 ? defs[k].algo
+              : nvl_algo_runs(NVL_ALGO_RING, defs[k].coll) ? NVL_ALGO_RING
+                                                           : NVL_ALGO_P2P;
     j->pattern = defs[k].pattern;
     j->size_bytes = defs[k].bytes;
     j->proto = g_proto; /* the default model's protocol (the ideal model has none) */
@@ -262,14 +265,14 @@ static void test_engine__alltoall_limited_by_injection(void **state) {
   int n = 72;
   double S = 72.0 * 1048576, B = 900e9;
   double t =
-      sim1("gb200-nvl72.json", (job_def){NULL, NVL_COLL_ALLTOALL, NVL_ALGO_RING, 0, (uint64_t)S});
+      sim1("gb200-nvl72.json", (job_def){NULL, NVL_COLL_ALLTOALL, NVL_ALGO_P2P, 0, (uint64_t)S});
   assert_close(t, A1 + (n - 1) * S / n / B, TOL);
 }
 
 static void test_engine__sendrecv_and_pipelined_broadcast(void **state) {
   double S = 64.0 * 1048576, B = 900e9;
   double t =
-      sim1("gb200-nvl72.json", (job_def){NULL, NVL_COLL_SENDRECV, NVL_ALGO_RING, 0, (uint64_t)S});
+      sim1("gb200-nvl72.json", (job_def){NULL, NVL_COLL_SENDRECV, NVL_ALGO_P2P, 0, (uint64_t)S});
   assert_close(t, A1 + S / B, TOL);
   /* chain of 72 in K = 128 chunks of 512 KiB: (K + n - 2)(a + c/B) */
   int n = 72, K = 128;
@@ -312,7 +315,7 @@ static void test_engine__concurrent_jobs_share_planes(void **state) {
   /* a ring over gpu0..3 and an alltoall over gpu0..3 at once: both take longer than alone */
   double S3 = 4.0 * 1048576;
   job_def mixed[2] = {{"gpu[0:4]", NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 0, (uint64_t)S3},
-                      {"gpu[0:4]", NVL_COLL_ALLTOALL, NVL_ALGO_RING, 0, (uint64_t)S3}};
+                      {"gpu[0:4]", NVL_COLL_ALLTOALL, NVL_ALGO_P2P, 0, (uint64_t)S3}};
   o = simulate("gb200-nvl72.json", mixed, 2, false, false);
   double alone_ring = 2 * 3 * (A1 + S3 / 4 / 900e9), alone_a2a = A1 + 3 * S3 / 4 / 900e9;
   assert_true(o.time_s[0] > alone_ring * 1.01);
@@ -342,7 +345,7 @@ static void test_engine__aggregated_equals_explicit_planes(void **state) {
       if (di == 0 && c == 1)
         continue;
       /* sizes divisible by ranks x 18 stripes, so no byte rounding differs */
-      job_def j = {NULL, colls[c], NVL_ALGO_RING, 0, 72ull * 18 * 8 * 65536};
+      job_def j = {NULL, colls[c], 0, 0, 72ull * 18 * 8 * 65536};
       outcome agg = simulate(designs[di], &j, 1, false, false);
       outcome exp = simulate(designs[di], &j, 1, true, false);
       assert_close(exp.time_s[0], agg.time_s[0], TOL);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/algorithms.h"
 #include "graph/analysis.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -17,6 +18,13 @@
 #include "base/units.h"
 #include "cli/simulate.h"
 #include "workload/workload.h"
+
+/* "ring, tree, nvls, p2p or auto" */
+static const char *algo_names(void) {
+  static char names[128];
+  nvl_algo_names(", ", names, sizeof names);
+  return names;
+}
 
 typedef struct {
   nvl_coll coll;
@@ -94,7 +102,7 @@ int nvl_cmd_compare(int argc, char **argv) {
       cw.g = (int)g;
     } else if (strcmp(a, "--algo") == 0) {
       if (nvl_algo_parse(v, &cw.algo) != 0)
-        return nvl_cli_usage_error("compare", "--algo must be ring, tree, nvls or auto");
+        return nvl_cli_usage_error("compare", "--algo must be %s", algo_names());
     } else if (strcmp(a, "--model") == 0) {
       if (strcmp(v, "ideal") && strcmp(v, "default"))
         return nvl_cli_usage_error("compare", "--model must be ideal or default");

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/algorithms.h"
 #include "base/builtin.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -23,6 +24,13 @@
 #include "workload/run.h"
 #include "base/units.h"
 #include "workload/workload.h"
+
+/* "ring, tree, nvls, p2p or auto" */
+static const char *algo_names(void) {
+  static char names[128];
+  nvl_algo_names(", ", names, sizeof names);
+  return names;
+}
 
 typedef struct {
   const char *sg_cfg[33];
@@ -123,7 +131,7 @@ static int parse_opts(int argc, char **argv, run_opts *o) {
     } else if (OPT("--algo")) {
       VAL();
       if (nvl_algo_parse(v, &o->algo) != 0)
-        return nvl_cli_usage_error("run", "--algo must be ring, tree, nvls or auto");
+        return nvl_cli_usage_error("run", "--algo must be %s", algo_names());
     } else if (OPT("--proto")) {
       VAL();
       nvl_proto pr;

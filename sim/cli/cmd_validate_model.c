@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/algorithms.h"
 #include "base/builtin.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -165,15 +166,6 @@ out:
   return rc;
 }
 
-/* The algorithm column: ring, tree, nvls, auto, or p2p for the point-to-point collectives. */
-static int parse_algo(const char *s, nvl_coll coll, nvl_algo *out) {
-  if (strcmp(s, "p2p") == 0 && (coll == NVL_COLL_SENDRECV || coll == NVL_COLL_ALLTOALL)) {
-    *out = NVL_ALGO_AUTO;
-    return 0;
-  }
-  return nvl_algo_parse(s, out);
-}
-
 static double parse_num(const char *s, bool *present) {
   char *end;
   *present = s && *s;
@@ -283,13 +275,13 @@ int nvl_cmd_validate_model(int argc, char **argv) {
     double m_t = parse_num(get[COL_TIME], &has_t), m_a = parse_num(get[COL_ALGBW], &has_a),
            m_b = parse_num(get[COL_BUSBW], &has_b);
     const char *problem = !design ? "no reference design for this system"
-                          : nvl_coll_parse(get[COL_COLL], &coll) != 0   ? "unknown collective"
-                          : parse_algo(get[COL_ALGO], coll, &algo) != 0 ? "unknown algorithm"
-                          : !ok_g || gpus != floor(gpus)                ? "bad gpus"
-                          : !(size >= 1)                                ? "bad size_bytes"
-                          : (!has_t && !has_a && !has_b)                ? "no measured value"
-                          : m_t < 0 || m_a < 0 || m_b < 0               ? "malformed measured value"
-                                                                        : NULL;
+                          : nvl_coll_parse(get[COL_COLL], &coll) != 0 ? "unknown collective"
+                          : nvl_algo_parse(get[COL_ALGO], &algo) != 0 ? "unknown algorithm"
+                          : !ok_g || gpus != floor(gpus)              ? "bad gpus"
+                          : !(size >= 1)                              ? "bad size_bytes"
+                          : (!has_t && !has_a && !has_b)              ? "no measured value"
+                          : m_t < 0 || m_a < 0 || m_b < 0             ? "malformed measured value"
+                                                                      : NULL;
     fflush(stdout); /* keep the table and the errors in order */
     if (problem) {
       fprintf(stderr, "error: %s:%d: case %s: %s\n", csv_in, lineno, get[COL_CASE], problem);

@@ -1,6 +1,7 @@
 /*
  * sweep: see sweep.h.
  */
+#include "models/algorithms.h"
 #include "cli/sweep.h"
 
 #include <gsl/gsl_randist.h>
@@ -133,9 +134,11 @@ nvl_sweep *nvl_sweep_load(const char *path, nvl_diags *diags) {
     const char *sv = json_is_string(v) ? json_string_value(v) : NULL;
     if (strcmp(key, "collective") == 0 && !(sv && nvl_coll_parse(sv, &s->job.coll) == 0))
       nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_REFERENCE, p, "unknown collective");
-    else if (strcmp(key, "algo") == 0 && !(sv && nvl_algo_parse(sv, &s->job.algo) == 0))
-      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_REFERENCE, p, "algo is ring, tree, nvls or auto");
-    else if (strcmp(key, "pattern") == 0 && !(sv && nvl_pattern_parse(sv, &s->job.pattern) == 0))
+    else if (strcmp(key, "algo") == 0 && !(sv && nvl_algo_parse(sv, &s->job.algo) == 0)) {
+      char names[128];
+      nvl_algo_names(", ", names, sizeof names);
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_REFERENCE, p, "algo is %s", names);
+    } else if (strcmp(key, "pattern") == 0 && !(sv && nvl_pattern_parse(sv, &s->job.pattern) == 0))
       nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_REFERENCE, p, "unknown traffic pattern");
     else if (strcmp(key, "ranks") == 0 && sv)
       snprintf(s->job.ranks_sel, sizeof s->job.ranks_sel, "%s", sv);

@@ -1,6 +1,7 @@
 /*
  * rows: see rows.h.
  */
+#include "models/algorithms.h"
 #include "output/rows.h"
 
 #include <gsl/gsl_sort.h>
@@ -36,11 +37,7 @@ static const char *operation_of(const nvl_wop *op, const nvl_job *j) {
 }
 
 static const char *algorithm_of(const nvl_wop *op) {
-  if (op->kind != NVL_WOP_COLLECTIVE)
-    return "-";
-  if (op->coll == NVL_COLL_ALLTOALL || op->coll == NVL_COLL_SENDRECV)
-    return "p2p";
-  return nvl_algo_name(op->algo);
+  return op->kind == NVL_WOP_COLLECTIVE ? nvl_algo_name(op->algo) : "-";
 }
 
 void nvl_rows_add(const nvl_workload_run *wr, const nvl_engine_result *res, nvl_results *rows) {
@@ -67,7 +64,7 @@ void nvl_rows_add(const nvl_workload_run *wr, const nvl_engine_result *res, nvl_
     r->size_bytes = op->bytes;
     r->count = r->size_bytes / 4;
     r->redop = coll && nvl_coll_reduces(op->coll) ? "sum" : "none";
-    r->root = coll && (op->coll == NVL_COLL_BROADCAST || op->coll == NVL_COLL_REDUCE) ? 0 : -1;
+    r->root = coll && nvl_coll_rooted(op->coll) ? 0 : -1;
     double t = res->time_s[i];
     r->time_us = t * 1e6;
     r->algbw_GBps = t > 0 ? (double)r->size_bytes / t / 1e9 : 0;

@@ -22,8 +22,7 @@ typedef struct {
 } proto_params;
 
 static bool is_p2p(const nvl_wop *op) {
-  return op->kind != NVL_WOP_COLLECTIVE || op->coll == NVL_COLL_ALLTOALL ||
-         op->coll == NVL_COLL_SENDRECV;
+  return op->kind != NVL_WOP_COLLECTIVE || op->algo == NVL_ALGO_P2P;
 }
 
 /* NVLS as NCCL runs it: its steps, and how long the slowest of n ranks lags after them. A step of

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/algorithms.h"
 #include "base/units.h"
 #include "base/xalloc.h"
 #include "workload/workload.h"
@@ -100,9 +101,11 @@ int nvl_workload_load_file(const char *path, nvl_workload_spec *spec, nvl_diags 
       nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, ptr,
                    "a job has exactly one of \"collective\" and \"pattern\"");
     if (str_field(it, "algo", ptr, buf, sizeof buf, diags) && nvl_algo_parse(buf, &j->algo) != 0) {
+      char names[128];
+      nvl_algo_names(", ", names, sizeof names);
       nvl_ptr_join(p, sizeof p, ptr, "algo");
       nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_REFERENCE, p,
-                   "unknown algorithm \"%s\"; expected ring, tree, nvls or auto", buf);
+                   "unknown algorithm \"%s\"; expected %s", buf, names);
     }
     str_field(it, "ranks", ptr, j->ranks_sel, sizeof j->ranks_sel, diags);
     str_field(it, "matrix", ptr, j->matrix_file, sizeof j->matrix_file, diags);

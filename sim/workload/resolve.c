@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/algorithms.h"
 #include "base/csv.h"
 #include "base/file.h"
 #include "base/xalloc.h"
@@ -126,8 +127,8 @@ int nvl_workload_resolve(nvl_workload_spec *spec, const nvl_design *d, const nvl
      * ring collectives, which need only a ring order whose every hop is reachable: a mesh with a
      * failed direct link still runs rings around it. */
     nvl_stripe st[NVL_MAX_STRIPES];
-    bool ok = true, ring_only = j->pattern == NVL_PAT_NONE && j->algo != NVL_ALGO_TREE &&
-                                j->algo != NVL_ALGO_NVLS && nvl_coll_is_ring(j->coll);
+    bool ok = true, ring_only = j->pattern == NVL_PAT_NONE && nvl_coll_is_ring(j->coll) &&
+                                (j->algo == NVL_ALGO_AUTO || j->algo == NVL_ALGO_RING);
     bool ring_checked = false; /* a ring order exists: unreachable pairs do not matter */
     for (int a = 0; a < j->n && ok && !ring_checked; a++)
       for (int b = 0; b < j->n && ok && !ring_checked; b++)
@@ -148,10 +149,13 @@ int nvl_workload_resolve(nvl_workload_spec *spec, const nvl_design *d, const nvl
     if (!ok)
       continue;
     if (j->pattern == NVL_PAT_NONE) {
-      if ((j->algo == NVL_ALGO_TREE || j->algo == NVL_ALGO_NVLS) && j->coll != NVL_COLL_ALL_REDUCE)
+      if (j->algo != NVL_ALGO_AUTO && !nvl_algo_runs(j->algo, j->coll)) {
+        char colls[160];
+        nvl_coll_list(nvl_algorithm_get(j->algo)->colls, colls, sizeof colls);
         nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
-                     "job %s: algorithm %s applies to all_reduce only", j->name,
-                     nvl_algo_name(j->algo));
+                     "job %s: algorithm %s applies to %s only", j->name, nvl_algo_name(j->algo),
+                     colls);
+      }
       if (j->algo == NVL_ALGO_NVLS && nvl_workload_nvls_host(p, j->devs, j->n) < 0)
         nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
                      "job %s: nvls needs every rank on one switch tier whose switches all do "

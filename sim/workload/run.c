@@ -1,6 +1,7 @@
 /*
  * run: see run.h.
  */
+#include "models/algorithms.h"
 #include "workload/run.h"
 
 #include <gsl/gsl_rng.h>
@@ -81,7 +82,7 @@ static nvl_wop step_op(const nvl_workload_run *wr, size_t k, size_t size_idx, si
             : j->pattern == NVL_PAT_PAIRS  ? NVL_WOP_SEND
             : j->pattern == NVL_PAT_MATRIX ? NVL_WOP_MATRIX
                                            : NVL_WOP_PATTERN;
-  op.algo = j->pattern != NVL_PAT_NONE ? NVL_ALGO_RING
+  op.algo = j->pattern != NVL_PAT_NONE ? NVL_ALGO_P2P
             : j->algo == NVL_ALGO_AUTO ? nvl_tuner_algo(cal, tc, j->coll, S)
                                        : j->algo;
   if (j->proto >= 0 && op.algo != NVL_ALGO_NVLS)

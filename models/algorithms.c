@@ -1,0 +1,63 @@
+/*
+ * algorithms: see algorithms.h.
+ */
+#include "models/algorithms.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "models/builders.h"
+
+#define RINGS                                                                                      \
+  (NVL_COLL_BIT(NVL_COLL_ALL_REDUCE) | NVL_COLL_BIT(NVL_COLL_REDUCE_SCATTER) |                     \
+   NVL_COLL_BIT(NVL_COLL_ALL_GATHER) | NVL_COLL_BIT(NVL_COLL_BROADCAST) |                          \
+   NVL_COLL_BIT(NVL_COLL_REDUCE))
+
+static const nvl_algorithm table[] = {
+    {NVL_ALGO_RING, "ring", RINGS, true, nvl_build_ring, nvl_tuner_time_ring},
+    {NVL_ALGO_TREE, "tree", NVL_COLL_BIT(NVL_COLL_ALL_REDUCE), false, nvl_build_tree,
+     nvl_tuner_time_tree},
+    {NVL_ALGO_NVLS, "nvls", NVL_COLL_BIT(NVL_COLL_ALL_REDUCE), true, nvl_build_nvls,
+     nvl_tuner_time_nvls},
+    {NVL_ALGO_P2P, "p2p", NVL_COLL_BIT(NVL_COLL_ALLTOALL) | NVL_COLL_BIT(NVL_COLL_SENDRECV), true,
+     nvl_build_p2p, NULL},
+};
+
+#define N_ALGOS (sizeof table / sizeof table[0])
+
+const nvl_algorithm *nvl_algorithm_get(nvl_algo a) {
+  for (size_t i = 0; i < N_ALGOS; i++)
+    if (table[i].algo == a)
+      return &table[i];
+  return NULL;
+}
+
+bool nvl_algo_runs(nvl_algo a, nvl_coll c) {
+  const nvl_algorithm *row = nvl_algorithm_get(a);
+  return row && (row->colls & NVL_COLL_BIT(c));
+}
+
+const char *nvl_algo_name(nvl_algo a) {
+  const nvl_algorithm *row = nvl_algorithm_get(a);
+  return a == NVL_ALGO_AUTO ? "auto" : row ? row->name : "?";
+}
+
+int nvl_algo_parse(const char *name, nvl_algo *out) {
+  if (strcmp(name, "auto") == 0) {
+    *out = NVL_ALGO_AUTO;
+    return 0;
+  }
+  for (size_t i = 0; i < N_ALGOS; i++)
+    if (strcmp(name, table[i].name) == 0) {
+      *out = table[i].algo;
+      return 0;
+    }
+  return -1;
+}
+
+void nvl_algo_names(const char *sep, char *out, size_t len) {
+  out[0] = '\0';
+  for (size_t i = 0; i < N_ALGOS; i++)
+    snprintf(out + strlen(out), len - strlen(out), "%s%s", i ? sep : "", table[i].name);
+  snprintf(out + strlen(out), len - strlen(out), "%sauto", strcmp(sep, "|") == 0 ? "|" : " or ");
+}
