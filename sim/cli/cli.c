@@ -33,44 +33,6 @@ int nvl_cli_usage_error(const char *cmd, const char *fmt, ...) {
   return NVL_EXIT_USAGE;
 }
 
-bool nvl_cli_parse_size_t(const char *cmd, const char *opt, const char *val, size_t *out) {
-  char *end;
-  errno = 0;
-  if (!val || !*val || *val == '-') {
-    nvl_cli_usage_error(cmd, "%s needs a non-negative integer", opt);
-    return false;
-  }
-  unsigned long long v = strtoull(val, &end, 10);
-  if (errno || *end) {
-    nvl_cli_usage_error(cmd, "%s: \"%s\" is not a non-negative integer", opt, val);
-    return false;
-  }
-  *out = (size_t)v;
-  return true;
-}
-
-int nvl_cli_failure_option(const char *cmd, int argc, char **argv, int *i, nvl_load_opts *opts) {
-  static const char *specs[65];
-  static size_t n;
-  const char *a = argv[*i];
-  bool fail = strcmp(a, "--fail") == 0, degrade = strcmp(a, "--degrade") == 0;
-  if (!fail && !degrade)
-    return 0;
-  if (*i + 1 >= argc)
-    return nvl_cli_usage_error(cmd, "%s needs a value such as switch:sw4 or link:gpu3-sw7", a);
-  const char *v = argv[++*i];
-  if (degrade && !strchr(v, '='))
-    return nvl_cli_usage_error(cmd, "--degrade needs the remaining bandwidth: link:gpu3-sw7=50%%");
-  if (fail && strchr(v, '='))
-    return nvl_cli_usage_error(cmd, "--fail takes no share; use --degrade link:A-B=50%%");
-  if (n == 64)
-    return nvl_cli_usage_error(cmd, "at most 64 failures");
-  specs[n++] = v;
-  specs[n] = NULL;
-  opts->failures = specs;
-  return 1;
-}
-
 void nvl_cli_print_diags(const nvl_diags *diags, const char *file, FILE *to) {
   char line[NVL_DIAG_PTR_MAX + NVL_DIAG_MSG_MAX + 1200];
   for (size_t i = 0; i < diags->count; i++) {

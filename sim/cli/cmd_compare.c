@@ -9,7 +9,10 @@
 
 #include "models/algorithms.h"
 #include "graph/analysis.h"
+#include "base/xalloc.h"
+#include "cli/argvals.h"
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cli/commands.h"
 #include "engine/engine.h"
 #include "graph/graph.h"
@@ -19,22 +22,40 @@
 #include "cli/simulate.h"
 #include "workload/workload.h"
 
-/* "ring, tree, nvls, p2p or auto" */
-static const char *algo_names(void) {
-  static char names[128];
-  nvl_algo_names(", ", names, sizeof names);
-  return names;
-}
-
 typedef struct {
   nvl_coll coll;
   nvl_algo algo;
   nvl_model model;
   uint64_t min_b, max_b;
-  double factor;
+  nvl_cli_step step;
   int g;
   const char *ranks;
+  const char *csv;
 } cmp_workload;
+
+#define O(kind, s, l, arg, field, help) NVL_OPT_(kind, s, l, arg, cmp_workload, field, help)
+#define C(s, l, arg, field, fn, help) NVL_OPT_CALL_(s, l, arg, cmp_workload, field, fn, help)
+static const nvl_option options[] = {
+    C('c', "collective", "NAME", coll, nvl_arg_coll, "the collective (default all_reduce)"),
+    O(NVL_OPT_SIZE, 'b', "minbytes", "SIZE", min_b, "smallest size (default 1 MiB)"),
+    O(NVL_OPT_SIZE, 'e', "maxbytes", "SIZE", max_b, "largest size (default 1 GiB)"),
+    C('f', "stepfactor", "FACTOR", step, nvl_arg_factor, "multiply between sizes (default 4)"),
+    C('i', "stepbytes", "SIZE", step, nvl_arg_step_bytes, "add between sizes instead"),
+    C('g', "ngpus", "N", g, nvl_arg_ranks, "the first N participants (default: all accelerators)"),
+    O(NVL_OPT_STRING, 0, "ranks", "LIST", ranks, "participants: gpu, gpu[0:8], asic, cpu0,gpu0"),
+    C(0, "algo", "ALGO", algo, nvl_arg_algo, "ring, tree, nvls, p2p or auto (default auto)"),
+    C(0, "model", "MODEL", model, nvl_arg_model, "default or ideal (default: default)"),
+    O(NVL_OPT_STRING, 0, "csv", "OUT", csv, "metric,size_bytes,a,b,ratio_b_over_a, atomically"),
+    NVL_OPT_END_};
+#undef O
+#undef C
+
+const nvl_cmd_doc nvl_doc_compare = {
+    "compare", "nvlsim compare A B [options]",
+    "Prints the info figures of A and B (accelerators, injection, fabric, bisection, diameter,\n"
+    "path diversity) and, per size of the sweep (default all_reduce 1 MiB .. 1 GiB, factor 4),\n"
+    "simulated time and busbw, each with the ratio B/A.\n",
+    options, NULL};
 
 /* Simulates the workload on one design; fills rows. Returns 0 or -1 (message printed). */
 static int simulate(const nvl_design *d, const cmp_workload *cw, nvl_results *rows) {
@@ -42,12 +63,12 @@ static int simulate(const nvl_design *d, const cmp_workload *cw, nvl_results *ro
   nvl_workload_spec spec = {.model = cw->model, .seed = 1};
   char err[200];
   int rc = -1;
-  if (nvl_workload_sizes(cw->min_b, cw->max_b, cw->factor, 0, &spec.sizes, &spec.n_sizes, err,
-                         sizeof err) != 0) {
+  if (nvl_workload_sizes(cw->min_b, cw->max_b, cw->step.factor, cw->step.bytes, &spec.sizes,
+                         &spec.n_sizes, err, sizeof err) != 0) {
     fprintf(stderr, "nvlsim compare: %s\n", err);
     goto out;
   }
-  spec.jobs = calloc(1, sizeof *spec.jobs);
+  spec.jobs = nvl_xcalloc(1, sizeof *spec.jobs);
   spec.n_jobs = 1;
   spec.jobs[0] = (nvl_job){.coll = cw->coll, .algo = cw->algo, .proto = -1, .n_limit = cw->g};
   snprintf(spec.jobs[0].name, sizeof spec.jobs[0].name, "job0");
@@ -71,57 +92,54 @@ static void line(FILE *csv, const char *metric, uint64_t size, double a, double 
     fprintf(csv, "%s,%llu,%.6f,%.6f,%.6f\n", metric, (unsigned long long)size, a, b, r);
 }
 
-int nvl_cmd_compare(int argc, char **argv) {
-  const char *files[2] = {NULL, NULL}, *csv_path = NULL;
-  int nf = 0;
-  cmp_workload cw = {
-      NVL_COLL_ALL_REDUCE, NVL_ALGO_AUTO, NVL_MODEL_DEFAULT, 1 << 20, 1ull << 30, 4, 0, NULL};
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    char err[160];
-    bool takes = strcmp(a, "-c") == 0 || strcmp(a, "-b") == 0 || strcmp(a, "-e") == 0 ||
-                 strcmp(a, "-f") == 0 || strcmp(a, "-g") == 0 || strcmp(a, "--algo") == 0 ||
-                 strcmp(a, "--model") == 0 || strcmp(a, "--ranks") == 0 || strcmp(a, "--csv") == 0;
-    if (takes && !v)
-      return nvl_cli_usage_error("compare", "%s needs a value", a);
-    if (strcmp(a, "-c") == 0) {
-      if (nvl_coll_parse(v, &cw.coll) != 0)
-        return nvl_cli_usage_error("compare", "unknown collective \"%s\"", v);
-    } else if (strcmp(a, "-b") == 0 || strcmp(a, "-e") == 0) {
-      if (nvl_units_parse_cli_size(v, a[1] == 'b' ? &cw.min_b : &cw.max_b, err, sizeof err) != 0)
-        return nvl_cli_usage_error("compare", "%s: %s", a, err);
-    } else if (strcmp(a, "-f") == 0) {
-      char *end;
-      cw.factor = strtod(v, &end);
-      if (*end || !(cw.factor > 1))
-        return nvl_cli_usage_error("compare", "-f needs a factor > 1");
-    } else if (strcmp(a, "-g") == 0) {
-      size_t g;
-      if (!nvl_cli_parse_size_t("compare", a, v, &g) || g < 2 || g > 1000000)
-        return nvl_cli_usage_error("compare", "-g needs at least 2 ranks");
-      cw.g = (int)g;
-    } else if (strcmp(a, "--algo") == 0) {
-      if (nvl_algo_parse(v, &cw.algo) != 0)
-        return nvl_cli_usage_error("compare", "--algo must be %s", algo_names());
-    } else if (strcmp(a, "--model") == 0) {
-      if (strcmp(v, "ideal") && strcmp(v, "default"))
-        return nvl_cli_usage_error("compare", "--model must be ideal or default");
-      cw.model = strcmp(v, "ideal") == 0 ? NVL_MODEL_IDEAL : NVL_MODEL_DEFAULT;
-    } else if (strcmp(a, "--ranks") == 0) {
-      cw.ranks = v;
-    } else if (strcmp(a, "--csv") == 0) {
-      csv_path = v;
-    } else if (a[0] == '-' && a[1]) {
-      return nvl_cli_usage_error("compare", "unknown option \"%s\"", a);
-    } else if (nf == 2) {
-      return nvl_cli_usage_error("compare", "two designs, A and B");
-    } else {
-      files[nf++] = a;
-      continue;
+static void print_figures(FILE *csv, const nvl_analysis *an) {
+  printf("%-30s %14s %14s %9s\n", "#figure", "A", "B", "B/A");
+  line(csv, "accelerators", 0, (double)an[0].participants, (double)an[1].participants, "");
+  line(csv, "injection_min_GBps", 0, an[0].inject_min_Bps / 1e9, an[1].inject_min_Bps / 1e9,
+       "GB/s per direction");
+  line(csv, "fabric_bidir_TBps", 0, an[0].fabric_bidir_Bps / 1e12, an[1].fabric_bidir_Bps / 1e12,
+       "TB/s");
+  line(csv, "bisection_TBps", 0, an[0].bisection.bw_Bps / 1e12, an[1].bisection.bw_Bps / 1e12,
+       "TB/s per direction");
+  line(csv, "diameter_switch_hops", 0, an[0].hops.max_switch_hops, an[1].hops.max_switch_hops, "");
+  line(csv, "path_diversity_min", 0, an[0].diversity.min_paths, an[1].diversity.min_paths, "");
+}
+
+static void print_sweep(FILE *csv, const cmp_workload *cw, const nvl_results *rows) {
+  printf("#\n# %s, %s model\n", nvl_coll_name(cw->coll), nvl_model_name(cw->model));
+  printf("#%12s %12s %12s %7s %10s %10s %7s  %s\n", "size (B)", "A time (us)", "B time (us)", "B/A",
+         "A busbw", "B busbw", "B/A", "algorithms A / B");
+  for (size_t i = 0; i < rows[0].n && i < rows[1].n; i++) {
+    const nvl_result_row *a = &rows[0].rows[i], *b = &rows[1].rows[i];
+    printf(" %12llu %12.2f %12.2f %7.3f %10.2f %10.2f %7.3f  %s/%s %s/%s\n",
+           (unsigned long long)a->size_bytes, a->time_us, b->time_us, b->time_us / a->time_us,
+           a->busbw_GBps, b->busbw_GBps, b->busbw_GBps / a->busbw_GBps, a->algorithm, a->protocol,
+           b->algorithm, b->protocol);
+    if (csv) {
+      fprintf(csv, "time_us,%llu,%.6f,%.6f,%.6f\n", (unsigned long long)a->size_bytes, a->time_us,
+              b->time_us, b->time_us / a->time_us);
+      fprintf(csv, "busbw_GBps,%llu,%.6f,%.6f,%.6f\n", (unsigned long long)a->size_bytes,
+              a->busbw_GBps, b->busbw_GBps, b->busbw_GBps / a->busbw_GBps);
     }
-    if (takes)
-      i++;
   }
+}
+
+int nvl_cmd_compare(int argc, char **argv) {
+  char *files[2] = {NULL, NULL};
+  int nf = 0;
+  cmp_workload cw = {NVL_COLL_ALL_REDUCE,
+                     NVL_ALGO_AUTO,
+                     NVL_MODEL_DEFAULT,
+                     1 << 20,
+                     1ull << 30,
+                     {4, 0},
+                     0,
+                     NULL,
+                     NULL};
+  int prc = nvl_options_parse(&nvl_doc_compare, argc, argv, &cw, files, 2, &nf);
+  if (prc)
+    return prc == NVL_OPTIONS_HELP ? NVL_EXIT_OK : prc;
+  const char *csv_path = cw.csv;
   if (nf != 2)
     return nvl_cli_usage_error("compare",
                                "usage: nvlsim compare A B [-c COLL] [-b MIN -e MAX -f F]");
@@ -150,34 +168,8 @@ int nvl_cmd_compare(int argc, char **argv) {
     fprintf(out.fp, "metric,size_bytes,a,b,ratio_b_over_a\n");
   printf("# nvlsim compare: A = %s (%s), B = %s (%s)\n", d[0]->name, d[0]->file, d[1]->name,
          d[1]->file);
-  printf("%-30s %14s %14s %9s\n", "#figure", "A", "B", "B/A");
-  line(out.fp, "accelerators", 0, (double)an[0].participants, (double)an[1].participants, "");
-  line(out.fp, "injection_min_GBps", 0, an[0].inject_min_Bps / 1e9, an[1].inject_min_Bps / 1e9,
-       "GB/s per direction");
-  line(out.fp, "fabric_bidir_TBps", 0, an[0].fabric_bidir_Bps / 1e12, an[1].fabric_bidir_Bps / 1e12,
-       "TB/s");
-  line(out.fp, "bisection_TBps", 0, an[0].bisection.bw_Bps / 1e12, an[1].bisection.bw_Bps / 1e12,
-       "TB/s per direction");
-  line(out.fp, "diameter_switch_hops", 0, an[0].hops.max_switch_hops, an[1].hops.max_switch_hops,
-       "");
-  line(out.fp, "path_diversity_min", 0, an[0].diversity.min_paths, an[1].diversity.min_paths, "");
-  printf("#\n# %s, %s model\n", nvl_coll_name(cw.coll),
-         cw.model == NVL_MODEL_IDEAL ? "ideal" : "default");
-  printf("#%12s %12s %12s %7s %10s %10s %7s  %s\n", "size (B)", "A time (us)", "B time (us)", "B/A",
-         "A busbw", "B busbw", "B/A", "algorithms A / B");
-  for (size_t i = 0; i < rows[0].n && i < rows[1].n; i++) {
-    const nvl_result_row *a = &rows[0].rows[i], *b = &rows[1].rows[i];
-    printf(" %12llu %12.2f %12.2f %7.3f %10.2f %10.2f %7.3f  %s/%s %s/%s\n",
-           (unsigned long long)a->size_bytes, a->time_us, b->time_us, b->time_us / a->time_us,
-           a->busbw_GBps, b->busbw_GBps, b->busbw_GBps / a->busbw_GBps, a->algorithm, a->protocol,
-           b->algorithm, b->protocol);
-    if (out.fp) {
-      fprintf(out.fp, "time_us,%llu,%.6f,%.6f,%.6f\n", (unsigned long long)a->size_bytes,
-              a->time_us, b->time_us, b->time_us / a->time_us);
-      fprintf(out.fp, "busbw_GBps,%llu,%.6f,%.6f,%.6f\n", (unsigned long long)a->size_bytes,
-              a->busbw_GBps, b->busbw_GBps, b->busbw_GBps / a->busbw_GBps);
-    }
-  }
+  print_figures(out.fp, an);
+  print_sweep(out.fp, &cw, rows);
   if (out.fp && nvl_outfile_commit(&out, "compare") != 0)
     rc = NVL_EXIT_USAGE;
 done:

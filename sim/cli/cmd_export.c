@@ -3,37 +3,41 @@
  */
 #include <string.h>
 
+#include "cli/argvals.h"
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cli/commands.h"
 #include "graph/graph.h"
 
+typedef struct {
+  const char *format, *out;
+  nvl_cli_failures fail;
+} export_opts;
+
+#define O(kind, s, l, arg, field, help) NVL_OPT_(kind, s, l, arg, export_opts, field, help)
+#define C(s, l, arg, field, fn, help) NVL_OPT_CALL_(s, l, arg, export_opts, field, fn, help)
+static const nvl_option options[] = {
+    O(NVL_OPT_STRING, 0, "format", "FORMAT", format, "dot (Graphviz) or graphml (Gephi); required"),
+    O(NVL_OPT_STRING, 'o', "output", "OUT", out, "write here, atomically (default: stdout)"),
+    C(0, "fail", "SPEC", fail, nvl_arg_failure, "switch:sw4 or link:gpu3-sw7 (repeatable)"),
+    C(0, "degrade", "SPEC", fail, nvl_arg_failure, "link:gpu3-sw7=50% (repeatable)"), NVL_OPT_END_};
+#undef O
+#undef C
+
+const nvl_cmd_doc nvl_doc_export = {
+    "export", "nvlsim export --format dot|graphml [-o OUT] [options] [FILE]",
+    "Writes one vertex per device (name, kind, type) and one edge per link bundle (link_type,\n"
+    "links, bandwidth_GBps) through igraph's writers. Without -o, writes to stdout.\n",
+    options, NULL};
+
 int nvl_cmd_export(int argc, char **argv) {
-  const char *format = NULL, *out = NULL, *file = NULL;
-  nvl_load_opts opts = {0};
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    int fo = nvl_cli_failure_option("export", argc, argv, &i, &opts);
-    if (fo == NVL_EXIT_USAGE)
-      return fo;
-    if (fo == 1)
-      continue;
-    if (strcmp(a, "--format") == 0 || strcmp(a, "-o") == 0) {
-      if (i + 1 >= argc)
-        return nvl_cli_usage_error("export", "%s needs a value", a);
-      if (a[1] == 'o')
-        out = argv[++i];
-      else
-        format = argv[++i];
-    } else if (strncmp(a, "--format=", 9) == 0) {
-      format = a + 9;
-    } else if (a[0] == '-' && a[1]) {
-      return nvl_cli_usage_error("export", "unknown option \"%s\"", a);
-    } else if (file) {
-      return nvl_cli_usage_error("export", "one design at a time");
-    } else {
-      file = a;
-    }
-  }
+  export_opts o = {0};
+  char *operands[1];
+  int n = 0, prc = nvl_options_parse(&nvl_doc_export, argc, argv, &o, operands, 1, &n);
+  if (prc)
+    return prc == NVL_OPTIONS_HELP ? NVL_EXIT_OK : prc;
+  const char *format = o.format, *out = o.out, *file = n ? operands[0] : NULL;
+  nvl_load_opts opts = {.failures = o.fail.n ? o.fail.specs : NULL};
   if (!format)
     return nvl_cli_usage_error("export", "--format dot|graphml is required");
   if (strcmp(format, "dot") != 0 && strcmp(format, "graphml") != 0)
@@ -42,16 +46,16 @@ int nvl_cmd_export(int argc, char **argv) {
   int rc = nvl_cli_load(file, &opts, false, &d);
   if (rc != NVL_EXIT_OK)
     return rc;
-  nvl_outfile o;
-  if (nvl_outfile_open(&o, out, "export") != 0) {
+  nvl_outfile f;
+  if (nvl_outfile_open(&f, out, "export") != 0) {
     nvl_design_free(d);
     return NVL_EXIT_USAGE;
   }
-  if (nvl_graph_export(d, format, o.fp) != 0) {
-    nvl_outfile_abort(&o);
+  if (nvl_graph_export(d, format, f.fp) != 0) {
+    nvl_outfile_abort(&f);
     fprintf(stderr, "nvlsim export: writing %s failed\n", out ? out : "stdout");
     rc = NVL_EXIT_FAIL;
-  } else if (nvl_outfile_commit(&o, "export") != 0) {
+  } else if (nvl_outfile_commit(&f, "export") != 0) {
     rc = NVL_EXIT_USAGE;
   }
   nvl_design_free(d);

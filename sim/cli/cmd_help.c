@@ -14,16 +14,26 @@ void nvl_print_overview(FILE *to) {
   fprintf(to, "\n'nvlsim help COMMAND' shows the options of a command.\n");
 }
 
+static const nvl_option options[] = {NVL_OPT_END_};
+
+const nvl_cmd_doc nvl_doc_help = {"help", "nvlsim help [COMMAND]",
+                                  "Lists the commands, or shows the options of one.\n", options,
+                                  NULL};
+
 int nvl_cmd_help(int argc, char **argv) {
-  if (argc < 2) {
+  char *operands[1];
+  int n = 0, rc = nvl_options_parse(&nvl_doc_help, argc, argv, NULL, operands, 1, &n);
+  if (rc)
+    return rc == NVL_OPTIONS_HELP ? NVL_EXIT_OK : rc;
+  if (n == 0) {
     nvl_print_overview(stdout);
     return NVL_EXIT_OK;
   }
-  const nvl_command *c = nvl_cli_find(argv[1]);
+  const nvl_command *c = nvl_cli_find(operands[0]);
   if (!c) {
-    fprintf(stderr, "nvlsim: unknown command \"%s\" (see 'nvlsim --help')\n", argv[1]);
+    fprintf(stderr, "nvlsim: unknown command \"%s\" (see 'nvlsim --help')\n", operands[0]);
     return NVL_EXIT_USAGE;
   }
-  fputs(c->usage, stdout);
+  nvl_options_help(c->doc, stdout);
   return NVL_EXIT_OK;
 }

@@ -9,7 +9,9 @@
 #include "graph/analysis.h"
 #include "base/builtin.h"
 #include "base/json.h"
+#include "cli/argvals.h"
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cli/commands.h"
 #include "graph/graph.h"
 #include "output/results.h"
@@ -185,29 +187,45 @@ static void print_json(const nvl_design *d, const nvl_analysis *a) {
   json_decref(o);
 }
 
+typedef struct {
+  bool json;
+  size_t max_endpoints;
+  nvl_cli_failures fail;
+} info_opts;
+
+#define O(kind, s, l, arg, field, help) NVL_OPT_(kind, s, l, arg, info_opts, field, help)
+#define C(s, l, arg, field, fn, help) NVL_OPT_CALL_(s, l, arg, info_opts, field, fn, help)
+static const nvl_option options[] = {
+    O(NVL_OPT_FLAG, 0, "json", NULL, json,
+      "print the same figures as JSON (bandwidths in GB/s per direction)"),
+    O(NVL_OPT_COUNT, 0, "max-endpoints", "N", max_endpoints,
+      "refuse designs with more than N devices (default 100000)"),
+    C(0, "fail", "SPEC", fail, nvl_arg_failure,
+      "switch:sw4 or link:gpu3-sw7: figures with failures, and what\n"
+      "they cost against the intact design (repeatable)"),
+    C(0, "degrade", "SPEC", fail, nvl_arg_failure, "link:gpu3-sw7=50%, as --fail"), NVL_OPT_END_};
+#undef O
+#undef C
+
+const nvl_cmd_doc nvl_doc_info = {
+    "info", "nvlsim info [options] [FILE]",
+    "Prints device counts by kind and vendor, links by type, per-endpoint injection bandwidth,\n"
+    "total bidirectional fabric bandwidth, bisection bandwidth (igraph max-flow between the\n"
+    "first and second half of the accelerators in declaration order), the diameter in switch\n"
+    "hops and the path diversity (link-disjoint paths per accelerator pair). Without FILE,\n"
+    "describes the built-in GB200 NVL72.\n",
+    options, NULL};
+
 int nvl_cmd_info(int argc, char **argv) {
-  bool as_json = false;
-  const char *file = NULL;
-  nvl_load_opts opts = {0};
-  for (int i = 1; i < argc; i++) {
-    int fo = nvl_cli_failure_option("info", argc, argv, &i, &opts);
-    if (fo == NVL_EXIT_USAGE)
-      return fo;
-    if (fo == 1)
-      continue;
-    if (strcmp(argv[i], "--json") == 0)
-      as_json = true;
-    else if (strcmp(argv[i], "--max-endpoints") == 0) {
-      const char *v = i + 1 < argc ? argv[++i] : NULL;
-      if (!nvl_cli_parse_size_t("info", "--max-endpoints", v, &opts.max_endpoints))
-        return NVL_EXIT_USAGE;
-    } else if (argv[i][0] == '-' && argv[i][1])
-      return nvl_cli_usage_error("info", "unknown option \"%s\"", argv[i]);
-    else if (file)
-      return nvl_cli_usage_error("info", "one design at a time");
-    else
-      file = argv[i];
-  }
+  info_opts o = {0};
+  char *operands[1];
+  int n = 0, prc = nvl_options_parse(&nvl_doc_info, argc, argv, &o, operands, 1, &n);
+  if (prc)
+    return prc == NVL_OPTIONS_HELP ? NVL_EXIT_OK : prc;
+  const char *file = n ? operands[0] : NULL;
+  bool as_json = o.json;
+  nvl_load_opts opts = {.max_endpoints = o.max_endpoints,
+                        .failures = o.fail.n ? o.fail.specs : NULL};
   nvl_design *d;
   int rc = nvl_cli_load(file, &opts, false, &d);
   if (rc != NVL_EXIT_OK)

@@ -5,23 +5,31 @@
  * -j at a time. Rows are kept sorted by point, so the CSV does not depend on -j or on timing, and
  * OUT is rewritten atomically (temporary file + rename) after each point: a killed sweep leaves the
  * points done so far, and rerunning the same command skips them (resume). A point whose design is
- * invalid is recorded with status "invalid" and its first error; the sweep goes on.
+ * invalid is recorded with status "invalid" and its first error; the sweep goes on. Sweep CSVs
+ * are read back (resume, merge) with the one CSV reader, so quoted fields with commas or line
+ * breaks survive.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/csv.h"
+#include "base/file.h"
+#include "base/xalloc.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
-#include "output/results.h"
+#include "cli/options.h"
 #include "cli/sweep.h"
+#include "output/results.h"
+
+/* A sweep CSV is at most this large when read back. */
+#define SWEEP_CSV_MAX_BYTES (1u << 30)
 
 typedef struct {
   size_t point;
-  char *line; /* the whole CSV line, without its end */
+  char *line; /* the whole CSV record, without its end */
 } row;
 
 typedef struct {
@@ -32,9 +40,9 @@ typedef struct {
 static void add_row(rowset *rs, size_t point, const char *line) {
   if (rs->n == rs->cap) {
     rs->cap = rs->cap ? 2 * rs->cap : 64;
-    rs->rows = realloc(rs->rows, rs->cap * sizeof *rs->rows);
+    rs->rows = nvl_xrealloc(rs->rows, rs->cap * sizeof *rs->rows);
   }
-  rs->rows[rs->n++] = (row){point, strdup(line)};
+  rs->rows[rs->n++] = (row){point, nvl_xstrdup(line)};
 }
 
 static int cmp_row(const void *a, const void *b) {
@@ -63,59 +71,63 @@ static int write_rows(const char *path, const char *header, rowset *rs) {
   return nvl_outfile_commit(&o, "sweep");
 }
 
-/* Reads a sweep CSV: checks its header, adds its rows. Returns 0, -1 on a mismatch/IO error. */
-static int read_rows(const char *path, const char *want_header, rowset *rs, bool missing_ok) {
-  FILE *f = fopen(path, "r");
-  if (!f) {
-    if (missing_ok && errno == ENOENT)
-      return 0;
-    fprintf(stderr, "nvlsim sweep: cannot read %s: %s\n", path, strerror(errno));
-    return -1;
-  }
-  char *line = NULL;
-  size_t cap = 0;
-  ssize_t n;
-  int rc = 0, lineno = 0;
-  while ((n = getline(&line, &cap, f)) > 0) {
-    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-      line[--n] = '\0';
-    if (++lineno == 1) {
-      if (want_header && strcmp(line, want_header) != 0) {
-        fprintf(stderr,
-                "nvlsim sweep: %s has other columns than this sweep; remove it or choose "
-                "another output\n",
-                path);
-        rc = -1;
-        break;
-      }
-      continue;
-    }
-    char *end;
-    unsigned long long pt = strtoull(line, &end, 10);
-    if (end == line || *end != ',') {
-      fprintf(stderr, "nvlsim sweep: %s:%d: not a sweep row\n", path, lineno);
-      rc = -1;
-      break;
-    }
-    add_row(rs, (size_t)pt, line);
-  }
-  free(line);
-  fclose(f);
-  return rc;
+/* The current record of r written back as one CSV line (malloc'ed). */
+static char *record_text(const nvl_csv_reader *r) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *m = open_memstream(&buf, &len);
+  nvl_csv_record(m, (const char *const *)r->fields, r->n_fields);
+  fclose(m);
+  while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+    buf[--len] = '\0';
+  return buf;
 }
 
-static void csv_field(FILE *out, const char *v) {
-  if (strpbrk(v, ",\"\n")) {
-    fputc('"', out);
-    for (const char *p = v; *p; p++) {
-      if (*p == '"')
-        fputc('"', out);
-      fputc(*p, out);
-    }
-    fputc('"', out);
-  } else {
-    fputs(v, out);
+/* Reads a sweep CSV: checks its header (when want_header is given; else returns it in *header),
+ * adds its rows. Returns 0, or -1 on a mismatch, malformed row or I/O error (printed). */
+static int read_rows(const char *path, const char *want_header, char **header, rowset *rs,
+                     bool missing_ok) {
+  char *text;
+  size_t len;
+  nvl_diags diags = NVL_DIAGS_INIT;
+  if (missing_ok && access(path, F_OK) != 0 && errno == ENOENT)
+    return 0;
+  if (nvl_file_read(path, "sweep CSV", SWEEP_CSV_MAX_BYTES, &text, &len, &diags) != 0) {
+    nvl_cli_print_diags(&diags, path, stderr);
+    nvl_diags_release(&diags);
+    return -1;
   }
+  nvl_csv_reader r;
+  nvl_csv_reader_init(&r, text, len);
+  char err[160];
+  int got, rc = 0;
+  for (int n = 0; rc == 0 && (got = nvl_csv_read(&r, err, sizeof err)) != 0; n++) {
+    char *line = got > 0 ? record_text(&r) : NULL;
+    char *end;
+    unsigned long long pt = got > 0 && n > 0 ? strtoull(r.fields[0], &end, 10) : 0;
+    if (got < 0) {
+      fprintf(stderr, "nvlsim sweep: %s:%d:%d: %s\n", path, r.line, r.column, err);
+      rc = -1;
+    } else if (n == 0 && want_header && strcmp(line, want_header) != 0) {
+      fprintf(stderr,
+              "nvlsim sweep: %s has other columns than this sweep; remove it or choose "
+              "another output\n",
+              path);
+      rc = -1;
+    } else if (n == 0 && !want_header) {
+      *header = line;
+      line = NULL;
+    } else if (n > 0 && (end == r.fields[0] || *end)) {
+      fprintf(stderr, "nvlsim sweep: %s:%d: not a sweep row\n", path, r.line);
+      rc = -1;
+    } else if (n > 0) {
+      add_row(rs, (size_t)pt, line);
+    }
+    free(line);
+  }
+  nvl_csv_reader_release(&r);
+  free(text);
+  return rc;
 }
 
 static char *make_header(const nvl_sweep *s) {
@@ -125,7 +137,7 @@ static char *make_header(const nvl_sweep *s) {
   fputs("point", m);
   for (size_t a = 0; a < nvl_sweep_axes(s); a++) {
     fputc(',', m);
-    csv_field(m, nvl_sweep_axis_name(s, a));
+    nvl_csv_field(m, nvl_sweep_axis_name(s, a));
   }
   fputs(",status,", m);
   nvl_results_csv_header(m);
@@ -134,37 +146,64 @@ static char *make_header(const nvl_sweep *s) {
   return buf;
 }
 
-static int merge(int argc, char **argv) {
-  if (argc < 3)
+typedef struct {
+  const char *out, *merge;
+  size_t jobs;
+  size_t shard_i, shard_n;
+} sweep_opts;
+
+static int parse_jobs(void *field, const char *v, const char *opt, const char *cmd) {
+  char *end;
+  unsigned long n = strtoul(v, &end, 10);
+  if (end == v || *end || n == 0 || n > 256)
+    return nvl_cli_usage_error(cmd, "%s takes 1 to 256", opt);
+  *(size_t *)field = n;
+  return 0;
+}
+
+static int parse_shard(void *field, const char *v, const char *opt, const char *cmd) {
+  sweep_opts *o = field;
+  char *end;
+  unsigned long i = strtoul(v, &end, 10), n = 0;
+  if (end == v || *end != '/' || (n = strtoul(end + 1, &end, 10)) == 0 || *end || i >= n)
+    return nvl_cli_usage_error(cmd, "%s takes i/N with 0 <= i < N", opt);
+  o->shard_i = i;
+  o->shard_n = n;
+  return 0;
+}
+
+static const nvl_option options[] = {
+    NVL_OPT_(NVL_OPT_STRING, 'o', "output", "OUT", sweep_opts, out,
+             "the CSV: one row per point and size, rewritten atomically"),
+    NVL_OPT_CALL_('j', "jobs", "N", sweep_opts, jobs, parse_jobs,
+                  "points simulated at once (default: the number of cores)"),
+    NVL_OPT_CALL_(0, "shard", "i/N", sweep_opts, shard_i, parse_shard,
+                  "run only the points p with p mod N = i"),
+    NVL_OPT_(NVL_OPT_STRING, 0, "merge", "OUT", sweep_opts, merge,
+             "join the shard CSVs given as operands into OUT"),
+    NVL_OPT_END_};
+
+const nvl_cmd_doc nvl_doc_sweep = {
+    "sweep",
+    "nvlsim sweep SPEC -o OUT.csv [-j N] [--shard i/N]\nnvlsim sweep --merge OUT.csv SHARD.csv...",
+    "SPEC names a base design, a workload and axes (JSON pointers into the design, or the\n"
+    "parameters size, collective, algorithm, model, fail_switches); see README. Every point is\n"
+    "validated and simulated in its own process, -j at a time. OUT gets one row per point and\n"
+    "size: point, one column per axis, status (ok, invalid, failed), the run columns and\n"
+    "error. Running the same command again skips the points OUT holds (resume).\n",
+    options, NULL};
+
+static int merge(const char *out, char **inputs, int n) {
+  if (n < 1)
     return nvl_cli_usage_error("sweep", "--merge OUT IN...");
-  const char *out = argv[1];
   rowset rs = {0};
   char *header = NULL;
-  for (int i = 2; i < argc; i++) {
-    FILE *f = fopen(argv[i], "r");
-    char *h = NULL;
-    size_t cap = 0;
-    if (!f || getline(&h, &cap, f) <= 0) {
-      fprintf(stderr, "nvlsim sweep: cannot read %s\n", argv[i]);
-      if (f)
-        fclose(f);
-      free(h);
-      free(header);
-      free_rows(&rs);
-      return NVL_EXIT_USAGE;
-    }
-    fclose(f);
-    h[strcspn(h, "\r\n")] = '\0';
-    if (!header)
-      header = h;
-    else
-      free(h);
-    if (read_rows(argv[i], header, &rs, false) != 0) {
+  for (int i = 0; i < n; i++)
+    if (read_rows(inputs[i], header, &header, &rs, false) != 0) {
       free(header);
       free_rows(&rs);
       return NVL_EXIT_FAIL;
     }
-  }
   /* shards are disjoint; the same point twice keeps the first file's rows */
   if (rs.n)
     qsort(rs.rows, rs.n, sizeof *rs.rows, cmp_row);
@@ -177,45 +216,153 @@ static int merge(int argc, char **argv) {
     if (!dup)
       add_row(&uniq, rs.rows[i].point, rs.rows[i].line);
   }
-  int rc = write_rows(out, header, &uniq) == 0 ? NVL_EXIT_OK : NVL_EXIT_USAGE;
-  fprintf(stderr, "sweep: merged %d files into %s (%zu rows)\n", argc - 2, out, uniq.n);
+  int rc = header && write_rows(out, header, &uniq) == 0 ? NVL_EXIT_OK : NVL_EXIT_USAGE;
+  fprintf(stderr, "sweep: merged %d files into %s (%zu rows)\n", n, out, uniq.n);
   free(header);
   free_rows(&rs);
   free_rows(&uniq);
   return rc;
 }
 
-int nvl_cmd_sweep(int argc, char **argv) {
-  if (argc > 1 && strcmp(argv[1], "--merge") == 0)
-    return merge(argc - 1, argv + 1);
-  const char *spec_path = NULL, *out = NULL;
-  size_t jobs = (size_t)sysconf(_SC_NPROCESSORS_ONLN), shard_i = 0, shard_n = 1;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if ((strcmp(a, "-o") == 0 || strcmp(a, "-j") == 0 || strcmp(a, "--shard") == 0) &&
-        i + 1 >= argc)
-      return nvl_cli_usage_error("sweep", "%s needs a value", a);
-    if (strcmp(a, "-o") == 0) {
-      out = argv[++i];
-    } else if (strcmp(a, "-j") == 0) {
-      if (!nvl_cli_parse_size_t("sweep", a, argv[++i], &jobs) || jobs == 0 || jobs > 256)
-        return nvl_cli_usage_error("sweep", "-j takes 1 to 256");
-    } else if (strcmp(a, "--shard") == 0) {
-      char *end;
-      const char *v = argv[++i];
-      shard_i = strtoul(v, &end, 10);
-      if (*end != '/' || (shard_n = strtoul(end + 1, &end, 10)) == 0 || *end || shard_i >= shard_n)
-        return nvl_cli_usage_error("sweep", "--shard takes i/N with 0 <= i < N");
-    } else if (a[0] == '-' && a[1]) {
-      return nvl_cli_usage_error("sweep", "unknown option \"%s\"", a);
-    } else if (spec_path) {
-      return nvl_cli_usage_error("sweep", "one spec at a time");
-    } else {
-      spec_path = a;
-    }
+/* One point in a child process. */
+typedef struct {
+  pid_t pid;
+  size_t point;
+  char tmp[64];
+} child;
+
+typedef struct {
+  const nvl_sweep *s;
+  const sweep_opts *o;
+  const char *header;
+  rowset rs;
+  bool *done;                     /* [point]: already in OUT */
+  size_t todo, finished, bad, np; /* points to run, run, invalid or failed, in the sweep */
+  child *kids;
+  size_t running, next;
+} sweep_run;
+
+/* Starts the next point of this shard not done yet. Returns 0, 1 when none is left, or an exit
+ * status. */
+static int start_point(sweep_run *sr) {
+  size_t p = sr->next;
+  while (p < sr->np && (p % sr->o->shard_n != sr->o->shard_i || sr->done[p]))
+    p++;
+  sr->next = p + 1;
+  if (p >= sr->np)
+    return 1;
+  child *c = NULL;
+  for (size_t k = 0; k < sr->o->jobs; k++)
+    if (sr->kids[k].pid == 0)
+      c = &sr->kids[k];
+  snprintf(c->tmp, sizeof c->tmp, "/tmp/nvlsim-sweep-XXXXXX");
+  int fd = mkstemp(c->tmp);
+  if (fd < 0) {
+    fprintf(stderr, "nvlsim sweep: cannot create a temporary file: %s\n", strerror(errno));
+    return NVL_EXIT_USAGE;
   }
-  if (!spec_path || !out)
-    return nvl_cli_usage_error("sweep", "usage: nvlsim sweep SPEC -o OUT.csv [-j N] [--shard i/N]");
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid == 0) {
+    FILE *f = fdopen(fd, "w");
+    int r = nvl_sweep_run_point(sr->s, p, f);
+    fclose(f);
+    _exit(r == 0 ? 0 : 1);
+  }
+  close(fd);
+  c->pid = pid;
+  c->point = p;
+  sr->running++;
+  return 0;
+}
+
+/* The point and axis columns of a point's rows. */
+static char *point_prefix(const nvl_sweep *s, size_t point) {
+  char *pre = NULL, axes[4096];
+  size_t plen = 0;
+  FILE *m = open_memstream(&pre, &plen);
+  fprintf(m, "%zu", point);
+  for (size_t a = 0; a < nvl_sweep_axes(s); a++) {
+    nvl_sweep_axis_value(s, point, a, axes, sizeof axes);
+    fputc(',', m);
+    nvl_csv_field(m, axes);
+  }
+  fclose(m);
+  return pre;
+}
+
+/* A child has ended with status st: its rows (or a "failed" row) join the set. */
+static void collect(sweep_run *sr, child *c, int st) {
+  char *pre = point_prefix(sr->s, c->point), *line = NULL;
+  size_t cap = 0, got = 0;
+  ssize_t n;
+  FILE *f = fopen(c->tmp, "r");
+  while (f && (n = getline(&line, &cap, f)) > 0) {
+    line[strcspn(line, "\n")] = '\0';
+    char *full = nvl_xmalloc(strlen(pre) + (size_t)n + 2);
+    sprintf(full, "%s,%s", pre, line);
+    add_row(&sr->rs, c->point, full);
+    free(full);
+    got++;
+  }
+  if (got == 0 || !WIFEXITED(st)) { /* the child died without a word */
+    char *full = nvl_xmalloc(strlen(pre) + 200);
+    sprintf(full, "%s,failed,,,,,,,,,,,,,,,,,,,,,,,simulation process ended (%s %d)", pre,
+            WIFSIGNALED(st) ? "signal" : "status",
+            WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+    add_row(&sr->rs, c->point, full);
+    free(full);
+  }
+  sr->bad += !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  free(pre);
+  free(line);
+  if (f)
+    fclose(f);
+  unlink(c->tmp);
+  c->pid = 0;
+  sr->running--;
+  sr->finished++;
+}
+
+static int run_points(sweep_run *sr) {
+  bool tty = isatty(2);
+  int rc = NVL_EXIT_OK;
+  while (sr->finished < sr->todo && rc == NVL_EXIT_OK) {
+    int st = 0;
+    while (sr->running < sr->o->jobs && (st = start_point(sr)) == 0) {
+    }
+    if (st > 1) {
+      rc = st;
+      break;
+    }
+    if (sr->running == 0)
+      break;
+    pid_t pid = wait(&st);
+    if (pid < 0)
+      break;
+    for (size_t k = 0; k < sr->o->jobs; k++)
+      if (sr->kids[k].pid == pid) {
+        collect(sr, &sr->kids[k], st);
+        if (write_rows(sr->o->out, sr->header, &sr->rs) != 0)
+          rc = NVL_EXIT_USAGE;
+        if (tty) {
+          int w = 30, fill = (int)(w * sr->finished / (sr->todo ? sr->todo : 1));
+          fprintf(stderr, "\rsweep [%.*s%*s] %zu/%zu points", fill,
+                  "##############################", w - fill, "", sr->finished, sr->todo);
+        }
+      }
+  }
+  for (size_t k = 0; k < sr->o->jobs; k++) /* on an error above, let the others finish cleanly */
+    if (sr->kids[k].pid > 0) {
+      waitpid(sr->kids[k].pid, NULL, 0);
+      unlink(sr->kids[k].tmp);
+    }
+  if (tty)
+    fputc('\n', stderr);
+  return rc;
+}
+
+static int sweep(const sweep_opts *o, const char *spec_path) {
   nvl_diags diags = NVL_DIAGS_INIT;
   nvl_sweep *s = nvl_sweep_load(spec_path, &diags);
   if (!s) {
@@ -226,139 +373,51 @@ int nvl_cmd_sweep(int argc, char **argv) {
   }
   nvl_diags_release(&diags);
   char *header = make_header(s);
-  rowset rs = {0};
-  if (read_rows(out, header, &rs, true) != 0) { /* resume */
-    free(header);
-    nvl_sweep_free(s);
-    return NVL_EXIT_USAGE;
-  }
-  size_t np = nvl_sweep_points(s);
-  bool *done = calloc(np + 1, 1);
-  for (size_t i = 0; i < rs.n; i++)
-    if (rs.rows[i].point < np)
-      done[rs.rows[i].point] = true;
-  size_t todo = 0, finished = 0, bad = 0, resumed = 0;
-  for (size_t p = 0; p < np; p++)
-    if (p % shard_n == shard_i) {
-      if (done[p])
-        resumed++;
-      else
-        todo++;
-    }
-  bool tty = isatty(2);
-  if (resumed)
-    fprintf(stderr, "sweep: %zu points already in %s, %zu to run\n", resumed, out, todo);
-  struct child {
-    pid_t pid;
-    size_t point;
-    char tmp[64];
-  } *kids = calloc(jobs, sizeof *kids);
-  size_t running = 0, next = 0;
+  sweep_run sr = {.s = s, .o = o, .header = header, .np = nvl_sweep_points(s)};
   int rc = NVL_EXIT_OK;
-  while (finished < todo && rc == NVL_EXIT_OK) {
-    while (running < jobs && next < np) {
-      size_t p = next++;
-      if (p % shard_n != shard_i || done[p])
-        continue;
-      struct child *c = NULL;
-      for (size_t k = 0; k < jobs; k++)
-        if (kids[k].pid == 0)
-          c = &kids[k];
-      snprintf(c->tmp, sizeof c->tmp, "/tmp/nvlsim-sweep-XXXXXX");
-      int fd = mkstemp(c->tmp);
-      if (fd < 0) {
-        fprintf(stderr, "nvlsim sweep: cannot create a temporary file: %s\n", strerror(errno));
-        rc = NVL_EXIT_USAGE;
-        break;
-      }
-      fflush(NULL);
-      pid_t pid = fork();
-      if (pid == 0) {
-        FILE *f = fdopen(fd, "w");
-        int r = nvl_sweep_run_point(s, p, f);
-        fclose(f);
-        _exit(r == 0 ? 0 : 1);
-      }
-      close(fd);
-      c->pid = pid;
-      c->point = p;
-      running++;
-    }
-    if (running == 0)
-      break;
-    int st;
-    pid_t pid = wait(&st);
-    if (pid < 0)
-      break;
-    for (size_t k = 0; k < jobs; k++) {
-      struct child *c = &kids[k];
-      if (c->pid != pid)
-        continue;
-      FILE *f = fopen(c->tmp, "r");
-      char *line = NULL, axes[4096];
-      size_t cap = 0;
-      ssize_t n;
-      size_t got = 0;
-      /* the point and axis columns, then the child's rows */
-      char *pre = NULL;
-      size_t plen = 0;
-      FILE *m = open_memstream(&pre, &plen);
-      fprintf(m, "%zu", c->point);
-      for (size_t a = 0; a < nvl_sweep_axes(s); a++) {
-        nvl_sweep_axis_value(s, c->point, a, axes, sizeof axes);
-        fputc(',', m);
-        csv_field(m, axes);
-      }
-      fclose(m);
-      while (f && (n = getline(&line, &cap, f)) > 0) {
-        line[strcspn(line, "\n")] = '\0';
-        char *full = malloc(plen + (size_t)n + 2);
-        sprintf(full, "%s,%s", pre, line);
-        add_row(&rs, c->point, full);
-        free(full);
-        got++;
-      }
-      if (got == 0 || !WIFEXITED(st)) { /* the child died without a word */
-        char *full = malloc(plen + 200);
-        sprintf(full, "%s,failed,,,,,,,,,,,,,,,,,,,,,,,\"simulation process ended (%s %d)\"", pre,
-                WIFSIGNALED(st) ? "signal" : "status",
-                WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
-        add_row(&rs, c->point, full);
-        free(full);
-      }
-      bad += !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-      free(pre);
-      free(line);
-      if (f)
-        fclose(f);
-      unlink(c->tmp);
-      c->pid = 0;
-      running--;
-      finished++;
-      if (write_rows(out, header, &rs) != 0)
-        rc = NVL_EXIT_USAGE;
-      if (tty) {
-        int w = 30, fill = (int)(w * finished / (todo ? todo : 1));
-        fprintf(stderr, "\rsweep [%.*s%*s] %zu/%zu points", fill, "##############################",
-                w - fill, "", finished, todo);
-      }
-    }
-  }
-  for (size_t k = 0; k < jobs; k++) /* on an error above, let the others finish cleanly */
-    if (kids[k].pid > 0) {
-      waitpid(kids[k].pid, NULL, 0);
-      unlink(kids[k].tmp);
-    }
-  if (tty)
-    fputc('\n', stderr);
-  if (rc == NVL_EXIT_OK && todo == 0 && rs.n == 0 && write_rows(out, header, &rs) != 0)
+  if (read_rows(o->out, header, NULL, &sr.rs, true) != 0) { /* resume */
     rc = NVL_EXIT_USAGE;
-  fprintf(stderr, "sweep: %zu points run, %zu invalid or failed, %zu rows in %s\n", finished, bad,
-          rs.n, out);
-  free(kids);
-  free(done);
+    goto cleanup;
+  }
+  sr.done = nvl_xcalloc(sr.np + 1, 1);
+  for (size_t i = 0; i < sr.rs.n; i++)
+    if (sr.rs.rows[i].point < sr.np)
+      sr.done[sr.rs.rows[i].point] = true;
+  size_t resumed = 0;
+  for (size_t p = 0; p < sr.np; p++)
+    if (p % o->shard_n == o->shard_i)
+      resumed += sr.done[p], sr.todo += !sr.done[p];
+  if (resumed)
+    fprintf(stderr, "sweep: %zu points already in %s, %zu to run\n", resumed, o->out, sr.todo);
+  sr.kids = nvl_xcalloc(o->jobs, sizeof *sr.kids);
+  rc = run_points(&sr);
+  if (rc == NVL_EXIT_OK && sr.todo == 0 && sr.rs.n == 0 && write_rows(o->out, header, &sr.rs) != 0)
+    rc = NVL_EXIT_USAGE;
+  fprintf(stderr, "sweep: %zu points run, %zu invalid or failed, %zu rows in %s\n", sr.finished,
+          sr.bad, sr.rs.n, o->out);
+cleanup:
+  free(sr.kids);
+  free(sr.done);
   free(header);
-  free_rows(&rs);
+  free_rows(&sr.rs);
   nvl_sweep_free(s);
+  return rc;
+}
+
+int nvl_cmd_sweep(int argc, char **argv) {
+  sweep_opts o = {.jobs = (size_t)sysconf(_SC_NPROCESSORS_ONLN), .shard_n = 1};
+  char **operands = nvl_xcalloc((size_t)argc + 1, sizeof *operands);
+  int n = 0, rc = nvl_options_parse(&nvl_doc_sweep, argc, argv, &o, operands, argc, &n);
+  if (rc)
+    rc = rc == NVL_OPTIONS_HELP ? NVL_EXIT_OK : rc;
+  else if (o.merge)
+    rc = merge(o.merge, operands, n);
+  else if (n > 1)
+    rc = nvl_cli_usage_error("sweep", "one spec at a time");
+  else if (n == 0 || !o.out)
+    rc = nvl_cli_usage_error("sweep", "usage: nvlsim sweep SPEC -o OUT.csv [-j N] [--shard i/N]");
+  else
+    rc = sweep(&o, operands[0]);
+  free(operands);
   return rc;
 }

@@ -3,27 +3,21 @@
  * checks), then graph checks and `expect` assertions; all diagnostics in document order, then a
  * summary. Text goes to stderr (diagnostics) and stdout (summaries); json and junit to stdout.
  */
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "graph/analysis.h"
-#include "base/json.h"
+#include "base/xalloc.h"
+#include "cli/argvals.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/options.h"
+#include "graph/analysis.h"
 #include "graph/graph.h"
-#include "output/results.h"
+#include "output/report.h"
 
 typedef enum { FMT_TEXT, FMT_JSON, FMT_JUNIT } out_format;
 
-typedef struct {
-  const char *file;
-  nvl_diags diags;
-  nvl_check checks[NVL_CHECK_MAX + 1];
-  size_t n_checks;
-  bool io_error;
-  bool valid;
-} file_result;
+typedef nvl_report_file file_result;
 
 static void validate_one(const char *path, const nvl_load_opts *opts, bool strict, file_result *r) {
   nvl_design *d = NULL;
@@ -43,169 +37,66 @@ static void validate_one(const char *path, const nvl_load_opts *opts, bool stric
   r->valid = r->diags.errors == 0 && !(strict && r->diags.warnings);
 }
 
-static void xml_escape(FILE *to, const char *s) {
-  for (; *s; s++) {
-    switch (*s) {
-    case '&': fputs("&amp;", to); break;
-    case '<': fputs("&lt;", to); break;
-    case '>': fputs("&gt;", to); break;
-    case '"': fputs("&quot;", to); break;
-    default:
-      if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
-        fputc('?', to);
-      else
-        fputc(*s, to);
+typedef struct {
+  out_format fmt;
+  bool strict;
+  size_t max_endpoints;
+  nvl_cli_failures fail;
+} validate_opts;
+
+static int parse_format(void *field, const char *v, const char *opt, const char *cmd) {
+  static const char *const names[] = {"text", "json", "junit"};
+  for (int f = 0; f < 3; f++)
+    if (strcmp(v, names[f]) == 0) {
+      *(out_format *)field = (out_format)f;
+      return 0;
     }
-  }
+  return nvl_cli_usage_error(cmd, "%s must be text, json or junit", opt);
 }
 
-/* The diagnostics that belong to a check: syntax/semantic ones to "load", expect ones to the
- * check of the same name, reachability to "all_reachable". */
-static bool diag_belongs(const nvl_diag *dg, const char *check) {
-  if (strcmp(check, "load") == 0)
-    return dg->code != NVL_DIAG_EXPECT &&
-           !(dg->code == NVL_DIAG_DISCONNECTED && strstr(dg->message, "cannot reach"));
-  if (strcmp(check, "all_reachable") == 0)
-    return dg->code == NVL_DIAG_DISCONNECTED && strstr(dg->message, "cannot reach");
-  size_t n = strlen(check);
-  const char *p = strrchr(dg->pointer, '/');
-  return dg->code == NVL_DIAG_EXPECT && p && strncmp(p + 1, check, n) == 0 && p[1 + n] == '\0';
-}
+#define O(kind, s, l, arg, field, help) NVL_OPT_(kind, s, l, arg, validate_opts, field, help)
+#define C(s, l, arg, field, fn, help) NVL_OPT_CALL_(s, l, arg, validate_opts, field, fn, help)
+static const nvl_option options[] = {
+    C(0, "format", "FORMAT", fmt, parse_format,
+      "text, json or junit (default text; json and junit go to stdout)"),
+    O(NVL_OPT_FLAG, 0, "strict", NULL, strict,
+      "warnings (unused ports, asymmetric planes) fail the file"),
+    O(NVL_OPT_COUNT, 0, "max-endpoints", "N", max_endpoints,
+      "refuse designs with more than N devices (default 100000)"),
+    C(0, "fail", "SPEC", fail, nvl_arg_failure, "inject failures: switch:sw4, link:gpu3-sw7"),
+    C(0, "degrade", "SPEC", fail, nvl_arg_failure, "degrade a link: link:gpu3-sw7=50%"),
+    NVL_OPT_END_};
+#undef O
+#undef C
 
-static void print_junit(file_result *rs, size_t n) {
-  size_t tests = 0, failures = 0;
-  for (size_t i = 0; i < n; i++)
-    for (size_t c = 0; c < rs[i].n_checks; c++) {
-      tests++;
-      failures += !rs[i].checks[c].passed;
-    }
-  printf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-  printf("<testsuites name=\"nvlsim validate\" tests=\"%zu\" failures=\"%zu\">\n", tests, failures);
-  char line[2048];
-  for (size_t i = 0; i < n; i++) {
-    file_result *r = &rs[i];
-    size_t f = 0;
-    for (size_t c = 0; c < r->n_checks; c++)
-      f += !r->checks[c].passed;
-    printf("  <testsuite name=\"");
-    xml_escape(stdout, r->file);
-    printf("\" tests=\"%zu\" failures=\"%zu\">\n", r->n_checks, f);
-    for (size_t c = 0; c < r->n_checks; c++) {
-      const nvl_check *ck = &r->checks[c];
-      printf("    <testcase classname=\"");
-      xml_escape(stdout, r->file);
-      printf("\" name=\"%s\">", ck->name);
-      if (!ck->passed) {
-        printf("\n      <failure message=\"%s failed\">", ck->name);
-        for (size_t k = 0; k < r->diags.count; k++) {
-          if (!diag_belongs(&r->diags.items[k], ck->name))
-            continue;
-          nvl_diag_format(&r->diags.items[k], r->file, line, sizeof line);
-          xml_escape(stdout, line);
-          putchar('\n');
-        }
-        printf("</failure>\n    ");
-      }
-      printf("</testcase>\n");
-    }
-    printf("  </testsuite>\n");
-  }
-  printf("</testsuites>\n");
-}
-
-static void print_json(file_result *rs, size_t n) {
-  json_t *root = json_object(), *files = json_array();
-  bool all = true;
-  for (size_t i = 0; i < n; i++) {
-    file_result *r = &rs[i];
-    json_t *f = json_object(), *ds = json_array(), *cs = json_array();
-    json_object_set_new(f, "file", nvl_json_text(r->file));
-    json_object_set_new(f, "valid", json_boolean(r->valid));
-    json_object_set_new(f, "errors", json_integer((json_int_t)r->diags.errors));
-    json_object_set_new(f, "warnings", json_integer((json_int_t)r->diags.warnings));
-    for (size_t k = 0; k < r->diags.count; k++) {
-      const nvl_diag *dg = &r->diags.items[k];
-      json_t *o = json_object();
-      json_object_set_new(o, "severity",
-                          nvl_json_text(dg->severity == NVL_SEV_ERROR ? "error" : "warning"));
-      json_object_set_new(o, "code", nvl_json_text(nvl_diag_code_name(dg->code)));
-      if (dg->line > 0) {
-        json_object_set_new(o, "line", json_integer(dg->line));
-        json_object_set_new(o, "column", json_integer(dg->column));
-      } else {
-        json_object_set_new(o, "pointer", nvl_json_text(dg->pointer));
-      }
-      json_object_set_new(o, "message", nvl_json_text(dg->message));
-      json_array_append_new(ds, o);
-    }
-    for (size_t c = 0; c < r->n_checks; c++) {
-      json_t *o = json_object();
-      json_object_set_new(o, "name", nvl_json_text(r->checks[c].name));
-      json_object_set_new(o, "passed", json_boolean(r->checks[c].passed));
-      json_array_append_new(cs, o);
-    }
-    json_object_set_new(f, "diagnostics", ds);
-    json_object_set_new(f, "checks", cs);
-    json_array_append_new(files, f);
-    all &= r->valid;
-  }
-  json_object_set_new(root, "valid", json_boolean(all));
-  json_object_set_new(root, "files", files);
-  json_dumpf(root, stdout, JSON_INDENT(2));
-  putchar('\n');
-  json_decref(root);
-}
+const nvl_cmd_doc nvl_doc_validate = {
+    "validate", "nvlsim validate [options] FILE...",
+    "Checks each design: JSON syntax (file:line:col), unknown keys, quantities, references,\n"
+    "port budgets and link types (JSON pointer), graph connectivity and the `expect` block.\n"
+    "All errors of a file are reported, in document order, then a summary line.\n",
+    options,
+    "exit status: 0 all valid, 1 some design invalid, 2 usage or I/O error (missing file,\n"
+    "directory, unreadable)\n"};
 
 int nvl_cmd_validate(int argc, char **argv) {
-  out_format fmt = FMT_TEXT;
-  bool strict = false;
-  nvl_load_opts opts = {0};
-  const char **files = calloc((size_t)argc, sizeof *files);
-  size_t nf = 0;
-  int rc = NVL_EXIT_OK;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    int fo = nvl_cli_failure_option("validate", argc, argv, &i, &opts);
-    if (fo == NVL_EXIT_USAGE) {
-      free(files);
-      return fo;
-    }
-    if (fo == 1)
-      continue;
-    if (strcmp(a, "--strict") == 0) {
-      strict = true;
-    } else if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {
-      const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
-      if (v && strcmp(v, "text") == 0)
-        fmt = FMT_TEXT;
-      else if (v && strcmp(v, "json") == 0)
-        fmt = FMT_JSON;
-      else if (v && strcmp(v, "junit") == 0)
-        fmt = FMT_JUNIT;
-      else {
-        free(files);
-        return nvl_cli_usage_error("validate", "--format must be text, json or junit");
-      }
-    } else if (strcmp(a, "--max-endpoints") == 0) {
-      if (!nvl_cli_parse_size_t("validate", a, i + 1 < argc ? argv[++i] : NULL,
-                                &opts.max_endpoints)) {
-        free(files);
-        return NVL_EXIT_USAGE;
-      }
-    } else if (a[0] == '-' && a[1] != '\0') {
-      free(files);
-      return nvl_cli_usage_error("validate", "unknown option \"%s\"", a);
-    } else {
-      files[nf++] = a;
-    }
+  validate_opts o = {FMT_TEXT, false, 0, {{0}, 0}};
+  char **files = nvl_xcalloc((size_t)argc + 1, sizeof *files);
+  int nf = 0, rc = nvl_options_parse(&nvl_doc_validate, argc, argv, &o, files, argc, &nf);
+  if (rc) {
+    free(files);
+    return rc == NVL_OPTIONS_HELP ? NVL_EXIT_OK : rc;
   }
   if (nf == 0) {
     free(files);
     return nvl_cli_usage_error("validate", "no design file given");
   }
-  file_result *rs = calloc(nf, sizeof *rs);
+  out_format fmt = o.fmt;
+  bool strict = o.strict;
+  nvl_load_opts opts = {.max_endpoints = o.max_endpoints,
+                        .failures = o.fail.n ? o.fail.specs : NULL};
+  file_result *rs = nvl_xcalloc((size_t)nf, sizeof *rs);
   size_t n_valid = 0, n_err = 0, n_warn = 0;
-  for (size_t i = 0; i < nf; i++) {
+  for (int i = 0; i < nf; i++) {
     file_result *r = &rs[i];
     r->file = files[i];
     validate_one(files[i], &opts, strict, r);
@@ -229,13 +120,13 @@ int nvl_cmd_validate(int argc, char **argv) {
     }
   }
   if (fmt == FMT_TEXT && nf > 1)
-    printf("%zu files: %zu valid, %zu invalid (%zu errors, %zu warnings)\n", nf, n_valid,
-           nf - n_valid, n_err, n_warn);
+    printf("%d files: %zu valid, %zu invalid (%zu errors, %zu warnings)\n", nf, n_valid,
+           (size_t)nf - n_valid, n_err, n_warn);
   else if (fmt == FMT_JSON)
-    print_json(rs, nf);
+    nvl_report_write_json(rs, (size_t)nf, stdout);
   else if (fmt == FMT_JUNIT)
-    print_junit(rs, nf);
-  for (size_t i = 0; i < nf; i++)
+    nvl_report_write_junit(rs, (size_t)nf, stdout);
+  for (int i = 0; i < nf; i++)
     nvl_diags_release(&rs[i].diags);
   free(rs);
   free(files);

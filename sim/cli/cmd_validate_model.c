@@ -16,7 +16,11 @@
 
 #include "models/algorithms.h"
 #include "base/builtin.h"
+#include "base/csv.h"
+#include "base/file.h"
+#include "base/xalloc.h"
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cli/commands.h"
 #include "engine/engine.h"
 #include "platform/platform.h"
@@ -96,36 +100,6 @@ static void print_totals(const sys_total *t, int n, double tol) {
            100 * t[i].worst, t[i].worst_case);
 }
 
-/* Splits one CSV line in place (double quotes allowed around fields). Returns the field count. */
-static int split_csv(char *line, char **fields, int max) {
-  int n = 0;
-  char *p = line;
-  while (n < max) {
-    char *start = p, *out = p;
-    if (*p == '"') {
-      p++;
-      start = out = p;
-      while (*p && !(*p == '"' && p[1] != '"')) {
-        if (*p == '"')
-          p++;
-        *out++ = *p++;
-      }
-      if (*p == '"')
-        p++;
-    } else {
-      while (*p && *p != ',' && *p != '\n' && *p != '\r')
-        out = ++p;
-    }
-    char end = *p;
-    *out = '\0';
-    fields[n++] = start;
-    if (end != ',')
-      break;
-    p++;
-  }
-  return n;
-}
-
 typedef struct {
   double time_us, algbw, busbw;
   char protocol[8], algorithm[16];
@@ -143,7 +117,7 @@ static int simulate_row(const char *design_name, nvl_coll coll, nvl_algo algo, i
     snprintf(err, errlen, "built-in design %s does not load", design_name);
     goto out;
   }
-  spec.jobs = calloc(1, sizeof *spec.jobs);
+  spec.jobs = nvl_xcalloc(1, sizeof *spec.jobs);
   spec.n_jobs = 1;
   spec.jobs[0] =
       (nvl_job){.coll = coll, .algo = algo, .proto = -1, .n_limit = gpus, .size_bytes = bytes};
@@ -179,166 +153,212 @@ static double parse_num(const char *s, bool *present) {
   return v;
 }
 
-int nvl_cmd_validate_model(int argc, char **argv) {
-  const char *csv_in = NULL, *csv_out = NULL;
-  double tol = 0.05;
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--tolerance") == 0 && i + 1 < argc) {
-      char *end;
-      const char *v = argv[++i];
-      tol = strtod(v, &end);
-      if (*end == '%')
-        tol /= 100, end++;
-      if (*end || !(tol > 0) || !isfinite(tol))
-        return nvl_cli_usage_error("validate-model",
-                                   "--tolerance takes a fraction or a percentage (0.05 or 5%%)");
-    } else if (strcmp(argv[i], "--csv") == 0 && i + 1 < argc) {
-      csv_out = argv[++i];
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      return nvl_cli_usage_error("validate-model", "unknown option \"%s\"", argv[i]);
-    } else if (csv_in) {
-      return nvl_cli_usage_error("validate-model", "one measurement file at a time");
-    } else {
-      csv_in = argv[i];
+typedef struct {
+  double tol;
+  const char *csv_out;
+} vm_opts;
+
+static int parse_tolerance(void *field, const char *v, const char *opt, const char *cmd) {
+  char *end;
+  double tol = strtod(v, &end);
+  if (end != v && *end == '%')
+    tol /= 100, end++;
+  if (end == v || *end || !(tol > 0) || !isfinite(tol))
+    return nvl_cli_usage_error(cmd, "%s takes a fraction or a percentage (0.05 or 5%%)", opt);
+  *(double *)field = tol;
+  return 0;
+}
+
+static const nvl_option options[] = {
+    NVL_OPT_CALL_(0, "tolerance", "TOL", vm_opts, tol, parse_tolerance,
+                  "largest relative error accepted: 0.05 or 5% (default 5%)"),
+    NVL_OPT_(NVL_OPT_STRING, 0, "csv", "OUT", vm_opts, csv_out,
+             "every row measured against simulated, written atomically"),
+    NVL_OPT_END_};
+
+const nvl_cmd_doc nvl_doc_validate_model = {
+    "validate-model", "nvlsim validate-model [--tolerance 5%] [--csv OUT] [CSV]",
+    "Simulates every row of a table of measured nccl-tests results (default: the built-in copy\n"
+    "of models/measured-collectives.csv) on the reference design of its system under the\n"
+    "default model and prints measured vs simulated with the relative error. Columns: case,\n"
+    "system, gpus, collective, algorithm, size_bytes and any of time_us, algbw_GBps, busbw_GBps\n"
+    "(empty cells are not compared). Systems: HGX A100 -> hgx-a100, HGX H100/H200 -> hgx-h100\n"
+    "(same NVLink 4 fabric), HGX B200 -> hgx-b200, GB200/GB300 NVL72 -> gb200/gb300-nvl72.\n",
+    options, "exit status: 0 every row within tolerance, 1 otherwise, 2 usage or I/O error\n"};
+
+/* A measurement table is at most this large. */
+#define MEASURED_MAX_BYTES (64u << 20)
+
+/* One measured row against its simulation: a table line and a CSV record. Returns whether the
+ * row passed (false also for a row that cannot be simulated, reported on stderr). */
+typedef struct {
+  const char *csv_in;
+  double tol;
+  FILE *out; /* --csv, or NULL */
+  sys_total totals[64];
+  int n_totals, rows, failed;
+} vm_state;
+
+static void write_csv_row(FILE *o, const char *const *get, const char *design, int gpus,
+                          nvl_coll coll, const sim_result *sr, double size, const double *m,
+                          const bool *has, double worst, bool pass) {
+  nvl_csv_field(o, get[COL_CASE]);
+  fputc(',', o);
+  nvl_csv_field(o, get[COL_SYSTEM]);
+  fprintf(o, ",%s,%d,%s,%s,%s,%.0f,", design, gpus, nvl_coll_name(coll), sr->algorithm,
+          sr->protocol, size);
+  const double sim[3] = {sr->time_us, sr->algbw, sr->busbw};
+  for (int k = 0; k < 3; k++) {
+    if (has[k])
+      fprintf(o, "%.3f", m[k]);
+    fprintf(o, ",%.3f,", sim[k]);
+  }
+  fprintf(o, "%.6f,%s,", worst, pass ? "yes" : "no");
+  nvl_csv_field(o, get[COL_ROLE]);
+  fputc('\n', o);
+}
+
+static void check_row(vm_state *st, const char *const *get, int line) {
+  st->rows++;
+  const char *design = NULL;
+  for (size_t s = 0; s < sizeof SYSTEMS / sizeof SYSTEMS[0]; s++)
+    if (strcmp(SYSTEMS[s].system, get[COL_SYSTEM]) == 0)
+      design = SYSTEMS[s].design;
+  nvl_coll coll;
+  nvl_algo algo;
+  bool has[3], ok_g, ok_s;
+  double gpus = parse_num(get[COL_GPUS], &ok_g), size = parse_num(get[COL_SIZE], &ok_s);
+  double m[3] = {parse_num(get[COL_TIME], &has[0]), parse_num(get[COL_ALGBW], &has[1]),
+                 parse_num(get[COL_BUSBW], &has[2])};
+  const char *problem = !design ? "no reference design for this system"
+                        : nvl_coll_parse(get[COL_COLL], &coll) != 0 ? "unknown collective"
+                        : nvl_algo_parse(get[COL_ALGO], &algo) != 0 ? "unknown algorithm"
+                        : !ok_g || gpus != floor(gpus)              ? "bad gpus"
+                        : !(size >= 1)                              ? "bad size_bytes"
+                        : (!has[0] && !has[1] && !has[2])           ? "no measured value"
+                        : m[0] < 0 || m[1] < 0 || m[2] < 0          ? "malformed measured value"
+                                                                    : NULL;
+  fflush(stdout); /* keep the table and the errors in order */
+  sim_result sr;
+  char err[NVL_DIAG_MSG_MAX + 64];
+  if (!problem &&
+      simulate_row(design, coll, algo, (int)gpus, (uint64_t)size, &sr, err, sizeof err) != 0)
+    problem = err;
+  if (problem) {
+    fprintf(stderr, "error: %s:%d: case %s: %s\n", st->csv_in, line, get[COL_CASE], problem);
+    st->failed++;
+    return;
+  }
+  const double sim[3] = {sr.time_us, sr.algbw, sr.busbw};
+  double worst = 0;
+  for (int k = 0; k < 3; k++)
+    if (has[k])
+      worst = fmax(worst, fabs(sim[k] - m[k]) / m[k]);
+  bool pass = worst <= st->tol;
+  st->failed += !pass;
+  /* the table shows busbw when measured, else algbw, else time */
+  int shown = has[2] ? 2 : has[1] ? 1 : 0;
+  double signed_err = (sim[shown] - m[shown]) / m[shown];
+  printf(" %-5s %-14.14s %-5d %-15s %-6s %-6s %12.0f %10.2f %10.2f %+7.1f%%  %-9s %s\n",
+         get[COL_CASE], get[COL_SYSTEM], (int)gpus, nvl_coll_name(coll), sr.algorithm, sr.protocol,
+         size, m[shown], sim[shown], signed_err * 100, *get[COL_ROLE] ? get[COL_ROLE] : "-",
+         pass ? "ok" : "OUTSIDE TOLERANCE");
+  add_total(st->totals, &st->n_totals, (int)(sizeof st->totals / sizeof st->totals[0]),
+            get[COL_SYSTEM], get[COL_CASE], signed_err, pass, strcmp(get[COL_ROLE], "fitted") == 0);
+  if (st->out)
+    write_csv_row(st->out, get, design, (int)gpus, coll, &sr, size, m, has, worst, pass);
+}
+
+/* The header: column indices, or an error for a missing required one. */
+static int read_header(const nvl_csv_reader *r, const char *csv_in, int *col) {
+  for (int c = 0; c < COL__COUNT; c++) {
+    col[c] = nvl_csv_find(r, col_names[c]);
+    if (col[c] < 0 && c <= COL_SIZE) {
+      fprintf(stderr, "error: %s:1: missing column \"%s\"\n", csv_in, col_names[c]);
+      return -1;
     }
   }
-  char *text = NULL;
-  size_t len = 0;
-  if (csv_in) {
-    FILE *f = fopen(csv_in, "r");
-    if (!f) {
-      fprintf(stderr, "error: %s: cannot read: %s\n", csv_in, strerror(errno));
-      return NVL_EXIT_USAGE;
-    }
-    FILE *m = open_memstream(&text, &len);
-    char buf[4096];
-    size_t k;
-    while ((k = fread(buf, 1, sizeof buf, f)) > 0)
-      fwrite(buf, 1, k, m);
-    fclose(f);
-    fclose(m);
-  } else {
-    text = strndup(nvl_measured_csv, nvl_measured_csv_len);
-    csv_in = "builtin:measured-collectives.csv";
-  }
-  nvl_outfile out = {0};
-  if (csv_out && nvl_outfile_open(&out, csv_out, "validate-model") != 0) {
-    free(text);
+  return 0;
+}
+
+/* Checks every row of the table; returns an exit status. */
+static int check_table(vm_state *st, const char *text, size_t len) {
+  nvl_csv_reader r;
+  nvl_csv_reader_init(&r, text, len);
+  char err[160];
+  int col[COL__COUNT], got, rc = NVL_EXIT_OK;
+  if ((got = nvl_csv_read(&r, err, sizeof err)) <= 0 || read_header(&r, st->csv_in, col) != 0) {
+    if (got < 0)
+      fprintf(stderr, "error: %s:%d:%d: %s\n", st->csv_in, r.line, r.column, err);
+    else if (got == 0)
+      fprintf(stderr, "error: %s: empty table\n", st->csv_in);
+    nvl_csv_reader_release(&r);
     return NVL_EXIT_USAGE;
   }
-  if (out.fp)
-    fprintf(out.fp,
-            "case,system,design,gpus,collective,algorithm,protocol,size_bytes,"
-            "measured_time_us,simulated_time_us,measured_algbw_GBps,simulated_algbw_GBps,"
-            "measured_busbw_GBps,simulated_busbw_GBps,max_rel_error,within_tolerance,role\n");
-  int col[COL__COUNT];
-  for (int c = 0; c < COL__COUNT; c++)
-    col[c] = -1;
-  int rc = NVL_EXIT_OK, lineno = 0, rows = 0, failed = 0, n_totals = 0;
-  sys_total totals[64];
-  char *save = NULL;
-  for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-    lineno++;
-    char *f[64];
-    int nf = split_csv(line, f, 64);
-    if (lineno == 1) {
-      for (int i = 0; i < nf; i++)
-        for (int c = 0; c < COL__COUNT; c++)
-          if (strcmp(f[i], col_names[c]) == 0)
-            col[c] = i;
-      for (int c = 0; c <= COL_SIZE; c++)
-        if (col[c] < 0) {
-          fprintf(stderr, "error: %s:1: missing column \"%s\"\n", csv_in, col_names[c]);
-          rc = NVL_EXIT_USAGE;
-          goto done;
-        }
-      printf("# nvlsim validate-model: %s, default model, tolerance %.1f %%\n", csv_in, tol * 100);
-      printf("#%-5s %-14s %-5s %-15s %-6s %-6s %12s %10s %10s %8s  %-9s %s\n", "case", "system",
-             "gpus", "collective", "algo", "proto", "size (B)", "measured", "simulated", "error",
-             "role", "verdict");
-      continue;
+  printf("# nvlsim validate-model: %s, default model, tolerance %.1f %%\n", st->csv_in,
+         st->tol * 100);
+  printf("#%-5s %-14s %-5s %-15s %-6s %-6s %12s %10s %10s %8s  %-9s %s\n", "case", "system", "gpus",
+         "collective", "algo", "proto", "size (B)", "measured", "simulated", "error", "role",
+         "verdict");
+  while ((got = nvl_csv_read(&r, err, sizeof err)) != 0) {
+    if (got < 0) {
+      fflush(stdout);
+      fprintf(stderr, "error: %s:%d:%d: %s\n", st->csv_in, r.line, r.column, err);
+      rc = NVL_EXIT_USAGE;
+      break;
     }
-    if (nf == 1 && !f[0][0])
+    if (r.n_fields == 1 && !r.fields[0][0])
       continue;
     const char *get[COL__COUNT];
     for (int c = 0; c < COL__COUNT; c++)
-      get[c] = col[c] >= 0 && col[c] < nf ? f[col[c]] : "";
-    rows++;
-    const char *design = NULL;
-    for (size_t s = 0; s < sizeof SYSTEMS / sizeof SYSTEMS[0]; s++)
-      if (strcmp(SYSTEMS[s].system, get[COL_SYSTEM]) == 0)
-        design = SYSTEMS[s].design;
-    nvl_coll coll;
-    nvl_algo algo;
-    bool has_t, has_a, has_b, ok_g;
-    double gpus = parse_num(get[COL_GPUS], &ok_g), size = parse_num(get[COL_SIZE], &has_t);
-    double m_t = parse_num(get[COL_TIME], &has_t), m_a = parse_num(get[COL_ALGBW], &has_a),
-           m_b = parse_num(get[COL_BUSBW], &has_b);
-    const char *problem = !design ? "no reference design for this system"
-                          : nvl_coll_parse(get[COL_COLL], &coll) != 0 ? "unknown collective"
-                          : nvl_algo_parse(get[COL_ALGO], &algo) != 0 ? "unknown algorithm"
-                          : !ok_g || gpus != floor(gpus)              ? "bad gpus"
-                          : !(size >= 1)                              ? "bad size_bytes"
-                          : (!has_t && !has_a && !has_b)              ? "no measured value"
-                          : m_t < 0 || m_a < 0 || m_b < 0             ? "malformed measured value"
-                                                                      : NULL;
-    fflush(stdout); /* keep the table and the errors in order */
-    if (problem) {
-      fprintf(stderr, "error: %s:%d: case %s: %s\n", csv_in, lineno, get[COL_CASE], problem);
-      failed++;
-      continue;
-    }
-    sim_result sr;
-    char err[NVL_DIAG_MSG_MAX + 64];
-    if (simulate_row(design, coll, algo, (int)gpus, (uint64_t)size, &sr, err, sizeof err) != 0) {
-      fprintf(stderr, "error: %s:%d: case %s: %s\n", csv_in, lineno, get[COL_CASE], err);
-      failed++;
-      continue;
-    }
-    double worst = 0;
-    if (has_t)
-      worst = fmax(worst, fabs(sr.time_us - m_t) / m_t);
-    if (has_a)
-      worst = fmax(worst, fabs(sr.algbw - m_a) / m_a);
-    if (has_b)
-      worst = fmax(worst, fabs(sr.busbw - m_b) / m_b);
-    bool pass = worst <= tol;
-    failed += !pass;
-    /* the table shows busbw when measured, else algbw, else time */
-    double mv = has_b   ? m_b
-                : has_a ? m_a
-                        : m_t,
-           sv = has_b   ? sr.busbw
-                : has_a ? sr.algbw
-                        : sr.time_us;
-    double signed_err = (sv - mv) / mv;
-    printf(" %-5s %-14.14s %-5d %-15s %-6s %-6s %12.0f %10.2f %10.2f %+7.1f%%  %-9s %s\n",
-           get[COL_CASE], get[COL_SYSTEM], (int)gpus, nvl_coll_name(coll), sr.algorithm,
-           sr.protocol, size, mv, sv, signed_err * 100, *get[COL_ROLE] ? get[COL_ROLE] : "-",
-           pass ? "ok" : "OUTSIDE TOLERANCE");
-    add_total(totals, &n_totals, (int)(sizeof totals / sizeof totals[0]), get[COL_SYSTEM],
-              get[COL_CASE], signed_err, pass, strcmp(get[COL_ROLE], "fitted") == 0);
-    if (out.fp) {
-      fprintf(out.fp, "%s,%s,%s,%d,%s,%s,%s,%.0f,", get[COL_CASE], get[COL_SYSTEM], design,
-              (int)gpus, nvl_coll_name(coll), sr.algorithm, sr.protocol, size);
-      if (has_t)
-        fprintf(out.fp, "%.3f", m_t);
-      fprintf(out.fp, ",%.3f,", sr.time_us);
-      if (has_a)
-        fprintf(out.fp, "%.3f", m_a);
-      fprintf(out.fp, ",%.3f,", sr.algbw);
-      if (has_b)
-        fprintf(out.fp, "%.3f", m_b);
-      fprintf(out.fp, ",%.3f,%.6f,%s,%s\n", sr.busbw, worst, pass ? "yes" : "no", get[COL_ROLE]);
-    }
+      get[c] = col[c] >= 0 && (size_t)col[c] < r.n_fields ? r.fields[col[c]] : "";
+    check_row(st, get, r.line);
   }
-  print_totals(totals, n_totals, tol);
-  printf("# %d row%s, %d within %.1f %%, %d outside or failed (measured column shown: busbw, else "
-         "algbw, else time; role: what the row is to the model, from the CSV)\n",
-         rows, rows == 1 ? "" : "s", rows - failed, tol * 100, failed);
-  if (failed)
-    rc = NVL_EXIT_FAIL;
-done:
+  nvl_csv_reader_release(&r);
+  return rc;
+}
+
+int nvl_cmd_validate_model(int argc, char **argv) {
+  vm_opts o = {0.05, NULL};
+  char *operands[1];
+  int n = 0, rc = nvl_options_parse(&nvl_doc_validate_model, argc, argv, &o, operands, 1, &n);
+  if (rc)
+    return rc == NVL_OPTIONS_HELP ? NVL_EXIT_OK : rc;
+  vm_state st = {.csv_in = n ? operands[0] : "builtin:measured-collectives.csv", .tol = o.tol};
+  char *text = NULL;
+  size_t len = 0;
+  nvl_diags diags = NVL_DIAGS_INIT;
+  if (n && nvl_file_read(operands[0], "measurement table", MEASURED_MAX_BYTES, &text, &len,
+                         &diags) != 0) {
+    nvl_cli_print_diags(&diags, operands[0], stderr);
+    nvl_diags_release(&diags);
+    return NVL_EXIT_USAGE;
+  }
+  if (!n) {
+    text = nvl_xmalloc(nvl_measured_csv_len + 1);
+    memcpy(text, nvl_measured_csv, nvl_measured_csv_len);
+    len = nvl_measured_csv_len;
+  }
+  nvl_outfile out = {0};
+  if (o.csv_out && nvl_outfile_open(&out, o.csv_out, "validate-model") != 0) {
+    free(text);
+    return NVL_EXIT_USAGE;
+  }
+  st.out = out.fp;
+  if (st.out)
+    fprintf(st.out,
+            "case,system,design,gpus,collective,algorithm,protocol,size_bytes,"
+            "measured_time_us,simulated_time_us,measured_algbw_GBps,simulated_algbw_GBps,"
+            "measured_busbw_GBps,simulated_busbw_GBps,max_rel_error,within_tolerance,role\n");
+  rc = check_table(&st, text, len);
+  if (rc == NVL_EXIT_OK) {
+    print_totals(st.totals, st.n_totals, st.tol);
+    printf("# %d row%s, %d within %.1f %%, %d outside or failed (measured column shown: busbw, "
+           "else algbw, else time; role: what the row is to the model, from the CSV)\n",
+           st.rows, st.rows == 1 ? "" : "s", st.rows - st.failed, st.tol * 100, st.failed);
+    if (st.failed)
+      rc = NVL_EXIT_FAIL;
+  }
   free(text);
   if (out.fp) {
     if (rc == NVL_EXIT_USAGE)

@@ -1,6 +1,7 @@
 /*
  * nvlsim: entry point. Dispatches to the subcommand named by argv[1] (see commands.c).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,16 @@ static void reexec_with_huge_pages(char **argv) {
   unsetenv("GLIBC_TUNABLES");
 }
 
+/* Like git's run_builtin: a command whose output could not be written has failed, whatever it
+ * returned (a full disk, a closed pipe, /dev/full). */
+static int finish_stdout(int rc) {
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    fprintf(stderr, "nvlsim: write error on standard output: %s\n", strerror(errno));
+    return rc == NVL_EXIT_OK ? NVL_EXIT_USAGE : rc;
+  }
+  return rc;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     nvl_print_overview(stderr);
@@ -46,13 +57,12 @@ int main(int argc, char **argv) {
     fprintf(stderr, "nvlsim: unknown command \"%s\" (see 'nvlsim --help')\n", argv[1]);
     return NVL_EXIT_USAGE;
   }
-  for (int i = 2; i < argc; i++)
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-      fputs(c->usage, stdout);
-      return NVL_EXIT_OK;
-    }
-  if (c->simulates)
+  bool help = false; /* help needs no huge pages (the command's parser prints it) */
+  for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+    help |= strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0;
+  if (c->simulates && !help)
     reexec_with_huge_pages(argv);
   nvl_outfile_install_signal_cleanup();
-  return c->fn(argc - 1, argv + 1);
+  int rc = c->fn(argc - 1, argv + 1);
+  return finish_stdout(rc);
 }

@@ -4,6 +4,8 @@
 #include "models/algorithms.h"
 #include "cli/sweep.h"
 
+#include "base/csv.h"
+
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <limits.h>
@@ -12,6 +14,7 @@
 
 #include "base/builtin.h"
 #include "base/json.h"
+#include "base/xalloc.h"
 #include "design/design.h"
 #include "engine/engine.h"
 #include "platform/platform.h"
@@ -302,14 +305,13 @@ static void error_row(FILE *out, const char *status, const char *msg) {
   for (int i = 0; i < 22; i++)
     fputc(',', out); /* the result columns, empty */
   fputc(',', out);
-  fputc('"', out);
-  for (const char *p = msg; *p; p++) {
-    if (*p == '"')
-      fputc('"', out);
-    if (*p != '\n')
-      fputc(*p, out);
-  }
-  fputs("\"\n", out);
+  char *one = nvl_xstrdup(msg); /* one line: readers that split on line ends keep working */
+  for (char *p = one; *p; p++)
+    if (*p == '\n' || *p == '\r')
+      *p = ' ';
+  nvl_csv_field(out, one);
+  free(one);
+  fputc('\n', out);
 }
 
 int nvl_sweep_run_point(const nvl_sweep *s, size_t point, FILE *out) {

@@ -3,6 +3,7 @@
  */
 #include "output/results.h"
 
+#include "base/csv.h"
 #include "base/json.h"
 
 #include <jansson.h>
@@ -103,10 +104,15 @@ void nvl_results_csv_header(FILE *out) {
 }
 
 void nvl_results_csv_row(FILE *out, const nvl_result_row *x) {
-  fprintf(out, "%s,%s,%s,%s,%s,%s,%s,%d,%llu,%llu,%s,%s,%d", x->design, x->job, x->pair,
-          x->collective, x->algorithm, x->protocol, x->model, x->ranks,
-          (unsigned long long)x->size_bytes, (unsigned long long)x->count, x->type, x->redop,
-          x->root);
+  const char *text[7] = {x->design,    x->job,      x->pair, x->collective,
+                         x->algorithm, x->protocol, x->model};
+  for (int i = 0; i < 7; i++) {
+    if (i)
+      fputc(',', out);
+    nvl_csv_field(out, text[i]);
+  }
+  fprintf(out, ",%d,%llu,%llu,%s,%s,%d", x->ranks, (unsigned long long)x->size_bytes,
+          (unsigned long long)x->count, x->type, x->redop, x->root);
   csv_num(out, x->time_us);
   csv_num(out, x->algbw_GBps);
   csv_num(out, x->busbw_GBps);

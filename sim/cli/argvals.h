@@ -1,0 +1,53 @@
+/*
+ * argvals: option values several commands share, as option-table callbacks (cli/options.h):
+ * each checks one value and stores it in its field, or prints a usage error naming the option.
+ */
+#ifndef NVL_ARGVALS_H
+#define NVL_ARGVALS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/collectives.h"
+#include "models/model.h"
+#include "workload/workload.h"
+
+int nvl_arg_coll(void *field, const char *v, const char *opt, const char *cmd);    /* nvl_coll */
+int nvl_arg_algo(void *field, const char *v, const char *opt, const char *cmd);    /* nvl_algo */
+int nvl_arg_model(void *field, const char *v, const char *opt, const char *cmd);   /* nvl_model */
+int nvl_arg_pattern(void *field, const char *v, const char *opt, const char *cmd); /* pattern */
+/* int: NCCL's protocol (nvl_proto), -1 for auto */
+int nvl_arg_proto(void *field, const char *v, const char *opt, const char *cmd);
+/* int: a rank count of at least 2 (-g) */
+int nvl_arg_ranks(void *field, const char *v, const char *opt, const char *cmd);
+/* int: a positive integer */
+int nvl_arg_positive(void *field, const char *v, const char *opt, const char *cmd);
+/* unsigned long: a random seed */
+int nvl_arg_seed(void *field, const char *v, const char *opt, const char *cmd);
+
+/* The step of a size sweep, as nccl-tests: a factor (-f), or bytes added (-i) when factor is 0. */
+typedef struct {
+  double factor;
+  uint64_t bytes;
+} nvl_cli_step;
+int nvl_arg_factor(void *field, const char *v, const char *opt, const char *cmd);
+int nvl_arg_step_bytes(void *field, const char *v, const char *opt, const char *cmd);
+
+/* Injected failures, --fail SPEC and --degrade SPEC (SPEC: switch:NAME, link:A-B, link:A-B=50%),
+ * in order; specs[n] is NULL (ready for nvl_load_opts.failures). */
+typedef struct {
+  const char *specs[65];
+  size_t n;
+} nvl_cli_failures;
+int nvl_arg_failure(void *field, const char *v, const char *opt, const char *cmd);
+
+/* SimGrid options (--cfg=KEY:VALUE, checked against engine/cfg.h), as "--cfg=..." arguments;
+ * args[n] is NULL. */
+typedef struct {
+  char text[32][256];
+  const char *args[33];
+  int n;
+} nvl_cli_cfg;
+int nvl_arg_cfg(void *field, const char *v, const char *opt, const char *cmd);
+
+#endif
