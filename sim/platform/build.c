@@ -1,0 +1,394 @@
+/*
+ * build: the platform of a design (see platform.h): switch classes, logical links (trunks
+ * between classes, one port link per endpoint attachment, direct links, latency links to
+ * reduction engines), planes (connected components of the class graph), class distances and
+ * next hops, and hosts (one per endpoint and plane, one for direct links, one per reduction
+ * engine).
+ *
+ * Costs: the design's links are indexed by device once (O(V + E)); classes as classes.c says;
+ * attachments O(E log E); class distances by BFS, O(C^2) per class with C classes (refused above
+ * NVL_MAX_CLASSES); hosts O(V + E). Routes are computed on demand (routes.c), never stored.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+#include "platform/internal.h"
+
+static int add_plink(nvl_platform *p, const char *kind, const char *name, double bw, double lat,
+                     bool fatpipe, int physical) {
+  if (p->n_links == p->cap_links) {
+    p->cap_links = p->cap_links ? 2 * p->cap_links : 64;
+    p->links = nvl_xrealloc(p->links, p->cap_links * sizeof *p->links);
+  }
+  nvl_plink *l = &p->links[p->n_links];
+  snprintf(l->name, sizeof l->name, "%s", name);
+  l->bw_Bps = bw;
+  l->lat_s = lat;
+  l->fatpipe = fatpipe;
+  l->physical = physical;
+  l->kind = kind;
+  return (int)p->n_links++;
+}
+
+static int add_host(nvl_platform *p, const char *name, int dev, int plane) {
+  if (p->n_hosts == p->cap_hosts) {
+    p->cap_hosts = p->cap_hosts ? 2 * p->cap_hosts : 64;
+    p->host_names = nvl_xrealloc(p->host_names, p->cap_hosts * sizeof *p->host_names);
+    p->host_dev = nvl_xrealloc(p->host_dev, p->cap_hosts * sizeof(int));
+    p->host_plane = nvl_xrealloc(p->host_plane, p->cap_hosts * sizeof(int));
+  }
+  snprintf(p->host_names[p->n_hosts], sizeof p->host_names[0], "%s", name);
+  p->host_dev[p->n_hosts] = dev;
+  p->host_plane[p->n_hosts] = plane;
+  return (int)p->n_hosts++;
+}
+
+static double link_bw(const nvl_platform *p, const nvl_link *l) {
+  const nvl_link_type *t = &p->d->link_types[l->type];
+  double eff = p->model == NVL_MODEL_IDEAL ? 1.0 : t->efficiency;
+  return l->count * t->bw_Bps * eff * l->scale;
+}
+
+static int find_root(int *uf, int x) {
+  while (uf[x] != x)
+    x = uf[x] = uf[uf[x]];
+  return x;
+}
+
+static int cmp_attach(const void *a, const void *b) {
+  const attach *x = a, *y = b;
+  if (x->cls != y->cls)
+    return x->cls < y->cls ? -1 : 1;
+  return x->peer - y->peer;
+}
+
+/* The design's links by device (both ends), in link order. */
+static void index_links(nvl_platform *p) {
+  const nvl_design *d = p->d;
+  size_t nd = d->n_devices;
+  p->dev_link_start = nvl_xcalloc(nd + 2, sizeof(int));
+  p->dev_links = nvl_xmalloc((2 * d->n_links + 1) * sizeof(int));
+  for (size_t k = 0; k < d->n_links; k++) {
+    p->dev_link_start[d->links[k].a + 2]++;
+    p->dev_link_start[d->links[k].b + 2]++;
+  }
+  for (size_t i = 0; i < nd; i++)
+    p->dev_link_start[i + 2] += p->dev_link_start[i + 1];
+  for (size_t k = 0; k < d->n_links; k++) {
+    p->dev_links[p->dev_link_start[d->links[k].a + 1]++] = (int)k;
+    p->dev_links[p->dev_link_start[d->links[k].b + 1]++] = (int)k;
+  }
+}
+
+/* Classes (refined, or one per switch with explicit planes), their first member, size, name and
+ * half switching latency. Returns -1 (diags set) when there are too many to simulate. */
+static int make_classes(nvl_platform *p, bool explicit_planes, nvl_diags *diags) {
+  const nvl_design *d = p->d;
+  size_t nd = d->n_devices;
+  p->cls = nvl_xmalloc((nd + 1) * sizeof(int));
+  if (explicit_planes) {
+    for (size_t i = 0; i < nd; i++)
+      p->cls[i] = d->devices[i].is_switch ? (int)p->n_classes++ : -1;
+  } else {
+    p->n_classes = nvl_pf_refine_classes(p);
+  }
+  size_t nc = p->n_classes;
+  if (nc > NVL_MAX_CLASSES) {
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, "/system",
+                 "the design has %zu distinct switch classes; at most %d can be simulated", nc,
+                 NVL_MAX_CLASSES);
+    return -1;
+  }
+  p->class_first = nvl_xmalloc((nc ? nc : 1) * sizeof(int));
+  p->class_size = nvl_xcalloc(nc + 1, sizeof(int));
+  for (size_t c = 0; c < nc; c++)
+    p->class_first[c] = -1;
+  for (size_t i = 0; i < nd; i++)
+    if (p->cls[i] >= 0) {
+      if (p->class_first[p->cls[i]] < 0)
+        p->class_first[p->cls[i]] = (int)i;
+      p->class_size[p->cls[i]]++;
+    }
+  nvl_pf_name_classes(p);
+  /* switching latency: half of it on each link that touches the class, so that any path pays
+   * each traversed switch exactly once (a shared "crossbar" link would couple every flow through
+   * a switch in one max-min constraint and make the solver quadratic) */
+  p->class_half_lat = nvl_xmalloc((nc ? nc : 1) * sizeof(double));
+  for (size_t c = 0; c < nc; c++)
+    p->class_half_lat[c] = 0.5 * d->switch_types[d->devices[p->class_first[c]].type].lat_s;
+  return 0;
+}
+
+/* Trunks: one logical link per pair of classes, carrying every physical link between them (links
+ * inside a class are not modelled, see platform.h). */
+static void make_trunks(nvl_platform *p) {
+  const nvl_design *d = p->d;
+  size_t nc = p->n_classes;
+  p->cc_link = nvl_xmalloc((nc ? nc * nc : 1) * sizeof(int));
+  for (size_t i = 0; i < nc * nc; i++)
+    p->cc_link[i] = -1;
+  double *cc_bw = nvl_xcalloc(nc * nc + 1, sizeof(double));
+  double *cc_lat = nvl_xcalloc(nc * nc + 1, sizeof(double));
+  int *cc_phys = nvl_xcalloc(nc * nc + 1, sizeof(int));
+  for (size_t k = 0; k < d->n_links; k++) {
+    const nvl_link *l = &d->links[k];
+    int ca = p->cls[l->a], cb = p->cls[l->b];
+    if (ca < 0 || cb < 0 || ca == cb)
+      continue;
+    int lo = ca < cb ? ca : cb, hi = ca < cb ? cb : ca;
+    double lat = d->link_types[l->type].lat_s;
+    cc_bw[lo * nc + hi] += link_bw(p, l);
+    cc_phys[lo * nc + hi] += l->count;
+    if (lat > cc_lat[lo * nc + hi])
+      cc_lat[lo * nc + hi] = lat;
+  }
+  char name[400];
+  for (size_t a = 0; a < nc; a++)
+    for (size_t b = a + 1; b < nc; b++)
+      if (cc_bw[a * nc + b] > 0) {
+        snprintf(name, sizeof name, "%s~%s", p->class_names[a], p->class_names[b]);
+        int li = add_plink(p, "trunk", name, cc_bw[a * nc + b],
+                           cc_lat[a * nc + b] + p->class_half_lat[a] + p->class_half_lat[b], false,
+                           cc_phys[a * nc + b]);
+        p->cc_link[a * nc + b] = p->cc_link[b * nc + a] = li;
+      }
+  free(cc_bw);
+  free(cc_lat);
+  free(cc_phys);
+}
+
+/* Endpoint attachments: per endpoint, one per class it links to and one per direct peer, with
+ * the summed capacity, sorted by (class, peer). */
+static void make_attachments(nvl_platform *p) {
+  const nvl_design *d = p->d;
+  size_t nd = d->n_devices, n_att = 0;
+  p->att_start = nvl_xcalloc(nd + 1, sizeof(int));
+  p->att = nvl_xmalloc(((size_t)p->dev_link_start[nd] + 1) * sizeof *p->att);
+  for (size_t i = 0; i < nd; i++) {
+    p->att_start[i] = (int)n_att;
+    if (d->devices[i].is_switch)
+      continue;
+    attach *a = p->att + n_att;
+    size_t n = 0;
+    for (int j = p->dev_link_start[i]; j < p->dev_link_start[i + 1]; j++) {
+      const nvl_link *l = &d->links[p->dev_links[j]];
+      int peer = nvl_pf_peer(d, p->dev_links[j], (int)i), c = p->cls[peer];
+      a[n++] = (attach){c, c >= 0 ? -1 : peer, -1, link_bw(p, l), -1};
+    }
+    qsort(a, n, sizeof *a, cmp_attach);
+    size_t m = 0; /* merge same class / same peer */
+    for (size_t j = 0; j < n; j++) {
+      if (m > 0 && a[m - 1].cls == a[j].cls && a[m - 1].peer == a[j].peer)
+        a[m - 1].cap_Bps += a[j].cap_Bps;
+      else
+        a[m++] = a[j];
+    }
+    n_att += m;
+  }
+  p->att_start[nd] = (int)n_att;
+}
+
+/* Latency and physical link count of an endpoint's links to a class (cls >= 0) or to a peer:
+ * the latency of the first such link's type (direct links: the last; all equal in practice). */
+static void attach_links(const nvl_platform *p, int dev, const attach *a, double *lat, int *phys) {
+  const nvl_design *d = p->d;
+  bool first = true;
+  *lat = 0;
+  *phys = 0;
+  for (int j = p->dev_link_start[dev]; j < p->dev_link_start[dev + 1]; j++) {
+    int k = p->dev_links[j], peer = nvl_pf_peer(d, k, dev);
+    bool match = a->cls >= 0 ? p->cls[peer] == a->cls : peer == a->peer;
+    if (!match)
+      continue;
+    if (first || a->cls < 0)
+      *lat = d->link_types[d->links[k].type].lat_s;
+    first = false;
+    *phys += d->links[k].count;
+  }
+}
+
+/* One logical link per endpoint attachment (and its latency link to a reduction engine); direct
+ * links once per pair. */
+static void make_endpoint_links(nvl_platform *p) {
+  const nvl_design *d = p->d;
+  char name[400];
+  for (size_t i = 0; i < d->n_devices; i++)
+    for (int j = p->att_start[i]; j < p->att_start[i + 1]; j++) {
+      attach *a = &p->att[j];
+      double lat;
+      int phys;
+      if (a->cls >= 0) {
+        attach_links(p, (int)i, a, &lat, &phys);
+        snprintf(name, sizeof name, "%s~%s", d->devices[i].name, p->class_names[a->cls]);
+        a->link =
+            add_plink(p, "port", name, a->cap_Bps, lat + p->class_half_lat[a->cls], false, phys);
+        if (d->switch_types[d->devices[p->class_first[a->cls]].type].reduction) {
+          /* the rest of the switching latency towards the in-switch reduction engine */
+          snprintf(name, sizeof name, "%s~nvls.%s", d->devices[i].name, p->class_names[a->cls]);
+          a->nvls_link = add_plink(p, "nvls", name, HUGE_BW, p->class_half_lat[a->cls], true, 0);
+        }
+      } else if (a->peer > (int)i) {
+        attach_links(p, (int)i, a, &lat, &phys);
+        snprintf(name, sizeof name, "%s~%s", d->devices[i].name, d->devices[a->peer].name);
+        a->link = add_plink(p, "direct", name, a->cap_Bps, lat, false, phys);
+        for (int q = p->att_start[a->peer]; q < p->att_start[a->peer + 1]; q++)
+          if (p->att[q].cls < 0 && p->att[q].peer == (int)i)
+            p->att[q].link = a->link;
+      }
+    }
+}
+
+/* Planes: connected components of the class graph (union-find). */
+static void make_planes(nvl_platform *p) {
+  size_t nc = p->n_classes;
+  int *uf = nvl_xmalloc((nc ? nc : 1) * sizeof(int));
+  for (size_t c = 0; c < nc; c++)
+    uf[c] = (int)c;
+  for (size_t a = 0; a < nc; a++)
+    for (size_t b = a + 1; b < nc; b++)
+      if (p->cc_link[a * nc + b] >= 0)
+        uf[find_root(uf, (int)a)] = find_root(uf, (int)b);
+  p->class_plane = nvl_xmalloc((nc ? nc : 1) * sizeof(int));
+  int *plane_of_root = nvl_xmalloc((nc ? nc : 1) * sizeof(int));
+  for (size_t c = 0; c < nc; c++)
+    plane_of_root[c] = -1;
+  for (size_t c = 0; c < nc; c++) {
+    int r = find_root(uf, (int)c);
+    if (plane_of_root[r] < 0)
+      plane_of_root[r] = (int)p->n_planes++;
+    p->class_plane[c] = plane_of_root[r];
+  }
+  free(uf);
+  free(plane_of_root);
+}
+
+/* Class distances and next hops (BFS from each class). */
+static void make_distances(nvl_platform *p) {
+  size_t nc = p->n_classes;
+  p->cc_dist = nvl_xmalloc((nc ? nc * nc : 1) * sizeof(int));
+  p->cc_next = nvl_xmalloc((nc ? nc * nc : 1) * sizeof(int));
+  int *queue = nvl_xmalloc((nc ? nc : 1) * sizeof(int));
+  for (size_t s = 0; s < nc; s++) {
+    int *dist = p->cc_dist + s * nc, *next = p->cc_next + s * nc;
+    for (size_t c = 0; c < nc; c++)
+      dist[c] = -1, next[c] = -1;
+    dist[s] = 0;
+    size_t qh = 0, qt = 0;
+    queue[qt++] = (int)s;
+    while (qh < qt) {
+      int u = queue[qh++];
+      for (size_t v = 0; v < nc; v++)
+        if (p->cc_link[u * nc + v] >= 0 && dist[v] < 0) {
+          dist[v] = dist[u] + 1;
+          next[v] = u == (int)s ? (int)v : next[u];
+          queue[qt++] = (int)v;
+        }
+    }
+  }
+  free(queue);
+}
+
+/* An endpoint's hosts: one per plane it attaches to (with its capacity there), one for its
+ * direct links. */
+static void endpoint_hosts(nvl_platform *p, size_t i, size_t *n_ph) {
+  const nvl_design *d = p->d;
+  char name[400];
+  bool has_direct = false;
+  for (int j = p->att_start[i]; j < p->att_start[i + 1]; j++) {
+    attach *a = &p->att[j];
+    if (a->cls < 0) {
+      has_direct = true;
+      continue;
+    }
+    int pl = p->class_plane[a->cls];
+    size_t k = (size_t)p->ph_start[i];
+    while (k < *n_ph && p->ph[k].plane != pl)
+      k++;
+    if (k == *n_ph)
+      p->ph[(*n_ph)++] = (plane_host){pl, -1, 0};
+    p->ph[k].cap_Bps += a->cap_Bps;
+  }
+  for (size_t k = (size_t)p->ph_start[i]; k < *n_ph; k++) {
+    if (p->n_planes == 1)
+      snprintf(name, sizeof name, "%s", d->devices[i].name);
+    else
+      snprintf(name, sizeof name, "%s.p%d", d->devices[i].name, p->ph[k].plane);
+    p->ph[k].host = add_host(p, name, (int)i, p->ph[k].plane);
+  }
+  if (has_direct) {
+    snprintf(name, sizeof name, "%s.d", d->devices[i].name);
+    p->direct_host[i] = add_host(p, name, (int)i, -1);
+  }
+}
+
+/* Hosts: the endpoints' (in device order), then one per in-switch reduction engine. */
+static void make_hosts(nvl_platform *p) {
+  const nvl_design *d = p->d;
+  size_t nd = d->n_devices, nc = p->n_classes, n_ph = 0;
+  p->ph_start = nvl_xcalloc(nd + 1, sizeof(int));
+  p->ph = nvl_xmalloc(((size_t)p->att_start[nd] + 1) * sizeof *p->ph);
+  p->direct_host = nvl_xmalloc((nd + 1) * sizeof(int));
+  for (size_t i = 0; i < nd; i++) {
+    p->ph_start[i] = (int)n_ph;
+    p->direct_host[i] = -1;
+    if (!d->devices[i].is_switch)
+      endpoint_hosts(p, i, &n_ph);
+  }
+  p->ph_start[nd] = (int)n_ph;
+  p->class_nvls_host = nvl_xmalloc((nc ? nc : 1) * sizeof(int));
+  char name[400];
+  for (size_t c = 0; c < nc; c++) {
+    p->class_nvls_host[c] = -1;
+    if (!d->switch_types[d->devices[p->class_first[c]].type].reduction)
+      continue;
+    snprintf(name, sizeof name, "nvls.%s", p->class_names[c]);
+    p->class_nvls_host[c] = add_host(p, name, (int)c, -2);
+  }
+}
+
+nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opts,
+                               nvl_diags *diags) {
+  nvl_platform *p = nvl_xcalloc(1, sizeof *p);
+  p->d = d;
+  p->model = opts ? opts->model : NVL_MODEL_DEFAULT;
+  index_links(p);
+  if (make_classes(p, opts && opts->explicit_planes, diags) != 0) {
+    nvl_platform_free(p);
+    return NULL;
+  }
+  make_trunks(p);
+  make_attachments(p);
+  make_endpoint_links(p);
+  make_planes(p);
+  make_distances(p);
+  make_hosts(p);
+  return p;
+}
+
+void nvl_platform_free(nvl_platform *p) {
+  if (!p)
+    return;
+  free(p->dev_link_start);
+  free(p->dev_links);
+  free(p->cls);
+  free(p->class_plane);
+  free(p->class_half_lat);
+  free(p->class_nvls_host);
+  free(p->class_first);
+  free(p->class_size);
+  free(p->class_names);
+  free(p->links);
+  free(p->att);
+  free(p->att_start);
+  free(p->cc_link);
+  free(p->cc_dist);
+  free(p->cc_next);
+  free(p->host_names);
+  free(p->host_dev);
+  free(p->host_plane);
+  free(p->ph);
+  free(p->ph_start);
+  free(p->direct_host);
+  free(p);
+}

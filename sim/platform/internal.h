@@ -1,0 +1,68 @@
+/*
+ * internal: the platform's representation, shared by its files (private to platform/):
+ * classes.c (colour refinement), build.c (logical links, planes, distances, hosts), routes.c
+ * (routes, stripes, lookups), emit.c (hosts, links and routes in order; the XML writer).
+ */
+#ifndef NVL_PLATFORM_INTERNAL_H
+#define NVL_PLATFORM_INTERNAL_H
+
+#include "platform/platform.h"
+
+#define NVL_MAX_CLASSES 4096
+#define HUGE_BW 1e18
+
+typedef struct {
+  int cls;  /* class, or -1 for a direct endpoint link */
+  int peer; /* peer endpoint device for direct links */
+  int link; /* logical link index */
+  double cap_Bps;
+  int nvls_link; /* latency link towards the class's reduction engine, -1 if none */
+} attach;
+
+typedef struct {
+  int plane;
+  int host;
+  double cap_Bps;
+} plane_host;
+
+struct nvl_platform {
+  const nvl_design *d;
+  /* the design's links by device, compressed rows of link indices in link order (each link is
+   * listed at both ends) */
+  int *dev_link_start, *dev_links;
+  nvl_model model;
+  int *cls; /* device -> class (switches), -1 for endpoints */
+  size_t n_classes, n_planes;
+  int *class_plane, *class_nvls_host;
+  double *class_half_lat;
+  int *class_first; /* first member device */
+  int *class_size;
+  char (*class_names)[2 * NVL_NAME_MAX + 4];
+  nvl_plink *links;
+  size_t n_links, cap_links;
+  /* endpoint attachments (to classes and direct peers), CSR by device */
+  attach *att;
+  int *att_start; /* n_devices + 1 */
+  /* class adjacency: link index per (class, class), -1 if none; dist and next hop */
+  int *cc_link, *cc_dist, *cc_next;
+  /* hosts */
+  char (*host_names)[80];
+  int *host_dev;
+  int *host_plane; /* -1 direct, -2 nvls (host_dev = class) */
+  size_t n_hosts, cap_hosts;
+  plane_host *ph; /* per endpoint, CSR */
+  int *ph_start;
+  int *direct_host; /* per device, -1 if none */
+};
+
+/* The other end of design link k seen from device dev. */
+static inline int nvl_pf_peer(const nvl_design *d, int k, int dev) {
+  return d->links[k].a == dev ? d->links[k].b : d->links[k].a;
+}
+
+/* Fills p->cls for switches by colour refinement; returns the number of classes. */
+size_t nvl_pf_refine_classes(nvl_platform *p);
+/* Names classes "first..last" (e.g. "sw0..sw17"). */
+void nvl_pf_name_classes(nvl_platform *p);
+
+#endif

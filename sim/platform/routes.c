@@ -1,0 +1,149 @@
+/*
+ * routes: how transfers map onto the platform (see platform.h): a route within a plane is the
+ * shortest path in the class graph (next hops precomputed), between two endpoints' own hosts,
+ * never through an endpoint; stripes split a transfer over the planes both endpoints reach.
+ * Costs: a route O(attachments^2 + path length); the stripes of a pair O(planes^2 x route).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "platform/internal.h"
+
+size_t nvl_platform_host_count(const nvl_platform *p) { return p->n_hosts; }
+const char *nvl_platform_host_name(const nvl_platform *p, int h) { return p->host_names[h]; }
+size_t nvl_platform_link_count(const nvl_platform *p) { return p->n_links; }
+const nvl_plink *nvl_platform_link(const nvl_platform *p, int l) { return &p->links[l]; }
+size_t nvl_platform_class_count(const nvl_platform *p) { return p->n_classes; }
+size_t nvl_platform_plane_count(const nvl_platform *p) { return p->n_planes; }
+
+/* ---------------------------------------------------------------------------------------- */
+/* Routes and stripes                                                                        */
+
+static const attach *find_attach(const nvl_platform *p, int dev, int cls) {
+  for (int j = p->att_start[dev]; j < p->att_start[dev + 1]; j++)
+    if (p->att[j].cls == cls)
+      return &p->att[j];
+  return NULL;
+}
+
+/* Direction of logical link `li` when traversed from the lower-numbered end: UP. Endpoint
+ * links are declared endpoint -> class, so leaving an endpoint is UP. */
+int nvl_platform_route(const nvl_platform *p, int from, int to, int *links, int *dirs, int max) {
+  int n = 0;
+#define PUSH(l, dir)                                                                               \
+  do {                                                                                             \
+    if (n >= max)                                                                                  \
+      return -1;                                                                                   \
+    links[n] = (l);                                                                                \
+    dirs[n] = (dir);                                                                               \
+    n++;                                                                                           \
+  } while (0)
+  int pf = p->host_plane[from], pt = p->host_plane[to];
+  int df = p->host_dev[from], dt = p->host_dev[to];
+  if (from == to)
+    return -1;
+  if (pf == -1 || pt == -1) { /* direct */
+    if (pf != -1 || pt != -1)
+      return -1;
+    for (int j = p->att_start[df]; j < p->att_start[df + 1]; j++)
+      if (p->att[j].cls < 0 && p->att[j].peer == dt) {
+        PUSH(p->att[j].link, df < dt ? 1 : -1);
+        return n;
+      }
+    return -1;
+  }
+  if (pf == -2 || pt == -2) { /* endpoint <-> in-switch reduction host of class c */
+    int c = pf == -2 ? df : dt, ep = pf == -2 ? dt : df;
+    const attach *a = find_attach(p, ep, c);
+    if (!a || (pf == -2 && pt == -2))
+      return -1;
+    if (pt == -2) {
+      PUSH(a->link, 1);
+      PUSH(a->nvls_link, 1);
+    } else {
+      PUSH(a->nvls_link, 1);
+      PUSH(a->link, -1);
+    }
+    return n;
+  }
+  if (pf != pt)
+    return -1;
+  size_t nc = p->n_classes;
+  int best_s = -1, best_t = -1, best_d = -1;
+  for (int j = p->att_start[df]; j < p->att_start[df + 1]; j++) {
+    int cs = p->att[j].cls;
+    if (cs < 0 || p->class_plane[cs] != pf)
+      continue;
+    for (int k = p->att_start[dt]; k < p->att_start[dt + 1]; k++) {
+      int ct = p->att[k].cls;
+      if (ct < 0 || p->class_plane[ct] != pf)
+        continue;
+      int dd = p->cc_dist[cs * nc + ct];
+      if (dd >= 0 && (best_d < 0 || dd < best_d))
+        best_d = dd, best_s = cs, best_t = ct;
+    }
+  }
+  if (best_d < 0)
+    return -1;
+  PUSH(find_attach(p, df, best_s)->link, 1);
+  int c = best_s;
+  while (c != best_t) {
+    int nx = p->cc_next[c * nc + best_t];
+    PUSH(p->cc_link[c * nc + nx], c < nx ? 1 : -1);
+    c = nx;
+  }
+  PUSH(find_attach(p, dt, best_t)->link, -1);
+  return n;
+#undef PUSH
+}
+
+double nvl_platform_route_latency(const nvl_platform *p, int from, int to) {
+  int links[64], dirs[64];
+  int n = nvl_platform_route(p, from, to, links, dirs, 64);
+  double lat = 0;
+  for (int i = 0; i < n; i++)
+    lat += p->links[links[i]].lat_s;
+  return lat;
+}
+
+int nvl_platform_stripes(const nvl_platform *p, int e, int f, nvl_stripe *out) {
+  if (e == f)
+    return 0;
+  if (p->direct_host[e] >= 0 && p->direct_host[f] >= 0)
+    for (int j = p->att_start[e]; j < p->att_start[e + 1]; j++)
+      if (p->att[j].cls < 0 && p->att[j].peer == f) {
+        out[0] = (nvl_stripe){p->direct_host[e], p->direct_host[f], 1.0};
+        return 1;
+      }
+  int n = 0;
+  double total = 0;
+  for (int i = p->ph_start[e]; i < p->ph_start[e + 1] && n < NVL_MAX_STRIPES; i++)
+    for (int k = p->ph_start[f]; k < p->ph_start[f + 1]; k++)
+      if (p->ph[i].plane == p->ph[k].plane) {
+        double w = p->ph[i].cap_Bps < p->ph[k].cap_Bps ? p->ph[i].cap_Bps : p->ph[k].cap_Bps;
+        int links[64], dirs[64];
+        if (nvl_platform_route(p, p->ph[i].host, p->ph[k].host, links, dirs, 64) < 0)
+          continue; /* same plane but no path (disconnected within it) */
+        out[n++] = (nvl_stripe){p->ph[i].host, p->ph[k].host, w};
+        total += w;
+      }
+  for (int i = 0; i < n; i++)
+    out[i].weight /= total;
+  return n;
+}
+
+int nvl_platform_nvls_host(const nvl_platform *p, int dev) {
+  int cls = -1;
+  for (int j = p->att_start[dev]; j < p->att_start[dev + 1]; j++) {
+    if (p->att[j].cls < 0)
+      continue;
+    if (cls >= 0 && cls != p->att[j].cls)
+      return -1;
+    cls = p->att[j].cls;
+  }
+  return cls >= 0 ? p->class_nvls_host[cls] : -1;
+}
+
+int nvl_platform_endpoint_host(const nvl_platform *p, int dev) {
+  return p->ph_start[dev] < p->ph_start[dev + 1] ? p->ph[p->ph_start[dev]].host : -1;
+}

@@ -1,0 +1,266 @@
+/*
+ * Output stage (sim/output/) and the base modules it writes with (sim/base/csv, u64map, file):
+ * CSV that reads back field for field (quoting of commas, quotes and line breaks), JSON that
+ * parses with NaN as null, the nccl-tests table, link statistics and the JUnit report.
+ */
+#include "nvl_test.h"
+
+#include <jansson.h>
+
+#include "base/csv.h"
+#include "base/file.h"
+#include "base/u64map.h"
+#include "design/design.h"
+#include "output/linkstats.h"
+#include "output/report.h"
+#include "output/results.h"
+#include "platform/platform.h"
+
+static char *render(int (*fn)(const nvl_results *, FILE *), const nvl_results *r) {
+  FILE *t = tmpfile();
+  assert_int_equal(fn(r, t), 0);
+  long len = ftell(t);
+  char *text = calloc((size_t)len + 1, 1);
+  rewind(t);
+  assert_int_equal(fread(text, 1, (size_t)len, t), (size_t)len);
+  fclose(t);
+  return text;
+}
+
+static nvl_results sample_rows(void) {
+  nvl_results r = NVL_RESULTS_INIT;
+  nvl_result_row *x = nvl_results_add(&r);
+  snprintf(x->design, sizeof x->design, "rack \"A\", rev 2");
+  snprintf(x->job, sizeof x->job, "tp\nline");
+  snprintf(x->collective, sizeof x->collective, "all_reduce");
+  snprintf(x->algorithm, sizeof x->algorithm, "ring");
+  snprintf(x->protocol, sizeof x->protocol, "Simple");
+  snprintf(x->model, sizeof x->model, "default");
+  x->ranks = 8;
+  x->size_bytes = 1 << 20;
+  x->count = x->size_bytes / 4;
+  x->redop = "sum";
+  x->time_us = 12.5;
+  x->algbw_GBps = 83.886080;
+  x->busbw_GBps = 146.80064;
+  x->seed = 7;
+  nvl_result_row *y = nvl_results_add(&r);
+  *y = *x;
+  snprintf(y->design, sizeof y->design, "plain");
+  y->job[0] = '\0';
+  y->flow_p50_us = 1.5;
+  return r;
+}
+
+static void test_output__csv_reads_back_field_for_field(void **state) {
+  (void)state;
+  nvl_results r = sample_rows();
+  char *text = render(nvl_results_write_csv, &r);
+  nvl_csv_reader rd;
+  nvl_csv_reader_init(&rd, text, strlen(text));
+  char err[160];
+  assert_int_equal(nvl_csv_read(&rd, err, sizeof err), 1);
+  size_t cols = rd.n_fields;
+  int design = nvl_csv_find(&rd, "design"), job = nvl_csv_find(&rd, "job"),
+      p50 = nvl_csv_find(&rd, "flow_p50_us"), seed = nvl_csv_find(&rd, "seed");
+  assert_true(design >= 0 && job >= 0 && p50 >= 0 && seed >= 0);
+  assert_int_equal(nvl_csv_read(&rd, err, sizeof err), 1);
+  assert_int_equal(rd.n_fields, cols);
+  assert_string_equal(rd.fields[design], "rack \"A\", rev 2");
+  assert_string_equal(rd.fields[job], "tp\nline");
+  assert_string_equal(rd.fields[p50], ""); /* NaN: empty */
+  assert_string_equal(rd.fields[seed], "7");
+  assert_int_equal(nvl_csv_read(&rd, err, sizeof err), 1);
+  assert_int_equal(rd.n_fields, cols);
+  assert_string_equal(rd.fields[design], "plain");
+  assert_string_equal(rd.fields[p50], "1.500000");
+  assert_int_equal(nvl_csv_read(&rd, err, sizeof err), 0);
+  nvl_csv_reader_release(&rd);
+  /* a plain name is not quoted */
+  assert_non_null(strstr(text, "\nplain,,"));
+  free(text);
+  nvl_results_release(&r);
+}
+
+static void test_output__csv_reader_rejects_malformed_quotes(void **state) {
+  (void)state;
+  const char *bad[] = {"a,\"b\n", "a,b\"c\"\n", "\"a\"x,b\n"};
+  for (size_t i = 0; i < 3; i++) {
+    nvl_csv_reader rd;
+    nvl_csv_reader_init(&rd, bad[i], strlen(bad[i]));
+    char err[160];
+    assert_int_equal(nvl_csv_read(&rd, err, sizeof err), -1);
+    assert_true(rd.line == 1 && rd.column >= 1);
+    nvl_csv_reader_release(&rd);
+  }
+  /* CRLF line ends, an empty last field */
+  nvl_csv_reader rd;
+  const char *ok = "a,b,\r\n1,2,3\r\n";
+  nvl_csv_reader_init(&rd, ok, strlen(ok));
+  char err[160];
+  assert_int_equal(nvl_csv_read(&rd, err, sizeof err), 1);
+  assert_int_equal(rd.n_fields, 3);
+  assert_string_equal(rd.fields[2], "");
+  assert_int_equal(nvl_csv_read(&rd, err, sizeof err), 1);
+  assert_string_equal(rd.fields[2], "3");
+  assert_int_equal(rd.line, 2);
+  nvl_csv_reader_release(&rd);
+}
+
+static void test_output__json_parses_with_nan_as_null(void **state) {
+  (void)state;
+  nvl_results r = sample_rows();
+  char *text = render(nvl_results_write_json, &r);
+  json_error_t je;
+  json_t *root = json_loads(text, 0, &je);
+  assert_non_null(root);
+  json_t *rows = json_object_get(root, "results");
+  assert_int_equal(json_array_size(rows), 2);
+  json_t *a = json_array_get(rows, 0);
+  assert_string_equal(json_string_value(json_object_get(a, "design")), "rack \"A\", rev 2");
+  assert_true(json_is_null(json_object_get(a, "flow_p50_us")));
+  assert_close(json_real_value(json_object_get(a, "busbw_GBps")), 146.80064, 1e-12);
+  assert_int_equal(json_integer_value(json_object_get(a, "size_bytes")), 1 << 20);
+  json_decref(root);
+  free(text);
+  nvl_results_release(&r);
+}
+
+static int print_table(const nvl_results *r, FILE *out) {
+  nvl_results_print_table(r, out);
+  return 0;
+}
+
+static void test_output__table_groups_rows_under_one_header(void **state) {
+  (void)state;
+  nvl_results r = sample_rows();
+  char *text = render(print_table, &r);
+  /* two designs: two headers; the pattern columns appear because one row has flow times */
+  size_t headers = 0;
+  for (const char *p = text; (p = strstr(p, "# nvlsim: design ")) != NULL; p++)
+    headers++;
+  assert_int_equal(headers, 2);
+  assert_non_null(strstr(text, "flow p50"));
+  assert_non_null(strstr(text, "     1048576        262144     float     sum"));
+  assert_non_null(strstr(text, "      12.50     83.89    146.80"));
+  free(text);
+  nvl_results_release(&r);
+}
+
+static void test_output__link_stats_two_rows_per_link(void **state) {
+  (void)state;
+  char path[512];
+  snprintf(path, sizeof path, "%s/topologies/hgx-h100.json", NVL_SOURCE_DIR);
+  nvl_design *d = NULL;
+  nvl_diags diags = NVL_DIAGS_INIT;
+  assert_int_not_equal(nvl_design_load_file(path, NULL, &d, &diags), NVL_LOAD_IO);
+  nvl_platform_opts po = {.model = NVL_MODEL_IDEAL};
+  nvl_platform *p = nvl_platform_new(d, &po, &diags);
+  size_t nl = nvl_platform_link_count(p), shown = 0;
+  double bytes[64] = {0}, peaks[64] = {0};
+  assert_true(2 * nl <= 64);
+  bytes[0] = 4.5e9; /* one second of the first port link, up */
+  peaks[0] = 4.5e11 / 2;
+  nvl_engine_result res = {.n_links = nl, .link_bytes = bytes, .link_peak_Bps = peaks, .end_s = 2};
+  for (size_t l = 0; l < nl; l++)
+    shown += !nvl_platform_link(p, (int)l)->fatpipe;
+  FILE *t = tmpfile();
+  assert_int_equal(nvl_linkstats_write_csv(p, &res, t), 0);
+  long len = ftell(t);
+  char *text = calloc((size_t)len + 1, 1);
+  rewind(t);
+  assert_int_equal(fread(text, 1, (size_t)len, t), (size_t)len);
+  fclose(t);
+  nvl_csv_reader rd;
+  nvl_csv_reader_init(&rd, text, strlen(text));
+  char err[160];
+  size_t rows = 0;
+  assert_int_equal(nvl_csv_read(&rd, err, sizeof err), 1);
+  int util = nvl_csv_find(&rd, "utilization"), peak = nvl_csv_find(&rd, "peak_utilization");
+  while (nvl_csv_read(&rd, err, sizeof err) == 1) {
+    if (rows == 0) { /* 4.5 GB over 450 GB/s = 10 ms busy of 2 s; peak half the bandwidth */
+      assert_string_equal(rd.fields[util], "0.005000");
+      assert_string_equal(rd.fields[peak], "0.500000");
+    }
+    rows++;
+  }
+  assert_int_equal(rows, 2 * shown);
+  nvl_csv_reader_release(&rd);
+  free(text);
+  nvl_platform_free(p);
+  nvl_design_free(d);
+  nvl_diags_release(&diags);
+}
+
+static void test_output__junit_escapes_and_counts_failures(void **state) {
+  (void)state;
+  nvl_report_file f[2] = {0};
+  f[0].file = "a&b<c>.json";
+  f[0].checks[0] = (nvl_check){"load", true, true};
+  f[0].n_checks = 1;
+  f[0].valid = true;
+  f[1].file = "bad.json";
+  f[1].checks[0] = (nvl_check){"load", true, false};
+  f[1].n_checks = 1;
+  nvl_diag_add(&f[1].diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, "/links/0", "expected \"x\" & <y>");
+  FILE *t = tmpfile();
+  nvl_report_write_junit(f, 2, t);
+  long len = ftell(t);
+  char *text = calloc((size_t)len + 1, 1);
+  rewind(t);
+  assert_int_equal(fread(text, 1, (size_t)len, t), (size_t)len);
+  fclose(t);
+  assert_non_null(strstr(text, "tests=\"2\" failures=\"1\""));
+  assert_non_null(strstr(text, "a&amp;b&lt;c&gt;.json"));
+  assert_non_null(strstr(text, "expected &quot;x&quot; &amp; &lt;y&gt;"));
+  assert_null(strstr(text, "<y>"));
+  free(text);
+  nvl_diags_release(&f[1].diags);
+}
+
+static void test_output__u64map_keeps_every_key(void **state) {
+  (void)state;
+  nvl_u64map m = NVL_U64MAP_INIT;
+  for (uint32_t i = 0; i < 5000; i++) { /* keys differing in the high half only, and low only */
+    assert_int_equal(nvl_u64map_get_or_add(&m, nvl_u64map_pair(i, 7), 2 * i, NULL), 2 * i);
+    assert_int_equal(nvl_u64map_get_or_add(&m, nvl_u64map_pair(7, i + 10000), 2 * i + 1, NULL),
+                     2 * i + 1);
+  }
+  assert_int_equal(m.n, 10000);
+  bool added = true;
+  assert_int_equal(nvl_u64map_get_or_add(&m, nvl_u64map_pair(4999, 7), 0, &added), 9998);
+  assert_false(added);
+  assert_int_equal(nvl_u64map_find(&m, nvl_u64map_pair(5000, 7)), UINT32_MAX);
+  nvl_u64map_release(&m);
+  assert_int_equal(nvl_u64map_find(&m, 1), UINT32_MAX);
+}
+
+static void test_output__file_read_refuses_what_is_not_a_regular_file(void **state) {
+  (void)state;
+  char *text;
+  size_t len;
+  nvl_diags diags = NVL_DIAGS_INIT;
+  assert_int_equal(nvl_file_read("/tmp", "design", 1 << 20, &text, &len, &diags), -1);
+  assert_int_equal(nvl_file_read("/dev/zero", "design", 1 << 20, &text, &len, &diags), -1);
+  assert_int_equal(nvl_file_read("/nonexistent/x", "design", 1 << 20, &text, &len, &diags), -1);
+  char path[512];
+  snprintf(path, sizeof path, "%s/topologies/hgx-h100.json", NVL_SOURCE_DIR);
+  assert_int_equal(nvl_file_read(path, "design", 16, &text, &len, &diags), -1); /* too large */
+  assert_int_equal(diags.errors, 4);
+  assert_int_equal(nvl_file_read(path, "design", 1 << 20, &text, &len, &diags), 0);
+  assert_int_equal(strlen(text), len);
+  free(text);
+  nvl_diags_release(&diags);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_output__csv_reads_back_field_for_field),
+    cmocka_unit_test(test_output__csv_reader_rejects_malformed_quotes),
+    cmocka_unit_test(test_output__json_parses_with_nan_as_null),
+    cmocka_unit_test(test_output__table_groups_rows_under_one_header),
+    cmocka_unit_test(test_output__link_stats_two_rows_per_link),
+    cmocka_unit_test(test_output__junit_escapes_and_counts_failures),
+    cmocka_unit_test(test_output__u64map_keeps_every_key),
+    cmocka_unit_test(test_output__file_read_refuses_what_is_not_a_regular_file),
+};
+NVL_TEST_MAIN(tests)
