@@ -11,14 +11,17 @@
 #include "graph/graph.h"
 #include "platform/platform.h"
 
+/* diagnostics of the graph calls (igraph failures would land here) */
+static nvl_diags g_diags = NVL_DIAGS_INIT;
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   nvl_diags diags = NVL_DIAGS_INIT;
   nvl_design *d = NULL;
   nvl_load_opts opts = {.max_endpoints = 2000};
   if (nvl_design_load_buffer((const char *)data, size, "fuzz", &opts, &d, &diags) == NVL_LOAD_OK) {
-    nvl_graph *g = nvl_graph_new(d);
+    nvl_graph *g = nvl_graph_new(d, &g_diags);
     nvl_analysis a;
-    if (nvl_analysis_run(d, g, &a) == 0) {
+    if (nvl_analysis_run(d, g, &a, &g_diags) == 0) {
       nvl_check checks[NVL_CHECK_MAX];
       nvl_analysis_check(d, &a, &diags, checks);
     }

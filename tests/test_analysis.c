@@ -4,6 +4,9 @@
 #include "design/design.h"
 #include "graph/graph.h"
 
+/* diagnostics of the graph calls (igraph failures would land here) */
+static nvl_diags g_diags = NVL_DIAGS_INIT;
+
 typedef struct {
   nvl_design *d;
   nvl_graph *g;
@@ -17,8 +20,8 @@ static loaded load_ref(const char *name) {
   nvl_diags diags = NVL_DIAGS_INIT;
   assert_int_equal(nvl_design_load_file(path, NULL, &L.d, &diags), NVL_LOAD_OK);
   nvl_diags_release(&diags);
-  L.g = nvl_graph_new(L.d);
-  assert_int_equal(nvl_analysis_run(L.d, L.g, &L.a), 0);
+  L.g = nvl_graph_new(L.d, &g_diags);
+  assert_int_equal(nvl_analysis_run(L.d, L.g, &L.a, &g_diags), 0);
   nvl_check checks[NVL_CHECK_MAX];
   size_t n = nvl_analysis_check(L.d, &L.a, &diags, checks);
   assert_int_equal(diags.errors, 0); /* every reference design meets its own expect block */
@@ -124,9 +127,9 @@ static void test_analysis__expect_failures_are_reported(void **state) {
   nvl_diags diags = NVL_DIAGS_INIT;
   nvl_design *d = NULL;
   assert_int_equal(nvl_design_load_buffer(json, strlen(json), "t", NULL, &d, &diags), NVL_LOAD_OK);
-  nvl_graph *g = nvl_graph_new(d);
+  nvl_graph *g = nvl_graph_new(d, &g_diags);
   nvl_analysis a;
-  assert_int_equal(nvl_analysis_run(d, g, &a), 0);
+  assert_int_equal(nvl_analysis_run(d, g, &a, &g_diags), 0);
   assert_int_equal(a.hops.unreachable, 8); /* 2 x 2 pairs, both directions */
   assert_close(a.bisection.bw_Bps, 0, 0);
   nvl_check checks[NVL_CHECK_MAX];
@@ -152,9 +155,9 @@ static void test_analysis__failed_switch_costs_one_eighteenth(void **state) {
   assert_int_equal(nvl_design_load_file(path, &opts, &d, &diags), NVL_LOAD_OK);
   assert_int_equal(d->n_failures, 1);
   assert_int_equal(d->failures[0].links, 72);
-  nvl_graph *g = nvl_graph_new(d);
+  nvl_graph *g = nvl_graph_new(d, &g_diags);
   nvl_analysis a;
-  assert_int_equal(nvl_analysis_run(d, g, &a), 0);
+  assert_int_equal(nvl_analysis_run(d, g, &a, &g_diags), 0);
   assert_close(a.bisection.bw_Bps, 32.4e12 * 17 / 18, 1e-12);
   assert_close(a.inject_min_Bps, 850e9, 1e-12);
   assert_int_equal(a.diversity.min_paths, 17);
@@ -165,8 +168,8 @@ static void test_analysis__failed_switch_costs_one_eighteenth(void **state) {
   const char *deg[] = {"link:gpu3-sw7=50%", NULL};
   opts.failures = deg;
   assert_int_equal(nvl_design_load_file(path, &opts, &d, &diags), NVL_LOAD_OK);
-  g = nvl_graph_new(d);
-  assert_int_equal(nvl_analysis_run(d, g, &a), 0);
+  g = nvl_graph_new(d, &g_diags);
+  assert_int_equal(nvl_analysis_run(d, g, &a, &g_diags), 0);
   assert_close(a.inject_min_Bps, 875e9, 1e-12);
   assert_string_equal(d->devices[a.inject_min_dev].name, "gpu3");
   nvl_graph_free(g);
@@ -179,7 +182,7 @@ static void test_analysis__export_dot_and_graphml(void **state) {
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
-  assert_int_equal(nvl_graph_export(d, "dot", f), 0);
+  assert_int_equal(nvl_graph_export(d, "dot", f, &g_diags), 0);
   fclose(f);
   size_t edges = 0;
   for (char *p = buf; (p = strstr(p, " -- ")); p++)
@@ -188,12 +191,35 @@ static void test_analysis__export_dot_and_graphml(void **state) {
   assert_int_equal(edges, 1296 + 72);
   free(buf);
   f = open_memstream(&buf, &len);
-  assert_int_equal(nvl_graph_export(d, "graphml", f), 0);
+  assert_int_equal(nvl_graph_export(d, "graphml", f, &g_diags), 0);
   fclose(f);
   assert_non_null(strstr(buf, "<graphml"));
   assert_non_null(strstr(buf, "bandwidth_GBps"));
   free(buf);
-  assert_int_equal(nvl_graph_export(d, "svg", stdout), -1);
+  assert_int_equal(nvl_graph_export(d, "svg", stdout, &g_diags), -1);
+  nvl_design_free(d);
+}
+
+static void test_analysis__igraph_errors_become_diagnostics(void **state) {
+  (void)state;
+  /* igraph fails to write to a stream opened for reading: the error handler keeps its reason,
+   * IGRAPH_FINALLY frees what the call held (the sanitizer build would see a leak), and the
+   * caller gets -1 and the reason */
+  nvl_design *d = nvl_design_load_default();
+  FILE *ro = fopen("/dev/null", "r");
+  assert_non_null(ro);
+  nvl_diags diags = NVL_DIAGS_INIT;
+  assert_int_equal(nvl_graph_export(d, "dot", ro, &diags), -1);
+  fclose(ro);
+  assert_int_equal(diags.errors, 1);
+  assert_non_null(strstr(diags.items[0].message, "export: igraph: "));
+  /* and the next call works as before */
+  FILE *null = fopen("/dev/null", "w");
+  nvl_diags ok = NVL_DIAGS_INIT;
+  assert_int_equal(nvl_graph_export(d, "graphml", null, &ok), 0);
+  assert_int_equal(ok.errors, 0);
+  fclose(null);
+  nvl_diags_release(&diags);
   nvl_design_free(d);
 }
 
@@ -209,5 +235,6 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_analysis__expect_failures_are_reported),
     cmocka_unit_test(test_analysis__failed_switch_costs_one_eighteenth),
     cmocka_unit_test(test_analysis__export_dot_and_graphml),
+    cmocka_unit_test(test_analysis__igraph_errors_become_diagnostics),
 };
 NVL_TEST_MAIN(tests)

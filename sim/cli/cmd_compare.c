@@ -152,10 +152,14 @@ int nvl_cmd_compare(int argc, char **argv) {
     rc = nvl_cli_load(files[k], NULL, false, &d[k]);
     if (rc != NVL_EXIT_OK)
       break;
-    nvl_graph *g = nvl_graph_new(d[k]);
-    if (nvl_analysis_run(d[k], g, &an[k]) != 0)
+    nvl_diags diags = NVL_DIAGS_INIT;
+    nvl_graph *g = nvl_graph_new(d[k], &diags);
+    if (!g || nvl_analysis_run(d[k], g, &an[k], &diags) != 0) {
+      nvl_cli_print_diags(&diags, files[k], stderr);
       rc = NVL_EXIT_FAIL;
+    }
     nvl_graph_free(g);
+    nvl_diags_release(&diags);
   }
   if (rc == NVL_EXIT_OK && csv_path && nvl_outfile_open(&out, csv_path, "compare") != 0)
     rc = NVL_EXIT_USAGE;

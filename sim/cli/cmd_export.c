@@ -51,13 +51,15 @@ int nvl_cmd_export(int argc, char **argv) {
     nvl_design_free(d);
     return NVL_EXIT_USAGE;
   }
-  if (nvl_graph_export(d, format, f.fp) != 0) {
+  nvl_diags diags = NVL_DIAGS_INIT;
+  if (nvl_graph_export(d, format, f.fp, &diags) != 0) {
     nvl_outfile_abort(&f);
-    fprintf(stderr, "nvlsim export: writing %s failed\n", out ? out : "stdout");
+    nvl_cli_print_diags(&diags, out ? out : "stdout", stderr);
     rc = NVL_EXIT_FAIL;
   } else if (nvl_outfile_commit(&f, "export") != 0) {
     rc = NVL_EXIT_USAGE;
   }
   nvl_design_free(d);
+  nvl_diags_release(&diags);
   return rc;
 }

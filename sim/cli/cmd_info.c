@@ -230,16 +230,17 @@ int nvl_cmd_info(int argc, char **argv) {
   int rc = nvl_cli_load(file, &opts, false, &d);
   if (rc != NVL_EXIT_OK)
     return rc;
-  nvl_graph *g = nvl_graph_new(d);
+  nvl_diags diags = NVL_DIAGS_INIT;
+  nvl_graph *g = nvl_graph_new(d, &diags);
   nvl_analysis a, base_a;
   bool has_base = false;
   if (d->intact) { /* the same design intact, to show what the failures cost */
-    nvl_graph *bg = nvl_graph_new(d->intact);
-    has_base = nvl_analysis_run(d->intact, bg, &base_a) == 0;
+    nvl_graph *bg = nvl_graph_new(d->intact, &diags);
+    has_base = bg && nvl_analysis_run(d->intact, bg, &base_a, &diags) == 0;
     nvl_graph_free(bg);
   }
-  if (nvl_analysis_run(d, g, &a) != 0) {
-    fprintf(stderr, "nvlsim info: graph analysis failed\n");
+  if (!g || nvl_analysis_run(d, g, &a, &diags) != 0) {
+    nvl_cli_print_diags(&diags, file ? file : NVL_DEFAULT_DESIGN_NAME, stderr);
     rc = NVL_EXIT_FAIL;
   } else if (as_json) {
     print_json(d, &a);
@@ -248,5 +249,6 @@ int nvl_cmd_info(int argc, char **argv) {
   }
   nvl_graph_free(g);
   nvl_design_free(d);
+  nvl_diags_release(&diags);
   return rc;
 }

@@ -25,12 +25,10 @@ static void validate_one(const char *path, const nvl_load_opts *opts, bool stric
   r->io_error = st == NVL_LOAD_IO;
   r->checks[r->n_checks++] = (nvl_check){"load", true, st == NVL_LOAD_OK};
   if (d) {
-    nvl_graph *g = nvl_graph_new(d);
+    nvl_graph *g = nvl_graph_new(d, &r->diags);
     nvl_analysis a;
-    if (nvl_analysis_run(d, g, &a) == 0)
+    if (g && nvl_analysis_run(d, g, &a, &r->diags) == 0)
       r->n_checks += nvl_analysis_check(d, &a, &r->diags, r->checks + r->n_checks);
-    else
-      nvl_diag_add(&r->diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL, "graph analysis failed");
     nvl_graph_free(g);
     nvl_design_free(d);
   }

@@ -8,7 +8,7 @@
 
 #include "base/units.h"
 
-int nvl_analysis_run(const nvl_design *d, const nvl_graph *g, nvl_analysis *out) {
+int nvl_analysis_run(const nvl_design *d, const nvl_graph *g, nvl_analysis *out, nvl_diags *diags) {
   memset(out, 0, sizeof *out);
   size_t n;
   const int *parts = nvl_graph_participants(g, &n);
@@ -24,14 +24,14 @@ int nvl_analysis_run(const nvl_design *d, const nvl_graph *g, nvl_analysis *out)
       out->inject_max_Bps = bw;
     out->fabric_bidir_Bps += 2 * bw;
   }
-  if (nvl_graph_hops(g, &out->hops) != 0)
+  if (nvl_graph_hops(g, &out->hops, diags) != 0)
     return -1;
   if (n >= 2) {
-    if (nvl_graph_bisection(g, &out->bisection) != 0)
+    if (nvl_graph_bisection(g, &out->bisection, diags) != 0)
       return -1;
     out->has_bisection = true;
   }
-  if (nvl_graph_path_diversity(g, &out->diversity) != 0)
+  if (nvl_graph_path_diversity(g, &out->diversity, diags) != 0)
     return -1;
   return 0;
 }

@@ -26,8 +26,8 @@ typedef struct {
   nvl_diversity diversity;
 } nvl_analysis;
 
-/* Computes all figures. Returns 0, or -1 if igraph failed. */
-int nvl_analysis_run(const nvl_design *d, const nvl_graph *g, nvl_analysis *out);
+/* Computes all figures. Returns 0, or -1 with the igraph failure in diags. */
+int nvl_analysis_run(const nvl_design *d, const nvl_graph *g, nvl_analysis *out, nvl_diags *diags);
 
 /* One named check, for JUnit/JSON reports: passed, or failed with the diagnostics it raised. */
 typedef struct {

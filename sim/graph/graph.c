@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/xalloc.h"
+
 struct nvl_graph {
   const nvl_design *d;
   /* participants with the same neighbourhood (same switches, link counts and capacities, no
@@ -22,16 +24,44 @@ struct nvl_graph {
   int *vout, *vin;           /* device -> vertex */
   int *parts;                /* participants */
   size_t n_parts;
-  double *inject, *c2c; /* per device */
+  double *inject, *c2c;                       /* per device */
+  bool has_graph, has_cap_Bps, has_cap_links; /* what to destroy */
 };
+
+/* igraph's errors: its default handler aborts. Ours keeps the reason and frees what the failing
+ * call registered with IGRAPH_FINALLY (as igraph's own "ignore" handler does); the failing call
+ * then returns its error code up through IGRAPH_CHECK, and the public function that started it
+ * turns the code and the reason into a diagnostic. igraph's handler takes no context argument,
+ * so the reason waits in this one buffer until reported (one analysis at a time per process). */
+static char igraph_reason[300];
+
+static void on_igraph_error(const char *reason, const char *file, int line, igraph_error_t err) {
+  (void)file;
+  (void)line;
+  if (reason && *reason)
+    snprintf(igraph_reason, sizeof igraph_reason, "%s (%s)", reason, igraph_strerror(err));
+  else
+    snprintf(igraph_reason, sizeof igraph_reason, "%s", igraph_strerror(err));
+  IGRAPH_FINALLY_FREE();
+}
 
 static void init_igraph(void) {
   static int done;
   if (done)
     return;
   done = 1;
-  igraph_set_error_handler(igraph_error_handler_printignore);
+  igraph_set_error_handler(on_igraph_error);
   igraph_set_warning_handler(igraph_warning_handler_ignore);
+}
+
+/* 0 for IGRAPH_SUCCESS, else -1 with "<what>: igraph: <reason>" in diags. */
+static int report(igraph_error_t err, const char *what, nvl_diags *diags) {
+  if (err == IGRAPH_SUCCESS)
+    return 0;
+  nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL, "%s: igraph: %s", what,
+               igraph_reason[0] ? igraph_reason : igraph_strerror(err));
+  igraph_reason[0] = '\0';
+  return -1;
 }
 
 /* A participant's neighbourhood: (neighbour, links, capacity) of each of its links, sorted. */
@@ -83,12 +113,12 @@ static bool same_sig(const sig *x, const sig *y) {
 static void group_participants(nvl_graph *g) {
   const nvl_design *d = g->d;
   size_t n = g->n_parts;
-  int *part_of = malloc(d->n_devices * sizeof(int));
+  int *part_of = nvl_xmalloc(d->n_devices * sizeof(int));
   for (size_t i = 0; i < d->n_devices; i++)
     part_of[i] = -1;
   for (size_t i = 0; i < n; i++)
     part_of[g->parts[i]] = (int)i;
-  sig *sigs = calloc(n ? n : 1, sizeof *sigs);
+  sig *sigs = nvl_xcalloc(n ? n : 1, sizeof *sigs);
   for (size_t i = 0; i < n; i++)
     sigs[i].part = (int)i;
   for (size_t k = 0; k < d->n_links; k++) {
@@ -107,7 +137,7 @@ static void group_participants(nvl_graph *g) {
           sg->unique = true;
         continue;
       }
-      sg->items = realloc(sg->items, (sg->n + 1) * sizeof *sg->items);
+      sg->items = nvl_xrealloc(sg->items, (sg->n + 1) * sizeof *sg->items);
       sg->items[sg->n++] = (nbr){other, l->count, nvl_link_bw(d, l)};
     }
   }
@@ -115,10 +145,10 @@ static void group_participants(nvl_graph *g) {
     if (sigs[i].n) /* qsort must not see a NULL array, even empty */
       qsort(sigs[i].items, sigs[i].n, sizeof(nbr), cmp_nbr);
   qsort(sigs, n, sizeof *sigs, cmp_sig);
-  g->group = malloc((n ? n : 1) * sizeof(int));
-  g->group_first = malloc((n ? n : 1) * sizeof(int));
-  g->group_second = malloc((n ? n : 1) * sizeof(int));
-  g->group_size = calloc(n ? n : 1, sizeof(int));
+  g->group = nvl_xmalloc((n ? n : 1) * sizeof(int));
+  g->group_first = nvl_xmalloc((n ? n : 1) * sizeof(int));
+  g->group_second = nvl_xmalloc((n ? n : 1) * sizeof(int));
+  g->group_size = nvl_xcalloc(n ? n : 1, sizeof(int));
   for (size_t i = 0; i < n; i++) {
     if (i == 0 || !same_sig(&sigs[i], &sigs[i - 1])) {
       g->group_first[g->n_groups] = sigs[i].part;
@@ -136,47 +166,25 @@ static void group_participants(nvl_graph *g) {
   free(part_of);
 }
 
-nvl_graph *nvl_graph_new(const nvl_design *d) {
-  init_igraph();
-  nvl_graph *g = calloc(1, sizeof *g);
-  size_t nd = d->n_devices;
-  g->d = d;
-  g->vout = malloc(nd * sizeof(int));
-  g->vin = malloc(nd * sizeof(int));
-  g->parts = malloc(nd * sizeof(int));
-  g->inject = calloc(nd, sizeof(double));
-  g->c2c = calloc(nd, sizeof(double));
-  int nv = 0;
-  bool any_acc = false;
-  for (size_t i = 0; i < nd; i++) {
-    if (d->devices[i].is_switch) {
-      g->vout[i] = g->vin[i] = nv++;
-    } else {
-      g->vout[i] = nv++;
-      g->vin[i] = nv++;
-      any_acc |= nvl_kind_is_accelerator(nvl_device_kind(d, (int)i));
-    }
-  }
-  for (size_t i = 0; i < nd; i++) {
-    if (d->devices[i].is_switch)
-      continue;
-    if (!any_acc || nvl_kind_is_accelerator(nvl_device_kind(d, (int)i)))
-      g->parts[g->n_parts++] = (int)i;
-  }
+/* The split graph's arcs (two per link bundle) with their capacities, and the injection and C2C
+ * bandwidth of every endpoint. */
+static igraph_error_t build_arcs(nvl_graph *g, bool any_acc, igraph_integer_t nv) {
+  const nvl_design *d = g->d;
   igraph_vector_int_t edges;
-  igraph_vector_int_init(&edges, 0);
-  igraph_vector_init(&g->cap_Bps, 0);
-  igraph_vector_init(&g->cap_links, 0);
+  IGRAPH_VECTOR_INT_INIT_FINALLY(&edges, 0);
+  IGRAPH_CHECK(igraph_vector_int_reserve(&edges, 4 * (igraph_integer_t)d->n_links));
+  IGRAPH_CHECK(igraph_vector_reserve(&g->cap_Bps, 2 * (igraph_integer_t)d->n_links));
+  IGRAPH_CHECK(igraph_vector_reserve(&g->cap_links, 2 * (igraph_integer_t)d->n_links));
   for (size_t k = 0; k < d->n_links; k++) {
     const nvl_link *l = &d->links[k];
     double bw = nvl_link_bw(d, l);
     int ends[2] = {l->a, l->b};
     for (int dir = 0; dir < 2; dir++) {
       int from = ends[dir], to = ends[1 - dir];
-      igraph_vector_int_push_back(&edges, g->vout[from]);
-      igraph_vector_int_push_back(&edges, g->vin[to]);
-      igraph_vector_push_back(&g->cap_Bps, bw);
-      igraph_vector_push_back(&g->cap_links, l->count);
+      IGRAPH_CHECK(igraph_vector_int_push_back(&edges, g->vout[from]));
+      IGRAPH_CHECK(igraph_vector_int_push_back(&edges, g->vin[to]));
+      IGRAPH_CHECK(igraph_vector_push_back(&g->cap_Bps, bw));
+      IGRAPH_CHECK(igraph_vector_push_back(&g->cap_links, l->count));
     }
     bool sa = d->devices[l->a].is_switch, sb = d->devices[l->b].is_switch;
     /* fabric: through a switch, or directly between participants (accelerators, or every
@@ -194,8 +202,47 @@ nvl_graph *nvl_graph_new(const nvl_design *d) {
         g->c2c[dev] += bw;
     }
   }
-  igraph_create(&g->g, &edges, nv, IGRAPH_DIRECTED);
+  IGRAPH_CHECK(igraph_create(&g->g, &edges, nv, IGRAPH_DIRECTED));
   igraph_vector_int_destroy(&edges);
+  IGRAPH_FINALLY_CLEAN(1);
+  return IGRAPH_SUCCESS;
+}
+
+nvl_graph *nvl_graph_new(const nvl_design *d, nvl_diags *diags) {
+  init_igraph();
+  nvl_graph *g = nvl_xcalloc(1, sizeof *g);
+  size_t nd = d->n_devices;
+  g->d = d;
+  g->vout = nvl_xmalloc((nd + 1) * sizeof(int));
+  g->vin = nvl_xmalloc((nd + 1) * sizeof(int));
+  g->parts = nvl_xmalloc((nd + 1) * sizeof(int));
+  g->inject = nvl_xcalloc(nd + 1, sizeof(double));
+  g->c2c = nvl_xcalloc(nd + 1, sizeof(double));
+  int nv = 0;
+  bool any_acc = false;
+  for (size_t i = 0; i < nd; i++) {
+    if (d->devices[i].is_switch) {
+      g->vout[i] = g->vin[i] = nv++;
+    } else {
+      g->vout[i] = nv++;
+      g->vin[i] = nv++;
+      any_acc |= nvl_kind_is_accelerator(nvl_device_kind(d, (int)i));
+    }
+  }
+  for (size_t i = 0; i < nd; i++) {
+    if (d->devices[i].is_switch)
+      continue;
+    if (!any_acc || nvl_kind_is_accelerator(nvl_device_kind(d, (int)i)))
+      g->parts[g->n_parts++] = (int)i;
+  }
+  if (report(igraph_vector_init(&g->cap_Bps, 0), "topology graph", diags) != 0 ||
+      (g->has_cap_Bps = true,
+       report(igraph_vector_init(&g->cap_links, 0), "topology graph", diags) != 0) ||
+      (g->has_cap_links = true, report(build_arcs(g, any_acc, nv), "topology graph", diags) != 0)) {
+    nvl_graph_free(g);
+    return NULL;
+  }
+  g->has_graph = true;
   group_participants(g);
   return g;
 }
@@ -203,9 +250,12 @@ nvl_graph *nvl_graph_new(const nvl_design *d) {
 void nvl_graph_free(nvl_graph *g) {
   if (!g)
     return;
-  igraph_destroy(&g->g);
-  igraph_vector_destroy(&g->cap_Bps);
-  igraph_vector_destroy(&g->cap_links);
+  if (g->has_graph)
+    igraph_destroy(&g->g);
+  if (g->has_cap_Bps)
+    igraph_vector_destroy(&g->cap_Bps);
+  if (g->has_cap_links)
+    igraph_vector_destroy(&g->cap_links);
   free(g->vout);
   free(g->vin);
   free(g->parts);
@@ -233,33 +283,24 @@ const int *nvl_graph_participants(const nvl_graph *g, size_t *n) {
 double nvl_graph_injection_Bps(const nvl_graph *g, int dev) { return g->inject[dev]; }
 double nvl_graph_c2c_Bps(const nvl_graph *g, int dev) { return g->c2c[dev]; }
 
-int nvl_graph_hops(const nvl_graph *g, nvl_hops *out) {
-  out->max_switch_hops = -1;
-  out->unreachable = 0;
-  out->first_a = out->first_b = -1;
-  size_t n = g->n_parts, ng = g->n_groups;
-  if (n < 2)
-    return 0;
+static igraph_error_t hops(const nvl_graph *g, nvl_hops *out) {
+  size_t ng = g->n_groups;
   /* targets: the first member of every group, and the second member of the source's group */
   igraph_vector_int_t to_v;
-  igraph_vector_int_init(&to_v, (igraph_integer_t)ng + 1);
+  IGRAPH_VECTOR_INT_INIT_FINALLY(&to_v, (igraph_integer_t)ng + 1);
   for (size_t h = 0; h < ng; h++)
     VECTOR(to_v)[h] = g->vin[g->parts[g->group_first[h]]];
   igraph_matrix_t res;
-  igraph_matrix_init(&res, 1, (igraph_integer_t)ng + 1);
-  int rc = 0;
-  for (size_t gi = 0; gi < ng && rc == 0; gi++) { /* one BFS per group: O(groups (V + E)) */
+  IGRAPH_MATRIX_INIT_FINALLY(&res, 1, (igraph_integer_t)ng + 1);
+  for (size_t gi = 0; gi < ng; gi++) { /* one BFS per group: O(groups (V + E)) */
     int src = g->parts[g->group_first[gi]];
     int second = g->group_second[gi];
     /* igraph wants distinct targets: the second member only when the group has one */
-    igraph_vector_int_resize(&to_v, (igraph_integer_t)(second >= 0 ? ng + 1 : ng));
+    IGRAPH_CHECK(igraph_vector_int_resize(&to_v, (igraph_integer_t)(second >= 0 ? ng + 1 : ng)));
     if (second >= 0)
       VECTOR(to_v)[ng] = g->vin[g->parts[second]];
-    if (igraph_distances(&g->g, &res, igraph_vss_1(g->vout[src]), igraph_vss_vector(&to_v),
-                         IGRAPH_OUT) != IGRAPH_SUCCESS) {
-      rc = -1;
-      break;
-    }
+    IGRAPH_CHECK(igraph_distances(&g->g, &res, igraph_vss_1(g->vout[src]), igraph_vss_vector(&to_v),
+                                  IGRAPH_OUT));
     for (size_t h = 0; h <= ng; h++) {
       bool intra = h == ng;
       if ((intra && second < 0) || (!intra && h == gi))
@@ -281,45 +322,57 @@ int nvl_graph_hops(const nvl_graph *g, nvl_hops *out) {
   }
   igraph_matrix_destroy(&res);
   igraph_vector_int_destroy(&to_v);
-  return rc;
+  IGRAPH_FINALLY_CLEAN(2);
+  return IGRAPH_SUCCESS;
+}
+
+int nvl_graph_hops(const nvl_graph *g, nvl_hops *out, nvl_diags *diags) {
+  out->max_switch_hops = -1;
+  out->unreachable = 0;
+  out->first_a = out->first_b = -1;
+  if (g->n_parts < 2)
+    return 0;
+  return report(hops(g, out), "switch hops", diags);
 }
 
 /* Max flow from the out-vertices of `src` devices to the in-vertices of `dst` devices with the
- * given arc capacities, through a super source and sink. */
-static int maxflow_sets(const nvl_graph *g, const int *src, size_t ns, const int *dst, size_t nt,
-                        const igraph_vector_t *cap, double *value) {
+ * given arc capacities, through a super source and sink (on a copy of the graph). */
+static igraph_error_t maxflow_sets(const nvl_graph *g, const int *src, size_t ns, const int *dst,
+                                   size_t nt, const igraph_vector_t *cap, double *value) {
   igraph_t h;
-  if (igraph_copy(&h, &g->g) != IGRAPH_SUCCESS)
-    return -1;
+  IGRAPH_CHECK(igraph_copy(&h, &g->g));
+  IGRAPH_FINALLY(igraph_destroy, &h);
   igraph_integer_t nv = igraph_vcount(&h);
   igraph_integer_t s = nv, t = nv + 1;
-  igraph_add_vertices(&h, 2, NULL);
+  IGRAPH_CHECK(igraph_add_vertices(&h, 2, NULL));
   igraph_vector_int_t extra;
-  igraph_vector_int_init(&extra, 0);
+  IGRAPH_VECTOR_INT_INIT_FINALLY(&extra, 0);
   igraph_vector_t c;
-  igraph_vector_init_copy(&c, cap);
+  IGRAPH_CHECK(igraph_vector_init_copy(&c, cap));
+  IGRAPH_FINALLY(igraph_vector_destroy, &c);
   double big = 1e30;
   for (size_t i = 0; i < ns; i++) {
-    igraph_vector_int_push_back(&extra, s);
-    igraph_vector_int_push_back(&extra, g->vout[src[i]]);
-    igraph_vector_push_back(&c, big);
+    IGRAPH_CHECK(igraph_vector_int_push_back(&extra, s));
+    IGRAPH_CHECK(igraph_vector_int_push_back(&extra, g->vout[src[i]]));
+    IGRAPH_CHECK(igraph_vector_push_back(&c, big));
   }
   for (size_t i = 0; i < nt; i++) {
-    igraph_vector_int_push_back(&extra, g->vin[dst[i]]);
-    igraph_vector_int_push_back(&extra, t);
-    igraph_vector_push_back(&c, big);
+    IGRAPH_CHECK(igraph_vector_int_push_back(&extra, g->vin[dst[i]]));
+    IGRAPH_CHECK(igraph_vector_int_push_back(&extra, t));
+    IGRAPH_CHECK(igraph_vector_push_back(&c, big));
   }
-  igraph_add_edges(&h, &extra, NULL);
+  IGRAPH_CHECK(igraph_add_edges(&h, &extra, NULL));
   igraph_real_t v = 0;
-  int rc = igraph_maxflow_value(&h, &v, s, t, &c, NULL) == IGRAPH_SUCCESS ? 0 : -1;
+  IGRAPH_CHECK(igraph_maxflow_value(&h, &v, s, t, &c, NULL));
   *value = v;
   igraph_vector_destroy(&c);
   igraph_vector_int_destroy(&extra);
   igraph_destroy(&h);
-  return rc;
+  IGRAPH_FINALLY_CLEAN(3);
+  return IGRAPH_SUCCESS;
 }
 
-int nvl_graph_bisection(const nvl_graph *g, nvl_bisection *out) {
+int nvl_graph_bisection(const nvl_graph *g, nvl_bisection *out, nvl_diags *diags) {
   memset(out, 0, sizeof *out);
   size_t n = g->n_parts;
   if (n < 2)
@@ -331,10 +384,11 @@ int nvl_graph_bisection(const nvl_graph *g, nvl_bisection *out) {
   out->a_last = g->parts[na - 1];
   out->b_first = g->parts[na];
   out->b_last = g->parts[n - 1];
-  return maxflow_sets(g, g->parts, na, g->parts + na, n - na, &g->cap_Bps, &out->bw_Bps);
+  return report(maxflow_sets(g, g->parts, na, g->parts + na, n - na, &g->cap_Bps, &out->bw_Bps),
+                "bisection", diags);
 }
 
-int nvl_graph_path_diversity(const nvl_graph *g, nvl_diversity *out) {
+int nvl_graph_path_diversity(const nvl_graph *g, nvl_diversity *out, nvl_diags *diags) {
   memset(out, 0, sizeof *out);
   out->min_paths = -1;
   out->a = out->b = -1;
@@ -356,8 +410,8 @@ int nvl_graph_path_diversity(const nvl_graph *g, nvl_diversity *out) {
       b = g->parts[g->group_first[gj]];
     }
     igraph_real_t v = 0;
-    if (igraph_maxflow_value(&g->g, &v, g->vout[a], g->vin[b], &g->cap_links, NULL) !=
-        IGRAPH_SUCCESS)
+    if (report(igraph_maxflow_value(&g->g, &v, g->vout[a], g->vin[b], &g->cap_links, NULL),
+               "path diversity", diags) != 0)
       return -1;
     out->pairs++;
     if (out->min_paths < 0 || (int)lround(v) < out->min_paths) {
@@ -369,37 +423,53 @@ int nvl_graph_path_diversity(const nvl_graph *g, nvl_diversity *out) {
   return 0;
 }
 
-int nvl_graph_export(const nvl_design *d, const char *format, FILE *out) {
-  init_igraph();
-  bool dot = strcmp(format, "dot") == 0, graphml = strcmp(format, "graphml") == 0;
-  if (!dot && !graphml)
-    return -1;
-  igraph_set_attribute_table(&igraph_cattribute_table);
+/* The device graph with its attributes, written by igraph. */
+static igraph_error_t export_graph(const nvl_design *d, bool dot, FILE *out) {
   igraph_vector_int_t edges;
-  igraph_vector_int_init(&edges, (igraph_integer_t)(2 * d->n_links));
+  IGRAPH_VECTOR_INT_INIT_FINALLY(&edges, (igraph_integer_t)(2 * d->n_links));
   for (size_t k = 0; k < d->n_links; k++) {
     VECTOR(edges)[2 * k] = d->links[k].a;
     VECTOR(edges)[2 * k + 1] = d->links[k].b;
   }
   igraph_t g;
-  igraph_create(&g, &edges, (igraph_integer_t)d->n_devices, IGRAPH_UNDIRECTED);
-  igraph_vector_int_destroy(&edges);
-  SETGAS(&g, "name", d->name);
+  IGRAPH_CHECK(igraph_create(&g, &edges, (igraph_integer_t)d->n_devices, IGRAPH_UNDIRECTED));
+  IGRAPH_FINALLY(igraph_destroy, &g);
+  IGRAPH_CHECK(SETGAS(&g, "name", d->name));
   for (size_t i = 0; i < d->n_devices; i++) {
-    SETVAS(&g, "name", (igraph_integer_t)i, d->devices[i].name);
-    SETVAS(&g, "kind", (igraph_integer_t)i, nvl_kind_name(nvl_device_kind(d, (int)i)));
-    SETVAS(&g, "type", (igraph_integer_t)i, nvl_device_type_name(d, (int)i));
+    IGRAPH_CHECK(SETVAS(&g, "name", (igraph_integer_t)i, d->devices[i].name));
+    IGRAPH_CHECK(
+        SETVAS(&g, "kind", (igraph_integer_t)i, nvl_kind_name(nvl_device_kind(d, (int)i))));
+    IGRAPH_CHECK(SETVAS(&g, "type", (igraph_integer_t)i, nvl_device_type_name(d, (int)i)));
     if (dot)
-      SETVAS(&g, "label", (igraph_integer_t)i, d->devices[i].name);
+      IGRAPH_CHECK(SETVAS(&g, "label", (igraph_integer_t)i, d->devices[i].name));
   }
   for (size_t k = 0; k < d->n_links; k++) {
     const nvl_link *l = &d->links[k];
-    SETEAS(&g, "link_type", (igraph_integer_t)k, d->link_types[l->type].name);
-    SETEAN(&g, "links", (igraph_integer_t)k, l->count);
-    SETEAN(&g, "bandwidth_GBps", (igraph_integer_t)k, nvl_link_bw(d, l) / 1e9);
+    IGRAPH_CHECK(SETEAS(&g, "link_type", (igraph_integer_t)k, d->link_types[l->type].name));
+    IGRAPH_CHECK(SETEAN(&g, "links", (igraph_integer_t)k, l->count));
+    IGRAPH_CHECK(SETEAN(&g, "bandwidth_GBps", (igraph_integer_t)k, nvl_link_bw(d, l) / 1e9));
   }
-  int rc = dot ? igraph_write_graph_dot(&g, out) : igraph_write_graph_graphml(&g, out, false);
+  IGRAPH_CHECK(dot ? igraph_write_graph_dot(&g, out) : igraph_write_graph_graphml(&g, out, false));
   igraph_destroy(&g);
+  igraph_vector_int_destroy(&edges);
+  IGRAPH_FINALLY_CLEAN(2);
+  return IGRAPH_SUCCESS;
+}
+
+int nvl_graph_export(const nvl_design *d, const char *format, FILE *out, nvl_diags *diags) {
+  init_igraph();
+  bool dot = strcmp(format, "dot") == 0, graphml = strcmp(format, "graphml") == 0;
+  if (!dot && !graphml) {
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
+                 "unknown graph format \"%s\"; use dot or graphml", format);
+    return -1;
+  }
+  igraph_set_attribute_table(&igraph_cattribute_table);
+  int rc = report(export_graph(d, dot, out), "export", diags);
   igraph_set_attribute_table(NULL);
-  return rc == IGRAPH_SUCCESS && !ferror(out) ? 0 : -1;
+  if (rc == 0 && ferror(out)) {
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_IO, NULL, "export: write error");
+    rc = -1;
+  }
+  return rc;
 }

@@ -15,7 +15,9 @@
  *   bisection               one push-relabel max-flow, O(V^2 sqrt(E)) worst case, fast in practice;
  *   path diversity          one unit-capacity max-flow per ordered pair of groups (at most 4096,
  *                           sampled evenly beyond), on the graph itself (no copies).
- * Only this module includes igraph; igraph's abort-on-error handler is replaced at first use.
+ * Only this module includes igraph. Its abort-on-error handler is replaced at first use; calls
+ * follow igraph's IGRAPH_CHECK / IGRAPH_FINALLY discipline, and every igraph failure reaches the
+ * caller as a diagnostic ("bisection: igraph: <reason>") with a -1 or NULL return.
  */
 #ifndef NVL_GRAPH_H
 #define NVL_GRAPH_H
@@ -23,12 +25,13 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "base/diag.h"
 #include "design/design.h"
 
 typedef struct nvl_graph nvl_graph;
 
 /* Builds the split graph of a design. The design must outlive the graph. NULL on failure. */
-nvl_graph *nvl_graph_new(const nvl_design *d);
+nvl_graph *nvl_graph_new(const nvl_design *d, nvl_diags *diags);
 void nvl_graph_free(nvl_graph *g);
 
 /* The endpoints the analyses are about: accelerators (GPUs and ASICs) in device order, or every
@@ -48,7 +51,7 @@ typedef struct {
   int first_a, first_b; /* one unreachable pair (device ids), -1 if none */
 } nvl_hops;
 
-int nvl_graph_hops(const nvl_graph *g, nvl_hops *out);
+int nvl_graph_hops(const nvl_graph *g, nvl_hops *out, nvl_diags *diags);
 
 typedef struct {
   double bw_Bps; /* max flow from half A to half B, per direction */
@@ -58,7 +61,7 @@ typedef struct {
 
 /* Splits the participants in declaration order (first floor(n/2) | rest) and computes the max
  * flow between the halves. Fails (returns -1) with fewer than 2 participants. */
-int nvl_graph_bisection(const nvl_graph *g, nvl_bisection *out);
+int nvl_graph_bisection(const nvl_graph *g, nvl_bisection *out, nvl_diags *diags);
 
 typedef struct {
   int min_paths; /* fewest edge-disjoint paths (physical links) over the checked pairs */
@@ -67,10 +70,10 @@ typedef struct {
   bool sampled;  /* true when group pairs were sampled (more than 4096) */
 } nvl_diversity;
 
-int nvl_graph_path_diversity(const nvl_graph *g, nvl_diversity *out);
+int nvl_graph_path_diversity(const nvl_graph *g, nvl_diversity *out, nvl_diags *diags);
 
 /* Writes the undirected device graph (one edge per link bundle, with attributes) as "dot" or
- * "graphml". Returns 0, or -1 for an unknown format or a write error. */
-int nvl_graph_export(const nvl_design *d, const char *format, FILE *out);
+ * "graphml". Returns 0, or -1 (diags set) for an unknown format, an igraph or a write error. */
+int nvl_graph_export(const nvl_design *d, const char *format, FILE *out, nvl_diags *diags);
 
 #endif
