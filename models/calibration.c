@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/builtin.h"
+#include "base/names.h"
 #include "base/units.h"
 
 static const char *const proto_names[NVL_PROTO__COUNT] = {"LL", "LL128", "Simple"};
@@ -18,12 +19,10 @@ static const char *const arch_names[NVL_ARCH__COUNT] = {"ampere", "hopper", "bla
 const char *nvl_proto_name(nvl_proto p) { return p < NVL_PROTO__COUNT ? proto_names[p] : "?"; }
 
 int nvl_proto_parse(const char *name, nvl_proto *out) {
-  for (int p = 0; p < NVL_PROTO__COUNT; p++)
-    if (strcasecmp(name, proto_names[p]) == 0) {
-      *out = (nvl_proto)p;
-      return 0;
-    }
-  return -1;
+  int p = nvl_names_find(proto_names, NVL_PROTO__COUNT, name, true);
+  if (p >= 0)
+    *out = (nvl_proto)p;
+  return p >= 0 ? 0 : -1;
 }
 
 __attribute__((noreturn)) static void die(const char *what) {

@@ -22,6 +22,20 @@
     }                                                                                              \
   } while (0)
 
+/* Everything written so far to a temporary file (tmpfile()), malloc'ed and NUL-terminated; the
+ * file is closed. */
+static inline char *nvl_test_slurp(FILE *f) {
+  long len = ftell(f);
+  char *text = calloc((size_t)len + 1, 1);
+  rewind(f);
+  if (!text || fread(text, 1, (size_t)len, f) != (size_t)len) {
+    print_error("cannot read back a temporary file\n");
+    fail();
+  }
+  fclose(f);
+  return text;
+}
+
 /* Runs all tests, or the one named by argv[1]; a name that matches no test is a failure (so
  * that a ctest entry can never pass by running nothing). */
 #define NVL_TEST_MAIN(tests)                                                                       \

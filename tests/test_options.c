@@ -119,12 +119,7 @@ static char *help_of(const nvl_cmd_doc *doc) {
   FILE *f = tmpfile();
   assert_non_null(f);
   nvl_options_help(doc, f);
-  long len = ftell(f);
-  char *text = calloc((size_t)len + 1, 1);
-  rewind(f);
-  assert_int_equal(fread(text, 1, (size_t)len, f), (size_t)len);
-  fclose(f);
-  return text;
+  return nvl_test_slurp(f);
 }
 
 static void test_options__help_lists_every_option_of_every_command(void **state) {

@@ -3,7 +3,7 @@
  * CSV that reads back field for field (quoting of commas, quotes and line breaks), JSON that
  * parses with NaN as null, the nccl-tests table, link statistics and the JUnit report.
  */
-#include "nvl_test.h"
+#include "nvl_fixture.h"
 
 #include <jansson.h>
 
@@ -19,12 +19,7 @@
 static char *render(int (*fn)(const nvl_results *, FILE *), const nvl_results *r) {
   FILE *t = tmpfile();
   assert_int_equal(fn(r, t), 0);
-  long len = ftell(t);
-  char *text = calloc((size_t)len + 1, 1);
-  rewind(t);
-  assert_int_equal(fread(text, 1, (size_t)len, t), (size_t)len);
-  fclose(t);
-  return text;
+  return nvl_test_slurp(t);
 }
 
 static nvl_results sample_rows(void) {
@@ -149,13 +144,8 @@ static void test_output__table_groups_rows_under_one_header(void **state) {
 
 static void test_output__link_stats_two_rows_per_link(void **state) {
   (void)state;
-  char path[512];
-  snprintf(path, sizeof path, "%s/topologies/hgx-h100.json", NVL_SOURCE_DIR);
-  nvl_design *d = NULL;
-  nvl_diags diags = NVL_DIAGS_INIT;
-  assert_int_not_equal(nvl_design_load_file(path, NULL, &d, &diags), NVL_LOAD_IO);
-  nvl_platform_opts po = {.model = NVL_MODEL_IDEAL};
-  nvl_platform *p = nvl_platform_new(d, &po, &diags);
+  nvl_fixture f = nvl_fixture_open("hgx-h100.json", NVL_MODEL_IDEAL, false);
+  nvl_platform *p = f.p;
   size_t nl = nvl_platform_link_count(p), shown = 0;
   double bytes[64] = {0}, peaks[64] = {0};
   assert_true(2 * nl <= 64);
@@ -166,11 +156,7 @@ static void test_output__link_stats_two_rows_per_link(void **state) {
     shown += !nvl_platform_link(p, (int)l)->fatpipe;
   FILE *t = tmpfile();
   assert_int_equal(nvl_linkstats_write_csv(p, &res, t), 0);
-  long len = ftell(t);
-  char *text = calloc((size_t)len + 1, 1);
-  rewind(t);
-  assert_int_equal(fread(text, 1, (size_t)len, t), (size_t)len);
-  fclose(t);
+  char *text = nvl_test_slurp(t);
   nvl_csv_reader rd;
   nvl_csv_reader_init(&rd, text, strlen(text));
   char err[160];
@@ -187,9 +173,7 @@ static void test_output__link_stats_two_rows_per_link(void **state) {
   assert_int_equal(rows, 2 * shown);
   nvl_csv_reader_release(&rd);
   free(text);
-  nvl_platform_free(p);
-  nvl_design_free(d);
-  nvl_diags_release(&diags);
+  nvl_fixture_close(&f);
 }
 
 static void test_output__junit_escapes_and_counts_failures(void **state) {
@@ -205,11 +189,7 @@ static void test_output__junit_escapes_and_counts_failures(void **state) {
   nvl_diag_add(&f[1].diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, "/links/0", "expected \"x\" & <y>");
   FILE *t = tmpfile();
   nvl_report_write_junit(f, 2, t);
-  long len = ftell(t);
-  char *text = calloc((size_t)len + 1, 1);
-  rewind(t);
-  assert_int_equal(fread(text, 1, (size_t)len, t), (size_t)len);
-  fclose(t);
+  char *text = nvl_test_slurp(t);
   assert_non_null(strstr(text, "tests=\"2\" failures=\"1\""));
   assert_non_null(strstr(text, "a&amp;b&lt;c&gt;.json"));
   assert_non_null(strstr(text, "expected &quot;x&quot; &amp; &lt;y&gt;"));

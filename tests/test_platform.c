@@ -3,34 +3,15 @@
  * hosts, stripes and routes, on the reference designs, against what their structure implies;
  * the XML writer against the direct emission it shares.
  */
-#include "nvl_test.h"
+#include "nvl_fixture.h"
 
-#include "design/design.h"
-#include "platform/platform.h"
-
-typedef struct {
-  nvl_design *d;
-  nvl_platform *p;
-} fixture;
+typedef nvl_fixture fixture;
 
 static fixture open_design(const char *name, bool explicit_planes) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/topologies/%s", NVL_SOURCE_DIR, name);
-  fixture f = {NULL, NULL};
-  nvl_diags diags = NVL_DIAGS_INIT;
-  assert_int_not_equal(nvl_design_load_file(path, NULL, &f.d, &diags), NVL_LOAD_IO);
-  assert_non_null(f.d);
-  nvl_platform_opts po = {.model = NVL_MODEL_IDEAL, .explicit_planes = explicit_planes};
-  f.p = nvl_platform_new(f.d, &po, &diags);
-  assert_non_null(f.p);
-  nvl_diags_release(&diags);
-  return f;
+  return nvl_fixture_open(name, NVL_MODEL_IDEAL, explicit_planes);
 }
 
-static void close_design(fixture *f) {
-  nvl_platform_free(f->p);
-  nvl_design_free(f->d);
-}
+static void close_design(fixture *f) { nvl_fixture_close(f); }
 
 static int dev(const fixture *f, const char *name) {
   int i = nvl_design_find_device(f->d, name);
@@ -187,11 +168,7 @@ static void test_platform__xml_writer_emits_what_the_engine_builds(void **state)
   assert_int_equal(c.routes, 8 * 7 + 2 * 8);
   FILE *t = tmpfile();
   assert_int_equal(nvl_platform_write_xml(f.p, t), 0);
-  long len = ftell(t);
-  char *text = calloc((size_t)len + 1, 1);
-  rewind(t);
-  assert_int_equal(fread(text, 1, (size_t)len, t), (size_t)len);
-  fclose(t);
+  char *text = nvl_test_slurp(t);
   assert_int_equal(count_lines(text, "<host "), c.hosts);
   assert_int_equal(count_lines(text, "<link "), c.links);
   assert_int_equal(count_lines(text, "<route "), c.routes);

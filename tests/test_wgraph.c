@@ -5,9 +5,8 @@
  * compute shares its endpoint. HGX H100: every GPU reaches the aggregated switch class at
  * B = 450 GB/s per direction over a path of latency a = 350 ns (link, switch, link).
  */
-#include "nvl_test.h"
+#include "nvl_fixture.h"
 
-#include "design/design.h"
 #include "engine/engine.h"
 #include "platform/platform.h"
 #include "workload/run.h"
@@ -20,14 +19,10 @@
 
 /* One job of 4 GPUs (gpu0..gpu3 as ranks 0..3) on HGX H100; runs graph g (taken over). */
 static nvl_engine_result run_graph(nvl_wgraph *g) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/topologies/hgx-h100.json", NVL_SOURCE_DIR);
-  nvl_design *d = NULL;
+  nvl_fixture f = nvl_fixture_open("hgx-h100.json", NVL_MODEL_IDEAL, false);
+  nvl_design *d = f.d;
+  nvl_platform *p = f.p;
   nvl_diags diags = NVL_DIAGS_INIT;
-  assert_int_not_equal(nvl_design_load_file(path, NULL, &d, &diags), NVL_LOAD_IO);
-  nvl_platform_opts po = {.model = NVL_MODEL_IDEAL};
-  nvl_platform *p = nvl_platform_new(d, &po, &diags);
-  assert_non_null(p);
   nvl_workload_spec spec = {.model = NVL_MODEL_IDEAL, .seed = 1};
   spec.jobs = calloc(1, sizeof *spec.jobs);
   spec.n_jobs = 1;
@@ -46,8 +41,7 @@ static nvl_engine_result run_graph(nvl_wgraph *g) {
   assert_int_equal(rc, 0);
   nvl_workload_run_free(wr);
   nvl_workload_spec_release(&spec);
-  nvl_platform_free(p);
-  nvl_design_free(d);
+  nvl_fixture_close(&f);
   nvl_diags_release(&diags);
   return res;
 }

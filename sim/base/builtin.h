@@ -17,6 +17,11 @@ typedef struct {
 extern const nvl_builtin nvl_builtin_designs[];
 const nvl_builtin *nvl_builtin_design(const char *name);
 
+/* The one reading of "builtin:NAME" paths (every command that takes a design goes through it):
+ * 1 with *b set for a built-in design, 0 for a path that does not start with "builtin:", -1 for
+ * an unknown built-in name (names then lists the built-in designs, space-separated). */
+int nvl_builtin_resolve(const char *path, const nvl_builtin **b, char *names, size_t len);
+
 extern const char nvl_catalog_json[];
 extern const size_t nvl_catalog_json_len;
 extern const char nvl_calibration_json[];

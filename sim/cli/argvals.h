@@ -40,6 +40,12 @@ typedef struct {
   size_t n;
 } nvl_cli_failures;
 int nvl_arg_failure(void *field, const char *v, const char *opt, const char *cmd);
+/* The two option-table rows of --fail and --degrade, into field `f` (an nvl_cli_failures). */
+#define NVL_OPT_FAILURES_(type, f)                                                                 \
+  NVL_OPT_CALL_(0, "fail", "SPEC", type, f, nvl_arg_failure,                                       \
+                "fail a switch or a link: switch:sw4, link:gpu3-sw7 (repeatable)"),                \
+      NVL_OPT_CALL_(0, "degrade", "SPEC", type, f, nvl_arg_failure,                                \
+                    "degrade a link to a share of its bandwidth: link:gpu3-sw7=50%")
 
 /* SimGrid options (--cfg=KEY:VALUE, checked against engine/cfg.h), as "--cfg=..." arguments;
  * args[n] is NULL. */

@@ -49,20 +49,7 @@ int nvl_cli_load(const char *path, const nvl_load_opts *opts, bool strict, nvl_d
   if (!path)
     path = NVL_DEFAULT_DESIGN_NAME; /* "builtin:gb200-nvl72" */
   nvl_diags diags = NVL_DIAGS_INIT;
-  nvl_load_status st;
-  if (strncmp(path, "builtin:", 8) == 0) {
-    const nvl_builtin *b = nvl_builtin_design(path + 8);
-    if (!b) {
-      fprintf(stderr, "error: %s: no built-in design of that name; built-in designs:", path);
-      for (const nvl_builtin *x = nvl_builtin_designs; x->name; x++)
-        fprintf(stderr, " %s", x->name);
-      fputc('\n', stderr);
-      return NVL_EXIT_USAGE;
-    }
-    st = nvl_design_load_buffer(b->data, b->len, path, opts, out, &diags);
-  } else {
-    st = nvl_design_load_file(path, opts, out, &diags);
-  }
+  nvl_load_status st = nvl_design_load(path, opts, out, &diags);
   nvl_cli_print_diags(&diags, path, stderr);
   int rc = st == NVL_LOAD_IO ? NVL_EXIT_USAGE : st == NVL_LOAD_OK ? NVL_EXIT_OK : NVL_EXIT_FAIL;
   if (rc == NVL_EXIT_OK && strict && diags.warnings) {

@@ -136,9 +136,9 @@ int nvl_cmd_compare(int argc, char **argv) {
                      0,
                      NULL,
                      NULL};
-  int prc = nvl_options_parse(&nvl_doc_compare, argc, argv, &cw, files, 2, &nf);
-  if (prc)
-    return prc == NVL_OPTIONS_HELP ? NVL_EXIT_OK : prc;
+  int status;
+  if (!nvl_options_accept(&nvl_doc_compare, argc, argv, &cw, files, 2, &nf, &status))
+    return status;
   const char *csv_path = cw.csv;
   if (nf != 2)
     return nvl_cli_usage_error("compare",

@@ -19,8 +19,7 @@ typedef struct {
 static const nvl_option options[] = {
     O(NVL_OPT_STRING, 0, "format", "FORMAT", format, "dot (Graphviz) or graphml (Gephi); required"),
     O(NVL_OPT_STRING, 'o', "output", "OUT", out, "write here, atomically (default: stdout)"),
-    C(0, "fail", "SPEC", fail, nvl_arg_failure, "switch:sw4 or link:gpu3-sw7 (repeatable)"),
-    C(0, "degrade", "SPEC", fail, nvl_arg_failure, "link:gpu3-sw7=50% (repeatable)"), NVL_OPT_END_};
+    NVL_OPT_FAILURES_(export_opts, fail), NVL_OPT_END_};
 #undef O
 #undef C
 
@@ -33,9 +32,9 @@ const nvl_cmd_doc nvl_doc_export = {
 int nvl_cmd_export(int argc, char **argv) {
   export_opts o = {0};
   char *operands[1];
-  int n = 0, prc = nvl_options_parse(&nvl_doc_export, argc, argv, &o, operands, 1, &n);
-  if (prc)
-    return prc == NVL_OPTIONS_HELP ? NVL_EXIT_OK : prc;
+  int n = 0, status;
+  if (!nvl_options_accept(&nvl_doc_export, argc, argv, &o, operands, 1, &n, &status))
+    return status;
   const char *format = o.format, *out = o.out, *file = n ? operands[0] : NULL;
   nvl_load_opts opts = {.failures = o.fail.n ? o.fail.specs : NULL};
   if (!format)

@@ -22,9 +22,9 @@ const nvl_cmd_doc nvl_doc_help = {"help", "nvlsim help [COMMAND]",
 
 int nvl_cmd_help(int argc, char **argv) {
   char *operands[1];
-  int n = 0, rc = nvl_options_parse(&nvl_doc_help, argc, argv, NULL, operands, 1, &n);
-  if (rc)
-    return rc == NVL_OPTIONS_HELP ? NVL_EXIT_OK : rc;
+  int n = 0, status;
+  if (!nvl_options_accept(&nvl_doc_help, argc, argv, NULL, operands, 1, &n, &status))
+    return status;
   if (n == 0) {
     nvl_print_overview(stdout);
     return NVL_EXIT_OK;

@@ -200,10 +200,7 @@ static const nvl_option options[] = {
       "print the same figures as JSON (bandwidths in GB/s per direction)"),
     O(NVL_OPT_COUNT, 0, "max-endpoints", "N", max_endpoints,
       "refuse designs with more than N devices (default 100000)"),
-    C(0, "fail", "SPEC", fail, nvl_arg_failure,
-      "switch:sw4 or link:gpu3-sw7: figures with failures, and what\n"
-      "they cost against the intact design (repeatable)"),
-    C(0, "degrade", "SPEC", fail, nvl_arg_failure, "link:gpu3-sw7=50%, as --fail"), NVL_OPT_END_};
+    NVL_OPT_FAILURES_(info_opts, fail), NVL_OPT_END_};
 #undef O
 #undef C
 
@@ -213,15 +210,16 @@ const nvl_cmd_doc nvl_doc_info = {
     "total bidirectional fabric bandwidth, bisection bandwidth (igraph max-flow between the\n"
     "first and second half of the accelerators in declaration order), the diameter in switch\n"
     "hops and the path diversity (link-disjoint paths per accelerator pair). Without FILE,\n"
-    "describes the built-in GB200 NVL72.\n",
+    "describes the built-in GB200 NVL72. With failures, the figures of the damaged design and\n"
+    "what the failures cost against the intact one.\n",
     options, NULL};
 
 int nvl_cmd_info(int argc, char **argv) {
   info_opts o = {0};
   char *operands[1];
-  int n = 0, prc = nvl_options_parse(&nvl_doc_info, argc, argv, &o, operands, 1, &n);
-  if (prc)
-    return prc == NVL_OPTIONS_HELP ? NVL_EXIT_OK : prc;
+  int n = 0, status;
+  if (!nvl_options_accept(&nvl_doc_info, argc, argv, &o, operands, 1, &n, &status))
+    return status;
   const char *file = n ? operands[0] : NULL;
   bool as_json = o.json;
   nvl_load_opts opts = {.max_endpoints = o.max_endpoints,

@@ -71,8 +71,7 @@ static const nvl_option options[] = {
     C(0, "model", "MODEL", model, nvl_arg_model,
       "default: NCCL protocols and latencies, calibrated efficiencies;\n"
       "ideal: line rate, link and switch latency only"),
-    C(0, "fail", "SPEC", fail, nvl_arg_failure, "switch:sw4 or link:gpu3-sw7 (repeatable)"),
-    C(0, "degrade", "SPEC", fail, nvl_arg_failure, "link:gpu3-sw7=50% (repeatable)"),
+    NVL_OPT_FAILURES_(run_opts, fail),
     O(NVL_OPT_FLAG, 0, "explicit-planes", NULL, explicit_planes,
       "no switch aggregation (verification)"),
     C(0, "cfg", "KEY:VALUE", cfg, nvl_arg_cfg, "a SimGrid option (precision, solver, contexts)"),
@@ -119,9 +118,9 @@ static int parse_opts(int argc, char **argv, run_opts *o, const char **file) {
   o->model = NVL_MODEL_DEFAULT;
   o->proto = -1;
   char *operands[1];
-  int n = 0, rc = nvl_options_parse(&nvl_doc_run, argc, argv, o, operands, 1, &n);
-  if (rc)
-    return rc;
+  int n = 0, rc;
+  if (!nvl_options_accept(&nvl_doc_run, argc, argv, o, operands, 1, &n, &rc))
+    return rc == 0 ? NVL_OPTIONS_HELP : rc;
   *file = n ? operands[0] : NULL;
   if (o->workload && (o->pattern || o->ranks || o->g))
     return nvl_cli_usage_error("run", "--workload replaces -c/-p/--ranks/-g");

@@ -18,6 +18,7 @@
 #include "base/csv.h"
 #include "base/file.h"
 #include "base/xalloc.h"
+#include "cli/argvals.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/options.h"
@@ -153,11 +154,12 @@ typedef struct {
 } sweep_opts;
 
 static int parse_jobs(void *field, const char *v, const char *opt, const char *cmd) {
-  char *end;
-  unsigned long n = strtoul(v, &end, 10);
-  if (end == v || *end || n == 0 || n > 256)
+  int n, rc = nvl_arg_positive(&n, v, opt, cmd);
+  if (rc)
+    return rc;
+  if (n > 256)
     return nvl_cli_usage_error(cmd, "%s takes 1 to 256", opt);
-  *(size_t *)field = n;
+  *(size_t *)field = (size_t)n;
   return 0;
 }
 
@@ -407,9 +409,9 @@ cleanup:
 int nvl_cmd_sweep(int argc, char **argv) {
   sweep_opts o = {.jobs = (size_t)sysconf(_SC_NPROCESSORS_ONLN), .shard_n = 1};
   char **operands = nvl_xcalloc((size_t)argc + 1, sizeof *operands);
-  int n = 0, rc = nvl_options_parse(&nvl_doc_sweep, argc, argv, &o, operands, argc, &n);
-  if (rc)
-    rc = rc == NVL_OPTIONS_HELP ? NVL_EXIT_OK : rc;
+  int n = 0, rc;
+  if (!nvl_options_accept(&nvl_doc_sweep, argc, argv, &o, operands, argc, &n, &rc))
+    ;
   else if (o.merge)
     rc = merge(o.merge, operands, n);
   else if (n > 1)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/names.h"
 #include "base/xalloc.h"
 #include "cli/argvals.h"
 #include "cli/cli.h"
@@ -21,7 +22,7 @@ typedef nvl_report_file file_result;
 
 static void validate_one(const char *path, const nvl_load_opts *opts, bool strict, file_result *r) {
   nvl_design *d = NULL;
-  nvl_load_status st = nvl_design_load_file(path, opts, &d, &r->diags);
+  nvl_load_status st = nvl_design_load(path, opts, &d, &r->diags);
   r->io_error = st == NVL_LOAD_IO;
   r->checks[r->n_checks++] = (nvl_check){"load", true, st == NVL_LOAD_OK};
   if (d) {
@@ -44,12 +45,11 @@ typedef struct {
 
 static int parse_format(void *field, const char *v, const char *opt, const char *cmd) {
   static const char *const names[] = {"text", "json", "junit"};
-  for (int f = 0; f < 3; f++)
-    if (strcmp(v, names[f]) == 0) {
-      *(out_format *)field = (out_format)f;
-      return 0;
-    }
-  return nvl_cli_usage_error(cmd, "%s must be text, json or junit", opt);
+  int f = nvl_names_find(names, 3, v, false);
+  if (f < 0)
+    return nvl_cli_usage_error(cmd, "%s must be text, json or junit", opt);
+  *(out_format *)field = (out_format)f;
+  return 0;
 }
 
 #define O(kind, s, l, arg, field, help) NVL_OPT_(kind, s, l, arg, validate_opts, field, help)
@@ -61,9 +61,7 @@ static const nvl_option options[] = {
       "warnings (unused ports, asymmetric planes) fail the file"),
     O(NVL_OPT_COUNT, 0, "max-endpoints", "N", max_endpoints,
       "refuse designs with more than N devices (default 100000)"),
-    C(0, "fail", "SPEC", fail, nvl_arg_failure, "inject failures: switch:sw4, link:gpu3-sw7"),
-    C(0, "degrade", "SPEC", fail, nvl_arg_failure, "degrade a link: link:gpu3-sw7=50%"),
-    NVL_OPT_END_};
+    NVL_OPT_FAILURES_(validate_opts, fail), NVL_OPT_END_};
 #undef O
 #undef C
 
@@ -79,10 +77,10 @@ const nvl_cmd_doc nvl_doc_validate = {
 int nvl_cmd_validate(int argc, char **argv) {
   validate_opts o = {FMT_TEXT, false, 0, {{0}, 0}};
   char **files = nvl_xcalloc((size_t)argc + 1, sizeof *files);
-  int nf = 0, rc = nvl_options_parse(&nvl_doc_validate, argc, argv, &o, files, argc, &nf);
-  if (rc) {
+  int nf = 0, rc;
+  if (!nvl_options_accept(&nvl_doc_validate, argc, argv, &o, files, argc, &nf, &rc)) {
     free(files);
-    return rc == NVL_OPTIONS_HELP ? NVL_EXIT_OK : rc;
+    return rc;
   }
   if (nf == 0) {
     free(files);

@@ -107,13 +107,14 @@ typedef struct {
 
 static int simulate_row(const char *design_name, nvl_coll coll, nvl_algo algo, int gpus,
                         uint64_t bytes, sim_result *out, char *err, size_t errlen) {
-  const nvl_builtin *b = nvl_builtin_design(design_name);
+  char path[96];
+  snprintf(path, sizeof path, "builtin:%s", design_name);
   nvl_diags diags = NVL_DIAGS_INIT;
   nvl_design *d = NULL;
   nvl_workload_spec spec = {.model = NVL_MODEL_DEFAULT, .seed = 1};
   nvl_results rows = NVL_RESULTS_INIT;
   int rc = -1;
-  if (!b || nvl_design_load_buffer(b->data, b->len, design_name, NULL, &d, &diags) != NVL_LOAD_OK) {
+  if (nvl_design_load(path, NULL, &d, &diags) != NVL_LOAD_OK) {
     snprintf(err, errlen, "built-in design %s does not load", design_name);
     goto out;
   }
@@ -321,9 +322,9 @@ static int check_table(vm_state *st, const char *text, size_t len) {
 int nvl_cmd_validate_model(int argc, char **argv) {
   vm_opts o = {0.05, NULL};
   char *operands[1];
-  int n = 0, rc = nvl_options_parse(&nvl_doc_validate_model, argc, argv, &o, operands, 1, &n);
-  if (rc)
-    return rc == NVL_OPTIONS_HELP ? NVL_EXIT_OK : rc;
+  int n = 0, rc;
+  if (!nvl_options_accept(&nvl_doc_validate_model, argc, argv, &o, operands, 1, &n, &rc))
+    return rc;
   vm_state st = {.csv_in = n ? operands[0] : "builtin:measured-collectives.csv", .tol = o.tol};
   char *text = NULL;
   size_t len = 0;

@@ -168,6 +168,13 @@ int nvl_options_parse(const nvl_cmd_doc *doc, int argc, char **argv, void *opts,
   return 0;
 }
 
+bool nvl_options_accept(const nvl_cmd_doc *doc, int argc, char **argv, void *opts, char **operands,
+                        int max_operands, int *n_operands, int *status) {
+  int rc = nvl_options_parse(doc, argc, argv, opts, operands, max_operands, n_operands);
+  *status = rc == NVL_OPTIONS_HELP ? 0 : rc;
+  return rc == 0;
+}
+
 /* "  -c, --collective NAME" or "      --ranks LIST" (without the short column when no option of
  * the command has a short name: "  --ranks LIST") */
 static void left_part(const nvl_option *o, bool shorts, char *buf, size_t len) {

@@ -70,6 +70,11 @@ typedef struct {
 int nvl_options_parse(const nvl_cmd_doc *doc, int argc, char **argv, void *opts, char **operands,
                       int max_operands, int *n_operands);
 
+/* nvl_options_parse for a command's entry point: true when the command goes on; otherwise
+ * *status is its exit status (0 after the help, 2 after a usage error). */
+bool nvl_options_accept(const nvl_cmd_doc *doc, int argc, char **argv, void *opts, char **operands,
+                        int max_operands, int *n_operands, int *status);
+
 /* Prints the command's help: usage, about, options by group (aligned), epilogue. */
 void nvl_options_help(const nvl_cmd_doc *doc, FILE *out);
 

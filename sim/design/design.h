@@ -178,6 +178,10 @@ typedef enum { NVL_LOAD_OK = 0, NVL_LOAD_INVALID = 1, NVL_LOAD_IO = 2 } nvl_load
  * why. Warnings may be added either way. */
 nvl_load_status nvl_design_load_file(const char *path, const nvl_load_opts *opts, nvl_design **out,
                                      nvl_diags *diags);
+/* A file, or a built-in design named "builtin:NAME" (base/builtin.h); an unknown built-in name
+ * is an I/O error that lists the built-in designs. */
+nvl_load_status nvl_design_load(const char *path, const nvl_load_opts *opts, nvl_design **out,
+                                nvl_diags *diags);
 /* Same from memory; `label` names the source in messages. */
 nvl_load_status nvl_design_load_buffer(const char *text, size_t len, const char *label,
                                        const nvl_load_opts *opts, nvl_design **out,

@@ -26,13 +26,12 @@ static bool parse_share(const char *s, double *share) {
 
 static void add_spec(nvl_design *d, const char *kind, const char *target, double share,
                      const char *ptr) {
+  nvl_failure_spec f = {.share = share};
+  snprintf(f.kind, sizeof f.kind, "%s", kind);
+  snprintf(f.target, sizeof f.target, "%s", target);
+  snprintf(f.ptr, sizeof f.ptr, "%s", ptr ? ptr : "");
   d->fail_specs = nvl_xrealloc(d->fail_specs, (d->n_fail_specs + 1) * sizeof *d->fail_specs);
-  nvl_failure_spec *f = &d->fail_specs[d->n_fail_specs++];
-  memset(f, 0, sizeof *f);
-  snprintf(f->kind, sizeof f->kind, "%s", kind);
-  snprintf(f->target, sizeof f->target, "%s", target);
-  f->share = share;
-  snprintf(f->ptr, sizeof f->ptr, "%s", ptr ? ptr : "");
+  d->fail_specs[d->n_fail_specs++] = f;
 }
 
 /* One --fail/--degrade text: "switch:sw4", "link:A-B", "link:A-B=50%". */
@@ -61,15 +60,11 @@ static void parse_cli_spec(loader *L, const char *text) {
 
 void nvl_ld_parse_failures(loader *L, json_t *root) {
   json_t *arr = nvl_ld_get_typed(L, root, "", "failures", JSON_ARRAY, false);
-  size_t i;
-  json_t *it;
-  json_array_foreach(arr, i, it) {
+  for (size_t i = 0; i < json_array_size(arr); i++) {
     char ip[NVL_DIAG_PTR_MAX];
-    nvl_ptr_index(ip, sizeof ip, "/failures", i);
-    if (!json_is_object(it)) {
-      nvl_ld_err(L, NVL_DIAG_SCHEMA, ip, "expected an object, got %s", nvl_json_type_name(it));
+    json_t *it = nvl_ld_object_item(L, arr, i, "/failures", ip);
+    if (!it)
       continue;
-    }
     static const char *const keys[] = {"switch", "link", "degrade", "note", NULL};
     nvl_ld_check_keys(L, it, ip, keys);
     char sw[NVL_NAME_MAX] = "", lk[2 * NVL_NAME_MAX + 2] = "", dg[32] = "";

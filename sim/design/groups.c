@@ -123,6 +123,89 @@ static void declare_prefixes(loader *L, json_t *body, int depth) {
   }
 }
 
+/* One entry of "endpoints" or "switches": count devices of a type under a name prefix. */
+static void declare_devices(loader *L, json_t *it, const char *ip, bool is_switch, int gi) {
+  nvl_design *d = L->d;
+  nvl_ld_check_keys(L, it, ip, decl_keys);
+  char name[NVL_NAME_MAX], type[NVL_NAME_MAX];
+  long long count = 1;
+  bool ok = nvl_ld_get_string(L, it, ip, "name", true, name, sizeof name);
+  ok &= nvl_ld_get_string(L, it, ip, "type", true, type, sizeof type);
+  ok &= !json_object_get(it, "count") ||
+        nvl_ld_get_int(L, it, ip, "count", false, 0, INT_MAX, &count);
+  if (!ok) {
+    if (json_is_string(json_object_get(it, "name")))
+      nvl_ld_note_bad_name(L, json_string_value(json_object_get(it, "name")));
+    return;
+  }
+  char np[NVL_DIAG_PTR_MAX];
+  nvl_ptr_join(np, sizeof np, ip, "name");
+  size_t nl = strlen(name);
+  if (!nvl_ld_valid_name(name) || (name[nl - 1] >= '0' && name[nl - 1] <= '9')) {
+    nvl_ld_note_bad_name(L, name);
+    nvl_ld_err(L, NVL_DIAG_SCHEMA, np,
+               "invalid device name \"%.60s\": a letter first, no digit at the end (numbers are "
+               "appended: gpu0, gpu1, ...)",
+               name);
+    return;
+  }
+  int ti = !is_switch ? nvl_ld_find_et(d, type, false) : nvl_ld_find_st(d, type, false);
+  if (ti < 0) {
+    nvl_ld_note_bad_name(L, name);
+    char tp[NVL_DIAG_PTR_MAX];
+    nvl_ptr_join(tp, sizeof tp, ip, "type");
+    if (!is_switch)
+      nvl_ld_unknown(L, tp, "endpoint type", type, d->endpoint_types, d->n_endpoint_types,
+                     sizeof(nvl_endpoint_type));
+    else
+      nvl_ld_unknown(L, tp, "switch type", type, d->switch_types, d->n_switch_types,
+                     sizeof(nvl_switch_type));
+    return;
+  }
+  int pi = nvl_ld_prefix(L, name, is_switch, np);
+  if (pi < 0) {
+    nvl_ld_note_bad_name(L, name);
+    return;
+  }
+  for (long long k = 0; k < count; k++)
+    nvl_ld_add_device(L, pi, is_switch, ti, gi);
+}
+
+/* One entry of "include": count instances of a template, expanded in place. Problems of the
+ * nested bodies are reported by their first instance (diags restored around the expansion). */
+static void include_group(loader *L, json_t *it, const char *ip, int gi, int depth,
+                          nvl_diags *outer, nvl_diags *here) {
+  nvl_ld_check_keys(L, it, ip, include_keys);
+  char gname[NVL_NAME_MAX];
+  long long count = 1;
+  bool ok = nvl_ld_get_string(L, it, ip, "group", true, gname, sizeof gname);
+  ok &= !json_object_get(it, "count") ||
+        nvl_ld_get_int(L, it, ip, "count", false, 0, INT_MAX, &count);
+  if (!ok)
+    return;
+  int ti = nvl_ld_find_tmpl(L, gname);
+  if (ti < 0) {
+    char gp[NVL_DIAG_PTR_MAX];
+    nvl_ptr_join(gp, sizeof gp, ip, "group");
+    nvl_suggest s = NVL_SUGGEST_INIT(gname);
+    for (size_t t = 0; t < L->n_tmpls; t++)
+      nvl_suggest_offer(&s, L->tmpls[t].name);
+    char hint[96];
+    nvl_suggest_text(&s, hint, sizeof hint);
+    nvl_ld_err(L, NVL_DIAG_REFERENCE, gp, "unknown group \"%.60s\"%s", gname, hint);
+    return;
+  }
+  if (L->tmpls[ti].state != 2 || depth > 32)
+    return; /* part of a cycle: already reported */
+  if (count == 0)
+    declare_prefixes(L, L->tmpls[ti].body, depth + 1);
+  L->diags = outer;
+  for (long long k = 0; k < count; k++)
+    nvl_ld_expand_group(L, L->tmpls[ti].body, L->tmpls[ti].ptr, L->tmpls[ti].name, (int)k, gi,
+                        depth + 1);
+  L->diags = here;
+}
+
 void nvl_ld_expand_group(loader *L, json_t *body, const char *ptr, const char *tmpl_name,
                          int instance, int parent, int depth) {
   nvl_design *d = L->d;
@@ -140,110 +223,19 @@ void nvl_ld_expand_group(loader *L, json_t *body, const char *ptr, const char *t
   nvl_diags *saved = L->diags;
   if (!report)
     L->diags = &quiet;
-
-  static const char *const secs[] = {"endpoints", "switches"};
-  for (int s = 0; s < 2; s++) {
-    char ap[NVL_DIAG_PTR_MAX];
+  static const char *const secs[] = {"endpoints", "switches", "include"};
+  for (int s = 0; s < 3; s++) {
+    char ap[NVL_DIAG_PTR_MAX], ip[NVL_DIAG_PTR_MAX];
     nvl_ptr_join(ap, sizeof ap, ptr, secs[s]);
-    json_t *arr = nvl_ld_get_typed(L, body, ptr, secs[s], JSON_ARRAY, false);
-    size_t i;
-    json_t *it;
-    json_array_foreach(arr, i, it) {
-      char ip[NVL_DIAG_PTR_MAX];
-      nvl_ptr_index(ip, sizeof ip, ap, i);
-      if (!json_is_object(it)) {
-        nvl_ld_err(L, NVL_DIAG_SCHEMA, ip, "expected an object, got %s", nvl_json_type_name(it));
-        continue;
-      }
-      nvl_ld_check_keys(L, it, ip, decl_keys);
-      char name[NVL_NAME_MAX], type[NVL_NAME_MAX];
-      long long count = 1;
-      bool ok = nvl_ld_get_string(L, it, ip, "name", true, name, sizeof name);
-      ok &= nvl_ld_get_string(L, it, ip, "type", true, type, sizeof type);
-      ok &= !json_object_get(it, "count") ||
-            nvl_ld_get_int(L, it, ip, "count", false, 0, INT_MAX, &count);
-      if (!ok) {
-        if (json_is_string(json_object_get(it, "name")))
-          nvl_ld_note_bad_name(L, json_string_value(json_object_get(it, "name")));
-        continue;
-      }
-      char np[NVL_DIAG_PTR_MAX];
-      nvl_ptr_join(np, sizeof np, ip, "name");
-      size_t nl = strlen(name);
-      if (!nvl_ld_valid_name(name) || (name[nl - 1] >= '0' && name[nl - 1] <= '9')) {
-        nvl_ld_note_bad_name(L, name);
-        nvl_ld_err(
-            L, NVL_DIAG_SCHEMA, np,
-            "invalid device name \"%.60s\": a letter first, no digit at the end (numbers are "
-            "appended: gpu0, gpu1, ...)",
-            name);
-        continue;
-      }
-      int ti = s == 0 ? nvl_ld_find_et(d, type, false) : nvl_ld_find_st(d, type, false);
-      if (ti < 0) {
-        nvl_ld_note_bad_name(L, name);
-        char tp[NVL_DIAG_PTR_MAX];
-        nvl_ptr_join(tp, sizeof tp, ip, "type");
-        if (s == 0)
-          nvl_ld_unknown(L, tp, "endpoint type", type, d->endpoint_types, d->n_endpoint_types,
-                         sizeof(nvl_endpoint_type));
-        else
-          nvl_ld_unknown(L, tp, "switch type", type, d->switch_types, d->n_switch_types,
-                         sizeof(nvl_switch_type));
-        continue;
-      }
-      int pi = nvl_ld_prefix(L, name, s == 1, np);
-      if (pi < 0) {
-        nvl_ld_note_bad_name(L, name);
-        continue;
-      }
-      for (long long k = 0; k < count; k++)
-        nvl_ld_add_device(L, pi, s == 1, ti, gi);
-    }
+    json_t *arr = nvl_ld_get_typed(L, body, ptr, secs[s], JSON_ARRAY, false), *it;
+    for (size_t i = 0; i < json_array_size(arr); i++)
+      if ((it = nvl_ld_object_item(L, arr, i, ap, ip)) != NULL && s < 2)
+        declare_devices(L, it, ip, s == 1, gi);
+      else if (it)
+        include_group(L, it, ip, gi, depth, saved, L->diags);
   }
-  char incp[NVL_DIAG_PTR_MAX];
-  nvl_ptr_join(incp, sizeof incp, ptr, "include");
-  json_t *inc = nvl_ld_get_typed(L, body, ptr, "include", JSON_ARRAY, false);
   size_t i;
   json_t *it;
-  json_array_foreach(inc, i, it) {
-    char ip[NVL_DIAG_PTR_MAX];
-    nvl_ptr_index(ip, sizeof ip, incp, i);
-    if (!json_is_object(it)) {
-      nvl_ld_err(L, NVL_DIAG_SCHEMA, ip, "expected an object, got %s", nvl_json_type_name(it));
-      continue;
-    }
-    nvl_ld_check_keys(L, it, ip, include_keys);
-    char gname[NVL_NAME_MAX];
-    long long count = 1;
-    bool ok = nvl_ld_get_string(L, it, ip, "group", true, gname, sizeof gname);
-    ok &= !json_object_get(it, "count") ||
-          nvl_ld_get_int(L, it, ip, "count", false, 0, INT_MAX, &count);
-    if (!ok)
-      continue;
-    int ti = nvl_ld_find_tmpl(L, gname);
-    if (ti < 0) {
-      char gp[NVL_DIAG_PTR_MAX];
-      nvl_ptr_join(gp, sizeof gp, ip, "group");
-      nvl_suggest s = NVL_SUGGEST_INIT(gname);
-      for (size_t t = 0; t < L->n_tmpls; t++)
-        nvl_suggest_offer(&s, L->tmpls[t].name);
-      char hint[96];
-      nvl_suggest_text(&s, hint, sizeof hint);
-      nvl_ld_err(L, NVL_DIAG_REFERENCE, gp, "unknown group \"%.60s\"%s", gname, hint);
-      continue;
-    }
-    if (L->tmpls[ti].state != 2 || depth > 32)
-      continue; /* part of a cycle: already reported */
-    if (count == 0)
-      declare_prefixes(L, L->tmpls[ti].body, depth + 1);
-    L->diags = saved;
-    for (long long k = 0; k < count; k++)
-      nvl_ld_expand_group(L, L->tmpls[ti].body, L->tmpls[ti].ptr, L->tmpls[ti].name, (int)k, gi,
-                          depth + 1);
-    if (!report)
-      L->diags = &quiet;
-  }
   char wp[NVL_DIAG_PTR_MAX];
   nvl_ptr_join(wp, sizeof wp, ptr, "wiring");
   json_t *wiring = nvl_ld_get_typed(L, body, ptr, "wiring", JSON_ARRAY, false);

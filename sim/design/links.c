@@ -28,15 +28,11 @@ static int resolve_device(loader *L, json_t *obj, const char *ptr, const char *k
 void nvl_ld_parse_links(loader *L, json_t *root) {
   static const char *const keys[] = {"a", "b", "link", "count", "note", NULL};
   json_t *arr = nvl_ld_get_typed(L, root, "", "links", JSON_ARRAY, false);
-  size_t i;
-  json_t *it;
-  json_array_foreach(arr, i, it) {
+  for (size_t i = 0; i < json_array_size(arr); i++) {
     char ip[NVL_DIAG_PTR_MAX];
-    nvl_ptr_index(ip, sizeof ip, "/links", i);
-    if (!json_is_object(it)) {
-      nvl_ld_err(L, NVL_DIAG_SCHEMA, ip, "expected an object, got %s", nvl_json_type_name(it));
+    json_t *it = nvl_ld_object_item(L, arr, i, "/links", ip);
+    if (!it)
       continue;
-    }
     nvl_ld_check_keys(L, it, ip, keys);
     int a = resolve_device(L, it, ip, "a");
     int b = resolve_device(L, it, ip, "b");
@@ -47,14 +43,9 @@ void nvl_ld_parse_links(loader *L, json_t *root) {
         !json_object_get(it, "count") || nvl_ld_get_int(L, it, ip, "count", false, 1, 4096, &count);
     if (!ok || a < 0 || b < 0)
       continue;
-    int lt = nvl_ld_find_lt(L->d, lt_name, false);
-    if (lt < 0) {
-      char p[NVL_DIAG_PTR_MAX];
-      nvl_ptr_join(p, sizeof p, ip, "link");
-      nvl_ld_unknown(L, p, "link type", lt_name, L->d->link_types, L->d->n_link_types,
-                     sizeof(nvl_link_type));
+    int lt = nvl_ld_link_type(L, lt_name, ip, "link", false);
+    if (lt < 0)
       continue;
-    }
     if (a == b) {
       nvl_ld_err(L, NVL_DIAG_SELF_LOOP, ip, "link from \"%s\" to itself", L->d->devices[a].name);
       continue;

@@ -197,3 +197,18 @@ nvl_design *nvl_design_load_default(void) {
   nvl_diags_release(&diags);
   return d;
 }
+
+nvl_load_status nvl_design_load(const char *path, const nvl_load_opts *opts, nvl_design **out,
+                                nvl_diags *diags) {
+  const nvl_builtin *b;
+  char names[1024];
+  switch (nvl_builtin_resolve(path, &b, names, sizeof names)) {
+  case 1: return nvl_design_load_buffer(b->data, b->len, path, opts, out, diags);
+  case 0: return nvl_design_load_file(path, opts, out, diags);
+  default:
+    *out = NULL;
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_IO, NULL,
+                 "no built-in design of that name; built-in designs: %s", names);
+    return NVL_LOAD_IO;
+  }
+}

@@ -102,6 +102,14 @@ bool nvl_ld_valid_name(const char *s);
 void nvl_ld_unknown(loader *L, const char *ptr, const char *what, const char *name, const void *arr,
                     size_t n, size_t stride);
 
+/* The link type `name` given at ptr (and key, or NULL when ptr names it already): its index, or
+ * -1 after reporting it unknown with a suggestion. */
+int nvl_ld_link_type(loader *L, const char *name, const char *ptr, const char *key,
+                     bool catalog_only);
+/* Element i of an array given at arr_ptr, when it is an object (its pointer written to ip), else
+ * NULL after reporting what it is. */
+json_t *nvl_ld_object_item(loader *L, json_t *arr, size_t i, const char *arr_ptr, char *ip);
+
 /* types.c */
 int nvl_ld_find_lt(const nvl_design *d, const char *name, bool catalog_only);
 int nvl_ld_find_et(const nvl_design *d, const char *name, bool catalog_only);

@@ -85,17 +85,11 @@ void nvl_design_free(nvl_design *d) {
     return;
   for (size_t i = 0; i < d->n_prefixes; i++)
     free(d->prefixes[i].members);
-  free(d->link_types);
-  free(d->endpoint_types);
-  free(d->switch_types);
-  free(d->devices);
-  free(d->links);
-  free(d->prefixes);
-  free(d->groups);
-  free(d->origins);
-  free(d->fail_specs);
-  free(d->failures);
-  free(d->failed);
+  void *owned[] = {d->link_types, d->endpoint_types, d->switch_types, d->devices,
+                   d->links,      d->prefixes,       d->groups,       d->origins,
+                   d->fail_specs, d->failures,       d->failed};
+  for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
+    free(owned[i]);
   nvl_design_free(d->intact);
   free(d);
 }

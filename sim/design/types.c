@@ -2,33 +2,38 @@
  * types: link, endpoint and switch types, from the catalog and from the design (each complete
  * or `base`d on a catalog entry with overrides).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "base/names.h"
 #include "design/loader.h"
 
-int nvl_ld_find_lt(const nvl_design *d, const char *name, bool catalog_only) {
-  for (size_t i = d->n_link_types; i-- > 0;)
-    if ((!catalog_only || d->link_types[i].from_catalog) &&
-        strcmp(d->link_types[i].name, name) == 0)
+/* The last type named `name` in an array of type structs (their name first, from_catalog at
+ * the given offset): a design's own types shadow the catalog's. */
+static int find_type(const void *arr, size_t n, size_t stride, size_t catalog_at, const char *name,
+                     bool catalog_only) {
+  for (size_t i = n; i-- > 0;) {
+    const char *t = (const char *)arr + i * stride;
+    if ((!catalog_only || *(const bool *)(t + catalog_at)) && strcmp(t, name) == 0)
       return (int)i;
+  }
   return -1;
+}
+
+int nvl_ld_find_lt(const nvl_design *d, const char *name, bool catalog_only) {
+  return find_type(d->link_types, d->n_link_types, sizeof(nvl_link_type),
+                   offsetof(nvl_link_type, from_catalog), name, catalog_only);
 }
 
 int nvl_ld_find_et(const nvl_design *d, const char *name, bool catalog_only) {
-  for (size_t i = d->n_endpoint_types; i-- > 0;)
-    if ((!catalog_only || d->endpoint_types[i].from_catalog) &&
-        strcmp(d->endpoint_types[i].name, name) == 0)
-      return (int)i;
-  return -1;
+  return find_type(d->endpoint_types, d->n_endpoint_types, sizeof(nvl_endpoint_type),
+                   offsetof(nvl_endpoint_type, from_catalog), name, catalog_only);
 }
 
 int nvl_ld_find_st(const nvl_design *d, const char *name, bool catalog_only) {
-  for (size_t i = d->n_switch_types; i-- > 0;)
-    if ((!catalog_only || d->switch_types[i].from_catalog) &&
-        strcmp(d->switch_types[i].name, name) == 0)
-      return (int)i;
-  return -1;
+  return find_type(d->switch_types, d->n_switch_types, sizeof(nvl_switch_type),
+                   offsetof(nvl_switch_type, from_catalog), name, catalog_only);
 }
 
 static const char *const common_type_keys[] = {"base", "source", "estimates", "note"};
@@ -52,25 +57,34 @@ static bool keys_with_common(loader *L, json_t *obj, const char *ptr, const char
   return true;
 }
 
+/* The catalog type named by obj.base, if any: its index (>= 0); -1 without a base; -2 after
+ * reporting an unknown one. */
+static int base_type(loader *L, json_t *obj, const char *ptr, const char *what,
+                     int (*find)(const nvl_design *, const char *, bool), const void *arr, size_t n,
+                     size_t stride) {
+  char base[NVL_NAME_MAX] = "";
+  if (!nvl_ld_get_string(L, obj, ptr, "base", false, base, sizeof base))
+    return -1;
+  int b = find(L->d, base, true);
+  if (b >= 0)
+    return b;
+  char p[NVL_DIAG_PTR_MAX];
+  nvl_ptr_join(p, sizeof p, ptr, "base");
+  nvl_ld_unknown(L, p, what, base, arr, n, stride);
+  return -2;
+}
+
 static void parse_link_type(loader *L, const char *name, json_t *obj, const char *ptr) {
   static const char *const keys[] = {"bandwidth", "latency", "efficiency", "generation", NULL};
   keys_with_common(L, obj, ptr, keys);
   nvl_link_type t = {.efficiency = 1.0};
   snprintf(t.name, sizeof t.name, "%s", name);
-  char base[NVL_NAME_MAX] = "";
-  bool based = nvl_ld_get_string(L, obj, ptr, "base", false, base, sizeof base);
+  int b = base_type(L, obj, ptr, "catalog link type", nvl_ld_find_lt, L->d->link_types,
+                    L->d->n_link_types, sizeof(nvl_link_type));
+  bool based = b >= 0;
   if (based) {
-    int b = nvl_ld_find_lt(L->d, base, true);
-    if (b < 0) {
-      char p[NVL_DIAG_PTR_MAX];
-      nvl_ptr_join(p, sizeof p, ptr, "base");
-      nvl_ld_unknown(L, p, "catalog link type", base, L->d->link_types, L->d->n_link_types,
-                     sizeof(nvl_link_type));
-      based = false;
-    } else {
-      t = L->d->link_types[b];
-      snprintf(t.name, sizeof t.name, "%s", name);
-    }
+    t = L->d->link_types[b];
+    snprintf(t.name, sizeof t.name, "%s", name);
   }
   nvl_ld_get_qty(L, obj, ptr, "bandwidth", !based && !json_object_get(obj, "base"),
                  NVL_QTY_BANDWIDTH, false, &t.bw_Bps);
@@ -106,11 +120,11 @@ static bool parse_kind(loader *L, json_t *obj, const char *ptr, nvl_kind *out) {
   if (!nvl_ld_get_string(L, obj, ptr, "kind", false, k, sizeof k))
     return false;
   static const char *const names[] = {"gpu", "cpu", "asic", "nic"};
-  for (int i = 0; i < 4; i++)
-    if (strcmp(k, names[i]) == 0) {
-      *out = (nvl_kind)i;
-      return true;
-    }
+  int i = nvl_names_find(names, 4, k, false);
+  if (i >= 0) {
+    *out = (nvl_kind)i;
+    return true;
+  }
   char p[NVL_DIAG_PTR_MAX];
   nvl_ptr_join(p, sizeof p, ptr, "kind");
   nvl_ld_err(L, NVL_DIAG_SCHEMA, p, "unknown endpoint kind \"%s\"; expected gpu, cpu, asic or nic",
@@ -124,24 +138,16 @@ static void parse_endpoint_type(loader *L, const char *name, json_t *obj, const 
   nvl_design *d = L->d;
   nvl_endpoint_type t = {.kind = NVL_KIND_GPU};
   snprintf(t.name, sizeof t.name, "%s", name);
-  char base[NVL_NAME_MAX] = "";
-  bool based = nvl_ld_get_string(L, obj, ptr, "base", false, base, sizeof base);
+  int b = base_type(L, obj, ptr, "catalog endpoint type", nvl_ld_find_et, d->endpoint_types,
+                    d->n_endpoint_types, sizeof(nvl_endpoint_type));
+  bool based = b >= 0;
   if (based) {
-    int b = nvl_ld_find_et(d, base, true);
-    if (b < 0) {
-      char p[NVL_DIAG_PTR_MAX];
-      nvl_ptr_join(p, sizeof p, ptr, "base");
-      nvl_ld_unknown(L, p, "catalog endpoint type", base, d->endpoint_types, d->n_endpoint_types,
-                     sizeof(nvl_endpoint_type));
-      based = false;
-    } else {
-      const nvl_endpoint_type *bt = &d->endpoint_types[b];
-      t.kind = bt->kind;
-      memcpy(t.vendor, bt->vendor, sizeof t.vendor);
-      memcpy(t.ports, bt->ports, sizeof t.ports);
-      t.op_overhead_s = bt->op_overhead_s;
-      memcpy(t.source, bt->source, sizeof t.source);
-    }
+    const nvl_endpoint_type *bt = &d->endpoint_types[b];
+    t.kind = bt->kind;
+    memcpy(t.vendor, bt->vendor, sizeof t.vendor);
+    memcpy(t.ports, bt->ports, sizeof t.ports);
+    t.op_overhead_s = bt->op_overhead_s;
+    memcpy(t.source, bt->source, sizeof t.source);
   }
   bool any_base = based || json_object_get(obj, "base");
   if (!parse_kind(L, obj, ptr, &t.kind) && !any_base && !json_object_get(obj, "kind"))
@@ -155,14 +161,9 @@ static void parse_endpoint_type(loader *L, const char *name, json_t *obj, const 
     const char *lt;
     json_t *v;
     json_object_foreach(ports, lt, v) {
-      char p[NVL_DIAG_PTR_MAX];
-      nvl_ptr_join(p, sizeof p, pp, lt);
-      int li = nvl_ld_find_lt(d, lt, false);
-      if (li < 0) {
-        nvl_ld_unknown(L, p, "link type", lt, d->link_types, d->n_link_types,
-                       sizeof(nvl_link_type));
+      int li = nvl_ld_link_type(L, lt, pp, lt, false);
+      if (li < 0)
         continue;
-      }
       long long n;
       if (nvl_ld_get_int(L, ports, pp, lt, true, 0, 4096, &n))
         t.ports[li] = (int)n;
@@ -181,20 +182,12 @@ static void parse_switch_type(loader *L, const char *name, json_t *obj, const ch
   nvl_design *d = L->d;
   nvl_switch_type t = {.port_link = -1};
   snprintf(t.name, sizeof t.name, "%s", name);
-  char base[NVL_NAME_MAX] = "";
-  bool based = nvl_ld_get_string(L, obj, ptr, "base", false, base, sizeof base);
+  int b = base_type(L, obj, ptr, "catalog switch type", nvl_ld_find_st, d->switch_types,
+                    d->n_switch_types, sizeof(nvl_switch_type));
+  bool based = b >= 0;
   if (based) {
-    int b = nvl_ld_find_st(d, base, true);
-    if (b < 0) {
-      char p[NVL_DIAG_PTR_MAX];
-      nvl_ptr_join(p, sizeof p, ptr, "base");
-      nvl_ld_unknown(L, p, "catalog switch type", base, d->switch_types, d->n_switch_types,
-                     sizeof(nvl_switch_type));
-      based = false;
-    } else {
-      t = d->switch_types[b];
-      snprintf(t.name, sizeof t.name, "%s", name);
-    }
+    t = d->switch_types[b];
+    snprintf(t.name, sizeof t.name, "%s", name);
   }
   bool req = !based && !json_object_get(obj, "base");
   long long n;
@@ -202,14 +195,7 @@ static void parse_switch_type(loader *L, const char *name, json_t *obj, const ch
     t.ports = (int)n;
   char pl[NVL_NAME_MAX];
   if (nvl_ld_get_string(L, obj, ptr, "port_link", req, pl, sizeof pl)) {
-    int li = nvl_ld_find_lt(d, pl, false);
-    if (li < 0) {
-      char p[NVL_DIAG_PTR_MAX];
-      nvl_ptr_join(p, sizeof p, ptr, "port_link");
-      nvl_ld_unknown(L, p, "link type", pl, d->link_types, d->n_link_types, sizeof(nvl_link_type));
-    } else {
-      t.port_link = li;
-    }
+    t.port_link = nvl_ld_link_type(L, pl, ptr, "port_link", false);
   }
   nvl_ld_get_qty(L, obj, ptr, "latency", req, NVL_QTY_TIME, true, &t.lat_s);
   json_t *r = nvl_ld_get_typed(L, obj, ptr, "in_switch_reduction", JSON_TRUE, false);

@@ -6,6 +6,7 @@
 #include "engine/engine.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +16,11 @@
 
 #include "base/xalloc.h"
 
-static int write_all(int fd, const void *buf, size_t n) {
-  const char *p = buf;
+/* Moves all n bytes through fd, retrying after signals: write when `out`, else read. */
+static int move_all(int fd, void *buf, size_t n, bool out) {
+  char *p = buf;
   while (n > 0) {
-    ssize_t k = write(fd, p, n);
+    ssize_t k = out ? write(fd, p, n) : read(fd, p, n);
     if (k < 0 && errno == EINTR)
       continue;
     if (k <= 0)
@@ -29,19 +31,10 @@ static int write_all(int fd, const void *buf, size_t n) {
   return 0;
 }
 
-static int read_all(int fd, void *buf, size_t n) {
-  char *p = buf;
-  while (n > 0) {
-    ssize_t k = read(fd, p, n);
-    if (k < 0 && errno == EINTR)
-      continue;
-    if (k <= 0)
-      return -1;
-    p += k;
-    n -= (size_t)k;
-  }
-  return 0;
+static int write_all(int fd, const void *buf, size_t n) {
+  return move_all(fd, (void *)buf, n, true);
 }
+static int read_all(int fd, void *buf, size_t n) { return move_all(fd, buf, n, false); }
 
 int nvl_engine_run_forked(const nvl_platform *p, const nvl_task_graph *g, nvl_engine_result *res,
                           nvl_diags *diags) {

@@ -256,15 +256,10 @@ void nvl_graph_free(nvl_graph *g) {
     igraph_vector_destroy(&g->cap_Bps);
   if (g->has_cap_links)
     igraph_vector_destroy(&g->cap_links);
-  free(g->vout);
-  free(g->vin);
-  free(g->parts);
-  free(g->inject);
-  free(g->c2c);
-  free(g->group);
-  free(g->group_first);
-  free(g->group_second);
-  free(g->group_size);
+  void *owned[] = {g->vout,  g->vin,         g->parts,        g->inject,
+                   g->group, g->group_first, g->group_second, g->group_size};
+  for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
+    free(owned[i]);
   free(g);
 }
 

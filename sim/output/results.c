@@ -5,9 +5,11 @@
 
 #include "base/csv.h"
 #include "base/json.h"
+#include "base/xalloc.h"
 
 #include <jansson.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <stdbool.h>
 #include <string.h>
@@ -15,9 +17,7 @@
 nvl_result_row *nvl_results_add(nvl_results *r) {
   if (r->n == r->cap) {
     r->cap = r->cap ? 2 * r->cap : 32;
-    r->rows = realloc(r->rows, r->cap * sizeof *r->rows);
-    if (!r->rows)
-      abort();
+    r->rows = nvl_xrealloc(r->rows, r->cap * sizeof *r->rows);
   }
   nvl_result_row *row = &r->rows[r->n++];
   memset(row, 0, sizeof *row);
@@ -32,6 +32,28 @@ nvl_result_row *nvl_results_add(nvl_results *r) {
 void nvl_results_release(nvl_results *r) {
   free(r->rows);
   memset(r, 0, sizeof *r);
+}
+
+/* The column names, then their units, as nccl-tests prints them (plus pair, flow and intact
+ * columns when some row has them). */
+static void print_header(FILE *out, bool pairs, bool flows, bool intact) {
+  static const char *const head[2][14] = {{" pair", "size", "count", "type", "redop", "root",
+                                           "time", "algbw", "busbw", "flow p50", "flow p99",
+                                           "flow max", "intact", "lost"},
+                                          {"", "(B)", "(elements)", "", "", "", "(us)", "(GB/s)",
+                                           "(GB/s)", "(us)", "(us)", "(us)", "(GB/s)", "(%)"}};
+  for (int r = 0; r < 2; r++) {
+    const char *const *h = head[r];
+    if (pairs)
+      fprintf(out, "#%-23s", h[0]);
+    fprintf(out, "%s%12s %13s %9s %7s %7s %10s %9s %9s", pairs ? " " : "#", h[1], h[2], h[3], h[4],
+            h[5], h[6], h[7], h[8]);
+    if (flows)
+      fprintf(out, " %10s %10s %10s", h[9], h[10], h[11]);
+    if (intact)
+      fprintf(out, " %9s %7s", h[12], h[13]);
+    fputc('\n', out);
+  }
 }
 
 void nvl_results_print_table(const nvl_results *r, FILE *out) {
@@ -53,24 +75,7 @@ void nvl_results_print_table(const nvl_results *r, FILE *out) {
               "seed %lu\n#\n",
               x->design, x->job[0] ? "job " : "", x->job, x->job[0] ? ", " : "", x->collective,
               x->algorithm, x->protocol, x->ranks, x->model, x->seed);
-      if (pairs)
-        fprintf(out, "#%-23s", " pair");
-      fprintf(out, "%s%12s %13s %9s %7s %7s %10s %9s %9s", pairs ? " " : "#", "size", "count",
-              "type", "redop", "root", "time", "algbw", "busbw");
-      if (flows)
-        fprintf(out, " %10s %10s %10s", "flow p50", "flow p99", "flow max");
-      if (intact)
-        fprintf(out, " %9s %7s", "intact", "lost");
-      fprintf(out, "\n");
-      if (pairs)
-        fprintf(out, "#%-23s", "");
-      fprintf(out, "%s%12s %13s %9s %7s %7s %10s %9s %9s", pairs ? " " : "#", "(B)", "(elements)",
-              "", "", "", "(us)", "(GB/s)", "(GB/s)");
-      if (flows)
-        fprintf(out, " %10s %10s %10s", "(us)", "(us)", "(us)");
-      if (intact)
-        fprintf(out, " %9s %7s", "(GB/s)", "(%)");
-      fputc('\n', out);
+      print_header(out, pairs, flows, intact);
     }
     if (pairs)
       fprintf(out, " %-23s", x->pair);
@@ -88,40 +93,83 @@ void nvl_results_print_table(const nvl_results *r, FILE *out) {
   }
 }
 
-static void csv_num(FILE *out, double v) {
-  if (isnan(v))
-    fputs(",", out);
-  else
-    fprintf(out, ",%.6f", v);
+/* The columns of CSV and JSON rows, in order, from one table: a new column is one row here (and
+ * its field in nvl_result_row). Text is a char array or a string pointer; reals are printed with
+ * six decimals in CSV, NaN as an empty cell (JSON: null). */
+typedef enum { COL_TEXT, COL_PTR, COL_INT, COL_U64, COL_ULONG, COL_REAL } col_kind;
+static const struct {
+  const char *name;
+  col_kind kind;
+  size_t at;
+} cols[] = {
+#define COL(field, kind)                                                                           \
+  { #field, kind, offsetof(nvl_result_row, field) }
+    COL(design, COL_TEXT),
+    COL(job, COL_TEXT),
+    COL(pair, COL_TEXT),
+    COL(collective, COL_TEXT),
+    COL(algorithm, COL_TEXT),
+    COL(protocol, COL_TEXT),
+    COL(model, COL_TEXT),
+    COL(ranks, COL_INT),
+    COL(size_bytes, COL_U64),
+    COL(count, COL_U64),
+    COL(type, COL_PTR),
+    COL(redop, COL_PTR),
+    COL(root, COL_INT),
+    COL(time_us, COL_REAL),
+    COL(algbw_GBps, COL_REAL),
+    COL(busbw_GBps, COL_REAL),
+    COL(flow_p50_us, COL_REAL),
+    COL(flow_p99_us, COL_REAL),
+    COL(flow_max_us, COL_REAL),
+    COL(flow_bw_p50_GBps, COL_REAL),
+    COL(busbw_intact_GBps, COL_REAL),
+    COL(seed, COL_ULONG),
+#undef COL
+};
+#define N_COLS (sizeof cols / sizeof cols[0])
+
+static const void *cell(const nvl_result_row *x, size_t c) { return (const char *)x + cols[c].at; }
+
+static const char *cell_text(const nvl_result_row *x, size_t c) {
+  return cols[c].kind == COL_PTR ? *(const char *const *)cell(x, c) : (const char *)cell(x, c);
 }
 
 void nvl_results_csv_header(FILE *out) {
-  fputs(
-      "design,job,pair,collective,algorithm,protocol,model,ranks,size_bytes,count,type,redop,root,"
-      "time_us,algbw_GBps,busbw_GBps,flow_p50_us,flow_p99_us,flow_max_us,flow_bw_p50_GBps,"
-      "busbw_intact_GBps,seed",
-      out);
+  for (size_t c = 0; c < N_COLS; c++)
+    fprintf(out, "%s%s", c ? "," : "", cols[c].name);
 }
 
 void nvl_results_csv_row(FILE *out, const nvl_result_row *x) {
-  const char *text[7] = {x->design,    x->job,      x->pair, x->collective,
-                         x->algorithm, x->protocol, x->model};
-  for (int i = 0; i < 7; i++) {
-    if (i)
+  for (size_t c = 0; c < N_COLS; c++) {
+    if (c)
       fputc(',', out);
-    nvl_csv_field(out, text[i]);
+    const void *v = cell(x, c);
+    switch (cols[c].kind) {
+    case COL_TEXT:
+    case COL_PTR: nvl_csv_field(out, cell_text(x, c)); break;
+    case COL_INT: fprintf(out, "%d", *(const int *)v); break;
+    case COL_U64: fprintf(out, "%llu", (unsigned long long)*(const uint64_t *)v); break;
+    case COL_ULONG: fprintf(out, "%lu", *(const unsigned long *)v); break;
+    case COL_REAL:
+      if (!isnan(*(const double *)v))
+        fprintf(out, "%.6f", *(const double *)v);
+      break;
+    }
   }
-  fprintf(out, ",%d,%llu,%llu,%s,%s,%d", x->ranks, (unsigned long long)x->size_bytes,
-          (unsigned long long)x->count, x->type, x->redop, x->root);
-  csv_num(out, x->time_us);
-  csv_num(out, x->algbw_GBps);
-  csv_num(out, x->busbw_GBps);
-  csv_num(out, x->flow_p50_us);
-  csv_num(out, x->flow_p99_us);
-  csv_num(out, x->flow_max_us);
-  csv_num(out, x->flow_bw_p50_GBps);
-  csv_num(out, x->busbw_intact_GBps);
-  fprintf(out, ",%lu", x->seed);
+}
+
+static json_t *json_cell(const nvl_result_row *x, size_t c) {
+  const void *v = cell(x, c);
+  switch (cols[c].kind) {
+  case COL_TEXT:
+  case COL_PTR: return nvl_json_text(cell_text(x, c));
+  case COL_INT: return json_integer(*(const int *)v);
+  case COL_U64: return json_integer((json_int_t) * (const uint64_t *)v);
+  case COL_ULONG: return json_integer((json_int_t) * (const unsigned long *)v);
+  default: return isnan(*(const double *)v) ? json_null() : json_real(*(const double *)v);
+  }
 }
 
 int nvl_results_write_csv(const nvl_results *r, FILE *out) {
@@ -134,35 +182,12 @@ int nvl_results_write_csv(const nvl_results *r, FILE *out) {
   return ferror(out) ? -1 : 0;
 }
 
-static json_t *num_or_null(double v) { return isnan(v) ? json_null() : json_real(v); }
-
 int nvl_results_write_json(const nvl_results *r, FILE *out) {
   json_t *rows = json_array();
   for (size_t i = 0; i < r->n; i++) {
-    const nvl_result_row *x = &r->rows[i];
     json_t *o = json_object();
-    json_object_set_new(o, "design", nvl_json_text(x->design));
-    json_object_set_new(o, "job", nvl_json_text(x->job));
-    json_object_set_new(o, "pair", nvl_json_text(x->pair));
-    json_object_set_new(o, "collective", nvl_json_text(x->collective));
-    json_object_set_new(o, "algorithm", nvl_json_text(x->algorithm));
-    json_object_set_new(o, "protocol", nvl_json_text(x->protocol));
-    json_object_set_new(o, "model", nvl_json_text(x->model));
-    json_object_set_new(o, "ranks", json_integer(x->ranks));
-    json_object_set_new(o, "size_bytes", json_integer((json_int_t)x->size_bytes));
-    json_object_set_new(o, "count", json_integer((json_int_t)x->count));
-    json_object_set_new(o, "type", nvl_json_text(x->type));
-    json_object_set_new(o, "redop", nvl_json_text(x->redop));
-    json_object_set_new(o, "root", json_integer(x->root));
-    json_object_set_new(o, "time_us", json_real(x->time_us));
-    json_object_set_new(o, "algbw_GBps", json_real(x->algbw_GBps));
-    json_object_set_new(o, "busbw_GBps", json_real(x->busbw_GBps));
-    json_object_set_new(o, "flow_p50_us", num_or_null(x->flow_p50_us));
-    json_object_set_new(o, "flow_p99_us", num_or_null(x->flow_p99_us));
-    json_object_set_new(o, "flow_max_us", num_or_null(x->flow_max_us));
-    json_object_set_new(o, "flow_bw_p50_GBps", num_or_null(x->flow_bw_p50_GBps));
-    json_object_set_new(o, "busbw_intact_GBps", num_or_null(x->busbw_intact_GBps));
-    json_object_set_new(o, "seed", json_integer((json_int_t)x->seed));
+    for (size_t c = 0; c < N_COLS; c++)
+      json_object_set_new(o, cols[c].name, json_cell(&r->rows[i], c));
     json_array_append_new(rows, o);
   }
   json_t *root = json_object();

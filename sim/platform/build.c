@@ -369,26 +369,13 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
 void nvl_platform_free(nvl_platform *p) {
   if (!p)
     return;
-  free(p->dev_link_start);
-  free(p->dev_links);
-  free(p->cls);
-  free(p->class_plane);
-  free(p->class_half_lat);
-  free(p->class_nvls_host);
-  free(p->class_first);
-  free(p->class_size);
-  free(p->class_names);
-  free(p->links);
-  free(p->att);
-  free(p->att_start);
-  free(p->cc_link);
-  free(p->cc_dist);
-  free(p->cc_next);
-  free(p->host_names);
-  free(p->host_dev);
-  free(p->host_plane);
-  free(p->ph);
-  free(p->ph_start);
-  free(p->direct_host);
+  void *owned[] = {p->dev_link_start, p->dev_links,       p->cls,         p->class_plane,
+                   p->class_half_lat, p->class_nvls_host, p->class_first, p->class_size,
+                   p->class_names,    p->links,           p->att,         p->att_start,
+                   p->cc_link,        p->cc_dist,         p->cc_next,     p->host_names,
+                   p->host_dev,       p->host_plane,      p->ph,          p->ph_start,
+                   p->direct_host};
+  for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
+    free(owned[i]);
   free(p);
 }

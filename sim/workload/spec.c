@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/names.h"
 #include "base/xalloc.h"
 #include "workload/workload.h"
 
@@ -14,16 +15,12 @@ static const char *const pattern_names[] = {"none",    "pair",   "bidir", "pairs
 const char *nvl_pattern_name(nvl_pattern p) { return p <= NVL_PAT_MATRIX ? pattern_names[p] : "?"; }
 
 int nvl_pattern_parse(const char *name, nvl_pattern *out) {
-  for (int i = 1; i <= NVL_PAT_MATRIX; i++)
-    if (strcmp(name, pattern_names[i]) == 0) {
-      *out = (nvl_pattern)i;
-      return 0;
-    }
-  if (strcmp(name, "hotspot") == 0) {
-    *out = NVL_PAT_INCAST;
-    return 0;
-  }
-  return -1;
+  int i = strcmp(name, "hotspot") == 0
+              ? NVL_PAT_INCAST
+              : nvl_names_find(pattern_names, NVL_PAT_MATRIX + 1, name, false);
+  if (i > NVL_PAT_NONE)
+    *out = (nvl_pattern)i;
+  return i > NVL_PAT_NONE ? 0 : -1;
 }
 
 int nvl_workload_sizes(uint64_t min, uint64_t max, double factor, uint64_t step, uint64_t **out,

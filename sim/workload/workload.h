@@ -31,7 +31,7 @@
 #include "platform/platform.h"
 
 typedef enum {
-  NVL_PAT_NONE,
+  NVL_PAT_NONE, /* the job is a collective */
   NVL_PAT_PAIR,
   NVL_PAT_BIDIR,
   NVL_PAT_PAIRS,
@@ -39,7 +39,7 @@ typedef enum {
   NVL_PAT_UNIFORM,
   NVL_PAT_INCAST,
   NVL_PAT_SHIFT,
-  NVL_PAT_MATRIX
+  NVL_PAT_MATRIX /* as listed above */
 } nvl_pattern;
 
 const char *nvl_pattern_name(nvl_pattern p);
