@@ -46,21 +46,22 @@ static void track(char *tmp, bool add) {
   }
 }
 
-int nvl_outfile_open(nvl_outfile *o, const char *path, const char *cmd) {
+int nvl_outfile_open(nvl_outfile *o, const char *path, nvl_diags *diags) {
   memset(o, 0, sizeof *o);
   if (!path || strcmp(path, "-") == 0) {
     o->fp = stdout;
     return 0;
   }
   if (strlen(path) >= sizeof o->path) {
-    fprintf(stderr, "nvlsim %s: output path too long\n", cmd);
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_IO, NULL, "output path too long");
     return -1;
   }
   snprintf(o->path, sizeof o->path, "%s", path);
   snprintf(o->tmp, sizeof o->tmp, "%s.tmpXXXXXX", path);
   int fd = mkstemp(o->tmp);
   if (fd < 0) {
-    fprintf(stderr, "nvlsim %s: cannot write %s: %s\n", cmd, path, strerror(errno));
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_IO, NULL, "cannot write %s: %s", path,
+                 strerror(errno));
     o->tmp[0] = '\0';
     return -1;
   }
@@ -68,14 +69,15 @@ int nvl_outfile_open(nvl_outfile *o, const char *path, const char *cmd) {
   if (!o->fp) {
     close(fd);
     unlink(o->tmp);
-    fprintf(stderr, "nvlsim %s: cannot write %s: %s\n", cmd, path, strerror(errno));
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_IO, NULL, "cannot write %s: %s", path,
+                 strerror(errno));
     return -1;
   }
   track(o->tmp, true);
   return 0;
 }
 
-int nvl_outfile_commit(nvl_outfile *o, const char *cmd) {
+int nvl_outfile_commit(nvl_outfile *o, nvl_diags *diags) {
   if (!o->fp)
     return -1;
   if (o->fp == stdout) {
@@ -90,7 +92,8 @@ int nvl_outfile_commit(nvl_outfile *o, const char *cmd) {
   if (!bad)
     (void)chmod(o->tmp, 0644);
   if (bad || rename(o->tmp, o->path) != 0) {
-    fprintf(stderr, "nvlsim %s: cannot write %s: %s\n", cmd, o->path, strerror(errno));
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_IO, NULL, "cannot write %s: %s", o->path,
+                 strerror(errno));
     unlink(o->tmp);
     track(o->tmp, false);
     return -1;

@@ -8,6 +8,8 @@
 
 #include <stdio.h>
 
+#include "base/diag.h"
+
 /* An output destination: stdout for "-" or NULL, else an atomically replaced file. */
 typedef struct {
   FILE *fp;
@@ -15,10 +17,11 @@ typedef struct {
   char tmp[1040];
 } nvl_outfile;
 
-/* Opens an output; prints an error and returns -1 if the directory is not writable. */
-int nvl_outfile_open(nvl_outfile *o, const char *path, const char *cmd);
-/* Flushes and renames into place (commit) or removes the temporary file (abort). */
-int nvl_outfile_commit(nvl_outfile *o, const char *cmd);
+/* Opens an output; returns -1 with an IO diagnostic if the directory is not writable. */
+int nvl_outfile_open(nvl_outfile *o, const char *path, nvl_diags *diags);
+/* Flushes and renames into place (commit; -1 with an IO diagnostic) or removes the temporary
+ * file (abort). */
+int nvl_outfile_commit(nvl_outfile *o, nvl_diags *diags);
 void nvl_outfile_abort(nvl_outfile *o);
 /* Removes temporary files of outputs still open when a fatal signal arrives. */
 void nvl_outfile_install_signal_cleanup(void);

@@ -39,3 +39,10 @@ char *nvl_xstrdup(const char *s) {
   size_t n = strlen(s) + 1;
   return memcpy(nvl_xmalloc(n), s, n);
 }
+
+FILE *nvl_xmemstream(char **buf, size_t *len) {
+  FILE *f = open_memstream(buf, len);
+  if (!f)
+    out_of_memory();
+  return f;
+}

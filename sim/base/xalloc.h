@@ -8,10 +8,13 @@
 #define NVL_XALLOC_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 void *nvl_xmalloc(size_t n);
 void *nvl_xcalloc(size_t n, size_t size);
 void *nvl_xrealloc(void *p, size_t n);
 char *nvl_xstrdup(const char *s);
+/* open_memstream(3) that cannot fail either. */
+FILE *nvl_xmemstream(char **buf, size_t *len);
 
 #endif

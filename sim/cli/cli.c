@@ -33,6 +33,24 @@ int nvl_cli_usage_error(const char *cmd, const char *fmt, ...) {
   return NVL_EXIT_USAGE;
 }
 
+/* The first diagnostic as "nvlsim CMD: message"; -1 when there was one. */
+static int report(const char *cmd, int rc, nvl_diags *diags) {
+  if (rc != 0 && diags->count)
+    fprintf(stderr, "nvlsim %s: %s\n", cmd, diags->items[0].message);
+  nvl_diags_release(diags);
+  return rc != 0 ? -1 : 0;
+}
+
+int nvl_cli_output_open(nvl_outfile *o, const char *path, const char *cmd) {
+  nvl_diags diags = NVL_DIAGS_INIT;
+  return report(cmd, nvl_outfile_open(o, path, &diags), &diags);
+}
+
+int nvl_cli_output_commit(nvl_outfile *o, const char *cmd) {
+  nvl_diags diags = NVL_DIAGS_INIT;
+  return report(cmd, nvl_outfile_commit(o, &diags), &diags);
+}
+
 void nvl_cli_print_diags(const nvl_diags *diags, const char *file, FILE *to) {
   char line[NVL_DIAG_PTR_MAX + NVL_DIAG_MSG_MAX + 1200];
   for (size_t i = 0; i < diags->count; i++) {

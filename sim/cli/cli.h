@@ -36,6 +36,11 @@ int nvl_cli_usage_error(const char *cmd, const char *fmt, ...)
  * I/O error. With `strict`, warnings make the design invalid. */
 int nvl_cli_load(const char *path, const nvl_load_opts *opts, bool strict, nvl_design **out);
 
+/* Outputs of a command (base/outfile.h), with their errors printed as "nvlsim CMD: message".
+ * Both return 0, or -1 after printing. */
+int nvl_cli_output_open(nvl_outfile *o, const char *path, const char *cmd);
+int nvl_cli_output_commit(nvl_outfile *o, const char *cmd);
+
 /* Prints each diagnostic as "error: FILE:LOC: message". */
 void nvl_cli_print_diags(const nvl_diags *diags, const char *file, FILE *to);
 

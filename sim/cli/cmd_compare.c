@@ -161,7 +161,7 @@ int nvl_cmd_compare(int argc, char **argv) {
     nvl_graph_free(g);
     nvl_diags_release(&diags);
   }
-  if (rc == NVL_EXIT_OK && csv_path && nvl_outfile_open(&out, csv_path, "compare") != 0)
+  if (rc == NVL_EXIT_OK && csv_path && nvl_cli_output_open(&out, csv_path, "compare") != 0)
     rc = NVL_EXIT_USAGE;
   for (int k = 0; k < 2 && rc == NVL_EXIT_OK; k++)
     if (simulate(d[k], &cw, &rows[k]) != 0)
@@ -174,7 +174,7 @@ int nvl_cmd_compare(int argc, char **argv) {
          d[1]->file);
   print_figures(out.fp, an);
   print_sweep(out.fp, &cw, rows);
-  if (out.fp && nvl_outfile_commit(&out, "compare") != 0)
+  if (out.fp && nvl_cli_output_commit(&out, "compare") != 0)
     rc = NVL_EXIT_USAGE;
 done:
   nvl_outfile_abort(&out);

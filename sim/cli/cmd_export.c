@@ -46,7 +46,7 @@ int nvl_cmd_export(int argc, char **argv) {
   if (rc != NVL_EXIT_OK)
     return rc;
   nvl_outfile f;
-  if (nvl_outfile_open(&f, out, "export") != 0) {
+  if (nvl_cli_output_open(&f, out, "export") != 0) {
     nvl_design_free(d);
     return NVL_EXIT_USAGE;
   }
@@ -55,7 +55,7 @@ int nvl_cmd_export(int argc, char **argv) {
     nvl_outfile_abort(&f);
     nvl_cli_print_diags(&diags, out ? out : "stdout", stderr);
     rc = NVL_EXIT_FAIL;
-  } else if (nvl_outfile_commit(&f, "export") != 0) {
+  } else if (nvl_cli_output_commit(&f, "export") != 0) {
     rc = NVL_EXIT_USAGE;
   }
   nvl_design_free(d);

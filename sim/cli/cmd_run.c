@@ -195,13 +195,13 @@ typedef struct {
  * fails at once; they appear under their names only when complete. */
 static int open_outputs(const run_opts *o, run_outputs *out) {
   memset(out, 0, sizeof *out);
-  if ((o->csv && nvl_outfile_open(&out->csv, o->csv, "run") != 0) ||
-      (o->json && nvl_outfile_open(&out->json, o->json, "run") != 0) ||
-      (o->link_stats && nvl_outfile_open(&out->links, o->link_stats, "run") != 0))
+  if ((o->csv && nvl_cli_output_open(&out->csv, o->csv, "run") != 0) ||
+      (o->json && nvl_cli_output_open(&out->json, o->json, "run") != 0) ||
+      (o->link_stats && nvl_cli_output_open(&out->links, o->link_stats, "run") != 0))
     return NVL_EXIT_USAGE;
   if (o->dump) {
     nvl_outfile probe;
-    if (nvl_outfile_open(&probe, o->dump, "run") != 0)
+    if (nvl_cli_output_open(&probe, o->dump, "run") != 0)
       return NVL_EXIT_USAGE;
     nvl_outfile_abort(&probe);
   }
@@ -214,7 +214,7 @@ static int finish_output(nvl_outfile *f, int write_rc) {
     nvl_outfile_abort(f);
     return -1;
   }
-  return nvl_outfile_commit(f, "run");
+  return nvl_cli_output_commit(f, "run");
 }
 
 static int write_outputs(const run_opts *o, run_outputs *out, const nvl_results *rows,

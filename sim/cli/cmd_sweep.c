@@ -64,19 +64,19 @@ static int write_rows(const char *path, const char *header, rowset *rs) {
   if (rs->n) /* never hand qsort a NULL array */
     qsort(rs->rows, rs->n, sizeof *rs->rows, cmp_row);
   nvl_outfile o;
-  if (nvl_outfile_open(&o, path, "sweep") != 0)
+  if (nvl_cli_output_open(&o, path, "sweep") != 0)
     return -1;
   fprintf(o.fp, "%s\n", header);
   for (size_t i = 0; i < rs->n; i++)
     fprintf(o.fp, "%s\n", rs->rows[i].line);
-  return nvl_outfile_commit(&o, "sweep");
+  return nvl_cli_output_commit(&o, "sweep");
 }
 
 /* The current record of r written back as one CSV line (malloc'ed). */
 static char *record_text(const nvl_csv_reader *r) {
   char *buf = NULL;
   size_t len = 0;
-  FILE *m = open_memstream(&buf, &len);
+  FILE *m = nvl_xmemstream(&buf, &len);
   nvl_csv_record(m, (const char *const *)r->fields, r->n_fields);
   fclose(m);
   while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
@@ -134,7 +134,7 @@ static int read_rows(const char *path, const char *want_header, char **header, r
 static char *make_header(const nvl_sweep *s) {
   char *buf = NULL;
   size_t len = 0;
-  FILE *m = open_memstream(&buf, &len);
+  FILE *m = nvl_xmemstream(&buf, &len);
   fputs("point", m);
   for (size_t a = 0; a < nvl_sweep_axes(s); a++) {
     fputc(',', m);
@@ -282,7 +282,7 @@ static int start_point(sweep_run *sr) {
 static char *point_prefix(const nvl_sweep *s, size_t point) {
   char *pre = NULL, axes[4096];
   size_t plen = 0;
-  FILE *m = open_memstream(&pre, &plen);
+  FILE *m = nvl_xmemstream(&pre, &plen);
   fprintf(m, "%zu", point);
   for (size_t a = 0; a < nvl_sweep_axes(s); a++) {
     nvl_sweep_axis_value(s, point, a, axes, sizeof axes);

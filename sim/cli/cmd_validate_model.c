@@ -341,7 +341,7 @@ int nvl_cmd_validate_model(int argc, char **argv) {
     len = nvl_measured_csv_len;
   }
   nvl_outfile out = {0};
-  if (o.csv_out && nvl_outfile_open(&out, o.csv_out, "validate-model") != 0) {
+  if (o.csv_out && nvl_cli_output_open(&out, o.csv_out, "validate-model") != 0) {
     free(text);
     return NVL_EXIT_USAGE;
   }
@@ -364,7 +364,7 @@ int nvl_cmd_validate_model(int argc, char **argv) {
   if (out.fp) {
     if (rc == NVL_EXIT_USAGE)
       nvl_outfile_abort(&out);
-    else if (nvl_outfile_commit(&out, "validate-model") != 0)
+    else if (nvl_cli_output_commit(&out, "validate-model") != 0)
       rc = NVL_EXIT_USAGE;
   }
   return rc;

@@ -149,7 +149,7 @@ int nvl_design_select(const nvl_design *d, const char *list, int **out, size_t *
   size_t len = strlen(list);
   char *buf = nvl_xrealloc(NULL, len + 1);
   memcpy(buf, list, len + 1);
-  bool *seen = calloc(d->n_devices ? d->n_devices : 1, sizeof(bool));
+  bool *seen = nvl_xcalloc(d->n_devices ? d->n_devices : 1, sizeof(bool));
   int *ids = nvl_xrealloc(NULL, (d->n_devices ? d->n_devices : 1) * sizeof(int));
   size_t count = 0;
   int rc = 0;

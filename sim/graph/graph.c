@@ -256,7 +256,7 @@ void nvl_graph_free(nvl_graph *g) {
     igraph_vector_destroy(&g->cap_Bps);
   if (g->has_cap_links)
     igraph_vector_destroy(&g->cap_links);
-  void *owned[] = {g->vout,  g->vin,         g->parts,        g->inject,
+  void *owned[] = {g->vout,  g->vin,         g->parts,        g->inject,    g->c2c,
                    g->group, g->group_first, g->group_second, g->group_size};
   for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
     free(owned[i]);
