@@ -147,10 +147,15 @@ static char *make_header(const nvl_sweep *s) {
   return buf;
 }
 
+/* Run the points p with p mod n = i. */
+typedef struct {
+  size_t i, n;
+} shard_spec;
+
 typedef struct {
   const char *out, *merge;
   size_t jobs;
-  size_t shard_i, shard_n;
+  shard_spec shard;
 } sweep_opts;
 
 static int parse_jobs(void *field, const char *v, const char *opt, const char *cmd) {
@@ -164,13 +169,13 @@ static int parse_jobs(void *field, const char *v, const char *opt, const char *c
 }
 
 static int parse_shard(void *field, const char *v, const char *opt, const char *cmd) {
-  sweep_opts *o = field;
+  shard_spec *sh = field;
   char *end;
   unsigned long i = strtoul(v, &end, 10), n = 0;
   if (end == v || *end != '/' || (n = strtoul(end + 1, &end, 10)) == 0 || *end || i >= n)
     return nvl_cli_usage_error(cmd, "%s takes i/N with 0 <= i < N", opt);
-  o->shard_i = i;
-  o->shard_n = n;
+  sh->i = i;
+  sh->n = n;
   return 0;
 }
 
@@ -179,7 +184,7 @@ static const nvl_option options[] = {
              "the CSV: one row per point and size, rewritten atomically"),
     NVL_OPT_CALL_('j', "jobs", "N", sweep_opts, jobs, parse_jobs,
                   "points simulated at once (default: the number of cores)"),
-    NVL_OPT_CALL_(0, "shard", "i/N", sweep_opts, shard_i, parse_shard,
+    NVL_OPT_CALL_(0, "shard", "i/N", sweep_opts, shard, parse_shard,
                   "run only the points p with p mod N = i"),
     NVL_OPT_(NVL_OPT_STRING, 0, "merge", "OUT", sweep_opts, merge,
              "join the shard CSVs given as operands into OUT"),
@@ -248,7 +253,7 @@ typedef struct {
  * status. */
 static int start_point(sweep_run *sr) {
   size_t p = sr->next;
-  while (p < sr->np && (p % sr->o->shard_n != sr->o->shard_i || sr->done[p]))
+  while (p < sr->np && (p % sr->o->shard.n != sr->o->shard.i || sr->done[p]))
     p++;
   sr->next = p + 1;
   if (p >= sr->np)
@@ -387,7 +392,7 @@ static int sweep(const sweep_opts *o, const char *spec_path) {
       sr.done[sr.rs.rows[i].point] = true;
   size_t resumed = 0;
   for (size_t p = 0; p < sr.np; p++)
-    if (p % o->shard_n == o->shard_i)
+    if (p % o->shard.n == o->shard.i)
       resumed += sr.done[p], sr.todo += !sr.done[p];
   if (resumed)
     fprintf(stderr, "sweep: %zu points already in %s, %zu to run\n", resumed, o->out, sr.todo);
@@ -407,7 +412,7 @@ cleanup:
 }
 
 int nvl_cmd_sweep(int argc, char **argv) {
-  sweep_opts o = {.jobs = (size_t)sysconf(_SC_NPROCESSORS_ONLN), .shard_n = 1};
+  sweep_opts o = {.jobs = (size_t)sysconf(_SC_NPROCESSORS_ONLN), .shard = {0, 1}};
   char **operands = nvl_xcalloc((size_t)argc + 1, sizeof *operands);
   int n = 0, rc;
   if (!nvl_options_accept(&nvl_doc_sweep, argc, argv, &o, operands, argc, &n, &rc))
