@@ -202,6 +202,38 @@ static void test_design__per_gpu_link_budget(void **state) {
   nvl_design_free(d);
 }
 
+static void test_design__twins_share_a_switch_neighbourhood(void **state) {
+  (void)state;
+  /* NVL72: the 72 GPUs are twins (each has its own CPU, which does not count), the 36 CPUs
+   * (no switch links) another set */
+  nvl_design *d = nvl_design_load_default();
+  int *twin = malloc(d->n_devices * sizeof(int));
+  assert_int_equal(nvl_design_twins(d, twin), 2);
+  int gpu0 = nvl_design_find_device(d, "gpu0"), cpu0 = nvl_design_find_device(d, "cpu0");
+  for (size_t i = 0; i < d->n_devices; i++) {
+    if (d->devices[i].is_switch)
+      assert_int_equal(twin[i], -1);
+    else
+      assert_int_equal(twin[i],
+                       nvl_device_kind(d, (int)i) == NVL_KIND_GPU ? twin[gpu0] : twin[cpu0]);
+  }
+  assert_int_equal(twin[gpu0], 0); /* numbered by first member */
+  /* a link degraded to half makes its GPU unlike the others */
+  nvl_design_free(d);
+  char path[512];
+  snprintf(path, sizeof path, "%s/topologies/gb200-nvl72.json", NVL_SOURCE_DIR);
+  const char *fail[] = {"link:gpu5-sw3=50%", NULL};
+  nvl_load_opts lo = {.failures = fail};
+  nvl_diags diags = NVL_DIAGS_INIT;
+  assert_int_equal(nvl_design_load_file(path, &lo, &d, &diags), NVL_LOAD_OK);
+  assert_int_equal(nvl_design_twins(d, twin), 3);
+  int gpu5 = nvl_design_find_device(d, "gpu5");
+  assert_int_not_equal(twin[gpu5], twin[nvl_design_find_device(d, "gpu0")]);
+  free(twin);
+  nvl_design_free(d);
+  nvl_diags_release(&diags);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_design__names_are_global_per_prefix),
     cmocka_unit_test(test_design__links_list_per_target),
@@ -212,5 +244,6 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_design__max_endpoints_refused_before_allocation),
     cmocka_unit_test(test_design__catalog_matches_reference_facts),
     cmocka_unit_test(test_design__per_gpu_link_budget),
+    cmocka_unit_test(test_design__twins_share_a_switch_neighbourhood),
 };
 NVL_TEST_MAIN(tests)

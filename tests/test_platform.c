@@ -126,6 +126,48 @@ static void test_platform__routes_pay_each_switch_once(void **state) {
   close_design(&f);
 }
 
+static void test_platform__reachability_per_twin_set(void **state) {
+  (void)state;
+  /* NVL72: 72 GPUs, one twin set, every pair reachable from one route check */
+  fixture f = open_design("gb200-nvl72.json", false);
+  size_t n;
+  int *all = malloc(72 * sizeof(int)), a = -1, b = -1;
+  for (n = 0; n < 72; n++) {
+    char name[16];
+    snprintf(name, sizeof name, "gpu%zu", n);
+    all[n] = dev(&f, name);
+  }
+  assert_true(nvl_platform_all_reachable(f.p, all, 72, &a, &b));
+  close_design(&f);
+  /* a switchless mesh reaches every pair by its direct links; with gpu0-gpu1 failed, that pair
+   * is the first unreachable one, in both orders */
+  char path[512];
+  snprintf(path, sizeof path, "%s/topologies/hgx-a100-4gpu.json", NVL_SOURCE_DIR);
+  const char *fail[] = {"link:gpu0-gpu1", NULL};
+  nvl_load_opts lo = {.failures = fail};
+  nvl_diags diags = NVL_DIAGS_INIT;
+  nvl_design *d = NULL;
+  assert_int_equal(nvl_design_load_file(path, &lo, &d, &diags), NVL_LOAD_OK);
+  nvl_platform *p = nvl_platform_new(d, NULL, &diags);
+  int mesh[4] = {nvl_design_find_device(d, "gpu0"), nvl_design_find_device(d, "gpu1"),
+                 nvl_design_find_device(d, "gpu2"), nvl_design_find_device(d, "gpu3")};
+  assert_false(nvl_platform_all_reachable(p, mesh, 4, &a, &b));
+  assert_int_equal(a, 0);
+  assert_int_equal(b, 1);
+  assert_true(nvl_platform_all_reachable(p, mesh + 1, 3, &a, &b));
+  nvl_platform_free(p);
+  nvl_design_free(d);
+  p = NULL;
+  /* intact: all four */
+  assert_int_equal(nvl_design_load_file(path, NULL, &d, &diags), NVL_LOAD_OK);
+  p = nvl_platform_new(d, NULL, &diags);
+  assert_true(nvl_platform_all_reachable(p, mesh, 4, &a, &b));
+  nvl_platform_free(p);
+  nvl_design_free(d);
+  nvl_diags_release(&diags);
+  free(all);
+}
+
 typedef struct {
   size_t hosts, links, routes;
 } counts;
@@ -182,5 +224,6 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_platform__asymmetric_planes_stripe_by_capacity),
     cmocka_unit_test(test_platform__routes_pay_each_switch_once),
     cmocka_unit_test(test_platform__xml_writer_emits_what_the_engine_builds),
+    cmocka_unit_test(test_platform__reachability_per_twin_set),
 };
 NVL_TEST_MAIN(tests)

@@ -221,4 +221,9 @@ int nvl_device_ports(const nvl_design *d, int dev, int lt);
 /* Bandwidth per direction of a bundle (count x type bandwidth x remaining share). */
 double nvl_link_bw(const nvl_design *d, const nvl_link *l);
 
+/* Twin sets (design/twins.c): endpoints whose links to switches are the same bundles (links to
+ * other endpoints left out) get the same number in twin[] (numbered by first member in device
+ * order; -1 for switches). Returns the number of sets. twin has n_devices entries. */
+size_t nvl_design_twins(const nvl_design *d, int *twin);
+
 #endif

@@ -64,106 +64,51 @@ static int report(igraph_error_t err, const char *what, nvl_diags *diags) {
   return -1;
 }
 
-/* A participant's neighbourhood: (neighbour, links, capacity) of each of its links, sorted. */
-typedef struct {
-  long long nb, count;
-  double cap;
-} nbr;
-
-static int cmp_nbr(const void *a, const void *b) {
-  const nbr *x = a, *y = b;
-  if (x->nb != y->nb)
-    return x->nb < y->nb ? -1 : 1;
-  if (x->count != y->count)
-    return x->count < y->count ? -1 : 1;
-  return (x->cap > y->cap) - (x->cap < y->cap);
-}
-
-typedef struct {
-  int part; /* participant index */
-  nbr *items;
-  size_t n;
-  bool unique; /* has a direct endpoint link: never grouped */
-} sig;
-
-static int cmp_sig(const void *a, const void *b) {
-  const sig *x = a, *y = b;
-  if (x->unique || y->unique)
-    return x->unique != y->unique ? (x->unique ? 1 : -1) : x->part - y->part;
-  if (x->n != y->n)
-    return x->n < y->n ? -1 : 1;
-  for (size_t i = 0; i < x->n; i++) {
-    int c = cmp_nbr(&x->items[i], &y->items[i]);
-    if (c)
-      return c;
-  }
-  return x->part - y->part;
-}
-
-static bool same_sig(const sig *x, const sig *y) {
-  if (x->unique || y->unique || x->n != y->n)
-    return false;
-  for (size_t i = 0; i < x->n; i++)
-    if (cmp_nbr(&x->items[i], &y->items[i]) != 0)
-      return false;
-  return true;
-}
-
-/* O(L log L) over the participants' links L. */
+/* Participants are grouped by their twin set (design/twins.c): the same switch neighbourhood,
+ * hence the same hops, reachability and path diversity. A participant with a direct link to
+ * another participant is a group of its own (its paths to that one differ); a direct link to a
+ * non-participant (a GPU's C2C link to its CPU) leads nowhere, since endpoints never forward.
+ * Groups are numbered by first member in participant order. O(V + L log L). */
 static void group_participants(nvl_graph *g) {
   const nvl_design *d = g->d;
-  size_t n = g->n_parts;
-  int *part_of = nvl_xmalloc(d->n_devices * sizeof(int));
-  for (size_t i = 0; i < d->n_devices; i++)
+  size_t n = g->n_parts, nd = d->n_devices;
+  int *twin = nvl_xmalloc((nd + 1) * sizeof(int)), *part_of = nvl_xmalloc((nd + 1) * sizeof(int));
+  size_t n_twins = nvl_design_twins(d, twin);
+  for (size_t i = 0; i < nd; i++)
     part_of[i] = -1;
   for (size_t i = 0; i < n; i++)
     part_of[g->parts[i]] = (int)i;
-  sig *sigs = nvl_xcalloc(n ? n : 1, sizeof *sigs);
-  for (size_t i = 0; i < n; i++)
-    sigs[i].part = (int)i;
+  bool *unique = nvl_xcalloc(n + 1, sizeof(bool));
   for (size_t k = 0; k < d->n_links; k++) {
-    const nvl_link *l = &d->links[k];
-    int ends[2] = {l->a, l->b};
-    for (int e = 0; e < 2; e++) {
-      int pi = part_of[ends[e]];
-      if (pi < 0)
-        continue;
-      int other = ends[1 - e];
-      sig *sg = &sigs[pi];
-      if (!d->devices[other].is_switch) {
-        /* a direct link to another participant makes it unique; one to a non-participant (a GPU's
-         * C2C link to its CPU) leads nowhere, since endpoints never forward */
-        if (part_of[other] >= 0)
-          sg->unique = true;
-        continue;
-      }
-      sg->items = nvl_xrealloc(sg->items, (sg->n + 1) * sizeof *sg->items);
-      sg->items[sg->n++] = (nbr){other, l->count, nvl_link_bw(d, l)};
-    }
+    int a = part_of[d->links[k].a], b = part_of[d->links[k].b];
+    if (a >= 0 && b >= 0)
+      unique[a] = unique[b] = true;
   }
-  for (size_t i = 0; i < n; i++)
-    if (sigs[i].n) /* qsort must not see a NULL array, even empty */
-      qsort(sigs[i].items, sigs[i].n, sizeof(nbr), cmp_nbr);
-  qsort(sigs, n, sizeof *sigs, cmp_sig);
+  int *group_of_twin = nvl_xmalloc((n_twins + 1) * sizeof(int));
+  for (size_t t = 0; t < n_twins; t++)
+    group_of_twin[t] = -1;
   g->group = nvl_xmalloc((n ? n : 1) * sizeof(int));
   g->group_first = nvl_xmalloc((n ? n : 1) * sizeof(int));
   g->group_second = nvl_xmalloc((n ? n : 1) * sizeof(int));
   g->group_size = nvl_xcalloc(n ? n : 1, sizeof(int));
   for (size_t i = 0; i < n; i++) {
-    if (i == 0 || !same_sig(&sigs[i], &sigs[i - 1])) {
-      g->group_first[g->n_groups] = sigs[i].part;
-      g->group_second[g->n_groups] = -1;
-      g->n_groups++;
-    } else if (g->group_second[g->n_groups - 1] < 0) {
-      g->group_second[g->n_groups - 1] = sigs[i].part;
+    int t = twin[g->parts[i]], gi = unique[i] ? -1 : group_of_twin[t];
+    if (gi < 0) {
+      gi = (int)g->n_groups++;
+      g->group_first[gi] = (int)i;
+      g->group_second[gi] = -1;
+      if (!unique[i])
+        group_of_twin[t] = gi;
+    } else if (g->group_second[gi] < 0) {
+      g->group_second[gi] = (int)i;
     }
-    g->group[sigs[i].part] = (int)g->n_groups - 1;
-    g->group_size[g->n_groups - 1]++;
+    g->group[i] = gi;
+    g->group_size[gi]++;
   }
-  for (size_t i = 0; i < n; i++)
-    free(sigs[i].items);
-  free(sigs);
+  free(twin);
   free(part_of);
+  free(unique);
+  free(group_of_twin);
 }
 
 /* The split graph's arcs (two per link bundle) with their capacities, and the injection and C2C

@@ -353,6 +353,8 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
   p->d = d;
   p->model = opts ? opts->model : NVL_MODEL_DEFAULT;
   index_links(p);
+  p->twin = nvl_xmalloc((d->n_devices + 1) * sizeof(int));
+  p->n_twins = nvl_design_twins(d, p->twin);
   if (make_classes(p, opts && opts->explicit_planes, diags) != 0) {
     nvl_platform_free(p);
     return NULL;
@@ -369,11 +371,27 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
 void nvl_platform_free(nvl_platform *p) {
   if (!p)
     return;
-  void *owned[] = {p->dev_link_start, p->dev_links,       p->cls,         p->class_plane,
-                   p->class_half_lat, p->class_nvls_host, p->class_first, p->class_size,
-                   p->class_names,    p->links,           p->att,         p->att_start,
-                   p->cc_link,        p->cc_dist,         p->cc_next,     p->host_names,
-                   p->host_dev,       p->host_plane,      p->ph,          p->ph_start,
+  void *owned[] = {p->dev_link_start,
+                   p->dev_links,
+                   p->twin,
+                   p->cls,
+                   p->class_plane,
+                   p->class_half_lat,
+                   p->class_nvls_host,
+                   p->class_first,
+                   p->class_size,
+                   p->class_names,
+                   p->links,
+                   p->att,
+                   p->att_start,
+                   p->cc_link,
+                   p->cc_dist,
+                   p->cc_next,
+                   p->host_names,
+                   p->host_dev,
+                   p->host_plane,
+                   p->ph,
+                   p->ph_start,
                    p->direct_host};
   for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
     free(owned[i]);

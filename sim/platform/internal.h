@@ -30,6 +30,9 @@ struct nvl_platform {
   /* the design's links by device, compressed rows of link indices in link order (each link is
    * listed at both ends) */
   int *dev_link_start, *dev_links;
+  /* twin sets of the endpoints (design/twins.c): they route alike */
+  int *twin;
+  size_t n_twins;
   nvl_model model;
   int *cls; /* device -> class (switches), -1 for endpoints */
   size_t n_classes, n_planes;

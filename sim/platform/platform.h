@@ -96,6 +96,13 @@ size_t nvl_platform_plane_count(const nvl_platform *p);
 /* Stripes of a transfer between two endpoint devices; returns their number (0 = unreachable). */
 int nvl_platform_stripes(const nvl_platform *p, int src_dev, int dst_dev, nvl_stripe *out);
 
+/* Whether every pair of the n devices can exchange data (a route in a plane both reach, or a
+ * direct link between them). If not, (*a, *b) is the first unreachable pair in order (indices
+ * into devs). Twins route alike, so routes are tried once per pair of twin sets present:
+ * O(n + k^2) route checks for k sets, then direct links only among pairs of sets that have no
+ * route (a switchless mesh: every pair). */
+bool nvl_platform_all_reachable(const nvl_platform *p, const int *devs, int n, int *a, int *b);
+
 /* Route between two hosts as logical link indices with direction (+1 UP, -1 DOWN; crossbars +1).
  * Returns the number of links, or -1 when there is no route. */
 int nvl_platform_route(const nvl_platform *p, int from_host, int to_host, int *links, int *dirs,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/xalloc.h"
 #include "platform/internal.h"
 
 size_t nvl_platform_host_count(const nvl_platform *p) { return p->n_hosts; }
@@ -146,4 +147,67 @@ int nvl_platform_nvls_host(const nvl_platform *p, int dev) {
 
 int nvl_platform_endpoint_host(const nvl_platform *p, int dev) {
   return p->ph_start[dev] < p->ph_start[dev + 1] ? p->ph[p->ph_start[dev]].host : -1;
+}
+
+/* A direct link between two endpoints. */
+static bool direct_pair(const nvl_platform *p, int e, int f) {
+  for (int j = p->att_start[e]; j < p->att_start[e + 1]; j++)
+    if (p->att[j].cls < 0 && p->att[j].peer == f)
+      return true;
+  return false;
+}
+
+/* A route between e and f in a plane both reach (direct links aside). */
+static bool plane_pair(const nvl_platform *p, int e, int f) {
+  int links[64], dirs[64];
+  for (int i = p->ph_start[e]; i < p->ph_start[e + 1]; i++)
+    for (int k = p->ph_start[f]; k < p->ph_start[f + 1]; k++)
+      if (p->ph[i].plane == p->ph[k].plane &&
+          nvl_platform_route(p, p->ph[i].host, p->ph[k].host, links, dirs, 64) >= 0)
+        return true;
+  return false;
+}
+
+bool nvl_platform_all_reachable(const nvl_platform *p, const int *devs, int n, int *a, int *b) {
+  /* the twin sets present, each with its first two members */
+  int *local = nvl_xmalloc((p->n_twins + 1) * sizeof(int));
+  for (size_t t = 0; t < p->n_twins; t++)
+    local[t] = -1;
+  int *first = nvl_xmalloc(((size_t)n + 1) * sizeof(int)),
+      *second = nvl_xmalloc(((size_t)n + 1) * sizeof(int));
+  int *set = nvl_xmalloc(((size_t)n + 1) * sizeof(int)), k = 0;
+  for (int r = 0; r < n; r++) {
+    int t = p->twin[devs[r]];
+    if (local[t] < 0) {
+      local[t] = k;
+      first[k] = r;
+      second[k++] = -1;
+    } else if (second[local[t]] < 0) {
+      second[local[t]] = r;
+    }
+    set[r] = local[t];
+  }
+  /* routes per pair of sets (within a set: between its first two members) */
+  bool *routed = nvl_xcalloc((size_t)k * (size_t)k + 1, sizeof(bool)), all = true;
+  for (int x = 0; x < k; x++)
+    for (int y = 0; y < k; y++) {
+      int e = first[x], f = x == y ? second[x] : first[y];
+      routed[x * k + y] = f < 0 || plane_pair(p, devs[e], devs[f]);
+      all &= routed[x * k + y];
+    }
+  /* pairs of sets without a route need a direct link for every pair of their members */
+  bool ok = true;
+  for (int r = 0; r < n && !all && ok; r++)
+    for (int s = 0; s < n && ok; s++)
+      if (r != s && !routed[set[r] * k + set[s]] && !direct_pair(p, devs[r], devs[s])) {
+        *a = r;
+        *b = s;
+        ok = false;
+      }
+  free(local);
+  free(first);
+  free(second);
+  free(set);
+  free(routed);
+  return ok;
 }

@@ -126,26 +126,20 @@ int nvl_workload_resolve(nvl_workload_spec *spec, const nvl_design *d, const nvl
     /* Every pair of ranks must be reachable (SimGrid would abort on a missing route), except for
      * ring collectives, which need only a ring order whose every hop is reachable: a mesh with a
      * failed direct link still runs rings around it. */
-    nvl_stripe st[NVL_MAX_STRIPES];
-    bool ok = true, ring_only = j->pattern == NVL_PAT_NONE && nvl_coll_is_ring(j->coll) &&
-                                (j->algo == NVL_ALGO_AUTO || j->algo == NVL_ALGO_RING);
-    bool ring_checked = false; /* a ring order exists: unreachable pairs do not matter */
-    for (int a = 0; a < j->n && ok && !ring_checked; a++)
-      for (int b = 0; b < j->n && ok && !ring_checked; b++)
-        if (a != b && nvl_platform_stripes(p, j->devs[a], j->devs[b], st) == 0) {
-          if (ring_only) {
-            int *orders = nvl_xmalloc((size_t)j->n * sizeof(int));
-            ring_checked = ok = nvl_rings_find(p, j->devs, j->n, 1, orders) > 0;
-            free(orders);
-            if (ok)
-              continue;
-          }
-          nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_DISCONNECTED, NULL,
-                       "job %s: %s cannot reach %s%s", j->name, d->devices[j->devs[a]].name,
-                       d->devices[j->devs[b]].name,
-                       ring_only ? ", and no ring order avoids the unreachable pairs" : "");
-          ok = false;
-        }
+    bool ring_only = j->pattern == NVL_PAT_NONE && nvl_coll_is_ring(j->coll) &&
+                     (j->algo == NVL_ALGO_AUTO || j->algo == NVL_ALGO_RING);
+    int ua, ub;
+    bool ok = nvl_platform_all_reachable(p, j->devs, j->n, &ua, &ub);
+    if (!ok && ring_only) {
+      int *orders = nvl_xmalloc((size_t)j->n * sizeof(int));
+      ok = nvl_rings_find(p, j->devs, j->n, 1, orders) > 0;
+      free(orders);
+    }
+    if (!ok)
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_DISCONNECTED, NULL,
+                   "job %s: %s cannot reach %s%s", j->name, d->devices[j->devs[ua]].name,
+                   d->devices[j->devs[ub]].name,
+                   ring_only ? ", and no ring order avoids the unreachable pairs" : "");
     if (!ok)
       continue;
     if (j->pattern == NVL_PAT_NONE) {

@@ -1,0 +1,118 @@
+/*
+ * twins: endpoints that see the fabric the same way. Two endpoints are twins when their links to
+ * switches are the same bundles (same switch, link type, count and remaining share); links to
+ * other endpoints (C2C, direct NVLink) are left out, so the GPUs of an NVL72 are all twins
+ * although each has its own CPU. Twins reach the same switches with the same capacity, so every
+ * later stage can work per twin set instead of per endpoint: the analyses (graph/), routing and
+ * reachability (platform/). Costs: O(L log L) over the endpoints' switch links.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+#include "design/design.h"
+
+typedef struct {
+  int sw, type, count;
+  double scale;
+} bundle_end;
+
+typedef struct {
+  int dev;
+  bundle_end *b;
+  size_t n;
+} twin_sig;
+
+static int cmp_end(const void *x, const void *y) {
+  const bundle_end *a = x, *b = y;
+  if (a->sw != b->sw)
+    return a->sw < b->sw ? -1 : 1;
+  if (a->type != b->type)
+    return a->type < b->type ? -1 : 1;
+  if (a->count != b->count)
+    return a->count < b->count ? -1 : 1;
+  return (a->scale > b->scale) - (a->scale < b->scale);
+}
+
+static int cmp_sig(const void *x, const void *y) {
+  const twin_sig *a = x, *b = y;
+  if (a->n != b->n)
+    return a->n < b->n ? -1 : 1;
+  for (size_t i = 0; i < a->n; i++) {
+    int c = cmp_end(&a->b[i], &b->b[i]);
+    if (c)
+      return c;
+  }
+  return a->dev - b->dev; /* equal signatures keep device order */
+}
+
+static bool same_sig(const twin_sig *a, const twin_sig *b) {
+  if (a->n != b->n)
+    return false;
+  for (size_t i = 0; i < a->n; i++)
+    if (cmp_end(&a->b[i], &b->b[i]) != 0)
+      return false;
+  return true;
+}
+
+size_t nvl_design_twins(const nvl_design *d, int *twin) {
+  size_t nd = d->n_devices, ns = 0;
+  twin_sig *sigs = nvl_xcalloc(nd + 1, sizeof *sigs);
+  int *slot = nvl_xmalloc((nd + 1) * sizeof(int));
+  for (size_t i = 0; i < nd; i++) {
+    twin[i] = -1;
+    slot[i] = -1;
+    if (!d->devices[i].is_switch) {
+      slot[i] = (int)ns;
+      sigs[ns++].dev = (int)i;
+    }
+  }
+  size_t *cap = nvl_xcalloc(ns + 1, sizeof *cap);
+  for (size_t k = 0; k < d->n_links; k++) {
+    const nvl_link *l = &d->links[k];
+    int ends[2] = {l->a, l->b};
+    for (int e = 0; e < 2; e++) {
+      int ep = ends[e], other = ends[1 - e];
+      if (slot[ep] < 0 || !d->devices[other].is_switch)
+        continue;
+      twin_sig *s = &sigs[slot[ep]];
+      if (s->n == cap[slot[ep]]) {
+        cap[slot[ep]] = cap[slot[ep]] ? 2 * cap[slot[ep]] : 4;
+        s->b = nvl_xrealloc(s->b, cap[slot[ep]] * sizeof *s->b);
+      }
+      s->b[s->n++] = (bundle_end){other, l->type, l->count, l->scale};
+    }
+  }
+  for (size_t i = 0; i < ns; i++)
+    if (sigs[i].n)
+      qsort(sigs[i].b, sigs[i].n, sizeof *sigs[i].b, cmp_end);
+  if (ns)
+    qsort(sigs, ns, sizeof *sigs, cmp_sig);
+  /* sets in signature order first; then renumbered by first member in device order */
+  int *set_of = nvl_xmalloc((ns + 1) * sizeof(int));
+  size_t n_sets = 0;
+  for (size_t i = 0; i < ns; i++) {
+    if (i == 0 || !same_sig(&sigs[i], &sigs[i - 1]))
+      n_sets++;
+    set_of[i] = (int)n_sets - 1;
+    twin[sigs[i].dev] = set_of[i];
+  }
+  int *renum = nvl_xmalloc((n_sets + 1) * sizeof(int));
+  for (size_t s = 0; s < n_sets; s++)
+    renum[s] = -1;
+  int next = 0;
+  for (size_t i = 0; i < nd; i++)
+    if (twin[i] >= 0) {
+      if (renum[twin[i]] < 0)
+        renum[twin[i]] = next++;
+      twin[i] = renum[twin[i]];
+    }
+  for (size_t i = 0; i < ns; i++)
+    free(sigs[i].b);
+  free(sigs);
+  free(slot);
+  free(cap);
+  free(set_of);
+  free(renum);
+  return n_sets;
+}
