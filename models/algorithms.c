@@ -1,5 +1,7 @@
 /*
- * algorithms: see algorithms.h.
+ * algorithms: see algorithms.h. nvl_coll_build runs the algorithm's builder and adds what every
+ * algorithm pays: each rank's start delay and endpoint overhead before its first operation, and
+ * the host's issue interval as a floor.
  */
 #include "models/algorithms.h"
 
@@ -60,4 +62,23 @@ void nvl_algo_names(const char *sep, char *out, size_t len) {
   for (size_t i = 0; i < N_ALGOS; i++)
     snprintf(out + strlen(out), len - strlen(out), "%s%s", i ? sep : "", table[i].name);
   snprintf(out + strlen(out), len - strlen(out), "%sauto", strcmp(sep, "|") == 0 ? "|" : " or ");
+}
+
+int nvl_coll_build(const nvl_coll_spec *s, nvl_program *p) {
+  const nvl_algorithm *a = nvl_algorithm_get(s->algo);
+  if (!a || !(a->colls & NVL_COLL_BIT(s->coll)) || a->build(s, p) != 0)
+    return -1;
+  p->channel_Bps = s->p2p_channel_Bps;
+  /* fixed per-rank cost before the operation: protocol start latency + endpoint overhead */
+  for (size_t l = 0; l < p->n_lanes; l++) {
+    nvl_lane *ln = &p->lanes[l];
+    double d = ln->rank < 0 ? 0 : s->start_delay_s + (s->overhead_s ? s->overhead_s[ln->rank] : 0);
+    if (d <= 0)
+      continue;
+    nvl_program_op(p, (int)l, NVL_OP_DELAY, 0, 0); /* grow by one, then shift */
+    memmove(ln->ops + 1, ln->ops, (ln->n_ops - 1) * sizeof *ln->ops);
+    ln->ops[0] = (nvl_op){.kind = NVL_OP_DELAY, .value = d};
+  }
+  nvl_program_floor(p, s->host_interval_s);
+  return 0;
 }

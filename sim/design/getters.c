@@ -148,21 +148,6 @@ void nvl_ld_unknown(loader *L, const char *ptr, const char *what, const char *na
   nvl_ld_err(L, NVL_DIAG_REFERENCE, ptr, "unknown %s \"%.60s\"%s", what, name, hint);
 }
 
-int nvl_ld_link_type(loader *L, const char *name, const char *ptr, const char *key,
-                     bool catalog_only) {
-  int lt = nvl_ld_find_lt(L->d, name, catalog_only);
-  if (lt < 0) {
-    char p[NVL_DIAG_PTR_MAX];
-    if (key)
-      nvl_ptr_join(p, sizeof p, ptr, key);
-    else
-      snprintf(p, sizeof p, "%s", ptr);
-    nvl_ld_unknown(L, p, catalog_only ? "catalog link type" : "link type", name, L->d->link_types,
-                   L->d->n_link_types, sizeof(nvl_link_type));
-  }
-  return lt;
-}
-
 json_t *nvl_ld_object_item(loader *L, json_t *arr, size_t i, const char *arr_ptr, char *ip) {
   json_t *it = json_array_get(arr, i);
   nvl_ptr_index(ip, NVL_DIAG_PTR_MAX, arr_ptr, i);

@@ -36,6 +36,21 @@ int nvl_ld_find_st(const nvl_design *d, const char *name, bool catalog_only) {
                    offsetof(nvl_switch_type, from_catalog), name, catalog_only);
 }
 
+int nvl_ld_link_type(loader *L, const char *name, const char *ptr, const char *key,
+                     bool catalog_only) {
+  int lt = nvl_ld_find_lt(L->d, name, catalog_only);
+  if (lt < 0) {
+    char p[NVL_DIAG_PTR_MAX];
+    if (key)
+      nvl_ptr_join(p, sizeof p, ptr, key);
+    else
+      snprintf(p, sizeof p, "%s", ptr);
+    nvl_ld_unknown(L, p, catalog_only ? "catalog link type" : "link type", name, L->d->link_types,
+                   L->d->n_link_types, sizeof(nvl_link_type));
+  }
+  return lt;
+}
+
 static const char *const common_type_keys[] = {"base", "source", "estimates", "note"};
 
 static bool keys_with_common(loader *L, json_t *obj, const char *ptr, const char *const *own) {
