@@ -17,9 +17,9 @@
 #define A1 350e-9
 #define B 450e9
 
-/* One job of 4 GPUs (gpu0..gpu3 as ranks 0..3) on HGX H100; runs graph g (taken over). */
-static nvl_engine_result run_graph(nvl_wgraph *g) {
-  nvl_fixture f = nvl_fixture_open("hgx-h100.json", NVL_MODEL_IDEAL, false);
+/* One job over `ranks` on a reference design (ideal model); runs graph g (taken over). */
+static nvl_engine_result run_graph_on(const char *design, const char *ranks, nvl_wgraph *g) {
+  nvl_fixture f = nvl_fixture_open(design, NVL_MODEL_IDEAL, false);
   nvl_design *d = f.d;
   nvl_platform *p = f.p;
   nvl_diags diags = NVL_DIAGS_INIT;
@@ -28,7 +28,7 @@ static nvl_engine_result run_graph(nvl_wgraph *g) {
   spec.n_jobs = 1;
   spec.jobs[0] = (nvl_job){.coll = NVL_COLL_ALL_REDUCE, .algo = NVL_ALGO_RING, .proto = -1};
   snprintf(spec.jobs[0].name, sizeof spec.jobs[0].name, "j");
-  snprintf(spec.jobs[0].ranks_sel, sizeof spec.jobs[0].ranks_sel, "gpu[0:4]");
+  snprintf(spec.jobs[0].ranks_sel, sizeof spec.jobs[0].ranks_sel, "%s", ranks);
   assert_int_equal(nvl_workload_resolve(&spec, d, p, &diags), 0);
   nvl_workload_run *wr = nvl_workload_run_graph(&spec, d, p, g);
   assert_non_null(wr);
@@ -44,6 +44,11 @@ static nvl_engine_result run_graph(nvl_wgraph *g) {
   nvl_fixture_close(&f);
   nvl_diags_release(&diags);
   return res;
+}
+
+/* gpu0..gpu3 of HGX H100 as ranks 0..3. */
+static nvl_engine_result run_graph(nvl_wgraph *g) {
+  return run_graph_on("hgx-h100.json", "gpu[0:4]", g);
 }
 
 static size_t add(nvl_wgraph *g, nvl_wop op, const size_t *deps, size_t n) {
@@ -187,6 +192,23 @@ static void test_wgraph__collective_beside_a_send(void **state) {
   nvl_engine_result_release(&r);
 }
 
+static void test_wgraph__sharing_ignores_route_latency(void **state) {
+  (void)state;
+  /* NVL576: gpu0 sends S to gpu5 (same rack, L1 = 350 ns) and S to gpu100 (another rack, L2 =
+   * 950 ns) at once over its 900 GB/s uplink. Max-min shares a link equally whatever the round
+   * trip (SimGrid's CM02 would weigh shares by 1/latency): the near transfer runs alone from L1 to
+   * L2, then both at B/2, so it ends at 2 L1 - L2 + 2S/B, and the far one, the link never idle, at
+   * L1 + 2S/B. */
+  double S = 64.0 * 1048576, B9 = 900e9, L1 = 350e-9, L2 = 4 * 50e-9 + 3 * 250e-9;
+  nvl_wgraph g = NVL_WGRAPH_INIT;
+  add(&g, send(0, 1, S), NULL, 0);
+  add(&g, send(0, 2, S), NULL, 0);
+  nvl_engine_result r = run_graph_on("nvl576.json", "gpu0,gpu5,gpu100", &g);
+  assert_close(r.time_s[0], 2 * L1 - L2 + 2 * S / B9, TOL);
+  assert_close(r.time_s[1], L1 + 2 * S / B9, TOL);
+  nvl_engine_result_release(&r);
+}
+
 static void test_wgraph__rejects_bad_operations(void **state) {
   (void)state;
   nvl_wgraph g = NVL_WGRAPH_INIT;
@@ -207,6 +229,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_wgraph__join_waits_for_the_slowest),
     cmocka_unit_test(test_wgraph__compute_shares_its_endpoint),
     cmocka_unit_test(test_wgraph__collective_beside_a_send),
+    cmocka_unit_test(test_wgraph__sharing_ignores_route_latency),
     cmocka_unit_test(test_wgraph__rejects_bad_operations),
 };
 NVL_TEST_MAIN(tests)

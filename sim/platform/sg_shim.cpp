@@ -10,6 +10,10 @@
 #include <simgrid/kernel/routing/NetZoneImpl.hpp>
 #include <simgrid/s4u/NetZone.hpp>
 #include <xbt/config.hpp>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <list>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -35,6 +39,54 @@ using simgrid::kernel::resource::Action;
 extern void *
 nvl_commimpl_set_rate(void *comm_impl,
                       double rate) __asm__("_ZN7simgrid6kernel8activity8CommImpl8set_rateEd");
+
+// Equal sharing. SimGrid's CM02 model weighs each transfer's share of a link by its route latency
+// (TCP's RTT unfairness: its sharing penalty is the latency, so a transfer over 350 ns gets 2.7x
+// the bandwidth of one over 950 ns on a link they share). NVLink switches arbitrate per flow, not
+// per round trip, so every transfer gets penalty 1: exact max-min fairness. The penalty is a field
+// of the network action (NetworkAction::sharing_penalty_, read when the latency has been paid),
+// which the installed headers reach only through the kernel activity. Both classes are mirrored
+// here up to the fields used, as SimGrid 3.32 lays them out (src/kernel/activity/ActivityImpl.hpp,
+// src/kernel/resource/NetworkModel.hpp: NetworkAction derives singly from Action, whose definition
+// is installed), and every use checks the mirror against what it must hold first: the activity's
+// s4u interface is the Comm we hold, its action names it back, the action's hosts are the
+// transfer's, and its latency fields agree.
+namespace {
+struct activity_layout {
+  virtual ~activity_layout() = default; // the vtable pointer
+  std::atomic_int_fast32_t refcount_;
+  std::string name_;
+  void *actor_;
+  int state_;
+  double start_time_, finish_time_;
+  std::vector<void *> hosts_;
+  std::list<void *> simcalls_;
+  void *piface_;
+  Action *surf_action_;
+};
+
+struct network_action_tail { // what follows Action in NetworkAction
+  simgrid::s4u::Host *src_, *dst_;
+  double latency_, lat_current_, sharing_penalty_;
+};
+} // namespace
+
+static void share_equally(const simgrid::s4u::CommPtr &c, sg_host_t from, sg_host_t to) {
+  const auto *m = reinterpret_cast<const activity_layout *>(c->get_impl());
+  bool ok =
+      m->piface_ == c.get() && m->surf_action_ && m->surf_action_->get_activity() == c->get_impl();
+  auto *t = ok ? reinterpret_cast<network_action_tail *>(reinterpret_cast<char *>(m->surf_action_) +
+                                                         sizeof(Action))
+               : nullptr;
+  ok = ok && t->src_ == from && t->dst_ == to && t->lat_current_ >= 0 &&
+       t->latency_ == t->lat_current_ && t->sharing_penalty_ == t->lat_current_;
+  if (!ok) {
+    fprintf(stderr, "nvlsim: internal error: SimGrid's network action is not laid out as 3.32's "
+                    "(sg_shim.cpp)\n");
+    abort();
+  }
+  t->sharing_penalty_ = 1.0;
+}
 
 // Stripes in flight, by their kernel activity (what a finishing network action names).
 static std::unordered_map<const void *, nvl_xfer *> in_flight;
@@ -112,6 +164,7 @@ extern "C" nvl_xfer *nvl_xfer_start(sg_host_t const *from, sg_host_t const *to,
       c = via && n == 1 ? via->mb->put_async(&payload, bytes[i])
                         : simgrid::s4u::Comm::sendto_async(from[i], to[i], bytes[i]);
     }
+    share_equally(c, from[i], to[i]);
     in_flight.emplace(c->get_impl(), x);
     if (i == 0)
       x->first = std::move(c);
