@@ -265,6 +265,9 @@ int nvl_rt_task_start(nvl_engine *e, size_t id) {
     lr->id = (int)l;
     lr->sem = sg_sem_init(0);
   }
+  /* every lane's actor, host and mailbox exist before any lane runs: a lane sending at once (no
+   * start delay) must find its peers' mailboxes, or its transfers fall back to host-to-host
+   * communications, which SimGrid keeps in one list that every completion scans */
   for (size_t l = 0; l < n; l++) {
     const nvl_lane *ln = &t->prog.lanes[l];
     /* a lane runs on its endpoint's host (where its COMPUTEs share the endpoint); transfers name
@@ -281,8 +284,9 @@ int nvl_rt_task_start(nvl_engine *e, size_t id) {
     sg_actor_set_data(lr->actor, lr);
     sg_actor_set_stacksize(lr->actor, 64 * 1024);
     sg_actor_ref(lr->actor);
-    sg_actor_start(lr->actor, lane_main, 0, NULL);
   }
+  for (size_t l = 0; l < n; l++)
+    sg_actor_start(t->lanes[l].actor, lane_main, 0, NULL);
   return 0;
 }
 

@@ -2,6 +2,7 @@
  * graph: see graph.h for the split-graph construction and costs.
  */
 #include "graph/graph.h"
+#include "graph/internal.h"
 
 #include <igraph.h>
 #include <math.h>
@@ -9,24 +10,6 @@
 #include <string.h>
 
 #include "base/xalloc.h"
-
-struct nvl_graph {
-  const nvl_design *d;
-  /* participants with the same neighbourhood (same switches, link counts and capacities, no
-   * direct endpoint links) are interchangeable for hops, reachability and path diversity:
-   * analyses run once per group. group_first/group_second: first two members (second -1). */
-  int *group; /* per participant index */
-  int *group_first, *group_second, *group_size;
-  size_t n_groups;
-  igraph_t g;
-  igraph_vector_t cap_Bps;   /* per arc: bundle bandwidth */
-  igraph_vector_t cap_links; /* per arc: physical link count */
-  int *vout, *vin;           /* device -> vertex */
-  int *parts;                /* participants */
-  size_t n_parts;
-  double *inject, *c2c;                       /* per device */
-  bool has_graph, has_cap_Bps, has_cap_links; /* what to destroy */
-};
 
 /* igraph's errors: its default handler aborts. Ours keeps the reason and frees what the failing
  * call registered with IGRAPH_FINALLY (as igraph's own "ignore" handler does); the failing call
@@ -45,7 +28,7 @@ static void on_igraph_error(const char *reason, const char *file, int line, igra
   IGRAPH_FINALLY_FREE();
 }
 
-static void init_igraph(void) {
+void nvl_gr_init_igraph(void) {
   static int done;
   if (done)
     return;
@@ -55,7 +38,7 @@ static void init_igraph(void) {
 }
 
 /* 0 for IGRAPH_SUCCESS, else -1 with "<what>: igraph: <reason>" in diags. */
-static int report(igraph_error_t err, const char *what, nvl_diags *diags) {
+int nvl_gr_report(igraph_error_t err, const char *what, nvl_diags *diags) {
   if (err == IGRAPH_SUCCESS)
     return 0;
   nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL, "%s: igraph: %s", what,
@@ -154,7 +137,7 @@ static igraph_error_t build_arcs(nvl_graph *g, bool any_acc, igraph_integer_t nv
 }
 
 nvl_graph *nvl_graph_new(const nvl_design *d, nvl_diags *diags) {
-  init_igraph();
+  nvl_gr_init_igraph();
   nvl_graph *g = nvl_xcalloc(1, sizeof *g);
   size_t nd = d->n_devices;
   g->d = d;
@@ -180,10 +163,11 @@ nvl_graph *nvl_graph_new(const nvl_design *d, nvl_diags *diags) {
     if (!any_acc || nvl_kind_is_accelerator(nvl_device_kind(d, (int)i)))
       g->parts[g->n_parts++] = (int)i;
   }
-  if (report(igraph_vector_init(&g->cap_Bps, 0), "topology graph", diags) != 0 ||
+  if (nvl_gr_report(igraph_vector_init(&g->cap_Bps, 0), "topology graph", diags) != 0 ||
       (g->has_cap_Bps = true,
-       report(igraph_vector_init(&g->cap_links, 0), "topology graph", diags) != 0) ||
-      (g->has_cap_links = true, report(build_arcs(g, any_acc, nv), "topology graph", diags) != 0)) {
+       nvl_gr_report(igraph_vector_init(&g->cap_links, 0), "topology graph", diags) != 0) ||
+      (g->has_cap_links = true,
+       nvl_gr_report(build_arcs(g, any_acc, nv), "topology graph", diags) != 0)) {
     nvl_graph_free(g);
     return NULL;
   }
@@ -272,7 +256,7 @@ int nvl_graph_hops(const nvl_graph *g, nvl_hops *out, nvl_diags *diags) {
   out->first_a = out->first_b = -1;
   if (g->n_parts < 2)
     return 0;
-  return report(hops(g, out), "switch hops", diags);
+  return nvl_gr_report(hops(g, out), "switch hops", diags);
 }
 
 /* Max flow from the out-vertices of `src` devices to the in-vertices of `dst` devices with the
@@ -324,43 +308,71 @@ int nvl_graph_bisection(const nvl_graph *g, nvl_bisection *out, nvl_diags *diags
   out->a_last = g->parts[na - 1];
   out->b_first = g->parts[na];
   out->b_last = g->parts[n - 1];
-  return report(maxflow_sets(g, g->parts, na, g->parts + na, n - na, &g->cap_Bps, &out->bw_Bps),
-                "bisection", diags);
+  return nvl_gr_report(
+      maxflow_sets(g, g->parts, na, g->parts + na, n - na, &g->cap_Bps, &out->bw_Bps), "bisection",
+      diags);
+}
+
+/* Link-disjoint paths from participant a to participant b: a unit-capacity max flow, or 0
+ * without one when they lie in different components. */
+static igraph_error_t paths_between(const nvl_graph *g, const igraph_vector_int_t *comp, int a,
+                                    int b, int *paths) {
+  if (VECTOR(*comp)[g->vout[a]] != VECTOR(*comp)[g->vin[b]]) {
+    *paths = 0;
+    return IGRAPH_SUCCESS;
+  }
+  igraph_real_t v = 0;
+  IGRAPH_CHECK(igraph_maxflow_value(&g->g, &v, g->vout[a], g->vin[b], &g->cap_links, NULL));
+  *paths = (int)lround(v);
+  return IGRAPH_SUCCESS;
+}
+
+/* One flow per orbit of ordered group pairs (symmetry.c), or, where the groups are too many for
+ * the orbits, per group pair (within a group of two or more: its first two members), at most
+ * 4096 of them sampled evenly. */
+static igraph_error_t diversity(const nvl_graph *g, nvl_diversity *out) {
+  size_t ng = g->n_groups, n_orbits = 0;
+  int *orbit = nvl_xmalloc((ng * ng + 1) * sizeof(int));
+  bool *done = NULL;
+  igraph_vector_int_t comp;
+  IGRAPH_VECTOR_INT_INIT_FINALLY(&comp, 0);
+  IGRAPH_CHECK(igraph_connected_components(&g->g, &comp, NULL, NULL, IGRAPH_WEAK));
+  igraph_error_t rc = nvl_gr_pair_orbits(g, orbit, &n_orbits);
+  size_t total = ng * ng, step = n_orbits || total <= 4096 ? 1 : (total + 4095) / 4096;
+  out->sampled = step > 1;
+  done = nvl_xcalloc((n_orbits ? n_orbits : 1), sizeof(bool));
+  for (size_t k = 0; k < total && rc == IGRAPH_SUCCESS; k += step) {
+    size_t gi = k / ng, gj = k % ng;
+    int a = g->parts[g->group_first[gi]], b, paths;
+    if (gi == gj && g->group_second[gi] < 0)
+      continue;
+    if (n_orbits && done[orbit[k]])
+      continue;
+    b = g->parts[gi == gj ? g->group_second[gi] : g->group_first[gj]];
+    rc = paths_between(g, &comp, a, b, &paths);
+    if (n_orbits)
+      done[orbit[k]] = true;
+    out->pairs++;
+    if (rc == IGRAPH_SUCCESS && (out->min_paths < 0 || paths < out->min_paths)) {
+      out->min_paths = paths;
+      out->a = a;
+      out->b = b;
+    }
+  }
+  free(orbit);
+  free(done);
+  igraph_vector_int_destroy(&comp);
+  IGRAPH_FINALLY_CLEAN(1);
+  return rc;
 }
 
 int nvl_graph_path_diversity(const nvl_graph *g, nvl_diversity *out, nvl_diags *diags) {
   memset(out, 0, sizeof *out);
   out->min_paths = -1;
   out->a = out->b = -1;
-  size_t ng = g->n_groups;
   if (g->n_parts < 2)
     return 0;
-  /* one flow per ordered pair of groups (and within a group of two or more): members of a group
-   * are interchangeable. At most 4096 flows; beyond that the pairs are sampled evenly. */
-  size_t total = ng * ng, step = total > 4096 ? (total + 4095) / 4096 : 1;
-  out->sampled = step > 1;
-  for (size_t k = 0; k < total; k += step) {
-    size_t gi = k / ng, gj = k % ng;
-    int a = g->parts[g->group_first[gi]], b;
-    if (gi == gj) {
-      if (g->group_second[gi] < 0)
-        continue;
-      b = g->parts[g->group_second[gi]];
-    } else {
-      b = g->parts[g->group_first[gj]];
-    }
-    igraph_real_t v = 0;
-    if (report(igraph_maxflow_value(&g->g, &v, g->vout[a], g->vin[b], &g->cap_links, NULL),
-               "path diversity", diags) != 0)
-      return -1;
-    out->pairs++;
-    if (out->min_paths < 0 || (int)lround(v) < out->min_paths) {
-      out->min_paths = (int)lround(v);
-      out->a = a;
-      out->b = b;
-    }
-  }
-  return 0;
+  return nvl_gr_report(diversity(g, out), "path diversity", diags);
 }
 
 /* The device graph with its attributes, written by igraph. */
@@ -397,7 +409,7 @@ static igraph_error_t export_graph(const nvl_design *d, bool dot, FILE *out) {
 }
 
 int nvl_graph_export(const nvl_design *d, const char *format, FILE *out, nvl_diags *diags) {
-  init_igraph();
+  nvl_gr_init_igraph();
   bool dot = strcmp(format, "dot") == 0, graphml = strcmp(format, "graphml") == 0;
   if (!dot && !graphml) {
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
@@ -405,7 +417,7 @@ int nvl_graph_export(const nvl_design *d, const char *format, FILE *out, nvl_dia
     return -1;
   }
   igraph_set_attribute_table(&igraph_cattribute_table);
-  int rc = report(export_graph(d, dot, out), "export", diags);
+  int rc = nvl_gr_report(export_graph(d, dot, out), "export", diags);
   igraph_set_attribute_table(NULL);
   if (rc == 0 && ferror(out)) {
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_IO, NULL, "export: write error");

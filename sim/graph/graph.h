@@ -13,8 +13,11 @@
  * direct endpoint links) are grouped: NVL72's 72 GPUs are one group, NVL576's are 8 (one per rack).
  *   hops and reachability   one BFS per group, O(groups (V + E));
  *   bisection               one push-relabel max-flow, O(V^2 sqrt(E)) worst case, fast in practice;
- *   path diversity          one unit-capacity max-flow per ordered pair of groups (at most 4096,
- *                           sampled evenly beyond), on the graph itself (no copies).
+ *   path diversity          one unit-capacity max-flow per class of alike ordered group pairs
+ *                           (orbits under the design's automorphisms, igraph's BLISS on a quotient
+ *                           graph: graph/symmetry.c; pairs in different components need none), on
+ *                           the graph itself (no copies); with more than 2048 groups, one per
+ *                           group pair, at most 4096 sampled evenly.
  * Only this module includes igraph. Its abort-on-error handler is replaced at first use; calls
  * follow igraph's IGRAPH_CHECK / IGRAPH_FINALLY discipline, and every igraph failure reaches the
  * caller as a diagnostic ("bisection: igraph: <reason>") with a -1 or NULL return.
