@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # nvlsim benchmark (separate from the tests): wall time and peak RSS of each case, one process
 # per case, measured with GNU time. Usage: bash tools/bench.sh [--quick]
-#   --quick          skip the NVL576 alltoall (the slow case)
+#   --quick          the first three cases only
+# The large designs are in tools/bench/ (1,024 and 10,000 GPUs on one switch tier, 139 NVL72-style
+# racks on a spine, 100 racks with no link between them).
 #   NVLSIM=path      binary to measure (default build/nvlsim)
 #   NVL_BENCH_TIMEOUT=seconds per case (default 900)
 set -uo pipefail
@@ -15,8 +17,14 @@ printf '%-44s %10s %10s  %s\n' "case" "wall (s)" "RSS (MB)" "result"
 bench() {
   local name=$1
   shift
+  bench_limit "$limit" "$name" "$@"
+}
+# bench_limit SECONDS NAME ARGS...: a case with its own time limit
+bench_limit() {
+  local limit=$1 name=$2
+  shift 2
   local out
-  out=$(/usr/bin/time -f "%e %M" -o "$tmp" timeout "$limit" "$bin" "$@" 2>/dev/null | grep "^ *[0-9]" | tail -n 1)
+  out=$(/usr/bin/time -f "%e %M" -o "$tmp" timeout "$limit" "$bin" "$@" 2>/dev/null | grep -E "^ *[0-9]|valid \(|^paths" | tail -n 1)
   local rc=$?
   local wall rss
   read -r wall rss < <(tail -n 1 "$tmp") || true
@@ -24,11 +32,21 @@ bench() {
     printf '%-44s %10s %10s  %s\n' "$name" ">$limit" "-" "timed out"
   else
     printf '%-44s %10.2f %10.0f  %s\n' "$name" "$wall" "$((rss / 1024))" \
-      "$(echo "$out" | awk '{printf "time %s us, busbw %s GB/s", $6, $8}')"
+      "$(echo "$out" | awk '/valid \(|^paths/ {print; next} {printf "time %s us, busbw %s GB/s", $6, $8}')"
   fi
 }
 bench "NVL72 all_reduce sweep 8 B - 8 GiB" run
 bench "NVL72 alltoall 64 MiB per pair" run -c alltoall -b 4608M -e 4608M
 bench "NVL576 ring all_reduce 1 GiB" run topologies/nvl576.json --algo ring -b 1G -e 1G
-[ "${1:-}" = "--quick" ] ||
-  bench "NVL576 alltoall 64 MiB per pair (331,200 flows)" run topologies/nvl576.json -c alltoall -b 36G -e 36G
+[ "${1:-}" = "--quick" ] && exit 0
+bench "NVL576 alltoall 64 MiB per pair (331,200 flows)" run topologies/nvl576.json -c alltoall -b 36G -e 36G
+bench "NVL576 alltoall 64 MiB per pair, ideal" run topologies/nvl576.json -c alltoall -b 36G -e 36G --model ideal
+b=tools/bench
+bench "validate 10,008 GPUs (139 racks, spine)" validate $b/two-tier-10008.json
+bench "info 100 disconnected racks" info $b/racks-apart-100.json
+bench "1,024 GPUs ring all_reduce 1 GiB, ideal" run $b/flat-1024.json --algo ring -b 1G -e 1G --model ideal
+bench "1,024 GPUs ring all_reduce 1 GiB" run $b/flat-1024.json --algo ring -b 1G -e 1G
+bench "1,024 GPUs alltoall 1 GiB, ideal" run $b/flat-1024.json -c alltoall -b 1G -e 1G --model ideal
+bench "1,024 GPUs alltoall 1 GiB" run $b/flat-1024.json -c alltoall -b 1G -e 1G
+bench_limit 300 "10,000 GPUs ring all_reduce 1 GiB, ideal" run $b/flat-10000.json --algo ring -b 1G -e 1G --model ideal
+bench_limit 300 "10,008 GPUs (two tiers) all_reduce 1 GiB" run $b/two-tier-10008.json -b 1G -e 1G
