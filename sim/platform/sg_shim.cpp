@@ -52,8 +52,8 @@ nvl_commimpl_set_rate(void *comm_impl,
 // s4u interface is the Comm we hold, its action names it back, the action's hosts are the
 // transfer's, and its latency fields agree.
 namespace {
-struct activity_layout {
-  virtual ~activity_layout() = default; // the vtable pointer
+struct activity_layout { // plain data: no virtual member, so no dynamic type to check
+  const void *vptr_;     // the vtable pointer
   std::atomic_int_fast32_t refcount_;
   std::string name_;
   void *actor_;
