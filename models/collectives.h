@@ -99,6 +99,9 @@ typedef struct {
    * of the channels: several orders use the links of a direct mesh that one order leaves idle. */
   const int *ring_orders;
   int n_ring_orders;
+  /* the ranks are alike (twins, no direct link among them): build a reduced program
+   * (models/program.h) where the algorithm treats them alike, one rank per class */
+  bool reduce;
 } nvl_coll_spec;
 
 /* Builds the program of one collective into `out` (initialised by the caller with

@@ -10,9 +10,32 @@
 
 #define RECV(lane, peer) nvl_program_op(p, (lane), NVL_OP_RECV, (peer), 0)
 
+/* Reduced (ranks alike): one lane of rank 0, one class sending through rank 0's port links and
+ * receiving through rank 1's. alltoall looks the same under every permutation of the ranks, so
+ * its n(n-1) transfers are one orbit: one transfer of S/n counting n - 1 times on each port link,
+ * and one receive standing for the n - 1 flows; sendrecv (r -> r + 1) looks the same under
+ * rotation: one transfer of S, once each way. */
+static void reduced_p2p(const nvl_coll_spec *s, nvl_program *p, double scale) {
+  int n = s->n;
+  bool a2a = s->coll == NVL_COLL_ALLTOALL;
+  nvl_program_reduce(p, 1);
+  p->classes.up[0] = 0;
+  p->classes.down[0] = 1;
+  int lane = nvl_program_lane(p, 0, -1);
+  double bytes = a2a ? nvl_part(s->bytes, n, 1) : (double)s->bytes;
+  uint32_t w = a2a ? (uint32_t)(n - 1) : 1;
+  nvl_program_send_weighted(p, lane, NVL_VIRTUAL | 1, (double)(uint64_t)(bytes * scale),
+                            s->p2p_channels, w, w);
+  nvl_program_recv_ref(p, lane, lane, NVL_VIRTUAL | 1, w);
+}
+
 int nvl_build_p2p(const nvl_coll_spec *s, nvl_program *p) {
   if (s->coll != NVL_COLL_ALLTOALL && s->coll != NVL_COLL_SENDRECV)
     return -1;
+  if (s->reduce && s->n >= 2) {
+    reduced_p2p(s, p, s->byte_scale > 0 ? s->byte_scale : 1.0);
+    return 0;
+  }
   int n = s->n;
   uint64_t S = s->bytes;
   double scale = s->byte_scale > 0 ? s->byte_scale : 1.0;

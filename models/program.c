@@ -17,6 +17,11 @@ void nvl_program_release(nvl_program *p) {
   for (size_t i = 0; i < p->n_lanes; i++)
     free(p->lanes[i].ops);
   free(p->lanes);
+  free(p->weights);
+  free(p->refs);
+  free(p->classes.class_of);
+  free(p->classes.up);
+  free(p->classes.down);
   memset(p, 0, sizeof *p);
 }
 
@@ -52,4 +57,45 @@ void nvl_program_floor(nvl_program *p, double seconds) {
     return;
   /* rank 0's lane place: the lane only waits, so where it runs does not matter */
   nvl_program_op(p, nvl_program_lane(p, 0, -1), NVL_OP_DELAY, 0, seconds);
+}
+
+void nvl_program_reduce(nvl_program *p, int n_classes) {
+  p->reduced = true;
+  p->classes.n_classes = n_classes;
+  p->classes.class_of = nvl_xcalloc((size_t)p->n_ranks + 1, sizeof(int));
+  p->classes.up = nvl_xcalloc((size_t)n_classes + 1, sizeof(int));
+  p->classes.down = nvl_xcalloc((size_t)n_classes + 1, sizeof(int));
+}
+
+/* 1 + the index of an entry in a table of distinct entries, added when new. */
+static uint16_t intern(void **table, size_t *n, size_t *cap, size_t size, const void *entry) {
+  for (size_t i = 0; i < *n; i++)
+    if (memcmp((const char *)*table + i * size, entry, size) == 0)
+      return (uint16_t)(i + 1);
+  if (*n == 65535)
+    abort(); /* builders use a handful of distinct entries */
+  if (*n == *cap) {
+    *cap = *cap ? 2 * *cap : 8;
+    *table = nvl_xrealloc(*table, *cap * size);
+  }
+  memcpy((char *)*table + *n * size, entry, size);
+  return (uint16_t)++ * n;
+}
+
+void nvl_program_send_weighted(nvl_program *p, int lane, uint32_t peer, double bytes, int channels,
+                               uint32_t w_out, uint32_t w_in) {
+  nvl_weight w = {w_out, w_in};
+  uint16_t aux = intern((void **)&p->weights, &p->n_weights, &p->cap_weights, sizeof w, &w);
+  nvl_program_send(p, lane, (int)peer, bytes, channels);
+  nvl_lane *l = &p->lanes[lane];
+  l->ops[l->n_ops - 1].peer = peer;
+  l->ops[l->n_ops - 1].aux = aux;
+}
+
+void nvl_program_recv_ref(nvl_program *p, int lane, int from, uint32_t dest, uint32_t count) {
+  nvl_recv_ref r = {dest, count};
+  uint16_t aux = intern((void **)&p->refs, &p->n_refs, &p->cap_refs, sizeof r, &r);
+  nvl_program_op(p, lane, NVL_OP_RECV, from, 0);
+  nvl_lane *l = &p->lanes[lane];
+  l->ops[l->n_ops - 1].aux = aux;
 }

@@ -13,21 +13,55 @@
  *                     COMPUTEs running on the same endpoint at the same time
  * A lane ends when its list is done and its own sends have arrived. Several lanes per rank model
  * NCCL channels and the two trees of a double binary tree.
+ *
+ * A reduced program simulates one rank per class of alike ranks (the job's ranks are twins, and
+ * the operation treats them alike: a ring's rotation, an alltoall's permutations). Every
+ * transfer of the class representatives stands for its orbit, the images under the symmetry,
+ * which all happen at the same time: it runs from its class's up-representative to the
+ * destination class's down-representative (a rank that may have no lane: a virtual peer), and
+ * counts on the sender's port link once per member of the orbit that leaves a rank (w_out), on the
+ * receiver's once per member arriving at a rank (w_in). A RECV names a lane and a destination:
+ * the k-th such RECV of a lane waits for the k-th transfer from that lane to that destination
+ * (the orbit member it stands for), and stands for `count` flows.
  */
 #ifndef NVL_PROGRAM_H
 #define NVL_PROGRAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 typedef enum { NVL_OP_SEND, NVL_OP_RECV, NVL_OP_NOTIFY, NVL_OP_DELAY, NVL_OP_COMPUTE } nvl_op_kind;
 
+/* A peer that is a rank without a lane (reduced programs): NVL_VIRTUAL | rank. */
+#define NVL_VIRTUAL 0x80000000u
+
 typedef struct {
-  uint32_t peer;    /* lane index */
+  uint32_t peer;    /* lane index, or NVL_VIRTUAL | rank */
   uint8_t kind;     /* nvl_op_kind */
   uint8_t channels; /* SEND: point-to-point channels carrying it (rate cap), 0 = uncapped */
+  uint16_t aux;     /* reduced programs: 1 + index into weights (SEND) or refs (RECV), both
+                       tables of distinct entries; 0: none */
   double value;     /* bytes (SEND) or seconds (DELAY, COMPUTE) */
 } nvl_op;
+
+/* A reduced program's SEND: members of its orbit per source rank and per destination rank. */
+typedef struct {
+  uint32_t w_out, w_in;
+} nvl_weight;
+
+/* A reduced program's RECV: of a transfer from the op's peer lane to `dest` (a lane, or
+ * NVL_VIRTUAL | rank), standing for `count` flows. */
+typedef struct {
+  uint32_t dest, count;
+} nvl_recv_ref;
+
+/* The rank classes of a reduced program. */
+typedef struct {
+  int n_classes;
+  int *class_of;  /* [rank]: its class */
+  int *up, *down; /* [class]: the rank whose port links carry the class's sending, receiving */
+} nvl_rank_classes;
 
 typedef struct {
   int rank; /* participant index, or -1 for a switch lane */
@@ -43,6 +77,13 @@ typedef struct {
   /* wire bytes per second one point-to-point channel moves at most: a SEND on k channels runs no
    * faster than k times this (NCCL moves each channel's part with one thread block) */
   double channel_Bps;
+  /* a reduced program (see above): its weights, receive references and rank classes */
+  bool reduced;
+  nvl_weight *weights;
+  size_t n_weights, cap_weights;
+  nvl_recv_ref *refs;
+  size_t n_refs, cap_refs;
+  nvl_rank_classes classes;
 } nvl_program;
 
 void nvl_program_init(nvl_program *p, int n_ranks);
@@ -54,5 +95,13 @@ void nvl_program_op(nvl_program *p, int lane, nvl_op_kind kind, int peer, double
 void nvl_program_send(nvl_program *p, int lane, int peer, double bytes, int channels);
 /* An extra lane that only waits `seconds`: the program then lasts at least that long. */
 void nvl_program_floor(nvl_program *p, double seconds);
+
+/* Reduced programs: makes p reduced with n_classes rank classes over its n_ranks ranks (class_of,
+ * up, down to fill by the caller, zeroed); a weighted SEND to a lane or a virtual peer; a RECV of
+ * the next transfer from lane `from` to `dest`, standing for `count` flows. */
+void nvl_program_reduce(nvl_program *p, int n_classes);
+void nvl_program_send_weighted(nvl_program *p, int lane, uint32_t peer, double bytes, int channels,
+                               uint32_t w_out, uint32_t w_in);
+void nvl_program_recv_ref(nvl_program *p, int lane, int from, uint32_t dest, uint32_t count);
 
 #endif

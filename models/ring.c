@@ -20,28 +20,45 @@
 
 #define RECV(lane, peer) nvl_program_op(p, (lane), NVL_OP_RECV, (peer), 0)
 
+/* A reduced ring (models/program.h): the rank at position pos0 alone, its sends to the virtual
+ * peer v (the class's receiving representative); every rank of the rotation does the same. */
+typedef struct {
+  int pos0;
+  uint32_t v;
+} ring_rep;
+
 /* `steps` ring steps over `bytes`: at step s rank r sends part (r - s) mod n to r + 1. Every step
  * first waits `extra` seconds (pipeline synchronisation), and the first pass pays the hop latency.
- */
+ * Reduced (rep): only position rep->pos0 (lane[0]), receiving its own image's transfer. */
 static void ring_pass(nvl_program *p, const nvl_pipe *pm, const int *lane, int n, uint64_t bytes,
-                      int steps, double extra, bool hop) {
-  for (int s = 0; s < steps; s++)
+                      int steps, double extra, bool hop, const ring_rep *rep) {
+  double d = extra + (hop ? pm->step_delay : 0);
+  for (int s = 0; s < steps; s++) {
+    if (rep) {
+      double part = nvl_part(bytes, n, ((rep->pos0 - s) % n + n) % n);
+      if (d > 0)
+        nvl_program_op(p, lane[0], NVL_OP_DELAY, 0, d);
+      nvl_program_send_weighted(p, lane[0], NVL_VIRTUAL | rep->v,
+                                (double)(uint64_t)(part * pm->scale), 0, 1, 1);
+      nvl_program_recv_ref(p, lane[0], lane[0], NVL_VIRTUAL | rep->v, 1);
+      continue;
+    }
     for (int r = 0; r < n; r++) {
       int next = (r + 1) % n, prev = (r + n - 1) % n;
-      double d = extra + (hop ? pm->step_delay : 0);
       if (d > 0)
         nvl_program_op(p, lane[r], NVL_OP_DELAY, 0, d);
       nvl_send_step(p, pm, lane[r], lane[next], nvl_part(bytes, n, ((r - s) % n + n) % n), false);
       RECV(lane[r], lane[prev]);
     }
+  }
 }
 
 /* A ring collective of `steps` steps per loop, with NCCL's loops, chunks and slices when the
  * protocol model has a ring pipeline. */
 static void ring_steps(nvl_program *p, const nvl_pipe *pm, const int *lane, int n, uint64_t bytes,
-                       int steps) {
+                       int steps, const ring_rep *rep) {
   if (pm->channels <= 0 || pm->chunk == 0) {
-    ring_pass(p, pm, lane, n, bytes, steps, 0, true);
+    ring_pass(p, pm, lane, n, bytes, steps, 0, true, rep);
     return;
   }
   uint64_t loop = (uint64_t)pm->channels * (uint64_t)n * pm->chunk;
@@ -50,10 +67,10 @@ static void ring_steps(nvl_program *p, const nvl_pipe *pm, const int *lane, int 
   double per_slice = pm->slices * pm->slice_delay;
   for (uint64_t g = 0; g < groups; g++) {
     uint64_t m = full / groups + (g < full % groups ? 1 : 0); /* whole loops in this group */
-    ring_pass(p, pm, lane, n, m * loop, steps, (double)m * per_slice, g == 0);
+    ring_pass(p, pm, lane, n, m * loop, steps, (double)m * per_slice, g == 0, rep);
   }
   if (rest > 0) /* the last loop: smaller chunks, as many slices */
-    ring_pass(p, pm, lane, n, rest, steps, per_slice, groups == 0);
+    ring_pass(p, pm, lane, n, rest, steps, per_slice, groups == 0, rep);
 }
 
 /* A ring collective of `steps` steps per loop over each of the spec's ring orders, each on its own
@@ -62,7 +79,7 @@ static void rings(nvl_program *p, const nvl_coll_spec *s, const nvl_pipe *pm, co
                   int steps) {
   int n = s->n, R = s->ring_orders && s->n_ring_orders > 1 ? s->n_ring_orders : 1;
   if (R == 1 && !s->ring_orders) {
-    ring_steps(p, pm, lane, n, s->bytes, steps);
+    ring_steps(p, pm, lane, n, s->bytes, steps, NULL);
     return;
   }
   nvl_pipe share = *pm;
@@ -73,9 +90,53 @@ static void rings(nvl_program *p, const nvl_coll_spec *s, const nvl_pipe *pm, co
     const int *order = s->ring_orders + (size_t)k * n;
     for (int i = 0; i < n; i++)
       pos[i] = k == 0 ? lane[order[i]] : nvl_program_lane(p, order[i], -1);
-    ring_steps(p, &share, pos, n, (uint64_t)nvl_part(s->bytes, R, k), steps);
+    ring_steps(p, &share, pos, n, (uint64_t)nvl_part(s->bytes, R, k), steps, NULL);
   }
   free(pos);
+}
+
+/* Whether every ring order is a rotation (each rank's successor is rank + d_k mod n): the rings
+ * then look the same from every rank, and a reduced program simulates rank 0. pos0[k]: rank 0's
+ * position in order k. */
+static bool rotations(const nvl_coll_spec *s, int R, int *pos0) {
+  int n = s->n;
+  for (int k = 0; k < R; k++) {
+    const int *order = s->ring_orders ? s->ring_orders + (size_t)k * n : NULL;
+    int d = order ? ((order[1 % n] - order[0]) % n + n) % n : 1;
+    pos0[k] = -1;
+    for (int i = 0; i < n; i++) {
+      int a = order ? order[i] : i, b = order ? order[(i + 1) % n] : (i + 1) % n;
+      if (((b - a) % n + n) % n != d)
+        return false;
+      if (a == 0)
+        pos0[k] = i;
+    }
+  }
+  return true;
+}
+
+/* The reduced rings: one lane of rank 0 per ring order, sending to virtual rank 1; one class of
+ * all ranks (sending through rank 0's port links, receiving through rank 1's). Returns false
+ * (nothing built) when the orders are not rotations. */
+static bool reduced_rings(nvl_program *p, const nvl_coll_spec *s, const nvl_pipe *pm, int steps) {
+  int n = s->n, R = s->ring_orders && s->n_ring_orders > 1 ? s->n_ring_orders : 1;
+  int *pos0 = nvl_xmalloc((size_t)R * sizeof(int));
+  bool ok = n >= 2 && rotations(s, R, pos0);
+  if (ok) {
+    nvl_program_reduce(p, 1);
+    p->classes.up[0] = 0;
+    p->classes.down[0] = 1;
+    nvl_pipe share = *pm;
+    if (R > 1 && share.channels > 0)
+      share.channels = pm->channels / R > 0 ? pm->channels / R : 1;
+    for (int k = 0; k < R; k++) {
+      int lane = nvl_program_lane(p, 0, -1);
+      ring_rep rep = {pos0[k], 1};
+      ring_steps(p, R > 1 ? &share : pm, &lane, n, (uint64_t)nvl_part(s->bytes, R, k), steps, &rep);
+    }
+  }
+  free(pos0);
+  return ok;
 }
 
 /* broadcast: 0 -> 1 -> ... -> n-1; reduce: n-1 -> ... -> 1 -> 0, in K chunks */
@@ -96,6 +157,11 @@ static void chain(nvl_program *p, const nvl_pipe *pm, const int *lane, int n, ui
 int nvl_build_ring(const nvl_coll_spec *s, nvl_program *p) {
   int n = s->n;
   nvl_pipe pm = nvl_pipe_of(s);
+  int ring_steps_per_loop = s->coll == NVL_COLL_ALL_REDUCE ? 2 * (n - 1) : n - 1;
+  bool is_ring = s->coll == NVL_COLL_ALL_REDUCE || s->coll == NVL_COLL_REDUCE_SCATTER ||
+                 s->coll == NVL_COLL_ALL_GATHER;
+  if (s->reduce && is_ring && reduced_rings(p, s, &pm, ring_steps_per_loop))
+    return 0;
   int *lane = nvl_rank_lanes(p, n);
   if (n > 1)
     switch (s->coll) {

@@ -5,7 +5,10 @@
 #include "nvl_test.h"
 
 #include "design/design.h"
+#include "engine/engine.h"
 #include "platform/platform.h"
+#include "workload/run.h"
+#include "workload/workload.h"
 
 typedef struct {
   nvl_design *d;
@@ -38,6 +41,28 @@ static inline void nvl_fixture_close(nvl_fixture *f) {
   nvl_design_free(f->d);
   f->p = NULL;
   f->d = NULL;
+}
+
+/* Resolves spec on d and p and simulates it in a child process (link stats on request): the
+ * results in res, the run (the caller frees it) and its task graph in g. Fails the test on any
+ * error. */
+static inline nvl_workload_run *nvl_fixture_simulate(nvl_workload_spec *spec, const nvl_design *d,
+                                                     const nvl_platform *p, bool link_stats,
+                                                     nvl_engine_result *res, nvl_task_graph *g) {
+  nvl_diags diags = NVL_DIAGS_INIT;
+  if (nvl_workload_resolve(spec, d, p, &diags) != 0)
+    for (size_t i = 0; i < diags.count; i++)
+      print_error("%s\n", diags.items[i].message);
+  assert_int_equal(diags.errors, 0);
+  nvl_workload_run *wr = nvl_workload_run_new(spec, d, p);
+  nvl_workload_tasks(wr, g);
+  g->link_stats = link_stats;
+  int rc = nvl_engine_run_forked(p, g, res, &diags);
+  for (size_t i = 0; i < diags.count; i++)
+    print_error("%s\n", diags.items[i].message);
+  assert_int_equal(rc, 0);
+  nvl_diags_release(&diags);
+  return wr;
 }
 
 #endif

@@ -6,7 +6,7 @@
  * Notation: n ranks, S bytes, B per-direction injection bandwidth, a = path latency
  * (link 50 ns + switch 250 ns + link 50 ns = 350 ns on one-hop designs).
  */
-#include "nvl_test.h"
+#include "nvl_fixture.h"
 #include "design/design.h"
 #include "engine/cfg.h"
 #include "engine/engine.h"
@@ -87,18 +87,8 @@ static outcome simulate(const char *design, const job_def *defs, size_t nj, bool
     j->size_bytes = defs[k].bytes;
     j->proto = g_proto; /* the default model's protocol (the ideal model has none) */
   }
-  if (nvl_workload_resolve(&spec, d, p, &diags) != 0)
-    for (size_t i = 0; i < diags.count; i++)
-      print_error("%s\n", diags.items[i].message);
-  assert_int_equal(diags.errors, 0);
-  nvl_workload_run *wr = nvl_workload_run_new(&spec, d, p);
   nvl_task_graph g;
-  nvl_workload_tasks(wr, &g);
-  g.link_stats = link_stats;
-  int rc = nvl_engine_run_forked(p, &g, &o.res, &diags);
-  for (size_t i = 0; i < diags.count; i++)
-    print_error("%s\n", diags.items[i].message);
-  assert_int_equal(rc, 0);
+  nvl_workload_run *wr = nvl_fixture_simulate(&spec, d, p, link_stats, &o.res, &g);
   for (size_t k = 0; k < nj && k < 4; k++)
     o.time_s[k] = o.res.time_s[k];
   if (link_stats) {

@@ -33,7 +33,7 @@ typedef struct {
   int g, shift, proto;
   nvl_model model;
   unsigned long seed;
-  bool verbose, explicit_planes;
+  bool verbose, explicit_planes, explicit_ranks;
   double time_limit_s, wall_limit_s, mem_limit;
   size_t max_endpoints;
   nvl_cli_failures fail;
@@ -74,6 +74,8 @@ static const nvl_option options[] = {
     NVL_OPT_FAILURES_(run_opts, fail),
     O(NVL_OPT_FLAG, 0, "explicit-planes", NULL, explicit_planes,
       "no switch aggregation (verification)"),
+    O(NVL_OPT_FLAG, 0, "explicit-ranks", NULL, explicit_ranks,
+      "simulate every rank, even where alike ranks could share\none lane (verification)"),
     C(0, "cfg", "KEY:VALUE", cfg, nvl_arg_cfg, "a SimGrid option (precision, solver, contexts)"),
     NVL_OPT_GROUP_("output"),
     O(NVL_OPT_STRING, 0, "csv", "FILE", csv, "tidy results (one row per size), written atomically"),
@@ -136,6 +138,7 @@ static int make_spec(const run_opts *o, nvl_workload_spec *spec) {
   spec->model = o->model;
   spec->seed = o->seed;
   spec->chunk_bytes = o->chunk;
+  spec->explicit_ranks = o->explicit_ranks;
   if (o->workload) {
     nvl_diags diags = NVL_DIAGS_INIT;
     int rc = NVL_EXIT_OK;

@@ -92,8 +92,10 @@ static void controller_main(int argc, char **argv) {
   }
   free(ready);
   schedule_release(&s);
-  if (e->g->link_stats)
+  if (e->g->link_stats) {
     nvl_rt_read_peaks(e); /* the plugin stops tracking once the simulation ends */
+    nvl_rd_expand_peaks(e);
+  }
   if (!e->failed && finished == n)
     e->completed = true;
 }
@@ -162,7 +164,12 @@ int nvl_engine_run(const nvl_platform *p, const nvl_task_graph *g, nvl_engine_re
   result_init(res, p, g->n_tasks);
   /* on the heap: after a deadlock SimGrid still holds actors that point into it */
   nvl_engine *e = nvl_xcalloc(1, sizeof *e);
-  *e = (nvl_engine){.p = p, .g = g, .res = res, .diags = diags, .pair_of = NVL_U64MAP_INIT};
+  *e = (nvl_engine){.p = p,
+                    .g = g,
+                    .res = res,
+                    .diags = diags,
+                    .pair_of = NVL_U64MAP_INIT,
+                    .peak_of = NVL_U64MAP_INIT};
   simgrid_start(g);
   if (nvl_rt_load_platform(e) != 0) {
     free(e);
@@ -187,6 +194,7 @@ int nvl_engine_run(const nvl_platform *p, const nvl_task_graph *g, nvl_engine_re
   nvl_u64map_release(&e->pair_of);
   free(e->pair_bytes);
   e->pair_bytes = NULL;
+  nvl_u64map_release(&e->peak_of);
   bool ok = e->completed;
   if (!ok && !e->failed)
     report_incomplete(e);

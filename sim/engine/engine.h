@@ -50,7 +50,8 @@ typedef struct {
 
 typedef struct {
   size_t task;
-  double time_s; /* completion relative to the task's start */
+  double time_s;  /* completion relative to the task's start */
+  uint32_t count; /* flows it stands for (reduced programs: an orbit), 1 otherwise */
 } nvl_flow;
 
 typedef struct {

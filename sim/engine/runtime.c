@@ -15,13 +15,13 @@
 
 /* A lane sleeps on its semaphore only while it waits; whoever makes progress possible (a deposit
  * in its inbox, the arrival of a transfer it sent or receives) wakes it, and it re-checks. */
-static void lane_block(lane_rt *l) {
+void nvl_rt_lane_block(lane_rt *l) {
   l->blocked = true;
   sg_sem_acquire(l->sem);
 }
 
-static void lane_wake(lane_rt *l) {
-  if (l->blocked) {
+void nvl_rt_lane_wake(lane_rt *l) {
+  if (l && l->blocked) {
     l->blocked = false;
     sg_sem_release(l->sem);
   }
@@ -33,28 +33,35 @@ static void xfer_arrived(void *src, void *dst) {
   if (s->task->eng->tearing_down)
     return;
   s->in_flight--;
-  lane_wake(s);
-  lane_wake(dst);
+  nvl_rt_lane_wake(s);
+  nvl_rt_lane_wake(dst);
 }
 
 static void xfer_wait(lane_rt *self, nvl_xfer *x) {
   while (!nvl_xfer_done(x))
-    lane_block(self);
+    nvl_rt_lane_block(self);
 }
 
-/* The channel from lane a to lane b, created on first use. The pointer is valid until the next
- * chan_get() (the array may grow), so callers look it up again after sleeping. */
-static chan *chan_get(task_rt *t, int a, int b) {
+uint32_t nvl_rt_chan(task_rt *t, uint32_t a, uint32_t b) {
   bool added;
-  uint32_t i = nvl_u64map_get_or_add(&t->chan_of, nvl_u64map_pair((uint32_t)a, (uint32_t)b),
-                                     (uint32_t)t->n_chans, &added);
+  uint32_t i =
+      nvl_u64map_get_or_add(&t->chan_of, nvl_u64map_pair(a, b), (uint32_t)t->n_chans, &added);
   if (added) {
     if (t->n_chans == t->cap_chans) {
       t->cap_chans = t->cap_chans ? 2 * t->cap_chans : 64;
       t->chans = nvl_xrealloc(t->chans, t->cap_chans * sizeof *t->chans);
     }
-    memset(&t->chans[t->n_chans++], 0, sizeof *t->chans);
+    chan *c = &t->chans[t->n_chans++];
+    memset(c, 0, sizeof *c);
+    c->waiter[0] = c->waiter[1] = -1;
   }
+  return i;
+}
+
+/* The channel from lane a to lane (or virtual peer) b, created on first use. The pointer is valid
+ * until the next chan_get() (the array may grow), so callers look it up again after sleeping. */
+static chan *chan_get(task_rt *t, int a, int b) {
+  uint32_t i = nvl_rt_chan(t, (uint32_t)a, (uint32_t)b); /* first: it may move t->chans */
   return &t->chans[i];
 }
 
@@ -82,6 +89,7 @@ static void chans_release(task_rt *t) {
       if (c->q[k])
         nvl_xfer_unref(c->q[k]);
     free(c->q);
+    free(c->left);
   }
   free(t->chans);
   t->chans = NULL;
@@ -90,10 +98,11 @@ static void chans_release(task_rt *t) {
 }
 
 /* The stripes (host pairs and bytes) of a SEND from lane `src` to lane `dst`. */
-static size_t send_stripes(const nvl_platform *p, const task_rt *t, int src, int dst,
+static size_t send_stripes(const nvl_platform *p, const task_rt *t, int src, uint32_t dst,
                            uint64_t bytes, int *hf, int *ht, uint64_t *b) {
-  const nvl_lane *ls = &t->prog.lanes[src], *ld = &t->prog.lanes[dst];
-  int ds = ls->rank >= 0 ? t->devs[ls->rank] : -1, dd = ld->rank >= 0 ? t->devs[ld->rank] : -1;
+  const nvl_lane *ls = &t->prog.lanes[src], *ld = dst & NVL_VIRTUAL ? NULL : &t->prog.lanes[dst];
+  int ds = ls->rank >= 0 ? t->devs[ls->rank] : -1;
+  int dd = !ld ? t->devs[dst & ~NVL_VIRTUAL] : ld->rank >= 0 ? t->devs[ld->rank] : -1;
   if (ds >= 0 && dd >= 0) {
     nvl_stripe st[NVL_MAX_STRIPES];
     int ns = nvl_platform_stripes(p, ds, dd, st);
@@ -118,62 +127,77 @@ static size_t send_stripes(const nvl_platform *p, const task_rt *t, int src, int
 
 #define MAILBOX_IN_FLIGHT 4
 
-static void do_send(lane_rt *self, int peer, double bytes_d, double rate_Bps) {
+static void do_send(lane_rt *self, const nvl_op *op, double rate_Bps) {
+  uint32_t peer = op->peer;
+  double bytes_d = op->value;
+  const nvl_weight *w =
+      self->task->prog.reduced && op->aux ? &self->task->prog.weights[op->aux - 1] : NULL;
   task_rt *t = self->task;
   nvl_engine *e = t->eng;
   /* flow control: wait for the previous transfer to the same peer */
-  nvl_xfer *prev = chan_get(t, self->id, peer)->last;
+  nvl_xfer *prev = chan_get(t, self->id, (int)peer)->last;
   if (prev) {
     xfer_wait(self, prev);
-    chan_get(t, self->id, peer)->last = NULL; /* the array may have grown while we slept */
+    chan_get(t, self->id, (int)peer)->last = NULL; /* the array may have grown while we slept */
     nvl_xfer_unref(prev);
   }
   uint64_t bytes = (uint64_t)bytes_d;
   sg_host_t from[NVL_MAX_STRIPES], to[NVL_MAX_STRIPES];
   uint64_t b[NVL_MAX_STRIPES];
   int hf[NVL_MAX_STRIPES], ht[NVL_MAX_STRIPES];
+  uint32_t w_out = 1, w_in = 1; /* the weights on the route's first and last links */
   size_t n = send_stripes(e->p, t, self->id, peer, bytes, hf, ht, b);
   for (size_t i = 0; i < n; i++) {
     from[i] = e->hosts[hf[i]];
     to[i] = e->hosts[ht[i]];
-    nvl_rt_account(e, hf[i], ht[i], b[i]);
+    if (w)
+      nvl_rd_account(e, t, hf[i], ht[i], b[i], w, &w_out, &w_in);
+    else
+      nvl_rt_account(e, hf[i], ht[i], b[i]);
   }
-  lane_rt *dst = &t->lanes[peer];
+  lane_rt *dst = peer & NVL_VIRTUAL ? NULL : &t->lanes[peer];
   /* A lane with many transfers in flight (an alltoall) sends through the receiver's mailbox when
    * the transfer is one stripe between the two lanes' own hosts: the same network action, but
    * not in SimGrid's global list of detached communications (sg_shim.h). Mailboxes keep their
    * communications until the task ends, so lanes with few in flight (rings, trees, chains, whose
    * total count can be far larger) stay on host-to-host communications. */
-  nvl_mbox *via =
-      self->in_flight >= MAILBOX_IN_FLIGHT && n == 1 && hf[0] == self->host && ht[0] == dst->host
-          ? dst->mbox
-          : NULL;
+  nvl_mbox *via = dst && self->in_flight >= MAILBOX_IN_FLIGHT && n == 1 && hf[0] == self->host &&
+                          ht[0] == dst->host
+                      ? dst->mbox
+                      : NULL;
   self->in_flight++;
-  nvl_xfer *x = nvl_xfer_start(from, to, b, n, via, rate_Bps, 2, xfer_arrived, self, dst);
-  chan *c = chan_get(t, self->id, peer);
+  uint32_t ci = nvl_rt_chan(t, (uint32_t)self->id, peer);
+  nvl_xfer *x = t->prog.reduced ? nvl_xfer_start(from, to, b, n, via, rate_Bps, w_out, w_in, 2,
+                                                 nvl_rd_arrived, self, (void *)(uintptr_t)(ci + 1))
+                                : nvl_xfer_start(from, to, b, n, via, rate_Bps, 1, 1, 2,
+                                                 xfer_arrived, self, dst);
+  chan *c = &t->chans[ci];
   c->last = x;
   chan_push(c, x);
-  lane_wake(dst);
+  if (t->prog.reduced)
+    nvl_rd_pushed(t, ci);
+  else
+    nvl_rt_lane_wake(dst);
 }
 
 static void do_notify(lane_rt *self, int peer) {
   chan_push(chan_get(self->task, self->id, peer), NULL);
-  lane_wake(&self->task->lanes[peer]);
+  nvl_rt_lane_wake(&self->task->lanes[peer]);
 }
 
-static void record_flow(nvl_engine *e, task_rt *t) {
+void nvl_rt_record_flow(nvl_engine *e, task_rt *t, uint32_t count) {
   nvl_engine_result *r = e->res;
   if (r->n_flows == e->cap_flows) {
     e->cap_flows = e->cap_flows ? 2 * e->cap_flows : 1024;
     r->flows = nvl_xrealloc(r->flows, e->cap_flows * sizeof *r->flows);
   }
-  r->flows[r->n_flows++] = (nvl_flow){t->id, simgrid_get_clock() - t->start_s};
+  r->flows[r->n_flows++] = (nvl_flow){t->id, simgrid_get_clock() - t->start_s, count};
 }
 
 static void do_recv(lane_rt *self, int src) {
   chan *c = chan_get(self->task, src, self->id);
   while (c->head == c->n) {
-    lane_block(self);
+    nvl_rt_lane_block(self);
     c = chan_get(self->task, src, self->id);
   }
   nvl_xfer *x = c->q[c->head++];
@@ -184,7 +208,7 @@ static void do_recv(lane_rt *self, int src) {
     nvl_xfer_unref(x);
   }
   if (self->task->eng->g->record_flows)
-    record_flow(self->task->eng, self->task);
+    nvl_rt_record_flow(self->task->eng, self->task, 1);
 }
 
 /* Work on the lane's host: `seconds` of it alone, shared fairly with concurrent work there. */
@@ -228,10 +252,13 @@ static void lane_main(int argc, char **argv) {
   for (size_t i = 0; i < l->n_ops; i++) {
     const nvl_op *op = &l->ops[i];
     switch (op->kind) {
-    case NVL_OP_SEND:
-      do_send(self, (int)op->peer, op->value, op->channels * self->task->prog.channel_Bps);
+    case NVL_OP_SEND: do_send(self, op, op->channels * self->task->prog.channel_Bps); break;
+    case NVL_OP_RECV:
+      if (self->task->prog.reduced && op->aux)
+        nvl_rd_recv(self, op);
+      else
+        do_recv(self, (int)op->peer);
       break;
-    case NVL_OP_RECV: do_recv(self, (int)op->peer); break;
     case NVL_OP_NOTIFY: do_notify(self, (int)op->peer); break;
     case NVL_OP_DELAY: sg_actor_sleep_for(op->value); break;
     case NVL_OP_COMPUTE: do_compute(self, op->value); break;
@@ -252,6 +279,8 @@ int nvl_rt_task_start(nvl_engine *e, size_t id) {
   }
   t->start_s = simgrid_get_clock();
   e->res->start_s[id] = t->start_s;
+  if (t->prog.reduced)
+    nvl_rd_prepare(t);
   size_t n = t->prog.n_lanes;
   t->lanes = nvl_xcalloc(n ? n : 1, sizeof *t->lanes);
   t->lanes_left = n;
@@ -303,6 +332,10 @@ void nvl_rt_task_release(nvl_engine *e, task_rt *t) {
       nvl_mbox_close(lr->mbox);
   }
   e->tearing_down = false;
+  if (t->prog.reduced) {
+    nvl_rd_expand(e, t);
+    nvl_rd_release(t);
+  }
   chans_release(t);
   free(t->lanes);
   t->lanes = NULL;

@@ -35,11 +35,18 @@ typedef struct task_rt task_rt;
 /* One ordered pair of lanes (sender, receiver) of a task: the sender's last transfer to the
  * receiver and the transfers deposited for the receiver and not yet received, oldest first (NULL
  * entries are NOTIFYs). Each transfer handle holds one reference for `last` and one for the
- * queue. */
+ * queue. In a reduced program (models/program.h) the receiver may be a virtual peer, and the
+ * queue is read by cursors: entry k stays until each of the channel's readers has passed it. */
 typedef struct {
   nvl_xfer *last;
   nvl_xfer **q;
   uint32_t head, n, cap;
+  /* reduced programs */
+  uint32_t readers; /* distinct lanes that RECV from this channel */
+  uint32_t *left;   /* [entry]: readers still to pass it */
+  uint32_t left_cap;
+  int waiter[2]; /* lanes blocked until an entry is pushed or arrives (-1: none) */
+  bool many_waiters;
 } chan;
 
 typedef struct {
@@ -65,6 +72,15 @@ struct task_rt {
   chan *chans;
   size_t n_chans, cap_chans;
   double start_s;
+  /* reduced programs (reduced.c): each reader's cursor per channel, and the weighted bytes of
+   * this task on its representatives' link directions (2 * link + dir) by role (sending,
+   * receiving), for the rank classes at the end */
+  nvl_u64map cursor_of;
+  uint32_t *cursors;
+  size_t n_cursors, cap_cursors;
+  nvl_u64map acc_of;
+  double *acc;
+  size_t n_acc, cap_acc;
 };
 
 struct nvl_engine {
@@ -80,6 +96,8 @@ struct nvl_engine {
   nvl_u64map pair_of;
   double *pair_bytes;
   size_t n_pairs, cap_pairs;
+  /* reduced programs: pairs (member link direction, representative's) whose peaks agree */
+  nvl_u64map peak_of;
   /* the controller (engine.c) */
   task_rt *tasks;
   size_t *done; /* finished tasks the controller has not torn down yet */
@@ -87,6 +105,27 @@ struct nvl_engine {
   sg_sem_t wake;
   bool ctl_blocked;
 };
+
+/* Lanes and channels (runtime.c): a lane sleeps until woken; the index of the channel from lane
+ * (or virtual peer) a to b, created on first use (pointers into chans move when it grows). */
+void nvl_rt_lane_block(lane_rt *l);
+void nvl_rt_lane_wake(lane_rt *l);
+uint32_t nvl_rt_chan(task_rt *t, uint32_t a, uint32_t b);
+void nvl_rt_record_flow(nvl_engine *e, task_rt *t, uint32_t count);
+
+/* Reduced programs (reduced.c): readers per channel before the lanes start; a RECV by reference;
+ * after a SEND's push; the arrival callback (b: 1 + channel index); weighted byte accounting; the
+ * rank classes' links filled in from their representatives' when the task ends; the peaks
+ * likewise at the end of the run. */
+void nvl_rd_prepare(task_rt *t);
+void nvl_rd_recv(lane_rt *self, const nvl_op *op);
+void nvl_rd_pushed(task_rt *t, uint32_t ci);
+void nvl_rd_arrived(void *src, void *chan_plus1);
+void nvl_rd_account(nvl_engine *e, task_rt *t, int from, int to, uint64_t bytes,
+                    const nvl_weight *w, uint32_t *w_out, uint32_t *w_in);
+void nvl_rd_expand(nvl_engine *e, task_rt *t);
+void nvl_rd_release(task_rt *t);
+void nvl_rd_expand_peaks(nvl_engine *e);
 
 /* Builds task t's program and starts one actor per lane. Returns 0, or -1 if it cannot be built
  * (diags set). */

@@ -4,26 +4,58 @@
 #include "models/algorithms.h"
 #include "output/rows.h"
 
-#include <gsl/gsl_sort.h>
-#include <gsl/gsl_statistics_double.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "base/xalloc.h"
 
-/* Per-flow statistics of operation i: completion percentiles and the median flow's bandwidth. */
-static void flow_stats(const nvl_engine_result *res, size_t i, double *ft, nvl_result_row *r) {
+typedef struct {
+  double t;
+  uint32_t count;
+} flow_time;
+
+static int by_time(const void *a, const void *b) {
+  double x = ((const flow_time *)a)->t, y = ((const flow_time *)b)->t;
+  return (x > y) - (x < y);
+}
+
+/* The sorted flows' k-th time, each flow counted `count` times (one per flow of its orbit). */
+static double expanded_at(const flow_time *ft, size_t nf, uint64_t k) {
+  for (size_t i = 0; i < nf; i++) {
+    if (k < ft[i].count)
+      return ft[i].t;
+    k -= ft[i].count;
+  }
+  return ft[nf - 1].t;
+}
+
+/* The p quantile of the expanded times as GSL computes it on sorted data (interpolated between
+ * the two nearest ranks), for n expanded times. */
+static double quantile(const flow_time *ft, size_t nf, uint64_t n, double p) {
+  double index = p * (double)(n - 1);
+  uint64_t lhs = (uint64_t)index;
+  double delta = index - (double)lhs, lo = expanded_at(ft, nf, lhs);
+  return lhs + 1 < n ? (1 - delta) * lo + delta * expanded_at(ft, nf, lhs + 1) : lo;
+}
+
+/* Per-flow statistics of operation i: completion percentiles and the median flow's bandwidth.
+ * A reduced program's flow stands for its orbit, and counts as many times. */
+static void flow_stats(const nvl_engine_result *res, size_t i, flow_time *ft, nvl_result_row *r) {
   size_t nf = 0;
+  uint64_t n = 0;
   for (size_t f = 0; f < res->n_flows; f++)
-    if (res->flows[f].task == i)
-      ft[nf++] = res->flows[f].time_s;
+    if (res->flows[f].task == i) {
+      uint32_t c = res->flows[f].count ? res->flows[f].count : 1;
+      ft[nf++] = (flow_time){res->flows[f].time_s, c};
+      n += c;
+    }
   if (nf == 0)
     return;
-  gsl_sort(ft, 1, nf);
-  double p50 = gsl_stats_quantile_from_sorted_data(ft, 1, nf, 0.5);
+  qsort(ft, nf, sizeof *ft, by_time);
+  double p50 = quantile(ft, nf, n, 0.5);
   r->flow_p50_us = p50 * 1e6;
-  r->flow_p99_us = gsl_stats_quantile_from_sorted_data(ft, 1, nf, 0.99) * 1e6;
-  r->flow_max_us = ft[nf - 1] * 1e6;
+  r->flow_p99_us = quantile(ft, nf, n, 0.99) * 1e6;
+  r->flow_max_us = ft[nf - 1].t * 1e6;
   r->flow_bw_p50_GBps = p50 > 0 ? (double)r->size_bytes / p50 / 1e9 : 0;
 }
 
@@ -42,7 +74,7 @@ static const char *algorithm_of(const nvl_wop *op) {
 
 void nvl_rows_add(const nvl_workload_run *wr, const nvl_engine_result *res, nvl_results *rows) {
   const nvl_workload_spec *spec = wr->spec;
-  double *ft = nvl_xmalloc((res->n_flows + 1) * sizeof(double));
+  flow_time *ft = nvl_xmalloc((res->n_flows + 1) * sizeof *ft);
   for (size_t i = 0; i < wr->g.n_ops; i++) {
     const nvl_wop *op = &wr->g.ops[i];
     if (!op->report)

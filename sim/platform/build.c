@@ -28,6 +28,7 @@ static int add_plink(nvl_platform *p, const char *kind, const char *name, double
   l->fatpipe = fatpipe;
   l->physical = physical;
   l->kind = kind;
+  l->owner = -1;
   return (int)p->n_links++;
 }
 
@@ -223,10 +224,12 @@ static void make_endpoint_links(nvl_platform *p) {
         snprintf(name, sizeof name, "%s~%s", d->devices[i].name, p->class_names[a->cls]);
         a->link =
             add_plink(p, "port", name, a->cap_Bps, lat + p->class_half_lat[a->cls], false, phys);
+        p->links[a->link].owner = (int)i;
         if (d->switch_types[d->devices[p->class_first[a->cls]].type].reduction) {
           /* the rest of the switching latency towards the in-switch reduction engine */
           snprintf(name, sizeof name, "%s~nvls.%s", d->devices[i].name, p->class_names[a->cls]);
           a->nvls_link = add_plink(p, "nvls", name, HUGE_BW, p->class_half_lat[a->cls], true, 0);
+          p->links[a->nvls_link].owner = (int)i;
         }
       } else if (a->peer > (int)i) {
         attach_links(p, (int)i, a, &lat, &phys);

@@ -54,6 +54,7 @@ typedef struct {
   int physical;     /* number of physical links it stands for */
   const char *kind; /* "port" (endpoint to switch class), "trunk" (between switch classes),
                        "direct" (endpoint to endpoint), "nvls" (to a reduction engine) */
+  int owner;        /* the endpoint device of a port or nvls link, -1 for the others */
 } nvl_plink;
 
 typedef struct {
@@ -103,6 +104,11 @@ int nvl_platform_stripes(const nvl_platform *p, int src_dev, int dst_dev, nvl_st
  * route (a switchless mesh: every pair). */
 bool nvl_platform_all_reachable(const nvl_platform *p, const int *devs, int n, int *a, int *b);
 
+/* Whether the n devices are alike for a reduced program (models/program.h): all twins (the same
+ * switch neighbourhood), no direct link between any two of them, so that any permutation of them
+ * maps the platform's routes among them onto each other. */
+bool nvl_platform_alike(const nvl_platform *p, const int *devs, int n);
+
 /* Route between two hosts as logical link indices with direction (+1 UP, -1 DOWN; crossbars +1).
  * Returns the number of links, or -1 when there is no route. */
 int nvl_platform_route(const nvl_platform *p, int from_host, int to_host, int *links, int *dirs,
@@ -113,6 +119,12 @@ int nvl_platform_route(const nvl_platform *p, int from_host, int to_host, int *l
 int nvl_platform_nvls_host(const nvl_platform *p, int dev);
 /* The host of an endpoint that reaches its NVLS host (first plane), -1 if none. */
 int nvl_platform_endpoint_host(const nvl_platform *p, int dev);
+/* An endpoint's port links, each followed by its latency link to the class's reduction engine
+ * when the class has one (in class order; twins' k-th links are alike). Returns their number (at
+ * most max). */
+int nvl_platform_port_links(const nvl_platform *p, int dev, int *links, int max);
+/* The endpoint device of a host, -1 for a reduction engine's host. */
+int nvl_platform_host_device(const nvl_platform *p, int host);
 
 /* Sum of route latencies from a to b (seconds), for closed-form checks. */
 double nvl_platform_route_latency(const nvl_platform *p, int from_host, int to_host);

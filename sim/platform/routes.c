@@ -145,6 +145,23 @@ int nvl_platform_nvls_host(const nvl_platform *p, int dev) {
   return cls >= 0 ? p->class_nvls_host[cls] : -1;
 }
 
+int nvl_platform_port_links(const nvl_platform *p, int dev, int *links, int max) {
+  int n = 0;
+  for (int j = p->att_start[dev]; j < p->att_start[dev + 1]; j++)
+    if (p->att[j].cls >= 0) {
+      if (n < max)
+        links[n++] = p->att[j].link;
+      if (p->att[j].nvls_link >= 0 && n < max)
+        links[n++] = p->att[j].nvls_link;
+    }
+  return n;
+}
+
+int nvl_platform_host_device(const nvl_platform *p, int host) {
+  return host >= 0 && (size_t)host < p->n_hosts && p->host_plane[host] != -2 ? p->host_dev[host]
+                                                                             : -1;
+}
+
 int nvl_platform_endpoint_host(const nvl_platform *p, int dev) {
   return p->ph_start[dev] < p->ph_start[dev + 1] ? p->ph[p->ph_start[dev]].host : -1;
 }
@@ -209,5 +226,21 @@ bool nvl_platform_all_reachable(const nvl_platform *p, const int *devs, int n, i
   free(second);
   free(set);
   free(routed);
+  return ok;
+}
+
+bool nvl_platform_alike(const nvl_platform *p, const int *devs, int n) {
+  if (n < 2)
+    return false;
+  for (int r = 1; r < n; r++)
+    if (p->twin[devs[r]] != p->twin[devs[0]] || p->twin[devs[r]] < 0)
+      return false;
+  bool *in = nvl_xcalloc(p->d->n_devices + 1, sizeof(bool)), ok = true;
+  for (int r = 0; r < n; r++)
+    in[devs[r]] = true;
+  for (int r = 0; r < n && ok; r++)
+    for (int j = p->att_start[devs[r]]; j < p->att_start[devs[r] + 1] && ok; j++)
+      ok = !(p->att[j].cls < 0 && in[p->att[j].peer]);
+  free(in);
   return ok;
 }

@@ -2,6 +2,8 @@
 #include "platform/sg_shim.h"
 
 #include <simgrid/kernel/resource/Action.hpp>
+#include <simgrid/kernel/resource/Model.hpp>
+#include <simgrid/simix.hpp>
 #include <simgrid/s4u/Comm.hpp>
 #include <simgrid/s4u/Host.hpp>
 #include <simgrid/s4u/Link.hpp>
@@ -88,6 +90,53 @@ static void share_equally(const simgrid::s4u::CommPtr &c, sg_host_t from, sg_hos
   t->sharing_penalty_ = 1.0;
 }
 
+// Weighted transfers (reduced programs, models/program.h): a transfer that stands for its orbit
+// counts w_out times on the first link of its route and w_in times on the last, through the
+// max-min system's own expand (exported by libsimgrid; a repeated expand adds to a variable's
+// consumption weight on a link). The variable's constraints, one element per route link in route
+// order, are read through a mirror of SimGrid 3.32's lmm::Variable and lmm::Element
+// (src/kernel/lmm/System.hpp), checked: as many elements as route links, each naming the
+// variable.
+extern void nvl_lmm_expand(void *system, void *cnst, void *var, double weight, bool force) __asm__(
+    "_ZN7simgrid6kernel3lmm6System6expandEPNS1_10ConstraintEPNS1_8VariableEdb");
+
+namespace {
+struct hook_layout {
+  void *next_, *prev_;
+};
+struct element_layout {
+  hook_layout enabled_, disabled_, active_;
+  void *constraint;
+  void *variable;
+  double consumption_weight, max_consumption_weight;
+};
+struct variable_layout {
+  hook_layout variable_set_, saturated_variable_set_;
+  std::vector<element_layout> cnsts_;
+};
+} // namespace
+
+static void weigh(const simgrid::s4u::CommPtr &c, uint32_t w_out, uint32_t w_in) {
+  const auto *m = reinterpret_cast<const activity_layout *>(c->get_impl());
+  Action *a = m->surf_action_;
+  auto *v = reinterpret_cast<variable_layout *>(a->get_variable());
+  size_t n = v->cnsts_.size();
+  if (n == 0 || v->cnsts_.front().variable != a->get_variable() ||
+      v->cnsts_.back().variable != a->get_variable()) {
+    fprintf(stderr, "nvlsim: internal error: SimGrid's max-min variable is not laid out as 3.32's "
+                    "(sg_shim.cpp)\n");
+    abort();
+  }
+  void *system = a->get_model()->get_maxmin_system(), *var = a->get_variable();
+  void *first = v->cnsts_.front().constraint, *last = v->cnsts_.back().constraint;
+  simgrid::kernel::actor::simcall_answered([&] {
+    if (w_out > 1)
+      nvl_lmm_expand(system, first, var, (double)(w_out - 1), false);
+    if (w_in > 1)
+      nvl_lmm_expand(system, last, var, (double)(w_in - 1), false);
+  });
+}
+
 // Stripes in flight, by their kernel activity (what a finishing network action names).
 static std::unordered_map<const void *, nvl_xfer *> in_flight;
 
@@ -126,7 +175,8 @@ extern "C" void nvl_mbox_close(nvl_mbox *m) {
 
 extern "C" nvl_xfer *nvl_xfer_start(sg_host_t const *from, sg_host_t const *to,
                                     const uint64_t *bytes, size_t n, nvl_mbox *via, double rate_Bps,
-                                    int refs, void (*on_done)(void *, void *), void *a, void *b) {
+                                    uint32_t w_out, uint32_t w_in, int refs,
+                                    void (*on_done)(void *, void *), void *a, void *b) {
   static char payload; // mailboxes refuse null payloads; nobody reads this one
   static bool hooked;
   if (!hooked) {
@@ -165,6 +215,8 @@ extern "C" nvl_xfer *nvl_xfer_start(sg_host_t const *from, sg_host_t const *to,
                         : simgrid::s4u::Comm::sendto_async(from[i], to[i], bytes[i]);
     }
     share_equally(c, from[i], to[i]);
+    if (w_out > 1 || w_in > 1)
+      weigh(c, w_out, w_in);
     in_flight.emplace(c->get_impl(), x);
     if (i == 0)
       x->first = std::move(c);

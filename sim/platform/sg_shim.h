@@ -58,12 +58,14 @@ void nvl_mbox_close(nvl_mbox *m);
  * through that mailbox: the same network action, but it is not a detached host-to-host
  * communication, which SimGrid 3.32 keeps in one global list that every completion scans. With
  * rate_Bps > 0 the transfer moves no faster than that in total (each stripe its share, SimGrid's
- * bound on the communication's rate); 0 leaves it to the network. The handle starts with `refs`
+ * bound on the communication's rate); 0 leaves it to the network. A transfer standing for several
+ * (a reduced program's orbit, models/program.h) counts w_out times on the first link of each
+ * stripe's route and w_in times on the last (1, 1: once). The handle starts with `refs`
  * references; on_done(a, b) runs once, inside the kernel, when every stripe has arrived (it may
  * only do what maestro may do, such as releasing a semaphore). */
 nvl_xfer *nvl_xfer_start(sg_host_t const *from, sg_host_t const *to, const uint64_t *bytes,
-                         size_t n, nvl_mbox *via, double rate_Bps, int refs,
-                         void (*on_done)(void *a, void *b), void *a, void *b);
+                         size_t n, nvl_mbox *via, double rate_Bps, uint32_t w_out, uint32_t w_in,
+                         int refs, void (*on_done)(void *a, void *b), void *a, void *b);
 /* Whether every stripe has arrived. */
 bool nvl_xfer_done(const nvl_xfer *x);
 /* Drops one reference; the last one frees the handle. */

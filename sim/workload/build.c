@@ -163,7 +163,8 @@ static int coll_program(const nvl_workload_run *wr, const nvl_wop *op, nvl_progr
                       .ring_slices = pp->ring.slices,
                       .slice_delay_s = pp->ring.slice_s,
                       .ring_orders = m->rings,
-                      .n_ring_orders = m->n_rings};
+                      .n_ring_orders = m->n_rings,
+                      .reduce = m->alike};
   return nvl_coll_build(&cs, p);
 }
 

@@ -53,8 +53,9 @@ int nvl_workload_nvls_host(const nvl_platform *p, const int *devs, int n) {
 }
 
 void nvl_comm_init(nvl_comm *c, const nvl_job *j, const nvl_design *d, const nvl_platform *p,
-                   nvl_model model) {
+                   nvl_model model, bool explicit_ranks) {
   memset(c, 0, sizeof *c);
+  c->alike = !explicit_ranks && nvl_platform_alike(p, j->devs, j->n);
   fabric_of(d, j->devs[0], &c->bw_Bps, &c->generation, &c->tc.nvlink_Bps);
   c->tc.n = j->n;
   c->tc.generation = c->generation;

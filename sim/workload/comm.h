@@ -19,6 +19,7 @@ typedef struct {
   double bw_Bps;     /* a rank's fabric bandwidth per direction */
   double hop_s;      /* route latency between the first two ranks */
   int nvls_host;     /* in-switch reduction host shared by all ranks, or -1 */
+  bool alike;        /* the ranks are alike: reduced programs apply (platform.h) */
   int *rings;        /* ring orders (orders[k * n + position] = rank), or NULL; owned */
   int n_rings;
   double *overhead_s; /* per-rank fixed cost of an operation (default model), or NULL; owned */
@@ -26,7 +27,7 @@ typedef struct {
 
 /* The communicator of a resolved job (j->devs, j->n set). */
 void nvl_comm_init(nvl_comm *c, const nvl_job *j, const nvl_design *d, const nvl_platform *p,
-                   nvl_model model);
+                   nvl_model model, bool explicit_ranks);
 void nvl_comm_release(nvl_comm *c);
 
 /* The collectives that run as rings (with NCCL's ring pipeline and searched ring orders). */

@@ -129,6 +129,23 @@ static void sweep_graph(nvl_workload_run *wr) {
   gsl_rng_free(rng);
 }
 
+/* A reduced program's representatives stand for their class only when nothing else loads their
+ * links differently: jobs that share a device run explicitly. */
+static void unalike_shared_devices(nvl_workload_run *wr) {
+  const nvl_workload_spec *spec = wr->spec;
+  int *owner = nvl_xmalloc((wr->d->n_devices + 1) * sizeof *owner);
+  for (size_t i = 0; i < wr->d->n_devices; i++)
+    owner[i] = -1;
+  for (size_t k = 0; k < spec->n_jobs; k++)
+    for (int r = 0; r < spec->jobs[k].n; r++) {
+      int *o = &owner[spec->jobs[k].devs[r]];
+      if (*o >= 0 && *o != (int)k)
+        wr->comms[*o].alike = wr->comms[k].alike = false;
+      *o = (int)k;
+    }
+  free(owner);
+}
+
 static nvl_workload_run *run_alloc(const nvl_workload_spec *spec, const nvl_design *d,
                                    const nvl_platform *p) {
   nvl_workload_run *wr = nvl_xcalloc(1, sizeof *wr);
@@ -137,7 +154,8 @@ static nvl_workload_run *run_alloc(const nvl_workload_spec *spec, const nvl_desi
   wr->p = p;
   wr->comms = nvl_xcalloc(spec->n_jobs + 1, sizeof *wr->comms);
   for (size_t k = 0; k < spec->n_jobs; k++)
-    nvl_comm_init(&wr->comms[k], &spec->jobs[k], d, p, spec->model);
+    nvl_comm_init(&wr->comms[k], &spec->jobs[k], d, p, spec->model, spec->explicit_ranks);
+  unalike_shared_devices(wr);
   return wr;
 }
 

@@ -71,6 +71,8 @@ typedef struct {
   nvl_model model;
   unsigned long seed;
   uint64_t chunk_bytes;
+  /* simulate every rank, even where ranks are alike (no reduced programs: for verification) */
+  bool explicit_ranks;
 } nvl_workload_spec;
 
 /* Sweep sizes as nccl-tests: min, max, and factor (>1) or step (>0, when factor == 0). */
