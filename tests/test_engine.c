@@ -211,6 +211,29 @@ static void test_engine__small_all_reduce_latency(void **state) {
   g_proto = NVL_PROTO_SIMPLE;
 }
 
+static void test_engine__sizes_below_one_byte_per_rank(void **state) {
+  /* 8 B over 72 ranks: most ring parts and every alltoall part are empty. An empty transfer still
+   * pays its path latency (s4u leaves an empty host-to-host transfer unstarted: the shim starts
+   * it), so ring all_reduce takes 2(n-1) hops, all_gather and reduce_scatter n-1, alltoall one,
+   * each plus at most one byte at line rate; explicit ranks as reduced ones */
+  const double B = 900e9;
+  static const struct {
+    nvl_coll coll;
+    nvl_algo algo;
+    double hops;
+  } cs[] = {{NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 2 * 71},
+            {NVL_COLL_ALL_GATHER, NVL_ALGO_RING, 71},
+            {NVL_COLL_REDUCE_SCATTER, NVL_ALGO_RING, 71},
+            {NVL_COLL_ALLTOALL, NVL_ALGO_P2P, 1},
+            {NVL_COLL_SENDRECV, NVL_ALGO_P2P, 1}};
+  for (size_t k = 0; k < sizeof cs / sizeof *cs; k++)
+    for (uint64_t bytes = 4; bytes <= 8; bytes += 4) {
+      double t = sim1("gb200-nvl72.json", (job_def){NULL, cs[k].coll, cs[k].algo, 0, bytes});
+      assert_true(t >= cs[k].hops * A1 * (1 - 1e-9));
+      assert_true(t <= cs[k].hops * (A1 + 8 / B) + 1e-12);
+    }
+}
+
 static void test_engine__rings_on_a_full_mesh(void **state) {
   /* HGX A100 4-GPU, no switch: six directed rings carry S/6 each, and every link direction
    * (4 NVLink 3 = 100 GB/s) is shared by two of them, so each ring step moves S/(6n) at 50 GB/s
@@ -559,6 +582,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_engine__ring_all_reduce),
     cmocka_unit_test(test_engine__default_ring_pipeline_closed_form),
     cmocka_unit_test(test_engine__small_all_reduce_latency),
+    cmocka_unit_test(test_engine__sizes_below_one_byte_per_rank),
     cmocka_unit_test(test_engine__rings_on_a_full_mesh),
     cmocka_unit_test(test_engine__rings_avoid_a_failed_mesh_link),
     cmocka_unit_test(test_engine__all_gather_and_reduce_scatter),

@@ -49,4 +49,7 @@ bench "1,024 GPUs ring all_reduce 1 GiB" run $b/flat-1024.json --algo ring -b 1G
 bench "1,024 GPUs alltoall 1 GiB, ideal" run $b/flat-1024.json -c alltoall -b 1G -e 1G --model ideal
 bench "1,024 GPUs alltoall 1 GiB" run $b/flat-1024.json -c alltoall -b 1G -e 1G
 bench_limit 300 "10,000 GPUs ring all_reduce 1 GiB, ideal" run $b/flat-10000.json --algo ring -b 1G -e 1G --model ideal
+bench_limit 300 "10,000 GPUs ring all_reduce 1 GiB" run $b/flat-10000.json --algo ring -b 1G -e 1G
+bench_limit 300 "10,000 GPUs alltoall 1 GiB, ideal" run $b/flat-10000.json -c alltoall -b 1G -e 1G --model ideal
+bench_limit 300 "10,000 GPUs alltoall 1 GiB" run $b/flat-10000.json -c alltoall -b 1G -e 1G
 bench_limit 300 "10,008 GPUs (two tiers) all_reduce 1 GiB" run $b/two-tier-10008.json -b 1G -e 1G

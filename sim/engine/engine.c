@@ -143,8 +143,13 @@ static void simgrid_start(const nvl_task_graph *g) {
   char *argv[64] = {"nvlsim", "--cfg=network/model:CM02", "--cfg=network/crosstraffic:0",
                     "--cfg=network/TCP-gamma:1e30", "--cfg=surf/precision:1e-10"};
   int argc = 5;
-  for (const char *const *c = g->sg_cfg; c && *c && argc < 63; c++)
+  bool guard_set = false;
+  for (const char *const *c = g->sg_cfg; c && *c && argc < 62; c++) {
+    guard_set |= strstr(*c, "contexts/guard-size") != NULL;
     argv[argc++] = (char *)*c;
+  }
+  if (g->ranks > NVL_GUARDED_RANKS && !guard_set)
+    argv[argc++] = "--cfg=contexts/guard-size:0";
   argv[argc] = NULL;
   simgrid_init(&argc, argv);
   if (g->link_stats)

@@ -33,6 +33,10 @@
  * (valid while the task runs). Returns 0, or -1 to abort with an error. */
 typedef int (*nvl_task_build_fn)(void *ctx, size_t task, nvl_program *prog, const int **devs);
 
+/* Each lane's stack has a guard page unless the workload has more ranks than this: a guarded
+ * stack is two memory mappings, and Linux allows 65,530 per process (vm.max_map_count). */
+#define NVL_GUARDED_RANKS 8192
+
 typedef struct {
   size_t n_tasks;
   /* dependencies, compressed rows: task t waits for deps[dep_start[t]] .. deps[dep_start[t+1]-1],
@@ -46,6 +50,8 @@ typedef struct {
   bool verbose;    /* SimGrid logging at info level */
   double time_limit_s;       /* stop the simulation past this simulated time (0 = none) */
   const char *const *sg_cfg; /* extra SimGrid "--cfg=..." arguments, NULL-terminated, or NULL */
+  size_t
+      ranks; /* of all jobs together (lane stacks lose their guard pages past NVL_GUARDED_RANKS) */
 } nvl_task_graph;
 
 typedef struct {

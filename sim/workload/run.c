@@ -199,6 +199,8 @@ void nvl_workload_tasks(const nvl_workload_run *wr, nvl_task_graph *out) {
   out->deps = wr->g.deps;
   out->build = nvl_workload_build;
   out->ctx = (void *)wr;
+  for (size_t k = 0; k < wr->spec->n_jobs; k++)
+    out->ranks += (size_t)wr->spec->jobs[k].n;
   for (size_t i = 0; i < wr->g.n_ops; i++)
     out->record_flows |= wr->g.ops[i].kind == NVL_WOP_PATTERN ||
                          wr->g.ops[i].kind == NVL_WOP_MATRIX || wr->g.ops[i].kind == NVL_WOP_SEND;
