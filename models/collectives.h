@@ -102,6 +102,9 @@ typedef struct {
   /* the ranks are alike (twins, no direct link among them): build a reduced program
    * (models/program.h) where the algorithm treats them alike, one rank per class */
   bool reduce;
+  /* rank r + period stands where rank r stands (0: no such symmetry known): a ring in rank order
+   * may run as a shifted program (models/program.h) */
+  int period;
 } nvl_coll_spec;
 
 /* Builds the program of one collective into `out` (initialised by the caller with

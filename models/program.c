@@ -67,6 +67,11 @@ void nvl_program_reduce(nvl_program *p, int n_classes) {
   p->classes.down = nvl_xcalloc((size_t)n_classes + 1, sizeof(int));
 }
 
+void nvl_program_reduce_shift(nvl_program *p, int m) {
+  p->reduced = true;
+  p->shift = m;
+}
+
 /* 1 + the index of an entry in a table of distinct entries, added when new. */
 static uint16_t intern(void **table, size_t *n, size_t *cap, size_t size, const void *entry) {
   for (size_t i = 0; i < *n; i++)

@@ -23,6 +23,12 @@
  * receiver's once per member arriving at a rank (w_in). A RECV names a lane and a destination:
  * the k-th such RECV of a lane waits for the k-th transfer from that lane to that destination
  * (the orbit member it stands for), and stands for `count` flows.
+ *
+ * A shifted program is a reduced program of the first `shift` ranks, for a job whose rank
+ * r + shift (mod n) stands where rank r stands (racks alike on a spine: platform.h,
+ * nvl_platform_shift): each transfer stands for its n / shift images, one per block of ranks,
+ * with weights 1 (each image loads its own links); a transfer leaving the block goes to the
+ * virtual peer in the next block. Every link's bytes and peak then go to its images.
  */
 #ifndef NVL_PROGRAM_H
 #define NVL_PROGRAM_H
@@ -84,6 +90,7 @@ typedef struct {
   nvl_recv_ref *refs;
   size_t n_refs, cap_refs;
   nvl_rank_classes classes;
+  int shift; /* a shifted program (see above): lanes for ranks 0 .. shift - 1; 0 otherwise */
 } nvl_program;
 
 void nvl_program_init(nvl_program *p, int n_ranks);
@@ -100,6 +107,8 @@ void nvl_program_floor(nvl_program *p, double seconds);
  * up, down to fill by the caller, zeroed); a weighted SEND to a lane or a virtual peer; a RECV of
  * the next transfer from lane `from` to `dest`, standing for `count` flows. */
 void nvl_program_reduce(nvl_program *p, int n_classes);
+/* Makes p a shifted program of period m (no rank classes). */
+void nvl_program_reduce_shift(nvl_program *p, int m);
 void nvl_program_send_weighted(nvl_program *p, int lane, uint32_t peer, double bytes, int channels,
                                uint32_t w_out, uint32_t w_in);
 void nvl_program_recv_ref(nvl_program *p, int lane, int from, uint32_t dest, uint32_t count);

@@ -20,27 +20,40 @@
 
 #define RECV(lane, peer) nvl_program_op(p, (lane), NVL_OP_RECV, (peer), 0)
 
-/* A reduced ring (models/program.h): the rank at position pos0 alone, its sends to the virtual
- * peer v (the class's receiving representative); every rank of the rotation does the same. */
+/* A reduced ring (models/program.h): m lanes for the ranks at positions pos0 .. pos0 + m - 1,
+ * the last sending to the virtual peer v. m = 1: a rotation, where every rank does what the rank
+ * at pos0 does and v is the class's receiving representative; m > 1: a shifted program (ranks in
+ * order, pos0 = 0), where v = m, the first rank of the next block. */
 typedef struct {
-  int pos0;
+  int pos0, m;
   uint32_t v;
 } ring_rep;
 
+/* One step of a reduced ring: lane q sends its part to the next lane (the last to the virtual
+ * peer) and receives its predecessor's, lane 0 the last lane's image arriving at v. */
+static void reduced_step(nvl_program *p, const nvl_pipe *pm, const int *lane, int n, uint64_t bytes,
+                         int s, double d, const ring_rep *rep) {
+  for (int q = 0; q < rep->m; q++) {
+    double part = nvl_part(bytes, n, ((rep->pos0 + q - s) % n + n) % n);
+    uint32_t to = q + 1 < rep->m ? (uint32_t)lane[q + 1] : NVL_VIRTUAL | rep->v;
+    if (d > 0)
+      nvl_program_op(p, lane[q], NVL_OP_DELAY, 0, d);
+    nvl_program_send_weighted(p, lane[q], to, (double)(uint64_t)(part * pm->scale), 0, 1, 1);
+  }
+  for (int q = 0; q < rep->m; q++)
+    nvl_program_recv_ref(p, lane[q], q > 0 ? lane[q - 1] : lane[rep->m - 1],
+                         q > 0 ? (uint32_t)lane[q] : NVL_VIRTUAL | rep->v, 1);
+}
+
 /* `steps` ring steps over `bytes`: at step s rank r sends part (r - s) mod n to r + 1. Every step
  * first waits `extra` seconds (pipeline synchronisation), and the first pass pays the hop latency.
- * Reduced (rep): only position rep->pos0 (lane[0]), receiving its own image's transfer. */
+ * Reduced (rep): only the lanes of rep. */
 static void ring_pass(nvl_program *p, const nvl_pipe *pm, const int *lane, int n, uint64_t bytes,
                       int steps, double extra, bool hop, const ring_rep *rep) {
   double d = extra + (hop ? pm->step_delay : 0);
   for (int s = 0; s < steps; s++) {
     if (rep) {
-      double part = nvl_part(bytes, n, ((rep->pos0 - s) % n + n) % n);
-      if (d > 0)
-        nvl_program_op(p, lane[0], NVL_OP_DELAY, 0, d);
-      nvl_program_send_weighted(p, lane[0], NVL_VIRTUAL | rep->v,
-                                (double)(uint64_t)(part * pm->scale), 0, 1, 1);
-      nvl_program_recv_ref(p, lane[0], lane[0], NVL_VIRTUAL | rep->v, 1);
+      reduced_step(p, pm, lane, n, bytes, s, d, rep);
       continue;
     }
     for (int r = 0; r < n; r++) {
@@ -131,12 +144,30 @@ static bool reduced_rings(nvl_program *p, const nvl_coll_spec *s, const nvl_pipe
       share.channels = pm->channels / R > 0 ? pm->channels / R : 1;
     for (int k = 0; k < R; k++) {
       int lane = nvl_program_lane(p, 0, -1);
-      ring_rep rep = {pos0[k], 1};
+      ring_rep rep = {pos0[k], 1, 1};
       ring_steps(p, R > 1 ? &share : pm, &lane, n, (uint64_t)nvl_part(s->bytes, R, k), steps, &rep);
     }
   }
   free(pos0);
   return ok;
+}
+
+/* The shifted ring (models/program.h) of period m = s->period: lanes for ranks 0 .. m - 1 in
+ * rank order. Only for one order, the ranks' own (through switches every order loads each port
+ * link once, so the platform keeps that one). Returns false (nothing built) otherwise. */
+static bool shifted_ring(nvl_program *p, const nvl_coll_spec *s, const nvl_pipe *pm, int steps) {
+  int n = s->n, m = s->period;
+  if (m < 1 || m >= n || n % m != 0 || (s->ring_orders && s->n_ring_orders > 1))
+    return false;
+  for (int i = 0; s->ring_orders && i < n; i++)
+    if (s->ring_orders[i] != i)
+      return false;
+  nvl_program_reduce_shift(p, m);
+  int *lane = nvl_rank_lanes(p, m);
+  ring_rep rep = {0, m, (uint32_t)m};
+  ring_steps(p, pm, lane, n, s->bytes, steps, &rep);
+  free(lane);
+  return true;
 }
 
 /* broadcast: 0 -> 1 -> ... -> n-1; reduce: n-1 -> ... -> 1 -> 0, in K chunks */
@@ -161,6 +192,8 @@ int nvl_build_ring(const nvl_coll_spec *s, nvl_program *p) {
   bool is_ring = s->coll == NVL_COLL_ALL_REDUCE || s->coll == NVL_COLL_REDUCE_SCATTER ||
                  s->coll == NVL_COLL_ALL_GATHER;
   if (s->reduce && is_ring && reduced_rings(p, s, &pm, ring_steps_per_loop))
+    return 0;
+  if (!s->reduce && s->period > 0 && is_ring && shifted_ring(p, s, &pm, ring_steps_per_loop))
     return 0;
   int *lane = nvl_rank_lanes(p, n);
   if (n > 1)

@@ -38,8 +38,9 @@ for run in "gb200-nvl72.json -b 1M -e 1G -f 32" "fusion-gpu-asic.json -c alltoal
   check $? "$d: direct platform and XML platform differ"
 done
 
-# a long run (NVL576 ring, several seconds) killed after one second
-"$bin" run "$topo/nvl576.json" --algo ring -b 1G -e 1G --csv "$dir/killed.csv" >/dev/null 2>&1 &
+# a long run (NVL576 ring with every rank simulated, several seconds) killed after one second
+"$bin" run "$topo/nvl576.json" --algo ring -b 1G -e 1G --explicit-ranks --csv "$dir/killed.csv" \
+  >/dev/null 2>&1 &
 pid=$!
 sleep 1
 kill -TERM $pid

@@ -198,6 +198,47 @@ static size_t count_lines(const char *text, const char *what) {
   return n;
 }
 
+/* The GPUs gpu0 .. gpu<n-1> of a design, in order. */
+static int *gpus(const fixture *f, int n) {
+  int *devs = malloc((size_t)n * sizeof *devs);
+  char name[32];
+  for (int r = 0; r < n; r++) {
+    snprintf(name, sizeof name, "gpu%d", r);
+    devs[r] = dev(f, name);
+  }
+  return devs;
+}
+
+static void test_platform__rank_shifts(void **state) {
+  /* NVL72: the GPUs are twins, any shift holds. NVL576: a shift by a multiple of 72 moves whole
+   * racks onto racks (their leaves onto leaves, trunks onto trunks); any other shift moves part of
+   * a rack into the next and not the rest. The shift by 72 maps each port link to the port link
+   * of the GPU 72 further, both directions. */
+  fixture f = open_design("gb200-nvl72.json", false);
+  int *devs = gpus(&f, 72);
+  assert_true(nvl_platform_shift(f.p, devs, 72, 1, NULL));
+  assert_true(nvl_platform_shift(f.p, devs, 72, 8, NULL));
+  assert_false(nvl_platform_shift(f.p, devs, 72, 7, NULL)); /* not a divisor */
+  assert_false(nvl_platform_shift(f.p, devs, 72, 72, NULL));
+  free(devs);
+  close_design(&f);
+  f = open_design("nvl576.json", false);
+  devs = gpus(&f, 576);
+  int *map = malloc(2 * nvl_platform_link_count(f.p) * sizeof *map);
+  assert_true(nvl_platform_shift(f.p, devs, 576, 72, map));
+  assert_true(nvl_platform_shift(f.p, devs, 576, 144, NULL));
+  assert_false(nvl_platform_shift(f.p, devs, 576, 1, NULL));
+  assert_false(nvl_platform_shift(f.p, devs, 576, 36, NULL));
+  assert_false(nvl_platform_shift(f.p, devs, 576, 24, NULL));
+  const nvl_plink *a = port_of(&f, "gpu3"), *b = port_of(&f, "gpu75");
+  int la = (int)(a - nvl_platform_link(f.p, 0)), lb = (int)(b - nvl_platform_link(f.p, 0));
+  assert_int_equal(map[2 * la], 2 * lb);
+  assert_int_equal(map[2 * la + 1], 2 * lb + 1);
+  free(map);
+  free(devs);
+  close_design(&f);
+}
+
 static void test_platform__xml_writer_emits_what_the_engine_builds(void **state) {
   (void)state;
   fixture f = open_design("hgx-h100.json", false);
@@ -223,6 +264,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_platform__explicit_planes_keep_every_chip),
     cmocka_unit_test(test_platform__asymmetric_planes_stripe_by_capacity),
     cmocka_unit_test(test_platform__routes_pay_each_switch_once),
+    cmocka_unit_test(test_platform__rank_shifts),
     cmocka_unit_test(test_platform__xml_writer_emits_what_the_engine_builds),
     cmocka_unit_test(test_platform__reachability_per_twin_set),
 };

@@ -224,6 +224,35 @@ static void test_symmetry__concurrent_jobs(void **state) {
   check_case(&c, false);
 }
 
+static void test_symmetry__racks_on_a_spine_run_shifted(void **state) {
+  /* 4 racks of 8 GPUs on a spine (tests/designs/racks-4x8.json): rank r + 8 stands where rank r
+   * stands, so rings run 8 lanes for 32 ranks and match the explicit run, every link direction's
+   * bytes and peak included (the cross-rack trunks too), under both models; NVL576 likewise
+   * (72 lanes for 576 ranks). A failed link in rack 0 breaks the symmetry: explicit. */
+  nvl_coll colls[3] = {NVL_COLL_ALL_REDUCE, NVL_COLL_ALL_GATHER, NVL_COLL_REDUCE_SCATTER};
+  nvl_model models[2] = {NVL_MODEL_IDEAL, NVL_MODEL_DEFAULT};
+  for (int mi = 0; mi < 2; mi++)
+    for (int k = 0; k < 3; k++)
+      for (int exact = 0; exact < 2; exact++) {
+        case_def c = {"tests/designs/racks-4x8.json",        models[mi], colls[k],    NVL_ALGO_RING,
+                      exact ? 72ull * 32 * 256 : 1ull << 20, NULL,       {NULL, NULL}};
+        check_case(&c, true);
+      }
+  case_def c = {"topologies/nvl576.json",
+                NVL_MODEL_DEFAULT,
+                NVL_COLL_ALL_REDUCE,
+                NVL_ALGO_RING,
+                576ull * 72 * 16,
+                NULL,
+                {NULL, NULL}};
+  check_case(&c, true);
+  static const char *const failed[] = {"link:gpu0-sw0", NULL};
+  c.design = "tests/designs/racks-4x8.json";
+  c.bytes = 72ull * 32 * 256;
+  c.failures = failed;
+  check_case(&c, false);
+}
+
 /* One reduced run's time for a case. */
 static double reduced_time(const case_def *c) {
   outcome o = run(c, false);
@@ -260,6 +289,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_symmetry__every_reference_design),
     cmocka_unit_test(test_symmetry__broken_symmetry_falls_back_to_explicit),
     cmocka_unit_test(test_symmetry__a_failed_switch_keeps_the_gpus_alike),
+    cmocka_unit_test(test_symmetry__racks_on_a_spine_run_shifted),
     cmocka_unit_test(test_symmetry__concurrent_jobs),
     cmocka_unit_test(test_symmetry__closed_forms_at_1024_and_10000_gpus),
 };

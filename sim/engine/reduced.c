@@ -13,6 +13,7 @@
  *     port links correspond one to one). Peaks are copied likewise at the end of the run.
  * Costs: O(1) per operation besides the lanes; O(ranks x port links) per task for the classes.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,7 +165,9 @@ void nvl_rd_account(nvl_engine *e, task_rt *t, int from, int to, uint64_t bytes,
     double b = (double)bytes * m;
     uint32_t key = (uint32_t)(2 * links[k] + (dirs[k] > 0 ? 0 : 1));
     e->res->link_bytes[key] += b;
-    if (role >= 0)
+    if (t->prog.shift > 0)
+      acc_add(t, acc_key(0, key), b); /* every link goes to its images */
+    else if (role >= 0)
       acc_add(t, acc_key(role, key), b);
   }
 }
@@ -192,7 +195,38 @@ static void copy_role(nvl_engine *e, task_rt *t, int member, int rep, int role) 
     }
 }
 
+/* A shifted program's links go to their images under each shift by a multiple of the period:
+ * what the lanes' transfers loaded is what every block's load. */
+static void expand_shift(nvl_engine *e, task_rt *t) {
+  int n = t->prog.n_ranks, m = t->prog.shift;
+  size_t nl = 2 * nvl_platform_link_count(e->p);
+  int *map = nvl_xmalloc((nl + 1) * sizeof(int));
+  if (!nvl_platform_shift(e->p, t->devs, n, m, map)) { /* the workload checked it */
+    fprintf(stderr, "nvlsim: internal error: a shifted program's symmetry does not hold\n");
+    abort();
+  }
+  const nvl_u64map *am = &t->acc_of;
+  for (size_t s = 0; s < am->cap; s++) {
+    if (am->keys[s] == UINT64_MAX)
+      continue;
+    uint32_t from = (uint32_t)am->keys[s];
+    int cur = (int)from;
+    for (int j = 1; j < n / m && cur >= 0; j++) {
+      cur = map[cur];
+      if (cur >= 0) {
+        e->res->link_bytes[cur] += t->acc[am->vals[s]];
+        mirror_peak(e, (uint32_t)cur, from);
+      }
+    }
+  }
+  free(map);
+}
+
 void nvl_rd_expand(nvl_engine *e, task_rt *t) {
+  if (t->prog.shift > 0) {
+    expand_shift(e, t);
+    return;
+  }
   const nvl_rank_classes *rc = &t->prog.classes;
   for (int r = 0; r < t->prog.n_ranks; r++) {
     int c = rc->class_of[r];

@@ -123,6 +123,12 @@ int nvl_platform_endpoint_host(const nvl_platform *p, int dev);
  * when the class has one (in class order; twins' k-th links are alike). Returns their number (at
  * most max). */
 int nvl_platform_port_links(const nvl_platform *p, int dev, int *links, int max);
+/* Whether moving every rank r of a job (devs, n) to rank r + m mod n is a symmetry of the
+ * platform for the job's traffic (symmetry.c): devices to alike devices, the classes they reach to
+ * alike classes, trunks to alike trunks, ring neighbours' routes to their images' routes. map
+ * (2 x link count entries, or NULL): the image of each link direction (2 x link + dir), -1 where
+ * the symmetry does not reach. One host per device only. */
+bool nvl_platform_shift(const nvl_platform *p, const int *devs, int n, int m, int *map);
 /* The endpoint device of a host, -1 for a reduction engine's host. */
 int nvl_platform_host_device(const nvl_platform *p, int host);
 

@@ -164,7 +164,8 @@ static int coll_program(const nvl_workload_run *wr, const nvl_wop *op, nvl_progr
                       .slice_delay_s = pp->ring.slice_s,
                       .ring_orders = m->rings,
                       .n_ring_orders = m->n_rings,
-                      .reduce = m->alike};
+                      .reduce = m->alike,
+                      .period = m->period};
   return nvl_coll_build(&cs, p);
 }
 

@@ -52,10 +52,20 @@ int nvl_workload_nvls_host(const nvl_platform *p, const int *devs, int n) {
   return host;
 }
 
+/* The smallest m < n that shifts the ranks onto themselves (nvl_platform_shift), or 0. */
+static int shift_period(const nvl_platform *p, const int *devs, int n) {
+  for (int m = 1; m <= n / 2; m++)
+    if (n % m == 0 && nvl_platform_shift(p, devs, n, m, NULL))
+      return m;
+  return 0;
+}
+
 void nvl_comm_init(nvl_comm *c, const nvl_job *j, const nvl_design *d, const nvl_platform *p,
                    nvl_model model, bool explicit_ranks) {
   memset(c, 0, sizeof *c);
   c->alike = !explicit_ranks && nvl_platform_alike(p, j->devs, j->n);
+  if (!explicit_ranks && !c->alike && j->pattern == NVL_PAT_NONE && nvl_coll_is_ring(j->coll))
+    c->period = shift_period(p, j->devs, j->n);
   fabric_of(d, j->devs[0], &c->bw_Bps, &c->generation, &c->tc.nvlink_Bps);
   c->tc.n = j->n;
   c->tc.generation = c->generation;

@@ -20,6 +20,7 @@ typedef struct {
   double hop_s;      /* route latency between the first two ranks */
   int nvls_host;     /* in-switch reduction host shared by all ranks, or -1 */
   bool alike;        /* the ranks are alike: reduced programs apply (platform.h) */
+  int period;        /* rank r + period stands where rank r stands (nvl_platform_shift), or 0 */
   int *rings;        /* ring orders (orders[k * n + position] = rank), or NULL; owned */
   int n_rings;
   double *overhead_s; /* per-rank fixed cost of an operation (default model), or NULL; owned */

@@ -130,7 +130,7 @@ static void sweep_graph(nvl_workload_run *wr) {
 }
 
 /* A reduced program's representatives stand for their class only when nothing else loads their
- * links differently: jobs that share a device run explicitly. */
+ * links differently: jobs that share a device run explicitly, and shifted programs run alone. */
 static void unalike_shared_devices(nvl_workload_run *wr) {
   const nvl_workload_spec *spec = wr->spec;
   int *owner = nvl_xmalloc((wr->d->n_devices + 1) * sizeof *owner);
@@ -144,6 +144,9 @@ static void unalike_shared_devices(nvl_workload_run *wr) {
       *o = (int)k;
     }
   free(owner);
+  if (spec->n_jobs > 1) /* a shifted job's images load links that another job may share */
+    for (size_t k = 0; k < spec->n_jobs; k++)
+      wr->comms[k].period = 0;
 }
 
 static nvl_workload_run *run_alloc(const nvl_workload_spec *spec, const nvl_design *d,
