@@ -102,9 +102,11 @@ typedef struct {
   /* the ranks are alike (twins, no direct link among them): build a reduced program
    * (models/program.h) where the algorithm treats them alike, one rank per class */
   bool reduce;
-  /* rank r + period stands where rank r stands (0: no such symmetry known): a ring in rank order
-   * may run as a shifted program (models/program.h) */
+  /* rank r + period stands where rank r stands (0: no such symmetry known): rings in rank order,
+   * sendrecv and alltoall may run as shifted programs (models/program.h); alltoall reroutes, which
+   * needs routes that the engine hands to SimGrid (not routes_fixed: an XML platform) */
   int period;
+  bool routes_fixed;
 } nvl_coll_spec;
 
 /* Builds the program of one collective into `out` (initialised by the caller with

@@ -28,7 +28,10 @@
  * r + shift (mod n) stands where rank r stands (racks alike on a spine: platform.h,
  * nvl_platform_shift): each transfer stands for its n / shift images, one per block of ranks,
  * with weights 1 (each image loads its own links); a transfer leaving the block goes to the
- * virtual peer in the next block. Every link's bytes and peak then go to its images.
+ * virtual peer in the next block. Every link's bytes and peak then go to its images. Where one
+ * orbit of links would be loaded at several of its members (an alltoall's transfers from block 0
+ * arrive in every block), the program is rerouted: every transfer runs over one canonical member
+ * of each of its links' orbits.
  */
 #ifndef NVL_PROGRAM_H
 #define NVL_PROGRAM_H
@@ -90,7 +93,8 @@ typedef struct {
   nvl_recv_ref *refs;
   size_t n_refs, cap_refs;
   nvl_rank_classes classes;
-  int shift; /* a shifted program (see above): lanes for ranks 0 .. shift - 1; 0 otherwise */
+  int shift;    /* a shifted program (see above): lanes for ranks 0 .. shift - 1; 0 otherwise */
+  bool reroute; /* a shifted program whose transfers run over canonical links (sim/engine) */
 } nvl_program;
 
 void nvl_program_init(nvl_program *p, int n_ranks);

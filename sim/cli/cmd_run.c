@@ -139,6 +139,7 @@ static int make_spec(const run_opts *o, nvl_workload_spec *spec) {
   spec->seed = o->seed;
   spec->chunk_bytes = o->chunk;
   spec->explicit_ranks = o->explicit_ranks;
+  spec->fixed_routes = o->dump || getenv("NVLSIM_PLATFORM_XML");
   if (o->workload) {
     nvl_diags diags = NVL_DIAGS_INIT;
     int rc = NVL_EXIT_OK;

@@ -3,6 +3,8 @@
  */
 #include "cli/simulate.h"
 
+#include <stdlib.h>
+
 #include "engine/engine.h"
 #include "output/rows.h"
 #include "platform/platform.h"
@@ -17,6 +19,7 @@ int nvl_simulate(const nvl_design *d, nvl_workload_spec *spec, const nvl_simulat
   nvl_engine_result res = {0};
   if (!p || nvl_workload_resolve(spec, d, p, diags) != 0)
     goto cleanup;
+  spec->fixed_routes |= getenv("NVLSIM_PLATFORM_XML") != NULL;
   wr = nvl_workload_run_new(spec, d, p);
   nvl_task_graph g;
   nvl_workload_tasks(wr, &g);

@@ -174,7 +174,8 @@ int nvl_engine_run(const nvl_platform *p, const nvl_task_graph *g, nvl_engine_re
                     .res = res,
                     .diags = diags,
                     .pair_of = NVL_U64MAP_INIT,
-                    .peak_of = NVL_U64MAP_INIT};
+                    .peak_of = NVL_U64MAP_INIT,
+                    .ovr_of = NVL_U64MAP_INIT};
   simgrid_start(g);
   if (nvl_rt_load_platform(e) != 0) {
     free(e);
@@ -200,6 +201,10 @@ int nvl_engine_run(const nvl_platform *p, const nvl_task_graph *g, nvl_engine_re
   free(e->pair_bytes);
   e->pair_bytes = NULL;
   nvl_u64map_release(&e->peak_of);
+  nvl_u64map_release(&e->ovr_of);
+  free(e->ovr);
+  free(e->ovr_links);
+  free(e->ovr_dirs);
   bool ok = e->completed;
   if (!ok && !e->failed)
     report_incomplete(e);

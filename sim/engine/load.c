@@ -27,14 +27,15 @@ static void zone_link(void *z, int index, const nvl_plink *l) {
   nvl_zone_link(z, l->bw_Bps, l->lat_s, l->fatpipe);
 }
 
-static int zone_route(void *p, int from, int to, int *links, int *dirs, int max) {
-  return nvl_platform_route(p, from, to, links, dirs, max);
+/* SimGrid asks for routes here: the platform's, or a running shifted task's (shift.c) */
+static int zone_route(void *e, int from, int to, int *links, int *dirs, int max) {
+  return nvl_rt_route(e, from, to, links, dirs, max);
 }
 
-static void load_direct(const nvl_platform *p) {
+static void load_direct(nvl_engine *e) {
   static const nvl_platform_sink sink = {zone_host, zone_link, NULL};
-  nvl_zone *z = nvl_zone_begin("nvlsim", zone_route, (void *)p);
-  nvl_platform_emit(p, &sink, z);
+  nvl_zone *z = nvl_zone_begin("nvlsim", zone_route, e);
+  nvl_platform_emit(e->p, &sink, z);
   nvl_zone_end(z);
 }
 
@@ -89,6 +90,6 @@ static int load_xml(nvl_engine *e) {
 int nvl_rt_load_platform(nvl_engine *e) {
   if (e->g->dump_platform || getenv("NVLSIM_PLATFORM_XML"))
     return load_xml(e);
-  load_direct(e->p);
+  load_direct(e);
   return 0;
 }

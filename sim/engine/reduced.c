@@ -13,7 +13,6 @@
  *     port links correspond one to one). Peaks are copied likewise at the end of the run.
  * Costs: O(1) per operation besides the lanes; O(ranks x port links) per task for the classes.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,7 +146,7 @@ static void acc_add(task_rt *t, uint64_t key, double bytes) {
 void nvl_rd_account(nvl_engine *e, task_rt *t, int from, int to, uint64_t bytes,
                     const nvl_weight *w, uint32_t *w_out, uint32_t *w_in) {
   int links[64], dirs[64];
-  int n = nvl_platform_route(e->p, from, to, links, dirs, 64);
+  int n = nvl_rt_route(e, from, to, links, dirs, 64);
   int df = nvl_platform_host_device(e->p, from), dt = nvl_platform_host_device(e->p, to);
   *w_out = *w_in = 1;
   for (int k = 0; k < n; k++) {
@@ -199,12 +198,7 @@ static void copy_role(nvl_engine *e, task_rt *t, int member, int rep, int role) 
  * what the lanes' transfers loaded is what every block's load. */
 static void expand_shift(nvl_engine *e, task_rt *t) {
   int n = t->prog.n_ranks, m = t->prog.shift;
-  size_t nl = 2 * nvl_platform_link_count(e->p);
-  int *map = nvl_xmalloc((nl + 1) * sizeof(int));
-  if (!nvl_platform_shift(e->p, t->devs, n, m, map)) { /* the workload checked it */
-    fprintf(stderr, "nvlsim: internal error: a shifted program's symmetry does not hold\n");
-    abort();
-  }
+  const int *map = t->shift_map;
   const nvl_u64map *am = &t->acc_of;
   for (size_t s = 0; s < am->cap; s++) {
     if (am->keys[s] == UINT64_MAX)
@@ -219,7 +213,6 @@ static void expand_shift(nvl_engine *e, task_rt *t) {
       }
     }
   }
-  free(map);
 }
 
 void nvl_rd_expand(nvl_engine *e, task_rt *t) {

@@ -127,6 +127,65 @@ static size_t send_stripes(const nvl_platform *p, const task_rt *t, int src, uin
 
 #define MAILBOX_IN_FLIGHT 4
 
+static void sink_main(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  sg_sem_acquire(((sink_rt *)sg_actor_get_data(sg_actor_self()))->sem);
+}
+
+/* The mailbox of the sink on `host`, created on first use. Creating an actor is a simcall, which
+ * lets other lanes run: one that asks for the same sink meanwhile gets NULL (host to host). */
+static nvl_mbox *sink_mbox(task_rt *t, int host) {
+  bool added;
+  uint32_t i = nvl_u64map_get_or_add(&t->sink_of, (uint64_t)host, (uint32_t)t->n_sinks, &added);
+  if (!added)
+    return t->sinks[i]->mbox;
+  if (t->n_sinks == t->cap_sinks) {
+    t->cap_sinks = t->cap_sinks ? 2 * t->cap_sinks : 64;
+    t->sinks = nvl_xrealloc(t->sinks, t->cap_sinks * sizeof *t->sinks);
+  }
+  sink_rt *s = t->sinks[t->n_sinks++] = nvl_xcalloc(1, sizeof *s);
+  char name[64];
+  snprintf(name, sizeof name, "t%zu.sink%d", t->id, host);
+  s->sem = sg_sem_init(0);
+  sg_actor_t a = sg_actor_init(name, t->eng->hosts[host]);
+  sg_actor_set_stacksize(a, 64 * 1024);
+  sg_actor_set_data(a, s);
+  sg_actor_ref(a);
+  sg_actor_start(a, sink_main, 0, NULL);
+  s->actor = a;
+  s->mbox = nvl_mbox_open(name, a);
+  return s->mbox;
+}
+
+/* A shifted program's lanes send to the hosts of every rank beyond the first block: their sinks
+ * are made before the lanes run. */
+static void sinks_prepare(nvl_engine *e, task_rt *t) {
+  int n = t->prog.n_ranks;
+  nvl_stripe st[NVL_MAX_STRIPES];
+  for (int r = t->prog.shift; r < n; r++) {
+    int ns = nvl_platform_stripes(e->p, t->devs[0], t->devs[r], st);
+    for (int k = 0; k < ns; k++)
+      sink_mbox(t, st[k].to_host);
+  }
+}
+
+static void sinks_release(task_rt *t) {
+  for (size_t i = 0; i < t->n_sinks; i++) {
+    sink_rt *s = t->sinks[i];
+    sg_sem_release(s->sem);
+    sg_actor_join(s->actor, -1);
+    sg_actor_unref(s->actor);
+    sg_sem_destroy(s->sem);
+    nvl_mbox_close(s->mbox);
+    free(s);
+  }
+  free(t->sinks);
+  t->sinks = NULL;
+  t->n_sinks = t->cap_sinks = 0;
+  nvl_u64map_release(&t->sink_of);
+}
+
 static void do_send(lane_rt *self, const nvl_op *op, double rate_Bps) {
   uint32_t peer = op->peer;
   double bytes_d = op->value;
@@ -135,7 +194,12 @@ static void do_send(lane_rt *self, const nvl_op *op, double rate_Bps) {
   task_rt *t = self->task;
   nvl_engine *e = t->eng;
   /* flow control: wait for the previous transfer to the same peer */
-  nvl_xfer *prev = chan_get(t, self->id, (int)peer)->last;
+  chan *c0 = chan_get(t, self->id, (int)peer);
+  if (!c0->sent) {
+    c0->sent = true;
+    self->peers++;
+  }
+  nvl_xfer *prev = c0->last;
   if (prev) {
     xfer_wait(self, prev);
     chan_get(t, self->id, (int)peer)->last = NULL; /* the array may have grown while we slept */
@@ -150,21 +214,28 @@ static void do_send(lane_rt *self, const nvl_op *op, double rate_Bps) {
   for (size_t i = 0; i < n; i++) {
     from[i] = e->hosts[hf[i]];
     to[i] = e->hosts[ht[i]];
+    if (t->prog.reroute)
+      nvl_sh_reroute(e, t, hf[i], ht[i]);
     if (w)
       nvl_rd_account(e, t, hf[i], ht[i], b[i], w, &w_out, &w_in);
     else
       nvl_rt_account(e, hf[i], ht[i], b[i]);
   }
   lane_rt *dst = peer & NVL_VIRTUAL ? NULL : &t->lanes[peer];
-  /* A lane with many transfers in flight (an alltoall) sends through the receiver's mailbox when
-   * the transfer is one stripe between the two lanes' own hosts: the same network action, but
-   * not in SimGrid's global list of detached communications (sg_shim.h). Mailboxes keep their
-   * communications until the task ends, so lanes with few in flight (rings, trees, chains, whose
-   * total count can be far larger) stay on host-to-host communications. */
-  nvl_mbox *via = dst && self->in_flight >= MAILBOX_IN_FLIGHT && n == 1 && hf[0] == self->host &&
-                          ht[0] == dst->host
-                      ? dst->mbox
-                      : NULL;
+  /* A lane with many transfers in flight or many peers (an alltoall) sends through the
+   * receiver's mailbox (a sink's, on a host without the receiver's lane) when the transfer is one
+   * stripe from its own host: the same network action, but not in SimGrid's global list of detached
+   * communications (sg_shim.h). Mailboxes keep their communications until the task ends, so lanes
+   * with few peers and few in flight (rings, trees, chains, whose total count can be far larger)
+   * stay on host-to-host communications. */
+  nvl_mbox *via = NULL;
+  if ((self->in_flight >= MAILBOX_IN_FLIGHT || self->peers > MAILBOX_IN_FLIGHT) && n == 1 &&
+      hf[0] == self->host) {
+    if (dst && ht[0] == dst->host)
+      via = dst->mbox;
+    else /* a virtual peer, or another of the receiver's hosts: no lane there */
+      via = sink_mbox(t, ht[0]);
+  }
   self->in_flight++;
   uint32_t ci = nvl_rt_chan(t, (uint32_t)self->id, peer);
   nvl_xfer *x = t->prog.reduced ? nvl_xfer_start(from, to, b, n, via, rate_Bps, w_out, w_in, 2,
@@ -281,6 +352,11 @@ int nvl_rt_task_start(nvl_engine *e, size_t id) {
   e->res->start_s[id] = t->start_s;
   if (t->prog.reduced)
     nvl_rd_prepare(t);
+  if (t->prog.shift > 0 && nvl_sh_prepare(e, t) != 0) {
+    nvl_sh_release(e, t);
+    nvl_program_release(&t->prog);
+    return -1;
+  }
   size_t n = t->prog.n_lanes;
   t->lanes = nvl_xcalloc(n ? n : 1, sizeof *t->lanes);
   t->lanes_left = n;
@@ -314,6 +390,8 @@ int nvl_rt_task_start(nvl_engine *e, size_t id) {
     sg_actor_set_stacksize(lr->actor, 64 * 1024);
     sg_actor_ref(lr->actor);
   }
+  if (t->prog.shift > 0)
+    sinks_prepare(e, t);
   for (size_t l = 0; l < n; l++)
     sg_actor_start(t->lanes[l].actor, lane_main, 0, NULL);
   return 0;
@@ -331,11 +409,13 @@ void nvl_rt_task_release(nvl_engine *e, task_rt *t) {
     if (lr->mbox)
       nvl_mbox_close(lr->mbox);
   }
+  sinks_release(t);
   e->tearing_down = false;
   if (t->prog.reduced) {
     nvl_rd_expand(e, t);
     nvl_rd_release(t);
   }
+  nvl_sh_release(e, t);
   chans_release(t);
   free(t->lanes);
   t->lanes = NULL;

@@ -47,6 +47,7 @@ typedef struct {
   uint32_t left_cap;
   int waiter[2]; /* lanes blocked until an entry is pushed or arrives (-1: none) */
   bool many_waiters;
+  bool sent; /* the sender has sent on it (counted in its lane's peers) */
 } chan;
 
 typedef struct {
@@ -57,9 +58,18 @@ typedef struct {
   int host;       /* platform host the actor runs on */
   nvl_mbox *mbox; /* transfers to this lane from its host's neighbours (see sg_shim.h) */
   int in_flight;  /* own transfers not arrived yet */
+  int peers;      /* lanes and virtual peers it has sent to */
   bool finished;
   bool blocked; /* sleeping on sem until something it waits for happens */
 } lane_rt;
+
+/* An actor on a host no lane runs on (a virtual peer's, in a shifted program), only to own the
+ * mailbox that transfers from lanes with many in flight go through (see do_send). */
+typedef struct {
+  sg_actor_t actor;
+  sg_sem_t sem; /* released when the task ends */
+  nvl_mbox *mbox;
+} sink_rt;
 
 struct task_rt {
   nvl_engine *eng;
@@ -81,7 +91,20 @@ struct task_rt {
   nvl_u64map acc_of;
   double *acc;
   size_t n_acc, cap_acc;
+  /* shifted programs (shift.c): the image of each link direction under the shift, and the link
+   * direction that stands for its orbit */
+  int *shift_map, *canon;
+  nvl_u64map sink_of; /* host -> index in sinks */
+  sink_rt **sinks;
+  size_t n_sinks, cap_sinks;
 };
+
+/* A route SimGrid gets instead of the platform's for a pair of hosts while a task runs. */
+typedef struct {
+  int start, len; /* in the engine's ovr_links / ovr_dirs */
+  size_t task;
+  bool live;
+} reroute;
 
 struct nvl_engine {
   const nvl_platform *p;
@@ -98,6 +121,12 @@ struct nvl_engine {
   size_t n_pairs, cap_pairs;
   /* reduced programs: pairs (member link direction, representative's) whose peaks agree */
   nvl_u64map peak_of;
+  /* rerouted pairs of hosts (shift.c): (from, to) -> index in ovr */
+  nvl_u64map ovr_of;
+  reroute *ovr;
+  size_t n_ovr, cap_ovr;
+  int *ovr_links, *ovr_dirs;
+  size_t n_ovr_links, cap_ovr_links;
   /* the controller (engine.c) */
   task_rt *tasks;
   size_t *done; /* finished tasks the controller has not torn down yet */
@@ -126,6 +155,15 @@ void nvl_rd_account(nvl_engine *e, task_rt *t, int from, int to, uint64_t bytes,
 void nvl_rd_expand(nvl_engine *e, task_rt *t);
 void nvl_rd_release(task_rt *t);
 void nvl_rd_expand_peaks(nvl_engine *e);
+
+/* Shifted programs (shift.c): the shift's link map and canonical link directions when the task
+ * starts; the route of a pair of hosts as SimGrid gets it (rerouted or the platform's); a
+ * rerouted program's transfer between two hosts, routed over the canonical link directions; the
+ * task's reroutes ended and its maps freed when it is torn down. */
+int nvl_sh_prepare(nvl_engine *e, task_rt *t);
+int nvl_rt_route(const nvl_engine *e, int from, int to, int *links, int *dirs, int max);
+void nvl_sh_reroute(nvl_engine *e, task_rt *t, int from, int to);
+void nvl_sh_release(nvl_engine *e, task_rt *t);
 
 /* Builds task t's program and starts one actor per lane. Returns 0, or -1 if it cannot be built
  * (diags set). */

@@ -165,7 +165,8 @@ static int coll_program(const nvl_workload_run *wr, const nvl_wop *op, nvl_progr
                       .ring_orders = m->rings,
                       .n_ring_orders = m->n_rings,
                       .reduce = m->alike,
-                      .period = m->period};
+                      .period = m->period,
+                      .routes_fixed = wr->spec->fixed_routes};
   return nvl_coll_build(&cs, p);
 }
 

@@ -64,7 +64,8 @@ void nvl_comm_init(nvl_comm *c, const nvl_job *j, const nvl_design *d, const nvl
                    nvl_model model, bool explicit_ranks) {
   memset(c, 0, sizeof *c);
   c->alike = !explicit_ranks && nvl_platform_alike(p, j->devs, j->n);
-  if (!explicit_ranks && !c->alike && j->pattern == NVL_PAT_NONE && nvl_coll_is_ring(j->coll))
+  if (!explicit_ranks && !c->alike && j->pattern == NVL_PAT_NONE &&
+      (nvl_coll_is_ring(j->coll) || j->coll == NVL_COLL_ALLTOALL || j->coll == NVL_COLL_SENDRECV))
     c->period = shift_period(p, j->devs, j->n);
   fabric_of(d, j->devs[0], &c->bw_Bps, &c->generation, &c->tc.nvlink_Bps);
   c->tc.n = j->n;

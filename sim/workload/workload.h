@@ -73,6 +73,8 @@ typedef struct {
   uint64_t chunk_bytes;
   /* simulate every rank, even where ranks are alike (no reduced programs: for verification) */
   bool explicit_ranks;
+  /* SimGrid reads the routes from an XML platform (--dump-platform): no rerouted programs */
+  bool fixed_routes;
 } nvl_workload_spec;
 
 /* Sweep sizes as nccl-tests: min, max, and factor (>1) or step (>0, when factor == 0). */
