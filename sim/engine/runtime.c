@@ -158,7 +158,7 @@ static nvl_mbox *sink_mbox(task_rt *t, int host) {
   return s->mbox;
 }
 
-/* A shifted program's lanes send to the hosts of every rank beyond the first block: their sinks
+/* A rerouted program's lanes send to the hosts of every rank beyond the first block: their sinks
  * are made before the lanes run. */
 static void sinks_prepare(nvl_engine *e, task_rt *t) {
   int n = t->prog.n_ranks;
@@ -194,12 +194,7 @@ static void do_send(lane_rt *self, const nvl_op *op, double rate_Bps) {
   task_rt *t = self->task;
   nvl_engine *e = t->eng;
   /* flow control: wait for the previous transfer to the same peer */
-  chan *c0 = chan_get(t, self->id, (int)peer);
-  if (!c0->sent) {
-    c0->sent = true;
-    self->peers++;
-  }
-  nvl_xfer *prev = c0->last;
+  nvl_xfer *prev = chan_get(t, self->id, (int)peer)->last;
   if (prev) {
     xfer_wait(self, prev);
     chan_get(t, self->id, (int)peer)->last = NULL; /* the array may have grown while we slept */
@@ -222,18 +217,17 @@ static void do_send(lane_rt *self, const nvl_op *op, double rate_Bps) {
       nvl_rt_account(e, hf[i], ht[i], b[i]);
   }
   lane_rt *dst = peer & NVL_VIRTUAL ? NULL : &t->lanes[peer];
-  /* A lane with many transfers in flight or many peers (an alltoall) sends through the
-   * receiver's mailbox (a sink's, on a host without the receiver's lane) when the transfer is one
-   * stripe from its own host: the same network action, but not in SimGrid's global list of detached
-   * communications (sg_shim.h). Mailboxes keep their communications until the task ends, so lanes
-   * with few peers and few in flight (rings, trees, chains, whose total count can be far larger)
-   * stay on host-to-host communications. */
+  /* A lane with many transfers in flight (an alltoall) sends through the receiver's mailbox when
+   * the transfer is one stripe between its own host and the receiver lane's: the same network
+   * action, but not in SimGrid's global list of detached communications (sg_shim.h). A rerouted
+   * program's transfers to virtual peers go through the mailbox of a sink on the peer's host.
+   * Mailboxes keep their communications until the task ends, so lanes with few in flight (rings,
+   * trees, chains, whose total count can be far larger) stay on host-to-host communications. */
   nvl_mbox *via = NULL;
-  if ((self->in_flight >= MAILBOX_IN_FLIGHT || self->peers > MAILBOX_IN_FLIGHT) && n == 1 &&
-      hf[0] == self->host) {
+  if (self->in_flight >= MAILBOX_IN_FLIGHT && n == 1 && hf[0] == self->host) {
     if (dst && ht[0] == dst->host)
       via = dst->mbox;
-    else /* a virtual peer, or another of the receiver's hosts: no lane there */
+    else if (!dst && t->prog.reroute)
       via = sink_mbox(t, ht[0]);
   }
   self->in_flight++;
@@ -390,7 +384,7 @@ int nvl_rt_task_start(nvl_engine *e, size_t id) {
     sg_actor_set_stacksize(lr->actor, 64 * 1024);
     sg_actor_ref(lr->actor);
   }
-  if (t->prog.shift > 0)
+  if (t->prog.reroute)
     sinks_prepare(e, t);
   for (size_t l = 0; l < n; l++)
     sg_actor_start(t->lanes[l].actor, lane_main, 0, NULL);

@@ -47,7 +47,6 @@ typedef struct {
   uint32_t left_cap;
   int waiter[2]; /* lanes blocked until an entry is pushed or arrives (-1: none) */
   bool many_waiters;
-  bool sent; /* the sender has sent on it (counted in its lane's peers) */
 } chan;
 
 typedef struct {
@@ -58,7 +57,6 @@ typedef struct {
   int host;       /* platform host the actor runs on */
   nvl_mbox *mbox; /* transfers to this lane from its host's neighbours (see sg_shim.h) */
   int in_flight;  /* own transfers not arrived yet */
-  int peers;      /* lanes and virtual peers it has sent to */
   bool finished;
   bool blocked; /* sleeping on sem until something it waits for happens */
 } lane_rt;
