@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Fuzzes the design loader and validator with libFuzzer (clang, ASan + UBSan).
+# Fuzzes the design loader and validator, and the Chakra trace reader, with libFuzzer (clang,
+# ASan + UBSan), one target after the other.
 #   bash tools/fuzz.sh [SECONDS]     a timed run (default 60); a long run: bash tools/fuzz.sh 3600
 #   bash tools/fuzz.sh --runs N      N executions with a fixed seed: reproducible (what CI runs)
-# Seeds: the reference designs, the invalid corpus and earlier findings (tests/fuzz/corpus).
+# Seeds: the reference designs, the invalid corpus and earlier findings (tests/fuzz/corpus);
+# for traces, tests/fuzz/chakra (the input format is in tests/fuzz_chakra.c).
 # A crash is written to build-fuzz/crash-*; add it to tests/cases/invalid as a regression case.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,4 +23,10 @@ cd build-fuzz
 ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=../tests/lsan.supp:print_suppressions=0 \
   ./fuzz_design $limit -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
   -dict=../tests/fuzz/design.dict corpus 2>fuzz.log || { tail -n 40 fuzz.log; exit 1; }
-echo "fuzz: $(grep -oE 'Done [0-9]+ runs' fuzz.log | tail -n 1), no crash, no leak, no timeout"
+echo "fuzz: designs: $(grep -oE 'Done [0-9]+ runs' fuzz.log | tail -n 1), no crash, no leak, no timeout"
+mkdir -p corpus-chakra
+cp ../tests/fuzz/chakra/* corpus-chakra/
+ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=../tests/lsan.supp:print_suppressions=0 \
+  ./fuzz_chakra $limit -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+  corpus-chakra 2>fuzz-chakra.log || { tail -n 40 fuzz-chakra.log; exit 1; }
+echo "fuzz: traces: $(grep -oE 'Done [0-9]+ runs' fuzz-chakra.log | tail -n 1), no crash, no leak, no timeout"

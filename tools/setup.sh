@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES="build-essential cmake pkg-config libsimgrid-dev libigraph-dev libgsl-dev libjansson-dev
-          libcmocka-dev gnuplot-nox valgrind python3 python3-jsonschema time clang libclang-rt-14-dev
+          libcmocka-dev libprotobuf-c-dev protobuf-c-compiler gnuplot-nox valgrind python3 python3-jsonschema time clang libclang-rt-14-dev
           clang-format"
 missing=()
 for p in $PACKAGES; do

@@ -32,7 +32,8 @@
   XX(EXPECT, "expect", "an assertion of the expect block does not hold")                           \
   XX(UNUSED_PORTS, "unused-ports", "ports left unconnected (warning)")                             \
   XX(ASYMMETRY, "asymmetry", "switches of one tier with unequal load (warning)")                   \
-  XX(FAILURE, "failure", "failure injection that names nothing or cuts too much")
+  XX(FAILURE, "failure", "failure injection that names nothing or cuts too much")                  \
+  XX(TRACE, "trace", "Chakra execution trace that cannot be read or run")
 
 typedef enum {
 #define XX(code, name, help) NVL_DIAG_##code,

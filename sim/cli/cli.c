@@ -78,3 +78,11 @@ int nvl_cli_load(const char *path, const nvl_load_opts *opts, bool strict, nvl_d
   nvl_diags_release(&diags);
   return rc;
 }
+
+int nvl_cli_output_finish(nvl_outfile *o, int write_rc, const char *cmd) {
+  if (write_rc != 0) {
+    nvl_outfile_abort(o);
+    return -1;
+  }
+  return nvl_cli_output_commit(o, cmd);
+}

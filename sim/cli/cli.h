@@ -40,6 +40,8 @@ int nvl_cli_load(const char *path, const nvl_load_opts *opts, bool strict, nvl_d
  * Both return 0, or -1 after printing. */
 int nvl_cli_output_open(nvl_outfile *o, const char *path, const char *cmd);
 int nvl_cli_output_commit(nvl_outfile *o, const char *cmd);
+/* Commits an output whose writing returned write_rc (0: written), or drops it; 0 or -1. */
+int nvl_cli_output_finish(nvl_outfile *o, int write_rc, const char *cmd);
 
 /* Prints each diagnostic as "error: FILE:LOC: message". */
 void nvl_cli_print_diags(const nvl_diags *diags, const char *file, FILE *to);

@@ -10,6 +10,7 @@
 #include "base/builtin.h"
 #include "base/xalloc.h"
 #include "cli/argvals.h"
+#include "cli/chakra_run.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/options.h"
@@ -24,7 +25,7 @@
 #include "workload/workload.h"
 
 typedef struct {
-  const char *csv, *json, *link_stats, *dump, *workload, *ranks, *matrix;
+  const char *csv, *json, *link_stats, *dump, *workload, *ranks, *matrix, *chakra;
   nvl_coll coll;
   nvl_algo algo;
   nvl_pattern pattern;
@@ -66,6 +67,9 @@ static const nvl_option options[] = {
       "pipeline chunk of chains and trees (ideal model: also NVLS;\n"
       "default 512 KiB; the default model runs NVLS in NCCL's steps)"),
     O(NVL_OPT_STRING, 0, "workload", "FILE", workload, "concurrent jobs from a JSON file"),
+    O(NVL_OPT_STRING, 0, "chakra", "PREFIX", chakra,
+      "a Chakra execution trace, PREFIX.0.et .. PREFIX.{N-1}.et:\n"
+      "NPU i on the i-th participant (--ranks, -g)"),
     C(0, "seed", "N", seed, nvl_arg_seed, "random seed (echoed in every output; default 1)"),
     NVL_OPT_GROUP_("model"),
     C(0, "model", "MODEL", model, nvl_arg_model,
@@ -126,6 +130,9 @@ static int parse_opts(int argc, char **argv, run_opts *o, const char **file) {
   *file = n ? operands[0] : NULL;
   if (o->workload && (o->pattern || o->ranks || o->g))
     return nvl_cli_usage_error("run", "--workload replaces -c/-p/--ranks/-g");
+  if (o->chakra && (o->workload || o->pattern || o->matrix || o->json))
+    return nvl_cli_usage_error("run", "--chakra replaces --workload, -p and --matrix, and "
+                                      "writes --csv (per NPU), not --json");
   return 0;
 }
 
@@ -212,24 +219,17 @@ static int open_outputs(const run_opts *o, run_outputs *out) {
   return NVL_EXIT_OK;
 }
 
-/* Writes and commits one output; 0 or -1. */
-static int finish_output(nvl_outfile *f, int write_rc) {
-  if (write_rc != 0) {
-    nvl_outfile_abort(f);
-    return -1;
-  }
-  return nvl_cli_output_commit(f, "run");
-}
-
 static int write_outputs(const run_opts *o, run_outputs *out, const nvl_results *rows,
                          const nvl_platform *p, const nvl_engine_result *res) {
   bool bad = false;
   if (o->csv)
-    bad |= finish_output(&out->csv, nvl_results_write_csv(rows, out->csv.fp)) != 0;
+    bad |= nvl_cli_output_finish(&out->csv, nvl_results_write_csv(rows, out->csv.fp), "run") != 0;
   if (o->json)
-    bad |= finish_output(&out->json, nvl_results_write_json(rows, out->json.fp)) != 0;
+    bad |=
+        nvl_cli_output_finish(&out->json, nvl_results_write_json(rows, out->json.fp), "run") != 0;
   if (o->link_stats)
-    bad |= finish_output(&out->links, nvl_linkstats_write_csv(p, res, out->links.fp)) != 0;
+    bad |= nvl_cli_output_finish(&out->links, nvl_linkstats_write_csv(p, res, out->links.fp),
+                                 "run") != 0;
   return bad ? NVL_EXIT_USAGE : NVL_EXIT_OK;
 }
 
@@ -303,7 +303,8 @@ int nvl_cmd_run(int argc, char **argv) {
   run_outputs out;
   nvl_load_opts load = {.max_endpoints = o.max_endpoints,
                         .failures = o.fail.n ? o.fail.specs : NULL};
-  if ((rc = open_outputs(&o, &out)) != NVL_EXIT_OK ||
+  memset(&out, 0, sizeof out);
+  if ((!o.chakra && (rc = open_outputs(&o, &out)) != NVL_EXIT_OK) ||
       (rc = nvl_cli_load(file, &load, false, &d)) != NVL_EXIT_OK ||
       (rc = make_spec(&o, &spec)) != NVL_EXIT_OK)
     goto cleanup;
@@ -314,7 +315,18 @@ int nvl_cmd_run(int argc, char **argv) {
     rc = NVL_EXIT_FAIL;
     goto cleanup;
   }
-  rc = simulate_here(&o, d, p, &spec, &out, label);
+  if (o.chakra) {
+    nvl_chakra_args ca = {.prefix = o.chakra,
+                          .csv = o.csv,
+                          .link_stats = o.link_stats,
+                          .dump = o.dump,
+                          .sg_cfg = o.cfg.args,
+                          .time_limit_s = o.time_limit_s,
+                          .verbose = o.verbose};
+    rc = nvl_chakra_run(&ca, d, p, &spec);
+  } else {
+    rc = simulate_here(&o, d, p, &spec, &out, label);
+  }
 cleanup:
   close_outputs(&out);
   nvl_workload_spec_release(&spec);

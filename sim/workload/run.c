@@ -71,26 +71,35 @@ static void pattern_dsts(const nvl_job *j, gsl_rng *rng, int *dst) {
   }
 }
 
+/* NCCL's algorithm and protocol for an operation of its job (the job's own when it forces them):
+ * collectives by the tuner, point-to-point by NCCL's P2P protocol rule. */
+static void resolve_op(const nvl_workload_run *wr, nvl_wop *op) {
+  const nvl_job *j = &wr->spec->jobs[op->job];
+  const nvl_calibration *cal = nvl_calibration_get();
+  const nvl_tuner_comm *tc = &wr->comms[op->job].tc;
+  uint64_t S = op->bytes;
+  bool coll = op->kind == NVL_WOP_COLLECTIVE;
+  op->algo = !coll                      ? NVL_ALGO_P2P
+             : j->algo == NVL_ALGO_AUTO ? nvl_tuner_algo(cal, tc, op->coll, S)
+                                        : j->algo;
+  if (j->proto >= 0 && op->algo != NVL_ALGO_NVLS)
+    op->proto = (nvl_proto)j->proto;
+  else if (!coll)
+    op->proto = nvl_tuner_p2p_proto(cal, j->n, S);
+  else
+    op->proto = nvl_tuner_proto(cal, tc, op->coll, op->algo, S);
+}
+
 /* The operation of job k at one step, with NCCL's algorithm and protocol resolved. */
 static nvl_wop step_op(const nvl_workload_run *wr, size_t k, size_t size_idx, size_t pair) {
   const nvl_job *j = &wr->spec->jobs[k];
-  const nvl_calibration *cal = nvl_calibration_get();
-  const nvl_tuner_comm *tc = &wr->comms[k].tc;
   uint64_t S = job_bytes(wr->spec, j, size_idx);
   nvl_wop op = {.job = (int)k, .bytes = S, .coll = j->coll, .report = true};
   op.kind = j->pattern == NVL_PAT_NONE     ? NVL_WOP_COLLECTIVE
             : j->pattern == NVL_PAT_PAIRS  ? NVL_WOP_SEND
             : j->pattern == NVL_PAT_MATRIX ? NVL_WOP_MATRIX
                                            : NVL_WOP_PATTERN;
-  op.algo = j->pattern != NVL_PAT_NONE ? NVL_ALGO_P2P
-            : j->algo == NVL_ALGO_AUTO ? nvl_tuner_algo(cal, tc, j->coll, S)
-                                       : j->algo;
-  if (j->proto >= 0 && op.algo != NVL_ALGO_NVLS)
-    op.proto = (nvl_proto)j->proto;
-  else if (j->pattern != NVL_PAT_NONE)
-    op.proto = nvl_tuner_p2p_proto(cal, j->n, S);
-  else
-    op.proto = nvl_tuner_proto(cal, tc, j->coll, op.algo, S);
+  resolve_op(wr, &op);
   if (op.kind == NVL_WOP_SEND) { /* pair p of the n(n-1) ordered pairs */
     int n = j->n, a = (int)(pair / (size_t)(n - 1)), b = (int)(pair % (size_t)(n - 1));
     op.src = a;
@@ -192,6 +201,9 @@ nvl_workload_run *nvl_workload_run_graph(const nvl_workload_spec *spec, const nv
   nvl_workload_run *wr = run_alloc(spec, d, p);
   wr->g = *g;
   memset(g, 0, sizeof *g);
+  for (size_t i = 0; i < wr->g.n_ops; i++)
+    if (wr->g.ops[i].algo == NVL_ALGO_AUTO && wr->g.ops[i].kind != NVL_WOP_COMPUTE)
+      resolve_op(wr, &wr->g.ops[i]);
   return wr;
 }
 

@@ -30,8 +30,10 @@ typedef struct {
 /* The sweep of a resolved spec. */
 nvl_workload_run *nvl_workload_run_new(const nvl_workload_spec *spec, const nvl_design *d,
                                        const nvl_platform *p);
-/* A given graph over the jobs of a resolved spec (taken over: *g is left empty). Returns NULL if
- * an operation names a job or rank the spec does not have. */
+/* A given graph over the jobs of a resolved spec (taken over: *g is left empty). Operations whose
+ * algorithm is NVL_ALGO_AUTO get NCCL's algorithm and protocol here, as the sweep's do (the job's
+ * own when it forces them). Returns NULL if an operation names a job or rank the spec does not
+ * have. */
 nvl_workload_run *nvl_workload_run_graph(const nvl_workload_spec *spec, const nvl_design *d,
                                          const nvl_platform *p, nvl_wgraph *g);
 /* The engine's view: tasks = operations (valid while wr lives; options left to the caller). */

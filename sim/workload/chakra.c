@@ -1,0 +1,245 @@
+/*
+ * chakra: reading the trace files (see chakra.h); the graph is built in chakra_graph.c.
+ */
+#include "workload/chakra.h"
+
+#include <chakra.pb-c.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/file.h"
+#include "base/xalloc.h"
+
+#define MAX_FILE_BYTES (1024ull * 1024 * 1024) /* per NPU */
+#define MAX_MESSAGE_BYTES (64u * 1024 * 1024)
+
+/* A varint at *pos (at most 10 bytes); returns 0, or -1 if truncated or too long. */
+static int read_varint(const uint8_t *buf, size_t len, size_t *pos, uint64_t *out) {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (*pos >= len)
+      return -1;
+    uint8_t b = buf[(*pos)++];
+    v |= (uint64_t)(b & 0x7f) << shift;
+    if (!(b & 0x80)) {
+      *out = v;
+      return 0;
+    }
+  }
+  return -1;
+}
+
+/* An attribute's value as an integer (any of protobuf's integer kinds, or a bool). */
+static bool attr_int(const ChakraProtoMsg__AttributeProto *a, int64_t *out) {
+  switch (a->value_case) {
+  case CHAKRA_PROTO_MSG__ATTRIBUTE_PROTO__VALUE_INT32_VAL: *out = a->int32_val; return true;
+  case CHAKRA_PROTO_MSG__ATTRIBUTE_PROTO__VALUE_INT64_VAL: *out = a->int64_val; return true;
+  case CHAKRA_PROTO_MSG__ATTRIBUTE_PROTO__VALUE_UINT32_VAL: *out = a->uint32_val; return true;
+  case CHAKRA_PROTO_MSG__ATTRIBUTE_PROTO__VALUE_UINT64_VAL:
+    *out = (int64_t)a->uint64_val;
+    return a->uint64_val <= INT64_MAX;
+  case CHAKRA_PROTO_MSG__ATTRIBUTE_PROTO__VALUE_SINT32_VAL: *out = a->sint32_val; return true;
+  case CHAKRA_PROTO_MSG__ATTRIBUTE_PROTO__VALUE_SINT64_VAL: *out = a->sint64_val; return true;
+  case CHAKRA_PROTO_MSG__ATTRIBUTE_PROTO__VALUE_FIXED32_VAL: *out = a->fixed32_val; return true;
+  case CHAKRA_PROTO_MSG__ATTRIBUTE_PROTO__VALUE_FIXED64_VAL:
+    *out = (int64_t)a->fixed64_val;
+    return a->fixed64_val <= INT64_MAX;
+  case CHAKRA_PROTO_MSG__ATTRIBUTE_PROTO__VALUE_SFIXED32_VAL: *out = a->sfixed32_val; return true;
+  case CHAKRA_PROTO_MSG__ATTRIBUTE_PROTO__VALUE_SFIXED64_VAL: *out = a->sfixed64_val; return true;
+  case CHAKRA_PROTO_MSG__ATTRIBUTE_PROTO__VALUE_BOOL_VAL: *out = a->bool_val; return true;
+  default: return false;
+  }
+}
+
+/* The attributes nvlsim reads; others are ignored. */
+static int node_attrs(const ChakraProtoMsg__Node *m, nvl_ct_node *n, const char *file,
+                      nvl_diags *diags) {
+  static const char *const ints[] = {"comm_type", "comm_size", "comm_src",    "comm_dst",
+                                     "comm_tag",  "num_ops",   "tensor_size", NULL};
+  for (size_t i = 0; i < m->n_attr; i++) {
+    const ChakraProtoMsg__AttributeProto *a = m->attr[i];
+    if (!a->name)
+      continue;
+    if (strcmp(a->name, "pg_name") == 0) {
+      if (a->value_case != CHAKRA_PROTO_MSG__ATTRIBUTE_PROTO__VALUE_STRING_VAL)
+        continue;
+      snprintf(n->pg, sizeof n->pg, "%s", a->string_val);
+      continue;
+    }
+    int k = 0;
+    while (ints[k] && strcmp(ints[k], a->name) != 0)
+      k++;
+    if (!ints[k])
+      continue;
+    int64_t v;
+    if (!attr_int(a, &v) || v < 0) {
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_TRACE, NULL,
+                   "%s: node %" PRIu64 ": attribute %s is not a non-negative integer", file, n->id,
+                   a->name);
+      return -1;
+    }
+    switch (k) {
+    case 0: n->comm_type = v, n->has_comm_type = true; break;
+    case 1: n->comm_size = (uint64_t)v, n->has_comm_size = true; break;
+    case 2: n->comm_src = v, n->has_src = true; break;
+    case 3: n->comm_dst = v, n->has_dst = true; break;
+    case 4: n->comm_tag = v; break;
+    case 5: n->num_ops = (uint64_t)v; break;
+    default: n->tensor_size = (uint64_t)v, n->has_tensor_size = true; break;
+    }
+  }
+  return 0;
+}
+
+static void add_node(nvl_ct_trace *t, const ChakraProtoMsg__Node *m, nvl_ct_node *n) {
+  n->id = m->id;
+  n->type = (int)m->type;
+  n->duration_us = m->duration_micros;
+  n->dep_at = t->n_deps;
+  n->n_deps = m->n_data_deps + m->n_ctrl_deps;
+  if (t->n_deps + n->n_deps > t->cap_deps) {
+    t->cap_deps = 2 * (t->n_deps + n->n_deps) + 4;
+    t->deps = nvl_xrealloc(t->deps, t->cap_deps * sizeof *t->deps);
+  }
+  for (size_t i = 0; i < m->n_data_deps; i++)
+    t->deps[t->n_deps++] = m->data_deps[i];
+  for (size_t i = 0; i < m->n_ctrl_deps; i++)
+    t->deps[t->n_deps++] = m->ctrl_deps[i];
+  if (t->n_nodes == t->cap_nodes) {
+    t->cap_nodes = t->cap_nodes ? 2 * t->cap_nodes : 4;
+    t->nodes = nvl_xrealloc(t->nodes, t->cap_nodes * sizeof *t->nodes);
+  }
+  t->nodes[t->n_nodes++] = *n;
+}
+
+/* Versions whose meaning nvlsim knows: 0.0.4 (ASTRA-sim 2.0's examples) and 1.x. */
+static bool known_version(const char *v) {
+  return strcmp(v, "0.0.4") == 0 || strcmp(v, "1") == 0 || strncmp(v, "1.", 2) == 0;
+}
+
+static int metadata(const uint8_t *msg, size_t len, nvl_ct_trace *out, nvl_diags *diags) {
+  ChakraProtoMsg__GlobalMetadata *g = chakra_proto_msg__global_metadata__unpack(NULL, len, msg);
+  if (!g) {
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_TRACE, NULL,
+                 "%s: the first message is not Chakra's GlobalMetadata (corrupt, or not a "
+                 "Chakra trace)",
+                 out->file);
+    return -1;
+  }
+  snprintf(out->version, sizeof out->version, "%s", g->version ? g->version : "");
+  chakra_proto_msg__global_metadata__free_unpacked(g, NULL);
+  if (!known_version(out->version)) {
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_TRACE, NULL,
+                 "%s: Chakra schema version \"%s\" is not one nvlsim reads (0.0.4 and 1.x)",
+                 out->file, out->version);
+    return -1;
+  }
+  return 0;
+}
+
+int nvl_chakra_parse(const uint8_t *buf, size_t len, const char *file, nvl_ct_trace *out,
+                     nvl_diags *diags) {
+  memset(out, 0, sizeof *out);
+  snprintf(out->file, sizeof out->file, "%s", file);
+  size_t pos = 0;
+  for (size_t k = 0; pos < len; k++) {
+    uint64_t n = 0;
+    size_t at = pos;
+    if (read_varint(buf, len, &pos, &n) != 0 || n > MAX_MESSAGE_BYTES || n > len - pos) {
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_TRACE, NULL,
+                   n > MAX_MESSAGE_BYTES && pos <= len
+                       ? "%s: message %zu at byte %zu claims %" PRIu64 " bytes (corrupt)"
+                       : "%s: truncated: message %zu at byte %zu ends past the end of the file",
+                   file, k, at, n);
+      return -1;
+    }
+    const uint8_t *msg = buf + pos;
+    pos += n;
+    if (k == 0) {
+      if (metadata(msg, (size_t)n, out, diags) != 0)
+        return -1;
+      continue;
+    }
+    ChakraProtoMsg__Node *m = chakra_proto_msg__node__unpack(NULL, (size_t)n, msg);
+    if (!m) {
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_TRACE, NULL,
+                   "%s: message %zu at byte %zu is not a valid Chakra node (corrupt)", file, k, at);
+      return -1;
+    }
+    nvl_ct_node node;
+    memset(&node, 0, sizeof node);
+    node.id = m->id;
+    int rc = node_attrs(m, &node, file, diags);
+    if (rc == 0)
+      add_node(out, m, &node);
+    chakra_proto_msg__node__free_unpacked(m, NULL);
+    if (rc != 0)
+      return -1;
+  }
+  if (pos == 0) {
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_TRACE, NULL,
+                 "%s: empty: a Chakra trace starts with its GlobalMetadata", file);
+    return -1;
+  }
+  return 0;
+}
+
+static void trace_release(nvl_ct_trace *t) {
+  free(t->nodes);
+  free(t->deps);
+  memset(t, 0, sizeof *t);
+}
+
+int nvl_chakra_load(const char *prefix, size_t max_npus, nvl_chakra *out, nvl_diags *diags) {
+  memset(out, 0, sizeof *out);
+  size_t cap = 0;
+  for (size_t i = 0; i < max_npus + 1; i++) {
+    char path[600];
+    snprintf(path, sizeof path, "%s.%zu.et", prefix, i);
+    struct stat st; /* not open(): a FIFO would block */
+    if (i > 0 && stat(path, &st) != 0)
+      break;
+    if (i == max_npus) {
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_TRACE, NULL,
+                   "%s exists: the trace has more NPUs than the %zu participants (choose them "
+                   "with --ranks)",
+                   path, max_npus);
+      nvl_chakra_release(out);
+      return -1;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    nvl_diags sub = NVL_DIAGS_INIT;
+    if (nvl_file_read(path, "Chakra trace", MAX_FILE_BYTES, &text, &len, &sub) != 0) {
+      nvl_diag_add(diags, NVL_SEV_ERROR, sub.items[0].code, NULL, "%s: %s%s", path,
+                   sub.items[0].message,
+                   i == 0 ? " (a trace is PREFIX.0.et, PREFIX.1.et, ...: one file per NPU)" : "");
+      nvl_diags_release(&sub);
+      nvl_chakra_release(out);
+      return -1;
+    }
+    nvl_diags_release(&sub);
+    if (out->n == cap) {
+      cap = cap ? 2 * cap : 16;
+      out->npus = nvl_xrealloc(out->npus, cap * sizeof *out->npus);
+    }
+    int rc = nvl_chakra_parse((const uint8_t *)text, len, path, &out->npus[out->n], diags);
+    free(text);
+    out->n++;
+    if (rc != 0) {
+      nvl_chakra_release(out);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+void nvl_chakra_release(nvl_chakra *c) {
+  for (size_t i = 0; i < c->n; i++)
+    trace_release(&c->npus[i]);
+  free(c->npus);
+  memset(c, 0, sizeof *c);
+}
