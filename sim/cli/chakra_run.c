@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/exit.h"
 #include "cli/cli.h"
@@ -98,6 +99,7 @@ int nvl_chakra_run(const nvl_chakra_args *a, const nvl_design *d, const nvl_plat
   tg.time_limit_s = a->time_limit_s;
   tg.sg_cfg = a->sg_cfg;
   tg.dump_platform = a->dump;
+  tg.progress = isatty(2);
   if (nvl_engine_run(p, &tg, &res, &diags) != 0)
     goto done;
   nvl_npu_results_compute(&map, &res, &r);

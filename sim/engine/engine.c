@@ -17,6 +17,7 @@
 #include <simgrid/semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <xbt/log.h>
 
@@ -50,6 +51,29 @@ static void schedule_release(schedule *s) {
   free(s->start);
   free(s->succ);
   free(s->waiting);
+}
+
+/* "operations done / all, simulated time" on stderr, over itself, at most 5 times a second;
+ * cleared at the end. */
+static void progress_line(size_t done, size_t n, bool last) {
+  static double next;
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  double now = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+  if (last) {
+    if (next > 0)
+      fprintf(stderr, "\r%60s\r", "");
+    return;
+  }
+  if (now < next)
+    return;
+  if (next == 0) { /* not the first moment: short runs print nothing */
+    next = now + 0.2;
+    return;
+  }
+  next = now + 0.2;
+  fprintf(stderr, "\rsimulating: %zu/%zu operations, %.1f us simulated", done, n,
+          simgrid_get_clock() * 1e6);
 }
 
 static void controller_main(int argc, char **argv) {
@@ -89,7 +113,11 @@ static void controller_main(int argc, char **argv) {
           ready[tail++] = s.succ[k];
     }
     e->n_done = 0;
+    if (e->g->progress)
+      progress_line(finished, n, false);
   }
+  if (e->g->progress)
+    progress_line(finished, n, true);
   free(ready);
   schedule_release(&s);
   if (e->g->link_stats) {

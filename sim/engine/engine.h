@@ -48,7 +48,8 @@ typedef struct {
   bool record_flows;         /* record the completion time of every RECV (per-flow statistics) */
   bool link_stats; /* peak load per link (SimGrid's link-load plugin); bytes are always counted */
   bool verbose;    /* SimGrid logging at info level */
-  double time_limit_s;       /* stop the simulation past this simulated time (0 = none) */
+  double time_limit_s; /* stop the simulation past this simulated time (0 = none) */
+  bool progress; /* a line on stderr, at most 5 times a second: operations done, simulated time */
   const char *const *sg_cfg; /* extra SimGrid "--cfg=..." arguments, NULL-terminated, or NULL */
   size_t
       ranks; /* of all jobs together (lane stacks lose their guard pages past NVL_GUARDED_RANKS) */
