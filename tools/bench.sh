@@ -5,6 +5,9 @@
 # The large designs are in tools/bench/ (1,024 and 10,000 GPUs on one switch tier, 139 NVL72-style
 # racks on a spine, 100 racks with no link between them).
 #   NVLSIM=path      binary to measure (default build/nvlsim)
+#   ASTRA_SIM=path   ASTRA-sim's analytical binary (default: AstraSim_Analytical_Congestion_Aware
+#                    on PATH, if there): the 1,024-GPU cases also run there, on the same
+#                    Chakra trace (build/chakra-gen), and the ratio of wall times is printed
 #   NVL_BENCH_TIMEOUT=seconds per case (default 900)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -31,10 +34,40 @@ bench_limit() {
   if [ "$rc" -eq 124 ] || [ -z "${wall:-}" ]; then
     printf '%-44s %10s %10s  %s\n' "$name" ">$limit" "-" "timed out"
   else
+    last_wall=$wall
     printf '%-44s %10.2f %10.0f  %s\n' "$name" "$wall" "$((rss / 1024))" \
       "$(echo "$out" | awk '/valid \(|^paths/ {print; next} {printf "time %s us, busbw %s GB/s", $6, $8}')"
   fi
 }
+# astra CASE NPUS COLLECTIVE BYTES NVLSIM_WALL: the same collective in ASTRA-sim's analytical
+# backend on one switch of NPUS at 900 GB/s and 350 ns (the flat designs of tools/bench/), from a
+# trace of chakra-gen; prints its wall time, RSS, simulated time, and nvlsim's wall over its.
+astra_bin=${ASTRA_SIM:-$(command -v AstraSim_Analytical_Congestion_Aware || true)}
+astra() {
+  [ -n "$astra_bin" ] || return 0
+  local name=$1 npus=$2 coll=$3 bytes=$4 ours=$5 d
+  d=$(mktemp -d)
+  "$(dirname "$bin")/chakra-gen" "$d/trace" "$npus" "$coll" "$bytes" || { rm -rf "$d"; return 0; }
+  printf 'topology: [ Switch ]\nnpus_count: [ %s ]\nbandwidth: [ 900.0 ]\nlatency: [ 350.0 ]\n' \
+    "$npus" >"$d/net.yml"
+  printf '{"scheduling-policy": "LIFO", "endpoint-delay": 0, "active-chunks-per-dimension": 1,
+  "preferred-dataset-splits": 1, "all-reduce-implementation": ["ring"],
+  "all-gather-implementation": ["ring"], "reduce-scatter-implementation": ["ring"],
+  "all-to-all-implementation": ["direct"], "collective-optimization": "baseline",
+  "local-mem-bw": 1600, "boost-mode": 0}\n' >"$d/sys.json"
+  echo '{"memory-type": "NO_MEMORY_EXPANSION"}' >"$d/mem.json"
+  local out wall rss cycles
+  out=$(/usr/bin/time -f "%e %M" -o "$tmp" timeout "$limit" "$astra_bin" \
+    --workload-configuration="$d/trace" --system-configuration="$d/sys.json" \
+    --remote-memory-configuration="$d/mem.json" --network-configuration="$d/net.yml" 2>&1)
+  read -r wall rss < <(tail -n 1 "$tmp") || true
+  cycles=$(echo "$out" | grep -oE 'finished, [0-9]+ cycles' | grep -oE '[0-9]+' | sort -n | tail -n 1)
+  printf '%-44s %10s %10s  %s\n' "  ASTRA-sim: $name" "${wall:--}" "$(( ${rss:-0} / 1024 ))" \
+    "time ${cycles:-?} ns; nvlsim wall / ASTRA-sim wall = $(awk -v a="$ours" -v b="${wall:-0}" \
+    'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }')"
+  rm -rf "$d"
+}
+last_wall=0
 bench "NVL72 all_reduce sweep 8 B - 8 GiB" run
 bench "NVL72 alltoall 64 MiB per pair" run -c alltoall -b 4608M -e 4608M
 bench "NVL576 ring all_reduce 1 GiB" run topologies/nvl576.json --algo ring -b 1G -e 1G
@@ -45,8 +78,10 @@ b=tools/bench
 bench "validate 10,008 GPUs (139 racks, spine)" validate $b/two-tier-10008.json
 bench "info 100 disconnected racks" info $b/racks-apart-100.json
 bench "1,024 GPUs ring all_reduce 1 GiB, ideal" run $b/flat-1024.json --algo ring -b 1G -e 1G --model ideal
+astra "ring all_reduce 1 GiB, 1,024 NPUs" 1024 all_reduce 1073741824 "$last_wall"
 bench "1,024 GPUs ring all_reduce 1 GiB" run $b/flat-1024.json --algo ring -b 1G -e 1G
 bench "1,024 GPUs alltoall 1 GiB, ideal" run $b/flat-1024.json -c alltoall -b 1G -e 1G --model ideal
+astra "alltoall 1 GiB, 1,024 NPUs" 1024 alltoall 1073741824 "$last_wall"
 bench "1,024 GPUs alltoall 1 GiB" run $b/flat-1024.json -c alltoall -b 1G -e 1G
 bench_limit 300 "10,000 GPUs ring all_reduce 1 GiB, ideal" run $b/flat-10000.json --algo ring -b 1G -e 1G --model ideal
 bench_limit 300 "10,000 GPUs ring all_reduce 1 GiB" run $b/flat-10000.json --algo ring -b 1G -e 1G
