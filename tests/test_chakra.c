@@ -18,6 +18,7 @@
 #define TOL 1e-9
 
 static char dir[64];
+static double flops; /* --flops of the next run_trace (0: none) */
 
 static int setup(void **state) {
   (void)state;
@@ -62,6 +63,7 @@ static outcome run_trace(const char *pre, const char *design, nvl_model model, c
   o.rc = nvl_chakra_load(pre, (size_t)spec.jobs[0].n, &c, &diags);
   if (o.rc == 0) {
     spec.jobs[0].n = (int)c.n;
+    c.flops = flops;
     o.rc = nvl_chakra_graph(&c, &spec, &g, &map, &diags);
     nvl_chakra_release(&c);
   }
@@ -191,6 +193,23 @@ static void test_chakra__dependencies_serialize_and_independent_nodes_overlap(vo
   assert_near(o.r.compute_s[0], 35e-6, TOL);
   assert_near(o.r.finish_s[1], 20e-6, TOL);
   assert_near(o.r.compute_s[1], 20e-6, TOL);
+  nvl_npu_results_release(&o.r);
+}
+
+static void test_chakra__num_ops_run_at_the_given_rate(void **state) {
+  /* 2e9 FLOPs at 1e12 FLOP/s: 2 ms; then 30 us given as a duration (which wins over num_ops) */
+  const char *pre = prefix("flops");
+  FILE *f = ctw_open(pre, 0, "1.0.0");
+  ctw_attr at[1] = {{"num_ops", 2000000000, NULL}};
+  ctw_node(f, 1, NVL_CT_COMP, NULL, 0, NULL, 0, 0, at, 1);
+  uint64_t d[1] = {1};
+  ctw_node(f, 2, NVL_CT_COMP, d, 1, NULL, 0, 30, at, 1);
+  fclose(f);
+  flops = 1e12;
+  outcome o = run_trace(pre, "hgx-h100.json", NVL_MODEL_IDEAL, "");
+  flops = 0;
+  assert_int_equal(o.rc, 0);
+  assert_near(o.r.end_s, 2e-3 + 30e-6, TOL);
   nvl_npu_results_release(&o.r);
 }
 
@@ -375,6 +394,7 @@ static const struct CMUnitTest tests[] = {
                                     teardown),
     cmocka_unit_test_setup_teardown(
         test_chakra__dependencies_serialize_and_independent_nodes_overlap, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_chakra__num_ops_run_at_the_given_rate, setup, teardown),
     cmocka_unit_test_setup_teardown(test_chakra__send_recv_ring_equals_closed_form, setup,
                                     teardown),
     cmocka_unit_test_setup_teardown(test_chakra__process_groups_run_as_their_own_communicators,

@@ -99,6 +99,15 @@ int nvl_arg_seed(void *field, const char *v, const char *opt, const char *cmd) {
   return 0;
 }
 
+int nvl_arg_flops(void *field, const char *v, const char *opt, const char *cmd) {
+  char *end;
+  double f = strtod(v, &end);
+  if (end == v || *end || !(f > 0) || !isfinite(f))
+    return nvl_cli_usage_error(cmd, "%s: a rate in FLOP/s, a positive number such as 2.25e15", opt);
+  *(double *)field = f;
+  return 0;
+}
+
 int nvl_arg_factor(void *field, const char *v, const char *opt, const char *cmd) {
   nvl_cli_step *s = field;
   char *end;

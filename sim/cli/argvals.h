@@ -22,6 +22,8 @@ int nvl_arg_proto(void *field, const char *v, const char *opt, const char *cmd);
 int nvl_arg_ranks(void *field, const char *v, const char *opt, const char *cmd);
 /* int: a positive integer */
 int nvl_arg_positive(void *field, const char *v, const char *opt, const char *cmd);
+/* double: a rate in FLOP/s, a positive number (2.25e15) */
+int nvl_arg_flops(void *field, const char *v, const char *opt, const char *cmd);
 /* unsigned long: a random seed */
 int nvl_arg_seed(void *field, const char *v, const char *opt, const char *cmd);
 

@@ -83,6 +83,7 @@ int nvl_chakra_run(const nvl_chakra_args *a, const nvl_design *d, const nvl_plat
     goto done;
   }
   spec->jobs[0].n = (int)c.n; /* NPU i on the i-th participant */
+  c.flops = a->flops;
   if (nvl_chakra_graph(&c, spec, &g, &map, &diags) != 0)
     goto done;
   spec->explicit_ranks |= map.n_transfers > 0 || map.n_groups > 0;

@@ -16,6 +16,7 @@ typedef struct {
   const char *csv, *link_stats, *dump; /* outputs (NULL: none) */
   const char *const *sg_cfg;
   double time_limit_s;
+  double flops; /* FLOP/s of compute nodes given as num_ops (0: refused) */
   bool verbose;
 } nvl_chakra_args;
 

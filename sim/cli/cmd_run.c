@@ -35,7 +35,7 @@ typedef struct {
   nvl_model model;
   unsigned long seed;
   bool verbose, explicit_planes, explicit_ranks;
-  double time_limit_s, wall_limit_s, mem_limit;
+  double time_limit_s, wall_limit_s, mem_limit, flops;
   size_t max_endpoints;
   nvl_cli_failures fail;
   nvl_cli_cfg cfg;
@@ -70,6 +70,8 @@ static const nvl_option options[] = {
     O(NVL_OPT_STRING, 0, "chakra", "PREFIX", chakra,
       "a Chakra execution trace, PREFIX.0.et .. PREFIX.{N-1}.et:\n"
       "NPU i on the i-th participant (--ranks, -g)"),
+    C(0, "flops", "RATE", flops, nvl_arg_flops,
+      "a trace's compute nodes given as num_ops run at RATE FLOP/s\n(e.g. 1.8e15)"),
     C(0, "seed", "N", seed, nvl_arg_seed, "random seed (echoed in every output; default 1)"),
     NVL_OPT_GROUP_("model"),
     C(0, "model", "MODEL", model, nvl_arg_model,
@@ -130,6 +132,8 @@ static int parse_opts(int argc, char **argv, run_opts *o, const char **file) {
   *file = n ? operands[0] : NULL;
   if (o->workload && (o->pattern || o->ranks || o->g))
     return nvl_cli_usage_error("run", "--workload replaces -c/-p/--ranks/-g");
+  if (o->flops > 0 && !o->chakra)
+    return nvl_cli_usage_error("run", "--flops is for traces (--chakra)");
   if (o->chakra && (o->workload || o->pattern || o->matrix || o->json))
     return nvl_cli_usage_error("run", "--chakra replaces --workload, -p and --matrix, and "
                                       "writes --csv (per NPU), not --json");
@@ -322,6 +326,7 @@ int nvl_cmd_run(int argc, char **argv) {
                           .dump = o.dump,
                           .sg_cfg = o.cfg.args,
                           .time_limit_s = o.time_limit_s,
+                          .flops = o.flops,
                           .verbose = o.verbose};
     rc = nvl_chakra_run(&ca, d, p, &spec);
   } else {

@@ -7,8 +7,8 @@
  * are read (what Chakra's converters and generator write); others are refused.
  *
  * Each node becomes operations of the graph on the NPU's rank (NPU i on the i-th participant):
- *   COMP_NODE        compute for duration_micros (a node with only num_ops is refused: the
- *                    catalog has no FLOP rates yet)
+ *   COMP_NODE        compute for duration_micros; a node with only num_ops runs num_ops / flops
+ *                    (the caller's rate: the catalog has no FLOP rates yet), refused without
  *   MEM_LOAD/STORE,  no work (duration_micros when given): they keep their dependencies
  *   METADATA
  *   COMM_COLL_NODE   one collective per communicator and turn: the k-th collective node of a
@@ -82,6 +82,7 @@ typedef struct {
 typedef struct {
   nvl_ct_trace *npus;
   size_t n;
+  double flops; /* FLOP/s for compute nodes with num_ops and no duration (0: refused) */
 } nvl_chakra;
 
 /* One NPU's trace from memory (`file` names it in messages). Returns 0, or -1 with diags. */

@@ -410,13 +410,16 @@ static int unit_op(builder *b, const unit *u, nvl_wop *op, nvl_ct_map *map, size
     return 0;
   }
   op->kind = NVL_WOP_COMPUTE;
-  if (u->kind == U_NODE && nd->type == NVL_CT_COMP && nd->duration_us == 0 && nd->num_ops > 0) {
-    fail(b, u->npu, u->node,
-         "a compute node with num_ops but no duration_micros: nvlsim needs the duration (the "
-         "catalog has no FLOP rates yet)");
-    return -1;
-  }
   op->seconds = u->kind == U_NODE ? (double)nd->duration_us * 1e-6 : 0;
+  if (u->kind == U_NODE && nd->type == NVL_CT_COMP && nd->duration_us == 0 && nd->num_ops > 0) {
+    if (!(b->c->flops > 0)) {
+      fail(b, u->npu, u->node,
+           "a compute node with num_ops but no duration_micros: give the NPU's rate with "
+           "--flops (the catalog has no FLOP rates yet)");
+      return -1;
+    }
+    op->seconds = (double)nd->num_ops / b->c->flops;
+  }
   (void)map;
   return 0;
 }
