@@ -312,6 +312,13 @@ static void w_negative(FILE *f, int npu) {
   ctw_node(f, 1, NVL_CT_COLL, NULL, 0, NULL, 0, 0, at, 2);
 }
 static void w_fine(FILE *f, int npu) { ctw_comp(f, 1, 5, NULL, 0); }
+static void w_many_groups(FILE *f, int npu) { /* one more process group than nvlsim takes */
+  for (int k = 0; k <= 65536; k++) {
+    char pg[16];
+    snprintf(pg, sizeof pg, "g%d", k);
+    ctw_coll(f, (uint64_t)k + 1, NVL_CT_ALL_REDUCE, 1024, pg, NULL, 0);
+  }
+}
 
 static void test_chakra__bad_graphs_are_named(void **state) {
   expect_error("missing", w_missing_dep, 2, "depends on node 99, which this file does not have");
@@ -327,6 +334,7 @@ static void test_chakra__bad_graphs_are_named(void **state) {
   expect_error("num-ops", w_num_ops, 2, "duration_micros");
   expect_error("negative", w_negative, 2, "not a non-negative integer");
   expect_error("too-many", w_fine, 9, "more NPUs than the 8 participants");
+  expect_error("groups", w_many_groups, 1, "more than 65,536 process groups");
 }
 
 static void write_bytes(const char *pre, int npu, const void *b, size_t n) {

@@ -15,6 +15,10 @@
 
 #define MAX_FILE_BYTES (1024ull * 1024 * 1024) /* per NPU */
 #define MAX_MESSAGE_BYTES (64u * 1024 * 1024)
+/* nodes and dependencies of the whole trace: about 200 bytes each once read and graphed, so at
+ * most about 2 GB however the files are made (a node can be 3 bytes on disk) */
+#define MAX_NODES (8u * 1024 * 1024)
+#define MAX_DEPS (32u * 1024 * 1024)
 
 /* A varint at *pos (at most 10 bytes); returns 0, or -1 if truncated or too long. */
 static int read_varint(const uint8_t *buf, size_t len, size_t *pos, uint64_t *out) {
@@ -169,6 +173,13 @@ int nvl_chakra_parse(const uint8_t *buf, size_t len, const char *file, nvl_ct_tr
                    "%s: message %zu at byte %zu is not a valid Chakra node (corrupt)", file, k, at);
       return -1;
     }
+    if (out->n_nodes >= MAX_NODES || out->n_deps + m->n_data_deps + m->n_ctrl_deps > MAX_DEPS) {
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
+                   "%s: more than %u nodes or %u dependencies; nvlsim reads at most that many",
+                   file, MAX_NODES, MAX_DEPS);
+      chakra_proto_msg__node__free_unpacked(m, NULL);
+      return -1;
+    }
     nvl_ct_node node;
     memset(&node, 0, sizeof node);
     node.id = m->id;
@@ -195,7 +206,7 @@ static void trace_release(nvl_ct_trace *t) {
 
 int nvl_chakra_load(const char *prefix, size_t max_npus, nvl_chakra *out, nvl_diags *diags) {
   memset(out, 0, sizeof *out);
-  size_t cap = 0;
+  size_t cap = 0, nodes = 0, deps = 0;
   for (size_t i = 0; i < max_npus + 1; i++) {
     char path[600];
     snprintf(path, sizeof path, "%s.%zu.et", prefix, i);
@@ -228,7 +239,16 @@ int nvl_chakra_load(const char *prefix, size_t max_npus, nvl_chakra *out, nvl_di
     }
     int rc = nvl_chakra_parse((const uint8_t *)text, len, path, &out->npus[out->n], diags);
     free(text);
+    nodes += out->npus[out->n].n_nodes;
+    deps += out->npus[out->n].n_deps;
     out->n++;
+    if (rc == 0 && (nodes > MAX_NODES || deps > MAX_DEPS)) {
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
+                   "%s: the trace has more than %u nodes or %u dependencies up to here; nvlsim "
+                   "reads at most that many",
+                   path, MAX_NODES, MAX_DEPS);
+      rc = -1;
+    }
     if (rc != 0) {
       nvl_chakra_release(out);
       return -1;

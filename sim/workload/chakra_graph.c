@@ -2,8 +2,8 @@
  * chakra_graph: a loaded trace as a workload graph (see chakra.h). Nodes become units (one per
  * node, except a collective's nodes, one unit per process group and turn); units are ordered
  * by their dependencies (Kahn's algorithm, in order of first appearance, so the same trace gives
- * the same graph) and become operations. Costs: O(nodes + dependencies) plus a sort of the
- * sends and receives.
+ * the same graph) and become operations (chakra_emit.c). Costs: O(nodes + dependencies) plus a sort
+ * of the sends and receives.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,45 +12,11 @@
 
 #include "base/u64map.h"
 #include "base/xalloc.h"
-#include "workload/chakra.h"
-#include "workload/comm.h"
+#include "workload/chakra_internal.h"
 
-enum { U_NODE, U_COLL, U_SEND, U_RECV };
-
-typedef struct {
-  int kind, npu, group, peer;
-  size_t node; /* the (first) node it comes from, for messages */
-  uint64_t bytes;
-} unit;
-
-typedef struct {
-  int src, dst, npu;
-  int64_t tag;
-  size_t seq, node;
-} p2p_end;
-
-typedef struct {
-  const nvl_chakra *c;
-  nvl_diags *diags;
-  nvl_u64map *id_of; /* [npu]: node id -> index */
-  size_t **unit_of;  /* [npu][node] */
-  unit *units;
-  size_t n_units, cap_units;
-  size_t (*edges)[2]; /* (unit, unit it depends on) */
-  size_t n_edges, cap_edges;
-  char (*gname)[64]; /* process groups; 0 is every NPU */
-  int n_groups;
-  int **gmembers, *gn; /* members of each group, in NPU order */
-  size_t **gturns;     /* per group and member: its collectives */
-} builder;
-
-static const nvl_ct_node *node_at(const builder *b, int npu, size_t k) {
-  return &b->c->npus[npu].nodes[k];
-}
-
-static void fail(builder *b, int npu, size_t k, const char *what) {
+void nvl_ct_fail(builder *b, int npu, size_t k, const char *what) {
   nvl_diag_add(b->diags, NVL_SEV_ERROR, NVL_DIAG_TRACE, NULL, "%s: node %" PRIu64 ": %s",
-               b->c->npus[npu].file, node_at(b, npu, k)->id, what);
+               b->c->npus[npu].file, nvl_ct_node_at(b, npu, k)->id, what);
 }
 
 static size_t new_unit(builder *b, unit u) {
@@ -71,21 +37,61 @@ static void add_edge(builder *b, size_t u, size_t on) {
   b->edges[b->n_edges++][1] = on;
 }
 
+#define MAX_GROUPS 65536
+
+static uint64_t name_hash(const char *s) { /* FNV-1a, without the map's reserved key */
+  uint64_t h = 14695981039346656037ull;
+  for (; *s; s++)
+    h = (h ^ (uint8_t)*s) * 1099511628211ull;
+  return h >> 1;
+}
+
+/* The index of process group `pg` ("" every NPU), made on first use; -1 past MAX_GROUPS. */
 static int group_of(builder *b, const char *pg) {
   if (!pg[0] && b->n_groups > 0)
     return 0;
-  for (int g = 1; g < b->n_groups; g++)
-    if (strcmp(b->gname[g], pg) == 0)
-      return g;
-  b->gname = nvl_xrealloc(b->gname, (size_t)(b->n_groups + 1) * sizeof *b->gname);
-  b->gmembers = nvl_xrealloc(b->gmembers, (size_t)(b->n_groups + 1) * sizeof *b->gmembers);
-  b->gturns = nvl_xrealloc(b->gturns, (size_t)(b->n_groups + 1) * sizeof *b->gturns);
-  b->gn = nvl_xrealloc(b->gn, (size_t)(b->n_groups + 1) * sizeof *b->gn);
-  snprintf(b->gname[b->n_groups], sizeof b->gname[0], "%s", pg);
-  b->gmembers[b->n_groups] = nvl_xmalloc(b->c->n * sizeof(int));
-  b->gturns[b->n_groups] = nvl_xcalloc(b->c->n, sizeof(size_t));
-  b->gn[b->n_groups] = 0;
-  return b->n_groups++;
+  uint64_t h = name_hash(pg);
+  uint32_t at = nvl_u64map_find(&b->group_by_hash, h);
+  if (at != UINT32_MAX) {
+    if (strcmp(b->gname[at], pg) == 0)
+      return (int)at;
+    for (int g = 1; g < b->n_groups; g++) /* a hash collision: rare, so a scan */
+      if (strcmp(b->gname[g], pg) == 0)
+        return g;
+  }
+  if (b->n_groups >= MAX_GROUPS)
+    return -1;
+  if (b->n_groups == b->cap_groups) {
+    b->cap_groups = b->cap_groups ? 2 * b->cap_groups : 16;
+    size_t c = (size_t)b->cap_groups;
+    b->gname = nvl_xrealloc(b->gname, c * sizeof *b->gname);
+    b->gmembers = nvl_xrealloc(b->gmembers, c * sizeof *b->gmembers);
+    b->gturns = nvl_xrealloc(b->gturns, c * sizeof *b->gturns);
+    b->gn = nvl_xrealloc(b->gn, c * sizeof *b->gn);
+    b->gcap = nvl_xrealloc(b->gcap, c * sizeof *b->gcap);
+  }
+  int g = b->n_groups++;
+  snprintf(b->gname[g], sizeof b->gname[0], "%s", pg);
+  b->gn[g] = 0;
+  b->gcap[g] = g == 0 ? (int)b->c->n : 0; /* every NPU's turns are counted by NPU */
+  b->gmembers[g] = g == 0 ? nvl_xmalloc(b->c->n * sizeof(int)) : NULL;
+  b->gturns[g] = g == 0 ? nvl_xcalloc(b->c->n, sizeof(size_t)) : NULL;
+  if (at == UINT32_MAX)
+    nvl_u64map_get_or_add(&b->group_by_hash, h, (uint32_t)g, NULL);
+  return g;
+}
+
+/* NPU i joins group g (> 0) unless it is its last member already. */
+static void add_member(builder *b, int g, int i) {
+  if (b->gn[g] > 0 && b->gmembers[g][b->gn[g] - 1] == i)
+    return;
+  if (b->gn[g] == b->gcap[g]) {
+    b->gcap[g] = b->gcap[g] ? 2 * b->gcap[g] : 4;
+    b->gmembers[g] = nvl_xrealloc(b->gmembers[g], (size_t)b->gcap[g] * sizeof(int));
+    b->gturns[g] = nvl_xrealloc(b->gturns[g], (size_t)b->gcap[g] * sizeof(size_t));
+  }
+  b->gturns[g][b->gn[g]] = 0;
+  b->gmembers[g][b->gn[g]++] = i;
 }
 
 /* Node ids per NPU, and a unit per node (a collective's: its group's turn, shared by members). */
@@ -101,13 +107,13 @@ static int make_units(builder *b) {
       const nvl_ct_node *nd = &t->nodes[k];
       bool added;
       if (nd->id == UINT64_MAX) {
-        fail(b, i, k, "node id 2^64 - 1 is reserved");
+        nvl_ct_fail(b, i, k, "node id 2^64 - 1 is reserved");
         rc = -1;
         break;
       }
       nvl_u64map_get_or_add(&b->id_of[i], nd->id, (uint32_t)k, &added);
       if (!added) {
-        fail(b, i, k, "a second node with this id");
+        nvl_ct_fail(b, i, k, "a second node with this id");
         rc = -1;
         break;
       }
@@ -119,8 +125,13 @@ static int make_units(builder *b) {
         continue;
       }
       int g = group_of(b, nd->pg);
-      if (g > 0 && (b->gn[g] == 0 || b->gmembers[g][b->gn[g] - 1] != i))
-        b->gmembers[g][b->gn[g]++] = i;
+      if (g < 0) {
+        nvl_ct_fail(b, i, k, "more than 65,536 process groups; nvlsim runs at most that many");
+        rc = -1;
+        break;
+      }
+      if (g > 0)
+        add_member(b, g, i);
       size_t turn = b->gturns[g][g == 0 ? i : b->gn[g] - 1]++;
       uint32_t fresh = (uint32_t)b->n_units;
       uint32_t at = nvl_u64map_get_or_add(&turn_unit, (uint64_t)g << 40 | turn, fresh, &added);
@@ -145,14 +156,14 @@ static int make_units(builder *b) {
 static int check_collectives(builder *b) {
   for (int i = 0; i < (int)b->c->n; i++)
     for (size_t k = 0; k < b->c->npus[i].n_nodes; k++) {
-      const nvl_ct_node *nd = node_at(b, i, k);
+      const nvl_ct_node *nd = nvl_ct_node_at(b, i, k);
       if (nd->type != NVL_CT_COLL)
         continue;
       const unit *u = &b->units[b->unit_of[i][k]];
-      const nvl_ct_node *first = node_at(b, u->npu, u->node);
+      const nvl_ct_node *first = nvl_ct_node_at(b, u->npu, u->node);
       char msg[1200];
       if (!nd->has_comm_type) {
-        fail(b, i, k, "a collective without comm_type");
+        nvl_ct_fail(b, i, k, "a collective without comm_type");
         return -1;
       }
       if (nd->comm_type != first->comm_type || nd->comm_size != first->comm_size) {
@@ -161,7 +172,7 @@ static int check_collectives(builder *b) {
                  "match, node %" PRIu64 " of %s (comm_type %" PRId64 ", comm_size %" PRIu64 ")",
                  nd->comm_type, nd->comm_size, first->id, b->c->npus[u->npu].file, first->comm_type,
                  first->comm_size);
-        fail(b, i, k, msg);
+        nvl_ct_fail(b, i, k, msg);
         return -1;
       }
     }
@@ -192,17 +203,17 @@ static int cmp_end(const void *a, const void *b) {
 
 /* One end of a send or receive, checked. */
 static int p2p_collect(builder *b, int i, size_t k, p2p_end *e, size_t seq) {
-  const nvl_ct_node *nd = node_at(b, i, k);
+  const nvl_ct_node *nd = nvl_ct_node_at(b, i, k);
   bool send = nd->type == NVL_CT_SEND;
   int64_t peer = send ? nd->comm_dst : nd->comm_src;
   if (!(send ? nd->has_dst : nd->has_src) || peer >= (int64_t)b->c->n || peer == i) {
-    fail(b, i, k,
-         send ? "a send needs comm_dst, another NPU of the trace"
-              : "a receive needs comm_src, another NPU of the trace");
+    nvl_ct_fail(b, i, k,
+                send ? "a send needs comm_dst, another NPU of the trace"
+                     : "a receive needs comm_src, another NPU of the trace");
     return -1;
   }
   if (send && !nd->has_comm_size && !nd->has_tensor_size) {
-    fail(b, i, k, "a send needs comm_size (or tensor_size)");
+    nvl_ct_fail(b, i, k, "a send needs comm_size (or tensor_size)");
     return -1;
   }
   *e = (p2p_end){.src = send ? i : (int)peer,
@@ -222,7 +233,7 @@ static int match_p2p(builder *b) {
   int rc = 0;
   for (int i = 0; i < (int)b->c->n && rc == 0; i++)
     for (size_t k = 0; k < b->c->npus[i].n_nodes && rc == 0; k++) {
-      int type = node_at(b, i, k)->type;
+      int type = nvl_ct_node_at(b, i, k)->type;
       if (type == NVL_CT_SEND)
         rc = p2p_collect(b, i, k, &s[ns], ns), ns++;
       else if (type == NVL_CT_RECV)
@@ -236,17 +247,18 @@ static int match_p2p(builder *b) {
         a < ns && c < nr && s[a].src == r[c].src && s[a].dst == r[c].dst && s[a].tag == r[c].tag;
     if (!same) {
       const p2p_end *e = o < 0 ? &s[a] : &r[c];
-      fail(b, e->npu, e->node,
-           o < 0 ? "a send that no receive (at comm_dst, same comm_src and comm_tag) matches"
-                 : "a receive that no send (from comm_src, same comm_tag) matches");
+      nvl_ct_fail(b, e->npu, e->node,
+                  o < 0 ? "a send that no receive (at comm_dst, same comm_src and comm_tag) matches"
+                        : "a receive that no send (from comm_src, same comm_tag) matches");
       rc = -1;
       break;
     }
-    const nvl_ct_node *sn = node_at(b, s[a].npu, s[a].node), *rn = node_at(b, r[c].npu, r[c].node);
+    const nvl_ct_node *sn = nvl_ct_node_at(b, s[a].npu, s[a].node),
+                      *rn = nvl_ct_node_at(b, r[c].npu, r[c].node);
     uint64_t bytes = sn->has_comm_size ? sn->comm_size : sn->tensor_size;
     uint64_t rbytes = rn->has_comm_size ? rn->comm_size : rn->tensor_size;
     if ((rn->has_comm_size || rn->has_tensor_size) && rbytes != bytes) {
-      fail(b, r[c].npu, r[c].node, "a receive whose size differs from its send's");
+      nvl_ct_fail(b, r[c].npu, r[c].node, "a receive whose size differs from its send's");
       rc = -1;
       break;
     }
@@ -275,11 +287,11 @@ static int dep_edges(builder *b) {
         if (j == UINT32_MAX) {
           snprintf(msg, sizeof msg, "depends on node %" PRIu64 ", which this file does not have",
                    id);
-          fail(b, i, k, msg);
+          nvl_ct_fail(b, i, k, msg);
           return -1;
         }
         if (b->unit_of[i][j] == u) {
-          fail(b, i, k, "depends on itself (a dependency cycle)");
+          nvl_ct_fail(b, i, k, "depends on itself (a dependency cycle)");
           return -1;
         }
         add_edge(b, u, b->unit_of[i][j]);
@@ -334,7 +346,7 @@ static size_t *topo_order(builder *b) {
     size_t u = 0;
     while (indeg[u] == 0)
       u++;
-    fail(b, b->units[u].npu, b->units[u].node, "is on a dependency cycle");
+    nvl_ct_fail(b, b->units[u].npu, b->units[u].node, "is on a dependency cycle");
     free(order);
     order = NULL;
   }
@@ -345,164 +357,6 @@ static size_t *topo_order(builder *b) {
 }
 
 /* The collective of a unit, with nccl-tests' S. Returns 0, or -1 (unsupported). */
-static int coll_of(builder *b, const unit *u, nvl_wop *op) {
-  const nvl_ct_node *nd = node_at(b, u->npu, u->node);
-  static const int map[10] = {NVL_COLL_ALL_REDUCE,
-                              NVL_COLL_REDUCE,
-                              NVL_COLL_ALL_GATHER,
-                              -1,
-                              -1,
-                              NVL_COLL_BROADCAST,
-                              NVL_COLL_ALLTOALL,
-                              NVL_COLL_REDUCE_SCATTER,
-                              NVL_COLL_REDUCE_SCATTER,
-                              NVL_COLL_ALL_REDUCE};
-  if (nd->comm_type < 0 || nd->comm_type > 9 || map[nd->comm_type] < 0) {
-    fail(b, u->npu, u->node,
-         "comm_type is not one nvlsim runs (all_reduce, reduce, all_gather, broadcast, "
-         "all_to_all, reduce_scatter, barrier)");
-    return -1;
-  }
-  op->kind = NVL_WOP_COLLECTIVE;
-  op->coll = (nvl_coll)map[nd->comm_type];
-  op->bytes = nd->comm_type == NVL_CT_BARRIER ? 0 : nd->comm_size;
-  if (nd->comm_type == NVL_CT_ALL_GATHER) { /* each NPU's input: the output is n of them */
-    if (nd->comm_size > UINT64_MAX / (uint64_t)b->gn[u->group]) {
-      fail(b, u->npu, u->node, "comm_size too large");
-      return -1;
-    }
-    op->bytes = nd->comm_size * (uint64_t)b->gn[u->group];
-  }
-  return 0;
-}
-
-/* One job per process group beyond every NPU's, on its members' participants. */
-static void group_jobs(builder *b, nvl_workload_spec *spec) {
-  size_t base = spec->n_jobs;
-  spec->jobs = nvl_xrealloc(spec->jobs, (base + (size_t)b->n_groups) * sizeof *spec->jobs);
-  for (int g = 1; g < b->n_groups; g++) {
-    nvl_job *j = &spec->jobs[base + (size_t)g - 1];
-    *j = spec->jobs[0];
-    snprintf(j->name, sizeof j->name, "pg:%.56s", b->gname[g]);
-    j->n = b->gn[g];
-    j->devs = nvl_xmalloc((size_t)j->n * sizeof *j->devs);
-    for (int m = 0; m < j->n; m++)
-      j->devs[m] = spec->jobs[0].devs[b->gmembers[g][m]];
-    j->matrix = NULL;
-  }
-  spec->n_jobs = base + (size_t)b->n_groups - 1;
-}
-
-/* A unit's operation and the NPUs it occupies. */
-static int unit_op(builder *b, const unit *u, nvl_wop *op, nvl_ct_map *map, size_t base_job) {
-  const nvl_ct_node *nd = node_at(b, u->npu, u->node);
-  memset(op, 0, sizeof *op);
-  op->algo = NVL_ALGO_AUTO;
-  op->src = u->npu;
-  if (u->kind == U_COLL) {
-    op->job = u->group == 0 ? 0 : (int)base_job + u->group - 1;
-    return coll_of(b, u, op);
-  }
-  if (u->kind == U_SEND) {
-    op->kind = NVL_WOP_SEND;
-    op->dst = u->peer;
-    op->bytes = u->bytes;
-    return 0;
-  }
-  op->kind = NVL_WOP_COMPUTE;
-  op->seconds = u->kind == U_NODE ? (double)nd->duration_us * 1e-6 : 0;
-  if (u->kind == U_NODE && nd->type == NVL_CT_COMP && nd->duration_us == 0 && nd->num_ops > 0) {
-    if (!(b->c->flops > 0)) {
-      fail(b, u->npu, u->node,
-           "a compute node with num_ops but no duration_micros: give the NPU's rate with "
-           "--flops (the catalog has no FLOP rates yet)");
-      return -1;
-    }
-    op->seconds = (double)nd->num_ops / b->c->flops;
-  }
-  (void)map;
-  return 0;
-}
-
-static void map_npus(builder *b, const unit *u, nvl_ct_map *map, size_t op) {
-  size_t at = map->npu_start[op];
-  if (u->kind == U_COLL) {
-    for (int m = 0; m < b->gn[u->group]; m++)
-      map->npus[at++] = b->gmembers[u->group][m];
-  } else {
-    map->npus[at++] = u->npu;
-  }
-  map->npu_start[op + 1] = at;
-  map->compute[op] = u->kind == U_NODE && node_at(b, u->npu, u->node)->type == NVL_CT_COMP;
-}
-
-/* Each job's collective as the communicator sees it (comm.h: ring orders are searched for ring
- * collectives only, which costs seconds at 10,000 ranks): a ring collective if the job runs one,
- * else its first collective, else sendrecv. */
-static void job_colls(nvl_workload_spec *spec, const nvl_wgraph *g) {
-  for (size_t k = 0; k < spec->n_jobs; k++)
-    spec->jobs[k].coll = NVL_COLL__COUNT;
-  for (size_t i = 0; i < g->n_ops; i++) {
-    const nvl_wop *op = &g->ops[i];
-    nvl_job *j = &spec->jobs[op->job];
-    if (op->kind == NVL_WOP_COLLECTIVE &&
-        (j->coll == NVL_COLL__COUNT || (!nvl_coll_is_ring(j->coll) && nvl_coll_is_ring(op->coll))))
-      j->coll = op->coll;
-  }
-  for (size_t k = 0; k < spec->n_jobs; k++)
-    if (spec->jobs[k].coll == NVL_COLL__COUNT)
-      spec->jobs[k].coll = NVL_COLL_SENDRECV;
-}
-
-static int emit(builder *b, const size_t *order, nvl_workload_spec *spec, nvl_wgraph *g,
-                nvl_ct_map *map) {
-  size_t n = b->n_units, base_job = spec->n_jobs, total = 0;
-  for (size_t u = 0; u < n; u++)
-    total += b->units[u].kind == U_COLL ? (size_t)b->gn[b->units[u].group] : 1;
-  map->n_npus = b->c->n;
-  map->npu_start = nvl_xcalloc(n + 1, sizeof *map->npu_start);
-  map->npus = nvl_xmalloc((total + 1) * sizeof *map->npus);
-  map->compute = nvl_xcalloc(n + 1, sizeof *map->compute);
-  map->n_groups = b->n_groups - 1;
-  size_t *op_of = nvl_xmalloc((n + 1) * sizeof *op_of), *deps = NULL, cap = 0;
-  int rc = 0;
-  for (size_t k = 0; k < n && rc == 0; k++) {
-    size_t u = order[k];
-    nvl_wop op;
-    if (unit_op(b, &b->units[u], &op, map, base_job) != 0) {
-      rc = -1;
-      break;
-    }
-    map->n_transfers += op.kind == NVL_WOP_SEND;
-    /* the unit's edges: a run of the sorted edge list */
-    size_t lo = 0, hi = b->n_edges;
-    while (lo < hi) {
-      size_t mid = (lo + hi) / 2;
-      if (b->edges[mid][0] < u)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-    size_t nd = 0;
-    for (size_t e = lo; e < b->n_edges && b->edges[e][0] == u; e++) {
-      if (nd == cap) {
-        cap = cap ? 2 * cap : 16;
-        deps = nvl_xrealloc(deps, cap * sizeof *deps);
-      }
-      deps[nd++] = op_of[b->edges[e][1]];
-    }
-    op_of[u] = (size_t)nvl_wgraph_add(g, &op, deps, nd);
-    map_npus(b, &b->units[u], map, op_of[u]);
-  }
-  free(deps);
-  free(op_of);
-  if (rc == 0) {
-    group_jobs(b, spec);
-    job_colls(spec, g);
-  }
-  return rc;
-}
-
 static void builder_release(builder *b) {
   for (size_t i = 0; i < b->c->n; i++) {
     nvl_u64map_release(&b->id_of[i]);
@@ -517,6 +371,8 @@ static void builder_release(builder *b) {
     free(b->gturns[g]);
   }
   free(b->gname);
+  free(b->gcap);
+  nvl_u64map_release(&b->group_by_hash);
   free(b->gmembers);
   free(b->gturns);
   free(b->gn);
@@ -525,7 +381,7 @@ static void builder_release(builder *b) {
 int nvl_chakra_graph(const nvl_chakra *c, nvl_workload_spec *spec, nvl_wgraph *g, nvl_ct_map *map,
                      nvl_diags *diags) {
   memset(map, 0, sizeof *map);
-  builder b = {.c = c, .diags = diags};
+  builder b = {.c = c, .diags = diags, .group_by_hash = NVL_U64MAP_INIT};
   b.id_of = nvl_xmalloc((c->n + 1) * sizeof *b.id_of);
   for (size_t i = 0; i < c->n; i++)
     b.id_of[i] = (nvl_u64map)NVL_U64MAP_INIT;
@@ -534,7 +390,7 @@ int nvl_chakra_graph(const nvl_chakra *c, nvl_workload_spec *spec, nvl_wgraph *g
   int rc = -1;
   if (make_units(&b) == 0 && check_collectives(&b) == 0 && match_p2p(&b) == 0 &&
       dep_edges(&b) == 0 && (order = topo_order(&b)) != NULL)
-    rc = emit(&b, order, spec, g, map);
+    rc = nvl_ct_emit(&b, order, spec, g, map);
   free(order);
   builder_release(&b);
   if (rc != 0) {
