@@ -532,6 +532,8 @@ static void test_engine__aggregation_classes(void **state) {
 static void test_engine__cfg_values_simgrid_cannot_survive_are_refused(void **state) {
   /* each of these made SimGrid 3.32 abort, crash, hang or deadlock before it was refused */
   const char *bad[] = {"--cfg=maxmin/precision:-1",
+                       "--cfg=maxmin/precision:1",
+                       "--cfg=maxmin/precision:0.5",
                        "--cfg=maxmin/precision:abc",
                        "--cfg=surf/precision:0",
                        "--cfg=maxmin/concurrency-limit:0",
@@ -547,17 +549,13 @@ static void test_engine__cfg_values_simgrid_cannot_survive_are_refused(void **st
                        "--cfg=network/model:LV08",
                        "--cfg=surf/precision",
                        "--cfg=:1"};
-  const char *good[] = {"--cfg=maxmin/precision:1e-9",
-                        "--cfg=maxmin/concurrency-limit:-1",
-                        "--cfg=maxmin/concurrency-limit:5",
-                        "--cfg=surf/precision:1e-9",
-                        "--cfg=network/maxmin-selective-update:yes",
-                        "--cfg=network/solver:bmf",
-                        "--cfg=network/loopback-bw:1e9",
-                        "--cfg=network/loopback-lat:0",
-                        "--cfg=contexts/factory:thread",
-                        "--cfg=contexts/stack-size:128",
-                        "--cfg=contexts/guard-size:0"};
+  const char *good[] = {
+      "--cfg=maxmin/precision:1e-9",       "--cfg=maxmin/precision:0.1",
+      "--cfg=maxmin/concurrency-limit:-1", "--cfg=maxmin/concurrency-limit:5",
+      "--cfg=surf/precision:1e-9",         "--cfg=network/maxmin-selective-update:yes",
+      "--cfg=network/solver:bmf",          "--cfg=network/loopback-bw:1e9",
+      "--cfg=network/loopback-lat:0",      "--cfg=contexts/factory:thread",
+      "--cfg=contexts/stack-size:128",     "--cfg=contexts/guard-size:0"};
   char err[800];
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     err[0] = '\0';

@@ -259,7 +259,33 @@ static void test_platform__xml_writer_emits_what_the_engine_builds(void **state)
   close_design(&f);
 }
 
+static void test_platform__xml_comment_holds_any_design_name(void **state) {
+  (void)state;
+  /* the design name goes into an XML comment: markup, quotes, "--", a trailing '-', controls and
+   * bytes past ASCII must all leave a well-formed comment (none of "--" inside, no '-' before
+   * the closing "-->") */
+  static const char *const names[] = {
+      "x-->y<tag/>", "a--b", "a-", "-", "---", "q\"&'<>", "tab\there", "\xc3\xa9t\xc3\xa9", ""};
+  fixture f = open_design("hgx-h100.json", false);
+  for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+    snprintf(f.d->name, sizeof f.d->name, "%s", names[k]);
+    FILE *t = tmpfile();
+    assert_int_equal(nvl_platform_write_xml(f.p, t), 0);
+    char *text = nvl_test_slurp(t);
+    char *open = strstr(text, "<!--"), *end = open ? strstr(open + 4, "-->") : NULL;
+    assert_non_null(end);
+    for (char *c = open + 4; c < end; c++) {
+      assert_false(c[0] == '-' && c[1] == '-' && c + 1 < end);
+      assert_true(*c >= 0x20 && *c < 0x7f && *c != '<' && *c != '>' && *c != '&');
+    }
+    assert_true(end[-1] != '-');
+    free(text);
+  }
+  close_design(&f);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_platform__xml_comment_holds_any_design_name),
     cmocka_unit_test(test_platform__interchangeable_switches_become_one_class),
     cmocka_unit_test(test_platform__explicit_planes_keep_every_chip),
     cmocka_unit_test(test_platform__asymmetric_planes_stripe_by_capacity),

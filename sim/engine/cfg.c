@@ -17,7 +17,7 @@ static const struct {
   const char *words; /* CFG_WORD: accepted values, comma-separated */
   const char *why;   /* shown when the value is refused */
 } cfg_opts[] = {
-    {"maxmin/precision", CFG_REAL, 1e-15, 1, NULL, "a precision in (0, 1]"},
+    {"maxmin/precision", CFG_REAL, 1e-15, 0.1, NULL, "a precision in (0, 0.1]; 1 aborts"},
     {"maxmin/concurrency-limit", CFG_INT, -1, 1e9, NULL,
      "-1 (no limit) or a positive count; 0 deadlocks"},
     {"surf/precision", CFG_REAL, 1e-15, 1e-3, NULL, "seconds in (0, 1 ms]; 0 never advances"},

@@ -2,7 +2,9 @@
  * emit: the platform in order (hosts, links, then routes) for whoever builds it in SimGrid: the
  * engine's zone (routes computed when asked) or the XML writer (every route).
  */
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "platform/internal.h"
 
@@ -83,13 +85,30 @@ static void xml_route(void *ctx, int a, int b, const int *links, const int *dirs
   fputs("</route>\n", x->out);
 }
 
+/* A design name as XML comment text may hold it: letters, digits and plain punctuation kept,
+ * anything else (markup, quotes, controls, bytes past ASCII) and a '-' after a '-' as '_' (a
+ * comment may not contain "--" nor end with '-'). */
+static void comment_text(const char *in, char *out, size_t len) {
+  size_t j = 0;
+  for (const char *c = in; *c && j + 2 < len; c++) {
+    bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              strchr(" _.,:;/+()[]=", *c) || (*c == '-' && (j == 0 || out[j - 1] != '-'));
+    out[j++] = ok ? *c : '_';
+  }
+  if (j > 0 && out[j - 1] == '-')
+    out[j - 1] = '_';
+  out[j] = '\0';
+}
+
 int nvl_platform_write_xml(const nvl_platform *p, FILE *out) {
+  char name[2 * NVL_NAME_MAX + 1];
+  comment_text(p->d->name, name, sizeof name);
   fprintf(out,
           "<?xml version='1.0'?>\n"
           "<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
-          "<!-- nvlsim platform of design \"%s\": %zu switch classes, %zu planes -->\n"
+          "<!-- nvlsim platform of design %s: %zu switch classes, %zu planes -->\n"
           "<platform version=\"4.1\">\n  <zone id=\"nvlsim\" routing=\"Full\">\n",
-          p->d->name, p->n_classes, p->n_planes);
+          name, p->n_classes, p->n_planes);
   static const nvl_platform_sink xml = {xml_host, xml_link, xml_route};
   xml_ctx x = {p, out};
   nvl_platform_emit(p, &xml, &x);

@@ -18,6 +18,9 @@
 
 /* A traffic matrix file is at most this large (a 4,096-rank matrix of 12-digit counts fits). */
 #define MATRIX_MAX_BYTES (256u << 20)
+/* byte counts: per pair, and per row (a rank's whole send, exact as a double) */
+#define MATRIX_MAX_PAIR 1125899906842624.0 /* 2^50 */
+#define MATRIX_MAX_ROW 9007199254740992.0  /* 2^53 */
 
 /* A whole non-negative byte count, surrounding blanks allowed. */
 static bool parse_count(const char *f, double *v) {
@@ -58,13 +61,22 @@ static int load_matrix(nvl_job *j, nvl_diags *diags) {
                    r.line, r.n_fields, r.n_fields == 1 ? "" : "s", n);
       rc = -1;
     } else {
-      for (int col = 0; col < n && rc == 0; col++)
-        if (!parse_count(r.fields[col], &j->matrix[(size_t)row * n + col])) {
+      double sum = 0;
+      for (int col = 0; col < n && rc == 0; col++) {
+        double *v = &j->matrix[(size_t)row * n + col];
+        if (!parse_count(r.fields[col], v)) {
           nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SYNTAX, NULL,
                        "%s:%d: column %d: \"%s\" is not a whole non-negative byte count",
                        j->matrix_file, r.line, col + 1, r.fields[col]);
           rc = -1;
+        } else if (*v > MATRIX_MAX_PAIR || (sum += *v) > MATRIX_MAX_ROW) {
+          nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_QUANTITY, NULL,
+                       "%s:%d: column %d: %s bytes: at most 2^50 (1 PiB) per pair and 2^53 per "
+                       "row are simulated",
+                       j->matrix_file, r.line, col + 1, r.fields[col]);
+          rc = -1;
         }
+      }
       row++;
     }
   }
