@@ -12,7 +12,7 @@ limit="-max_total_time=${1:-60}"
 if [ "${1:-}" = "--runs" ]; then
   limit="-runs=${2:?--runs needs a number} -seed=1"
 fi
-NVL_BUILD_DIR=build-fuzz NVL_CMAKE_ARGS="-DNVL_FUZZ=ON -DBUILD_TESTING=OFF -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo" \
+NVL_BUILD_DIR=build-fuzz NVL_CMAKE_ARGS="-DNVL_FUZZ=ON -DNVL_WERROR=ON -DBUILD_TESTING=OFF -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo" \
   bash tools/setup.sh --build-only
 corpus=build-fuzz/corpus
 mkdir -p "$corpus" tests/fuzz/corpus

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # nvlsim test suite: installs what is missing, builds, and runs every test through ctest, first
 # in the normal build, then in an AddressSanitizer + UndefinedBehaviorSanitizer build, then a
-# short reproducible libFuzzer run over the design loader (tools/fuzz.sh --runs 60000).
+# short reproducible libFuzzer run over the design loader and the trace reader (tools/fuzz.sh
+# --runs 60000 each). Warnings are errors in both builds.
 #   bash tools/test.sh             all three (what CI runs)
 #   bash tools/test.sh --fast      the normal build only
 #   bash tools/test.sh -R design   extra arguments go to ctest (both suites)
@@ -12,13 +13,14 @@ if [ "${1:-}" = "--fast" ]; then
   fast=1
   shift
 fi
-bash tools/setup.sh --build-only
+# warnings are errors here and in CI, not in a user's own build (NVL_WERROR defaults to OFF)
+NVL_CMAKE_ARGS="-DNVL_WERROR=ON" bash tools/setup.sh --build-only
 echo "== tests (build/)"
 ctest --test-dir build --output-on-failure -j"$(nproc)" "$@"
 [ "$fast" = 1 ] && exit 0
-NVL_BUILD_DIR=build-asan NVL_CMAKE_ARGS="-DNVL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug" \
+NVL_BUILD_DIR=build-asan NVL_CMAKE_ARGS="-DNVL_SANITIZE=ON -DNVL_WERROR=ON -DCMAKE_BUILD_TYPE=Debug" \
   bash tools/setup.sh --build-only
 echo "== tests under ASan + UBSan (build-asan/)"
 ctest --test-dir build-asan --output-on-failure -j"$(nproc)" "$@"
-echo "== fuzzing the design loader (build-fuzz/)"
+echo "== fuzzing the design loader and the trace reader (build-fuzz/)"
 bash tools/fuzz.sh --runs 60000

@@ -311,7 +311,8 @@ static int cmp_edge(const void *a, const void *b) {
 /* Units in an order where each comes after those it depends on (Kahn's algorithm, first
  * appearance first); edges sorted and without repeats. Returns the order, or NULL on a cycle. */
 static size_t *topo_order(builder *b) {
-  qsort(b->edges, b->n_edges, sizeof *b->edges, cmp_edge);
+  if (b->n_edges > 0) /* qsort(NULL, 0) is undefined */
+    qsort(b->edges, b->n_edges, sizeof *b->edges, cmp_edge);
   size_t m = 0;
   for (size_t e = 0; e < b->n_edges; e++)
     if (m == 0 || cmp_edge(b->edges[e], b->edges[m - 1]) != 0)
