@@ -38,15 +38,25 @@ for run in "gb200-nvl72.json -b 1M -e 1G -f 32" "fusion-gpu-asic.json -c alltoal
   check $? "$d: direct platform and XML platform differ"
 done
 
-# a long run (NVL576 ring with every rank simulated, several seconds) killed after one second
-"$bin" run "$topo/nvl576.json" --algo ring -b 1G -e 1G --explicit-ranks --csv "$dir/killed.csv" \
-  >/dev/null 2>&1 &
-pid=$!
-sleep 1
-kill -TERM $pid
-wait $pid
-[ $? -ne 0 ]; check $? "killed run exited 0"
-[ ! -e "$dir/killed.csv" ]; check $? "killed run left its CSV"
-[ -z "$(ls "$dir" | grep tmp)" ]; check $? "killed run left a temporary file"
+# a long run (NVL576 ring with every rank simulated, several seconds) interrupted after one
+# second, by SIGTERM and by SIGINT (SimGrid installs its own SIGINT handler, which exited 1 and left
+# the temporary files): the signal's status (143, 130), a message, and no file left behind
+for sig in TERM INT; do
+  "$bin" run "$topo/nvl576.json" --algo ring -b 1G -e 1G --explicit-ranks --csv "$dir/killed.csv" \
+    --json "$dir/killed.json" --link-stats "$dir/killed.links.csv" >/dev/null 2>"$dir/killed.err" &
+  pid=$!
+  sleep 1
+  kill -$sig $pid
+  wait $pid
+  rc=$?
+  want=143
+  [ $sig = INT ] && want=130
+  [ $rc = $want ]; check $? "SIG$sig: exit status $rc, not $want"
+  grep -q "interrupted; no output written" "$dir/killed.err"; check $? "SIG$sig: no message"
+  [ ! -e "$dir/killed.csv" ] && [ ! -e "$dir/killed.json" ] && [ ! -e "$dir/killed.links.csv" ]
+  check $? "SIG$sig: the killed run left an output"
+  [ -z "$(ls "$dir" | grep tmp)" ]; check $? "SIG$sig: the killed run left a temporary file"
+  rm -f "$dir/killed.err"
+done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

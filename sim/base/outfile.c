@@ -23,8 +23,13 @@ void nvl_outfile_remove_unfinished(void) {
 
 static void on_fatal_signal(int sig) {
   nvl_outfile_remove_unfinished();
+  if (sig == SIGINT || sig == SIGTERM) {
+    static const char msg[] = "nvlsim: interrupted; no output written\n";
+    ssize_t w = write(2, msg, sizeof msg - 1);
+    (void)w;
+  }
   signal(sig, SIG_DFL);
-  raise(sig);
+  raise(sig); /* the shell sees the signal: 130 for SIGINT, 143 for SIGTERM */
 }
 
 void nvl_outfile_install_signal_cleanup(void) {

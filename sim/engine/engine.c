@@ -17,10 +17,11 @@
 #include <simgrid/semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <string.h>
+#include <time.h>
 #include <xbt/log.h>
 
+#include "base/outfile.h"
 #include "base/xalloc.h"
 #include "engine/runtime.h"
 
@@ -180,6 +181,8 @@ static void simgrid_start(const nvl_task_graph *g) {
     argv[argc++] = "--cfg=contexts/guard-size:0";
   argv[argc] = NULL;
   simgrid_init(&argc, argv);
+  /* SimGrid's own SIGINT handler exits 1 and leaves our temporary outputs: ours again */
+  nvl_outfile_install_signal_cleanup();
   if (g->link_stats)
     sg_link_load_plugin_init();
 }
