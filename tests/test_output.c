@@ -6,9 +6,13 @@
 #include "nvl_fixture.h"
 
 #include <jansson.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <sys/stat.h>
 
 #include "base/csv.h"
 #include "base/file.h"
+#include "base/outfile.h"
 #include "base/u64map.h"
 #include "design/design.h"
 #include "output/linkstats.h"
@@ -233,7 +237,80 @@ static void test_output__file_read_refuses_what_is_not_a_regular_file(void **sta
   nvl_diags_release(&diags);
 }
 
+/* Writes "hello\n" through an output at `path`; the status of open and commit. */
+static int write_hello(const char *path) {
+  nvl_outfile o;
+  nvl_diags d = NVL_DIAGS_INIT;
+  int rc = nvl_outfile_open(&o, path, &d);
+  if (rc == 0) {
+    fputs("hello\n", o.fp);
+    rc = nvl_outfile_commit(&o, &d);
+  }
+  nvl_diags_release(&d);
+  return rc;
+}
+
+static char *read_all(const char *path) {
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  fseek(f, 0, SEEK_END); /* nvl_test_slurp reads up to where the file is */
+  return nvl_test_slurp(f);
+}
+
+static void test_output__outputs_keep_what_the_path_is(void **state) {
+  /* a symbolic link (relative, absolute, a chain, dangling) is followed: its target gets the
+   * output, the link stays a link; a device or FIFO is written through and stays what it is; a
+   * directory is an error; a full device is an error at commit */
+  char dir[] = "/tmp/nvl-out-XXXXXX", p[256], q[256];
+  assert_non_null(mkdtemp(dir));
+  snprintf(p, sizeof p, "%s/target.csv", dir);
+  snprintf(q, sizeof q, "%s/rel.csv", dir);
+  assert_int_equal(symlink("target.csv", q), 0); /* dangling until written */
+  assert_int_equal(write_hello(q), 0);
+  struct stat st;
+  assert_int_equal(lstat(q, &st), 0);
+  assert_true(S_ISLNK(st.st_mode));
+  char *t = read_all(p);
+  assert_string_equal(t, "hello\n");
+  free(t);
+  char chain[256];
+  snprintf(chain, sizeof chain, "%s/chain.csv", dir);
+  assert_int_equal(symlink(q, chain), 0); /* absolute, to the relative one */
+  assert_int_equal(write_hello(chain), 0);
+  assert_int_equal(lstat(chain, &st), 0);
+  assert_true(S_ISLNK(st.st_mode));
+  char loop[256];
+  snprintf(loop, sizeof loop, "%s/loop.csv", dir);
+  assert_int_equal(symlink("loop.csv", loop), 0);
+  assert_int_not_equal(write_hello(loop), 0);
+  char fifo[256];
+  snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+  assert_int_equal(mkfifo(fifo, 0600), 0);
+  pid_t reader = fork();
+  if (reader == 0) {
+    FILE *f = fopen(fifo, "rb");
+    char buf[64] = {0};
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    _exit(n == 6 && strcmp(buf, "hello\n") == 0 ? 0 : 1);
+  }
+  assert_int_equal(write_hello(fifo), 0);
+  int status;
+  waitpid(reader, &status, 0);
+  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  assert_int_equal(stat(fifo, &st), 0);
+  assert_true(S_ISFIFO(st.st_mode));
+  assert_int_equal(write_hello("/dev/null"), 0);
+  assert_int_equal(stat("/dev/null", &st), 0);
+  assert_true(S_ISCHR(st.st_mode));
+  assert_int_not_equal(write_hello("/dev/full"), 0);
+  assert_int_not_equal(write_hello(dir), 0);
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_output__outputs_keep_what_the_path_is),
     cmocka_unit_test(test_output__csv_reads_back_field_for_field),
     cmocka_unit_test(test_output__csv_reader_rejects_malformed_quotes),
     cmocka_unit_test(test_output__json_parses_with_nan_as_null),

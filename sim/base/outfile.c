@@ -51,6 +51,36 @@ static void track(char *tmp, bool add) {
   }
 }
 
+/* `path` with its symbolic links followed (the file a link names is what gets replaced, never
+ * the link); a relative target is taken from the link's folder. 0, or -1 past 40 links. */
+static int resolve_links(const char *path, char *out, size_t len) {
+  if (strlen(path) >= len)
+    return -1;
+  snprintf(out, len, "%s", path);
+  for (int hop = 0; hop < 40; hop++) {
+    struct stat st;
+    if (lstat(out, &st) != 0 || !S_ISLNK(st.st_mode))
+      return 0;
+    char target[1024];
+    ssize_t n = readlink(out, target, sizeof target - 1);
+    if (n <= 0 || (size_t)n >= sizeof target - 1)
+      return -1;
+    target[n] = '\0';
+    const char *slash = strrchr(out, '/');
+    if (target[0] == '/' || !slash) {
+      if (strlen(target) >= len)
+        return -1;
+      snprintf(out, len, "%s", target);
+    } else {
+      size_t dir = (size_t)(slash - out) + 1;
+      if (dir + strlen(target) >= len)
+        return -1;
+      memmove(out + dir, target, strlen(target) + 1);
+    }
+  }
+  return -1;
+}
+
 int nvl_outfile_open(nvl_outfile *o, const char *path, nvl_diags *diags) {
   memset(o, 0, sizeof *o);
   if (!path || strcmp(path, "-") == 0) {
@@ -61,8 +91,27 @@ int nvl_outfile_open(nvl_outfile *o, const char *path, nvl_diags *diags) {
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_IO, NULL, "output path too long");
     return -1;
   }
-  snprintf(o->path, sizeof o->path, "%s", path);
-  snprintf(o->tmp, sizeof o->tmp, "%s.tmpXXXXXX", path);
+  if (resolve_links(path, o->path, sizeof o->path) != 0) {
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_IO, NULL,
+                 "cannot write %s: too many or too long symbolic links", path);
+    return -1;
+  }
+  struct stat st;
+  if (stat(o->path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_IO, NULL, "cannot write %s: is a directory", path);
+    return -1;
+  }
+  if (stat(o->path, &st) == 0 && !S_ISREG(st.st_mode)) { /* a device or FIFO: write through */
+    o->fp = fopen(o->path, "w");
+    if (!o->fp) {
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_IO, NULL, "cannot write %s: %s", path,
+                   strerror(errno));
+      return -1;
+    }
+    o->through = true;
+    return 0;
+  }
+  snprintf(o->tmp, sizeof o->tmp, "%s.tmpXXXXXX", o->path);
   int fd = mkstemp(o->tmp);
   if (fd < 0) {
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_IO, NULL, "cannot write %s: %s", path,
@@ -89,6 +138,17 @@ int nvl_outfile_commit(nvl_outfile *o, nvl_diags *diags) {
     o->fp = NULL;
     return fflush(stdout) == 0 ? 0 : -1;
   }
+  if (o->through) { /* a device or FIFO: nothing to rename */
+    bool bad = ferror(o->fp) != 0;
+    bad |= fflush(o->fp) != 0;
+    int err = errno;
+    bad |= fclose(o->fp) != 0;
+    o->fp = NULL;
+    if (bad)
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_IO, NULL, "cannot write %s: %s", o->path,
+                   strerror(err ? err : errno));
+    return bad ? -1 : 0;
+  }
   bool bad = ferror(o->fp) != 0;
   bad |= fflush(o->fp) != 0;
   bad |= fsync(fileno(o->fp)) != 0 && errno != EINVAL;
@@ -112,8 +172,10 @@ void nvl_outfile_abort(nvl_outfile *o) {
     return;
   if (o->fp != stdout) {
     fclose(o->fp);
-    unlink(o->tmp);
-    track(o->tmp, false);
+    if (!o->through) {
+      unlink(o->tmp);
+      track(o->tmp, false);
+    }
   }
   o->fp = NULL;
 }

@@ -6,15 +6,19 @@
 #ifndef NVL_OUTFILE_H
 #define NVL_OUTFILE_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "base/diag.h"
 
-/* An output destination: stdout for "-" or NULL, else an atomically replaced file. */
+/* An output destination: stdout for "-" or NULL, else an atomically replaced file. A symbolic
+ * link is followed: its target is replaced, the link stays. A device or FIFO is written through
+ * (never replaced by a file: as root, /dev/null would be); a directory is an error. */
 typedef struct {
   FILE *fp;
-  char path[1024];
+  char path[1024]; /* the file written (symbolic links followed) */
   char tmp[1040];
+  bool through; /* written in place (a device or FIFO) */
 } nvl_outfile;
 
 /* Opens an output; returns -1 with an IO diagnostic if the directory is not writable. */
