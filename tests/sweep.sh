@@ -66,5 +66,18 @@ printf 'a,b\n1,2\n' >"$dir/other.csv"
 printf '{"base": "../etc/passwd", "axes": [{"name": "x", "param": "size", "values": ["1 MiB"]}]}' >"$dir/esc.json"
 "$bin" sweep "$dir/esc.json" -o "$dir/esc.csv" 2>"$dir/esc.err"; [ $? = 1 ]; check $? "escaping base exit"
 grep -q 'no absolute path' "$dir/esc.err"; check $? "escaping base message"
+# resume refuses rows of another sweep: a changed axis value, and more points than the spec has
+sed 's/"25 GB\/s"/"30 GB\/s"/' "$spec" >"$dir/changed.json"
+cp "$dir/j1.csv" "$dir/changed.csv"
+"$bin" sweep "$dir/changed.json" -o "$dir/changed.csv" 2>"$dir/changed.err"; [ $? = 2 ]
+check $? "changed spec: resume did not refuse"
+grep -q 'point 0 has bw = 25 GB/s in the file but 30 GB/s in the spec' "$dir/changed.err"
+check $? "changed spec: message"
+cmp -s "$dir/j1.csv" "$dir/changed.csv"; check $? "changed spec: the output was touched"
+printf '{"base": "builtin:hgx-h100", "workload": {"collective": "all_reduce", "algo": "ring", "sizes": ["1 MiB", "64 MiB"], "model": "ideal"}, "axes": [{"name": "bw", "values": ["25 GB/s"], "set": {"/link_types/nvlink4": [{"base": "nvlink4"}]}}, {"name": "failed", "param": "fail_switches", "values": [0], "seed": 3}]}' >"$dir/fewer.json"
+cp "$dir/j1.csv" "$dir/fewer.csv"
+"$bin" sweep "$dir/fewer.json" -o "$dir/fewer.csv" 2>"$dir/fewer.err"; [ $? = 2 ]
+check $? "fewer points: resume did not refuse"
+grep -q 'but this sweep has 1 point: the file is of another sweep' "$dir/fewer.err"; check $? "fewer points: message"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -86,8 +86,34 @@ static char *record_text(const nvl_csv_reader *r) {
 
 /* Reads a sweep CSV: checks its header (when want_header is given; else returns it in *header),
  * adds its rows. Returns 0, or -1 on a mismatch, malformed row or I/O error (printed). */
+/* Whether a resumed row is of this sweep: its point exists and its axis columns hold what the
+ * spec gives that point (a spec edited since the rows were written has other values). */
+static bool row_of_sweep(const nvl_sweep *s, const nvl_csv_reader *r, unsigned long long pt,
+                         const char *path) {
+  size_t na = nvl_sweep_axes(s);
+  if (pt >= nvl_sweep_points(s)) {
+    fprintf(stderr,
+            "nvlsim sweep: %s:%d: a row for point %llu, but this sweep has %zu point%s: the file "
+            "is of another sweep; remove it or choose another output\n",
+            path, r->line, pt, nvl_sweep_points(s), nvl_sweep_points(s) == 1 ? "" : "s");
+    return false;
+  }
+  for (size_t a = 0; a < na && a + 1 < r->n_fields; a++) {
+    char want[512];
+    nvl_sweep_axis_value(s, (size_t)pt, a, want, sizeof want);
+    if (strcmp(want, r->fields[a + 1]) != 0) {
+      fprintf(stderr,
+              "nvlsim sweep: %s:%d: point %llu has %s = %s in the file but %s in the spec: the "
+              "spec changed since; remove the file or choose another output\n",
+              path, r->line, pt, nvl_sweep_axis_name(s, a), r->fields[a + 1], want);
+      return false;
+    }
+  }
+  return true;
+}
+
 static int read_rows(const char *path, const char *want_header, char **header, rowset *rs,
-                     bool missing_ok) {
+                     bool missing_ok, const nvl_sweep *check) {
   char *text;
   size_t len;
   nvl_diags diags = NVL_DIAGS_INIT;
@@ -120,6 +146,8 @@ static int read_rows(const char *path, const char *want_header, char **header, r
       line = NULL;
     } else if (n > 0 && (end == r.fields[0] || *end)) {
       fprintf(stderr, "nvlsim sweep: %s:%d: not a sweep row\n", path, r.line);
+      rc = -1;
+    } else if (n > 0 && check && !row_of_sweep(check, &r, pt, path)) {
       rc = -1;
     } else if (n > 0) {
       add_row(rs, (size_t)pt, line);
@@ -206,7 +234,7 @@ static int merge(const char *out, char **inputs, int n) {
   rowset rs = {0};
   char *header = NULL;
   for (int i = 0; i < n; i++)
-    if (read_rows(inputs[i], header, &header, &rs, false) != 0) {
+    if (read_rows(inputs[i], header, &header, &rs, false, NULL) != 0) {
       free(header);
       free_rows(&rs);
       return NVL_EXIT_FAIL;
@@ -382,7 +410,7 @@ static int sweep(const sweep_opts *o, const char *spec_path) {
   char *header = make_header(s);
   sweep_run sr = {.s = s, .o = o, .header = header, .np = nvl_sweep_points(s)};
   int rc = NVL_EXIT_OK;
-  if (read_rows(o->out, header, NULL, &sr.rs, true) != 0) { /* resume */
+  if (read_rows(o->out, header, NULL, &sr.rs, true, s) != 0) { /* resume */
     rc = NVL_EXIT_USAGE;
     goto cleanup;
   }
