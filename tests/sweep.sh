@@ -38,6 +38,15 @@ cmp -s "$dir/j1.csv" "$dir/r.csv"; check $? "resumed sweep differs"
 "$bin" sweep "$spec" -o "$dir/s1.csv" --shard 1/2 2>/dev/null; check $? "shard 1"
 "$bin" sweep --merge "$dir/m.csv" "$dir/s1.csv" "$dir/s0.csv" 2>/dev/null; check $? "merge"
 cmp -s "$dir/j1.csv" "$dir/m.csv"; check $? "shard + merge differs from the unsharded sweep"
+# the same shard twice merges to itself; a shard whose rows for a point differ is refused
+"$bin" sweep --merge "$dir/m2.csv" "$dir/s0.csv" "$dir/s0.csv" 2>/dev/null; check $? "merge twice"
+cmp -s "$dir/m2.csv" "$dir/s0.csv"; check $? "a shard merged twice differs from itself"
+awk -F, 'NR == 2 { $NF = "edited" } { print }' OFS=, "$dir/s0.csv" >"$dir/s0x.csv"
+"$bin" sweep --merge "$dir/m3.csv" "$dir/s0.csv" "$dir/s0x.csv" 2>"$dir/m3.err"; [ $? = 1 ]
+check $? "conflicting shards merged"
+grep -q 'point 0 is in .*s0.csv and in .*s0x.csv with different rows' "$dir/m3.err"
+check $? "conflicting shards: message"
+[ ! -e "$dir/m3.csv" ]; check $? "conflicting shards: an output was written"
 
 # a killed sweep keeps whole points only, and the same command finishes it
 slow=$(dirname "$spec")/slow.json

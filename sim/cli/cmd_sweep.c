@@ -228,17 +228,79 @@ const nvl_cmd_doc nvl_doc_sweep = {
     "error. Running the same command again skips the points OUT holds (resume).\n",
     options, NULL};
 
+typedef struct {
+  size_t point, from, k; /* row k of the rowset came from input `from` */
+} row_ref;
+
+static int cmp_ref(const void *a, const void *b) {
+  const row_ref *x = a, *y = b;
+  if (x->point != y->point)
+    return x->point < y->point ? -1 : 1;
+  if (x->from != y->from)
+    return x->from < y->from ? -1 : 1;
+  return x->k < y->k ? -1 : x->k > y->k;
+}
+
+/* Whether two inputs hold different rows for one point (shards are disjoint; the same point in
+ * two files must be the same rows, in the same order, as when a shard is merged twice). */
+static bool merge_conflict(const rowset *rs, const size_t *from, char **inputs) {
+  row_ref *r = nvl_xmalloc((rs->n + 1) * sizeof *r);
+  for (size_t k = 0; k < rs->n; k++)
+    r[k] = (row_ref){rs->rows[k].point, from[k], k};
+  qsort(r, rs->n, sizeof *r, cmp_ref);
+  bool bad = false;
+  for (size_t i = 0; i < rs->n && !bad;) {
+    size_t end = i, first_len;
+    while (end < rs->n && r[end].point == r[i].point)
+      end++;
+    first_len = 0;
+    while (i + first_len < end && r[i + first_len].from == r[i].from)
+      first_len++;
+    for (size_t j = i + first_len; j < end && !bad;) { /* each further input's run */
+      size_t len = 0;
+      while (j + len < end && r[j + len].from == r[j].from)
+        len++;
+      bad = len != first_len;
+      for (size_t m = 0; m < len && !bad; m++)
+        bad = strcmp(rs->rows[r[i + m].k].line, rs->rows[r[j + m].k].line) != 0;
+      if (bad)
+        fprintf(stderr,
+                "nvlsim sweep: point %zu is in %s and in %s with different rows: not shards of "
+                "one sweep\n",
+                r[i].point, inputs[r[i].from], inputs[r[j].from]);
+      j += len;
+    }
+    i = end;
+  }
+  free(r);
+  return bad;
+}
+
 static int merge(const char *out, char **inputs, int n) {
   if (n < 1)
     return nvl_cli_usage_error("sweep", "--merge OUT IN...");
   rowset rs = {0};
   char *header = NULL;
-  for (int i = 0; i < n; i++)
+  size_t *from = NULL; /* [row]: the input it came from */
+  for (int i = 0; i < n; i++) {
+    size_t before = rs.n;
     if (read_rows(inputs[i], header, &header, &rs, false, NULL) != 0) {
       free(header);
       free_rows(&rs);
+      free(from);
       return NVL_EXIT_FAIL;
     }
+    from = nvl_xrealloc(from, (rs.n + 1) * sizeof *from);
+    for (size_t k = before; k < rs.n; k++)
+      from[k] = (size_t)i;
+  }
+  if (merge_conflict(&rs, from, inputs)) {
+    free(header);
+    free_rows(&rs);
+    free(from);
+    return NVL_EXIT_FAIL;
+  }
+  free(from);
   /* shards are disjoint; the same point twice keeps the first file's rows */
   if (rs.n)
     qsort(rs.rows, rs.n, sizeof *rs.rows, cmp_row);
