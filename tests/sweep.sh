@@ -66,7 +66,9 @@ awk -F, 'NR == 1 { h = NF } NR > 1 && NF != h { bad = 1 } END { exit bad }' "$di
 printf '{"base": "builtin:hgx-h100", "axes": [{"name": "x", "param": "size", "values": ["1 MiB"]}], "axs": 1}' >"$dir/bad.json"
 "$bin" sweep "$dir/bad.json" -o "$dir/bad.csv" 2>"$dir/bad.err"; [ $? = 1 ]; check $? "bad spec exit"
 grep -q 'unknown key "axs"' "$dir/bad.err"; check $? "bad spec message"
-"$bin" sweep "$spec" -o "$dir/j1.csv" --shard 2/2 2>/dev/null; [ $? = 2 ]; check $? "bad shard exit"
+for sh in 2/2 /2 1/ 0/0 -1/2 0/2x " 0/2" +0/2 0/2/3 1/18446744073709551616 1/1000001; do
+  "$bin" sweep "$spec" -o "$dir/j1.csv" --shard "$sh" 2>/dev/null; [ $? = 2 ]; check $? "bad shard $sh accepted"
+done
 printf '{"base": "builtin:hgx-h100", "axes": [{"name": "x", "param": "size", "valeus": [], "values": ["1 MiB"]}]}' >"$dir/ax.json"
 "$bin" sweep "$dir/ax.json" -o "$dir/ax.csv" 2>"$dir/ax.err"; [ $? = 1 ]; check $? "axis typo exit"
 grep -q '/axes/0/valeus: unknown key "valeus"' "$dir/ax.err"; check $? "axis typo message"
