@@ -38,6 +38,10 @@ cmp -s "$dir/j1.csv" "$dir/r.csv"; check $? "resumed sweep differs"
 "$bin" sweep "$spec" -o "$dir/s1.csv" --shard 1/2 2>/dev/null; check $? "shard 1"
 "$bin" sweep --merge "$dir/m.csv" "$dir/s1.csv" "$dir/s0.csv" 2>/dev/null; check $? "merge"
 cmp -s "$dir/j1.csv" "$dir/m.csv"; check $? "shard + merge differs from the unsharded sweep"
+# -o names the merge's output too, before or after --merge
+"$bin" sweep --merge -o "$dir/mo.csv" "$dir/s1.csv" "$dir/s0.csv" 2>/dev/null; check $? "merge -o"
+"$bin" sweep -o "$dir/mo2.csv" --merge "$dir/s1.csv" "$dir/s0.csv" 2>/dev/null; check $? "-o merge"
+cmp -s "$dir/j1.csv" "$dir/mo.csv" && cmp -s "$dir/j1.csv" "$dir/mo2.csv"; check $? "merge -o differs"
 # the same shard twice merges to itself; a shard whose rows for a point differ is refused
 "$bin" sweep --merge "$dir/m2.csv" "$dir/s0.csv" "$dir/s0.csv" 2>/dev/null; check $? "merge twice"
 cmp -s "$dir/m2.csv" "$dir/s0.csv"; check $? "a shard merged twice differs from itself"

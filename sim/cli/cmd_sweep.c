@@ -1,5 +1,6 @@
 /*
- * cmd_sweep: `nvlsim sweep SPEC -o OUT [-j N] [--shard i/N]` and `nvlsim sweep --merge OUT IN...`.
+ * cmd_sweep: `nvlsim sweep SPEC -o OUT [-j N] [--shard i/N]` and `nvlsim sweep --merge -o OUT
+ * IN...`.
  *
  * Every point runs in a child process of its own (SimGrid allows one engine per process), at most
  * -j at a time. Rows are kept sorted by point, so the CSV does not depend on -j or on timing, and
@@ -181,7 +182,8 @@ typedef struct {
 } shard_spec;
 
 typedef struct {
-  const char *out, *merge;
+  const char *out;
+  bool merge;
   size_t jobs;
   shard_spec shard;
 } sweep_opts;
@@ -219,13 +221,15 @@ static const nvl_option options[] = {
                   "points simulated at once (default: the number of cores)"),
     NVL_OPT_CALL_(0, "shard", "i/N", sweep_opts, shard, parse_shard,
                   "run only the points p with p mod N = i"),
-    NVL_OPT_(NVL_OPT_STRING, 0, "merge", "OUT", sweep_opts, merge,
-             "join the shard CSVs given as operands into OUT"),
+    NVL_OPT_(NVL_OPT_FLAG, 0, "merge", NULL, sweep_opts, merge,
+             "join the shard CSVs given as operands into -o OUT (or into\nthe first operand when "
+             "-o is not given: --merge OUT IN...)"),
     NVL_OPT_END_};
 
 const nvl_cmd_doc nvl_doc_sweep = {
     "sweep",
-    "nvlsim sweep SPEC -o OUT.csv [-j N] [--shard i/N]\nnvlsim sweep --merge OUT.csv SHARD.csv...",
+    "nvlsim sweep SPEC -o OUT.csv [-j N] [--shard i/N]\nnvlsim sweep --merge -o OUT.csv "
+    "SHARD.csv... (or --merge OUT.csv SHARD.csv...)",
     "SPEC names a base design, a workload and axes (JSON pointers into the design, or the\n"
     "parameters size, collective, algorithm, model, fail_switches); see README. Every point is\n"
     "validated and simulated in its own process, -j at a time. OUT gets one row per point and\n"
@@ -283,7 +287,7 @@ static bool merge_conflict(const rowset *rs, const size_t *from, char **inputs) 
 
 static int merge(const char *out, char **inputs, int n) {
   if (n < 1)
-    return nvl_cli_usage_error("sweep", "--merge OUT IN...");
+    return nvl_cli_usage_error("sweep", "--merge needs the CSVs to join");
   rowset rs = {0};
   char *header = NULL;
   size_t *from = NULL; /* [row]: the input it came from */
@@ -512,8 +516,11 @@ int nvl_cmd_sweep(int argc, char **argv) {
   int n = 0, rc;
   if (!nvl_options_accept(&nvl_doc_sweep, argc, argv, &o, operands, argc, &n, &rc))
     ;
-  else if (o.merge)
-    rc = merge(o.merge, operands, n);
+  else if (o.merge && o.out)
+    rc = merge(o.out, operands, n);
+  else if (o.merge) /* --merge OUT IN... */
+    rc = n > 0 ? merge(operands[0], operands + 1, n - 1)
+               : nvl_cli_usage_error("sweep", "--merge -o OUT IN... (or --merge OUT IN...)");
   else if (n > 1)
     rc = nvl_cli_usage_error("sweep", "one spec at a time");
   else if (n == 0 || !o.out)
