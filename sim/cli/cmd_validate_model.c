@@ -359,6 +359,11 @@ int nvl_cmd_validate_model(int argc, char **argv) {
            st.rows, st.rows == 1 ? "" : "s", st.rows - st.failed, st.tol * 100, st.failed);
     if (st.failed)
       rc = NVL_EXIT_FAIL;
+    if (st.rows == 0) { /* a gate with nothing to check must not pass */
+      fflush(stdout);
+      fprintf(stderr, "error: %s: no rows to check (only a header)\n", st.csv_in);
+      rc = NVL_EXIT_FAIL;
+    }
   }
   free(text);
   if (out.fp) {
