@@ -38,6 +38,16 @@ for run in "gb200-nvl72.json -b 1M -e 1G -f 32" "fusion-gpu-asic.json -c alltoal
   check $? "$d: direct platform and XML platform differ"
 done
 
+# standard output on a full device: every command fails with exit 2 (an I/O error), never 0
+for args in "--help" "--version" "run --help" "info" "validate $topo/hgx-h100.json" \
+  "export --format dot" "export --format graphml" "run -b 1M -e 1M" \
+  "compare builtin:hgx-h100 builtin:hgx-a100 -b 1M -e 1M"; do
+  # shellcheck disable=SC2086
+  "$bin" $args >/dev/full 2>/dev/null
+  rc=$?
+  [ $rc = 2 ]; check $? "stdout on /dev/full: nvlsim $args exited $rc, not 2"
+done
+
 # a long run (NVL576 ring with every rank simulated, several seconds) interrupted after one
 # second, by SIGTERM and by SIGINT (SimGrid installs its own SIGINT handler, which exited 1 and left
 # the temporary files): the signal's status (143, 130), a message, and no file left behind

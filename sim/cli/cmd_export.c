@@ -52,9 +52,10 @@ int nvl_cmd_export(int argc, char **argv) {
   }
   nvl_diags diags = NVL_DIAGS_INIT;
   if (nvl_graph_export(d, format, f.fp, &diags) != 0) {
+    bool io = ferror(f.fp) != 0; /* a full disk or /dev/full: an I/O error, exit 2 */
     nvl_outfile_abort(&f);
     nvl_cli_print_diags(&diags, out ? out : "stdout", stderr);
-    rc = NVL_EXIT_FAIL;
+    rc = io ? NVL_EXIT_USAGE : NVL_EXIT_FAIL;
   } else if (nvl_cli_output_commit(&f, "export") != 0) {
     rc = NVL_EXIT_USAGE;
   }

@@ -46,11 +46,11 @@ int main(int argc, char **argv) {
   }
   if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
     nvl_print_overview(stdout);
-    return NVL_EXIT_OK;
+    return finish_stdout(NVL_EXIT_OK);
   }
   if (strcmp(argv[1], "--version") == 0) {
     printf("nvlsim %s\n", NVL_VERSION);
-    return NVL_EXIT_OK;
+    return finish_stdout(NVL_EXIT_OK);
   }
   const nvl_command *c = nvl_cli_find(argv[1]);
   if (!c) {
