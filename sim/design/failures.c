@@ -38,7 +38,8 @@ static void add_spec(nvl_design *d, const char *kind, const char *target, double
 static void parse_cli_spec(loader *L, const char *text) {
   char buf[256], ptr[300];
   snprintf(buf, sizeof buf, "%s", text);
-  snprintf(ptr, sizeof ptr, "--fail %s", text);
+  /* named as given: a degraded link (=N%) came from --degrade, the rest from --fail */
+  snprintf(ptr, sizeof ptr, "%s %s", strchr(text, '=') ? "--degrade" : "--fail", text);
   char *colon = strchr(buf, ':');
   if (!colon) {
     nvl_ld_err(L, NVL_DIAG_FAILURE, NULL, "%s: write switch:NAME, link:A-B or link:A-B=50%%", ptr);
