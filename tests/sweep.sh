@@ -94,5 +94,13 @@ cp "$dir/j1.csv" "$dir/fewer.csv"
 "$bin" sweep "$dir/fewer.json" -o "$dir/fewer.csv" 2>"$dir/fewer.err"; [ $? = 2 ]
 check $? "fewer points: resume did not refuse"
 grep -q 'but this sweep has 1 point: the file is of another sweep' "$dir/fewer.err"; check $? "fewer points: message"
+# an axis name is a column of its own: not another axis's, nor point, status, error or a run column
+for names in '"x", "x"' '"point", "y"' '"status", "y"' '"error", "y"' '"collective", "y"' '"y", "size_bytes"'; do
+  printf '{"base": "builtin:hgx-h100", "axes": [{"name": %s, "param": "size", "values": ["1 MiB"]}, {"name": %s, "param": "model", "values": ["ideal"]}]}' \
+    "${names%%,*}" "${names#*, }" >"$dir/names.json"
+  "$bin" sweep "$dir/names.json" -o "$dir/names.csv" 2>"$dir/names.err"; [ $? = 1 ]
+  check $? "axis names $names accepted"
+  grep -q 'is already a column of the sweep' "$dir/names.err"; check $? "axis names $names: message"
+done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

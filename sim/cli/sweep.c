@@ -215,6 +215,32 @@ static size_t load_axis(axis *a, json_t *ax, const char *ap, nvl_diags *diags) {
 }
 
 /* The axes and the number of points (product, or the common length in list mode). */
+/* An axis name is a CSV column of its own: not another axis's, nor one of the sweep's columns
+ * (point, status, error) or the run's (design, collective, size_bytes, ...). */
+static void axis_name_free(const nvl_sweep *s, const char *name, const char *ap, nvl_diags *diags) {
+  char *cols = NULL;
+  size_t len = 0;
+  FILE *m = nvl_xmemstream(&cols, &len);
+  fputs("point,status,error,", m);
+  nvl_results_csv_header(m);
+  fclose(m);
+  bool taken = false;
+  for (char *c = cols, *end; c && !taken; c = end ? end + 1 : NULL) {
+    end = strchr(c, ',');
+    size_t n = end ? (size_t)(end - c) : strlen(c);
+    taken = strlen(name) == n && strncmp(c, name, n) == 0;
+  }
+  free(cols);
+  for (size_t k = 0; k < s->n_axes && !taken; k++)
+    taken = strcmp(s->axes[k].name, name) == 0;
+  if (taken)
+    nvl_diag_add(
+        diags, NVL_SEV_ERROR, NVL_DIAG_DUPLICATE, ap,
+        "axis name \"%s\" is already a column of the sweep's CSV (another axis, or one "
+        "of point, status, error and the run's columns); name it otherwise, e.g. \"%s_axis\"",
+        name, name);
+}
+
 static void load_axes(nvl_sweep *s, json_t *axes, nvl_diags *diags) {
   if (!json_is_array(axes) || json_array_size(axes) == 0)
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, "/axes",
@@ -228,6 +254,7 @@ static void load_axes(nvl_sweep *s, json_t *axes, nvl_diags *diags) {
     size_t nv = load_axis(&s->axes[s->n_axes], json_array_get(axes, i), ap, diags);
     if (nv == 0)
       continue;
+    axis_name_free(s, s->axes[s->n_axes].name, ap, diags);
     if (s->list_mode) {
       if (total && total != nv)
         nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, ap,
