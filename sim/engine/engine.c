@@ -54,27 +54,26 @@ static void schedule_release(schedule *s) {
   free(s->waiting);
 }
 
-/* "operations done / all, simulated time" on stderr, over itself, at most 5 times a second;
- * cleared at the end. */
-static void progress_line(size_t done, size_t n, bool last) {
-  static double next;
+/* "operations done / all, simulated time" on stderr, over itself, at most 5 times a second (the
+ * first line 0.2 s after the first operation ends: short runs print nothing); cleared at the end.
+ */
+static void progress_line(nvl_engine *e, size_t done, size_t n, bool last) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   double now = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
   if (last) {
-    if (next > 0)
+    if (e->progress_shown)
       fprintf(stderr, "\r%60s\r", "");
     return;
   }
-  if (now < next)
+  if (now < e->progress_next)
     return;
-  if (next == 0) { /* not the first moment: short runs print nothing */
-    next = now + 0.2;
-    return;
-  }
-  next = now + 0.2;
-  fprintf(stderr, "\rsimulating: %zu/%zu operations, %.1f us simulated", done, n,
-          simgrid_get_clock() * 1e6);
+  bool first = e->progress_next == 0;
+  e->progress_next = now + 0.2;
+  e->progress_shown |= !first;
+  if (!first)
+    fprintf(stderr, "\rsimulating: %zu/%zu operations, %.1f us simulated", done, n,
+            simgrid_get_clock() * 1e6);
 }
 
 static void controller_main(int argc, char **argv) {
@@ -115,10 +114,10 @@ static void controller_main(int argc, char **argv) {
     }
     e->n_done = 0;
     if (e->g->progress)
-      progress_line(finished, n, false);
+      progress_line(e, finished, n, false);
   }
   if (e->g->progress)
-    progress_line(finished, n, true);
+    progress_line(e, finished, n, true);
   free(ready);
   schedule_release(&s);
   if (e->g->link_stats) {

@@ -131,6 +131,8 @@ struct nvl_engine {
   size_t n_done;
   sg_sem_t wake;
   bool ctl_blocked;
+  double progress_next; /* wall-clock time of the next progress line (0: none yet) */
+  bool progress_shown;  /* a progress line is on the terminal, to be cleared at the end */
 };
 
 /* Lanes and channels (runtime.c): a lane sleeps until woken; the index of the channel from lane

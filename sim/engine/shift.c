@@ -59,6 +59,9 @@ int nvl_rt_route(const nvl_engine *e, int from, int to, int *links, int *dirs, i
 }
 
 void nvl_sh_reroute(nvl_engine *e, task_rt *t, int from, int to) {
+  uint32_t at = nvl_u64map_find(&e->ovr_of, nvl_u64map_pair((uint32_t)from, (uint32_t)to));
+  if (at != UINT32_MAX && e->ovr[at].live)
+    return; /* registered by this task already: a pair's canonical route depends on the pair */
   int links[64], dirs[64];
   int n = nvl_platform_route(e->p, from, to, links, dirs, 64);
   bool same = true;
@@ -73,8 +76,6 @@ void nvl_sh_reroute(nvl_engine *e, task_rt *t, int from, int to) {
   bool added;
   uint32_t i = nvl_u64map_get_or_add(&e->ovr_of, nvl_u64map_pair((uint32_t)from, (uint32_t)to),
                                      (uint32_t)e->n_ovr, &added);
-  if (!added && e->ovr[i].live)
-    return; /* the same route: a pair's canonical route depends on the pair only */
   if (!added && e->ovr[i].len == n) { /* an earlier task's: the same shift gives the same route */
     memcpy(e->ovr_links + e->ovr[i].start, links, (size_t)n * sizeof(int));
     memcpy(e->ovr_dirs + e->ovr[i].start, dirs, (size_t)n * sizeof(int));

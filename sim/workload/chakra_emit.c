@@ -59,7 +59,7 @@ static void group_jobs(builder *b, nvl_workload_spec *spec) {
 }
 
 /* A unit's operation and the NPUs it occupies. */
-static int unit_op(builder *b, const unit *u, nvl_wop *op, nvl_ct_map *map, size_t base_job) {
+static int unit_op(builder *b, const unit *u, nvl_wop *op, size_t base_job) {
   const nvl_ct_node *nd = nvl_ct_node_at(b, u->npu, u->node);
   memset(op, 0, sizeof *op);
   op->algo = NVL_ALGO_AUTO;
@@ -85,7 +85,6 @@ static int unit_op(builder *b, const unit *u, nvl_wop *op, nvl_ct_map *map, size
     }
     op->seconds = (double)nd->num_ops / b->c->flops;
   }
-  (void)map;
   return 0;
 }
 
@@ -134,7 +133,7 @@ int nvl_ct_emit(builder *b, const size_t *order, nvl_workload_spec *spec, nvl_wg
   for (size_t k = 0; k < n && rc == 0; k++) {
     size_t u = order[k];
     nvl_wop op;
-    if (unit_op(b, &b->units[u], &op, map, base_job) != 0) {
+    if (unit_op(b, &b->units[u], &op, base_job) != 0) {
       rc = -1;
       break;
     }
