@@ -26,6 +26,17 @@ for n, e in cat["endpoint_types"].items():
     ports = ", ".join(f"{v} x `{k}`" for k, v in e["ports"].items())
     out.append(f"| `{n}` | {e['kind']} | {e['vendor']} | {ports}{est(e, 'ports')} | "
                f"{e['op_overhead']}{est(e, 'op_overhead')} | {e['source']} |")
+out += ["", "## Compute and memory of endpoint types (`nvlsim llm`)", "",
+        "Peak dense rates (no sparsity) as published; \"-\" where the part has none.", "",
+        "| name | BF16 | FP8 | FP4 | memory | memory bandwidth | power | source |",
+        "|---|---|---|---|---|---|---|---|"]
+for n, e in cat["endpoint_types"].items():
+    c = e.get("compute")
+    if not c:
+        continue
+    f = lambda k: (c[k] + est(c, k)) if k in c else "-"
+    out.append(f"| `{n}` | {f('bf16')} | {f('fp8')} | {f('fp4')} | {f('hbm')} | {f('hbm_bandwidth')} | "
+               f"{f('power')} | {c['source']} |")
 text = "\n".join(out) + "\n"
 path = os.path.join(root, "docs", "catalog.md")
 if "--check" in sys.argv:

@@ -10,6 +10,8 @@ num = r"\+?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)? ?"
 bw_units = "B/s|KB/s|MB/s|GB/s|TB/s|KiB/s|MiB/s|GiB/s|b/s|Kb/s|Mb/s|Gb/s|Tb/s"
 time_units = "ps|ns|us|\u00b5s|ms|s"
 size_units = "B|KB|MB|GB|TB|KiB|MiB|GiB|TiB"
+flops_units = "FLOP/s|GFLOP/s|TFLOP/s|PFLOP/s|EFLOP/s"
+power_units = "W|kW|MW"
 name = "^[A-Za-z][A-Za-z0-9._-]*$"
 common = {
   "base": {"type": "string", "description": "catalog entry this type starts from; other fields override it"},
@@ -31,6 +33,8 @@ schema = {
     "bandwidth": {"type": "string", "pattern": f"^{num}({bw_units})$", "description": "per direction, e.g. \"50 GB/s\" or \"400 Gb/s\" (B = byte, b = bit); must be > 0"},
     "time": {"type": "string", "pattern": f"^{num}({time_units})$", "description": "e.g. \"100 ns\", \"0.6 us\""},
     "size": {"type": "string", "pattern": f"^{num}({size_units})$", "description": "e.g. \"64 MiB\", \"1 GB\""},
+    "flops": {"type": "string", "pattern": f"^{num}({flops_units})$", "description": "peak dense rate, e.g. \"2.25 PFLOP/s\""},
+    "power": {"type": "string", "pattern": f"^{num}({power_units})$", "description": "e.g. \"1000 W\", \"1.2 kW\""},
     "name": {"type": "string", "pattern": name, "maxLength": 51},
     "count": {"type": "integer", "minimum": 0, "maximum": 2147483647},
     "link_type": obj({**common,
@@ -44,7 +48,13 @@ schema = {
         "vendor": {"type": "string"},
         "ports": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 4096},
                   "description": "ports per link type name, e.g. {\"nvlink5\": 18, \"nvlink-c2c\": 1}"},
-        "op_overhead": {"$ref": "#/$defs/time"}},
+        "op_overhead": {"$ref": "#/$defs/time"},
+        "compute": obj({"bf16": {"$ref": "#/$defs/flops"}, "fp8": {"$ref": "#/$defs/flops"},
+                        "fp4": {"$ref": "#/$defs/flops"}, "hbm": {"$ref": "#/$defs/size"},
+                        "hbm_bandwidth": {"$ref": "#/$defs/bandwidth"}, "power": {"$ref": "#/$defs/power"},
+                        "source": {"type": "string"}, "estimates": {"type": "array", "items": {"type": "string"}},
+                        "note": {"type": "string"}},
+                       desc="peak dense FLOP/s per precision, HBM capacity and bandwidth, board power (nvlsim llm); each field overrides the base's")},
         desc="A GPU, CPU, ASIC or NIC. Without base, kind and ports are required."),
     "switch_type": obj({**common,
         "ports": {"type": "integer", "minimum": 1, "maximum": 65536},

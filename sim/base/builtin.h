@@ -16,6 +16,8 @@ typedef struct {
 /* Every design of topologies/, NULL-terminated; loadable as "builtin:NAME". */
 extern const nvl_builtin nvl_builtin_designs[];
 const nvl_builtin *nvl_builtin_design(const char *name);
+/* Every model description of models/llm/ (`nvlsim llm --llm builtin:NAME`), NULL-terminated. */
+extern const nvl_builtin nvl_builtin_llms[];
 
 /* The one reading of "builtin:NAME" paths (every command that takes a design goes through it):
  * 1 with *b set for a built-in design, 0 for a path that does not start with "builtin:", -1 for
@@ -26,6 +28,8 @@ extern const char nvl_catalog_json[];
 extern const size_t nvl_catalog_json_len;
 extern const char nvl_calibration_json[];
 extern const size_t nvl_calibration_json_len;
+extern const char nvl_compute_json[]; /* models/compute.json */
+extern const size_t nvl_compute_json_len;
 extern const char nvl_measured_csv[]; /* models/measured-collectives.csv */
 extern const size_t nvl_measured_csv_len;
 extern const char nvl_default_design_json[];

@@ -28,11 +28,16 @@ static const unit_def size_units[] = {
     {"GB", 1e9},        {"TB", 1e12},          {"KiB", 1024.0},
     {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"TiB", 1099511627776.0},
     {NULL, 0}};
+static const unit_def flops_units[] = {{"FLOP/s", 1.0},   {"GFLOP/s", 1e9},  {"TFLOP/s", 1e12},
+                                       {"PFLOP/s", 1e15}, {"EFLOP/s", 1e18}, {NULL, 0}};
+static const unit_def power_units[] = {{"W", 1.0}, {"kW", 1e3}, {"MW", 1e6}, {NULL, 0}};
 
 static const char *kind_name(nvl_qty_kind kind) {
   switch (kind) {
   case NVL_QTY_BANDWIDTH: return "bandwidth";
   case NVL_QTY_TIME: return "time";
+  case NVL_QTY_FLOPS: return "FLOP rate";
+  case NVL_QTY_POWER: return "power";
   default: return "size";
   }
 }
@@ -41,6 +46,8 @@ static const char *kind_example(nvl_qty_kind kind) {
   switch (kind) {
   case NVL_QTY_BANDWIDTH: return "\"50 GB/s\" or \"400 Gb/s\"";
   case NVL_QTY_TIME: return "\"100 ns\" or \"0.6 us\"";
+  case NVL_QTY_FLOPS: return "\"2.25 PFLOP/s\" or \"989 TFLOP/s\"";
+  case NVL_QTY_POWER: return "\"1000 W\" or \"1.2 kW\"";
   default: return "\"64 MiB\" or \"1 GB\"";
   }
 }
@@ -75,6 +82,8 @@ static int parse(const char *text, nvl_qty_kind kind, int allow_zero, double *ou
                  size_t errlen) {
   const unit_def *units = kind == NVL_QTY_BANDWIDTH ? bw_units
                           : kind == NVL_QTY_TIME    ? time_units
+                          : kind == NVL_QTY_FLOPS   ? flops_units
+                          : kind == NVL_QTY_POWER   ? power_units
                                                     : size_units;
   if (!text || !*text) {
     snprintf(err, errlen, "empty %s; write e.g. %s", kind_name(kind), kind_example(kind));

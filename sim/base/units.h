@@ -6,7 +6,9 @@
  *   bandwidth  "50 GB/s", "400 Gb/s", "1.8 TB/s"   (B = byte, b = bit; K/M/G/T are powers of 1000,
  *              Ki/Mi/Gi/Ti powers of 1024), result in bytes per second;
  *   time       "100 ns", "0.6 us", "1.5 ms", "2 s"  result in seconds;
- *   size       "64 MiB", "1 GB", "8 B"              result in bytes (must be a whole number).
+ *   size       "64 MiB", "1 GB", "8 B"              result in bytes (must be a whole number);
+ *   FLOP rate  "2.25 PFLOP/s", "989 TFLOP/s"        result in FLOP per second;
+ *   power      "1000 W", "1.2 kW"                   result in watts.
  * A number is decimal digits with an optional fraction and exponent; one optional space before
  * the unit. Zero, negative values, NaN, inf, hex and trailing garbage are errors.
  */
@@ -16,7 +18,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { NVL_QTY_BANDWIDTH, NVL_QTY_TIME, NVL_QTY_SIZE } nvl_qty_kind;
+typedef enum {
+  NVL_QTY_BANDWIDTH,
+  NVL_QTY_TIME,
+  NVL_QTY_SIZE,
+  NVL_QTY_FLOPS, /* "2.25 PFLOP/s", "989 TFLOP/s" (G/T/P/E powers of 1000): FLOP per second */
+  NVL_QTY_POWER  /* "1000 W", "1.2 kW": watts */
+} nvl_qty_kind;
 
 /* Parses `text` as a positive quantity of `kind`. On success returns 0 and sets *out (bytes/s,
  * seconds or bytes). On failure returns -1 and writes a lower-case reason into err. */

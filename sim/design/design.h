@@ -49,12 +49,30 @@ typedef struct {
   char source[NVL_SOURCE_MAX];
 } nvl_link_type;
 
+/* Number formats of dense tensor-core math, as the catalog names them. */
+typedef enum { NVL_PREC_BF16, NVL_PREC_FP8, NVL_PREC_FP4, NVL_PREC__COUNT } nvl_precision;
+const char *nvl_precision_name(nvl_precision p);
+int nvl_precision_parse(const char *name, nvl_precision *out);
+/* Bytes of one weight or activation element in precision p (FP4: half a byte). */
+double nvl_precision_bytes(nvl_precision p);
+
+/* An endpoint's compute and memory (the catalog's `compute` object): peaks as the vendor
+ * publishes them, dense (no sparsity); 0 where the part has none or it is unknown. */
+typedef struct {
+  double flops[NVL_PREC__COUNT]; /* peak dense FLOP/s per precision */
+  double hbm_bytes;              /* HBM capacity */
+  double hbm_Bps;                /* HBM bandwidth */
+  double power_W;                /* board power (TDP) */
+  char source[512];
+} nvl_compute;
+
 typedef struct {
   char name[NVL_NAME_MAX];
   nvl_kind kind;
   char vendor[NVL_NAME_MAX];
   int ports[NVL_MAX_LINK_TYPES]; /* ports per link type index */
   double op_overhead_s;          /* fixed per-operation cost (launch, sync) */
+  nvl_compute compute;
   bool from_catalog;
   char source[NVL_SOURCE_MAX];
 } nvl_endpoint_type;

@@ -147,8 +147,45 @@ static bool parse_kind(loader *L, json_t *obj, const char *ptr, nvl_kind *out) {
   return false;
 }
 
+const char *nvl_precision_name(nvl_precision p) {
+  static const char *const names[] = {"bf16", "fp8", "fp4"};
+  return p < NVL_PREC__COUNT ? names[p] : "?";
+}
+
+int nvl_precision_parse(const char *name, nvl_precision *out) {
+  for (int p = 0; p < NVL_PREC__COUNT; p++)
+    if (strcmp(name, nvl_precision_name((nvl_precision)p)) == 0) {
+      *out = (nvl_precision)p;
+      return 0;
+    }
+  return -1;
+}
+
+double nvl_precision_bytes(nvl_precision p) {
+  return p == NVL_PREC_FP4 ? 0.5 : p == NVL_PREC_FP8 ? 1.0 : 2.0;
+}
+
+/* The `compute` object of an endpoint type: each field given overrides the base's. */
+static void parse_compute(loader *L, json_t *obj, const char *ptr, nvl_compute *c) {
+  json_t *co = nvl_ld_get_typed(L, obj, ptr, "compute", JSON_OBJECT, false);
+  if (!co)
+    return;
+  char cp[NVL_DIAG_PTR_MAX];
+  nvl_ptr_join(cp, sizeof cp, ptr, "compute");
+  static const char *const keys[] = {"bf16",  "fp8",    "fp4",       "hbm",  "hbm_bandwidth",
+                                     "power", "source", "estimates", "note", NULL};
+  nvl_ld_check_keys(L, co, cp, keys);
+  for (int p = 0; p < NVL_PREC__COUNT; p++)
+    nvl_ld_get_qty(L, co, cp, nvl_precision_name((nvl_precision)p), false, NVL_QTY_FLOPS, false,
+                   &c->flops[p]);
+  nvl_ld_get_qty(L, co, cp, "hbm", false, NVL_QTY_SIZE, false, &c->hbm_bytes);
+  nvl_ld_get_qty(L, co, cp, "hbm_bandwidth", false, NVL_QTY_BANDWIDTH, false, &c->hbm_Bps);
+  nvl_ld_get_qty(L, co, cp, "power", false, NVL_QTY_POWER, false, &c->power_W);
+  nvl_ld_get_string(L, co, cp, "source", false, c->source, sizeof c->source);
+}
+
 static void parse_endpoint_type(loader *L, const char *name, json_t *obj, const char *ptr) {
-  static const char *const keys[] = {"kind", "vendor", "ports", "op_overhead", NULL};
+  static const char *const keys[] = {"kind", "vendor", "ports", "op_overhead", "compute", NULL};
   keys_with_common(L, obj, ptr, keys);
   nvl_design *d = L->d;
   nvl_endpoint_type t = {.kind = NVL_KIND_GPU};
@@ -162,6 +199,7 @@ static void parse_endpoint_type(loader *L, const char *name, json_t *obj, const 
     memcpy(t.vendor, bt->vendor, sizeof t.vendor);
     memcpy(t.ports, bt->ports, sizeof t.ports);
     t.op_overhead_s = bt->op_overhead_s;
+    t.compute = bt->compute;
     memcpy(t.source, bt->source, sizeof t.source);
   }
   bool any_base = based || json_object_get(obj, "base");
@@ -185,6 +223,7 @@ static void parse_endpoint_type(loader *L, const char *name, json_t *obj, const 
     }
   }
   nvl_ld_get_qty(L, obj, ptr, "op_overhead", false, NVL_QTY_TIME, true, &t.op_overhead_s);
+  parse_compute(L, obj, ptr, &t.compute);
   nvl_ld_get_string(L, obj, ptr, "source", false, t.source, sizeof t.source);
   t.from_catalog = L->in_catalog;
   GROW(d->endpoint_types, d->n_endpoint_types, L->cap_et);

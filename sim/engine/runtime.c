@@ -13,6 +13,15 @@
 
 #include "base/xalloc.h"
 
+/* A lane's stack, in KiB (sg_actor_set_stacksize's unit: s4u multiplies by 1024). Lanes call
+ * only s4u and this file, a few frames deep; sanitizers need more. 64 * 1024 here had meant
+ * 64 MiB stacks, whose mapping and huge-page faults cost most of a run of many small tasks. */
+#ifdef NVL_SANITIZED
+#define NVL_LANE_STACK_KIB 1024
+#else
+#define NVL_LANE_STACK_KIB 128
+#endif
+
 /* A lane sleeps on its semaphore only while it waits; whoever makes progress possible (a deposit
  * in its inbox, the arrival of a transfer it sent or receives) wakes it, and it re-checks. */
 void nvl_rt_lane_block(lane_rt *l) {
@@ -149,7 +158,7 @@ static nvl_mbox *sink_mbox(task_rt *t, int host) {
   snprintf(name, sizeof name, "t%zu.sink%d", t->id, host);
   s->sem = sg_sem_init(0);
   sg_actor_t a = sg_actor_init(name, t->eng->hosts[host]);
-  sg_actor_set_stacksize(a, 64 * 1024);
+  sg_actor_set_stacksize(a, NVL_LANE_STACK_KIB);
   sg_actor_set_data(a, s);
   sg_actor_ref(a);
   sg_actor_start(a, sink_main, 0, NULL);
@@ -381,7 +390,7 @@ int nvl_rt_task_start(nvl_engine *e, size_t id) {
     lr->host = host;
     lr->mbox = nvl_mbox_open(name, lr->actor);
     sg_actor_set_data(lr->actor, lr);
-    sg_actor_set_stacksize(lr->actor, 64 * 1024);
+    sg_actor_set_stacksize(lr->actor, NVL_LANE_STACK_KIB);
     sg_actor_ref(lr->actor);
   }
   if (t->prog.reroute)

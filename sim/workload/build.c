@@ -176,6 +176,12 @@ int nvl_workload_build(void *ctx, size_t i, nvl_program *prog, const int **devs)
   const nvl_job *j = &wr->spec->jobs[op->job];
   *devs = j->devs;
   prog->n_ranks = j->n;
+  if (op->kind == NVL_WOP_COMPUTE && op->has_vals) {
+    for (int r = 0; r < j->n; r++)
+      nvl_program_op(prog, nvl_program_lane(prog, r, -1), NVL_OP_COMPUTE, 0,
+                     wr->g.vals[op->val_at + (size_t)r]);
+    return 0;
+  }
   if (op->kind == NVL_WOP_COMPUTE) {
     nvl_program_op(prog, nvl_program_lane(prog, op->src, -1), NVL_OP_COMPUTE, 0, op->seconds);
     return 0;
@@ -184,7 +190,9 @@ int nvl_workload_build(void *ctx, size_t i, nvl_program *prog, const int **devs)
   switch (op->kind) {
   case NVL_WOP_SEND: send_program(wr, op, prog, &pp); return 0;
   case NVL_WOP_PATTERN: p2p_program(wr, op, wr->g.dsts + op->dst_at, NULL, prog, &pp); return 0;
-  case NVL_WOP_MATRIX: p2p_program(wr, op, NULL, j->matrix, prog, &pp); return 0;
+  case NVL_WOP_MATRIX:
+    p2p_program(wr, op, NULL, op->has_vals ? wr->g.vals + op->val_at : j->matrix, prog, &pp);
+    return 0;
   default: return coll_program(wr, op, prog, &pp);
   }
 }

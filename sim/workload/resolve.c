@@ -129,7 +129,7 @@ int nvl_workload_resolve(nvl_workload_spec *spec, const nvl_design *d, const nvl
                      d->devices[j->devs[i]].name);
         n = 0;
       }
-    if (n < 2) {
+    if (n < 2 && !(n == 1 && spec->one_rank_ok)) {
       if (n == 1 || j->n == 0)
         nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
                      "job %s: needs at least 2 ranks, has %d", j->name, j->n);

@@ -186,9 +186,15 @@ static bool op_valid(const nvl_workload_spec *spec, const nvl_wgraph *g, const n
   switch (op->kind) {
   case NVL_WOP_SEND:
     return op->src >= 0 && op->src < n && op->dst >= 0 && op->dst < n && op->src != op->dst;
-  case NVL_WOP_COMPUTE: return op->src >= 0 && op->src < n && op->seconds >= 0;
+  case NVL_WOP_COMPUTE:
+    if (op->has_vals)
+      return op->val_at + (size_t)n <= g->n_vals;
+    return op->src >= 0 && op->src < n && op->seconds >= 0;
   case NVL_WOP_PATTERN: return op->dst_at + (size_t)n <= g->n_dsts;
-  case NVL_WOP_MATRIX: return spec->jobs[op->job].matrix != NULL;
+  case NVL_WOP_MATRIX:
+    if (op->has_vals)
+      return op->val_at + (size_t)n * (size_t)n <= g->n_vals;
+    return spec->jobs[op->job].matrix != NULL;
   default: return true;
   }
 }

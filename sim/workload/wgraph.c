@@ -43,7 +43,20 @@ size_t nvl_wgraph_dsts(nvl_wgraph *g, size_t n) {
   return at;
 }
 
+size_t nvl_wgraph_vals(nvl_wgraph *g, size_t n) {
+  if (g->n_vals + n > g->cap_vals) {
+    while (g->n_vals + n > g->cap_vals)
+      g->cap_vals = g->cap_vals ? 2 * g->cap_vals : 64;
+    g->vals = nvl_xrealloc(g->vals, g->cap_vals * sizeof *g->vals);
+  }
+  size_t at = g->n_vals;
+  memset(g->vals + at, 0, n * sizeof *g->vals);
+  g->n_vals += n;
+  return at;
+}
+
 void nvl_wgraph_release(nvl_wgraph *g) {
+  free(g->vals);
   free(g->ops);
   free(g->dep_start);
   free(g->deps);

@@ -5,9 +5,12 @@
  *                protocol resolved
  *   pattern      a traffic pattern: rank r sends S bytes to dst[r] (random destinations drawn
  *                when the graph is built, so building a program is a pure function of the op)
- *   matrix       the job's traffic matrix (bytes per pair of ranks)
+ *   matrix       a traffic matrix (bytes per pair of ranks): with has_vals the op's own
+ *                (vals[val_at ..], n x n, row = source), else the job's
  *   send         rank src sends S bytes to rank dst
- *   compute      rank src works `seconds` (sharing its endpoint with concurrent compute there)
+ *   compute      rank src works `seconds` (sharing its endpoint with concurrent compute there);
+ * with has_vals (src = -1) every rank r of the job works vals[val_at + r] seconds (one step of a
+ *                job whose ranks compute together, each its own share)
  * An operation starts when every operation it depends on has finished; operations without a path
  * between them overlap and contend for the links they share. A sweep is a chain of steps, each
  * step's operations (the concurrent jobs) depending on all of the previous step's.
@@ -43,7 +46,9 @@ typedef struct {
   int src, dst;   /* send: ranks of the job; compute: src */
   double seconds; /* compute */
   size_t dst_at;  /* pattern: the op's destinations are dsts[dst_at .. dst_at + n) (-1: none) */
-  bool report;    /* gives a result row */
+  bool has_vals;  /* compute of every rank, matrix of its own: values at vals[val_at ..] */
+  size_t val_at;
+  bool report; /* gives a result row */
 } nvl_wop;
 
 typedef struct {
@@ -54,6 +59,8 @@ typedef struct {
   size_t n_deps, cap_deps;
   int *dsts; /* pattern destinations, per op n ranks */
   size_t n_dsts, cap_dsts;
+  double *vals; /* per-rank compute seconds, per-op matrices */
+  size_t n_vals, cap_vals;
 } nvl_wgraph;
 
 #define NVL_WGRAPH_INIT                                                                            \
@@ -64,6 +71,8 @@ typedef struct {
 long nvl_wgraph_add(nvl_wgraph *g, const nvl_wop *op, const size_t *deps, size_t n_deps);
 /* Room for n pattern destinations, whose first index is returned. */
 size_t nvl_wgraph_dsts(nvl_wgraph *g, size_t n);
+/* Room for n values (zeroed), whose first index is returned. */
+size_t nvl_wgraph_vals(nvl_wgraph *g, size_t n);
 void nvl_wgraph_release(nvl_wgraph *g);
 
 #endif

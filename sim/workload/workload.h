@@ -75,6 +75,8 @@ typedef struct {
   bool explicit_ranks;
   /* SimGrid reads the routes from an XML platform (--dump-platform): no rerouted programs */
   bool fixed_routes;
+  /* a job may have one rank (an LLM step on one endpoint computes only) */
+  bool one_rank_ok;
 } nvl_workload_spec;
 
 /* Sweep sizes as nccl-tests: min, max, and factor (>1) or step (>0, when factor == 0). */

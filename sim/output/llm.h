@@ -1,0 +1,50 @@
+/*
+ * output/llm: the results of an LLM step (workload/llm.h) as users of Megatron and inference
+ * servers read them. Seen from one rank (the one whose last operation ends last, the lowest of
+ * ties): its compute (the union of its compute intervals), the communication of each parallel
+ * dimension (the summed durations of the collectives and transfers it takes part in), the exposed
+ * communication (communication intervals not covered by its compute) and the bubble (the rest of
+ * the step: waiting for other ranks, pipeline fill and drain).
+ *
+ * Rates: train and prefill process batch x seq tokens per step, decode generates batch tokens
+ * (one per sequence): tokens/s = tokens / step time, per replica (a model instance of
+ * tp x ep x pp ranks) tokens/s / dp, and for the design per replica x the replicas its
+ * accelerators hold. MFU = model FLOPs / (step time x the ranks' peak at the precision); tokens
+ * per joule = tokens/s / the ranks' board power.
+ */
+#ifndef NVL_OUTPUT_LLM_H
+#define NVL_OUTPUT_LLM_H
+
+#include <stdio.h>
+
+#include "design/design.h"
+#include "engine/engine.h"
+#include "workload/llm.h"
+
+typedef struct {
+  int rank;
+  size_t n_ops;
+  double step_s, compute_s, comm_s[NVL_LD__COUNT], comm_total_s, exposed_s, bubble_s;
+  double tokens_per_s, replica_tokens_per_s, design_tokens_per_s, tokens_per_joule, mfu;
+  int design_replicas;
+} nvl_llm_result;
+
+/* From the engine's result of the step's graph g (the one run: nvl_workload_run_graph takes
+ * st->g over). */
+void nvl_llm_result_compute(const nvl_llm_step *st, const nvl_wgraph *g,
+                            const nvl_workload_spec *spec, const nvl_design *d,
+                            const nvl_engine_result *res, nvl_llm_result *out);
+
+typedef struct {
+  const char *design, *llm;
+  const nvl_llm *m;
+  const nvl_llm_layout *lay;
+} nvl_llm_labels;
+
+void nvl_llm_result_print(const nvl_llm_labels *lb, const nvl_llm_step *st, const nvl_llm_result *r,
+                          FILE *out);
+/* CSV (RFC 4180), one header and one row. Returns 0, or -1 (I/O). */
+int nvl_llm_result_write_csv(const nvl_llm_labels *lb, const nvl_llm_step *st,
+                             const nvl_llm_result *r, FILE *out);
+
+#endif

@@ -1,0 +1,127 @@
+/*
+ * llm: one step of an LLM (training, prefill or decode) as a workload graph on a design, so that
+ * its compute and its tensor-, expert-, pipeline- and data-parallel traffic share the fabric.
+ *
+ * Model descriptions (the JSON files of models/llm, or a user's file of the same form): a decoder
+ * of `layers` layers with GQA attention (or DeepSeek's MLA) and a SwiGLU MLP, or MoE layers of
+ * routed experts (top_k of `experts`) plus shared experts after `first_dense_layers` dense ones.
+ *
+ * Layout (Megatron's names): ranks = tp x ep x pp x dp, rank = t + tp (e + ep (d + dp s)) for
+ * TP index t, EP index e, data-parallel replica d and pipeline stage s. Inside a stage, the ep
+ * groups of tp ranks run the dense part data-parallel (each its own tokens, as DeepSeek's
+ * "DP attention" and Megatron's EP carved out of DP do), and the experts are split over ep.
+ * So Megatron's data-parallel size is ep x dp: dense gradients are reduced over ep x dp ranks,
+ * expert gradients over dp.
+ *
+ * Approximations, stated:
+ * - An operation is a step of a group: every rank of it starts together and the next step
+ *   waits for the slowest (collectives synchronise anyway; compute of a stage is one step).
+ * - Compute: each operation takes max(FLOPs / (peak x gemm or attention fraction), bytes read /
+ *   (memory bandwidth x hbm fraction)), the fractions of models/compute.json. Bytes are the
+ *   weights an operation reads (once per operation, per micro-batch) and the KV cache;
+ *   activations' own traffic is left out. Backward is twice forward; no recomputation.
+ * - TP: two all_reduces per layer forward and two backward (Megatron), or with sequence
+ *   parallelism reduce_scatter + all_gather instead. Activations travel in BF16.
+ * - EP: dispatch and combine as DeepEP's normal kernels: a token goes once to every rank that
+ *   holds one of its top_k experts, FP8 (plus a 4-byte scale per 128 values) when the precision
+ *   is FP8 or below, BF16 otherwise; combine returns BF16. Routing is drawn per layer from a
+ *   seeded GSL mt19937: uniform over experts, or Zipf with exponent `skew` over a random expert
+ *   order (route_samples tokens per rank, scaled). Redundant experts copy the hottest ones and
+ *   split their tokens evenly. The shared expert does not overlap the dispatch.
+ * - PP: activations (and in training their gradients) between stages, 1F1B order (GPipe
+ *   forward-only for inference), so the bubble is what the schedule leaves idle.
+ * - DP: ZeRO-1 as Megatron's distributed optimizer: gradients reduce_scatter in buckets of
+ *   dp_bucket_params as the last micro-batch's backward frees them (overlapping backward), then
+ *   the updated parameters all_gather at the end of the step (not overlapped). BF16 throughout.
+ * - Memory: weights + gradients (4 B) + Adam state (12 B, sharded over the data-parallel ranks)
+ *   + activations (34 bytes x tokens x hidden per layer, / tp with sequence parallelism;
+ *   Korthikanti et al. 2022) of the micro-batches 1F1B keeps in flight; inference: weights + KV
+ *   cache at `seq` tokens per sequence.
+ */
+#ifndef NVL_LLM_H
+#define NVL_LLM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/diag.h"
+#include "design/design.h"
+#include "workload/wgraph.h"
+#include "workload/workload.h"
+
+typedef struct {
+  char name[64];
+  char source[512];
+  long layers, hidden, ffn, heads, kv_heads, head_dim, vocab;
+  nvl_precision precision; /* the published one: --precision's default */
+  bool mla;                /* DeepSeek's multi-head latent attention */
+  long q_lora, kv_lora, qk_nope, qk_rope, v_head;
+  bool moe;
+  long experts, shared, top_k, expert_ffn, first_dense;
+} nvl_llm;
+
+/* Loads "builtin:NAME" or a file. Returns 0, or -1 with a diagnostic (NVL_DIAG_IO for a file
+ * that cannot be read). */
+int nvl_llm_load(const char *what, nvl_llm *m, nvl_diags *diags);
+/* Names of the built-in models, space-separated. */
+void nvl_llm_builtin_names(char *buf, size_t len);
+
+typedef enum { NVL_LLM_TRAIN, NVL_LLM_PREFILL, NVL_LLM_DECODE } nvl_llm_mode;
+const char *nvl_llm_mode_name(nvl_llm_mode m);
+int nvl_llm_mode_parse(const char *s, nvl_llm_mode *out);
+
+typedef struct {
+  nvl_llm_mode mode;
+  long tp, ep, pp, dp, microbatches;
+  long batch; /* sequences of the whole job per step (decode: sequences generating a token) */
+  long seq;   /* tokens per sequence (decode: the context each new token attends to) */
+  nvl_precision precision;
+  bool sp;                /* sequence parallelism (TP reduce_scatter + all_gather) */
+  long redundant_experts; /* extra expert copies so that ep divides experts + this */
+  double skew;            /* routing: 0 uniform, else the Zipf exponent */
+  unsigned long seed;
+} nvl_llm_layout;
+
+/* Achieved fractions of models/compute.json. */
+typedef struct {
+  double gemm, attention, hbm, bucket_params, route_samples;
+} nvl_llm_eff;
+const nvl_llm_eff *nvl_llm_eff_get(void);
+
+/* What each operation of a step is, for the breakdown. */
+typedef enum {
+  NVL_LD_COMPUTE,
+  NVL_LD_TP,
+  NVL_LD_EP,
+  NVL_LD_PP,
+  NVL_LD_DP,
+  NVL_LD__COUNT
+} nvl_llm_dim;
+const char *nvl_llm_dim_name(nvl_llm_dim d);
+
+typedef struct {
+  double weights, grads, optimizer, activations, kv_cache, total, capacity; /* bytes, one rank */
+  int rank;                                                                 /* the fullest */
+} nvl_llm_memory;
+
+typedef struct {
+  nvl_wgraph g;
+  uint8_t *dim;        /* [op]: nvl_llm_dim */
+  int **job_ranks;     /* [job]: the job's ranks (0 .. ranks-1) */
+  double model_flops;  /* per step, all ranks: 6 N-style model FLOPs (train) or 2 N (inference) */
+  double tokens;       /* per step: processed (train, prefill) or generated (decode) */
+  double power_W;      /* of the job's endpoints */
+  double peak_flops;   /* of the job's endpoints at the precision */
+  int ranks, replicas; /* replicas: ep x dp model copies (decode: serving replicas) */
+  nvl_llm_memory mem;
+} nvl_llm_step;
+
+/* Checks the layout against the model and the resolved job (spec->jobs[0]: the ranks), fills the
+ * memory check, then builds the step: jobs appended to spec, operations into st->g. Returns 0,
+ * or -1 with a diagnostic (NVL_DIAG_SCHEMA for a layout that cannot run, NVL_DIAG_LIMIT for one
+ * that does not fit in memory). */
+int nvl_llm_step_build(const nvl_llm *m, const nvl_llm_layout *lay, const nvl_design *d,
+                       nvl_workload_spec *spec, nvl_llm_step *st, nvl_diags *diags);
+void nvl_llm_step_release(nvl_llm_step *st, size_t n_jobs);
+
+#endif

@@ -1,0 +1,228 @@
+/*
+ * llm_cost: FLOPs and bytes of a layer (llm_internal.h), the layout's checks, and the memory
+ * check. FLOPs count a multiply-add as 2; GEMM FLOPs per token are twice the weights touched.
+ * Attention's core (QK^T and AV) attends to `ctx` tokens: (seq + 1) / 2 on average under the
+ * causal mask when a whole sequence is processed, the context length `seq` in decode.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "workload/llm_internal.h"
+
+#define ERR(...) nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, NULL, __VA_ARGS__)
+
+/* Attention weights of one layer (parameters) and core FLOPs per token per context token. */
+static void attention_shape(const nvl_llm *m, double *params, double *core_per_ctx) {
+  double h = (double)m->hidden;
+  if (m->mla) {
+    double qk = (double)(m->qk_nope + m->qk_rope), H = (double)m->heads;
+    *params = h * (double)m->q_lora + (double)m->q_lora * H * qk +
+              h * (double)(m->kv_lora + m->qk_rope) +
+              (double)m->kv_lora * H * (double)(m->qk_nope + m->v_head) + H * (double)m->v_head * h;
+    *core_per_ctx = 2.0 * H * qk + 2.0 * H * (double)m->v_head;
+    return;
+  }
+  double q = (double)(m->heads * m->head_dim), kv = (double)(m->kv_heads * m->head_dim);
+  *params = h * (q + 2 * kv) + q * h;
+  *core_per_ctx = 4.0 * q;
+}
+
+/* KV cache bytes per token and layer on one rank (BF16 cache; FP8 at FP8 and below). MLA caches
+ * the compressed latent (kv_lora + rope), which TP does not split. */
+static double kv_bytes_token(const nvl_llm *m, const nvl_llm_layout *l) {
+  double b = l->precision == NVL_PREC_BF16 ? 2.0 : 1.0;
+  if (m->mla)
+    return (double)(m->kv_lora + m->qk_rope) * b;
+  double heads = ceil((double)m->kv_heads / (double)l->tp);
+  return 2.0 * heads * (double)m->head_dim * b;
+}
+
+static void costs(llm_shape *sh) {
+  const nvl_llm *m = sh->m;
+  const nvl_llm_layout *l = sh->lay;
+  double h = (double)m->hidden, tp = (double)l->tp, w = sh->wbytes, ap, core;
+  attention_shape(m, &ap, &core);
+  llm_costs *c = &sh->c;
+  c->attn_gemm = 2 * ap / tp;
+  c->attn_core = core * sh->ctx / tp;
+  c->attn_weights = ap / tp * w;
+  c->kv_read = l->mode == NVL_LLM_DECODE ? sh->ctx * kv_bytes_token(m, l) : 0;
+  c->mlp_gemm = 6 * h * (double)m->ffn / tp;
+  c->mlp_weights = 3 * h * (double)m->ffn / tp * w;
+  if (m->moe) {
+    double e = 3 * h * (double)m->expert_ffn;
+    c->router_gemm = 2 * h * (double)m->experts;
+    c->pre_gemm = c->router_gemm + 2 * e * (double)m->shared / tp;
+    c->pre_weights = (h * (double)m->experts + e * (double)m->shared / tp) * w;
+    c->expert_gemm = 2 * e;
+    c->expert_weights = e * w;
+  }
+  c->head_gemm = 2 * h * (double)m->vocab / tp;
+  c->head_weights = h * (double)m->vocab / tp * w;
+}
+
+static double layer_params(const llm_shape *sh, long layer, bool experts) {
+  const nvl_llm *m = sh->m;
+  double ap, core, h = (double)m->hidden;
+  attention_shape(m, &ap, &core);
+  if (!llm_moe_layer(m, layer))
+    return experts ? 0 : ap + 3 * h * (double)m->ffn;
+  double e = 3 * h * (double)m->expert_ffn;
+  return experts ? e * (double)sh->slots : ap + h * (double)m->experts + e * (double)m->shared;
+}
+
+/* Bytes one rank of stage s holds; *cap its endpoint's memory. */
+static void rank_memory(const llm_shape *sh, long s, nvl_llm_memory *mm) {
+  const nvl_llm_layout *l = sh->lay;
+  const nvl_llm *m = sh->m;
+  double dense = 0, expert = 0, tp = (double)l->tp, h = (double)m->hidden;
+  for (long k = s * sh->layers_stage; k < (s + 1) * sh->layers_stage; k++) {
+    dense += layer_params(sh, k, false) / tp;
+    expert += layer_params(sh, k, true) / (double)l->ep;
+  }
+  if (s == 0 || s == l->pp - 1)
+    dense += h * (double)m->vocab / tp * (l->pp == 1 ? 2 : 1); /* embedding, output layer */
+  memset(mm, 0, sizeof *mm);
+  if (l->mode == NVL_LLM_TRAIN) {
+    mm->weights = 2 * (dense + expert); /* BF16 weights, FP32 gradients, Adam sharded (ZeRO-1) */
+    mm->grads = 4 * (dense + expert);
+    mm->optimizer = 12 * (dense / (double)(l->ep * l->dp) + expert / (double)l->dp);
+    double per_layer = l->sp ? 34.0 * sh->tokens_mb * h / tp : (10 + 24 / tp) * sh->tokens_mb * h;
+    double inflight = fmin((double)(l->pp - s), (double)l->microbatches);
+    mm->activations = per_layer * (double)sh->layers_stage * inflight;
+  } else {
+    mm->weights = sh->wbytes * (dense + expert);
+    double seqs = sh->seqs_mb * (double)l->microbatches;
+    mm->kv_cache = seqs * (double)l->seq * (double)sh->layers_stage * kv_bytes_token(m, l);
+  }
+  mm->total = mm->weights + mm->grads + mm->optimizer + mm->activations + mm->kv_cache;
+}
+
+static int check_ranks(const llm_shape *sh, const nvl_job *all, nvl_diags *diags) {
+  const nvl_llm_layout *l = sh->lay;
+  for (int r = 0; r < sh->ranks; r++) {
+    const nvl_endpoint_type *et = &sh->d->endpoint_types[sh->d->devices[all->devs[r]].type];
+    if (!(et->compute.flops[l->precision] > 0)) {
+      ERR("rank %d (%s, type %s) has no %s rate in the catalog: choose --precision %s or give "
+          "the type a compute.%s",
+          r, sh->d->devices[all->devs[r]].name, et->name, nvl_precision_name(l->precision),
+          et->compute.flops[NVL_PREC_BF16] > 0 ? "bf16" : "of a rate it has",
+          nvl_precision_name(l->precision));
+      return -1;
+    }
+    if (!(et->compute.hbm_Bps > 0 && et->compute.hbm_bytes > 0)) {
+      ERR("rank %d (type %s) has no memory figures (compute.hbm, compute.hbm_bandwidth)", r,
+          et->name);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static int check_layout(const nvl_llm *m, const nvl_llm_layout *l, int n, nvl_diags *diags) {
+  long prod = l->tp * l->ep * l->pp * l->dp;
+  if (prod != n) {
+    ERR("tp %ld x ep %ld x pp %ld x dp %ld = %ld ranks, but the job has %d (place it with "
+        "--ranks or -g)",
+        l->tp, l->ep, l->pp, l->dp, prod, n);
+    return -1;
+  }
+  if (m->heads % l->tp || m->ffn % l->tp)
+    return ERR("tp %ld does not divide the model's %ld heads and FFN size %ld", l->tp, m->heads,
+               m->ffn),
+           -1;
+  if (!m->mla && m->kv_heads % l->tp && l->tp % m->kv_heads)
+    return ERR("tp %ld and the %ld KV heads: one must divide the other", l->tp, m->kv_heads), -1;
+  if (m->layers % l->pp)
+    return ERR("pp %ld does not divide the model's %ld layers", l->pp, m->layers), -1;
+  if (l->ep > 1 && !m->moe)
+    return ERR("ep %ld needs a mixture-of-experts model (%s has no \"moe\")", l->ep, m->name), -1;
+  if (m->moe && l->redundant_experts > m->experts)
+    return ERR("--redundant-experts %ld exceeds the %ld experts", l->redundant_experts, m->experts),
+           -1;
+  if (m->moe && (m->experts + l->redundant_experts) % l->ep) {
+    long r = (l->ep - m->experts % l->ep) % l->ep;
+    return ERR("ep %ld does not divide the %ld routed experts%s: use an ep that divides them, or "
+               "--redundant-experts %ld (copies of the hottest experts, as DeepSeek deploys)",
+               l->ep, m->experts, l->redundant_experts ? " plus the redundant ones" : "", r),
+           -1;
+  }
+  long dpw = l->ep * l->dp;
+  if (l->batch % dpw || (l->batch / dpw) % l->microbatches)
+    return ERR("batch %ld does not split into ep x dp = %ld data-parallel ranks x %ld "
+               "micro-batches",
+               l->batch, dpw, l->microbatches),
+           -1;
+  return 0;
+}
+
+int nvl_llm_shape(const nvl_llm *m, const nvl_llm_layout *l, const nvl_design *d,
+                  const nvl_job *all, llm_shape *sh, nvl_llm_memory *mem, nvl_diags *diags) {
+  memset(sh, 0, sizeof *sh);
+  sh->m = m;
+  sh->lay = l;
+  sh->d = d;
+  sh->devs = all->devs;
+  sh->ranks = all->n;
+  if (check_layout(m, l, all->n, diags) != 0 || check_ranks(sh, all, diags) != 0)
+    return -1;
+  sh->tpep = (int)(l->tp * l->ep);
+  sh->layers_stage = (int)(m->layers / l->pp);
+  sh->slots = m->moe ? m->experts + l->redundant_experts : 0;
+  sh->per_rank_slots = m->moe ? sh->slots / l->ep : 0;
+  sh->seqs_mb = (double)l->batch / (double)(l->ep * l->dp * l->microbatches);
+  sh->tokens_mb = sh->seqs_mb * (l->mode == NVL_LLM_DECODE ? 1.0 : (double)l->seq);
+  sh->ctx = l->mode == NVL_LLM_DECODE ? (double)l->seq : ((double)l->seq + 1) / 2;
+  sh->wbytes = l->mode == NVL_LLM_TRAIN ? 2.0 : nvl_precision_bytes(l->precision);
+  costs(sh);
+  memset(mem, 0, sizeof *mem);
+  for (long s = 0; s < l->pp; s++) {
+    nvl_llm_memory mm;
+    rank_memory(sh, s, &mm);
+    for (long k = 0; k < l->tp * l->ep * l->dp; k++) {
+      int r = llm_rank(sh, k % l->tp, (k / l->tp) % l->ep, k / (l->tp * l->ep), s);
+      double cap = d->endpoint_types[d->devices[all->devs[r]].type].compute.hbm_bytes;
+      if (mem->capacity == 0 || mm.total / cap > mem->total / mem->capacity) {
+        *mem = mm;
+        mem->capacity = cap;
+        mem->rank = r;
+      }
+    }
+  }
+  if (mem->total > mem->capacity) {
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
+                 "the layout does not fit: rank %d needs %.1f GB (weights %.1f, gradients %.1f, "
+                 "optimizer %.1f, activations %.1f, KV cache %.1f) of its %.1f GB",
+                 mem->rank, mem->total / 1e9, mem->weights / 1e9, mem->grads / 1e9,
+                 mem->optimizer / 1e9, mem->activations / 1e9, mem->kv_cache / 1e9,
+                 mem->capacity / 1e9);
+    return -1;
+  }
+  return 0;
+}
+
+double nvl_llm_op_seconds(const llm_shape *sh, int rank, double gemm, double attn, double bytes) {
+  const nvl_llm_eff *e = nvl_llm_eff_get();
+  const nvl_compute *c = &sh->d->endpoint_types[sh->d->devices[sh->devs[rank]].type].compute;
+  double peak = c->flops[sh->lay->precision];
+  double t_math = gemm / (peak * e->gemm) + attn / (peak * e->attention);
+  double t_mem = bytes / (c->hbm_Bps * e->hbm);
+  return t_math > t_mem ? t_math : t_mem;
+}
+
+void nvl_llm_totals(const llm_shape *sh, double *model_flops, double *tokens) {
+  const nvl_llm *m = sh->m;
+  const nvl_llm_layout *l = sh->lay;
+  const llm_costs *c = &sh->c;
+  double tp = (double)l->tp, per_token = c->head_gemm * tp;
+  for (long k = 0; k < m->layers; k++) {
+    per_token += (c->attn_gemm + c->attn_core) * tp;
+    per_token += llm_moe_layer(m, k) ? (c->pre_gemm - c->router_gemm) * tp + c->router_gemm +
+                                           c->expert_gemm * (double)m->top_k
+                                     : c->mlp_gemm * tp;
+  }
+  double toks = (double)l->batch * (l->mode == NVL_LLM_DECODE ? 1.0 : (double)l->seq);
+  *tokens = toks;
+  *model_flops = per_token * toks * (l->mode == NVL_LLM_TRAIN ? 3.0 : 1.0);
+}

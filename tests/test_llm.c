@@ -1,0 +1,184 @@
+/* LLM steps (workload/llm.h): closed forms, the memory check and the layout's errors. */
+#include "nvl_fixture.h"
+
+#include <string.h>
+
+#include "output/llm.h"
+#include "workload/llm.h"
+
+/* A small dense decoder, compute-bound in prefill. */
+static nvl_llm dense_model(void) {
+  nvl_llm m = {.layers = 4,
+               .hidden = 4096,
+               .ffn = 14336,
+               .heads = 32,
+               .kv_heads = 8,
+               .head_dim = 128,
+               .vocab = 32000,
+               .precision = NVL_PREC_BF16};
+  snprintf(m.name, sizeof m.name, "test-dense");
+  return m;
+}
+
+static nvl_llm_layout prefill(long tp, long seq) {
+  nvl_llm_layout l = {.mode = NVL_LLM_PREFILL,
+                      .tp = tp,
+                      .ep = 1,
+                      .pp = 1,
+                      .dp = 1,
+                      .microbatches = 1,
+                      .batch = 1,
+                      .seq = seq,
+                      .seed = 1};
+  return l;
+}
+
+typedef struct {
+  nvl_fixture f;
+  nvl_workload_spec spec;
+  nvl_llm_step st;
+  nvl_llm_result r;
+} step_run;
+
+/* The step of m under l on the first n GPUs of gb200-nvl72, simulated. */
+static void run_step(step_run *x, const nvl_llm *m, const nvl_llm_layout *l, int n) {
+  memset(x, 0, sizeof *x);
+  x->f = nvl_fixture_open("gb200-nvl72.json", NVL_MODEL_DEFAULT, false);
+  x->spec.one_rank_ok = true;
+  x->spec.seed = 1;
+  x->spec.jobs = calloc(1, sizeof *x->spec.jobs);
+  x->spec.n_jobs = 1;
+  x->spec.jobs[0].algo = NVL_ALGO_AUTO;
+  x->spec.jobs[0].proto = -1;
+  x->spec.jobs[0].n_limit = n;
+  nvl_diags diags = NVL_DIAGS_INIT;
+  assert_int_equal(nvl_workload_resolve(&x->spec, x->f.d, x->f.p, &diags), 0);
+  assert_int_equal(nvl_llm_step_build(m, l, x->f.d, &x->spec, &x->st, &diags), 0);
+  nvl_workload_run *wr = nvl_workload_run_graph(&x->spec, x->f.d, x->f.p, &x->st.g);
+  assert_non_null(wr);
+  nvl_task_graph g;
+  nvl_workload_tasks(wr, &g);
+  nvl_engine_result res = {0};
+  assert_int_equal(nvl_engine_run_forked(x->f.p, &g, &res, &diags), 0);
+  nvl_llm_result_compute(&x->st, &wr->g, &x->spec, x->f.d, &res, &x->r);
+  nvl_engine_result_release(&res);
+  nvl_workload_run_free(wr);
+  nvl_diags_release(&diags);
+}
+
+static void step_close(step_run *x) {
+  nvl_llm_step_release(&x->st, x->spec.n_jobs);
+  nvl_workload_spec_release(&x->spec);
+  nvl_fixture_close(&x->f);
+}
+
+/* One GPU computes only: the step is the FLOPs over the achieved rates, layer by layer. */
+static void test_llm__compute_only_step_equals_flops_over_rate(void **state) {
+  (void)state;
+  nvl_llm m = dense_model();
+  nvl_llm_layout l = prefill(1, 4096);
+  step_run x;
+  run_step(&x, &m, &l, 1);
+  const nvl_llm_eff *e = nvl_llm_eff_get();
+  double peak = 2.5e15, t = 4096, h = 4096, q = 32 * 128, kv = 8 * 128, ctx = (4096 + 1) / 2.0;
+  double gemm = t * (2 * (h * (q + 2 * kv) + q * h) + 6 * h * 14336), attn = t * 4 * ctx * q;
+  double want = 4 * (gemm / (peak * e->gemm) + attn / (peak * e->attention)) +
+                t * 2 * h * 32000 / (peak * e->gemm);
+  assert_close(x.r.step_s, want, 1e-6 * want);
+  assert_close(x.r.compute_s, want, 1e-6 * want);
+  assert_true(x.r.exposed_s == 0 && x.r.comm_total_s == 0);
+  step_close(&x);
+}
+
+/* TP without overlap: every all_reduce waits for compute and compute for it, so the step is the
+ * compute plus the collectives' simulated time, all of it exposed. */
+static void test_llm__tp_step_is_compute_plus_its_collectives(void **state) {
+  (void)state;
+  nvl_llm m = dense_model();
+  nvl_llm_layout l = prefill(4, 2048);
+  step_run x;
+  run_step(&x, &m, &l, 4);
+  assert_true(x.r.comm_s[NVL_LD_TP] > 0);
+  assert_close(x.r.step_s, x.r.compute_s + x.r.comm_s[NVL_LD_TP], 1e-9 * x.r.step_s);
+  assert_close(x.r.exposed_s, x.r.comm_s[NVL_LD_TP], 1e-9 * x.r.step_s);
+  /* 2 all_reduces per layer of tokens x hidden x 2 bytes: at least that over 4 GPUs' links */
+  double bytes = 2048.0 * 4096 * 2, bus = 2.0 * 3 / 4 * bytes; /* ring all_reduce per rank */
+  assert_true(x.r.comm_s[NVL_LD_TP] > 8 * bus / 900e9);
+  step_close(&x);
+}
+
+/* A layout that does not fit is refused with its numbers. */
+static void test_llm__memory_check_refuses_with_the_numbers(void **state) {
+  (void)state;
+  nvl_llm m = dense_model();
+  m.layers = 800; /* about 580 GB of BF16 weights on one GPU */
+  nvl_llm_layout l = prefill(1, 4096);
+  nvl_fixture f = nvl_fixture_open("gb200-nvl72.json", NVL_MODEL_DEFAULT, false);
+  nvl_workload_spec spec = {.one_rank_ok = true};
+  spec.jobs = calloc(1, sizeof *spec.jobs);
+  spec.n_jobs = 1;
+  spec.jobs[0].n_limit = 1;
+  nvl_diags diags = NVL_DIAGS_INIT;
+  assert_int_equal(nvl_workload_resolve(&spec, f.d, f.p, &diags), 0);
+  nvl_llm_step st;
+  assert_int_equal(nvl_llm_step_build(&m, &l, f.d, &spec, &st, &diags), -1);
+  assert_int_equal(diags.items[0].code, NVL_DIAG_LIMIT);
+  assert_non_null(strstr(diags.items[0].message, "does not fit"));
+  assert_non_null(strstr(diags.items[0].message, "of its 186.0 GB"));
+  nvl_diags_release(&diags);
+  nvl_workload_spec_release(&spec);
+  nvl_fixture_close(&f);
+}
+
+/* Each class of bad layout gets its own message. */
+static void test_llm__bad_layouts_are_named(void **state) {
+  (void)state;
+  struct {
+    long tp, ep, pp, dp, batch, mb;
+    bool moe;
+    const char *msg;
+  } cases[] = {
+      {2, 1, 1, 1, 1, 1, false, "= 2 ranks, but the job has 4"},
+      {3, 1, 1, 1, 1, 1, false, "does not divide the model's 32 heads"},
+      {1, 4, 1, 1, 4, 1, false, "needs a mixture-of-experts model"},
+      {1, 1, 3, 1, 1, 1, false, "does not divide the model's 4 layers"},
+      {1, 4, 1, 1, 3, 1, false, "needs a mixture-of-experts"},
+      {1, 3, 1, 1, 3, 1, true, "--redundant-experts 1"},
+      {1, 4, 1, 1, 6, 1, true, "batch 6 does not split"},
+  };
+  nvl_fixture f = nvl_fixture_open("gb200-nvl72.json", NVL_MODEL_DEFAULT, false);
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    nvl_llm m = dense_model();
+    if (cases[i].moe) {
+      m.moe = true;
+      m.experts = 8, m.top_k = 2, m.expert_ffn = 1024;
+    }
+    nvl_llm_layout l = prefill(cases[i].tp, 512);
+    l.ep = cases[i].ep, l.pp = cases[i].pp, l.dp = cases[i].dp, l.batch = cases[i].batch;
+    l.microbatches = cases[i].mb;
+    long n = cases[i].msg[0] == '=' ? 4 : l.tp * l.ep * l.pp * l.dp;
+    nvl_workload_spec spec = {.one_rank_ok = true};
+    spec.jobs = calloc(1, sizeof *spec.jobs);
+    spec.n_jobs = 1;
+    spec.jobs[0].n_limit = (int)n;
+    nvl_diags diags = NVL_DIAGS_INIT;
+    assert_int_equal(nvl_workload_resolve(&spec, f.d, f.p, &diags), 0);
+    nvl_llm_step st;
+    assert_int_equal(nvl_llm_step_build(&m, &l, f.d, &spec, &st, &diags), -1);
+    if (!strstr(diags.items[0].message, cases[i].msg))
+      print_error("case %zu: \"%s\" lacks \"%s\"\n", i, diags.items[0].message, cases[i].msg);
+    assert_non_null(strstr(diags.items[0].message, cases[i].msg));
+    nvl_diags_release(&diags);
+    nvl_workload_spec_release(&spec);
+  }
+  nvl_fixture_close(&f);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_llm__compute_only_step_equals_flops_over_rate),
+    cmocka_unit_test(test_llm__tp_step_is_compute_plus_its_collectives),
+    cmocka_unit_test(test_llm__memory_check_refuses_with_the_numbers),
+    cmocka_unit_test(test_llm__bad_layouts_are_named),
+};
+
+NVL_TEST_MAIN(tests)
