@@ -1,7 +1,9 @@
 /* LLM steps (workload/llm.h): closed forms, the memory check and the layout's errors. */
 #include "nvl_fixture.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "output/llm.h"
 #include "workload/llm.h"
@@ -40,10 +42,20 @@ typedef struct {
   nvl_llm_result r;
 } step_run;
 
-/* The step of m under l on the first n GPUs of gb200-nvl72, simulated. */
-static void run_step(step_run *x, const nvl_llm *m, const nvl_llm_layout *l, int n) {
+/* The step of m under l on the first n GPUs of a design (NULL: gb200-nvl72), simulated. */
+static void run_step_on(step_run *x, const char *design, const nvl_llm *m, const nvl_llm_layout *l,
+                        int n) {
   memset(x, 0, sizeof *x);
-  x->f = nvl_fixture_open("gb200-nvl72.json", NVL_MODEL_DEFAULT, false);
+  if (design) {
+    nvl_diags dd = NVL_DIAGS_INIT;
+    assert_int_equal(nvl_design_load_file(design, NULL, &x->f.d, &dd), NVL_LOAD_OK);
+    nvl_platform_opts po = {.model = NVL_MODEL_DEFAULT};
+    x->f.p = nvl_platform_new(x->f.d, &po, &dd);
+    assert_non_null(x->f.p);
+    nvl_diags_release(&dd);
+  } else {
+    x->f = nvl_fixture_open("gb200-nvl72.json", NVL_MODEL_DEFAULT, false);
+  }
   x->spec.one_rank_ok = true;
   x->spec.seed = 1;
   x->spec.jobs = calloc(1, sizeof *x->spec.jobs);
@@ -64,6 +76,10 @@ static void run_step(step_run *x, const nvl_llm *m, const nvl_llm_layout *l, int
   nvl_engine_result_release(&res);
   nvl_workload_run_free(wr);
   nvl_diags_release(&diags);
+}
+
+static void run_step(step_run *x, const nvl_llm *m, const nvl_llm_layout *l, int n) {
+  run_step_on(x, NULL, m, l, n);
 }
 
 static void step_close(step_run *x) {
@@ -105,6 +121,63 @@ static void test_llm__tp_step_is_compute_plus_its_collectives(void **state) {
   double bytes = 2048.0 * 4096 * 2, bus = 2.0 * 3 / 4 * bytes; /* ring all_reduce per rank */
   assert_true(x.r.comm_s[NVL_LD_TP] > 8 * bus / 900e9);
   step_close(&x);
+}
+
+/* A bandwidth-bound step (a large prefill's dispatch and combine at EP 72) on NVL72 with every
+ * NVLink 5 link at half its bandwidth: its EP time nearly doubles, less only by its latency
+ * share (launch, per-hop and P2P start costs stay). */
+static void test_llm__half_bandwidth_nearly_doubles_ep_time(void **state) {
+  (void)state;
+  nvl_llm m = {.layers = 2,
+               .hidden = 7168,
+               .ffn = 18432,
+               .heads = 128,
+               .kv_heads = 128,
+               .head_dim = 128,
+               .vocab = 129280,
+               .precision = NVL_PREC_FP8,
+               .mla = true,
+               .q_lora = 1536,
+               .kv_lora = 512,
+               .qk_nope = 128,
+               .qk_rope = 64,
+               .v_head = 128,
+               .moe = true,
+               .experts = 256,
+               .shared = 1,
+               .top_k = 8,
+               .expert_ffn = 2048,
+               .first_dense = 1};
+  nvl_llm_layout l = prefill(1, 4096);
+  l.ep = 72, l.batch = 72, l.redundant_experts = 32, l.precision = NVL_PREC_FP8;
+  char src[512], half[] = "/tmp/nvlsim-test-half-XXXXXX";
+  snprintf(src, sizeof src, "%s/topologies/gb200-nvl72.json", NVL_SOURCE_DIR);
+  FILE *in = fopen(src, "r");
+  assert_non_null(in);
+  fseek(in, 0, SEEK_END);
+  char *text = nvl_test_slurp(in); /* closes it */
+  char *at = strstr(text, "\"groups\"");
+  assert_non_null(at);
+  int fd = mkstemp(half);
+  assert_true(fd >= 0);
+  FILE *out = fdopen(fd, "w");
+  fprintf(out,
+          "%.*s\"link_types\": {\"nvlink5\": {\"base\": \"nvlink5\", \"bandwidth\": "
+          "\"25 GB/s\"}}, %s",
+          (int)(at - text), text, at);
+  fclose(out);
+  free(text);
+  step_run full, slow;
+  run_step(&full, &m, &l, 72);
+  run_step_on(&slow, half, &m, &l, 72);
+  unlink(half);
+  double ratio = slow.r.comm_s[NVL_LD_EP] / full.r.comm_s[NVL_LD_EP];
+  print_message("EP time %.1f us -> %.1f us at half bandwidth (x %.3f)\n",
+                full.r.comm_s[NVL_LD_EP] * 1e6, slow.r.comm_s[NVL_LD_EP] * 1e6, ratio);
+  assert_true(ratio > 1.85 && ratio <= 2.0 + 1e-9);
+  assert_close(slow.r.compute_s, full.r.compute_s, 1e-9 * full.r.compute_s);
+  step_close(&full);
+  step_close(&slow);
 }
 
 /* A layout that does not fit is refused with its numbers. */
@@ -177,6 +250,7 @@ static void test_llm__bad_layouts_are_named(void **state) {
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_llm__compute_only_step_equals_flops_over_rate),
     cmocka_unit_test(test_llm__tp_step_is_compute_plus_its_collectives),
+    cmocka_unit_test(test_llm__half_bandwidth_nearly_doubles_ep_time),
     cmocka_unit_test(test_llm__memory_check_refuses_with_the_numbers),
     cmocka_unit_test(test_llm__bad_layouts_are_named),
 };
