@@ -43,7 +43,7 @@ typedef struct {
   vec *tail;     /* [d * pp + s]: the stream's last step */
   vec deps, next;
   long *fsend, *bsend; /* [(d * pp + s) * m + j]: the pipeline transfer out of a block */
-  size_t *route_at;    /* [((d * pp + s) * tp + t) * L + k]: dispatch bytes, then combine, work */
+  size_t *route_at;    /* [((d * pp + s) * tp + t) * L + k]: tokens i -> j, work, hit */
   vec rs;              /* reduce_scatters of the stage being finished */
   double bucket_dense, bucket_expert;
   gsl_rng *rng;
@@ -155,12 +155,19 @@ static void tp_exchange(builder *b, long d, long s) {
   }
 }
 
+/* The routing results of layer k of stream ds for TP index t (tok, then work, then hit). */
+static const double *routing(const builder *b, size_t ds, long t, long k) {
+  const llm_shape *sh = b->sh;
+  return b->st->g.vals +
+         b->route_at[(ds * (size_t)sh->lay->tp + (size_t)t) * (size_t)sh->layers_stage + (size_t)k];
+}
+
 /* Tokens to their experts' ranks (dispatch, or in backward the combine's gradient) or back to
  * their owners (combine, or the dispatch's gradient) on every EP job of stream (d, s), from the
  * layer's routing; FP8 with its scales only for a forward dispatch at FP8 or below. */
 static void ep_exchange(builder *b, long d, long s, long k, bool combine, bool fp8) {
   const llm_shape *sh = b->sh;
-  long ep = sh->lay->ep, tp = sh->lay->tp, L = sh->layers_stage;
+  long ep = sh->lay->ep, tp = sh->lay->tp;
   size_t ds = (size_t)(d * sh->lay->pp + s);
   double h = (double)sh->m->hidden, tok_bytes = fp8 ? h + h / 128 * 4 : 2 * h;
   step_begin(b, ds, -1);
@@ -168,8 +175,7 @@ static void ep_exchange(builder *b, long d, long s, long k, bool combine, bool f
     nvl_wop op = {
         .kind = NVL_WOP_MATRIX, .job = b->ep_job[ds * (size_t)tp + (size_t)t], .has_vals = true};
     op.val_at = nvl_wgraph_vals(&b->st->g, (size_t)(ep * ep)); /* may move vals */
-    const double *tok =
-        b->st->g.vals + b->route_at[(ds * (size_t)tp + (size_t)t) * (size_t)L + (size_t)k];
+    const double *tok = routing(b, ds, t, k);
     double *v = b->st->g.vals + op.val_at;
     for (long i = 0; i < ep; i++)
       for (long j = 0; j < ep; j++)
@@ -177,13 +183,6 @@ static void ep_exchange(builder *b, long d, long s, long k, bool combine, bool f
     step_add(b, &op, NVL_LD_EP);
   }
   step_end(b, ds);
-}
-
-/* The routing results of layer k of stream ds for TP index t (tok, then work, then hit). */
-static const double *routing(const builder *b, size_t ds, long t, long k) {
-  const llm_shape *sh = b->sh;
-  return b->st->g.vals +
-         b->route_at[(ds * (size_t)sh->lay->tp + (size_t)t) * (size_t)sh->layers_stage + (size_t)k];
 }
 
 /* The expert step of a MoE layer: each rank's token-expert pairs and experts hit. */
