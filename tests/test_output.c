@@ -309,8 +309,35 @@ static void test_output__outputs_keep_what_the_path_is(void **state) {
   assert_int_equal(system(cmd), 0);
 }
 
+static void test_output__own_descriptors_are_written_through(void **state) {
+  /* /dev/fd/N, /proc/self/fd/N (and /dev/stdout): the descriptor's file is written at the
+   * descriptor's offset, after what was written there, and is not replaced */
+  (void)state;
+  char path[] = "/tmp/nvl-fd-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, "table\n", 6), 6);
+  struct stat before, after;
+  assert_int_equal(fstat(fd, &before), 0);
+  char a[64], b[64];
+  snprintf(a, sizeof a, "/dev/fd/%d", fd);
+  snprintf(b, sizeof b, "/proc/self/fd/%d", fd);
+  assert_int_equal(write_hello(a), 0);
+  assert_int_equal(write_hello(b), 0);
+  assert_int_equal(write(fd, "end\n", 4), 4);
+  close(fd);
+  assert_int_equal(stat(path, &after), 0);
+  assert_int_equal(before.st_ino, after.st_ino);
+  char *t = read_all(path);
+  assert_string_equal(t, "table\nhello\nhello\nend\n");
+  free(t);
+  unlink(path);
+  assert_int_not_equal(write_hello("/dev/fd/999999"), 0); /* not open: an error */
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_output__outputs_keep_what_the_path_is),
+    cmocka_unit_test(test_output__own_descriptors_are_written_through),
     cmocka_unit_test(test_output__csv_reads_back_field_for_field),
     cmocka_unit_test(test_output__csv_reader_rejects_malformed_quotes),
     cmocka_unit_test(test_output__json_parses_with_nan_as_null),

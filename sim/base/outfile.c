@@ -81,10 +81,42 @@ static int resolve_links(const char *path, char *out, size_t len) {
   return -1;
 }
 
+/* The descriptor a path names when it is one of the process's own (/dev/stdout, /dev/stderr,
+ * /dev/fd/N, /proc/self/fd/N), else -1: those are written through the descriptor, sharing its
+ * offset, never replaced (replacing would unlink the file the descriptor already writes). */
+static int own_descriptor(const char *path) {
+  if (strcmp(path, "/dev/stdout") == 0)
+    return 1;
+  if (strcmp(path, "/dev/stderr") == 0)
+    return 2;
+  const char *num = strncmp(path, "/dev/fd/", 8) == 0          ? path + 8
+                    : strncmp(path, "/proc/self/fd/", 14) == 0 ? path + 14
+                                                               : NULL;
+  if (!num || !*num || strspn(num, "0123456789") != strlen(num) || strlen(num) > 6)
+    return -1;
+  return atoi(num);
+}
+
 int nvl_outfile_open(nvl_outfile *o, const char *path, nvl_diags *diags) {
   memset(o, 0, sizeof *o);
   if (!path || strcmp(path, "-") == 0) {
     o->fp = stdout;
+    return 0;
+  }
+  int own = own_descriptor(path);
+  if (own >= 0) {
+    fflush(NULL);
+    int fd = dup(own);
+    o->fp = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!o->fp) {
+      if (fd >= 0)
+        close(fd);
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_IO, NULL, "cannot write %s: %s", path,
+                   strerror(errno));
+      return -1;
+    }
+    snprintf(o->path, sizeof o->path, "%s", path);
+    o->through = true;
     return 0;
   }
   if (strlen(path) >= sizeof o->path) {
@@ -138,7 +170,8 @@ int nvl_outfile_commit(nvl_outfile *o, nvl_diags *diags) {
     o->fp = NULL;
     return fflush(stdout) == 0 ? 0 : -1;
   }
-  if (o->through) { /* a device or FIFO: nothing to rename */
+  if (o->through) { /* a device, FIFO or descriptor: nothing to rename */
+    fflush(stdout); /* what the command printed comes first on a shared descriptor */
     bool bad = ferror(o->fp) != 0;
     bad |= fflush(o->fp) != 0;
     int err = errno;

@@ -13,7 +13,8 @@
 
 /* An output destination: stdout for "-" or NULL, else an atomically replaced file. A symbolic
  * link is followed: its target is replaced, the link stays. A device or FIFO is written through
- * (never replaced by a file: as root, /dev/null would be); a directory is an error. */
+ * (never replaced by a file: as root, /dev/null would be), and so is one of the process's own
+ * descriptors (/dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N); a directory is an error. */
 typedef struct {
   FILE *fp;
   char path[1024]; /* the file written (symbolic links followed) */

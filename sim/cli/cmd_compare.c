@@ -1,26 +1,27 @@
 /*
- * cmd_compare: `nvlsim compare A B [workload flags] [--csv OUT]`: the architect's figures and a
- * simulated collective sweep of two designs side by side, with B/A ratios. Each simulation runs in
- * a child process (one SimGrid engine per process).
+ * cmd_compare: `nvlsim compare A B [C ...] [workload flags] [--csv OUT]`: the architect's figures
+ * and a simulated workload of two or more designs side by side, with ratios to A. The workload is
+ * a collective size sweep, or with --llm one LLM step (cli/llm_sim.h). Each simulation runs in a
+ * child process (one SimGrid engine per process).
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/algorithms.h"
-#include "graph/analysis.h"
 #include "base/xalloc.h"
 #include "cli/argvals.h"
 #include "cli/cli.h"
-#include "cli/options.h"
 #include "cli/commands.h"
-#include "engine/engine.h"
-#include "graph/graph.h"
-#include "platform/platform.h"
-#include "output/results.h"
-#include "base/units.h"
+#include "cli/llm_sim.h"
+#include "cli/options.h"
 #include "cli/simulate.h"
+#include "graph/analysis.h"
+#include "graph/graph.h"
+#include "models/algorithms.h"
+#include "output/results.h"
 #include "workload/workload.h"
+
+#define MAX_DESIGNS 26 /* named A to Z */
 
 typedef struct {
   nvl_coll coll;
@@ -31,33 +32,118 @@ typedef struct {
   int g;
   const char *ranks;
   const char *csv;
+  unsigned long seed;
+  nvl_llm_ask ask;
 } cmp_workload;
 
 #define O(kind, s, l, arg, field, help) NVL_OPT_(kind, s, l, arg, cmp_workload, field, help)
 #define C(s, l, arg, field, fn, help) NVL_OPT_CALL_(s, l, arg, cmp_workload, field, fn, help)
 static const nvl_option options[] = {
+    NVL_OPT_GROUP_("collective (default)"),
     C('c', "collective", "NAME", coll, nvl_arg_coll, "the collective (default all_reduce)"),
     O(NVL_OPT_SIZE, 'b', "minbytes", "SIZE", min_b, "smallest size (default 1 MiB)"),
     O(NVL_OPT_SIZE, 'e', "maxbytes", "SIZE", max_b, "largest size (default 1 GiB)"),
     C('f', "stepfactor", "FACTOR", step, nvl_arg_factor, "multiply between sizes (default 4)"),
     C('i', "stepbytes", "SIZE", step, nvl_arg_step_bytes, "add between sizes instead"),
+    C(0, "algo", "ALGO", algo, nvl_arg_algo, "ring, tree, nvls, p2p or auto (default auto)"),
+    NVL_OPT_GROUP_("or an LLM step (as nvlsim llm)"),
+    NVL_OPT_LLM_ASK_(cmp_workload, ask),
+    C(0, "seed", "N", seed, nvl_arg_seed, "routing's random seed (default 1)"),
+    NVL_OPT_GROUP_("both"),
     C('g', "ngpus", "N", g, nvl_arg_ranks, "the first N participants (default: all accelerators)"),
     O(NVL_OPT_STRING, 0, "ranks", "LIST", ranks, "participants: gpu, gpu[0:8], asic, cpu0,gpu0"),
-    C(0, "algo", "ALGO", algo, nvl_arg_algo, "ring, tree, nvls, p2p or auto (default auto)"),
     C(0, "model", "MODEL", model, nvl_arg_model, "default or ideal (default: default)"),
-    O(NVL_OPT_STRING, 0, "csv", "OUT", csv, "metric,size_bytes,a,b,ratio_b_over_a, atomically"),
+    O(NVL_OPT_STRING, 0, "csv", "OUT", csv,
+      "metric,size_bytes,a,b,...,ratio_b_over_a,..., atomically"),
     NVL_OPT_END_};
 #undef O
 #undef C
 
 const nvl_cmd_doc nvl_doc_compare = {
-    "compare", "nvlsim compare A B [options]",
-    "Prints the info figures of A and B (accelerators, injection, fabric, bisection, diameter,\n"
-    "path diversity) and, per size of the sweep (default all_reduce 1 MiB .. 1 GiB, factor 4),\n"
-    "simulated time and busbw, each with the ratio B/A.\n",
+    "compare", "nvlsim compare A B [C ...] [options]",
+    "Prints the info figures of the designs (accelerators, injection, fabric, bisection,\n"
+    "diameter, path diversity) and a simulated workload on each, with the ratio of every\n"
+    "design to A: per size of a collective sweep (default all_reduce 1 MiB .. 1 GiB, factor 4)\n"
+    "time and busbw, or with --llm one step's time, tokens/s, tokens per joule, MFU and\n"
+    "breakdown. Up to 26 designs.\n",
     options, NULL};
 
-/* Simulates the workload on one design; fills rows. Returns 0 or -1 (message printed). */
+typedef struct {
+  int n;
+  const char *names[MAX_DESIGNS];
+  FILE *csv;
+} table;
+
+static void csv_header(const table *t) {
+  if (!t->csv)
+    return;
+  fputs("metric,size_bytes", t->csv);
+  for (int k = 0; k < t->n; k++)
+    fprintf(t->csv, ",%c", 'a' + k);
+  for (int k = 1; k < t->n; k++)
+    fprintf(t->csv, ",ratio_%c_over_a", 'a' + k);
+  fputc('\n', t->csv);
+}
+
+static void col_header(const table *t, const char *first) {
+  printf("%-30s", first);
+  for (int k = 0; k < t->n; k++)
+    printf(" %14c", 'A' + k);
+  for (int k = 1; k < t->n; k++)
+    printf(" %7c/A", 'A' + k);
+  putchar('\n');
+}
+
+static void csv_only(const table *t, const char *metric, uint64_t size, const double *v) {
+  fprintf(t->csv, "%s,%llu", metric, (unsigned long long)size);
+  for (int k = 0; k < t->n; k++)
+    fprintf(t->csv, ",%.6f", v[k]);
+  for (int k = 1; k < t->n; k++)
+    fprintf(t->csv, ",%.6f", v[0] != 0 ? v[k] / v[0] : NAN);
+  fputc('\n', t->csv);
+}
+
+/* One figure of every design, its ratios to A, in the table and the CSV. */
+static void line(const table *t, const char *metric, uint64_t size, const double *v,
+                 const char *unit) {
+  printf("%-30s", metric);
+  for (int k = 0; k < t->n; k++)
+    printf(" %14.6g", v[k]);
+  for (int k = 1; k < t->n; k++)
+    printf(" %9.3f", v[0] != 0 ? v[k] / v[0] : NAN);
+  printf("  %s\n", unit);
+  if (t->csv)
+    csv_only(t, metric, size, v);
+}
+
+/* Figure i of an analysis (the order of print_figures). */
+static double figure(const nvl_analysis *a, int i) {
+  switch (i) {
+  case 0: return (double)a->participants;
+  case 1: return a->inject_min_Bps / 1e9;
+  case 2: return a->fabric_bidir_Bps / 1e12;
+  case 3: return a->bisection.bw_Bps / 1e12;
+  case 4: return a->hops.max_switch_hops;
+  default: return a->diversity.min_paths;
+  }
+}
+
+static void print_figures(const table *t, const nvl_analysis *an) {
+  static const char *const names[] = {"accelerators",         "injection_min_GBps",
+                                      "fabric_bidir_TBps",    "bisection_TBps",
+                                      "diameter_switch_hops", "path_diversity_min"};
+  static const char *const units[] = {"", "GB/s per direction", "TB/s", "TB/s per direction", "",
+                                      ""};
+  col_header(t, "#figure");
+  for (int i = 0; i < 6; i++) {
+    double v[MAX_DESIGNS];
+    for (int k = 0; k < t->n; k++)
+      v[k] = figure(&an[k], i);
+    line(t, names[i], 0, v, units[i]);
+  }
+}
+
+/* Simulates the collective sweep on one design; fills rows. Returns 0 or -1 (message printed). */
 static int simulate(const nvl_design *d, const cmp_workload *cw, nvl_results *rows) {
   nvl_diags diags = NVL_DIAGS_INIT;
   nvl_workload_spec spec = {.model = cw->model, .seed = 1};
@@ -84,74 +170,134 @@ out:
   return rc;
 }
 
-static void line(FILE *csv, const char *metric, uint64_t size, double a, double b,
-                 const char *unit) {
-  double r = a != 0 ? b / a : NAN;
-  printf("%-30s %14.6g %14.6g %9.3f  %s\n", metric, a, b, r, unit);
-  if (csv)
-    fprintf(csv, "%s,%llu,%.6f,%.6f,%.6f\n", metric, (unsigned long long)size, a, b, r);
-}
-
-static void print_figures(FILE *csv, const nvl_analysis *an) {
-  printf("%-30s %14s %14s %9s\n", "#figure", "A", "B", "B/A");
-  line(csv, "accelerators", 0, (double)an[0].participants, (double)an[1].participants, "");
-  line(csv, "injection_min_GBps", 0, an[0].inject_min_Bps / 1e9, an[1].inject_min_Bps / 1e9,
-       "GB/s per direction");
-  line(csv, "fabric_bidir_TBps", 0, an[0].fabric_bidir_Bps / 1e12, an[1].fabric_bidir_Bps / 1e12,
-       "TB/s");
-  line(csv, "bisection_TBps", 0, an[0].bisection.bw_Bps / 1e12, an[1].bisection.bw_Bps / 1e12,
-       "TB/s per direction");
-  line(csv, "diameter_switch_hops", 0, an[0].hops.max_switch_hops, an[1].hops.max_switch_hops, "");
-  line(csv, "path_diversity_min", 0, an[0].diversity.min_paths, an[1].diversity.min_paths, "");
-}
-
-static void print_sweep(FILE *csv, const cmp_workload *cw, const nvl_results *rows) {
-  printf("#\n# %s, %s model\n", nvl_coll_name(cw->coll), nvl_model_name(cw->model));
-  printf("#%12s %12s %12s %7s %10s %10s %7s  %s\n", "size (B)", "A time (us)", "B time (us)", "B/A",
-         "A busbw", "B busbw", "B/A", "algorithms A / B");
-  for (size_t i = 0; i < rows[0].n && i < rows[1].n; i++) {
-    const nvl_result_row *a = &rows[0].rows[i], *b = &rows[1].rows[i];
-    printf(" %12llu %12.2f %12.2f %7.3f %10.2f %10.2f %7.3f  %s/%s %s/%s\n",
-           (unsigned long long)a->size_bytes, a->time_us, b->time_us, b->time_us / a->time_us,
-           a->busbw_GBps, b->busbw_GBps, b->busbw_GBps / a->busbw_GBps, a->algorithm, a->protocol,
-           b->algorithm, b->protocol);
-    if (csv) {
-      fprintf(csv, "time_us,%llu,%.6f,%.6f,%.6f\n", (unsigned long long)a->size_bytes, a->time_us,
-              b->time_us, b->time_us / a->time_us);
-      fprintf(csv, "busbw_GBps,%llu,%.6f,%.6f,%.6f\n", (unsigned long long)a->size_bytes,
-              a->busbw_GBps, b->busbw_GBps, b->busbw_GBps / a->busbw_GBps);
-    }
+/* Per size: the times, their ratios, the busbws, their ratios, the algorithms. */
+static void print_sweep(const table *t, const cmp_workload *cw, const nvl_results *rows) {
+  printf("#\n# %s, %s model\n#%12s", nvl_coll_name(cw->coll), nvl_model_name(cw->model),
+         "size (B)");
+  for (int k = 0; k < t->n; k++)
+    printf("  %c time (us)", 'A' + k);
+  for (int k = 1; k < t->n; k++)
+    printf(" %5c/A", 'A' + k);
+  for (int k = 0; k < t->n; k++)
+    printf("    %c busbw", 'A' + k);
+  for (int k = 1; k < t->n; k++)
+    printf(" %5c/A", 'A' + k);
+  printf("  algorithms");
+  for (int k = 0; k < t->n; k++)
+    printf(" %s%c", k ? "/ " : "", 'A' + k);
+  putchar('\n');
+  size_t n = rows[0].n;
+  for (int k = 1; k < t->n; k++)
+    n = rows[k].n < n ? rows[k].n : n;
+  for (size_t i = 0; i < n; i++) {
+    const nvl_result_row *a = &rows[0].rows[i];
+    printf(" %12llu", (unsigned long long)a->size_bytes);
+    for (int k = 0; k < t->n; k++)
+      printf(" %12.2f", rows[k].rows[i].time_us);
+    for (int k = 1; k < t->n; k++)
+      printf(" %7.3f", rows[k].rows[i].time_us / a->time_us);
+    for (int k = 0; k < t->n; k++)
+      printf(" %10.2f", rows[k].rows[i].busbw_GBps);
+    for (int k = 1; k < t->n; k++)
+      printf(" %7.3f", rows[k].rows[i].busbw_GBps / a->busbw_GBps);
+    putchar(' ');
+    for (int k = 0; k < t->n; k++)
+      printf(" %s/%s", rows[k].rows[i].algorithm, rows[k].rows[i].protocol);
+    putchar('\n');
+    if (!t->csv)
+      continue;
+    double tm[MAX_DESIGNS], bw[MAX_DESIGNS];
+    for (int k = 0; k < t->n; k++)
+      tm[k] = rows[k].rows[i].time_us, bw[k] = rows[k].rows[i].busbw_GBps;
+    csv_only(t, "time_us", a->size_bytes, tm);
+    csv_only(t, "busbw_GBps", a->size_bytes, bw);
   }
 }
 
-int nvl_cmd_compare(int argc, char **argv) {
-  char *files[2] = {NULL, NULL};
-  int nf = 0;
-  cmp_workload cw = {NVL_COLL_ALL_REDUCE,
-                     NVL_ALGO_AUTO,
-                     NVL_MODEL_DEFAULT,
-                     1 << 20,
-                     1ull << 30,
-                     {4, 0},
-                     0,
-                     NULL,
-                     NULL};
-  int status;
-  if (!nvl_options_accept(&nvl_doc_compare, argc, argv, &cw, files, 2, &nf, &status))
-    return status;
-  const char *csv_path = cw.csv;
-  if (nf != 2)
-    return nvl_cli_usage_error("compare",
-                               "usage: nvlsim compare A B [-c COLL] [-b MIN -e MAX -f F]");
-  nvl_design *d[2] = {NULL, NULL};
-  nvl_analysis an[2];
-  nvl_results rows[2] = {NVL_RESULTS_INIT, NVL_RESULTS_INIT};
-  nvl_outfile out = {0};
-  int rc = NVL_EXIT_OK;
-  for (int k = 0; k < 2 && rc == NVL_EXIT_OK; k++) {
-    rc = nvl_cli_load(files[k], NULL, false, &d[k]);
+/* The LLM step's results on every design. */
+typedef struct {
+  nvl_llm_result r[MAX_DESIGNS];
+  nvl_llm_memory mem[MAX_DESIGNS];
+  nvl_llm_layout lay; /* A's */
+} llm_outcome;
+
+/* The LLM step on every design, each in a child process. Returns an exit status. */
+static int simulate_llm(const table *t, cmp_workload *cw, nvl_design **d, llm_outcome *o) {
+  nvl_llm m;
+  int rc = nvl_cli_llm_load(cw->ask.llm, &m);
+  if (rc != NVL_EXIT_OK)
+    return rc;
+  cw->ask.g = cw->g;
+  cw->ask.ranks = cw->ranks;
+  cw->ask.model = cw->model;
+  cw->ask.seed = cw->seed;
+  nvl_llm_result *r = o->r;
+  nvl_llm_memory *mem = o->mem;
+  for (int k = 0; k < t->n && rc == NVL_EXIT_OK; k++) {
+    nvl_llm_sim x;
+    nvl_diags diags = NVL_DIAGS_INIT;
+    rc = nvl_llm_simulate(d[k], &m, &cw->ask, &(nvl_llm_sim_opts){.forked = true}, &x, &diags);
     if (rc != NVL_EXIT_OK)
-      break;
+      nvl_cli_llm_print_failure(&x, &diags, "compare", t->names[k]);
+    r[k] = x.r;
+    mem[k] = x.st.mem;
+    if (k == 0)
+      o->lay = x.lay;
+    nvl_llm_sim_release(&x);
+    nvl_diags_release(&diags);
+  }
+  return rc;
+}
+
+static void print_llm(const table *t, const cmp_workload *cw, const llm_outcome *o) {
+  const nvl_llm_layout lay = o->lay;
+  const nvl_llm_result *r = o->r;
+  const nvl_llm_memory *mem = o->mem;
+  printf("#\n# %s %s, %s, tp %ld ep %ld pp %ld dp %ld, batch %ld, seq %ld, %s model\n", cw->ask.llm,
+         nvl_llm_mode_name(lay.mode), nvl_precision_name(lay.precision), lay.tp, lay.ep, lay.pp,
+         lay.dp, lay.batch, lay.seq, nvl_model_name(cw->model));
+  col_header(t, "#step");
+  static const char *const names[] = {
+      "step_time_us",        "tokens_per_s",     "tokens_per_s_replica",
+      "tokens_per_s_design", "tokens_per_joule", "mfu",
+      "compute_us",          "comm_us",          "exposed_comm_us",
+      "bubble_us",           "tp_comm_us",       "ep_comm_us",
+      "pp_comm_us",          "dp_comm_us",       "memory_gb"};
+  static const char *const units[] = {"us", "tokens/s", "tokens/s", "tokens/s", "tokens/J",
+                                      "",   "us",       "us",       "us",       "us",
+                                      "us", "us",       "us",       "us",       "GB per rank"};
+  for (int i = 0; i < 15; i++) {
+    double v[MAX_DESIGNS];
+    for (int k = 0; k < t->n; k++) {
+      const nvl_llm_result *x = &r[k];
+      double all[15] = {x->step_s * 1e6,
+                        x->tokens_per_s,
+                        x->replica_tokens_per_s,
+                        x->design_tokens_per_s,
+                        x->tokens_per_joule,
+                        x->mfu,
+                        x->compute_s * 1e6,
+                        x->comm_total_s * 1e6,
+                        x->exposed_s * 1e6,
+                        x->bubble_s * 1e6,
+                        x->comm_s[NVL_LD_TP] * 1e6,
+                        x->comm_s[NVL_LD_EP] * 1e6,
+                        x->comm_s[NVL_LD_PP] * 1e6,
+                        x->comm_s[NVL_LD_DP] * 1e6,
+                        mem[k].total / 1e9};
+      v[k] = all[i];
+    }
+    line(t, names[i], 0, v, units[i]);
+  }
+}
+
+/* Loads and analyses every design. Returns an exit status. */
+static int load_all(table *t, char **files, nvl_design **d, nvl_analysis *an) {
+  for (int k = 0; k < t->n; k++) {
+    int rc = nvl_cli_load(files[k], NULL, false, &d[k]);
+    if (rc != NVL_EXIT_OK)
+      return rc;
+    t->names[k] = files[k];
     nvl_diags diags = NVL_DIAGS_INIT;
     nvl_graph *g = nvl_graph_new(d[k], &diags);
     if (!g || nvl_analysis_run(d[k], g, &an[k], &diags) != 0) {
@@ -160,27 +306,70 @@ int nvl_cmd_compare(int argc, char **argv) {
     }
     nvl_graph_free(g);
     nvl_diags_release(&diags);
+    if (rc != NVL_EXIT_OK)
+      return rc;
   }
-  if (rc == NVL_EXIT_OK && csv_path && nvl_cli_output_open(&out, csv_path, "compare") != 0)
+  return NVL_EXIT_OK;
+}
+
+int nvl_cmd_compare(int argc, char **argv) {
+  char *files[MAX_DESIGNS + 1];
+  int nf = 0;
+  cmp_workload cw = {.coll = NVL_COLL_ALL_REDUCE,
+                     .algo = NVL_ALGO_AUTO,
+                     .model = NVL_MODEL_DEFAULT,
+                     .min_b = 1 << 20,
+                     .max_b = 1ull << 30,
+                     .step = {4, 0},
+                     .seed = 1,
+                     .ask = NVL_LLM_ASK_INIT};
+  int status;
+  if (!nvl_options_accept(&nvl_doc_compare, argc, argv, &cw, files, MAX_DESIGNS, &nf, &status))
+    return status;
+  if (nf < 2)
+    return nvl_cli_usage_error("compare", "usage: nvlsim compare A B [C ...] [-c COLL] [-b MIN -e "
+                                          "MAX -f F] or [--llm MODEL ...]");
+  char err[120];
+  if (cw.ask.llm && nvl_llm_ask_check(&cw.ask, err, sizeof err) != 0)
+    return nvl_cli_usage_error("compare", "--%s", err);
+  nvl_design *d[MAX_DESIGNS] = {0};
+  nvl_analysis *an = nvl_xcalloc((size_t)nf, sizeof *an);
+  nvl_results rows[MAX_DESIGNS];
+  for (int k = 0; k < nf; k++)
+    rows[k] = (nvl_results)NVL_RESULTS_INIT;
+  nvl_outfile out = {0};
+  table t = {.n = nf};
+  int rc = load_all(&t, files, d, an);
+  if (rc == NVL_EXIT_OK && cw.csv && nvl_cli_output_open(&out, cw.csv, "compare") != 0)
     rc = NVL_EXIT_USAGE;
-  for (int k = 0; k < 2 && rc == NVL_EXIT_OK; k++)
+  llm_outcome *lo = cw.ask.llm ? nvl_xcalloc(1, sizeof *lo) : NULL;
+  if (rc == NVL_EXIT_OK && lo)
+    rc = simulate_llm(&t, &cw, d, lo);
+  for (int k = 0; k < nf && rc == NVL_EXIT_OK && !lo; k++)
     if (simulate(d[k], &cw, &rows[k]) != 0)
       rc = NVL_EXIT_FAIL;
   if (rc != NVL_EXIT_OK)
     goto done;
-  if (out.fp)
-    fprintf(out.fp, "metric,size_bytes,a,b,ratio_b_over_a\n");
-  printf("# nvlsim compare: A = %s (%s), B = %s (%s)\n", d[0]->name, d[0]->file, d[1]->name,
-         d[1]->file);
-  print_figures(out.fp, an);
-  print_sweep(out.fp, &cw, rows);
-  if (out.fp && nvl_cli_output_commit(&out, "compare") != 0)
+  t.csv = out.fp;
+  csv_header(&t);
+  printf("# nvlsim compare:");
+  for (int k = 0; k < nf; k++)
+    printf("%s %c = %s (%s)", k ? "," : "", 'A' + k, d[k]->name, d[k]->file);
+  putchar('\n');
+  print_figures(&t, an);
+  if (lo)
+    print_llm(&t, &cw, lo);
+  else
+    print_sweep(&t, &cw, rows);
+  if (rc == NVL_EXIT_OK && out.fp && nvl_cli_output_commit(&out, "compare") != 0)
     rc = NVL_EXIT_USAGE;
 done:
   nvl_outfile_abort(&out);
-  for (int k = 0; k < 2; k++) {
+  for (int k = 0; k < nf; k++) {
     nvl_results_release(&rows[k]);
     nvl_design_free(d[k]);
   }
+  free(an);
+  free(lo);
   return rc;
 }

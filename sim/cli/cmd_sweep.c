@@ -170,7 +170,7 @@ static char *make_header(const nvl_sweep *s) {
     nvl_csv_field(m, nvl_sweep_axis_name(s, a));
   }
   fputs(",status,", m);
-  nvl_results_csv_header(m);
+  nvl_sweep_result_header(s, m);
   fputs(",error", m);
   fclose(m);
   return buf;
@@ -412,10 +412,16 @@ static void collect(sweep_run *sr, child *c, int st) {
     got++;
   }
   if (got == 0 || !WIFEXITED(st)) { /* the child died without a word */
-    char *full = nvl_xmalloc(strlen(pre) + 200);
-    sprintf(full, "%s,failed,,,,,,,,,,,,,,,,,,,,,,,simulation process ended (%s %d)", pre,
-            WIFSIGNALED(st) ? "signal" : "status",
-            WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+    char why[80], *full = NULL;
+    size_t flen = 0;
+    snprintf(why, sizeof why, "simulation process ended (%s %d)",
+             WIFSIGNALED(st) ? "signal" : "status",
+             WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+    FILE *m = nvl_xmemstream(&full, &flen);
+    fprintf(m, "%s,", pre);
+    nvl_sweep_error_row(m, nvl_sweep_result_columns(sr->s), "failed", why);
+    fclose(m);
+    full[strcspn(full, "\n")] = '\0';
     add_row(&sr->rs, c->point, full);
     free(full);
   }

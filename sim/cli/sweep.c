@@ -6,8 +6,6 @@
 
 #include "base/csv.h"
 
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +21,7 @@
 #include "output/results.h"
 #include "base/units.h"
 #include "cli/simulate.h"
+#include "cli/sweep_llm.h"
 #include "workload/workload.h"
 
 #define MAX_POINTS 1000000
@@ -30,7 +29,15 @@
 #define SWEEP_JSON_MAX_BYTES (64u << 20)
 
 typedef enum { AX_SET, AX_PARAM } axis_kind;
-typedef enum { P_SIZE, P_COLLECTIVE, P_ALGORITHM, P_MODEL, P_FAIL_SWITCHES } param_kind;
+/* The collective parameters; P_LLM + i is the LLM parameter i (cli/sweep_llm.h). */
+typedef enum {
+  P_SIZE,
+  P_COLLECTIVE,
+  P_ALGORITHM,
+  P_MODEL,
+  P_FAIL_SWITCHES,
+  P_LLM = 100
+} param_kind;
 
 typedef struct {
   char name[64];
@@ -53,6 +60,9 @@ struct nvl_sweep {
   bool list_mode;
   axis *axes;
   size_t n_axes, n_points;
+  bool llm;        /* the workload is an LLM step (cli/sweep_llm.h), not collective sizes */
+  nvl_llm_ask ask; /* its parameters; ask.llm points to llm_name */
+  char llm_name[1024], spec_dir[512];
 };
 
 static json_t *load_json_file(const char *path, const char *what, nvl_diags *diags);
@@ -90,24 +100,44 @@ static json_t *load_base(const char *spec_path, const char *base, char *label, s
   return j;
 }
 
-static int parse_param(const char *name, param_kind *out) {
+/* A parameter of the sweep's kind of workload. Returns 0, or -1 with what it could be in err. */
+static int parse_param(const nvl_sweep *s, const char *name, param_kind *out, char *err,
+                       size_t len) {
+  err[0] = '\0';
   static const char *const names[] = {"size", "collective", "algorithm", "model", "fail_switches"};
-  int i = nvl_names_find(names, 5, name, false);
-  if (i >= 0)
+  int i = nvl_names_find(names, 5, name, false), l = nvl_sweep_llm_param(name);
+  if (s->llm && l >= 0)
+    *out = (param_kind)(P_LLM + l);
+  else if (i == P_MODEL || i == P_FAIL_SWITCHES || (!s->llm && i >= 0))
     *out = (param_kind)i;
-  return i >= 0 ? 0 : -1;
+  else if (s->llm)
+    snprintf(err, len, "param of an LLM sweep is model, fail_switches, %s",
+             nvl_sweep_llm_param_names());
+  else
+    snprintf(err, len,
+             "param is size, collective, algorithm, model or fail_switches (or, with \"llm\" "
+             "in the workload, an LLM parameter: %s)",
+             nvl_sweep_llm_param_names());
+  return err[0] ? -1 : 0;
 }
 
-/* The workload block: the job, the model and the sweep sizes (default 1 GiB). */
+/* The workload block: the job, the model and the sweep sizes (default 1 GiB), or an LLM step. */
 static void load_workload(nvl_sweep *s, json_t *wl, nvl_diags *diags) {
   const char *key;
   json_t *v;
   json_t *sizes = wl ? json_object_get(wl, "sizes") : NULL;
+  s->llm = wl && json_object_get(wl, "llm");
   json_object_foreach(wl, key, v) {
     char p[NVL_DIAG_PTR_MAX];
     nvl_ptr_join(p, sizeof p, "/workload", key);
     const char *sv = json_is_string(v) ? json_string_value(v) : NULL;
-    if (strcmp(key, "collective") == 0 && !(sv && nvl_coll_parse(sv, &s->job.coll) == 0))
+    if (strcmp(key, "ranks") == 0 && sv)
+      snprintf(s->job.ranks_sel, sizeof s->job.ranks_sel, "%s", sv);
+    else if (strcmp(key, "model") == 0 && sv && nvl_model_parse(sv, &s->model) == 0)
+      ;
+    else if (s->llm && strcmp(key, "ranks") && strcmp(key, "model"))
+      nvl_sweep_llm_key(&s->ask, s->llm_name, sizeof s->llm_name, s->spec_dir, key, v, p, diags);
+    else if (strcmp(key, "collective") == 0 && !(sv && nvl_coll_parse(sv, &s->job.coll) == 0))
       nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_REFERENCE, p, "unknown collective");
     else if (strcmp(key, "algo") == 0 && !(sv && nvl_algo_parse(sv, &s->job.algo) == 0)) {
       char names[128];
@@ -115,16 +145,17 @@ static void load_workload(nvl_sweep *s, json_t *wl, nvl_diags *diags) {
       nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_REFERENCE, p, "algo is %s", names);
     } else if (strcmp(key, "pattern") == 0 && !(sv && nvl_pattern_parse(sv, &s->job.pattern) == 0))
       nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_REFERENCE, p, "unknown traffic pattern");
-    else if (strcmp(key, "ranks") == 0 && sv)
-      snprintf(s->job.ranks_sel, sizeof s->job.ranks_sel, "%s", sv);
-    else if (strcmp(key, "model") == 0 && sv && nvl_model_parse(sv, &s->model) == 0)
-      ;
     else if (strcmp(key, "sizes") == 0 && json_is_array(v))
       ;
     else if (strcmp(key, "collective") && strcmp(key, "algo") && strcmp(key, "pattern"))
-      nvl_diag_add(
-          diags, NVL_SEV_ERROR, NVL_DIAG_UNKNOWN_KEY, p,
-          "unknown or malformed key \"%s\" (collective, algo, pattern, ranks, sizes, model)", key);
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_UNKNOWN_KEY, p,
+                   "unknown or malformed key \"%s\" (collective, algo, pattern, ranks, sizes, "
+                   "model; or an LLM step's, with \"llm\")",
+                   key);
+  }
+  if (s->llm) {
+    nvl_sweep_llm_check_model(&s->ask, diags);
+    return;
   }
   size_t nsz = sizes ? json_array_size(sizes) : 1;
   s->sizes = nvl_xcalloc(nsz + 1, sizeof *s->sizes);
@@ -173,7 +204,7 @@ static void load_pointers(axis *a, json_t *ptr, json_t *set, const char *ap, siz
 }
 
 /* One axis; returns its number of values, 0 when malformed (reported). */
-static size_t load_axis(axis *a, json_t *ax, const char *ap, nvl_diags *diags) {
+static size_t load_axis(const nvl_sweep *s, axis *a, json_t *ax, const char *ap, nvl_diags *diags) {
   const char *key;
   json_t *v;
   json_object_foreach(ax, key, v) {
@@ -204,9 +235,10 @@ static size_t load_axis(axis *a, json_t *ax, const char *ap, nvl_diags *diags) {
                  "an axis has exactly one of \"param\", \"pointer\" and \"set\"");
   } else if (param) {
     a->kind = AX_PARAM;
-    if (!json_is_string(param) || parse_param(json_string_value(param), &a->param) != 0)
-      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_REFERENCE, ap,
-                   "param is size, collective, algorithm, model or fail_switches");
+    char err[400] = "param is a string";
+    if (!json_is_string(param) ||
+        parse_param(s, json_string_value(param), &a->param, err, sizeof err) != 0)
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_REFERENCE, ap, "%s", err);
   } else {
     a->kind = AX_SET;
     load_pointers(a, ptr, set, ap, json_array_size(vals), diags);
@@ -222,7 +254,7 @@ static void axis_name_free(const nvl_sweep *s, const char *name, const char *ap,
   size_t len = 0;
   FILE *m = nvl_xmemstream(&cols, &len);
   fputs("point,status,error,", m);
-  nvl_results_csv_header(m);
+  nvl_sweep_result_header(s, m);
   fclose(m);
   bool taken = false;
   for (char *c = cols, *end; c && !taken; c = end ? end + 1 : NULL) {
@@ -251,7 +283,7 @@ static void load_axes(nvl_sweep *s, json_t *axes, nvl_diags *diags) {
   for (size_t i = 0; i < na; i++) {
     char ap[NVL_DIAG_PTR_MAX];
     nvl_ptr_index(ap, sizeof ap, "/axes", i);
-    size_t nv = load_axis(&s->axes[s->n_axes], json_array_get(axes, i), ap, diags);
+    size_t nv = load_axis(s, &s->axes[s->n_axes], json_array_get(axes, i), ap, diags);
     if (nv == 0)
       continue;
     axis_name_free(s, s->axes[s->n_axes].name, ap, diags);
@@ -293,7 +325,10 @@ nvl_sweep *nvl_sweep_load(const char *path, nvl_diags *diags) {
   s->job.algo = NVL_ALGO_AUTO;
   s->job.proto = -1;
   s->model = NVL_MODEL_DEFAULT;
+  s->ask = (nvl_llm_ask)NVL_LLM_ASK_INIT;
   snprintf(s->job.name, sizeof s->job.name, "sweep");
+  const char *slash = strrchr(path, '/');
+  snprintf(s->spec_dir, sizeof s->spec_dir, "%.*s", slash ? (int)(slash - path + 1) : 0, path);
   const char *key;
   json_t *v;
   json_object_foreach(root, key, v) {
@@ -366,9 +401,20 @@ void nvl_sweep_axis_value(const nvl_sweep *s, size_t point, size_t a, char *buf,
   }
 }
 
-static void error_row(FILE *out, const char *status, const char *msg) {
+void nvl_sweep_result_header(const nvl_sweep *s, FILE *out) {
+  if (s->llm)
+    nvl_llm_csv_header(out);
+  else
+    nvl_results_csv_header(out);
+}
+
+size_t nvl_sweep_result_columns(const nvl_sweep *s) {
+  return s->llm ? nvl_llm_csv_columns() : nvl_results_csv_columns();
+}
+
+void nvl_sweep_error_row(FILE *out, size_t columns, const char *status, const char *msg) {
   fprintf(out, "%s", status);
-  for (int i = 0; i < 22; i++)
+  for (size_t i = 0; i < columns; i++)
     fputc(',', out); /* the result columns, empty */
   fputc(',', out);
   char *one = nvl_xstrdup(msg); /* one line: readers that split on line ends keep working */
@@ -380,9 +426,15 @@ static void error_row(FILE *out, const char *status, const char *msg) {
   fputc('\n', out);
 }
 
+static void error_row(const nvl_sweep *s, FILE *out, const char *status, const char *msg) {
+  nvl_sweep_error_row(out, nvl_sweep_result_columns(s), status, msg);
+}
+
 /* What a point changes besides the design: the job, the model, one size, failed switches. */
 typedef struct {
   nvl_job job;
+  nvl_llm_ask ask;
+  char llm_name[1024];
   nvl_model model;
   uint64_t size;
   int fail_k;
@@ -405,6 +457,12 @@ static int apply_axes(const nvl_sweep *s, size_t point, json_t *doc, point_param
           return -1;
       continue;
     }
+    if (ax->param >= P_LLM) {
+      if (nvl_sweep_llm_set(&pp->ask, pp->llm_name, sizeof pp->llm_name, s->spec_dir,
+                            (int)(ax->param - P_LLM), v, err, errlen) != 0)
+        return -1;
+      continue;
+    }
     double b;
     bool ok = true;
     switch (ax->param) {
@@ -416,6 +474,7 @@ static int apply_axes(const nvl_sweep *s, size_t point, json_t *doc, point_param
     case P_COLLECTIVE: ok = sv && nvl_coll_parse(sv, &pp->job.coll) == 0; break;
     case P_ALGORITHM: ok = sv && nvl_algo_parse(sv, &pp->job.algo) == 0; break;
     case P_MODEL: ok = sv && nvl_model_parse(sv, &pp->model) == 0; break;
+    case P_LLM: break;
     case P_FAIL_SWITCHES:
       ok = json_is_integer(v) && json_integer_value(v) >= 0 && json_integer_value(v) < 100000;
       if (ok)
@@ -434,37 +493,10 @@ static int apply_axes(const nvl_sweep *s, size_t point, json_t *doc, point_param
  * damaged copy replaces *d (which it owns). Returns 0, or -1 (err or diags set). */
 static int fail_switches(nvl_design **d, const point_params *pp, size_t point, nvl_diags *diags,
                          char *err, size_t errlen) {
-  size_t nsw = 0;
-  for (size_t i = 0; i < (*d)->n_devices; i++)
-    nsw += (*d)->devices[i].is_switch;
-  if ((size_t)pp->fail_k > nsw) {
-    snprintf(err, errlen, "fail_switches %d: the design has %zu switches", pp->fail_k, nsw);
-    return -1;
-  }
-  int *sw = nvl_xmalloc(nsw * sizeof(int)), *pick = nvl_xmalloc((size_t)pp->fail_k * sizeof(int));
-  nsw = 0;
-  for (size_t i = 0; i < (*d)->n_devices; i++)
-    if ((*d)->devices[i].is_switch)
-      sw[nsw++] = (int)i;
-  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-  gsl_rng_set(r, pp->fail_seed * 1000003ul + point);
-  gsl_ran_choose(r, pick, (size_t)pp->fail_k, sw, nsw, sizeof(int));
-  gsl_rng_free(r);
-  nvl_failure_spec *specs = nvl_xcalloc((size_t)pp->fail_k, sizeof *specs);
-  for (int k = 0; k < pp->fail_k; k++) {
-    snprintf(specs[k].kind, sizeof specs[k].kind, "switch");
-    snprintf(specs[k].target, sizeof specs[k].target, "%s", (*d)->devices[pick[k]].name);
-    specs[k].share = 1.0;
-  }
-  free(sw);
-  free(pick);
-  nvl_design *damaged = nvl_design_damage(*d, specs, (size_t)pp->fail_k, diags);
-  free(specs);
-  if (damaged) {
+  nvl_design *damaged = nvl_design_fail_random_switches(
+      *d, (size_t)pp->fail_k, pp->fail_seed * 1000003ul + point, err, errlen, diags);
+  if (damaged)
     *d = damaged;
-    nvl_design_check_wiring(*d, diags);
-  }
-  err[0] = '\0';
   return damaged && diags->errors == 0 ? 0 : -1;
 }
 
@@ -501,7 +533,7 @@ static int simulate_point(const nvl_sweep *s, const nvl_design *d, const point_p
   int rc = 1;
   if (nvl_simulate(d, &spec, &(nvl_simulate_opts){0}, &rows, &diags) != 0) {
     bool setup = diags.count && diags.items[diags.count - 1].code != NVL_DIAG_LIMIT;
-    error_row(out, setup ? "invalid" : "failed",
+    error_row(s, out, setup ? "invalid" : "failed",
               diags.count ? diags.items[diags.count - 1].message : "simulation failed");
   } else {
     for (size_t i = 0; i < rows.n; i++) {
@@ -519,10 +551,10 @@ static int simulate_point(const nvl_sweep *s, const nvl_design *d, const point_p
 
 int nvl_sweep_run_point(const nvl_sweep *s, size_t point, FILE *out) {
   json_t *doc = json_deep_copy(s->base);
-  point_params pp = {.job = s->job, .model = s->model, .fail_seed = 1};
+  point_params pp = {.job = s->job, .ask = s->ask, .model = s->model, .fail_seed = 1};
   char err[NVL_DIAG_PTR_MAX + NVL_DIAG_MSG_MAX + 8];
   if (apply_axes(s, point, doc, &pp, err, sizeof err) != 0) {
-    error_row(out, "invalid", err);
+    error_row(s, out, "invalid", err);
     json_decref(doc);
     return 1;
   }
@@ -540,9 +572,13 @@ int nvl_sweep_run_point(const nvl_sweep *s, size_t point, FILE *out) {
       fail_switches(&d, &pp, point, &diags, err, sizeof err) != 0)
     st = NVL_LOAD_INVALID;
   if (st != NVL_LOAD_OK)
-    error_row(out, "invalid",
+    error_row(s, out, "invalid",
               err[0] ? err : first_error(&diags, err, sizeof err, "invalid design"));
-  else
+  else if (s->llm) {
+    pp.ask.model = pp.model;
+    pp.ask.ranks = s->job.ranks_sel[0] ? s->job.ranks_sel : NULL;
+    rc = nvl_sweep_llm_point(d, &pp.ask, s->base_label, out);
+  } else
     rc = simulate_point(s, d, &pp, out);
   nvl_design_free(d);
   nvl_diags_release(&diags);

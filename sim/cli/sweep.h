@@ -16,7 +16,8 @@
  *
  * Pointer axes set values in the design JSON (RFC 6901; missing object members are created).
  * Named parameters: size, collective, algorithm, model, fail_switches (k switch chips chosen at
- * random, seeded by the axis seed and the point number).
+ * random, seeded by the axis seed and the point number). A workload with "llm" is an LLM step
+ * instead, with its own parameters (cli/sweep_llm.h).
  */
 #ifndef NVL_SWEEP_H
 #define NVL_SWEEP_H
@@ -24,6 +25,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "base/diag.h"
 
@@ -38,6 +40,12 @@ size_t nvl_sweep_axes(const nvl_sweep *s);
 const char *nvl_sweep_axis_name(const nvl_sweep *s, size_t axis);
 /* The value of an axis at a point, as CSV text (strings bare, others as compact JSON). */
 void nvl_sweep_axis_value(const nvl_sweep *s, size_t point, size_t axis, char *buf, size_t len);
+
+/* The result columns of the sweep's rows (a collective's or an LLM step's), and their number. */
+void nvl_sweep_result_header(const nvl_sweep *s, FILE *out);
+size_t nvl_sweep_result_columns(const nvl_sweep *s);
+/* A row without results: status, `columns` empty fields and the reason (made one line). */
+void nvl_sweep_error_row(FILE *out, size_t columns, const char *status, const char *msg);
 
 /* Simulates one point in this process (call it in a child: one SimGrid engine per process) and
  * writes its CSV rows (without the leading point and axis columns): `status,<result columns>,error`

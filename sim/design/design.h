@@ -216,6 +216,11 @@ nvl_design *nvl_design_copy(const nvl_design *d);
  * names nothing (intact is then still the caller's). */
 nvl_design *nvl_design_damage(nvl_design *intact, const nvl_failure_spec *extra, size_t n_extra,
                               nvl_diags *diags);
+/* nvl_design_damage with k distinct switch chips failed, drawn with GSL's mt19937 from seed
+ * (the same seed, the same chips), then the wiring checks. NULL with the reason in err when the
+ * design has fewer than k switches, or as nvl_design_damage. */
+nvl_design *nvl_design_fail_random_switches(nvl_design *intact, size_t k, unsigned long seed,
+                                            char *err, size_t errlen, nvl_diags *diags);
 /* The whole-design checks: disconnected devices (errors for endpoints), unused ports and unequal
  * switches (warnings). The loader runs them; call them again after nvl_design_damage. */
 void nvl_design_check_wiring(const nvl_design *d, nvl_diags *diags);

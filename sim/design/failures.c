@@ -12,6 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "base/xalloc.h"
 #include "design/loader.h"
 
 /* "50%" -> 0.5; returns false unless 0 < share < 100 %. */
@@ -201,4 +205,39 @@ nvl_design *nvl_design_damage(nvl_design *intact, const nvl_failure_spec *extra,
   }
   d->intact = intact;
   return d;
+}
+
+nvl_design *nvl_design_fail_random_switches(nvl_design *intact, size_t k, unsigned long seed,
+                                            char *err, size_t errlen, nvl_diags *diags) {
+  err[0] = '\0';
+  size_t nsw = 0;
+  for (size_t i = 0; i < intact->n_devices; i++)
+    nsw += intact->devices[i].is_switch;
+  if (k > nsw) {
+    snprintf(err, errlen, "fail_switches %zu: the design has %zu switches", k, nsw);
+    return NULL;
+  }
+  int *sw = nvl_xmalloc((nsw + 1) * sizeof(int)), *pick = nvl_xmalloc((k + 1) * sizeof(int));
+  nsw = 0;
+  for (size_t i = 0; i < intact->n_devices; i++)
+    if (intact->devices[i].is_switch)
+      sw[nsw++] = (int)i;
+  gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(r, seed);
+  if (k)
+    gsl_ran_choose(r, pick, k, sw, nsw, sizeof(int));
+  gsl_rng_free(r);
+  nvl_failure_spec *specs = nvl_xcalloc(k + 1, sizeof *specs);
+  for (size_t i = 0; i < k; i++) {
+    snprintf(specs[i].kind, sizeof specs[i].kind, "switch");
+    snprintf(specs[i].target, sizeof specs[i].target, "%s", intact->devices[pick[i]].name);
+    specs[i].share = 1.0;
+  }
+  free(sw);
+  free(pick);
+  nvl_design *damaged = nvl_design_damage(intact, specs, k, diags);
+  free(specs);
+  if (damaged)
+    nvl_design_check_wiring(damaged, diags);
+  return damaged;
 }

@@ -43,7 +43,12 @@ typedef struct {
 
 void nvl_llm_result_print(const nvl_llm_labels *lb, const nvl_llm_step *st, const nvl_llm_result *r,
                           FILE *out);
-/* CSV (RFC 4180), one header and one row. Returns 0, or -1 (I/O). */
+/* The CSV columns (no line end), their number, and one row of them (RFC 4180, no line end). */
+void nvl_llm_csv_header(FILE *out);
+size_t nvl_llm_csv_columns(void);
+void nvl_llm_csv_row(const nvl_llm_labels *lb, const nvl_llm_step *st, const nvl_llm_result *r,
+                     FILE *out);
+/* CSV, the header and one row. Returns 0, or -1 (I/O). */
 int nvl_llm_result_write_csv(const nvl_llm_labels *lb, const nvl_llm_step *st,
                              const nvl_llm_result *r, FILE *out);
 

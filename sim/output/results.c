@@ -136,6 +136,8 @@ static const char *cell_text(const nvl_result_row *x, size_t c) {
   return cols[c].kind == COL_PTR ? *(const char *const *)cell(x, c) : (const char *)cell(x, c);
 }
 
+size_t nvl_results_csv_columns(void) { return N_COLS; }
+
 void nvl_results_csv_header(FILE *out) {
   for (size_t c = 0; c < N_COLS; c++)
     fprintf(out, "%s%s", c ? "," : "", cols[c].name);

@@ -46,6 +46,7 @@ void nvl_results_print_table(const nvl_results *r, FILE *out);
 int nvl_results_write_csv(const nvl_results *r, FILE *out);
 /* The CSV header and one row, without line ends (for tables that add columns in front). */
 void nvl_results_csv_header(FILE *out);
+size_t nvl_results_csv_columns(void);
 void nvl_results_csv_row(FILE *out, const nvl_result_row *x);
 int nvl_results_write_json(const nvl_results *r, FILE *out);
 

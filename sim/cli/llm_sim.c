@@ -1,0 +1,180 @@
+/*
+ * llm_sim: see llm_sim.h.
+ */
+#include "cli/llm_sim.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/exit.h"
+#include "base/xalloc.h"
+#include "cli/cli.h"
+
+int nvl_arg_llm_mode(void *field, const char *v, const char *opt, const char *cmd) {
+  if (nvl_llm_mode_parse(v, field) == 0)
+    return 0;
+  return nvl_cli_usage_error(cmd, "%s: \"%.40s\" is not train, prefill or decode", opt, v);
+}
+
+int nvl_arg_precision(void *field, const char *v, const char *opt, const char *cmd) {
+  nvl_precision p;
+  if (nvl_precision_parse(v, &p) != 0)
+    return nvl_cli_usage_error(cmd, "%s: \"%.40s\" is not bf16, fp8 or fp4", opt, v);
+  *(int *)field = (int)p;
+  return 0;
+}
+
+int nvl_arg_skew(void *field, const char *v, const char *opt, const char *cmd) {
+  char *end;
+  double x = strtod(v, &end);
+  if (!*v || *end || !(x >= 0 && x <= 10))
+    return nvl_cli_usage_error(cmd, "%s: \"%.40s\" is not a Zipf exponent from 0 to 10", opt, v);
+  *(double *)field = x;
+  return 0;
+}
+
+int nvl_llm_ask_check(const nvl_llm_ask *a, char *err, size_t len) {
+  const size_t *counts[] = {&a->tp, &a->ep, &a->pp, &a->dp, &a->microbatches, &a->batch, &a->seq};
+  const char *names[] = {"tp", "ep", "pp", "dp", "microbatches", "batch", "seq"};
+  for (int i = 0; i < 7; i++)
+    if (*counts[i] > 1000000000) {
+      snprintf(err, len, "%s: at most 1000000000", names[i]);
+      return -1;
+    }
+  if (a->redundant > 65536) {
+    snprintf(err, len, "redundant experts: at most 65536");
+    return -1;
+  }
+  if (!(a->skew >= 0 && a->skew <= 10)) {
+    snprintf(err, len, "skew: a Zipf exponent from 0 to 10");
+    return -1;
+  }
+  return 0;
+}
+
+/* The layout from the ask, with the defaults that depend on the job's n ranks. Returns 0, or -1
+ * with a diagnostic. */
+static int make_layout(const nvl_llm_ask *a, const nvl_llm *m, int n, nvl_llm_layout *l,
+                       nvl_diags *diags) {
+  memset(l, 0, sizeof *l);
+  l->mode = a->mode;
+  l->tp = a->tp ? (long)a->tp : 1;
+  l->ep = a->ep ? (long)a->ep : 1;
+  l->pp = a->pp ? (long)a->pp : 1;
+  long tep = l->tp * l->ep * l->pp;
+  if (!a->dp && n % tep) {
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, "",
+                 "tp %ld x ep %ld x pp %ld = %ld does not divide the job's %d ranks (give --dp, "
+                 "-g or --ranks)",
+                 l->tp, l->ep, l->pp, tep, n);
+    return -1;
+  }
+  l->dp = a->dp ? (long)a->dp : n / tep;
+  l->seq = a->seq ? (long)a->seq : 4096;
+  l->precision = a->precision >= 0 ? (nvl_precision)a->precision : m->precision;
+  long dpw = l->ep * l->dp;
+  bool train = a->mode == NVL_LLM_TRAIN;
+  l->batch = a->batch                     ? (long)a->batch
+             : train                      ? dpw * (l->pp > 1 ? 4 * l->pp : 1)
+             : a->mode == NVL_LLM_PREFILL ? dpw
+                                          : 64 * dpw;
+  long per_rank = l->batch / dpw > 0 ? l->batch / dpw : 1;
+  l->microbatches = a->microbatches                      ? (long)a->microbatches
+                    : train                              ? per_rank
+                    : l->pp > 1 && per_rank % l->pp == 0 ? l->pp
+                                                         : 1;
+  l->sp = a->sp;
+  l->redundant_experts = (long)a->redundant;
+  l->skew = a->skew;
+  l->seed = a->seed;
+  return 0;
+}
+
+/* Platform, the job's ranks, the layout and the step. Returns an exit status. */
+static int prepare(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a, nvl_llm_sim *x,
+                   nvl_diags *diags) {
+  nvl_platform_opts popts = {.model = a->model};
+  x->p = nvl_platform_new(d, &popts, diags);
+  x->spec.model = a->model;
+  x->spec.seed = a->seed;
+  x->spec.one_rank_ok = true;
+  x->spec.jobs = nvl_xcalloc(1, sizeof *x->spec.jobs);
+  x->spec.n_jobs = 1;
+  nvl_job *j = &x->spec.jobs[0];
+  snprintf(j->name, sizeof j->name, "llm");
+  j->coll = NVL_COLL_SENDRECV;
+  j->algo = NVL_ALGO_AUTO;
+  j->proto = -1;
+  j->n_limit = a->g;
+  if (a->ranks)
+    snprintf(j->ranks_sel, sizeof j->ranks_sel, "%s", a->ranks);
+  if (!x->p || nvl_workload_resolve(&x->spec, d, x->p, diags) != 0)
+    return NVL_EXIT_FAIL;
+  x->layout_error = true;
+  if (make_layout(a, m, x->spec.jobs[0].n, &x->lay, diags) != 0)
+    return NVL_EXIT_USAGE;
+  if (nvl_llm_step_build(m, &x->lay, d, &x->spec, &x->st, diags) != 0)
+    return diags->count && diags->items[diags->count - 1].code == NVL_DIAG_LIMIT ? NVL_EXIT_FAIL
+                                                                                 : NVL_EXIT_USAGE;
+  x->layout_error = false;
+  return NVL_EXIT_OK;
+}
+
+int nvl_llm_simulate(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a,
+                     const nvl_llm_sim_opts *o, nvl_llm_sim *x, nvl_diags *diags) {
+  memset(x, 0, sizeof *x);
+  int rc = prepare(d, m, a, x, diags);
+  if (rc != NVL_EXIT_OK)
+    return rc;
+  x->wr = nvl_workload_run_graph(&x->spec, d, x->p, &x->st.g);
+  if (!x->wr) {
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, "", "internal error: invalid step graph");
+    return NVL_EXIT_FAIL;
+  }
+  nvl_task_graph g;
+  nvl_workload_tasks(x->wr, &g);
+  g.link_stats = o->link_stats;
+  g.verbose = o->verbose;
+  /* events within 1 us merge (SimGrid's surf/precision): a step's all-to-alls of thousands of
+   * flows finish in seconds, within 0.5 % of exact; --cfg surf/precision:1e-9 overrides */
+  const char *cfg[34] = {"--cfg=surf/precision:1e-6"};
+  for (int i = 0; o->sg_cfg && o->sg_cfg[i] && i < 32; i++)
+    cfg[i + 1] = o->sg_cfg[i];
+  g.sg_cfg = cfg;
+  g.progress = o->progress;
+  if ((o->forked ? nvl_engine_run_forked(x->p, &g, &x->res, diags)
+                 : nvl_engine_run(x->p, &g, &x->res, diags)) != 0)
+    return NVL_EXIT_FAIL;
+  nvl_llm_result_compute(&x->st, &x->wr->g, &x->spec, d, &x->res, &x->r);
+  return NVL_EXIT_OK;
+}
+
+void nvl_llm_sim_release(nvl_llm_sim *x) {
+  nvl_workload_run_free(x->wr);
+  nvl_engine_result_release(&x->res);
+  nvl_llm_step_release(&x->st, x->spec.n_jobs);
+  nvl_workload_spec_release(&x->spec);
+  nvl_platform_free(x->p);
+  memset(x, 0, sizeof *x);
+}
+
+int nvl_cli_llm_load(const char *what, nvl_llm *m) {
+  nvl_diags diags = NVL_DIAGS_INIT;
+  int rc = NVL_EXIT_OK;
+  if (nvl_llm_load(what, m, &diags) != 0) {
+    nvl_cli_print_diags(&diags, strncmp(what, "builtin:", 8) ? what : NULL, stderr);
+    rc = diags.count && diags.items[0].code == NVL_DIAG_IO ? NVL_EXIT_USAGE : NVL_EXIT_FAIL;
+  }
+  nvl_diags_release(&diags);
+  return rc;
+}
+
+void nvl_cli_llm_print_failure(const nvl_llm_sim *x, const nvl_diags *diags, const char *cmd,
+                               const char *label) {
+  if (!x->layout_error) {
+    nvl_cli_print_diags(diags, label, stderr);
+    return;
+  }
+  for (size_t i = 0; i < diags->count; i++)
+    fprintf(stderr, "nvlsim %s: %s\n", cmd, diags->items[i].message);
+}

@@ -1,0 +1,109 @@
+/*
+ * llm_sim: one LLM step (workload/llm.h) on one design, the whole pipeline as `llm`, `compare
+ * --llm` and LLM sweeps run it: the layout from what was asked (defaults that depend on the job's
+ * ranks), platform, the job's ranks, the step's graph, the engine and the result.
+ */
+#ifndef NVL_LLM_SIM_H
+#define NVL_LLM_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/diag.h"
+#include "cli/options.h"
+#include "design/design.h"
+#include "engine/engine.h"
+#include "output/llm.h"
+#include "platform/platform.h"
+#include "workload/llm.h"
+#include "workload/run.h"
+#include "workload/workload.h"
+
+/* What a step is asked to be; 0 (or -1 for precision) is the default named in `nvlsim llm -h`. */
+typedef struct {
+  const char *llm; /* builtin:NAME or a file */
+  nvl_llm_mode mode;
+  int precision; /* nvl_precision, or -1: the model's */
+  size_t tp, ep, pp, dp, microbatches, batch, seq, redundant;
+  double skew;
+  bool sp;
+  int g;             /* the first g participants, 0: all */
+  const char *ranks; /* a participant selection, or NULL */
+  unsigned long seed;
+  nvl_model model;
+} nvl_llm_ask;
+
+#define NVL_LLM_ASK_INIT                                                                           \
+  { .precision = -1, .seed = 1, .model = NVL_MODEL_DEFAULT }
+
+/* Option-table callbacks for the ask's fields. */
+int nvl_arg_llm_mode(void *field, const char *v, const char *opt, const char *cmd);
+int nvl_arg_precision(void *field, const char *v, const char *opt, const char *cmd);
+int nvl_arg_skew(void *field, const char *v, const char *opt, const char *cmd);
+
+/* The option-table rows of the ask's step and layout (not --model, -g, --ranks, --seed), into
+ * field `f` (an nvl_llm_ask) of `type`. */
+#define NVL_OPT_LLM_ASK_(type, f)                                                                  \
+  NVL_OPT_(NVL_OPT_STRING, 0, "llm", "MODEL", type, f.llm,                                         \
+           "builtin:llama3.1-70b, builtin:llama3.1-405b, builtin:deepseek-v3\nor a JSON file"),    \
+      NVL_OPT_CALL_(0, "mode", "MODE", type, f.mode, nvl_arg_llm_mode,                             \
+                    "train (default), prefill or decode"),                                         \
+      NVL_OPT_CALL_(0, "precision", "P", type, f.precision, nvl_arg_precision,                     \
+                    "bf16, fp8 or fp4 (default: the model's published one)"),                      \
+      NVL_OPT_(NVL_OPT_COUNT, 0, "batch", "N", type, f.batch,                                      \
+               "sequences per step, whole job (default: train ep x dp x 4pp\n(1 without pp), "     \
+               "prefill ep x dp, decode 64 x ep x dp)"),                                           \
+      NVL_OPT_(NVL_OPT_COUNT, 0, "seq", "N", type, f.seq,                                          \
+               "tokens per sequence; decode: the context (default 4096)"),                         \
+      NVL_OPT_(NVL_OPT_COUNT, 0, "microbatches", "N", type, f.microbatches,                        \
+               "per data-parallel rank (default: train batch / (ep x dp),\ninference 1, or pp "    \
+               "with pp)"),                                                                        \
+      NVL_OPT_GROUP_("layout"),                                                                    \
+      NVL_OPT_(NVL_OPT_COUNT, 0, "tp", "N", type, f.tp, "tensor parallel size (default 1)"),       \
+      NVL_OPT_(NVL_OPT_COUNT, 0, "ep", "N", type, f.ep, "expert parallel size (default 1)"),       \
+      NVL_OPT_(NVL_OPT_COUNT, 0, "pp", "N", type, f.pp, "pipeline stages (default 1)"),            \
+      NVL_OPT_(NVL_OPT_COUNT, 0, "dp", "N", type, f.dp,                                            \
+               "data-parallel replicas of tp x ep x pp ranks (default: the\nranks / (tp x ep x "   \
+               "pp))"),                                                                            \
+      NVL_OPT_(NVL_OPT_FLAG, 0, "sp", NULL, type, f.sp,                                            \
+               "sequence parallelism (TP reduce_scatter + all_gather)"),                           \
+      NVL_OPT_(NVL_OPT_COUNT, 0, "redundant-experts", "N", type, f.redundant,                      \
+               "copies of the hottest experts, so that ep divides experts + N"),                   \
+      NVL_OPT_CALL_(0, "skew", "S", type, f.skew, nvl_arg_skew,                                    \
+                    "routing: Zipf exponent over experts (default 0: uniform)")
+
+/* Checks the ask's sizes (at most 10^9 each, 65536 redundant experts). Returns 0, or -1 with
+ * the reason in err. */
+int nvl_llm_ask_check(const nvl_llm_ask *a, char *err, size_t len);
+
+typedef struct {
+  bool forked;     /* the engine in a child process (the caller may simulate again) */
+  bool link_stats; /* per-link statistics in res */
+  bool verbose, progress;
+  const char *const *sg_cfg; /* extra --cfg=... arguments, NULL-terminated, or NULL */
+} nvl_llm_sim_opts;
+
+typedef struct {
+  nvl_platform *p;
+  nvl_workload_spec spec;
+  nvl_llm_layout lay;
+  nvl_llm_step st;
+  nvl_workload_run *wr;
+  nvl_engine_result res;
+  nvl_llm_result r;
+  bool layout_error; /* the failure is the layout's: the model or job cannot take it (exit 2) */
+} nvl_llm_sim;
+
+/* Simulates the ask's step of model m on d into *x (zeroed here; release it whatever the
+ * result). Returns NVL_EXIT_OK, or an exit status with the reasons in diags. */
+int nvl_llm_simulate(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a,
+                     const nvl_llm_sim_opts *o, nvl_llm_sim *x, nvl_diags *diags);
+void nvl_llm_sim_release(nvl_llm_sim *x);
+
+/* Loads --llm MODEL. Returns an exit status (the reason printed). */
+int nvl_cli_llm_load(const char *what, nvl_llm *m);
+/* Prints a failed step's reasons: a layout's as "nvlsim CMD: message", others with the label. */
+void nvl_cli_llm_print_failure(const nvl_llm_sim *x, const nvl_diags *diags, const char *cmd,
+                               const char *label);
+
+#endif
