@@ -192,6 +192,37 @@ static void test_wgraph__collective_beside_a_send(void **state) {
   nvl_engine_result_release(&r);
 }
 
+/* Every rank computing X seconds (one step of the job, as an LLM step's compute) beside an
+ * independent ring all_reduce of closed-form time T: the graph takes max(X, T), the collective
+ * keeps its time (compute uses no link); made dependent, it takes X + T. */
+static void test_wgraph__compute_beside_an_independent_collective_takes_the_max(void **state) {
+  (void)state;
+  double S = 64.0 * 1048576;
+  int n = 4;
+  double T = 2 * (n - 1) * (A1 + S / n / B);
+  double xs[] = {0.5 * T, 2 * T};
+  for (int dep = 0; dep < 2; dep++)
+    for (int k = 0; k < 2; k++) {
+      nvl_wgraph g = NVL_WGRAPH_INIT;
+      nvl_wop c = {.kind = NVL_WOP_COMPUTE, .src = -1, .has_vals = true};
+      c.val_at = nvl_wgraph_vals(&g, (size_t)n);
+      for (int r = 0; r < n; r++)
+        g.vals[c.val_at + (size_t)r] = xs[k];
+      size_t ci = add(&g, c, NULL, 0);
+      size_t ai = add(&g,
+                      (nvl_wop){.kind = NVL_WOP_COLLECTIVE,
+                                .coll = NVL_COLL_ALL_REDUCE,
+                                .algo = NVL_ALGO_RING,
+                                .bytes = (uint64_t)S},
+                      dep ? &ci : NULL, dep ? 1 : 0);
+      nvl_engine_result r = run_graph(&g);
+      assert_close(r.time_s[ci], xs[k], TOL);
+      assert_close(r.time_s[ai], T, TOL);
+      assert_close(r.end_s, dep ? xs[k] + T : fmax(xs[k], T), TOL);
+      nvl_engine_result_release(&r);
+    }
+}
+
 static void test_wgraph__sharing_ignores_route_latency(void **state) {
   (void)state;
   /* NVL576: gpu0 sends S to gpu5 (same rack, L1 = 350 ns) and S to gpu100 (another rack, L2 =
@@ -229,6 +260,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_wgraph__join_waits_for_the_slowest),
     cmocka_unit_test(test_wgraph__compute_shares_its_endpoint),
     cmocka_unit_test(test_wgraph__collective_beside_a_send),
+    cmocka_unit_test(test_wgraph__compute_beside_an_independent_collective_takes_the_max),
     cmocka_unit_test(test_wgraph__sharing_ignores_route_latency),
     cmocka_unit_test(test_wgraph__rejects_bad_operations),
 };
