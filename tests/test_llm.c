@@ -123,9 +123,32 @@ static void test_llm__tp_step_is_compute_plus_its_collectives(void **state) {
   step_close(&x);
 }
 
+/* The design file of NVL72 with every NVLink 5 link at `bw` (a temporary file, path in out). */
+static void nvl72_at(const char *bw, char *out, size_t len) {
+  char src[512];
+  snprintf(src, sizeof src, "%s/topologies/gb200-nvl72.json", NVL_SOURCE_DIR);
+  FILE *in = fopen(src, "r");
+  assert_non_null(in);
+  fseek(in, 0, SEEK_END);
+  char *text = nvl_test_slurp(in); /* closes it */
+  char *at = strstr(text, "\"groups\"");
+  assert_non_null(at);
+  snprintf(out, len, "/tmp/nvlsim-test-bw-XXXXXX");
+  int fd = mkstemp(out);
+  assert_true(fd >= 0);
+  FILE *f = fdopen(fd, "w");
+  fprintf(f,
+          "%.*s\"link_types\": {\"nvlink5\": {\"base\": \"nvlink5\", \"bandwidth\": \"%s\"}}, %s",
+          (int)(at - text), text, bw, at);
+  fclose(f);
+  free(text);
+}
+
 /* A bandwidth-bound step (a large prefill's dispatch and combine at EP 72) on NVL72 with every
  * NVLink 5 link at half its bandwidth: its EP time nearly doubles, less only by its latency
- * share (launch, per-hop and P2P start costs stay). */
+ * share (launch, per-hop and P2P start costs stay). "Only": at a quarter of the bandwidth the
+ * time grows by exactly twice what halving added (t = L + B / share), and the compute is the
+ * same. */
 static void test_llm__half_bandwidth_nearly_doubles_ep_time(void **state) {
   (void)state;
   nvl_llm m = {.layers = 2,
@@ -150,34 +173,25 @@ static void test_llm__half_bandwidth_nearly_doubles_ep_time(void **state) {
                .first_dense = 1};
   nvl_llm_layout l = prefill(1, 4096);
   l.ep = 72, l.batch = 72, l.redundant_experts = 32, l.precision = NVL_PREC_FP8;
-  char src[512], half[] = "/tmp/nvlsim-test-half-XXXXXX";
-  snprintf(src, sizeof src, "%s/topologies/gb200-nvl72.json", NVL_SOURCE_DIR);
-  FILE *in = fopen(src, "r");
-  assert_non_null(in);
-  fseek(in, 0, SEEK_END);
-  char *text = nvl_test_slurp(in); /* closes it */
-  char *at = strstr(text, "\"groups\"");
-  assert_non_null(at);
-  int fd = mkstemp(half);
-  assert_true(fd >= 0);
-  FILE *out = fdopen(fd, "w");
-  fprintf(out,
-          "%.*s\"link_types\": {\"nvlink5\": {\"base\": \"nvlink5\", \"bandwidth\": "
-          "\"25 GB/s\"}}, %s",
-          (int)(at - text), text, at);
-  fclose(out);
-  free(text);
-  step_run full, slow;
+  char half[64], quarter[64];
+  nvl72_at("25 GB/s", half, sizeof half);
+  nvl72_at("12.5 GB/s", quarter, sizeof quarter);
+  step_run full, slow, slower;
   run_step(&full, &m, &l, 72);
   run_step_on(&slow, half, &m, &l, 72);
+  run_step_on(&slower, quarter, &m, &l, 72);
   unlink(half);
-  double ratio = slow.r.comm_s[NVL_LD_EP] / full.r.comm_s[NVL_LD_EP];
-  print_message("EP time %.1f us -> %.1f us at half bandwidth (x %.3f)\n",
-                full.r.comm_s[NVL_LD_EP] * 1e6, slow.r.comm_s[NVL_LD_EP] * 1e6, ratio);
-  assert_true(ratio > 1.85 && ratio <= 2.0 + 1e-9);
+  unlink(quarter);
+  double t1 = full.r.comm_s[NVL_LD_EP], t2 = slow.r.comm_s[NVL_LD_EP],
+         t4 = slower.r.comm_s[NVL_LD_EP];
+  print_message("EP time %.1f us -> %.1f us at half bandwidth (x %.3f), %.1f us at a quarter\n",
+                t1 * 1e6, t2 * 1e6, t2 / t1, t4 * 1e6);
+  assert_true(t2 / t1 > 1.75 && t2 / t1 <= 2.0 + 1e-9); /* latency under a quarter of it */
+  assert_close((t4 - t2) / (t2 - t1), 2.0, 0.02);       /* the rest is bandwidth */
   assert_close(slow.r.compute_s, full.r.compute_s, 1e-9 * full.r.compute_s);
   step_close(&full);
   step_close(&slow);
+  step_close(&slower);
 }
 
 /* A layout that does not fit is refused with its numbers. */

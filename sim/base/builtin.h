@@ -32,6 +32,8 @@ extern const char nvl_compute_json[]; /* models/compute.json */
 extern const size_t nvl_compute_json_len;
 extern const char nvl_measured_csv[]; /* models/measured-collectives.csv */
 extern const size_t nvl_measured_csv_len;
+extern const char nvl_measured_llm_csv[]; /* models/measured-llm.csv */
+extern const size_t nvl_measured_llm_csv_len;
 extern const char nvl_default_design_json[];
 extern const size_t nvl_default_design_json_len;
 

@@ -25,6 +25,7 @@
 #include "engine/engine.h"
 #include "platform/platform.h"
 #include "cli/simulate.h"
+#include "cli/validate_llm.h"
 #include "workload/workload.h"
 
 /* System names of measured rows and the reference design that models them. */
@@ -157,6 +158,7 @@ static double parse_num(const char *s, bool *present) {
 typedef struct {
   double tol;
   const char *csv_out;
+  bool llm;
 } vm_opts;
 
 static int parse_tolerance(void *field, const char *v, const char *opt, const char *cmd) {
@@ -175,6 +177,8 @@ static const nvl_option options[] = {
                   "largest relative error accepted: 0.05 or 5% (default 5%)"),
     NVL_OPT_(NVL_OPT_STRING, 0, "csv", "OUT", vm_opts, csv_out,
              "every row measured against simulated, written atomically"),
+    NVL_OPT_(NVL_OPT_FLAG, 0, "llm", NULL, vm_opts, llm,
+             "LLM-step figures instead (default table: models/measured-llm.csv)"),
     NVL_OPT_END_};
 
 const nvl_cmd_doc nvl_doc_validate_model = {
@@ -184,7 +188,10 @@ const nvl_cmd_doc nvl_doc_validate_model = {
     "default model and prints measured vs simulated with the relative error. Columns: case,\n"
     "system, gpus, collective, algorithm, size_bytes and any of time_us, algbw_GBps, busbw_GBps\n"
     "(empty cells are not compared). Systems: HGX A100 -> hgx-a100, HGX H100/H200 -> hgx-h100\n"
-    "(same NVLink 4 fabric), HGX B200 -> hgx-b200, GB200/GB300 NVL72 -> gb200/gb300-nvl72.\n",
+    "(same NVLink 4 fabric), HGX B200 -> hgx-b200, GB200/GB300 NVL72 -> gb200/gb300-nvl72.\n"
+    "With --llm, a table of LLM-step figures (DeepEP's dispatch and combine bandwidth, ...):\n"
+    "case, system, design, llm, moe_layers, mode, precision, tp, ep, pp, dp, batch, seq,\n"
+    "microbatches, metric (an llm CSV column), measured, role, source.\n",
     options, "exit status: 0 every row within tolerance, 1 otherwise, 2 usage or I/O error\n"};
 
 /* A measurement table is at most this large. */
@@ -320,12 +327,15 @@ static int check_table(vm_state *st, const char *text, size_t len) {
 }
 
 int nvl_cmd_validate_model(int argc, char **argv) {
-  vm_opts o = {0.05, NULL};
+  vm_opts o = {0.05, NULL, false};
   char *operands[1];
   int n = 0, rc;
   if (!nvl_options_accept(&nvl_doc_validate_model, argc, argv, &o, operands, 1, &n, &rc))
     return rc;
-  vm_state st = {.csv_in = n ? operands[0] : "builtin:measured-collectives.csv", .tol = o.tol};
+  vm_state st = {.csv_in = n       ? operands[0]
+                           : o.llm ? "builtin:measured-llm.csv"
+                                   : "builtin:measured-collectives.csv",
+                 .tol = o.tol};
   char *text = NULL;
   size_t len = 0;
   nvl_diags diags = NVL_DIAGS_INIT;
@@ -336,9 +346,10 @@ int nvl_cmd_validate_model(int argc, char **argv) {
     return NVL_EXIT_USAGE;
   }
   if (!n) {
-    text = nvl_xmalloc(nvl_measured_csv_len + 1);
-    memcpy(text, nvl_measured_csv, nvl_measured_csv_len);
-    len = nvl_measured_csv_len;
+    const char *in = o.llm ? nvl_measured_llm_csv : nvl_measured_csv;
+    len = o.llm ? nvl_measured_llm_csv_len : nvl_measured_csv_len;
+    text = nvl_xmalloc(len + 1);
+    memcpy(text, in, len);
   }
   nvl_outfile out = {0};
   if (o.csv_out && nvl_cli_output_open(&out, o.csv_out, "validate-model") != 0) {
@@ -346,6 +357,10 @@ int nvl_cmd_validate_model(int argc, char **argv) {
     return NVL_EXIT_USAGE;
   }
   st.out = out.fp;
+  if (o.llm) {
+    rc = nvl_validate_llm(st.csv_in, text, len, st.tol, st.out);
+    goto finish;
+  }
   if (st.out)
     fprintf(st.out,
             "case,system,design,gpus,collective,algorithm,protocol,size_bytes,"
@@ -365,6 +380,7 @@ int nvl_cmd_validate_model(int argc, char **argv) {
       rc = NVL_EXIT_FAIL;
     }
   }
+finish:
   free(text);
   if (out.fp) {
     if (rc == NVL_EXIT_USAGE)

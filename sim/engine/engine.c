@@ -176,8 +176,10 @@ static void simgrid_start(const nvl_task_graph *g) {
     guard_set |= strstr(*c, "contexts/guard-size") != NULL;
     argv[argc++] = (char *)*c;
   }
-  if (g->ranks > NVL_GUARDED_RANKS && !guard_set)
+#ifndef NVL_SANITIZED
+  if (!guard_set)
     argv[argc++] = "--cfg=contexts/guard-size:0";
+#endif
   argv[argc] = NULL;
   simgrid_init(&argc, argv);
   /* SimGrid's own SIGINT handler exits 1 and leaves our temporary outputs: ours again */

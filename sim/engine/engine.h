@@ -33,9 +33,10 @@
  * (valid while the task runs). Returns 0, or -1 to abort with an error. */
 typedef int (*nvl_task_build_fn)(void *ctx, size_t task, nvl_program *prog, const int **devs);
 
-/* Each lane's stack has a guard page unless the workload has more ranks than this: a guarded
- * stack is two memory mappings, and Linux allows 65,530 per process (vm.max_map_count). */
-#define NVL_GUARDED_RANKS 8192
+/* Lane stacks have guard pages only in sanitizer builds (the CI runs every test there): a
+ * guarded stack is two memory mappings and an mprotect, which cost a fifth of a run of many
+ * short lanes (an LLM training step), and Linux allows 65,530 mappings per process. The lanes'
+ * own code is shallow and of fixed depth. --cfg=contexts/guard-size:N sets it. */
 
 typedef struct {
   size_t n_tasks;
@@ -51,8 +52,7 @@ typedef struct {
   double time_limit_s; /* stop the simulation past this simulated time (0 = none) */
   bool progress; /* a line on stderr, at most 5 times a second: operations done, simulated time */
   const char *const *sg_cfg; /* extra SimGrid "--cfg=..." arguments, NULL-terminated, or NULL */
-  size_t
-      ranks; /* of all jobs together (lane stacks lose their guard pages past NVL_GUARDED_RANKS) */
+  size_t ranks;              /* of all jobs together */
 } nvl_task_graph;
 
 typedef struct {

@@ -27,6 +27,9 @@ typedef struct {
   double step_s, compute_s, comm_s[NVL_LD__COUNT], comm_total_s, exposed_s, bubble_s;
   double tokens_per_s, replica_tokens_per_s, design_tokens_per_s, tokens_per_joule, mfu;
   int design_replicas;
+  /* forward EP operations: mean time, and DeepEP's per-rank bandwidth (tokens received or sent
+   * back, kept ones included, over the operation's time) */
+  double ep_dispatch_s, ep_combine_s, ep_dispatch_Bps, ep_combine_Bps;
 } nvl_llm_result;
 
 /* From the engine's result of the step's graph g (the one run: nvl_workload_run_graph takes

@@ -24,10 +24,12 @@
  *   parallelism reduce_scatter + all_gather instead. Activations travel in BF16.
  * - EP: dispatch and combine as DeepEP's normal kernels: a token goes once to every rank that
  *   holds one of its top_k experts, FP8 (plus a 4-byte scale per 128 values) when the precision
- *   is FP8 or below, BF16 otherwise; combine returns BF16. Routing is drawn per layer from a
- *   seeded GSL mt19937: uniform over experts, or Zipf with exponent `skew` over a random expert
- *   order (route_samples tokens per rank, scaled). Redundant experts copy the hottest ones and
- *   split their tokens evenly. The shared expert does not overlap the dispatch.
+ *   is FP8 or below, BF16 otherwise; combine returns BF16. An EP matrix's diagonal holds what
+ *   a rank keeps (never sent; DeepEP's bandwidths count it), its size the busiest rank's sends
+ *   (NCCL's P2P protocol rule). Routing is drawn per layer from a seeded GSL mt19937: uniform
+ *   over experts, or Zipf with exponent `skew` over a random expert order (route_samples tokens
+ *   per rank, scaled). Redundant experts copy the hottest ones and split their tokens evenly.
+ *   The shared expert does not overlap the dispatch.
  * - PP: activations (and in training their gradients) between stages, 1F1B order (GPipe
  *   forward-only for inference), so the bubble is what the schedule leaves idle.
  * - DP: ZeRO-1 as Megatron's distributed optimizer: gradients reduce_scatter in buckets of
@@ -99,6 +101,9 @@ typedef enum {
 } nvl_llm_dim;
 const char *nvl_llm_dim_name(nvl_llm_dim d);
 
+/* What an EP operation is, for DeepEP-style bandwidths: a forward dispatch or combine. */
+typedef enum { NVL_LR_NONE, NVL_LR_DISPATCH, NVL_LR_COMBINE } nvl_llm_role;
+
 typedef struct {
   double weights, grads, optimizer, activations, kv_cache, total, capacity; /* bytes, one rank */
   int rank;                                                                 /* the fullest */
@@ -107,6 +112,7 @@ typedef struct {
 typedef struct {
   nvl_wgraph g;
   uint8_t *dim;        /* [op]: nvl_llm_dim */
+  uint8_t *role;       /* [op]: nvl_llm_role */
   int **job_ranks;     /* [job]: the job's ranks (0 .. ranks-1) */
   double model_flops;  /* per step, all ranks: 6 N-style model FLOPs (train) or 2 N (inference) */
   double tokens;       /* per step: processed (train, prefill) or generated (decode) */

@@ -38,6 +38,7 @@ typedef struct {
   nvl_workload_spec *spec;
   nvl_llm_step *st;
   size_t cap_dim, cap_jobs;
+  nvl_llm_role role; /* of the operations added now */
   int *stage_job, *tp_job, *ep_job, *bound_job, *dpd_job, *dpe_job;
   long *dp_last; /* [job]: the last operation on a data-parallel job, or -1 */
   vec *tail;     /* [d * pp + s]: the stream's last step */
@@ -80,8 +81,10 @@ static size_t add_op(builder *b, nvl_wop *op, nvl_llm_dim dim, const vec *deps) 
   if (id >= b->cap_dim) {
     b->cap_dim = 2 * id + 16;
     b->st->dim = nvl_xrealloc(b->st->dim, b->cap_dim);
+    b->st->role = nvl_xrealloc(b->st->role, b->cap_dim);
   }
   b->st->dim[id] = (uint8_t)dim;
+  b->st->role[id] = (uint8_t)b->role;
   return id;
 }
 
@@ -165,7 +168,7 @@ static const double *routing(const builder *b, size_t ds, long t, long k) {
 /* Tokens to their experts' ranks (dispatch, or in backward the combine's gradient) or back to
  * their owners (combine, or the dispatch's gradient) on every EP job of stream (d, s), from the
  * layer's routing; FP8 with its scales only for a forward dispatch at FP8 or below. */
-static void ep_exchange(builder *b, long d, long s, long k, bool combine, bool fp8) {
+static void ep_exchange(builder *b, long d, long s, long k, bool combine, bool fp8, bool bwd) {
   const llm_shape *sh = b->sh;
   long ep = sh->lay->ep, tp = sh->lay->tp;
   size_t ds = (size_t)(d * sh->lay->pp + s);
@@ -177,10 +180,20 @@ static void ep_exchange(builder *b, long d, long s, long k, bool combine, bool f
     op.val_at = nvl_wgraph_vals(&b->st->g, (size_t)(ep * ep)); /* may move vals */
     const double *tok = routing(b, ds, t, k);
     double *v = b->st->g.vals + op.val_at;
-    for (long i = 0; i < ep; i++)
-      for (long j = 0; j < ep; j++)
-        v[i * ep + j] = i == j ? 0 : (combine ? tok[j * ep + i] : tok[i * ep + j]) * tok_bytes;
+    double busiest = 0; /* the op's size, as a traffic matrix's: the busiest rank's sends */
+    for (long i = 0; i < ep; i++) {
+      double row = 0;
+      for (long j = 0; j < ep; j++) {
+        /* the diagonal is what a rank keeps (never sent): DeepEP's bandwidths count it */
+        v[i * ep + j] = (combine ? tok[j * ep + i] : tok[i * ep + j]) * tok_bytes;
+        row += i == j ? 0 : v[i * ep + j];
+      }
+      busiest = row > busiest ? row : busiest;
+    }
+    op.bytes = (uint64_t)busiest;
+    b->role = bwd ? NVL_LR_NONE : combine ? NVL_LR_COMBINE : NVL_LR_DISPATCH;
     step_add(b, &op, NVL_LD_EP);
+    b->role = NVL_LR_NONE;
   }
   step_end(b, ds);
 }
@@ -224,10 +237,10 @@ static void layer(builder *b, long d, long s, long k, bool bwd) {
     compute(b, d, s, &pre, mult, -1);
     bool fp8 = !bwd && sh->lay->precision != NVL_PREC_BF16;
     if (sh->lay->ep > 1)
-      ep_exchange(b, d, s, k, false, fp8);
+      ep_exchange(b, d, s, k, false, fp8, bwd);
     experts(b, d, s, k, mult);
     if (sh->lay->ep > 1)
-      ep_exchange(b, d, s, k, true, false);
+      ep_exchange(b, d, s, k, true, false, bwd);
     tp_coll(b, d, s, NVL_COLL_ALL_GATHER, tok * (double)sh->m->hidden * 2);
   } else {
     compute(b, d, s, &mlp, mult, -1);
@@ -532,6 +545,7 @@ int nvl_llm_step_build(const nvl_llm *m, const nvl_llm_layout *lay, const nvl_de
 void nvl_llm_step_release(nvl_llm_step *st, size_t n_jobs) {
   nvl_wgraph_release(&st->g);
   free(st->dim);
+  free(st->role);
   if (st->job_ranks)
     for (size_t k = 0; k < n_jobs; k++)
       free(st->job_ranks[k]);

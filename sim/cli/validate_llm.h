@@ -1,0 +1,16 @@
+/*
+ * validate_llm: the LLM-step half of `nvlsim validate-model` (--llm): a table of measured LLM
+ * figures (default: the built-in copy of models/measured-llm.csv) against their simulation.
+ */
+#ifndef NVL_VALIDATE_LLM_H
+#define NVL_VALIDATE_LLM_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Checks every row of the table `text` (named csv_in in messages), printing the comparison, and
+ * with out the CSV of measured vs simulated. Returns 0 when every row is within tol, 1 when one
+ * is not (or the table has no row), 2 on a malformed table. */
+int nvl_validate_llm(const char *csv_in, const char *text, size_t len, double tol, FILE *out);
+
+#endif
