@@ -5,6 +5,7 @@
 
 #include <simgrid/actor.h>
 #include <simgrid/engine.h>
+#include <simgrid/exec.h>
 #include <simgrid/host.h>
 #include <simgrid/semaphore.h>
 #include <stdio.h>
@@ -341,6 +342,71 @@ static void lane_main(int argc, char **argv) {
   lane_finish(self, l);
 }
 
+/* Whether every lane of the program is COMPUTEs only (and the program plain: not reduced,
+ * shifted or rerouted). */
+static bool compute_only(const nvl_program *p) {
+  if (p->reduced || p->shift > 0 || p->reroute)
+    return false;
+  for (size_t l = 0; l < p->n_lanes; l++)
+    for (size_t i = 0; i < p->lanes[l].n_ops; i++)
+      if (p->lanes[l].ops[i].kind != NVL_OP_COMPUTE)
+        return false;
+  return true;
+}
+
+/* The host a lane runs on: its endpoint's (where its COMPUTEs share the endpoint); endpoints
+ * that reach no switch (C2C only) run on host 0. */
+static int lane_host(const nvl_engine *e, const task_rt *t, const nvl_lane *ln) {
+  int host = ln->rank >= 0 ? nvl_platform_endpoint_host(e->p, t->devs[ln->rank]) : ln->host;
+  return host < 0 ? 0 : host;
+}
+
+/* A compute-only task: each lane's COMPUTEs, in order, as executions on the lane's host, all
+ * lanes at once; the task ends with the last. The same times as one actor per lane (executions
+ * on a host share it as the lanes' would), at one actor's cost. */
+static void compute_main(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  lane_rt *self = sg_actor_self_get_data();
+  task_rt *t = self->task;
+  nvl_engine *e = t->eng;
+  size_t n = t->prog.n_lanes, live = 0;
+  sg_exec_t *ex = nvl_xcalloc(n, sizeof *ex);
+  size_t *lane_of = nvl_xcalloc(n, sizeof *lane_of), *next = nvl_xcalloc(n, sizeof *next);
+  for (size_t l = 0; l < n; l++) { /* the first COMPUTE of every lane */
+    const nvl_lane *ln = &t->prog.lanes[l];
+    if (ln->n_ops == 0)
+      continue;
+    sg_host_t h = e->hosts[lane_host(e, t, ln)];
+    ex[live] = sg_actor_exec_init(ln->ops[0].value * sg_host_get_speed(h));
+    sg_exec_set_host(ex[live], h);
+    sg_exec_start(ex[live]);
+    lane_of[live++] = l;
+    next[l] = 1;
+  }
+  while (live > 0) {
+    ssize_t k = sg_exec_wait_any(ex, live);
+    size_t l = lane_of[k];
+    const nvl_lane *ln = &t->prog.lanes[l];
+    if (next[l] < ln->n_ops) { /* the lane's next COMPUTE */
+      sg_host_t h = e->hosts[lane_host(e, t, ln)];
+      ex[k] = sg_actor_exec_init(ln->ops[next[l]++].value * sg_host_get_speed(h));
+      sg_exec_set_host(ex[k], h);
+      sg_exec_start(ex[k]);
+      continue;
+    }
+    ex[k] = ex[--live];
+    lane_of[k] = lane_of[live];
+  }
+  free(ex);
+  free(lane_of);
+  free(next);
+  for (size_t l = 1; l < n; l++)
+    t->lanes[l].finished = true;
+  t->lanes_left = 1;
+  lane_finish(self, &(nvl_lane){0});
+}
+
 int nvl_rt_task_start(nvl_engine *e, size_t id) {
   task_rt *t = &e->tasks[id];
   t->eng = e;
@@ -367,22 +433,31 @@ int nvl_rt_task_start(nvl_engine *e, size_t id) {
     e->done[e->n_done++] = id;
     return 0;
   }
+  t->compute_only = compute_only(&t->prog);
   for (size_t l = 0; l < n; l++) {
     lane_rt *lr = &t->lanes[l];
     lr->task = t;
     lr->id = (int)l;
-    lr->sem = sg_sem_init(0);
+    lr->sem = t->compute_only ? NULL : sg_sem_init(0);
+  }
+  if (t->compute_only) {
+    char name[64];
+    snprintf(name, sizeof name, "t%zu.compute", id);
+    lane_rt *lr = &t->lanes[0];
+    lr->actor = sg_actor_init(name, e->hosts[0]);
+    sg_actor_set_data(lr->actor, lr);
+    sg_actor_set_stacksize(lr->actor, NVL_LANE_STACK_KIB);
+    sg_actor_ref(lr->actor);
+    sg_actor_start(lr->actor, compute_main, 0, NULL);
+    return 0;
   }
   /* every lane's actor, host and mailbox exist before any lane runs: a lane sending at once (no
    * start delay) must find its peers' mailboxes, or its transfers fall back to host-to-host
    * communications, which SimGrid keeps in one list that every completion scans */
   for (size_t l = 0; l < n; l++) {
     const nvl_lane *ln = &t->prog.lanes[l];
-    /* a lane runs on its endpoint's host (where its COMPUTEs share the endpoint); transfers name
-     * their own hosts. Endpoints that reach no switch (C2C only) run on host 0. */
-    int host = ln->rank >= 0 ? nvl_platform_endpoint_host(e->p, t->devs[ln->rank]) : ln->host;
-    if (host < 0)
-      host = 0;
+    /* transfers name their own hosts */
+    int host = lane_host(e, t, ln);
     char name[64];
     snprintf(name, sizeof name, "t%zu.l%zu", id, l);
     lane_rt *lr = &t->lanes[l];
@@ -401,14 +476,16 @@ int nvl_rt_task_start(nvl_engine *e, size_t id) {
 }
 
 void nvl_rt_task_release(nvl_engine *e, task_rt *t) {
-  for (size_t l = 0; l < t->prog.n_lanes; l++) {
+  size_t actors = t->compute_only ? 1 : t->prog.n_lanes;
+  for (size_t l = 0; l < actors; l++) {
     sg_actor_join(t->lanes[l].actor, -1);
     sg_actor_unref(t->lanes[l].actor);
   }
   e->tearing_down = true;
   for (size_t l = 0; l < t->prog.n_lanes; l++) {
     lane_rt *lr = &t->lanes[l];
-    sg_sem_destroy(lr->sem);
+    if (lr->sem)
+      sg_sem_destroy(lr->sem);
     if (lr->mbox)
       nvl_mbox_close(lr->mbox);
   }

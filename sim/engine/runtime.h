@@ -95,6 +95,9 @@ struct task_rt {
   nvl_u64map sink_of; /* host -> index in sinks */
   sink_rt **sinks;
   size_t n_sinks, cap_sinks;
+  /* every lane only computes: one actor (lanes[0]'s) runs all of them as asynchronous
+   * executions on their hosts, instead of one actor per lane */
+  bool compute_only;
 };
 
 /* A route SimGrid gets instead of the platform's for a pair of hosts while a task runs. */
