@@ -2,6 +2,7 @@
 # nvlsim benchmark (separate from the tests): wall time and peak RSS of each case, one process
 # per case, measured with GNU time. Usage: bash tools/bench.sh [--quick]
 #   --quick          the first three cases only
+#   --llm            the LLM-step cases only
 # The large designs are in tools/bench/ (1,024 and 10,000 GPUs on one switch tier, 139 NVL72-style
 # racks on a spine, 100 racks with no link between them).
 #   NVLSIM=path      binary to measure (default build/nvlsim)
@@ -39,6 +40,22 @@ bench_limit() {
       "$(echo "$out" | awk '/valid \(|^paths/ {print; next} {printf "time %s us, busbw %s GB/s", $6, $8}')"
   fi
 }
+# bench_llm NAME ARGS...: an `nvlsim llm` step; prints its step (token) time and tokens/s
+bench_llm() {
+  local name=$1
+  shift
+  local out wall rss
+  out=$(/usr/bin/time -f "%e %M" -o "$tmp" timeout "$limit" "$bin" llm "$@" 2>/dev/null)
+  local rc=$?
+  read -r wall rss < <(tail -n 1 "$tmp") || true
+  if [ "$rc" -eq 124 ] || [ -z "${wall:-}" ]; then
+    printf '%-44s %10s %10s  %s\n' "$name" ">$limit" "-" "timed out"
+  else
+    printf '%-44s %10.2f %10.0f  %s\n' "$name" "$wall" "$((rss / 1024))" \
+      "$(echo "$out" | awk '/^(step|token|prefill) time/ {t = $3} /^tokens\/s +[0-9]/ {r = $2}
+        END {printf "time %s us, %s tokens/s", t, r}')"
+  fi
+}
 # astra CASE NPUS COLLECTIVE BYTES NVLSIM_WALL: the same collective in ASTRA-sim's analytical
 # backend on one switch of NPUS at 900 GB/s and 350 ns (the flat designs of tools/bench/), from a
 # trace of chakra-gen; prints its wall time, RSS, simulated time, and nvlsim's wall over its.
@@ -68,6 +85,7 @@ astra() {
   rm -rf "$d"
 }
 last_wall=0
+if [ "${1:-}" != "--llm" ]; then
 bench "NVL72 all_reduce sweep 8 B - 8 GiB" run
 bench "NVL72 alltoall 64 MiB per pair" run -c alltoall -b 4608M -e 4608M
 bench "NVL576 ring all_reduce 1 GiB" run topologies/nvl576.json --algo ring -b 1G -e 1G
@@ -88,3 +106,8 @@ bench_limit 300 "10,000 GPUs ring all_reduce 1 GiB" run $b/flat-10000.json --alg
 bench_limit 300 "10,000 GPUs alltoall 1 GiB, ideal" run $b/flat-10000.json -c alltoall -b 1G -e 1G --model ideal
 bench_limit 300 "10,000 GPUs alltoall 1 GiB" run $b/flat-10000.json -c alltoall -b 1G -e 1G
 bench_limit 300 "10,008 GPUs (two tiers) all_reduce 1 GiB" run $b/two-tier-10008.json -b 1G -e 1G
+fi
+bench_llm "DeepSeek-V3 decode, EP 72 on NVL72" --llm builtin:deepseek-v3 --mode decode --ep 72 \
+  --redundant-experts 32
+bench_llm "Llama 3.1 405B train, NVL576 tp8 pp9 dp8" topologies/nvl576.json \
+  --llm builtin:llama3.1-405b --tp 8 --pp 9 --dp 8 --microbatches 8 --batch 64
