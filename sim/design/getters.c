@@ -72,7 +72,14 @@ json_t *nvl_ld_get_typed(loader *L, json_t *obj, const char *ptr, const char *ke
 
 bool nvl_ld_get_string(loader *L, json_t *obj, const char *ptr, const char *key, bool required,
                        char *out, size_t len) {
-  json_t *v = nvl_ld_get_typed(L, obj, ptr, key, JSON_STRING, required);
+  json_t *v = json_object_get(obj, key);
+  if (v && json_is_number(v)) { /* a name or a text, not a quantity: no "unit" in the message */
+    char p[NVL_DIAG_PTR_MAX];
+    nvl_ptr_join(p, sizeof p, ptr, key);
+    nvl_ld_err(L, NVL_DIAG_SCHEMA, p, "expected a string, got %s", nvl_json_type_name(v));
+    return false;
+  }
+  v = nvl_ld_get_typed(L, obj, ptr, key, JSON_STRING, required);
   if (!v)
     return false;
   const char *s = json_string_value(v);
@@ -107,7 +114,8 @@ bool nvl_ld_get_int(loader *L, json_t *obj, const char *ptr, const char *key, bo
 bool nvl_ld_get_qty(loader *L, json_t *obj, const char *ptr, const char *key, bool required,
                     nvl_qty_kind kind, bool allow_zero, double *out) {
   char s[128];
-  if (!nvl_ld_get_string(L, obj, ptr, key, required, s, sizeof s))
+  json_t *v = nvl_ld_get_typed(L, obj, ptr, key, JSON_STRING, required); /* "with a unit" */
+  if (!v || !nvl_ld_get_string(L, obj, ptr, key, required, s, sizeof s))
     return false;
   char e[160], p[NVL_DIAG_PTR_MAX];
   int rc = allow_zero && kind == NVL_QTY_TIME ? nvl_units_parse_time0(s, out, e, sizeof e)

@@ -69,6 +69,8 @@ void nvl_ld_parse_expect(loader *L, json_t *root) {
                                      "min_injection_bandwidth",
                                      "min_path_diversity",
                                      "no_port_over_budget",
+                                     "unused_ports",
+                                     "asymmetric_planes",
                                      "note",
                                      NULL};
   json_t *ex = nvl_ld_get_typed(L, root, "", "expect", JSON_OBJECT, false);
@@ -87,6 +89,17 @@ void nvl_ld_parse_expect(loader *L, json_t *root) {
                  "ports over budget are always errors; only true is allowed");
     e->has_no_port_over_budget = true;
   }
+  /* a warning declared expected: its reason, a non-empty string */
+  const char *why[] = {"unused_ports", "asymmetric_planes"};
+  char *dst[] = {e->why_unused_ports, e->why_asymmetric_planes};
+  for (int i = 0; i < 2; i++)
+    if (nvl_ld_get_string(L, ex, "/expect", why[i], false, dst[i], sizeof e->why_unused_ports) &&
+        !dst[i][0]) {
+      char p[NVL_DIAG_PTR_MAX];
+      nvl_ptr_join(p, sizeof p, "/expect", why[i]);
+      nvl_ld_err(L, NVL_DIAG_SCHEMA, p,
+                 "give the reason the warning is expected (a non-empty string)");
+    }
   long long n;
   if (nvl_ld_get_int(L, ex, "/expect", "max_switch_hops", false, 0, 1000, &n)) {
     e->has_max_switch_hops = true;
