@@ -85,6 +85,7 @@ static int make_layout(const nvl_llm_ask *a, const nvl_llm *m, int n, nvl_llm_la
                                                          : 1;
   l->sp = a->sp;
   l->redundant_experts = (long)a->redundant;
+  l->zero = a->zero > 3 ? 4 : (int)a->zero;
   l->skew = a->skew;
   l->seed = a->seed;
   return 0;

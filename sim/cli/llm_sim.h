@@ -24,7 +24,7 @@ typedef struct {
   const char *llm; /* builtin:NAME or a file */
   nvl_llm_mode mode;
   int precision; /* nvl_precision, or -1: the model's */
-  size_t tp, ep, pp, dp, microbatches, batch, seq, redundant;
+  size_t tp, ep, pp, dp, microbatches, batch, seq, redundant, zero;
   double skew;
   bool sp;
   int g;             /* the first g participants, 0: all */
@@ -67,6 +67,9 @@ int nvl_arg_skew(void *field, const char *v, const char *opt, const char *cmd);
                "pp))"),                                                                            \
       NVL_OPT_(NVL_OPT_FLAG, 0, "sp", NULL, type, f.sp,                                            \
                "sequence parallelism (TP reduce_scatter + all_gather)"),                           \
+      NVL_OPT_(NVL_OPT_COUNT, 0, "zero", "N", type, f.zero,                                        \
+               "training's data-parallel sharding: 1 (default: Megatron's\ndistributed "           \
+               "optimizer) or 3 (FSDP's full shard)"),                                             \
       NVL_OPT_(NVL_OPT_COUNT, 0, "redundant-experts", "N", type, f.redundant,                      \
                "copies of the hottest experts, so that ep divides experts + N"),                   \
       NVL_OPT_CALL_(0, "skew", "S", type, f.skew, nvl_arg_skew,                                    \

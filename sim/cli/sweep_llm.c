@@ -25,18 +25,19 @@ typedef enum {
   L_REDUNDANT,
   L_SKEW,
   L_SEED,
+  L_ZERO,
   L__COUNT
 } llm_param;
 
 static const char *const names[L__COUNT] = {
-    "llm", "mode", "precision",         "tp",   "ep",  "pp", "dp", "microbatches", "batch",
-    "seq", "sp",   "redundant_experts", "skew", "seed"};
+    "llm", "mode", "precision",         "tp",   "ep",   "pp",  "dp", "microbatches", "batch",
+    "seq", "sp",   "redundant_experts", "skew", "seed", "zero"};
 
 int nvl_sweep_llm_param(const char *name) { return nvl_names_find(names, L__COUNT, name, false); }
 
 const char *nvl_sweep_llm_param_names(void) {
   return "llm, mode, precision, tp, ep, pp, dp, microbatches, batch, seq, sp, redundant_experts, "
-         "skew, seed";
+         "skew, seed, zero";
 }
 
 /* builtin:NAME, or a file in the spec's folder. */
@@ -115,6 +116,12 @@ int nvl_sweep_llm_set(nvl_llm_ask *a, char *llm_buf, size_t llm_len, const char 
       want = "a non-negative integer";
     else
       a->seed = (unsigned long)json_integer_value(v);
+    break;
+  case L_ZERO:
+    if (!json_is_integer(v) || (json_integer_value(v) != 1 && json_integer_value(v) != 3))
+      want = "1 or 3";
+    else
+      a->zero = (size_t)json_integer_value(v);
     break;
   case L_REDUNDANT:
     if (set_count(counts[param], v, true) != 0 || a->redundant > 65536)

@@ -8,7 +8,7 @@
  *                "ranks": "gpu", "model": "default"}
  *
  * and the same names (llm, mode, precision, tp, ep, pp, dp, microbatches, batch, seq, sp,
- * redundant_experts, skew, seed) are parameters of axes: {"name": "expert_parallel", "param":
+ * redundant_experts, skew, seed, zero) are parameters of axes: {"name": "expert_parallel", "param":
  * "ep", "values": [8, 72]}. A model file is named as the base design is: next to the spec.
  */
 #ifndef NVL_SWEEP_LLM_H

@@ -63,6 +63,8 @@ typedef struct {
   double hbm_bytes;              /* HBM capacity */
   double hbm_Bps;                /* HBM bandwidth */
   double power_W;                /* board power (TDP) */
+  /* achieved fractions of the peaks on this type (0: models/compute.json's) */
+  double gemm_frac, attn_frac, hbm_frac;
   char source[512];
 } nvl_compute;
 

@@ -172,8 +172,13 @@ static void parse_compute(loader *L, json_t *obj, const char *ptr, nvl_compute *
     return;
   char cp[NVL_DIAG_PTR_MAX];
   nvl_ptr_join(cp, sizeof cp, ptr, "compute");
-  static const char *const keys[] = {"bf16",  "fp8",    "fp4",       "hbm",  "hbm_bandwidth",
-                                     "power", "source", "estimates", "note", NULL};
+  static const char *const keys[] = {"bf16",          "fp8",
+                                     "fp4",           "hbm",
+                                     "hbm_bandwidth", "power",
+                                     "gemm_fraction", "attention_fraction",
+                                     "hbm_fraction",  "fraction_source",
+                                     "source",        "estimates",
+                                     "note",          NULL};
   nvl_ld_check_keys(L, co, cp, keys);
   for (int p = 0; p < NVL_PREC__COUNT; p++)
     nvl_ld_get_qty(L, co, cp, nvl_precision_name((nvl_precision)p), false, NVL_QTY_FLOPS, false,
@@ -181,6 +186,20 @@ static void parse_compute(loader *L, json_t *obj, const char *ptr, nvl_compute *
   nvl_ld_get_qty(L, co, cp, "hbm", false, NVL_QTY_SIZE, false, &c->hbm_bytes);
   nvl_ld_get_qty(L, co, cp, "hbm_bandwidth", false, NVL_QTY_BANDWIDTH, false, &c->hbm_Bps);
   nvl_ld_get_qty(L, co, cp, "power", false, NVL_QTY_POWER, false, &c->power_W);
+  const char *fr[] = {"gemm_fraction", "attention_fraction", "hbm_fraction"};
+  double *fv[] = {&c->gemm_frac, &c->attn_frac, &c->hbm_frac};
+  for (int i = 0; i < 3; i++) {
+    json_t *v = json_object_get(co, fr[i]);
+    if (!v)
+      continue;
+    char p[NVL_DIAG_PTR_MAX];
+    nvl_ptr_join(p, sizeof p, cp, fr[i]);
+    if (!json_is_number(v) || !(json_number_value(v) > 0 && json_number_value(v) <= 1))
+      nvl_ld_err(L, NVL_DIAG_SCHEMA, p, "%s is a fraction of the peak, above 0 and at most 1",
+                 fr[i]);
+    else
+      *fv[i] = json_number_value(v);
+  }
   nvl_ld_get_string(L, co, cp, "source", false, c->source, sizeof c->source);
 }
 

@@ -178,6 +178,12 @@ void nvl_llm_result_print(const nvl_llm_labels *lb, const nvl_llm_step *st, cons
           "sequences x seq %ld%s, seed %lu\n",
           l->tp, l->ep, l->pp, l->dp, st->ranks, l->microbatches, l->batch, l->seq,
           l->sp ? ", sequence parallel" : "", l->seed);
+  if (l->mode == NVL_LLM_TRAIN)
+    fprintf(out, "# data parallel: %s\n",
+            l->zero == 3 ? "ZeRO-3 (FSDP full shard: per-layer parameter all_gather, gradient "
+                           "reduce_scatter every micro-batch)"
+                         : "ZeRO-1 (distributed optimizer: bucketed gradient reduce_scatter, "
+                           "parameter all_gather at the end)");
   fprintf(out,
           "# memory of rank %d (the fullest): %.1f GB of %.1f GB (weights %.1f, gradients %.1f, "
           "optimizer %.1f, activations %.1f, KV cache %.1f)\n",
@@ -221,7 +227,7 @@ static const char llm_csv_header[] =
     "design,llm,mode,precision,tp,ep,pp,dp,microbatches,batch,seq,step_time_us,tokens_per_s,"
     "compute_us,comm_us,exposed_comm_us,bubble_us,tp_comm_us,ep_comm_us,pp_comm_us,dp_comm_us,"
     "mfu,tokens_per_s_replica,tokens_per_s_design,tokens_per_joule,memory_gb,seed,"
-    "ep_dispatch_us,ep_combine_us,ep_dispatch_GBps,ep_combine_GBps";
+    "ep_dispatch_us,ep_combine_us,ep_dispatch_GBps,ep_combine_GBps,zero";
 
 void nvl_llm_csv_header(FILE *out) { fputs(llm_csv_header, out); }
 
@@ -240,14 +246,15 @@ void nvl_llm_csv_row(const nvl_llm_labels *lb, const nvl_llm_step *st, const nvl
   nvl_csv_field(out, lb->llm);
   fprintf(out,
           ",%s,%s,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,"
-          "%.3f,%.6f,%.3f,%.3f,%.6f,%.3f,%lu,%.3f,%.3f,%.3f,%.3f",
+          "%.3f,%.6f,%.3f,%.3f,%.6f,%.3f,%lu,%.3f,%.3f,%.3f,%.3f,%d",
           nvl_llm_mode_name(l->mode), nvl_precision_name(l->precision), l->tp, l->ep, l->pp, l->dp,
           l->microbatches, l->batch, l->seq, r->step_s * 1e6, r->tokens_per_s, r->compute_s * 1e6,
           r->comm_total_s * 1e6, r->exposed_s * 1e6, r->bubble_s * 1e6, r->comm_s[NVL_LD_TP] * 1e6,
           r->comm_s[NVL_LD_EP] * 1e6, r->comm_s[NVL_LD_PP] * 1e6, r->comm_s[NVL_LD_DP] * 1e6,
           r->mfu, r->replica_tokens_per_s, r->design_tokens_per_s, r->tokens_per_joule,
           st->mem.total / 1e9, l->seed, r->ep_dispatch_s * 1e6, r->ep_combine_s * 1e6,
-          r->ep_dispatch_Bps / 1e9, r->ep_combine_Bps / 1e9);
+          r->ep_dispatch_Bps / 1e9, r->ep_combine_Bps / 1e9,
+          l->mode == NVL_LLM_TRAIN ? (l->zero == 3 ? 3 : 1) : 0);
 }
 
 int nvl_llm_result_write_csv(const nvl_llm_labels *lb, const nvl_llm_step *st,

@@ -3,7 +3,8 @@
  * its compute and its tensor-, expert-, pipeline- and data-parallel traffic share the fabric.
  *
  * Model descriptions (the JSON files of models/llm, or a user's file of the same form): a decoder
- * of `layers` layers with GQA attention (or DeepSeek's MLA) and a SwiGLU MLP, or MoE layers of
+ * of `layers` layers with GQA attention (or DeepSeek's MLA) and a SwiGLU MLP (or, with "mlp":
+ * "gelu", a two-matrix GELU MLP of width ffn, as GPT and MPT have), or MoE layers of
  * routed experts (top_k of `experts`) plus shared experts after `first_dense_layers` dense ones.
  *
  * Layout (Megatron's names): ranks = tp x ep x pp x dp, rank = t + tp (e + ep (d + dp s)) for
@@ -35,7 +36,12 @@
  * - DP: ZeRO-1 as Megatron's distributed optimizer: gradients reduce_scatter in buckets of
  *   dp_bucket_params as the last micro-batch's backward frees them (overlapping backward), then
  *   the updated parameters all_gather at the end of the step (not overlapped). BF16 throughout.
- * - Memory: weights + gradients (4 B) + Adam state (12 B, sharded over the data-parallel ranks)
+ *   ZeRO-3 (zero 3, PyTorch FSDP's FULL_SHARD): each layer's parameters all_gather before it
+ *   runs, prefetched one layer ahead, in forward and again in backward, and its gradients
+ *   reduce_scatter after its backward, every micro-batch; operations on one data-parallel
+ *   communicator run in order; no all_gather at the end.
+ * - Memory: weights + gradients (4 B) + Adam state (12 B, sharded over the data-parallel ranks;
+ *   with ZeRO-3 weights and gradients too, plus two gathered layers)
  *   + activations (34 bytes x tokens x hidden per layer, / tp with sequence parallelism;
  *   Korthikanti et al. 2022) of the micro-batches 1F1B keeps in flight; inference: weights + KV
  *   cache at `seq` tokens per sequence.
@@ -56,6 +62,7 @@ typedef struct {
   char source[512];
   long layers, hidden, ffn, heads, kv_heads, head_dim, vocab;
   nvl_precision precision; /* the published one: --precision's default */
+  int mlp_mats;            /* weight matrices of the dense MLP: 3 (SwiGLU) or 2 (GELU) */
   bool mla;                /* DeepSeek's multi-head latent attention */
   long q_lora, kv_lora, qk_nope, qk_rope, v_head;
   bool moe;
@@ -80,6 +87,7 @@ typedef struct {
   nvl_precision precision;
   bool sp;                /* sequence parallelism (TP reduce_scatter + all_gather) */
   long redundant_experts; /* extra expert copies so that ep divides experts + this */
+  int zero;               /* training: 1 (Megatron's distributed optimizer) or 3 (FSDP) */
   double skew;            /* routing: 0 uniform, else the Zipf exponent */
   unsigned long seed;
 } nvl_llm_layout;

@@ -48,8 +48,9 @@ static void costs(llm_shape *sh) {
   c->attn_core = core * sh->ctx / tp;
   c->attn_weights = ap / tp * w;
   c->kv_read = l->mode == NVL_LLM_DECODE ? sh->ctx * kv_bytes_token(m, l) : 0;
-  c->mlp_gemm = 6 * h * (double)m->ffn / tp;
-  c->mlp_weights = 3 * h * (double)m->ffn / tp * w;
+  double mats = m->mlp_mats ? (double)m->mlp_mats : 3;
+  c->mlp_gemm = 2 * mats * h * (double)m->ffn / tp;
+  c->mlp_weights = mats * h * (double)m->ffn / tp * w;
   if (m->moe) {
     double e = 3 * h * (double)m->expert_ffn;
     c->router_gemm = 2 * h * (double)m->experts;
@@ -67,7 +68,7 @@ static double layer_params(const llm_shape *sh, long layer, bool experts) {
   double ap, core, h = (double)m->hidden;
   attention_shape(m, &ap, &core);
   if (!llm_moe_layer(m, layer))
-    return experts ? 0 : ap + 3 * h * (double)m->ffn;
+    return experts ? 0 : ap + (m->mlp_mats ? m->mlp_mats : 3) * h * (double)m->ffn;
   double e = 3 * h * (double)m->expert_ffn;
   return experts ? e * (double)sh->slots : ap + h * (double)m->experts + e * (double)m->shared;
 }
@@ -76,18 +77,24 @@ static double layer_params(const llm_shape *sh, long layer, bool experts) {
 static void rank_memory(const llm_shape *sh, long s, nvl_llm_memory *mm) {
   const nvl_llm_layout *l = sh->lay;
   const nvl_llm *m = sh->m;
-  double dense = 0, expert = 0, tp = (double)l->tp, h = (double)m->hidden;
+  double dense = 0, expert = 0, tp = (double)l->tp, h = (double)m->hidden, biggest = 0;
   for (long k = s * sh->layers_stage; k < (s + 1) * sh->layers_stage; k++) {
     dense += layer_params(sh, k, false) / tp;
     expert += layer_params(sh, k, true) / (double)l->ep;
+    biggest =
+        fmax(biggest, layer_params(sh, k, false) / tp + layer_params(sh, k, true) / (double)l->ep);
   }
   if (s == 0 || s == l->pp - 1)
     dense += h * (double)m->vocab / tp * (l->pp == 1 ? 2 : 1); /* embedding, output layer */
   memset(mm, 0, sizeof *mm);
   if (l->mode == NVL_LLM_TRAIN) {
-    mm->weights = 2 * (dense + expert); /* BF16 weights, FP32 gradients, Adam sharded (ZeRO-1) */
-    mm->grads = 4 * (dense + expert);
-    mm->optimizer = 12 * (dense / (double)(l->ep * l->dp) + expert / (double)l->dp);
+    /* BF16 weights, FP32 gradients, Adam sharded (ZeRO-1); ZeRO-3 shards weights and
+     * gradients too and holds two gathered layers (the one running and the one prefetched) */
+    double shard = dense / (double)(l->ep * l->dp) + expert / (double)l->dp;
+    bool z3 = l->zero == 3;
+    mm->weights = z3 ? 2 * shard + 2 * 2 * biggest : 2 * (dense + expert);
+    mm->grads = z3 ? 4 * shard + 4 * biggest : 4 * (dense + expert);
+    mm->optimizer = 12 * shard;
     double per_layer = l->sp ? 34.0 * sh->tokens_mb * h / tp : (10 + 24 / tp) * sh->tokens_mb * h;
     double inflight = fmin((double)(l->pp - s), (double)l->microbatches);
     mm->activations = per_layer * (double)sh->layers_stage * inflight;
@@ -128,6 +135,15 @@ static int check_layout(const nvl_llm *m, const nvl_llm_layout *l, int n, nvl_di
         l->tp, l->ep, l->pp, l->dp, prod, n);
     return -1;
   }
+  if (l->zero != 0 && l->zero != 1 && l->zero != 3)
+    return ERR("zero %d: the data-parallel sharding is 1 (ZeRO-1, Megatron's distributed "
+               "optimizer) or 3 (FSDP's full shard)",
+               l->zero),
+           -1;
+  if (l->zero == 3 && l->mode != NVL_LLM_TRAIN)
+    return ERR("zero 3 shards training state; %s has none (leave zero out)",
+               nvl_llm_mode_name(l->mode)),
+           -1;
   if (m->heads % l->tp || m->ffn % l->tp)
     return ERR("tp %ld does not divide the model's %ld heads and FFN size %ld", l->tp, m->heads,
                m->ffn),
@@ -206,8 +222,11 @@ double nvl_llm_op_seconds(const llm_shape *sh, int rank, double gemm, double att
   const nvl_llm_eff *e = nvl_llm_eff_get();
   const nvl_compute *c = &sh->d->endpoint_types[sh->d->devices[sh->devs[rank]].type].compute;
   double peak = c->flops[sh->lay->precision];
-  double t_math = gemm / (peak * e->gemm) + attn / (peak * e->attention);
-  double t_mem = bytes / (c->hbm_Bps * e->hbm);
+  double fg = c->gemm_frac > 0 ? c->gemm_frac : e->gemm,
+         fa = c->attn_frac > 0 ? c->attn_frac : e->attention,
+         fh = c->hbm_frac > 0 ? c->hbm_frac : e->hbm;
+  double t_math = gemm / (peak * fg) + attn / (peak * fa);
+  double t_mem = bytes / (c->hbm_Bps * fh);
   return t_math > t_mem ? t_math : t_mem;
 }
 

@@ -112,7 +112,7 @@ static int parse(json_t *root, nvl_llm *m, nvl_diags *diags) {
   }
   static const char *const keys[] = {"name",      "source", "note",     "layers",   "hidden",
                                      "ffn",       "heads",  "kv_heads", "head_dim", "vocab",
-                                     "precision", "mla",    "moe",      NULL};
+                                     "precision", "mla",    "moe",      "mlp",      NULL};
   check_keys(&c, root, "", keys);
   snprintf(m->name, sizeof m->name, "model");
   get_str(&c, root, "name", m->name, sizeof m->name);
@@ -126,6 +126,11 @@ static int parse(json_t *root, nvl_llm *m, nvl_diags *diags) {
   m->vocab = get_int(&c, root, "", "vocab", true, 1, 1 << 24, 1);
   if (m->kv_heads > m->heads || m->heads % m->kv_heads != 0)
     bad(&c, "/kv_heads", "kv_heads must divide the %ld heads", m->heads);
+  char mlp[16] = "swiglu";
+  get_str(&c, root, "mlp", mlp, sizeof mlp);
+  m->mlp_mats = strcmp(mlp, "swiglu") == 0 ? 3 : strcmp(mlp, "gelu") == 0 ? 2 : 0;
+  if (!m->mlp_mats)
+    bad(&c, "/mlp", "mlp \"%.10s\" is not swiglu or gelu", mlp);
   char prec[16] = "bf16";
   get_str(&c, root, "precision", prec, sizeof prec);
   if (nvl_precision_parse(prec, &m->precision) != 0)

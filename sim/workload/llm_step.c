@@ -18,37 +18,15 @@
 #include <string.h>
 
 #include "base/xalloc.h"
-#include "workload/llm_internal.h"
+#include "workload/llm_build.h"
 
-typedef struct {
-  size_t *v;
-  size_t n, cap;
-} vec;
-
-static void vec_push(vec *x, size_t v) {
+void nvl_lb_vec_push(vec *x, size_t v) {
   if (x->n == x->cap) {
     x->cap = x->cap ? 2 * x->cap : 8;
     x->v = nvl_xrealloc(x->v, x->cap * sizeof *x->v);
   }
   x->v[x->n++] = v;
 }
-
-typedef struct {
-  const llm_shape *sh;
-  nvl_workload_spec *spec;
-  nvl_llm_step *st;
-  size_t cap_dim, cap_jobs;
-  nvl_llm_role role; /* of the operations added now */
-  int *stage_job, *tp_job, *ep_job, *bound_job, *dpd_job, *dpe_job;
-  long *dp_last; /* [job]: the last operation on a data-parallel job, or -1 */
-  vec *tail;     /* [d * pp + s]: the stream's last step */
-  vec deps, next;
-  long *fsend, *bsend; /* [(d * pp + s) * m + j]: the pipeline transfer out of a block */
-  size_t *route_at;    /* [((d * pp + s) * tp + t) * L + k]: tokens i -> j, work, hit */
-  vec rs;              /* reduce_scatters of the stage being finished */
-  double bucket_dense, bucket_expert;
-  gsl_rng *rng;
-} builder;
 
 static int add_job(builder *b, const char *name, const int *ranks, int n, nvl_coll coll) {
   nvl_workload_spec *spec = b->spec;
@@ -75,7 +53,7 @@ static int add_job(builder *b, const char *name, const int *ranks, int n, nvl_co
   return (int)k;
 }
 
-static size_t add_op(builder *b, nvl_wop *op, nvl_llm_dim dim, const vec *deps) {
+size_t nvl_lb_add_op(builder *b, nvl_wop *op, nvl_llm_dim dim, const vec *deps) {
   op->algo = NVL_ALGO_AUTO;
   size_t id = (size_t)nvl_wgraph_add(&b->st->g, op, deps->v, deps->n);
   if (id >= b->cap_dim) {
@@ -89,20 +67,23 @@ static size_t add_op(builder *b, nvl_wop *op, nvl_llm_dim dim, const vec *deps) 
 }
 
 /* A step of stream ds: its operations depend on the stream's tail (and `extra`, -1: none). */
-static void step_begin(builder *b, size_t ds, long extra) {
+void nvl_lb_step_begin(builder *b, size_t ds, long extra) {
   b->deps.n = 0;
   for (size_t i = 0; i < b->tail[ds].n; i++)
-    vec_push(&b->deps, b->tail[ds].v[i]);
+    nvl_lb_vec_push(&b->deps, b->tail[ds].v[i]);
   if (extra >= 0)
-    vec_push(&b->deps, (size_t)extra);
+    nvl_lb_vec_push(&b->deps, (size_t)extra);
+  for (size_t i = 0; i < b->gate.n; i++)
+    nvl_lb_vec_push(&b->deps, b->gate.v[i]);
+  b->gate.n = 0;
   b->next.n = 0;
 }
 
-static void step_add(builder *b, nvl_wop *op, nvl_llm_dim dim) {
-  vec_push(&b->next, add_op(b, op, dim, &b->deps));
+void nvl_lb_step_add(builder *b, nvl_wop *op, nvl_llm_dim dim) {
+  nvl_lb_vec_push(&b->next, nvl_lb_add_op(b, op, dim, &b->deps));
 }
 
-static void step_end(builder *b, size_t ds) {
+void nvl_lb_step_end(builder *b, size_t ds) {
   vec t = b->tail[ds];
   b->tail[ds] = b->next;
   b->next = t;
@@ -125,9 +106,9 @@ static void compute(builder *b, long d, long s, const compute_step *c, double mu
     double by = c->hit ? c->hit[i] * sh->c.expert_weights : c->bytes;
     b->st->g.vals[op.val_at + (size_t)i] = nvl_llm_op_seconds(sh, r, g * mult, c->attn * mult, by);
   }
-  step_begin(b, ds, extra);
-  step_add(b, &op, NVL_LD_COMPUTE);
-  step_end(b, ds);
+  nvl_lb_step_begin(b, ds, extra);
+  nvl_lb_step_add(b, &op, NVL_LD_COMPUTE);
+  nvl_lb_step_end(b, ds);
 }
 
 /* A collective on every TP job of stream (d, s). */
@@ -136,15 +117,15 @@ static void tp_coll(builder *b, long d, long s, nvl_coll coll, double bytes) {
   if (sh->lay->tp == 1)
     return;
   size_t ds = (size_t)(d * sh->lay->pp + s);
-  step_begin(b, ds, -1);
+  nvl_lb_step_begin(b, ds, -1);
   for (long e = 0; e < sh->lay->ep; e++) {
     nvl_wop op = {.kind = NVL_WOP_COLLECTIVE,
                   .job = b->tp_job[ds * (size_t)sh->lay->ep + (size_t)e],
                   .coll = coll,
                   .bytes = (uint64_t)bytes};
-    step_add(b, &op, NVL_LD_TP);
+    nvl_lb_step_add(b, &op, NVL_LD_TP);
   }
-  step_end(b, ds);
+  nvl_lb_step_end(b, ds);
 }
 
 /* The TP exchange after attention or the MLP: all_reduce, or reduce_scatter + all_gather. */
@@ -173,7 +154,7 @@ static void ep_exchange(builder *b, long d, long s, long k, bool combine, bool f
   long ep = sh->lay->ep, tp = sh->lay->tp;
   size_t ds = (size_t)(d * sh->lay->pp + s);
   double h = (double)sh->m->hidden, tok_bytes = fp8 ? h + h / 128 * 4 : 2 * h;
-  step_begin(b, ds, -1);
+  nvl_lb_step_begin(b, ds, -1);
   for (long t = 0; t < tp; t++) {
     nvl_wop op = {
         .kind = NVL_WOP_MATRIX, .job = b->ep_job[ds * (size_t)tp + (size_t)t], .has_vals = true};
@@ -192,10 +173,10 @@ static void ep_exchange(builder *b, long d, long s, long k, bool combine, bool f
     }
     op.bytes = (uint64_t)busiest;
     b->role = bwd ? NVL_LR_NONE : combine ? NVL_LR_COMBINE : NVL_LR_DISPATCH;
-    step_add(b, &op, NVL_LD_EP);
+    nvl_lb_step_add(b, &op, NVL_LD_EP);
     b->role = NVL_LR_NONE;
   }
-  step_end(b, ds);
+  nvl_lb_step_end(b, ds);
 }
 
 /* The expert step of a MoE layer: each rank's token-expert pairs and experts hit. */
@@ -271,48 +252,10 @@ static long pp_send(builder *b, long d, long s, bool bwd) {
     else
       dst[i] = i + sh->tpep;
   }
-  step_begin(b, ds, -1);
-  step_add(b, &op, NVL_LD_PP);
-  step_end(b, ds);
+  nvl_lb_step_begin(b, ds, -1);
+  nvl_lb_step_add(b, &op, NVL_LD_PP);
+  nvl_lb_step_end(b, ds);
   return (long)b->tail[ds].v[0];
-}
-
-/* The reduce_scatter of a gradient bucket on every data-parallel job of stage s, after the
- * layer that completes it in every replica; dense and expert bytes per rank. */
-static void dp_bucket(builder *b, long s, double dense, double expert) {
-  const llm_shape *sh = b->sh;
-  const nvl_llm_layout *l = sh->lay;
-  b->deps.n = 0;
-  for (long d = 0; d < l->dp; d++)
-    for (size_t i = 0; i < b->tail[d * l->pp + s].n; i++)
-      vec_push(&b->deps, b->tail[d * l->pp + s].v[i]);
-  size_t base = b->deps.n;
-  for (long t = 0; t < l->tp; t++)
-    for (long e = -1; e < l->ep; e++) {
-      int job = e < 0 ? b->dpd_job[s * l->tp + t] : b->dpe_job[(s * l->ep + e) * l->tp + t];
-      double bytes = e < 0 ? dense : expert;
-      if (job < 0 || bytes <= 0)
-        continue;
-      b->deps.n = base;
-      if (b->dp_last[job] >= 0)
-        vec_push(&b->deps, (size_t)b->dp_last[job]);
-      nvl_wop op = {.kind = NVL_WOP_COLLECTIVE,
-                    .job = job,
-                    .coll = NVL_COLL_REDUCE_SCATTER,
-                    .bytes = (uint64_t)bytes};
-      b->dp_last[job] = (long)add_op(b, &op, NVL_LD_DP, &b->deps);
-      vec_push(&b->rs, (size_t)b->dp_last[job]);
-    }
-}
-
-/* Gradient bytes per rank of layer k of stage s: dense (/ tp) and expert (this rank's slots). */
-static void layer_grads(const llm_shape *sh, long s, long k, double *dense, double *expert) {
-  const nvl_llm *m = sh->m;
-  const llm_costs *c = &sh->c;
-  bool moe = llm_moe_layer(m, s * sh->layers_stage + k);
-  /* weights bytes are 2 per parameter in training: gradients travel in BF16 too */
-  *dense = c->attn_weights + (moe ? c->pre_weights : c->mlp_weights);
-  *expert = moe ? c->expert_weights * (double)sh->per_rank_slots : 0;
 }
 
 /* A block: micro-batch j through stage s, forward or backward, every replica. */
@@ -328,20 +271,38 @@ static void block(builder *b, long s, long j, bool bwd) {
     if (bwd && last)
       compute(b, d, s, &head, 2, -1);
     else if (in >= 0)
-      vec_push(&b->tail[d * pp + s], (size_t)in);
+      nvl_lb_vec_push(&b->tail[d * pp + s], (size_t)in);
   }
   double bucket = fmax(nvl_llm_eff_get()->bucket_params, 1e6 * (double)(l->ep * l->dp)) * 2;
+  /* ZeRO-3 (FSDP's full shard): every layer's parameters gathered before it runs, one layer
+   * ahead, in forward and backward, and its gradients reduce_scattered after its backward */
+  bool z3 = l->zero == 3 && l->mode == NVL_LLM_TRAIN;
+  vec ag = {0}, next_ag = {0};
+  if (z3)
+    nvl_lb_zero3_gather(b, s, bwd ? L - 1 : 0, &ag);
   for (long q = 0; q < L; q++) {
     long k = bwd ? L - 1 - q : q;
-    for (long d = 0; d < l->dp; d++)
+    next_ag.n = 0;
+    if (z3 && q + 1 < L)
+      nvl_lb_zero3_gather(b, s, bwd ? k - 1 : k + 1, &next_ag);
+    for (long d = 0; d < l->dp; d++) {
+      for (size_t i = 0; i < ag.n; i++)
+        nvl_lb_vec_push(&b->gate, ag.v[i]);
       layer(b, d, s, k, bwd);
-    if (bwd && j == m - 1 && l->mode == NVL_LLM_TRAIN) {
+    }
+    vec t = ag;
+    ag = next_ag, next_ag = t;
+    if (bwd && z3) {
       double dg, eg;
-      layer_grads(sh, s, k, &dg, &eg);
+      nvl_lb_layer_grads(sh, s, k, &dg, &eg);
+      nvl_lb_dp_bucket(b, s, dg, eg);
+    } else if (bwd && j == m - 1 && l->mode == NVL_LLM_TRAIN) {
+      double dg, eg;
+      nvl_lb_layer_grads(sh, s, k, &dg, &eg);
       b->bucket_dense += dg;
       b->bucket_expert += eg;
       if (b->bucket_dense + b->bucket_expert >= bucket || q == L - 1) {
-        dp_bucket(b, s, b->bucket_dense, b->bucket_expert);
+        nvl_lb_dp_bucket(b, s, b->bucket_dense, b->bucket_expert);
         b->bucket_dense = b->bucket_expert = 0;
       }
     }
@@ -354,28 +315,8 @@ static void block(builder *b, long s, long j, bool bwd) {
     else if (s > 0)
       b->bsend[(d * pp + s) * m + j] = pp_send(b, d, s, true);
   }
-}
-
-/* The parameters' all_gather after the optimizer (ZeRO-1), at the end of the step: on every
- * data-parallel job, after its reduce_scatters and the stage's last step in every replica. */
-static void dp_gather(builder *b) {
-  nvl_wgraph *g = &b->st->g;
-  size_t n_rs = b->rs.n;
-  for (size_t i = 0; i < n_rs; i++) {
-    const nvl_wop *rs = &g->ops[b->rs.v[i]];
-    int job = rs->job;
-    long s = b->st->job_ranks[job][0] / (b->sh->ranks / b->sh->lay->pp);
-    b->deps.n = 0;
-    vec_push(&b->deps, (size_t)b->dp_last[job]);
-    for (long d = 0; d < b->sh->lay->dp; d++) {
-      const vec *t = &b->tail[d * b->sh->lay->pp + s];
-      for (size_t x = 0; x < t->n; x++)
-        vec_push(&b->deps, t->v[x]);
-    }
-    nvl_wop op = {
-        .kind = NVL_WOP_COLLECTIVE, .job = job, .coll = NVL_COLL_ALL_GATHER, .bytes = rs->bytes};
-    b->dp_last[job] = (long)add_op(b, &op, NVL_LD_DP, &b->deps);
-  }
+  free(ag.v);
+  free(next_ag.v);
 }
 
 /* The communicators. */
@@ -524,7 +465,8 @@ int nvl_llm_step_build(const nvl_llm *m, const nvl_llm_layout *lay, const nvl_de
   make_jobs(&b);
   draw_routing(&b);
   schedule(&b);
-  dp_gather(&b);
+  if (lay->zero != 3)
+    nvl_lb_dp_gather(&b);
   nvl_llm_totals(&sh, &st->model_flops, &st->tokens);
   st->ranks = sh.ranks;
   st->replicas = (int)lay->dp;
@@ -535,7 +477,8 @@ int nvl_llm_step_build(const nvl_llm *m, const nvl_llm_layout *lay, const nvl_de
   }
   for (size_t i = 0; i < nds; i++)
     free(b.tail[i].v);
-  free(b.tail), free(b.deps.v), free(b.next.v), free(b.rs.v), free(b.fsend), free(b.bsend);
+  free(b.tail), free(b.gate.v), free(b.deps.v), free(b.next.v), free(b.rs.v), free(b.fsend),
+      free(b.bsend);
   free(b.route_at), free(b.stage_job), free(b.tp_job), free(b.ep_job), free(b.bound_job);
   free(b.dpd_job), free(b.dpe_job), free(b.dp_last);
   gsl_rng_free(b.rng);

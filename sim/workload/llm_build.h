@@ -1,0 +1,57 @@
+/*
+ * llm_build: the step builder's state and helpers, shared by llm_step.c (streams, layers, the
+ * schedule) and llm_dp.c (data-parallel gradients and parameters). Private to those files.
+ */
+#ifndef NVL_LLM_BUILD_H
+#define NVL_LLM_BUILD_H
+
+#include <gsl/gsl_rng.h>
+
+#include "workload/llm_internal.h"
+
+typedef struct {
+  size_t *v;
+  size_t n, cap;
+} vec;
+
+typedef struct {
+  const llm_shape *sh;
+  nvl_workload_spec *spec;
+  nvl_llm_step *st;
+  size_t cap_dim, cap_jobs;
+  nvl_llm_role role; /* of the operations added now */
+  int *stage_job, *tp_job, *ep_job, *bound_job, *dpd_job, *dpe_job;
+  long *dp_last; /* [job]: the last operation on a data-parallel job, or -1 */
+  vec *tail;     /* [d * pp + s]: the stream's last step */
+  vec deps, next;
+  vec gate;            /* more dependencies of the next step begun (then emptied) */
+  long *fsend, *bsend; /* [(d * pp + s) * m + j]: the pipeline transfer out of a block */
+  size_t *route_at;    /* [((d * pp + s) * tp + t) * L + k]: tokens i -> j, work, hit */
+  vec rs;              /* reduce_scatters of the stage being finished */
+  double bucket_dense, bucket_expert;
+  gsl_rng *rng;
+} builder;
+
+void nvl_lb_vec_push(vec *x, size_t v);
+/* Appends an operation of dimension dim depending on deps; returns its index. */
+size_t nvl_lb_add_op(builder *b, nvl_wop *op, nvl_llm_dim dim, const vec *deps);
+/* A step of stream ds: its operations depend on the stream's tail, `extra` (-1: none) and the
+ * gate; step_add adds one, step_end makes them the tail. */
+void nvl_lb_step_begin(builder *b, size_t ds, long extra);
+void nvl_lb_step_add(builder *b, nvl_wop *op, nvl_llm_dim dim);
+void nvl_lb_step_end(builder *b, size_t ds);
+
+/* Gradient bytes per rank of layer k of stage s: dense (/ tp) and expert (this rank's slots);
+ * its parameters' bytes too (2 per parameter: BF16). */
+void nvl_lb_layer_grads(const llm_shape *sh, long s, long k, double *dense, double *expert);
+/* The reduce_scatter of gradients (dense and expert bytes per rank) on every data-parallel job
+ * of stage s, after the stage's last step in every replica. */
+void nvl_lb_dp_bucket(builder *b, long s, double dense, double expert);
+/* ZeRO-3: the all_gather of layer k's parameters on every data-parallel job of stage s, after
+ * the stage's last step in every replica (so, emitted before layer k - 1, it prefetches one
+ * layer ahead); the operations are added to out. */
+void nvl_lb_zero3_gather(builder *b, long s, long k, vec *out);
+/* ZeRO-1: the parameters' all_gather after the optimizer, at the end of the step. */
+void nvl_lb_dp_gather(builder *b);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * llm_dp: the data-parallel part of a training step (llm_build.h): gradient reduce_scatters,
+ * ZeRO-1's parameter all_gather at the end, ZeRO-3's per-layer parameter all_gathers.
+ */
+#include <stdio.h>
+
+#include "workload/llm_build.h"
+
+void nvl_lb_dp_bucket(builder *b, long s, double dense, double expert) {
+  const llm_shape *sh = b->sh;
+  const nvl_llm_layout *l = sh->lay;
+  b->deps.n = 0;
+  for (long d = 0; d < l->dp; d++)
+    for (size_t i = 0; i < b->tail[d * l->pp + s].n; i++)
+      nvl_lb_vec_push(&b->deps, b->tail[d * l->pp + s].v[i]);
+  size_t base = b->deps.n;
+  for (long t = 0; t < l->tp; t++)
+    for (long e = -1; e < l->ep; e++) {
+      int job = e < 0 ? b->dpd_job[s * l->tp + t] : b->dpe_job[(s * l->ep + e) * l->tp + t];
+      double bytes = e < 0 ? dense : expert;
+      if (job < 0 || bytes <= 0)
+        continue;
+      b->deps.n = base;
+      if (b->dp_last[job] >= 0)
+        nvl_lb_vec_push(&b->deps, (size_t)b->dp_last[job]);
+      nvl_wop op = {.kind = NVL_WOP_COLLECTIVE,
+                    .job = job,
+                    .coll = NVL_COLL_REDUCE_SCATTER,
+                    .bytes = (uint64_t)bytes};
+      b->dp_last[job] = (long)nvl_lb_add_op(b, &op, NVL_LD_DP, &b->deps);
+      nvl_lb_vec_push(&b->rs, (size_t)b->dp_last[job]);
+    }
+}
+
+void nvl_lb_layer_grads(const llm_shape *sh, long s, long k, double *dense, double *expert) {
+  const nvl_llm *m = sh->m;
+  const llm_costs *c = &sh->c;
+  bool moe = llm_moe_layer(m, s * sh->layers_stage + k);
+  /* weights bytes are 2 per parameter in training: gradients travel in BF16 too */
+  *dense = c->attn_weights + (moe ? c->pre_weights : c->mlp_weights);
+  *expert = moe ? c->expert_weights * (double)sh->per_rank_slots : 0;
+}
+
+void nvl_lb_dp_gather(builder *b) {
+  nvl_wgraph *g = &b->st->g;
+  size_t n_rs = b->rs.n;
+  for (size_t i = 0; i < n_rs; i++) {
+    const nvl_wop *rs = &g->ops[b->rs.v[i]];
+    int job = rs->job;
+    long s = b->st->job_ranks[job][0] / (b->sh->ranks / b->sh->lay->pp);
+    b->deps.n = 0;
+    nvl_lb_vec_push(&b->deps, (size_t)b->dp_last[job]);
+    for (long d = 0; d < b->sh->lay->dp; d++) {
+      const vec *t = &b->tail[d * b->sh->lay->pp + s];
+      for (size_t x = 0; x < t->n; x++)
+        nvl_lb_vec_push(&b->deps, t->v[x]);
+    }
+    nvl_wop op = {
+        .kind = NVL_WOP_COLLECTIVE, .job = job, .coll = NVL_COLL_ALL_GATHER, .bytes = rs->bytes};
+    b->dp_last[job] = (long)nvl_lb_add_op(b, &op, NVL_LD_DP, &b->deps);
+  }
+}
+
+void nvl_lb_zero3_gather(builder *b, long s, long k, vec *out) {
+  const nvl_llm_layout *l = b->sh->lay;
+  double dense, expert;
+  nvl_lb_layer_grads(b->sh, s, k, &dense, &expert);
+  b->deps.n = 0;
+  for (long d = 0; d < l->dp; d++)
+    for (size_t i = 0; i < b->tail[d * l->pp + s].n; i++)
+      nvl_lb_vec_push(&b->deps, b->tail[d * l->pp + s].v[i]);
+  size_t base = b->deps.n;
+  for (long t = 0; t < l->tp; t++)
+    for (long e = -1; e < l->ep; e++) {
+      int job = e < 0 ? b->dpd_job[s * l->tp + t] : b->dpe_job[(s * l->ep + e) * l->tp + t];
+      double bytes = e < 0 ? dense : expert;
+      if (job < 0 || bytes <= 0)
+        continue;
+      b->deps.n = base;
+      if (b->dp_last[job] >= 0)
+        nvl_lb_vec_push(&b->deps, (size_t)b->dp_last[job]);
+      nvl_wop op = {.kind = NVL_WOP_COLLECTIVE,
+                    .job = job,
+                    .coll = NVL_COLL_ALL_GATHER,
+                    .bytes = (uint64_t)bytes};
+      b->dp_last[job] = (long)nvl_lb_add_op(b, &op, NVL_LD_DP, &b->deps);
+      nvl_lb_vec_push(out, (size_t)b->dp_last[job]);
+    }
+}
