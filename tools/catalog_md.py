@@ -37,6 +37,15 @@ for n, e in cat["endpoint_types"].items():
     f = lambda k: (c[k] + est(c, k)) if k in c else "-"
     out.append(f"| `{n}` | {f('bf16')} | {f('fp8')} | {f('fp4')} | {f('hbm')} | {f('hbm_bandwidth')} | "
                f"{f('power')} | {c['source']} |")
+out += ["", "Achieved fractions of those peaks (`gemm_fraction`, `attention_fraction`, `hbm_fraction`):",
+        "where a type gives none, `models/compute.json`'s estimates apply.", "",
+        "| name | GEMM | attention | HBM | source |", "|---|---|---|---|---|"]
+for n, e in cat["endpoint_types"].items():
+    c = e.get("compute") or {}
+    if any(k in c for k in ("gemm_fraction", "attention_fraction", "hbm_fraction")):
+        g = lambda k: str(c[k]) if k in c else "default"
+        out.append(f"| `{n}` | {g('gemm_fraction')} | {g('attention_fraction')} | {g('hbm_fraction')} | "
+                   f"{c.get('fraction_source', '')} |")
 text = "\n".join(out) + "\n"
 path = os.path.join(root, "docs", "catalog.md")
 if "--check" in sys.argv:

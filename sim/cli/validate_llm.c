@@ -6,7 +6,8 @@
  * keep only this many MoE layers of the model and no dense ones, for a benchmark of one layer's
  * exchange), mode, precision, tp, ep, pp, dp, batch, seq, microbatches (empty: the defaults of
  * `nvlsim llm`), metric (a column of the llm CSV: step_time_us, tokens_per_s, mfu,
- * ep_dispatch_GBps, ...), measured, role (fitted or predicted), source.
+ * ep_dispatch_GBps, ...), measured, tolerance (optional: the row's, else --tolerance), role
+ * (fitted or predicted), source. zero (optional) is the layout's ZeRO stage (1 or 3).
  */
 #include "cli/validate_llm.h"
 
@@ -33,14 +34,17 @@ enum {
   C_BATCH,
   C_SEQ,
   C_MICROBATCHES,
+  C_ZERO,
   C_METRIC,
   C_MEASURED,
+  C_TOLERANCE,
   C_ROLE,
   C__COUNT
 };
 static const char *const cols[C__COUNT] = {
-    "case", "system", "design", "llm", "moe_layers",   "mode",   "precision", "tp",  "ep",
-    "pp",   "dp",     "batch",  "seq", "microbatches", "metric", "measured",  "role"};
+    "case", "system", "design",   "llm",       "moe_layers", "mode", "precision",
+    "tp",   "ep",     "pp",       "dp",        "batch",      "seq",  "microbatches",
+    "zero", "metric", "measured", "tolerance", "role"};
 /* Required columns: all but moe_layers, the sizes and role. */
 static bool required(int c) { return c <= C_LLM || c == C_METRIC || c == C_MEASURED; }
 
@@ -89,10 +93,11 @@ static const char *row_ask(const char *const *get, nvl_llm_ask *a, nvl_llm *m, i
   if (*get[C_PRECISION] && nvl_precision_parse(get[C_PRECISION], &p) != 0)
     return "bad precision";
   a->precision = *get[C_PRECISION] ? (int)p : -1;
-  size_t *sizes[] = {&a->tp, &a->ep, &a->pp, &a->dp, &a->batch, &a->seq, &a->microbatches};
-  for (int c = C_TP; c <= C_MICROBATCHES; c++)
+  size_t *sizes[] = {&a->tp,    &a->ep,  &a->pp,           &a->dp,
+                     &a->batch, &a->seq, &a->microbatches, &a->zero};
+  for (int c = C_TP; c <= C_ZERO; c++)
     if (size_cell(get[c], sizes[c - C_TP]) != 0)
-      return "bad size (tp .. microbatches: empty or a positive integer)";
+      return "bad size (tp .. microbatches, zero: empty or a positive integer)";
   *metric = -1;
   for (size_t k = 0; k < N_METRICS; k++)
     if (strcmp(get[C_METRIC], metrics[k]) == 0)
@@ -117,6 +122,14 @@ static void check_row(vl_state *st, const char *const *get, int line) {
   const char *problem = row_ask(get, &a, &m, &metric);
   if (!problem && (*end || !*get[C_MEASURED] || !(measured > 0) || !isfinite(measured)))
     problem = "bad measured value";
+  double tol = st->tol;
+  if (!problem && *get[C_TOLERANCE]) { /* the row's own: 5% or 0.05 */
+    tol = strtod(get[C_TOLERANCE], &end);
+    if (*end == '%')
+      tol /= 100, end++;
+    if (*end || !(tol > 0 && tol < 10))
+      problem = "bad tolerance (a fraction or a percentage)";
+  }
   char path[96], why[NVL_DIAG_MSG_MAX + 8];
   snprintf(path, sizeof path, "builtin:%s", get[C_DESIGN]);
   nvl_design *d = NULL;
@@ -136,11 +149,12 @@ static void check_row(vl_state *st, const char *const *get, int line) {
     st->failed++;
   } else {
     double sim = metric_value(metric, &x.r), err = (sim - measured) / measured;
-    bool pass = fabs(err) <= st->tol;
+    bool pass = fabs(err) <= tol;
     st->failed += !pass;
-    printf(" %-5s %-14.14s %-12s %-22s %-17s %12.3f %12.3f %+7.1f%%  %-9s %s\n", get[C_CASE],
-           get[C_SYSTEM], get[C_DESIGN], get[C_LLM], get[C_METRIC], measured, sim, err * 100,
-           *get[C_ROLE] ? get[C_ROLE] : "-", pass ? "ok" : "OUTSIDE TOLERANCE");
+    printf(" %-5s %-14.14s %-12s %-22s %-17s %12.3f %12.3f %+7.1f%% %5.1f%%  %-9s %s\n",
+           get[C_CASE], get[C_SYSTEM], get[C_DESIGN], get[C_LLM], get[C_METRIC], measured, sim,
+           err * 100, tol * 100, *get[C_ROLE] ? get[C_ROLE] : "-",
+           pass ? "ok" : "OUTSIDE TOLERANCE");
     if (st->out) {
       for (int c = C_CASE; c <= C_METRIC; c++) {
         nvl_csv_field(st->out, get[c]);
@@ -180,10 +194,11 @@ int nvl_validate_llm(const char *csv_in, const char *text, size_t len, double to
       fprintf(out, "%s,", cols[c]);
     fputs("measured,simulated,rel_error,within_tolerance,role\n", out);
   }
-  printf("# nvlsim validate-model --llm: %s, default model, tolerance %.1f %%\n", csv_in,
-         tol * 100);
-  printf("#%-5s %-14s %-12s %-22s %-17s %12s %12s %8s  %-9s %s\n", "case", "system", "design",
-         "llm", "metric", "measured", "simulated", "error", "role", "verdict");
+  printf("# nvlsim validate-model --llm: %s, default model, tolerance %.1f %% unless a row gives "
+         "its own\n",
+         csv_in, tol * 100);
+  printf("#%-5s %-14s %-12s %-22s %-17s %12s %12s %8s %6s  %-9s %s\n", "case", "system", "design",
+         "llm", "metric", "measured", "simulated", "error", "tol", "role", "verdict");
   while ((got = nvl_csv_read(&r, err, sizeof err)) != 0) {
     if (got < 0) {
       fflush(stdout);
@@ -201,9 +216,9 @@ int nvl_validate_llm(const char *csv_in, const char *text, size_t len, double to
   nvl_csv_reader_release(&r);
   if (rc != NVL_EXIT_OK)
     return rc;
-  printf("# %d row%s, %d within %.1f %%, %d outside or failed (role: what the row is to the "
+  printf("# %d row%s, %d within tolerance, %d outside or failed (role: what the row is to the "
          "model, from the CSV)\n",
-         st.rows, st.rows == 1 ? "" : "s", st.rows - st.failed, tol * 100, st.failed);
+         st.rows, st.rows == 1 ? "" : "s", st.rows - st.failed, st.failed);
   if (st.rows == 0) {
     fflush(stdout);
     fprintf(stderr, "error: %s: no rows to check (only a header)\n", csv_in);
