@@ -261,11 +261,59 @@ static void test_llm__bad_layouts_are_named(void **state) {
   nvl_fixture_close(&f);
 }
 
+/* A GELU MLP (two matrices of width ffn) instead of SwiGLU's three: the compute-only step's
+ * MLP FLOPs are 4 h ffn per token, not 6. */
+static void test_llm__gelu_mlp_counts_two_matrices(void **state) {
+  (void)state;
+  nvl_llm m = dense_model();
+  m.mlp_mats = 2;
+  nvl_llm_layout l = prefill(1, 4096);
+  step_run x;
+  run_step(&x, &m, &l, 1);
+  const nvl_llm_eff *e = nvl_llm_eff_get();
+  double peak = 2.5e15, t = 4096, h = 4096, q = 32 * 128, kv = 8 * 128, ctx = (4096 + 1) / 2.0;
+  double gemm = t * (2 * (h * (q + 2 * kv) + q * h) + 4 * h * 14336), attn = t * 4 * ctx * q;
+  double want = 4 * (gemm / (peak * e->gemm) + attn / (peak * e->attention)) +
+                t * 2 * h * 32000 / (peak * e->gemm);
+  assert_close(x.r.step_s, want, 1e-6 * want);
+  step_close(&x);
+}
+
+/* ZeRO-3 on 8 GPUs: weights, gradients and Adam state sharded 8 ways plus two gathered layers,
+ * exactly; per layer an all_gather in forward, another in backward and a reduce_scatter (no
+ * all_gather at the end); prefetched one layer ahead, most of that traffic hides under the
+ * compute. */
+static void test_llm__zero3_shards_memory_and_hides_its_gathers(void **state) {
+  (void)state;
+  nvl_llm m = dense_model();
+  m.layers = 16;
+  nvl_llm_layout l = prefill(1, 4096);
+  l.mode = NVL_LLM_TRAIN, l.dp = 8, l.batch = 8, l.zero = 3;
+  step_run x;
+  run_step(&x, &m, &l, 8);
+  double h = 4096, q = 32 * 128, kv = 8 * 128;
+  double layer = h * (q + 2 * kv) + q * h + 3 * h * 14336, all = 16 * layer + 2 * h * 32000;
+  assert_close(x.st.mem.weights, 2 * all / 8 + 2 * 2 * layer, 1e-9 * x.st.mem.weights);
+  assert_close(x.st.mem.grads, 4 * all / 8 + 4 * layer, 1e-9 * x.st.mem.grads);
+  assert_close(x.st.mem.optimizer, 12 * all / 8, 1e-9 * x.st.mem.optimizer);
+  size_t dp = 0; /* the graph went to the engine; its dimensions stay */
+  for (size_t i = 0; i < x.r.n_ops; i++)
+    dp += x.st.dim[i] == NVL_LD_DP;
+  assert_int_equal(dp, 3 * 16); /* ZeRO-1 would have 1 reduce_scatter (one bucket) + 1 gather */
+  print_message("DP %.1f us, exposed %.1f us of a %.1f us step\n", x.r.comm_s[NVL_LD_DP] * 1e6,
+                x.r.exposed_s * 1e6, x.r.step_s * 1e6);
+  assert_true(x.r.comm_s[NVL_LD_DP] > 0);
+  assert_true(x.r.exposed_s < 0.2 * x.r.comm_s[NVL_LD_DP]);
+  step_close(&x);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_llm__compute_only_step_equals_flops_over_rate),
     cmocka_unit_test(test_llm__tp_step_is_compute_plus_its_collectives),
     cmocka_unit_test(test_llm__half_bandwidth_nearly_doubles_ep_time),
     cmocka_unit_test(test_llm__memory_check_refuses_with_the_numbers),
+    cmocka_unit_test(test_llm__gelu_mlp_counts_two_matrices),
+    cmocka_unit_test(test_llm__zero3_shards_memory_and_hides_its_gathers),
     cmocka_unit_test(test_llm__bad_layouts_are_named),
 };
 
