@@ -234,8 +234,61 @@ static void test_design__twins_share_a_switch_neighbourhood(void **state) {
   nvl_diags_release(&diags);
 }
 
+/* Selectors slice as Python does: negative indices from the end, a positive step, any part
+ * left out; a slice selecting nothing, reaching past the devices, or with step 0 or below is an
+ * error that names it (never an empty or silently clamped selection). */
+static void test_design__selectors_slice_as_python(void **state) {
+  (void)state;
+  nvl_design *d = nvl_design_load_default(); /* 72 gpus, 18 switches */
+  static const struct {
+    const char *sel;
+    int n, first, last;
+  } ok[] = {{"gpu[-3:]", 3, 69, 71}, {"gpu[0:8:2]", 4, 0, 6},    {"gpu[:4]", 4, 0, 3},
+            {"gpu[::36]", 2, 0, 36}, {"gpu[-8:-4]", 4, 64, 67},  {"gpu[1:2]", 1, 1, 1},
+            {"gpu[70:]", 2, 70, 71}, {"gpu[0:72:71]", 2, 0, 71}, {"gpu3,gpu[0:2]", 3, 3, 1}};
+  for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+    int *ids;
+    size_t n;
+    char err[200];
+    int rc = nvl_design_select(d, ok[i].sel, &ids, &n, err, sizeof err);
+    if (rc != 0)
+      print_error("%s: %s\n", ok[i].sel, err);
+    assert_int_equal(rc, 0);
+    assert_int_equal(n, ok[i].n);
+    char first[16], last[16];
+    snprintf(first, sizeof first, "gpu%d", ok[i].first);
+    snprintf(last, sizeof last, "gpu%d", ok[i].last);
+    assert_string_equal(d->devices[ids[0]].name, first);
+    assert_string_equal(d->devices[ids[n - 1]].name, last);
+    free(ids);
+  }
+  static const char *const bad[] = {"gpu[0:8:0]", "gpu[0:8:-1]", "gpu[70:80]", "gpu[5:5]",
+                                    "gpu[-80:]",  "gpu[4:2]",    "gpu[x:2]",   "gpu[1:2:3:4]"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    int *ids = NULL;
+    size_t n = 0;
+    char err[200] = "";
+    assert_int_equal(nvl_design_select(d, bad[i], &ids, &n, err, sizeof err), -1);
+    assert_non_null(strstr(err, bad[i]));
+  }
+  nvl_design_free(d);
+  /* the same slices in wiring rules: every other GPU to the last switch */
+  d = load_ok("{\"name\":\"t\",\"system\":{\"endpoints\":[{\"name\":\"gpu\",\"type\":"
+              "\"gb200-b200\",\"count\":4}],\"switches\":[{\"name\":\"sw\",\"type\":"
+              "\"nvswitch4\",\"count\":3}],\"wiring\":[{\"rule\":\"full\",\"from\":\"gpu\","
+              "\"to\":\"sw[:-1]\",\"link\":\"nvlink5\"},{\"rule\":\"full\",\"from\":"
+              "\"gpu[::2]\",\"to\":\"sw[-1:]\",\"link\":\"nvlink5\"}]},"
+              "\"expect\":{\"all_reachable\":true}}");
+  assert_int_equal(links_between(d, "gpu0", "sw2"), 1);
+  assert_int_equal(links_between(d, "gpu1", "sw2"), 0);
+  assert_int_equal(links_between(d, "gpu2", "sw2"), 1);
+  assert_int_equal(links_between(d, "gpu3", "sw1"), 1);
+  nvl_design_free(d);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_design__names_are_global_per_prefix),
+    cmocka_unit_test(test_design__selectors_slice_as_python),
     cmocka_unit_test(test_design__links_list_per_target),
     cmocka_unit_test(test_design__block_plane_and_slice_rules),
     cmocka_unit_test(test_design__full_rule_within_a_set_is_a_mesh),

@@ -127,7 +127,15 @@ void nvl_ld_report_tally(loader *L, const port_tally *t, int lt, const char *ptr
 /* select.c */
 void nvl_ld_note_bad_name(loader *L, const char *name);
 bool nvl_ld_is_bad_name(const loader *L, const char *name);
-bool nvl_ld_parse_selector(const char *sel, char *name, size_t len, long *lo, long *hi);
+/* A selector's slice: [lo:hi:step], each part optional (has_*), negative from the end. */
+typedef struct {
+  long lo, hi, step;
+  bool has_lo, has_hi, sliced;
+} nvl_slice;
+bool nvl_ld_parse_selector(const char *sel, char *name, size_t len, nvl_slice *sl);
+/* The slice over n members as [lo, hi) (step sl->step). Returns 0, or -1 when it selects none
+ * or reaches past them. */
+int nvl_slice_bounds(const nvl_slice *sl, size_t n, long *lo, long *hi);
 bool nvl_ld_select_members(loader *L, const char *sel, int start, int end, const char *ptr,
                            const char *scope, selection *out);
 bool nvl_ld_in_sel(const selection *s, int dev);

@@ -1,6 +1,8 @@
 /*
- * select: the selector language, "gpu", "gpu[8:16]", "gpu3": inside a group instance for wiring
- * rules, and over the whole design for --ranks and workload files.
+ * select: the selector language, "gpu", "gpu[8:16]", "gpu[-4:]", "gpu[0:8:2]", "gpu3": inside a
+ * group instance for wiring rules, and over the whole design for --ranks and workload files.
+ * Slices are Python's [lo:hi:step] (negative indices count from the end, a positive step),
+ * except that one selecting nothing or reaching past the devices is an error, not empty.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,10 +22,23 @@ bool nvl_ld_is_bad_name(const loader *L, const char *name) {
   return false;
 }
 
-bool nvl_ld_parse_selector(const char *sel, char *name, size_t len, long *lo, long *hi) {
+/* An optional integer up to the next ':' or ']' (none: *has false). */
+static bool slice_num(const char **p, long *v, bool *has) {
+  char *end;
+  *has = **p != ':' && **p != ']';
+  if (!*has)
+    return true;
+  *v = strtol(*p, &end, 10);
+  if (end == *p || *v < -1000000000 || *v > 1000000000)
+    return false;
+  *p = end;
+  return true;
+}
+
+bool nvl_ld_parse_selector(const char *sel, char *name, size_t len, nvl_slice *sl) {
   const char *br = strchr(sel, '[');
-  *lo = 0;
-  *hi = -1;
+  memset(sl, 0, sizeof *sl);
+  sl->step = 1;
   if (!br) {
     snprintf(name, len, "%s", sel);
     return true;
@@ -33,24 +48,26 @@ bool nvl_ld_parse_selector(const char *sel, char *name, size_t len, long *lo, lo
     return false;
   memcpy(name, sel, n);
   name[n] = '\0';
-  char *end;
+  sl->sliced = true;
   const char *p = br + 1;
-  if (*p != ':') {
-    *lo = strtol(p, &end, 10);
-    if (end == p || *lo < 0)
-      return false;
-    p = end;
-  }
-  if (*p != ':')
+  bool has_step;
+  if (!slice_num(&p, &sl->lo, &sl->has_lo) || *p++ != ':' || !slice_num(&p, &sl->hi, &sl->has_hi))
     return false;
-  p++;
-  if (*p != ']') {
-    *hi = strtol(p, &end, 10);
-    if (end == p || *hi < 0)
+  if (*p == ':') {
+    p++;
+    if (!slice_num(&p, &sl->step, &has_step))
       return false;
-    p = end;
+    if (!has_step)
+      sl->step = 1;
   }
-  return p[0] == ']' && p[1] == '\0';
+  return sl->step > 0 && p[0] == ']' && p[1] == '\0';
+}
+
+int nvl_slice_bounds(const nvl_slice *sl, size_t n, long *lo, long *hi) {
+  long N = (long)n;
+  *lo = sl->has_lo ? (sl->lo < 0 ? sl->lo + N : sl->lo) : 0;
+  *hi = sl->has_hi ? (sl->hi < 0 ? sl->hi + N : sl->hi) : N;
+  return *lo >= 0 && *lo < *hi && *hi <= N ? 0 : -1;
 }
 
 bool nvl_ld_select_members(loader *L, const char *sel, int start, int end, const char *ptr,
@@ -58,10 +75,13 @@ bool nvl_ld_select_members(loader *L, const char *sel, int start, int end, const
   nvl_design *d = L->d;
   char name[NVL_NAME_MAX];
   long lo, hi;
+  nvl_slice sl;
   out->ids = NULL;
   out->n = 0;
-  if (!nvl_ld_parse_selector(sel, name, sizeof name, &lo, &hi)) {
-    nvl_ld_err(L, NVL_DIAG_SCHEMA, ptr, "bad selector \"%.60s\"; write \"gpu\" or \"gpu[8:16]\"",
+  if (!nvl_ld_parse_selector(sel, name, sizeof name, &sl)) {
+    nvl_ld_err(L, NVL_DIAG_SCHEMA, ptr,
+               "bad selector \"%.60s\"; write \"gpu\", \"gpu[8:16]\", \"gpu[-4:]\" or "
+               "\"gpu[0:8:2]\" (a positive step)",
                sel);
     return false;
   }
@@ -82,7 +102,7 @@ bool nvl_ld_select_members(loader *L, const char *sel, int start, int end, const
     out->ids = NULL;
     return false;
   }
-  if (n_in == 0 && pi >= 0 && hi < 0 && lo == 0) {
+  if (n_in == 0 && pi >= 0 && !sl.sliced) {
     /* declared, but none in this group instance (count 0): the rule selects nothing */
     out->n = 0;
     return true;
@@ -98,17 +118,18 @@ bool nvl_ld_select_members(loader *L, const char *sel, int start, int end, const
     out->ids = NULL;
     return false;
   }
-  if (hi < 0)
-    hi = (long)n_in;
-  if (lo >= hi || (size_t)hi > n_in) {
-    nvl_ld_err(L, NVL_DIAG_WIRING, ptr, "slice [%ld:%ld] is outside the %zu \"%s\" devices in %s",
-               lo, hi, n_in, name, scope);
+  if (nvl_slice_bounds(&sl, n_in, &lo, &hi) != 0) {
+    nvl_ld_err(L, NVL_DIAG_WIRING, ptr,
+               "slice of \"%.60s\" selects none of, or reaches past, the %zu \"%s\" devices in %s",
+               sel, n_in, name, scope);
     free(out->ids);
     out->ids = NULL;
     return false;
   }
-  memmove(out->ids, out->ids + lo, (size_t)(hi - lo) * sizeof(int));
-  out->n = (size_t)(hi - lo);
+  size_t k = 0;
+  for (long i = lo; i < hi; i += sl.step)
+    out->ids[k++] = out->ids[i];
+  out->n = k;
   return true;
 }
 
@@ -164,8 +185,16 @@ int nvl_design_select(const nvl_design *d, const char *list, int **out, size_t *
     }
     char name[NVL_NAME_MAX];
     long lo, hi;
+    nvl_slice sl;
     const nvl_prefix *p = NULL;
-    if (nvl_ld_parse_selector(tok, name, sizeof name, &lo, &hi))
+    if (strchr(tok, '[') && !nvl_ld_parse_selector(tok, name, sizeof name, &sl)) {
+      snprintf(err, errlen,
+               "bad selector \"%.60s\": write gpu[8:16], gpu[-4:] or gpu[0:8:2] (a positive step)",
+               tok);
+      rc = -1;
+      break;
+    }
+    if (nvl_ld_parse_selector(tok, name, sizeof name, &sl))
       for (size_t i = 0; i < d->n_prefixes; i++)
         if (strcmp(d->prefixes[i].name, name) == 0)
           p = &d->prefixes[i];
@@ -174,15 +203,14 @@ int nvl_design_select(const nvl_design *d, const char *list, int **out, size_t *
       rc = -1;
       break;
     }
-    if (hi < 0)
-      hi = (long)p->n_members;
-    if (lo >= hi || (size_t)hi > p->n_members) {
-      snprintf(err, errlen, "slice [%ld:%ld] is outside the %zu \"%s\" devices", lo, hi,
+    if (nvl_slice_bounds(&sl, p->n_members, &lo, &hi) != 0) {
+      snprintf(err, errlen,
+               "slice of \"%.60s\" selects none of, or reaches past, the %zu \"%s\" devices", tok,
                p->n_members, name);
       rc = -1;
       break;
     }
-    for (long i = lo; i < hi; i++) {
+    for (long i = lo; i < hi; i += sl.step) {
       int dv = p->members[i];
       if (!seen[dv])
         seen[dv] = true, ids[count++] = dv;
