@@ -42,6 +42,14 @@ cmp -s "$dir/j1.csv" "$dir/m.csv"; check $? "shard + merge differs from the unsh
 "$bin" sweep --merge -o "$dir/mo.csv" "$dir/s1.csv" "$dir/s0.csv" 2>/dev/null; check $? "merge -o"
 "$bin" sweep -o "$dir/mo2.csv" --merge "$dir/s1.csv" "$dir/s0.csv" 2>/dev/null; check $? "-o merge"
 cmp -s "$dir/j1.csv" "$dir/mo.csv" && cmp -s "$dir/j1.csv" "$dir/mo2.csv"; check $? "merge -o differs"
+# a bad axis value is its point's row, saying what the axis takes
+printf '%s\n' '{"base": "builtin:hgx-h100", "workload": {"collective": "all_reduce"}, "axes": [{"name": "op", "param": "collective", "values": ["nope", 3]}, {"name": "sz", "param": "size", "values": ["1 XB"]}]}' >"$dir/ax.json"
+"$bin" sweep "$dir/ax.json" -o "$dir/ax.csv" 2>/dev/null
+grep -q 'axis op: ""nope"" is not a collective name' "$dir/ax.csv" && grep -q 'axis op: 3 is not a collective name' "$dir/ax.csv"
+check $? "bad axis values not explained: $(cat "$dir/ax.csv")"
+# one file is not a merge: refused, nothing written
+"$bin" sweep --merge -o "$dir/one.csv" "$dir/s0.csv" 2>/dev/null; [ $? = 2 ] && [ ! -e "$dir/one.csv" ]
+check $? "a merge of one file was accepted"
 # the same shard twice merges to itself; a shard whose rows for a point differ is refused
 "$bin" sweep --merge "$dir/m2.csv" "$dir/s0.csv" "$dir/s0.csv" 2>/dev/null; check $? "merge twice"
 cmp -s "$dir/m2.csv" "$dir/s0.csv"; check $? "a shard merged twice differs from itself"

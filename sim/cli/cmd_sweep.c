@@ -286,8 +286,11 @@ static bool merge_conflict(const rowset *rs, const size_t *from, char **inputs) 
 }
 
 static int merge(const char *out, char **inputs, int n) {
-  if (n < 1)
-    return nvl_cli_usage_error("sweep", "--merge needs the CSVs to join");
+  if (n < 2)
+    return nvl_cli_usage_error("sweep",
+                               "--merge joins two or more shard CSVs (got %d): one file "
+                               "is already a sweep CSV",
+                               n);
   rowset rs = {0};
   char *header = NULL;
   size_t *from = NULL; /* [row]: the input it came from */

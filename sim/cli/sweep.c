@@ -482,7 +482,19 @@ static int apply_axes(const nvl_sweep *s, size_t point, json_t *doc, point_param
       break;
     }
     if (!ok) {
-      snprintf(err, errlen, "axis %s: bad value for %s", ax->name, ax->name);
+      static const char *const want[] = {"a size string such as \"1 GiB\"",
+                                         "a collective name (all_reduce, alltoall, ...)",
+                                         "ring, tree, nvls, p2p or auto", "default or ideal",
+                                         "a count of switch chips, 0 or more"};
+      char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+      char why[NVL_DIAG_PTR_MAX + NVL_DIAG_MSG_MAX + 8];
+      memcpy(why, err, errlen < sizeof why ? errlen : sizeof why); /* a bad size's own reason */
+      why[sizeof why - 1] = '\0';
+      if (ax->param != P_SIZE || !sv)
+        snprintf(err, errlen, "axis %s: %.60s is not %s", ax->name, t ? t : "?", want[ax->param]);
+      else
+        snprintf(err, errlen, "axis %s: %s", ax->name, why);
+      free(t);
       return -1;
     }
   }
