@@ -68,5 +68,18 @@ for sig in TERM INT; do
   [ -z "$(ls "$dir" | grep tmp)" ]; check $? "SIG$sig: the killed run left a temporary file"
   rm -f "$dir/killed.err"
 done
+# every input read from a FIFO is refused at once (never waited on): workloads, matrices, sweep
+# specs and CSVs, measurement tables, model descriptions, designs
+mkfifo "$dir/fifo"
+for args in "run --workload $dir/fifo" "run -p matrix --matrix $dir/fifo -b 1M -e 1M" \
+  "sweep $dir/fifo -o $dir/fo.csv" "validate-model $dir/fifo" "validate-model --llm $dir/fifo" \
+  "sweep --merge -o $dir/fm.csv $dir/fifo $dir/fifo" "llm --llm $dir/fifo" "validate $dir/fifo"; do
+  # shellcheck disable=SC2086
+  timeout 20 "$bin" $args >/dev/null 2>"$dir/fifo.err"
+  rc=$?
+  [ $rc != 0 ] && [ $rc != 124 ] && grep -q "not a regular file" "$dir/fifo.err"
+  check $? "FIFO input: nvlsim $args: exit $rc, $(head -c 200 "$dir/fifo.err")"
+done
+rm -f "$dir/fifo" "$dir/fifo.err"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
