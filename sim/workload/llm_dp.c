@@ -6,9 +6,12 @@
 
 #include "workload/llm_build.h"
 
-void nvl_lb_dp_bucket(builder *b, long s, double dense, double expert) {
-  const llm_shape *sh = b->sh;
-  const nvl_llm_layout *l = sh->lay;
+/* One collective (dense and expert bytes per rank) on every data-parallel job of stage s, each
+ * after the stage's last step in every replica and the job's previous operation; the
+ * operations are added to out. */
+static void dp_collective(builder *b, long s, nvl_coll coll, double dense, double expert,
+                          vec *out) {
+  const nvl_llm_layout *l = b->sh->lay;
   b->deps.n = 0;
   for (long d = 0; d < l->dp; d++)
     for (size_t i = 0; i < b->tail[d * l->pp + s].n; i++)
@@ -23,13 +26,14 @@ void nvl_lb_dp_bucket(builder *b, long s, double dense, double expert) {
       b->deps.n = base;
       if (b->dp_last[job] >= 0)
         nvl_lb_vec_push(&b->deps, (size_t)b->dp_last[job]);
-      nvl_wop op = {.kind = NVL_WOP_COLLECTIVE,
-                    .job = job,
-                    .coll = NVL_COLL_REDUCE_SCATTER,
-                    .bytes = (uint64_t)bytes};
+      nvl_wop op = {.kind = NVL_WOP_COLLECTIVE, .job = job, .coll = coll, .bytes = (uint64_t)bytes};
       b->dp_last[job] = (long)nvl_lb_add_op(b, &op, NVL_LD_DP, &b->deps);
-      nvl_lb_vec_push(&b->rs, (size_t)b->dp_last[job]);
+      nvl_lb_vec_push(out, (size_t)b->dp_last[job]);
     }
+}
+
+void nvl_lb_dp_bucket(builder *b, long s, double dense, double expert) {
+  dp_collective(b, s, NVL_COLL_REDUCE_SCATTER, dense, expert, &b->rs);
 }
 
 void nvl_lb_layer_grads(const llm_shape *sh, long s, long k, double *dense, double *expert) {
@@ -62,28 +66,7 @@ void nvl_lb_dp_gather(builder *b) {
 }
 
 void nvl_lb_zero3_gather(builder *b, long s, long k, vec *out) {
-  const nvl_llm_layout *l = b->sh->lay;
   double dense, expert;
   nvl_lb_layer_grads(b->sh, s, k, &dense, &expert);
-  b->deps.n = 0;
-  for (long d = 0; d < l->dp; d++)
-    for (size_t i = 0; i < b->tail[d * l->pp + s].n; i++)
-      nvl_lb_vec_push(&b->deps, b->tail[d * l->pp + s].v[i]);
-  size_t base = b->deps.n;
-  for (long t = 0; t < l->tp; t++)
-    for (long e = -1; e < l->ep; e++) {
-      int job = e < 0 ? b->dpd_job[s * l->tp + t] : b->dpe_job[(s * l->ep + e) * l->tp + t];
-      double bytes = e < 0 ? dense : expert;
-      if (job < 0 || bytes <= 0)
-        continue;
-      b->deps.n = base;
-      if (b->dp_last[job] >= 0)
-        nvl_lb_vec_push(&b->deps, (size_t)b->dp_last[job]);
-      nvl_wop op = {.kind = NVL_WOP_COLLECTIVE,
-                    .job = job,
-                    .coll = NVL_COLL_ALL_GATHER,
-                    .bytes = (uint64_t)bytes};
-      b->dp_last[job] = (long)nvl_lb_add_op(b, &op, NVL_LD_DP, &b->deps);
-      nvl_lb_vec_push(out, (size_t)b->dp_last[job]);
-    }
+  dp_collective(b, s, NVL_COLL_ALL_GATHER, dense, expert, out);
 }
