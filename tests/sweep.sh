@@ -66,13 +66,42 @@ slow=$(dirname "$spec")/slow.json
 pid=$!
 while [ ! -s "$dir/k.csv" ] && kill -0 $pid 2>/dev/null; do sleep 0.2; done
 kill -TERM $pid 2>/dev/null
-wait $pid
+wait $pid; [ $? = 143 ]; check $? "SIGTERM to a sweep: exit status not 143"
 n=$(tail -n +2 "$dir/k.csv" | wc -l)
 [ "$n" -ge 1 ] && [ "$n" -lt 3 ]; check $? "killed sweep kept $n rows (expected 1 or 2)"
 [ -z "$(ls "$dir" | grep tmp)" ]; check $? "killed sweep left a temporary file"
 awk -F, 'NR == 1 { h = NF } NR > 1 && NF != h { bad = 1 } END { exit bad }' "$dir/k.csv"; check $? "killed sweep left a partial row"
 "$bin" sweep "$slow" -o "$dir/k.csv" -j 2 2>/dev/null; check $? "resume after kill"
 [ "$(tail -n +2 "$dir/k.csv" | wc -l)" = 3 ]; check $? "resume after kill: 3 rows"
+
+# a stop signal to the sweep parent alone: its children stop, nothing is left behind, the exit
+# status is the signal's, and the same command resumes
+for pair in INT:130 TERM:143 HUP:129; do
+  sig=${pair%:*} want=${pair#*:}
+  sd="$dir/sig$sig"
+  mkdir "$sd"
+  TMPDIR="$sd" "$bin" sweep "$slow" -o "$sd/o.csv" -j 2 2>"$sd/err" &
+  pid=$!
+  while [ -z "$(ls "$sd" | grep nvlsim-sweep)" ] && kill -0 $pid 2>/dev/null; do sleep 0.05; done
+  kill -$sig $pid
+  wait $pid; st=$?
+  [ "$st" = "$want" ]; check $? "SIG$sig to a sweep: exit $st, expected $want"
+  sleep 0.2
+  [ -z "$(pgrep -f "$sd/o.csv")" ]; check $? "SIG$sig to a sweep: children left running"
+  [ -z "$(ls "$sd" | grep -v '^err$' | grep -v '^o.csv$')" ]; check $? "SIG$sig: left $(ls "$sd")"
+  grep -q "stopped by signal" "$sd/err"; check $? "SIG$sig: no message"
+  [ $sig != INT ] && continue
+  TMPDIR="$sd" "$bin" sweep "$slow" -o "$sd/o.csv" -j 2 2>/dev/null; check $? "SIG$sig: resume"
+  cmp -s "$sd/o.csv" "$dir/k.csv"; check $? "SIG$sig: resumed sweep differs"
+done
+# one sweep writes an output at a time: a second one is refused and the first loses nothing
+"$bin" sweep "$slow" -o "$dir/l.csv" -j 1 2>/dev/null &
+pid=$!
+while [ ! -e "$dir/l.csv.lock" ] && kill -0 $pid 2>/dev/null; do sleep 0.05; done
+"$bin" sweep "$slow" -o "$dir/l.csv" -j 1 2>"$dir/l.err"; [ $? = 2 ]; check $? "a second sweep on one output ran"
+grep -q 'another sweep is writing' "$dir/l.err"; check $? "second sweep: message"
+wait $pid; check $? "first sweep after the second was refused"
+cmp -s "$dir/l.csv" "$dir/k.csv" && [ ! -e "$dir/l.csv.lock" ]; check $? "first sweep lost rows or left its lock"
 
 # errors: unknown key, output of another sweep, bad shard
 printf '{"base": "builtin:hgx-h100", "axes": [{"name": "x", "param": "size", "values": ["1 MiB"]}], "axs": 1}' >"$dir/bad.json"
@@ -101,9 +130,29 @@ printf '{"base": "builtin:hgx-h100", "workload": {"collective": "all_reduce", "a
 cp "$dir/j1.csv" "$dir/fewer.csv"
 "$bin" sweep "$dir/fewer.json" -o "$dir/fewer.csv" 2>"$dir/fewer.err"; [ $? = 2 ]
 check $? "fewer points: resume did not refuse"
-grep -q 'but this sweep has 1 point: the file is of another sweep' "$dir/fewer.err"; check $? "fewer points: message"
+grep -q 'the file is of another sweep\|sweep_id is' "$dir/fewer.err"; check $? "fewer points: message"
+# resume and merge see every input of the rows: an edited base design file is another sweep, a
+# changed note is not
+mkdir "$dir/b"
+cp "$2/../../topologies/hgx-h100.json" "$dir/b/d.json"
+printf '{"base": "d.json", "note": "%s", "workload": {"collective": "all_reduce", "algo": "ring", "sizes": ["1 MiB"], "model": "ideal"}, "axes": [{"name": "x", "param": "size", "values": ["1 MiB", "2 MiB"]}]}' one >"$dir/b/s.json"
+"$bin" sweep "$dir/b/s.json" -o "$dir/b/o.csv" 2>/dev/null; check $? "file base sweep"
+head -n 2 "$dir/b/o.csv" >"$dir/b/half.csv"
+sed -i 's/"note": "one"/"note": "two"/' "$dir/b/s.json"
+"$bin" sweep "$dir/b/s.json" -o "$dir/b/half.csv" 2>/dev/null; check $? "a changed note refused the resume"
+cmp -s "$dir/b/o.csv" "$dir/b/half.csv"; check $? "resume after a note change differs"
+head -n 2 "$dir/b/o.csv" >"$dir/b/half.csv"
+"$bin" sweep "$dir/b/s.json" -o "$dir/b/s1.csv" --shard 1/2 2>/dev/null
+sed -i 's/"links": \[5, 4, 4, 5\]/"links": [4, 5, 5, 4]/' "$dir/b/d.json"
+"$bin" sweep "$dir/b/s.json" -o "$dir/b/half.csv" 2>"$dir/b/e.err"; [ $? = 2 ]
+check $? "resume with an edited base design was accepted"
+grep -q "the spec, its base design or a model file changed" "$dir/b/e.err"; check $? "edited base: message"
+"$bin" sweep "$dir/b/s.json" -o "$dir/b/s0.csv" --shard 0/2 2>/dev/null
+"$bin" sweep --merge "$dir/b/m.csv" "$dir/b/s0.csv" "$dir/b/s1.csv" 2>"$dir/b/m.err"; [ $? = 1 ]
+check $? "shards of different sweeps merged"
+grep -q 'are of different sweeps' "$dir/b/m.err" && [ ! -e "$dir/b/m.csv" ]; check $? "mixed merge: message or output"
 # an axis name is a column of its own: not another axis's, nor point, status, error or a run column
-for names in '"x", "x"' '"point", "y"' '"status", "y"' '"error", "y"' '"collective", "y"' '"y", "size_bytes"'; do
+for names in '"x", "x"' '"sweep_id", "y"' '"point", "y"' '"status", "y"' '"error", "y"' '"collective", "y"' '"y", "size_bytes"'; do
   printf '{"base": "builtin:hgx-h100", "axes": [{"name": %s, "param": "size", "values": ["1 MiB"]}, {"name": %s, "param": "model", "values": ["ideal"]}]}' \
     "${names%%,*}" "${names#*, }" >"$dir/names.json"
   "$bin" sweep "$dir/names.json" -o "$dir/names.csv" 2>"$dir/names.err"; [ $? = 1 ]

@@ -11,6 +11,7 @@
  * breaks survive.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -24,157 +25,9 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/sweep.h"
+#include "cli/sweep_csv.h"
+#include "cli/sweep_guard.h"
 #include "output/results.h"
-
-/* A sweep CSV is at most this large when read back. */
-#define SWEEP_CSV_MAX_BYTES (1u << 30)
-
-typedef struct {
-  size_t point;
-  char *line; /* the whole CSV record, without its end */
-} row;
-
-typedef struct {
-  row *rows;
-  size_t n, cap;
-} rowset;
-
-static void add_row(rowset *rs, size_t point, const char *line) {
-  if (rs->n == rs->cap) {
-    rs->cap = rs->cap ? 2 * rs->cap : 64;
-    rs->rows = nvl_xrealloc(rs->rows, rs->cap * sizeof *rs->rows);
-  }
-  rs->rows[rs->n++] = (row){point, nvl_xstrdup(line)};
-}
-
-static int cmp_row(const void *a, const void *b) {
-  const row *x = a, *y = b;
-  if (x->point != y->point)
-    return x->point < y->point ? -1 : 1;
-  return x < y ? -1 : x > y; /* stable within a point: insertion order */
-}
-
-static void free_rows(rowset *rs) {
-  for (size_t i = 0; i < rs->n; i++)
-    free(rs->rows[i].line);
-  free(rs->rows);
-  memset(rs, 0, sizeof *rs);
-}
-
-static int write_rows(const char *path, const char *header, rowset *rs) {
-  if (rs->n) /* never hand qsort a NULL array */
-    qsort(rs->rows, rs->n, sizeof *rs->rows, cmp_row);
-  nvl_outfile o;
-  if (nvl_cli_output_open(&o, path, "sweep") != 0)
-    return -1;
-  fprintf(o.fp, "%s\n", header);
-  for (size_t i = 0; i < rs->n; i++)
-    fprintf(o.fp, "%s\n", rs->rows[i].line);
-  return nvl_cli_output_commit(&o, "sweep");
-}
-
-/* The current record of r written back as one CSV line (malloc'ed). */
-static char *record_text(const nvl_csv_reader *r) {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *m = nvl_xmemstream(&buf, &len);
-  nvl_csv_record(m, (const char *const *)r->fields, r->n_fields);
-  fclose(m);
-  while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-    buf[--len] = '\0';
-  return buf;
-}
-
-/* Reads a sweep CSV: checks its header (when want_header is given; else returns it in *header),
- * adds its rows. Returns 0, or -1 on a mismatch, malformed row or I/O error (printed). */
-/* Whether a resumed row is of this sweep: its point exists and its axis columns hold what the
- * spec gives that point (a spec edited since the rows were written has other values). */
-static bool row_of_sweep(const nvl_sweep *s, const nvl_csv_reader *r, unsigned long long pt,
-                         const char *path) {
-  size_t na = nvl_sweep_axes(s);
-  if (pt >= nvl_sweep_points(s)) {
-    fprintf(stderr,
-            "nvlsim sweep: %s:%d: a row for point %llu, but this sweep has %zu point%s: the file "
-            "is of another sweep; remove it or choose another output\n",
-            path, r->line, pt, nvl_sweep_points(s), nvl_sweep_points(s) == 1 ? "" : "s");
-    return false;
-  }
-  for (size_t a = 0; a < na && a + 1 < r->n_fields; a++) {
-    char want[512];
-    nvl_sweep_axis_value(s, (size_t)pt, a, want, sizeof want);
-    if (strcmp(want, r->fields[a + 1]) != 0) {
-      fprintf(stderr,
-              "nvlsim sweep: %s:%d: point %llu has %s = %s in the file but %s in the spec: the "
-              "spec changed since; remove the file or choose another output\n",
-              path, r->line, pt, nvl_sweep_axis_name(s, a), r->fields[a + 1], want);
-      return false;
-    }
-  }
-  return true;
-}
-
-static int read_rows(const char *path, const char *want_header, char **header, rowset *rs,
-                     bool missing_ok, const nvl_sweep *check) {
-  char *text;
-  size_t len;
-  nvl_diags diags = NVL_DIAGS_INIT;
-  if (missing_ok && access(path, F_OK) != 0 && errno == ENOENT)
-    return 0;
-  if (nvl_file_read(path, "sweep CSV", SWEEP_CSV_MAX_BYTES, &text, &len, &diags) != 0) {
-    nvl_cli_print_diags(&diags, path, stderr);
-    nvl_diags_release(&diags);
-    return -1;
-  }
-  nvl_csv_reader r;
-  nvl_csv_reader_init(&r, text, len);
-  char err[160];
-  int got, rc = 0;
-  for (int n = 0; rc == 0 && (got = nvl_csv_read(&r, err, sizeof err)) != 0; n++) {
-    char *line = got > 0 ? record_text(&r) : NULL;
-    char *end;
-    unsigned long long pt = got > 0 && n > 0 ? strtoull(r.fields[0], &end, 10) : 0;
-    if (got < 0) {
-      fprintf(stderr, "nvlsim sweep: %s:%d:%d: %s\n", path, r.line, r.column, err);
-      rc = -1;
-    } else if (n == 0 && want_header && strcmp(line, want_header) != 0) {
-      fprintf(stderr,
-              "nvlsim sweep: %s has other columns than this sweep; remove it or choose "
-              "another output\n",
-              path);
-      rc = -1;
-    } else if (n == 0 && !want_header) {
-      *header = line;
-      line = NULL;
-    } else if (n > 0 && (end == r.fields[0] || *end)) {
-      fprintf(stderr, "nvlsim sweep: %s:%d: not a sweep row\n", path, r.line);
-      rc = -1;
-    } else if (n > 0 && check && !row_of_sweep(check, &r, pt, path)) {
-      rc = -1;
-    } else if (n > 0) {
-      add_row(rs, (size_t)pt, line);
-    }
-    free(line);
-  }
-  nvl_csv_reader_release(&r);
-  free(text);
-  return rc;
-}
-
-static char *make_header(const nvl_sweep *s) {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *m = nvl_xmemstream(&buf, &len);
-  fputs("point", m);
-  for (size_t a = 0; a < nvl_sweep_axes(s); a++) {
-    fputc(',', m);
-    nvl_csv_field(m, nvl_sweep_axis_name(s, a));
-  }
-  fputs(",status,", m);
-  nvl_sweep_result_header(s, m);
-  fputs(",error", m);
-  fclose(m);
-  return buf;
-}
 
 /* Run the points p with p mod n = i. */
 typedef struct {
@@ -238,7 +91,7 @@ const nvl_cmd_doc nvl_doc_sweep = {
     options, NULL};
 
 typedef struct {
-  size_t point, from, k; /* row k of the rowset came from input `from` */
+  size_t point, from, k; /* row k of the nvl_sweep_rowset came from input `from` */
 } row_ref;
 
 static int cmp_ref(const void *a, const void *b) {
@@ -252,7 +105,7 @@ static int cmp_ref(const void *a, const void *b) {
 
 /* Whether two inputs hold different rows for one point (shards are disjoint; the same point in
  * two files must be the same rows, in the same order, as when a shard is merged twice). */
-static bool merge_conflict(const rowset *rs, const size_t *from, char **inputs) {
+static bool merge_conflict(const nvl_sweep_rowset *rs, const size_t *from, char **inputs) {
   row_ref *r = nvl_xmalloc((rs->n + 1) * sizeof *r);
   for (size_t k = 0; k < rs->n; k++)
     r[k] = (row_ref){rs->rows[k].point, from[k], k};
@@ -285,20 +138,35 @@ static bool merge_conflict(const rowset *rs, const size_t *from, char **inputs) 
   return bad;
 }
 
+/* Whether the rows come from sweeps of different ids (their last column). */
+static bool mixed_ids(const nvl_sweep_rowset *rs, const size_t *from, char **inputs) {
+  for (size_t k = 1; k < rs->n; k++) {
+    const char *a = strrchr(rs->rows[0].line, ','), *b = strrchr(rs->rows[k].line, ',');
+    if (a && b && strcmp(a, b) != 0) {
+      fprintf(stderr,
+              "nvlsim sweep: %s and %s are of different sweeps (sweep_id %s and %s): merge "
+              "shards of one spec\n",
+              inputs[from[0]], inputs[from[k]], a + 1, b + 1);
+      return true;
+    }
+  }
+  return false;
+}
+
 static int merge(const char *out, char **inputs, int n) {
   if (n < 2)
     return nvl_cli_usage_error("sweep",
                                "--merge joins two or more shard CSVs (got %d): one file "
                                "is already a sweep CSV",
                                n);
-  rowset rs = {0};
+  nvl_sweep_rowset rs = {0};
   char *header = NULL;
   size_t *from = NULL; /* [row]: the input it came from */
   for (int i = 0; i < n; i++) {
     size_t before = rs.n;
-    if (read_rows(inputs[i], header, &header, &rs, false, NULL) != 0) {
+    if (nvl_sweep_read_rows(inputs[i], header, &header, &rs, false, NULL) != 0) {
       free(header);
-      free_rows(&rs);
+      nvl_sweep_free_rows(&rs);
       free(from);
       return NVL_EXIT_FAIL;
     }
@@ -306,30 +174,29 @@ static int merge(const char *out, char **inputs, int n) {
     for (size_t k = before; k < rs.n; k++)
       from[k] = (size_t)i;
   }
-  if (merge_conflict(&rs, from, inputs)) {
+  if (merge_conflict(&rs, from, inputs) || mixed_ids(&rs, from, inputs)) {
     free(header);
-    free_rows(&rs);
+    nvl_sweep_free_rows(&rs);
     free(from);
     return NVL_EXIT_FAIL;
   }
   free(from);
   /* shards are disjoint; the same point twice keeps the first file's rows */
-  if (rs.n)
-    qsort(rs.rows, rs.n, sizeof *rs.rows, cmp_row);
-  rowset uniq = {0};
+  nvl_sweep_sort_rows(&rs);
+  nvl_sweep_rowset uniq = {0};
   for (size_t i = 0; i < rs.n; i++) {
     bool dup = false;
     for (size_t k = 0; k < uniq.n && !dup; k++)
       dup =
           uniq.rows[k].point == rs.rows[i].point && strcmp(uniq.rows[k].line, rs.rows[i].line) == 0;
     if (!dup)
-      add_row(&uniq, rs.rows[i].point, rs.rows[i].line);
+      nvl_sweep_add_row(&uniq, rs.rows[i].point, rs.rows[i].line);
   }
-  int rc = header && write_rows(out, header, &uniq) == 0 ? NVL_EXIT_OK : NVL_EXIT_USAGE;
+  int rc = header && nvl_sweep_write_rows(out, header, &uniq) == 0 ? NVL_EXIT_OK : NVL_EXIT_USAGE;
   fprintf(stderr, "sweep: merged %d files into %s (%zu rows)\n", n, out, uniq.n);
   free(header);
-  free_rows(&rs);
-  free_rows(&uniq);
+  nvl_sweep_free_rows(&rs);
+  nvl_sweep_free_rows(&uniq);
   return rc;
 }
 
@@ -337,14 +204,14 @@ static int merge(const char *out, char **inputs, int n) {
 typedef struct {
   pid_t pid;
   size_t point;
-  char tmp[64];
+  char tmp[256];
 } child;
 
 typedef struct {
   const nvl_sweep *s;
   const sweep_opts *o;
   const char *header;
-  rowset rs;
+  nvl_sweep_rowset rs;
   bool *done;                     /* [point]: already in OUT */
   size_t todo, finished, bad, np; /* points to run, run, invalid or failed, in the sweep */
   child *kids;
@@ -360,26 +227,37 @@ static int start_point(sweep_run *sr) {
   sr->next = p + 1;
   if (p >= sr->np)
     return 1;
-  child *c = NULL;
-  for (size_t k = 0; k < sr->o->jobs; k++)
-    if (sr->kids[k].pid == 0)
-      c = &sr->kids[k];
-  snprintf(c->tmp, sizeof c->tmp, "/tmp/nvlsim-sweep-XXXXXX");
+  size_t slot = 0;
+  while (sr->kids[slot].pid != 0)
+    slot++;
+  child *c = &sr->kids[slot];
+  const char *dir = getenv("TMPDIR");
+  if (!dir || !*dir || strlen(dir) > 200)
+    dir = "/tmp";
+  snprintf(c->tmp, sizeof c->tmp, "%s/nvlsim-sweep-XXXXXX", dir);
   int fd = mkstemp(c->tmp);
   if (fd < 0) {
-    fprintf(stderr, "nvlsim sweep: cannot create a temporary file: %s\n", strerror(errno));
+    fprintf(stderr, "nvlsim sweep: cannot create a temporary file in %s: %s\n", dir,
+            strerror(errno));
     return NVL_EXIT_USAGE;
   }
   fflush(NULL);
   pid_t pid = fork();
   if (pid == 0) {
+    nvl_sweep_child_signals();
     FILE *f = fdopen(fd, "w");
     int r = nvl_sweep_run_point(sr->s, p, f);
     fclose(f);
     _exit(r == 0 ? 0 : 1);
   }
   close(fd);
+  if (pid < 0) {
+    fprintf(stderr, "nvlsim sweep: cannot start a process: %s\n", strerror(errno));
+    unlink(c->tmp);
+    return NVL_EXIT_MEMORY;
+  }
   c->pid = pid;
+  nvl_sweep_track_child(slot, pid);
   c->point = p;
   sr->running++;
   return 0;
@@ -400,49 +278,77 @@ static char *point_prefix(const nvl_sweep *s, size_t point) {
   return pre;
 }
 
+/* A point's row: its point and axis columns, the child's `status,...,error`, the sweep id. */
+static void add_point_row(sweep_run *sr, size_t point, const char *pre, const char *body) {
+  const char *id = nvl_sweep_id(sr->s);
+  char *full = nvl_xmalloc(strlen(pre) + strlen(body) + strlen(id) + 3);
+  sprintf(full, "%s,%s,%s", pre, body, id);
+  nvl_sweep_add_row(&sr->rs, point, full);
+  free(full);
+}
+
+/* A child has ended: its slot is free. */
+static void forget(sweep_run *sr, child *c) {
+  unlink(c->tmp);
+  nvl_sweep_track_child((size_t)(c - sr->kids), 0);
+  c->pid = 0;
+  sr->running--;
+}
+
 /* A child has ended with status st: its rows (or a "failed" row) join the set. */
 static void collect(sweep_run *sr, child *c, int st) {
   char *pre = point_prefix(sr->s, c->point), *line = NULL;
   size_t cap = 0, got = 0;
-  ssize_t n;
   FILE *f = fopen(c->tmp, "r");
-  while (f && (n = getline(&line, &cap, f)) > 0) {
+  while (f && getline(&line, &cap, f) > 0) {
     line[strcspn(line, "\n")] = '\0';
-    char *full = nvl_xmalloc(strlen(pre) + (size_t)n + 2);
-    sprintf(full, "%s,%s", pre, line);
-    add_row(&sr->rs, c->point, full);
-    free(full);
+    add_point_row(sr, c->point, pre, line);
     got++;
   }
   if (got == 0 || !WIFEXITED(st)) { /* the child died without a word */
-    char why[80], *full = NULL;
-    size_t flen = 0;
+    char why[80], *body = NULL;
+    size_t blen = 0;
     snprintf(why, sizeof why, "simulation process ended (%s %d)",
              WIFSIGNALED(st) ? "signal" : "status",
              WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
-    FILE *m = nvl_xmemstream(&full, &flen);
-    fprintf(m, "%s,", pre);
+    FILE *m = nvl_xmemstream(&body, &blen);
     nvl_sweep_error_row(m, nvl_sweep_result_columns(sr->s), "failed", why);
     fclose(m);
-    full[strcspn(full, "\n")] = '\0';
-    add_row(&sr->rs, c->point, full);
-    free(full);
+    body[strcspn(body, "\n")] = '\0';
+    add_point_row(sr, c->point, pre, body);
+    free(body);
   }
   sr->bad += !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
   free(pre);
   free(line);
   if (f)
     fclose(f);
-  unlink(c->tmp);
-  c->pid = 0;
-  sr->running--;
+  forget(sr, c);
   sr->finished++;
+}
+
+/* After a stop signal: the children are stopped (not recorded: their points are still to do). */
+static void stop_children(sweep_run *sr) {
+  for (size_t k = 0; k < sr->o->jobs; k++)
+    if (sr->kids[k].pid > 0) {
+      if (nvl_sweep_stopped())
+        kill(sr->kids[k].pid, SIGTERM);
+      while (waitpid(sr->kids[k].pid, NULL, 0) < 0 && errno == EINTR) {
+      }
+      forget(sr, &sr->kids[k]);
+    }
+}
+
+static void show_progress(const sweep_run *sr) {
+  int w = 30, fill = (int)(w * sr->finished / (sr->todo ? sr->todo : 1));
+  fprintf(stderr, "\rsweep [%.*s%*s] %zu/%zu points", fill, "##############################",
+          w - fill, "", sr->finished, sr->todo);
 }
 
 static int run_points(sweep_run *sr) {
   bool tty = isatty(2);
   int rc = NVL_EXIT_OK;
-  while (sr->finished < sr->todo && rc == NVL_EXIT_OK) {
+  while (sr->finished < sr->todo && rc == NVL_EXIT_OK && !nvl_sweep_stopped()) {
     int st = 0;
     while (sr->running < sr->o->jobs && (st = start_point(sr)) == 0) {
     }
@@ -453,25 +359,23 @@ static int run_points(sweep_run *sr) {
     if (sr->running == 0)
       break;
     pid_t pid = wait(&st);
+    if (pid < 0 && errno == EINTR)
+      continue;
     if (pid < 0)
       break;
+    bool stopped = nvl_sweep_stopped() && WIFSIGNALED(st); /* not a failed point: still to do */
     for (size_t k = 0; k < sr->o->jobs; k++)
-      if (sr->kids[k].pid == pid) {
+      if (sr->kids[k].pid == pid && stopped) {
+        forget(sr, &sr->kids[k]);
+      } else if (sr->kids[k].pid == pid) {
         collect(sr, &sr->kids[k], st);
-        if (write_rows(sr->o->out, sr->header, &sr->rs) != 0)
+        if (nvl_sweep_write_rows(sr->o->out, sr->header, &sr->rs) != 0)
           rc = NVL_EXIT_USAGE;
-        if (tty) {
-          int w = 30, fill = (int)(w * sr->finished / (sr->todo ? sr->todo : 1));
-          fprintf(stderr, "\rsweep [%.*s%*s] %zu/%zu points", fill,
-                  "##############################", w - fill, "", sr->finished, sr->todo);
-        }
+        if (tty)
+          show_progress(sr);
       }
   }
-  for (size_t k = 0; k < sr->o->jobs; k++) /* on an error above, let the others finish cleanly */
-    if (sr->kids[k].pid > 0) {
-      waitpid(sr->kids[k].pid, NULL, 0);
-      unlink(sr->kids[k].tmp);
-    }
+  stop_children(sr); /* on an error above, the others finish cleanly */
   if (tty)
     fputc('\n', stderr);
   return rc;
@@ -487,10 +391,17 @@ static int sweep(const sweep_opts *o, const char *spec_path) {
     return rc;
   }
   nvl_diags_release(&diags);
-  char *header = make_header(s);
+  char *header = nvl_sweep_make_header(s);
   sweep_run sr = {.s = s, .o = o, .header = header, .np = nvl_sweep_points(s)};
   int rc = NVL_EXIT_OK;
-  if (read_rows(o->out, header, NULL, &sr.rs, true, s) != 0) { /* resume */
+  char lock[4200];
+  int lock_fd = nvl_sweep_lock(o->out, lock, sizeof lock);
+  if (lock_fd == -1) {
+    rc = NVL_EXIT_USAGE;
+    goto cleanup;
+  }
+  nvl_sweep_catch_stop();
+  if (nvl_sweep_read_rows(o->out, header, NULL, &sr.rs, true, s) != 0) { /* resume */
     rc = NVL_EXIT_USAGE;
     goto cleanup;
   }
@@ -506,16 +417,26 @@ static int sweep(const sweep_opts *o, const char *spec_path) {
     fprintf(stderr, "sweep: %zu points already in %s, %zu to run\n", resumed, o->out, sr.todo);
   sr.kids = nvl_xcalloc(o->jobs, sizeof *sr.kids);
   rc = run_points(&sr);
-  if (rc == NVL_EXIT_OK && sr.todo == 0 && sr.rs.n == 0 && write_rows(o->out, header, &sr.rs) != 0)
+  if (rc == NVL_EXIT_OK && sr.todo == 0 && sr.rs.n == 0 &&
+      nvl_sweep_write_rows(o->out, header, &sr.rs) != 0)
     rc = NVL_EXIT_USAGE;
-  fprintf(stderr, "sweep: %zu points run, %zu invalid or failed, %zu rows in %s\n", sr.finished,
-          sr.bad, sr.rs.n, o->out);
+  if (nvl_sweep_stopped())
+    fprintf(stderr,
+            "sweep: stopped by signal %d: %zu points run, %zu rows in %s; the same command "
+            "resumes it\n",
+            nvl_sweep_stopped(), sr.finished, sr.rs.n, o->out);
+  else
+    fprintf(stderr, "sweep: %zu points run, %zu invalid or failed, %zu rows in %s\n", sr.finished,
+            sr.bad, sr.rs.n, o->out);
 cleanup:
+  nvl_sweep_unlock(lock_fd, lock);
   free(sr.kids);
   free(sr.done);
   free(header);
-  free_rows(&sr.rs);
+  nvl_sweep_free_rows(&sr.rs);
   nvl_sweep_free(s);
+  if (nvl_sweep_stopped())
+    nvl_sweep_die_by(nvl_sweep_stopped());
   return rc;
 }
 

@@ -35,6 +35,10 @@ typedef struct nvl_sweep nvl_sweep;
 nvl_sweep *nvl_sweep_load(const char *path, nvl_diags *diags);
 void nvl_sweep_free(nvl_sweep *s);
 
+/* 16 hex digits hashing everything a point's rows depend on: the spec, the base design's JSON
+ * and the model files it names. A resumed or merged row of another id is of another sweep. */
+const char *nvl_sweep_id(const nvl_sweep *s);
+
 size_t nvl_sweep_points(const nvl_sweep *s);
 size_t nvl_sweep_axes(const nvl_sweep *s);
 const char *nvl_sweep_axis_name(const nvl_sweep *s, size_t axis);
