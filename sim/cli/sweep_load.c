@@ -218,11 +218,11 @@ static void axis_name_free(const nvl_sweep *s, const char *name, const char *ap,
   for (size_t k = 0; k < s->n_axes && !taken; k++)
     taken = strcmp(s->axes[k].name, name) == 0;
   if (taken)
-    nvl_diag_add(
-        diags, NVL_SEV_ERROR, NVL_DIAG_DUPLICATE, ap,
-        "axis name \"%s\" is already a column of the sweep's CSV (another axis, or one "
-        "of point, status, error, sweep_id and the run's columns); name it otherwise, e.g. \"%s_axis\"",
-        name, name);
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_DUPLICATE, ap,
+                 "axis name \"%s\" is already a column of the sweep's CSV (another axis, or one "
+                 "of point, status, error, sweep_id and the run's columns); name it otherwise, "
+                 "e.g. \"%s_axis\"",
+                 name, name);
 }
 
 static void load_axes(nvl_sweep *s, json_t *axes, nvl_diags *diags) {
