@@ -81,5 +81,33 @@ for args in "run --workload $dir/fifo" "run -p matrix --matrix $dir/fifo -b 1M -
   check $? "FIFO input: nvlsim $args: exit $rc, $(head -c 200 "$dir/fifo.err")"
 done
 rm -f "$dir/fifo" "$dir/fifo.err"
+
+# RFC 4180 in every CSV writer: a design named, and a design file placed, with , " and a line
+# break give rectangular files whose fields read back
+q="$dir/we,ird \"dir\""
+mkdir "$q"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["name"]="we,ird \"name\"\nline2"; json.dump(d,open(sys.argv[2],"w"))' \
+  "$topo/hgx-h100.json" "$q/d.json"
+printf 'case,system,gpus,collective,algorithm,size_bytes,busbw_GBps,role,source\n"c,""1""\n2",HGX H100,8,all_reduce,ring,1048576,100,fitted,"s,rc"\n' >"$q/m.csv"
+"$bin" run "$q/d.json" -b 1M -e 4M --csv "$q/run.csv" --link-stats "$q/links.csv" >/dev/null 2>&1
+"$bin" llm "$q/d.json" --llm builtin:llama3.1-70b --mode decode --tp 8 --batch 8 --csv "$q/llm.csv" >/dev/null 2>&1
+"$bin" compare "$q/d.json" builtin:hgx-h100 -b 1M -e 1M --csv "$q/cmp.csv" >/dev/null 2>&1
+"$bin" validate-model --csv "$q/vm.csv" "$q/m.csv" >/dev/null 2>&1
+for f in run links llm cmp vm; do
+  python3 - "$q/$f.csv" "$q/d.json" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+assert len(rows) > 1 and len({len(r) for r in rows}) == 1, {len(r) for r in rows}
+cells = {c for r in rows for c in r}
+name = sys.argv[1].rsplit("/", 1)[1]
+if name == "run.csv":
+    assert 'we,ird "name"\nline2' in cells, rows[1]
+if name == "llm.csv":
+    assert sys.argv[2] in cells, rows[1]
+if name == "vm.csv":
+    assert 'c,"1"\n2' in cells, rows[1]
+PY
+  check $? "$f CSV is not RFC 4180"
+done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

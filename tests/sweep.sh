@@ -151,6 +151,22 @@ grep -q "the spec, its base design or a model file changed" "$dir/b/e.err"; chec
 "$bin" sweep --merge "$dir/b/m.csv" "$dir/b/s0.csv" "$dir/b/s1.csv" 2>"$dir/b/m.err"; [ $? = 1 ]
 check $? "shards of different sweeps merged"
 grep -q 'are of different sweeps' "$dir/b/m.err" && [ ! -e "$dir/b/m.csv" ]; check $? "mixed merge: message or output"
+# RFC 4180 throughout: axis names and values, and design names they set, with , " and line
+# breaks give rectangular rows that read back, and resume accepts its own file
+printf '%s' '{"base": "d.json", "workload": {"collective": "all_reduce", "sizes": ["1 MiB"], "model": "ideal"}, "axes": [{"name": "nm", "pointer": "/name", "values": ["a,b", "q\"x\nline", "cr\r\nlf"]}, {"name": "x\"y,z", "param": "model", "values": ["ideal"]}]}' >"$dir/b/q.json"
+cp "$2/../../topologies/hgx-h100.json" "$dir/b/d.json"
+"$bin" sweep "$dir/b/q.json" -o "$dir/b/q.csv" 2>/dev/null; check $? "sweep of quoted names"
+python3 - "$dir/b/q.csv" <<'PY'; check $? "sweep CSV not RFC 4180"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+assert len({len(r) for r in rows}) == 1, {len(r) for r in rows}
+assert rows[0][1:3] == ["nm", 'x"y,z'], rows[0]
+assert [r[1] for r in rows[1:]] == ["a,b", 'q"x\nline', "cr\r\nlf"], [r[1] for r in rows]
+assert [r[4] for r in rows[1:]] == ["a,b", 'q"x\nline', "cr\r\nlf"], [r[4] for r in rows]
+PY
+cp "$dir/b/q.csv" "$dir/b/q0.csv"
+"$bin" sweep "$dir/b/q.json" -o "$dir/b/q.csv" 2>/dev/null && cmp -s "$dir/b/q.csv" "$dir/b/q0.csv"
+check $? "resume refused or changed its own quoted file"
 # an axis name is a column of its own: not another axis's, nor point, status, error or a run column
 for names in '"x", "x"' '"sweep_id", "y"' '"point", "y"' '"status", "y"' '"error", "y"' '"collective", "y"' '"y", "size_bytes"'; do
   printf '{"base": "builtin:hgx-h100", "axes": [{"name": %s, "param": "size", "values": ["1 MiB"]}, {"name": %s, "param": "model", "values": ["ideal"]}]}' \

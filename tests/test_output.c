@@ -12,6 +12,7 @@
 
 #include "base/csv.h"
 #include "base/file.h"
+#include "base/json.h"
 #include "base/outfile.h"
 #include "base/u64map.h"
 #include "design/design.h"
@@ -202,6 +203,47 @@ static void test_output__junit_escapes_and_counts_failures(void **state) {
   nvl_diags_release(&f[1].diags);
 }
 
+/* Every class of byte string a file name can be: well-formed UTF-8 of each length is kept, and
+ * every malformed class (stray continuation, truncated, overlong, surrogate, past U+10FFFF,
+ * 0xFE/0xFF) becomes U+FFFD, one per byte; line breaks and tabs become references. */
+static void test_output__junit_names_are_always_utf8(void **state) {
+  (void)state;
+  static const struct {
+    const char *name, *want;
+  } cases[] = {
+      {"caf\xc3\xa9"
+       "-\xe2\x82\xac-\xf0\x9f\x98\x80.json",
+       "caf\xc3\xa9-\xe2\x82\xac-\xf0\x9f\x98\x80.json"},
+      {"a\x80"
+       "b",
+       "a\xef\xbf\xbd"
+       "b"},
+      {"a\xc3", "a\xef\xbf\xbd"},
+      {"a\xe2\x82", "a\xef\xbf\xbd\xef\xbf\xbd"},
+      {"\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"},
+      {"\xe0\x80\xaf", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+      {"\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+      {"\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+      {"\xfe\xff", "\xef\xbf\xbd\xef\xbf\xbd"},
+      {"l1\nl2\tx\x01", "l1&#10;l2&#9;x?"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    nvl_report_file f = {0};
+    f.file = cases[i].name;
+    f.checks[0] = (nvl_check){"load", true, true};
+    f.n_checks = 1;
+    FILE *t = tmpfile();
+    nvl_report_write_junit(&f, 1, t);
+    char *text = nvl_test_slurp(t), want[128];
+    snprintf(want, sizeof want, "<testsuite name=\"%s\"", cases[i].want);
+    assert_non_null(strstr(text, want));
+    free(text);
+    json_t *j = nvl_json_text(cases[i].name); /* JSON reports keep the same characters */
+    assert_non_null(j);
+    json_decref(j);
+  }
+}
+
 static void test_output__u64map_keeps_every_key(void **state) {
   (void)state;
   nvl_u64map m = NVL_U64MAP_INIT;
@@ -344,6 +386,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_output__table_groups_rows_under_one_header),
     cmocka_unit_test(test_output__link_stats_two_rows_per_link),
     cmocka_unit_test(test_output__junit_escapes_and_counts_failures),
+    cmocka_unit_test(test_output__junit_names_are_always_utf8),
     cmocka_unit_test(test_output__u64map_keeps_every_key),
     cmocka_unit_test(test_output__file_read_refuses_what_is_not_a_regular_file),
 };

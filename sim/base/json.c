@@ -10,14 +10,41 @@
 
 #include "base/xalloc.h"
 
+size_t nvl_utf8_char_len(const char *s) {
+  const unsigned char *u = (const unsigned char *)s;
+  if (u[0] < 0x80)
+    return 1;
+  size_t n = u[0] >= 0xC2 && u[0] <= 0xDF   ? 2
+             : u[0] >= 0xE0 && u[0] <= 0xEF ? 3
+             : u[0] >= 0xF0 && u[0] <= 0xF4 ? 4
+                                            : 0;
+  for (size_t k = 1; k < n; k++)
+    if ((u[k] & 0xC0) != 0x80)
+      return 0;
+  if ((n == 3 && u[0] == 0xE0 && u[1] < 0xA0) || (n == 3 && u[0] == 0xED && u[1] >= 0xA0) ||
+      (n == 4 && u[0] == 0xF0 && u[1] < 0x90) || (n == 4 && u[0] == 0xF4 && u[1] >= 0x90))
+    return 0; /* overlong, a surrogate, or past U+10FFFF */
+  return n;
+}
+
 json_t *nvl_json_text(const char *s) {
   json_t *j = json_string(s);
   if (j)
     return j;
-  size_t n = strlen(s);
+  size_t n = strlen(s), o = 0;
   char *t = nvl_xmalloc(n + 1);
-  for (size_t i = 0; i <= n; i++)
-    t[i] = (unsigned char)s[i] >= 0x80 ? '?' : s[i];
+  for (size_t i = 0; i < n;) { /* keep the well-formed characters, '?' for each stray byte */
+    size_t k = nvl_utf8_char_len(s + i);
+    if (k == 0) {
+      t[o++] = '?';
+      i++;
+    } else {
+      memcpy(t + o, s + i, k);
+      o += k;
+      i += k;
+    }
+  }
+  t[o] = '\0';
   j = json_string(t);
   free(t);
   return j;

@@ -11,6 +11,10 @@
  * of a character by a fixed-size buffer) become '?'. */
 json_t *nvl_json_text(const char *s);
 
+/* The length (1 to 4) of the well-formed UTF-8 character at s (RFC 3629: no overlong forms, no
+ * surrogates, at most U+10FFFF), or 0 when the bytes there do not form one. */
+size_t nvl_utf8_char_len(const char *s);
+
 /* "an object", "an array", "a string", ... for messages. */
 const char *nvl_json_type_name(const json_t *v);
 

@@ -297,14 +297,14 @@ static void forget(sweep_run *sr, child *c) {
 
 /* A child has ended with status st: its rows (or a "failed" row) join the set. */
 static void collect(sweep_run *sr, child *c, int st) {
-  char *pre = point_prefix(sr->s, c->point), *line = NULL;
-  size_t cap = 0, got = 0;
-  FILE *f = fopen(c->tmp, "r");
-  while (f && getline(&line, &cap, f) > 0) {
-    line[strcspn(line, "\n")] = '\0';
-    add_point_row(sr, c->point, pre, line);
-    got++;
+  char *pre = point_prefix(sr->s, c->point);
+  size_t got = 0;
+  char **recs = nvl_sweep_read_records(c->tmp, &got); /* records, not lines: quoted breaks */
+  for (size_t k = 0; k < got; k++) {
+    add_point_row(sr, c->point, pre, recs[k]);
+    free(recs[k]);
   }
+  free(recs);
   if (got == 0 || !WIFEXITED(st)) { /* the child died without a word */
     char why[80], *body = NULL;
     size_t blen = 0;
@@ -320,9 +320,6 @@ static void collect(sweep_run *sr, child *c, int st) {
   }
   sr->bad += !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
   free(pre);
-  free(line);
-  if (f)
-    fclose(f);
   forget(sr, c);
   sr->finished++;
 }

@@ -213,8 +213,9 @@ static void write_csv_row(FILE *o, const char *const *get, const char *design, i
   nvl_csv_field(o, get[COL_CASE]);
   fputc(',', o);
   nvl_csv_field(o, get[COL_SYSTEM]);
-  fprintf(o, ",%s,%d,%s,%s,%s,%.0f,", design, gpus, nvl_coll_name(coll), sr->algorithm,
-          sr->protocol, size);
+  fputc(',', o);
+  nvl_csv_field(o, design);
+  fprintf(o, ",%d,%s,%s,%s,%.0f,", gpus, nvl_coll_name(coll), sr->algorithm, sr->protocol, size);
   const double sim[3] = {sr->time_us, sr->algbw, sr->busbw};
   for (int k = 0; k < 3; k++) {
     if (has[k])

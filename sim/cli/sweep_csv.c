@@ -101,6 +101,36 @@ static bool row_of_sweep(const nvl_sweep *s, const nvl_csv_reader *r, unsigned l
   return true;
 }
 
+char **nvl_sweep_read_records(const char *path, size_t *n) {
+  char *text, **recs = NULL;
+  size_t len;
+  *n = 0;
+  nvl_diags diags = NVL_DIAGS_INIT;
+  int rc = nvl_file_read(path, "point rows", SWEEP_CSV_MAX_BYTES, &text, &len, &diags);
+  nvl_diags_release(&diags);
+  if (rc != 0)
+    return NULL;
+  nvl_csv_reader r;
+  nvl_csv_reader_init(&r, text, len);
+  char err[160];
+  int got;
+  while ((got = nvl_csv_read(&r, err, sizeof err)) > 0) {
+    recs = nvl_xrealloc(recs, (*n + 2) * sizeof *recs);
+    recs[(*n)++] = record_text(&r);
+    recs[*n] = NULL;
+  }
+  nvl_csv_reader_release(&r);
+  free(text);
+  if (got < 0) { /* a torn file is no rows */
+    for (size_t k = 0; k < *n; k++)
+      free(recs[k]);
+    free(recs);
+    *n = 0;
+    return NULL;
+  }
+  return recs;
+}
+
 int nvl_sweep_read_rows(const char *path, const char *want_header, char **header,
                         nvl_sweep_rowset *rs, bool missing_ok, const nvl_sweep *check) {
   char *text;

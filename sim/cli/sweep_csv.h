@@ -32,6 +32,9 @@ int nvl_sweep_write_rows(const char *path, const char *header, nvl_sweep_rowset 
  * adds its rows. A missing file is empty when missing_ok. 0, or -1 (printed). */
 int nvl_sweep_read_rows(const char *path, const char *want_header, char **header,
                         nvl_sweep_rowset *rs, bool missing_ok, const nvl_sweep *check);
+/* The CSV records of a point's rows (each one record's text, which may hold quoted line breaks),
+ * as a NULL-ended malloc'ed array of *n; NULL when unreadable or malformed. */
+char **nvl_sweep_read_records(const char *path, size_t *n);
 /* The CSV header of a sweep: point, its axes, status, the result columns, error, sweep_id. */
 char *nvl_sweep_make_header(const nvl_sweep *s);
 

@@ -8,19 +8,28 @@
 
 #include "base/json.h"
 
+/* Text for XML content or a quoted attribute: markup escaped, line breaks and tabs as character
+ * references (an attribute keeps them), other control bytes '?', and bytes that are not UTF-8 (a
+ * file name is any bytes) U+FFFD, so the document is always well-formed UTF-8. */
 static void xml_escape(FILE *to, const char *s) {
-  for (; *s; s++) {
+  while (*s) {
+    size_t k = nvl_utf8_char_len(s);
     switch (*s) {
     case '&': fputs("&amp;", to); break;
     case '<': fputs("&lt;", to); break;
     case '>': fputs("&gt;", to); break;
     case '"': fputs("&quot;", to); break;
+    case '\n': fputs("&#10;", to); break;
+    case '\t': fputs("&#9;", to); break;
     default:
-      if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\t')
+      if (k == 0)
+        fputs("\xEF\xBF\xBD", to);
+      else if ((unsigned char)*s < 0x20 || *s == 0x7f)
         fputc('?', to);
       else
-        fputc(*s, to);
+        fwrite(s, 1, k, to);
     }
+    s += k ? k : 1;
   }
 }
 
