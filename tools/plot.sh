@@ -2,7 +2,10 @@
 # Plots columns of an nvlsim CSV (run --csv, sweep -o, validate-model --csv) with gnuplot.
 #   bash tools/plot.sh CSV X Y [SERIES] -o OUT.png [--logx] [--title TEXT] [--where COL=VALUE]
 # X, Y and SERIES are column names; one line per distinct SERIES value (e.g. design, collective,
-# algorithm, an axis of a sweep). Rows whose status is not ok (sweeps) are left out.
+# algorithm, an axis of a sweep). Rows whose status is not ok (sweeps) are left out. --where keeps
+# the rows whose COL is VALUE; a number matches within 1 % (nccl-tests and nvlsim round a size to
+# whole elements per rank: alltoall of "1 GiB" on 72 ranks is 1073741760 B), and a series the
+# filter empties is named on stderr.
 # Example: bash tools/plot.sh out.csv size_bytes busbw_GBps design -o busbw.png --logx
 set -euo pipefail
 csv=$1 x=$2 y=$3
@@ -31,13 +34,31 @@ for c in [x, y] + ([series] if series else []):
     if rows and c not in rows[0]:
         sys.exit(f"plot: no column {c!r} in {path}")
 wk, wv = where.split("=", 1) if where else (None, None)
-groups = {}
+if wk and rows and wk not in rows[0]:
+    sys.exit(f"plot: no column {wk!r} in {path} (--where)")
+def number(s):
+    try:
+        return float(s)
+    except ValueError:
+        return None
+def matches(v):
+    a, b = number(v), number(wv)
+    if a is not None and b is not None:
+        return abs(a - b) <= 0.01 * max(abs(a), abs(b))
+    return v == wv
+groups, seen = {}, {}
 for r in rows:
     if r.get("status", "ok") != "ok" or not r[x] or not r[y]:
         continue
-    if wk and r.get(wk) != wv:
+    name = r[series] if series else y
+    seen.setdefault(name, set()).add(r.get(wk) if wk else None)
+    if wk and not matches(r.get(wk)):
         continue
-    groups.setdefault(r[series] if series else y, []).append((float(r[x]), float(r[y])))
+    groups.setdefault(name, []).append((float(r[x]), float(r[y])))
+for name in sorted(set(seen) - set(groups)):
+    near = sorted(seen[name], key=lambda v: abs((number(v) or 0) - (number(wv) or 0)))[:3]
+    print(f"plot: --where {where} keeps no row of {series or 'the'} {name!r} "
+          f"(its {wk} values nearest: {', '.join(near)})", file=sys.stderr)
 with open(os.path.join(work, "index"), "w") as idx:
     for i, (name, pts) in enumerate(sorted(groups.items())):
         with open(os.path.join(work, f"s{i}.dat"), "w") as f:
