@@ -68,19 +68,29 @@ for sig in TERM INT; do
   [ -z "$(ls "$dir" | grep tmp)" ]; check $? "SIG$sig: the killed run left a temporary file"
   rm -f "$dir/killed.err"
 done
-# every input read from a FIFO is refused at once (never waited on): workloads, matrices, sweep
-# specs and CSVs, measurement tables, model descriptions, designs
+# every input read from a FIFO is refused at once (never waited on), exit 2 as any unreadable
+# input: workloads, matrices, sweep specs and CSVs, measurement tables, model descriptions, designs
 mkfifo "$dir/fifo"
 for args in "run --workload $dir/fifo" "run -p matrix --matrix $dir/fifo -b 1M -e 1M" \
   "sweep $dir/fifo -o $dir/fo.csv" "validate-model $dir/fifo" "validate-model --llm $dir/fifo" \
-  "sweep --merge -o $dir/fm.csv $dir/fifo $dir/fifo" "llm --llm $dir/fifo" "validate $dir/fifo"; do
+  "sweep --merge -o $dir/fm.csv $dir/fifo $dir/fifo" "llm --llm $dir/fifo" "validate $dir/fifo" \
+  "info $dir/fifo" "compare $dir/fifo builtin:hgx-h100" "run $dir/fifo"; do
   # shellcheck disable=SC2086
   timeout 20 "$bin" $args >/dev/null 2>"$dir/fifo.err"
   rc=$?
-  [ $rc != 0 ] && [ $rc != 124 ] && grep -q "not a regular file" "$dir/fifo.err"
+  [ $rc = 2 ] && grep -q "not a regular file" "$dir/fifo.err"
   check $? "FIFO input: nvlsim $args: exit $rc, $(head -c 200 "$dir/fifo.err")"
 done
 rm -f "$dir/fifo" "$dir/fifo.err"
+# a missing matrix or merge input is exit 2 too, and the matrix message names the matrix
+"$bin" run builtin:hgx-h100 -p matrix --matrix "$dir/none.csv" -b 1M -e 1M >/dev/null 2>"$dir/m.err"
+[ $? = 2 ] && grep -q "traffic matrix $dir/none.csv: cannot read" "$dir/m.err"; check $? "missing matrix: $(cat "$dir/m.err")"
+"$bin" sweep --merge -o "$dir/mm.csv" "$dir/none1.csv" "$dir/none2.csv" 2>/dev/null; [ $? = 2 ]
+check $? "missing merge input: not exit 2"
+for args in "--matrix $dir/none.csv" "-p matrix"; do
+  # shellcheck disable=SC2086
+  "$bin" run builtin:hgx-h100 $args -b 1M -e 1M >/dev/null 2>&1; [ $? = 2 ]; check $? "run $args: not a usage error"
+done
 
 # RFC 4180 in every CSV writer: a design named, and a design file placed, with , " and a line
 # break give rectangular files whose fields read back

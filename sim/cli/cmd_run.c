@@ -132,6 +132,10 @@ static int parse_opts(int argc, char **argv, run_opts *o, const char **file) {
   *file = n ? operands[0] : NULL;
   if (o->workload && (o->pattern || o->ranks || o->g))
     return nvl_cli_usage_error("run", "--workload replaces -c/-p/--ranks/-g");
+  if (o->matrix && o->pattern != NVL_PAT_MATRIX && !o->chakra)
+    return nvl_cli_usage_error("run", "--matrix is the traffic of -p matrix (give both)");
+  if (o->pattern == NVL_PAT_MATRIX && !o->matrix)
+    return nvl_cli_usage_error("run", "-p matrix needs --matrix FILE (n x n bytes, row = source)");
   if (o->flops > 0 && !o->chakra)
     return nvl_cli_usage_error("run", "--flops is for traces (--chakra)");
   if (o->chakra && (o->workload || o->pattern || o->matrix || o->json))
@@ -316,7 +320,9 @@ int nvl_cmd_run(int argc, char **argv) {
   p = nvl_platform_new(d, &popts, &diags);
   if (!p || nvl_workload_resolve(&spec, d, p, &diags) != 0) {
     nvl_cli_print_diags(&diags, label, stderr);
-    rc = NVL_EXIT_FAIL;
+    /* an unreadable traffic matrix is an I/O error, as any unreadable input */
+    rc = diags.errors && diags.items[diags.count - 1].code == NVL_DIAG_IO ? NVL_EXIT_USAGE
+                                                                          : NVL_EXIT_FAIL;
     goto cleanup;
   }
   if (o.chakra) {

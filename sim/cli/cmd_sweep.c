@@ -164,11 +164,12 @@ static int merge(const char *out, char **inputs, int n) {
   size_t *from = NULL; /* [row]: the input it came from */
   for (int i = 0; i < n; i++) {
     size_t before = rs.n;
-    if (nvl_sweep_read_rows(inputs[i], header, &header, &rs, false, NULL) != 0) {
+    int got = nvl_sweep_read_rows(inputs[i], header, &header, &rs, false, NULL);
+    if (got != 0) {
       free(header);
       nvl_sweep_free_rows(&rs);
       free(from);
-      return NVL_EXIT_FAIL;
+      return got == -2 ? NVL_EXIT_USAGE : NVL_EXIT_FAIL; /* unreadable, or not a sweep CSV */
     }
     from = nvl_xrealloc(from, (rs.n + 1) * sizeof *from);
     for (size_t k = before; k < rs.n; k++)

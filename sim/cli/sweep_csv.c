@@ -141,7 +141,7 @@ int nvl_sweep_read_rows(const char *path, const char *want_header, char **header
   if (nvl_file_read(path, "sweep CSV", SWEEP_CSV_MAX_BYTES, &text, &len, &diags) != 0) {
     nvl_cli_print_diags(&diags, path, stderr);
     nvl_diags_release(&diags);
-    return -1;
+    return -2;
   }
   nvl_csv_reader r;
   nvl_csv_reader_init(&r, text, len);

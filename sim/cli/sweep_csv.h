@@ -29,7 +29,8 @@ void nvl_sweep_free_rows(nvl_sweep_rowset *rs);
 int nvl_sweep_write_rows(const char *path, const char *header, nvl_sweep_rowset *rs);
 /* Reads a sweep CSV: checks its header (when want_header is given; else returns it in *header,
  * malloc'ed) and, with `check`, that every row is of that sweep (point, axis values, sweep_id);
- * adds its rows. A missing file is empty when missing_ok. 0, or -1 (printed). */
+ * adds its rows. A missing file is empty when missing_ok. 0, -2 when unreadable, or -1 (both
+ * printed). */
 int nvl_sweep_read_rows(const char *path, const char *want_header, char **header,
                         nvl_sweep_rowset *rs, bool missing_ok, const nvl_sweep *check);
 /* The CSV records of a point's rows (each one record's text, which may hold quoted line breaks),

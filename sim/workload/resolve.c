@@ -36,8 +36,14 @@ static bool parse_count(const char *f, double *v) {
 static int load_matrix(nvl_job *j, nvl_diags *diags) {
   char *text;
   size_t len;
-  if (nvl_file_read(j->matrix_file, "traffic matrix", MATRIX_MAX_BYTES, &text, &len, diags) != 0)
+  nvl_diags io = NVL_DIAGS_INIT;
+  if (nvl_file_read(j->matrix_file, "traffic matrix", MATRIX_MAX_BYTES, &text, &len, &io) != 0) {
+    for (size_t k = 0; k < io.count; k++) /* the message names the matrix, not the design */
+      nvl_diag_add(diags, io.items[k].severity, io.items[k].code, NULL, "traffic matrix %s: %s",
+                   j->matrix_file, io.items[k].message);
+    nvl_diags_release(&io);
     return -1;
+  }
   int n = j->n, row = 0, rc = 0;
   j->matrix = nvl_xcalloc((size_t)n * n, sizeof(double));
   nvl_csv_reader r;
