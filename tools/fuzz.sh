@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Fuzzes the design loader and validator, and the Chakra trace reader, with libFuzzer (clang,
-# ASan + UBSan), one target after the other.
+# Fuzzes the design loader and validator, the Chakra trace reader, and the readers of workload
+# files, traffic matrices and sweep specs, with libFuzzer (clang, ASan + UBSan), one target after
+# the other.
 #   bash tools/fuzz.sh [SECONDS]     a timed run (default 60); a long run: bash tools/fuzz.sh 3600
 #   bash tools/fuzz.sh --runs N      N executions with a fixed seed: reproducible (what CI runs)
 # Seeds: the reference designs, the invalid corpus and earlier findings (tests/fuzz/corpus);
-# for traces, tests/fuzz/chakra (the input format is in tests/fuzz_chakra.c).
+# for traces, tests/fuzz/chakra (the input format is in tests/fuzz_chakra.c); for the other inputs
+# tests/fuzz/inputs (a first byte picks the kind: tests/fuzz_inputs.c).
 # A crash is written to build-fuzz/crash-*; add it to tests/cases/invalid as a regression case.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,3 +32,9 @@ ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=../tests/lsan.supp:print_s
   ./fuzz_chakra $limit -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
   corpus-chakra 2>fuzz-chakra.log || { tail -n 40 fuzz-chakra.log; exit 1; }
 echo "fuzz: traces: $(grep -oE 'Done [0-9]+ runs' fuzz-chakra.log | tail -n 1), no crash, no leak, no timeout"
+mkdir -p corpus-inputs
+cp ../tests/fuzz/inputs/* corpus-inputs/
+ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=../tests/lsan.supp:print_suppressions=0 \
+  ./fuzz_inputs $limit -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+  -dict=../tests/fuzz/design.dict corpus-inputs 2>fuzz-inputs.log || { tail -n 40 fuzz-inputs.log; exit 1; }
+echo "fuzz: workloads, matrices, sweep specs: $(grep -oE 'Done [0-9]+ runs' fuzz-inputs.log | tail -n 1), no crash, no leak, no timeout"
