@@ -25,5 +25,7 @@ const nvl_command nvl_commands[] = {
      &nvl_doc_sweep, true},
     {"compare", nvl_cmd_compare,
      "two designs side by side: figures and simulated busbw, with ratios", &nvl_doc_compare, true},
+    {"route", nvl_cmd_route, "how one transfer from A to B is striped and routed, hop by hop",
+     &nvl_doc_route, false},
     {"help", nvl_cmd_help, "show help for a command", &nvl_doc_help, false},
     {NULL, NULL, NULL, NULL, false}};

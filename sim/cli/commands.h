@@ -9,6 +9,7 @@
 
 int nvl_cmd_validate(int argc, char **argv);
 int nvl_cmd_info(int argc, char **argv);
+int nvl_cmd_route(int argc, char **argv);
 int nvl_cmd_export(int argc, char **argv);
 int nvl_cmd_run(int argc, char **argv);
 int nvl_cmd_llm(int argc, char **argv);
@@ -17,8 +18,8 @@ int nvl_cmd_sweep(int argc, char **argv);
 int nvl_cmd_compare(int argc, char **argv);
 int nvl_cmd_help(int argc, char **argv);
 
-extern const nvl_cmd_doc nvl_doc_validate, nvl_doc_info, nvl_doc_export, nvl_doc_run, nvl_doc_llm,
-    nvl_doc_validate_model, nvl_doc_sweep, nvl_doc_compare, nvl_doc_help;
+extern const nvl_cmd_doc nvl_doc_validate, nvl_doc_info, nvl_doc_route, nvl_doc_export, nvl_doc_run,
+    nvl_doc_llm, nvl_doc_validate_model, nvl_doc_sweep, nvl_doc_compare, nvl_doc_help;
 
 /* Prints the overview (`nvlsim --help`). */
 void nvl_print_overview(FILE *to);
