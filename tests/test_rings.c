@@ -103,8 +103,86 @@ static void test_rings__torus_above_eight_ranks_gets_cycles_over_neighbours(void
     }
 }
 
+/* A dims[0] x dims[1] x dims[2] torus of 12-port ASICs, 2 links to each of its 6 neighbours, no
+ * switch, numbered x + X y + X Y z as a generator writes one. */
+static nvl_design *torus(const int *dims) {
+  int X = dims[0], Y = dims[1], Z = dims[2], n = X * Y * Z;
+  char *json = NULL;
+  size_t len = 0;
+  FILE *m = open_memstream(&json, &len);
+  fprintf(m,
+          "{\"nvlsim\": 1, \"name\": \"torus\", \"expect\": {\"all_reachable\": false}, "
+          "\"system\": {\"endpoints\": [{\"name\": \"asic\", \"type\": \"fusion-asic\", "
+          "\"count\": %d}]}, \"links\": [",
+          n);
+  for (int r = 0; r < n; r++) {
+    int x = r % X, y = r / X % Y, z = r / (X * Y);
+    int next[3] = {(x + 1) % X + X * (y + Y * z), x + X * ((y + 1) % Y + Y * z),
+                   x + X * (y + Y * ((z + 1) % Z))};
+    for (int k = 0; k < 3; k++)
+      fprintf(m, "%s{\"a\": \"asic%d\", \"b\": \"asic%d\", \"link\": \"nvlink5\", \"count\": 2}",
+              r + k ? ", " : "", r, next[k]);
+  }
+  fputs("]}", m);
+  fclose(m);
+  nvl_design *d = NULL;
+  nvl_diags diags = NVL_DIAGS_INIT;
+  assert_int_equal(nvl_design_load_buffer(json, len, "torus", NULL, &d, &diags), NVL_LOAD_OK);
+  nvl_diags_release(&diags);
+  free(json);
+  return d;
+}
+
+static void test_rings__3d_tori_get_dimension_ordered_rings(void **state) {
+  /* no multiplier order has only neighbour hops on a 3-D torus, and above a few dozen ranks the
+   * depth-first search gives up: the dimension-ordered cycles (one per dimension order, translated,
+   * both ways round) are the rings. Every hop is a neighbour; together the rings load no link
+   * direction more than rings / 2 times (all_reduce at a third of the injection bandwidth or
+   * better; 4x4x4 reaches a half: rings / 3) */
+  static const int cases[][4] = {{4, 4, 4, 3}, {8, 8, 8, 2}, {3, 5, 7, 2}, {6, 4, 8, 2}};
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    nvl_design *d = torus(cases[c]);
+    int n = cases[c][0] * cases[c][1] * cases[c][2], X = cases[c][0], Y = cases[c][1];
+    nvl_diags diags = NVL_DIAGS_INIT;
+    nvl_platform_opts po = {.model = NVL_MODEL_IDEAL};
+    nvl_platform *p = nvl_platform_new(d, &po, &diags);
+    assert_non_null(p);
+    int *devs = malloc((size_t)n * sizeof(int)), *orders = malloc((size_t)24 * n * sizeof(int));
+    int *arcs = calloc((size_t)n * 6, sizeof(int)); /* [rank][dimension, +/-] */
+    for (int i = 0; i < n; i++)
+      devs[i] = i; /* the ASICs are the design's only devices, in name order */
+    int r = nvl_rings_find(p, devs, n, 24, orders);
+    assert_true(r >= 2);
+    int most = 0;
+    for (int k = 0; k < r; k++)
+      for (int i = 0; i < n; i++) {
+        int a = orders[(size_t)k * n + i], b = orders[(size_t)k * n + (i + 1) % n];
+        int dim = -1, sign = 0;
+        int ca[3] = {a % X, a / X % Y, a / (X * Y)}, cb[3] = {b % X, b / X % Y, b / (X * Y)};
+        for (int e = 0; e < 3; e++)
+          if (ca[e] != cb[e]) {
+            assert_int_equal(dim, -1); /* one dimension only */
+            dim = e;
+            sign = (ca[e] + 1) % cases[c][e] == cb[e] ? 0 : 1;
+            assert_true(sign == 0 || (cb[e] + 1) % cases[c][e] == ca[e]);
+          }
+        assert_true(dim >= 0);
+        int u = ++arcs[(size_t)a * 6 + 2 * dim + sign];
+        most = u > most ? u : most;
+      }
+    assert_true(r >= cases[c][3] * most);
+    free(devs);
+    free(orders);
+    free(arcs);
+    nvl_platform_free(p);
+    nvl_design_free(d);
+    nvl_diags_release(&diags);
+  }
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_rings__torus_above_eight_ranks_gets_cycles_over_neighbours),
+    cmocka_unit_test(test_rings__3d_tori_get_dimension_ordered_rings),
     cmocka_unit_test(test_rings__full_mesh_uses_every_link_direction_evenly),
     cmocka_unit_test(test_rings__switched_fabrics_keep_one_ring_in_rank_order),
 };

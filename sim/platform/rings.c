@@ -15,6 +15,7 @@
 #define HAMILTON_STEPS 2000000L /* depth-first search effort for meshes above that, */
 #define HAMILTON_ROUNDS 8       /* for at most this many edge-disjoint cycles, */
 #define HAMILTON_ATTEMPTS 64    /* under this many neighbour orders */
+#define RING_RANK_BUDGET 4096   /* rings x ranks at most: 24 rings up to 170 ranks, 8 at 512 */
 
 typedef struct {
   int *order;   /* n ranks */
@@ -190,6 +191,88 @@ static void mesh_cycles(search *s, const uint8_t *reach0) {
   free(used);
 }
 
+/* A Hamiltonian cycle of the torus of k dimensions dims[] (rank = sum of x_i stride_i), built
+ * dimension by dimension in the order perm[] (perm[0] innermost): the innermost dimension's ring,
+ * then, for each further dimension of size a, the cycle H of the dimensions so far (m ranks)
+ * times a: row 0 along H, rows 1 .. a-1 as a snake over H[m-1] .. H[1], and back to row 0 over
+ * H[0]. Every step moves one neighbour along one dimension (the snake's end reaches H[0] from
+ * H[1] or over H's closing step), and only the innermost dimension's ring closes over its wrap
+ * link. */
+static void torus_cycle(const int *dims, const int *stride, const int *perm, int k, int *out,
+                        int *tmp) {
+  int m = dims[perm[0]];
+  for (int j = 0; j < m; j++)
+    out[j] = j * stride[perm[0]];
+  for (int level = 1; level < k; level++) {
+    int a = dims[perm[level]], st = stride[perm[level]], len = 0;
+    for (int j = 0; j < m; j++)
+      tmp[len++] = out[j];
+    for (int i = 1; i < a; i++)
+      for (int s = 1; s < m; s++)
+        tmp[len++] = i * st + out[i % 2 ? m - s : s];
+    for (int i = a - 1; i >= 1; i--)
+      tmp[len++] = i * st + out[0];
+    memcpy(out, tmp, (size_t)len * sizeof(int));
+    m = len;
+  }
+}
+
+/* Whether ranks in row-major order over dims[] form (at least) that torus: every rank reaches its
+ * next neighbour along every dimension, wrapping round. */
+static bool is_torus(int n, const uint8_t *reach, const int *dims, const int *stride, int k) {
+  for (int r = 0; r < n; r++)
+    for (int i = 0; i < k; i++) {
+      int x = r / stride[i] % dims[i], next = r + (((x + 1) % dims[i]) - x) * stride[i];
+      if (!reach[(size_t)r * n + next])
+        return false;
+    }
+  return true;
+}
+
+/* Dimension-ordered rings of a 2-D or 3-D torus numbered in row-major order (as a generator
+ * writes one): for every factorisation n = d0 d1 (d2) with every size >= 3 that the reachable
+ * hops form, the Hamiltonian cycle of each dimension order, both ways round. The greedy choice
+ * then combines orders that load the dimensions alike. */
+static void torus_cycles(search *s, const uint8_t *reach) {
+  int n = s->n, *out = nvl_xmalloc((size_t)n * sizeof(int)),
+      *tmp = nvl_xmalloc((size_t)n * sizeof(int));
+  static const int perms3[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2},
+                                   {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+  static const int perms2[2][3] = {{0, 1, 0}, {1, 0, 0}};
+  for (int d0 = 3; d0 <= n / 3; d0++)
+    for (int d1 = 3; d0 * d1 <= n; d1++) {
+      if (n % (d0 * d1))
+        continue;
+      int d2 = n / (d0 * d1), k = d2 == 1 ? 2 : 3;
+      if (d2 == 2)
+        continue;
+      int dims[3] = {d0, d1, d2}, stride[3] = {1, d0, d0 * d1};
+      if (!is_torus(n, reach, dims, stride, k))
+        continue;
+      int shifts = d0 < d1 ? d0 : d1;
+      shifts = k == 3 && d2 < shifts ? d2 : shifts;
+      for (int p = 0; p < (k == 3 ? 6 : 2); p++)
+        for (int o = 0; o < shifts; o++) { /* translated by (o, o, o): the turns move */
+          torus_cycle(dims, stride, k == 3 ? perms3[p] : perms2[p], k, tmp, out);
+          for (int i = 0; i < n; i++) {
+            int r = tmp[i], moved = 0;
+            for (int d = 0; d < k; d++)
+              moved += (r / stride[d] % dims[d] + o) % dims[d] * stride[d];
+            out[i] = moved;
+          }
+          add_candidate(s, out);
+          for (int i = 1; i < n / 2 + n % 2; i++) { /* the other way round */
+            int t = out[i];
+            out[i] = out[n - i];
+            out[n - i] = t;
+          }
+          add_candidate(s, out);
+        }
+    }
+  free(out);
+  free(tmp);
+}
+
 static int gcd(int a, int b) {
   while (b) {
     int t = a % b;
@@ -211,6 +294,8 @@ int nvl_rings_find(const nvl_platform *p, const int *devs, int n, int max_rings,
     return 1;
   if (n < 2)
     return 0;
+  if ((long)max_rings * n > RING_RANK_BUDGET) /* every ring is n flows per step to simulate */
+    max_rings = RING_RANK_BUDGET / n;
   if (max_rings < 1)
     max_rings = 1;
   size_t nld = 2 * nvl_platform_link_count(p);
@@ -237,6 +322,7 @@ int nvl_rings_find(const nvl_platform *p, const int *devs, int n, int max_rings,
         for (int b = 0; b < n; b++)
           reach[(size_t)a * n + b] = a != b && nvl_platform_stripes(p, devs[a], devs[b], st) > 0;
       mesh_cycles(&s, reach);
+      torus_cycles(&s, reach); /* after: on ties the greedy choice keeps edge-disjoint cycles */
       free(reach);
     }
   }
@@ -271,7 +357,7 @@ int nvl_rings_find(const nvl_platform *p, const int *devs, int n, int max_rings,
       cur[s.c[best_c].ld[i]] += s.c[best_c].load[i];
     cur_max = best_m;
     double t = cur_max > 0 ? (r + 1) / cur_max : INFINITY;
-    if (t > best_t * (1 + 1e-9)) {
+    if (t > best_t * 1.01) { /* another ring must gain 1 %: each one costs flows */
       best_t = t;
       best_r = r + 1;
     }

@@ -14,7 +14,10 @@
  * those has only reachable hops (a mesh or torus without a switch), a depth-first search walks
  * Hamiltonian cycles over the reachable hops, each over the hops the earlier ones left, under 64
  * neighbour orders, keeps the attempt with the most cycles and takes each both ways (bounded
- * effort: 2 million steps in all). Each
+ * effort: 2 million steps in all). A 2-D or 3-D torus numbered in row-major order also gets its
+ * dimension-ordered Hamiltonian cycles (every dimension order, translated, both ways round),
+ * which that search does not find at 8x8x8. At most 4,096 / n rings (each is n transfers per
+ * step to simulate), and a further ring must gain 1 % of throughput. Each
  * candidate's load per link direction comes from the platform's stripes and routes, divided by
  * its bandwidth. Orders are added greedily, each time the one that keeps the maximum load lowest,
  * up to `max_rings`. The kept prefix is the one with the highest throughput, rings x min over
