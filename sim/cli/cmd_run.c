@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/builtin.h"
 #include "base/xalloc.h"
@@ -278,6 +279,7 @@ static int simulate_here(const run_opts *o, const nvl_design *d, const nvl_platf
   g.time_limit_s = o->time_limit_s;
   g.sg_cfg = o->cfg.args;
   g.dump_platform = o->dump;
+  g.progress = isatty(2); /* operations done and simulated time, over itself, on a terminal */
   if (nvl_engine_run(p, &g, &res, &diags) != 0) {
     nvl_cli_print_diags(&diags, label, stderr);
     goto cleanup;

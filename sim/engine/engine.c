@@ -24,6 +24,7 @@
 #include "base/outfile.h"
 #include "base/xalloc.h"
 #include "engine/runtime.h"
+#include "platform/sg_shim.h"
 
 /* The tasks waiting for each task, compressed rows (the reverse of the graph's dependencies). */
 typedef struct {
@@ -76,6 +77,12 @@ static void progress_line(nvl_engine *e, size_t done, size_t n, bool last) {
             simgrid_get_clock() * 1e6);
 }
 
+/* Between completions (one long collective is one operation): the line follows simulated time. */
+static void progress_tick(void *ctx) {
+  nvl_engine *e = ctx;
+  progress_line(e, e->ops_finished, e->g->n_tasks, false);
+}
+
 static void controller_main(int argc, char **argv) {
   (void)argc;
   (void)argv;
@@ -113,6 +120,7 @@ static void controller_main(int argc, char **argv) {
           ready[tail++] = s.succ[k];
     }
     e->n_done = 0;
+    e->ops_finished = finished;
     if (e->g->progress)
       progress_line(e, finished, n, false);
   }
@@ -223,6 +231,8 @@ int nvl_engine_run(const nvl_platform *p, const nvl_task_graph *g, nvl_engine_re
   sg_actor_t ctl = sg_actor_init("controller", e->hosts[0]);
   sg_actor_set_data(ctl, e);
   sg_actor_start(ctl, controller_main, 0, NULL);
+  if (g->progress)
+    nvl_sg_on_time_advance(progress_tick, e);
   if (g->time_limit_s > 0)
     simgrid_run_until(g->time_limit_s);
   else

@@ -135,6 +135,7 @@ struct nvl_engine {
   sg_sem_t wake;
   bool ctl_blocked;
   double progress_next; /* wall-clock time of the next progress line (0: none yet) */
+  size_t ops_finished;  /* tasks torn down so far, for the progress line */
   bool progress_shown;  /* a progress line is on the terminal, to be cleared at the end */
 };
 

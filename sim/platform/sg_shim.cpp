@@ -4,6 +4,7 @@
 #include <simgrid/kernel/resource/Action.hpp>
 #include <simgrid/kernel/resource/Model.hpp>
 #include <simgrid/simix.hpp>
+#include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Comm.hpp>
 #include <simgrid/s4u/Host.hpp>
 #include <simgrid/s4u/Link.hpp>
@@ -159,6 +160,10 @@ static void arrived(simgrid::kernel::resource::NetworkAction &na, Action::State)
 struct nvl_mbox {
   simgrid::s4u::Mailbox *mb;
 };
+
+extern "C" void nvl_sg_on_time_advance(void (*fn)(void *ctx), void *ctx) {
+  simgrid::s4u::Engine::on_time_advance_cb([fn, ctx](double) { fn(ctx); });
+}
 
 extern "C" nvl_mbox *nvl_mbox_open(const char *name, sg_actor_t receiver) {
   auto *m = new nvl_mbox;

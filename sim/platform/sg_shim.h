@@ -40,6 +40,10 @@ typedef int (*nvl_route_fn)(void *ctx, int from_host, int to_host, int *links, i
  * and links are created in index order, links named "l<index>" (split-duplex "l<index>_UP" /
  * "_DOWN", or fatpipe). `route` and `ctx` must outlive the simulation. Call before the
  * simulation starts, after every --cfg. */
+/* Calls fn(ctx) every time the simulated clock advances (SimGrid's on_time_advance signal): a
+ * hook for progress lines between the completions of long operations. Call before the run. */
+void nvl_sg_on_time_advance(void (*fn)(void *ctx), void *ctx);
+
 nvl_zone *nvl_zone_begin(const char *name, nvl_route_fn route, void *ctx);
 void nvl_zone_host(nvl_zone *z, const char *name);
 void nvl_zone_link(nvl_zone *z, double bw_Bps, double lat_s, bool fatpipe);
