@@ -114,6 +114,32 @@ static void test_options__errors_are_usage_errors(void **state) {
   assert_int_equal(nvl_options_parse(&t_doc, 6, argv, &o, ops, 4, &n), NVL_EXIT_USAGE);
 }
 
+/* Options that name two different things are refused, whatever their order: a collective and a
+ * pattern, a size factor and a step, --matrix without -p matrix, a workload file and -c. The same
+ * option twice keeps the last, as getopt does. */
+static void test_options__conflicting_options_are_usage_errors(void **state) {
+  (void)state;
+  const char *bad[][8] = {{"run", "-c", "all_gather", "-p", "pair", NULL},
+                          {"run", "-p", "pair", "-c", "all_gather", NULL},
+                          {"run", "-f", "2", "-i", "1M", NULL},
+                          {"run", "-i", "1M", "-f", "2", NULL},
+                          {"run", "--matrix", "m.csv", NULL},
+                          {"run", "-p", "matrix", NULL},
+                          {"run", "--workload", "w.json", "-c", "alltoall", NULL},
+                          {"compare", "a.json", "b.json", "-f", "2", "-i", "1M", NULL}};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    char *argv[8] = {0};
+    int argc = 0;
+    while (argc < 8 && bad[i][argc])
+      argv[argc] = (char *)bad[i][argc], argc++;
+    int rc = strcmp(argv[0], "run") == 0 ? nvl_cmd_run(argc, argv) : nvl_cmd_compare(argc, argv);
+    if (rc != NVL_EXIT_USAGE) {
+      print_error("case %zu (%s %s) gave %d\n", i, bad[i][1], bad[i][3] ? bad[i][3] : "", rc);
+      fail();
+    }
+  }
+}
+
 /* The help text (malloc'ed), through a temporary file. */
 static char *help_of(const nvl_cmd_doc *doc) {
   FILE *f = tmpfile();
@@ -178,6 +204,7 @@ static void test_options__help_option_stops_parsing(void **state) {
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_options__getopt_long_forms),
     cmocka_unit_test(test_options__errors_are_usage_errors),
+    cmocka_unit_test(test_options__conflicting_options_are_usage_errors),
     cmocka_unit_test(test_options__help_lists_every_option_of_every_command),
     cmocka_unit_test(test_options__help_option_stops_parsing),
 };

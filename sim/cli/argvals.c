@@ -114,8 +114,11 @@ int nvl_arg_factor(void *field, const char *v, const char *opt, const char *cmd)
   double f = strtod(v, &end);
   if (end == v || *end || !(f > 1.0) || !isfinite(f))
     return nvl_cli_usage_error(cmd, "%s: factor must be a number greater than 1", opt);
+  if (s->given == 'i')
+    return nvl_cli_usage_error(cmd, "-f and -i both given: sizes grow by a factor or a step");
   s->factor = f;
   s->bytes = 0;
+  s->given = 'f';
   return 0;
 }
 
@@ -124,7 +127,10 @@ int nvl_arg_step_bytes(void *field, const char *v, const char *opt, const char *
   char err[160];
   if (nvl_units_parse_cli_size(v, &s->bytes, err, sizeof err) != 0)
     return nvl_cli_usage_error(cmd, "%s: %s", opt, err);
+  if (s->given == 'f')
+    return nvl_cli_usage_error(cmd, "-f and -i both given: sizes grow by a factor or a step");
   s->factor = 0;
+  s->given = 'i';
   return 0;
 }
 

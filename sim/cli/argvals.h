@@ -31,6 +31,7 @@ int nvl_arg_seed(void *field, const char *v, const char *opt, const char *cmd);
 typedef struct {
   double factor;
   uint64_t bytes;
+  char given; /* 'f' or 'i' once one was given: the other is then refused */
 } nvl_cli_step;
 int nvl_arg_factor(void *field, const char *v, const char *opt, const char *cmd);
 int nvl_arg_step_bytes(void *field, const char *v, const char *opt, const char *cmd);

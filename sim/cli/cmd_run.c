@@ -5,6 +5,7 @@
  * sweep 8 B .. 8 GiB.
  */
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -35,18 +36,24 @@ typedef struct {
   int g, shift, proto;
   nvl_model model;
   unsigned long seed;
-  bool verbose, explicit_planes, explicit_ranks;
+  bool verbose, explicit_planes, explicit_ranks, coll_given;
   double time_limit_s, wall_limit_s, mem_limit, flops;
   size_t max_endpoints;
   nvl_cli_failures fail;
   nvl_cli_cfg cfg;
 } run_opts;
 
+/* -c, remembered: a collective and a pattern (-p) are two workloads, not one */
+static int arg_coll(void *field, const char *v, const char *opt, const char *cmd) {
+  ((run_opts *)((char *)field - offsetof(run_opts, coll)))->coll_given = true;
+  return nvl_arg_coll(field, v, opt, cmd);
+}
+
 #define O(kind, s, l, arg, field, help) NVL_OPT_(kind, s, l, arg, run_opts, field, help)
 #define C(s, l, arg, field, fn, help) NVL_OPT_CALL_(s, l, arg, run_opts, field, fn, help)
 static const nvl_option options[] = {
     NVL_OPT_GROUP_("workload"),
-    C('c', "collective", "NAME", coll, nvl_arg_coll,
+    C('c', "collective", "NAME", coll, arg_coll,
       "all_reduce, reduce_scatter, all_gather, broadcast, reduce,\n"
       "alltoall, sendrecv (aliases: allreduce, allgather, ...)"),
     C('p', "pattern", "NAME", pattern, nvl_arg_pattern,
@@ -131,8 +138,11 @@ static int parse_opts(int argc, char **argv, run_opts *o, const char **file) {
   if (!nvl_options_accept(&nvl_doc_run, argc, argv, o, operands, 1, &n, &rc))
     return rc == 0 ? NVL_OPTIONS_HELP : rc;
   *file = n ? operands[0] : NULL;
-  if (o->workload && (o->pattern || o->ranks || o->g))
+  if (o->workload && (o->pattern || o->ranks || o->g || o->coll_given))
     return nvl_cli_usage_error("run", "--workload replaces -c/-p/--ranks/-g");
+  if (o->coll_given && o->pattern != NVL_PAT_NONE)
+    return nvl_cli_usage_error("run", "-c (a collective) and -p (a traffic pattern) are two "
+                                      "workloads: give one");
   if (o->matrix && o->pattern != NVL_PAT_MATRIX && !o->chakra)
     return nvl_cli_usage_error("run", "--matrix is the traffic of -p matrix (give both)");
   if (o->pattern == NVL_PAT_MATRIX && !o->matrix)
