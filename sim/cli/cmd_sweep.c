@@ -84,7 +84,7 @@ const nvl_cmd_doc nvl_doc_sweep = {
     "nvlsim sweep SPEC -o OUT.csv [-j N] [--shard i/N]\nnvlsim sweep --merge -o OUT.csv "
     "SHARD.csv... (or --merge OUT.csv SHARD.csv...)",
     "SPEC names a base design, a workload and axes (JSON pointers into the design, or the\n"
-    "parameters size, collective, algorithm, model, fail_switches); see README. Every point is\n"
+    "parameters size, collective, algo, model, fail_switches); see README. Every point is\n"
     "validated and simulated in its own process, -j at a time. OUT gets one row per point and\n"
     "size: point, one column per axis, status (ok, invalid, failed), the run columns and\n"
     "error. Running the same command again skips the points OUT holds (resume).\n",

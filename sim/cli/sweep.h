@@ -15,9 +15,9 @@
  *      {"name": "failed", "param": "fail_switches", "values": [0, 1, 2], "seed": 7}]}
  *
  * Pointer axes set values in the design JSON (RFC 6901; missing object members are created).
- * Named parameters: size, collective, algorithm, model, fail_switches (k switch chips chosen at
- * random, seeded by the axis seed and the point number). A workload with "llm" is an LLM step
- * instead, with its own parameters (cli/sweep_llm.h).
+ * Named parameters: size, collective, algo (or algorithm), model, fail_switches (k switch chips
+ * chosen at random, seeded by the axis seed and the point number). A workload with "llm" is an LLM
+ * step instead, with its own parameters (cli/sweep_llm.h).
  */
 #ifndef NVL_SWEEP_H
 #define NVL_SWEEP_H

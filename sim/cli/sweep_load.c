@@ -56,8 +56,10 @@ static json_t *load_base(const char *spec_path, const char *base, char *label, s
 static int parse_param(const nvl_sweep *s, const char *name, param_kind *out, char *err,
                        size_t len) {
   err[0] = '\0';
-  static const char *const names[] = {"size", "collective", "algorithm", "model", "fail_switches"};
-  int i = nvl_names_find(names, 5, name, false), l = nvl_sweep_llm_param(name);
+  static const char *const names[] = {"size", "collective", "algo", "model", "fail_switches"};
+  /* "algo" as in workload files and --algo; "algorithm", its older name here, still reads */
+  int i = nvl_names_find(names, 5, strcmp(name, "algorithm") ? name : "algo", false),
+      l = nvl_sweep_llm_param(name);
   if (s->llm && l >= 0)
     *out = (param_kind)(P_LLM + l);
   else if (i == P_MODEL || i == P_FAIL_SWITCHES || (!s->llm && i >= 0))
@@ -67,7 +69,7 @@ static int parse_param(const nvl_sweep *s, const char *name, param_kind *out, ch
              nvl_sweep_llm_param_names());
   else
     snprintf(err, len,
-             "param is size, collective, algorithm, model or fail_switches (or, with \"llm\" "
+             "param is size, collective, algo, model or fail_switches (or, with \"llm\" "
              "in the workload, an LLM parameter: %s)",
              nvl_sweep_llm_param_names());
   return err[0] ? -1 : 0;
