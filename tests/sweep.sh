@@ -167,6 +167,26 @@ PY
 cp "$dir/b/q.csv" "$dir/b/q0.csv"
 "$bin" sweep "$dir/b/q.json" -o "$dir/b/q.csv" 2>/dev/null && cmp -s "$dir/b/q.csv" "$dir/b/q0.csv"
 check $? "resume refused or changed its own quoted file"
+# "a file in the spec's folder" is checked with links followed: a base or model file that links
+# out of the folder is refused without being read; a link inside it is followed
+mkdir "$dir/ln"
+printf '{"a": 1}\n' >"$dir/outside.json"
+ln -s ../outside.json "$dir/ln/base.json"
+cp "$2/../../topologies/hgx-h100.json" "$dir/ln/real.json"
+ln -s real.json "$dir/ln/inside.json"
+for pair in base.json:1 inside.json:0; do
+  printf '{"base": "%s", "workload": {"collective": "all_reduce", "sizes": ["1 MiB"], "model": "ideal"}, "axes": [{"name": "x", "param": "size", "values": ["1 MiB"]}]}' "${pair%:*}" >"$dir/ln/s.json"
+  "$bin" sweep "$dir/ln/s.json" -o "$dir/ln/o.csv" 2>"$dir/ln/err"; [ $? = "${pair#*:}" ]
+  check $? "base link ${pair%:*}: exit"
+done
+printf '{"base": "base.json", "workload": {"collective": "all_reduce"}, "axes": [{"name": "x", "param": "size", "values": ["1 MiB"]}]}' >"$dir/ln/s.json"
+"$bin" sweep "$dir/ln/s.json" -o "$dir/ln/o2.csv" 2>"$dir/ln/err"
+grep -q 'leads out of the spec.s folder' "$dir/ln/err" && ! grep -q '"a"\|near' "$dir/ln/err"
+check $? "base link out: message $(cat "$dir/ln/err")"
+ln -s ../outside.json "$dir/ln/model.json"
+printf '{"base": "builtin:hgx-h100", "workload": {"llm": "model.json", "mode": "decode"}, "axes": [{"name": "x", "param": "batch", "values": [1]}]}' >"$dir/ln/l.json"
+"$bin" sweep "$dir/ln/l.json" -o "$dir/ln/l.csv" 2>"$dir/ln/lerr"; [ $? = 1 ] && grep -q 'leads out of the spec.s folder' "$dir/ln/lerr"
+check $? "llm link out: $(cat "$dir/ln/lerr")"
 # an axis name is a column of its own: not another axis's, nor point, status, error or a run column
 for names in '"x", "x"' '"sweep_id", "y"' '"point", "y"' '"status", "y"' '"error", "y"' '"collective", "y"' '"y", "size_bytes"'; do
   printf '{"base": "builtin:hgx-h100", "axes": [{"name": %s, "param": "size", "values": ["1 MiB"]}, {"name": %s, "param": "model", "values": ["ideal"]}]}' \

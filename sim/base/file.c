@@ -86,3 +86,15 @@ int nvl_file_read(const char *path, const char *what, size_t max_bytes, char **t
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_IO, NULL, "read error");
   return rc == 0 ? 0 : -1;
 }
+
+int nvl_file_inside(const char *dir, const char *path) {
+  char *d = realpath(*dir ? dir : ".", NULL), *f = realpath(path, NULL);
+  int rc = -1;
+  if (d && f) {
+    size_t n = strlen(d);
+    rc = strncmp(f, d, n) == 0 && (f[n] == '/' || (n == 1 && d[0] == '/'));
+  }
+  free(d);
+  free(f);
+  return rc;
+}

@@ -17,4 +17,10 @@
 int nvl_file_read(const char *path, const char *what, size_t max_bytes, char **text, size_t *len,
                   nvl_diags *diags);
 
+/* Whether `path`, every symbolic link followed, lies inside folder `dir` (also resolved; "" is the
+ * current folder): 1 inside, 0 outside, -1 when either cannot be resolved (a missing file: the
+ * read that follows reports it). Checks like "a file in the spec's folder" use this, so a link
+ * out of the folder is outside. */
+int nvl_file_inside(const char *dir, const char *path);
+
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/exit.h"
+#include "base/file.h"
 #include "base/names.h"
 #include "cli/sweep.h"
 #include "output/llm.h"
@@ -55,6 +56,10 @@ static int set_llm(char *buf, size_t len, const char *spec_dir, const char *v, c
     return -1;
   }
   snprintf(buf, len, "%s%s", spec_dir, v);
+  if (nvl_file_inside(spec_dir, buf) == 0) {
+    snprintf(err, errlen, "llm \"%.200s\" leads out of the spec's folder (a symbolic link)", v);
+    return -1;
+  }
   return 0;
 }
 

@@ -43,6 +43,15 @@ static json_t *load_base(const char *spec_path, const char *base, char *label, s
   const char *slash = strrchr(spec_path, '/');
   int dir_len = slash ? (int)(slash - spec_path + 1) : 0;
   snprintf(label, len, "%.*s%s", dir_len, spec_path, base);
+  char dir[512];
+  snprintf(dir, sizeof dir, "%.*s", dir_len, spec_path);
+  if (nvl_file_inside(dir, label) == 0) { /* a symbolic link out of the folder: not read */
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_REFERENCE, "/base",
+                 "base \"%s\" leads out of the spec's folder (a symbolic link): it must be a file "
+                 "in that folder",
+                 base);
+    return NULL;
+  }
   nvl_diags bd = NVL_DIAGS_INIT;
   json_t *j = load_json_file(label, "design", &bd);
   if (!j)
