@@ -320,7 +320,7 @@ int nvl_cmd_compare(int argc, char **argv) {
                      .model = NVL_MODEL_DEFAULT,
                      .min_b = 1 << 20,
                      .max_b = 1ull << 30,
-                     .step = {4, 0},
+                     .step = {.factor = 4},
                      .seed = 1,
                      .ask = NVL_LLM_ASK_INIT};
   int status;
