@@ -103,6 +103,24 @@ if command -v script >/dev/null 2>&1; then
   ! grep -q simulating "$dir/notty.err"; check $? "a progress line in a file"
 fi
 
+# link peaks: never above the link's capacity, never below its average over the run, and the
+# bottleneck of a bandwidth-bound alltoall at full load; on a reduced run as on the explicit one
+for x in "" --explicit-ranks; do
+  # shellcheck disable=SC2086
+  "$bin" run "$topo/fusion-gpu-asic.json" -c alltoall -b 64M -e 64M $x --link-stats "$dir/pk$x.csv" >/dev/null 2>&1
+  python3 - "$dir/pk$x.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 400, len(rows)
+for r in rows:
+    u, p = float(r["utilization"]), float(r["peak_utilization"])
+    assert u - 1e-6 <= p <= 1 + 1e-9, r
+assert max(float(r["peak_utilization"]) for r in rows) > 1 - 1e-6
+PY
+  check $? "link peaks out of bounds ($x)"
+done
+cmp -s "$dir/pk.csv" "$dir/pk--explicit-ranks.csv"; check $? "reduced and explicit link statistics differ"
+
 # RFC 4180 in every CSV writer: a design named, and a design file placed, with , " and a line
 # break give rectangular files whose fields read back
 q="$dir/we,ird \"dir\""

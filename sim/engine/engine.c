@@ -13,7 +13,6 @@
 #include <simgrid/actor.h>
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
-#include <simgrid/plugins/load.h>
 #include <simgrid/semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,10 +127,8 @@ static void controller_main(int argc, char **argv) {
     progress_line(e, finished, n, true);
   free(ready);
   schedule_release(&s);
-  if (e->g->link_stats) {
-    nvl_rt_read_peaks(e); /* the plugin stops tracking once the simulation ends */
+  if (e->g->link_stats)
     nvl_rd_expand_peaks(e);
-  }
   if (!e->failed && finished == n)
     e->completed = true;
 }
@@ -192,8 +189,6 @@ static void simgrid_start(const nvl_task_graph *g) {
   simgrid_init(&argc, argv);
   /* SimGrid's own SIGINT handler exits 1 and leaves our temporary outputs: ours again */
   nvl_outfile_install_signal_cleanup();
-  if (g->link_stats)
-    sg_link_load_plugin_init();
 }
 
 int nvl_engine_run(const nvl_platform *p, const nvl_task_graph *g, nvl_engine_result *res,

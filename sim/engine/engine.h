@@ -47,8 +47,9 @@ typedef struct {
   void *ctx;
   const char *dump_platform; /* write the platform XML SimGrid receives to this file (or NULL) */
   bool record_flows;         /* record the completion time of every RECV (per-flow statistics) */
-  bool link_stats; /* peak load per link (SimGrid's link-load plugin); bytes are always counted */
-  bool verbose;    /* SimGrid logging at info level */
+  bool link_stats;     /* peak load per link (read as SimGrid's link-load plugin would); bytes are
+                          always counted */
+  bool verbose;        /* SimGrid logging at info level */
   double time_limit_s; /* stop the simulation past this simulated time (0 = none) */
   bool progress; /* a line on stderr, at most 5 times a second: operations done, simulated time */
   const char *const *sg_cfg; /* extra SimGrid "--cfg=..." arguments, NULL-terminated, or NULL */

@@ -2,18 +2,20 @@
  * linkstats: what crossed each logical link. Bytes are counted per pair of hosts as transfers
  * start (one map update per stripe) and expanded onto links once at the end, one route per
  * distinct pair rather than per transfer; byte counts are whole numbers, exact in a double below
- * 2^53, so the order of the sums does not matter. Peak loads come from SimGrid's link-load
- * plugin, which must track each link from the start and stops when the simulation ends.
+ * 2^53, so the order of the sums does not matter. Peak loads are read as SimGrid's link-load
+ * plugin reads them (the links of a transfer when it starts and when it changes state) but each
+ * link at most once per simulated instant (sg_shim.h): the plugin scans every flow on a link at
+ * every such event, quadratic on an alltoall (an NVL576 alltoall with --link-stats took 95 s).
  */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <simgrid/link.h>
-#include <simgrid/plugins/load.h>
 
 #include "base/xalloc.h"
 #include "engine/runtime.h"
+#include "platform/sg_shim.h"
 
 void nvl_rt_account(nvl_engine *e, int from, int to, uint64_t bytes) {
   bool added;
@@ -57,19 +59,25 @@ static sg_link_t sg_link_of(const nvl_platform *p, size_t l, int dir) {
 }
 
 void nvl_rt_track_links(nvl_engine *e) {
+  size_t n = 2 * e->res->n_links;
+  sg_link_t *link_of = nvl_xcalloc(n + 1, sizeof *link_of);
   for (size_t l = 0; l < e->res->n_links; l++)
-    for (int dir = 0; dir < 2; dir++) {
-      sg_link_t lk = sg_link_of(e->p, l, dir);
-      if (lk)
-        sg_link_load_track(lk);
-    }
+    for (int dir = 0; dir < 2; dir++)
+      link_of[2 * l + (size_t)dir] = sg_link_of(e->p, l, dir);
+  nvl_peaks_begin(link_of, n, e->res->link_peak_Bps);
+  free(link_of);
 }
 
-void nvl_rt_read_peaks(nvl_engine *e) {
-  for (size_t l = 0; l < e->res->n_links; l++)
-    for (int dir = 0; dir < 2; dir++) {
-      sg_link_t lk = sg_link_of(e->p, l, dir);
-      if (lk)
-        e->res->link_peak_Bps[2 * l + dir] = sg_link_get_max_instantaneous_load(lk);
+void nvl_rt_track_routes(nvl_engine *e, nvl_xfer *x, const int *hf, const int *ht, size_t n) {
+  int ld[NVL_MAX_STRIPES * 64], off[NVL_MAX_STRIPES + 1], links[64], dirs[64];
+  off[0] = 0;
+  for (size_t i = 0; i < n; i++) {
+    int k = nvl_rt_route(e, hf[i], ht[i], links, dirs, 64);
+    off[i + 1] = off[i];
+    for (int j = 0; j < k; j++) {
+      bool fat = nvl_platform_link(e->p, links[j])->fatpipe;
+      ld[off[i + 1]++] = 2 * links[j] + (fat || dirs[j] > 0 ? 0 : 1);
     }
+  }
+  nvl_peaks_route(x, ld, off);
 }

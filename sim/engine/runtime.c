@@ -246,6 +246,8 @@ static void do_send(lane_rt *self, const nvl_op *op, double rate_Bps) {
                                                  nvl_rd_arrived, self, (void *)(uintptr_t)(ci + 1))
                                 : nvl_xfer_start(from, to, b, n, via, rate_Bps, 1, 1, 2,
                                                  xfer_arrived, self, dst);
+  if (e->g->link_stats)
+    nvl_rt_track_routes(e, x, hf, ht, n);
   chan *c = &t->chans[ci];
   c->last = x;
   chan_push(c, x);

@@ -176,11 +176,12 @@ int nvl_rt_task_start(nvl_engine *e, size_t t);
 void nvl_rt_task_release(nvl_engine *e, task_rt *t);
 
 /* Link accounting (linkstats.c): bytes of one stripe, their expansion onto the logical links, and
- * the link-load plugin's peaks. */
+ * peak loads (read through sg_shim.h as the link-load plugin would, once per link and instant). */
 void nvl_rt_account(nvl_engine *e, int from_host, int to_host, uint64_t bytes);
 void nvl_rt_expand_link_bytes(nvl_engine *e);
 void nvl_rt_track_links(nvl_engine *e);
-void nvl_rt_read_peaks(nvl_engine *e);
+/* --link-stats: the routes of a transfer's stripes (hosts hf[i] -> ht[i]) for its peak loads. */
+void nvl_rt_track_routes(nvl_engine *e, nvl_xfer *x, const int *hf, const int *ht, size_t n);
 
 /* Hands the platform to SimGrid (load.c): through the lazy zone, or as XML with --dump-platform
  * (or NVLSIM_PLATFORM_XML set). Returns 0, or -1 with diags set. */

@@ -1,7 +1,8 @@
 /*
  * linkstats: what the links carried during a run: the three busiest link directions (bytes
  * carried over bandwidth, the table's footer) and the per-link CSV of --link-stats (bytes, busy
- * time, mean utilisation over the run, peak utilisation from SimGrid's link-load plugin).
+ * time, mean utilisation over the run, peak utilisation, the largest load read at transfer events,
+ * engine/linkstats.c).
  */
 #ifndef NVL_LINKSTATS_H
 #define NVL_LINKSTATS_H

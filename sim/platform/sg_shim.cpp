@@ -141,11 +141,43 @@ static void weigh(const simgrid::s4u::CommPtr &c, uint32_t w_out, uint32_t w_in)
 // Stripes in flight, by their kernel activity (what a finishing network action names).
 static std::unordered_map<const void *, nvl_xfer *> in_flight;
 
+// Peak loads (nvl_peaks_begin): link direction of each max-min constraint met on a route, the
+// simulated instant each direction was last read.
+namespace {
+struct peak_state {
+  bool on = false;
+  std::vector<sg_link_t> link_of_ld;
+  std::vector<double> last_read;
+  double *peak = nullptr;
+  std::unordered_map<const void *, int> ld_of_cnst;
+};
+} // namespace
+static peak_state peaks;
+
+static void read_peaks_of(const Action &a) {
+  auto *v = reinterpret_cast<const variable_layout *>(a.get_variable());
+  if (!v)
+    return;
+  double now = simgrid::s4u::Engine::get_clock();
+  for (const element_layout &el : v->cnsts_) {
+    auto it = peaks.ld_of_cnst.find(el.constraint);
+    if (it == peaks.ld_of_cnst.end() || peaks.last_read[(size_t)it->second] == now)
+      continue;
+    size_t ld = (size_t)it->second;
+    peaks.last_read[ld] = now;
+    double u = peaks.link_of_ld[ld]->get_usage();
+    if (u > peaks.peak[ld])
+      peaks.peak[ld] = u;
+  }
+}
+
 static void arrived(simgrid::kernel::resource::NetworkAction &na, Action::State) {
   // NetworkAction is only forward-declared in the installed headers. In SimGrid 3.32's source it
   // derives singly and publicly from Action, so the reference designates the Action itself. Every
   // simulated transfer arrives through this cast, so every engine test exercises it.
   auto &a = reinterpret_cast<Action &>(na);
+  if (peaks.on)
+    read_peaks_of(a);
   if (a.get_state() != Action::State::FINISHED && a.get_state() != Action::State::FAILED)
     return;
   auto it = in_flight.find(a.get_activity());
@@ -164,6 +196,8 @@ struct nvl_mbox {
 extern "C" void nvl_sg_on_time_advance(void (*fn)(void *ctx), void *ctx) {
   simgrid::s4u::Engine::on_time_advance_cb([fn, ctx](double) { fn(ctx); });
 }
+
+extern "C" double nvl_sg_link_usage(const_sg_link_t link) { return link->get_usage(); }
 
 extern "C" nvl_mbox *nvl_mbox_open(const char *name, sg_actor_t receiver) {
   auto *m = new nvl_mbox;
@@ -234,6 +268,33 @@ extern "C" nvl_xfer *nvl_xfer_start(sg_host_t const *from, sg_host_t const *to,
   if (n == 0 && on_done)
     on_done(a, b);
   return x;
+}
+
+extern "C" void nvl_peaks_begin(sg_link_t const *link_of_ld, size_t n_ld, double *peak) {
+  peaks.on = true;
+  peaks.link_of_ld.assign(link_of_ld, link_of_ld + n_ld);
+  peaks.last_read.assign(n_ld, -1.0);
+  peaks.peak = peak;
+}
+
+static void route_stripe(const simgrid::s4u::CommPtr &c, const int *ld, int n) {
+  const auto *m = reinterpret_cast<const activity_layout *>(c->get_impl());
+  const Action *a = m->surf_action_;
+  auto *v = a ? reinterpret_cast<const variable_layout *>(a->get_variable()) : nullptr;
+  if (!v || v->cnsts_.size() != (size_t)n) // one element per route link, as weigh() relies on
+    return;
+  for (int k = 0; k < n; k++)
+    if (ld[k] >= 0 && peaks.link_of_ld[(size_t)ld[k]])
+      peaks.ld_of_cnst.emplace(v->cnsts_[(size_t)k].constraint, ld[k]);
+  read_peaks_of(*a);
+}
+
+extern "C" void nvl_peaks_route(nvl_xfer *x, const int *route_ld, const int *route_off) {
+  if (!peaks.on || !x->first)
+    return;
+  route_stripe(x->first, route_ld + route_off[0], route_off[1] - route_off[0]);
+  for (size_t i = 0; i < x->others.size(); i++)
+    route_stripe(x->others[i], route_ld + route_off[i + 1], route_off[i + 2] - route_off[i + 1]);
 }
 
 extern "C" bool nvl_xfer_done(const nvl_xfer *x) { return x->pending == 0; }

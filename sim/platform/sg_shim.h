@@ -44,6 +44,10 @@ typedef int (*nvl_route_fn)(void *ctx, int from_host, int to_host, int *links, i
  * hook for progress lines between the completions of long operations. Call before the run. */
 void nvl_sg_on_time_advance(void (*fn)(void *ctx), void *ctx);
 
+/* The link's current load in bytes per second: the rates of the flows through it, as the last
+ * sharing solve set them (SimGrid's Link::get_usage). */
+double nvl_sg_link_usage(const_sg_link_t link);
+
 nvl_zone *nvl_zone_begin(const char *name, nvl_route_fn route, void *ctx);
 void nvl_zone_host(nvl_zone *z, const char *name);
 void nvl_zone_link(nvl_zone *z, double bw_Bps, double lat_s, bool fatpipe);
@@ -72,6 +76,16 @@ nvl_xfer *nvl_xfer_start(sg_host_t const *from, sg_host_t const *to, const uint6
                          int refs, void (*on_done)(void *a, void *b), void *a, void *b);
 /* Whether every stripe has arrived. */
 bool nvl_xfer_done(const nvl_xfer *x);
+
+/* Peak loads of links (--link-stats), as SimGrid's link-load plugin measures them (the load of
+ * the links a transfer crosses, read when it starts and when it changes state) but each link read
+ * at most once per simulated instant: the plugin's scan of every flow on a link at every event is
+ * quadratic on an alltoall. link_of_ld[ld] is the SimGrid link of link direction ld (NULL: not
+ * tracked); peak[ld] receives the largest load read, in bytes per second. */
+void nvl_peaks_begin(sg_link_t const *link_of_ld, size_t n_ld, double *peak);
+/* The link directions of each stripe of a transfer just started (stripe i: route_ld[route_off[i]
+ * .. route_off[i + 1]], in route order), read then and whenever a stripe changes state. */
+void nvl_peaks_route(nvl_xfer *x, const int *route_ld, const int *route_off);
 /* Drops one reference; the last one frees the handle. */
 void nvl_xfer_unref(nvl_xfer *x);
 
