@@ -14,8 +14,8 @@
 
 int nvl_sweep_lock(const char *out, char *lock_path, size_t len) {
   struct stat st;
-  if (stat(out, &st) == 0 && !S_ISREG(st.st_mode))
-    return -2;
+  if (strcmp(out, "-") == 0 || (stat(out, &st) == 0 && !S_ISREG(st.st_mode)))
+    return -2; /* standard output, a device or FIFO: written through, nothing to lock */
   if ((size_t)snprintf(lock_path, len, "%s.lock", out) >= len) {
     fprintf(stderr, "nvlsim sweep: output path too long\n");
     return -1;
