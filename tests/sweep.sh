@@ -102,6 +102,16 @@ while [ ! -e "$dir/l.csv.lock" ] && kill -0 $pid 2>/dev/null; do sleep 0.05; don
 grep -q 'another sweep is writing' "$dir/l.err"; check $? "second sweep: message"
 wait $pid; check $? "first sweep after the second was refused"
 cmp -s "$dir/l.csv" "$dir/k.csv" && [ ! -e "$dir/l.csv.lock" ]; check $? "first sweep lost rows or left its lock"
+# a sweep killed outright leaves its lock file, but not the lock: the next sweep takes it
+rm -f "$dir/l.csv"
+"$bin" sweep "$slow" -o "$dir/l.csv" -j 1 2>/dev/null &
+pid=$!
+while [ ! -e "$dir/l.csv.lock" ] && kill -0 $pid 2>/dev/null; do sleep 0.05; done
+kill -KILL $pid; wait $pid 2>/dev/null
+[ -e "$dir/l.csv.lock" ]; check $? "SIGKILL: no stale lock file to test with"
+"$bin" sweep "$slow" -o "$dir/l.csv" -j 2 2>/dev/null; check $? "a stale lock file refused the next sweep"
+cmp -s "$dir/l.csv" "$dir/k.csv" && [ ! -e "$dir/l.csv.lock" ]; check $? "after a stale lock: rows or lock file"
+pkill -KILL -f "$dir/l.csv" 2>/dev/null # the killed sweep's orphaned children
 
 # errors: unknown key, output of another sweep, bad shard
 printf '{"base": "builtin:hgx-h100", "axes": [{"name": "x", "param": "size", "values": ["1 MiB"]}], "axs": 1}' >"$dir/bad.json"

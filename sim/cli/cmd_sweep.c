@@ -217,6 +217,7 @@ typedef struct {
   size_t todo, finished, bad, np; /* points to run, run, invalid or failed, in the sweep */
   child *kids;
   size_t running, next;
+  int lock_fd; /* OUT.lock, held by this process alone (children close their copy) */
 } sweep_run;
 
 /* Starts the next point of this shard not done yet. Returns 0, 1 when none is left, or an exit
@@ -246,6 +247,8 @@ static int start_point(sweep_run *sr) {
   pid_t pid = fork();
   if (pid == 0) {
     nvl_sweep_child_signals();
+    if (sr->lock_fd >= 0) /* an orphaned child must not keep the output locked */
+      close(sr->lock_fd);
     FILE *f = fdopen(fd, "w");
     int r = nvl_sweep_run_point(sr->s, p, f);
     fclose(f);
@@ -398,6 +401,7 @@ static int sweep(const sweep_opts *o, const char *spec_path) {
     rc = NVL_EXIT_USAGE;
     goto cleanup;
   }
+  sr.lock_fd = lock_fd;
   nvl_sweep_catch_stop();
   if (nvl_sweep_read_rows(o->out, header, NULL, &sr.rs, true, s) != 0) { /* resume */
     rc = NVL_EXIT_USAGE;
