@@ -103,6 +103,17 @@ if command -v script >/dev/null 2>&1; then
   ! grep -q simulating "$dir/notty.err"; check $? "a progress line in a file"
 fi
 
+# out of memory inside the simulator (an address-space limit): exit 3, as nvlsim's own allocations,
+# with no output left behind (not in a sanitizer build: ASan needs terabytes of address space)
+if ! nm -D "$bin" 2>/dev/null | grep -q __asan_init; then
+  for v in 200000 250000; do
+    (ulimit -v $v; "$bin" run "$topo/nvl576.json" -c alltoall -b 64M -e 64M --csv "$dir/oom.csv" >/dev/null 2>"$dir/oom.err")
+    rc=$?
+    [ $rc = 3 ] && grep -q "out of memory" "$dir/oom.err" && [ -z "$(ls "$dir" | grep oom.csv)" ]
+    check $? "ulimit -v $v: exit $rc, $(tail -c 120 "$dir/oom.err")"
+  done
+fi
+
 # link peaks: never above the link's capacity, never below its average over the run, and the
 # bottleneck of a bandwidth-bound alltoall at full load; on a reduced run as on the explicit one
 for x in "" --explicit-ranks; do

@@ -3,11 +3,14 @@
  */
 #include "base/outfile.h"
 
+#include "base/exit.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,10 +35,29 @@ static void on_fatal_signal(int sig) {
   raise(sig); /* the shell sees the signal: 130 for SIGINT, 143 for SIGTERM */
 }
 
+/* SimGrid aborts when it cannot allocate (a stack, an action, a C++ bad_alloc): if the address
+ * space is exhausted too (a probe mapping fails), that is running out of memory, exit 3 as
+ * base/xalloc does, outputs removed; any other abort stays one. */
+static void on_abort(int sig) {
+  void *probe = mmap(NULL, 16u << 20, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (probe == MAP_FAILED) {
+    nvl_outfile_remove_unfinished();
+    static const char msg[] = "nvlsim: out of memory (in the simulator)\n";
+    ssize_t w = write(2, msg, sizeof msg - 1);
+    (void)w;
+    _exit(NVL_EXIT_NOMEM);
+  }
+  munmap(probe, 16u << 20);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
 void nvl_outfile_install_signal_cleanup(void) {
   int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
   for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
     signal(sigs[i], on_fatal_signal);
+  signal(SIGABRT, on_abort);
 }
 
 static void track(char *tmp, bool add) {

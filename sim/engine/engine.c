@@ -189,6 +189,7 @@ static void simgrid_start(const nvl_task_graph *g) {
   simgrid_init(&argc, argv);
   /* SimGrid's own SIGINT handler exits 1 and leaves our temporary outputs: ours again */
   nvl_outfile_install_signal_cleanup();
+  nvl_sg_exit_on_bad_alloc();
 }
 
 int nvl_engine_run(const nvl_platform *p, const nvl_task_graph *g, nvl_engine_result *res,

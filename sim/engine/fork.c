@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/exit.h"
+#include "base/outfile.h"
 #include "base/xalloc.h"
 
 /* Moves all n bytes through fd, retrying after signals: write when `out`, else read. */
@@ -93,6 +95,11 @@ int nvl_engine_run_forked(const nvl_platform *p, const nvl_task_graph *g, nvl_en
   close(fds[0]);
   int wst;
   while (waitpid(pid, &wst, 0) < 0 && errno == EINTR) {
+  }
+  if (rc == -1 && WIFEXITED(wst) && WEXITSTATUS(wst) == NVL_EXIT_NOMEM) {
+    nvl_outfile_remove_unfinished(); /* the child said so; this process ends the same way */
+    fprintf(stderr, "nvlsim: out of memory (in the simulation process)\n");
+    exit(NVL_EXIT_NOMEM);
   }
   if (rc == -1 && !(WIFEXITED(wst) && WEXITSTATUS(wst) == 0) && diags->errors == 0)
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL, "simulation process failed (%s %d)",

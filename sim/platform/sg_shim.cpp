@@ -1,6 +1,9 @@
 // sg_shim: see sg_shim.h. Kept deliberately tiny: the project is C.
 #include "platform/sg_shim.h"
 
+#include <new>
+#include <unistd.h>
+
 #include <simgrid/kernel/resource/Action.hpp>
 #include <simgrid/kernel/resource/Model.hpp>
 #include <simgrid/simix.hpp>
@@ -195,6 +198,18 @@ struct nvl_mbox {
 
 extern "C" void nvl_sg_on_time_advance(void (*fn)(void *ctx), void *ctx) {
   simgrid::s4u::Engine::on_time_advance_cb([fn, ctx](double) { fn(ctx); });
+}
+
+extern "C" void nvl_outfile_remove_unfinished(void); // base/outfile.h
+
+extern "C" void nvl_sg_exit_on_bad_alloc(void) {
+  std::set_new_handler([] {
+    nvl_outfile_remove_unfinished();
+    static const char msg[] = "nvlsim: out of memory (in the simulator)\n";
+    ssize_t w = write(2, msg, sizeof msg - 1);
+    (void)w;
+    _exit(3); // NVL_EXIT_NOMEM
+  });
 }
 
 extern "C" double nvl_sg_link_usage(const_sg_link_t link) { return link->get_usage(); }

@@ -44,6 +44,10 @@ typedef int (*nvl_route_fn)(void *ctx, int from_host, int to_host, int *links, i
  * hook for progress lines between the completions of long operations. Call before the run. */
 void nvl_sg_on_time_advance(void (*fn)(void *ctx), void *ctx);
 
+/* From now on a failed C++ allocation (in SimGrid) ends nvlsim as one of ours does: unfinished
+ * outputs removed, "out of memory", exit 3 (base/xalloc.h), instead of an uncaught bad_alloc. */
+void nvl_sg_exit_on_bad_alloc(void);
+
 /* The link's current load in bytes per second: the rates of the flows through it, as the last
  * sharing solve set them (SimGrid's Link::get_usage). */
 double nvl_sg_link_usage(const_sg_link_t link);
