@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "platform/sg_shim.h"
 
 /* Large simulations allocate hundreds of MB in small pieces (SimGrid's communications, actions and
  * solver variables: about 2.3 KB per flow), and a fifth of their time went to page faults. glibc
@@ -63,6 +64,7 @@ int main(int argc, char **argv) {
   if (c->simulates && !help)
     reexec_with_huge_pages(argv);
   nvl_outfile_install_signal_cleanup();
+  nvl_sg_exit_on_bad_alloc(); /* C++ allocations (SimGrid, igraph) fail as ours do: exit 3 */
   int rc = c->fn(argc - 1, argv + 1);
   return finish_stdout(rc);
 }
