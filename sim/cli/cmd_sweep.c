@@ -86,8 +86,10 @@ const nvl_cmd_doc nvl_doc_sweep = {
     "SPEC names a base design, a workload and axes (JSON pointers into the design, or the\n"
     "parameters size, collective, algo, model, fail_switches); see README. Every point is\n"
     "validated and simulated in its own process, -j at a time. OUT gets one row per point and\n"
-    "size: point, one column per axis, status (ok, invalid, failed), the run columns and\n"
-    "error. Running the same command again skips the points OUT holds (resume).\n",
+    "size: point, one column per axis, status (ok, invalid, failed), the run columns,\n"
+    "error, sweep_id. Running the same command again skips the points OUT holds (resume);\n"
+    "rows of an edited spec, base design or model file are refused. One sweep writes OUT at\n"
+    "a time (OUT.lock). SIGINT/SIGTERM stop the children and keep the points done.\n",
     options, NULL};
 
 typedef struct {
