@@ -95,6 +95,19 @@ static void add_candidate(search *s, const int *order) {
   }
 }
 
+/* The cycle `order` as a candidate, then the same cycle the other way round (order is left
+ * reversed, rank order[0] in place). */
+static void add_both_ways(search *s, int *order) {
+  int n = s->n;
+  add_candidate(s, order);
+  for (int i = 1; i < n / 2 + n % 2; i++) {
+    int t = order[i];
+    order[i] = order[n - i];
+    order[n - i] = t;
+  }
+  add_candidate(s, order);
+}
+
 /* Every directed Hamiltonian cycle through rank 0, in lexicographic order (identity first). */
 static void enumerate(search *s, int *order, bool *used, int depth) {
   if (depth == s->n) {
@@ -176,13 +189,7 @@ static void mesh_cycles(search *s, const uint8_t *reach0) {
   }
   for (int c = 0; c < n_best; c++) {
     int *order = best + (size_t)c * n;
-    add_candidate(s, order);
-    for (int i = 1; i < n / 2 + n % 2; i++) { /* the same cycle the other way round */
-      int t = order[i];
-      order[i] = order[n - i];
-      order[n - i] = t;
-    }
-    add_candidate(s, order);
+    add_both_ways(s, order);
   }
   free(reach);
   free(perm);
@@ -260,13 +267,7 @@ static void torus_cycles(search *s, const uint8_t *reach) {
               moved += (r / stride[d] % dims[d] + o) % dims[d] * stride[d];
             out[i] = moved;
           }
-          add_candidate(s, out);
-          for (int i = 1; i < n / 2 + n % 2; i++) { /* the other way round */
-            int t = out[i];
-            out[i] = out[n - i];
-            out[n - i] = t;
-          }
-          add_candidate(s, out);
+          add_both_ways(s, out);
         }
     }
   free(out);
