@@ -95,7 +95,9 @@ done
 # progress: on a terminal a long run shows simulated time growing (between the completions of its
 # one operation); written to a file, stderr holds no progress line
 if command -v script >/dev/null 2>&1; then
-  timeout 10 script -qec "$bin run $topo/nvl576.json --algo ring -b 1G -e 1G --explicit-ranks --model ideal >/dev/null" \
+  # a run of a few seconds, to its end (a time limit only against a hang: a loaded CI machine or a
+  # sanitizer build may take many times longer before the first line)
+  timeout 600 script -qec "$bin run $topo/nvl576.json --algo ring -b 1M -e 1M --explicit-ranks --model ideal >/dev/null" \
     "$dir/tty.log" >/dev/null 2>&1
   n=$(tr '\r' '\n' <"$dir/tty.log" | grep -ac '^simulating: 0/1 operations, [0-9.]* us simulated')
   [ "$n" -ge 1 ]; check $? "no progress line on a terminal ($n)"
