@@ -57,7 +57,7 @@ static inline nvl_workload_run *nvl_fixture_simulate(nvl_workload_spec *spec, co
   nvl_workload_run *wr = nvl_workload_run_new(spec, d, p);
   nvl_workload_tasks(wr, g);
   g->link_stats = link_stats;
-  int rc = nvl_engine_run_forked(p, g, res, &diags);
+  int rc = nvl_workload_engine(wr, g, true, res, &diags); /* folded where it applies */
   for (size_t i = 0; i < diags.count; i++)
     print_error("%s\n", diags.items[i].message);
   assert_int_equal(rc, 0);

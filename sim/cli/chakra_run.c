@@ -101,7 +101,7 @@ int nvl_chakra_run(const nvl_chakra_args *a, const nvl_design *d, const nvl_plat
   tg.sg_cfg = a->sg_cfg;
   tg.dump_platform = a->dump;
   tg.progress = isatty(2);
-  if (nvl_engine_run(p, &tg, &res, &diags) != 0)
+  if (nvl_workload_engine(wr, &tg, false, &res, &diags) != 0)
     goto done;
   nvl_npu_results_compute(&map, &res, &r);
   print_results(a, &c, &map, n_ops, d, spec, &r);

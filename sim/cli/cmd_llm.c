@@ -18,7 +18,7 @@
 typedef struct {
   nvl_llm_ask ask;
   const char *csv, *link_stats;
-  bool verbose;
+  bool verbose, explicit_ranks;
   double wall_limit_s, mem_limit;
   nvl_cli_failures fail;
   nvl_cli_cfg cfg;
@@ -36,6 +36,8 @@ static const nvl_option options[] = {
     NVL_OPT_GROUP_("fabric model"),
     C(0, "model", "MODEL", ask.model, nvl_arg_model, "default or ideal (as for run)"),
     NVL_OPT_FAILURES_(llm_opts, fail),
+    O(NVL_OPT_FLAG, 0, "explicit-ranks", NULL, explicit_ranks,
+      "simulate every operation of every rank: no folding of\nalike groups (verification)"),
     C(0, "cfg", "KEY:VALUE", cfg, nvl_arg_cfg, "a SimGrid option"),
     NVL_OPT_GROUP_("output"),
     O(NVL_OPT_STRING, 0, "csv", "FILE", csv, "one row: the step's figures, written atomically"),
@@ -104,6 +106,7 @@ int nvl_cmd_llm(int argc, char **argv) {
   if ((rc = nvl_cli_load(file, &load, false, &d)) != NVL_EXIT_OK)
     goto done;
   nvl_llm_sim_opts so = {.link_stats = o.link_stats != NULL,
+                         .explicit_ranks = o.explicit_ranks,
                          .verbose = o.verbose,
                          .progress = isatty(2),
                          .sg_cfg = o.cfg.args};

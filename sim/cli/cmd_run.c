@@ -290,7 +290,7 @@ static int simulate_here(const run_opts *o, const nvl_design *d, const nvl_platf
   g.sg_cfg = o->cfg.args;
   g.dump_platform = o->dump;
   g.progress = isatty(2); /* operations done and simulated time, over itself, on a terminal */
-  if (nvl_engine_run(p, &g, &res, &diags) != 0) {
+  if (nvl_workload_engine(wr, &g, false, &res, &diags) != 0) {
     nvl_cli_print_diags(&diags, label, stderr);
     goto cleanup;
   }

@@ -127,6 +127,7 @@ int nvl_llm_simulate(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a
   int rc = prepare(d, m, a, x, diags);
   if (rc != NVL_EXIT_OK)
     return rc;
+  x->spec.explicit_ranks = o->explicit_ranks;
   x->wr = nvl_workload_run_graph(&x->spec, d, x->p, &x->st.g);
   if (!x->wr) {
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, "", "internal error: invalid step graph");
@@ -143,8 +144,7 @@ int nvl_llm_simulate(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a
     cfg[i + 1] = o->sg_cfg[i];
   g.sg_cfg = cfg;
   g.progress = o->progress;
-  if ((o->forked ? nvl_engine_run_forked(x->p, &g, &x->res, diags)
-                 : nvl_engine_run(x->p, &g, &x->res, diags)) != 0)
+  if (nvl_workload_engine(x->wr, &g, o->forked, &x->res, diags) != 0)
     return NVL_EXIT_FAIL;
   nvl_llm_result_compute(&x->st, &x->wr->g, &x->spec, d, &x->res, &x->r);
   return NVL_EXIT_OK;

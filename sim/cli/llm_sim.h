@@ -83,6 +83,7 @@ typedef struct {
   bool forked;     /* the engine in a child process (the caller may simulate again) */
   bool link_stats; /* per-link statistics in res */
   bool verbose, progress;
+  bool explicit_ranks;       /* every operation simulated: no fold (workload/fold.h) */
   const char *const *sg_cfg; /* extra --cfg=... arguments, NULL-terminated, or NULL */
 } nvl_llm_sim_opts;
 

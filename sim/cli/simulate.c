@@ -24,8 +24,7 @@ int nvl_simulate(const nvl_design *d, nvl_workload_spec *spec, const nvl_simulat
   nvl_task_graph g;
   nvl_workload_tasks(wr, &g);
   g.sg_cfg = o ? o->sg_cfg : NULL;
-  if ((o && o->forked ? nvl_engine_run_forked(p, &g, &res, diags)
-                      : nvl_engine_run(p, &g, &res, diags)) != 0)
+  if (nvl_workload_engine(wr, &g, o && o->forked, &res, diags) != 0)
     goto cleanup;
   nvl_rows_add(wr, &res, rows);
   rc = 0;

@@ -235,6 +235,8 @@ int nvl_engine_run(const nvl_platform *p, const nvl_task_graph *g, nvl_engine_re
     simgrid_run();
   res->end_s = simgrid_get_clock();
   nvl_rt_expand_link_bytes(e);
+  if (g->link_canon)
+    nvl_fd_expand(e);
   nvl_u64map_release(&e->pair_of);
   free(e->pair_bytes);
   e->pair_bytes = NULL;

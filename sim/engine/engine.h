@@ -54,6 +54,15 @@ typedef struct {
   bool progress; /* a line on stderr, at most 5 times a second: operations done, simulated time */
   const char *const *sg_cfg; /* extra SimGrid "--cfg=..." arguments, NULL-terminated, or NULL */
   size_t ranks;              /* of all jobs together */
+  /* A folded graph (workload/fold.h; NULL: none): every task stands for its copies under a
+   * symmetry of the platform. Every route runs over the canonical member of each of its link
+   * directions' orbits (link_canon[2 * link + dir]) and counts link_weight[] times there (the
+   * copies that cross that orbit's members, per member); computing runs on host_canon[host].
+   * Reduced and shifted programs then need no expansion of their own: at the end every link
+   * direction gets its canonical member's bytes and peak. */
+  const int *link_canon;
+  const double *link_weight;
+  const int *host_canon;
 } nvl_task_graph;
 
 typedef struct {

@@ -38,9 +38,13 @@ void nvl_rt_expand_link_bytes(nvl_engine *e) {
     if (m->keys[s] == UINT64_MAX)
       continue;
     int from = (int)(m->keys[s] >> 32), to = (int)(uint32_t)m->keys[s];
-    int n = nvl_platform_route(e->p, from, to, links, dirs, 64);
-    for (int k = 0; k < n; k++)
-      e->res->link_bytes[2 * links[k] + (dirs[k] > 0 ? 0 : 1)] += e->pair_bytes[m->vals[s]];
+    /* the platform's route (reroutes end with their tasks), or a folded graph's canonical one */
+    int n = nvl_rt_route(e, from, to, links, dirs, 64);
+    for (int k = 0; k < n; k++) {
+      int ld = 2 * links[k] + (dirs[k] > 0 ? 0 : 1);
+      double w = e->g->link_weight ? e->g->link_weight[ld] : 1.0;
+      e->res->link_bytes[ld] += e->pair_bytes[m->vals[s]] * w;
+    }
   }
 }
 

@@ -216,11 +216,16 @@ static void do_send(lane_rt *self, const nvl_op *op, double rate_Bps) {
   int hf[NVL_MAX_STRIPES], ht[NVL_MAX_STRIPES];
   uint32_t w_out = 1, w_in = 1; /* the weights on the route's first and last links */
   size_t n = send_stripes(e->p, t, self->id, peer, bytes, hf, ht, b);
+  bool folded = e->g->link_canon != NULL;
   for (size_t i = 0; i < n; i++) {
     from[i] = e->hosts[hf[i]];
     to[i] = e->hosts[ht[i]];
-    if (t->prog.reroute)
+    if (folded) /* the fold's weights stand for every copy (folded.c) */
+      nvl_fd_account(e, hf[i], ht[i], b[i], w);
+    else if (t->prog.reroute)
       nvl_sh_reroute(e, t, hf[i], ht[i]);
+    if (folded)
+      continue;
     if (w)
       nvl_rd_account(e, t, hf[i], ht[i], b[i], w, &w_out, &w_in);
     else
@@ -246,6 +251,8 @@ static void do_send(lane_rt *self, const nvl_op *op, double rate_Bps) {
                                                  nvl_rd_arrived, self, (void *)(uintptr_t)(ci + 1))
                                 : nvl_xfer_start(from, to, b, n, via, rate_Bps, 1, 1, 2,
                                                  xfer_arrived, self, dst);
+  if (folded)
+    nvl_fd_weigh(e, x, hf, ht, n, w);
   if (e->g->link_stats)
     nvl_rt_track_routes(e, x, hf, ht, n);
   chan *c = &t->chans[ci];
@@ -290,7 +297,8 @@ static void do_recv(lane_rt *self, int src) {
 
 /* Work on the lane's host: `seconds` of it alone, shared fairly with concurrent work there. */
 static void do_compute(lane_rt *self, double seconds) {
-  sg_host_t h = self->task->eng->hosts[self->host];
+  const nvl_engine *e = self->task->eng;
+  sg_host_t h = e->hosts[e->g->host_canon ? e->g->host_canon[self->host] : self->host];
   sg_actor_execute(seconds * sg_host_get_speed(h));
 }
 
@@ -363,6 +371,12 @@ static int lane_host(const nvl_engine *e, const task_rt *t, const nvl_lane *ln) 
   return host < 0 ? 0 : host;
 }
 
+/* Where a lane's COMPUTEs run: its host, or in a folded graph its host's canonical member. */
+static int compute_host(const nvl_engine *e, const task_rt *t, const nvl_lane *ln) {
+  int h = lane_host(e, t, ln);
+  return e->g->host_canon ? e->g->host_canon[h] : h;
+}
+
 /* A compute-only task: each lane's COMPUTEs, in order, as executions on the lane's host, all
  * lanes at once; the task ends with the last. The same times as one actor per lane (executions
  * on a host share it as the lanes' would), at one actor's cost. */
@@ -379,7 +393,7 @@ static void compute_main(int argc, char **argv) {
     const nvl_lane *ln = &t->prog.lanes[l];
     if (ln->n_ops == 0)
       continue;
-    sg_host_t h = e->hosts[lane_host(e, t, ln)];
+    sg_host_t h = e->hosts[compute_host(e, t, ln)];
     ex[live] = sg_actor_exec_init(ln->ops[0].value * sg_host_get_speed(h));
     sg_exec_set_host(ex[live], h);
     sg_exec_start(ex[live]);
@@ -391,7 +405,7 @@ static void compute_main(int argc, char **argv) {
     size_t l = lane_of[k];
     const nvl_lane *ln = &t->prog.lanes[l];
     if (next[l] < ln->n_ops) { /* the lane's next COMPUTE */
-      sg_host_t h = e->hosts[lane_host(e, t, ln)];
+      sg_host_t h = e->hosts[compute_host(e, t, ln)];
       ex[k] = sg_actor_exec_init(ln->ops[next[l]++].value * sg_host_get_speed(h));
       sg_exec_set_host(ex[k], h);
       sg_exec_start(ex[k]);
@@ -423,7 +437,8 @@ int nvl_rt_task_start(nvl_engine *e, size_t id) {
   e->res->start_s[id] = t->start_s;
   if (t->prog.reduced)
     nvl_rd_prepare(t);
-  if (t->prog.shift > 0 && nvl_sh_prepare(e, t) != 0) {
+  /* a folded graph's routes are canonical already: a shifted program needs no map of its own */
+  if (t->prog.shift > 0 && !e->g->link_canon && nvl_sh_prepare(e, t) != 0) {
     nvl_sh_release(e, t);
     nvl_program_release(&t->prog);
     return -1;
@@ -494,7 +509,8 @@ void nvl_rt_task_release(nvl_engine *e, task_rt *t) {
   sinks_release(t);
   e->tearing_down = false;
   if (t->prog.reduced) {
-    nvl_rd_expand(e, t);
+    if (!e->g->link_canon) /* folded: every link gets its canonical member's at the end */
+      nvl_rd_expand(e, t);
     nvl_rd_release(t);
   }
   nvl_sh_release(e, t);

@@ -179,6 +179,14 @@ void nvl_rt_task_release(nvl_engine *e, task_rt *t);
  * peak loads (read through sg_shim.h as the link-load plugin would, once per link and instant). */
 void nvl_rt_account(nvl_engine *e, int from_host, int to_host, uint64_t bytes);
 void nvl_rt_expand_link_bytes(nvl_engine *e);
+
+/* Folded graphs (folded.c): the bytes of one stripe (a reduced program's weighted transfer: w, or
+ * NULL), a transfer's stripes weighted on their canonical routes; at the end every link
+ * direction's bytes and peak from its canonical member. */
+void nvl_fd_account(nvl_engine *e, int from_host, int to_host, uint64_t bytes, const nvl_weight *w);
+void nvl_fd_weigh(nvl_engine *e, nvl_xfer *x, const int *hf, const int *ht, size_t n,
+                  const nvl_weight *w);
+void nvl_fd_expand(nvl_engine *e);
 void nvl_rt_track_links(nvl_engine *e);
 /* --link-stats: the routes of a transfer's stripes (hosts hf[i] -> ht[i]) for its peak loads. */
 void nvl_rt_track_routes(nvl_engine *e, nvl_xfer *x, const int *hf, const int *ht, size_t n);

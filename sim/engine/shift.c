@@ -46,7 +46,20 @@ int nvl_sh_prepare(nvl_engine *e, task_rt *t) {
   return 0;
 }
 
+/* A folded graph's route: every link direction's canonical member (engine.h). */
+static int fold_route(const nvl_engine *e, int from, int to, int *links, int *dirs, int max) {
+  int n = nvl_platform_route(e->p, from, to, links, dirs, max);
+  for (int k = 0; k < n; k++) {
+    int c = e->g->link_canon[2 * links[k] + (dirs[k] > 0 ? 0 : 1)];
+    links[k] = c / 2;
+    dirs[k] = c % 2 == 0 ? 1 : -1;
+  }
+  return n;
+}
+
 int nvl_rt_route(const nvl_engine *e, int from, int to, int *links, int *dirs, int max) {
+  if (e->g->link_canon)
+    return fold_route(e, from, to, links, dirs, max);
   uint32_t i = nvl_u64map_find(&e->ovr_of, nvl_u64map_pair((uint32_t)from, (uint32_t)to));
   if (i == UINT32_MAX || !e->ovr[i].live)
     return nvl_platform_route(e->p, from, to, links, dirs, max);

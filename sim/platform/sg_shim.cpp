@@ -141,6 +141,39 @@ static void weigh(const simgrid::s4u::CommPtr &c, uint32_t w_out, uint32_t w_in)
   });
 }
 
+// The max-min variable of a started communication and its system, checked against 3.32's layout
+// (an empty transfer may have none yet: NULL).
+static variable_layout *variable_of(const simgrid::s4u::CommPtr &c, void **system) {
+  const auto *m = reinterpret_cast<const activity_layout *>(c->get_impl());
+  Action *a = m->surf_action_;
+  auto *v = a ? reinterpret_cast<variable_layout *>(a->get_variable()) : nullptr;
+  if (!v)
+    return nullptr;
+  for (const element_layout &el : v->cnsts_)
+    if (el.variable != a->get_variable()) {
+      fprintf(stderr, "nvlsim: internal error: SimGrid's max-min variable is not laid out as "
+                      "3.32's (sg_shim.cpp)\n");
+      abort();
+    }
+  *system = a->get_model()->get_maxmin_system();
+  return v;
+}
+
+// A folded transfer's weights (nvl_xfer_weigh): each element raised to its target through expand.
+static void weigh_elements(const simgrid::s4u::CommPtr &c, const double *w, size_t n) {
+  void *system = nullptr;
+  variable_layout *v = variable_of(c, &system);
+  if (!v || v->cnsts_.size() != n)
+    return; // a zero-byte transfer, or the loopback: nothing shares it
+  simgrid::kernel::actor::simcall_answered([&] {
+    for (size_t k = 0; k < n; k++) {
+      element_layout &el = v->cnsts_[k];
+      if (w[k] > el.consumption_weight)
+        nvl_lmm_expand(system, el.constraint, v, w[k] - el.consumption_weight, false);
+    }
+  });
+}
+
 // Stripes in flight, by their kernel activity (what a finishing network action names).
 static std::unordered_map<const void *, nvl_xfer *> in_flight;
 
@@ -310,6 +343,13 @@ extern "C" void nvl_peaks_route(nvl_xfer *x, const int *route_ld, const int *rou
   route_stripe(x->first, route_ld + route_off[0], route_off[1] - route_off[0]);
   for (size_t i = 0; i < x->others.size(); i++)
     route_stripe(x->others[i], route_ld + route_off[i + 1], route_off[i + 2] - route_off[i + 1]);
+}
+
+extern "C" void nvl_xfer_weigh(nvl_xfer *x, size_t stripe, const double *w, size_t n) {
+  if (stripe == 0 && x->first)
+    weigh_elements(x->first, w, n);
+  else if (stripe > 0 && stripe <= x->others.size())
+    weigh_elements(x->others[stripe - 1], w, n);
 }
 
 extern "C" bool nvl_xfer_done(const nvl_xfer *x) { return x->pending == 0; }

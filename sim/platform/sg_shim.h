@@ -78,6 +78,10 @@ void nvl_mbox_close(nvl_mbox *m);
 nvl_xfer *nvl_xfer_start(sg_host_t const *from, sg_host_t const *to, const uint64_t *bytes,
                          size_t n, nvl_mbox *via, double rate_Bps, uint32_t w_out, uint32_t w_in,
                          int refs, void (*on_done)(void *a, void *b), void *a, void *b);
+/* Sets the consumption weights of stripe i of a transfer just started (a folded graph's copies,
+ * engine.h): w[k] on the k-th distinct link direction of its route, in order of first crossing
+ * (as SimGrid's max-min variable holds them; a weight below the crossings' count is left). */
+void nvl_xfer_weigh(nvl_xfer *x, size_t stripe, const double *w, size_t n);
 /* Whether every stripe has arrived. */
 bool nvl_xfer_done(const nvl_xfer *x);
 

@@ -175,6 +175,7 @@ nvl_workload_run *nvl_workload_run_new(const nvl_workload_spec *spec, const nvl_
                                        const nvl_platform *p) {
   nvl_workload_run *wr = run_alloc(spec, d, p);
   sweep_graph(wr);
+  wr->fold = nvl_fold_find(wr);
   return wr;
 }
 
@@ -210,6 +211,7 @@ nvl_workload_run *nvl_workload_run_graph(const nvl_workload_spec *spec, const nv
   for (size_t i = 0; i < wr->g.n_ops; i++)
     if (wr->g.ops[i].algo == NVL_ALGO_AUTO && wr->g.ops[i].kind != NVL_WOP_COMPUTE)
       resolve_op(wr, &wr->g.ops[i]);
+  wr->fold = nvl_fold_find(wr);
   return wr;
 }
 
@@ -227,12 +229,28 @@ void nvl_workload_tasks(const nvl_workload_run *wr, nvl_task_graph *out) {
                          wr->g.ops[i].kind == NVL_WOP_MATRIX || wr->g.ops[i].kind == NVL_WOP_SEND;
 }
 
+int nvl_workload_engine(const nvl_workload_run *wr, const nvl_task_graph *g, bool forked,
+                        nvl_engine_result *res, nvl_diags *diags) {
+  nvl_task_graph folded;
+  const nvl_task_graph *run = g;
+  if (wr->fold && !g->dump_platform && !getenv("NVLSIM_PLATFORM_XML")) {
+    nvl_fold_tasks(wr->fold, g, &folded);
+    run = &folded;
+  }
+  int rc = forked ? nvl_engine_run_forked(wr->p, run, res, diags)
+                  : nvl_engine_run(wr->p, run, res, diags);
+  if (rc == 0 && run == &folded)
+    nvl_fold_expand(wr->fold, res);
+  return rc;
+}
+
 void nvl_workload_run_free(nvl_workload_run *wr) {
   if (!wr)
     return;
   for (size_t k = 0; k < wr->spec->n_jobs; k++)
     nvl_comm_release(&wr->comms[k]);
   free(wr->comms);
+  nvl_fold_free(wr->fold);
   nvl_wgraph_release(&wr->g);
   free(wr);
 }

@@ -15,16 +15,18 @@
 #include "engine/engine.h"
 #include "platform/platform.h"
 #include "workload/comm.h"
+#include "workload/fold.h"
 #include "workload/wgraph.h"
 #include "workload/workload.h"
 
-typedef struct {
+typedef struct nvl_workload_run {
   const nvl_workload_spec *spec; /* resolved; not owned */
   const nvl_design *d;
   const nvl_platform *p;
   nvl_comm *comms; /* [spec->n_jobs]; owned */
   nvl_wgraph g;    /* owned */
   bool pairs;      /* a pairs matrix: rows name their pair */
+  nvl_fold *fold;  /* the graph's symmetry (workload/fold.h), or NULL; owned */
 } nvl_workload_run;
 
 /* The sweep of a resolved spec. */
@@ -38,6 +40,11 @@ nvl_workload_run *nvl_workload_run_graph(const nvl_workload_spec *spec, const nv
                                          const nvl_platform *p, nvl_wgraph *g);
 /* The engine's view: tasks = operations (valid while wr lives; options left to the caller). */
 void nvl_workload_tasks(const nvl_workload_run *wr, nvl_task_graph *out);
+/* Runs the engine on g (the workload's tasks with their options), in this process or a forked
+ * one: folded when the workload has a symmetry (fold.h), res being the full graph's all the
+ * same. Returns nvl_engine_run's. */
+int nvl_workload_engine(const nvl_workload_run *wr, const nvl_task_graph *g, bool forked,
+                        nvl_engine_result *res, nvl_diags *diags);
 void nvl_workload_run_free(nvl_workload_run *wr);
 
 /* The program of operation `op` (the engine's build callback, pure: the same op gives the same
