@@ -304,6 +304,65 @@ static bool deps_follow(const finder *f) {
   return ok;
 }
 
+/* Whether route a -> b (hosts) goes, under the link map, onto route c -> d. */
+static bool route_maps(const nvl_platform *p, const int *map, int a, int b, int c, int d) {
+  int la[64], da[64], lc[64], dc[64];
+  int na = nvl_platform_route(p, a, b, la, da, 64), nc = nvl_platform_route(p, c, d, lc, dc, 64);
+  if (na != nc || na < 0)
+    return false;
+  for (int k = 0; k < na; k++) {
+    int from = 2 * la[k] + (da[k] > 0 ? 0 : 1), to = 2 * lc[k] + (dc[k] > 0 ? 0 : 1);
+    if ((map[from] < 0 ? from : map[from]) != to)
+      return false;
+  }
+  return true;
+}
+
+/* Whether the transfers between ranks x and y of job a go onto those between their images (the
+ * platform's check follows neighbours in D only: routes break ties by class index). */
+static bool pair_maps(const finder *f, const int *map, int x, int y) {
+  nvl_stripe s[NVL_MAX_STRIPES], t[NVL_MAX_STRIPES];
+  const nvl_platform *p = f->wr->p;
+  int ns = nvl_platform_stripes(p, x, y, s), nt = nvl_platform_stripes(p, f->sig[x], f->sig[y], t);
+  if (ns != nt)
+    return false;
+  for (int i = 0; i < ns; i++)
+    if (s[i].weight != t[i].weight ||
+        !route_maps(p, map, s[i].from_host, s[i].to_host, t[i].from_host, t[i].to_host))
+      return false;
+  return true;
+}
+
+/* Routes between the ranks of every job (and to its reduction engine) go onto their images'; at
+ * most 2^22 pairs are checked, beyond which the fold is refused. */
+static bool routes_map(const finder *f, const int *map) {
+  const nvl_workload_spec *spec = f->wr->spec;
+  const nvl_platform *p = f->wr->p;
+  size_t pairs = 0;
+  for (size_t a = 0; a < f->n_jobs; a++)
+    if (has_ops(f, a))
+      pairs += (size_t)spec->jobs[a].n * (size_t)spec->jobs[a].n;
+  if (pairs > (size_t)1 << 22)
+    return false;
+  for (size_t a = 0; a < f->n_jobs; a++) {
+    if (!has_ops(f, a))
+      continue;
+    const nvl_job *J = &spec->jobs[a];
+    int sw = f->wr->comms[a].nvls_host, sw_img = f->wr->comms[f->jmap[a]].nvls_host;
+    for (int i = 0; i < J->n; i++) {
+      for (int j = 0; j < J->n; j++)
+        if (i != j && !pair_maps(f, map, J->devs[i], J->devs[j]))
+          return false;
+      int h = nvl_platform_endpoint_host(p, J->devs[i]),
+          g = nvl_platform_endpoint_host(p, f->sig[J->devs[i]]);
+      if (sw >= 0 && (sw_img < 0 || !route_maps(p, map, h, sw, g, sw_img) ||
+                      !route_maps(p, map, sw, h, sw_img, g)))
+        return false;
+    }
+  }
+  return true;
+}
+
 static int gcd(int a, int b) { return b ? gcd(b, a % b) : a; }
 
 /* Whether every collective of fixed job a builds as `want` (1: a reduced program of one class,
@@ -418,7 +477,8 @@ static nvl_fold *try_candidate(finder *f, const int *D, int N, int m, int k) {
   bool ok = nvl_platform_shift(wr->p, D, N, m, map);
   for (size_t a = 0; a < f->n_jobs && ok; a++)
     ok = !has_ops(f, a) || job_image(f, a);
-  ok = ok && orbits_full(f, k) && deps_follow(f) && set_programs(f) && worth_it(f, k);
+  ok = ok && orbits_full(f, k) && deps_follow(f) && routes_map(f, map) && set_programs(f) &&
+       worth_it(f, k);
   if (ok) {
     nvl_fold_parts pt = {D, N, m, k, map, f->img, f->jmap, f->pi};
     fo = nvl_fold_make(wr, &pt);
