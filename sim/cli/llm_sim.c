@@ -147,6 +147,8 @@ int nvl_llm_simulate(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a
   if (nvl_workload_engine(x->wr, &g, o->forked, &x->res, diags) != 0)
     return NVL_EXIT_FAIL;
   nvl_llm_result_compute(&x->st, &x->wr->g, &x->spec, d, &x->res, &x->r);
+  x->r.n_simulated = x->wr->fold ? nvl_fold_kept(x->wr->fold) : x->r.n_ops;
+  x->r.fold_copies = x->wr->fold ? nvl_fold_copies(x->wr->fold) : 0;
   return NVL_EXIT_OK;
 }
 

@@ -189,8 +189,12 @@ void nvl_llm_result_print(const nvl_llm_labels *lb, const nvl_llm_step *st, cons
           "optimizer %.1f, activations %.1f, KV cache %.1f)\n",
           mm->rank, mm->total / 1e9, mm->capacity / 1e9, mm->weights / 1e9, mm->grads / 1e9,
           mm->optimizer / 1e9, mm->activations / 1e9, mm->kv_cache / 1e9);
-  fprintf(out, "# %zu operations; breakdown seen from rank %d (its last operation ends last)\n",
-          r->n_ops, r->rank);
+  char folded[96] = "";
+  if (r->fold_copies > 0)
+    snprintf(folded, sizeof folded, " (%zu simulated: %d alike copies folded)", r->n_simulated,
+             r->fold_copies);
+  fprintf(out, "# %zu operations%s; breakdown seen from rank %d (its last operation ends last)\n",
+          r->n_ops, folded, r->rank);
   fprintf(out, "%s time %28.1f us\n",
           l->mode == NVL_LLM_DECODE    ? "token"
           : l->mode == NVL_LLM_PREFILL ? "prefill"

@@ -24,6 +24,8 @@
 typedef struct {
   int rank;
   size_t n_ops;
+  size_t n_simulated; /* operations the engine ran (fewer when folded: workload/fold.h) */
+  int fold_copies;    /* copies each folded operation stands for, 0: not folded */
   double step_s, compute_s, comm_s[NVL_LD__COUNT], comm_total_s, exposed_s, bubble_s;
   double tokens_per_s, replica_tokens_per_s, design_tokens_per_s, tokens_per_joule, mfu;
   int design_replicas;
