@@ -120,6 +120,29 @@ struct variable_layout {
 };
 } // namespace
 
+// A fix to SimGrid's selective update (3.32, unchanged in 4.1: src/kernel/lmm/System.cpp). A
+// transfer's max-min variable starts disabled while it pays its latency; when SimGrid enables it
+// (enable_var), update_modified_cnst_set_from_variable marks for the next solve only the constraint
+// of its first link, trusting the recursion from there to reach the others. If that constraint was
+// marked already in the same round (another transfer on that link ended), its recursion ran while
+// the variable was disabled, and the variable's other links are never marked: the solve gives the
+// variable what its first link allows, with the other transfers on its other links kept at their
+// old rates. A link then carries more than its capacity (an NVLS multicast at 900 GB/s beside a
+// 43 GB/s pipeline send on a 900 GB/s GPU port), and alike jobs finish apart (racks of
+// tests/designs/racks-4x8.json up to 10 % apart under concurrent cross-rack traffic); the
+// non-selective solver (network/optim:Full) gets every case right, 15x slower. This definition
+// takes the place of libsimgrid's (its calls go through the PLT, and the linker exports it from
+// the executable: CMakeLists.txt) and marks every constraint of the variable.
+extern void nvl_lmm_update_modified_cnst_set(void *system, void *cnst) __asm__(
+    "_ZN7simgrid6kernel3lmm6System24update_modified_cnst_setEPNS1_10ConstraintE");
+void nvl_lmm_from_variable(void *system, const void *var) __asm__(
+    "_ZN7simgrid6kernel3lmm6System38update_modified_cnst_set_from_variableEPKNS1_8VariableE");
+void nvl_lmm_from_variable(void *system, const void *var) {
+  const auto *v = static_cast<const variable_layout *>(var);
+  for (const element_layout &el : v->cnsts_) // each: marked, with what it reaches, unless it is
+    nvl_lmm_update_modified_cnst_set(system, el.constraint);
+}
+
 static void weigh(const simgrid::s4u::CommPtr &c, uint32_t w_out, uint32_t w_in) {
   const auto *m = reinterpret_cast<const activity_layout *>(c->get_impl());
   Action *a = m->surf_action_;
