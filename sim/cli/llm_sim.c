@@ -136,6 +136,7 @@ int nvl_llm_simulate(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a
   nvl_task_graph g;
   nvl_workload_tasks(x->wr, &g);
   g.link_stats = o->link_stats;
+  g.record_flows = false; /* a step's figures use no per-flow times */
   g.verbose = o->verbose;
   /* events within 1 us merge (SimGrid's surf/precision): a step's all-to-alls of thousands of
    * flows finish in seconds, within 0.5 % of exact; --cfg surf/precision:1e-9 overrides */
