@@ -36,6 +36,23 @@ static inline nvl_fixture nvl_fixture_open(const char *name, nvl_model model,
   return f;
 }
 
+/* A design under the source tree (path relative to it) with failures (NULL-terminated, or NULL),
+ * and its platform under `model`. */
+static inline nvl_fixture nvl_fixture_load(const char *rel, const char *const *failures,
+                                           nvl_model model) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", NVL_SOURCE_DIR, rel);
+  nvl_fixture f = {NULL, NULL};
+  nvl_diags diags = NVL_DIAGS_INIT;
+  nvl_load_opts lo = {.failures = failures};
+  assert_int_equal(nvl_design_load_file(path, &lo, &f.d, &diags), NVL_LOAD_OK);
+  nvl_platform_opts po = {.model = model};
+  f.p = nvl_platform_new(f.d, &po, &diags);
+  assert_non_null(f.p);
+  nvl_diags_release(&diags);
+  return f;
+}
+
 static inline void nvl_fixture_close(nvl_fixture *f) {
   nvl_platform_free(f->p);
   nvl_design_free(f->d);

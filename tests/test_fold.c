@@ -83,15 +83,10 @@ typedef struct {
 } jobs_case;
 
 static outcome run_jobs(const jobs_case *c, bool explicit_ranks) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/%s", NVL_SOURCE_DIR, c->design);
-  nvl_design *d = NULL;
+  nvl_fixture f = nvl_fixture_load(c->design, c->failures, c->model);
+  nvl_design *d = f.d;
+  nvl_platform *p = f.p;
   nvl_diags diags = NVL_DIAGS_INIT;
-  nvl_load_opts lo = {.failures = c->failures};
-  assert_int_equal(nvl_design_load_file(path, &lo, &d, &diags), NVL_LOAD_OK);
-  nvl_platform_opts po = {.model = c->model};
-  nvl_platform *p = nvl_platform_new(d, &po, &diags);
-  assert_non_null(p);
   nvl_workload_spec spec = {.model = c->model, .seed = 1, .explicit_ranks = explicit_ranks};
   while (spec.n_jobs < 6 && c->jobs[spec.n_jobs].ranks)
     spec.n_jobs++;
@@ -111,7 +106,6 @@ static outcome run_jobs(const jobs_case *c, bool explicit_ranks) {
   outcome_of(&o, wr, p);
   nvl_workload_run_free(wr);
   nvl_workload_spec_release(&spec);
-  nvl_fixture f = {d, p};
   nvl_fixture_close(&f);
   nvl_diags_release(&diags);
   return o;

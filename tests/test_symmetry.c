@@ -50,15 +50,10 @@ typedef struct {
 static outcome run(const case_def *c, bool explicit_ranks) {
   outcome o;
   memset(&o, 0, sizeof o);
-  char path[512];
-  snprintf(path, sizeof path, "%s/%s", NVL_SOURCE_DIR, c->design);
-  nvl_design *d = NULL;
+  nvl_fixture f = nvl_fixture_load(c->design, c->failures, c->model);
+  nvl_design *d = f.d;
+  nvl_platform *p = f.p;
   nvl_diags diags = NVL_DIAGS_INIT;
-  nvl_load_opts lo = {.failures = c->failures};
-  assert_int_equal(nvl_design_load_file(path, &lo, &d, &diags), NVL_LOAD_OK);
-  nvl_platform_opts po = {.model = c->model};
-  nvl_platform *p = nvl_platform_new(d, &po, &diags);
-  assert_non_null(p);
   nvl_workload_spec spec = {0};
   spec.model = c->model;
   spec.seed = 1;
@@ -89,7 +84,6 @@ static outcome run(const case_def *c, bool explicit_ranks) {
   o.n_links = nvl_platform_link_count(p);
   nvl_workload_run_free(wr);
   nvl_workload_spec_release(&spec);
-  nvl_fixture f = {d, p};
   nvl_fixture_close(&f);
   nvl_diags_release(&diags);
   return o;
