@@ -89,7 +89,8 @@ static const nvl_option options[] = {
     O(NVL_OPT_FLAG, 0, "explicit-planes", NULL, explicit_planes,
       "no switch aggregation (verification)"),
     O(NVL_OPT_FLAG, 0, "explicit-ranks", NULL, explicit_ranks,
-      "simulate every rank and operation, even where alike ranks\ncould share one lane or alike jobs fold (verification)"),
+      "simulate every rank and operation, even where alike ranks\ncould share one lane or alike "
+      "jobs fold (verification)"),
     C(0, "cfg", "KEY:VALUE", cfg, nvl_arg_cfg, "a SimGrid option (precision, solver, contexts)"),
     NVL_OPT_GROUP_("output"),
     O(NVL_OPT_STRING, 0, "csv", "FILE", csv, "tidy results (one row per size), written atomically"),
