@@ -220,12 +220,12 @@ static void do_send(lane_rt *self, const nvl_op *op, double rate_Bps) {
   for (size_t i = 0; i < n; i++) {
     from[i] = e->hosts[hf[i]];
     to[i] = e->hosts[ht[i]];
-    if (folded) /* the fold's weights stand for every copy (folded.c) */
+    if (folded) { /* the fold's weights stand for every copy (folded.c) */
       nvl_fd_account(e, hf[i], ht[i], b[i], w);
-    else if (t->prog.reroute)
-      nvl_sh_reroute(e, t, hf[i], ht[i]);
-    if (folded)
       continue;
+    }
+    if (t->prog.reroute)
+      nvl_sh_reroute(e, t, hf[i], ht[i]);
     if (w)
       nvl_rd_account(e, t, hf[i], ht[i], b[i], w, &w_out, &w_in);
     else

@@ -46,20 +46,25 @@ int nvl_sh_prepare(nvl_engine *e, task_rt *t) {
   return 0;
 }
 
-/* A folded graph's route: every link direction's canonical member (engine.h). */
-static int fold_route(const nvl_engine *e, int from, int to, int *links, int *dirs, int max) {
-  int n = nvl_platform_route(e->p, from, to, links, dirs, max);
+/* Every link direction of a route replaced by its canonical member (canon[2 * link + dir]);
+ * whether none changed. */
+static bool to_canonical(const int *canon, int *links, int *dirs, int n) {
+  bool same = true;
   for (int k = 0; k < n; k++) {
-    int c = e->g->link_canon[2 * links[k] + (dirs[k] > 0 ? 0 : 1)];
+    int d = 2 * links[k] + (dirs[k] > 0 ? 0 : 1), c = canon[d];
+    same &= c == d;
     links[k] = c / 2;
     dirs[k] = c % 2 == 0 ? 1 : -1;
   }
-  return n;
+  return same;
 }
 
 int nvl_rt_route(const nvl_engine *e, int from, int to, int *links, int *dirs, int max) {
-  if (e->g->link_canon)
-    return fold_route(e, from, to, links, dirs, max);
+  if (e->g->link_canon) { /* a folded graph's: canonical (engine.h) */
+    int n = nvl_platform_route(e->p, from, to, links, dirs, max);
+    to_canonical(e->g->link_canon, links, dirs, n);
+    return n;
+  }
   uint32_t i = nvl_u64map_find(&e->ovr_of, nvl_u64map_pair((uint32_t)from, (uint32_t)to));
   if (i == UINT32_MAX || !e->ovr[i].live)
     return nvl_platform_route(e->p, from, to, links, dirs, max);
@@ -77,13 +82,7 @@ void nvl_sh_reroute(nvl_engine *e, task_rt *t, int from, int to) {
     return; /* registered by this task already: a pair's canonical route depends on the pair */
   int links[64], dirs[64];
   int n = nvl_platform_route(e->p, from, to, links, dirs, 64);
-  bool same = true;
-  for (int k = 0; k < n; k++) {
-    int c = t->canon[2 * links[k] + (dirs[k] > 0 ? 0 : 1)];
-    same &= c == 2 * links[k] + (dirs[k] > 0 ? 0 : 1);
-    links[k] = c / 2;
-    dirs[k] = c % 2 == 0 ? 1 : -1;
-  }
+  bool same = to_canonical(t->canon, links, dirs, n);
   if (same || n <= 0)
     return;
   bool added;

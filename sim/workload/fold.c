@@ -29,11 +29,6 @@ static void keep_first_ranks(nvl_program *p, const uint8_t *first) {
   }
 }
 
-static int cmp_size(const void *a, const void *b) {
-  size_t x = *(const size_t *)a, y = *(const size_t *)b;
-  return (x > y) - (x < y);
-}
-
 /* Canonical link directions (the lowest of each orbit under the platform map, -1: fixed) and
  * their weights k / |orbit|; false if an orbit's size does not divide k. */
 static bool link_orbits(nvl_fold *fo, const int *map, size_t nl, int k) {
@@ -88,7 +83,7 @@ static void quotient(nvl_fold *fo) {
     size_t x = fo->orig[q], from = m;
     for (size_t i = g->dep_start[x]; i < g->dep_start[x + 1]; i++)
       fo->deps[m++] = fo->rep[g->deps[i]];
-    qsort(fo->deps + from, m - from, sizeof(size_t), cmp_size);
+    qsort(fo->deps + from, m - from, sizeof(size_t), nvl_fold_cmp_size);
     size_t u = from;
     for (size_t i = from; i < m; i++)
       if (i == from || fo->deps[i] != fo->deps[u - 1])

@@ -25,8 +25,9 @@
  * twins) or as a shifted program (period gcd(n, shift)); a traffic pattern with the sends of one
  * rank per orbit of ranks (each standing for its k images); computing on one rank per orbit.
  *
- * Folding applies only where it saves lanes (jobs sharing no device already run reduced), never
- * with explicit ranks (spec->explicit_ranks) or routes fixed in an XML platform.
+ * Folding applies to workloads of two jobs or more, only where it saves a quarter of the lanes
+ * (jobs sharing no device already run reduced), never with explicit ranks (spec->explicit_ranks)
+ * or routes fixed in an XML platform.
  * Costs: O(candidates x (operations + dependencies + ranks + platform symmetry check)).
  */
 #ifndef NVL_FOLD_H

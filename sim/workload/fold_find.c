@@ -34,11 +34,6 @@ static int cmp_int(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-static int cmp_size(const void *a, const void *b) {
-  size_t x = *(const size_t *)a, y = *(const size_t *)b;
-  return (x > y) - (x < y);
-}
-
 /* FNV-1a over a job's sorted devices (never UINT64_MAX). */
 static uint64_t set_key(const int *devs, int n) {
   int *s = nvl_xmalloc((size_t)n * sizeof(int) + 1);
@@ -217,13 +212,11 @@ static bool job_image(finder *f, size_t a) {
   int n = J->n;
   int *im = nvl_xmalloc((size_t)n * sizeof(int) + 1),
       *pi = nvl_xmalloc((size_t)n * sizeof(int) + 1);
-  bool ok = false;
+  bool moved = true; /* every device has an image */
   for (int i = 0; i < n; i++)
-    im[i] = f->sig[J->devs[i]];
-  for (int i = 0; i < n && im[i] >= 0; i++)
-    ok = i == n - 1;
-  uint32_t slot = ok ? nvl_u64map_find(&f->first_of, set_key(im, n)) : UINT32_MAX;
-  ok = false;
+    moved &= (im[i] = f->sig[J->devs[i]]) >= 0;
+  uint32_t slot = moved ? nvl_u64map_find(&f->first_of, set_key(im, n)) : UINT32_MAX;
+  bool ok = false;
   for (int pass = 0; pass < 2 && !ok && slot != UINT32_MAX; pass++)
     for (int b = f->head[slot]; b >= 0 && !ok; b = f->next_same[b]) {
       if ((pass == 0) != ((size_t)b == a) || f->wr->spec->jobs[b].n != n)
@@ -295,8 +288,8 @@ static bool deps_follow(const finder *f) {
       u[i] = f->img[g->deps[g->dep_start[x] + i]];
       v[i] = g->deps[g->dep_start[y] + i];
     }
-    qsort(u, nx, sizeof *u, cmp_size);
-    qsort(v, nx, sizeof *v, cmp_size);
+    qsort(u, nx, sizeof *u, nvl_fold_cmp_size);
+    qsort(v, nx, sizeof *v, nvl_fold_cmp_size);
     ok = memcmp(u, v, nx * sizeof *u) == 0;
   }
   free(u);
@@ -440,9 +433,7 @@ static double lanes_of(const finder *f, size_t x, bool folded, int k) {
       return 2;
     return n;
   }
-  if (!fixed) /* one of k copies runs, explicitly */
-    return (double)n / k;
-  if (op->kind != NVL_WOP_COLLECTIVE)
+  if (!fixed || op->kind != NVL_WOP_COLLECTIVE) /* one copy in k, or one rank per orbit */
     return (double)n / k;
   const nvl_comm *c = &f->wr->comms[op->job];
   return c->alike ? 2 : c->period;
@@ -519,9 +510,15 @@ typedef struct {
   bool rotate; /* every job's ranks rotate (k = size); else job g goes onto g + 1 (k = jobs) */
 } candidate;
 
+/* Largest k first; at equal k the smaller jobs first, rotations before shifts (a total order:
+ * the same candidates tried in the same order whatever qsort does with ties). */
 static int by_k(const void *a, const void *b) {
   const candidate *x = a, *y = b;
-  return (y->k > x->k) - (y->k < x->k);
+  if (x->k != y->k)
+    return (y->k > x->k) - (y->k < x->k);
+  if (x->size != y->size)
+    return (x->size > y->size) - (x->size < y->size);
+  return (int)y->rotate - (int)x->rotate;
 }
 
 /* The device order and period of a candidate over family fam. */

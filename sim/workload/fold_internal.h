@@ -33,6 +33,12 @@ struct nvl_fold {
   int *host_canon;
 };
 
+/* qsort's order of size_t values. */
+static inline int nvl_fold_cmp_size(const void *a, const void *b) {
+  size_t x = *(const size_t *)a, y = *(const size_t *)b;
+  return (x > y) - (x < y);
+}
+
 /* What the finder (fold_find.c) found: the symmetry s(D[i]) = D[(i + m) mod N] of order k, the
  * image of every link direction (-1: fixed), of every operation and of every job, and the rank
  * renaming of every job onto itself (NULL for the others). */
