@@ -205,5 +205,15 @@ for names in '"x", "x"' '"sweep_id", "y"' '"point", "y"' '"status", "y"' '"error
   check $? "axis names $names accepted"
   grep -q 'is already a column of the sweep' "$dir/names.err"; check $? "axis names $names: message"
 done
+# sizes in every form a workload file takes: a unit, nccl-tests' K/M/G, whole bytes, 0 (count 0)
+printf '%s' '{"base": "builtin:hgx-h100", "workload": {"collective": "all_reduce", "algo": "ring", "model": "ideal", "sizes": [0, 8, "1M", "2 MiB"]}, "axes": [{"name": "sz", "param": "size", "values": [0, 1024, "64K", "65536 B", -1, 1.5, "1 XB"]}]}' >"$dir/sizes.json"
+"$bin" sweep "$dir/sizes.json" -o "$dir/sizes.csv" 2>/dev/null; check $? "sizes: exit (invalid points are rows)"
+got=$(awk -F, 'NR > 1 { print $1 ":" $3 ":" $12 }' "$dir/sizes.csv" | tr '\n' ' ')
+[ "$got" = "0:ok:0 1:ok:1024 2:ok:65536 3:ok:65536 4:invalid: 5:invalid: 6:invalid: " ]
+check $? "size axis forms: $got"
+printf '%s' '{"base": "builtin:hgx-h100", "workload": {"collective": "all_reduce", "algo": "ring", "model": "ideal", "sizes": [0, 8, "1M", "2 MiB"]}, "axes": [{"name": "m", "param": "model", "values": ["ideal"]}]}' >"$dir/sizes2.json"
+"$bin" sweep "$dir/sizes2.json" -o "$dir/sizes2.csv" 2>/dev/null; check $? "sizes list: exit"
+got=$(awk -F, 'NR > 1 { print $12 }' "$dir/sizes2.csv" | tr '\n' ' ')
+[ "$got" = "0 8 1048576 2097152 " ]; check $? "sizes list forms: $got"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

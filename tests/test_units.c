@@ -71,16 +71,25 @@ static void test_units__rejects_absurd(void **state) {
 static void test_units__cli_sizes_follow_nccl_tests(void **state) {
   uint64_t v;
   char err[160];
-  assert_int_equal(nvl_units_parse_cli_size("8", &v, err, sizeof err), 0);
+  assert_int_equal(nvl_units_parse_cli_size("8", false, &v, err, sizeof err), 0);
   assert_int_equal(v, 8);
-  assert_int_equal(nvl_units_parse_cli_size("64M", &v, err, sizeof err), 0);
+  assert_int_equal(nvl_units_parse_cli_size("64M", false, &v, err, sizeof err), 0);
   assert_int_equal(v, 64ull << 20);
-  assert_int_equal(nvl_units_parse_cli_size("8G", &v, err, sizeof err), 0);
+  assert_int_equal(nvl_units_parse_cli_size("8G", false, &v, err, sizeof err), 0);
   assert_int_equal(v, 8ull << 30);
-  assert_int_equal(nvl_units_parse_cli_size("1 GB", &v, err, sizeof err), 0);
+  assert_int_equal(nvl_units_parse_cli_size("1 GB", false, &v, err, sizeof err), 0);
   assert_int_equal(v, 1000000000ull);
-  assert_int_equal(nvl_units_parse_cli_size("0", &v, err, sizeof err), -1);
-  assert_int_equal(nvl_units_parse_cli_size("12Q", &v, err, sizeof err), -1);
+  assert_int_equal(nvl_units_parse_cli_size("0", false, &v, err, sizeof err), -1);
+  assert_int_equal(nvl_units_parse_cli_size("0 B", false, &v, err, sizeof err), -1);
+  /* a message of count 0, as nccl-tests runs it */
+  v = 1;
+  assert_int_equal(nvl_units_parse_cli_size("0", true, &v, err, sizeof err), 0);
+  assert_int_equal(v, 0);
+  v = 1;
+  assert_int_equal(nvl_units_parse_cli_size("0 B", true, &v, err, sizeof err), 0);
+  assert_int_equal(v, 0);
+  assert_int_equal(nvl_units_parse_cli_size("-1", true, &v, err, sizeof err), -1);
+  assert_int_equal(nvl_units_parse_cli_size("12Q", true, &v, err, sizeof err), -1);
 }
 
 static void test_units__formatting(void **state) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/units.h"
 #include "base/xalloc.h"
 
 size_t nvl_utf8_char_len(const char *s) {
@@ -116,4 +117,23 @@ int nvl_json_pointer_set(json_t *root, const char *ptr, json_t *value, char *err
     }
     p++;
   }
+}
+
+int nvl_json_bytes(const json_t *v, uint64_t *out, char *err, size_t errlen) {
+  if (json_is_integer(v)) {
+    json_int_t b = json_integer_value(v);
+    if (b < 0 || (double)b > 9.0e18) {
+      snprintf(err, errlen, "size %" JSON_INTEGER_FORMAT " must be between 0 and 8 EiB", b);
+      return -1;
+    }
+    *out = (uint64_t)b;
+    return 0;
+  }
+  if (!json_is_string(v) || json_string_length(v) > 63) {
+    snprintf(err, errlen,
+             "expected a size: a string such as \"64 MiB\" or \"64M\", or a whole number of "
+             "bytes");
+    return -1;
+  }
+  return nvl_units_parse_cli_size(json_string_value(v), true, out, err, errlen);
 }

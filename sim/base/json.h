@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* A JSON string of `s` that is always valid: bytes that do not form UTF-8 (a name cut in the middle
  * of a character by a fixed-size buffer) become '?'. */
@@ -21,5 +22,10 @@ const char *nvl_json_type_name(const json_t *v);
 /* Sets `value` at RFC 6901 pointer `ptr` in `root`, creating missing object members. `value` is
  * borrowed: the document takes its own reference. Returns 0, or -1 with a message. */
 int nvl_json_pointer_set(json_t *root, const char *ptr, json_t *value, char *err, size_t errlen);
+
+/* A message size given in JSON: a string with a unit ("64 MiB", "1 GB"), as -b takes it ("64M",
+ * "8"), or a whole number of bytes; 0 allowed (a message of count 0). Returns 0, or -1 with the
+ * reason in err. */
+int nvl_json_bytes(const json_t *v, uint64_t *out, char *err, size_t errlen);
 
 #endif

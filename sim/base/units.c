@@ -151,7 +151,8 @@ int nvl_units_parse_time0(const char *text, double *out, char *err, size_t errle
   return parse(text, NVL_QTY_TIME, 1, out, err, errlen);
 }
 
-int nvl_units_parse_cli_size(const char *text, uint64_t *out, char *err, size_t errlen) {
+int nvl_units_parse_cli_size(const char *text, bool allow_zero, uint64_t *out, char *err,
+                             size_t errlen) {
   size_t n = text ? scan_number(text) : 0;
   double v;
   if (n > 0 && n <= 30 && strchr(text, '.') == NULL && strpbrk(text, "eE") == NULL) {
@@ -166,8 +167,9 @@ int nvl_units_parse_cli_size(const char *text, uint64_t *out, char *err, size_t 
         memcpy(num, text, n);
         num[n] = '\0';
         v = strtod(num, NULL) * nccl[i].factor;
-        if (v <= 0 || v > 9.0e18) {
-          snprintf(err, errlen, "size \"%.40s\" must be between 1 byte and 8 EiB", text);
+        if (v < (allow_zero ? 0 : 1) || v > 9.0e18) {
+          snprintf(err, errlen, "size \"%.40s\" must be between %s and 8 EiB", text,
+                   allow_zero ? "0" : "1 byte");
           return -1;
         }
         *out = (uint64_t)v;
@@ -175,7 +177,7 @@ int nvl_units_parse_cli_size(const char *text, uint64_t *out, char *err, size_t 
       }
     }
   }
-  if (parse(text, NVL_QTY_SIZE, 0, &v, err, errlen) != 0)
+  if (parse(text, NVL_QTY_SIZE, allow_zero, &v, err, errlen) != 0)
     return -1;
   *out = (uint64_t)v;
   return 0;

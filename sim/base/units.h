@@ -15,6 +15,7 @@
 #ifndef NVL_UNITS_H
 #define NVL_UNITS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,8 +36,10 @@ int nvl_units_parse(const char *text, nvl_qty_kind kind, double *out, char *err,
 int nvl_units_parse_time0(const char *text, double *out, char *err, size_t errlen);
 
 /* Parses a size for the command line: accepts a quantity with unit or a bare whole number of bytes
- * ("8", "64M" and "1G" as nccl-tests does: K/M/G here are powers of 1024). */
-int nvl_units_parse_cli_size(const char *text, uint64_t *out, char *err, size_t errlen);
+ * ("8", "64M" and "1G" as nccl-tests does: K/M/G here are powers of 1024). Zero only when
+ * allow_zero (a message of count 0, as nccl-tests runs; never a chunk). */
+int nvl_units_parse_cli_size(const char *text, bool allow_zero, uint64_t *out, char *err,
+                             size_t errlen);
 
 /* Formats a bandwidth (bytes/s) with an SI unit, e.g. "129.6 TB/s"; a size with a binary unit. */
 void nvl_units_fmt_bw(double bw_Bps, char *buf, size_t len);

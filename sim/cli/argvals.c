@@ -125,7 +125,7 @@ int nvl_arg_factor(void *field, const char *v, const char *opt, const char *cmd)
 int nvl_arg_step_bytes(void *field, const char *v, const char *opt, const char *cmd) {
   nvl_cli_step *s = field;
   char err[160];
-  if (nvl_units_parse_cli_size(v, &s->bytes, err, sizeof err) != 0)
+  if (nvl_units_parse_cli_size(v, false, &s->bytes, err, sizeof err) != 0)
     return nvl_cli_usage_error(cmd, "%s: %s", opt, err);
   if (s->given == 'f')
     return nvl_cli_usage_error(cmd, "-f and -i both given: sizes grow by a factor or a step");

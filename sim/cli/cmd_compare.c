@@ -41,8 +41,8 @@ typedef struct {
 static const nvl_option options[] = {
     NVL_OPT_GROUP_("collective (default)"),
     C('c', "collective", "NAME", coll, nvl_arg_coll, "the collective (default all_reduce)"),
-    O(NVL_OPT_SIZE, 'b', "minbytes", "SIZE", min_b, "smallest size (default 1 MiB)"),
-    O(NVL_OPT_SIZE, 'e', "maxbytes", "SIZE", max_b, "largest size (default 1 GiB)"),
+    O(NVL_OPT_BYTES, 'b', "minbytes", "SIZE", min_b, "smallest size (default 1 MiB)"),
+    O(NVL_OPT_BYTES, 'e', "maxbytes", "SIZE", max_b, "largest size (default 1 GiB)"),
     C('f', "stepfactor", "FACTOR", step, nvl_arg_factor, "multiply between sizes (default 4)"),
     C('i', "stepbytes", "SIZE", step, nvl_arg_step_bytes, "add between sizes instead"),
     C(0, "algo", "ALGO", algo, nvl_arg_algo, "ring, tree, nvls, p2p or auto (default auto)"),

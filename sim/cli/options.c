@@ -24,7 +24,9 @@ static int apply(const nvl_cmd_doc *doc, const nvl_option *o, const char *name, 
   case NVL_OPT_FLAG: *(bool *)field(opts, o) = true; return 0;
   case NVL_OPT_STRING: *(const char **)field(opts, o) = v; return 0;
   case NVL_OPT_SIZE:
-    if (nvl_units_parse_cli_size(v, (uint64_t *)field(opts, o), err, sizeof err) != 0)
+  case NVL_OPT_BYTES:
+    if (nvl_units_parse_cli_size(v, o->kind == NVL_OPT_BYTES, (uint64_t *)field(opts, o), err,
+                                 sizeof err) != 0)
       return nvl_cli_usage_error(doc->name, "%s: %s", name, err);
     return 0;
   case NVL_OPT_COUNT: {

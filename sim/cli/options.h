@@ -22,7 +22,8 @@ typedef enum {
   NVL_OPT_GROUP,  /* a heading in the help (help: the heading) */
   NVL_OPT_FLAG,   /* bool, set to true */
   NVL_OPT_STRING, /* const char *, the value as given */
-  NVL_OPT_SIZE,   /* uint64_t: a message size in nccl-tests units (1M = 2^20) */
+  NVL_OPT_SIZE,   /* uint64_t: a size > 0 in nccl-tests units (1M = 2^20), e.g. a chunk */
+  NVL_OPT_BYTES,  /* uint64_t: a message size, as NVL_OPT_SIZE but 0 allowed (count 0) */
   NVL_OPT_COUNT,  /* size_t: a non-negative integer */
   NVL_OPT_TIME,   /* double: seconds, with a unit (10s, 5ms, 1min) */
   NVL_OPT_MEMORY, /* double: bytes, with a unit (2GiB, 512MB) */

@@ -73,6 +73,7 @@ typedef struct {
   char llm_name[1024];
   nvl_model model;
   uint64_t size;
+  bool has_size; /* a size axis gave `size` (0 included) */
   int fail_k;
   unsigned long fail_seed;
 } point_params;
@@ -99,14 +100,17 @@ static int apply_axes(const nvl_sweep *s, size_t point, json_t *doc, point_param
         return -1;
       continue;
     }
-    double b;
     bool ok = true;
     switch (ax->param) {
-    case P_SIZE:
-      ok = sv && nvl_units_parse(sv, NVL_QTY_SIZE, &b, err, errlen) == 0;
-      if (ok)
-        pp->size = (uint64_t)b;
+    case P_SIZE: {
+      char why[200];
+      if (nvl_json_bytes(v, &pp->size, why, sizeof why) != 0) {
+        snprintf(err, errlen, "axis %.60s: %s", ax->name, why);
+        return -1;
+      }
+      pp->has_size = true;
       break;
+    }
     case P_COLLECTIVE: ok = sv && nvl_coll_parse(sv, &pp->job.coll) == 0; break;
     case P_ALGORITHM: ok = sv && nvl_algo_parse(sv, &pp->job.algo) == 0; break;
     case P_MODEL: ok = sv && nvl_model_parse(sv, &pp->model) == 0; break;
@@ -118,18 +122,11 @@ static int apply_axes(const nvl_sweep *s, size_t point, json_t *doc, point_param
       break;
     }
     if (!ok) {
-      static const char *const want[] = {"a size string such as \"1 GiB\"",
-                                         "a collective name (all_reduce, alltoall, ...)",
+      static const char *const want[] = {"a size", "a collective name (all_reduce, alltoall, ...)",
                                          "ring, tree, nvls, p2p or auto", "default or ideal",
                                          "a count of switch chips, 0 or more"};
       char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-      char why[NVL_DIAG_PTR_MAX + NVL_DIAG_MSG_MAX + 8];
-      memcpy(why, err, errlen < sizeof why ? errlen : sizeof why); /* a bad size's own reason */
-      why[sizeof why - 1] = '\0';
-      if (ax->param != P_SIZE || !sv)
-        snprintf(err, errlen, "axis %s: %.60s is not %s", ax->name, t ? t : "?", want[ax->param]);
-      else
-        snprintf(err, errlen, "axis %s: %s", ax->name, why);
+      snprintf(err, errlen, "axis %s: %.60s is not %s", ax->name, t ? t : "?", want[ax->param]);
       free(t);
       return -1;
     }
@@ -169,7 +166,7 @@ static int simulate_point(const nvl_sweep *s, const nvl_design *d, const point_p
   spec.jobs[0] = pp->job;
   spec.jobs[0].devs = NULL;
   spec.sizes = nvl_xmalloc((s->n_sizes + 1) * sizeof *spec.sizes);
-  if (pp->size) {
+  if (pp->has_size) {
     spec.sizes[0] = pp->size;
     spec.n_sizes = 1;
   } else {

@@ -123,15 +123,13 @@ static void load_workload(nvl_sweep *s, json_t *wl, nvl_diags *diags) {
   size_t nsz = sizes ? json_array_size(sizes) : 1;
   s->sizes = nvl_xcalloc(nsz + 1, sizeof *s->sizes);
   for (size_t i = 0; i < nsz; i++) {
-    const char *t = sizes ? json_string_value(json_array_get(sizes, i)) : "1 GiB";
-    double b;
+    uint64_t b = 1u << 30;
     char e[160], p[NVL_DIAG_PTR_MAX];
     nvl_ptr_index(p, sizeof p, "/workload/sizes", i);
-    if (!t || nvl_units_parse(t, NVL_QTY_SIZE, &b, e, sizeof e) != 0)
-      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_QUANTITY, p, "%s",
-                   t ? e : "expected a size string");
+    if (sizes && nvl_json_bytes(json_array_get(sizes, i), &b, e, sizeof e) != 0)
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_QUANTITY, p, "%s", e);
     else
-      s->sizes[s->n_sizes++] = (uint64_t)b;
+      s->sizes[s->n_sizes++] = b;
   }
 }
 

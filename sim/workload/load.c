@@ -9,6 +9,7 @@
 
 #include "models/algorithms.h"
 #include "base/file.h"
+#include "base/json.h"
 #include "base/units.h"
 #include "base/xalloc.h"
 #include "workload/workload.h"
@@ -92,17 +93,16 @@ static void load_job(json_t *it, size_t i, const char *ptr, const char *path, in
       nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, p, "matrix path too long");
     }
   }
-  if (str_field(it, "size", ptr, buf, sizeof buf, diags)) {
-    double v;
-    char e[160];
-    nvl_ptr_join(p, sizeof p, ptr, "size");
-    if (nvl_units_parse(buf, NVL_QTY_SIZE, &v, e, sizeof e) != 0)
-      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_QUANTITY, p, "%s", e);
-    else
-      j->size_bytes = (uint64_t)v;
-  } else {
+  /* 0 is a job of count 0, as nccl-tests runs it */
+  json_t *sz = json_object_get(it, "size");
+  char e[160];
+  nvl_ptr_join(p, sizeof p, ptr, "size");
+  if (!sz)
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, ptr, "missing required key \"size\"");
-  }
+  else if (nvl_json_bytes(sz, &j->size_bytes, e, sizeof e) != 0)
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_QUANTITY, p, "%s", e);
+  else
+    j->size_given = true;
   json_t *sh = json_object_get(it, "shift");
   if (sh) {
     if (!json_is_integer(sh) || json_integer_value(sh) < 1 || json_integer_value(sh) > 1000000) {

@@ -27,8 +27,8 @@ int nvl_workload_sizes(uint64_t min, uint64_t max, double factor, uint64_t step,
                        size_t *n, char *err, size_t errlen) {
   *out = NULL;
   *n = 0;
-  if (min == 0 || max < min) {
-    snprintf(err, errlen, "sizes must satisfy 0 < min (-b) <= max (-e)");
+  if (max < min) {
+    snprintf(err, errlen, "sizes must satisfy min (-b) <= max (-e)");
     return -1;
   }
   if (factor == 0 && step == 0) {
@@ -37,6 +37,10 @@ int nvl_workload_sizes(uint64_t min, uint64_t max, double factor, uint64_t step,
   }
   if (factor != 0 && !(factor > 1.0)) {
     snprintf(err, errlen, "factor (-f) must be greater than 1");
+    return -1;
+  }
+  if (min == 0 && max > 0 && factor != 0) {
+    snprintf(err, errlen, "a factor (-f) never grows -b 0: give -b 1 or more, or a step (-i)");
     return -1;
   }
   size_t cap = 16, cnt = 0;
@@ -50,6 +54,8 @@ int nvl_workload_sizes(uint64_t min, uint64_t max, double factor, uint64_t step,
     if (cnt == cap)
       v = nvl_xrealloc(v, (cap *= 2) * sizeof *v);
     v[cnt++] = (uint64_t)s;
+    if (s == 0 && factor != 0)
+      break; /* -b 0 -e 0: the one size */
     s = factor != 0 ? s * factor : s + (double)step;
   }
   *out = v;
