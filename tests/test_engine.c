@@ -487,8 +487,12 @@ static int build_deadlock(void *ctx, size_t task, nvl_program *prog, const int *
   two[1] = nvl_design_find_device(d, "gpu1");
   *devs = two;
   int a = nvl_program_lane(prog, 0, -1), b = nvl_program_lane(prog, 1, -1);
-  nvl_program_op(prog, a, NVL_OP_RECV, b, 0); /* waits for a transfer nobody sends */
-  (void)task;
+  if (task == 0) { /* a transfer that ends */
+    nvl_program_op(prog, a, NVL_OP_SEND, b, 1 << 20);
+    nvl_program_op(prog, b, NVL_OP_RECV, a, 1 << 20);
+  } else {
+    nvl_program_op(prog, a, NVL_OP_RECV, b, 0); /* waits for a transfer nobody sends */
+  }
   return 0;
 }
 
@@ -496,11 +500,19 @@ static void test_engine__deadlock_is_an_error(void **state) {
   nvl_design *d = load_topology("hgx-h100.json");
   nvl_diags diags = NVL_DIAGS_INIT;
   nvl_platform *p = nvl_platform_new(d, NULL, &diags);
-  nvl_task_graph g = {.n_tasks = 1, .build = build_deadlock, .ctx = d};
+  /* task 1 waits for task 0, which ends: its time survives the deadlock after it */
+  size_t dep_start[] = {0, 0, 1}, deps[] = {0};
+  nvl_task_graph g = {
+      .n_tasks = 2, .dep_start = dep_start, .deps = deps, .build = build_deadlock, .ctx = d};
   nvl_engine_result res;
   assert_int_equal(nvl_engine_run_forked(p, &g, &res, &diags), -1);
   assert_true(diags.errors >= 1);
   assert_non_null(strstr(diags.items[0].message, "did not complete"));
+  assert_non_null(strstr(diags.items[0].message, "lane 0 of task 1"));
+  assert_non_null(res.finished);
+  assert_int_equal(res.finished[0], 1);
+  assert_int_equal(res.finished[1], 0);
+  assert_true(res.time_s[0] > 1e-6);
   nvl_engine_result_release(&res);
   nvl_platform_free(p);
   nvl_design_free(d);

@@ -292,6 +292,14 @@ static int simulate_here(const run_opts *o, const nvl_design *d, const nvl_platf
   g.dump_platform = o->dump;
   g.progress = isatty(2); /* operations done and simulated time, over itself, on a terminal */
   if (nvl_workload_engine(wr, &g, false, &res, &diags) != 0) {
+    /* the sizes that finished are shown; no output file is written */
+    if (res.finished)
+      nvl_rows_add(wr, &res, &rows);
+    if (rows.n) {
+      print_table(d, &rows, &intact);
+      printf("# stopped: %zu of the run's results above; the rest did not finish\n", rows.n);
+      fflush(stdout);
+    }
     nvl_cli_print_diags(&diags, label, stderr);
     goto cleanup;
   }

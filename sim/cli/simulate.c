@@ -24,10 +24,9 @@ int nvl_simulate(const nvl_design *d, nvl_workload_spec *spec, const nvl_simulat
   nvl_task_graph g;
   nvl_workload_tasks(wr, &g);
   g.sg_cfg = o ? o->sg_cfg : NULL;
-  if (nvl_workload_engine(wr, &g, o && o->forked, &res, diags) != 0)
-    goto cleanup;
-  nvl_rows_add(wr, &res, rows);
-  rc = 0;
+  rc = nvl_workload_engine(wr, &g, o && o->forked, &res, diags) != 0 ? -1 : 0;
+  if (res.finished)
+    nvl_rows_add(wr, &res, rows);
 cleanup:
   nvl_engine_result_release(&res);
   nvl_workload_run_free(wr);

@@ -18,7 +18,9 @@ typedef struct {
   const char *const *sg_cfg;
 } nvl_simulate_opts;
 
-/* Appends the result rows of `spec` on `d`. Returns 0, or -1 with diags set. */
+/* Appends the result rows of `spec` on `d`. Returns 0, or -1 with diags set; a simulation that
+ * stopped (a deadlock, the simulated-time limit) still appends the rows of the operations that
+ * finished. */
 int nvl_simulate(const nvl_design *d, nvl_workload_spec *spec, const nvl_simulate_opts *o,
                  nvl_results *rows, nvl_diags *diags);
 

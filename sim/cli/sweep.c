@@ -176,18 +176,19 @@ static int simulate_point(const nvl_sweep *s, const nvl_design *d, const point_p
   nvl_results rows = NVL_RESULTS_INIT;
   nvl_diags diags = NVL_DIAGS_INIT;
   int rc = 1;
-  if (nvl_simulate(d, &spec, &(nvl_simulate_opts){0}, &rows, &diags) != 0) {
+  bool ok = nvl_simulate(d, &spec, &(nvl_simulate_opts){0}, &rows, &diags) == 0;
+  /* the sizes that finished keep their rows when a later one fails */
+  for (size_t i = 0; i < rows.n; i++) {
+    fputs("ok,", out);
+    nvl_results_csv_row(out, &rows.rows[i]);
+    fputs(",\n", out);
+  }
+  if (!ok) {
     bool setup = diags.count && diags.items[diags.count - 1].code != NVL_DIAG_LIMIT;
     error_row(s, out, setup ? "invalid" : "failed",
               diags.count ? diags.items[diags.count - 1].message : "simulation failed");
-  } else {
-    for (size_t i = 0; i < rows.n; i++) {
-      fputs("ok,", out);
-      nvl_results_csv_row(out, &rows.rows[i]);
-      fputs(",\n", out);
-    }
-    rc = 0;
   }
+  rc = ok ? 0 : 1;
   nvl_results_release(&rows);
   nvl_workload_spec_release(&spec);
   nvl_diags_release(&diags);

@@ -73,9 +73,10 @@ typedef struct {
 
 typedef struct {
   size_t n_tasks, n_links;
-  double *start_s;    /* [task]: simulated start */
-  double *time_s;     /* [task]: last lane end relative to the task's start */
-  double *link_bytes; /* [2 * link + dir], dir 0 = UP, 1 = DOWN */
+  double *start_s;         /* [task]: simulated start */
+  double *time_s;          /* [task]: last lane end relative to the task's start */
+  unsigned char *finished; /* [task]: 1 when it ended (an incomplete run: the tasks that did) */
+  double *link_bytes;      /* [2 * link + dir], dir 0 = UP, 1 = DOWN */
   double *link_peak_Bps;
   nvl_flow *flows;
   size_t n_flows;

@@ -59,6 +59,7 @@ int nvl_engine_run_forked(const nvl_platform *p, const nvl_task_graph *g, nvl_en
                write_all(fds[1], &r.end_s, sizeof r.end_s) ||
                write_all(fds[1], r.start_s, r.n_tasks * sizeof(double)) ||
                write_all(fds[1], r.time_s, r.n_tasks * sizeof(double)) ||
+               write_all(fds[1], r.finished, r.n_tasks) ||
                write_all(fds[1], r.link_bytes, 2 * r.n_links * sizeof(double)) ||
                write_all(fds[1], r.link_peak_Bps, 2 * r.n_links * sizeof(double)) ||
                write_all(fds[1], r.flows, r.n_flows * sizeof(nvl_flow)) ||
@@ -75,6 +76,7 @@ int nvl_engine_run_forked(const nvl_platform *p, const nvl_task_graph *g, nvl_en
     res->n_flows = hdr[2];
     res->start_s = nvl_xcalloc(hdr[0] + 1, sizeof(double));
     res->time_s = nvl_xcalloc(hdr[0] + 1, sizeof(double));
+    res->finished = nvl_xcalloc(hdr[0] + 1, 1);
     res->link_bytes = nvl_xcalloc(2 * hdr[1] + 1, sizeof(double));
     res->link_peak_Bps = nvl_xcalloc(2 * hdr[1] + 1, sizeof(double));
     res->flows = nvl_xcalloc(hdr[2] + 1, sizeof(nvl_flow));
@@ -82,6 +84,7 @@ int nvl_engine_run_forked(const nvl_platform *p, const nvl_task_graph *g, nvl_en
     if (read_all(fds[0], &res->end_s, sizeof res->end_s) == 0 &&
         read_all(fds[0], res->start_s, hdr[0] * sizeof(double)) == 0 &&
         read_all(fds[0], res->time_s, hdr[0] * sizeof(double)) == 0 &&
+        read_all(fds[0], res->finished, hdr[0]) == 0 &&
         read_all(fds[0], res->link_bytes, 2 * hdr[1] * sizeof(double)) == 0 &&
         read_all(fds[0], res->link_peak_Bps, 2 * hdr[1] * sizeof(double)) == 0 &&
         read_all(fds[0], res->flows, hdr[2] * sizeof(nvl_flow)) == 0 &&

@@ -77,7 +77,7 @@ void nvl_rows_add(const nvl_workload_run *wr, const nvl_engine_result *res, nvl_
   flow_time *ft = nvl_xmalloc((res->n_flows + 1) * sizeof *ft);
   for (size_t i = 0; i < wr->g.n_ops; i++) {
     const nvl_wop *op = &wr->g.ops[i];
-    if (!op->report)
+    if (!op->report || (res->finished && !res->finished[i]))
       continue;
     const nvl_job *j = &spec->jobs[op->job];
     bool coll = op->kind == NVL_WOP_COLLECTIVE, ideal = spec->model == NVL_MODEL_IDEAL;

@@ -10,7 +10,8 @@
 #include "output/results.h"
 #include "workload/run.h"
 
-/* Appends the rows of `wr` from the engine's result. */
+/* Appends the rows of `wr` from the engine's result: of the operations that finished, when the
+ * simulation stopped before the end. */
 void nvl_rows_add(const nvl_workload_run *wr, const nvl_engine_result *res, nvl_results *rows);
 
 #endif

@@ -165,14 +165,18 @@ void nvl_fold_tasks(nvl_fold *f, const nvl_task_graph *full, nvl_task_graph *out
 void nvl_fold_expand(const nvl_fold *f, nvl_engine_result *res) {
   size_t n = f->n_ops;
   double *start = nvl_xcalloc(n + 1, sizeof(double)), *time = nvl_xcalloc(n + 1, sizeof(double));
+  unsigned char *fin = nvl_xcalloc(n + 1, 1);
   for (size_t x = 0; x < n; x++) {
     start[x] = res->start_s[f->rep[x]];
     time[x] = res->time_s[f->rep[x]];
+    fin[x] = res->finished ? res->finished[f->rep[x]] : 1;
   }
   free(res->start_s);
   free(res->time_s);
+  free(res->finished);
   res->start_s = start;
   res->time_s = time;
+  res->finished = fin;
   res->n_tasks = n;
   /* flows: a kept copy's for each of its orbit's operations; a fixed job's traffic, whose sends
    * stand for k each, counted k times */

@@ -240,7 +240,7 @@ int nvl_workload_engine(const nvl_workload_run *wr, const nvl_task_graph *g, boo
   }
   int rc = forked ? nvl_engine_run_forked(wr->p, run, res, diags)
                   : nvl_engine_run(wr->p, run, res, diags);
-  if (rc == 0 && run == &folded)
+  if (run == &folded && res->start_s) /* an incomplete run too: the operations that finished */
     nvl_fold_expand(wr->fold, res);
   return rc;
 }
