@@ -259,6 +259,46 @@ static void test_platform__xml_writer_emits_what_the_engine_builds(void **state)
   close_design(&f);
 }
 
+static void test_platform__link_names_are_whole_at_the_longest_names(void **state) {
+  (void)state;
+  /* device and switch names of the longest allowed length (51): every logical link's name holds
+   * its endpoint's whole name and the whole class, and no two links share a name */
+  char g[52], a[52], b[52], json[2048];
+  memset(g, 'g', 50), g[50] = 'x', g[51] = '\0';
+  memset(a, 's', 50), a[50] = 'a', a[51] = '\0';
+  memcpy(b, a, sizeof b), b[50] = 'b';
+  snprintf(json, sizeof json,
+           "{\"nvlsim\": 1, \"name\": \"long\", \"system\": {"
+           "\"endpoints\": [{\"name\": \"%s\", \"type\": \"h100\", \"count\": 8}],"
+           "\"switches\": [{\"name\": \"%s\", \"type\": \"nvswitch3\", \"count\": 2},"
+           "{\"name\": \"%s\", \"type\": \"nvswitch3\", \"count\": 3}],"
+           "\"wiring\": [{\"rule\": \"full\", \"from\": \"%s\", \"to\": \"%s\", \"link\": "
+           "\"nvlink4\", \"links\": 4}, {\"rule\": \"full\", \"from\": \"%s\", \"to\": \"%s\", "
+           "\"link\": \"nvlink4\", \"links\": 3}]}}",
+           g, a, b, g, a, g, b);
+  nvl_design *d = NULL;
+  nvl_diags diags = NVL_DIAGS_INIT;
+  assert_int_equal(nvl_design_load_buffer(json, strlen(json), "t", NULL, &d, &diags), NVL_LOAD_OK);
+  for (int explicit_planes = 0; explicit_planes < 2; explicit_planes++) {
+    nvl_platform_opts po = {.model = NVL_MODEL_IDEAL, .explicit_planes = explicit_planes};
+    nvl_platform *p = nvl_platform_new(d, &po, &diags);
+    assert_non_null(p);
+    size_t n = nvl_platform_link_count(p);
+    assert_true(n >= 8);
+    for (size_t i = 0; i < n; i++) {
+      const char *ni = nvl_platform_link(p, (int)i)->name;
+      assert_non_null(strstr(ni, g));
+      if (strcmp(nvl_platform_link(p, (int)i)->kind, "port") == 0)
+        assert_true(strstr(ni, a) || strstr(ni, b));
+      for (size_t k = i + 1; k < n; k++)
+        assert_string_not_equal(ni, nvl_platform_link(p, (int)k)->name);
+    }
+    nvl_platform_free(p);
+  }
+  nvl_design_free(d);
+  nvl_diags_release(&diags);
+}
+
 static void test_platform__xml_comment_holds_any_design_name(void **state) {
   (void)state;
   /* the design name goes into an XML comment: markup, quotes, "--", a trailing '-', controls and
@@ -286,6 +326,7 @@ static void test_platform__xml_comment_holds_any_design_name(void **state) {
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_platform__xml_comment_holds_any_design_name),
+    cmocka_unit_test(test_platform__link_names_are_whole_at_the_longest_names),
     cmocka_unit_test(test_platform__interchangeable_switches_become_one_class),
     cmocka_unit_test(test_platform__explicit_planes_keep_every_chip),
     cmocka_unit_test(test_platform__asymmetric_planes_stripe_by_capacity),

@@ -128,7 +128,8 @@ bool nvl_ld_get_qty(loader *L, json_t *obj, const char *ptr, const char *key, bo
   return true;
 }
 
-/* Names: a letter first, then letters, digits, '-', '_' or '.'; at most NVL_NAME_MAX-1. */
+/* Names: NVL_LD_NAME_RULE. */
+_Static_assert(NVL_NAME_MAX - 13 == 51, "NVL_LD_NAME_RULE states the length");
 bool nvl_ld_valid_name(const char *s) {
   size_t n = strlen(s);
   if (n == 0 || n >= NVL_NAME_MAX - 12)

@@ -144,8 +144,8 @@ static void declare_devices(loader *L, json_t *it, const char *ip, bool is_switc
   if (!nvl_ld_valid_name(name) || (name[nl - 1] >= '0' && name[nl - 1] <= '9')) {
     nvl_ld_note_bad_name(L, name);
     nvl_ld_err(L, NVL_DIAG_SCHEMA, np,
-               "invalid device name \"%.60s\": a letter first, no digit at the end (numbers are "
-               "appended: gpu0, gpu1, ...)",
+               "invalid device name \"%.60s\": " NVL_LD_NAME_RULE
+               ", no digit at the end (numbers are appended: gpu0, gpu1, ...)",
                name);
     return;
   }

@@ -63,7 +63,7 @@ static void parse_templates(loader *L, json_t *root) {
     char p[NVL_DIAG_PTR_MAX];
     nvl_ptr_join(p, sizeof p, "/groups", gname);
     if (!nvl_ld_valid_name(gname)) {
-      nvl_ld_err(L, NVL_DIAG_SCHEMA, p, "invalid group name \"%.60s\"", gname);
+      nvl_ld_err(L, NVL_DIAG_SCHEMA, p, "invalid group name \"%.60s\": " NVL_LD_NAME_RULE, gname);
       continue;
     }
     if (!json_is_object(gv)) {

@@ -97,6 +97,10 @@ bool nvl_ld_get_int(loader *L, json_t *obj, const char *ptr, const char *key, bo
 bool nvl_ld_get_qty(loader *L, json_t *obj, const char *ptr, const char *key, bool required,
                     nvl_qty_kind kind, bool allow_zero, double *out);
 bool nvl_ld_valid_name(const char *s);
+/* What nvl_ld_valid_name takes, for messages (NVL_NAME_MAX - 13 characters: a device's number
+ * and a class's ".." still fit). */
+#define NVL_LD_NAME_RULE                                                                           \
+  "a letter first, then letters, digits, '-', '_' or '.', at most 51 characters"
 /* "unknown <what> "name"" with a suggestion among names stored inline in structs (name is the
  * first member of each element). */
 void nvl_ld_unknown(loader *L, const char *ptr, const char *what, const char *name, const void *arr,

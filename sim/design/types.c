@@ -294,9 +294,7 @@ static void parse_type_section(loader *L, json_t *root, const char *key, type_pa
     char p[NVL_DIAG_PTR_MAX];
     nvl_ptr_join(p, sizeof p, sp, name);
     if (!nvl_ld_valid_name(name)) {
-      nvl_ld_err(L, NVL_DIAG_SCHEMA, p,
-                 "invalid name \"%.60s\": use a letter, then letters, digits, '-', '_' or '.'",
-                 name);
+      nvl_ld_err(L, NVL_DIAG_SCHEMA, p, "invalid name \"%.60s\": " NVL_LD_NAME_RULE, name);
       continue;
     }
     if (!json_is_object(v)) {

@@ -22,7 +22,7 @@ static int add_plink(nvl_platform *p, const char *kind, const char *name, double
     p->links = nvl_xrealloc(p->links, p->cap_links * sizeof *p->links);
   }
   nvl_plink *l = &p->links[p->n_links];
-  snprintf(l->name, sizeof l->name, "%s", name);
+  l->name = nvl_xstrdup(name);
   l->bw_Bps = bw;
   l->lat_s = lat;
   l->fatpipe = fatpipe;
@@ -374,6 +374,8 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
 void nvl_platform_free(nvl_platform *p) {
   if (!p)
     return;
+  for (size_t l = 0; l < p->n_links; l++)
+    free(p->links[l].name);
   void *owned[] = {p->dev_link_start,
                    p->dev_links,
                    p->twin,

@@ -47,7 +47,7 @@ typedef struct {
 
 /* A logical link (one SimGrid link, two directions). */
 typedef struct {
-  char name[96];
+  char *name;    /* "gpu3~sw0..sw17", whole (device and class names of any allowed length) */
   double bw_Bps; /* per direction */
   double lat_s;
   bool fatpipe;     /* latency-only links (towards reduction engines): no bandwidth sharing */
