@@ -111,6 +111,17 @@ bool nvl_ld_get_int(loader *L, json_t *obj, const char *ptr, const char *key, bo
   return true;
 }
 
+/* What a design may say, per kind: beyond these a simulation's times leave double's range or mean
+ * nothing (a bandwidth of 1e-300 B/s gave "inf" us, a latency of 1e300 s 300-digit times). */
+static const struct {
+  double lo, hi;
+  const char *range;
+} qty_range[] = {[NVL_QTY_BANDWIDTH] = {1, 1e18, "between 1 B/s and 1 EB/s"},
+                 [NVL_QTY_TIME] = {0, 1e6, "at most 1e6 s (11.6 days)"},
+                 [NVL_QTY_SIZE] = {0, 9e18, "at most 8 EiB"},
+                 [NVL_QTY_FLOPS] = {1, 1e21, "between 1 FLOP/s and 1000 EFLOP/s"},
+                 [NVL_QTY_POWER] = {0, 1e9, "at most 1000 MW"}};
+
 bool nvl_ld_get_qty(loader *L, json_t *obj, const char *ptr, const char *key, bool required,
                     nvl_qty_kind kind, bool allow_zero, double *out) {
   char s[128];
@@ -120,6 +131,10 @@ bool nvl_ld_get_qty(loader *L, json_t *obj, const char *ptr, const char *key, bo
   char e[160], p[NVL_DIAG_PTR_MAX];
   int rc = allow_zero && kind == NVL_QTY_TIME ? nvl_units_parse_time0(s, out, e, sizeof e)
                                               : nvl_units_parse(s, kind, out, e, sizeof e);
+  if (rc == 0 && ((*out != 0 && *out < qty_range[kind].lo) || *out > qty_range[kind].hi)) {
+    snprintf(e, sizeof e, "\"%.60s\" is out of range: %s", s, qty_range[kind].range);
+    rc = -1;
+  }
   if (rc != 0) {
     nvl_ptr_join(p, sizeof p, ptr, key);
     nvl_ld_err(L, NVL_DIAG_QUANTITY, p, "%s", e);
