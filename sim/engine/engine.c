@@ -195,6 +195,10 @@ static void simgrid_start(const nvl_task_graph *g) {
   nvl_sg_exit_on_bad_alloc();
 }
 
+static bool stopped_here;
+
+bool nvl_engine_stopped_here(void) { return stopped_here; }
+
 int nvl_engine_run(const nvl_platform *p, const nvl_task_graph *g, nvl_engine_result *res,
                    nvl_diags *diags) {
   static bool used;
@@ -249,6 +253,7 @@ int nvl_engine_run(const nvl_platform *p, const nvl_task_graph *g, nvl_engine_re
   free(e->ovr_links);
   free(e->ovr_dirs);
   bool ok = e->completed;
+  stopped_here = !ok;
   if (!ok && !e->failed)
     report_incomplete(e);
   if (ok) { /* otherwise SimGrid still holds actors that use it (one engine per process) */

@@ -87,6 +87,9 @@ typedef struct {
  * build failure, time limit). */
 int nvl_engine_run(const nvl_platform *p, const nvl_task_graph *g, nvl_engine_result *res,
                    nvl_diags *diags);
+/* Whether this process's engine stopped before the end (a deadlock, the time limit): SimGrid then
+ * keeps its actors, their stacks and what they point to until the process ends. */
+bool nvl_engine_stopped_here(void);
 /* Same in a forked child; the result comes back through a pipe. */
 int nvl_engine_run_forked(const nvl_platform *p, const nvl_task_graph *g, nvl_engine_result *res,
                           nvl_diags *diags);
