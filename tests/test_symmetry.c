@@ -153,7 +153,10 @@ static void test_symmetry__reduced_equals_explicit_on_reference_designs(void **s
         for (int s = 0; s < 4; s += SAN_STRIDE) {
           case_def c = {designs[di], models[mi], cs[k].coll,  cs[k].algo,
                         sizes[s],    NULL,       {NULL, NULL}};
-          check_case(&c, true);
+          /* a collective rounded to count 0 is empty (NCCL discards it): nothing to reduce */
+          bool empty = cs[k].algo != NVL_ALGO_P2P &&
+                       nvl_coll_round_size(cs[k].coll, di == 0 ? 72 : 8, sizes[s]) == 0;
+          check_case(&c, !empty);
         }
       }
 }

@@ -141,6 +141,13 @@ static int coll_program(const nvl_workload_run *wr, const nvl_wop *op, nvl_progr
                         const proto_params *pp) {
   const nvl_comm *m = &wr->comms[op->job];
   int n = m->tc.n;
+  /* NCCL discards an empty collective before it reaches a kernel (enqueue.cc, taskAppend: "Empty
+   * collectives can be discarded"); point-to-point ones (alltoall, sendrecv) still run */
+  if (op->bytes == 0 && !is_p2p(op)) {
+    for (int r = 0; r < n; r++)
+      nvl_program_lane(p, r, -1);
+    return 0;
+  }
   double per_peer = op->coll == NVL_COLL_ALLTOALL ? (double)op->bytes / n : (double)op->bytes;
   nvl_coll_spec cs = {.coll = op->coll,
                       .algo = op->algo,
