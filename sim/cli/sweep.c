@@ -122,7 +122,8 @@ static int apply_axes(const nvl_sweep *s, size_t point, json_t *doc, point_param
       break;
     }
     if (!ok) {
-      static const char *const want[] = {"a size", "a collective name (all_reduce, alltoall, ...)",
+      static const char *const want[] = {"a size" /* not reached: a size says why above */,
+                                         "a collective name (all_reduce, alltoall, ...)",
                                          "ring, tree, nvls, p2p or auto", "default or ideal",
                                          "a count of switch chips, 0 or more"};
       char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -175,7 +176,6 @@ static int simulate_point(const nvl_sweep *s, const nvl_design *d, const point_p
   }
   nvl_results rows = NVL_RESULTS_INIT;
   nvl_diags diags = NVL_DIAGS_INIT;
-  int rc = 1;
   bool ok = nvl_simulate(d, &spec, &(nvl_simulate_opts){0}, &rows, &diags) == 0;
   /* the sizes that finished keep their rows when a later one fails */
   for (size_t i = 0; i < rows.n; i++) {
@@ -188,11 +188,10 @@ static int simulate_point(const nvl_sweep *s, const nvl_design *d, const point_p
     error_row(s, out, setup ? "invalid" : "failed",
               diags.count ? diags.items[diags.count - 1].message : "simulation failed");
   }
-  rc = ok ? 0 : 1;
   nvl_results_release(&rows);
   nvl_workload_spec_release(&spec);
   nvl_diags_release(&diags);
-  return rc;
+  return ok ? 0 : 1;
 }
 
 int nvl_sweep_run_point(const nvl_sweep *s, size_t point, FILE *out) {

@@ -11,6 +11,9 @@
 #include "base/xalloc.h"
 
 /* The operation size of job j at sweep size `size_idx`. */
+/* A job with its own size (a workload file's, 0 included) rather than the sweep's. */
+static bool own_size(const nvl_job *j) { return j->size_bytes > 0 || j->size_given; }
+
 static uint64_t job_bytes(const nvl_workload_spec *spec, const nvl_job *j, size_t size_idx) {
   if (j->pattern == NVL_PAT_MATRIX) { /* the busiest rank's total */
     double best = 0;
@@ -23,7 +26,7 @@ static uint64_t job_bytes(const nvl_workload_spec *spec, const nvl_job *j, size_
     }
     return (uint64_t)best;
   }
-  uint64_t s = j->size_bytes || j->size_given ? j->size_bytes : spec->sizes[size_idx];
+  uint64_t s = own_size(j) ? j->size_bytes : spec->sizes[size_idx];
   return j->pattern == NVL_PAT_NONE ? nvl_coll_round_size(j->coll, j->n, s) : s;
 }
 
@@ -114,8 +117,7 @@ static void sweep_graph(nvl_workload_run *wr) {
   bool fixed = true;
   /* a matrix carries its own byte counts: it runs once, whatever the sweep sizes */
   for (size_t k = 0; k < nj; k++)
-    fixed &= spec->jobs[k].size_bytes > 0 || spec->jobs[k].size_given ||
-             spec->jobs[k].pattern == NVL_PAT_MATRIX;
+    fixed &= own_size(&spec->jobs[k]) || spec->jobs[k].pattern == NVL_PAT_MATRIX;
   size_t n_sizes = fixed ? 1 : spec->n_sizes;
   wr->pairs = nj == 1 && spec->jobs[0].pattern == NVL_PAT_PAIRS;
   size_t n_pairs = wr->pairs ? (size_t)spec->jobs[0].n * (spec->jobs[0].n - 1) : 1;

@@ -55,10 +55,9 @@ typedef struct {
   int n_limit;         /* -g: first N of the selection (0 = all) */
   int shift;           /* for NVL_PAT_SHIFT (0 = n/2) */
   char matrix_file[512];
-  uint64_t
-      size_bytes;  /* for jobs of a workload file (0 = use the sweep sizes, unless size_given) */
-  bool size_given; /* size_bytes is the job's size even when 0 (a workload file's "size": 0) */
-  int proto;       /* forced protocol (nvl_proto), or -1 for NCCL's choice */
+  uint64_t size_bytes; /* a workload file's job: its size (else 0: the sweep sizes) */
+  bool size_given;     /* size_bytes is the job's own size, even 0 (count 0) */
+  int proto;           /* forced protocol (nvl_proto), or -1 for NCCL's choice */
   /* resolved */
   int *devs;
   int n;
