@@ -10,10 +10,10 @@
 
 #include "base/xalloc.h"
 
-/* The operation size of job j at sweep size `size_idx`. */
 /* A job with its own size (a workload file's, 0 included) rather than the sweep's. */
 static bool own_size(const nvl_job *j) { return j->size_bytes > 0 || j->size_given; }
 
+/* The operation size of job j at sweep size `size_idx`. */
 static uint64_t job_bytes(const nvl_workload_spec *spec, const nvl_job *j, size_t size_idx) {
   if (j->pattern == NVL_PAT_MATRIX) { /* the busiest rank's total */
     double best = 0;
