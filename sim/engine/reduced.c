@@ -98,9 +98,6 @@ void nvl_rd_pushed(task_rt *t, uint32_t ci) {
 void nvl_rd_arrived(void *src, void *chan_plus1) {
   lane_rt *s = src;
   task_rt *t = s->task;
-  if (t->eng->tearing_down)
-    return;
-  s->in_flight--;
   nvl_rt_lane_wake(s);
   wake_waiters(t, (uint32_t)(uintptr_t)chan_plus1 - 1);
 }

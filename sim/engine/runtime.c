@@ -40,9 +40,6 @@ void nvl_rt_lane_wake(lane_rt *l) {
 /* A transfer has arrived (called from the kernel): its sender and receiver may be waiting. */
 static void xfer_arrived(void *src, void *dst) {
   lane_rt *s = src;
-  if (s->task->eng->tearing_down)
-    return;
-  s->in_flight--;
   nvl_rt_lane_wake(s);
   nvl_rt_lane_wake(dst);
 }
@@ -135,67 +132,6 @@ static size_t send_stripes(const nvl_platform *p, const task_rt *t, int src, uin
   return 1;
 }
 
-#define MAILBOX_IN_FLIGHT 4
-
-static void sink_main(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  sg_sem_acquire(((sink_rt *)sg_actor_get_data(sg_actor_self()))->sem);
-}
-
-/* The mailbox of the sink on `host`, created on first use. Creating an actor is a simcall, which
- * lets other lanes run: one that asks for the same sink meanwhile gets NULL (host to host). */
-static nvl_mbox *sink_mbox(task_rt *t, int host) {
-  bool added;
-  uint32_t i = nvl_u64map_get_or_add(&t->sink_of, (uint64_t)host, (uint32_t)t->n_sinks, &added);
-  if (!added)
-    return t->sinks[i]->mbox;
-  if (t->n_sinks == t->cap_sinks) {
-    t->cap_sinks = t->cap_sinks ? 2 * t->cap_sinks : 64;
-    t->sinks = nvl_xrealloc(t->sinks, t->cap_sinks * sizeof *t->sinks);
-  }
-  sink_rt *s = t->sinks[t->n_sinks++] = nvl_xcalloc(1, sizeof *s);
-  char name[64];
-  snprintf(name, sizeof name, "t%zu.sink%d", t->id, host);
-  s->sem = sg_sem_init(0);
-  sg_actor_t a = sg_actor_init(name, t->eng->hosts[host]);
-  sg_actor_set_stacksize(a, NVL_LANE_STACK_KIB);
-  sg_actor_set_data(a, s);
-  sg_actor_ref(a);
-  sg_actor_start(a, sink_main, 0, NULL);
-  s->actor = a;
-  s->mbox = nvl_mbox_open(name, a);
-  return s->mbox;
-}
-
-/* A rerouted program's lanes send to the hosts of every rank beyond the first block: their sinks
- * are made before the lanes run. */
-static void sinks_prepare(nvl_engine *e, task_rt *t) {
-  int n = t->prog.n_ranks;
-  nvl_stripe st[NVL_MAX_STRIPES];
-  for (int r = t->prog.shift; r < n; r++) {
-    int ns = nvl_platform_stripes(e->p, t->devs[0], t->devs[r], st);
-    for (int k = 0; k < ns; k++)
-      sink_mbox(t, st[k].to_host);
-  }
-}
-
-static void sinks_release(task_rt *t) {
-  for (size_t i = 0; i < t->n_sinks; i++) {
-    sink_rt *s = t->sinks[i];
-    sg_sem_release(s->sem);
-    sg_actor_join(s->actor, -1);
-    sg_actor_unref(s->actor);
-    sg_sem_destroy(s->sem);
-    nvl_mbox_close(s->mbox);
-    free(s);
-  }
-  free(t->sinks);
-  t->sinks = NULL;
-  t->n_sinks = t->cap_sinks = 0;
-  nvl_u64map_release(&t->sink_of);
-}
-
 static void do_send(lane_rt *self, const nvl_op *op, double rate_Bps) {
   uint32_t peer = op->peer;
   double bytes_d = op->value;
@@ -232,25 +168,11 @@ static void do_send(lane_rt *self, const nvl_op *op, double rate_Bps) {
       nvl_rt_account(e, hf[i], ht[i], b[i]);
   }
   lane_rt *dst = peer & NVL_VIRTUAL ? NULL : &t->lanes[peer];
-  /* A lane with many transfers in flight (an alltoall) sends through the receiver's mailbox when
-   * the transfer is one stripe between its own host and the receiver lane's: the same network
-   * action, but not in SimGrid's global list of detached communications (sg_shim.h). A rerouted
-   * program's transfers to virtual peers go through the mailbox of a sink on the peer's host.
-   * Mailboxes keep their communications until the task ends, so lanes with few in flight (rings,
-   * trees, chains, whose total count can be far larger) stay on host-to-host communications. */
-  nvl_mbox *via = NULL;
-  if (self->in_flight >= MAILBOX_IN_FLIGHT && n == 1 && hf[0] == self->host) {
-    if (dst && ht[0] == dst->host)
-      via = dst->mbox;
-    else if (!dst && t->prog.reroute)
-      via = sink_mbox(t, ht[0]);
-  }
-  self->in_flight++;
   uint32_t ci = nvl_rt_chan(t, (uint32_t)self->id, peer);
-  nvl_xfer *x = t->prog.reduced ? nvl_xfer_start(from, to, b, n, via, rate_Bps, w_out, w_in, 2,
-                                                 nvl_rd_arrived, self, (void *)(uintptr_t)(ci + 1))
-                                : nvl_xfer_start(from, to, b, n, via, rate_Bps, 1, 1, 2,
-                                                 xfer_arrived, self, dst);
+  nvl_xfer *x = t->prog.reduced
+                    ? nvl_xfer_start(from, to, b, n, rate_Bps, w_out, w_in, 2, nvl_rd_arrived, self,
+                                     (void *)(uintptr_t)(ci + 1))
+                    : nvl_xfer_start(from, to, b, n, rate_Bps, 1, 1, 2, xfer_arrived, self, dst);
   if (folded)
     nvl_fd_weigh(e, x, hf, ht, n, w);
   if (e->g->link_stats)
@@ -468,9 +390,7 @@ int nvl_rt_task_start(nvl_engine *e, size_t id) {
     sg_actor_start(lr->actor, compute_main, 0, NULL);
     return 0;
   }
-  /* every lane's actor, host and mailbox exist before any lane runs: a lane sending at once (no
-   * start delay) must find its peers' mailboxes, or its transfers fall back to host-to-host
-   * communications, which SimGrid keeps in one list that every completion scans */
+  /* every lane's actor exists before any lane runs */
   for (size_t l = 0; l < n; l++) {
     const nvl_lane *ln = &t->prog.lanes[l];
     /* transfers name their own hosts */
@@ -480,13 +400,10 @@ int nvl_rt_task_start(nvl_engine *e, size_t id) {
     lane_rt *lr = &t->lanes[l];
     lr->actor = sg_actor_init(name, e->hosts[host]);
     lr->host = host;
-    lr->mbox = nvl_mbox_open(name, lr->actor);
     sg_actor_set_data(lr->actor, lr);
     sg_actor_set_stacksize(lr->actor, NVL_LANE_STACK_KIB);
     sg_actor_ref(lr->actor);
   }
-  if (t->prog.reroute)
-    sinks_prepare(e, t);
   for (size_t l = 0; l < n; l++)
     sg_actor_start(t->lanes[l].actor, lane_main, 0, NULL);
   return 0;
@@ -498,16 +415,11 @@ void nvl_rt_task_release(nvl_engine *e, task_rt *t) {
     sg_actor_join(t->lanes[l].actor, -1);
     sg_actor_unref(t->lanes[l].actor);
   }
-  e->tearing_down = true;
   for (size_t l = 0; l < t->prog.n_lanes; l++) {
     lane_rt *lr = &t->lanes[l];
     if (lr->sem)
       sg_sem_destroy(lr->sem);
-    if (lr->mbox)
-      nvl_mbox_close(lr->mbox);
   }
-  sinks_release(t);
-  e->tearing_down = false;
   if (t->prog.reduced) {
     if (!e->g->link_canon) /* folded: every link gets its canonical member's at the end */
       nvl_rd_expand(e, t);

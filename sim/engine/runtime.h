@@ -13,9 +13,8 @@
  * A controller actor starts the tasks whose dependencies are met, sleeps until a task's last lane
  * reports it finished, tears that task down, and starts the tasks it releases.
  *
- * Costs: one actor per lane, O(1) per operation (channels are a hash map per task). Transfers
- * between the two lanes' own hosts may go through the receiver's mailbox, the others are detached
- * host-to-host communications, which SimGrid 3.32 keeps in one list that every completion scans
+ * Costs: one actor per lane, O(1) per operation (channels are a hash map per task). A transfer
+ * is a set of bare network actions, one per stripe, with no SimGrid communication or mailbox
  * (see sg_shim.h).
  */
 #ifndef NVL_RUNTIME_H
@@ -54,20 +53,10 @@ typedef struct {
   int id;
   sg_sem_t sem;
   sg_actor_t actor;
-  int host;       /* platform host the actor runs on */
-  nvl_mbox *mbox; /* transfers to this lane from its host's neighbours (see sg_shim.h) */
-  int in_flight;  /* own transfers not arrived yet */
+  int host; /* platform host the actor runs on */
   bool finished;
   bool blocked; /* sleeping on sem until something it waits for happens */
 } lane_rt;
-
-/* An actor on a host no lane runs on (a virtual peer's, in a shifted program), only to own the
- * mailbox that transfers from lanes with many in flight go through (see do_send). */
-typedef struct {
-  sg_actor_t actor;
-  sg_sem_t sem; /* released when the task ends */
-  nvl_mbox *mbox;
-} sink_rt;
 
 struct task_rt {
   nvl_engine *eng;
@@ -92,9 +81,6 @@ struct task_rt {
   /* shifted programs (shift.c): the image of each link direction under the shift, and the link
    * direction that stands for its orbit */
   int *shift_map, *canon;
-  nvl_u64map sink_of; /* host -> index in sinks */
-  sink_rt **sinks;
-  size_t n_sinks, cap_sinks;
   /* every lane only computes: one actor (lanes[0]'s) runs all of them as asynchronous
    * executions on their hosts, instead of one actor per lane */
   bool compute_only;
@@ -114,7 +100,6 @@ struct nvl_engine {
   nvl_diags *diags;
   sg_host_t *hosts;
   bool failed, completed;
-  bool tearing_down; /* closing mailboxes of a finished task: arrivals must not touch its lanes */
   size_t cap_flows;
   /* bytes per (from host, to host), expanded onto links at the end (linkstats.c) */
   nvl_u64map pair_of;

@@ -6,12 +6,11 @@
 
 #include <simgrid/kernel/resource/Action.hpp>
 #include <simgrid/kernel/resource/Model.hpp>
+#include <simgrid/kernel/resource/NetworkModelIntf.hpp>
 #include <simgrid/simix.hpp>
 #include <simgrid/s4u/Engine.hpp>
-#include <simgrid/s4u/Comm.hpp>
 #include <simgrid/s4u/Host.hpp>
 #include <simgrid/s4u/Link.hpp>
-#include <simgrid/s4u/Mailbox.hpp>
 #include <simgrid/kernel/routing/NetPoint.hpp>
 #include <simgrid/kernel/routing/NetZoneImpl.hpp>
 #include <simgrid/s4u/NetZone.hpp>
@@ -19,78 +18,100 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <list>
 #include <string>
+#include <typeinfo>
 #include <unordered_map>
 #include <vector>
 
 struct nvl_xfer {
-  simgrid::s4u::CommPtr first;               // most transfers are one stripe:
-  std::vector<simgrid::s4u::CommPtr> others; // no vector allocation for them
+  simgrid::kernel::resource::Action *first;                // most transfers are one stripe:
+  std::vector<simgrid::kernel::resource::Action *> others; // no vector allocation for them
   int refs;
-  size_t pending; // stripes still travelling
+  size_t pending; // stripes still travelling (their actions; NULL once arrived)
   void (*on_done)(void *, void *);
   void *a, *b;
 };
 
 using simgrid::kernel::resource::Action;
 
-// A rate bound for host-to-host communications. s4u::Comm::set_rate only reaches mailbox
-// communications in SimGrid 3.32 (Comm::start passes rate_ to isend, not to a sendto's kernel
-// object), and the kernel's CommImpl header is not installed. CommImpl::set_rate(double) is
-// exported by libsimgrid, and a member function is, in the Itanium C++ ABI, a function taking
-// `this` first: this declaration names that symbol. CommImpl derives singly from ActivityImpl, so
-// the activity pointer designates the CommImpl itself (the same reasoning as NetworkAction below).
-// The bound is read when the communication starts, so it must be set before set_destination.
-extern void *
-nvl_commimpl_set_rate(void *comm_impl,
-                      double rate) __asm__("_ZN7simgrid6kernel8activity8CommImpl8set_rateEd");
+// Transfers as network actions. A transfer's stripes are actions of SimGrid's network model
+// itself, created as a communication's would be (NetworkModel::communicate, what CommImpl::start
+// calls) but without the communication around them: nobody waits on them through SimGrid (the
+// model's completion signal reports their arrival, sg_shim.h), so the s4u Comm, its kernel
+// activity, the mailbox that matches it and their teardown were all overhead, most of the
+// simulator's per-transfer cost on an alltoall of small transfers. The kernel skips actions that
+// have no activity when it hands out finished ones (EngineImpl::handle_ended_actions); the shim
+// frees them itself. NetworkModel is not installed: its class is mirrored up to communicate, its
+// virtual functions in 3.32's order (src/kernel/resource/NetworkModel.hpp), used only on a model
+// whose dynamic type is 3.32's CM02 model, checked.
+namespace simgrid::kernel::resource {
+class StandardLinkImpl;
+}
+// (Not in an anonymous namespace: the compiler would know that nothing derives from the mirror
+// and take a call of its pure communicate for a call of a pure function.)
+namespace nvl_mirror {
+struct network_model_layout : simgrid::kernel::resource::Model,
+                              simgrid::kernel::resource::NetworkModelIntf {
+  using Model::Model;
+  virtual simgrid::kernel::resource::StandardLinkImpl *
+  create_link(const std::string &name, const std::vector<double> &bandwidths) = 0;
+  virtual simgrid::kernel::resource::StandardLinkImpl *
+  create_wifi_link(const std::string &name, const std::vector<double> &bandwidths) = 0;
+  virtual Action *communicate(simgrid::s4u::Host *src, simgrid::s4u::Host *dst, double size,
+                              double rate) = 0;
+};
+} // namespace nvl_mirror
+using nvl_mirror::network_model_layout;
+
+[[noreturn]] static void layout_error(const char *what) {
+  fprintf(stderr, "nvlsim: internal error: SimGrid's %s is not laid out as 3.32's (sg_shim.cpp)\n",
+          what);
+  abort();
+}
+
+static network_model_layout *network_model(sg_host_t from) {
+  static const void *checked;
+  auto *m = from->get_netpoint()->get_englobing_zone()->get_network_model().get();
+  if (m != checked) {
+    // NetworkModel derives from Model first: the pointer designates the Model itself
+    const auto *base = reinterpret_cast<const simgrid::kernel::resource::Model *>(m);
+    if (strcmp(typeid(*base).name(), "N7simgrid6kernel8resource16NetworkCm02ModelE") != 0)
+      layout_error("network model");
+    checked = m;
+  }
+  return reinterpret_cast<network_model_layout *>(m);
+}
+
+// The network model's own communicate(), reached through the mirror above: its dynamic type is
+// checked (network_model), so UBSan's vptr check, which sees a call through a class the object is
+// not, is off for this one call.
+__attribute__((no_sanitize("vptr"))) static Action *communicate(sg_host_t from, sg_host_t to,
+                                                                double bytes, double rate) {
+  return network_model(from)->communicate(from, to, bytes, rate);
+}
 
 // Equal sharing. SimGrid's CM02 model weighs each transfer's share of a link by its route latency
 // (TCP's RTT unfairness: its sharing penalty is the latency, so a transfer over 350 ns gets 2.7x
 // the bandwidth of one over 950 ns on a link they share). NVLink switches arbitrate per flow, not
 // per round trip, so every transfer gets penalty 1: exact max-min fairness. The penalty is a field
 // of the network action (NetworkAction::sharing_penalty_, read when the latency has been paid),
-// which the installed headers reach only through the kernel activity. Both classes are mirrored
-// here up to the fields used, as SimGrid 3.32 lays them out (src/kernel/activity/ActivityImpl.hpp,
-// src/kernel/resource/NetworkModel.hpp: NetworkAction derives singly from Action, whose definition
-// is installed), and every use checks the mirror against what it must hold first: the activity's
-// s4u interface is the Comm we hold, its action names it back, the action's hosts are the
-// transfer's, and its latency fields agree.
+// mirrored here as SimGrid 3.32 lays it out (src/kernel/resource/NetworkModel.hpp: NetworkAction
+// derives singly from Action, whose definition is installed); every use checks the mirror first:
+// the action's hosts are the transfer's, and its latency fields agree.
 namespace {
-struct activity_layout { // plain data: no virtual member, so no dynamic type to check
-  const void *vptr_;     // the vtable pointer
-  std::atomic_int_fast32_t refcount_;
-  std::string name_;
-  void *actor_;
-  int state_;
-  double start_time_, finish_time_;
-  std::vector<void *> hosts_;
-  std::list<void *> simcalls_;
-  void *piface_;
-  Action *surf_action_;
-};
-
 struct network_action_tail { // what follows Action in NetworkAction
   simgrid::s4u::Host *src_, *dst_;
   double latency_, lat_current_, sharing_penalty_;
 };
 } // namespace
 
-static void share_equally(const simgrid::s4u::CommPtr &c, sg_host_t from, sg_host_t to) {
-  const auto *m = reinterpret_cast<const activity_layout *>(c->get_impl());
-  bool ok =
-      m->piface_ == c.get() && m->surf_action_ && m->surf_action_->get_activity() == c->get_impl();
-  auto *t = ok ? reinterpret_cast<network_action_tail *>(reinterpret_cast<char *>(m->surf_action_) +
-                                                         sizeof(Action))
-               : nullptr;
-  ok = ok && t->src_ == from && t->dst_ == to && t->lat_current_ >= 0 &&
-       t->latency_ == t->lat_current_ && t->sharing_penalty_ == t->lat_current_;
-  if (!ok) {
-    fprintf(stderr, "nvlsim: internal error: SimGrid's network action is not laid out as 3.32's "
-                    "(sg_shim.cpp)\n");
-    abort();
-  }
+static void share_equally(Action *a, sg_host_t from, sg_host_t to) {
+  auto *t = reinterpret_cast<network_action_tail *>(reinterpret_cast<char *>(a) + sizeof(Action));
+  if (t->src_ != from || t->dst_ != to || t->lat_current_ < 0 || t->latency_ != t->lat_current_ ||
+      t->sharing_penalty_ != t->lat_current_)
+    layout_error("network action");
   t->sharing_penalty_ = 1.0;
 }
 
@@ -143,49 +164,34 @@ void nvl_lmm_from_variable(void *system, const void *var) {
     nvl_lmm_update_modified_cnst_set(system, el.constraint);
 }
 
-static void weigh(const simgrid::s4u::CommPtr &c, uint32_t w_out, uint32_t w_in) {
-  const auto *m = reinterpret_cast<const activity_layout *>(c->get_impl());
-  Action *a = m->surf_action_;
+// The max-min variable of an action and its system, checked against 3.32's layout.
+static variable_layout *variable_of(const Action *a, void **system) {
   auto *v = reinterpret_cast<variable_layout *>(a->get_variable());
-  size_t n = v->cnsts_.size();
-  if (n == 0 || v->cnsts_.front().variable != a->get_variable() ||
-      v->cnsts_.back().variable != a->get_variable()) {
-    fprintf(stderr, "nvlsim: internal error: SimGrid's max-min variable is not laid out as 3.32's "
-                    "(sg_shim.cpp)\n");
-    abort();
-  }
-  void *system = a->get_model()->get_maxmin_system(), *var = a->get_variable();
-  void *first = v->cnsts_.front().constraint, *last = v->cnsts_.back().constraint;
-  simgrid::kernel::actor::simcall_answered([&] {
-    if (w_out > 1)
-      nvl_lmm_expand(system, first, var, (double)(w_out - 1), false);
-    if (w_in > 1)
-      nvl_lmm_expand(system, last, var, (double)(w_in - 1), false);
-  });
-}
-
-// The max-min variable of a started communication and its system, checked against 3.32's layout
-// (an empty transfer may have none yet: NULL).
-static variable_layout *variable_of(const simgrid::s4u::CommPtr &c, void **system) {
-  const auto *m = reinterpret_cast<const activity_layout *>(c->get_impl());
-  Action *a = m->surf_action_;
-  auto *v = a ? reinterpret_cast<variable_layout *>(a->get_variable()) : nullptr;
   if (!v)
     return nullptr;
   for (const element_layout &el : v->cnsts_)
-    if (el.variable != a->get_variable()) {
-      fprintf(stderr, "nvlsim: internal error: SimGrid's max-min variable is not laid out as "
-                      "3.32's (sg_shim.cpp)\n");
-      abort();
-    }
+    if (el.variable != a->get_variable())
+      layout_error("max-min variable");
   *system = a->get_model()->get_maxmin_system();
   return v;
 }
 
-// A folded transfer's weights (nvl_xfer_weigh): each element raised to its target through expand.
-static void weigh_elements(const simgrid::s4u::CommPtr &c, const double *w, size_t n) {
+// A reduced program's weights (kernel context): w_out on the first link, w_in on the last.
+static void weigh(const Action *a, uint32_t w_out, uint32_t w_in) {
   void *system = nullptr;
-  variable_layout *v = variable_of(c, &system);
+  variable_layout *v = variable_of(a, &system);
+  if (!v || v->cnsts_.empty())
+    layout_error("max-min variable");
+  if (w_out > 1)
+    nvl_lmm_expand(system, v->cnsts_.front().constraint, v, (double)(w_out - 1), false);
+  if (w_in > 1)
+    nvl_lmm_expand(system, v->cnsts_.back().constraint, v, (double)(w_in - 1), false);
+}
+
+// A folded transfer's weights (nvl_xfer_weigh): each element raised to its target through expand.
+static void weigh_elements(const Action *a, const double *w, size_t n) {
+  void *system = nullptr;
+  variable_layout *v = a ? variable_of(a, &system) : nullptr;
   if (!v || v->cnsts_.size() != n)
     return; // a zero-byte transfer, or the loopback: nothing shares it
   simgrid::kernel::actor::simcall_answered([&] {
@@ -197,8 +203,13 @@ static void weigh_elements(const simgrid::s4u::CommPtr &c, const double *w, size
   });
 }
 
-// Stripes in flight, by their kernel activity (what a finishing network action names).
-static std::unordered_map<const void *, nvl_xfer *> in_flight;
+// An action's transfer, in the action's user data (deprecated in 3.32 only because SimGrid's own
+// code no longer uses it; 3.32 is the version mirrored here).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static nvl_xfer *xfer_of(const Action &a) { return static_cast<nvl_xfer *>(a.get_data()); }
+static void set_xfer(Action &a, nvl_xfer *x) { a.set_data(x); }
+#pragma GCC diagnostic pop
 
 // Peak loads (nvl_peaks_begin): link direction of each max-min constraint met on a route, the
 // simulated instant each direction was last read.
@@ -230,6 +241,16 @@ static void read_peaks_of(const Action &a) {
   }
 }
 
+// Arrived actions, freed after the kernel's round of updates that finished them (the model still
+// handles them until then): on the next advance of the clock, or when the simulation ends.
+static std::vector<Action *> arrived_actions;
+
+static void free_arrived() {
+  for (Action *a : arrived_actions)
+    a->unref();
+  arrived_actions.clear();
+}
+
 static void arrived(simgrid::kernel::resource::NetworkAction &na, Action::State) {
   // NetworkAction is only forward-declared in the installed headers. In SimGrid 3.32's source it
   // derives singly and publicly from Action, so the reference designates the Action itself. Every
@@ -239,18 +260,19 @@ static void arrived(simgrid::kernel::resource::NetworkAction &na, Action::State)
     read_peaks_of(a);
   if (a.get_state() != Action::State::FINISHED && a.get_state() != Action::State::FAILED)
     return;
-  auto it = in_flight.find(a.get_activity());
-  if (it == in_flight.end())
+  nvl_xfer *x = xfer_of(a);
+  if (!x)
     return;
-  nvl_xfer *x = it->second;
-  in_flight.erase(it);
+  set_xfer(a, nullptr);
+  if (x->first == &a)
+    x->first = nullptr;
+  for (Action *&o : x->others)
+    if (o == &a)
+      o = nullptr;
+  arrived_actions.push_back(&a);
   if (--x->pending == 0 && x->on_done)
     x->on_done(x->a, x->b);
 }
-
-struct nvl_mbox {
-  simgrid::s4u::Mailbox *mb;
-};
 
 extern "C" void nvl_sg_on_time_advance(void (*fn)(void *ctx), void *ctx) {
   simgrid::s4u::Engine::on_time_advance_cb([fn, ctx](double) { fn(ctx); });
@@ -270,31 +292,19 @@ extern "C" void nvl_sg_exit_on_bad_alloc(void) {
 
 extern "C" double nvl_sg_link_usage(const_sg_link_t link) { return link->get_usage(); }
 
-extern "C" nvl_mbox *nvl_mbox_open(const char *name, sg_actor_t receiver) {
-  auto *m = new nvl_mbox;
-  m->mb = simgrid::s4u::Mailbox::by_name(name);
-  m->mb->set_receiver(simgrid::s4u::ActorPtr(receiver));
-  return m;
-}
-
-extern "C" void nvl_mbox_close(nvl_mbox *m) {
-  m->mb->clear(); // the delivered transfers, never received: nothing reads their payload
-  m->mb->set_receiver(nullptr);
-  delete m;
-}
-
 extern "C" nvl_xfer *nvl_xfer_start(sg_host_t const *from, sg_host_t const *to,
-                                    const uint64_t *bytes, size_t n, nvl_mbox *via, double rate_Bps,
+                                    const uint64_t *bytes, size_t n, double rate_Bps,
                                     uint32_t w_out, uint32_t w_in, int refs,
                                     void (*on_done)(void *, void *), void *a, void *b) {
-  static char payload; // mailboxes refuse null payloads; nobody reads this one
   static bool hooked;
   if (!hooked) {
     simgrid::s4u::Link::on_communication_state_change_cb(arrived);
-    in_flight.reserve(1 << 16);
+    simgrid::s4u::Engine::on_time_advance_cb([](double) { free_arrived(); });
+    simgrid::s4u::Engine::on_simulation_end_cb(free_arrived);
     hooked = true;
   }
   auto *x = new nvl_xfer;
+  x->first = nullptr;
   x->refs = refs;
   x->pending = n;
   x->on_done = on_done;
@@ -305,37 +315,26 @@ extern "C" nvl_xfer *nvl_xfer_start(sg_host_t const *from, sg_host_t const *to,
   double total = 0;
   for (size_t i = 0; i < n; i++)
     total += (double)bytes[i];
-  for (size_t i = 0; i < n; i++) {
-    // a stripe's action cannot finish before the next simulation round, so registering it right
-    // after the start misses nothing
-    simgrid::s4u::CommPtr c;
-    double rate = rate_Bps * (double)bytes[i] / total;
-    if (rate_Bps > 0 && bytes[i] > 0 && via && n == 1) { // bounded, through the mailbox
-      c = via->mb->put_init(&payload, bytes[i]);
-      c->set_rate(rate);
-      c->start();
-    } else if (rate_Bps > 0 && bytes[i] > 0) { // bounded host to host: bound, then start
-      c = simgrid::s4u::Comm::sendto_init();
-      c->set_payload_size(bytes[i]);
-      c->set_source(from[i]);
-      nvl_commimpl_set_rate(c->get_impl(), rate);
-      c->set_destination(to[i]); // starts it
-    } else if (via && n == 1) {
-      c = via->mb->put_async(&payload, bytes[i]);
-    } else {
-      c = simgrid::s4u::Comm::sendto_async(from[i], to[i], bytes[i]);
-      if (bytes[i] == 0) // s4u leaves an empty host-to-host transfer unstarted: it pays latency
-        c->start();
+  simgrid::kernel::actor::simcall_answered([&] {
+    for (size_t i = 0; i < n; i++) {
+      // with rate_Bps, each stripe moves no faster than its share of it (-1: no bound)
+      double rate = rate_Bps > 0 && bytes[i] > 0 ? rate_Bps * (double)bytes[i] / total : -1.0;
+      Action *act = communicate(from[i], to[i], (double)bytes[i], rate);
+      if (act->get_state() == Action::State::FAILED) { // nvlsim never turns a link off
+        fprintf(stderr, "nvlsim: internal error: a transfer failed to start\n");
+        abort();
+      }
+      share_equally(act, from[i], to[i]);
+      if (w_out > 1 || w_in > 1)
+        weigh(act, w_out, w_in);
+      // an action cannot finish before the next round of updates: registered in time
+      set_xfer(*act, x);
+      if (i == 0)
+        x->first = act;
+      else
+        x->others.push_back(act);
     }
-    share_equally(c, from[i], to[i]);
-    if (w_out > 1 || w_in > 1)
-      weigh(c, w_out, w_in);
-    in_flight.emplace(c->get_impl(), x);
-    if (i == 0)
-      x->first = std::move(c);
-    else
-      x->others.push_back(std::move(c));
-  }
+  });
   if (n == 0 && on_done)
     on_done(a, b);
   return x;
@@ -348,10 +347,9 @@ extern "C" void nvl_peaks_begin(sg_link_t const *link_of_ld, size_t n_ld, double
   peaks.peak = peak;
 }
 
-static void route_stripe(const simgrid::s4u::CommPtr &c, const int *ld, int n) {
-  const auto *m = reinterpret_cast<const activity_layout *>(c->get_impl());
-  const Action *a = m->surf_action_;
-  auto *v = a ? reinterpret_cast<const variable_layout *>(a->get_variable()) : nullptr;
+static void route_stripe(const Action *a, const int *ld, int n) {
+  void *system = nullptr;
+  variable_layout *v = a ? variable_of(a, &system) : nullptr;
   if (!v || v->cnsts_.size() != (size_t)n) // one element per route link, as weigh() relies on
     return;
   for (int k = 0; k < n; k++)
@@ -361,7 +359,7 @@ static void route_stripe(const simgrid::s4u::CommPtr &c, const int *ld, int n) {
 }
 
 extern "C" void nvl_peaks_route(nvl_xfer *x, const int *route_ld, const int *route_off) {
-  if (!peaks.on || !x->first)
+  if (!peaks.on)
     return;
   route_stripe(x->first, route_ld + route_off[0], route_off[1] - route_off[0]);
   for (size_t i = 0; i < x->others.size(); i++)
@@ -369,17 +367,26 @@ extern "C" void nvl_peaks_route(nvl_xfer *x, const int *route_ld, const int *rou
 }
 
 extern "C" void nvl_xfer_weigh(nvl_xfer *x, size_t stripe, const double *w, size_t n) {
-  if (stripe == 0 && x->first)
+  if (stripe == 0)
     weigh_elements(x->first, w, n);
-  else if (stripe > 0 && stripe <= x->others.size())
+  else if (stripe <= x->others.size())
     weigh_elements(x->others[stripe - 1], w, n);
 }
 
 extern "C" bool nvl_xfer_done(const nvl_xfer *x) { return x->pending == 0; }
 
 extern "C" void nvl_xfer_unref(nvl_xfer *x) {
-  if (--x->refs == 0)
-    delete x;
+  if (--x->refs > 0)
+    return;
+  if (x->pending > 0) // a deadlocked task's: its stripes still travelling go with it
+    simgrid::kernel::actor::simcall_answered([x] {
+      if (x->first)
+        x->first->unref();
+      for (Action *o : x->others)
+        if (o)
+          o->unref();
+    });
+  delete x;
 }
 
 // The platform's zone: routes are asked of the caller when SimGrid needs them (the first

@@ -1,18 +1,16 @@
 /*
  * sg_shim: the few SimGrid 3.32 s4u calls that the C API lacks, behind a C interface.
  *
- * A transfer between two endpoints is striped over parallel planes, each stripe a SimGrid
- * communication between two given hosts (s4u Comm::sendto_async). The C API can only start
- * communications through mailboxes, whose source and destination are the hosts of the two actors
- * involved; striping needs hosts chosen per stripe.
+ * A transfer between two endpoints is striped over parallel planes, each stripe a transfer between
+ * two given hosts. The C API can only start communications through mailboxes, whose source and
+ * destination are the hosts of the two actors involved; striping needs hosts chosen per stripe.
  *
- * Nobody waits on these communications: SimGrid 3.32 answers every actor waiting on a
- * communication by removing the communication from that actor's activity list, a linear scan.
- * Instead, the network model's completion signal (s4u::Link::
- * on_communication_state_change) tells the shim when a stripe's action finishes; when the last
- * stripe of a transfer has arrived, the shim marks it done and calls the caller's `on_done`, from
- * the simulation kernel, at the simulated instant of arrival. Handles are reference-counted: the
- * sender keeps one for flow control, the receiver one for arrival.
+ * Nobody waits on these transfers through SimGrid: each stripe is a bare action of the network
+ * model (no s4u Comm, no kernel activity, no mailbox: sg_shim.cpp), and the model's completion
+ * signal (s4u::Link::on_communication_state_change) tells the shim when it finishes; when the
+ * last stripe of a transfer has arrived, the shim marks it done and calls the caller's
+ * `on_done`, from the simulation kernel, at the simulated instant of arrival. Handles are
+ * reference-counted: the sender keeps one for flow control, the receiver one for arrival.
  */
 #ifndef NVL_SG_SHIM_H
 #define NVL_SG_SHIM_H
@@ -27,19 +25,12 @@ extern "C" {
 #endif
 
 typedef struct nvl_xfer nvl_xfer;
-typedef struct nvl_mbox nvl_mbox;
 typedef struct nvl_zone nvl_zone;
 
 /* Routes of the platform: fills links[] (logical link indices) and dirs[] (+1 UP, -1 DOWN) for
  * the route from one host to another and returns their number (at most max), or -1 if none. */
 typedef int (*nvl_route_fn)(void *ctx, int from_host, int to_host, int *links, int *dirs, int max);
 
-/* Builds the platform through s4u instead of XML (the C API cannot create zones, hosts or links):
- * one root zone whose routes come from `route` when SimGrid asks for them, so nothing is stored
- * per pair of hosts (an NVL576 alltoall uses 331,200 routes; 10,000 GPUs would need 10^8). Hosts
- * and links are created in index order, links named "l<index>" (split-duplex "l<index>_UP" /
- * "_DOWN", or fatpipe). `route` and `ctx` must outlive the simulation. Call before the
- * simulation starts, after every --cfg. */
 /* Calls fn(ctx) every time the simulated clock advances (SimGrid's on_time_advance signal): a
  * hook for progress lines between the completions of long operations. Call before the run. */
 void nvl_sg_on_time_advance(void (*fn)(void *ctx), void *ctx);
@@ -52,32 +43,28 @@ void nvl_sg_exit_on_bad_alloc(void);
  * sharing solve set them (SimGrid's Link::get_usage). */
 double nvl_sg_link_usage(const_sg_link_t link);
 
+/* Builds the platform through s4u instead of XML (the C API cannot create zones, hosts or links):
+ * one root zone whose routes come from `route` when SimGrid asks for them, so nothing is stored
+ * per pair of hosts (an NVL576 alltoall uses 331,200 routes; 10,000 GPUs would need 10^8). Hosts
+ * and links are created in index order, links named "l<index>" (split-duplex "l<index>_UP" /
+ * "_DOWN", or fatpipe). `route` and `ctx` must outlive the simulation. Call before the
+ * simulation starts, after every --cfg. */
 nvl_zone *nvl_zone_begin(const char *name, nvl_route_fn route, void *ctx);
 void nvl_zone_host(nvl_zone *z, const char *name);
 void nvl_zone_link(nvl_zone *z, double bw_Bps, double lat_s, bool fatpipe);
 void nvl_zone_end(nvl_zone *z);
 
-/* A mailbox whose permanent receiver is `receiver` (SimGrid starts a transfer to it at once,
- * without a matching receive). A transfer through it runs from the sending actor's host to the
- * receiver's host. */
-nvl_mbox *nvl_mbox_open(const char *name, sg_actor_t receiver);
-/* Forgets the transfers delivered to the mailbox and its receiver (call between steps). */
-void nvl_mbox_close(nvl_mbox *m);
-
-/* Starts n concurrent communications from[i] -> to[i] of bytes[i] bytes (zero bytes cost the
- * route latency only). Must be called from an actor. With `via` (only for n == 1, when from[0]
- * is the calling actor's host and to[0] the host of the mailbox's receiver) the transfer goes
- * through that mailbox: the same network action, but it is not a detached host-to-host
- * communication, which SimGrid 3.32 keeps in one global list that every completion scans. With
- * rate_Bps > 0 the transfer moves no faster than that in total (each stripe its share, SimGrid's
- * bound on the communication's rate); 0 leaves it to the network. A transfer standing for several
- * (a reduced program's orbit, models/program.h) counts w_out times on the first link of each
- * stripe's route and w_in times on the last (1, 1: once). The handle starts with `refs`
- * references; on_done(a, b) runs once, inside the kernel, when every stripe has arrived (it may
- * only do what maestro may do, such as releasing a semaphore). */
+/* Starts n concurrent transfers from[i] -> to[i] of bytes[i] bytes (zero bytes cost the route
+ * latency only). Must be called from an actor. With rate_Bps > 0 the transfer moves no faster
+ * than that in total (each stripe its share, SimGrid's bound on a communication's rate); 0 leaves
+ * it to the network. A transfer standing for several (a reduced program's orbit,
+ * models/program.h) counts w_out times on the first link of each stripe's route and w_in times
+ * on the last (1, 1: once). The handle starts with `refs` references; on_done(a, b) runs once,
+ * inside the kernel, when every stripe has arrived (it may only do what maestro may do, such as
+ * releasing a semaphore). */
 nvl_xfer *nvl_xfer_start(sg_host_t const *from, sg_host_t const *to, const uint64_t *bytes,
-                         size_t n, nvl_mbox *via, double rate_Bps, uint32_t w_out, uint32_t w_in,
-                         int refs, void (*on_done)(void *a, void *b), void *a, void *b);
+                         size_t n, double rate_Bps, uint32_t w_out, uint32_t w_in, int refs,
+                         void (*on_done)(void *a, void *b), void *a, void *b);
 /* Sets the consumption weights of stripe i of a transfer just started (a folded graph's copies,
  * engine.h): w[k] on the k-th distinct link direction of its route, in order of first crossing
  * (as SimGrid's max-min variable holds them; a weight below the crossings' count is left). */
