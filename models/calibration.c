@@ -25,134 +25,170 @@ int nvl_proto_parse(const char *name, nvl_proto *out) {
   return p >= 0 ? 0 : -1;
 }
 
-__attribute__((noreturn)) static void die(const char *what) {
-  fprintf(stderr, "nvlsim: internal error: built-in calibration: %s\n", what);
-  abort();
+/* The first problem of a calibration being read (the others are not reported). */
+typedef struct {
+  char *err;
+  size_t len;
+  bool failed;
+} cal_reader;
+
+static void bad(cal_reader *r, const char *what) {
+  if (!r->failed)
+    snprintf(r->err, r->len, "%s", what);
+  r->failed = true;
 }
 
-static double time_field(json_t *o, const char *key) {
+static double time_field(cal_reader *r, json_t *o, const char *key) {
   json_t *v = json_object_get(o, key);
-  double t;
-  char err[160];
-  if (!json_is_string(v) || nvl_units_parse_time0(json_string_value(v), &t, err, sizeof err) != 0)
-    die(key);
+  double t = 0;
+  char err[160], msg[200];
+  if (!json_is_string(v) || nvl_units_parse_time0(json_string_value(v), &t, err, sizeof err) != 0 ||
+      !(t <= 1)) {
+    snprintf(msg, sizeof msg, "%s: missing, or not a time such as \"5 us\" of at most 1 s", key);
+    bad(r, msg);
+    return 0;
+  }
   return t;
 }
 
-/* A number in [lo, hi], or die naming the key. */
-static double num_field(json_t *o, const char *key, double lo, double hi) {
+/* A number in [lo, hi] (lo when it is not). */
+static double num_field(cal_reader *r, json_t *o, const char *key, double lo, double hi) {
   json_t *v = json_object_get(o, key);
   double x = json_is_number(v) ? json_number_value(v) : NAN;
-  if (!(x >= lo && x <= hi))
-    die(key);
+  if (!(x >= lo && x <= hi)) {
+    char msg[200];
+    snprintf(msg, sizeof msg, "%s: missing, or not a number from %g to %g", key, lo, hi);
+    bad(r, msg);
+    return lo;
+  }
   return x;
 }
 
-static void load_protocols(nvl_calibration *cal, json_t *protos) {
+static void load_protocols(cal_reader *r, nvl_calibration *cal, json_t *protos) {
   for (int p = 0; p < NVL_PROTO__COUNT; p++) {
     json_t *o = json_object_get(protos, proto_names[p]);
-    if (!o)
-      die(proto_names[p]);
-    cal->payload[p] = num_field(o, "payload", 0.01, 1);
-    cal->ring_hop_s[p] = time_field(o, "ring_hop_latency");
-    cal->tree_hop_s[p] = time_field(o, "tree_hop_latency");
-    cal->base_s[p] = time_field(o, "base_latency");
-    cal->ring_chunk[p] = num_field(o, "ring_chunk", 1024, 1 << 30);
-    cal->slices[p] = (int)num_field(o, "slices_per_chunk", 1, 64);
+    if (!o) {
+      bad(r, "protocols: one of LL, LL128, Simple is missing");
+      return;
+    }
+    cal->payload[p] = num_field(r, o, "payload", 0.01, 1);
+    cal->ring_hop_s[p] = time_field(r, o, "ring_hop_latency");
+    cal->tree_hop_s[p] = time_field(r, o, "tree_hop_latency");
+    cal->base_s[p] = time_field(r, o, "base_latency");
+    cal->ring_chunk[p] = num_field(r, o, "ring_chunk", 1024, 1 << 30);
+    cal->slices[p] = (int)num_field(r, o, "slices_per_chunk", 1, 64);
   }
 }
 
-static void load_nccl(nvl_calibration *cal, json_t *n) {
-  if (!n)
-    die("nccl");
-  cal->nccl.nvls_latency_s = time_field(n, "nvls_latency");
-  cal->nccl.nvls_max_heads = (int)num_field(n, "nvls_max_heads", 2, 1024);
-  cal->nccl.nvls_chunk = (uint64_t)num_field(n, "nvls_chunk", 16384, 1 << 24);
-  cal->nccl.ring_max_channels = (int)num_field(n, "ring_max_channels", 1, 64);
-  cal->nccl.p2p_chunk = (uint64_t)num_field(n, "p2p_chunk", 4096, 1 << 26);
-  cal->nccl.p2p_ll_threshold = (uint64_t)num_field(n, "p2p_ll_threshold", 0, 1 << 26);
-  cal->nccl.p2p_channel_Bps = num_field(n, "p2p_channel_GBps", 0.1, 1e4) * 1e9;
-  cal->nccl.p2p_max_channels = (int)num_field(n, "p2p_max_channels", 1, 64);
+static void load_nccl(cal_reader *r, nvl_calibration *cal, json_t *n) {
+  if (!n) {
+    bad(r, "nccl: missing");
+    return;
+  }
+  cal->nccl.nvls_latency_s = time_field(r, n, "nvls_latency");
+  cal->nccl.nvls_max_heads = (int)num_field(r, n, "nvls_max_heads", 2, 1024);
+  cal->nccl.nvls_chunk = (uint64_t)num_field(r, n, "nvls_chunk", 16384, 1 << 24);
+  cal->nccl.ring_max_channels = (int)num_field(r, n, "ring_max_channels", 1, 64);
+  cal->nccl.p2p_chunk = (uint64_t)num_field(r, n, "p2p_chunk", 4096, 1 << 26);
+  cal->nccl.p2p_ll_threshold = (uint64_t)num_field(r, n, "p2p_ll_threshold", 0, 1 << 26);
+  cal->nccl.p2p_channel_Bps = num_field(r, n, "p2p_channel_GBps", 0.1, 1e4) * 1e9;
+  cal->nccl.p2p_max_channels = (int)num_field(r, n, "p2p_max_channels", 1, 64);
   json_t *sp = json_object_get(n, "speeds");
   for (int a = 0; a < NVL_ARCH__COUNT; a++) {
     json_t *arr = json_object_get(sp, arch_names[a]);
     size_t k = json_array_size(arr);
-    if (k == 0 || k > NVL_MAX_SPEEDS)
-      die("speeds");
+    if (k == 0 || k > NVL_MAX_SPEEDS) {
+      bad(r, "nccl/speeds: each architecture needs 1 to 24 speeds");
+      return;
+    }
     for (size_t i = 0; i < k; i++) {
       double s = json_number_value(json_array_get(arr, i));
-      if (!(s > 0) || (i > 0 && !(s < cal->nccl.speeds[a][i - 1])))
-        die("speeds must descend");
+      if (!(s > 0 && s < 1e5) || (i > 0 && !(s < cal->nccl.speeds[a][i - 1]))) {
+        bad(r, "nccl/speeds: positive and descending");
+        return;
+      }
       cal->nccl.speeds[a][i] = s;
     }
     cal->nccl.n_speeds[a] = (int)k;
   }
 }
 
-static nvl_generation *gen_slot(nvl_calibration *cal, const char *key) {
+static nvl_generation *gen_slot(cal_reader *r, nvl_calibration *cal, const char *key) {
   int g = atoi(key);
-  if (g < 1 || g > NVL_MAX_GENERATION)
-    die("generation out of range");
+  if (g < 1 || g > NVL_MAX_GENERATION) {
+    bad(r, "generations: a generation from 1 to 9");
+    return &cal->gen[0];
+  }
   return &cal->gen[g];
 }
 
-static void load_generations(nvl_calibration *cal, json_t *phys, json_t *nccl) {
+static void load_generations(cal_reader *r, nvl_calibration *cal, json_t *phys, json_t *nccl) {
   const char *key;
   json_t *o;
   json_object_foreach(phys, key, o) {
-    nvl_generation *g = gen_slot(cal, key);
+    nvl_generation *g = gen_slot(r, cal, key);
     g->present = true;
-    g->simple_eff = num_field(o, "simple_efficiency", 1e-3, 1);
-    g->nvls_eff = num_field(o, "nvls_efficiency", 0, 1);
-    g->nvls_spread = num_field(o, "nvls_spread", 0, 10);
-    g->p2p_eff = num_field(o, "p2p_efficiency", 1e-3, 1);
-    g->sync_share = num_field(o, "simple_sync_share", 0, 0.99);
+    g->simple_eff = num_field(r, o, "simple_efficiency", 1e-3, 1);
+    g->nvls_eff = num_field(r, o, "nvls_efficiency", 0, 1);
+    g->nvls_spread = num_field(r, o, "nvls_spread", 0, 10);
+    g->p2p_eff = num_field(r, o, "p2p_efficiency", 1e-3, 1);
+    g->sync_share = num_field(r, o, "simple_sync_share", 0, 0.99);
   }
   json_object_foreach(nccl, key, o) {
-    nvl_generation *g = gen_slot(cal, key);
-    if (!g->present)
-      die("an NCCL generation without physical parameters");
+    nvl_generation *g = gen_slot(r, cal, key);
+    if (!g->present) {
+      bad(r, "nccl/generations: a generation without physical parameters");
+      return;
+    }
     const char *arch = json_string_value(json_object_get(o, "arch"));
     int a = 0;
     while (a < NVL_ARCH__COUNT && !(arch && strcmp(arch, arch_names[a]) == 0))
       a++;
-    if (a == NVL_ARCH__COUNT)
-      die("arch");
+    if (a == NVL_ARCH__COUNT) {
+      bad(r, "nccl/generations: arch is not ampere, hopper or blackwell");
+      return;
+    }
     g->arch = (nvl_arch)a;
-    g->compcap = (int)num_field(o, "compcap", 60, 200);
-    g->nccl_link_Bps = num_field(o, "link_GBps", 1, 1e4) * 1e9;
-    g->ll_max_Bps = num_field(o, "ll_max_GBps", 1, 1e5) * 1e9;
-    g->ll128_per_channel_Bps = num_field(o, "ll128_per_channel_GBps", 1, 1e4) * 1e9;
-    g->nccl_nvls_eff = num_field(o, "nvls_efficiency", 0, 1);
-    g->nvls_channels = (int)num_field(o, "nvls_channels", 0, 64);
+    g->compcap = (int)num_field(r, o, "compcap", 60, 200);
+    g->nccl_link_Bps = num_field(r, o, "link_GBps", 1, 1e4) * 1e9;
+    g->ll_max_Bps = num_field(r, o, "ll_max_GBps", 1, 1e5) * 1e9;
+    g->ll128_per_channel_Bps = num_field(r, o, "ll128_per_channel_GBps", 1, 1e4) * 1e9;
+    g->nccl_nvls_eff = num_field(r, o, "nvls_efficiency", 0, 1);
+    g->nvls_channels = (int)num_field(r, o, "nvls_channels", 0, 64);
   }
   for (int g = 1; g <= NVL_MAX_GENERATION; g++)
     if (cal->gen[g].present && cal->gen[g].compcap == 0)
-      die("a physical generation without NCCL constants");
+      bad(r, "generations: a generation without NCCL constants");
 }
 
-const nvl_calibration *nvl_calibration_get(void) {
-  static nvl_calibration cal;
-  static bool loaded;
-  if (loaded)
-    return &cal;
-  /* model development: NVLSIM_CALIBRATION names a file of the same form to use instead */
-  const char *file = getenv("NVLSIM_CALIBRATION");
-  json_t *root = file && *file
-                     ? json_load_file(file, JSON_REJECT_DUPLICATES, NULL)
-                     : json_loadb(nvl_calibration_json, nvl_calibration_json_len, 0, NULL);
-  if (!root)
-    die(file && *file ? "NVLSIM_CALIBRATION does not name a readable JSON file" : "does not parse");
-  load_protocols(&cal, json_object_get(root, "protocols"));
+int nvl_calibration_load(nvl_calibration *cal, const char *text, size_t len, char *err,
+                         size_t errlen) {
+  memset(cal, 0, sizeof *cal);
+  cal_reader rd = {.err = err, .len = errlen}, *r = &rd;
+  json_error_t je;
+  json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+  if (!json_is_object(root)) {
+    if (root)
+      snprintf(err, errlen, "not a JSON object");
+    else
+      snprintf(err, errlen, "line %d: %s", je.line, je.text);
+    json_decref(root);
+    return -1;
+  }
+  load_protocols(r, cal, json_object_get(root, "protocols"));
   json_t *nccl = json_object_get(root, "nccl");
-  load_nccl(&cal, nccl);
-  cal.host_interval_s = time_field(root, "host_interval");
-  cal.device_launch_s = time_field(root, "device_launch");
-  load_generations(&cal, json_object_get(root, "generations"),
+  load_nccl(r, cal, nccl);
+  cal->host_interval_s = time_field(r, root, "host_interval");
+  cal->device_launch_s = time_field(r, root, "device_launch");
+  load_generations(r, cal, json_object_get(root, "generations"),
                    json_object_get(nccl, "generations"));
   json_decref(root);
-  loaded = true;
-  return &cal;
+  bool any = false;
+  for (int g = 1; g <= NVL_MAX_GENERATION; g++)
+    any |= cal->gen[g].present;
+  if (!any)
+    bad(r, "generations: none");
+  return rd.failed ? -1 : 0;
 }
 
 const nvl_generation *nvl_calibration_gen(const nvl_calibration *c, int generation) {
@@ -161,7 +197,7 @@ const nvl_generation *nvl_calibration_gen(const nvl_calibration *c, int generati
   for (int g = NVL_MAX_GENERATION; g >= 1; g--) /* custom links: the newest calibrated one */
     if (c->gen[g].present)
       return &c->gen[g];
-  die("no generation");
+  return &c->gen[0]; /* unreachable: a loaded calibration has a generation */
 }
 
 nvl_ring_pipeline nvl_calibration_ring(const nvl_calibration *c, int generation, nvl_proto p,

@@ -64,8 +64,10 @@ typedef struct {
   nvl_generation gen[NVL_MAX_GENERATION + 1];
 } nvl_calibration;
 
-/* The built-in calibration, parsed on first use (aborts if the build embedded a broken file). */
-const nvl_calibration *nvl_calibration_get(void);
+/* Fills cal from JSON text of models/calibration.json's form. Returns 0, or -1 with the first
+ * problem in err (the key and what it must be). */
+int nvl_calibration_load(nvl_calibration *cal, const char *text, size_t len, char *err,
+                         size_t errlen);
 
 /* The parameters of an NVLink generation; an unknown generation (custom links) uses the newest
  * calibrated one. */

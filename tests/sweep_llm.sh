@@ -18,13 +18,14 @@ check $? "header"
 [ "$(tail -n +2 "$dir/o.csv" | wc -l)" = 6 ]; check $? "expected 6 rows"
 [ "$(grep -c ',invalid,' "$dir/o.csv")" = 2 ]; check $? "tp 3 must give 2 invalid rows"
 grep -q '^2,3,bf16,invalid,.*tp 3 x ep 1 x pp 1 = 3 does not divide' "$dir/o.csv"; check $? "tp 3 reason"
-# tp 1 is compute only: FP8 doubles the peak, so exactly halves the step
+# tp 1 is compute only: FP8 doubles the GEMMs' peak, so the step is faster, but by less than 2
+# (attention stays BF16, memory-bound operations and FP8 casts do not speed up)
 s=$(col "$dir/o.csv" step_time_us)
 c=$(col "$dir/o.csv" comm_us)
 a=$(awk -F, -v s="$s" '$1 == 0 {print $s}' "$dir/o.csv")
 b=$(awk -F, -v s="$s" '$1 == 1 {print $s}' "$dir/o.csv")
-awk -v a="$a" -v b="$b" 'BEGIN { r = a / b; exit !(r > 1.9999 && r < 2.0001) }'
-check $? "tp 1: bf16 / fp8 step $a / $b is not 2"
+awk -v a="$a" -v b="$b" 'BEGIN { r = a / b; exit !(r > 1.2 && r < 2) }'
+check $? "tp 1: bf16 / fp8 step $a / $b is not between 1.2 and 2"
 # tp 8 adds its all_reduces, the same in both precisions (activations travel in BF16)
 c4=$(awk -F, -v c="$c" '$1 == 4 {print $c}' "$dir/o.csv")
 c5=$(awk -F, -v c="$c" '$1 == 5 {print $c}' "$dir/o.csv")

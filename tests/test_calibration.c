@@ -10,12 +10,12 @@
 
 /* NCCL's view of a GPU with `links` NVLink links of generation `gen`. */
 static nvl_tuner_comm comm(int n, int gen, int links, bool nvls) {
-  const nvl_calibration *c = nvl_calibration_get();
+  const nvl_calibration *c = &nvl_test_ctx()->cal;
   return (nvl_tuner_comm){n, gen, links * nvl_calibration_gen(c, gen)->nccl_link_Bps, nvls};
 }
 
 static void test_calibration__constants_match_nccl(void **state) {
-  const nvl_calibration *c = nvl_calibration_get();
+  const nvl_calibration *c = &nvl_test_ctx()->cal;
   /* NCCL tuning.cc (NVLINK-FACTS.md): NVLink Ring hop LL 0.6, LL128 1.9, Simple 3.4 us */
   assert_close(c->ring_hop_s[NVL_PROTO_LL], 0.6e-6, 1e-12);
   assert_close(c->ring_hop_s[NVL_PROTO_LL128], 1.9e-6, 1e-12);
@@ -44,7 +44,7 @@ static void test_calibration__constants_match_nccl(void **state) {
 }
 
 static void test_calibration__ring_graphs_and_channels(void **state) {
-  const nvl_calibration *c = nvl_calibration_get();
+  const nvl_calibration *c = &nvl_test_ctx()->cal;
   /* A100: 12 x 20 = 240 GB/s; 6 channels at 40 is perfect, doubled to 12 x 20, run on 24 */
   nvl_tuner_comm a = comm(8, 3, 12, false);
   nvl_tuner_graph g = nvl_tuner_ring_graph(c, &a);
@@ -66,7 +66,7 @@ static void test_calibration__ring_graphs_and_channels(void **state) {
 }
 
 static void test_calibration__nvls_graphs_heads_and_chunks(void **state) {
-  const nvl_calibration *c = nvl_calibration_get();
+  const nvl_calibration *c = &nvl_test_ctx()->cal;
   /* heads: one per rank, at most 32 (a 72-GPU domain reduces through 32 heads) */
   assert_int_equal(nvl_tuner_nvls_heads(c, 8), 8);
   assert_int_equal(nvl_tuner_nvls_heads(c, 72), 32);
@@ -98,7 +98,7 @@ static void test_calibration__nvls_graphs_heads_and_chunks(void **state) {
 }
 
 static void test_calibration__nccl_choices(void **state) {
-  const nvl_calibration *c = nvl_calibration_get();
+  const nvl_calibration *c = &nvl_test_ctx()->cal;
   nvl_tuner_comm h = comm(8, 4, 18, true);
   /* ring protocols by size, NVLS for large all_reduce where it is possible */
   assert_int_equal(nvl_tuner_proto(c, &h, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, 8), NVL_PROTO_LL);
@@ -127,7 +127,7 @@ static void test_calibration__nccl_choices(void **state) {
 }
 
 static void test_calibration__p2p_channels(void **state) {
-  const nvl_calibration *c = nvl_calibration_get();
+  const nvl_calibration *c = &nvl_test_ctx()->cal;
   /* 8 ranks: at least 4 channels per peer (4 x 8 = 32), doubled while a part exceeds 16 MiB */
   assert_int_equal(nvl_tuner_p2p_channels(c, 8, 64u << 20), 4);
   assert_int_equal(nvl_tuner_p2p_channels(c, 8, 128u << 20), 8);
@@ -145,7 +145,7 @@ static void test_calibration__p2p_channels(void **state) {
 }
 
 static void test_calibration__ring_pipeline(void **state) {
-  const nvl_calibration *c = nvl_calibration_get();
+  const nvl_calibration *c = &nvl_test_ctx()->cal;
   /* NCCL's buffers: Simple 4 MiB in 8 steps, chunks of 4 steps in slices of 2; LL 512 KiB in 8
    * steps, half of it data; LL128 4,915,200 B in 8 steps, 120 of 128 bytes data */
   nvl_ring_pipeline s = nvl_calibration_ring(c, 4, NVL_PROTO_SIMPLE, 24, 450e9);

@@ -51,7 +51,7 @@ static outcome run_trace(const char *pre, const char *design, nvl_model model, c
   memset(&o, 0, sizeof o);
   nvl_fixture f = nvl_fixture_open(design, model, false);
   nvl_diags diags = NVL_DIAGS_INIT;
-  nvl_workload_spec spec = {.model = model, .seed = 1};
+  nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .model = model, .seed = 1};
   spec.jobs = calloc(1, sizeof *spec.jobs);
   spec.n_jobs = 1;
   spec.jobs[0] = (nvl_job){.coll = NVL_COLL_ALL_REDUCE, .algo = NVL_ALGO_AUTO, .proto = -1};
@@ -95,14 +95,14 @@ static outcome run_trace(const char *pre, const char *design, nvl_model model, c
 static double native_time(const char *design, nvl_model model, const char *ranks, nvl_coll coll,
                           uint64_t S) {
   nvl_fixture f = nvl_fixture_open(design, model, false);
-  nvl_workload_spec spec = {.model = model, .seed = 1};
+  nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .model = model, .seed = 1};
   spec.jobs = calloc(1, sizeof *spec.jobs);
   spec.n_jobs = 1;
   spec.jobs[0] = (nvl_job){.coll = coll, .algo = NVL_ALGO_AUTO, .proto = -1, .size_bytes = S};
   snprintf(spec.jobs[0].ranks_sel, sizeof spec.jobs[0].ranks_sel, "%s", ranks);
   nvl_results rows = NVL_RESULTS_INIT;
   nvl_diags diags = NVL_DIAGS_INIT;
-  nvl_simulate_opts so = {.forked = true};
+  nvl_sim_opts so = {.forked = true};
   assert_int_equal(nvl_simulate(f.d, &spec, &so, &rows, &diags), 0);
   double t = rows.rows[0].time_us * 1e-6;
   nvl_results_release(&rows);

@@ -69,7 +69,7 @@ static outcome simulate(const char *design, const job_def *defs, size_t nj, bool
   nvl_diags diags = NVL_DIAGS_INIT;
   nvl_platform *p = nvl_platform_new(d, &po, &diags);
   assert_non_null(p);
-  nvl_workload_spec spec = {0};
+  nvl_workload_spec spec = {.ctx = nvl_test_ctx()};
   spec.model = g_model;
   spec.seed = 1;
   spec.jobs = calloc(nj, sizeof *spec.jobs);
@@ -161,7 +161,7 @@ static void test_engine__ring_all_reduce(void **state) {
  * of its loops, the path latency and its bytes at B / scale. The first pass pays NCCL's hop
  * latency (which includes the path latency) instead. */
 static double ring_pipeline_time(double S, int n, double B, int gen, double phys, int links) {
-  const nvl_calibration *c = nvl_calibration_get();
+  const nvl_calibration *c = &nvl_test_ctx()->cal;
   nvl_tuner_comm m = {n, gen, links * nvl_calibration_gen(c, gen)->nccl_link_Bps, false};
   nvl_ring_pipeline rp =
       nvl_calibration_ring(c, gen, NVL_PROTO_SIMPLE, nvl_tuner_ring_channels(c, &m), B);
@@ -196,7 +196,7 @@ static void test_engine__small_all_reduce_latency(void **state) {
    * curve). */
   g_model = NVL_MODEL_DEFAULT;
   g_proto = -1;
-  const nvl_calibration *c = nvl_calibration_get();
+  const nvl_calibration *c = &nvl_test_ctx()->cal;
   job_def j = {NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_AUTO, 0, 32768};
   double t = sim1("hgx-a100.json", j);
   double device = c->device_launch_s + 6.6e-6 + 14 * 0.6e-6 +
@@ -415,7 +415,7 @@ static void test_engine__nvls_steps_and_spread_closed_form(void **state) {
    * the NVLS rate, after the device start and NCCL's 25 us, then the slowest of 72 ranks:
    * spread x step x sqrt(2 x 86 x ln 72) */
   g_model = NVL_MODEL_DEFAULT;
-  const nvl_calibration *c = nvl_calibration_get();
+  const nvl_calibration *c = &nvl_test_ctx()->cal;
   const nvl_generation *g = nvl_calibration_gen(c, 5);
   double S = 4.0 * 1024 * 1048576, B = 900e9, a = 300e-9, H = 32, n = 72, N = 86;
   int K = 64;
@@ -434,7 +434,7 @@ static void test_engine__p2p_channels_cap_sendrecv(void **state) {
   /* default model, 8 x A100 sendrecv: 128 MiB goes on 8 of NCCL's P2P channels of 14 GB/s each,
    * 112 GB/s, less than the link; 512 MiB on 32 channels is bound by the link instead */
   g_model = NVL_MODEL_DEFAULT;
-  const nvl_calibration *c = nvl_calibration_get();
+  const nvl_calibration *c = &nvl_test_ctx()->cal;
   double start = c->device_launch_s + c->base_s[NVL_PROTO_SIMPLE];
   double S = 128.0 * 1048576;
   double t =

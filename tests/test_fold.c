@@ -87,7 +87,8 @@ static outcome run_jobs(const jobs_case *c, bool explicit_ranks) {
   nvl_design *d = f.d;
   nvl_platform *p = f.p;
   nvl_diags diags = NVL_DIAGS_INIT;
-  nvl_workload_spec spec = {.model = c->model, .seed = 1, .explicit_ranks = explicit_ranks};
+  nvl_workload_spec spec = {
+      .ctx = nvl_test_ctx(), .model = c->model, .seed = 1, .explicit_ranks = explicit_ranks};
   while (spec.n_jobs < 6 && c->jobs[spec.n_jobs].ranks)
     spec.n_jobs++;
   spec.jobs = calloc(spec.n_jobs, sizeof *spec.jobs);
@@ -237,7 +238,7 @@ static outcome run_llm(nvl_model model, long tp, long pp, long dp, double skew, 
                       .zero = 1,
                       .skew = skew,
                       .seed = 1};
-  nvl_workload_spec spec = {.one_rank_ok = true, .seed = 1, .model = model};
+  nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .one_rank_ok = true, .seed = 1, .model = model};
   spec.explicit_ranks = explicit_ranks;
   spec.jobs = calloc(1, sizeof *spec.jobs);
   spec.n_jobs = 1;
@@ -247,7 +248,7 @@ static outcome run_llm(nvl_model model, long tp, long pp, long dp, double skew, 
   nvl_diags diags = NVL_DIAGS_INIT;
   assert_int_equal(nvl_workload_resolve(&spec, f.d, f.p, &diags), 0);
   nvl_llm_step st;
-  if (nvl_llm_step_build(&m, &l, f.d, &spec, &st, &diags) != 0) {
+  if (nvl_llm_step_build(nvl_test_ctx(), &m, &l, f.d, &spec, &st, &diags) != 0) {
     for (size_t i = 0; i < diags.count; i++)
       print_error("%s\n", diags.items[i].message);
     fail();

@@ -132,7 +132,8 @@ static void test_options__conflicting_options_are_usage_errors(void **state) {
     int argc = 0;
     while (argc < 8 && bad[i][argc])
       argv[argc] = (char *)bad[i][argc], argc++;
-    int rc = strcmp(argv[0], "run") == 0 ? nvl_cmd_run(argc, argv) : nvl_cmd_compare(argc, argv);
+    int rc = strcmp(argv[0], "run") == 0 ? nvl_cmd_run(nvl_test_ctx(), argc, argv)
+                                         : nvl_cmd_compare(nvl_test_ctx(), argc, argv);
     if (rc != NVL_EXIT_USAGE) {
       print_error("case %zu (%s %s) gave %d\n", i, bad[i][1], bad[i][3] ? bad[i][3] : "", rc);
       fail();

@@ -54,7 +54,7 @@ static outcome run(const case_def *c, bool explicit_ranks) {
   nvl_design *d = f.d;
   nvl_platform *p = f.p;
   nvl_diags diags = NVL_DIAGS_INIT;
-  nvl_workload_spec spec = {0};
+  nvl_workload_spec spec = {.ctx = nvl_test_ctx()};
   spec.model = c->model;
   spec.seed = 1;
   spec.explicit_ranks = explicit_ranks;

@@ -23,7 +23,7 @@ static nvl_engine_result run_graph_on(const char *design, const char *ranks, nvl
   nvl_design *d = f.d;
   nvl_platform *p = f.p;
   nvl_diags diags = NVL_DIAGS_INIT;
-  nvl_workload_spec spec = {.model = NVL_MODEL_IDEAL, .seed = 1};
+  nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .model = NVL_MODEL_IDEAL, .seed = 1};
   spec.jobs = calloc(1, sizeof *spec.jobs);
   spec.n_jobs = 1;
   spec.jobs[0] = (nvl_job){.coll = NVL_COLL_ALL_REDUCE, .algo = NVL_ALGO_RING, .proto = -1};

@@ -37,15 +37,18 @@ for n, e in cat["endpoint_types"].items():
     f = lambda k: (c[k] + est(c, k)) if k in c else "-"
     out.append(f"| `{n}` | {f('bf16')} | {f('fp8')} | {f('fp4')} | {f('hbm')} | {f('hbm_bandwidth')} | "
                f"{f('power')} | {c['source']} |")
-out += ["", "Achieved fractions of those peaks (`gemm_fraction`, `attention_fraction`, `hbm_fraction`):",
-        "where a type gives none, `models/compute.json`'s estimates apply.", "",
-        "| name | GEMM | attention | HBM | source |", "|---|---|---|---|---|"]
+out += ["", "The compute model (models/kernels.h) of each part: its architecture's parameters in",
+        "`models/compute.json`, and where given its own SM clock, GEMM efficiencies (large GEMMs,",
+        "per precision) or measured operation table (`profile`).", "",
+        "| name | architecture | clock | GEMM efficiency | profile |", "|---|---|---|---|---|"]
 for n, e in cat["endpoint_types"].items():
     c = e.get("compute") or {}
-    if any(k in c for k in ("gemm_fraction", "attention_fraction", "hbm_fraction")):
-        g = lambda k: str(c[k]) if k in c else "default"
-        out.append(f"| `{n}` | {g('gemm_fraction')} | {g('attention_fraction')} | {g('hbm_fraction')} | "
-                   f"{c.get('fraction_source', '')} |")
+    if "bf16" not in c:
+        continue
+    ge = c.get("gemm_efficiency")
+    ges = ", ".join(f"{k} {v}" for k, v in ge.items()) if ge else "the architecture's"
+    clk = f"{c['clock_mhz']} MHz" if "clock_mhz" in c else "the architecture's"
+    out.append(f"| `{n}` | {c.get('arch', 'generic')} | {clk} | {ges} | {c.get('profile', '-')} |")
 text = "\n".join(out) + "\n"
 path = os.path.join(root, "docs", "catalog.md")
 if "--check" in sys.argv:

@@ -30,6 +30,8 @@ extern const char nvl_calibration_json[];
 extern const size_t nvl_calibration_json_len;
 extern const char nvl_compute_json[]; /* models/compute.json */
 extern const size_t nvl_compute_json_len;
+extern const char nvl_h200_profile_csv[]; /* models/h200-operations.csv: "builtin:h200" */
+extern const size_t nvl_h200_profile_csv_len;
 extern const char nvl_measured_csv[]; /* models/measured-collectives.csv */
 extern const size_t nvl_measured_csv_len;
 extern const char nvl_measured_llm_csv[]; /* models/measured-llm.csv */

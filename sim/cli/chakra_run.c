@@ -3,6 +3,8 @@
  */
 #include "cli/chakra_run.h"
 
+#include "cli/simulate.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,15 +95,13 @@ int nvl_chakra_run(const nvl_chakra_args *a, const nvl_design *d, const nvl_plat
     nvl_diag_add(&diags, NVL_SEV_ERROR, NVL_DIAG_TRACE, NULL, "internal error: invalid graph");
     goto done;
   }
-  nvl_task_graph tg;
-  nvl_workload_tasks(wr, &tg);
-  tg.link_stats = a->link_stats != NULL;
-  tg.verbose = a->verbose;
-  tg.time_limit_s = a->time_limit_s;
-  tg.sg_cfg = a->sg_cfg;
-  tg.dump_platform = a->dump;
-  tg.progress = isatty(2);
-  if (nvl_workload_engine(wr, &tg, false, &res, &diags) != 0)
+  nvl_sim_opts so = {.link_stats = a->link_stats != NULL,
+                     .verbose = a->verbose,
+                     .time_limit_s = a->time_limit_s,
+                     .sg_cfg = a->sg_cfg,
+                     .dump_platform = a->dump,
+                     .progress = isatty(2)};
+  if (nvl_simulate_engine(wr, &so, &res, &diags) != 0)
     goto done;
   nvl_npu_results_compute(&map, &res, &r);
   print_results(a, &c, &map, n_ops, d, spec, &r);

@@ -14,11 +14,14 @@
 #include "base/outfile.h"
 #include "cli/options.h"
 #include "design/design.h"
+#include "models/context.h"
 #include "base/diag.h"
 
 typedef struct {
   const char *name;
-  int (*fn)(int argc, char **argv);
+  /* ctx: the model's parameters, filled once from the built-in files and the environment
+   * (cli/env.c) for commands that simulate; NULL for the others */
+  int (*fn)(const nvl_model_ctx *ctx, int argc, char **argv);
   const char *summary;
   const nvl_cmd_doc *doc; /* usage, options and help (cli/options.h) */
   bool simulates;         /* runs SimGrid: gets the huge-page heap (see main.c) */

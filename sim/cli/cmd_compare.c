@@ -24,6 +24,7 @@
 #define MAX_DESIGNS 26 /* named A to Z */
 
 typedef struct {
+  const nvl_model_ctx *ctx;
   nvl_coll coll;
   nvl_algo algo;
   nvl_model model;
@@ -146,7 +147,7 @@ static void print_figures(const table *t, const nvl_analysis *an) {
 /* Simulates the collective sweep on one design; fills rows. Returns 0 or -1 (message printed). */
 static int simulate(const nvl_design *d, const cmp_workload *cw, nvl_results *rows) {
   nvl_diags diags = NVL_DIAGS_INIT;
-  nvl_workload_spec spec = {.model = cw->model, .seed = 1};
+  nvl_workload_spec spec = {.ctx = cw->ctx, .model = cw->model, .seed = 1};
   char err[200];
   int rc = -1;
   if (nvl_workload_sizes(cw->min_b, cw->max_b, cw->step.factor, cw->step.bytes, &spec.sizes,
@@ -160,7 +161,7 @@ static int simulate(const nvl_design *d, const cmp_workload *cw, nvl_results *ro
   snprintf(spec.jobs[0].name, sizeof spec.jobs[0].name, "job0");
   if (cw->ranks)
     snprintf(spec.jobs[0].ranks_sel, sizeof spec.jobs[0].ranks_sel, "%s", cw->ranks);
-  if (nvl_simulate(d, &spec, &(nvl_simulate_opts){.forked = true}, rows, &diags) != 0)
+  if (nvl_simulate(d, &spec, &(nvl_sim_opts){.forked = true}, rows, &diags) != 0)
     nvl_cli_print_diags(&diags, d->file, stderr);
   else
     rc = 0;
@@ -236,7 +237,8 @@ static int simulate_llm(const table *t, cmp_workload *cw, nvl_design **d, llm_ou
   for (int k = 0; k < t->n && rc == NVL_EXIT_OK; k++) {
     nvl_llm_sim x;
     nvl_diags diags = NVL_DIAGS_INIT;
-    rc = nvl_llm_simulate(d[k], &m, &cw->ask, &(nvl_llm_sim_opts){.forked = true}, &x, &diags);
+    rc = nvl_llm_simulate(d[k], &m, &cw->ask, &(nvl_llm_sim_opts){.ctx = cw->ctx, .forked = true},
+                          &x, &diags);
     if (rc != NVL_EXIT_OK)
       nvl_cli_llm_print_failure(&x, &diags, "compare", t->names[k]);
     r[k] = x.r;
@@ -312,10 +314,11 @@ static int load_all(table *t, char **files, nvl_design **d, nvl_analysis *an) {
   return NVL_EXIT_OK;
 }
 
-int nvl_cmd_compare(int argc, char **argv) {
+int nvl_cmd_compare(const nvl_model_ctx *ctx, int argc, char **argv) {
   char *files[MAX_DESIGNS + 1];
   int nf = 0;
-  cmp_workload cw = {.coll = NVL_COLL_ALL_REDUCE,
+  cmp_workload cw = {.ctx = ctx,
+                     .coll = NVL_COLL_ALL_REDUCE,
                      .algo = NVL_ALGO_AUTO,
                      .model = NVL_MODEL_DEFAULT,
                      .min_b = 1 << 20,

@@ -29,7 +29,8 @@ const nvl_cmd_doc nvl_doc_export = {
     "links, bandwidth_GBps) through igraph's writers. Without -o, writes to stdout.\n",
     options, NULL};
 
-int nvl_cmd_export(int argc, char **argv) {
+int nvl_cmd_export(const nvl_model_ctx *ctx, int argc, char **argv) {
+  (void)ctx; /* needs no model */
   export_opts o = {0};
   char *operands[1];
   int n = 0, status;

@@ -20,7 +20,8 @@ const nvl_cmd_doc nvl_doc_help = {"help", "nvlsim help [COMMAND]",
                                   "Lists the commands, or shows the options of one.\n", options,
                                   NULL};
 
-int nvl_cmd_help(int argc, char **argv) {
+int nvl_cmd_help(const nvl_model_ctx *ctx, int argc, char **argv) {
+  (void)ctx; /* needs no model */
   char *operands[1];
   int n = 0, status;
   if (!nvl_options_accept(&nvl_doc_help, argc, argv, NULL, operands, 1, &n, &status))

@@ -214,7 +214,8 @@ const nvl_cmd_doc nvl_doc_info = {
     "what the failures cost against the intact one.\n",
     options, NULL};
 
-int nvl_cmd_info(int argc, char **argv) {
+int nvl_cmd_info(const nvl_model_ctx *ctx, int argc, char **argv) {
+  (void)ctx; /* needs no model */
   info_opts o = {0};
   char *operands[1];
   int n = 0, status;

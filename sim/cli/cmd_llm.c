@@ -81,7 +81,7 @@ static int parse_opts(int argc, char **argv, llm_opts *o, const char **file) {
   return 0;
 }
 
-int nvl_cmd_llm(int argc, char **argv) {
+int nvl_cmd_llm(const nvl_model_ctx *ctx, int argc, char **argv) {
   llm_opts o;
   const char *file;
   int rc = parse_opts(argc, argv, &o, &file);
@@ -105,7 +105,8 @@ int nvl_cmd_llm(int argc, char **argv) {
   nvl_load_opts load = {.failures = o.fail.n ? o.fail.specs : NULL};
   if ((rc = nvl_cli_load(file, &load, false, &d)) != NVL_EXIT_OK)
     goto done;
-  nvl_llm_sim_opts so = {.link_stats = o.link_stats != NULL,
+  nvl_llm_sim_opts so = {.ctx = ctx,
+                         .link_stats = o.link_stats != NULL,
                          .explicit_ranks = o.explicit_ranks,
                          .verbose = o.verbose,
                          .progress = isatty(2),

@@ -177,7 +177,8 @@ static int route(const route_opts *o, const char *file, const char *a, const cha
   return rc;
 }
 
-int nvl_cmd_route(int argc, char **argv) {
+int nvl_cmd_route(const nvl_model_ctx *ctx, int argc, char **argv) {
+  (void)ctx; /* needs no model */
   route_opts o = {.model = NVL_MODEL_DEFAULT};
   char *operands[3];
   int n = 0, status;

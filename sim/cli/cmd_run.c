@@ -157,8 +157,9 @@ static int parse_opts(int argc, char **argv, run_opts *o, const char **file) {
 }
 
 /* The spec from the flags (one job) or the workload file. Returns an exit status. */
-static int make_spec(const run_opts *o, nvl_workload_spec *spec) {
+static int make_spec(const nvl_model_ctx *ctx, const run_opts *o, nvl_workload_spec *spec) {
   char err[256];
+  spec->ctx = ctx;
   if (nvl_workload_sizes(o->min_b, o->max_b, o->step.factor, o->step.bytes, &spec->sizes,
                          &spec->n_sizes, err, sizeof err) != 0)
     return nvl_cli_usage_error("run", "%s", err);
@@ -166,7 +167,7 @@ static int make_spec(const run_opts *o, nvl_workload_spec *spec) {
   spec->seed = o->seed;
   spec->chunk_bytes = o->chunk;
   spec->explicit_ranks = o->explicit_ranks;
-  spec->fixed_routes = o->dump || getenv("NVLSIM_PLATFORM_XML");
+  spec->fixed_routes = o->dump != NULL;
   if (o->workload) {
     nvl_diags diags = NVL_DIAGS_INIT;
     int rc = NVL_EXIT_OK;
@@ -209,8 +210,7 @@ static void run_intact(const run_opts *o, const nvl_design *d, const nvl_workloa
     s2.jobs[k].devs = NULL;
     s2.jobs[k].matrix = NULL;
   }
-  nvl_simulate_opts so = {
-      .forked = true, .explicit_planes = o->explicit_planes, .sg_cfg = o->cfg.args};
+  nvl_sim_opts so = {.forked = true, .explicit_planes = o->explicit_planes, .sg_cfg = o->cfg.args};
   if (nvl_simulate(d->intact, &s2, &so, base, &diags) != 0)
     fprintf(stderr, "nvlsim run: the intact design could not be simulated for comparison%s%s\n",
             diags.count ? ": " : "", diags.count ? diags.items[0].message : "");
@@ -283,15 +283,14 @@ static int simulate_here(const run_opts *o, const nvl_design *d, const nvl_platf
   if (d->intact)
     run_intact(o, d, spec, &intact);
   nvl_workload_run *wr = nvl_workload_run_new(spec, d, p);
-  nvl_task_graph g;
-  nvl_workload_tasks(wr, &g);
-  g.link_stats = o->link_stats != NULL;
-  g.verbose = o->verbose;
-  g.time_limit_s = o->time_limit_s;
-  g.sg_cfg = o->cfg.args;
-  g.dump_platform = o->dump;
-  g.progress = isatty(2); /* operations done and simulated time, over itself, on a terminal */
-  if (nvl_workload_engine(wr, &g, false, &res, &diags) != 0) {
+  nvl_sim_opts so = {.link_stats = o->link_stats != NULL,
+                     .verbose = o->verbose,
+                     .time_limit_s = o->time_limit_s,
+                     .sg_cfg = o->cfg.args,
+                     .dump_platform = o->dump,
+                     /* operations done and simulated time, over itself, on a terminal */
+                     .progress = isatty(2)};
+  if (nvl_simulate_engine(wr, &so, &res, &diags) != 0) {
     /* the sizes that finished are shown; no output file is written */
     if (res.finished)
       nvl_rows_add(wr, &res, &rows);
@@ -320,7 +319,7 @@ cleanup:
   return rc;
 }
 
-int nvl_cmd_run(int argc, char **argv) {
+int nvl_cmd_run(const nvl_model_ctx *ctx, int argc, char **argv) {
   run_opts o;
   const char *file;
   int rc = parse_opts(argc, argv, &o, &file);
@@ -338,7 +337,7 @@ int nvl_cmd_run(int argc, char **argv) {
   memset(&out, 0, sizeof out);
   if ((!o.chakra && (rc = open_outputs(&o, &out)) != NVL_EXIT_OK) ||
       (rc = nvl_cli_load(file, &load, false, &d)) != NVL_EXIT_OK ||
-      (rc = make_spec(&o, &spec)) != NVL_EXIT_OK)
+      (rc = make_spec(ctx, &o, &spec)) != NVL_EXIT_OK)
     goto cleanup;
   nvl_platform_opts popts = {.model = o.model, .explicit_planes = o.explicit_planes};
   p = nvl_platform_new(d, &popts, &diags);

@@ -211,6 +211,7 @@ typedef struct {
 } child;
 
 typedef struct {
+  const nvl_model_ctx *ctx;
   const nvl_sweep *s;
   const sweep_opts *o;
   const char *header;
@@ -252,7 +253,7 @@ static int start_point(sweep_run *sr) {
     if (sr->lock_fd >= 0) /* an orphaned child must not keep the output locked */
       close(sr->lock_fd);
     FILE *f = fdopen(fd, "w");
-    int r = nvl_sweep_run_point(sr->s, p, f);
+    int r = nvl_sweep_run_point(sr->ctx, sr->s, p, f);
     fclose(f);
     _exit(r == 0 ? 0 : 1);
   }
@@ -384,7 +385,7 @@ static int run_points(sweep_run *sr) {
   return rc;
 }
 
-static int sweep(const sweep_opts *o, const char *spec_path) {
+static int sweep(const nvl_model_ctx *ctx, const sweep_opts *o, const char *spec_path) {
   nvl_diags diags = NVL_DIAGS_INIT;
   nvl_sweep *s = nvl_sweep_load(spec_path, &diags);
   if (!s) {
@@ -395,7 +396,7 @@ static int sweep(const sweep_opts *o, const char *spec_path) {
   }
   nvl_diags_release(&diags);
   char *header = nvl_sweep_make_header(s);
-  sweep_run sr = {.s = s, .o = o, .header = header, .np = nvl_sweep_points(s)};
+  sweep_run sr = {.ctx = ctx, .s = s, .o = o, .header = header, .np = nvl_sweep_points(s)};
   int rc = NVL_EXIT_OK;
   char lock[4200];
   int lock_fd = nvl_sweep_lock(o->out, lock, sizeof lock);
@@ -444,7 +445,7 @@ cleanup:
   return rc;
 }
 
-int nvl_cmd_sweep(int argc, char **argv) {
+int nvl_cmd_sweep(const nvl_model_ctx *ctx, int argc, char **argv) {
   sweep_opts o = {.jobs = (size_t)sysconf(_SC_NPROCESSORS_ONLN), .shard = {0, 1}};
   char **operands = nvl_xcalloc((size_t)argc + 1, sizeof *operands);
   int n = 0, rc;
@@ -460,7 +461,7 @@ int nvl_cmd_sweep(int argc, char **argv) {
   else if (n == 0 || !o.out)
     rc = nvl_cli_usage_error("sweep", "usage: nvlsim sweep SPEC -o OUT.csv [-j N] [--shard i/N]");
   else
-    rc = sweep(&o, operands[0]);
+    rc = sweep(ctx, &o, operands[0]);
   free(operands);
   return rc;
 }

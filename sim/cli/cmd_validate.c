@@ -74,7 +74,8 @@ const nvl_cmd_doc nvl_doc_validate = {
     "exit status: 0 all valid, 1 some design invalid, 2 usage or I/O error (missing file,\n"
     "directory, unreadable)\n"};
 
-int nvl_cmd_validate(int argc, char **argv) {
+int nvl_cmd_validate(const nvl_model_ctx *ctx, int argc, char **argv) {
+  (void)ctx; /* needs no model */
   validate_opts o = {FMT_TEXT, false, 0, {{0}, 0}};
   char **files = nvl_xcalloc((size_t)argc + 1, sizeof *files);
   int nf = 0, rc;

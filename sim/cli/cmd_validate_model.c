@@ -26,6 +26,7 @@
 #include "platform/platform.h"
 #include "cli/simulate.h"
 #include "cli/validate_llm.h"
+#include "cli/validate_ops.h"
 #include "workload/workload.h"
 
 /* System names of measured rows and the reference design that models them. */
@@ -106,13 +107,14 @@ typedef struct {
   char protocol[8], algorithm[16];
 } sim_result;
 
-static int simulate_row(const char *design_name, nvl_coll coll, nvl_algo algo, int gpus,
-                        uint64_t bytes, sim_result *out, char *err, size_t errlen) {
+static int simulate_row(const nvl_model_ctx *ctx, const char *design_name, nvl_coll coll,
+                        nvl_algo algo, int gpus, uint64_t bytes, sim_result *out, char *err,
+                        size_t errlen) {
   char path[96];
   snprintf(path, sizeof path, "builtin:%s", design_name);
   nvl_diags diags = NVL_DIAGS_INIT;
   nvl_design *d = NULL;
-  nvl_workload_spec spec = {.model = NVL_MODEL_DEFAULT, .seed = 1};
+  nvl_workload_spec spec = {.ctx = ctx, .model = NVL_MODEL_DEFAULT, .seed = 1};
   nvl_results rows = NVL_RESULTS_INIT;
   int rc = -1;
   if (nvl_design_load(path, NULL, &d, &diags) != NVL_LOAD_OK) {
@@ -124,7 +126,7 @@ static int simulate_row(const char *design_name, nvl_coll coll, nvl_algo algo, i
   spec.jobs[0] =
       (nvl_job){.coll = coll, .algo = algo, .proto = -1, .n_limit = gpus, .size_bytes = bytes};
   snprintf(spec.jobs[0].name, sizeof spec.jobs[0].name, "row");
-  if (nvl_simulate(d, &spec, &(nvl_simulate_opts){.forked = true}, &rows, &diags) != 0) {
+  if (nvl_simulate(d, &spec, &(nvl_sim_opts){.forked = true}, &rows, &diags) != 0) {
     snprintf(err, errlen, "%s", diags.count ? diags.items[0].message : "simulation failed");
     goto out;
   }
@@ -156,9 +158,10 @@ static double parse_num(const char *s, bool *present) {
 }
 
 typedef struct {
-  double tol;
+  double tol; /* -1: the table's default (5 %, --ops 10 %) */
   const char *csv_out;
-  bool llm;
+  bool llm, ops;
+  const char *design;
 } vm_opts;
 
 static int parse_tolerance(void *field, const char *v, const char *opt, const char *cmd) {
@@ -174,11 +177,16 @@ static int parse_tolerance(void *field, const char *v, const char *opt, const ch
 
 static const nvl_option options[] = {
     NVL_OPT_CALL_(0, "tolerance", "TOL", vm_opts, tol, parse_tolerance,
-                  "largest relative error accepted: 0.05 or 5% (default 5%)"),
+                  "largest relative error accepted: 0.05 or 5% (default 5%,\n--ops 10%)"),
     NVL_OPT_(NVL_OPT_STRING, 0, "csv", "OUT", vm_opts, csv_out,
              "every row measured against simulated, written atomically"),
     NVL_OPT_(NVL_OPT_FLAG, 0, "llm", NULL, vm_opts, llm,
              "LLM-step figures instead (default table: models/measured-llm.csv)"),
+    NVL_OPT_(NVL_OPT_FLAG, 0, "ops", NULL, vm_opts, ops,
+             "operations instead: an operation table (default: the built-in\nH200 table, "
+             "models/h200-operations.csv) on --design's GPU"),
+    NVL_OPT_(NVL_OPT_STRING, 0, "design", "DESIGN", vm_opts, design,
+             "with --ops: the design whose first GPU ran the table\n(default builtin:hgx-h200)"),
     NVL_OPT_END_};
 
 const nvl_cmd_doc nvl_doc_validate_model = {
@@ -191,7 +199,11 @@ const nvl_cmd_doc nvl_doc_validate_model = {
     "(same NVLink 4 fabric), HGX B200 -> hgx-b200, GB200/GB300 NVL72 -> gb200/gb300-nvl72.\n"
     "With --llm, a table of LLM-step figures (DeepEP's dispatch and combine bandwidth, ...):\n"
     "case, system, design, llm, moe_layers, mode, precision, tp, ep, pp, dp, batch, seq,\n"
-    "microbatches, metric (an llm CSV column), measured, role, source.\n",
+    "microbatches, metric (an llm CSV column), measured, role, source.\n"
+    "With --ops, an operation table (tools/profile_gpu.py writes one) priced by the kernel\n"
+    "model on a design's GPU: the mechanism alone, the model with each row held out of the\n"
+    "table (a prediction from its neighbours) and the model with the whole table (what nvlsim\n"
+    "runs); the tolerance (default 10 % here) applies to the last.\n",
     options, "exit status: 0 every row within tolerance, 1 otherwise, 2 usage or I/O error\n"};
 
 /* A measurement table is at most this large. */
@@ -200,6 +212,7 @@ const nvl_cmd_doc nvl_doc_validate_model = {
 /* One measured row against its simulation: a table line and a CSV record. Returns whether the
  * row passed (false also for a row that cannot be simulated, reported on stderr). */
 typedef struct {
+  const nvl_model_ctx *ctx;
   const char *csv_in;
   double tol;
   FILE *out; /* --csv, or NULL */
@@ -250,8 +263,8 @@ static void check_row(vm_state *st, const char *const *get, int line) {
   fflush(stdout); /* keep the table and the errors in order */
   sim_result sr;
   char err[NVL_DIAG_MSG_MAX + 64];
-  if (!problem &&
-      simulate_row(design, coll, algo, (int)gpus, (uint64_t)size, &sr, err, sizeof err) != 0)
+  if (!problem && simulate_row(st->ctx, design, coll, algo, (int)gpus, (uint64_t)size, &sr, err,
+                               sizeof err) != 0)
     problem = err;
   if (problem) {
     fprintf(stderr, "error: %s:%d: case %s: %s\n", st->csv_in, line, get[COL_CASE], problem);
@@ -327,13 +340,61 @@ static int check_table(vm_state *st, const char *text, size_t len) {
   return rc;
 }
 
-int nvl_cmd_validate_model(int argc, char **argv) {
-  vm_opts o = {0.05, NULL, false};
+/* --ops: the table (NULL: the built-in H200 one) on the design's GPU. */
+static int validate_ops(const nvl_model_ctx *ctx, const vm_opts *o, const char *file) {
+  nvl_design *d = NULL;
+  int rc = nvl_cli_load(o->design ? o->design : "builtin:hgx-h200", &(nvl_load_opts){0}, false, &d);
+  if (rc != NVL_EXIT_OK)
+    return rc;
+  char *text = NULL, err[320];
+  size_t len = 0;
+  nvl_diags diags = NVL_DIAGS_INIT;
+  nvl_profile p = {0};
+  const char *name = file ? file : "builtin:h200";
+  if (file &&
+      nvl_file_read(file, "operation table", MEASURED_MAX_BYTES, &text, &len, &diags) != 0) {
+    nvl_cli_print_diags(&diags, file, stderr);
+    rc = NVL_EXIT_USAGE;
+    goto done;
+  }
+  if (nvl_profile_parse(&p, name, file ? text : nvl_h200_profile_csv,
+                        file ? len : nvl_h200_profile_csv_len, err, sizeof err) != 0) {
+    fprintf(stderr, "error: %s: %s\n", name, err);
+    rc = NVL_EXIT_FAIL;
+    goto done;
+  }
+  nvl_outfile out = {0};
+  if (o->csv_out && nvl_cli_output_open(&out, o->csv_out, "validate-model") != 0) {
+    rc = NVL_EXIT_USAGE;
+    goto done;
+  }
+  rc = nvl_validate_ops(ctx, d, name, &p, o->tol < 0 ? 0.10 : o->tol, out.fp);
+  if (out.fp && nvl_cli_output_commit(&out, "validate-model") != 0)
+    rc = NVL_EXIT_USAGE;
+done:
+  nvl_profile_release(&p);
+  nvl_diags_release(&diags);
+  free(text);
+  nvl_design_free(d);
+  return rc;
+}
+
+int nvl_cmd_validate_model(const nvl_model_ctx *ctx, int argc, char **argv) {
+  vm_opts o = {-1, NULL, false, false, NULL};
   char *operands[1];
   int n = 0, rc;
   if (!nvl_options_accept(&nvl_doc_validate_model, argc, argv, &o, operands, 1, &n, &rc))
     return rc;
-  vm_state st = {.csv_in = n       ? operands[0]
+  if (o.ops && o.llm)
+    return nvl_cli_usage_error("validate-model", "--ops and --llm: one table at a time");
+  if (o.design && !o.ops)
+    return nvl_cli_usage_error("validate-model", "--design is for --ops");
+  if (o.ops)
+    return validate_ops(ctx, &o, n ? operands[0] : NULL);
+  if (o.tol < 0)
+    o.tol = 0.05;
+  vm_state st = {.ctx = ctx,
+                 .csv_in = n       ? operands[0]
                            : o.llm ? "builtin:measured-llm.csv"
                                    : "builtin:measured-collectives.csv",
                  .tol = o.tol};
@@ -359,7 +420,7 @@ int nvl_cmd_validate_model(int argc, char **argv) {
   }
   st.out = out.fp;
   if (o.llm) {
-    rc = nvl_validate_llm(st.csv_in, text, len, st.tol, st.out);
+    rc = nvl_validate_llm(ctx, st.csv_in, text, len, st.tol, st.out);
     goto finish;
   }
   if (st.out)

@@ -9,6 +9,7 @@
 #include "base/exit.h"
 #include "base/xalloc.h"
 #include "cli/cli.h"
+#include "cli/simulate.h"
 
 int nvl_arg_llm_mode(void *field, const char *v, const char *opt, const char *cmd) {
   if (nvl_llm_mode_parse(v, field) == 0)
@@ -21,6 +22,29 @@ int nvl_arg_precision(void *field, const char *v, const char *opt, const char *c
   if (nvl_precision_parse(v, &p) != 0)
     return nvl_cli_usage_error(cmd, "%s: \"%.40s\" is not bf16, fp8 or fp4", opt, v);
   *(int *)field = (int)p;
+  return 0;
+}
+
+int nvl_arg_attn_precision(void *field, const char *v, const char *opt, const char *cmd) {
+  nvl_precision p;
+  if (nvl_precision_parse(v, &p) != 0 || p == NVL_PREC_FP4)
+    return nvl_cli_usage_error(cmd, "%s: \"%.40s\" is not bf16 or fp8", opt, v);
+  *(int *)field = (int)p;
+  return 0;
+}
+
+int nvl_arg_runtime(void *field, const char *v, const char *opt, const char *cmd) {
+  nvl_runtime r;
+  if (nvl_runtime_parse(v, &r) != 0)
+    return nvl_cli_usage_error(cmd, "%s: \"%.40s\" is not eager, fused or graph", opt, v);
+  *(int *)field = (int)r;
+  return 0;
+}
+
+int nvl_arg_attn_kernel(void *field, const char *v, const char *opt, const char *cmd) {
+  if (strcmp(v, "default") != 0 && strcmp(v, "flash2") != 0)
+    return nvl_cli_usage_error(cmd, "%s: \"%.40s\" is not default or flash2", opt, v);
+  *(int *)field = strcmp(v, "flash2") == 0;
   return 0;
 }
 
@@ -61,7 +85,28 @@ static int make_layout(const nvl_llm_ask *a, const nvl_llm *m, int n, nvl_llm_la
   l->tp = a->tp ? (long)a->tp : 1;
   l->ep = a->ep ? (long)a->ep : 1;
   l->pp = a->pp ? (long)a->pp : 1;
-  long tep = l->tp * l->ep * l->pp;
+  /* products of sizes (each at most 1e9) are checked against the job before they are used */
+  long tep, all;
+  bool over =
+      __builtin_mul_overflow(l->tp, l->ep, &tep) || __builtin_mul_overflow(tep, l->pp, &tep);
+  if (over || tep > n) {
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, "",
+                 "tp %ld x ep %ld x pp %ld%s exceeds the job's %d ranks (place it with --ranks or "
+                 "-g)",
+                 l->tp, l->ep, l->pp, over ? " (beyond 2^63)" : "", n);
+    return -1;
+  }
+  over = a->dp && __builtin_mul_overflow(tep, (long)a->dp, &all);
+  if (a->dp && (over || all > n)) {
+    char prod[32] = "more than 2^63";
+    if (!over)
+      snprintf(prod, sizeof prod, "%ld", all);
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, "",
+                 "tp %ld x ep %ld x pp %ld x dp %zu = %s ranks, but the job has %d (place it with "
+                 "--ranks or -g)",
+                 l->tp, l->ep, l->pp, a->dp, prod, n);
+    return -1;
+  }
   if (!a->dp && n % tep) {
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, "",
                  "tp %ld x ep %ld x pp %ld = %ld does not divide the job's %d ranks (give --dp, "
@@ -72,6 +117,14 @@ static int make_layout(const nvl_llm_ask *a, const nvl_llm *m, int n, nvl_llm_la
   l->dp = a->dp ? (long)a->dp : n / tep;
   l->seq = a->seq ? (long)a->seq : 4096;
   l->precision = a->precision >= 0 ? (nvl_precision)a->precision : m->precision;
+  l->attn_precision = a->attn_precision >= 0 ? (nvl_precision)a->attn_precision : NVL_PREC_BF16;
+  l->kv_precision = a->kv_precision >= 0            ? (nvl_precision)a->kv_precision
+                    : l->precision == NVL_PREC_BF16 ? NVL_PREC_BF16
+                                                    : NVL_PREC_FP8;
+  l->flash2 = a->attn_kernel == 1;
+  l->runtime = a->runtime >= 0             ? (nvl_runtime)a->runtime
+               : a->mode == NVL_LLM_DECODE ? NVL_RT_GRAPH
+                                           : NVL_RT_FUSED;
   long dpw = l->ep * l->dp;
   bool train = a->mode == NVL_LLM_TRAIN;
   l->batch = a->batch                     ? (long)a->batch
@@ -92,13 +145,15 @@ static int make_layout(const nvl_llm_ask *a, const nvl_llm *m, int n, nvl_llm_la
 }
 
 /* Platform, the job's ranks, the layout and the step. Returns an exit status. */
-static int prepare(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a, nvl_llm_sim *x,
-                   nvl_diags *diags) {
+static int prepare(const nvl_model_ctx *ctx, const nvl_design *d, const nvl_llm *m,
+                   const nvl_llm_ask *a, nvl_llm_sim *x, nvl_diags *diags) {
   nvl_platform_opts popts = {.model = a->model};
   x->p = nvl_platform_new(d, &popts, diags);
+  x->spec.ctx = ctx;
   x->spec.model = a->model;
   x->spec.seed = a->seed;
   x->spec.one_rank_ok = true;
+  x->spec.back_to_back = true;
   x->spec.jobs = nvl_xcalloc(1, sizeof *x->spec.jobs);
   x->spec.n_jobs = 1;
   nvl_job *j = &x->spec.jobs[0];
@@ -114,7 +169,7 @@ static int prepare(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a, 
   x->layout_error = true;
   if (make_layout(a, m, x->spec.jobs[0].n, &x->lay, diags) != 0)
     return NVL_EXIT_USAGE;
-  if (nvl_llm_step_build(m, &x->lay, d, &x->spec, &x->st, diags) != 0)
+  if (nvl_llm_step_build(ctx, m, &x->lay, d, &x->spec, &x->st, diags) != 0)
     return diags->count && diags->items[diags->count - 1].code == NVL_DIAG_LIMIT ? NVL_EXIT_FAIL
                                                                                  : NVL_EXIT_USAGE;
   x->layout_error = false;
@@ -124,7 +179,7 @@ static int prepare(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a, 
 int nvl_llm_simulate(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a,
                      const nvl_llm_sim_opts *o, nvl_llm_sim *x, nvl_diags *diags) {
   memset(x, 0, sizeof *x);
-  int rc = prepare(d, m, a, x, diags);
+  int rc = prepare(o->ctx, d, m, a, x, diags);
   if (rc != NVL_EXIT_OK)
     return rc;
   x->spec.explicit_ranks = o->explicit_ranks;
@@ -133,19 +188,18 @@ int nvl_llm_simulate(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, "", "internal error: invalid step graph");
     return NVL_EXIT_FAIL;
   }
-  nvl_task_graph g;
-  nvl_workload_tasks(x->wr, &g);
-  g.link_stats = o->link_stats;
-  g.record_flows = false; /* a step's figures use no per-flow times */
-  g.verbose = o->verbose;
   /* events within 1 us merge (SimGrid's surf/precision): a step's all-to-alls of thousands of
    * flows finish in seconds, within 0.5 % of exact; --cfg surf/precision:1e-9 overrides */
   const char *cfg[34] = {"--cfg=surf/precision:1e-6"};
   for (int i = 0; o->sg_cfg && o->sg_cfg[i] && i < 32; i++)
     cfg[i + 1] = o->sg_cfg[i];
-  g.sg_cfg = cfg;
-  g.progress = o->progress;
-  if (nvl_workload_engine(x->wr, &g, o->forked, &x->res, diags) != 0)
+  nvl_sim_opts so = {.forked = o->forked,
+                     .link_stats = o->link_stats,
+                     .no_flow_records = true, /* a step's figures use no per-flow times */
+                     .verbose = o->verbose,
+                     .progress = o->progress,
+                     .sg_cfg = cfg};
+  if (nvl_simulate_engine(x->wr, &so, &x->res, diags) != 0)
     return NVL_EXIT_FAIL;
   nvl_llm_result_compute(&x->st, &x->wr->g, &x->spec, d, &x->res, &x->r);
   x->r.n_simulated = x->wr->fold ? nvl_fold_kept(x->wr->fold) : x->r.n_ops;

@@ -23,7 +23,11 @@
 typedef struct {
   const char *llm; /* builtin:NAME or a file */
   nvl_llm_mode mode;
-  int precision; /* nvl_precision, or -1: the model's */
+  int precision;      /* nvl_precision, or -1: the model's */
+  int attn_precision; /* nvl_precision, or -1: BF16 */
+  int kv_precision;   /* nvl_precision, or -1: FP8 with FP8 or FP4 GEMMs, else BF16 */
+  int runtime;        /* nvl_runtime, or -1: fused (train, prefill), graph (decode) */
+  int attn_kernel;    /* 0: the runtime's, 1: FlashAttention-2 */
   size_t tp, ep, pp, dp, microbatches, batch, seq, redundant, zero;
   double skew;
   bool sp;
@@ -34,12 +38,18 @@ typedef struct {
 } nvl_llm_ask;
 
 #define NVL_LLM_ASK_INIT                                                                           \
-  { .precision = -1, .seed = 1, .model = NVL_MODEL_DEFAULT }
+  {                                                                                                \
+    .precision = -1, .attn_precision = -1, .kv_precision = -1, .runtime = -1, .seed = 1,           \
+    .model = NVL_MODEL_DEFAULT                                                                     \
+  }
 
 /* Option-table callbacks for the ask's fields. */
 int nvl_arg_llm_mode(void *field, const char *v, const char *opt, const char *cmd);
 int nvl_arg_precision(void *field, const char *v, const char *opt, const char *cmd);
 int nvl_arg_skew(void *field, const char *v, const char *opt, const char *cmd);
+int nvl_arg_attn_precision(void *field, const char *v, const char *opt, const char *cmd);
+int nvl_arg_runtime(void *field, const char *v, const char *opt, const char *cmd);
+int nvl_arg_attn_kernel(void *field, const char *v, const char *opt, const char *cmd);
 
 /* The option-table rows of the ask's step and layout (not --model, -g, --ranks, --seed), into
  * field `f` (an nvl_llm_ask) of `type`. */
@@ -49,7 +59,18 @@ int nvl_arg_skew(void *field, const char *v, const char *opt, const char *cmd);
       NVL_OPT_CALL_(0, "mode", "MODE", type, f.mode, nvl_arg_llm_mode,                             \
                     "train (default), prefill or decode"),                                         \
       NVL_OPT_CALL_(0, "precision", "P", type, f.precision, nvl_arg_precision,                     \
-                    "bf16, fp8 or fp4 (default: the model's published one)"),                      \
+                    "GEMMs: bf16, fp8 or fp4 (default: the model's published one)"),               \
+      NVL_OPT_CALL_(0, "attn-precision", "P", type, f.attn_precision, nvl_arg_attn_precision,      \
+                    "attention's math: bf16 (default) or fp8"),                                    \
+      NVL_OPT_CALL_(0, "kv-precision", "P", type, f.kv_precision, nvl_arg_precision,               \
+                    "the KV cache: bf16, fp8 or fp4 (default: fp8 with fp8 or\nfp4 GEMMs, "        \
+                    "else bf16)"),                                                                 \
+      NVL_OPT_CALL_(0, "runtime", "R", type, f.runtime, nvl_arg_runtime,                           \
+                    "kernel launch: eager (PyTorch, unfused), fused (a framework's\nkernels; "     \
+                    "default for train and prefill) or graph (CUDA\ngraphs; default for decode)"), \
+      NVL_OPT_CALL_(                                                                               \
+          0, "attention-kernel", "K", type, f.attn_kernel, nvl_arg_attn_kernel,                    \
+          "default (cuDNN / FlashAttention-3 and 4 class) or flash2\n(FlashAttention-2)"),         \
       NVL_OPT_(NVL_OPT_COUNT, 0, "batch", "N", type, f.batch,                                      \
                "sequences per step, whole job (default: train ep x dp x 4pp\n(1 without pp), "     \
                "prefill ep x dp, decode 64 x ep x dp)"),                                           \
@@ -80,8 +101,9 @@ int nvl_arg_skew(void *field, const char *v, const char *opt, const char *cmd);
 int nvl_llm_ask_check(const nvl_llm_ask *a, char *err, size_t len);
 
 typedef struct {
-  bool forked;     /* the engine in a child process (the caller may simulate again) */
-  bool link_stats; /* per-link statistics in res */
+  const nvl_model_ctx *ctx; /* the model's parameters */
+  bool forked;              /* the engine in a child process (the caller may simulate again) */
+  bool link_stats;          /* per-link statistics in res */
   bool verbose, progress;
   bool explicit_ranks;       /* every operation simulated: no fold (workload/fold.h) */
   const char *const *sg_cfg; /* extra --cfg=... arguments, NULL-terminated, or NULL */

@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/env.h"
 #include "engine/engine.h"
 #include "platform/sg_shim.h"
 
@@ -66,7 +67,13 @@ int main(int argc, char **argv) {
     reexec_with_huge_pages(argv);
   nvl_outfile_install_signal_cleanup();
   nvl_sg_exit_on_bad_alloc(); /* C++ allocations (SimGrid, igraph) fail as ours do: exit 3 */
-  int rc = finish_stdout(c->fn(argc - 1, argv + 1));
+  static nvl_model_ctx ctx;   /* large: not on the stack */
+  if (c->simulates && !help) {
+    int erc = nvl_cli_env_context(&ctx);
+    if (erc != NVL_EXIT_OK)
+      return erc;
+  }
+  int rc = finish_stdout(c->fn(c->simulates && !help ? &ctx : NULL, argc - 1, argv + 1));
   /* a simulation stopped in this process (run's --sim-time-limit) left SimGrid's actors alive:
    * their guarded stacks, inside heap blocks, would fault LeakSanitizer's scan at exit, and
    * nothing is left to release (the command closed its outputs) */

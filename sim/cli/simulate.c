@@ -5,12 +5,28 @@
 
 #include <stdlib.h>
 
-#include "engine/engine.h"
 #include "output/rows.h"
 #include "platform/platform.h"
-#include "workload/run.h"
 
-int nvl_simulate(const nvl_design *d, nvl_workload_spec *spec, const nvl_simulate_opts *o,
+int nvl_simulate_engine(const nvl_workload_run *wr, const nvl_sim_opts *o, nvl_engine_result *res,
+                        nvl_diags *diags) {
+  static const nvl_sim_opts none = {0};
+  if (!o)
+    o = &none;
+  nvl_task_graph g;
+  nvl_workload_tasks(wr, &g);
+  g.link_stats = o->link_stats;
+  g.verbose = o->verbose;
+  g.progress = o->progress;
+  g.time_limit_s = o->time_limit_s;
+  g.dump_platform = o->dump_platform;
+  g.sg_cfg = o->sg_cfg;
+  if (o->no_flow_records)
+    g.record_flows = false;
+  return nvl_workload_engine(wr, &g, o->forked, res, diags);
+}
+
+int nvl_simulate(const nvl_design *d, nvl_workload_spec *spec, const nvl_sim_opts *o,
                  nvl_results *rows, nvl_diags *diags) {
   int rc = -1;
   nvl_platform_opts po = {.model = spec->model, .explicit_planes = o && o->explicit_planes};
@@ -19,12 +35,8 @@ int nvl_simulate(const nvl_design *d, nvl_workload_spec *spec, const nvl_simulat
   nvl_engine_result res = {0};
   if (!p || nvl_workload_resolve(spec, d, p, diags) != 0)
     goto cleanup;
-  spec->fixed_routes |= getenv("NVLSIM_PLATFORM_XML") != NULL;
   wr = nvl_workload_run_new(spec, d, p);
-  nvl_task_graph g;
-  nvl_workload_tasks(wr, &g);
-  g.sg_cfg = o ? o->sg_cfg : NULL;
-  rc = nvl_workload_engine(wr, &g, o && o->forked, &res, diags) != 0 ? -1 : 0;
+  rc = nvl_simulate_engine(wr, o, &res, diags) != 0 ? -1 : 0;
   if (res.finished)
     nvl_rows_add(wr, &res, rows);
 cleanup:

@@ -159,9 +159,9 @@ static const char *first_error(const nvl_diags *diags, char *buf, size_t len,
 }
 
 /* Simulates the point's workload on its design and writes its rows. Returns 0 or 1. */
-static int simulate_point(const nvl_sweep *s, const nvl_design *d, const point_params *pp,
-                          FILE *out) {
-  nvl_workload_spec spec = {.model = pp->model, .seed = 1};
+static int simulate_point(const nvl_model_ctx *ctx, const nvl_sweep *s, const nvl_design *d,
+                          const point_params *pp, FILE *out) {
+  nvl_workload_spec spec = {.ctx = ctx, .model = pp->model, .seed = 1};
   spec.jobs = nvl_xcalloc(1, sizeof *spec.jobs);
   spec.n_jobs = 1;
   spec.jobs[0] = pp->job;
@@ -176,7 +176,7 @@ static int simulate_point(const nvl_sweep *s, const nvl_design *d, const point_p
   }
   nvl_results rows = NVL_RESULTS_INIT;
   nvl_diags diags = NVL_DIAGS_INIT;
-  bool ok = nvl_simulate(d, &spec, &(nvl_simulate_opts){0}, &rows, &diags) == 0;
+  bool ok = nvl_simulate(d, &spec, NULL, &rows, &diags) == 0;
   /* the sizes that finished keep their rows when a later one fails */
   for (size_t i = 0; i < rows.n; i++) {
     fputs("ok,", out);
@@ -194,7 +194,7 @@ static int simulate_point(const nvl_sweep *s, const nvl_design *d, const point_p
   return ok ? 0 : 1;
 }
 
-int nvl_sweep_run_point(const nvl_sweep *s, size_t point, FILE *out) {
+int nvl_sweep_run_point(const nvl_model_ctx *ctx, const nvl_sweep *s, size_t point, FILE *out) {
   json_t *doc = json_deep_copy(s->base);
   point_params pp = {.job = s->job, .ask = s->ask, .model = s->model, .fail_seed = 1};
   char err[NVL_DIAG_PTR_MAX + NVL_DIAG_MSG_MAX + 8];
@@ -222,9 +222,9 @@ int nvl_sweep_run_point(const nvl_sweep *s, size_t point, FILE *out) {
   else if (s->llm) {
     pp.ask.model = pp.model;
     pp.ask.ranks = s->job.ranks_sel[0] ? s->job.ranks_sel : NULL;
-    rc = nvl_sweep_llm_point(d, &pp.ask, s->base_label, out);
+    rc = nvl_sweep_llm_point(ctx, d, &pp.ask, s->base_label, out);
   } else
-    rc = simulate_point(s, d, &pp, out);
+    rc = simulate_point(ctx, s, d, &pp, out);
   nvl_design_free(d);
   nvl_diags_release(&diags);
   return rc;

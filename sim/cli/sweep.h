@@ -28,6 +28,7 @@
 #include <stdio.h>
 
 #include "base/diag.h"
+#include "models/context.h"
 
 typedef struct nvl_sweep nvl_sweep;
 
@@ -55,6 +56,6 @@ void nvl_sweep_error_row(FILE *out, size_t columns, const char *status, const ch
  * writes its CSV rows (without the leading point and axis columns): `status,<result columns>,error`
  * per row. Returns 0 when simulated, 1 when the point's design is invalid (one row with the error).
  */
-int nvl_sweep_run_point(const nvl_sweep *s, size_t point, FILE *out);
+int nvl_sweep_run_point(const nvl_model_ctx *ctx, const nvl_sweep *s, size_t point, FILE *out);
 
 #endif

@@ -145,7 +145,8 @@ int nvl_sweep_llm_set(nvl_llm_ask *a, char *llm_buf, size_t llm_len, const char 
   return 0;
 }
 
-int nvl_sweep_llm_point(const nvl_design *d, const nvl_llm_ask *a, const char *label, FILE *out) {
+int nvl_sweep_llm_point(const nvl_model_ctx *ctx, const nvl_design *d, const nvl_llm_ask *a,
+                        const char *label, FILE *out) {
   nvl_llm m;
   nvl_diags diags = NVL_DIAGS_INIT;
   nvl_llm_sim x;
@@ -157,7 +158,7 @@ int nvl_sweep_llm_point(const nvl_design *d, const nvl_llm_ask *a, const char *l
   } else if (nvl_llm_load(a->llm, &m, &diags) != 0) {
     nvl_sweep_error_row(out, cols, "invalid", diags.count ? diags.items[0].message : a->llm);
   } else {
-    int st = nvl_llm_simulate(d, &m, a, &(nvl_llm_sim_opts){0}, &x, &diags);
+    int st = nvl_llm_simulate(d, &m, a, &(nvl_llm_sim_opts){.ctx = ctx}, &x, &diags);
     if (st != NVL_EXIT_OK) {
       const char *why = diags.count ? diags.items[diags.count - 1].message : "simulation failed";
       bool setup = x.layout_error || st == NVL_EXIT_USAGE ||

@@ -40,6 +40,7 @@ void nvl_sweep_llm_check_model(const nvl_llm_ask *a, nvl_diags *diags);
 
 /* Simulates the ask on d (design label `label`) and writes one sweep row: `ok,<LLM columns>,`
  * or `invalid|failed,<empty columns>,<reason>`. Returns 0 when simulated, else 1. */
-int nvl_sweep_llm_point(const nvl_design *d, const nvl_llm_ask *a, const char *label, FILE *out);
+int nvl_sweep_llm_point(const nvl_model_ctx *ctx, const nvl_design *d, const nvl_llm_ask *a,
+                        const char *label, FILE *out);
 
 #endif

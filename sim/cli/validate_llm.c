@@ -38,13 +38,32 @@ enum {
   C_METRIC,
   C_MEASURED,
   C_TOLERANCE,
+  C_ATTN_KERNEL,
+  C_RUNTIME,
   C_ROLE,
   C__COUNT
 };
-static const char *const cols[C__COUNT] = {
-    "case", "system", "design",   "llm",       "moe_layers", "mode", "precision",
-    "tp",   "ep",     "pp",       "dp",        "batch",      "seq",  "microbatches",
-    "zero", "metric", "measured", "tolerance", "role"};
+static const char *const cols[C__COUNT] = {"case",
+                                           "system",
+                                           "design",
+                                           "llm",
+                                           "moe_layers",
+                                           "mode",
+                                           "precision",
+                                           "tp",
+                                           "ep",
+                                           "pp",
+                                           "dp",
+                                           "batch",
+                                           "seq",
+                                           "microbatches",
+                                           "zero",
+                                           "metric",
+                                           "measured",
+                                           "tolerance",
+                                           "attention_kernel",
+                                           "runtime",
+                                           "role"};
 /* Required columns: all but moe_layers, the sizes and role. */
 static bool required(int c) { return c <= C_LLM || c == C_METRIC || c == C_MEASURED; }
 
@@ -93,6 +112,14 @@ static const char *row_ask(const char *const *get, nvl_llm_ask *a, nvl_llm *m, i
   if (*get[C_PRECISION] && nvl_precision_parse(get[C_PRECISION], &p) != 0)
     return "bad precision";
   a->precision = *get[C_PRECISION] ? (int)p : -1;
+  if (*get[C_ATTN_KERNEL] && strcmp(get[C_ATTN_KERNEL], "flash2") != 0 &&
+      strcmp(get[C_ATTN_KERNEL], "default") != 0)
+    return "bad attention_kernel (default or flash2)";
+  a->attn_kernel = strcmp(get[C_ATTN_KERNEL], "flash2") == 0;
+  nvl_runtime rt;
+  if (*get[C_RUNTIME] && nvl_runtime_parse(get[C_RUNTIME], &rt) != 0)
+    return "bad runtime (eager, fused or graph)";
+  a->runtime = *get[C_RUNTIME] ? (int)rt : -1;
   size_t *sizes[] = {&a->tp,    &a->ep,  &a->pp,           &a->dp,
                      &a->batch, &a->seq, &a->microbatches, &a->zero};
   for (int c = C_TP; c <= C_ZERO; c++)
@@ -106,6 +133,7 @@ static const char *row_ask(const char *const *get, nvl_llm_ask *a, nvl_llm *m, i
 }
 
 typedef struct {
+  const nvl_model_ctx *ctx;
   const char *csv_in;
   double tol;
   FILE *out;
@@ -139,8 +167,8 @@ static void check_row(vl_state *st, const char *const *get, int line) {
   nvl_llm_sim x;
   memset(&x, 0, sizeof x);
   fflush(stdout); /* keep the table and the errors in order */
-  if (!problem &&
-      nvl_llm_simulate(d, &m, &a, &(nvl_llm_sim_opts){.forked = true}, &x, &diags) != NVL_EXIT_OK) {
+  if (!problem && nvl_llm_simulate(d, &m, &a, &(nvl_llm_sim_opts){.ctx = st->ctx, .forked = true},
+                                   &x, &diags) != NVL_EXIT_OK) {
     snprintf(why, sizeof why, "%s", diags.count ? diags.items[0].message : "simulation failed");
     problem = why;
   }
@@ -170,8 +198,9 @@ static void check_row(vl_state *st, const char *const *get, int line) {
   nvl_diags_release(&diags);
 }
 
-int nvl_validate_llm(const char *csv_in, const char *text, size_t len, double tol, FILE *out) {
-  vl_state st = {.csv_in = csv_in, .tol = tol, .out = out};
+int nvl_validate_llm(const nvl_model_ctx *ctx, const char *csv_in, const char *text, size_t len,
+                     double tol, FILE *out) {
+  vl_state st = {.ctx = ctx, .csv_in = csv_in, .tol = tol, .out = out};
   nvl_csv_reader r;
   nvl_csv_reader_init(&r, text, len);
   char err[160];

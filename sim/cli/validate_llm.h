@@ -8,9 +8,12 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "models/context.h"
+
 /* Checks every row of the table `text` (named csv_in in messages), printing the comparison, and
  * with out the CSV of measured vs simulated. Returns 0 when every row is within tol, 1 when one
  * is not (or the table has no row), 2 on a malformed table. */
-int nvl_validate_llm(const char *csv_in, const char *text, size_t len, double tol, FILE *out);
+int nvl_validate_llm(const nvl_model_ctx *ctx, const char *csv_in, const char *text, size_t len,
+                     double tol, FILE *out);
 
 #endif

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "base/diag.h"
+#include "models/profile.h"
 
 #define NVL_NAME_MAX 64
 #define NVL_SOURCE_MAX 256
@@ -63,10 +64,20 @@ typedef struct {
   double hbm_bytes;              /* HBM capacity */
   double hbm_Bps;                /* HBM bandwidth */
   double power_W;                /* board power (TDP) */
-  /* achieved fractions of the peaks on this type (0: models/compute.json's) */
-  double gemm_frac, attn_frac, hbm_frac;
+  /* the compute model (models/kernels.h): its architecture in models/compute.json ("" for
+   * generic), SM count and clock (0: the architecture's), efficiencies overriding the
+   * architecture's (0: none), and its measured operation table (1 + index into the design's
+   * profiles, 0: none) */
+  char arch[32];
+  int sms;
+  double clock_hz;
+  double gemm_eff[NVL_PREC__COUNT], attn_eff, hbm_eff;
+  int profile;
   char source[512];
 } nvl_compute;
+
+/* Architectures a type may name (models/compute.json defines each). */
+extern const char *const nvl_compute_archs[];
 
 typedef struct {
   char name[NVL_NAME_MAX];
@@ -180,6 +191,8 @@ typedef struct nvl_design {
   bool *failed;              /* per device: a failed switch (no links left, not reported as
                                 unused); NULL on an intact design */
   struct nvl_design *intact; /* on a damaged design: the intact one it was made from (owned) */
+  nvl_profile *profiles;     /* measured operation tables of the types (compute.profile) */
+  size_t n_profiles;
 } nvl_design;
 
 typedef struct {

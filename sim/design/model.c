@@ -77,6 +77,9 @@ nvl_design *nvl_design_copy(const nvl_design *s) {
   d->failures = dup_array(s->failures, s->n_failures, sizeof *s->failures);
   d->failed = dup_array(s->failed, s->failed ? s->n_devices : 0, sizeof *s->failed);
   d->intact = NULL;
+  d->profiles = dup_array(s->profiles, s->n_profiles, sizeof *s->profiles);
+  for (size_t i = 0; i < d->n_profiles; i++)
+    nvl_profile_copy(&d->profiles[i], &s->profiles[i]);
   return d;
 }
 
@@ -85,6 +88,9 @@ void nvl_design_free(nvl_design *d) {
     return;
   for (size_t i = 0; i < d->n_prefixes; i++)
     free(d->prefixes[i].members);
+  for (size_t i = 0; i < d->n_profiles; i++)
+    nvl_profile_release(&d->profiles[i]);
+  free(d->profiles);
   void *owned[] = {d->link_types, d->endpoint_types, d->switch_types, d->devices,
                    d->links,      d->prefixes,       d->groups,       d->origins,
                    d->fail_specs, d->failures,       d->failed};

@@ -4,8 +4,11 @@
  */
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base/builtin.h"
+#include "base/file.h"
 #include "base/names.h"
 #include "design/loader.h"
 
@@ -165,6 +168,137 @@ double nvl_precision_bytes(nvl_precision p) {
   return p == NVL_PREC_FP4 ? 0.5 : p == NVL_PREC_FP8 ? 1.0 : 2.0;
 }
 
+const char *const nvl_compute_archs[] = {"ampere",          "hopper",  "blackwell",
+                                         "blackwell-ultra", "generic", NULL};
+
+/* The profile a type names ("builtin:h200", or a file relative to the design's folder), read
+ * once per design: 1 + its index in d->profiles, or 0 after an error. */
+static int load_profile(loader *L, const char *ptr, const char *what) {
+  nvl_design *d = L->d;
+  char name[512];
+  bool builtin = strncmp(what, "builtin:", 8) == 0;
+  const char *slash = strrchr(d->file, '/');
+  if (builtin || what[0] == '/' || !slash || L->in_catalog || strncmp(d->file, "builtin:", 8) == 0)
+    snprintf(name, sizeof name, "%s", what);
+  else
+    snprintf(name, sizeof name, "%.*s/%s", (int)(slash - d->file), d->file, what);
+  for (size_t i = 0; i < d->n_profiles; i++)
+    if (strcmp(d->profiles[i].name, name) == 0)
+      return (int)i + 1;
+  char *text = NULL, err[NVL_DIAG_MSG_MAX - 64];
+  size_t len = 0;
+  if (builtin) {
+    if (strcmp(what, "builtin:h200") != 0) {
+      nvl_ld_err(L, NVL_DIAG_REFERENCE, ptr,
+                 "unknown built-in profile \"%s\" (there is builtin:h200)", what);
+      return 0;
+    }
+    text = nvl_xmalloc(nvl_h200_profile_csv_len + 1);
+    memcpy(text, nvl_h200_profile_csv, nvl_h200_profile_csv_len + 1);
+    len = nvl_h200_profile_csv_len;
+  } else {
+    nvl_diags fd = NVL_DIAGS_INIT;
+    if (nvl_file_read(name, "profile", 64u << 20, &text, &len, &fd) != 0) {
+      nvl_ld_err(L, NVL_DIAG_IO, ptr, "profile %s: %s", name,
+                 fd.count ? fd.items[0].message : "unreadable");
+      nvl_diags_release(&fd);
+      return 0;
+    }
+    nvl_diags_release(&fd);
+  }
+  nvl_profile pr;
+  int rc = nvl_profile_parse(&pr, name, text, len, err, sizeof err);
+  free(text);
+  if (rc != 0) {
+    nvl_ld_err(L, NVL_DIAG_SCHEMA, ptr, "profile %s: %s", name, err);
+    return 0;
+  }
+  d->profiles = nvl_xrealloc(d->profiles, (d->n_profiles + 1) * sizeof *d->profiles);
+  d->profiles[d->n_profiles++] = pr;
+  return (int)d->n_profiles;
+}
+
+/* An efficiency in [lo, 1] at co[key], or leaves *out. */
+static void efficiency(loader *L, json_t *v, const char *ptr, double lo, double *out) {
+  if (!json_is_number(v) || !(json_number_value(v) >= lo && json_number_value(v) <= 1))
+    nvl_ld_err(L, NVL_DIAG_SCHEMA, ptr, "an efficiency is a share of the peak from %g to 1", lo);
+  else
+    *out = json_number_value(v);
+}
+
+/* The compute model's fields of a `compute` object. */
+static void parse_compute_model(loader *L, json_t *co, const char *cp, nvl_compute *c) {
+  char p[NVL_DIAG_PTR_MAX];
+  static const char *const old[] = {"gemm_fraction", "attention_fraction", "hbm_fraction", NULL};
+  for (int i = 0; old[i]; i++)
+    if (json_object_get(co, old[i])) {
+      nvl_ptr_join(p, sizeof p, cp, old[i]);
+      nvl_ld_err(L, NVL_DIAG_SCHEMA, p,
+                 "%s was replaced by the operation-level compute model: give \"arch\", and "
+                 "where measured \"gemm_efficiency\" {\"bf16\": ...} (large GEMMs), "
+                 "\"attention_efficiency\", \"hbm_efficiency\" or a \"profile\"",
+                 old[i]);
+    }
+  json_t *v = json_object_get(co, "arch");
+  if (v) {
+    nvl_ptr_join(p, sizeof p, cp, "arch");
+    int a =
+        json_is_string(v) ? nvl_names_find(nvl_compute_archs, 5, json_string_value(v), false) : -1;
+    if (a < 0)
+      nvl_ld_err(L, NVL_DIAG_SCHEMA, p,
+                 "arch is one of ampere, hopper, blackwell, blackwell-ultra, generic");
+    else
+      snprintf(c->arch, sizeof c->arch, "%s", nvl_compute_archs[a]);
+  }
+  if ((v = json_object_get(co, "sms"))) {
+    nvl_ptr_join(p, sizeof p, cp, "sms");
+    if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 4096)
+      nvl_ld_err(L, NVL_DIAG_SCHEMA, p, "sms is a whole number of SMs from 1 to 4096");
+    else
+      c->sms = (int)json_integer_value(v);
+  }
+  if ((v = json_object_get(co, "clock_mhz"))) {
+    nvl_ptr_join(p, sizeof p, cp, "clock_mhz");
+    if (!json_is_number(v) || !(json_number_value(v) >= 100 && json_number_value(v) <= 10000))
+      nvl_ld_err(L, NVL_DIAG_SCHEMA, p, "clock_mhz is the SM clock in MHz, from 100 to 10000");
+    else
+      c->clock_hz = json_number_value(v) * 1e6;
+  }
+  if ((v = json_object_get(co, "gemm_efficiency"))) {
+    nvl_ptr_join(p, sizeof p, cp, "gemm_efficiency");
+    const char *k;
+    json_t *e;
+    nvl_precision pr;
+    if (!json_is_object(v))
+      nvl_ld_err(L, NVL_DIAG_SCHEMA, p, "gemm_efficiency is an object such as {\"bf16\": 0.8}");
+    json_object_foreach(v, k, e) {
+      char q[NVL_DIAG_PTR_MAX];
+      nvl_ptr_join(q, sizeof q, p, k);
+      if (nvl_precision_parse(k, &pr) != 0)
+        nvl_ld_err(L, NVL_DIAG_SCHEMA, q, "not a precision (bf16, fp8, fp4)");
+      else
+        efficiency(L, e, q, 0.01, &c->gemm_eff[pr]);
+    }
+  }
+  if ((v = json_object_get(co, "attention_efficiency"))) {
+    nvl_ptr_join(p, sizeof p, cp, "attention_efficiency");
+    efficiency(L, v, p, 0.01, &c->attn_eff);
+  }
+  if ((v = json_object_get(co, "hbm_efficiency"))) {
+    nvl_ptr_join(p, sizeof p, cp, "hbm_efficiency");
+    efficiency(L, v, p, 0.05, &c->hbm_eff);
+  }
+  if ((v = json_object_get(co, "profile"))) {
+    nvl_ptr_join(p, sizeof p, cp, "profile");
+    if (!json_is_string(v) || !json_string_value(v)[0] || strlen(json_string_value(v)) > 400)
+      nvl_ld_err(L, NVL_DIAG_SCHEMA, p,
+                 "profile is \"builtin:h200\" or an operation table's path (relative to the "
+                 "design), at most 400 bytes");
+    else
+      c->profile = load_profile(L, p, json_string_value(v));
+  }
+}
+
 /* The `compute` object of an endpoint type: each field given overrides the base's. */
 static void parse_compute(loader *L, json_t *obj, const char *ptr, nvl_compute *c) {
   json_t *co = nvl_ld_get_typed(L, obj, ptr, "compute", JSON_OBJECT, false);
@@ -172,13 +306,27 @@ static void parse_compute(loader *L, json_t *obj, const char *ptr, nvl_compute *
     return;
   char cp[NVL_DIAG_PTR_MAX];
   nvl_ptr_join(cp, sizeof cp, ptr, "compute");
-  static const char *const keys[] = {"bf16",          "fp8",
-                                     "fp4",           "hbm",
-                                     "hbm_bandwidth", "power",
-                                     "gemm_fraction", "attention_fraction",
-                                     "hbm_fraction",  "fraction_source",
-                                     "source",        "estimates",
-                                     "note",          NULL};
+  static const char *const keys[] = {"bf16",
+                                     "fp8",
+                                     "fp4",
+                                     "hbm",
+                                     "hbm_bandwidth",
+                                     "power",
+                                     "arch",
+                                     "sms",
+                                     "clock_mhz",
+                                     "gemm_efficiency",
+                                     "attention_efficiency",
+                                     "hbm_efficiency",
+                                     "profile",
+                                     "gemm_fraction",
+                                     "attention_fraction",
+                                     "hbm_fraction",
+                                     "fraction_source",
+                                     "source",
+                                     "estimates",
+                                     "note",
+                                     NULL};
   nvl_ld_check_keys(L, co, cp, keys);
   for (int p = 0; p < NVL_PREC__COUNT; p++)
     nvl_ld_get_qty(L, co, cp, nvl_precision_name((nvl_precision)p), false, NVL_QTY_FLOPS, false,
@@ -186,20 +334,7 @@ static void parse_compute(loader *L, json_t *obj, const char *ptr, nvl_compute *
   nvl_ld_get_qty(L, co, cp, "hbm", false, NVL_QTY_SIZE, false, &c->hbm_bytes);
   nvl_ld_get_qty(L, co, cp, "hbm_bandwidth", false, NVL_QTY_BANDWIDTH, false, &c->hbm_Bps);
   nvl_ld_get_qty(L, co, cp, "power", false, NVL_QTY_POWER, false, &c->power_W);
-  const char *fr[] = {"gemm_fraction", "attention_fraction", "hbm_fraction"};
-  double *fv[] = {&c->gemm_frac, &c->attn_frac, &c->hbm_frac};
-  for (int i = 0; i < 3; i++) {
-    json_t *v = json_object_get(co, fr[i]);
-    if (!v)
-      continue;
-    char p[NVL_DIAG_PTR_MAX];
-    nvl_ptr_join(p, sizeof p, cp, fr[i]);
-    if (!json_is_number(v) || !(json_number_value(v) > 0 && json_number_value(v) <= 1))
-      nvl_ld_err(L, NVL_DIAG_SCHEMA, p, "%s is a fraction of the peak, above 0 and at most 1",
-                 fr[i]);
-    else
-      *fv[i] = json_number_value(v);
-  }
+  parse_compute_model(L, co, cp, c);
   nvl_ld_get_string(L, co, cp, "source", false, c->source, sizeof c->source);
 }
 

@@ -46,7 +46,8 @@ typedef struct {
   nvl_task_build_fn build;
   void *ctx;
   const char *dump_platform; /* write the platform XML SimGrid receives to this file (or NULL) */
-  bool record_flows;         /* record the completion time of every RECV (per-flow statistics) */
+  bool platform_xml;   /* load the platform from its XML, as with dump_platform, writing nothing */
+  bool record_flows;   /* record the completion time of every RECV (per-flow statistics) */
   bool link_stats;     /* peak load per link (read as SimGrid's link-load plugin would); bytes are
                           always counted */
   bool verbose;        /* SimGrid logging at info level */

@@ -88,7 +88,7 @@ static int load_xml(nvl_engine *e) {
 }
 
 int nvl_rt_load_platform(nvl_engine *e) {
-  if (e->g->dump_platform || getenv("NVLSIM_PLATFORM_XML"))
+  if (e->g->dump_platform || e->g->platform_xml)
     return load_xml(e);
   load_direct(e);
   return 0;

@@ -28,7 +28,7 @@ int nvl_sh_prepare(nvl_engine *e, task_rt *t) {
   }
   if (!t->prog.reroute)
     return 0;
-  if (e->g->dump_platform || getenv("NVLSIM_PLATFORM_XML")) {
+  if (e->g->dump_platform || e->g->platform_xml) {
     nvl_diag_add(e->diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
                  "internal error: task %zu reroutes, which an XML platform cannot", t->id);
     return -1;

@@ -47,7 +47,7 @@ static void nvls_params(proto_params *pp, const nvl_calibration *c, const nvl_co
 
 static proto_params protocol_params(const nvl_workload_run *wr, const nvl_wop *op) {
   proto_params pp = {.scale = 1.0};
-  const nvl_calibration *c = nvl_calibration_get();
+  const nvl_calibration *c = &wr->spec->ctx->cal;
   const nvl_comm *m = &wr->comms[op->job];
   if (op->kind == NVL_WOP_COLLECTIVE && op->algo == NVL_ALGO_NVLS && !is_p2p(op))
     pp.nvls_heads = nvl_tuner_nvls_heads(c, m->tc.n);
@@ -55,7 +55,7 @@ static proto_params protocol_params(const nvl_workload_run *wr, const nvl_wop *o
     return pp;
   const nvl_generation *g = nvl_calibration_gen(c, m->generation);
   nvl_proto pr = op->proto;
-  pp.host_interval = c->host_interval_s;
+  pp.host_interval = wr->spec->back_to_back ? 0 : c->host_interval_s;
   if (is_p2p(op)) { /* NCCL's P2P: its own efficiency, channels capped at what a block moves */
     pp.scale = 1.0 / (g->p2p_eff * c->payload[pr]);
     pp.start_delay = c->device_launch_s + c->base_s[pr];
@@ -84,7 +84,7 @@ static proto_params protocol_params(const nvl_workload_run *wr, const nvl_wop *o
 static int p2p_channels(const nvl_workload_run *wr, const nvl_comm *m, double bytes) {
   if (wr->spec->model == NVL_MODEL_IDEAL)
     return 0;
-  return nvl_tuner_p2p_channels(nvl_calibration_get(), m->tc.n, (uint64_t)bytes);
+  return nvl_tuner_p2p_channels(&wr->spec->ctx->cal, m->tc.n, (uint64_t)bytes);
 }
 
 /* Point-to-point transfers: bytes[a * n + b] from rank a to rank b (or, with dst, S from each
@@ -173,7 +173,7 @@ static int coll_program(const nvl_workload_run *wr, const nvl_wop *op, nvl_progr
                       .n_ring_orders = m->n_rings,
                       .reduce = m->alike,
                       .period = m->period,
-                      .routes_fixed = wr->spec->fixed_routes};
+                      .routes_fixed = nvl_workload_fixed_routes(wr->spec)};
   return nvl_coll_build(&cs, p);
 }
 

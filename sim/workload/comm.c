@@ -15,9 +15,9 @@ bool nvl_coll_is_ring(nvl_coll c) {
 
 /* Per-direction fabric bandwidth of an endpoint type (NVLink links, not C2C), NCCL's view of it,
  * and the NVLink generation carrying most of it. */
-static void fabric_of(const nvl_design *d, int dev, double *bw, int *gen, double *nccl_Bps) {
+static void fabric_of(const nvl_calibration *c, const nvl_design *d, int dev, double *bw, int *gen,
+                      double *nccl_Bps) {
   const nvl_endpoint_type *t = &d->endpoint_types[d->devices[dev].type];
-  const nvl_calibration *c = nvl_calibration_get();
   double best = 0;
   *bw = 0;
   *gen = 0;
@@ -60,14 +60,14 @@ static int shift_period(const nvl_platform *p, const int *devs, int n) {
   return 0;
 }
 
-void nvl_comm_init(nvl_comm *c, const nvl_job *j, const nvl_design *d, const nvl_platform *p,
-                   nvl_model model, bool explicit_ranks) {
+void nvl_comm_init(nvl_comm *c, const nvl_calibration *cal, const nvl_job *j, const nvl_design *d,
+                   const nvl_platform *p, nvl_model model, bool explicit_ranks) {
   memset(c, 0, sizeof *c);
   c->alike = !explicit_ranks && nvl_platform_alike(p, j->devs, j->n);
   if (!explicit_ranks && !c->alike && j->pattern == NVL_PAT_NONE &&
       (nvl_coll_is_ring(j->coll) || j->coll == NVL_COLL_ALLTOALL || j->coll == NVL_COLL_SENDRECV))
     c->period = shift_period(p, j->devs, j->n);
-  fabric_of(d, j->devs[0], &c->bw_Bps, &c->generation, &c->tc.nvlink_Bps);
+  fabric_of(cal, d, j->devs[0], &c->bw_Bps, &c->generation, &c->tc.nvlink_Bps);
   c->tc.n = j->n;
   c->tc.generation = c->generation;
   c->nvls_host = nvl_workload_nvls_host(p, j->devs, j->n);
@@ -77,7 +77,7 @@ void nvl_comm_init(nvl_comm *c, const nvl_job *j, const nvl_design *d, const nvl
     c->hop_s = nvl_platform_route_latency(p, st[0].from_host, st[0].to_host);
   /* ring orders: one search per job, whatever the size (it depends on the fabric only) */
   if (j->pattern == NVL_PAT_NONE && nvl_coll_is_ring(j->coll) && j->n >= 3) {
-    int channels = nvl_tuner_ring_channels(nvl_calibration_get(), &c->tc);
+    int channels = nvl_tuner_ring_channels(cal, &c->tc);
     c->rings = nvl_xmalloc((size_t)channels * (size_t)j->n * sizeof(int));
     c->n_rings = nvl_rings_find(p, j->devs, j->n, channels, c->rings);
   }

@@ -27,8 +27,8 @@ typedef struct {
 } nvl_comm;
 
 /* The communicator of a resolved job (j->devs, j->n set). */
-void nvl_comm_init(nvl_comm *c, const nvl_job *j, const nvl_design *d, const nvl_platform *p,
-                   nvl_model model, bool explicit_ranks);
+void nvl_comm_init(nvl_comm *c, const nvl_calibration *cal, const nvl_job *j, const nvl_design *d,
+                   const nvl_platform *p, nvl_model model, bool explicit_ranks);
 void nvl_comm_release(nvl_comm *c);
 
 /* The collectives that run as rings (with NCCL's ring pipeline and searched ring orders). */

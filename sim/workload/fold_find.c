@@ -535,7 +535,8 @@ static int *candidate_order(const finder *f, const candidate *c, const int *fam,
 
 nvl_fold *nvl_fold_find(nvl_workload_run *wr) {
   const nvl_workload_spec *spec = wr->spec;
-  if (spec->explicit_ranks || spec->fixed_routes || wr->g.n_ops < 2 || spec->n_jobs < 2)
+  if (spec->explicit_ranks || nvl_workload_fixed_routes(spec) || wr->g.n_ops < 2 ||
+      spec->n_jobs < 2)
     return NULL;
   finder f;
   finder_init(&f, wr);

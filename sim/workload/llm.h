@@ -17,10 +17,13 @@
  * Approximations, stated:
  * - An operation is a step of a group: every rank of it starts together and the next step
  *   waits for the slowest (collectives synchronise anyway; compute of a stage is one step).
- * - Compute: each operation takes max(FLOPs / (peak x gemm or attention fraction), bytes read /
- *   (memory bandwidth x hbm fraction)), the fractions of models/compute.json. Bytes are the
- *   weights an operation reads (once per operation, per micro-batch) and the KV cache;
- *   activations' own traffic is left out. Backward is twice forward; no recomputation.
+ * - Compute: a compute step is the operations a framework runs between two communications
+ *   (llm_ops.c lists them: normalisations, GEMMs, RoPE, attention, activations, residual adds,
+ *   router, permutes, FP8 casts, grouped expert GEMMs, LM head and cross-entropy, the optimizer),
+ *   each priced by the kernel model (models/kernels.h) on its rank's chip; a step takes
+ *   max(sum of kernels, sum of host dispatches) (eager and fused runtimes) or the kernels' sum
+ *   (CUDA graphs). Backward is each operation's backward (a GEMM's dgrad and wgrad); no
+ *   recomputation.
  * - TP: two all_reduces per layer forward and two backward (Megatron), or with sequence
  *   parallelism reduce_scatter + all_gather instead. Activations travel in BF16.
  * - EP: dispatch and combine as DeepEP's normal kernels: a token goes once to every rank that
@@ -54,6 +57,8 @@
 
 #include "base/diag.h"
 #include "design/design.h"
+#include "models/context.h"
+#include "models/kernels.h"
 #include "workload/wgraph.h"
 #include "workload/workload.h"
 
@@ -84,19 +89,16 @@ typedef struct {
   long tp, ep, pp, dp, microbatches;
   long batch; /* sequences of the whole job per step (decode: sequences generating a token) */
   long seq;   /* tokens per sequence (decode: the context each new token attends to) */
-  nvl_precision precision;
+  nvl_precision precision;                    /* GEMMs' */
+  nvl_precision attn_precision, kv_precision; /* attention's math and the KV cache's */
+  nvl_runtime runtime;    /* how the step's kernels are launched (models/kernels.h) */
+  bool flash2;            /* attention by FlashAttention-2, not the runtime's own kernel */
   bool sp;                /* sequence parallelism (TP reduce_scatter + all_gather) */
   long redundant_experts; /* extra expert copies so that ep divides experts + this */
   int zero;               /* training: 1 (Megatron's distributed optimizer) or 3 (FSDP) */
   double skew;            /* routing: 0 uniform, else the Zipf exponent */
   unsigned long seed;
 } nvl_llm_layout;
-
-/* Achieved fractions of models/compute.json. */
-typedef struct {
-  double gemm, attention, hbm, bucket_params, route_samples;
-} nvl_llm_eff;
-const nvl_llm_eff *nvl_llm_eff_get(void);
 
 /* What each operation of a step is, for the breakdown. */
 typedef enum {
@@ -134,8 +136,9 @@ typedef struct {
  * memory check, then builds the step: jobs appended to spec, operations into st->g. Returns 0,
  * or -1 with a diagnostic (NVL_DIAG_SCHEMA for a layout that cannot run, NVL_DIAG_LIMIT for one
  * that does not fit in memory). */
-int nvl_llm_step_build(const nvl_llm *m, const nvl_llm_layout *lay, const nvl_design *d,
-                       nvl_workload_spec *spec, nvl_llm_step *st, nvl_diags *diags);
+int nvl_llm_step_build(const nvl_model_ctx *ctx, const nvl_llm *m, const nvl_llm_layout *lay,
+                       const nvl_design *d, nvl_workload_spec *spec, nvl_llm_step *st,
+                       nvl_diags *diags);
 void nvl_llm_step_release(nvl_llm_step *st, size_t n_jobs);
 
 #endif

@@ -29,6 +29,7 @@ typedef struct {
   size_t *route_at;    /* [((d * pp + s) * tp + t) * L + k]: tokens i -> j, work, hit */
   vec rs;              /* reduce_scatters of the stage being finished */
   double bucket_dense, bucket_expert;
+  bool *computed; /* [d * pp + s]: the stream has had a compute step */
   gsl_rng *rng;
 } builder;
 

@@ -6,8 +6,10 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base/xalloc.h"
 #include "workload/llm_internal.h"
 
 #define ERR(...) nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, NULL, __VA_ARGS__)
@@ -28,10 +30,10 @@ static void attention_shape(const nvl_llm *m, double *params, double *core_per_c
   *core_per_ctx = 4.0 * q;
 }
 
-/* KV cache bytes per token and layer on one rank (BF16 cache; FP8 at FP8 and below). MLA caches
- * the compressed latent (kv_lora + rope), which TP does not split. */
-static double kv_bytes_token(const nvl_llm *m, const nvl_llm_layout *l) {
-  double b = l->precision == NVL_PREC_BF16 ? 2.0 : 1.0;
+/* KV cache bytes per token and layer on one rank, in the cache's precision. MLA caches the
+ * compressed latent (kv_lora + rope), which TP does not split. */
+double nvl_llm_kv_bytes_token(const nvl_llm *m, const nvl_llm_layout *l) {
+  double b = nvl_precision_bytes(l->kv_precision);
   if (m->mla)
     return (double)(m->kv_lora + m->qk_rope) * b;
   double heads = ceil((double)m->kv_heads / (double)l->tp);
@@ -47,7 +49,7 @@ static void costs(llm_shape *sh) {
   c->attn_gemm = 2 * ap / tp;
   c->attn_core = core * sh->ctx / tp;
   c->attn_weights = ap / tp * w;
-  c->kv_read = l->mode == NVL_LLM_DECODE ? sh->ctx * kv_bytes_token(m, l) : 0;
+  c->kv_read = l->mode == NVL_LLM_DECODE ? sh->ctx * nvl_llm_kv_bytes_token(m, l) : 0;
   double mats = m->mlp_mats ? (double)m->mlp_mats : 3;
   c->mlp_gemm = 2 * mats * h * (double)m->ffn / tp;
   c->mlp_weights = mats * h * (double)m->ffn / tp * w;
@@ -71,6 +73,18 @@ static double layer_params(const llm_shape *sh, long layer, bool experts) {
     return experts ? 0 : ap + (m->mlp_mats ? m->mlp_mats : 3) * h * (double)m->ffn;
   double e = 3 * h * (double)m->expert_ffn;
   return experts ? e * (double)sh->slots : ap + h * (double)m->experts + e * (double)m->shared;
+}
+
+double nvl_llm_shard_params(const llm_shape *sh, long s) {
+  const nvl_llm_layout *l = sh->lay;
+  double dense = 0, expert = 0, tp = (double)l->tp;
+  for (long k = s * sh->layers_stage; k < (s + 1) * sh->layers_stage; k++) {
+    dense += layer_params(sh, k, false) / tp;
+    expert += layer_params(sh, k, true) / (double)l->ep;
+  }
+  if (s == 0 || s == l->pp - 1)
+    dense += (double)sh->m->hidden * (double)sh->m->vocab / tp * (l->pp == 1 ? 2 : 1);
+  return dense / (double)(l->ep * l->dp) + expert / (double)l->dp;
 }
 
 /* Bytes one rank of stage s holds; *cap its endpoint's memory. */
@@ -101,7 +115,7 @@ static void rank_memory(const llm_shape *sh, long s, nvl_llm_memory *mm) {
   } else {
     mm->weights = sh->wbytes * (dense + expert);
     double seqs = sh->seqs_mb * (double)l->microbatches;
-    mm->kv_cache = seqs * (double)l->seq * (double)sh->layers_stage * kv_bytes_token(m, l);
+    mm->kv_cache = seqs * (double)l->seq * (double)sh->layers_stage * nvl_llm_kv_bytes_token(m, l);
   }
   mm->total = mm->weights + mm->grads + mm->optimizer + mm->activations + mm->kv_cache;
 }
@@ -128,7 +142,13 @@ static int check_ranks(const llm_shape *sh, const nvl_job *all, nvl_diags *diags
 }
 
 static int check_layout(const nvl_llm *m, const nvl_llm_layout *l, int n, nvl_diags *diags) {
-  long prod = l->tp * l->ep * l->pp * l->dp;
+  long prod;
+  if (__builtin_mul_overflow(l->tp, l->ep, &prod) || __builtin_mul_overflow(prod, l->pp, &prod) ||
+      __builtin_mul_overflow(prod, l->dp, &prod) || prod > n) {
+    ERR("tp %ld x ep %ld x pp %ld x dp %ld exceeds the job's %d ranks", l->tp, l->ep, l->pp, l->dp,
+        n);
+    return -1;
+  }
   if (prod != n) {
     ERR("tp %ld x ep %ld x pp %ld x dp %ld = %ld ranks, but the job has %d (place it with "
         "--ranks or -g)",
@@ -173,9 +193,63 @@ static int check_layout(const nvl_llm *m, const nvl_llm_layout *l, int n, nvl_di
   return 0;
 }
 
-int nvl_llm_shape(const nvl_llm *m, const nvl_llm_layout *l, const nvl_design *d,
-                  const nvl_job *all, llm_shape *sh, nvl_llm_memory *mem, nvl_diags *diags) {
+void nvl_llm_chip(const nvl_model_ctx *ctx, const nvl_compute *c, nvl_chip *chip) {
+  memset(chip, 0, sizeof *chip);
+  chip->arch = nvl_kernel_arch(&ctx->kern, c->arch[0] ? c->arch : "generic");
+  if (!chip->arch)
+    chip->arch = nvl_kernel_arch(&ctx->kern, "generic");
+  for (int p = 0; p < NVL_PREC__COUNT; p++) {
+    chip->flops[p] = c->flops[p];
+    chip->gemm_eff[p] = c->gemm_eff[p];
+  }
+  chip->hbm_Bps = c->hbm_Bps;
+  chip->sms = c->sms ? c->sms : chip->arch->sms;
+  double clock = c->clock_hz > 0 ? c->clock_hz : chip->arch->clock_hz;
+  chip->sfu_rate = chip->arch->sfu_per_clk * chip->sms * clock;
+  chip->attn_eff = c->attn_eff;
+  chip->hbm_eff = c->hbm_eff;
+}
+
+static void make_chips(llm_shape *sh) {
+  const nvl_design *d = sh->d;
+  sh->chips = nvl_xcalloc(d->n_endpoint_types + 1, sizeof *sh->chips);
+  sh->fits = nvl_xcalloc(d->n_endpoint_types + 1, sizeof *sh->fits);
+  sh->rank_chip = nvl_xcalloc((size_t)sh->ranks + 1, sizeof *sh->rank_chip);
+  bool *used = nvl_xcalloc(d->n_endpoint_types + 1, sizeof *used);
+  for (int r = 0; r < sh->ranks; r++) {
+    int t = d->devices[sh->devs[r]].type;
+    const nvl_compute *c = &d->endpoint_types[t].compute;
+    if (!used[t]) {
+      used[t] = true;
+      nvl_llm_chip(sh->mctx, c, &sh->chips[t]);
+      if (c->profile > 0) {
+        sh->fits[t] =
+            nvl_profile_fit_new(&d->profiles[c->profile - 1], &sh->mctx->kern, &sh->chips[t]);
+        sh->chips[t].profile = sh->fits[t];
+      }
+    }
+    sh->rank_chip[r] = &sh->chips[t];
+  }
+  free(used);
+}
+
+void nvl_llm_shape_release(llm_shape *sh) {
+  if (sh->fits)
+    for (size_t t = 0; t < sh->d->n_endpoint_types; t++)
+      nvl_profile_fit_free(sh->fits[t]);
+  free(sh->fits);
+  free(sh->chips);
+  free((void *)sh->rank_chip);
+  sh->fits = NULL;
+  sh->chips = NULL;
+  sh->rank_chip = NULL;
+}
+
+int nvl_llm_shape(const nvl_model_ctx *ctx, const nvl_llm *m, const nvl_llm_layout *l,
+                  const nvl_design *d, const nvl_job *all, llm_shape *sh, nvl_llm_memory *mem,
+                  nvl_diags *diags) {
   memset(sh, 0, sizeof *sh);
+  sh->mctx = ctx;
   sh->m = m;
   sh->lay = l;
   sh->d = d;
@@ -215,19 +289,8 @@ int nvl_llm_shape(const nvl_llm *m, const nvl_llm_layout *l, const nvl_design *d
                  mem->capacity / 1e9);
     return -1;
   }
+  make_chips(sh);
   return 0;
-}
-
-double nvl_llm_op_seconds(const llm_shape *sh, int rank, double gemm, double attn, double bytes) {
-  const nvl_llm_eff *e = nvl_llm_eff_get();
-  const nvl_compute *c = &sh->d->endpoint_types[sh->d->devices[sh->devs[rank]].type].compute;
-  double peak = c->flops[sh->lay->precision];
-  double fg = c->gemm_frac > 0 ? c->gemm_frac : e->gemm,
-         fa = c->attn_frac > 0 ? c->attn_frac : e->attention,
-         fh = c->hbm_frac > 0 ? c->hbm_frac : e->hbm;
-  double t_math = gemm / (peak * fg) + attn / (peak * fa);
-  double t_mem = bytes / (c->hbm_Bps * fh);
-  return t_math > t_mem ? t_math : t_mem;
 }
 
 void nvl_llm_totals(const llm_shape *sh, double *model_flops, double *tokens) {

@@ -7,6 +7,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "models/profile.h"
 #include "workload/llm.h"
 
 /* Per-token forward costs of one layer on one rank (FLOPs already divided by tp where TP splits
@@ -24,10 +25,14 @@ typedef struct {
 
 /* The step's shape, derived once from model, layout and job. */
 typedef struct {
+  const nvl_model_ctx *mctx; /* the model's parameters */
   const nvl_llm *m;
   const nvl_llm_layout *lay;
   const nvl_design *d;
-  const int *devs; /* [ranks]: device of each rank */
+  const int *devs;            /* [ranks]: device of each rank */
+  nvl_chip *chips;            /* [endpoint type]: the kernel model's view (owned) */
+  nvl_profile_fit **fits;     /* [endpoint type]: their profiles' fits (owned), or NULL */
+  const nvl_chip **rank_chip; /* [ranks] (owned array) */
   int ranks, tpep, layers_stage;
   long slots, per_rank_slots; /* expert copies (experts + redundant), per EP rank */
   double seqs_mb;             /* sequences per micro-batch and EP rank */
@@ -48,10 +53,36 @@ static inline int llm_rank(const llm_shape *sh, long t, long e, long d, long s) 
 }
 
 /* Checks the layout (specific errors) and fills the shape and the memory check. */
-int nvl_llm_shape(const nvl_llm *m, const nvl_llm_layout *lay, const nvl_design *d,
-                  const nvl_job *all, llm_shape *sh, nvl_llm_memory *mem, nvl_diags *diags);
-/* Seconds of an operation of `gemm` and `attn` FLOPs reading `bytes` on the rank's endpoint. */
-double nvl_llm_op_seconds(const llm_shape *sh, int rank, double gemm, double attn, double bytes);
+int nvl_llm_shape(const nvl_model_ctx *ctx, const nvl_llm *m, const nvl_llm_layout *lay,
+                  const nvl_design *d, const nvl_job *all, llm_shape *sh, nvl_llm_memory *mem,
+                  nvl_diags *diags);
+void nvl_llm_shape_release(llm_shape *sh);
+/* The kernel model's view of an endpoint type's compute (without its profile). */
+void nvl_llm_chip(const nvl_model_ctx *ctx, const nvl_compute *c, nvl_chip *chip);
+/* KV cache bytes per token and layer on one rank. */
+double nvl_llm_kv_bytes_token(const nvl_llm *m, const nvl_llm_layout *l);
+/* Parameters one rank's optimizer updates (its shard), for training. */
+double nvl_llm_shard_params(const llm_shape *sh, long stage);
+
+/* The compute steps of a stream (llm_ops.c): a layer's attention block, its dense MLP, a MoE
+ * layer's part before the dispatch (norm, router, shared experts), the routed experts on one
+ * rank, the output layer, and the optimizer at the end of a training step. */
+typedef enum { LS_ATTN, LS_MLP, LS_MOE_PRE, LS_EXPERTS, LS_HEAD, LS_OPTIMIZER } llm_step_kind;
+
+#define LLM_MAX_OPS 64
+typedef struct {
+  nvl_kop op[LLM_MAX_OPS];
+  int n;
+} llm_ops;
+
+/* The operations of one compute step: `layer` is the model's layer (LS_ATTN: the first layer
+ * also embeds), bwd its backward, work and hit a rank's routed token-expert pairs and experts
+ * hit (LS_EXPERTS), stage the pipeline stage (LS_OPTIMIZER). */
+void nvl_llm_ops(const llm_shape *sh, llm_step_kind kind, long layer, long stage, bool bwd,
+                 double work, double hit, llm_ops *out);
+/* Seconds of the operations on rank r's chip under the layout's runtime; `first` adds the
+ * step's fixed host cost (the first compute step of a stream in inference). */
+double nvl_llm_ops_seconds(const llm_shape *sh, int rank, const llm_ops *ops, bool first);
 /* Model FLOPs of the step (all ranks) and the tokens it processes or generates. */
 void nvl_llm_totals(const llm_shape *sh, double *model_flops, double *tokens);
 

@@ -123,6 +123,9 @@ static int parse(json_t *root, nvl_llm *m, nvl_diags *diags) {
   m->heads = get_int(&c, root, "", "heads", true, 1, 1 << 14, 1);
   m->kv_heads = get_int(&c, root, "", "kv_heads", false, 1, 1 << 14, m->heads);
   m->head_dim = get_int(&c, root, "", "head_dim", false, 1, 1 << 16, m->hidden / m->heads);
+  if (m->head_dim < 1 && !json_object_get(root, "mla")) /* a derived size of 0 is no model */
+    bad(&c, "/heads", "%ld heads over hidden %ld leave a head dimension of 0: give head_dim",
+        m->heads, m->hidden);
   m->vocab = get_int(&c, root, "", "vocab", true, 1, 1 << 24, 1);
   if (m->kv_heads > m->heads || m->heads % m->kv_heads != 0)
     bad(&c, "/kv_heads", "kv_heads must divide the %ld heads", m->heads);
@@ -204,29 +207,4 @@ int nvl_llm_mode_parse(const char *s, nvl_llm_mode *out) {
 const char *nvl_llm_dim_name(nvl_llm_dim d) {
   static const char *const names[] = {"compute", "tp", "ep", "pp", "dp"};
   return d < NVL_LD__COUNT ? names[d] : "?";
-}
-
-static double eff_value(json_t *root, const char *key) {
-  double v = json_number_value(json_object_get(json_object_get(root, key), "value"));
-  if (!(v > 0)) {
-    fprintf(stderr, "nvlsim: internal error: models/compute.json lacks %s\n", key);
-    abort();
-  }
-  return v;
-}
-
-const nvl_llm_eff *nvl_llm_eff_get(void) {
-  static nvl_llm_eff e;
-  static bool loaded;
-  if (!loaded) {
-    json_t *root = json_loadb(nvl_compute_json, nvl_compute_json_len, 0, NULL);
-    e.gemm = eff_value(root, "gemm");
-    e.attention = eff_value(root, "attention");
-    e.hbm = eff_value(root, "hbm");
-    e.bucket_params = eff_value(root, "dp_bucket_params");
-    e.route_samples = eff_value(root, "route_samples");
-    json_decref(root);
-    loaded = true;
-  }
-  return &e;
 }

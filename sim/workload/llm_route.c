@@ -6,6 +6,13 @@
  * hottest experts (the first of the order), alternating between original and copy.
  * Expert e's original is slot e, the copy of the i-th hottest slot experts + i; slot k lives on
  * rank k / per_rank_slots.
+ *
+ * Distinct experts are drawn without replacement in bounded time: a draw from the whole
+ * distribution that lands on an expert already picked is redrawn a few times (exact: the
+ * accepted draw follows the remaining mass), then drawn directly from the remaining mass, by a
+ * uniform over the mass left and a binary search of the cumulative weights that skips the picked
+ * experts (O(top_k log experts) per pick). At Zipf exponent 10 nearly all the mass is on one
+ * expert, so redrawing alone would take about a billion draws per token.
  */
 #include <gsl/gsl_randist.h>
 #include <math.h>
@@ -14,6 +21,54 @@
 
 #include "base/xalloc.h"
 #include "workload/llm_internal.h"
+
+static bool is_picked(const long *picked, long np, long e) {
+  for (long q = 0; q < np; q++)
+    if (picked[q] == e)
+      return true;
+  return false;
+}
+
+/* One more expert, distinct from the np picked: redraws first, then the remaining mass. */
+static long pick(gsl_rng *rng, gsl_ran_discrete_t *tab, const double *cum, const size_t *order,
+                 const long *pos, const long *picked, long np, long E) {
+  for (int tries = 0; tries < 8; tries++) {
+    long e = (long)gsl_ran_discrete(rng, tab);
+    if (!is_picked(picked, np, e))
+      return e;
+  }
+  /* the picked experts' places in the order, ascending (np <= top_k: insertion sort) */
+  long at[256], n = 0; /* top_k <= 256 (llm_model.c) */
+  for (long q = 0; q < np && n < 256; q++) {
+    long p = pos[picked[q]], i = n++;
+    for (; i > 0 && at[i - 1] > p; i--)
+      at[i] = at[i - 1];
+    at[i] = p;
+  }
+  double left = cum[E];
+  for (long i = 0; i < n; i++)
+    left -= cum[at[i] + 1] - cum[at[i]];
+  /* a point of the remaining mass, then moved past every picked interval at or before it */
+  double x = gsl_rng_uniform(rng) * (left > 0 ? left : 0);
+  for (long i = 0; i < n; i++)
+    if (cum[at[i]] <= x)
+      x += cum[at[i] + 1] - cum[at[i]];
+  long lo = 0, hi = E - 1; /* the last place whose interval starts at or before x */
+  while (lo < hi) {
+    long mid = (lo + hi + 1) / 2;
+    if (cum[mid] <= x)
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  /* rounding may land on a picked or empty place: the next free one (one always is: np < E) */
+  for (long k = 0; k < E; k++) {
+    long e = (long)order[(lo + k) % E];
+    if (!is_picked(picked, np, e))
+      return e;
+  }
+  return (long)order[0];
+}
 
 void nvl_llm_route(const llm_shape *sh, double tokens, gsl_rng *rng, llm_routing *out) {
   const nvl_llm *m = sh->m;
@@ -29,25 +84,29 @@ void nvl_llm_route(const llm_shape *sh, double tokens, gsl_rng *rng, llm_routing
     copy[order[i]] = i < R ? E + i : -1;
   }
   gsl_ran_discrete_t *tab = gsl_ran_discrete_preproc((size_t)E, w);
+  /* cum[i]: the weight of the i hottest experts (order[0 .. i-1]); pos[e]: e's place in order */
+  double *cum = nvl_xmalloc((size_t)(E + 1) * sizeof *cum);
+  long *pos = nvl_xmalloc((size_t)E * sizeof *pos);
+  cum[0] = 0;
+  for (long i = 0; i < E; i++) {
+    cum[i + 1] = cum[i] + w[order[i]];
+    pos[order[i]] = i;
+  }
   double *hitmark = nvl_xcalloc((size_t)sh->slots, sizeof *hitmark);
   long *picked = nvl_xmalloc((size_t)K * sizeof *picked),
        *ranks = nvl_xmalloc((size_t)K * sizeof *ranks);
   memset(out->tok, 0, (size_t)(ep * ep) * sizeof *out->tok);
   memset(out->work, 0, (size_t)ep * sizeof *out->work);
   memset(out->hit, 0, (size_t)ep * sizeof *out->hit);
-  double samples = fmin(tokens, nvl_llm_eff_get()->route_samples);
+  double samples = fmin(tokens, sh->mctx->kern.route_samples);
   long ns = (long)ceil(samples);
   double scale = ns > 0 ? tokens / (double)ns : 0;
   for (long i = 0; i < ep; i++)
     for (long t = 0; t < ns; t++) {
       long np = 0, nr = 0;
       while (np < K) { /* K distinct experts (K <= E) */
-        long e = (long)gsl_ran_discrete(rng, tab);
-        bool dup = false;
-        for (long q = 0; q < np && !dup; q++)
-          dup = picked[q] == e;
-        if (!dup)
-          picked[np++] = e;
+        long e = pick(rng, tab, cum, order, pos, picked, np, E);
+        picked[np++] = e;
       }
       for (long q = 0; q < K; q++) {
         long e = picked[q], slot = copy[e] >= 0 && (flip[e]++ & 1) ? copy[e] : e;
@@ -66,5 +125,6 @@ void nvl_llm_route(const llm_shape *sh, double tokens, gsl_rng *rng, llm_routing
   for (long k = 0; k < sh->slots; k++)
     out->hit[k / sh->per_rank_slots] += hitmark[k];
   gsl_ran_discrete_free(tab);
+  free(cum), free(pos);
   free(order), free(w), free(copy), free(flip), free(hitmark), free(picked), free(ranks);
 }

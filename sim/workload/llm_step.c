@@ -89,24 +89,33 @@ void nvl_lb_step_end(builder *b, size_t ds) {
   b->next = t;
 }
 
-/* A compute step of stream (d, s): rank r of the stage works secs(r). */
-typedef struct {
-  double gemm, attn, bytes; /* the same on every rank, or per rank from `work` */
-  const double *work, *hit; /* [tp * ep]: experts' token-expert pairs and experts hit, or NULL */
-} compute_step;
-
-static void compute(builder *b, long d, long s, const compute_step *c, double mult, long extra) {
+/* A compute step of stream (d, s): its operations (llm_ops.c) on every rank of the stage; the
+ * routed experts' step has each rank's own work (work[i], hit[i] for stage rank i). */
+static void compute(builder *b, long d, long s, llm_step_kind kind, long layer, bool bwd,
+                    const double *work, const double *hit) {
   const llm_shape *sh = b->sh;
   size_t ds = (size_t)(d * sh->lay->pp + s);
   nvl_wop op = {.kind = NVL_WOP_COMPUTE, .job = b->stage_job[ds], .src = -1, .has_vals = true};
   op.val_at = nvl_wgraph_vals(&b->st->g, (size_t)sh->tpep);
+  bool first = !b->computed[ds];
+  b->computed[ds] = true;
+  llm_ops ops;
+  if (!work)
+    nvl_llm_ops(sh, kind, layer, s, bwd, 0, 0, &ops);
+  const nvl_chip *last = NULL;
+  double last_s = 0;
   for (int i = 0; i < sh->tpep; i++) {
     int r = llm_rank(sh, i % sh->lay->tp, i / sh->lay->tp, d, s);
-    double g = c->work ? c->work[i] * sh->c.expert_gemm : c->gemm;
-    double by = c->hit ? c->hit[i] * sh->c.expert_weights : c->bytes;
-    b->st->g.vals[op.val_at + (size_t)i] = nvl_llm_op_seconds(sh, r, g * mult, c->attn * mult, by);
+    if (work) {
+      nvl_llm_ops(sh, kind, layer, s, bwd, work[i], hit[i], &ops);
+      last_s = nvl_llm_ops_seconds(sh, r, &ops, first);
+    } else if (sh->rank_chip[r] != last) { /* ranks of one chip take the same time */
+      last = sh->rank_chip[r];
+      last_s = nvl_llm_ops_seconds(sh, r, &ops, first);
+    }
+    b->st->g.vals[op.val_at + (size_t)i] = last_s;
   }
-  nvl_lb_step_begin(b, ds, extra);
+  nvl_lb_step_begin(b, ds, -1);
   nvl_lb_step_add(b, &op, NVL_LD_COMPUTE);
   nvl_lb_step_end(b, ds);
 }
@@ -180,7 +189,7 @@ static void ep_exchange(builder *b, long d, long s, long k, bool combine, bool f
 }
 
 /* The expert step of a MoE layer: each rank's token-expert pairs and experts hit. */
-static void experts(builder *b, long d, long s, long k, double mult) {
+static void experts(builder *b, long d, long s, long k, bool bwd) {
   const llm_shape *sh = b->sh;
   long ep = sh->lay->ep, tp = sh->lay->tp;
   size_t ds = (size_t)(d * sh->lay->pp + s);
@@ -193,8 +202,7 @@ static void experts(builder *b, long d, long s, long k, double mult) {
       hit[e * tp + t] = r[ep * ep + ep + e];
     }
   }
-  compute_step c = {.work = work, .hit = hit};
-  compute(b, d, s, &c, mult, -1);
+  compute(b, d, s, LS_EXPERTS, s * sh->layers_stage + k, bwd, work, hit);
   free(work);
   free(hit);
 }
@@ -202,33 +210,28 @@ static void experts(builder *b, long d, long s, long k, double mult) {
 /* Layer k (of the stage) of stream (d, s), forward or backward (ops in reverse, compute x 2). */
 static void layer(builder *b, long d, long s, long k, bool bwd) {
   const llm_shape *sh = b->sh;
-  const llm_costs *c = &sh->c;
-  double tok = sh->tokens_mb, mult = bwd ? 2 : 1;
-  bool moe = llm_moe_layer(sh->m, s * sh->layers_stage + k);
-  compute_step attn = {.gemm = tok * c->attn_gemm,
-                       .attn = tok * c->attn_core,
-                       .bytes = c->attn_weights + sh->seqs_mb * c->kv_read};
-  compute_step pre = {.gemm = tok * c->pre_gemm, .bytes = c->pre_weights};
-  compute_step mlp = {.gemm = tok * c->mlp_gemm, .bytes = c->mlp_weights};
+  double tok = sh->tokens_mb;
+  long g = s * sh->layers_stage + k; /* the model's layer */
+  bool moe = llm_moe_layer(sh->m, g);
   if (!bwd) {
-    compute(b, d, s, &attn, mult, -1);
+    compute(b, d, s, LS_ATTN, g, false, NULL, NULL);
     tp_exchange(b, d, s);
   }
   if (moe) {
-    compute(b, d, s, &pre, mult, -1);
+    compute(b, d, s, LS_MOE_PRE, g, bwd, NULL, NULL);
     bool fp8 = !bwd && sh->lay->precision != NVL_PREC_BF16;
     if (sh->lay->ep > 1)
       ep_exchange(b, d, s, k, false, fp8, bwd);
-    experts(b, d, s, k, mult);
+    experts(b, d, s, k, bwd);
     if (sh->lay->ep > 1)
       ep_exchange(b, d, s, k, true, false, bwd);
     tp_coll(b, d, s, NVL_COLL_ALL_GATHER, tok * (double)sh->m->hidden * 2);
   } else {
-    compute(b, d, s, &mlp, mult, -1);
+    compute(b, d, s, LS_MLP, g, bwd, NULL, NULL);
     tp_exchange(b, d, s);
   }
   if (bwd) {
-    compute(b, d, s, &attn, mult, -1);
+    compute(b, d, s, LS_ATTN, g, true, NULL, NULL);
     tp_exchange(b, d, s);
   }
 }
@@ -264,16 +267,15 @@ static void block(builder *b, long s, long j, bool bwd) {
   const nvl_llm_layout *l = sh->lay;
   long pp = l->pp, m = l->microbatches, L = sh->layers_stage;
   bool last = s == pp - 1;
-  compute_step head = {.gemm = sh->tokens_mb * sh->c.head_gemm, .bytes = sh->c.head_weights};
   for (long d = 0; d < l->dp; d++) { /* the block's first step waits for its input */
     long in = bwd ? (last ? -1 : b->bsend[((d * pp + s + 1) * m) + j])
                   : (s == 0 ? -1 : b->fsend[((d * pp + s - 1) * m) + j]);
     if (bwd && last)
-      compute(b, d, s, &head, 2, -1);
+      compute(b, d, s, LS_HEAD, 0, true, NULL, NULL);
     else if (in >= 0)
       nvl_lb_vec_push(&b->tail[d * pp + s], (size_t)in);
   }
-  double bucket = fmax(nvl_llm_eff_get()->bucket_params, 1e6 * (double)(l->ep * l->dp)) * 2;
+  double bucket = fmax(sh->mctx->kern.dp_bucket_params, 1e6 * (double)(l->ep * l->dp)) * 2;
   /* ZeRO-3 (FSDP's full shard): every layer's parameters gathered before it runs, one layer
    * ahead, in forward and backward, and its gradients reduce_scattered after its backward */
   bool z3 = l->zero == 3 && l->mode == NVL_LLM_TRAIN;
@@ -309,7 +311,7 @@ static void block(builder *b, long s, long j, bool bwd) {
   }
   for (long d = 0; d < l->dp; d++) {
     if (!bwd && last)
-      compute(b, d, s, &head, 1, -1);
+      compute(b, d, s, LS_HEAD, 0, false, NULL, NULL);
     else if (!bwd)
       b->fsend[(d * pp + s) * m + j] = pp_send(b, d, s, false);
     else if (s > 0)
@@ -325,6 +327,7 @@ static void make_jobs(builder *b) {
   const nvl_llm_layout *l = sh->lay;
   long tp = l->tp, ep = l->ep, pp = l->pp, dp = l->dp;
   int *r = nvl_xmalloc((size_t)(2 * sh->ranks + 1) * sizeof *r);
+  int *er = nvl_xmalloc((size_t)(ep + 1) * sizeof *er); /* an EP group's ranks */
   char name[64];
   size_t nds = (size_t)(dp * pp);
   b->stage_job = nvl_xmalloc(nds * sizeof(int));
@@ -347,8 +350,8 @@ static void make_jobs(builder *b) {
             tp > 1 ? add_job(b, name, r + e * tp, (int)tp, NVL_COLL_ALL_REDUCE) : -1;
       }
       for (long t = 0; t < tp; t++) {
-        int er[4096], ne = 0;
-        for (long e = 0; e < ep && ne < 4096; e++)
+        int ne = 0;
+        for (long e = 0; e < ep; e++)
           er[ne++] = llm_rank(sh, t, e, d, s);
         snprintf(name, sizeof name, "ep.s%d.d%d.t%d", (int)s, (int)d, (int)t);
         b->ep_job[ds * (size_t)tp + (size_t)t] =
@@ -382,6 +385,7 @@ static void make_jobs(builder *b) {
       }
     }
   free(r);
+  free(er);
 }
 
 /* Every MoE layer's routing, drawn in a fixed order from the seeded generator. */
@@ -440,11 +444,39 @@ static void schedule(builder *b) {
   free(pos);
 }
 
-int nvl_llm_step_build(const nvl_llm *m, const nvl_llm_layout *lay, const nvl_design *d,
-                       nvl_workload_spec *spec, nvl_llm_step *st, nvl_diags *diags) {
+/* Training: each stream's optimizer step once its stage's gradients are reduced (the
+ * parameters' all_gather follows it). */
+static void optimizer_steps(builder *b) {
+  const nvl_llm_layout *l = b->sh->lay;
+  int per_stage = b->sh->ranks / (int)l->pp;
+  for (long s = 0; s < l->pp; s++)
+    for (long d = 0; d < l->dp; d++) {
+      for (size_t i = 0; i < b->rs.n; i++) {
+        int job = b->st->g.ops[b->rs.v[i]].job;
+        if (b->st->job_ranks[job][0] / per_stage == s)
+          nvl_lb_vec_push(&b->gate, b->rs.v[i]);
+      }
+      size_t ds = (size_t)(d * l->pp + s);
+      nvl_lb_step_begin(b, ds, -1);
+      nvl_wop op = {.kind = NVL_WOP_COMPUTE, .job = b->stage_job[ds], .src = -1, .has_vals = true};
+      op.val_at = nvl_wgraph_vals(&b->st->g, (size_t)b->sh->tpep);
+      llm_ops ops;
+      nvl_llm_ops(b->sh, LS_OPTIMIZER, 0, s, false, 0, 0, &ops);
+      for (int i = 0; i < b->sh->tpep; i++) {
+        int r = llm_rank(b->sh, i % l->tp, i / l->tp, d, s);
+        b->st->g.vals[op.val_at + (size_t)i] = nvl_llm_ops_seconds(b->sh, r, &ops, false);
+      }
+      nvl_lb_step_add(b, &op, NVL_LD_COMPUTE);
+      nvl_lb_step_end(b, ds);
+    }
+}
+
+int nvl_llm_step_build(const nvl_model_ctx *ctx, const nvl_llm *m, const nvl_llm_layout *lay,
+                       const nvl_design *d, nvl_workload_spec *spec, nvl_llm_step *st,
+                       nvl_diags *diags) {
   memset(st, 0, sizeof *st);
   llm_shape sh;
-  if (nvl_llm_shape(m, lay, d, &spec->jobs[0], &sh, &st->mem, diags) != 0)
+  if (nvl_llm_shape(ctx, m, lay, d, &spec->jobs[0], &sh, &st->mem, diags) != 0)
     return -1;
   builder b = {.sh = &sh, .spec = spec, .st = st, .cap_jobs = spec->n_jobs + 16};
   spec->jobs = nvl_xrealloc(spec->jobs, b.cap_jobs * sizeof *spec->jobs);
@@ -460,11 +492,14 @@ int nvl_llm_step_build(const nvl_llm *m, const nvl_llm_layout *lay, const nvl_de
   b.tail = nvl_xcalloc(nds, sizeof *b.tail);
   b.fsend = nvl_xmalloc(nb * sizeof *b.fsend);
   b.bsend = nvl_xmalloc(nb * sizeof *b.bsend);
+  b.computed = nvl_xcalloc(nds, sizeof *b.computed);
   for (size_t i = 0; i < nb; i++)
     b.fsend[i] = b.bsend[i] = -1;
   make_jobs(&b);
   draw_routing(&b);
   schedule(&b);
+  if (lay->mode == NVL_LLM_TRAIN)
+    optimizer_steps(&b);
   if (lay->zero != 3)
     nvl_lb_dp_gather(&b);
   nvl_llm_totals(&sh, &st->model_flops, &st->tokens);
@@ -480,8 +515,9 @@ int nvl_llm_step_build(const nvl_llm *m, const nvl_llm_layout *lay, const nvl_de
   free(b.tail), free(b.gate.v), free(b.deps.v), free(b.next.v), free(b.rs.v), free(b.fsend),
       free(b.bsend);
   free(b.route_at), free(b.stage_job), free(b.tp_job), free(b.ep_job), free(b.bound_job);
-  free(b.dpd_job), free(b.dpe_job), free(b.dp_last);
+  free(b.dpd_job), free(b.dpe_job), free(b.dp_last), free(b.computed);
   gsl_rng_free(b.rng);
+  nvl_llm_shape_release(&sh);
   return 0;
 }
 

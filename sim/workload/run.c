@@ -78,7 +78,7 @@ static void pattern_dsts(const nvl_job *j, gsl_rng *rng, int *dst) {
  * collectives by the tuner, point-to-point by NCCL's P2P protocol rule. */
 static void resolve_op(const nvl_workload_run *wr, nvl_wop *op) {
   const nvl_job *j = &wr->spec->jobs[op->job];
-  const nvl_calibration *cal = nvl_calibration_get();
+  const nvl_calibration *cal = &wr->spec->ctx->cal;
   const nvl_tuner_comm *tc = &wr->comms[op->job].tc;
   uint64_t S = op->bytes;
   bool coll = op->kind == NVL_WOP_COLLECTIVE;
@@ -169,7 +169,8 @@ static nvl_workload_run *run_alloc(const nvl_workload_spec *spec, const nvl_desi
   wr->p = p;
   wr->comms = nvl_xcalloc(spec->n_jobs + 1, sizeof *wr->comms);
   for (size_t k = 0; k < spec->n_jobs; k++)
-    nvl_comm_init(&wr->comms[k], &spec->jobs[k], d, p, spec->model, spec->explicit_ranks);
+    nvl_comm_init(&wr->comms[k], &spec->ctx->cal, &spec->jobs[k], d, p, spec->model,
+                  spec->explicit_ranks);
   unalike_shared_devices(wr);
   return wr;
 }
@@ -225,6 +226,7 @@ void nvl_workload_tasks(const nvl_workload_run *wr, nvl_task_graph *out) {
   out->deps = wr->g.deps;
   out->build = nvl_workload_build;
   out->ctx = (void *)wr;
+  out->platform_xml = nvl_workload_fixed_routes(wr->spec);
   for (size_t k = 0; k < wr->spec->n_jobs; k++)
     out->ranks += (size_t)wr->spec->jobs[k].n;
   for (size_t i = 0; i < wr->g.n_ops; i++)
@@ -236,7 +238,7 @@ int nvl_workload_engine(const nvl_workload_run *wr, const nvl_task_graph *g, boo
                         nvl_engine_result *res, nvl_diags *diags) {
   nvl_task_graph folded;
   const nvl_task_graph *run = g;
-  if (wr->fold && !g->dump_platform && !getenv("NVLSIM_PLATFORM_XML")) {
+  if (wr->fold && !g->dump_platform) {
     nvl_fold_tasks(wr->fold, g, &folded);
     run = &folded;
   }

@@ -27,6 +27,7 @@
 #include "design/design.h"
 #include "models/calibration.h"
 #include "models/collectives.h"
+#include "models/context.h"
 #include "models/model.h"
 #include "platform/platform.h"
 
@@ -65,6 +66,7 @@ typedef struct {
 } nvl_job;
 
 typedef struct {
+  const nvl_model_ctx *ctx; /* the model's parameters (models/context.h): set by every command */
   nvl_job *jobs;
   size_t n_jobs;
   uint64_t *sizes;
@@ -74,10 +76,14 @@ typedef struct {
   uint64_t chunk_bytes;
   /* simulate every rank, even where ranks are alike (no reduced programs: for verification) */
   bool explicit_ranks;
-  /* SimGrid reads the routes from an XML platform (--dump-platform): no rerouted programs */
+  /* SimGrid reads the routes from an XML platform (--dump-platform, or ctx->platform_xml): no
+   * rerouted programs, nothing folded (nvl_workload_fixed_routes says which applies) */
   bool fixed_routes;
   /* a job may have one rank (an LLM step on one endpoint computes only) */
   bool one_rank_ok;
+  /* the operations are a framework's step, launched back to back (under CUDA graphs in
+   * decode): none waits for the host's launch interval that nccl-tests' loop pays */
+  bool back_to_back;
 } nvl_workload_spec;
 
 /* Sweep sizes as nccl-tests: min, max, and factor (>1) or step (>0, when factor == 0). */
@@ -92,6 +98,11 @@ int nvl_workload_resolve(nvl_workload_spec *spec, const nvl_design *d, const nvl
                          nvl_diags *diags);
 
 void nvl_workload_spec_release(nvl_workload_spec *spec);
+
+/* Whether SimGrid reads the routes from XML for this spec (--dump-platform or the context's). */
+static inline bool nvl_workload_fixed_routes(const nvl_workload_spec *spec) {
+  return spec->fixed_routes || (spec->ctx && spec->ctx->platform_xml);
+}
 
 /* In-switch reduction host shared by all participants, or -1. */
 int nvl_workload_nvls_host(const nvl_platform *p, const int *devs, int n);
