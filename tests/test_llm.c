@@ -1,6 +1,8 @@
 /* LLM steps (workload/llm.h): closed forms, the memory check and the layout's errors. */
 #include "nvl_fixture.h"
 
+#include <gsl/gsl_rng.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -360,6 +362,72 @@ static void test_llm__zero3_shards_memory_and_hides_its_gathers(void **state) {
   step_close(&x);
 }
 
+/* Routing draws top_k distinct experts in bounded time at every Zipf exponent of the documented
+ * range (0 to 10; at 10 nearly all the mass is on one expert, where redrawing duplicates took
+ * about a billion draws per token): every token reaches top_k distinct experts. */
+static void test_llm__routing_is_bounded_and_distinct_at_every_skew(void **state) {
+  (void)state;
+  nvl_llm m = dense_model();
+  m.moe = true, m.experts = 256, m.top_k = 8, m.expert_ffn = 2048;
+  double skews[] = {0, 0.5, 1, 2, 4, 7, 10};
+  for (size_t i = 0; i < sizeof skews / sizeof *skews; i++) {
+    nvl_llm_layout l = prefill(1, 512);
+    l.ep = 8, l.skew = skews[i];
+    llm_shape sh = {.mctx = nvl_test_ctx(), .m = &m, .lay = &l, .slots = 256,
+                    .per_rank_slots = 32};
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 7);
+    llm_routing rt = {calloc(64, sizeof(double)), calloc(8, sizeof(double)),
+                      calloc(8, sizeof(double))};
+    double tokens = 1024;
+    nvl_llm_route(&sh, tokens, rng, &rt);
+    double pairs = 0, hit = 0, sent = 0;
+    for (int r = 0; r < 8; r++) {
+      pairs += rt.work[r];
+      hit += rt.hit[r];
+      for (int j = 0; j < 8; j++)
+        sent += rt.tok[r * 8 + j];
+    }
+    /* every sampled token of every rank: top_k pairs, on at least one rank, at most top_k */
+    assert_close(pairs, 8 * tokens * 8, 1e-6 * pairs);
+    assert_true(hit >= 8 && hit <= 256);
+    assert_true(sent >= 8 * tokens - 1e-6 && sent <= 8 * tokens * 8 + 1e-6);
+    if (skews[i] >= 7) /* the hottest expert takes nearly every token's first pick */
+      assert_true(hit < 256);
+    free(rt.tok), free(rt.work), free(rt.hit);
+    gsl_rng_free(rng);
+  }
+}
+
+/* An EP group of any size keeps every member (no fixed-size array): EP 4,608 over 4,608 GPUs. */
+static void test_llm__large_ep_groups_keep_every_member(void **state) {
+  (void)state;
+  nvl_fixture f = nvl_fixture_load("tools/bench/flat-10000.json", NULL, NVL_MODEL_DEFAULT);
+  nvl_llm m = dense_model();
+  m.layers = 1, m.moe = true, m.experts = 4608, m.top_k = 2, m.expert_ffn = 512;
+  nvl_llm_layout l = prefill(1, 16);
+  l.mode = NVL_LLM_DECODE, l.ep = 4608, l.batch = 4608;
+  nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .one_rank_ok = true};
+  spec.jobs = calloc(1, sizeof *spec.jobs);
+  spec.n_jobs = 1;
+  spec.jobs[0].n_limit = 4608;
+  nvl_diags diags = NVL_DIAGS_INIT;
+  assert_int_equal(nvl_workload_resolve(&spec, f.d, f.p, &diags), 0);
+  nvl_llm_step st;
+  assert_int_equal(nvl_llm_step_build(nvl_test_ctx(), &m, &l, f.d, &spec, &st, &diags), 0);
+  int found = 0;
+  for (size_t k = 0; k < spec.n_jobs; k++)
+    if (strncmp(spec.jobs[k].name, "ep.", 3) == 0) {
+      found++;
+      assert_int_equal(spec.jobs[k].n, 4608);
+    }
+  assert_int_equal(found, 1);
+  nvl_llm_step_release(&st, spec.n_jobs);
+  nvl_diags_release(&diags);
+  nvl_workload_spec_release(&spec);
+  nvl_fixture_close(&f);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_llm__compute_only_step_is_the_sum_of_its_operations),
     cmocka_unit_test(test_llm__tp_step_is_compute_plus_its_collectives),
@@ -367,6 +435,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_llm__memory_check_refuses_with_the_numbers),
     cmocka_unit_test(test_llm__zero3_shards_memory_and_hides_its_gathers),
     cmocka_unit_test(test_llm__bad_layouts_are_named),
+    cmocka_unit_test(test_llm__routing_is_bounded_and_distinct_at_every_skew),
+    cmocka_unit_test(test_llm__large_ep_groups_keep_every_member),
 };
 
 NVL_TEST_MAIN(tests)
