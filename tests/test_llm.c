@@ -373,8 +373,7 @@ static void test_llm__routing_is_bounded_and_distinct_at_every_skew(void **state
   for (size_t i = 0; i < sizeof skews / sizeof *skews; i++) {
     nvl_llm_layout l = prefill(1, 512);
     l.ep = 8, l.skew = skews[i];
-    llm_shape sh = {.mctx = nvl_test_ctx(), .m = &m, .lay = &l, .slots = 256,
-                    .per_rank_slots = 32};
+    llm_shape sh = {.mctx = nvl_test_ctx(), .m = &m, .lay = &l, .slots = 256, .per_rank_slots = 32};
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 7);
     llm_routing rt = {calloc(64, sizeof(double)), calloc(8, sizeof(double)),

@@ -253,7 +253,45 @@ static void test_wgraph__rejects_bad_operations(void **state) {
   nvl_wgraph_release(&g);
 }
 
+/* The one guard where operations enter the engine: a compute time or a matrix entry that is
+ * negative, non-finite or beyond 1e9 s / 1e18 B refuses the graph, whoever made it. */
+static void test_wgraph__non_finite_values_never_reach_the_engine(void **state) {
+  (void)state;
+  nvl_fixture f = nvl_fixture_open("hgx-h100.json", NVL_MODEL_IDEAL, false);
+  nvl_diags diags = NVL_DIAGS_INIT;
+  nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .model = NVL_MODEL_IDEAL, .seed = 1};
+  spec.jobs = calloc(1, sizeof *spec.jobs);
+  spec.n_jobs = 1;
+  spec.jobs[0] = (nvl_job){.coll = NVL_COLL_ALL_REDUCE, .algo = NVL_ALGO_RING, .proto = -1};
+  snprintf(spec.jobs[0].ranks_sel, sizeof spec.jobs[0].ranks_sel, "gpu[0:2]");
+  assert_int_equal(nvl_workload_resolve(&spec, f.d, f.p, &diags), 0);
+  double bad[] = {NAN, INFINITY, -1, 1e10, 1e-3};
+  for (int matrix = 0; matrix < 2; matrix++)
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+      nvl_wgraph g = NVL_WGRAPH_INIT;
+      nvl_wop op = {
+          .kind = matrix ? NVL_WOP_MATRIX : NVL_WOP_COMPUTE, .job = 0, .has_vals = true, .src = -1};
+      size_t n = matrix ? 4 : 2;
+      op.val_at = nvl_wgraph_vals(&g, n);
+      for (size_t k = 0; k < n; k++)
+        g.vals[op.val_at + k] = 1e-3;
+      g.vals[op.val_at + 1] = matrix && bad[i] == 1e10 ? 1e19 : bad[i];
+      add(&g, op, NULL, 0);
+      nvl_workload_run *wr = nvl_workload_run_graph(&spec, f.d, f.p, &g);
+      if (bad[i] == 1e-3)
+        assert_non_null(wr); /* the control: a sane value passes */
+      else
+        assert_null(wr);
+      nvl_workload_run_free(wr);
+      nvl_wgraph_release(&g);
+    }
+  nvl_workload_spec_release(&spec);
+  nvl_fixture_close(&f);
+  nvl_diags_release(&diags);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_wgraph__non_finite_values_never_reach_the_engine),
     cmocka_unit_test(test_wgraph__independent_sends_share_a_link),
     cmocka_unit_test(test_wgraph__max_min_with_unequal_sizes),
     cmocka_unit_test(test_wgraph__dependent_operations_add_up),

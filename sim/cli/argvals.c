@@ -102,8 +102,8 @@ int nvl_arg_seed(void *field, const char *v, const char *opt, const char *cmd) {
 int nvl_arg_flops(void *field, const char *v, const char *opt, const char *cmd) {
   char *end;
   double f = strtod(v, &end);
-  if (end == v || *end || !(f > 0) || !isfinite(f))
-    return nvl_cli_usage_error(cmd, "%s: a rate in FLOP/s, a positive number such as 2.25e15", opt);
+  if (end == v || *end || !(f >= 1e6 && f <= 1e21))
+    return nvl_cli_usage_error(cmd, "%s: a rate in FLOP/s from 1e6 to 1e21, such as 2.25e15", opt);
   *(double *)field = f;
   return 0;
 }

@@ -3,6 +3,7 @@
  * dependency order, with the NPUs each occupies (nvl_ct_map) and a job per process group.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +85,12 @@ static int unit_op(builder *b, const unit *u, nvl_wop *op, size_t base_job) {
       return -1;
     }
     op->seconds = (double)nd->num_ops / b->c->flops;
+  }
+  if (!(op->seconds <= 1e9)) { /* what the engine can advance to (workload/run.c) */
+    char what[96];
+    snprintf(what, sizeof what, "a compute node of %.3g s: more than 1e9 s", op->seconds);
+    nvl_ct_fail(b, u->npu, u->node, what);
+    return -1;
   }
   return 0;
 }

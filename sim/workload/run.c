@@ -183,9 +183,19 @@ nvl_workload_run *nvl_workload_run_new(const nvl_workload_spec *spec, const nvl_
   return wr;
 }
 
-/* Whether an operation names a job and ranks the spec has. */
+/* The one guard where operations enter the engine: no time or size may be negative, non-finite
+ * or beyond what SimGrid can advance to (a second of 1e9 s, 1e18 bytes), whoever produced them
+ * (run's specs, llm's steps, Chakra traces). */
+static bool values_ok(const double *v, size_t n, double hi) {
+  for (size_t i = 0; i < n; i++)
+    if (!(v[i] >= 0 && v[i] <= hi))
+      return false;
+  return true;
+}
+
+/* Whether an operation names a job and ranks the spec has, with sane values. */
 static bool op_valid(const nvl_workload_spec *spec, const nvl_wgraph *g, const nvl_wop *op) {
-  if (op->job < 0 || (size_t)op->job >= spec->n_jobs)
+  if (op->job < 0 || (size_t)op->job >= spec->n_jobs || (double)op->bytes > 1e18)
     return false;
   int n = spec->jobs[op->job].n;
   switch (op->kind) {
@@ -193,12 +203,13 @@ static bool op_valid(const nvl_workload_spec *spec, const nvl_wgraph *g, const n
     return op->src >= 0 && op->src < n && op->dst >= 0 && op->dst < n && op->src != op->dst;
   case NVL_WOP_COMPUTE:
     if (op->has_vals)
-      return op->val_at + (size_t)n <= g->n_vals;
-    return op->src >= 0 && op->src < n && op->seconds >= 0;
+      return op->val_at + (size_t)n <= g->n_vals && values_ok(g->vals + op->val_at, (size_t)n, 1e9);
+    return op->src >= 0 && op->src < n && op->seconds >= 0 && op->seconds <= 1e9;
   case NVL_WOP_PATTERN: return op->dst_at + (size_t)n <= g->n_dsts;
   case NVL_WOP_MATRIX:
     if (op->has_vals)
-      return op->val_at + (size_t)n * (size_t)n <= g->n_vals;
+      return op->val_at + (size_t)n * (size_t)n <= g->n_vals &&
+             values_ok(g->vals + op->val_at, (size_t)n * (size_t)n, 1e18);
     return spec->jobs[op->job].matrix != NULL;
   default: return true;
   }
