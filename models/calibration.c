@@ -180,6 +180,7 @@ int nvl_calibration_load(nvl_calibration *cal, const char *text, size_t len, cha
   load_nccl(r, cal, nccl);
   cal->host_interval_s = time_field(r, root, "host_interval");
   cal->device_launch_s = time_field(r, root, "device_launch");
+  cal->direct_share = num_field(r, root, "direct_copy_share", 0.05, 1);
   load_generations(r, cal, json_object_get(root, "generations"),
                    json_object_get(nccl, "generations"));
   json_decref(root);

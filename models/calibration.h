@@ -53,6 +53,7 @@ typedef struct {
   int slices[NVL_PROTO__COUNT];        /* slices per chunk */
   double host_interval_s;              /* one operation per interval from the host */
   double device_launch_s;              /* device-side start of every operation */
+  double direct_share;                 /* DeepEP's direct copies: share of the Simple rate */
   struct {
     double nvls_latency_s;
     int nvls_max_heads, ring_max_channels, p2p_max_channels;

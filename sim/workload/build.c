@@ -56,6 +56,11 @@ static proto_params protocol_params(const nvl_workload_run *wr, const nvl_wop *o
   const nvl_generation *g = nvl_calibration_gen(c, m->generation);
   nvl_proto pr = op->proto;
   pp.host_interval = wr->spec->back_to_back ? 0 : c->host_interval_s;
+  if (op->direct) { /* DeepEP: SMs store straight into the peers' buffers, no P2P channels */
+    pp.scale = 1.0 / (g->simple_eff * c->direct_share);
+    pp.start_delay = c->device_launch_s;
+    return pp;
+  }
   if (is_p2p(op)) { /* NCCL's P2P: its own efficiency, channels capped at what a block moves */
     pp.scale = 1.0 / (g->p2p_eff * c->payload[pr]);
     pp.start_delay = c->device_launch_s + c->base_s[pr];
@@ -80,9 +85,10 @@ static proto_params protocol_params(const nvl_workload_run *wr, const nvl_wop *o
   return pp;
 }
 
-/* Channels of one point-to-point transfer of `bytes` in this job (0: uncapped, ideal model). */
-static int p2p_channels(const nvl_workload_run *wr, const nvl_comm *m, double bytes) {
-  if (wr->spec->model == NVL_MODEL_IDEAL)
+/* Channels of one point-to-point transfer of `bytes` in this job (0: uncapped, ideal model or a
+ * direct exchange). */
+static int p2p_channels(const nvl_workload_run *wr, const nvl_comm *m, double bytes, bool direct) {
+  if (wr->spec->model == NVL_MODEL_IDEAL || direct)
     return 0;
   return nvl_tuner_p2p_channels(&wr->spec->ctx->cal, m->tc.n, (uint64_t)bytes);
 }
@@ -105,7 +111,7 @@ static void p2p_program(const nvl_workload_run *wr, const nvl_wop *op, const int
       for (int b = 0; b < n; b++)
         if (a != b && matrix[(size_t)a * n + b] > 0)
           nvl_program_send(p, lane[a], lane[b], floor(matrix[(size_t)a * n + b] * pp->scale),
-                           p2p_channels(wr, m, matrix[(size_t)a * n + b]));
+                           p2p_channels(wr, m, matrix[(size_t)a * n + b], op->direct));
     for (int b = 0; b < n; b++)
       for (int a = 0; a < n; a++)
         if (a != b && matrix[(size_t)a * n + b] > 0)
@@ -114,7 +120,7 @@ static void p2p_program(const nvl_workload_run *wr, const nvl_wop *op, const int
     for (int r = 0; r < n; r++)
       if (dst[r] >= 0)
         nvl_program_send(p, lane[r], lane[dst[r]], floor((double)op->bytes * pp->scale),
-                         p2p_channels(wr, m, (double)op->bytes));
+                         p2p_channels(wr, m, (double)op->bytes, op->direct));
     for (int r = 0; r < n; r++)
       for (int s = 0; s < n; s++)
         if (dst[s] == r)
@@ -132,7 +138,7 @@ static void send_program(const nvl_workload_run *wr, const nvl_wop *op, nvl_prog
   if (pp->start_delay > 0)
     nvl_program_op(p, a, NVL_OP_DELAY, 0, pp->start_delay);
   nvl_program_send(p, a, b, floor((double)op->bytes * pp->scale),
-                   p2p_channels(wr, &wr->comms[op->job], (double)op->bytes));
+                   p2p_channels(wr, &wr->comms[op->job], (double)op->bytes, op->direct));
   nvl_program_op(p, b, NVL_OP_RECV, a, 0);
   nvl_program_floor(p, pp->host_interval);
 }
@@ -158,7 +164,7 @@ static int coll_program(const nvl_workload_run *wr, const nvl_wop *op, nvl_progr
                       .nvls_heads = pp->nvls_heads,
                       .nvls_steps = pp->nvls_steps,
                       .nvls_spread_s = pp->nvls_spread,
-                      .p2p_channels = is_p2p(op) ? p2p_channels(wr, m, per_peer) : 0,
+                      .p2p_channels = is_p2p(op) ? p2p_channels(wr, m, per_peer, op->direct) : 0,
                       .p2p_channel_Bps = pp->p2p_channel_Bps,
                       .host_interval_s = pp->host_interval,
                       .overhead_s = m->overhead_s,

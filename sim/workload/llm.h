@@ -29,8 +29,10 @@
  * - EP: dispatch and combine as DeepEP's normal kernels: a token goes once to every rank that
  *   holds one of its top_k experts, FP8 (plus a 4-byte scale per 128 values) when the precision
  *   is FP8 or below, BF16 otherwise; combine returns BF16. An EP matrix's diagonal holds what
- *   a rank keeps (never sent; DeepEP's bandwidths count it), its size the busiest rank's sends
- *   (NCCL's P2P protocol rule). Routing is drawn per layer from a seeded GSL mt19937: uniform
+ *   a rank keeps (never sent; DeepEP's bandwidths count it), its size the busiest rank's sends.
+ *   The exchange is DeepEP's direct copies (wgraph.h `direct`: the Simple data path's rate times
+ *   DeepEP's share, no P2P channels), launched back to back with the step's other operations
+ *   (no host launch interval). Routing is drawn per layer from a seeded GSL mt19937: uniform
  *   over experts, or Zipf with exponent `skew` over a random expert order (route_samples tokens
  *   per rank, scaled). Redundant experts copy the hottest ones and split their tokens evenly.
  *   The shared expert does not overlap the dispatch.

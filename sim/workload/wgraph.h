@@ -49,6 +49,10 @@ typedef struct {
   bool has_vals;  /* compute of every rank, matrix of its own: values at vals[val_at ..] */
   size_t val_at;
   bool report; /* gives a result row */
+  /* an exchange by direct copies over NVLink (DeepEP's kernels: SMs store into the peers'
+   * buffers), not NCCL's P2P protocol: the Simple data path's efficiency times DeepEP's share of
+   * it, no P2P channel cap */
+  bool direct;
 } nvl_wop;
 
 typedef struct {
