@@ -9,6 +9,7 @@
 
 #include "engine/engine.h"
 #include "platform/platform.h"
+#include "workload/comm.h"
 #include "workload/run.h"
 #include "workload/wgraph.h"
 #include "workload/workload.h"
@@ -290,7 +291,35 @@ static void test_wgraph__non_finite_values_never_reach_the_engine(void **state) 
   nvl_diags_release(&diags);
 }
 
+/* A communicator of unlike members takes the slowest member's links for its pipeline and for
+ * NCCL's view (as NCCL's graph search sets a ring's speed by its slowest GPU), whichever rank
+ * comes first: B200 GPUs (900 GB/s) with a 12-port Fusion ASIC (600 GB/s). */
+static void test_wgraph__unlike_members_take_the_slowest_links(void **state) {
+  (void)state;
+  nvl_fixture f = nvl_fixture_open("fusion-gpu-asic.json", NVL_MODEL_DEFAULT, false);
+  const char *sel[] = {"gpu[0:4],asic0", "asic0,gpu[0:4]", "gpu[0:4]"};
+  double want[] = {600e9, 600e9, 900e9};
+  for (int i = 0; i < 3; i++) {
+    nvl_diags diags = NVL_DIAGS_INIT;
+    nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .model = NVL_MODEL_DEFAULT, .seed = 1};
+    spec.jobs = calloc(1, sizeof *spec.jobs);
+    spec.n_jobs = 1;
+    spec.jobs[0] = (nvl_job){.coll = NVL_COLL_ALL_REDUCE, .algo = NVL_ALGO_RING, .proto = -1};
+    snprintf(spec.jobs[0].ranks_sel, sizeof spec.jobs[0].ranks_sel, "%s", sel[i]);
+    assert_int_equal(nvl_workload_resolve(&spec, f.d, f.p, &diags), 0);
+    nvl_comm c;
+    nvl_comm_init(&c, &nvl_test_ctx()->cal, &spec.jobs[0], f.d, f.p, NVL_MODEL_DEFAULT, true);
+    assert_close(c.bw_Bps, want[i], 1e-9 * want[i]);
+    assert_int_equal(c.generation, 5);
+    nvl_comm_release(&c);
+    nvl_workload_spec_release(&spec);
+    nvl_diags_release(&diags);
+  }
+  nvl_fixture_close(&f);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_wgraph__unlike_members_take_the_slowest_links),
     cmocka_unit_test(test_wgraph__non_finite_values_never_reach_the_engine),
     cmocka_unit_test(test_wgraph__independent_sends_share_a_link),
     cmocka_unit_test(test_wgraph__max_min_with_unequal_sizes),

@@ -67,7 +67,18 @@ void nvl_comm_init(nvl_comm *c, const nvl_calibration *cal, const nvl_job *j, co
   if (!explicit_ranks && !c->alike && j->pattern == NVL_PAT_NONE &&
       (nvl_coll_is_ring(j->coll) || j->coll == NVL_COLL_ALLTOALL || j->coll == NVL_COLL_SENDRECV))
     c->period = shift_period(p, j->devs, j->n);
+  /* the slowest member sets the pipeline and NCCL's view of the links, as NCCL's graph search
+   * sets a ring's speed by its slowest GPU (a ring of unlike members runs at their pace) */
   fabric_of(cal, d, j->devs[0], &c->bw_Bps, &c->generation, &c->tc.nvlink_Bps);
+  for (int r = 1; r < j->n; r++) {
+    if (d->devices[j->devs[r]].type == d->devices[j->devs[r - 1]].type)
+      continue;
+    double bw, nccl;
+    int gen;
+    fabric_of(cal, d, j->devs[r], &bw, &gen, &nccl);
+    if (bw < c->bw_Bps)
+      c->bw_Bps = bw, c->generation = gen, c->tc.nvlink_Bps = nccl;
+  }
   c->tc.n = j->n;
   c->tc.generation = c->generation;
   c->nvls_host = nvl_workload_nvls_host(p, j->devs, j->n);
