@@ -11,16 +11,7 @@
 
 #include "workload/chakra.h"
 
-/* The built-in model context, filled on first use. */
-static const nvl_model_ctx *fuzz_ctx(void) {
-  static nvl_model_ctx ctx;
-  static int done;
-  if (!done) {
-    nvl_model_ctx_default(&ctx);
-    done = 1;
-  }
-  return &ctx;
-}
+#include "nvl_ctx.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1)
@@ -52,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     jobs[0].n = n;
     jobs[0].devs = malloc(sizeof devs);
     memcpy(jobs[0].devs, devs, sizeof devs);
-    nvl_workload_spec spec = {.ctx = fuzz_ctx(), .jobs = jobs, .n_jobs = 1};
+    nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .jobs = jobs, .n_jobs = 1};
     nvl_wgraph g = NVL_WGRAPH_INIT;
     nvl_ct_map map;
     if (nvl_chakra_graph(&c, &spec, &g, &map, &diags) == 0) {

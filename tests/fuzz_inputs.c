@@ -17,20 +17,10 @@
 
 #include "cli/sweep.h"
 #include "design/design.h"
-#include "models/context.h"
 #include "platform/platform.h"
 #include "workload/workload.h"
 
-/* The built-in model context, filled on first use. */
-static const nvl_model_ctx *fuzz_ctx(void) {
-  static nvl_model_ctx ctx;
-  static int done;
-  if (!done) {
-    nvl_model_ctx_default(&ctx);
-    done = 1;
-  }
-  return &ctx;
-}
+#include "nvl_ctx.h"
 
 static nvl_design *board;
 static nvl_platform *plat;
@@ -57,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char path[64];
   snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
   nvl_diags diags = NVL_DIAGS_INIT;
-  nvl_workload_spec spec = {.ctx = fuzz_ctx(), .seed = 1};
+  nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .seed = 1};
   switch (data[0] % 3) {
   case 0:
     if (nvl_workload_load_file(path, &spec, &diags) == 0)

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/context.h"
+#include "nvl_ctx.h"
 
 /* Relative closeness: |a - b| <= tol * |b|. */
 #define assert_close(a, b, tol)                                                                    \
@@ -36,17 +36,6 @@ static inline char *nvl_test_slurp(FILE *f) {
   }
   fclose(f);
   return text;
-}
-
-/* The built-in model context (models/context.h), filled on first use. */
-static inline const nvl_model_ctx *nvl_test_ctx(void) {
-  static nvl_model_ctx ctx;
-  static int done;
-  if (!done) {
-    nvl_model_ctx_default(&ctx);
-    done = 1;
-  }
-  return &ctx;
 }
 
 /* Runs all tests, or the one named by argv[1]; a name that matches no test is a failure (so
