@@ -1,5 +1,5 @@
 /*
- * llm_model: model descriptions (llm.h) and the achieved fractions of models/compute.json.
+ * llm_model: model descriptions (llm.h), their loader and the names of modes and dimensions.
  * Keys are checked strictly: an unknown key is an error naming it, a count must be a positive
  * integer within bounds, and the shapes must agree (kv_heads divides heads, top_k <= experts).
  */
