@@ -303,7 +303,10 @@ static int simulate_here(const run_opts *o, const nvl_design *d, const nvl_platf
     goto cleanup;
   }
   nvl_rows_add(wr, &res, &rows);
-  if (wr->fold) /* what ran (workload/fold.h); --explicit-ranks runs every operation */
+  if (wr->fold && nvl_fold_kept(wr->fold) == wr->g.n_ops) /* what ran (workload/fold.h) */
+    printf("# %zu operations, each simulated as one of its %d alike copies\n", wr->g.n_ops,
+           nvl_fold_copies(wr->fold));
+  else if (wr->fold) /* --explicit-ranks runs every operation */
     printf("# %zu operations (%zu simulated: %d alike copies folded)\n", wr->g.n_ops,
            nvl_fold_kept(wr->fold), nvl_fold_copies(wr->fold));
   print_table(d, &rows, &intact);

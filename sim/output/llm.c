@@ -190,7 +190,10 @@ void nvl_llm_result_print(const nvl_llm_labels *lb, const nvl_llm_step *st, cons
           mm->rank, mm->total / 1e9, mm->capacity / 1e9, mm->weights / 1e9, mm->grads / 1e9,
           mm->optimizer / 1e9, mm->activations / 1e9, mm->kv_cache / 1e9);
   char folded[96] = "";
-  if (r->fold_copies > 0)
+  if (r->fold_copies > 0 && r->n_simulated == r->n_ops) /* every operation kept, on fewer lanes */
+    snprintf(folded, sizeof folded, ", each simulated as one of its %d alike copies",
+             r->fold_copies);
+  else if (r->fold_copies > 0)
     snprintf(folded, sizeof folded, " (%zu simulated: %d alike copies folded)", r->n_simulated,
              r->fold_copies);
   fprintf(out, "# %zu operations%s; breakdown seen from rank %d (its last operation ends last)\n",
