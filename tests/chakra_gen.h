@@ -39,9 +39,13 @@ static inline void ctw_message(FILE *f, const ProtobufCMessage *m) {
 
 /* PREFIX.npu.et, its GlobalMetadata written. */
 static inline FILE *ctw_open(const char *prefix, int npu, const char *version) {
-  char path[600];
-  snprintf(path, sizeof path, "%s.%d.et", prefix, npu);
+  size_t len = strlen(prefix) + 32; /* any prefix, held whole */
+  char *path = malloc(len);
+  if (!path)
+    return NULL;
+  snprintf(path, len, "%s.%d.et", prefix, npu);
   FILE *f = fopen(path, "wb");
+  free(path);
   if (!f)
     return NULL;
   ChakraProtoMsg__GlobalMetadata g = CHAKRA_PROTO_MSG__GLOBAL_METADATA__INIT;

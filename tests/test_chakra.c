@@ -320,6 +320,57 @@ static void w_many_groups(FILE *f, int npu) { /* one more process group than nvl
   }
 }
 
+static void w_long_group(FILE *f, int npu) { /* a name longer than nvlsim holds: not cut */
+  char pg[80];
+  memset(pg, 'g', sizeof pg - 1);
+  pg[sizeof pg - 1] = 0;
+  ctw_coll(f, 1, NVL_CT_ALL_REDUCE, 1024, pg, NULL, 0);
+}
+static int bad_type; /* the node type w_bad_type writes */
+static void w_bad_type(FILE *f, int npu) { ctw_node(f, 1, bad_type, NULL, 0, NULL, 0, 5, NULL, 0); }
+
+/* Files numbered with a gap (.0, .1, .3 without .2) are refused, not run as the first two. */
+static void test_chakra__a_missing_rank_file_is_refused(void **state) {
+  (void)state;
+  const char *pre = prefix("gap");
+  int have[] = {0, 1, 3};
+  for (int i = 0; i < 3; i++) {
+    FILE *f = ctw_open(pre, have[i], "1.0.0");
+    ctw_comp(f, 1, 5, NULL, 0);
+    fclose(f);
+  }
+  outcome o = run_trace(pre, "hgx-h100.json", NVL_MODEL_IDEAL, "");
+  if (o.rc == 0 || !strstr(o.error, "gap.2.et is missing, but") || !strstr(o.error, "gap.3.et"))
+    print_error("rc %d, error \"%s\"\n", o.rc, o.error), fail();
+  nvl_npu_results_release(&o.r);
+}
+
+/* A prefix of any length is held whole (a 600-byte buffer cut one near 595 characters and read
+ * another file): nested folders make a prefix of 700 characters. */
+static void test_chakra__long_prefixes_are_held_whole(void **state) {
+  (void)state;
+  char path[800];
+  int n = snprintf(path, sizeof path, "%s", dir);
+  for (int k = 0; k < 3; k++) {
+    n += snprintf(path + n, sizeof path - (size_t)n, "/%0200d", k);
+    assert_int_equal(mkdir(path, 0700), 0);
+  }
+  snprintf(path + n, sizeof path - (size_t)n, "/trace");
+  assert_true(strlen(path) > 600);
+  for (int i = 0; i < 2; i++) {
+    FILE *f = ctw_open(path, i, "1.0.0");
+    assert_non_null(f);
+    ctw_coll(f, 1, NVL_CT_ALL_REDUCE, 1024, NULL, NULL, 0);
+    fclose(f);
+  }
+  outcome o = run_trace(path, "hgx-h100.json", NVL_MODEL_IDEAL, "");
+  if (o.rc != 0)
+    print_error("%s\n", o.error);
+  assert_int_equal(o.rc, 0);
+  assert_int_equal(o.r.n, 2);
+  nvl_npu_results_release(&o.r);
+}
+
 static void test_chakra__bad_graphs_are_named(void **state) {
   expect_error("missing", w_missing_dep, 2, "depends on node 99, which this file does not have");
   expect_error("cycle", w_cycle, 2, "dependency cycle");
@@ -335,6 +386,14 @@ static void test_chakra__bad_graphs_are_named(void **state) {
   expect_error("negative", w_negative, 2, "not a non-negative integer");
   expect_error("too-many", w_fine, 9, "more NPUs than the 8 participants");
   expect_error("groups", w_many_groups, 1, "more than 65,536 process groups");
+  expect_error("long-group", w_long_group, 2, "process group name of 79 bytes (at most 63)");
+  int types[] = {0, 8, 99, -1};
+  for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
+    char name[32];
+    snprintf(name, sizeof name, "type%zu", i);
+    bad_type = types[i];
+    expect_error(name, w_bad_type, 2, "is not a Chakra node type nvlsim runs");
+  }
 }
 
 static void write_bytes(const char *pre, int npu, const void *b, size_t n) {
@@ -408,6 +467,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_chakra__process_groups_run_as_their_own_communicators,
                                     setup, teardown),
     cmocka_unit_test_setup_teardown(test_chakra__bad_graphs_are_named, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_chakra__a_missing_rank_file_is_refused, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_chakra__long_prefixes_are_held_whole, setup, teardown),
     cmocka_unit_test_setup_teardown(test_chakra__corrupt_files_are_refused, setup, teardown),
 };
 

@@ -4,7 +4,9 @@
 #include "workload/chakra.h"
 
 #include <chakra.pb-c.h>
+#include <dirent.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +72,12 @@ static int node_attrs(const ChakraProtoMsg__Node *m, nvl_ct_node *n, const char 
     if (strcmp(a->name, "pg_name") == 0) {
       if (a->value_case != CHAKRA_PROTO_MSG__ATTRIBUTE_PROTO__VALUE_STRING_VAL)
         continue;
+      if (strlen(a->string_val) >= sizeof n->pg) { /* cut, two groups could merge */
+        nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_TRACE, NULL,
+                     "%s: node %" PRIu64 ": process group name of %zu bytes (at most %zu)", file,
+                     n->id, strlen(a->string_val), sizeof n->pg - 1);
+        return -1;
+      }
       snprintf(n->pg, sizeof n->pg, "%s", a->string_val);
       continue;
     }
@@ -183,7 +191,17 @@ int nvl_chakra_parse(const uint8_t *buf, size_t len, const char *file, nvl_ct_tr
     nvl_ct_node node;
     memset(&node, 0, sizeof node);
     node.id = m->id;
-    int rc = node_attrs(m, &node, file, diags);
+    int rc = 0;
+    if (!((int)m->type >= NVL_CT_METADATA &&
+          (int)m->type <= NVL_CT_COLL)) { /* INVALID or unknown */
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_TRACE, NULL,
+                   "%s: node %" PRIu64 ": type %d is not a Chakra node type nvlsim runs (1 "
+                   "metadata .. 7 collective)",
+                   file, m->id, (int)m->type);
+      rc = -1;
+    }
+    if (rc == 0)
+      rc = node_attrs(m, &node, file, diags);
     if (rc == 0)
       add_node(out, m, &node);
     chakra_proto_msg__node__free_unpacked(m, NULL);
@@ -204,20 +222,57 @@ static void trace_release(nvl_ct_trace *t) {
   memset(t, 0, sizeof *t);
 }
 
+/* The lowest number above `after` of a file PREFIX.<number>.et in the prefix's folder, or -1. */
+static long later_file(const char *prefix, size_t after) {
+  const char *slash = strrchr(prefix, '/');
+  char *dir = slash ? strndup(prefix, (size_t)(slash - prefix) + (slash == prefix)) : strdup(".");
+  const char *base = slash ? slash + 1 : prefix;
+  size_t bl = strlen(base);
+  long best = -1;
+  DIR *d = dir ? opendir(dir) : NULL;
+  struct dirent *e;
+  while (d && (e = readdir(d)) != NULL) {
+    if (strncmp(e->d_name, base, bl) != 0 || e->d_name[bl] != '.')
+      continue;
+    char *end;
+    unsigned long k = strtoul(e->d_name + bl + 1, &end, 10);
+    if (end != e->d_name + bl + 1 && strcmp(end, ".et") == 0 && k > after &&
+        (best < 0 || k < (unsigned long)best) && k < (unsigned long)LONG_MAX)
+      best = (long)k;
+  }
+  if (d)
+    closedir(d);
+  free(dir);
+  return best;
+}
+
 int nvl_chakra_load(const char *prefix, size_t max_npus, nvl_chakra *out, nvl_diags *diags) {
   memset(out, 0, sizeof *out);
   size_t cap = 0, nodes = 0, deps = 0;
+  size_t plen = strlen(prefix) + 32;
+  char *path = nvl_xmalloc(plen); /* any prefix, held whole */
   for (size_t i = 0; i < max_npus + 1; i++) {
-    char path[600];
-    snprintf(path, sizeof path, "%s.%zu.et", prefix, i);
+    snprintf(path, plen, "%s.%zu.et", prefix, i);
     struct stat st; /* not open(): a FIFO would block */
-    if (i > 0 && stat(path, &st) != 0)
+    if (i > 0 && stat(path, &st) != 0) {
+      long later = later_file(prefix, i);
+      if (later >= 0) {
+        nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_TRACE, NULL,
+                     "%s is missing, but %s.%ld.et exists: a trace's files are numbered "
+                     "without gaps",
+                     path, prefix, later);
+        free(path);
+        nvl_chakra_release(out);
+        return -1;
+      }
       break;
+    }
     if (i == max_npus) {
       nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_TRACE, NULL,
                    "%s exists: the trace has more NPUs than the %zu participants (choose them "
                    "with --ranks)",
                    path, max_npus);
+      free(path);
       nvl_chakra_release(out);
       return -1;
     }
@@ -229,6 +284,7 @@ int nvl_chakra_load(const char *prefix, size_t max_npus, nvl_chakra *out, nvl_di
                    sub.items[0].message,
                    i == 0 ? " (a trace is PREFIX.0.et, PREFIX.1.et, ...: one file per NPU)" : "");
       nvl_diags_release(&sub);
+      free(path);
       nvl_chakra_release(out);
       return -1;
     }
@@ -250,10 +306,12 @@ int nvl_chakra_load(const char *prefix, size_t max_npus, nvl_chakra *out, nvl_di
       rc = -1;
     }
     if (rc != 0) {
+      free(path);
       nvl_chakra_release(out);
       return -1;
     }
   }
+  free(path);
   return 0;
 }
 
