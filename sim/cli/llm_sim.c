@@ -3,6 +3,7 @@
  */
 #include "cli/llm_sim.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,29 @@ int nvl_arg_attn_kernel(void *field, const char *v, const char *opt, const char 
   if (strcmp(v, "default") != 0 && strcmp(v, "flash2") != 0)
     return nvl_cli_usage_error(cmd, "%s: \"%.40s\" is not default or flash2", opt, v);
   *(int *)field = strcmp(v, "flash2") == 0;
+  return 0;
+}
+
+int nvl_arg_llm_size(void *field, const char *v, const char *opt, const char *cmd) {
+  char *end;
+  errno = 0;
+  unsigned long long n = *v == '-' || !*v ? 0 : strtoull(v, &end, 10);
+  if (*v == '-' || !*v || errno || *end || n < 1 || n > 1000000000ULL)
+    return nvl_cli_usage_error(cmd,
+                               "%s: \"%.40s\" is not a whole number from 1 to 1000000000 "
+                               "(leave the option out for its default)",
+                               opt, v);
+  *(size_t *)field = (size_t)n;
+  return 0;
+}
+
+int nvl_arg_zero(void *field, const char *v, const char *opt, const char *cmd) {
+  if (strcmp(v, "1") != 0 && strcmp(v, "3") != 0)
+    return nvl_cli_usage_error(cmd,
+                               "%s: \"%.40s\" is not 1 (Megatron's distributed optimizer) "
+                               "or 3 (FSDP's full shard)",
+                               opt, v);
+  *(size_t *)field = (size_t)(v[0] - '0');
   return 0;
 }
 

@@ -50,6 +50,11 @@ int nvl_arg_skew(void *field, const char *v, const char *opt, const char *cmd);
 int nvl_arg_attn_precision(void *field, const char *v, const char *opt, const char *cmd);
 int nvl_arg_runtime(void *field, const char *v, const char *opt, const char *cmd);
 int nvl_arg_attn_kernel(void *field, const char *v, const char *opt, const char *cmd);
+/* A layout or step size: a whole number from 1 to 10^9 (0 is no size: leave the option out for
+ * the default). */
+int nvl_arg_llm_size(void *field, const char *v, const char *opt, const char *cmd);
+/* --zero: 1 or 3. */
+int nvl_arg_zero(void *field, const char *v, const char *opt, const char *cmd);
 
 /* The option-table rows of the ask's step and layout (not --model, -g, --ranks, --seed), into
  * field `f` (an nvl_llm_ask) of `type`. */
@@ -71,26 +76,31 @@ int nvl_arg_attn_kernel(void *field, const char *v, const char *opt, const char 
       NVL_OPT_CALL_(                                                                               \
           0, "attention-kernel", "K", type, f.attn_kernel, nvl_arg_attn_kernel,                    \
           "default (cuDNN / FlashAttention-3 and 4 class) or flash2\n(FlashAttention-2)"),         \
-      NVL_OPT_(NVL_OPT_COUNT, 0, "batch", "N", type, f.batch,                                      \
-               "sequences per step, whole job (default: train ep x dp x 4pp\n(1 without pp), "     \
-               "prefill ep x dp, decode 64 x ep x dp)"),                                           \
-      NVL_OPT_(NVL_OPT_COUNT, 0, "seq", "N", type, f.seq,                                          \
-               "tokens per sequence; decode: the context (default 4096)"),                         \
-      NVL_OPT_(NVL_OPT_COUNT, 0, "microbatches", "N", type, f.microbatches,                        \
-               "per data-parallel rank (default: train batch / (ep x dp),\ninference 1, or pp "    \
-               "with pp)"),                                                                        \
+      NVL_OPT_CALL_(                                                                               \
+          0, "batch", "N", type, f.batch, nvl_arg_llm_size,                                        \
+          "sequences per step, whole job (default: train ep x dp x 4pp\n(1 without pp), "          \
+          "prefill ep x dp, decode 64 x ep x dp)"),                                                \
+      NVL_OPT_CALL_(0, "seq", "N", type, f.seq, nvl_arg_llm_size,                                  \
+                    "tokens per sequence; decode: the context (default 4096)"),                    \
+      NVL_OPT_CALL_(                                                                               \
+          0, "microbatches", "N", type, f.microbatches, nvl_arg_llm_size,                          \
+          "per data-parallel rank (default: train batch / (ep x dp),\ninference 1, or pp "         \
+          "with pp)"),                                                                             \
       NVL_OPT_GROUP_("layout"),                                                                    \
-      NVL_OPT_(NVL_OPT_COUNT, 0, "tp", "N", type, f.tp, "tensor parallel size (default 1)"),       \
-      NVL_OPT_(NVL_OPT_COUNT, 0, "ep", "N", type, f.ep, "expert parallel size (default 1)"),       \
-      NVL_OPT_(NVL_OPT_COUNT, 0, "pp", "N", type, f.pp, "pipeline stages (default 1)"),            \
-      NVL_OPT_(NVL_OPT_COUNT, 0, "dp", "N", type, f.dp,                                            \
-               "data-parallel replicas of tp x ep x pp ranks (default: the\nranks / (tp x ep x "   \
-               "pp))"),                                                                            \
+      NVL_OPT_CALL_(0, "tp", "N", type, f.tp, nvl_arg_llm_size,                                    \
+                    "tensor parallel size (default 1)"),                                           \
+      NVL_OPT_CALL_(0, "ep", "N", type, f.ep, nvl_arg_llm_size,                                    \
+                    "expert parallel size (default 1)"),                                           \
+      NVL_OPT_CALL_(0, "pp", "N", type, f.pp, nvl_arg_llm_size, "pipeline stages (default 1)"),    \
+      NVL_OPT_CALL_(                                                                               \
+          0, "dp", "N", type, f.dp, nvl_arg_llm_size,                                              \
+          "data-parallel replicas of tp x ep x pp ranks (default: the\nranks / (tp x ep x "        \
+          "pp))"),                                                                                 \
       NVL_OPT_(NVL_OPT_FLAG, 0, "sp", NULL, type, f.sp,                                            \
                "sequence parallelism (TP reduce_scatter + all_gather)"),                           \
-      NVL_OPT_(NVL_OPT_COUNT, 0, "zero", "N", type, f.zero,                                        \
-               "training's data-parallel sharding: 1 (default: Megatron's\ndistributed "           \
-               "optimizer) or 3 (FSDP's full shard)"),                                             \
+      NVL_OPT_CALL_(0, "zero", "N", type, f.zero, nvl_arg_zero,                                    \
+                    "training's data-parallel sharding: 1 (default: Megatron's\ndistributed "      \
+                    "optimizer) or 3 (FSDP's full shard)"),                                        \
       NVL_OPT_(NVL_OPT_COUNT, 0, "redundant-experts", "N", type, f.redundant,                      \
                "copies of the hottest experts, so that ep divides experts + N"),                   \
       NVL_OPT_CALL_(0, "skew", "S", type, f.skew, nvl_arg_skew,                                    \
