@@ -39,6 +39,16 @@ static nvl_llm_layout prefill(long tp, long seq) {
   return l;
 }
 
+/* A step's job over the first n GPUs of the fixture's design, resolved. */
+static nvl_workload_spec first_ranks(const nvl_fixture *f, int n, nvl_diags *diags) {
+  nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .one_rank_ok = true};
+  spec.jobs = calloc(1, sizeof *spec.jobs);
+  spec.n_jobs = 1;
+  spec.jobs[0].n_limit = n;
+  assert_int_equal(nvl_workload_resolve(&spec, f->d, f->p, diags), 0);
+  return spec;
+}
+
 typedef struct {
   nvl_fixture f;
   nvl_workload_spec spec;
@@ -274,12 +284,8 @@ static void test_llm__memory_check_refuses_with_the_numbers(void **state) {
   m.layers = 800; /* about 580 GB of BF16 weights on one GPU */
   nvl_llm_layout l = prefill(1, 4096);
   nvl_fixture f = nvl_fixture_open("gb200-nvl72.json", NVL_MODEL_DEFAULT, false);
-  nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .one_rank_ok = true};
-  spec.jobs = calloc(1, sizeof *spec.jobs);
-  spec.n_jobs = 1;
-  spec.jobs[0].n_limit = 1;
   nvl_diags diags = NVL_DIAGS_INIT;
-  assert_int_equal(nvl_workload_resolve(&spec, f.d, f.p, &diags), 0);
+  nvl_workload_spec spec = first_ranks(&f, 1, &diags);
   nvl_llm_step st;
   assert_int_equal(nvl_llm_step_build(nvl_test_ctx(), &m, &l, f.d, &spec, &st, &diags), -1);
   assert_int_equal(diags.items[0].code, NVL_DIAG_LIMIT);
@@ -317,12 +323,8 @@ static void test_llm__bad_layouts_are_named(void **state) {
     l.ep = cases[i].ep, l.pp = cases[i].pp, l.dp = cases[i].dp, l.batch = cases[i].batch;
     l.microbatches = cases[i].mb;
     long n = cases[i].msg[0] == '=' ? 4 : l.tp * l.ep * l.pp * l.dp;
-    nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .one_rank_ok = true};
-    spec.jobs = calloc(1, sizeof *spec.jobs);
-    spec.n_jobs = 1;
-    spec.jobs[0].n_limit = (int)n;
     nvl_diags diags = NVL_DIAGS_INIT;
-    assert_int_equal(nvl_workload_resolve(&spec, f.d, f.p, &diags), 0);
+    nvl_workload_spec spec = first_ranks(&f, (int)n, &diags);
     nvl_llm_step st;
     assert_int_equal(nvl_llm_step_build(nvl_test_ctx(), &m, &l, f.d, &spec, &st, &diags), -1);
     if (!strstr(diags.items[0].message, cases[i].msg))
@@ -406,12 +408,8 @@ static void test_llm__large_ep_groups_keep_every_member(void **state) {
   m.layers = 1, m.moe = true, m.experts = 4608, m.top_k = 2, m.expert_ffn = 512;
   nvl_llm_layout l = prefill(1, 16);
   l.mode = NVL_LLM_DECODE, l.ep = 4608, l.batch = 4608;
-  nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .one_rank_ok = true};
-  spec.jobs = calloc(1, sizeof *spec.jobs);
-  spec.n_jobs = 1;
-  spec.jobs[0].n_limit = 4608;
   nvl_diags diags = NVL_DIAGS_INIT;
-  assert_int_equal(nvl_workload_resolve(&spec, f.d, f.p, &diags), 0);
+  nvl_workload_spec spec = first_ranks(&f, 4608, &diags);
   nvl_llm_step st;
   assert_int_equal(nvl_llm_step_build(nvl_test_ctx(), &m, &l, f.d, &spec, &st, &diags), 0);
   int found = 0;
