@@ -292,6 +292,15 @@ static void test_llm__memory_check_refuses_with_the_numbers(void **state) {
   assert_non_null(strstr(diags.items[0].message, "does not fit"));
   assert_non_null(strstr(diags.items[0].message, "of its 186.0 GB"));
   nvl_diags_release(&diags);
+  /* 1 MB over: printed with the digits that show it */
+  m.layers = 400;
+  l.seq = 6710;
+  nvl_llm_step st2;
+  assert_int_equal(nvl_llm_step_build(nvl_test_ctx(), &m, &l, f.d, &spec, &st2, &diags), -1);
+  if (!strstr(diags.items[0].message, "needs 186.001 GB") ||
+      !strstr(diags.items[0].message, "of its 186.000 GB"))
+    print_error("%s\n", diags.items[0].message), fail();
+  nvl_diags_release(&diags);
   nvl_workload_spec_release(&spec);
   nvl_fixture_close(&f);
 }

@@ -281,12 +281,18 @@ int nvl_llm_shape(const nvl_model_ctx *ctx, const nvl_llm *m, const nvl_llm_layo
     }
   }
   if (mem->total > mem->capacity) {
+    /* enough digits that the need and the capacity print apart (not "186.0 GB of its 186.0") */
+    int dig = 1;
+    char need[48], cap[48];
+    do {
+      snprintf(need, sizeof need, "%.*f", dig, mem->total / 1e9);
+      snprintf(cap, sizeof cap, "%.*f", dig, mem->capacity / 1e9);
+    } while (strcmp(need, cap) == 0 && ++dig < 9);
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
-                 "the layout does not fit: rank %d needs %.1f GB (weights %.1f, gradients %.1f, "
-                 "optimizer %.1f, activations %.1f, KV cache %.1f) of its %.1f GB",
-                 mem->rank, mem->total / 1e9, mem->weights / 1e9, mem->grads / 1e9,
-                 mem->optimizer / 1e9, mem->activations / 1e9, mem->kv_cache / 1e9,
-                 mem->capacity / 1e9);
+                 "the layout does not fit: rank %d needs %s GB (weights %.1f, gradients %.1f, "
+                 "optimizer %.1f, activations %.1f, KV cache %.1f) of its %s GB",
+                 mem->rank, need, mem->weights / 1e9, mem->grads / 1e9, mem->optimizer / 1e9,
+                 mem->activations / 1e9, mem->kv_cache / 1e9, cap);
     return -1;
   }
   make_chips(sh);
