@@ -179,6 +179,8 @@ int nvl_profile_parse(nvl_profile *p, const char *name, const char *text, size_t
                       size_t errlen) {
   memset(p, 0, sizeof *p);
   snprintf(p->name, sizeof p->name, "%s", name);
+  if (errlen)
+    err[0] = 0;
   nvl_csv_reader r;
   nvl_csv_reader_init(&r, text, len);
   int at[N_COLS], rc = -1;
@@ -243,6 +245,8 @@ void nvl_profile_copy(nvl_profile *dst, const nvl_profile *src) {
 
 /* ---- the correction ---- */
 
+enum { GIVES_NONE, GIVES_KERNEL, GIVES_HOST }; /* what a row's ratio corrects */
+
 /* The class key and the shape's features (logarithms) of an operation; returns the count. */
 static int features(const nvl_kop *op, int *cls, double *f) {
   *cls = op->kind * 64 + op->prec * 16 + (op->kind == NVL_KOP_MEM ? (int)op->mem : op->loop);
@@ -260,23 +264,19 @@ static int features(const nvl_kop *op, int *cls, double *f) {
   }
 }
 
-static double interpolate(const nvl_profile_fit *fit, const nvl_kop *op, bool kernel) {
-  const nvl_profile *p = fit->p;
-  int cls, rc;
-  double f[5], g[5];
+/* The ratio interpolated at op from the rows that give one of this kind (kernel or host). */
+static double interpolate(const nvl_profile_fit *fit, const nvl_kop *op, unsigned char kind) {
+  int cls;
+  double f[5];
   int n = features(op, &cls, f);
   double wsum = 0, lsum = 0, dmin2 = INFINITY, exact = 0;
   int n_exact = 0;
-  for (size_t i = 0; i < p->n; i++) {
-    const nvl_profile_row *row = &p->rows[i];
-    if (fit->seen[i] != kernel || fit->log_ratio[i] == 0)
-      continue;
-    features(&row->ops[row->n_ops - 1], &rc, g);
-    if (rc != cls)
+  for (size_t i = 0; i < fit->p->n; i++) {
+    if (fit->gives[i] != kind || fit->cls[i] != cls)
       continue;
     double d2 = 0;
     for (int j = 0; j < n; j++)
-      d2 += (f[j] - g[j]) * (f[j] - g[j]);
+      d2 += (f[j] - fit->feat[i][j]) * (f[j] - fit->feat[i][j]);
     if (d2 < 1e-12) {
       exact += fit->log_ratio[i];
       n_exact++;
@@ -296,33 +296,31 @@ static double interpolate(const nvl_profile_fit *fit, const nvl_kop *op, bool ke
 }
 
 double nvl_profile_ratio(const nvl_profile_fit *f, const nvl_kop *op) {
-  if (!f || !f->log_ratio)
+  if (!f)
     return 1;
-  double r = interpolate(f, op, true);
+  double r = interpolate(f, op, GIVES_KERNEL);
   if (!(isfinite(r) && r > 0))
     r = 1;
   /* a row of this very shape whose kernel hid under the host floor bounds it */
-  int cls, rc;
-  double q[5], g[5];
+  int cls;
+  double q[5];
   int n = features(op, &cls, q);
   for (size_t i = 0; i < f->p->n; i++) {
-    const nvl_profile_row *row = &f->p->rows[i];
-    if (f->seen[i] || !isfinite(f->log_bound[i]))
+    if (f->gives[i] != GIVES_HOST || f->cls[i] != cls)
       continue;
-    features(&row->ops[row->n_ops - 1], &rc, g);
     double d2 = 0;
     for (int j = 0; j < n; j++)
-      d2 += (q[j] - g[j]) * (q[j] - g[j]);
-    if (rc == cls && d2 < 1e-12)
+      d2 += (q[j] - f->feat[i][j]) * (q[j] - f->feat[i][j]);
+    if (d2 < 1e-12)
       r = fmin(r, exp(f->log_bound[i]));
   }
   return r;
 }
 
 double nvl_profile_host_ratio(const nvl_profile_fit *f, const nvl_kop *op) {
-  if (!f || !f->log_ratio)
+  if (!f)
     return 1;
-  double r = interpolate(f, op, false);
+  double r = interpolate(f, op, GIVES_HOST);
   return isfinite(r) && r > 0 ? r : 1;
 }
 
@@ -348,38 +346,32 @@ nvl_profile_fit *nvl_profile_fit_new(const nvl_profile *p, const nvl_kernel_para
                                      const nvl_chip *c) {
   nvl_profile_fit *f = nvl_xcalloc(1, sizeof *f);
   f->p = p;
-  double *lr = nvl_xcalloc(p->n + 1, sizeof *lr);
-  f->seen = nvl_xcalloc(p->n + 1, sizeof *f->seen);
-  f->log_bound = nvl_xmalloc((p->n + 1) * sizeof *f->log_bound);
-  for (size_t i = 0; i <= p->n; i++)
-    f->log_bound[i] = INFINITY;
+  f->log_ratio = nvl_xcalloc(p->n + 1, sizeof *f->log_ratio);
+  f->log_bound = nvl_xcalloc(p->n + 1, sizeof *f->log_bound);
+  f->gives = nvl_xcalloc(p->n + 1, sizeof *f->gives); /* none until a pass gives one */
+  f->cls = nvl_xcalloc(p->n + 1, sizeof *f->cls);
+  f->feat = nvl_xcalloc(p->n + 1, sizeof *f->feat);
+  for (size_t i = 0; i < p->n; i++)
+    features(&p->rows[i].ops[p->rows[i].n_ops - 1], &f->cls[i], f->feat[i]);
   nvl_chip bare = *c;
-  bare.profile = f; /* no correction while log_ratio is NULL (the first pass) */
-  for (int pass = 0; pass < 2; pass++) {
+  bare.profile = f; /* a second-pass row's earlier operations take the first pass's ratios */
+  for (int pass = 0; pass < 2; pass++)
     for (size_t i = 0; i < p->n; i++) {
       const nvl_profile_row *row = &p->rows[i];
       if ((row->n_ops == 1) != (pass == 0))
         continue;
-      const nvl_kop *last = &row->ops[row->n_ops - 1];
-      double before = 0;
+      double left = row->seconds;
       for (int k = 0; k + 1 < row->n_ops; k++)
-        before += eager_time(kp, &bare, &row->ops[k], false);
-      nvl_kop_time t = nvl_kop_mechanism(kp, &bare, NVL_RT_EAGER, last);
-      double left = row->seconds - before;
-      if (!(t.kernel_s > 0) || !(left > 0))
-        continue;
+        left -= eager_time(kp, &bare, &row->ops[k], false);
+      nvl_kop_time t = nvl_kop_mechanism(kp, &bare, NVL_RT_EAGER, &row->ops[row->n_ops - 1]);
+      if (!(t.kernel_s > 0 && isfinite(t.kernel_s) && t.host_s > 0) || !(left > 0))
+        continue; /* no work, a precision the chip lacks, or nothing left of the row */
       /* the kernel shows when the row is well above the host floor, or below the kernel */
-      f->seen[i] = left > 1.5 * t.host_s || t.kernel_s > left;
-      double model = f->seen[i] ? t.kernel_s : t.host_s;
-      if (!f->seen[i])
-        f->log_bound[i] = log(left / t.kernel_s);
-      if (model > 0)
-        lr[i] = log(left / model);
-      if (lr[i] == 0) /* 0 marks "no ratio": an exact 1 is nudged */
-        lr[i] = 1e-12;
+      bool kernel = left > 1.5 * t.host_s || t.kernel_s > left;
+      f->gives[i] = kernel ? GIVES_KERNEL : GIVES_HOST;
+      f->log_ratio[i] = log(left / (kernel ? t.kernel_s : t.host_s));
+      f->log_bound[i] = log(left / t.kernel_s);
     }
-    f->log_ratio = lr; /* the second pass prices earlier operations with the first's ratios */
-  }
   return f;
 }
 
@@ -387,7 +379,9 @@ void nvl_profile_fit_free(nvl_profile_fit *f) {
   if (!f)
     return;
   free(f->log_ratio);
-  free(f->seen);
   free(f->log_bound);
+  free(f->gives);
+  free(f->cls);
+  free(f->feat);
   free(f);
 }

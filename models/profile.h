@@ -46,13 +46,16 @@ typedef struct {
   char name[512]; /* "builtin:h200" or the file as resolved */
 } nvl_profile;
 
-/* A profile bound to a chip (nvl_profile_fit_new): log(measured / mechanism) of each row's last
- * operation, of its kernel where the row shows it, else of its host dispatch (seen says which). */
+/* A profile bound to a chip (nvl_profile_fit_new), per row: what its ratio corrects (gives: none,
+ * the kernel where the row shows it, else the host dispatch), log(measured / mechanism) of that,
+ * log(measured / the mechanism's kernel) (a host row's bound on its own shape), and the class and
+ * shape features (logarithms) of its last operation. */
 typedef struct nvl_profile_fit {
   const nvl_profile *p;
-  double *log_ratio;
-  bool *seen;        /* the kernel's ratio; false: the host's */
-  double *log_bound; /* a host's row: the kernel's ratio is at most this on its own shape */
+  double *log_ratio, *log_bound;
+  unsigned char *gives;
+  int *cls;
+  double (*feat)[5];
 } nvl_profile_fit;
 
 /* Parses a profile from CSV text (name: for messages). Returns 0, or -1 with "line N: what is
