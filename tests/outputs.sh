@@ -74,14 +74,23 @@ mkfifo "$dir/fifo"
 for args in "run --workload $dir/fifo" "run -p matrix --matrix $dir/fifo -b 1M -e 1M" \
   "sweep $dir/fifo -o $dir/fo.csv" "validate-model $dir/fifo" "validate-model --llm $dir/fifo" \
   "sweep --merge -o $dir/fm.csv $dir/fifo $dir/fifo" "llm --llm $dir/fifo" "validate $dir/fifo" \
-  "info $dir/fifo" "compare $dir/fifo builtin:hgx-h100" "run $dir/fifo"; do
+  "info $dir/fifo" "compare $dir/fifo builtin:hgx-h100" "run $dir/fifo" \
+  "validate-model --ops $dir/fifo"; do
   # shellcheck disable=SC2086
   timeout 20 "$bin" $args >/dev/null 2>"$dir/fifo.err"
   rc=$?
   [ $rc = 2 ] && grep -q "not a regular file" "$dir/fifo.err"
   check $? "FIFO input: nvlsim $args: exit $rc, $(head -c 200 "$dir/fifo.err")"
 done
-rm -f "$dir/fifo" "$dir/fifo.err"
+# a design whose GPU type names a FIFO as its measured profile: the design is invalid (exit 1)
+printf '{"name": "p", "endpoint_types": {"g": {"base": "h200", "compute": {"profile": "fifo"}}},
+ "system": {"endpoints": [{"name": "g", "type": "g", "count": 2}],
+ "links": [{"from": "g0", "to": "g1", "link": "nvlink4", "count": 18}]}}' >"$dir/prof.json"
+timeout 20 "$bin" validate "$dir/prof.json" >"$dir/fifo.err" 2>&1
+rc=$?
+[ $rc = 1 ] && grep -q "profile $dir/fifo: not a regular file" "$dir/fifo.err"
+check $? "FIFO profile: exit $rc, $(head -c 300 "$dir/fifo.err")"
+rm -f "$dir/fifo" "$dir/fifo.err" "$dir/prof.json"
 # a missing matrix or merge input is exit 2 too, and the matrix message names the matrix
 "$bin" run builtin:hgx-h100 -p matrix --matrix "$dir/none.csv" -b 1M -e 1M >/dev/null 2>"$dir/m.err"
 [ $? = 2 ] && grep -q "traffic matrix $dir/none.csv: cannot read" "$dir/m.err"; check $? "missing matrix: $(cat "$dir/m.err")"

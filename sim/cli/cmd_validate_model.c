@@ -351,8 +351,7 @@ static int validate_ops(const nvl_model_ctx *ctx, const vm_opts *o, const char *
   nvl_diags diags = NVL_DIAGS_INIT;
   nvl_profile p = {0};
   const char *name = file ? file : "builtin:h200";
-  if (file &&
-      nvl_file_read(file, "operation table", MEASURED_MAX_BYTES, &text, &len, &diags) != 0) {
+  if (file && nvl_file_read(file, "measured table", MEASURED_MAX_BYTES, &text, &len, &diags) != 0) {
     nvl_cli_print_diags(&diags, file, stderr);
     rc = NVL_EXIT_USAGE;
     goto done;

@@ -290,7 +290,8 @@ static void parse_compute_model(loader *L, json_t *co, const char *cp, nvl_compu
   }
   if ((v = json_object_get(co, "profile"))) {
     nvl_ptr_join(p, sizeof p, cp, "profile");
-    if (!json_is_string(v) || !json_string_value(v)[0] || strlen(json_string_value(v)) > 400)
+    if (!json_is_string(v) || !json_string_value(v)[0] || strlen(json_string_value(v)) > 400 ||
+        strcmp(json_string_value(v), "-") == 0)
       nvl_ld_err(L, NVL_DIAG_SCHEMA, p,
                  "profile is \"builtin:h200\" or an operation table's path (relative to the "
                  "design), at most 400 bytes");

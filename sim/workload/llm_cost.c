@@ -132,6 +132,12 @@ static int check_ranks(const llm_shape *sh, const nvl_job *all, nvl_diags *diags
           nvl_precision_name(l->precision));
       return -1;
     }
+    if (!(et->compute.flops[NVL_PREC_BF16] > 0)) {
+      ERR("rank %d (%s, type %s) has no bf16 rate: the router, the LM head and attention run in "
+          "BF16 (give the type a compute.bf16)",
+          r, sh->d->devices[all->devs[r]].name, et->name);
+      return -1;
+    }
     if (!(et->compute.hbm_Bps > 0 && et->compute.hbm_bytes > 0)) {
       ERR("rank %d (type %s) has no memory figures (compute.hbm, compute.hbm_bandwidth)", r,
           et->name);
