@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/builtin.h"
+#include "base/json.h"
 #include "base/names.h"
 #include "base/units.h"
 
@@ -25,50 +26,20 @@ int nvl_proto_parse(const char *name, nvl_proto *out) {
   return p >= 0 ? 0 : -1;
 }
 
-/* The first problem of a calibration being read (the others are not reported). */
-typedef struct {
-  char *err;
-  size_t len;
-  bool failed;
-} cal_reader;
-
-static void bad(cal_reader *r, const char *what) {
-  if (!r->failed)
-    snprintf(r->err, r->len, "%s", what);
-  r->failed = true;
+/* Calibration fields are named by their key alone (their section is in the key's name). */
+static double time_field(nvl_jreader *r, json_t *o, const char *key) {
+  return nvl_jr_time(r, o, "", key, 1);
 }
 
-static double time_field(cal_reader *r, json_t *o, const char *key) {
-  json_t *v = json_object_get(o, key);
-  double t = 0;
-  char err[160], msg[200];
-  if (!json_is_string(v) || nvl_units_parse_time0(json_string_value(v), &t, err, sizeof err) != 0 ||
-      !(t <= 1)) {
-    snprintf(msg, sizeof msg, "%s: missing, or not a time such as \"5 us\" of at most 1 s", key);
-    bad(r, msg);
-    return 0;
-  }
-  return t;
+static double num_field(nvl_jreader *r, json_t *o, const char *key, double lo, double hi) {
+  return nvl_jr_num(r, o, "", key, lo, hi);
 }
 
-/* A number in [lo, hi] (lo when it is not). */
-static double num_field(cal_reader *r, json_t *o, const char *key, double lo, double hi) {
-  json_t *v = json_object_get(o, key);
-  double x = json_is_number(v) ? json_number_value(v) : NAN;
-  if (!(x >= lo && x <= hi)) {
-    char msg[200];
-    snprintf(msg, sizeof msg, "%s: missing, or not a number from %g to %g", key, lo, hi);
-    bad(r, msg);
-    return lo;
-  }
-  return x;
-}
-
-static void load_protocols(cal_reader *r, nvl_calibration *cal, json_t *protos) {
+static void load_protocols(nvl_jreader *r, nvl_calibration *cal, json_t *protos) {
   for (int p = 0; p < NVL_PROTO__COUNT; p++) {
     json_t *o = json_object_get(protos, proto_names[p]);
     if (!o) {
-      bad(r, "protocols: one of LL, LL128, Simple is missing");
+      nvl_jr_fail(r, "protocols: one of LL, LL128, Simple is missing");
       return;
     }
     cal->payload[p] = num_field(r, o, "payload", 0.01, 1);
@@ -80,9 +51,9 @@ static void load_protocols(cal_reader *r, nvl_calibration *cal, json_t *protos) 
   }
 }
 
-static void load_nccl(cal_reader *r, nvl_calibration *cal, json_t *n) {
+static void load_nccl(nvl_jreader *r, nvl_calibration *cal, json_t *n) {
   if (!n) {
-    bad(r, "nccl: missing");
+    nvl_jr_fail(r, "nccl: missing");
     return;
   }
   cal->nccl.nvls_latency_s = time_field(r, n, "nvls_latency");
@@ -98,13 +69,13 @@ static void load_nccl(cal_reader *r, nvl_calibration *cal, json_t *n) {
     json_t *arr = json_object_get(sp, arch_names[a]);
     size_t k = json_array_size(arr);
     if (k == 0 || k > NVL_MAX_SPEEDS) {
-      bad(r, "nccl/speeds: each architecture needs 1 to 24 speeds");
+      nvl_jr_fail(r, "nccl/speeds: each architecture needs 1 to 24 speeds");
       return;
     }
     for (size_t i = 0; i < k; i++) {
       double s = json_number_value(json_array_get(arr, i));
       if (!(s > 0 && s < 1e5) || (i > 0 && !(s < cal->nccl.speeds[a][i - 1]))) {
-        bad(r, "nccl/speeds: positive and descending");
+        nvl_jr_fail(r, "nccl/speeds: positive and descending");
         return;
       }
       cal->nccl.speeds[a][i] = s;
@@ -113,16 +84,16 @@ static void load_nccl(cal_reader *r, nvl_calibration *cal, json_t *n) {
   }
 }
 
-static nvl_generation *gen_slot(cal_reader *r, nvl_calibration *cal, const char *key) {
+static nvl_generation *gen_slot(nvl_jreader *r, nvl_calibration *cal, const char *key) {
   int g = atoi(key);
   if (g < 1 || g > NVL_MAX_GENERATION) {
-    bad(r, "generations: a generation from 1 to 9");
+    nvl_jr_fail(r, "generations: a generation from 1 to 9");
     return &cal->gen[0];
   }
   return &cal->gen[g];
 }
 
-static void load_generations(cal_reader *r, nvl_calibration *cal, json_t *phys, json_t *nccl) {
+static void load_generations(nvl_jreader *r, nvl_calibration *cal, json_t *phys, json_t *nccl) {
   const char *key;
   json_t *o;
   json_object_foreach(phys, key, o) {
@@ -137,7 +108,7 @@ static void load_generations(cal_reader *r, nvl_calibration *cal, json_t *phys, 
   json_object_foreach(nccl, key, o) {
     nvl_generation *g = gen_slot(r, cal, key);
     if (!g->present) {
-      bad(r, "nccl/generations: a generation without physical parameters");
+      nvl_jr_fail(r, "nccl/generations: a generation without physical parameters");
       return;
     }
     const char *arch = json_string_value(json_object_get(o, "arch"));
@@ -145,7 +116,7 @@ static void load_generations(cal_reader *r, nvl_calibration *cal, json_t *phys, 
     while (a < NVL_ARCH__COUNT && !(arch && strcmp(arch, arch_names[a]) == 0))
       a++;
     if (a == NVL_ARCH__COUNT) {
-      bad(r, "nccl/generations: arch is not ampere, hopper or blackwell");
+      nvl_jr_fail(r, "nccl/generations: arch is not ampere, hopper or blackwell");
       return;
     }
     g->arch = (nvl_arch)a;
@@ -158,23 +129,16 @@ static void load_generations(cal_reader *r, nvl_calibration *cal, json_t *phys, 
   }
   for (int g = 1; g <= NVL_MAX_GENERATION; g++)
     if (cal->gen[g].present && cal->gen[g].compcap == 0)
-      bad(r, "generations: a generation without NCCL constants");
+      nvl_jr_fail(r, "generations: a generation without NCCL constants");
 }
 
 int nvl_calibration_load(nvl_calibration *cal, const char *text, size_t len, char *err,
                          size_t errlen) {
   memset(cal, 0, sizeof *cal);
-  cal_reader rd = {.err = err, .len = errlen}, *r = &rd;
-  json_error_t je;
-  json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-  if (!json_is_object(root)) {
-    if (root)
-      snprintf(err, errlen, "not a JSON object");
-    else
-      snprintf(err, errlen, "line %d: %s", je.line, je.text);
-    json_decref(root);
+  nvl_jreader rd = {.err = err, .len = errlen}, *r = &rd;
+  json_t *root = nvl_jr_root(r, text, len);
+  if (!root)
     return -1;
-  }
   load_protocols(r, cal, json_object_get(root, "protocols"));
   json_t *nccl = json_object_get(root, "nccl");
   load_nccl(r, cal, nccl);
@@ -188,7 +152,7 @@ int nvl_calibration_load(nvl_calibration *cal, const char *text, size_t len, cha
   for (int g = 1; g <= NVL_MAX_GENERATION; g++)
     any |= cal->gen[g].present;
   if (!any)
-    bad(r, "generations: none");
+    nvl_jr_fail(r, "generations: none");
   return rd.failed ? -1 : 0;
 }
 

@@ -5,10 +5,10 @@
 
 #include <jansson.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "base/json.h"
 #include "base/names.h"
 #include "base/units.h"
 #include "models/profile.h"
@@ -39,68 +39,27 @@ int nvl_mem_class_parse(const char *s, nvl_mem_class *out) {
 
 /* ---- loading models/compute.json ---- */
 
-typedef struct {
-  char *err;
-  size_t len;
-  bool failed;
-} reader;
-
-static void fail(reader *r, const char *fmt, ...) {
-  if (r->failed)
-    return;
-  r->failed = true;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(r->err, r->len, fmt, ap);
-  va_end(ap);
-}
-
-/* A number in [lo, hi] at o[key] (`where` names o). */
-static double num(reader *r, json_t *o, const char *where, const char *key, double lo, double hi) {
-  json_t *v = json_object_get(o, key);
-  double x = json_is_number(v) ? json_number_value(v) : NAN;
-  if (!(x >= lo && x <= hi)) {
-    fail(r, "%s/%s: %s a number from %g to %g", where, key, v ? "not" : "missing:", lo, hi);
-    return lo;
-  }
-  return x;
-}
-
-/* A time ("12.5 us") in [0, hi] seconds at o[key]. */
-static double secs(reader *r, json_t *o, const char *where, const char *key, double hi) {
-  json_t *v = json_object_get(o, key);
-  double t = NAN;
-  char e[160];
-  if (!json_is_string(v) || nvl_units_parse_time0(json_string_value(v), &t, e, sizeof e) != 0 ||
-      !(t <= hi)) {
-    fail(r, "%s/%s: %s a time such as \"5 us\", at most %g s", where, key,
-         v ? "not" : "missing:", hi);
-    return 0;
-  }
-  return t;
-}
-
 /* A value's "value" member (the compute.json form of a sourced scalar). */
-static double sourced(reader *r, json_t *root, const char *key, double lo, double hi) {
-  return num(r, json_object_get(root, key), key, "value", lo, hi);
+static double sourced(nvl_jreader *r, json_t *root, const char *key, double lo, double hi) {
+  return nvl_jr_num(r, json_object_get(root, key), key, "value", lo, hi);
 }
 
-static void load_gemm(reader *r, json_t *g, const char *where, nvl_arch_params *a) {
+static void load_gemm(nvl_jreader *r, json_t *g, const char *where, nvl_arch_params *a) {
   json_t *eff = json_object_get(g, "efficiency");
   char w[160];
   snprintf(w, sizeof w, "%s/efficiency", where);
   for (int p = 0; p < NVL_KP__COUNT; p++)
     a->gemm_eff[p] =
-        json_object_get(eff, prec_names[p]) ? num(r, eff, w, prec_names[p], 0.01, 1) : 0;
+        json_object_get(eff, prec_names[p]) ? nvl_jr_num(r, eff, w, prec_names[p], 0.01, 1) : 0;
   if (!(a->gemm_eff[NVL_KP_BF16] > 0))
-    fail(r, "%s: needs a bf16 efficiency", w);
-  a->k_ramp = num(r, g, where, "k_ramp", 0, 1e5);
-  a->split_k_min = num(r, g, where, "split_k_min", 16, 1e6);
-  a->wave_quant = num(r, g, where, "wave_quantization", 0, 1);
+    nvl_jr_fail(r, "%s: needs a bf16 efficiency", w);
+  a->k_ramp = nvl_jr_num(r, g, where, "k_ramp", 0, 1e5);
+  a->split_k_min = nvl_jr_num(r, g, where, "split_k_min", 16, 1e6);
+  a->wave_quant = nvl_jr_num(r, g, where, "wave_quantization", 0, 1);
   json_t *tiles = json_object_get(g, "tiles");
   size_t n = json_array_size(tiles);
   if (n < 1 || n > 4) {
-    fail(r, "%s/tiles: 1 to 4 [m, n, relative efficiency] rows", where);
+    nvl_jr_fail(r, "%s/tiles: 1 to 4 [m, n, relative efficiency] rows", where);
     return;
   }
   a->n_tiles = (int)n;
@@ -111,48 +70,49 @@ static void load_gemm(reader *r, json_t *g, const char *where, nvl_arch_params *
       v[j] = json_number_value(json_array_get(t, (size_t)j));
     if (json_array_size(t) != 3 || !(v[0] >= 8 && v[0] <= 1024) || !(v[1] >= 8 && v[1] <= 1024) ||
         !(v[2] > 0.05 && v[2] <= 2)) {
-      fail(r, "%s/tiles/%zu: not [m 8..1024, n 8..1024, relative efficiency 0.05..2]", where, i);
+      nvl_jr_fail(r, "%s/tiles/%zu: not [m 8..1024, n 8..1024, relative efficiency 0.05..2]", where,
+                  i);
       return;
     }
     a->tile_m[i] = v[0], a->tile_n[i] = v[1], a->tile_eff[i] = v[2];
   }
 }
 
-static void load_arch(reader *r, const char *name, json_t *o, nvl_arch_params *a) {
+static void load_arch(nvl_jreader *r, const char *name, json_t *o, nvl_arch_params *a) {
   char w[64];
   snprintf(w, sizeof w, "architectures/%s", name);
   snprintf(a->name, sizeof a->name, "%s", name);
-  a->sms = (int)num(r, o, w, "sms", 1, 4096);
-  a->clock_hz = num(r, o, w, "clock_mhz", 100, 1e4) * 1e6;
-  a->sfu_per_clk = num(r, o, w, "sfu_per_clock", 1, 1024);
-  a->kernel_s = secs(r, o, w, "kernel_floor", 1e-3);
-  a->hbm_eff = num(r, o, w, "hbm_efficiency", 0.05, 1);
-  a->decode_eff = num(r, o, w, "decode_efficiency", 0.05, 1);
+  a->sms = (int)nvl_jr_num(r, o, w, "sms", 1, 4096);
+  a->clock_hz = nvl_jr_num(r, o, w, "clock_mhz", 100, 1e4) * 1e6;
+  a->sfu_per_clk = nvl_jr_num(r, o, w, "sfu_per_clock", 1, 1024);
+  a->kernel_s = nvl_jr_time(r, o, w, "kernel_floor", 1e-3);
+  a->hbm_eff = nvl_jr_num(r, o, w, "hbm_efficiency", 0.05, 1);
+  a->decode_eff = nvl_jr_num(r, o, w, "decode_efficiency", 0.05, 1);
   char gw[128];
   snprintf(gw, sizeof gw, "%s/gemm", w);
   load_gemm(r, json_object_get(o, "gemm"), gw, a);
   json_t *at = json_object_get(o, "attention");
   char aw[128];
   snprintf(aw, sizeof aw, "%s/attention", w);
-  a->attn_eff[NVL_RT_EAGER] = num(r, at, aw, "eager", 0.01, 1);
-  a->attn_eff[NVL_RT_FUSED] = a->attn_eff[NVL_RT_GRAPH] = num(r, at, aw, "fused", 0.01, 1);
-  a->attn_bwd_eff[NVL_RT_EAGER] = num(r, at, aw, "backward_eager", 0.01, 1);
+  a->attn_eff[NVL_RT_EAGER] = nvl_jr_num(r, at, aw, "eager", 0.01, 1);
+  a->attn_eff[NVL_RT_FUSED] = a->attn_eff[NVL_RT_GRAPH] = nvl_jr_num(r, at, aw, "fused", 0.01, 1);
+  a->attn_bwd_eff[NVL_RT_EAGER] = nvl_jr_num(r, at, aw, "backward_eager", 0.01, 1);
   a->attn_bwd_eff[NVL_RT_FUSED] = a->attn_bwd_eff[NVL_RT_GRAPH] =
-      num(r, at, aw, "backward_fused", 0.01, 1);
-  a->flash2_eff = num(r, at, aw, "flash2", 0.01, 1);
-  a->flash2_bwd_eff = num(r, at, aw, "flash2_backward", 0.01, 1);
-  a->attn_seq_ramp = num(r, at, aw, "seq_ramp", 0, 1e6);
-  a->attn_dim_ramp = num(r, at, aw, "dim_ramp", 0, 1e4);
-  a->softmax_exposed = num(r, at, aw, "softmax_exposed", 0, 2);
+      nvl_jr_num(r, at, aw, "backward_fused", 0.01, 1);
+  a->flash2_eff = nvl_jr_num(r, at, aw, "flash2", 0.01, 1);
+  a->flash2_bwd_eff = nvl_jr_num(r, at, aw, "flash2_backward", 0.01, 1);
+  a->attn_seq_ramp = nvl_jr_num(r, at, aw, "seq_ramp", 0, 1e6);
+  a->attn_dim_ramp = nvl_jr_num(r, at, aw, "dim_ramp", 0, 1e4);
+  a->softmax_exposed = nvl_jr_num(r, at, aw, "softmax_exposed", 0, 2);
 }
 
-static void load_mem(reader *r, json_t *ops, nvl_mem_params *m) {
+static void load_mem(nvl_jreader *r, json_t *ops, nvl_mem_params *m) {
   for (int c = 0; c < NVL_MEM__COUNT; c++) {
     json_t *o = json_object_get(ops, mem_names[c]);
     char w[64];
     snprintf(w, sizeof w, "memory_ops/%s", mem_names[c]);
     if (!o) {
-      fail(r, "%s: missing", w);
+      nvl_jr_fail(r, "%s: missing", w);
       return;
     }
     for (int rt = 0; rt < NVL_RT_GRAPH; rt++) {
@@ -161,7 +121,7 @@ static void load_mem(reader *r, json_t *ops, nvl_mem_params *m) {
       double la = json_number_value(json_array_get(pair, 1));
       if (json_array_size(pair) != 2 || !(tr >= 0.5 && tr <= 100) || !(la >= 0 && la <= 1000) ||
           la != floor(la)) {
-        fail(r, "%s/%s: not [traffic 0.5..100, kernels 0..1000]", w, runtime_names[rt]);
+        nvl_jr_fail(r, "%s/%s: not [traffic 0.5..100, kernels 0..1000]", w, runtime_names[rt]);
         return;
       }
       m[c].traffic[rt] = tr;
@@ -175,35 +135,28 @@ static void load_mem(reader *r, json_t *ops, nvl_mem_params *m) {
 int nvl_kernel_params_load(nvl_kernel_params *p, const char *json, size_t len, char *err,
                            size_t errlen) {
   memset(p, 0, sizeof *p);
-  reader r = {.err = err, .len = errlen};
-  json_error_t je;
-  json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
-  if (!json_is_object(root)) {
-    if (root)
-      fail(&r, "not a JSON object");
-    else
-      fail(&r, "line %d: %s", je.line, je.text);
-    json_decref(root);
+  nvl_jreader r = {.err = err, .len = errlen};
+  json_t *root = nvl_jr_root(&r, json, len);
+  if (!root)
     return -1;
-  }
   json_t *host = json_object_get(root, "host");
-  p->host_launch_s = secs(&r, host, "host", "launch", 1e-2);
-  p->host_fp8_gemm_s = secs(&r, host, "host", "fp8_gemm_launch", 1e-2);
-  p->host_fused_s = secs(&r, host, "host", "fused_launch", 1e-2);
-  p->graph_launch_s = secs(&r, host, "host", "graph_launch", 1e-2);
-  p->step_host_s = secs(&r, host, "host", "inference_step", 1);
+  p->host_launch_s = nvl_jr_time(&r, host, "host", "launch", 1e-2);
+  p->host_fp8_gemm_s = nvl_jr_time(&r, host, "host", "fp8_gemm_launch", 1e-2);
+  p->host_fused_s = nvl_jr_time(&r, host, "host", "fused_launch", 1e-2);
+  p->graph_launch_s = nvl_jr_time(&r, host, "host", "graph_launch", 1e-2);
+  p->step_host_s = nvl_jr_time(&r, host, "host", "inference_step", 1);
   json_t *archs = json_object_get(root, "architectures");
   const char *name;
   json_t *o;
   json_object_foreach(archs, name, o) {
     if (p->n_arch == NVL_MAX_ARCHS) {
-      fail(&r, "architectures: at most %d", NVL_MAX_ARCHS);
+      nvl_jr_fail(&r, "architectures: at most %d", NVL_MAX_ARCHS);
       break;
     }
     load_arch(&r, name, o, &p->arch[p->n_arch++]);
   }
   if (p->n_arch == 0 || !nvl_kernel_arch(p, "generic"))
-    fail(&r, "architectures: needs \"generic\" (the parameters of a chip that names none)");
+    nvl_jr_fail(&r, "architectures: needs \"generic\" (the parameters of a chip that names none)");
   load_mem(&r, json_object_get(root, "memory_ops"), p->mem);
   p->dp_bucket_params = sourced(&r, root, "dp_bucket_params", 1, 1e12);
   p->route_samples = sourced(&r, root, "route_samples", 1, 1e7);

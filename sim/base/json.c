@@ -3,6 +3,8 @@
  */
 #include "base/json.h"
 
+#include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,4 +138,52 @@ int nvl_json_bytes(const json_t *v, uint64_t *out, char *err, size_t errlen) {
     return -1;
   }
   return nvl_units_parse_cli_size(json_string_value(v), true, out, err, errlen);
+}
+
+void nvl_jr_fail(nvl_jreader *r, const char *fmt, ...) {
+  if (r->failed)
+    return;
+  r->failed = true;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(r->err, r->len, fmt, ap);
+  va_end(ap);
+}
+
+json_t *nvl_jr_root(nvl_jreader *r, const char *text, size_t len) {
+  json_error_t je;
+  json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+  if (json_is_object(root))
+    return root;
+  if (root)
+    nvl_jr_fail(r, "not a JSON object");
+  else
+    nvl_jr_fail(r, "line %d: %s", je.line, je.text);
+  json_decref(root);
+  return NULL;
+}
+
+double nvl_jr_num(nvl_jreader *r, json_t *o, const char *where, const char *key, double lo,
+                  double hi) {
+  json_t *v = json_object_get(o, key);
+  double x = json_is_number(v) ? json_number_value(v) : NAN;
+  if (!(x >= lo && x <= hi)) {
+    nvl_jr_fail(r, "%s%s%s: %s a number from %g to %g", where, *where ? "/" : "", key,
+                v ? "not" : "missing:", lo, hi);
+    return lo;
+  }
+  return x;
+}
+
+double nvl_jr_time(nvl_jreader *r, json_t *o, const char *where, const char *key, double hi) {
+  json_t *v = json_object_get(o, key);
+  double t = NAN;
+  char e[160];
+  if (!json_is_string(v) || nvl_units_parse_time0(json_string_value(v), &t, e, sizeof e) != 0 ||
+      !(t <= hi)) {
+    nvl_jr_fail(r, "%s%s%s: %s a time such as \"5 us\", at most %g s", where, *where ? "/" : "",
+                key, v ? "not" : "missing:", hi);
+    return 0;
+  }
+  return t;
 }

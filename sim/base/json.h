@@ -5,6 +5,7 @@
 #define NVL_JSON_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,5 +28,23 @@ int nvl_json_pointer_set(json_t *root, const char *ptr, json_t *value, char *err
  * "8"), or a whole number of bytes; 0 allowed (a message of count 0). Returns 0, or -1 with the
  * reason in err. */
 int nvl_json_bytes(const json_t *v, uint64_t *out, char *err, size_t errlen);
+
+/* A reader of a parameter file (models/calibration.json, models/compute.json): the first problem
+ * wins, written to err as "where/key: what it must be". */
+typedef struct {
+  char *err;
+  size_t len;
+  bool failed;
+} nvl_jreader;
+
+void nvl_jr_fail(nvl_jreader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The document's root object (new reference), or NULL after failing ("line N: ...", or "not a JSON
+ * object"). */
+json_t *nvl_jr_root(nvl_jreader *r, const char *text, size_t len);
+/* A number in [lo, hi] at o[key] (`where` names o, "" for none); lo after failing. */
+double nvl_jr_num(nvl_jreader *r, json_t *o, const char *where, const char *key, double lo,
+                  double hi);
+/* A time ("12.5 us") in [0, hi] seconds at o[key]; 0 after failing. */
+double nvl_jr_time(nvl_jreader *r, json_t *o, const char *where, const char *key, double hi);
 
 #endif

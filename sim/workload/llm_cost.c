@@ -49,7 +49,6 @@ static void costs(llm_shape *sh) {
   c->attn_gemm = 2 * ap / tp;
   c->attn_core = core * sh->ctx / tp;
   c->attn_weights = ap / tp * w;
-  c->kv_read = l->mode == NVL_LLM_DECODE ? sh->ctx * nvl_llm_kv_bytes_token(m, l) : 0;
   double mats = m->mlp_mats ? (double)m->mlp_mats : 3;
   c->mlp_gemm = 2 * mats * h * (double)m->ffn / tp;
   c->mlp_weights = mats * h * (double)m->ffn / tp * w;
@@ -62,7 +61,6 @@ static void costs(llm_shape *sh) {
     c->expert_weights = e * w;
   }
   c->head_gemm = 2 * h * (double)m->vocab / tp;
-  c->head_weights = h * (double)m->vocab / tp * w;
 }
 
 static double layer_params(const llm_shape *sh, long layer, bool experts) {

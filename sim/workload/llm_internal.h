@@ -10,17 +10,17 @@
 #include "models/profile.h"
 #include "workload/llm.h"
 
-/* Per-token forward costs of one layer on one rank (FLOPs already divided by tp where TP splits
- * them), and the bytes of weights it reads. */
+/* Per-token forward FLOPs of one layer on one rank (divided by tp where TP splits them), for the
+ * step's model FLOPs, and the bytes of its weights, for the data-parallel gradients and
+ * parameters (the compute itself is priced operation by operation: llm_ops.c). */
 typedef struct {
   double attn_gemm, attn_core;        /* FLOPs per token (core at the layer's context length) */
-  double attn_weights;                /* bytes read per micro-batch */
-  double kv_read;                     /* bytes of KV cache read per sequence (decode) */
+  double attn_weights;                /* bytes */
   double mlp_gemm, mlp_weights;       /* dense MLP (dense layers) */
   double router_gemm;                 /* MoE layers: the router (not split by TP) */
   double pre_gemm, pre_weights;       /* MoE layers: router and shared experts */
   double expert_gemm, expert_weights; /* one routed expert: per token, and its weights */
-  double head_gemm, head_weights;     /* the output layer (last stage) */
+  double head_gemm;                   /* the output layer (last stage) */
 } llm_costs;
 
 /* The step's shape, derived once from model, layout and job. */

@@ -209,7 +209,8 @@ static void experts(builder *b, long d, long s, long k, bool bwd) {
   free(hit);
 }
 
-/* Layer k (of the stage) of stream (d, s), forward or backward (ops in reverse, compute x 2). */
+/* Layer k (of the stage) of stream (d, s), forward or backward (its steps in reverse, each
+ * compute step as its operations' backward: llm_ops.c). */
 static void layer(builder *b, long d, long s, long k, bool bwd) {
   const llm_shape *sh = b->sh;
   double tok = sh->tokens_mb;
