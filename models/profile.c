@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/csv.h"
+#include "base/units.h"
 #include "base/xalloc.h"
 
 #define N_COLS 18
@@ -54,9 +55,9 @@ static const char *field(const row_reader *rr, int c) {
 /* A positive size of at most 1e12 in column c (whole where `whole`). */
 static double size_of(row_reader *rr, int c, bool whole) {
   const char *s = field(rr, c);
-  char *end;
-  double x = strtod(s, &end), hi = c == C_BYTES ? 1e15 : 1e12;
-  if (!rr->failed && (!*s || *end || !(x >= 1 && x <= hi) || (whole && x != floor(x)))) {
+  double x = 0, hi = c == C_BYTES ? 1e15 : 1e12;
+  if (!rr->failed &&
+      (nvl_parse_decimal(s, &x) != 0 || !(x >= 1 && x <= hi) || (whole && x != floor(x)))) {
     snprintf(rr->err, rr->len, "line %d: %s \"%.40s\" is not a %snumber from 1 to %g", rr->r->line,
              cols[c], s, whole ? "whole " : "", hi);
     rr->failed = true;
@@ -165,9 +166,8 @@ static int parse_row(row_reader *rr, nvl_profile_row *row) {
   if (rr->failed)
     return -1;
   const char *s = field(rr, C_SEC);
-  char *end;
-  row->seconds = strtod(s, &end);
-  if (!*s || *end || !(row->seconds >= 1e-7 && row->seconds <= 1e4)) {
+  row->seconds = 0;
+  if (nvl_parse_decimal(s, &row->seconds) != 0 || !(row->seconds >= 1e-7 && row->seconds <= 1e4)) {
     snprintf(rr->err, rr->len, "line %d: seconds \"%.40s\" is not a time from 1e-7 to 1e4",
              row->line, s);
     return -1;
@@ -185,7 +185,7 @@ int nvl_profile_parse(nvl_profile *p, const char *name, const char *text, size_t
   nvl_csv_reader_init(&r, text, len);
   int at[N_COLS], rc = -1;
   size_t cap = 0;
-  if (nvl_csv_read(&r, err, errlen) != 1) {
+  if (nvl_csv_header(&r, err, errlen) != 1) {
     if (!err[0])
       snprintf(err, errlen, "empty: no header row");
     goto done;

@@ -145,11 +145,11 @@ PY
 done
 cmp -s "$dir/pk.csv" "$dir/pk--explicit-ranks.csv"; check $? "reduced and explicit link statistics differ"
 
-# RFC 4180 in every CSV writer: a design named, and a design file placed, with , " and a line
-# break give rectangular files whose fields read back
+# RFC 4180 in every CSV writer: a design named, and a design file placed, with , and " (and a
+# table cell with a line break) give rectangular files whose fields read back
 q="$dir/we,ird \"dir\""
 mkdir "$q"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["name"]="we,ird \"name\"\nline2"; json.dump(d,open(sys.argv[2],"w"))' \
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["name"]="we,ird \"name\", two"; json.dump(d,open(sys.argv[2],"w"))' \
   "$topo/hgx-h100.json" "$q/d.json"
 printf 'case,system,gpus,collective,algorithm,size_bytes,busbw_GBps,role,source\n"c,""1""\n2",HGX H100,8,all_reduce,ring,1048576,100,fitted,"s,rc"\n' >"$q/m.csv"
 "$bin" run "$q/d.json" -b 1M -e 4M --csv "$q/run.csv" --link-stats "$q/links.csv" >/dev/null 2>&1
@@ -164,7 +164,7 @@ assert len(rows) > 1 and len({len(r) for r in rows}) == 1, {len(r) for r in rows
 cells = {c for r in rows for c in r}
 name = sys.argv[1].rsplit("/", 1)[1]
 if name == "run.csv":
-    assert 'we,ird "name"\nline2' in cells, rows[1]
+    assert 'we,ird "name", two' in cells, rows[1]
 if name == "llm.csv":
     assert sys.argv[2] in cells, rows[1]
 if name == "vm.csv":
@@ -172,5 +172,37 @@ if name == "vm.csv":
 PY
   check $? "$f CSV is not RFC 4180"
 done
+# Control characters (C0, DEL, C1: a terminal takes them for commands) in any text a user gives:
+# a design, a model, a workload (keys or strings) and every CSV table are refused, naming where
+# (a CSV field may hold a line break inside quotes, RFC 4180: the table's own line ends are not
+# checked here)
+cc="$dir/cc"
+mkdir "$cc"
+for c in '\u001b[2J' '\n' '\r' '\u0007' '\u007f' '\u009b'; do
+  python3 - "$topo/hgx-h100.json" "$cc" "$c" <<'PY'
+import json, sys
+c = json.loads('"' + sys.argv[3] + '"')
+d = json.load(open(sys.argv[1])); d["name"] = "x" + c; json.dump(d, open(sys.argv[2] + "/d.json", "w"))
+d = json.load(open(sys.argv[1])); d["note" + c] = "x"; json.dump(d, open(sys.argv[2] + "/k.json", "w"))
+json.dump({"name": "m" + c, "layers": 2, "hidden": 1024, "heads": 8, "ffn": 4096, "vocab": 1000},
+          open(sys.argv[2] + "/m.json", "w"))
+json.dump({"jobs": [{"name": "j" + c, "collective": "all_reduce", "size": "1 MiB"}]},
+          open(sys.argv[2] + "/w.json", "w"))
+open(sys.argv[2] + "/t.csv", "wb").write(
+    ("case,system,gpus,collective,algorithm,size_bytes,busbw_GBps\nc" +
+     (c if c not in "\r\n" else "\x1b") + ",s,8,all_reduce,ring,1048576,100\n").encode())
+PY
+  "$bin" validate "$cc/d.json" >/dev/null 2>"$cc/e1"; r1=$?
+  "$bin" validate "$cc/k.json" >/dev/null 2>"$cc/e2"; r2=$?
+  "$bin" llm --llm "$cc/m.json" >/dev/null 2>"$cc/e3"; r3=$?
+  "$bin" run builtin:hgx-h100 --workload "$cc/w.json" >/dev/null 2>"$cc/e4"; r4=$?
+  "$bin" validate-model "$cc/t.csv" >/dev/null 2>"$cc/e5"; r5=$?
+  [ "$r1$r2$r3$r4$r5" = 11112 ] && grep -q '/name: holds the control character' "$cc/e1" &&
+    grep -q 'holds the control character' "$cc/e2" && grep -q '/name: holds the control' "$cc/e3" &&
+    grep -q '/jobs/0/name: holds the control' "$cc/e4" && grep -q 't.csv:2:.*control character' "$cc/e5" &&
+    ! grep -q "$(printf '\033')" "$cc"/e*
+  check $? "control character $c: exits $r1$r2$r3$r4$r5, $(cat "$cc"/e* | head -c 600)"
+done
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -161,9 +161,10 @@ grep -q "the spec, its base design or a model file changed" "$dir/b/e.err"; chec
 "$bin" sweep --merge "$dir/b/m.csv" "$dir/b/s0.csv" "$dir/b/s1.csv" 2>"$dir/b/m.err"; [ $? = 1 ]
 check $? "shards of different sweeps merged"
 grep -q 'are of different sweeps' "$dir/b/m.err" && [ ! -e "$dir/b/m.csv" ]; check $? "mixed merge: message or output"
-# RFC 4180 throughout: axis names and values, and design names they set, with , " and line
-# breaks give rectangular rows that read back, and resume accepts its own file
-printf '%s' '{"base": "d.json", "workload": {"collective": "all_reduce", "sizes": ["1 MiB"], "model": "ideal"}, "axes": [{"name": "nm", "pointer": "/name", "values": ["a,b", "q\"x\nline", "cr\r\nlf"]}, {"name": "x\"y,z", "param": "model", "values": ["ideal"]}]}' >"$dir/b/q.json"
+# RFC 4180 throughout: axis names and values, and design names they set, with , and " give
+# rectangular rows that read back, and resume accepts its own file (line breaks, like every
+# control character, are refused in a spec's text: below)
+printf '%s' '{"base": "d.json", "workload": {"collective": "all_reduce", "sizes": ["1 MiB"], "model": "ideal"}, "axes": [{"name": "nm", "pointer": "/name", "values": ["a,b", "q\"x", "\"\",\""]}, {"name": "x\"y,z", "param": "model", "values": ["ideal"]}]}' >"$dir/b/q.json"
 cp "$2/../../topologies/hgx-h100.json" "$dir/b/d.json"
 "$bin" sweep "$dir/b/q.json" -o "$dir/b/q.csv" 2>/dev/null; check $? "sweep of quoted names"
 python3 - "$dir/b/q.csv" <<'PY'; check $? "sweep CSV not RFC 4180"
@@ -171,9 +172,16 @@ import csv, sys
 rows = list(csv.reader(open(sys.argv[1], newline="")))
 assert len({len(r) for r in rows}) == 1, {len(r) for r in rows}
 assert rows[0][1:3] == ["nm", 'x"y,z'], rows[0]
-assert [r[1] for r in rows[1:]] == ["a,b", 'q"x\nline', "cr\r\nlf"], [r[1] for r in rows]
-assert [r[4] for r in rows[1:]] == ["a,b", 'q"x\nline', "cr\r\nlf"], [r[4] for r in rows]
+assert [r[1] for r in rows[1:]] == ["a,b", 'q"x', '"","'], [r[1] for r in rows]
+assert [r[4] for r in rows[1:]] == ["a,b", 'q"x', '"","'], [r[4] for r in rows]
 PY
+# control characters (C0, DEL, C1) in a spec's keys or strings: refused, naming where
+for c in '\n' '\r' '\u001b[31m' '\u007f' '\u0085' '\t'; do
+  printf '{"base": "d.json", "workload": {"collective": "all_reduce"}, "axes": [{"name": "n", "pointer": "/name", "values": ["a%sb"]}]}' "$c" >"$dir/b/cc.json"
+  "$bin" sweep "$dir/b/cc.json" -o "$dir/b/cc.csv" 2>"$dir/b/cc.err"; rc=$?
+  [ $rc = 1 ] && grep -q '/axes/0/values/0: holds the control character' "$dir/b/cc.err" && [ ! -e "$dir/b/cc.csv" ]
+  check $? "control character $c in a sweep value: exit $rc, $(cat "$dir/b/cc.err")"
+done
 cp "$dir/b/q.csv" "$dir/b/q0.csv"
 "$bin" sweep "$dir/b/q.json" -o "$dir/b/q.csv" 2>/dev/null && cmp -s "$dir/b/q.csv" "$dir/b/q0.csv"
 check $? "resume refused or changed its own quoted file"

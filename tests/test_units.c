@@ -92,6 +92,43 @@ static void test_units__cli_sizes_follow_nccl_tests(void **state) {
   assert_int_equal(nvl_units_parse_cli_size("12Q", true, &v, err, sizeof err), -1);
 }
 
+/* Plain numbers in tables and options: decimal only, whatever strtod would also take. */
+static void test_units__plain_numbers_are_decimal(void **state) {
+  (void)state;
+  static const char *const good[] = {"8", "0", "-3", "1.5", ".5", "5.", "2e3", "2E-3", "1e+2"};
+  static const double want[] = {8, 0, -3, 1.5, 0.5, 5, 2000, 0.002, 100};
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+    double v = NAN;
+    assert_int_equal(nvl_parse_decimal(good[i], &v), 0);
+    assert_true(v == want[i]);
+  }
+  static const char *const bad[] = {"",    "+8",    " 8", "8 ",  "0x4E20", "0x1p3",
+                                    "inf", "nan",   "1e", "e5",  ".",      "1,5",
+                                    "--1", "1e999", "8%", "1e-", "1.2.3",  "８"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    double v = 42;
+    if (nvl_parse_decimal(bad[i], &v) == 0)
+      print_error("\"%s\" taken as %g\n", bad[i], v);
+    assert_int_equal(nvl_parse_decimal(bad[i], &v), -1);
+  }
+  uint64_t u = 0;
+  assert_int_equal(nvl_parse_uint("18446744073709551615", &u), 0);
+  assert_true(u == UINT64_MAX);
+  assert_int_equal(nvl_parse_uint("18446744073709551616", &u), -2);
+  assert_int_equal(nvl_parse_uint("99999999999999999999999", &u), -2);
+  static const char *const bad_uint[] = {"", "+1", "-1", " 1", "1.0", "0x10", "1e3"};
+  for (size_t i = 0; i < sizeof bad_uint / sizeof bad_uint[0]; i++)
+    assert_int_equal(nvl_parse_uint(bad_uint[i], &u), -1);
+  double f = 0;
+  assert_int_equal(nvl_parse_fraction("5%", &f), 0);
+  assert_true(fabs(f - 0.05) < 1e-15);
+  assert_int_equal(nvl_parse_fraction("0.05", &f), 0);
+  assert_true(f == 0.05);
+  assert_int_equal(nvl_parse_fraction("+5%", &f), -1);
+  assert_int_equal(nvl_parse_fraction("5%%", &f), -1);
+  assert_int_equal(nvl_parse_fraction("%", &f), -1);
+}
+
 static void test_units__formatting(void **state) {
   char b[48];
   nvl_units_fmt_bw(129.6e12, b, sizeof b);
@@ -108,6 +145,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_units__size),
     cmocka_unit_test(test_units__rejects_absurd),
     cmocka_unit_test(test_units__cli_sizes_follow_nccl_tests),
+    cmocka_unit_test(test_units__plain_numbers_are_decimal),
     cmocka_unit_test(test_units__formatting),
 };
 NVL_TEST_MAIN(tests)

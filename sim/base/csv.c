@@ -38,6 +38,8 @@ void nvl_csv_reader_init(nvl_csv_reader *r, const char *text, size_t len) {
   r->text = text;
   r->len = len;
   r->next_line = 1;
+  if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+    r->pos = 3;
 }
 
 void nvl_csv_reader_release(nvl_csv_reader *r) {
@@ -86,6 +88,16 @@ int nvl_csv_read(nvl_csv_reader *r, char *err, size_t errlen) {
       break;
     }
     char c = r->text[r->pos++];
+    unsigned char u = (unsigned char)c;
+    bool line_end = c == '\n' || (c == '\r' && r->pos < r->len && r->text[r->pos] == '\n');
+    if (((u < 0x20 && c != '\t' && !line_end) || u == 0x7f ||
+         (u == 0xc2 && r->pos < r->len && (unsigned char)r->text[r->pos] >= 0x80 &&
+          (unsigned char)r->text[r->pos] <= 0x9f))) {
+      r->column = (int)(r->pos - line_start);
+      snprintf(err, errlen, "control character U+%04X (a terminal would take it for a command)",
+               u == 0xc2 ? (unsigned char)r->text[r->pos] : u);
+      return -1;
+    }
     if (quoted) {
       if (c == '"' && r->pos < r->len && r->text[r->pos] == '"') {
         put(r, &n, '"');
@@ -133,6 +145,28 @@ int nvl_csv_read(nvl_csv_reader *r, char *err, size_t errlen) {
   r->next_line = line;
   for (size_t i = 0; i < r->n_fields; i++)
     r->fields[i] = r->buf + r->offs[i];
+  if (r->width && r->n_fields != r->width && !(r->n_fields == 1 && !r->fields[0][0])) {
+    r->column = 1;
+    snprintf(err, errlen, "%zu field%s where the header has %zu columns", r->n_fields,
+             r->n_fields == 1 ? "" : "s", r->width);
+    return -1;
+  }
+  return 1;
+}
+
+int nvl_csv_header(nvl_csv_reader *r, char *err, size_t errlen) {
+  int got = nvl_csv_read(r, err, errlen);
+  if (got <= 0)
+    return got;
+  for (size_t i = 0; i < r->n_fields; i++)
+    for (size_t j = 0; j < i; j++)
+      if (strcmp(r->fields[i], r->fields[j]) == 0) {
+        r->column = 1;
+        snprintf(err, errlen, "column \"%.40s\" appears twice (columns %zu and %zu)", r->fields[i],
+                 j + 1, i + 1);
+        return -1;
+      }
+  r->width = r->n_fields;
   return 1;
 }
 

@@ -6,7 +6,11 @@
  * separated by LF or CRLF; a quoted field may hold commas, doubled quotes and line breaks; a quote
  * inside an unquoted field, text after a closing quote and an unterminated quote are errors with
  * the line and column where they happen. The reader works on text in memory (see base/file.h
- * for reading a file safely) and bounds what one record may hold.
+ * for reading a file safely) and bounds what one record may hold. A UTF-8 byte order mark at the
+ * start (spreadsheets write one) is skipped; control characters other than TAB and line ends
+ * are errors (tables are printed to terminals). A table read with a header (nvl_csv_header) has
+ * distinct column names, and each of its rows has the header's number of fields (a blank line
+ * excepted).
  */
 #ifndef NVL_CSV_H
 #define NVL_CSV_H
@@ -33,6 +37,7 @@ typedef struct {
   size_t *offs;
   size_t fields_cap;
   int next_line;
+  size_t width; /* after nvl_csv_header: the number of columns every row must have */
 } nvl_csv_reader;
 
 void nvl_csv_reader_init(nvl_csv_reader *r, const char *text, size_t len);
@@ -40,6 +45,9 @@ void nvl_csv_reader_init(nvl_csv_reader *r, const char *text, size_t len);
  * r->line and r->column). An empty line is a record of one empty field. */
 int nvl_csv_read(nvl_csv_reader *r, char *err, size_t errlen);
 void nvl_csv_reader_release(nvl_csv_reader *r);
+/* Reads the first record as the table's header, as nvl_csv_read does; also -1 when two columns
+ * have the same name. Every later record must then have as many fields. */
+int nvl_csv_header(nvl_csv_reader *r, char *err, size_t errlen);
 /* The index of a header field, or -1. */
 int nvl_csv_find(const nvl_csv_reader *r, const char *name);
 

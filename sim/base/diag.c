@@ -112,3 +112,10 @@ void nvl_ptr_join(char *out, size_t len, const char *base, const char *token) {
 void nvl_ptr_index(char *out, size_t len, const char *base, size_t index) {
   snprintf(out, len, "%s/%zu", base, index);
 }
+
+const char *nvl_diags_first_error(const nvl_diags *d, const char *none) {
+  for (size_t i = 0; i < d->count; i++)
+    if (d->items[i].severity == NVL_SEV_ERROR)
+      return d->items[i].message;
+  return none;
+}

@@ -77,6 +77,9 @@ void nvl_diag_addv(nvl_diags *d, nvl_severity sev, nvl_diag_code code, const cha
 void nvl_diag_syntax(nvl_diags *d, int line, int column, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* The message of the first error (warnings skipped), or `none` when there is no error. */
+const char *nvl_diags_first_error(const nvl_diags *d, const char *none);
+
 const char *nvl_diag_code_name(nvl_diag_code code);
 const char *nvl_diag_code_help(nvl_diag_code code);
 

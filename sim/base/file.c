@@ -61,7 +61,9 @@ int nvl_file_read(const char *path, const char *what, size_t max_bytes, char **t
     }
     if (!S_ISREG(st.st_mode)) {
       nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_IO, NULL,
-                   "not a regular file (a %s is read from a file or -, standard input)", what);
+                   "not a regular file (a %s is read from a regular file: a FIFO, device or "
+                   "socket could block or never end)",
+                   what);
       return -1;
     }
     if ((unsigned long long)st.st_size > max_bytes) {

@@ -53,6 +53,84 @@ json_t *nvl_json_text(const char *s) {
   return j;
 }
 
+/* The first control character of s (C0, DEL, or C1 as UTF-8 C2 80..9F), or -1. */
+static long control_char(const char *s) {
+  for (const unsigned char *u = (const unsigned char *)s; *u; u++)
+    if (*u < 0x20 || *u == 0x7f)
+      return *u;
+    else if (*u == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f)
+      return u[1];
+  return -1;
+}
+
+/* Appends the RFC 6901 token of key to ptr[0..n) (~ as ~0, / as ~1; a control character, which
+ * the message must not print, as \u00XX); returns the new length. */
+static size_t ptr_push(char *ptr, size_t n, size_t cap, const char *key) {
+  if (n + 1 < cap)
+    ptr[n++] = '/';
+  for (const unsigned char *k = (const unsigned char *)key; *k && n + 7 < cap; k++)
+    if (*k == '~' || *k == '/') {
+      ptr[n++] = '~';
+      ptr[n++] = *k == '~' ? '0' : '1';
+    } else if (*k < 0x20 || *k == 0x7f || (*k == 0xc2 && k[1] >= 0x80 && k[1] <= 0x9f)) {
+      n += (size_t)snprintf(ptr + n, cap - n, "\\u%04X", *k == 0xc2 ? k[1] : *k);
+      k += *k == 0xc2;
+    } else {
+      ptr[n++] = (char)*k;
+    }
+  ptr[n] = 0;
+  return n;
+}
+
+/* Finds the first key or string holding a control character: its pointer in ptr, the character. */
+static long find_control(const json_t *v, char *ptr, size_t n, size_t cap) {
+  if (json_is_string(v))
+    return control_char(json_string_value(v));
+  const char *key;
+  json_t *x;
+  size_t i;
+  if (json_is_object(v))
+    json_object_foreach((json_t *)v, key, x) {
+      size_t m = ptr_push(ptr, n, cap, key);
+      long c = control_char(key);
+      if (c < 0)
+        c = find_control(x, ptr, m, cap);
+      if (c >= 0)
+        return c;
+      ptr[n] = 0;
+    }
+  if (json_is_array(v))
+    json_array_foreach(v, i, x) {
+      char idx[24];
+      snprintf(idx, sizeof idx, "%zu", i);
+      long c = find_control(x, ptr, ptr_push(ptr, n, cap, idx), cap);
+      if (c >= 0)
+        return c;
+      ptr[n] = 0;
+    }
+  return -1;
+}
+
+json_t *nvl_json_load_user(const char *text, size_t len, nvl_diags *diags) {
+  json_error_t je;
+  json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+  if (!root) {
+    nvl_diag_syntax(diags, je.line > 0 ? je.line : 1, je.column > 0 ? je.column : 1, "%s", je.text);
+    return NULL;
+  }
+  char ptr[NVL_DIAG_PTR_MAX] = "";
+  long c = find_control(root, ptr, 0, sizeof ptr);
+  if (c >= 0) {
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SYNTAX, ptr,
+                 "holds the control character U+%04lX (names and text may not: a terminal would "
+                 "take it for a command)",
+                 (unsigned long)c);
+    json_decref(root);
+    return NULL;
+  }
+  return root;
+}
+
 const char *nvl_json_type_name(const json_t *v) {
   switch (json_typeof(v)) {
   case JSON_OBJECT: return "an object";

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/diag.h"
+
 /* A JSON string of `s` that is always valid: bytes that do not form UTF-8 (a name cut in the middle
  * of a character by a fixed-size buffer) become '?'. */
 json_t *nvl_json_text(const char *s);
@@ -16,6 +18,12 @@ json_t *nvl_json_text(const char *s);
 /* The length (1 to 4) of the well-formed UTF-8 character at s (RFC 3629: no overlong forms, no
  * surrogates, at most U+10FFFF), or 0 when the bytes there do not form one. */
 size_t nvl_utf8_char_len(const char *s);
+
+/* A user's JSON document (a design, workload, model, sweep spec): parsed with duplicate keys
+ * refused; a syntax error, or a key or string holding a control character (C0, DEL or C1: they
+ * would reach the terminal as escape sequences in every message and table that prints the text),
+ * is an error in diags (line and column, or the JSON pointer). Returns the root, or NULL. */
+json_t *nvl_json_load_user(const char *text, size_t len, nvl_diags *diags);
 
 /* "an object", "an array", "a string", ... for messages. */
 const char *nvl_json_type_name(const json_t *v);

@@ -78,6 +78,49 @@ static size_t scan_number(const char *s) {
   return i;
 }
 
+int nvl_parse_decimal(const char *text, double *out) {
+  const char *s = text[0] == '-' ? text + 1 : text;
+  size_t n = scan_number(s);
+  if (n == 0 || s[n] || n > 400)
+    return -1;
+  double v = strtod(text, NULL);
+  if (!isfinite(v))
+    return -1;
+  *out = v;
+  return 0;
+}
+
+int nvl_parse_uint(const char *text, uint64_t *out) {
+  uint64_t v = 0;
+  if (!*text)
+    return -1;
+  for (const char *c = text; *c; c++) {
+    if (*c < '0' || *c > '9')
+      return -1;
+    unsigned d = (unsigned)(*c - '0');
+    if (v > (UINT64_MAX - d) / 10)
+      return -2;
+    v = 10 * v + d;
+  }
+  *out = v;
+  return 0;
+}
+
+int nvl_parse_fraction(const char *text, double *out) {
+  size_t n = strlen(text);
+  bool pct = n > 0 && text[n - 1] == '%';
+  char num[64];
+  if (n - pct >= sizeof num)
+    return -1;
+  memcpy(num, text, n - pct);
+  num[n - pct] = 0;
+  if (nvl_parse_decimal(num, out) != 0)
+    return -1;
+  if (pct)
+    *out /= 100;
+  return 0;
+}
+
 static int parse(const char *text, nvl_qty_kind kind, int allow_zero, double *out, char *err,
                  size_t errlen) {
   const unit_def *units = kind == NVL_QTY_BANDWIDTH ? bw_units

@@ -41,6 +41,14 @@ int nvl_units_parse_time0(const char *text, double *out, char *err, size_t errle
 int nvl_units_parse_cli_size(const char *text, bool allow_zero, uint64_t *out, char *err,
                              size_t errlen);
 
+/* Plain numbers in text (tables, options): a decimal number, [-]digits[.digits][e[+-]digits]; no
+ * sign "+", spaces, hex, "inf" or "nan" (strtod takes all of them). Return 0, or -1 for text that
+ * is no such number. nvl_parse_uint: decimal digits only, 0 .. 2^64 - 1 (-2: more than that). */
+int nvl_parse_decimal(const char *text, double *out);
+int nvl_parse_uint(const char *text, uint64_t *out);
+/* A fraction written as one ("0.05") or as a percentage ("5%"). */
+int nvl_parse_fraction(const char *text, double *out);
+
 /* Formats a bandwidth (bytes/s) with an SI unit, e.g. "129.6 TB/s"; a size with a binary unit. */
 void nvl_units_fmt_bw(double bw_Bps, char *buf, size_t len);
 void nvl_units_fmt_size(double bytes, char *buf, size_t len);

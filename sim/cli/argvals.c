@@ -67,10 +67,8 @@ int nvl_arg_proto(void *field, const char *v, const char *opt, const char *cmd) 
 
 /* A whole number in [lo, INT_MAX], or -1. */
 static long whole(const char *v, long lo) {
-  char *end;
-  errno = 0;
-  long n = strtol(v, &end, 10);
-  return errno || end == v || *end || n < lo || n > INT_MAX ? -1 : n;
+  uint64_t n;
+  return nvl_parse_uint(v, &n) != 0 || n < (uint64_t)lo || n > INT_MAX ? -1 : (long)n;
 }
 
 int nvl_arg_ranks(void *field, const char *v, const char *opt, const char *cmd) {
@@ -90,19 +88,17 @@ int nvl_arg_positive(void *field, const char *v, const char *opt, const char *cm
 }
 
 int nvl_arg_seed(void *field, const char *v, const char *opt, const char *cmd) {
-  char *end;
-  errno = 0;
-  unsigned long long n = *v == '-' ? 0 : strtoull(v, &end, 10);
-  if (*v == '-' || !*v || errno || *end || n > ULONG_MAX)
-    return nvl_cli_usage_error(cmd, "%s: \"%s\" is not a non-negative integer", opt, v);
+  uint64_t n;
+  if (nvl_parse_uint(v, &n) != 0 || n > ULONG_MAX)
+    return nvl_cli_usage_error(cmd, "%s: \"%.40s\" is not a whole number from 0 to %lu", opt, v,
+                               ULONG_MAX);
   *(unsigned long *)field = (unsigned long)n;
   return 0;
 }
 
 int nvl_arg_flops(void *field, const char *v, const char *opt, const char *cmd) {
-  char *end;
-  double f = strtod(v, &end);
-  if (end == v || *end || !(f >= 1e6 && f <= 1e21))
+  double f;
+  if (nvl_parse_decimal(v, &f) != 0 || !(f >= 1e6 && f <= 1e21))
     return nvl_cli_usage_error(cmd, "%s: a rate in FLOP/s from 1e6 to 1e21, such as 2.25e15", opt);
   *(double *)field = f;
   return 0;
@@ -110,9 +106,8 @@ int nvl_arg_flops(void *field, const char *v, const char *opt, const char *cmd) 
 
 int nvl_arg_factor(void *field, const char *v, const char *opt, const char *cmd) {
   nvl_cli_step *s = field;
-  char *end;
-  double f = strtod(v, &end);
-  if (end == v || *end || !(f > 1.0) || !isfinite(f))
+  double f;
+  if (nvl_parse_decimal(v, &f) != 0 || !(f > 1.0))
     return nvl_cli_usage_error(cmd, "%s: factor must be a number greater than 1", opt);
   if (s->given == 'i')
     return nvl_cli_usage_error(cmd, "-f and -i both given: sizes grow by a factor or a step");

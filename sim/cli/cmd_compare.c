@@ -95,26 +95,41 @@ static void col_header(const table *t, const char *first) {
   putchar('\n');
 }
 
-static void csv_only(const table *t, const char *metric, uint64_t size, const double *v) {
+/* Whether design k's figure has a ratio to A's: A's is not 0 and k's measures the same thing
+ * (same: NULL when every design's does). */
+static bool has_ratio(const double *v, const bool *same, int k) {
+  return v[0] != 0 && (!same || same[k]);
+}
+
+/* The CSV record of one figure: an empty ratio where there is none. */
+static void csv_only(const table *t, const char *metric, uint64_t size, const double *v,
+                     const bool *same) {
   fprintf(t->csv, "%s,%llu", metric, (unsigned long long)size);
   for (int k = 0; k < t->n; k++)
     fprintf(t->csv, ",%.6f", v[k]);
   for (int k = 1; k < t->n; k++)
-    fprintf(t->csv, ",%.6f", v[0] != 0 ? v[k] / v[0] : NAN);
+    if (has_ratio(v, same, k))
+      fprintf(t->csv, ",%.6f", v[k] / v[0]);
+    else
+      fputc(',', t->csv);
   fputc('\n', t->csv);
 }
 
-/* One figure of every design, its ratios to A, in the table and the CSV. */
+/* One figure of every design, its ratios to A ("-" where there is none: has_ratio), in the
+ * table and the CSV. */
 static void line(const table *t, const char *metric, uint64_t size, const double *v,
-                 const char *unit) {
+                 const bool *same, const char *unit) {
   printf("%-30s", metric);
   for (int k = 0; k < t->n; k++)
     printf(" %14.6g", v[k]);
   for (int k = 1; k < t->n; k++)
-    printf(" %9.3f", v[0] != 0 ? v[k] / v[0] : NAN);
+    if (has_ratio(v, same, k))
+      printf(" %9.3f", v[k] / v[0]);
+    else
+      printf(" %9s", "-");
   printf("  %s\n", unit);
   if (t->csv)
-    csv_only(t, metric, size, v);
+    csv_only(t, metric, size, v, same);
 }
 
 /* Figure i of an analysis (the order of print_figures). */
@@ -140,7 +155,7 @@ static void print_figures(const table *t, const nvl_analysis *an) {
     double v[MAX_DESIGNS];
     for (int k = 0; k < t->n; k++)
       v[k] = figure(&an[k], i);
-    line(t, names[i], 0, v, units[i]);
+    line(t, names[i], 0, v, NULL, units[i]);
   }
 }
 
@@ -210,8 +225,8 @@ static void print_sweep(const table *t, const cmp_workload *cw, const nvl_result
     double tm[MAX_DESIGNS], bw[MAX_DESIGNS];
     for (int k = 0; k < t->n; k++)
       tm[k] = rows[k].rows[i].time_us, bw[k] = rows[k].rows[i].busbw_GBps;
-    csv_only(t, "time_us", a->size_bytes, tm);
-    csv_only(t, "busbw_GBps", a->size_bytes, bw);
+    csv_only(t, "time_us", a->size_bytes, tm, NULL);
+    csv_only(t, "busbw_GBps", a->size_bytes, bw, NULL);
   }
 }
 
@@ -219,7 +234,7 @@ static void print_sweep(const table *t, const cmp_workload *cw, const nvl_result
 typedef struct {
   nvl_llm_result r[MAX_DESIGNS];
   nvl_llm_memory mem[MAX_DESIGNS];
-  nvl_llm_layout lay; /* A's */
+  nvl_llm_layout lay[MAX_DESIGNS]; /* each design's: the defaults depend on its size */
 } llm_outcome;
 
 /* The LLM step on every design, each in a child process. Returns an exit status. */
@@ -239,25 +254,51 @@ static int simulate_llm(const table *t, cmp_workload *cw, nvl_design **d, llm_ou
     nvl_diags diags = NVL_DIAGS_INIT;
     rc = nvl_llm_simulate(d[k], &m, &cw->ask, &(nvl_llm_sim_opts){.ctx = cw->ctx, .forked = true},
                           &x, &diags);
+    char who[8];
+    snprintf(who, sizeof who, "%c", 'A' + k);
     if (rc != NVL_EXIT_OK)
-      nvl_cli_llm_print_failure(&x, &diags, "compare", t->names[k]);
+      nvl_cli_llm_print_failure(&x, &diags, "compare", t->names[k], who);
+    else
+      nvl_cli_llm_print_warnings(&diags, "compare", who);
     r[k] = x.r;
     mem[k] = x.st.mem;
-    if (k == 0)
-      o->lay = x.lay;
+    o->lay[k] = x.lay;
     nvl_llm_sim_release(&x);
     nvl_diags_release(&diags);
   }
   return rc;
 }
 
+/* Each design's layout (the defaults of tp .. microbatches depend on its size), as figures. */
+static void print_layouts(const table *t, const llm_outcome *o) {
+  static const char *const names[] = {"tp", "ep", "pp", "dp", "batch", "seq", "microbatches"};
+  col_header(t, "#layout");
+  for (int i = 0; i < 7; i++) {
+    double v[MAX_DESIGNS];
+    for (int k = 0; k < t->n; k++) {
+      const nvl_llm_layout *l = &o->lay[k];
+      const long all[7] = {l->tp, l->ep, l->pp, l->dp, l->batch, l->seq, l->microbatches};
+      v[k] = (double)all[i];
+    }
+    line(t, names[i], 0, v, NULL, i == 4 ? "sequences" : i == 5 ? "tokens" : "");
+  }
+}
+
 static void print_llm(const table *t, const cmp_workload *cw, const llm_outcome *o) {
-  const nvl_llm_layout lay = o->lay;
   const nvl_llm_result *r = o->r;
   const nvl_llm_memory *mem = o->mem;
-  printf("#\n# %s %s, %s, tp %ld ep %ld pp %ld dp %ld, batch %ld, seq %ld, %s model\n", cw->ask.llm,
-         nvl_llm_mode_name(lay.mode), nvl_precision_name(lay.precision), lay.tp, lay.ep, lay.pp,
-         lay.dp, lay.batch, lay.seq, nvl_model_name(cw->model));
+  /* a step's times compare only between designs that ran the same work: the same tokens */
+  bool same[MAX_DESIGNS], all_same = true;
+  for (int k = 0; k < t->n; k++) {
+    same[k] = o->lay[k].batch == o->lay[0].batch && o->lay[k].seq == o->lay[0].seq;
+    all_same = all_same && same[k];
+  }
+  printf("#\n# %s %s, %s, %s model\n", cw->ask.llm, nvl_llm_mode_name(o->lay[0].mode),
+         nvl_precision_name(o->lay[0].precision), nvl_model_name(cw->model));
+  print_layouts(t, o);
+  if (!all_same)
+    printf("# the designs ran different batches: times have no ratio (\"-\") where the work "
+           "differs; rates per token, per joule and MFU compare\n");
   col_header(t, "#step");
   static const char *const names[] = {
       "step_time_us",        "tokens_per_s",     "tokens_per_s_replica",
@@ -268,6 +309,10 @@ static void print_llm(const table *t, const cmp_workload *cw, const llm_outcome 
   static const char *const units[] = {"us", "tokens/s", "tokens/s", "tokens/s", "tokens/J",
                                       "",   "us",       "us",       "us",       "us",
                                       "us", "us",       "us",       "us",       "GB per rank"};
+  /* rates (tokens/s .. MFU) and memory per rank compare whatever the work; times only for the
+   * same work */
+  static const bool rate[] = {false, true,  true,  true,  true,  true,  false, false,
+                              false, false, false, false, false, false, true};
   for (int i = 0; i < 15; i++) {
     double v[MAX_DESIGNS];
     for (int k = 0; k < t->n; k++) {
@@ -289,7 +334,7 @@ static void print_llm(const table *t, const cmp_workload *cw, const llm_outcome 
                         mem[k].total / 1e9};
       v[k] = all[i];
     }
-    line(t, names[i], 0, v, units[i]);
+    line(t, names[i], 0, v, rate[i] ? NULL : same, units[i]);
   }
 }
 

@@ -112,9 +112,10 @@ int nvl_cmd_llm(const nvl_model_ctx *ctx, int argc, char **argv) {
                          .progress = isatty(2),
                          .sg_cfg = o.cfg.args};
   if ((rc = nvl_llm_simulate(d, &m, &o.ask, &so, &x, &diags)) != NVL_EXIT_OK) {
-    nvl_cli_llm_print_failure(&x, &diags, "llm", label);
+    nvl_cli_llm_print_failure(&x, &diags, "llm", label, NULL);
     goto done;
   }
+  nvl_cli_llm_print_warnings(&diags, "llm", NULL);
   nvl_llm_labels lb = {.design = label, .llm = o.ask.llm, .m = &m, .lay = &x.lay};
   nvl_llm_result_print(&lb, &x.st, &x.r, stdout);
   nvl_linkstats_print_busiest(x.p, &x.res, stdout);

@@ -17,6 +17,7 @@
 #include "models/algorithms.h"
 #include "base/builtin.h"
 #include "base/csv.h"
+#include "base/units.h"
 #include "base/file.h"
 #include "base/xalloc.h"
 #include "cli/cli.h"
@@ -145,12 +146,11 @@ out:
 }
 
 static double parse_num(const char *s, bool *present) {
-  char *end;
   *present = s && *s;
   if (!*present)
     return NAN;
-  double v = strtod(s, &end);
-  if (*end || !isfinite(v) || v <= 0) {
+  double v;
+  if (nvl_parse_decimal(s, &v) != 0 || v <= 0) {
     *present = false;
     return -1; /* malformed: reported by the caller */
   }
@@ -165,11 +165,8 @@ typedef struct {
 } vm_opts;
 
 static int parse_tolerance(void *field, const char *v, const char *opt, const char *cmd) {
-  char *end;
-  double tol = strtod(v, &end);
-  if (end != v && *end == '%')
-    tol /= 100, end++;
-  if (end == v || *end || !(tol > 0) || !isfinite(tol))
+  double tol;
+  if (nvl_parse_fraction(v, &tol) != 0 || !(tol > 0))
     return nvl_cli_usage_error(cmd, "%s takes a fraction or a percentage (0.05 or 5%%)", opt);
   *(double *)field = tol;
   return 0;
@@ -309,7 +306,7 @@ static int check_table(vm_state *st, const char *text, size_t len) {
   nvl_csv_reader_init(&r, text, len);
   char err[160];
   int col[COL__COUNT], got, rc = NVL_EXIT_OK;
-  if ((got = nvl_csv_read(&r, err, sizeof err)) <= 0 || read_header(&r, st->csv_in, col) != 0) {
+  if ((got = nvl_csv_header(&r, err, sizeof err)) <= 0 || read_header(&r, st->csv_in, col) != 0) {
     if (got < 0)
       fprintf(stderr, "error: %s:%d:%d: %s\n", st->csv_in, r.line, r.column, err);
     else if (got == 0)

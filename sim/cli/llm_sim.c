@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/exit.h"
+#include "base/units.h"
 #include "base/xalloc.h"
 #include "cli/cli.h"
 #include "cli/simulate.h"
@@ -50,10 +51,8 @@ int nvl_arg_attn_kernel(void *field, const char *v, const char *opt, const char 
 }
 
 int nvl_arg_llm_size(void *field, const char *v, const char *opt, const char *cmd) {
-  char *end;
-  errno = 0;
-  unsigned long long n = *v == '-' || !*v ? 0 : strtoull(v, &end, 10);
-  if (*v == '-' || !*v || errno || *end || n < 1 || n > 1000000000ULL)
+  uint64_t n;
+  if (nvl_parse_uint(v, &n) != 0 || n < 1 || n > 1000000000ULL)
     return nvl_cli_usage_error(cmd,
                                "%s: \"%.40s\" is not a whole number from 1 to 1000000000 "
                                "(leave the option out for its default)",
@@ -73,9 +72,8 @@ int nvl_arg_zero(void *field, const char *v, const char *opt, const char *cmd) {
 }
 
 int nvl_arg_skew(void *field, const char *v, const char *opt, const char *cmd) {
-  char *end;
-  double x = strtod(v, &end);
-  if (!*v || *end || !(x >= 0 && x <= 10))
+  double x;
+  if (nvl_parse_decimal(v, &x) != 0 || !(x >= 0 && x <= 10))
     return nvl_cli_usage_error(cmd, "%s: \"%.40s\" is not a Zipf exponent from 0 to 10", opt, v);
   *(double *)field = x;
   return 0;
@@ -165,6 +163,18 @@ static int make_layout(const nvl_llm_ask *a, const nvl_llm *m, int n, nvl_llm_la
   l->zero = a->zero > 3 ? 4 : (int)a->zero;
   l->skew = a->skew;
   l->seed = a->seed;
+  /* options that change nothing in this layout: said, not silently dropped */
+  bool routed = m->moe && l->ep > 1;
+  if (a->redundant && !routed)
+    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
+                 "--redundant-experts ignored: it places expert copies over an ep > 1 of a MoE "
+                 "model");
+  if (a->skew > 0 && !routed)
+    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
+                 "--skew ignored: it skews the routing of a MoE model over ep > 1");
+  if (a->sp && l->tp == 1)
+    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
+                 "--sp ignored: sequence parallelism splits the sequence over tp > 1");
   return 0;
 }
 
@@ -251,12 +261,24 @@ int nvl_cli_llm_load(const char *what, nvl_llm *m) {
   return rc;
 }
 
+void nvl_cli_llm_print_warnings(const nvl_diags *diags, const char *cmd, const char *who) {
+  for (size_t i = 0; i < diags->count; i++)
+    if (diags->items[i].severity == NVL_SEV_WARNING)
+      fprintf(stderr, "nvlsim %s: warning: %s%s%s\n", cmd, who ? who : "", who ? ": " : "",
+              diags->items[i].message);
+}
+
 void nvl_cli_llm_print_failure(const nvl_llm_sim *x, const nvl_diags *diags, const char *cmd,
-                               const char *label) {
+                               const char *label, const char *who) {
   if (!x->layout_error) {
     nvl_cli_print_diags(diags, label, stderr);
     return;
   }
   for (size_t i = 0; i < diags->count; i++)
-    fprintf(stderr, "nvlsim %s: %s\n", cmd, diags->items[i].message);
+    if (diags->items[i].severity == NVL_SEV_ERROR) {
+      if (who)
+        fprintf(stderr, "nvlsim %s: %s (%s): %s\n", cmd, who, label, diags->items[i].message);
+      else
+        fprintf(stderr, "nvlsim %s: %s\n", cmd, diags->items[i].message);
+    }
 }

@@ -138,8 +138,11 @@ void nvl_llm_sim_release(nvl_llm_sim *x);
 
 /* Loads --llm MODEL. Returns an exit status (the reason printed). */
 int nvl_cli_llm_load(const char *what, nvl_llm *m);
-/* Prints a failed step's reasons: a layout's as "nvlsim CMD: message", others with the label. */
+/* Prints the warnings of a step that ran ("nvlsim CMD: warning: WHO: message"; who may be NULL). */
+void nvl_cli_llm_print_warnings(const nvl_diags *diags, const char *cmd, const char *who);
+/* Prints a failed step's reasons: a layout's as "nvlsim CMD: message" ("nvlsim CMD: WHO (LABEL):
+ * message" when who is given: one of several designs), others with the label. */
 void nvl_cli_llm_print_failure(const nvl_llm_sim *x, const nvl_diags *diags, const char *cmd,
-                               const char *label);
+                               const char *label, const char *who);
 
 #endif

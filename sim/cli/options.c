@@ -30,11 +30,10 @@ static int apply(const nvl_cmd_doc *doc, const nvl_option *o, const char *name, 
       return nvl_cli_usage_error(doc->name, "%s: %s", name, err);
     return 0;
   case NVL_OPT_COUNT: {
-    char *end;
-    errno = 0;
-    unsigned long long n = *v == '-' || !*v ? 0 : strtoull(v, &end, 10);
-    if (*v == '-' || !*v || errno || *end)
-      return nvl_cli_usage_error(doc->name, "%s: \"%s\" is not a non-negative integer", name, v);
+    uint64_t n;
+    if (nvl_parse_uint(v, &n) != 0 || n > SIZE_MAX)
+      return nvl_cli_usage_error(doc->name, "%s: \"%.40s\" is not a whole number from 0 to %zu",
+                                 name, v, (size_t)SIZE_MAX);
     *(size_t *)field(opts, o) = (size_t)n;
     return 0;
   }

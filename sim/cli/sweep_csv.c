@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "base/csv.h"
+#include "base/units.h"
 #include "base/file.h"
 #include "base/xalloc.h"
 #include "cli/cli.h"
@@ -149,8 +150,8 @@ int nvl_sweep_read_rows(const char *path, const char *want_header, char **header
   int got, rc = 0;
   for (int n = 0; rc == 0 && (got = nvl_csv_read(&r, err, sizeof err)) != 0; n++) {
     char *line = got > 0 ? record_text(&r) : NULL;
-    char *end;
-    unsigned long long pt = got > 0 && n > 0 ? strtoull(r.fields[0], &end, 10) : 0;
+    uint64_t pt = 0;
+    bool point = got > 0 && n > 0 && nvl_parse_uint(r.fields[0], &pt) == 0;
     if (got < 0) {
       fprintf(stderr, "nvlsim sweep: %s:%d:%d: %s\n", path, r.line, r.column, err);
       rc = -1;
@@ -163,7 +164,7 @@ int nvl_sweep_read_rows(const char *path, const char *want_header, char **header
     } else if (n == 0 && !want_header) {
       *header = line;
       line = NULL;
-    } else if (n > 0 && (end == r.fields[0] || *end)) {
+    } else if (n > 0 && !point) {
       fprintf(stderr, "nvlsim sweep: %s:%d: not a sweep row\n", path, r.line);
       rc = -1;
     } else if (n > 0 && check && !row_of_sweep(check, &r, pt, path)) {

@@ -269,11 +269,8 @@ static json_t *load_json_file(const char *path, const char *what, nvl_diags *dia
   size_t len;
   if (nvl_file_read(path, what, SWEEP_JSON_MAX_BYTES, &text, &len, diags) != 0)
     return NULL;
-  json_error_t je;
-  json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+  json_t *root = nvl_json_load_user(text, len, diags);
   free(text);
-  if (!root)
-    nvl_diag_syntax(diags, je.line, je.column, "%s", je.text);
   return root;
 }
 

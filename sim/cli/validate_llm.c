@@ -17,6 +17,7 @@
 
 #include "base/csv.h"
 #include "base/exit.h"
+#include "base/units.h"
 #include "cli/llm_sim.h"
 
 enum {
@@ -82,11 +83,10 @@ static double metric_value(int k, const nvl_llm_result *r) {
 
 /* A size column: empty (0, the default) or a positive integer. */
 static int size_cell(const char *s, size_t *out) {
-  char *end;
+  uint64_t v;
   if (!*s)
     return 0;
-  long long v = strtoll(s, &end, 10);
-  if (*end || v < 1 || v > 1000000000)
+  if (nvl_parse_uint(s, &v) != 0 || v < 1 || v > 1000000000)
     return -1;
   *out = (size_t)v;
   return 0;
@@ -102,8 +102,8 @@ static const char *row_ask(const char *const *get, nvl_llm_ask *a, nvl_llm *m, i
   if (bad)
     return "unknown llm";
   size_t moe = 0;
-  if (size_cell(get[C_MOE_LAYERS], &moe) != 0 || (moe && !m->moe))
-    return "bad moe_layers (a positive integer, for a MoE model)";
+  if (size_cell(get[C_MOE_LAYERS], &moe) != 0 || moe > NVL_LLM_MAX_LAYERS || (moe && !m->moe))
+    return "bad moe_layers (a whole number from 1 to 16384, for a MoE model)";
   if (moe)
     m->layers = (long)moe, m->first_dense = 0;
   if (*get[C_MODE] && nvl_llm_mode_parse(get[C_MODE], &a->mode) != 0)
@@ -145,19 +145,15 @@ static void check_row(vl_state *st, const char *const *get, int line) {
   nvl_llm_ask a;
   nvl_llm m;
   int metric;
-  char *end;
-  double measured = strtod(get[C_MEASURED], &end);
+  double measured = 0;
   const char *problem = row_ask(get, &a, &m, &metric);
-  if (!problem && (*end || !*get[C_MEASURED] || !(measured > 0) || !isfinite(measured)))
-    problem = "bad measured value";
+  if (!problem && (nvl_parse_decimal(get[C_MEASURED], &measured) != 0 || !(measured > 0)))
+    problem = "bad measured value (a positive decimal number)";
   double tol = st->tol;
-  if (!problem && *get[C_TOLERANCE]) { /* the row's own: 5% or 0.05 */
-    tol = strtod(get[C_TOLERANCE], &end);
-    if (*end == '%')
-      tol /= 100, end++;
-    if (*end || !(tol > 0 && tol < 10))
-      problem = "bad tolerance (a fraction or a percentage)";
-  }
+  /* the row's own: 5% or 0.05 */
+  if (!problem && *get[C_TOLERANCE] &&
+      (nvl_parse_fraction(get[C_TOLERANCE], &tol) != 0 || !(tol > 0 && tol < 10)))
+    problem = "bad tolerance (a fraction or a percentage)";
   char path[96], why[NVL_DIAG_MSG_MAX + 8];
   snprintf(path, sizeof path, "builtin:%s", get[C_DESIGN]);
   nvl_design *d = NULL;
@@ -169,7 +165,7 @@ static void check_row(vl_state *st, const char *const *get, int line) {
   fflush(stdout); /* keep the table and the errors in order */
   if (!problem && nvl_llm_simulate(d, &m, &a, &(nvl_llm_sim_opts){.ctx = st->ctx, .forked = true},
                                    &x, &diags) != NVL_EXIT_OK) {
-    snprintf(why, sizeof why, "%s", diags.count ? diags.items[0].message : "simulation failed");
+    snprintf(why, sizeof why, "%s", nvl_diags_first_error(&diags, "simulation failed"));
     problem = why;
   }
   if (problem) {
@@ -204,7 +200,7 @@ int nvl_validate_llm(const nvl_model_ctx *ctx, const char *csv_in, const char *t
   nvl_csv_reader r;
   nvl_csv_reader_init(&r, text, len);
   char err[160];
-  int col[C__COUNT], got = nvl_csv_read(&r, err, sizeof err), rc = NVL_EXIT_OK;
+  int col[C__COUNT], got = nvl_csv_header(&r, err, sizeof err), rc = NVL_EXIT_OK;
   for (int c = 0; c < C__COUNT && got > 0; c++)
     if ((col[c] = nvl_csv_find(&r, cols[c])) < 0 && required(c)) {
       fprintf(stderr, "error: %s:1: missing column \"%s\"\n", csv_in, cols[c]);

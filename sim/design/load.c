@@ -15,13 +15,9 @@ static json_t *parse_json(loader *L, const char *text, size_t len) {
     nvl_diag_syntax(L->diags, 1, 1, "empty file; a design is a JSON object");
     return NULL;
   }
-  json_error_t je;
-  json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-  if (!root) {
-    nvl_diag_syntax(L->diags, je.line > 0 ? je.line : 1, je.column > 0 ? je.column : 1, "%s",
-                    je.text);
+  json_t *root = nvl_json_load_user(text, len, L->diags);
+  if (!root)
     return NULL;
-  }
   if (!json_is_object(root)) {
     nvl_ld_err(L, NVL_DIAG_SCHEMA, "", "a design must be a JSON object, got %s",
                nvl_json_type_name(root));

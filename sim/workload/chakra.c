@@ -22,20 +22,23 @@
 #define MAX_NODES (8u * 1024 * 1024)
 #define MAX_DEPS (32u * 1024 * 1024)
 
-/* A varint at *pos (at most 10 bytes); returns 0, or -1 if truncated or too long. */
+/* A varint at *pos (at most 10 bytes, at most 2^64 - 1); returns 0, -1 if the file ends inside
+ * it, or -2 if it is longer or larger than that (corrupt). */
 static int read_varint(const uint8_t *buf, size_t len, size_t *pos, uint64_t *out) {
   uint64_t v = 0;
-  for (int shift = 0; shift < 64; shift += 7) {
+  for (int shift = 0; shift < 70; shift += 7) {
     if (*pos >= len)
       return -1;
     uint8_t b = buf[(*pos)++];
+    if (shift == 63 && (b & 0x7e))
+      return -2;
     v |= (uint64_t)(b & 0x7f) << shift;
     if (!(b & 0x80)) {
       *out = v;
       return 0;
     }
   }
-  return -1;
+  return -2;
 }
 
 /* An attribute's value as an integer (any of protobuf's integer kinds, or a bool). */
@@ -160,9 +163,17 @@ int nvl_chakra_parse(const uint8_t *buf, size_t len, const char *file, nvl_ct_tr
   for (size_t k = 0; pos < len; k++) {
     uint64_t n = 0;
     size_t at = pos;
-    if (read_varint(buf, len, &pos, &n) != 0 || n > MAX_MESSAGE_BYTES || n > len - pos) {
+    int vr = read_varint(buf, len, &pos, &n);
+    if (vr == -2) {
       nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_TRACE, NULL,
-                   n > MAX_MESSAGE_BYTES && pos <= len
+                   "%s: message %zu at byte %zu: its length is not a varint of at most 10 bytes "
+                   "(corrupt)",
+                   file, k, at);
+      return -1;
+    }
+    if (vr != 0 || n > MAX_MESSAGE_BYTES || n > len - pos) {
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_TRACE, NULL,
+                   n > MAX_MESSAGE_BYTES && vr == 0
                        ? "%s: message %zu at byte %zu claims %" PRIu64 " bytes (corrupt)"
                        : "%s: truncated: message %zu at byte %zu ends past the end of the file",
                    file, k, at, n);

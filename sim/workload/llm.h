@@ -64,6 +64,10 @@
 #include "workload/wgraph.h"
 #include "workload/workload.h"
 
+/* The most layers a model may have (its file, validate-model's moe_layers: its message says
+ * 16384). */
+#define NVL_LLM_MAX_LAYERS 16384
+
 typedef struct {
   char name[64];
   char source[512];

@@ -19,6 +19,7 @@
 typedef struct {
   nvl_diags *diags;
   size_t errors;
+  bool layers_ok; /* checks between sizes are made only on sizes that are valid themselves */
 } ctx;
 
 __attribute__((format(printf, 3, 4))) static void bad(ctx *c, const char *ptr, const char *fmt,
@@ -65,6 +66,16 @@ static long get_int(ctx *c, json_t *o, const char *ptr, const char *key, bool re
   return (long)json_integer_value(v);
 }
 
+/* A required (or optional, with a default) integer in [lo, hi]; *ok (if given) says whether it
+ * was valid (an absent optional one is). */
+static long get_int_ok(ctx *c, json_t *o, const char *ptr, const char *key, bool required, long lo,
+                       long hi, long dflt, bool *ok) {
+  size_t before = c->errors;
+  long v = get_int(c, o, ptr, key, required, lo, hi, dflt);
+  *ok = c->errors == before;
+  return v;
+}
+
 static void get_str(ctx *c, json_t *o, const char *key, char *out, size_t len) {
   json_t *v = json_object_get(o, key);
   char p[NVL_DIAG_PTR_MAX];
@@ -92,19 +103,20 @@ static void parse_moe(ctx *c, json_t *o, nvl_llm *m) {
                                      "expert_ffn", "first_dense_layers", NULL};
   check_keys(c, o, "/moe", keys);
   m->moe = true;
-  m->experts = get_int(c, o, "/moe", "experts", true, 1, 1 << 16, 1);
+  bool experts_ok, top_k_ok, dense_ok;
+  m->experts = get_int_ok(c, o, "/moe", "experts", true, 1, 1 << 16, 1, &experts_ok);
   m->shared = get_int(c, o, "/moe", "shared_experts", false, 0, 64, 0);
-  m->top_k = get_int(c, o, "/moe", "top_k", true, 1, 256, 1);
+  m->top_k = get_int_ok(c, o, "/moe", "top_k", true, 1, 256, 1, &top_k_ok);
   m->expert_ffn = get_int(c, o, "/moe", "expert_ffn", true, 1, 1 << 20, 1);
-  m->first_dense = get_int(c, o, "/moe", "first_dense_layers", false, 0, 1 << 16, 0);
-  if (m->top_k > m->experts)
+  m->first_dense = get_int_ok(c, o, "/moe", "first_dense_layers", false, 0, 1 << 16, 0, &dense_ok);
+  if (experts_ok && top_k_ok && m->top_k > m->experts)
     bad(c, "/moe/top_k", "top_k must not exceed the %ld experts", m->experts);
-  if (m->first_dense > m->layers)
+  if (c->layers_ok && dense_ok && m->first_dense > m->layers)
     bad(c, "/moe/first_dense_layers", "first_dense_layers exceeds the %ld layers", m->layers);
 }
 
 static int parse(json_t *root, nvl_llm *m, nvl_diags *diags) {
-  ctx c = {diags, 0};
+  ctx c = {.diags = diags};
   memset(m, 0, sizeof *m);
   if (!json_is_object(root)) {
     bad(&c, "", "a model description is a JSON object, not %s", nvl_json_type_name(root));
@@ -117,17 +129,19 @@ static int parse(json_t *root, nvl_llm *m, nvl_diags *diags) {
   snprintf(m->name, sizeof m->name, "model");
   get_str(&c, root, "name", m->name, sizeof m->name);
   get_str(&c, root, "source", m->source, sizeof m->source);
-  m->layers = get_int(&c, root, "", "layers", true, 1, 1 << 14, 1);
-  m->hidden = get_int(&c, root, "", "hidden", true, 1, 1 << 20, 1);
+  bool hidden_ok, heads_ok, kv_ok;
+  m->layers = get_int_ok(&c, root, "", "layers", true, 1, NVL_LLM_MAX_LAYERS, 1, &c.layers_ok);
+  m->hidden = get_int_ok(&c, root, "", "hidden", true, 1, 1 << 20, 1, &hidden_ok);
   m->ffn = get_int(&c, root, "", "ffn", true, 1, 1 << 22, 1);
-  m->heads = get_int(&c, root, "", "heads", true, 1, 1 << 14, 1);
-  m->kv_heads = get_int(&c, root, "", "kv_heads", false, 1, 1 << 14, m->heads);
+  m->heads = get_int_ok(&c, root, "", "heads", true, 1, 1 << 14, 1, &heads_ok);
+  m->kv_heads = get_int_ok(&c, root, "", "kv_heads", false, 1, 1 << 14, m->heads, &kv_ok);
   m->head_dim = get_int(&c, root, "", "head_dim", false, 1, 1 << 16, m->hidden / m->heads);
-  if (m->head_dim < 1 && !json_object_get(root, "mla")) /* a derived size of 0 is no model */
+  /* a derived size of 0 is no model */
+  if (hidden_ok && heads_ok && m->head_dim < 1 && !json_object_get(root, "mla"))
     bad(&c, "/heads", "%ld heads over hidden %ld leave a head dimension of 0: give head_dim",
         m->heads, m->hidden);
   m->vocab = get_int(&c, root, "", "vocab", true, 1, 1 << 24, 1);
-  if (m->kv_heads > m->heads || m->heads % m->kv_heads != 0)
+  if (heads_ok && kv_ok && (m->kv_heads > m->heads || m->heads % m->kv_heads != 0))
     bad(&c, "/kv_heads", "kv_heads must divide the %ld heads", m->heads);
   char mlp[16] = "swiglu";
   get_str(&c, root, "mlp", mlp, sizeof mlp);
@@ -179,13 +193,10 @@ int nvl_llm_load(const char *what, nvl_llm *m, nvl_diags *diags) {
   } else if (nvl_file_read(what, "model description", LLM_FILE_MAX, &text, &len, diags) != 0) {
     return -1;
   }
-  json_error_t je;
-  json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+  json_t *root = nvl_json_load_user(text, len, diags);
   free(text);
-  if (!root) {
-    nvl_diag_syntax(diags, je.line, je.column, "%s", je.text);
+  if (!root)
     return -1;
-  }
   int rc = parse(root, m, diags);
   json_decref(root);
   return rc;

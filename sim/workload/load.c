@@ -118,19 +118,16 @@ static void load_job(json_t *it, size_t i, const char *ptr, const char *path, in
 #define WORKLOAD_MAX_BYTES (16u << 20)
 
 int nvl_workload_load_file(const char *path, nvl_workload_spec *spec, nvl_diags *diags) {
-  json_error_t je;
   char *text;
   size_t len;
   /* through base/file: a regular file of bounded size (a FIFO or a device is refused, never
    * waited on) */
   if (nvl_file_read(path, "workload", WORKLOAD_MAX_BYTES, &text, &len, diags) != 0)
     return -1;
-  json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+  json_t *root = nvl_json_load_user(text, len, diags);
   free(text);
-  if (!root) {
-    nvl_diag_syntax(diags, je.line, je.column, "%s", je.text);
+  if (!root)
     return -1;
-  }
   const char *slash = strrchr(path, '/');
   int dir_len = slash ? (int)(slash - path + 1) : 0;
   size_t before = diags->errors;
