@@ -175,6 +175,18 @@ assert rows[0][1:3] == ["nm", 'x"y,z'], rows[0]
 assert [r[1] for r in rows[1:]] == ["a,b", 'q"x', '"","'], [r[1] for r in rows]
 assert [r[4] for r in rows[1:]] == ["a,b", 'q"x', '"","'], [r[4] for r in rows]
 PY
+# axis values of any length are held whole: a 10,000-byte value is in the row, and the same
+# command resumes its own file
+long=$(head -c 10000 /dev/zero | tr '\0' 'x')
+printf '{"base": "d.json", "workload": {"collective": "all_reduce", "sizes": ["1 MiB"], "model": "ideal"}, "axes": [{"name": "nm", "pointer": "/name", "values": ["%sA", "%sB"]}]}' "$long" "$long" >"$dir/b/long.json"
+"$bin" sweep "$dir/b/long.json" -o "$dir/b/long.csv" 2>/dev/null && cp "$dir/b/long.csv" "$dir/b/long0.csv" &&
+  "$bin" sweep "$dir/b/long.json" -o "$dir/b/long.csv" 2>/dev/null && cmp -s "$dir/b/long.csv" "$dir/b/long0.csv"
+check $? "a sweep of long values does not resume itself"
+python3 - "$dir/b/long.csv" <<'PY'; check $? "long axis values cut"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+assert [len(r[1]) for r in rows[1:]] == [10001, 10001] and rows[1][1] != rows[2][1], [len(r[1]) for r in rows]
+PY
 # control characters (C0, DEL, C1) in a spec's keys or strings: refused, naming where
 for c in '\n' '\r' '\u001b[31m' '\u007f' '\u0085' '\t'; do
   printf '{"base": "d.json", "workload": {"collective": "all_reduce"}, "axes": [{"name": "n", "pointer": "/name", "values": ["a%sb"]}]}' "$c" >"$dir/b/cc.json"

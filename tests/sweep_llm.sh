@@ -59,5 +59,22 @@ printf '%s\n' "{\"base\": \"builtin:gb200-nvl72\", \"workload\": {\"llm\": \"bui
 [ "$(grep -c ',invalid,.*is not an integer' "$dir/v.csv")" = 2 ] && grep -q '^2,8,ok,' "$dir/v.csv"
 check $? "bad axis values: $(cat "$dir/v.csv")"
 
+# rows name the base design and a model file as the spec writes them: shards run from different
+# folders (the spec given as s/spec.json, spec.json, and by its absolute path) merge into the
+# one-shot sweep's bytes
+mkdir -p "$dir/w/s"
+cp "$(dirname "$spec")/../../topologies/hgx-h100.json" "$dir/w/s/d.json"
+cp "$(dirname "$spec")/../../models/llm/mpt-1b.json" "$dir/w/s/m.json"
+printf '%s\n' '{"base": "d.json", "workload": {"llm": "m.json", "mode": "prefill", "seq": 512, "batch": 8}, "axes": [{"name": "t", "param": "tp", "values": [1, 2, 4]}]}' >"$dir/w/s/spec.json"
+(cd "$dir/w" && "$bin" sweep s/spec.json -o one.csv 2>/dev/null); check $? "one-shot sweep of files"
+(cd "$dir/w/s" && "$bin" sweep spec.json -o ../s0.csv --shard 0/2 2>/dev/null); check $? "shard 0"
+(cd / && "$bin" sweep "$dir/w/s/spec.json" -o "$dir/w/s1.csv" --shard 1/2 2>/dev/null); check $? "shard 1"
+"$bin" sweep --merge -o "$dir/w/merged.csv" "$dir/w/s0.csv" "$dir/w/s1.csv" 2>/dev/null &&
+  cmp -s "$dir/w/merged.csv" "$dir/w/one.csv"
+check $? "shards from other folders differ from the one-shot sweep: $(diff "$dir/w/merged.csv" "$dir/w/one.csv" | head -4)"
+d=$(col "$dir/w/one.csv" design); l=$(col "$dir/w/one.csv" llm)
+[ "$(awk -F, -v d="$d" -v l="$l" 'NR > 1 {print $d "|" $l}' "$dir/w/one.csv" | sort -u)" = "d.json|m.json" ]
+check $? "rows do not name d.json and m.json as the spec does"
+
 echo "sweep_llm: $pass passed, $fail failed"
 [ "$fail" = 0 ]

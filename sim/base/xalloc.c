@@ -8,7 +8,7 @@
 #include "base/exit.h"
 #include "base/outfile.h"
 
-__attribute__((noreturn)) static void out_of_memory(void) {
+void nvl_out_of_memory(void) {
   nvl_outfile_remove_unfinished();
   fprintf(stderr, "nvlsim: out of memory\n");
   exit(NVL_EXIT_NOMEM);
@@ -17,21 +17,21 @@ __attribute__((noreturn)) static void out_of_memory(void) {
 void *nvl_xmalloc(size_t n) {
   void *p = malloc(n ? n : 1);
   if (!p)
-    out_of_memory();
+    nvl_out_of_memory();
   return p;
 }
 
 void *nvl_xcalloc(size_t n, size_t size) {
   void *p = calloc(n ? n : 1, size ? size : 1);
   if (!p)
-    out_of_memory();
+    nvl_out_of_memory();
   return p;
 }
 
 void *nvl_xrealloc(void *p, size_t n) {
   void *q = realloc(p, n ? n : 1);
   if (!q)
-    out_of_memory();
+    nvl_out_of_memory();
   return q;
 }
 
@@ -43,6 +43,6 @@ char *nvl_xstrdup(const char *s) {
 FILE *nvl_xmemstream(char **buf, size_t *len) {
   FILE *f = open_memstream(buf, len);
   if (!f)
-    out_of_memory();
+    nvl_out_of_memory();
   return f;
 }

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* Ends nvlsim as an allocation failure does (for allocators outside these: jansson's). */
+__attribute__((noreturn)) void nvl_out_of_memory(void);
 void *nvl_xmalloc(size_t n);
 void *nvl_xcalloc(size_t n, size_t size);
 void *nvl_xrealloc(void *p, size_t n);

@@ -272,14 +272,15 @@ static int start_point(sweep_run *sr) {
 
 /* The point and axis columns of a point's rows. */
 static char *point_prefix(const nvl_sweep *s, size_t point) {
-  char *pre = NULL, axes[4096];
+  char *pre = NULL;
   size_t plen = 0;
   FILE *m = nvl_xmemstream(&pre, &plen);
   fprintf(m, "%zu", point);
   for (size_t a = 0; a < nvl_sweep_axes(s); a++) {
-    nvl_sweep_axis_value(s, point, a, axes, sizeof axes);
+    char *v = nvl_sweep_axis_value(s, point, a);
     fputc(',', m);
-    nvl_csv_field(m, axes);
+    nvl_csv_field(m, v);
+    free(v);
   }
   fclose(m);
   return pre;

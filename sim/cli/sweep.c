@@ -26,15 +26,14 @@ static size_t value_index(const nvl_sweep *s, size_t point, size_t a) {
   return idx % json_array_size(s->axes[a].values);
 }
 
-void nvl_sweep_axis_value(const nvl_sweep *s, size_t point, size_t a, char *buf, size_t len) {
+char *nvl_sweep_axis_value(const nvl_sweep *s, size_t point, size_t a) {
   json_t *v = json_array_get(s->axes[a].values, value_index(s, point, a));
-  if (json_is_string(v)) {
-    snprintf(buf, len, "%s", json_string_value(v));
-  } else {
-    char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-    snprintf(buf, len, "%s", t ? t : "");
-    free(t);
-  }
+  if (json_is_string(v))
+    return nvl_xstrdup(json_string_value(v));
+  char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+  if (!t)
+    nvl_out_of_memory();
+  return t;
 }
 
 void nvl_sweep_result_header(const nvl_sweep *s, FILE *out) {
@@ -222,7 +221,7 @@ int nvl_sweep_run_point(const nvl_model_ctx *ctx, const nvl_sweep *s, size_t poi
   else if (s->llm) {
     pp.ask.model = pp.model;
     pp.ask.ranks = s->job.ranks_sel[0] ? s->job.ranks_sel : NULL;
-    rc = nvl_sweep_llm_point(ctx, d, &pp.ask, s->base_label, out);
+    rc = nvl_sweep_llm_point(ctx, d, &pp.ask, s->base_name, s->spec_dir, out);
   } else
     rc = simulate_point(ctx, s, d, &pp, out);
   nvl_design_free(d);

@@ -43,8 +43,9 @@ const char *nvl_sweep_id(const nvl_sweep *s);
 size_t nvl_sweep_points(const nvl_sweep *s);
 size_t nvl_sweep_axes(const nvl_sweep *s);
 const char *nvl_sweep_axis_name(const nvl_sweep *s, size_t axis);
-/* The value of an axis at a point, as CSV text (strings bare, others as compact JSON). */
-void nvl_sweep_axis_value(const nvl_sweep *s, size_t point, size_t axis, char *buf, size_t len);
+/* The value of an axis at a point, whole, as CSV text (strings bare, others as compact JSON);
+ * the caller frees it. */
+char *nvl_sweep_axis_value(const nvl_sweep *s, size_t point, size_t axis);
 
 /* The result columns of the sweep's rows (a collective's or an LLM step's), and their number. */
 void nvl_sweep_result_header(const nvl_sweep *s, FILE *out);

@@ -80,15 +80,17 @@ static bool row_of_sweep(const nvl_sweep *s, const nvl_csv_reader *r, unsigned l
     return false;
   }
   for (size_t a = 0; a < na && a + 1 < r->n_fields; a++) {
-    char want[512];
-    nvl_sweep_axis_value(s, (size_t)pt, a, want, sizeof want);
-    if (strcmp(want, r->fields[a + 1]) != 0) {
+    char *want = nvl_sweep_axis_value(s, (size_t)pt, a);
+    bool same = strcmp(want, r->fields[a + 1]) == 0;
+    if (!same)
       fprintf(stderr,
-              "nvlsim sweep: %s:%d: point %llu has %s = %s in the file but %s in the spec: the "
-              "spec changed since; remove the file or choose another output\n",
-              path, r->line, pt, nvl_sweep_axis_name(s, a), r->fields[a + 1], want);
+              "nvlsim sweep: %s:%d: point %llu has %s = %.80s%s in the file but %.80s%s in the "
+              "spec: the spec changed since; remove the file or choose another output\n",
+              path, r->line, pt, nvl_sweep_axis_name(s, a), r->fields[a + 1],
+              strlen(r->fields[a + 1]) > 80 ? "..." : "", want, strlen(want) > 80 ? "..." : "");
+    free(want);
+    if (!same)
       return false;
-    }
   }
   const char *id = r->n_fields ? r->fields[r->n_fields - 1] : "";
   if (strcmp(id, nvl_sweep_id(s)) != 0) {

@@ -55,6 +55,11 @@ static int set_llm(char *buf, size_t len, const char *spec_dir, const char *v, c
              v);
     return -1;
   }
+  if (strlen(spec_dir) + strlen(v) >= len) { /* never a cut name: another file */
+    snprintf(err, errlen, "llm: the spec's folder and \"%.60s...\" are longer than %zu bytes", v,
+             len - 1);
+    return -1;
+  }
   snprintf(buf, len, "%s%s", spec_dir, v);
   if (nvl_file_inside(spec_dir, buf) == 0) {
     snprintf(err, errlen, "llm \"%.200s\" leads out of the spec's folder (a symbolic link)", v);
@@ -146,7 +151,7 @@ int nvl_sweep_llm_set(nvl_llm_ask *a, char *llm_buf, size_t llm_len, const char 
 }
 
 int nvl_sweep_llm_point(const nvl_model_ctx *ctx, const nvl_design *d, const nvl_llm_ask *a,
-                        const char *label, FILE *out) {
+                        const char *label, const char *spec_dir, FILE *out) {
   nvl_llm m;
   nvl_diags diags = NVL_DIAGS_INIT;
   nvl_llm_sim x;
@@ -165,7 +170,9 @@ int nvl_sweep_llm_point(const nvl_model_ctx *ctx, const nvl_design *d, const nvl
                    (diags.count && diags.items[diags.count - 1].code == NVL_DIAG_LIMIT && !x.wr);
       nvl_sweep_error_row(out, cols, setup ? "invalid" : "failed", why);
     } else {
-      nvl_llm_labels lb = {.design = label, .llm = a->llm, .m = &m, .lay = &x.lay};
+      size_t dl = strlen(spec_dir);
+      const char *llm = strncmp(a->llm, spec_dir, dl) == 0 ? a->llm + dl : a->llm;
+      nvl_llm_labels lb = {.design = label, .llm = llm, .m = &m, .lay = &x.lay};
       fputs("ok,", out);
       nvl_llm_csv_row(&lb, &x.st, &x.r, out);
       fputs(",\n", out);

@@ -38,9 +38,11 @@ void nvl_sweep_llm_key(nvl_llm_ask *a, char *llm_buf, size_t llm_len, const char
 /* Reads the ask's model now, so that a typo fails the spec rather than every point. */
 void nvl_sweep_llm_check_model(const nvl_llm_ask *a, nvl_diags *diags);
 
-/* Simulates the ask on d (design label `label`) and writes one sweep row: `ok,<LLM columns>,`
- * or `invalid|failed,<empty columns>,<reason>`. Returns 0 when simulated, else 1. */
+/* Simulates the ask on d and writes one sweep row: `ok,<LLM columns>,` or
+ * `invalid|failed,<empty columns>,<reason>`. The row names the design as the spec does (`label`)
+ * and a model file relative to the spec's folder, so that shards run from any folder merge into
+ * the one-shot sweep's file. Returns 0 when simulated, else 1. */
 int nvl_sweep_llm_point(const nvl_model_ctx *ctx, const nvl_design *d, const nvl_llm_ask *a,
-                        const char *label, FILE *out);
+                        const char *label, const char *spec_dir, FILE *out);
 
 #endif

@@ -42,6 +42,12 @@ static json_t *load_base(const char *spec_path, const char *base, char *label, s
   }
   const char *slash = strrchr(spec_path, '/');
   int dir_len = slash ? (int)(slash - spec_path + 1) : 0;
+  if ((size_t)dir_len + strlen(base) >= len) { /* never a cut name: another file */
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_REFERENCE, "/base",
+                 "base: the spec's folder and the file name together are longer than %zu bytes",
+                 len - 1);
+    return NULL;
+  }
   snprintf(label, len, "%.*s%s", dir_len, spec_path, base);
   char dir[512];
   snprintf(dir, sizeof dir, "%.*s", dir_len, spec_path);
@@ -356,8 +362,10 @@ nvl_sweep *nvl_sweep_load(const char *path, nvl_diags *diags) {
   if (!json_is_string(base))
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, "/base",
                  "missing \"base\": a design file or builtin:NAME");
-  else
+  else {
     s->base = load_base(path, json_string_value(base), s->base_label, sizeof s->base_label, diags);
+    snprintf(s->base_name, sizeof s->base_name, "%s", json_string_value(base));
+  }
   json_t *mode = json_object_get(root, "mode");
   if (mode && !(json_is_string(mode) && (strcmp(json_string_value(mode), "product") == 0 ||
                                          strcmp(json_string_value(mode), "list") == 0)))

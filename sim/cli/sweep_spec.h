@@ -39,8 +39,9 @@ typedef struct {
 } axis;
 
 struct nvl_sweep {
-  json_t *base; /* the base design's JSON, owned */
-  char base_label[512];
+  json_t *base;         /* the base design's JSON, owned */
+  char base_label[512]; /* the base's file as it is opened (the spec's folder + its name) */
+  char base_name[512]; /* the base as the spec writes it: rows name it so wherever the sweep runs */
   nvl_job job;
   uint64_t *sizes;
   size_t n_sizes;
