@@ -64,10 +64,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     break;
   default: {
     nvl_sweep *s = nvl_sweep_load(path, &diags);
-    char buf[512];
     for (size_t p = 0; s && p < nvl_sweep_points(s) && p < 16; p++)
       for (size_t a = 0; a < nvl_sweep_axes(s); a++)
-        nvl_sweep_axis_value(s, p, a, buf, sizeof buf);
+        free(nvl_sweep_axis_value(s, p, a));
     nvl_sweep_free(s);
   }
   }

@@ -52,7 +52,7 @@ done
 # second, by SIGTERM and by SIGINT (SimGrid installs its own SIGINT handler, which exited 1 and left
 # the temporary files): the signal's status (143, 130), a message, and no file left behind
 for sig in TERM INT; do
-  "$bin" run "$topo/nvl576.json" --algo ring -b 1G -e 1G --explicit-ranks --csv "$dir/killed.csv" \
+  "$bin" run "$topo/nvl576.json" --algo ring -b 1M -e 1G -f 2 --explicit-ranks --csv "$dir/killed.csv" \
     --json "$dir/killed.json" --link-stats "$dir/killed.links.csv" >/dev/null 2>"$dir/killed.err" &
   pid=$!
   sleep 1

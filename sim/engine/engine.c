@@ -10,10 +10,8 @@
  */
 #include "engine/engine.h"
 
-#include <simgrid/actor.h>
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
-#include <simgrid/semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,33 +23,38 @@
 #include "engine/runtime.h"
 #include "platform/sg_shim.h"
 
-/* The tasks waiting for each task, compressed rows (the reverse of the graph's dependencies). */
-typedef struct {
-  size_t *start, *succ;
-  size_t *waiting; /* [task]: dependencies not finished yet */
-} schedule;
-
-static void schedule_init(schedule *s, const nvl_task_graph *g) {
+/* The tasks waiting for each task, compressed rows (the reverse of the graph's dependencies), and
+ * the dependencies each task still waits for. */
+static void schedule_init(nvl_engine *e) {
+  const nvl_task_graph *g = e->g;
   size_t n = g->n_tasks, nd = g->dep_start ? g->dep_start[n] : 0;
-  s->start = nvl_xcalloc(n + 2, sizeof *s->start);
-  s->succ = nvl_xcalloc(nd + 1, sizeof *s->succ);
-  s->waiting = nvl_xcalloc(n + 1, sizeof *s->waiting);
+  size_t *start = nvl_xcalloc(n + 2, sizeof *start), *succ = nvl_xcalloc(nd + 1, sizeof *succ);
+  size_t *waiting = nvl_xcalloc(n + 1, sizeof *waiting);
   for (size_t t = 0; t < n && g->dep_start; t++) {
-    s->waiting[t] = g->dep_start[t + 1] - g->dep_start[t];
+    waiting[t] = g->dep_start[t + 1] - g->dep_start[t];
     for (size_t k = g->dep_start[t]; k < g->dep_start[t + 1]; k++)
-      s->start[g->deps[k] + 2]++;
+      start[g->deps[k] + 2]++;
   }
   for (size_t t = 0; t < n; t++)
-    s->start[t + 2] += s->start[t + 1];
+    start[t + 2] += start[t + 1];
   for (size_t t = 0; t < n && g->dep_start; t++) /* in task order: successors stay sorted */
     for (size_t k = g->dep_start[t]; k < g->dep_start[t + 1]; k++)
-      s->succ[s->start[g->deps[k] + 1]++] = t;
+      succ[start[g->deps[k] + 1]++] = t;
+  e->succ_start = start;
+  e->succ = succ;
+  e->waiting = waiting;
+  e->ready = nvl_xmalloc((n + 1) * sizeof *e->ready);
+  for (size_t t = 0; t < n; t++)
+    if (waiting[t] == 0)
+      e->ready[e->ready_tail++] = t;
 }
 
-static void schedule_release(schedule *s) {
-  free(s->start);
-  free(s->succ);
-  free(s->waiting);
+static void schedule_release(nvl_engine *e) {
+  free(e->succ_start);
+  free(e->succ);
+  free(e->waiting);
+  free(e->ready);
+  e->succ_start = e->succ = e->waiting = e->ready = NULL;
 }
 
 /* "operations done / all, simulated time" on stderr, over itself, at most 5 times a second (the
@@ -82,56 +85,59 @@ static void progress_tick(void *ctx) {
   progress_line(e, e->ops_finished, e->g->n_tasks, false);
 }
 
-static void controller_main(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  nvl_engine *e = sg_actor_self_get_data();
-  size_t n = e->g->n_tasks, finished = 0, running = 0;
-  schedule s;
-  schedule_init(&s, e->g);
-  size_t *ready = nvl_xmalloc((n + 1) * sizeof *ready), head = 0, tail = 0;
-  for (size_t t = 0; t < n; t++)
-    if (s.waiting[t] == 0)
-      ready[tail++] = t;
-  if (e->g->link_stats)
-    nvl_rt_track_links(e);
-  while (!e->failed && finished < n) {
-    while (head < tail && !e->failed) {
-      if (nvl_rt_task_start(e, ready[head++]) != 0)
+/* The drive (runtime.h), from a kernel timer: tasks whose dependencies are met start (in index
+ * order, so a graph whose tasks are all ready at once starts them as listed), queued lanes step,
+ * tasks whose last lane finished are torn down (in the order they finished) and release their
+ * successors, which start at the same simulated instant; until nothing is left to do now. */
+static void drive(void *ctx, void *unused) {
+  (void)unused;
+  nvl_engine *e = ctx;
+  e->drive_pending = false;
+  if (e->failed)
+    return;
+  e->in_drive = true;
+  size_t n = e->g->n_tasks;
+  for (;;) {
+    while (e->ready_head < e->ready_tail && !e->failed) {
+      if (nvl_rt_task_start(e, e->ready[e->ready_head++]) != 0)
         e->failed = true;
       else
-        running++;
+        e->running++;
     }
-    if (e->failed || running == 0)
+    for (size_t i = 0; i < e->n_runq && !e->failed; i++) {
+      lane_rt *l = e->runq[i];
+      l->queued = false;
+      if (!l->finished)
+        nvl_rt_lane_step(l); /* may queue more lanes: the loop reaches them */
+    }
+    e->n_runq = 0;
+    if (e->failed || e->n_done == 0)
       break;
-    while (e->n_done == 0) {
-      e->ctl_blocked = true;
-      sg_sem_acquire(e->wake);
-    }
-    /* tear down what finished (in the order it finished), then release its successors */
     for (size_t i = 0; i < e->n_done; i++) {
       size_t t = e->done[i];
       nvl_rt_task_release(e, &e->tasks[t]);
       e->res->finished[t] = 1;
-      running--;
-      finished++;
-      for (size_t k = s.start[t]; k < s.start[t + 1]; k++)
-        if (--s.waiting[s.succ[k]] == 0)
-          ready[tail++] = s.succ[k];
+      e->running--;
+      e->finished++;
+      for (size_t k = e->succ_start[t]; k < e->succ_start[t + 1]; k++)
+        if (--e->waiting[e->succ[k]] == 0)
+          e->ready[e->ready_tail++] = e->succ[k];
     }
     e->n_done = 0;
-    e->ops_finished = finished;
+    e->ops_finished = e->finished;
     if (e->g->progress)
-      progress_line(e, finished, n, false);
+      progress_line(e, e->finished, n, false);
   }
-  if (e->g->progress)
-    progress_line(e, finished, n, true);
-  free(ready);
-  schedule_release(&s);
-  if (e->g->link_stats)
-    nvl_rd_expand_peaks(e);
-  if (!e->failed && finished == n)
+  e->in_drive = false;
+  if (!e->failed && e->finished == n)
     e->completed = true;
+}
+
+void nvl_rt_request_drive(nvl_engine *e) {
+  if (e->in_drive || e->drive_pending)
+    return;
+  e->drive_pending = true;
+  nvl_timer_at(simgrid_get_clock(), drive, e, NULL);
 }
 
 /* After a deadlock or the time limit: the first task still running and its first unfinished lane
@@ -179,15 +185,8 @@ static void simgrid_start(const nvl_task_graph *g) {
   char *argv[64] = {"nvlsim", "--cfg=network/model:CM02", "--cfg=network/crosstraffic:0",
                     "--cfg=network/TCP-gamma:1e30", "--cfg=surf/precision:1e-10"};
   int argc = 5;
-  bool guard_set = false;
-  for (const char *const *c = g->sg_cfg; c && *c && argc < 62; c++) {
-    guard_set |= strstr(*c, "contexts/guard-size") != NULL;
+  for (const char *const *c = g->sg_cfg; c && *c && argc < 62; c++)
     argv[argc++] = (char *)*c;
-  }
-#ifndef NVL_SANITIZED
-  if (!guard_set)
-    argv[argc++] = "--cfg=contexts/guard-size:0";
-#endif
   argv[argc] = NULL;
   simgrid_init(&argc, argv);
   /* SimGrid's own SIGINT handler exits 1 and leaves our temporary outputs: ours again */
@@ -210,7 +209,7 @@ int nvl_engine_run(const nvl_platform *p, const nvl_task_graph *g, nvl_engine_re
   }
   used = true;
   result_init(res, p, g->n_tasks);
-  /* on the heap: after a deadlock SimGrid still holds actors that point into it */
+  /* on the heap: after a deadlock SimGrid still holds timers and actions that point into it */
   nvl_engine *e = nvl_xcalloc(1, sizeof *e);
   *e = (nvl_engine){.p = p,
                     .g = g,
@@ -230,10 +229,10 @@ int nvl_engine_run(const nvl_platform *p, const nvl_task_graph *g, nvl_engine_re
     e->hosts[h] = sg_host_by_name(nvl_platform_host_name(p, (int)h));
   e->tasks = nvl_xcalloc(g->n_tasks + 1, sizeof *e->tasks);
   e->done = nvl_xcalloc(g->n_tasks + 1, sizeof *e->done);
-  e->wake = sg_sem_init(0);
-  sg_actor_t ctl = sg_actor_init("controller", e->hosts[0]);
-  sg_actor_set_data(ctl, e);
-  sg_actor_start(ctl, controller_main, 0, NULL);
+  schedule_init(e);
+  if (g->link_stats)
+    nvl_rt_track_links(e);
+  nvl_rt_request_drive(e); /* the first drive, at time 0, starts the tasks without dependencies */
   if (g->progress)
     nvl_sg_on_time_advance(progress_tick, e);
   if (g->time_limit_s > 0)
@@ -241,6 +240,10 @@ int nvl_engine_run(const nvl_platform *p, const nvl_task_graph *g, nvl_engine_re
   else
     simgrid_run();
   res->end_s = simgrid_get_clock();
+  if (g->progress)
+    progress_line(e, e->finished, g->n_tasks, true);
+  if (g->link_stats)
+    nvl_rd_expand_peaks(e);
   nvl_rt_expand_link_bytes(e);
   if (g->link_canon)
     nvl_fd_expand(e);
@@ -256,8 +259,10 @@ int nvl_engine_run(const nvl_platform *p, const nvl_task_graph *g, nvl_engine_re
   stopped_here = !ok;
   if (!ok && !e->failed)
     report_incomplete(e);
-  if (ok) { /* otherwise SimGrid still holds actors that use it (one engine per process) */
-    sg_sem_destroy(e->wake);
+  schedule_release(e);
+  free(e->runq);
+  e->runq = NULL;
+  if (ok) { /* otherwise SimGrid still holds timers and actions that point into it */
     free(e->tasks);
     free(e->done);
     free(e->hosts);

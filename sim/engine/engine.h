@@ -6,7 +6,8 @@
  * and a transfer of b bytes over a path of latency L and bottleneck bandwidth B alone takes
  * exactly L + b/B.
  *
- * A task is one program of lanes (models/program.h), each lane one actor. A task starts at the
+ * A task is one program of lanes (models/program.h), each lane a state machine that the engine
+ * steps in SimGrid's kernel (engine/runtime.h: no actors). A task starts at the
  * simulated instant the last task it depends on finishes (tasks without dependencies start at
  * time 0) and finishes when every lane has: independent tasks run at the same time and contend
  * for the links they share, dependent ones follow each other. A task's program is built when it
@@ -32,11 +33,6 @@
 /* Fills `prog` (already initialised) for task `task`; *devs receives the device of each rank
  * (valid while the task runs). Returns 0, or -1 to abort with an error. */
 typedef int (*nvl_task_build_fn)(void *ctx, size_t task, nvl_program *prog, const int **devs);
-
-/* Lane stacks have guard pages only in sanitizer builds (the CI runs every test there): a
- * guarded stack is two memory mappings and an mprotect, which cost a fifth of a run of many
- * short lanes (an LLM training step), and Linux allows 65,530 mappings per process. The lanes'
- * own code is shallow and of fixed depth. --cfg=contexts/guard-size:N sets it. */
 
 typedef struct {
   size_t n_tasks;
@@ -89,7 +85,7 @@ typedef struct {
 int nvl_engine_run(const nvl_platform *p, const nvl_task_graph *g, nvl_engine_result *res,
                    nvl_diags *diags);
 /* Whether this process's engine stopped before the end (a deadlock, the time limit): SimGrid then
- * keeps its actors, their stacks and what they point to until the process ends. */
+ * keeps its timers and actions, and what they point to, until the process ends. */
 bool nvl_engine_stopped_here(void);
 /* Same in a forked child; the result comes back through a pipe. */
 int nvl_engine_run_forked(const nvl_platform *p, const nvl_task_graph *g, nvl_engine_result *res,

@@ -73,8 +73,7 @@ void nvl_rt_track_links(nvl_engine *e) {
 }
 
 void nvl_rt_track_routes(nvl_engine *e, nvl_xfer *x, const int *hf, const int *ht, size_t n) {
-  /* static: this runs on a lane's stack, which --cfg contexts/stack-size may make small; lanes
-   * never switch inside it */
+  /* static: one engine per process, and lanes never interleave inside it */
   static int ld[NVL_MAX_STRIPES * 64], off[NVL_MAX_STRIPES + 1], links[64], dirs[64];
   off[0] = 0;
   for (size_t i = 0; i < n; i++) {

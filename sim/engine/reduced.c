@@ -61,9 +61,8 @@ static void add_waiter(chan *c, int lane) {
   c->many_waiters = true;
 }
 
-/* Wakes the lanes waiting on channel ci (all of the task's when they were too many to list). The
- * slots are cleared before anyone is woken: a wake is a simcall, during which the woken lane runs
- * and may register again (on a channel array that may have moved). */
+/* Wakes the lanes waiting on channel ci (all of the task's when they were too many to list); they
+ * register again if what they wait for is still not there. */
 static void wake_waiters(task_rt *t, uint32_t ci) {
   chan *c = &t->chans[ci];
   int w[2] = {c->waiter[0], c->waiter[1]};
@@ -102,18 +101,15 @@ void nvl_rd_arrived(void *src, void *chan_plus1) {
   wake_waiters(t, (uint32_t)(uintptr_t)chan_plus1 - 1);
 }
 
-void nvl_rd_recv(lane_rt *self, const nvl_op *op) {
+bool nvl_rd_try_recv(lane_rt *self, const nvl_op *op) {
   task_rt *t = self->task;
   const nvl_recv_ref *r = &t->prog.refs[op->aux - 1];
   uint32_t ci = nvl_rt_chan(t, op->peer, r->dest), k = *cursor(t, self->id, ci);
-  for (;;) {
-    chan *c = &t->chans[ci];
-    if (k < c->n && c->q[k] && nvl_xfer_done(c->q[k]))
-      break;
-    add_waiter(c, self->id);
-    nvl_rt_lane_block(self);
-  }
   chan *c = &t->chans[ci];
+  if (!(k < c->n && c->q[k] && nvl_xfer_done(c->q[k]))) {
+    add_waiter(c, self->id);
+    return false;
+  }
   if (--c->left[k] == 0) {
     nvl_xfer_unref(c->q[k]);
     c->q[k] = NULL;
@@ -121,6 +117,7 @@ void nvl_rd_recv(lane_rt *self, const nvl_op *op) {
   (*cursor(t, self->id, ci))++;
   if (t->eng->g->record_flows)
     nvl_rt_record_flow(t->eng, t, r->count ? r->count : 1);
+  return true;
 }
 
 /* A task's account of a link direction (2 * link + dir) in a role: what representatives send

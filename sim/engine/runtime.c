@@ -3,38 +3,28 @@
  */
 #include "engine/runtime.h"
 
-#include <simgrid/actor.h>
 #include <simgrid/engine.h>
-#include <simgrid/exec.h>
 #include <simgrid/host.h>
-#include <simgrid/semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/xalloc.h"
 
-/* A lane's stack, in KiB (sg_actor_set_stacksize's unit: s4u multiplies by 1024). Lanes call
- * only s4u and this file, a few frames deep; sanitizers need more. 64 * 1024 here had meant
- * 64 MiB stacks, whose mapping and huge-page faults cost most of a run of many small tasks. */
-#ifdef NVL_SANITIZED
-#define NVL_LANE_STACK_KIB 1024
-#else
-#define NVL_LANE_STACK_KIB 128
-#endif
-
-/* A lane sleeps on its semaphore only while it waits; whoever makes progress possible (a deposit
- * in its inbox, the arrival of a transfer it sent or receives) wakes it, and it re-checks. */
-void nvl_rt_lane_block(lane_rt *l) {
-  l->blocked = true;
-  sg_sem_acquire(l->sem);
-}
-
+/* A lane waits by returning from its step (what it waits for is noted where the event will look:
+ * a channel's waiters, its own transfers, its work or timer); whoever makes progress possible
+ * wakes it, and its next step re-checks. */
 void nvl_rt_lane_wake(lane_rt *l) {
-  if (l && l->blocked) {
-    l->blocked = false;
-    sg_sem_release(l->sem);
+  if (!l || l->queued || l->finished)
+    return;
+  nvl_engine *e = l->task->eng;
+  if (e->n_runq == e->cap_runq) {
+    e->cap_runq = e->cap_runq ? 2 * e->cap_runq : 256;
+    e->runq = nvl_xrealloc(e->runq, e->cap_runq * sizeof *e->runq);
   }
+  e->runq[e->n_runq++] = l;
+  l->queued = true;
+  nvl_rt_request_drive(e);
 }
 
 /* A transfer has arrived (called from the kernel): its sender and receiver may be waiting. */
@@ -44,9 +34,12 @@ static void xfer_arrived(void *src, void *dst) {
   nvl_rt_lane_wake(dst);
 }
 
-static void xfer_wait(lane_rt *self, nvl_xfer *x) {
-  while (!nvl_xfer_done(x))
-    nvl_rt_lane_block(self);
+/* A lane's work or delay is over (called from the kernel). */
+static void wait_over(void *lane, void *unused) {
+  (void)unused;
+  lane_rt *l = lane;
+  l->phase = 2;
+  nvl_rt_lane_wake(l);
 }
 
 uint32_t nvl_rt_chan(task_rt *t, uint32_t a, uint32_t b) {
@@ -132,19 +125,21 @@ static size_t send_stripes(const nvl_platform *p, const task_rt *t, int src, uin
   return 1;
 }
 
-static void do_send(lane_rt *self, const nvl_op *op, double rate_Bps) {
+/* SEND: after the previous transfer to the same peer has arrived (flow control), the transfer's
+ * stripes start. Returns false while it waits. */
+static bool step_send(lane_rt *self, const nvl_op *op, double rate_Bps) {
   uint32_t peer = op->peer;
   double bytes_d = op->value;
   const nvl_weight *w =
       self->task->prog.reduced && op->aux ? &self->task->prog.weights[op->aux - 1] : NULL;
   task_rt *t = self->task;
   nvl_engine *e = t->eng;
-  /* flow control: wait for the previous transfer to the same peer */
-  nvl_xfer *prev = chan_get(t, self->id, (int)peer)->last;
-  if (prev) {
-    xfer_wait(self, prev);
-    chan_get(t, self->id, (int)peer)->last = NULL; /* the array may have grown while we slept */
-    nvl_xfer_unref(prev);
+  chan *pc = chan_get(t, self->id, (int)peer);
+  if (pc->last) { /* flow control: the previous transfer to the same peer */
+    if (!nvl_xfer_done(pc->last))
+      return false;
+    nvl_xfer_unref(pc->last);
+    pc->last = NULL;
   }
   uint64_t bytes = (uint64_t)bytes_d;
   sg_host_t from[NVL_MAX_STRIPES], to[NVL_MAX_STRIPES];
@@ -184,6 +179,7 @@ static void do_send(lane_rt *self, const nvl_op *op, double rate_Bps) {
     nvl_rd_pushed(t, ci);
   else
     nvl_rt_lane_wake(dst);
+  return true;
 }
 
 static void do_notify(lane_rt *self, int peer) {
@@ -200,89 +196,21 @@ void nvl_rt_record_flow(nvl_engine *e, task_rt *t, uint32_t count) {
   r->flows[r->n_flows++] = (nvl_flow){t->id, simgrid_get_clock() - t->start_s, count};
 }
 
-static void do_recv(lane_rt *self, int src) {
+/* RECV: the oldest transfer (or NOTIFY) from lane src, once it has arrived. Returns false while
+ * it waits (the sender's push and the transfer's arrival wake the lane). */
+static bool step_recv(lane_rt *self, int src) {
   chan *c = chan_get(self->task, src, self->id);
-  while (c->head == c->n) {
-    nvl_rt_lane_block(self);
-    c = chan_get(self->task, src, self->id);
-  }
-  nvl_xfer *x = c->q[c->head++];
   if (c->head == c->n)
+    return false;
+  nvl_xfer *x = c->q[c->head];
+  if (x && !nvl_xfer_done(x))
+    return false;
+  if (++c->head == c->n)
     c->head = c->n = 0;
-  if (x) {
-    xfer_wait(self, x);
+  if (x)
     nvl_xfer_unref(x);
-  }
   if (self->task->eng->g->record_flows)
     nvl_rt_record_flow(self->task->eng, self->task, 1);
-}
-
-/* Work on the lane's host: `seconds` of it alone, shared fairly with concurrent work there. */
-static void do_compute(lane_rt *self, double seconds) {
-  const nvl_engine *e = self->task->eng;
-  sg_host_t h = e->hosts[e->g->host_canon ? e->g->host_canon[self->host] : self->host];
-  sg_actor_execute(seconds * sg_host_get_speed(h));
-}
-
-/* The lane's own transfers still travelling, then the end: the last lane of a task hands it to
- * the controller. */
-static void lane_finish(lane_rt *self, const nvl_lane *l) {
-  task_rt *t = self->task;
-  nvl_engine *e = t->eng;
-  for (size_t i = 0; i < l->n_ops; i++)
-    if (l->ops[i].kind == NVL_OP_SEND) {
-      nvl_xfer *x = chan_get(t, self->id, (int)l->ops[i].peer)->last;
-      if (x) {
-        xfer_wait(self, x);
-        chan_get(t, self->id, (int)l->ops[i].peer)->last = NULL;
-        nvl_xfer_unref(x);
-      }
-    }
-  double dt = simgrid_get_clock() - t->start_s;
-  if (dt > e->res->time_s[t->id])
-    e->res->time_s[t->id] = dt;
-  self->finished = true;
-  if (--t->lanes_left == 0) {
-    e->done[e->n_done++] = t->id;
-    if (e->ctl_blocked) {
-      e->ctl_blocked = false;
-      sg_sem_release(e->wake);
-    }
-  }
-}
-
-static void lane_main(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  lane_rt *self = sg_actor_self_get_data();
-  const nvl_lane *l = &self->task->prog.lanes[self->id];
-  for (size_t i = 0; i < l->n_ops; i++) {
-    const nvl_op *op = &l->ops[i];
-    switch (op->kind) {
-    case NVL_OP_SEND: do_send(self, op, op->channels * self->task->prog.channel_Bps); break;
-    case NVL_OP_RECV:
-      if (self->task->prog.reduced && op->aux)
-        nvl_rd_recv(self, op);
-      else
-        do_recv(self, (int)op->peer);
-      break;
-    case NVL_OP_NOTIFY: do_notify(self, (int)op->peer); break;
-    case NVL_OP_DELAY: sg_actor_sleep_for(op->value); break;
-    case NVL_OP_COMPUTE: do_compute(self, op->value); break;
-    }
-  }
-  lane_finish(self, l);
-}
-
-/* Whether every lane of the program is COMPUTEs only (and the program plain: not reduced,
- * shifted or rerouted). */
-static bool compute_only(const nvl_program *p) {
-  if (p->reduced || p->shift > 0 || p->reroute)
-    return false;
-  for (size_t l = 0; l < p->n_lanes; l++)
-    for (size_t i = 0; i < p->lanes[l].n_ops; i++)
-      if (p->lanes[l].ops[i].kind != NVL_OP_COMPUTE)
-        return false;
   return true;
 }
 
@@ -293,56 +221,72 @@ static int lane_host(const nvl_engine *e, const task_rt *t, const nvl_lane *ln) 
   return host < 0 ? 0 : host;
 }
 
-/* Where a lane's COMPUTEs run: its host, or in a folded graph its host's canonical member. */
-static int compute_host(const nvl_engine *e, const task_rt *t, const nvl_lane *ln) {
-  int h = lane_host(e, t, ln);
-  return e->g->host_canon ? e->g->host_canon[h] : h;
+/* DELAY and COMPUTE: started on the first step, over when the kernel says so (wait_over sets
+ * phase 2). A COMPUTE is work on the lane's host (in a folded graph its canonical member's),
+ * `seconds` of it alone, shared fairly with the work running there at the same time. */
+static bool step_wait(lane_rt *self, const nvl_op *op) {
+  if (self->phase == 2) {
+    self->phase = 0;
+    return true;
+  }
+  if (self->phase == 1)
+    return false;
+  self->phase = 1;
+  const nvl_engine *e = self->task->eng;
+  if (op->kind == NVL_OP_DELAY) {
+    nvl_timer_at(simgrid_get_clock() + op->value, wait_over, self, NULL);
+  } else {
+    sg_host_t h = e->hosts[e->g->host_canon ? e->g->host_canon[self->host] : self->host];
+    nvl_work_start(h, op->value * sg_host_get_speed(h), wait_over, self, NULL);
+  }
+  return false;
 }
 
-/* A compute-only task: each lane's COMPUTEs, in order, as executions on the lane's host, all
- * lanes at once; the task ends with the last. The same times as one actor per lane (executions
- * on a host share it as the lanes' would), at one actor's cost. */
-static void compute_main(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  lane_rt *self = sg_actor_self_get_data();
+/* The lane's own transfers still travelling, then the end: the last lane of a task hands it to
+ * the engine. Returns false while it waits. */
+static bool step_finish(lane_rt *self, const nvl_lane *l) {
   task_rt *t = self->task;
   nvl_engine *e = t->eng;
-  size_t n = t->prog.n_lanes, live = 0;
-  sg_exec_t *ex = nvl_xcalloc(n, sizeof *ex);
-  size_t *lane_of = nvl_xcalloc(n, sizeof *lane_of), *next = nvl_xcalloc(n, sizeof *next);
-  for (size_t l = 0; l < n; l++) { /* the first COMPUTE of every lane */
-    const nvl_lane *ln = &t->prog.lanes[l];
-    if (ln->n_ops == 0)
+  for (; self->fin < l->n_ops; self->fin++) {
+    if (l->ops[self->fin].kind != NVL_OP_SEND)
       continue;
-    sg_host_t h = e->hosts[compute_host(e, t, ln)];
-    ex[live] = sg_actor_exec_init(ln->ops[0].value * sg_host_get_speed(h));
-    sg_exec_set_host(ex[live], h);
-    sg_exec_start(ex[live]);
-    lane_of[live++] = l;
-    next[l] = 1;
+    chan *c = chan_get(t, self->id, (int)l->ops[self->fin].peer);
+    if (!c->last)
+      continue;
+    if (!nvl_xfer_done(c->last))
+      return false;
+    nvl_xfer_unref(c->last);
+    c->last = NULL;
   }
-  while (live > 0) {
-    ssize_t k = sg_exec_wait_any(ex, live);
-    size_t l = lane_of[k];
-    const nvl_lane *ln = &t->prog.lanes[l];
-    if (next[l] < ln->n_ops) { /* the lane's next COMPUTE */
-      sg_host_t h = e->hosts[compute_host(e, t, ln)];
-      ex[k] = sg_actor_exec_init(ln->ops[next[l]++].value * sg_host_get_speed(h));
-      sg_exec_set_host(ex[k], h);
-      sg_exec_start(ex[k]);
-      continue;
+  double dt = simgrid_get_clock() - t->start_s;
+  if (dt > e->res->time_s[t->id])
+    e->res->time_s[t->id] = dt;
+  self->finished = true;
+  if (--t->lanes_left == 0)
+    e->done[e->n_done++] = t->id;
+  return true;
+}
+
+void nvl_rt_lane_step(lane_rt *self) {
+  const nvl_lane *l = &self->task->prog.lanes[self->id];
+  while (self->op < l->n_ops) {
+    const nvl_op *op = &l->ops[self->op];
+    bool on = true;
+    switch (op->kind) {
+    case NVL_OP_SEND: on = step_send(self, op, op->channels * self->task->prog.channel_Bps); break;
+    case NVL_OP_RECV:
+      on = self->task->prog.reduced && op->aux ? nvl_rd_try_recv(self, op)
+                                               : step_recv(self, (int)op->peer);
+      break;
+    case NVL_OP_NOTIFY: do_notify(self, (int)op->peer); break;
+    case NVL_OP_DELAY:
+    case NVL_OP_COMPUTE: on = step_wait(self, op); break;
     }
-    ex[k] = ex[--live];
-    lane_of[k] = lane_of[live];
+    if (!on)
+      return;
+    self->op++;
   }
-  free(ex);
-  free(lane_of);
-  free(next);
-  for (size_t l = 1; l < n; l++)
-    t->lanes[l].finished = true;
-  t->lanes_left = 1;
-  lane_finish(self, &(nvl_lane){0});
+  step_finish(self, l);
 }
 
 int nvl_rt_task_start(nvl_engine *e, size_t id) {
@@ -372,54 +316,19 @@ int nvl_rt_task_start(nvl_engine *e, size_t id) {
     e->done[e->n_done++] = id;
     return 0;
   }
-  t->compute_only = compute_only(&t->prog);
+  /* every lane exists before any lane runs; they run in lane order */
   for (size_t l = 0; l < n; l++) {
     lane_rt *lr = &t->lanes[l];
     lr->task = t;
     lr->id = (int)l;
-    lr->sem = t->compute_only ? NULL : sg_sem_init(0);
-  }
-  if (t->compute_only) {
-    char name[64];
-    snprintf(name, sizeof name, "t%zu.compute", id);
-    lane_rt *lr = &t->lanes[0];
-    lr->actor = sg_actor_init(name, e->hosts[0]);
-    sg_actor_set_data(lr->actor, lr);
-    sg_actor_set_stacksize(lr->actor, NVL_LANE_STACK_KIB);
-    sg_actor_ref(lr->actor);
-    sg_actor_start(lr->actor, compute_main, 0, NULL);
-    return 0;
-  }
-  /* every lane's actor exists before any lane runs */
-  for (size_t l = 0; l < n; l++) {
-    const nvl_lane *ln = &t->prog.lanes[l];
-    /* transfers name their own hosts */
-    int host = lane_host(e, t, ln);
-    char name[64];
-    snprintf(name, sizeof name, "t%zu.l%zu", id, l);
-    lane_rt *lr = &t->lanes[l];
-    lr->actor = sg_actor_init(name, e->hosts[host]);
-    lr->host = host;
-    sg_actor_set_data(lr->actor, lr);
-    sg_actor_set_stacksize(lr->actor, NVL_LANE_STACK_KIB);
-    sg_actor_ref(lr->actor);
+    lr->host = lane_host(e, t, &t->prog.lanes[l]);
   }
   for (size_t l = 0; l < n; l++)
-    sg_actor_start(t->lanes[l].actor, lane_main, 0, NULL);
+    nvl_rt_lane_wake(&t->lanes[l]);
   return 0;
 }
 
 void nvl_rt_task_release(nvl_engine *e, task_rt *t) {
-  size_t actors = t->compute_only ? 1 : t->prog.n_lanes;
-  for (size_t l = 0; l < actors; l++) {
-    sg_actor_join(t->lanes[l].actor, -1);
-    sg_actor_unref(t->lanes[l].actor);
-  }
-  for (size_t l = 0; l < t->prog.n_lanes; l++) {
-    lane_rt *lr = &t->lanes[l];
-    if (lr->sem)
-      sg_sem_destroy(lr->sem);
-  }
   if (t->prog.reduced) {
     if (!e->g->link_canon) /* folded: every link gets its canonical member's at the end */
       nvl_rd_expand(e, t);

@@ -1,21 +1,26 @@
 /*
  * runtime: the engine's state during one simulation, shared by its files (private to engine/).
  *
- * Every lane is an actor. A SEND splits the transfer into stripes over the platform's planes and
- * starts them at once (sg_shim). Each ordered pair of lanes of a task has a channel: the sender's
- * last transfer (flow control: one in flight per pair) and the queue of transfers deposited for
- * the receiver; a RECV takes the oldest one from the named lane and then needs it to have
- * arrived. Nobody waits on a SimGrid communication: the shim reports each transfer's arrival from
- * the kernel, which wakes its sender and receiver if they sleep (each lane sleeps on its own
- * semaphore only while it waits, and re-checks when woken). Transfers are therefore driven by
- * senders: a receiver that waits late does not delay them.
+ * There are no actors. A lane is a state machine: its next operation, and for a DELAY or COMPUTE
+ * whether it is under way. The engine steps lanes in SimGrid's kernel (maestro), from a kernel
+ * timer, between the kernel's rounds of updates (sg_shim.h): a step runs the lane's operations
+ * until one must wait, and returns. A SEND splits the transfer into stripes over the platform's
+ * planes and starts them at once (bare network actions); a COMPUTE is a bare action of the CPU
+ * model on the lane's host; a DELAY a kernel timer. Each ordered pair of lanes of a task has a
+ * channel: the sender's last transfer (flow control: one in flight per pair) and the queue of
+ * transfers deposited for the receiver; a RECV takes the oldest one from the named lane once it
+ * has arrived. The kernel reports each arrival, end of work and timer; that wakes the lanes that
+ * may be waiting for it (the sender and receiver of a transfer), which queue to be stepped again
+ * and re-check. Transfers are driven by senders: a receiver that waits late does not delay them.
  *
- * A controller actor starts the tasks whose dependencies are met, sleeps until a task's last lane
- * reports it finished, tears that task down, and starts the tasks it releases.
+ * The drive (engine.c) steps the queued lanes until none is left, tears down the tasks whose
+ * last lane finished, starts the tasks they release (their lanes queue in lane order), and so on
+ * until nothing is left to do at this instant; a wake from the kernel asks for a drive at the
+ * current instant (one kernel timer at a time).
  *
- * Costs: one actor per lane, O(1) per operation (channels are a hash map per task). A transfer
- * is a set of bare network actions, one per stripe, with no SimGrid communication or mailbox
- * (see sg_shim.h).
+ * Costs: a running lane is a few dozen bytes (lane_rt) besides its task's program; O(1) per
+ * operation (channels are a hash map per task); a transfer is a set of bare network actions, one
+ * per stripe, and a COMPUTE one CPU action, with no SimGrid activity, mailbox or actor.
  */
 #ifndef NVL_RUNTIME_H
 #define NVL_RUNTIME_H
@@ -51,11 +56,12 @@ typedef struct {
 typedef struct {
   task_rt *task;
   int id;
-  sg_sem_t sem;
-  sg_actor_t actor;
-  int host; /* platform host the actor runs on */
+  int host;      /* platform host: where its COMPUTEs run */
+  uint32_t op;   /* the next operation */
+  uint32_t fin;  /* at the end: the next SEND whose last transfer must arrive */
+  uint8_t phase; /* DELAY, COMPUTE: 0 not started, 1 under way, 2 over */
   bool finished;
-  bool blocked; /* sleeping on sem until something it waits for happens */
+  bool queued; /* in the engine's queue of lanes to step */
 } lane_rt;
 
 struct task_rt {
@@ -81,9 +87,6 @@ struct task_rt {
   /* shifted programs (shift.c): the image of each link direction under the shift, and the link
    * direction that stands for its orbit */
   int *shift_map, *canon;
-  /* every lane only computes: one actor (lanes[0]'s) runs all of them as asynchronous
-   * executions on their hosts, instead of one actor per lane */
-  bool compute_only;
 };
 
 /* A route SimGrid gets instead of the platform's for a pair of hosts while a task runs. */
@@ -113,30 +116,38 @@ struct nvl_engine {
   size_t n_ovr, cap_ovr;
   int *ovr_links, *ovr_dirs;
   size_t n_ovr_links, cap_ovr_links;
-  /* the controller (engine.c) */
+  /* the drive (engine.c) */
   task_rt *tasks;
-  size_t *done; /* finished tasks the controller has not torn down yet */
+  size_t *done; /* finished tasks not torn down yet */
   size_t n_done;
-  sg_sem_t wake;
-  bool ctl_blocked;
+  lane_rt **runq; /* lanes to step, in the order they were woken */
+  size_t n_runq, cap_runq;
+  bool drive_pending, in_drive;          /* a drive is asked of the kernel, or running */
+  size_t *succ_start, *succ, *waiting;   /* the tasks waiting for each task; dependencies left */
+  size_t *ready, ready_head, ready_tail; /* tasks whose dependencies are met, not started yet */
+  size_t running, finished;
   double progress_next; /* wall-clock time of the next progress line (0: none yet) */
   size_t ops_finished;  /* tasks torn down so far, for the progress line */
   bool progress_shown;  /* a progress line is on the terminal, to be cleared at the end */
 };
 
-/* Lanes and channels (runtime.c): a lane sleeps until woken; the index of the channel from lane
- * (or virtual peer) a to b, created on first use (pointers into chans move when it grows). */
-void nvl_rt_lane_block(lane_rt *l);
+/* Lanes and channels (runtime.c): a lane is queued to be stepped (nothing when it is queued or
+ * finished already); one step; the index of the channel from lane (or virtual peer) a to b,
+ * created on first use (pointers into chans move when it grows). A drive at the current instant
+ * (engine.c; nothing when one is asked for or running). */
 void nvl_rt_lane_wake(lane_rt *l);
+void nvl_rt_lane_step(lane_rt *l);
+void nvl_rt_request_drive(nvl_engine *e);
 uint32_t nvl_rt_chan(task_rt *t, uint32_t a, uint32_t b);
 void nvl_rt_record_flow(nvl_engine *e, task_rt *t, uint32_t count);
 
-/* Reduced programs (reduced.c): readers per channel before the lanes start; a RECV by reference;
+/* Reduced programs (reduced.c): readers per channel before the lanes start; a RECV by reference
+ * (false while it waits);
  * after a SEND's push; the arrival callback (b: 1 + channel index); weighted byte accounting; the
  * rank classes' links filled in from their representatives' when the task ends; the peaks
  * likewise at the end of the run. */
 void nvl_rd_prepare(task_rt *t);
-void nvl_rd_recv(lane_rt *self, const nvl_op *op);
+bool nvl_rd_try_recv(lane_rt *self, const nvl_op *op);
 void nvl_rd_pushed(task_rt *t, uint32_t ci);
 void nvl_rd_arrived(void *src, void *chan_plus1);
 void nvl_rd_account(nvl_engine *e, task_rt *t, int from, int to, uint64_t bytes,
@@ -154,10 +165,10 @@ int nvl_rt_route(const nvl_engine *e, int from, int to, int *links, int *dirs, i
 void nvl_sh_reroute(nvl_engine *e, task_rt *t, int from, int to);
 void nvl_sh_release(nvl_engine *e, task_rt *t);
 
-/* Builds task t's program and starts one actor per lane. Returns 0, or -1 if it cannot be built
- * (diags set). */
+/* Builds task t's program and queues its lanes. Returns 0, or -1 if it cannot be built (diags
+ * set). */
 int nvl_rt_task_start(nvl_engine *e, size_t t);
-/* Joins a finished task's actors and frees its lanes, channels and program. */
+/* Frees a finished task's lanes, channels and program. */
 void nvl_rt_task_release(nvl_engine *e, task_rt *t);
 
 /* Link accounting (linkstats.c): bytes of one stripe, their expansion onto the logical links, and

@@ -4,6 +4,7 @@
 #include <new>
 #include <unistd.h>
 
+#include <simgrid/kernel/Timer.hpp>
 #include <simgrid/kernel/resource/Action.hpp>
 #include <simgrid/kernel/resource/Model.hpp>
 #include <simgrid/kernel/resource/NetworkModelIntf.hpp>
@@ -274,6 +275,28 @@ static void arrived(simgrid::kernel::resource::NetworkAction &na, Action::State)
     x->on_done(x->a, x->b);
 }
 
+// CpuAction as 3.32 declares it (src/kernel/resource/CpuImpl.hpp; its state signal is exported by
+// libsimgrid): work's completion signal (nvl_work_start).
+namespace simgrid::kernel::resource {
+class CpuAction : public Action {
+public:
+  static xbt::signal<void(CpuAction const &, Action::State)> on_state_change;
+};
+} // namespace simgrid::kernel::resource
+static void work_state(simgrid::kernel::resource::CpuAction const &ca, Action::State);
+
+// The completion signals of transfers and work, and the freeing of their actions, hooked once.
+static void hook_completions() {
+  static bool hooked;
+  if (hooked)
+    return;
+  simgrid::s4u::Link::on_communication_state_change_cb(arrived);
+  simgrid::kernel::resource::CpuAction::on_state_change.connect(work_state);
+  simgrid::s4u::Engine::on_time_advance_cb([](double) { free_arrived(); });
+  simgrid::s4u::Engine::on_simulation_end_cb(free_arrived);
+  hooked = true;
+}
+
 extern "C" void nvl_sg_on_time_advance(void (*fn)(void *ctx), void *ctx) {
   simgrid::s4u::Engine::on_time_advance_cb([fn, ctx](double) { fn(ctx); });
 }
@@ -296,13 +319,7 @@ extern "C" nvl_xfer *nvl_xfer_start(sg_host_t const *from, sg_host_t const *to,
                                     const uint64_t *bytes, size_t n, double rate_Bps,
                                     uint32_t w_out, uint32_t w_in, int refs,
                                     void (*on_done)(void *, void *), void *a, void *b) {
-  static bool hooked;
-  if (!hooked) {
-    simgrid::s4u::Link::on_communication_state_change_cb(arrived);
-    simgrid::s4u::Engine::on_time_advance_cb([](double) { free_arrived(); });
-    simgrid::s4u::Engine::on_simulation_end_cb(free_arrived);
-    hooked = true;
-  }
+  hook_completions();
   auto *x = new nvl_xfer;
   x->first = nullptr;
   x->refs = refs;
@@ -338,6 +355,79 @@ extern "C" nvl_xfer *nvl_xfer_start(sg_host_t const *from, sg_host_t const *to,
   if (n == 0 && on_done)
     on_done(a, b);
   return x;
+}
+
+// Work as CPU actions. A host's work is an action of its CPU model created as an execution's
+// would be (HostModel::execute_thread with one thread: CpuImpl::execution_start, what
+// ExecImpl::start calls), with no execution, kernel activity or actor around it: an execution
+// started by the kernel itself is listed with it and unlisted by a scan of that list on every
+// completion (ExecImpl::post), quadratic in the work running at once. HostModel is not
+// installed: mirrored as 3.32 declares it (src/surf/HostImpl.hpp: it derives singly from Model,
+// execute_thread is its first virtual function), used only on a model whose dynamic type is
+// 3.32's CLM03 host model, checked. Completion: CpuAction's state signal (hook_completions),
+// whose action is then freed as an arrived transfer's.
+namespace nvl_mirror {
+struct host_model_layout : simgrid::kernel::resource::Model {
+  using Model::Model;
+  virtual Action *execute_thread(const simgrid::s4u::Host *host, double flops, int threads) = 0;
+  virtual Action *execute_parallel(const std::vector<simgrid::s4u::Host *> &hosts,
+                                   const double *flops, const double *bytes, double rate) = 0;
+};
+} // namespace nvl_mirror
+
+namespace {
+struct work_done {
+  void (*fn)(void *, void *);
+  void *a, *b;
+};
+} // namespace
+
+static nvl_mirror::host_model_layout *host_model(sg_host_t h) {
+  static const void *checked;
+  auto *m = h->get_netpoint()->get_englobing_zone()->get_host_model().get();
+  if (m != checked) {
+    const auto *base = reinterpret_cast<const simgrid::kernel::resource::Model *>(m);
+    if (strcmp(typeid(*base).name(), "N7simgrid6kernel8resource14HostCLM03ModelE") != 0)
+      layout_error("host model (nvlsim needs the default host/model)");
+    checked = m;
+  }
+  return reinterpret_cast<nvl_mirror::host_model_layout *>(m);
+}
+
+__attribute__((no_sanitize("vptr"))) static Action *execute(sg_host_t h, double flops) {
+  return host_model(h)->execute_thread(h, flops, 1);
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static void work_state(simgrid::kernel::resource::CpuAction const &ca, Action::State) {
+  auto &a = const_cast<Action &>(static_cast<Action const &>(ca));
+  auto *w = static_cast<work_done *>(a.get_data());
+  if (!w || (a.get_state() != Action::State::FINISHED && a.get_state() != Action::State::FAILED))
+    return;
+  a.set_data(nullptr);
+  arrived_actions.push_back(&a);
+  work_done d = *w;
+  delete w;
+  d.fn(d.a, d.b);
+}
+
+extern "C" void nvl_work_start(sg_host_t h, double flops, void (*on_done)(void *, void *), void *a,
+                               void *b) {
+  hook_completions();
+  simgrid::kernel::actor::simcall_answered([&] {
+    Action *act = execute(h, flops);
+    if (!act || act->get_state() == Action::State::FAILED) {
+      fprintf(stderr, "nvlsim: internal error: work failed to start\n");
+      abort();
+    }
+    act->set_data(new work_done{on_done, a, b});
+  });
+}
+#pragma GCC diagnostic pop
+
+extern "C" void nvl_timer_at(double date, void (*fn)(void *, void *), void *a, void *b) {
+  simgrid::kernel::timer::Timer::set(date, [fn, a, b] { fn(a, b); });
 }
 
 extern "C" void nvl_peaks_begin(sg_link_t const *link_of_ld, size_t n_ld, double *peak) {

@@ -11,6 +11,12 @@
  * last stripe of a transfer has arrived, the shim marks it done and calls the caller's
  * `on_done`, from the simulation kernel, at the simulated instant of arrival. Handles are
  * reference-counted: the sender keeps one for flow control, the receiver one for arrival.
+ *
+ * Work on a host is likewise a bare action of the CPU model (what an execution's is, without the
+ * execution), and a kernel timer calls back at a date: with these the engine runs without actors
+ * (sim/engine/runtime.h). Callbacks from a model's update (on_done of a transfer or of work) may
+ * only note what happened; new actions start from a timer's callback, between the kernel's rounds
+ * of updates.
  */
 #ifndef NVL_SG_SHIM_H
 #define NVL_SG_SHIM_H
@@ -55,13 +61,13 @@ void nvl_zone_link(nvl_zone *z, double bw_Bps, double lat_s, bool fatpipe);
 void nvl_zone_end(nvl_zone *z);
 
 /* Starts n concurrent transfers from[i] -> to[i] of bytes[i] bytes (zero bytes cost the route
- * latency only). Must be called from an actor. With rate_Bps > 0 the transfer moves no faster
- * than that in total (each stripe its share, SimGrid's bound on a communication's rate); 0 leaves
- * it to the network. A transfer standing for several (a reduced program's orbit,
- * models/program.h) counts w_out times on the first link of each stripe's route and w_in times
- * on the last (1, 1: once). The handle starts with `refs` references; on_done(a, b) runs once,
- * inside the kernel, when every stripe has arrived (it may only do what maestro may do, such as
- * releasing a semaphore). */
+ * latency only). Called from the kernel (a timer's callback) or an actor. With rate_Bps > 0 the
+ * transfer moves no faster than that in total (each stripe its share, SimGrid's bound on a
+ * communication's rate); 0 leaves it to the network. A transfer standing for several (a reduced
+ * program's orbit, models/program.h) counts w_out times on the first link of each stripe's route
+ * and w_in times on the last (1, 1: once). The handle starts with `refs` references; on_done(a, b)
+ * runs once, inside the kernel, when every stripe has arrived (it may only do what maestro may do,
+ * such as releasing a semaphore). */
 nvl_xfer *nvl_xfer_start(sg_host_t const *from, sg_host_t const *to, const uint64_t *bytes,
                          size_t n, double rate_Bps, uint32_t w_out, uint32_t w_in, int refs,
                          void (*on_done)(void *a, void *b), void *a, void *b);
@@ -71,6 +77,13 @@ nvl_xfer *nvl_xfer_start(sg_host_t const *from, sg_host_t const *to, const uint6
 void nvl_xfer_weigh(nvl_xfer *x, size_t stripe, const double *w, size_t n);
 /* Whether every stripe has arrived. */
 bool nvl_xfer_done(const nvl_xfer *x);
+
+/* Starts `flops` of work on host h, shared fairly with the other work on h (SimGrid's CPU model,
+ * as an execution's); on_done(a, b) runs once, inside the kernel, when it is done. */
+void nvl_work_start(sg_host_t h, double flops, void (*on_done)(void *a, void *b), void *a, void *b);
+/* Calls fn(a, b) from the kernel at simulated time `date` (now or later), between rounds of
+ * updates: where new transfers and work may start. */
+void nvl_timer_at(double date, void (*fn)(void *a, void *b), void *a, void *b);
 
 /* Peak loads of links (--link-stats), as SimGrid's link-load plugin measures them (the load of
  * the links a transfer crosses, read when it starts and when it changes state) but each link read
