@@ -27,7 +27,7 @@ void nvl_program_release(nvl_program *p) {
 
 int nvl_program_lane(nvl_program *p, int rank, int host) {
   if (p->n_lanes == p->cap_lanes) {
-    p->cap_lanes = p->cap_lanes ? 2 * p->cap_lanes : 16;
+    p->cap_lanes = p->cap_lanes ? 2 * p->cap_lanes : 1;
     p->lanes = nvl_xrealloc(p->lanes, p->cap_lanes * sizeof *p->lanes);
   }
   nvl_lane *l = &p->lanes[p->n_lanes];
@@ -40,7 +40,7 @@ int nvl_program_lane(nvl_program *p, int rank, int host) {
 void nvl_program_op(nvl_program *p, int lane, nvl_op_kind kind, int peer, double value) {
   nvl_lane *l = &p->lanes[lane];
   if (l->n_ops == l->cap_ops) {
-    l->cap_ops = l->cap_ops ? 2 * l->cap_ops : 8;
+    l->cap_ops = l->cap_ops ? 2 * l->cap_ops : 2;
     l->ops = nvl_xrealloc(l->ops, l->cap_ops * sizeof *l->ops);
   }
   l->ops[l->n_ops++] = (nvl_op){.peer = (uint32_t)peer, .kind = (uint8_t)kind, .value = value};

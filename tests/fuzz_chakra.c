@@ -33,7 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char name[16];
     memcpy(name, "npu.0.et", 9);
     name[4] = (char)('0' + i);
-    ok = nvl_chakra_parse(data + pos, len, name, &t[c.n], &diags) == 0;
+    nvl_ct_budget b = {NVL_CT_BUDGET_DEFAULT, 0, 0};
+    ok = nvl_chakra_parse(data + pos, len, name, &b, &t[c.n], &diags) == 0;
     c.n++;
     pos += len;
   }

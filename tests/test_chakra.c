@@ -7,6 +7,7 @@
  */
 #include "nvl_fixture.h"
 
+#include <inttypes.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -60,7 +61,7 @@ static outcome run_trace(const char *pre, const char *design, nvl_model model, c
   nvl_chakra c;
   nvl_wgraph g = NVL_WGRAPH_INIT;
   nvl_ct_map map;
-  o.rc = nvl_chakra_load(pre, (size_t)spec.jobs[0].n, &c, &diags);
+  o.rc = nvl_chakra_load(pre, (size_t)spec.jobs[0].n, 0, &c, &diags);
   if (o.rc == 0) {
     spec.jobs[0].n = (int)c.n;
     c.flops = flops;
@@ -345,6 +346,53 @@ static void test_chakra__a_missing_rank_file_is_refused(void **state) {
   nvl_npu_results_release(&o.r);
 }
 
+/* The memory budget: a trace that could need more (its nodes at NVL_CT_NODE_BYTES, its
+ * dependencies at NVL_CT_DEP_BYTES, over all its files) is refused while it is read, naming the
+ * budget and the count where it stopped; one just within the budget is read. Nodes and
+ * dependencies, in the first file and in a later one. */
+static void test_chakra__traces_beyond_the_memory_budget_are_refused(void **state) {
+  (void)state;
+  const char *pre = prefix("budget");
+  for (int npu = 0; npu < 2; npu++) { /* 100 nodes each, node k depending on node k - 1 */
+    FILE *f = ctw_open(pre, npu, "1.0.0");
+    for (uint64_t k = 1; k <= 100; k++) {
+      uint64_t d = k - 1;
+      ctw_comp(f, k, 5, k > 1 ? &d : NULL, k > 1);
+    }
+    fclose(f);
+  }
+  uint64_t all = 200ull * NVL_CT_NODE_BYTES + 198ull * NVL_CT_DEP_BYTES;
+  static const struct {
+    uint64_t budget;
+    const char *where; /* NULL: read */
+  } cases[] = {
+      {0, NULL}, /* the default */
+      {200ull * NVL_CT_NODE_BYTES + 198ull * NVL_CT_DEP_BYTES, NULL},
+      {200ull * NVL_CT_NODE_BYTES + 198ull * NVL_CT_DEP_BYTES - 1, "budget.1.et"},
+      {50ull * NVL_CT_NODE_BYTES, "budget.0.et"},
+      {100ull * NVL_CT_NODE_BYTES + 99ull * NVL_CT_DEP_BYTES, "budget.1.et"},
+  };
+  assert_true(cases[1].budget == all);
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    nvl_chakra c;
+    nvl_diags diags = NVL_DIAGS_INIT;
+    int rc = nvl_chakra_load(pre, 2, cases[i].budget, &c, &diags);
+    if (!cases[i].where) {
+      assert_int_equal(rc, 0);
+      assert_int_equal(c.n, 2);
+      nvl_chakra_release(&c);
+    } else {
+      assert_int_equal(rc, -1);
+      const char *m = diags.count ? diags.items[0].message : "";
+      char want[64];
+      snprintf(want, sizeof want, "(%" PRIu64 " bytes;", cases[i].budget);
+      if (!strstr(m, cases[i].where) || !strstr(m, "exceeds its memory budget") || !strstr(m, want))
+        print_error("case %zu: %s\n", i, m), fail();
+    }
+    nvl_diags_release(&diags);
+  }
+}
+
 /* A prefix of any length is held whole (a 600-byte buffer cut one near 595 characters and read
  * another file): nested folders make a prefix of 700 characters. */
 static void test_chakra__long_prefixes_are_held_whole(void **state) {
@@ -469,6 +517,8 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_chakra__bad_graphs_are_named, setup, teardown),
     cmocka_unit_test_setup_teardown(test_chakra__a_missing_rank_file_is_refused, setup, teardown),
     cmocka_unit_test_setup_teardown(test_chakra__long_prefixes_are_held_whole, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_chakra__traces_beyond_the_memory_budget_are_refused, setup,
+                                    teardown),
     cmocka_unit_test_setup_teardown(test_chakra__corrupt_files_are_refused, setup, teardown),
 };
 

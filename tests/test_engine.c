@@ -563,6 +563,7 @@ static void test_engine__cfg_values_simgrid_cannot_survive_are_refused(void **st
                        "--cfg=contexts/stack-size:0",
                        "--cfg=contexts/guard-size:-1",
                        "--cfg=contexts/factory:foo",
+                       "--cfg=contexts/factory:thread", /* no actors: contexts mean nothing */
                        "--cfg=network/model:LV08",
                        "--cfg=surf/precision",
                        "--cfg=:1"};
@@ -571,8 +572,7 @@ static void test_engine__cfg_values_simgrid_cannot_survive_are_refused(void **st
       "--cfg=maxmin/concurrency-limit:-1", "--cfg=maxmin/concurrency-limit:5",
       "--cfg=surf/precision:1e-9",         "--cfg=network/maxmin-selective-update:yes",
       "--cfg=network/solver:bmf",          "--cfg=network/loopback-bw:1e9",
-      "--cfg=network/loopback-lat:0",      "--cfg=contexts/factory:thread",
-      "--cfg=contexts/stack-size:128",     "--cfg=contexts/guard-size:0"};
+      "--cfg=network/loopback-lat:0"};
   char err[800];
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     err[0] = '\0';

@@ -80,7 +80,8 @@ int nvl_chakra_run(const nvl_chakra_args *a, const nvl_design *d, const nvl_plat
     rc = NVL_EXIT_USAGE;
     goto done;
   }
-  if (nvl_chakra_load(a->prefix, (size_t)spec->jobs[0].n, &c, &diags) != 0) {
+  if (nvl_chakra_load(a->prefix, (size_t)spec->jobs[0].n, (uint64_t)a->mem_budget, &c, &diags) !=
+      0) {
     rc = diags.count && diags.items[0].code == NVL_DIAG_IO ? NVL_EXIT_USAGE : NVL_EXIT_FAIL;
     goto done;
   }
@@ -88,6 +89,7 @@ int nvl_chakra_run(const nvl_chakra_args *a, const nvl_design *d, const nvl_plat
   c.flops = a->flops;
   if (nvl_chakra_graph(&c, spec, &g, &map, &diags) != 0)
     goto done;
+  nvl_chakra_drop_nodes(&c);
   spec->explicit_ranks |= map.n_transfers > 0 || map.n_groups > 0;
   size_t n_ops = g.n_ops;
   wr = nvl_workload_run_graph(spec, d, p, &g);

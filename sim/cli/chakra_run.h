@@ -16,7 +16,8 @@ typedef struct {
   const char *csv, *link_stats, *dump; /* outputs (NULL: none) */
   const char *const *sg_cfg;
   double time_limit_s;
-  double flops; /* FLOP/s of compute nodes given as num_ops (0: refused) */
+  double flops;      /* FLOP/s of compute nodes given as num_ops (0: refused) */
+  double mem_budget; /* bytes the trace may take (--memory-limit; 0: the default) */
   bool verbose;
 } nvl_chakra_args;
 

@@ -91,7 +91,7 @@ static const nvl_option options[] = {
     O(NVL_OPT_FLAG, 0, "explicit-ranks", NULL, explicit_ranks,
       "simulate every rank and operation, even where alike ranks\ncould share one lane or alike "
       "jobs fold (verification)"),
-    C(0, "cfg", "KEY:VALUE", cfg, nvl_arg_cfg, "a SimGrid option (precision, solver, contexts)"),
+    C(0, "cfg", "KEY:VALUE", cfg, nvl_arg_cfg, "a SimGrid option (precision, solver, loopback)"),
     NVL_OPT_GROUP_("output"),
     O(NVL_OPT_STRING, 0, "csv", "FILE", csv, "tidy results (one row per size), written atomically"),
     O(NVL_OPT_STRING, 0, "json", "FILE", json, "the same as JSON"),
@@ -359,6 +359,7 @@ int nvl_cmd_run(const nvl_model_ctx *ctx, int argc, char **argv) {
                           .sg_cfg = o.cfg.args,
                           .time_limit_s = o.time_limit_s,
                           .flops = o.flops,
+                          .mem_budget = o.mem_limit,
                           .verbose = o.verbose};
     rc = nvl_chakra_run(&ca, d, p, &spec);
   } else {

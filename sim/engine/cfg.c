@@ -27,10 +27,6 @@ static const struct {
      "maxmin, fairbottleneck or bmf"},
     {"network/loopback-bw", CFG_REAL, 1e-9, 1e18, NULL, "bytes per second above 0"},
     {"network/loopback-lat", CFG_REAL, 0, 1e3, NULL, "seconds, 0 or more"},
-    {"contexts/factory", CFG_WORD, 0, 0, "raw,boost,ucontext,thread",
-     "raw, boost, ucontext or thread"},
-    {"contexts/stack-size", CFG_INT, 16, 1048576, NULL, "KiB from 16 to 1048576"},
-    {"contexts/guard-size", CFG_INT, 0, 64, NULL, "pages from 0 to 64"},
 };
 
 static bool cfg_value_ok(size_t i, const char *v) {

@@ -115,7 +115,9 @@ static void drive(void *ctx, void *unused) {
       break;
     for (size_t i = 0; i < e->n_done; i++) {
       size_t t = e->done[i];
-      nvl_rt_task_release(e, &e->tasks[t]);
+      nvl_rt_task_release(e, e->tasks[t]);
+      free(e->tasks[t]);
+      e->tasks[t] = NULL;
       e->res->finished[t] = 1;
       e->running--;
       e->finished++;
@@ -152,8 +154,8 @@ static void report_incomplete(const nvl_engine *e) {
     return;
   }
   for (size_t t = 0; t < g->n_tasks; t++)
-    for (size_t l = 0; e->tasks[t].lanes && l < e->tasks[t].prog.n_lanes; l++)
-      if (!e->tasks[t].lanes[l].finished) {
+    for (size_t l = 0; e->tasks[t] && e->tasks[t]->lanes && l < e->tasks[t]->prog.n_lanes; l++)
+      if (!e->tasks[t]->lanes[l].finished) {
         nvl_diag_add(e->diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
                      "workload did not complete (deadlock after %g s simulated): lane %zu of "
                      "task %zu never finished",
@@ -230,6 +232,7 @@ int nvl_engine_run(const nvl_platform *p, const nvl_task_graph *g, nvl_engine_re
   e->tasks = nvl_xcalloc(g->n_tasks + 1, sizeof *e->tasks);
   e->done = nvl_xcalloc(g->n_tasks + 1, sizeof *e->done);
   schedule_init(e);
+  nvl_rt_begin();
   if (g->link_stats)
     nvl_rt_track_links(e);
   nvl_rt_request_drive(e); /* the first drive, at time 0, starts the tasks without dependencies */

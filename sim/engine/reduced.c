@@ -24,19 +24,20 @@
 /* The cursor of lane `reader` on channel ci, created at 0. */
 static uint32_t *cursor(task_rt *t, int reader, uint32_t ci) {
   bool added;
-  uint32_t i = nvl_u64map_get_or_add(&t->cursor_of, nvl_u64map_pair((uint32_t)reader, ci),
-                                     (uint32_t)t->n_cursors, &added);
+  uint32_t i = nvl_u64map_get_or_add(&t->rd->cursor_of, nvl_u64map_pair((uint32_t)reader, ci),
+                                     (uint32_t)t->rd->n_cursors, &added);
   if (added) {
-    if (t->n_cursors == t->cap_cursors) {
-      t->cap_cursors = t->cap_cursors ? 2 * t->cap_cursors : 64;
-      t->cursors = nvl_xrealloc(t->cursors, t->cap_cursors * sizeof *t->cursors);
+    if (t->rd->n_cursors == t->rd->cap_cursors) {
+      t->rd->cap_cursors = t->rd->cap_cursors ? 2 * t->rd->cap_cursors : 64;
+      t->rd->cursors = nvl_xrealloc(t->rd->cursors, t->rd->cap_cursors * sizeof *t->rd->cursors);
     }
-    t->cursors[t->n_cursors++] = 0;
+    t->rd->cursors[t->rd->n_cursors++] = 0;
   }
-  return &t->cursors[i];
+  return &t->rd->cursors[i];
 }
 
 void nvl_rd_prepare(task_rt *t) {
+  t->rd = nvl_xcalloc(1, sizeof *t->rd);
   for (size_t l = 0; l < t->prog.n_lanes; l++) {
     const nvl_lane *ln = &t->prog.lanes[l];
     for (size_t k = 0; k < ln->n_ops; k++) {
@@ -44,9 +45,9 @@ void nvl_rd_prepare(task_rt *t) {
       if (op->kind != NVL_OP_RECV || !op->aux)
         continue;
       uint32_t ci = nvl_rt_chan(t, op->peer, t->prog.refs[op->aux - 1].dest);
-      size_t before = t->n_cursors;
+      size_t before = t->rd->n_cursors;
       cursor(t, (int)l, ci);
-      if (t->n_cursors > before) /* a new reader of this channel */
+      if (t->rd->n_cursors > before) /* a new reader of this channel */
         t->chans[ci].readers++;
     }
   }
@@ -126,15 +127,15 @@ static uint64_t acc_key(int role, uint32_t link_dir) { return (uint64_t)role << 
 
 static void acc_add(task_rt *t, uint64_t key, double bytes) {
   bool added;
-  uint32_t i = nvl_u64map_get_or_add(&t->acc_of, key, (uint32_t)t->n_acc, &added);
+  uint32_t i = nvl_u64map_get_or_add(&t->rd->acc_of, key, (uint32_t)t->rd->n_acc, &added);
   if (added) {
-    if (t->n_acc == t->cap_acc) {
-      t->cap_acc = t->cap_acc ? 2 * t->cap_acc : 16;
-      t->acc = nvl_xrealloc(t->acc, t->cap_acc * sizeof *t->acc);
+    if (t->rd->n_acc == t->rd->cap_acc) {
+      t->rd->cap_acc = t->rd->cap_acc ? 2 * t->rd->cap_acc : 16;
+      t->rd->acc = nvl_xrealloc(t->rd->acc, t->rd->cap_acc * sizeof *t->rd->acc);
     }
-    t->acc[t->n_acc++] = 0;
+    t->rd->acc[t->rd->n_acc++] = 0;
   }
-  t->acc[i] += bytes;
+  t->rd->acc[i] += bytes;
 }
 
 void nvl_rd_account(nvl_engine *e, task_rt *t, int from, int to, uint64_t bytes,
@@ -180,10 +181,10 @@ static void copy_role(nvl_engine *e, task_rt *t, int member, int rep, int role) 
   for (int k = 0; k < nm && k < nr; k++)
     for (int dir = 0; dir < 2; dir++) {
       uint32_t from = (uint32_t)(2 * rl[k] + dir), to = (uint32_t)(2 * ml[k] + dir);
-      uint32_t i = nvl_u64map_find(&t->acc_of, acc_key(role, from));
+      uint32_t i = nvl_u64map_find(&t->rd->acc_of, acc_key(role, from));
       if (i == UINT32_MAX)
         continue;
-      e->res->link_bytes[to] += t->acc[i];
+      e->res->link_bytes[to] += t->rd->acc[i];
       mirror_peak(e, to, from);
     }
 }
@@ -193,7 +194,7 @@ static void copy_role(nvl_engine *e, task_rt *t, int member, int rep, int role) 
 static void expand_shift(nvl_engine *e, task_rt *t) {
   int n = t->prog.n_ranks, m = t->prog.shift;
   const int *map = t->shift_map;
-  const nvl_u64map *am = &t->acc_of;
+  const nvl_u64map *am = &t->rd->acc_of;
   for (size_t s = 0; s < am->cap; s++) {
     if (am->keys[s] == UINT64_MAX)
       continue;
@@ -202,7 +203,7 @@ static void expand_shift(nvl_engine *e, task_rt *t) {
     for (int j = 1; j < n / m && cur >= 0; j++) {
       cur = map[cur];
       if (cur >= 0) {
-        e->res->link_bytes[cur] += t->acc[am->vals[s]];
+        e->res->link_bytes[cur] += t->rd->acc[am->vals[s]];
         mirror_peak(e, (uint32_t)cur, from);
       }
     }
@@ -227,13 +228,14 @@ void nvl_rd_expand(nvl_engine *e, task_rt *t) {
 }
 
 void nvl_rd_release(task_rt *t) {
-  nvl_u64map_release(&t->cursor_of);
-  nvl_u64map_release(&t->acc_of);
-  free(t->cursors);
-  free(t->acc);
-  t->cursors = NULL;
-  t->acc = NULL;
-  t->n_cursors = t->cap_cursors = t->n_acc = t->cap_acc = 0;
+  if (!t->rd)
+    return;
+  nvl_u64map_release(&t->rd->cursor_of);
+  nvl_u64map_release(&t->rd->acc_of);
+  free(t->rd->cursors);
+  free(t->rd->acc);
+  free(t->rd);
+  t->rd = NULL;
 }
 
 void nvl_rd_expand_peaks(nvl_engine *e) {

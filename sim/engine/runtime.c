@@ -35,12 +35,18 @@ static void xfer_arrived(void *src, void *dst) {
 }
 
 /* A lane's work or delay is over (called from the kernel). */
-static void wait_over(void *lane, void *unused) {
-  (void)unused;
+static void wait_over(void *lane) {
   lane_rt *l = lane;
   l->phase = 2;
   nvl_rt_lane_wake(l);
 }
+
+static void delay_over(void *lane, void *unused) {
+  (void)unused;
+  wait_over(lane);
+}
+
+void nvl_rt_begin(void) { nvl_work_on_done(wait_over); }
 
 uint32_t nvl_rt_chan(task_rt *t, uint32_t a, uint32_t b) {
   bool added;
@@ -234,10 +240,10 @@ static bool step_wait(lane_rt *self, const nvl_op *op) {
   self->phase = 1;
   const nvl_engine *e = self->task->eng;
   if (op->kind == NVL_OP_DELAY) {
-    nvl_timer_at(simgrid_get_clock() + op->value, wait_over, self, NULL);
+    nvl_timer_at(simgrid_get_clock() + op->value, delay_over, self, NULL);
   } else {
     sg_host_t h = e->hosts[e->g->host_canon ? e->g->host_canon[self->host] : self->host];
-    nvl_work_start(h, op->value * sg_host_get_speed(h), wait_over, self, NULL);
+    nvl_work_start(h, op->value * sg_host_get_speed(h), self);
   }
   return false;
 }
@@ -290,7 +296,7 @@ void nvl_rt_lane_step(lane_rt *self) {
 }
 
 int nvl_rt_task_start(nvl_engine *e, size_t id) {
-  task_rt *t = &e->tasks[id];
+  task_rt *t = e->tasks[id] = nvl_xcalloc(1, sizeof *t);
   t->eng = e;
   t->id = id;
   nvl_program_init(&t->prog, 0);

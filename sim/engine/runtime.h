@@ -64,6 +64,18 @@ typedef struct {
   bool queued; /* in the engine's queue of lanes to step */
 } lane_rt;
 
+/* A reduced program's state (reduced.c): each reader's cursor per channel, and the weighted bytes
+ * of the task on its representatives' link directions (2 * link + dir) by role (sending,
+ * receiving), for the rank classes at the end. Apart, so that other tasks do not carry it. */
+typedef struct {
+  nvl_u64map cursor_of;
+  uint32_t *cursors;
+  size_t n_cursors, cap_cursors;
+  nvl_u64map acc_of;
+  double *acc;
+  size_t n_acc, cap_acc;
+} task_rd;
+
 struct task_rt {
   nvl_engine *eng;
   size_t id;
@@ -75,15 +87,7 @@ struct task_rt {
   chan *chans;
   size_t n_chans, cap_chans;
   double start_s;
-  /* reduced programs (reduced.c): each reader's cursor per channel, and the weighted bytes of
-   * this task on its representatives' link directions (2 * link + dir) by role (sending,
-   * receiving), for the rank classes at the end */
-  nvl_u64map cursor_of;
-  uint32_t *cursors;
-  size_t n_cursors, cap_cursors;
-  nvl_u64map acc_of;
-  double *acc;
-  size_t n_acc, cap_acc;
+  task_rd *rd; /* a reduced program's (reduced.c), NULL otherwise */
   /* shifted programs (shift.c): the image of each link direction under the shift, and the link
    * direction that stands for its orbit */
   int *shift_map, *canon;
@@ -117,8 +121,8 @@ struct nvl_engine {
   int *ovr_links, *ovr_dirs;
   size_t n_ovr_links, cap_ovr_links;
   /* the drive (engine.c) */
-  task_rt *tasks;
-  size_t *done; /* finished tasks not torn down yet */
+  task_rt **tasks; /* [task]: while it runs (a running task costs its state, others a pointer) */
+  size_t *done;    /* finished tasks not torn down yet */
   size_t n_done;
   lane_rt **runq; /* lanes to step, in the order they were woken */
   size_t n_runq, cap_runq;
@@ -135,6 +139,7 @@ struct nvl_engine {
  * finished already); one step; the index of the channel from lane (or virtual peer) a to b,
  * created on first use (pointers into chans move when it grows). A drive at the current instant
  * (engine.c; nothing when one is asked for or running). */
+void nvl_rt_begin(void); /* once, before the run: where the kernel reports work done */
 void nvl_rt_lane_wake(lane_rt *l);
 void nvl_rt_lane_step(lane_rt *l);
 void nvl_rt_request_drive(nvl_engine *e);

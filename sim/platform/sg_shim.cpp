@@ -375,12 +375,9 @@ struct host_model_layout : simgrid::kernel::resource::Model {
 };
 } // namespace nvl_mirror
 
-namespace {
-struct work_done {
-  void (*fn)(void *, void *);
-  void *a, *b;
-};
-} // namespace
+static void (*work_done)(void *data);
+
+extern "C" void nvl_work_on_done(void (*fn)(void *data)) { work_done = fn; }
 
 static nvl_mirror::host_model_layout *host_model(sg_host_t h) {
   static const void *checked;
@@ -402,18 +399,15 @@ __attribute__((no_sanitize("vptr"))) static Action *execute(sg_host_t h, double 
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 static void work_state(simgrid::kernel::resource::CpuAction const &ca, Action::State) {
   auto &a = const_cast<Action &>(static_cast<Action const &>(ca));
-  auto *w = static_cast<work_done *>(a.get_data());
-  if (!w || (a.get_state() != Action::State::FINISHED && a.get_state() != Action::State::FAILED))
+  void *data = a.get_data();
+  if (!data || (a.get_state() != Action::State::FINISHED && a.get_state() != Action::State::FAILED))
     return;
   a.set_data(nullptr);
   arrived_actions.push_back(&a);
-  work_done d = *w;
-  delete w;
-  d.fn(d.a, d.b);
+  work_done(data);
 }
 
-extern "C" void nvl_work_start(sg_host_t h, double flops, void (*on_done)(void *, void *), void *a,
-                               void *b) {
+extern "C" void nvl_work_start(sg_host_t h, double flops, void *data) {
   hook_completions();
   simgrid::kernel::actor::simcall_answered([&] {
     Action *act = execute(h, flops);
@@ -421,7 +415,7 @@ extern "C" void nvl_work_start(sg_host_t h, double flops, void (*on_done)(void *
       fprintf(stderr, "nvlsim: internal error: work failed to start\n");
       abort();
     }
-    act->set_data(new work_done{on_done, a, b});
+    act->set_data(data);
   });
 }
 #pragma GCC diagnostic pop

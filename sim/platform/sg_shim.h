@@ -79,8 +79,10 @@ void nvl_xfer_weigh(nvl_xfer *x, size_t stripe, const double *w, size_t n);
 bool nvl_xfer_done(const nvl_xfer *x);
 
 /* Starts `flops` of work on host h, shared fairly with the other work on h (SimGrid's CPU model,
- * as an execution's); on_done(a, b) runs once, inside the kernel, when it is done. */
-void nvl_work_start(sg_host_t h, double flops, void (*on_done)(void *a, void *b), void *a, void *b);
+ * as an execution's); the function set by nvl_work_on_done runs once with `data`, inside the
+ * kernel, when it is done (one function for all work: nothing is allocated per work). */
+void nvl_work_start(sg_host_t h, double flops, void *data);
+void nvl_work_on_done(void (*fn)(void *data));
 /* Calls fn(a, b) from the kernel at simulated time `date` (now or later), between rounds of
  * updates: where new transfers and work may start. */
 void nvl_timer_at(double date, void (*fn)(void *a, void *b), void *a, void *b);

@@ -17,10 +17,26 @@
 
 #define MAX_FILE_BYTES (1024ull * 1024 * 1024) /* per NPU */
 #define MAX_MESSAGE_BYTES (64u * 1024 * 1024)
-/* nodes and dependencies of the whole trace: about 200 bytes each once read and graphed, so at
- * most about 2 GB however the files are made (a node can be 3 bytes on disk) */
+/* nodes and dependencies of the whole trace, whatever the budget (chakra.h): a node can be 3 bytes
+ * on disk */
 #define MAX_NODES (8u * 1024 * 1024)
 #define MAX_DEPS (32u * 1024 * 1024)
+
+/* What n nodes and d dependencies may need (chakra.h). */
+static uint64_t need_bytes(uint64_t n, uint64_t d) {
+  return n * NVL_CT_NODE_BYTES + d * NVL_CT_DEP_BYTES;
+}
+
+static void over_budget(nvl_diags *diags, const char *file, uint64_t nodes, uint64_t deps,
+                        uint64_t budget) {
+  nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
+               "%s: the trace exceeds its memory budget of %.1f MiB (%" PRIu64
+               " bytes; --memory-limit sets it, default 4 GiB) at %" PRIu64 " nodes and %" PRIu64
+               " dependencies, which could need %" PRIu64 " bytes when they run (%u per node "
+               "running at the same time as all others, %u per dependency)",
+               file, (double)budget / 1048576.0, budget, nodes, deps, need_bytes(nodes, deps),
+               NVL_CT_NODE_BYTES, NVL_CT_DEP_BYTES);
+}
 
 /* A varint at *pos (at most 10 bytes, at most 2^64 - 1); returns 0, -1 if the file ends inside
  * it, or -2 if it is longer or larger than that (corrupt). */
@@ -155,8 +171,8 @@ static int metadata(const uint8_t *msg, size_t len, nvl_ct_trace *out, nvl_diags
   return 0;
 }
 
-int nvl_chakra_parse(const uint8_t *buf, size_t len, const char *file, nvl_ct_trace *out,
-                     nvl_diags *diags) {
+int nvl_chakra_parse(const uint8_t *buf, size_t len, const char *file, const nvl_ct_budget *budget,
+                     nvl_ct_trace *out, nvl_diags *diags) {
   memset(out, 0, sizeof *out);
   snprintf(out->file, sizeof out->file, "%s", file);
   size_t pos = 0;
@@ -192,7 +208,15 @@ int nvl_chakra_parse(const uint8_t *buf, size_t len, const char *file, nvl_ct_tr
                    "%s: message %zu at byte %zu is not a valid Chakra node (corrupt)", file, k, at);
       return -1;
     }
-    if (out->n_nodes >= MAX_NODES || out->n_deps + m->n_data_deps + m->n_ctrl_deps > MAX_DEPS) {
+    uint64_t more = m->n_data_deps + m->n_ctrl_deps;
+    uint64_t all_nodes = budget->nodes + out->n_nodes + 1,
+             all_deps = budget->deps + out->n_deps + more;
+    if (need_bytes(all_nodes, all_deps) > budget->bytes) {
+      over_budget(diags, file, all_nodes, all_deps, budget->bytes);
+      chakra_proto_msg__node__free_unpacked(m, NULL);
+      return -1;
+    }
+    if (out->n_nodes >= MAX_NODES || out->n_deps + more > MAX_DEPS) {
       nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
                    "%s: more than %u nodes or %u dependencies; nvlsim reads at most that many",
                    file, MAX_NODES, MAX_DEPS);
@@ -257,7 +281,8 @@ static long later_file(const char *prefix, size_t after) {
   return best;
 }
 
-int nvl_chakra_load(const char *prefix, size_t max_npus, nvl_chakra *out, nvl_diags *diags) {
+int nvl_chakra_load(const char *prefix, size_t max_npus, uint64_t budget, nvl_chakra *out,
+                    nvl_diags *diags) {
   memset(out, 0, sizeof *out);
   size_t cap = 0, nodes = 0, deps = 0;
   size_t plen = strlen(prefix) + 32;
@@ -304,7 +329,8 @@ int nvl_chakra_load(const char *prefix, size_t max_npus, nvl_chakra *out, nvl_di
       cap = cap ? 2 * cap : 16;
       out->npus = nvl_xrealloc(out->npus, cap * sizeof *out->npus);
     }
-    int rc = nvl_chakra_parse((const uint8_t *)text, len, path, &out->npus[out->n], diags);
+    nvl_ct_budget b = {budget ? budget : NVL_CT_BUDGET_DEFAULT, nodes, deps};
+    int rc = nvl_chakra_parse((const uint8_t *)text, len, path, &b, &out->npus[out->n], diags);
     free(text);
     nodes += out->npus[out->n].n_nodes;
     deps += out->npus[out->n].n_deps;
@@ -324,6 +350,17 @@ int nvl_chakra_load(const char *prefix, size_t max_npus, nvl_chakra *out, nvl_di
   }
   free(path);
   return 0;
+}
+
+void nvl_chakra_drop_nodes(nvl_chakra *c) {
+  for (size_t i = 0; i < c->n; i++) {
+    nvl_ct_trace *t = &c->npus[i];
+    free(t->nodes);
+    free(t->deps);
+    t->nodes = NULL;
+    t->deps = NULL;
+    t->n_nodes = t->cap_nodes = t->n_deps = t->cap_deps = 0;
+  }
 }
 
 void nvl_chakra_release(nvl_chakra *c) {

@@ -85,12 +85,31 @@ typedef struct {
   double flops; /* FLOP/s for compute nodes with num_ops and no duration (0: refused) */
 } nvl_chakra;
 
-/* One NPU's trace from memory (`file` names it in messages). Returns 0, or -1 with diags. */
-int nvl_chakra_parse(const uint8_t *buf, size_t len, const char *file, nvl_ct_trace *out,
-                     nvl_diags *diags);
-/* PREFIX.0.et, PREFIX.1.et, ... up to the first missing one (at most max_npus). */
-int nvl_chakra_load(const char *prefix, size_t max_npus, nvl_chakra *out, nvl_diags *diags);
+/* The memory a trace may take, in bytes, when no --memory-limit sets it; and what nvlsim counts
+ * against it, measured (README, Chakra traces): a node read, graphed and running at the same time
+ * as every other (the worst case: independent nodes) about 1.1 KB, a dependency at most 64 B. A
+ * trace that could need more is refused while it is read, with the figure. */
+#define NVL_CT_BUDGET_DEFAULT (4ull << 30)
+#define NVL_CT_NODE_BYTES 1152u
+#define NVL_CT_DEP_BYTES 64u
+
+/* The budget in bytes, and the nodes and dependencies of the trace read before this file. */
+typedef struct {
+  uint64_t bytes, nodes, deps;
+} nvl_ct_budget;
+
+/* One NPU's trace from memory (`file` names it in messages), within the budget (counted as
+ * above). Returns 0, or -1 with diags. */
+int nvl_chakra_parse(const uint8_t *buf, size_t len, const char *file, const nvl_ct_budget *budget,
+                     nvl_ct_trace *out, nvl_diags *diags);
+/* PREFIX.0.et, PREFIX.1.et, ... up to the first missing one (at most max_npus), within `budget`
+ * bytes for the whole trace (0: NVL_CT_BUDGET_DEFAULT). */
+int nvl_chakra_load(const char *prefix, size_t max_npus, uint64_t budget, nvl_chakra *out,
+                    nvl_diags *diags);
 void nvl_chakra_release(nvl_chakra *c);
+/* Frees the nodes and dependencies once the graph is built (the files' names and versions stay):
+ * the trace is not held while it runs. */
+void nvl_chakra_drop_nodes(nvl_chakra *c);
 
 /* What the graph's operations are to the trace, for per-NPU results: the NPUs each operation
  * occupies (compressed rows), and whether it is a compute node's. */
