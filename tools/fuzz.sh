@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Fuzzes the design loader and validator, the Chakra trace reader, and the readers of workload
-# files, traffic matrices and sweep specs, with libFuzzer (clang, ASan + UBSan), one target after
+# Fuzzes the design loader and validator, the Chakra trace reader, the readers of workload
+# files, traffic matrices and sweep specs, and LLM models, layouts and validate-model's tables,
+# with libFuzzer (clang, ASan + UBSan), one target after
 # the other.
 #   bash tools/fuzz.sh [SECONDS]     a timed run (default 60); a long run: bash tools/fuzz.sh 3600
 #   bash tools/fuzz.sh --runs N      N executions with a fixed seed: reproducible (what CI runs)
 # Seeds: the reference designs, the invalid corpus and earlier findings (tests/fuzz/corpus);
 # for traces, tests/fuzz/chakra (the input format is in tests/fuzz_chakra.c); for the other inputs
-# tests/fuzz/inputs (a first byte picks the kind: tests/fuzz_inputs.c).
+# tests/fuzz/inputs (a first byte picks the kind: tests/fuzz_inputs.c); for LLM models with a
+# layout and validate-model's tables, tests/fuzz/llm (tests/fuzz_llm.c).
 # A crash is written to build-fuzz/crash-*; add it to tests/cases/invalid as a regression case.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,3 +40,9 @@ ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=../tests/lsan.supp:print_s
   ./fuzz_inputs $limit -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
   -dict=../tests/fuzz/design.dict corpus-inputs 2>fuzz-inputs.log || { tail -n 40 fuzz-inputs.log; exit 1; }
 echo "fuzz: workloads, matrices, sweep specs: $(grep -oE 'Done [0-9]+ runs' fuzz-inputs.log | tail -n 1), no crash, no leak, no timeout"
+mkdir -p corpus-llm
+cp ../tests/fuzz/llm/* corpus-llm/
+ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=../tests/lsan.supp:print_suppressions=0 \
+  ./fuzz_llm $limit -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+  -dict=../tests/fuzz/design.dict corpus-llm 2>fuzz-llm.log || { tail -n 40 fuzz-llm.log; exit 1; }
+echo "fuzz: LLM models and layouts, validate-model tables: $(grep -oE 'Done [0-9]+ runs' fuzz-llm.log | tail -n 1), no crash, no leak, no timeout"

@@ -210,6 +210,12 @@ static int prepare(const nvl_model_ctx *ctx, const nvl_design *d, const nvl_llm 
   return NVL_EXIT_OK;
 }
 
+int nvl_llm_build(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a,
+                  const nvl_model_ctx *ctx, nvl_llm_sim *x, nvl_diags *diags) {
+  memset(x, 0, sizeof *x);
+  return prepare(ctx, d, m, a, x, diags);
+}
+
 int nvl_llm_simulate(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a,
                      const nvl_llm_sim_opts *o, nvl_llm_sim *x, nvl_diags *diags) {
   memset(x, 0, sizeof *x);

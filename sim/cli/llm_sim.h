@@ -130,6 +130,11 @@ typedef struct {
   bool layout_error; /* the failure is the layout's: the model or job cannot take it (exit 2) */
 } nvl_llm_sim;
 
+/* The ask's step of model m on d, built and not simulated (the layout, the memory, the graph of
+ * operations: what nvl_llm_simulate does before the engine), into *x as nvl_llm_simulate does. */
+int nvl_llm_build(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a,
+                  const nvl_model_ctx *ctx, nvl_llm_sim *x, nvl_diags *diags);
+
 /* Simulates the ask's step of model m on d into *x (zeroed here; release it whatever the
  * result). Returns NVL_EXIT_OK, or an exit status with the reasons in diags. */
 int nvl_llm_simulate(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a,

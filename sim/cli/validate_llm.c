@@ -194,6 +194,28 @@ static void check_row(vl_state *st, const char *const *get, int line) {
   nvl_diags_release(&diags);
 }
 
+int nvl_validate_llm_read(const char *text, size_t len) {
+  nvl_csv_reader r;
+  nvl_csv_reader_init(&r, text, len);
+  char err[160];
+  int col[C__COUNT], got = nvl_csv_header(&r, err, sizeof err), rows = 0;
+  for (int c = 0; c < C__COUNT && got > 0; c++)
+    if ((col[c] = nvl_csv_find(&r, cols[c])) < 0 && required(c))
+      got = -1;
+  while (got > 0 && (got = nvl_csv_read(&r, err, sizeof err)) > 0) {
+    const char *get[C__COUNT];
+    for (int c = 0; c < C__COUNT; c++)
+      get[c] = col[c] >= 0 && (size_t)col[c] < r.n_fields ? r.fields[col[c]] : "";
+    nvl_llm_ask a;
+    nvl_llm m;
+    int metric;
+    double v;
+    rows += !row_ask(get, &a, &m, &metric) && nvl_parse_decimal(get[C_MEASURED], &v) == 0;
+  }
+  nvl_csv_reader_release(&r);
+  return got < 0 ? -1 : rows;
+}
+
 int nvl_validate_llm(const nvl_model_ctx *ctx, const char *csv_in, const char *text, size_t len,
                      double tol, FILE *out) {
   vl_state st = {.ctx = ctx, .csv_in = csv_in, .tol = tol, .out = out};

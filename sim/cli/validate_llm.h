@@ -15,5 +15,9 @@
  * is not (or the table has no row), 2 on a malformed table. */
 int nvl_validate_llm(const nvl_model_ctx *ctx, const char *csv_in, const char *text, size_t len,
                      double tol, FILE *out);
+/* Reads the table and every row's ask as nvl_validate_llm does, without a design or a
+ * simulation, printing nothing (the fuzz target's entry). Returns the number of rows read whole,
+ * or -1 on a malformed table. */
+int nvl_validate_llm_read(const char *text, size_t len);
 
 #endif
