@@ -8,12 +8,31 @@
 
 #include "base/xalloc.h"
 
+static uint64_t budget = NVL_PROGRAM_BUDGET_DEFAULT, live;
+
+void nvl_program_budget(uint64_t bytes) { budget = bytes ? bytes : NVL_PROGRAM_BUDGET_DEFAULT; }
+uint64_t nvl_program_budget_get(void) { return budget; }
+uint64_t nvl_program_live(void) { return live; }
+
+/* Whether p may grow by `more` bytes (counted when it may); past the budget it is marked. A
+ * program that has nothing yet always gets its first slot (bounded per lane). */
+static bool may_grow(nvl_program *p, size_t more, bool first) {
+  if (!first && (p->over_budget || live + more > budget)) {
+    p->over_budget = true;
+    return false;
+  }
+  live += more;
+  p->bytes += more;
+  return true;
+}
+
 void nvl_program_init(nvl_program *p, int n_ranks) {
   memset(p, 0, sizeof *p);
   p->n_ranks = n_ranks;
 }
 
 void nvl_program_release(nvl_program *p) {
+  live -= p->bytes;
   for (size_t i = 0; i < p->n_lanes; i++)
     free(p->lanes[i].ops);
   free(p->lanes);
@@ -27,7 +46,10 @@ void nvl_program_release(nvl_program *p) {
 
 int nvl_program_lane(nvl_program *p, int rank, int host) {
   if (p->n_lanes == p->cap_lanes) {
-    p->cap_lanes = p->cap_lanes ? 2 * p->cap_lanes : 1;
+    size_t cap = p->cap_lanes ? 2 * p->cap_lanes : 1;
+    if (!may_grow(p, (cap - p->cap_lanes) * sizeof *p->lanes, p->cap_lanes == 0))
+      return 0; /* over budget: lane 0 takes what follows */
+    p->cap_lanes = cap;
     p->lanes = nvl_xrealloc(p->lanes, p->cap_lanes * sizeof *p->lanes);
   }
   nvl_lane *l = &p->lanes[p->n_lanes];
@@ -40,8 +62,13 @@ int nvl_program_lane(nvl_program *p, int rank, int host) {
 void nvl_program_op(nvl_program *p, int lane, nvl_op_kind kind, int peer, double value) {
   nvl_lane *l = &p->lanes[lane];
   if (l->n_ops == l->cap_ops) {
-    l->cap_ops = l->cap_ops ? 2 * l->cap_ops : 2;
-    l->ops = nvl_xrealloc(l->ops, l->cap_ops * sizeof *l->ops);
+    size_t cap = l->cap_ops ? 2 * l->cap_ops : 2;
+    if (may_grow(p, (cap - l->cap_ops) * sizeof *l->ops, l->cap_ops == 0)) {
+      l->cap_ops = cap;
+      l->ops = nvl_xrealloc(l->ops, l->cap_ops * sizeof *l->ops);
+    } else {
+      l->n_ops = 0; /* over budget: overwrite, so that the memory stays bounded */
+    }
   }
   l->ops[l->n_ops++] = (nvl_op){.peer = (uint32_t)peer, .kind = (uint8_t)kind, .value = value};
 }

@@ -93,9 +93,21 @@ typedef struct {
   nvl_recv_ref *refs;
   size_t n_refs, cap_refs;
   nvl_rank_classes classes;
-  int shift;    /* a shifted program (see above): lanes for ranks 0 .. shift - 1; 0 otherwise */
-  bool reroute; /* a shifted program whose transfers run over canonical links (sim/engine) */
+  int shift;        /* a shifted program (see above): lanes for ranks 0 .. shift - 1; 0 otherwise */
+  bool reroute;     /* a shifted program whose transfers run over canonical links (sim/engine) */
+  size_t bytes;     /* its lanes' and operations' memory, counted against the budget (below) */
+  bool over_budget; /* it outgrew the budget: its lanes hold garbage, it must not run */
 } nvl_program;
+
+/* The memory budget of programs, one per process: the lanes and operations of every program that
+ * exists count against it (their memory is what an explicit program of many ranks costs, a ring
+ * over n ranks O(n^2)); a program that would outgrow it stops growing (what it adds overwrites
+ * what it has) and is marked over_budget, for its user to refuse. 0 sets the default, 4 GiB.
+ * nvl_program_live: the bytes counted now. */
+#define NVL_PROGRAM_BUDGET_DEFAULT (4ull << 30)
+void nvl_program_budget(uint64_t bytes);
+uint64_t nvl_program_budget_get(void);
+uint64_t nvl_program_live(void);
 
 void nvl_program_init(nvl_program *p, int n_ranks);
 void nvl_program_release(nvl_program *p);

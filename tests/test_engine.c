@@ -7,6 +7,8 @@
  * (link 50 ns + switch 250 ns + link 50 ns = 350 ns on one-hop designs).
  */
 #include "nvl_fixture.h"
+
+#include <inttypes.h>
 #include "design/design.h"
 #include "engine/cfg.h"
 #include "engine/engine.h"
@@ -524,6 +526,74 @@ static void test_engine__deadlock_is_an_error(void **state) {
   nvl_diags_release(&diags);
 }
 
+/* k tasks at once, each a ping of n transfers between gpu0 and gpu1 (ctx: the design). */
+static int build_pings(void *ctx, size_t task, nvl_program *prog, const int **devs) {
+  (void)task;
+  static int two[2];
+  const nvl_design *d = ctx;
+  two[0] = nvl_design_find_device(d, "gpu0");
+  two[1] = nvl_design_find_device(d, "gpu1");
+  *devs = two;
+  int a = nvl_program_lane(prog, 0, -1), b = nvl_program_lane(prog, 1, -1);
+  for (int i = 0; i < 1000; i++) {
+    nvl_program_op(prog, a, NVL_OP_SEND, b, 4096);
+    nvl_program_op(prog, b, NVL_OP_RECV, a, 0);
+  }
+  return 0;
+}
+
+/* The programs' memory budget: a program that outgrows it, alone or beside those already running,
+ * is refused before it runs with the budget in the message, its memory bounded while it was
+ * built; within the budget the same tasks run; nothing stays counted after a run. */
+static void test_engine__programs_beyond_the_memory_budget_are_refused(void **state) {
+  nvl_design *d = load_topology("hgx-h100.json");
+  nvl_diags diags = NVL_DIAGS_INIT;
+  nvl_platform *p = nvl_platform_new(d, NULL, &diags);
+  /* one task: 2 lanes x 1024 operations x 16 bytes, about 33 KB */
+  nvl_program one;
+  nvl_program_init(&one, 2);
+  nvl_program_budget(0);
+  build_pings(d, 0, &one, &(const int *){NULL});
+  assert_false(one.over_budget);
+  size_t need = one.bytes;
+  nvl_program_release(&one);
+  assert_true(nvl_program_live() == 0);
+  static const struct {
+    size_t tasks;
+    uint64_t budget;
+    bool runs;
+  } cases[] = {{1, 0, true},         {1, 1 << 20, true},    {1, 16384, false},
+               {4, 4 * 33000, true}, {4, 3 * 33000, false}, {8, 1 << 20, true}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    nvl_program_budget(cases[i].budget);
+    nvl_task_graph g = {.n_tasks = cases[i].tasks, .build = build_pings, .ctx = d};
+    nvl_engine_result res;
+    nvl_diags dg = NVL_DIAGS_INIT;
+    int rc = nvl_engine_run_forked(p, &g, &res, &dg);
+    if ((rc == 0) != cases[i].runs)
+      print_error("case %zu (%zu tasks of %zu bytes, budget %" PRIu64 "): rc %d %s\n", i,
+                  cases[i].tasks, need, cases[i].budget, rc, dg.count ? dg.items[0].message : "");
+    assert_int_equal(rc == 0, cases[i].runs);
+    if (!cases[i].runs)
+      assert_non_null(strstr(dg.items[0].message, "need more than the memory budget"));
+    nvl_engine_result_release(&res);
+    nvl_diags_release(&dg);
+  }
+  /* while it is built, an over-budget program stays within the budget and one slot per lane */
+  nvl_program_budget(8192);
+  nvl_program big;
+  nvl_program_init(&big, 2);
+  build_pings(d, 0, &big, &(const int *){NULL});
+  assert_true(big.over_budget);
+  assert_true(big.bytes <= 8192 + 2 * 2 * sizeof(nvl_op) + sizeof(nvl_lane));
+  nvl_program_release(&big);
+  assert_true(nvl_program_live() == 0);
+  nvl_program_budget(0);
+  nvl_platform_free(p);
+  nvl_design_free(d);
+  nvl_diags_release(&diags);
+}
+
 static void test_engine__aggregation_classes(void **state) {
   /* the refinement merges what is interchangeable and nothing else */
   struct {
@@ -591,6 +661,7 @@ static void test_engine__cfg_values_simgrid_cannot_survive_are_refused(void **st
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_engine__cfg_values_simgrid_cannot_survive_are_refused),
+    cmocka_unit_test(test_engine__programs_beyond_the_memory_budget_are_refused),
     cmocka_unit_test(test_engine__single_transfer_multi_hop),
     cmocka_unit_test(test_engine__two_flows_share_a_link),
     cmocka_unit_test(test_engine__full_duplex),

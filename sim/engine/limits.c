@@ -3,6 +3,8 @@
  */
 #include "engine/limits.h"
 
+#include "models/program.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -64,6 +66,7 @@ static void on_limit_tick(int sig) {
 void nvl_limits_set(double wall_s, double rss_bytes) {
   limit_wall_s = wall_s;
   limit_rss_bytes = rss_bytes;
+  nvl_program_budget(rss_bytes > 0 ? (uint64_t)rss_bytes : 0); /* programs' budget: the same */
   if (wall_s <= 0 && rss_bytes <= 0)
     return;
   clock_gettime(CLOCK_MONOTONIC, &limit_start);

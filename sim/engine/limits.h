@@ -9,7 +9,8 @@
 #ifndef NVL_LIMITS_H
 #define NVL_LIMITS_H
 
-/* 0 = no limit. */
+/* 0 = no limit. The memory limit is also the budget of programs (models/program.h), which a run
+ * without one keeps at its default. */
 void nvl_limits_set(double wall_s, double rss_bytes);
 
 #endif

@@ -7,6 +7,7 @@
 #include <simgrid/host.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "base/xalloc.h"
@@ -302,6 +303,16 @@ int nvl_rt_task_start(nvl_engine *e, size_t id) {
   nvl_program_init(&t->prog, 0);
   if (e->g->build(e->g->ctx, id, &t->prog, &t->devs) != 0) {
     nvl_diag_add(e->diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL, "cannot build task %zu", id);
+    nvl_program_release(&t->prog);
+    return -1;
+  }
+  if (t->prog.over_budget) {
+    uint64_t b = nvl_program_budget_get();
+    nvl_diag_add(e->diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
+                 "operation %zu is refused before it runs: its program (%zu lanes) and those "
+                 "running beside it (%zu operations) need more than the memory budget of %.1f "
+                 "MiB (%" PRIu64 " bytes; --memory-limit sets it, default 4 GiB)",
+                 id, t->prog.n_lanes, e->running, (double)b / 1048576.0, b);
     nvl_program_release(&t->prog);
     return -1;
   }
