@@ -8,6 +8,9 @@
  *                     waits for chunk k: this is the pipelining of NCCL's rings and chains)
  *   RECV peer         wait until the next transfer from that lane has fully arrived
  *   NOTIFY peer       zero-cost local signal to another lane of the same rank
+ *   DRAIN peer        wait until the lane's last transfer to that lane has arrived (a SEND's own
+ *                     flow control, made explicit so that a DELAY after it is serial with the
+ *                     transfers on that hop: a ring's per-step synchronisation)
  *   DELAY seconds     fixed cost (launch and synchronisation overhead)
  *   COMPUTE seconds   work on the lane's endpoint: that long alone, shared fairly with the other
  *                     COMPUTEs running on the same endpoint at the same time
@@ -40,7 +43,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { NVL_OP_SEND, NVL_OP_RECV, NVL_OP_NOTIFY, NVL_OP_DELAY, NVL_OP_COMPUTE } nvl_op_kind;
+typedef enum {
+  NVL_OP_SEND,
+  NVL_OP_RECV,
+  NVL_OP_NOTIFY,
+  NVL_OP_DELAY,
+  NVL_OP_COMPUTE,
+  NVL_OP_DRAIN
+} nvl_op_kind;
 
 /* A peer that is a rank without a lane (reduced programs): NVL_VIRTUAL | rank. */
 #define NVL_VIRTUAL 0x80000000u

@@ -36,8 +36,10 @@ static void reduced_step(nvl_program *p, const nvl_pipe *pm, const int *lane, in
   for (int q = 0; q < rep->m; q++) {
     double part = nvl_part(bytes, n, ((rep->pos0 + q - s) % n + n) % n);
     uint32_t to = q + 1 < rep->m ? (uint32_t)lane[q + 1] : NVL_VIRTUAL | rep->v;
-    if (d > 0)
+    if (d > 0) { /* the step's synchronisation, serial with the hop's transfers (DRAIN) */
+      nvl_program_op(p, lane[q], NVL_OP_DRAIN, (int)to, 0);
       nvl_program_op(p, lane[q], NVL_OP_DELAY, 0, d);
+    }
     nvl_program_send_weighted(p, lane[q], to, (double)(uint64_t)(part * pm->scale), 0, 1, 1);
   }
   for (int q = 0; q < rep->m; q++)
@@ -58,8 +60,10 @@ static void ring_pass(nvl_program *p, const nvl_pipe *pm, const int *lane, int n
     }
     for (int r = 0; r < n; r++) {
       int next = (r + 1) % n, prev = (r + n - 1) % n;
-      if (d > 0)
+      if (d > 0) { /* the step's synchronisation, serial with the hop's transfers (DRAIN) */
+        nvl_program_op(p, lane[r], NVL_OP_DRAIN, lane[next], 0);
         nvl_program_op(p, lane[r], NVL_OP_DELAY, 0, d);
+      }
       nvl_send_step(p, pm, lane[r], lane[next], nvl_part(bytes, n, ((r - s) % n + n) % n), false);
       RECV(lane[r], lane[prev]);
     }

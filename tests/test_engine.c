@@ -594,6 +594,35 @@ static void test_engine__programs_beyond_the_memory_budget_are_refused(void **st
   nvl_diags_release(&diags);
 }
 
+/* Unlike members (issue 26): a ring through the 8 Fusion ASICs of 600 GB/s among GB200 GPUs of
+ * 900 GB/s is never faster than the same ring whose members are all as slow (every GPU wired to
+ * the ASICs' 12 planes): per step, each hop's synchronisation is serial with its own transfers, so
+ * the slowest hop sets the pace. Every protocol, sizes from latency- to bandwidth-bound, ring and
+ * all_gather; and the ideal model, where the two are equal (the slow hop's line rate). */
+static void test_engine__a_ring_of_unlike_members_never_beats_its_slowest(void **state) {
+  static const nvl_coll colls[] = {NVL_COLL_ALL_REDUCE, NVL_COLL_ALL_GATHER};
+  static const int protos[] = {NVL_PROTO_LL, NVL_PROTO_LL128, NVL_PROTO_SIMPLE};
+  static const uint64_t sizes[] = {1u << 20, 64u << 20, 1u << 30};
+  g_model = NVL_MODEL_DEFAULT;
+  for (size_t c = 0; c < 2; c++)
+    for (size_t k = 0; k < 3; k++)
+      for (size_t i = 0; i < 3; i++) {
+        g_proto = protos[k];
+        job_def j = {NULL, colls[c], NVL_ALGO_RING, NVL_PAT_NONE, sizes[i]};
+        double mixed = sim1("fusion-gpu-asic.json", j);
+        double slow = sim1("../tests/designs/fusion-uniform-slow.json", j);
+        if (mixed < slow * (1 - 1e-5))
+          print_error("%s proto %d %" PRIu64 " B: unlike %.9g s < uniformly slow %.9g s\n",
+                      nvl_coll_name(colls[c]), protos[k], sizes[i], mixed, slow);
+        assert_true(mixed >= slow * (1 - 1e-5)); /* 1e-5: route latencies (ns) */
+      }
+  g_model = NVL_MODEL_IDEAL;
+  g_proto = NVL_PROTO_SIMPLE;
+  job_def j = {NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_RING, NVL_PAT_NONE, 1u << 30};
+  assert_close(sim1("fusion-gpu-asic.json", j),
+               sim1("../tests/designs/fusion-uniform-slow.json", j), 1e-6);
+}
+
 static void test_engine__aggregation_classes(void **state) {
   /* the refinement merges what is interchangeable and nothing else */
   struct {
@@ -662,6 +691,7 @@ static void test_engine__cfg_values_simgrid_cannot_survive_are_refused(void **st
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_engine__cfg_values_simgrid_cannot_survive_are_refused),
     cmocka_unit_test(test_engine__programs_beyond_the_memory_budget_are_refused),
+    cmocka_unit_test(test_engine__a_ring_of_unlike_members_never_beats_its_slowest),
     cmocka_unit_test(test_engine__single_transfer_multi_hop),
     cmocka_unit_test(test_engine__two_flows_share_a_link),
     cmocka_unit_test(test_engine__full_duplex),

@@ -132,6 +132,19 @@ static size_t send_stripes(const nvl_platform *p, const task_rt *t, int src, uin
   return 1;
 }
 
+/* Flow control: the lane's last transfer to peer has arrived (and is let go). Returns false while
+ * it travels (its arrival wakes the lane). */
+static bool drained(lane_rt *self, uint32_t peer) {
+  chan *c = chan_get(self->task, self->id, (int)peer);
+  if (!c->last)
+    return true;
+  if (!nvl_xfer_done(c->last))
+    return false;
+  nvl_xfer_unref(c->last);
+  c->last = NULL;
+  return true;
+}
+
 /* SEND: after the previous transfer to the same peer has arrived (flow control), the transfer's
  * stripes start. Returns false while it waits. */
 static bool step_send(lane_rt *self, const nvl_op *op, double rate_Bps) {
@@ -141,13 +154,8 @@ static bool step_send(lane_rt *self, const nvl_op *op, double rate_Bps) {
       self->task->prog.reduced && op->aux ? &self->task->prog.weights[op->aux - 1] : NULL;
   task_rt *t = self->task;
   nvl_engine *e = t->eng;
-  chan *pc = chan_get(t, self->id, (int)peer);
-  if (pc->last) { /* flow control: the previous transfer to the same peer */
-    if (!nvl_xfer_done(pc->last))
-      return false;
-    nvl_xfer_unref(pc->last);
-    pc->last = NULL;
-  }
+  if (!drained(self, peer))
+    return false;
   uint64_t bytes = (uint64_t)bytes_d;
   sg_host_t from[NVL_MAX_STRIPES], to[NVL_MAX_STRIPES];
   uint64_t b[NVL_MAX_STRIPES];
@@ -286,6 +294,7 @@ void nvl_rt_lane_step(lane_rt *self) {
                                                : step_recv(self, (int)op->peer);
       break;
     case NVL_OP_NOTIFY: do_notify(self, (int)op->peer); break;
+    case NVL_OP_DRAIN: on = drained(self, op->peer); break;
     case NVL_OP_DELAY:
     case NVL_OP_COMPUTE: on = step_wait(self, op); break;
     }
