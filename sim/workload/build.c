@@ -143,8 +143,8 @@ static void send_program(const nvl_workload_run *wr, const nvl_wop *op, nvl_prog
   nvl_program_floor(p, pp->host_interval);
 }
 
-static int coll_program(const nvl_workload_run *wr, const nvl_wop *op, nvl_program *p,
-                        const proto_params *pp) {
+static int coll_program(const nvl_workload_run *wr, const nvl_wop *op, const nvl_comm_mode *mode,
+                        nvl_program *p, const proto_params *pp) {
   const nvl_comm *m = &wr->comms[op->job];
   int n = m->tc.n;
   /* NCCL discards an empty collective before it reaches a kernel (enqueue.cc, taskAppend: "Empty
@@ -177,14 +177,19 @@ static int coll_program(const nvl_workload_run *wr, const nvl_wop *op, nvl_progr
                       .slice_delay_s = pp->ring.slice_s,
                       .ring_orders = m->rings,
                       .n_ring_orders = m->n_rings,
-                      .reduce = m->alike,
-                      .period = m->period,
+                      .reduce = mode->alike,
+                      .period = mode->period,
                       .routes_fixed = nvl_workload_fixed_routes(wr->spec)};
   return nvl_coll_build(&cs, p);
 }
 
 int nvl_workload_build(void *ctx, size_t i, nvl_program *prog, const int **devs) {
   const nvl_workload_run *wr = ctx;
+  return nvl_workload_build_as(wr, i, &wr->comms[wr->g.ops[i].job].mode, prog, devs);
+}
+
+int nvl_workload_build_as(const nvl_workload_run *wr, size_t i, const nvl_comm_mode *mode,
+                          nvl_program *prog, const int **devs) {
   const nvl_wop *op = &wr->g.ops[i];
   const nvl_job *j = &wr->spec->jobs[op->job];
   *devs = j->devs;
@@ -206,6 +211,6 @@ int nvl_workload_build(void *ctx, size_t i, nvl_program *prog, const int **devs)
   case NVL_WOP_MATRIX:
     p2p_program(wr, op, NULL, op->has_vals ? wr->g.vals + op->val_at : j->matrix, prog, &pp);
     return 0;
-  default: return coll_program(wr, op, prog, &pp);
+  default: return coll_program(wr, op, mode, prog, &pp);
   }
 }

@@ -63,10 +63,10 @@ static int shift_period(const nvl_platform *p, const int *devs, int n) {
 void nvl_comm_init(nvl_comm *c, const nvl_calibration *cal, const nvl_job *j, const nvl_design *d,
                    const nvl_platform *p, nvl_model model, bool explicit_ranks) {
   memset(c, 0, sizeof *c);
-  c->alike = !explicit_ranks && nvl_platform_alike(p, j->devs, j->n);
-  if (!explicit_ranks && !c->alike && j->pattern == NVL_PAT_NONE &&
+  c->mode.alike = !explicit_ranks && nvl_platform_alike(p, j->devs, j->n);
+  if (!explicit_ranks && !c->mode.alike && j->pattern == NVL_PAT_NONE &&
       (nvl_coll_is_ring(j->coll) || j->coll == NVL_COLL_ALLTOALL || j->coll == NVL_COLL_SENDRECV))
-    c->period = shift_period(p, j->devs, j->n);
+    c->mode.period = shift_period(p, j->devs, j->n);
   /* the slowest member sets the pipeline and NCCL's view of the links, as NCCL's graph search
    * sets a ring's speed by its slowest GPU (a ring of unlike members runs at their pace) */
   fabric_of(cal, d, j->devs[0], &c->bw_Bps, &c->generation, &c->tc.nvlink_Bps);

@@ -13,15 +13,21 @@
 #include "platform/platform.h"
 #include "workload/workload.h"
 
+/* How a job's collectives are simulated: reduced (its ranks alike: one class), shifted by a
+ * period, or rank by rank (neither). A communicator has its own; a fold asks for others. */
 typedef struct {
-  nvl_tuner_comm tc; /* as NCCL sees it */
-  int generation;    /* NVLink generation carrying most of a rank's bandwidth */
-  double bw_Bps;     /* a rank's fabric bandwidth per direction */
-  double hop_s;      /* route latency between the first two ranks */
-  int nvls_host;     /* in-switch reduction host shared by all ranks, or -1 */
-  bool alike;        /* the ranks are alike: reduced programs apply (platform.h) */
-  int period;        /* rank r + period stands where rank r stands (nvl_platform_shift), or 0 */
-  int *rings;        /* ring orders (orders[k * n + position] = rank), or NULL; owned */
+  bool alike; /* reduced programs apply (platform.h) */
+  int period; /* rank r + period stands where rank r stands (nvl_platform_shift), or 0 */
+} nvl_comm_mode;
+
+typedef struct {
+  nvl_tuner_comm tc;  /* as NCCL sees it */
+  int generation;     /* NVLink generation carrying most of a rank's bandwidth */
+  double bw_Bps;      /* a rank's fabric bandwidth per direction */
+  double hop_s;       /* route latency between the first two ranks */
+  int nvls_host;      /* in-switch reduction host shared by all ranks, or -1 */
+  nvl_comm_mode mode; /* as found: reduced, shifted or rank by rank */
+  int *rings;         /* ring orders (orders[k * n + position] = rank), or NULL; owned */
   int n_rings;
   double *overhead_s; /* per-rank fixed cost of an operation (default model), or NULL; owned */
 } nvl_comm;

@@ -116,6 +116,8 @@ nvl_fold *nvl_fold_make(const nvl_workload_run *wr, const nvl_fold_parts *pt) {
   }
   fo->img = nvl_xmalloc((fo->n_ops + 1) * sizeof(size_t));
   memcpy(fo->img, pt->img, fo->n_ops * sizeof(size_t));
+  fo->mode = nvl_xmalloc((fo->n_jobs + 1) * sizeof *fo->mode);
+  memcpy(fo->mode, pt->mode, fo->n_jobs * sizeof *fo->mode);
   fo->kind = nvl_xmalloc(fo->n_ops + 1);
   for (size_t x = 0; x < fo->n_ops; x++) {
     const nvl_wop *op = &wr->g.ops[x];
@@ -143,7 +145,7 @@ nvl_fold *nvl_fold_make(const nvl_workload_run *wr, const nvl_fold_parts *pt) {
 static int fold_build(void *ctx, size_t q, nvl_program *prog, const int **devs) {
   const nvl_fold *f = ctx;
   size_t x = f->orig[q];
-  if (nvl_workload_build((void *)f->wr, x, prog, devs) != 0)
+  if (nvl_workload_build_as(f->wr, x, &f->mode[f->wr->g.ops[x].job], prog, devs) != 0)
     return -1;
   if (f->kind[x] == FOLD_SUB)
     keep_first_ranks(prog, f->rank_rep[f->wr->g.ops[x].job]);
@@ -215,6 +217,7 @@ void nvl_fold_free(nvl_fold *f) {
   if (!f)
     return;
   free(f->img);
+  free(f->mode);
   free(f->rep);
   free(f->kind);
   for (size_t j = 0; f->rank_rep && j < f->n_jobs; j++)

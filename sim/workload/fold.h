@@ -38,10 +38,10 @@
 typedef struct nvl_fold nvl_fold;
 struct nvl_workload_run;
 
-/* The workload's symmetry (NULL: none, or not worth folding). Sets the communicators of fixed
- * jobs to the reduced or shifted programs the fold runs them with, and of the others to explicit
- * ones. */
-nvl_fold *nvl_fold_find(struct nvl_workload_run *wr);
+/* The workload's symmetry (NULL: none, or not worth folding). The fold holds how it runs each
+ * job's collectives (fixed jobs' reduced or shifted, the others' rank by rank); the workload's
+ * communicators are left as found. */
+nvl_fold *nvl_fold_find(const struct nvl_workload_run *wr);
 /* The folded graph of `full` (the workload's tasks with their options): its own tasks, build
  * callback and canonical maps, valid while f lives. */
 void nvl_fold_tasks(nvl_fold *f, const nvl_task_graph *full, nvl_task_graph *out);

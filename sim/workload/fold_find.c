@@ -10,15 +10,15 @@
 #include "workload/fold_internal.h"
 
 typedef struct {
-  nvl_workload_run *wr;
+  const nvl_workload_run *wr;
   size_t n_jobs, n_ops, n_devs;
   size_t *op_start, *op_list; /* job -> its operations in graph order */
   uint64_t *key;              /* [job]: hash of its device set */
   int *next_same;             /* [job]: next job with the same key, or -1 */
   nvl_u64map first_of;        /* key -> its slot in head */
   int *head;                  /* [slot]: the first job with that key */
-  bool *orig_alike;           /* the communicators as found, restored after a failed try */
-  int *orig_period;
+  nvl_comm_mode *mode;        /* [job]: how the candidate's fold simulates its collectives (the
+                                 communicators keep their own) */
   /* per candidate */
   int *sig;     /* [device]: its image, or -1 */
   int *pos;     /* [device]: its rank in the job being matched, or -1 */
@@ -46,7 +46,7 @@ static uint64_t set_key(const int *devs, int n) {
   return h == UINT64_MAX ? 0 : h;
 }
 
-static void finder_init(finder *f, nvl_workload_run *wr) {
+static void finder_init(finder *f, const nvl_workload_run *wr) {
   memset(f, 0, sizeof *f);
   f->wr = wr;
   f->n_jobs = wr->spec->n_jobs;
@@ -83,12 +83,7 @@ static void finder_init(finder *f, nvl_workload_run *wr) {
     tail[slot] = (int)j;
   }
   free(tail);
-  f->orig_alike = nvl_xmalloc((f->n_jobs + 1) * sizeof(bool));
-  f->orig_period = nvl_xmalloc((f->n_jobs + 1) * sizeof(int));
-  for (size_t j = 0; j < f->n_jobs; j++) {
-    f->orig_alike[j] = wr->comms[j].alike;
-    f->orig_period[j] = wr->comms[j].period;
-  }
+  f->mode = nvl_xcalloc(f->n_jobs + 1, sizeof *f->mode);
   f->sig = nvl_xmalloc((f->n_devs + 1) * sizeof(int));
   f->pos = nvl_xmalloc((f->n_devs + 1) * sizeof(int));
   for (size_t d = 0; d < f->n_devs; d++)
@@ -105,8 +100,7 @@ static void finder_release(finder *f) {
   free(f->next_same);
   free(f->head);
   nvl_u64map_release(&f->first_of);
-  free(f->orig_alike);
-  free(f->orig_period);
+  free(f->mode);
   free(f->sig);
   free(f->pos);
   free(f->jmap);
@@ -123,8 +117,9 @@ static bool same_comm(const nvl_comm *a, const nvl_comm *b, const int *pi, int n
   if (a->tc.n != b->tc.n || a->tc.generation != b->tc.generation ||
       a->tc.nvlink_Bps != b->tc.nvlink_Bps || a->tc.nvls != b->tc.nvls ||
       a->generation != b->generation || a->bw_Bps != b->bw_Bps || a->hop_s != b->hop_s ||
-      (a->nvls_host < 0) != (b->nvls_host < 0) || a->alike != b->alike || a->period != b->period ||
-      a->n_rings != b->n_rings || (a->overhead_s == NULL) != (b->overhead_s == NULL))
+      (a->nvls_host < 0) != (b->nvls_host < 0) || a->mode.alike != b->mode.alike ||
+      a->mode.period != b->mode.period || a->n_rings != b->n_rings ||
+      (a->overhead_s == NULL) != (b->overhead_s == NULL))
     return false;
   if (a->n_rings > 0 && memcmp(a->rings, b->rings, (size_t)a->n_rings * (size_t)n * sizeof(int)))
     return false;
@@ -373,7 +368,7 @@ static bool programs_are(finder *f, size_t a, int want) {
     nvl_program prog;
     const int *devs;
     nvl_program_init(&prog, 0);
-    int rc = nvl_workload_build(f->wr, f->op_list[i], &prog, &devs);
+    int rc = nvl_workload_build_as(f->wr, f->op_list[i], &f->mode[a], &prog, &devs);
     bool ok = rc == 0 && prog.reduced &&
               (want == 1 ? prog.shift == 0 && prog.classes.n_classes == 1 : prog.shift == want);
     nvl_program_release(&prog);
@@ -383,12 +378,13 @@ static bool programs_are(finder *f, size_t a, int want) {
   return true;
 }
 
-/* The communicators of the fold: a fixed job's collectives reduced (one class, when its ranks are
- * twins and move by one) or shifted (by gcd(n, shift)); every other job explicit. */
+/* How the fold simulates each job's collectives (f->mode): a fixed job's reduced (one class, when
+ * its ranks are twins and move by one) or shifted (by gcd(n, shift)); every other job rank by
+ * rank. */
 static bool set_programs(finder *f) {
-  nvl_workload_run *wr = f->wr;
+  const nvl_workload_run *wr = f->wr;
   for (size_t a = 0; a < f->n_jobs; a++) {
-    nvl_comm *c = &wr->comms[a];
+    nvl_comm_mode *c = &f->mode[a];
     c->alike = false;
     c->period = 0;
     if (!has_ops(f, a) || f->jmap[a] != a)
@@ -416,26 +412,19 @@ static bool set_programs(finder *f) {
   return true;
 }
 
-static void restore_programs(finder *f) {
-  for (size_t j = 0; j < f->n_jobs; j++) {
-    f->wr->comms[j].alike = f->orig_alike[j];
-    f->wr->comms[j].period = f->orig_period[j];
-  }
-}
-
 /* Lanes an operation runs as: before folding (its communicator as found), and kept in the fold. */
 static double lanes_of(const finder *f, size_t x, bool folded, int k) {
   const nvl_wop *op = &f->wr->g.ops[x];
   int n = f->wr->spec->jobs[op->job].n;
   bool fixed = f->jmap[op->job] == (size_t)op->job;
   if (!folded) {
-    if (op->kind == NVL_WOP_COLLECTIVE && f->orig_alike[op->job])
+    if (op->kind == NVL_WOP_COLLECTIVE && f->wr->comms[op->job].mode.alike)
       return 2;
     return n;
   }
   if (!fixed || op->kind != NVL_WOP_COLLECTIVE) /* one copy in k, or one rank per orbit */
     return (double)n / k;
-  const nvl_comm *c = &f->wr->comms[op->job];
+  const nvl_comm_mode *c = &f->mode[op->job];
   return c->alike ? 2 : c->period;
 }
 
@@ -471,11 +460,9 @@ static nvl_fold *try_candidate(finder *f, const int *D, int N, int m, int k) {
   ok = ok && orbits_full(f, k) && deps_follow(f) && routes_map(f, map) && set_programs(f) &&
        worth_it(f, k);
   if (ok) {
-    nvl_fold_parts pt = {D, N, m, k, map, f->img, f->jmap, f->pi};
+    nvl_fold_parts pt = {D, N, m, k, map, f->img, f->jmap, f->pi, f->mode};
     fo = nvl_fold_make(wr, &pt);
   }
-  if (!fo)
-    restore_programs(f);
   free(map);
   return fo;
 }
@@ -533,7 +520,7 @@ static int *candidate_order(const finder *f, const candidate *c, const int *fam,
   return D;
 }
 
-nvl_fold *nvl_fold_find(nvl_workload_run *wr) {
+nvl_fold *nvl_fold_find(const nvl_workload_run *wr) {
   const nvl_workload_spec *spec = wr->spec;
   if (spec->explicit_ranks || nvl_workload_fixed_routes(spec) || wr->g.n_ops < 2 ||
       spec->n_jobs < 2)

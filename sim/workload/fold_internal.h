@@ -24,6 +24,7 @@ struct nvl_fold {
   uint8_t *kind;      /* [op]: FOLD_* */
   uint8_t **rank_rep; /* [job]: fixed jobs: whether each rank is the first of its orbit */
   size_t n_jobs;
+  nvl_comm_mode *mode; /* [job]: how its collectives run in the fold (the finder's answer) */
   /* the folded graph */
   size_t n_q;
   size_t *orig; /* [folded op]: the operation it is */
@@ -48,6 +49,7 @@ typedef struct {
   const int *link_map;
   const size_t *img, *jmap;
   int *const *pi;
+  const nvl_comm_mode *mode; /* [job]: how its collectives run in the fold */
 } nvl_fold_parts;
 
 /* The fold of a symmetry that holds (fold.c), or NULL if a link orbit's size does not divide k. */

@@ -152,13 +152,13 @@ static void unalike_shared_devices(nvl_workload_run *wr) {
     for (int r = 0; r < spec->jobs[k].n; r++) {
       int *o = &owner[spec->jobs[k].devs[r]];
       if (*o >= 0 && *o != (int)k)
-        wr->comms[*o].alike = wr->comms[k].alike = false;
+        wr->comms[*o].mode.alike = wr->comms[k].mode.alike = false;
       *o = (int)k;
     }
   free(owner);
   if (spec->n_jobs > 1) /* a shifted job's images load links that another job may share */
     for (size_t k = 0; k < spec->n_jobs; k++)
-      wr->comms[k].period = 0;
+      wr->comms[k].mode.period = 0;
 }
 
 static nvl_workload_run *run_alloc(const nvl_workload_spec *spec, const nvl_design *d,

@@ -50,5 +50,9 @@ void nvl_workload_run_free(nvl_workload_run *wr);
 /* The program of operation `op` (the engine's build callback, pure: the same op gives the same
  * program). */
 int nvl_workload_build(void *wr, size_t op, nvl_program *prog, const int **devs);
+/* The same with its job's collectives simulated as `mode` says (a fold's choice), whatever its
+ * communicator found. */
+int nvl_workload_build_as(const nvl_workload_run *wr, size_t op, const nvl_comm_mode *mode,
+                          nvl_program *prog, const int **devs);
 
 #endif
