@@ -7,7 +7,8 @@
  * exchange), mode, precision, tp, ep, pp, dp, batch, seq, microbatches (empty: the defaults of
  * `nvlsim llm`), metric (a column of the llm CSV: step_time_us, tokens_per_s, mfu,
  * ep_dispatch_GBps, ...), measured, tolerance (optional: the row's, else --tolerance), role
- * (fitted or predicted), source. zero (optional) is the layout's ZeRO stage (1 or 3).
+ * (fitted or predicted), source. zero (optional) is the layout's ZeRO stage (1 or 3); gpus or
+ * ranks (optional) the participants, as -g and --ranks (default: every accelerator of the design).
  */
 #include "cli/validate_llm.h"
 
@@ -41,6 +42,8 @@ enum {
   C_TOLERANCE,
   C_ATTN_KERNEL,
   C_RUNTIME,
+  C_GPUS,
+  C_RANKS,
   C_ROLE,
   C__COUNT
 };
@@ -64,6 +67,8 @@ static const char *const cols[C__COUNT] = {"case",
                                            "tolerance",
                                            "attention_kernel",
                                            "runtime",
+                                           "gpus",
+                                           "ranks",
                                            "role"};
 /* Required columns: all but moe_layers, the sizes and role. */
 static bool required(int c) { return c <= C_LLM || c == C_METRIC || c == C_MEASURED; }
@@ -125,6 +130,13 @@ static const char *row_ask(const char *const *get, nvl_llm_ask *a, nvl_llm *m, i
   for (int c = C_TP; c <= C_ZERO; c++)
     if (size_cell(get[c], sizes[c - C_TP]) != 0)
       return "bad size (tp .. microbatches, zero: empty or a positive integer)";
+  size_t g = 0;
+  if (size_cell(get[C_GPUS], &g) != 0 || g == 1 || g > 1000000)
+    return "bad gpus (the first N participants, as -g: empty or 2 to 1000000)";
+  a->g = (int)g;
+  if (*get[C_GPUS] && *get[C_RANKS])
+    return "gpus and ranks both given (one or the other, as -g and --ranks)";
+  a->ranks = *get[C_RANKS] ? get[C_RANKS] : NULL;
   *metric = -1;
   for (size_t k = 0; k < N_METRICS; k++)
     if (strcmp(get[C_METRIC], metrics[k]) == 0)
