@@ -6,6 +6,7 @@
 #include "nvl_fixture.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <unistd.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
@@ -13,6 +14,7 @@
 #include "base/csv.h"
 #include "base/file.h"
 #include "base/json.h"
+#include "output/figures.h"
 #include "base/outfile.h"
 #include "base/u64map.h"
 #include "design/design.h"
@@ -151,6 +153,33 @@ static void test_output__csv_tables_header_width_and_controls(void **state) {
       assert_non_null(strstr(err, cases[i].why));
     nvl_csv_reader_release(&rd);
   }
+}
+
+/* Figures at their resolution: below a billionth of the row's largest a figure is 0 and no ratio
+ * is taken to it (or to 0, or to a non-finite one); above, both are kept. */
+static void test_output__figures_below_their_resolution_are_zero(void **state) {
+  (void)state;
+  static const struct {
+    double v[3];
+    bool ratio;   /* a ratio to v[0] */
+    double shown; /* v[0] as shown */
+  } cases[] = {
+      {{8.67362e-13, 5000, 4000}, false, 0},
+      {{0, 5000, 4000}, false, 0},
+      {{-1e-12, 2, 3}, false, 0},
+      {{6e-6, 5000, 0}, true, 6e-6},
+      {{5000, 4000, 1e-13}, true, 5000},
+      {{1e-12, 1e-12, 2e-12}, true, 1e-12},
+      {{NAN, 1, 2}, false, NAN},
+      {{1, 1, 1}, true, 1},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    double top = nvl_fig_top(cases[i].v, 3);
+    assert_int_equal(nvl_fig_ratio_ok(cases[i].v[0], top), cases[i].ratio);
+    double s = nvl_fig_shown(cases[i].v[0], top);
+    assert_true(isnan(cases[i].shown) ? isnan(s) : s == cases[i].shown);
+  }
+  assert_true(nvl_fig_shown(1e-13, nvl_fig_top((double[]){5000, 1e-13}, 2)) == 0);
 }
 
 static void test_output__json_parses_with_nan_as_null(void **state) {
@@ -429,6 +458,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_output__csv_reads_back_field_for_field),
     cmocka_unit_test(test_output__csv_reader_rejects_malformed_quotes),
     cmocka_unit_test(test_output__csv_tables_header_width_and_controls),
+    cmocka_unit_test(test_output__figures_below_their_resolution_are_zero),
     cmocka_unit_test(test_output__json_parses_with_nan_as_null),
     cmocka_unit_test(test_output__table_groups_rows_under_one_header),
     cmocka_unit_test(test_output__link_stats_two_rows_per_link),

@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/llm_sim.h"
+#include "output/figures.h"
 #include "cli/options.h"
 #include "cli/simulate.h"
 #include "graph/analysis.h"
@@ -95,20 +96,21 @@ static void col_header(const table *t, const char *first) {
   putchar('\n');
 }
 
-/* Whether design k's figure has a ratio to A's: A's is not 0 and k's measures the same thing
- * (same: NULL when every design's does). */
-static bool has_ratio(const double *v, const bool *same, int k) {
-  return v[0] != 0 && (!same || same[k]);
+/* Whether design k's figure has a ratio to A's: A's is a figure at its resolution
+ * (output/figures.h) and k's measures the same thing (same: NULL when every design's does). */
+static bool has_ratio(const table *t, const double *v, const bool *same, int k) {
+  return nvl_fig_ratio_ok(v[0], nvl_fig_top(v, (size_t)t->n)) && (!same || same[k]);
 }
 
 /* The CSV record of one figure: an empty ratio where there is none. */
 static void csv_only(const table *t, const char *metric, uint64_t size, const double *v,
                      const bool *same) {
   fprintf(t->csv, "%s,%llu", metric, (unsigned long long)size);
+  double top = nvl_fig_top(v, (size_t)t->n);
   for (int k = 0; k < t->n; k++)
-    fprintf(t->csv, ",%.6f", v[k]);
+    fprintf(t->csv, ",%.6f", nvl_fig_shown(v[k], top));
   for (int k = 1; k < t->n; k++)
-    if (has_ratio(v, same, k))
+    if (has_ratio(t, v, same, k))
       fprintf(t->csv, ",%.6f", v[k] / v[0]);
     else
       fputc(',', t->csv);
@@ -116,14 +118,15 @@ static void csv_only(const table *t, const char *metric, uint64_t size, const do
 }
 
 /* One figure of every design, its ratios to A ("-" where there is none: has_ratio), in the
- * table and the CSV. */
+ * table and the CSV; figures at their resolution (output/figures.h). */
 static void line(const table *t, const char *metric, uint64_t size, const double *v,
                  const bool *same, const char *unit) {
+  double top = nvl_fig_top(v, (size_t)t->n);
   printf("%-30s", metric);
   for (int k = 0; k < t->n; k++)
-    printf(" %14.6g", v[k]);
+    printf(" %14.6g", nvl_fig_shown(v[k], top));
   for (int k = 1; k < t->n; k++)
-    if (has_ratio(v, same, k))
+    if (has_ratio(t, v, same, k))
       printf(" %9.3f", v[k] / v[0]);
     else
       printf(" %9s", "-");
