@@ -76,7 +76,7 @@ def layout(n, m):
             if rng.random() < 0.3:
                 a += [opt, str(rng.choice(vals))]
         if rng.random() < 0.3:
-            a += ['-g', str(rng.choice([2, 4, n]))]
+            a += ['-g', str(rng.choice([1, 2, 4, n]))]
     for opt, vals in (('--zero', ['1', '3']), ('--precision', ['bf16', 'fp8', 'fp4']),
                       ('--skew', ['0', '1.5', '10']), ('--redundant-experts', ['1', '4', '60'])):
         if rng.random() < 0.2:

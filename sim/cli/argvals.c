@@ -79,6 +79,14 @@ int nvl_arg_ranks(void *field, const char *v, const char *opt, const char *cmd) 
   return 0;
 }
 
+int nvl_arg_gpus(void *field, const char *v, const char *opt, const char *cmd) {
+  long n = whole(v, 1);
+  if (n < 0)
+    return nvl_cli_usage_error(cmd, "%s needs at least 1 accelerator", opt);
+  *(int *)field = (int)n;
+  return 0;
+}
+
 int nvl_arg_positive(void *field, const char *v, const char *opt, const char *cmd) {
   long n = whole(v, 1);
   if (n < 0)

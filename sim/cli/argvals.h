@@ -20,6 +20,8 @@ int nvl_arg_pattern(void *field, const char *v, const char *opt, const char *cmd
 int nvl_arg_proto(void *field, const char *v, const char *opt, const char *cmd);
 /* int: a rank count of at least 2 (-g) */
 int nvl_arg_ranks(void *field, const char *v, const char *opt, const char *cmd);
+/* int: an accelerator count of at least 1 (llm's -g: one GPU serving a model) */
+int nvl_arg_gpus(void *field, const char *v, const char *opt, const char *cmd);
 /* int: a positive integer */
 int nvl_arg_positive(void *field, const char *v, const char *opt, const char *cmd);
 /* double: a rate in FLOP/s, a positive number (2.25e15) */

@@ -29,7 +29,7 @@ typedef struct {
 static const nvl_option options[] = {
     NVL_OPT_GROUP_("model and step"),
     NVL_OPT_LLM_ASK_(llm_opts, ask),
-    C('g', "ngpus", "N", ask.g, nvl_arg_ranks,
+    C('g', "ngpus", "N", ask.g, nvl_arg_gpus,
       "the first N participants (default: all accelerators)"),
     O(NVL_OPT_STRING, 0, "ranks", "LIST", ask.ranks, "participants: gpu, gpu[0:64], asic, ..."),
     C(0, "seed", "N", ask.seed, nvl_arg_seed, "routing's random seed (default 1)"),

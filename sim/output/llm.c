@@ -176,10 +176,10 @@ void nvl_llm_result_print(const nvl_llm_labels *lb, const nvl_llm_step *st, cons
   fprintf(out, "# nvlsim llm: design %s, model %s (%s), %s\n", lb->design, lb->m->name,
           nvl_precision_name(l->precision), nvl_llm_mode_name(l->mode));
   fprintf(out,
-          "# layout: tp %ld x ep %ld x pp %ld x dp %ld = %d ranks, %ld micro-batches, batch %ld "
+          "# layout: tp %ld x ep %ld x pp %ld x dp %ld = %d rank%s, %ld micro-batches, batch %ld "
           "sequences x seq %ld%s, seed %lu\n",
-          l->tp, l->ep, l->pp, l->dp, st->ranks, l->microbatches, l->batch, l->seq,
-          l->sp ? ", sequence parallel" : "", l->seed);
+          l->tp, l->ep, l->pp, l->dp, st->ranks, st->ranks == 1 ? "" : "s", l->microbatches,
+          l->batch, l->seq, l->sp ? ", sequence parallel" : "", l->seed);
   if (l->mode == NVL_LLM_TRAIN)
     fprintf(out, "# data parallel: %s\n",
             l->zero == 3 ? "ZeRO-3 (FSDP full shard: per-layer parameter all_gather, gradient "
