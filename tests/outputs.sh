@@ -48,14 +48,16 @@ for args in "--help" "--version" "run --help" "info" "validate $topo/hgx-h100.js
   [ $rc = 2 ]; check $? "stdout on /dev/full: nvlsim $args exited $rc, not 2"
 done
 
-# a long run (NVL576 ring with every rank simulated, several seconds) interrupted after one
-# second, by SIGTERM and by SIGINT (SimGrid installs its own SIGINT handler, which exited 1 and left
-# the temporary files): the signal's status (143, 130), a message, and no file left behind
+# a long run (NVL576 ring with every rank simulated, several seconds) interrupted by SIGTERM and
+# by SIGINT (SimGrid installs its own SIGINT handler, which exited 1 and left the temporary files)
+# as soon as its outputs are open (their temporary files exist: it runs, with its handlers, and
+# has seconds of work left, however busy the machine): the signal's status (143, 130), a message,
+# and no file left behind
 for sig in TERM INT; do
   "$bin" run "$topo/nvl576.json" --algo ring -b 1M -e 1G -f 2 --explicit-ranks --csv "$dir/killed.csv" \
     --json "$dir/killed.json" --link-stats "$dir/killed.links.csv" >/dev/null 2>"$dir/killed.err" &
   pid=$!
-  sleep 1
+  while [ "$(ls "$dir" | grep -c 'killed.*tmp')" -lt 3 ] && kill -0 $pid 2>/dev/null; do sleep 0.01; done
   kill -$sig $pid
   wait $pid
   rc=$?

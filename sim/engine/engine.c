@@ -12,6 +12,7 @@
 
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,9 +191,17 @@ static void simgrid_start(const nvl_task_graph *g) {
   for (const char *const *c = g->sg_cfg; c && *c && argc < 62; c++)
     argv[argc++] = (char *)*c;
   argv[argc] = NULL;
+  /* SimGrid's own SIGINT handler exits 1 and leaves our temporary outputs: ours again. The signals
+   * wait while SimGrid installs its handler and ours replaces it, so none finds SimGrid's. */
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  sigaddset(&block, SIGHUP);
+  sigprocmask(SIG_BLOCK, &block, &old);
   simgrid_init(&argc, argv);
-  /* SimGrid's own SIGINT handler exits 1 and leaves our temporary outputs: ours again */
   nvl_outfile_install_signal_cleanup();
+  sigprocmask(SIG_SETMASK, &old, NULL);
   nvl_sg_exit_on_bad_alloc();
 }
 
