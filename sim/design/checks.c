@@ -69,13 +69,17 @@ void nvl_design_check_wiring(const nvl_design *d, nvl_diags *diags) {
       if (n_disc) {
         if (n_disc > 1)
           snprintf(more, sizeof more, " (and %d more)", n_disc - 1);
-        if (sw)
-          nvl_ld_warn(L, NVL_DIAG_DISCONNECTED, "/system", "switch %s has no links%s",
-                      d->devices[first_disc].name, more);
-        else
+        if (sw) { /* a switch left unused: its ports are, acknowledged as unused ports are */
+          if (!d->expect.why_unused_ports[0])
+            nvl_ld_warn(L, NVL_DIAG_DISCONNECTED, "/system",
+                        "switch %s has no links%s (a design that means it says so: \"expect\": "
+                        "{\"unused_ports\": \"why\"})",
+                        d->devices[first_disc].name, more);
+        } else {
           nvl_ld_err(L, NVL_DIAG_DISCONNECTED, "/system",
                      "disconnected endpoint: %s (%s) has no links%s", d->devices[first_disc].name,
                      nvl_device_type_name(d, first_disc), more);
+        }
       }
       if (n_unused && !d->expect.why_unused_ports[0]) {
         more[0] = '\0';
@@ -83,14 +87,18 @@ void nvl_design_check_wiring(const nvl_design *d, nvl_diags *diags) {
           if (snprintf(more, sizeof more, " (and %d more of type %s)", n_unused - 1,
                        nvl_device_type_name(d, first_unused)) >= (int)sizeof more)
             more[sizeof more - 1] = '\0';
-        nvl_ld_warn(
-            L, NVL_DIAG_UNUSED_PORTS, "/system", "unused ports: %s uses %d of %d %s ports%s",
-            d->devices[first_unused].name, used[(size_t)first_unused * nl + unused_lt],
-            nvl_device_ports(d, first_unused, unused_lt), d->link_types[unused_lt].name, more);
+        nvl_ld_warn(L, NVL_DIAG_UNUSED_PORTS, "/system",
+                    "unused ports: %s uses %d of %d %s ports%s (a design that means it says so: "
+                    "\"expect\": {\"unused_ports\": \"why\"})",
+                    d->devices[first_unused].name, used[(size_t)first_unused * nl + unused_lt],
+                    nvl_device_ports(d, first_unused, unused_lt), d->link_types[unused_lt].name,
+                    more);
       }
       if (sw && used_max > used_min && dev_min >= 0 && !d->expect.why_asymmetric_planes[0])
         nvl_ld_warn(L, NVL_DIAG_ASYMMETRY, "/system",
-                    "asymmetric planes: %s switches carry unequal link counts (%s: %d, %s: %d)",
+                    "asymmetric planes: %s switches carry unequal link counts (%s: %d, %s: %d; a "
+                    "design that means it says so: \"expect\": {\"asymmetric_planes\": "
+                    "\"why\"})",
                     d->switch_types[t].name, d->devices[dev_min].name, used_min,
                     d->devices[dev_max].name, used_max);
     }
