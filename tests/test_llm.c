@@ -72,6 +72,7 @@ static void run_step_on(step_run *x, const char *design, const nvl_llm *m, const
   }
   x->spec.ctx = nvl_test_ctx();
   x->spec.one_rank_ok = true;
+  x->spec.back_to_back = true; /* as nvlsim llm runs a step (cli/llm_sim.c) */
   x->spec.seed = 1;
   x->spec.jobs = calloc(1, sizeof *x->spec.jobs);
   x->spec.n_jobs = 1;
@@ -277,6 +278,46 @@ static void test_llm__half_bandwidth_nearly_doubles_ep_time(void **state) {
   step_close(&slower);
 }
 
+/* DeepEP's two kernels on a DeepSeek-V3-shaped MoE, EP 8 on HGX H100 (32 experts a rank, top-8:
+ * a token reaches about 5 ranks, each with 1.6 of its experts): the low-latency kernels send one
+ * copy per token and expert (no dedup per rank: more bytes, by the copies per rank) and never wait
+ * for the host; the normal ones dedup per rank and their forward dispatch waits one host launch
+ * for the counts. So the low-latency dispatch is shorter for a decode batch (latency-bound) and
+ * longer for a prefill of 4,096 tokens a rank (bandwidth-bound), and the normal dispatch's extra
+ * start is the host launch exactly where there is nothing to send. */
+static void test_llm__deepep_low_latency_kernels_trade_bytes_for_latency(void **state) {
+  (void)state;
+  nvl_llm m = dense_model();
+  m.moe = true, m.experts = 256, m.top_k = 8, m.expert_ffn = 2048, m.layers = 2;
+  m.first_dense = 0;
+  struct {
+    nvl_llm_mode mode;
+    long batch, seq;
+    bool ll_faster;
+  } cases[] = {{NVL_LLM_DECODE, 64, 1024, true}, {NVL_LLM_PREFILL, 8, 4096, false}};
+  for (size_t i = 0; i < 2; i++) {
+    nvl_llm_layout l = prefill(1, cases[i].seq);
+    l.mode = cases[i].mode, l.ep = 8, l.batch = cases[i].batch;
+    if (l.mode == NVL_LLM_DECODE)
+      l.runtime = NVL_RT_GRAPH;
+    step_run normal, ll;
+    l.ep_low_latency = false;
+    run_step(&normal, &m, &l, 8);
+    l.ep_low_latency = true;
+    run_step(&ll, &m, &l, 8);
+    double dn = normal.r.ep_dispatch_s, dl = ll.r.ep_dispatch_s;
+    print_message("%s: dispatch normal %.2f us, low-latency %.2f us; combine %.2f / %.2f us\n",
+                  nvl_llm_mode_name(l.mode), dn * 1e6, dl * 1e6, normal.r.ep_combine_s * 1e6,
+                  ll.r.ep_combine_s * 1e6);
+    assert_true(cases[i].ll_faster ? dl < dn : dl > dn);
+    /* same routing, more bytes: the low-latency combine moves the copies back */
+    assert_true(ll.r.ep_combine_s > normal.r.ep_combine_s);
+    assert_close(ll.r.compute_s, normal.r.compute_s, 1e-9 * normal.r.compute_s);
+    step_close(&normal);
+    step_close(&ll);
+  }
+}
+
 /* A layout that does not fit is refused with its numbers. */
 static void test_llm__memory_check_refuses_with_the_numbers(void **state) {
   (void)state;
@@ -438,6 +479,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_llm__compute_only_step_is_the_sum_of_its_operations),
     cmocka_unit_test(test_llm__tp_step_is_compute_plus_its_collectives),
     cmocka_unit_test(test_llm__half_bandwidth_nearly_doubles_ep_time),
+    cmocka_unit_test(test_llm__deepep_low_latency_kernels_trade_bytes_for_latency),
     cmocka_unit_test(test_llm__memory_check_refuses_with_the_numbers),
     cmocka_unit_test(test_llm__zero3_shards_memory_and_hides_its_gathers),
     cmocka_unit_test(test_llm__bad_layouts_are_named),

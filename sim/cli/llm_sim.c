@@ -50,6 +50,18 @@ int nvl_arg_attn_kernel(void *field, const char *v, const char *opt, const char 
   return 0;
 }
 
+int nvl_ep_kernel_parse(const char *s) {
+  return strcmp(s, "normal") == 0 ? 0 : strcmp(s, "low-latency") == 0 ? 1 : -1;
+}
+
+int nvl_arg_ep_kernel(void *field, const char *v, const char *opt, const char *cmd) {
+  int k = nvl_ep_kernel_parse(v);
+  if (k < 0)
+    return nvl_cli_usage_error(cmd, "%s: \"%.40s\" is not normal or low-latency", opt, v);
+  *(int *)field = k;
+  return 0;
+}
+
 int nvl_arg_llm_size(void *field, const char *v, const char *opt, const char *cmd) {
   uint64_t n;
   if (nvl_parse_uint(v, &n) != 0 || n < 1 || n > 1000000000ULL)
@@ -144,6 +156,7 @@ static int make_layout(const nvl_llm_ask *a, const nvl_llm *m, int n, nvl_llm_la
                     : l->precision == NVL_PREC_BF16 ? NVL_PREC_BF16
                                                     : NVL_PREC_FP8;
   l->flash2 = a->attn_kernel == 1;
+  l->ep_low_latency = a->ep_kernel >= 0 ? a->ep_kernel == 1 : a->mode == NVL_LLM_DECODE;
   l->runtime = a->runtime >= 0             ? (nvl_runtime)a->runtime
                : a->mode == NVL_LLM_DECODE ? NVL_RT_GRAPH
                                            : NVL_RT_FUSED;
@@ -172,6 +185,10 @@ static int make_layout(const nvl_llm_ask *a, const nvl_llm *m, int n, nvl_llm_la
   if (a->skew > 0 && !routed)
     nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
                  "--skew ignored: it skews the routing of a MoE model over ep > 1");
+  if (a->ep_kernel >= 0 && !routed)
+    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
+                 "--ep-kernel ignored: it chooses DeepEP's kernels for the expert exchange of a "
+                 "MoE model over ep > 1");
   if (a->sp && l->tp == 1)
     nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
                  "--sp ignored: sequence parallelism splits the sequence over tp > 1");

@@ -28,6 +28,8 @@ typedef struct {
   int kv_precision;   /* nvl_precision, or -1: FP8 with FP8 or FP4 GEMMs, else BF16 */
   int runtime;        /* nvl_runtime, or -1: fused (train, prefill), graph (decode) */
   int attn_kernel;    /* 0: the runtime's, 1: FlashAttention-2 */
+  int ep_kernel;      /* DeepEP's: -1 the mode's (decode low-latency, else normal), 0 normal, 1
+                         low-latency */
   size_t tp, ep, pp, dp, microbatches, batch, seq, redundant, zero;
   double skew;
   bool sp;
@@ -39,8 +41,8 @@ typedef struct {
 
 #define NVL_LLM_ASK_INIT                                                                           \
   {                                                                                                \
-    .precision = -1, .attn_precision = -1, .kv_precision = -1, .runtime = -1, .seed = 1,           \
-    .model = NVL_MODEL_DEFAULT                                                                     \
+    .precision = -1, .attn_precision = -1, .kv_precision = -1, .runtime = -1, .ep_kernel = -1,     \
+    .seed = 1, .model = NVL_MODEL_DEFAULT                                                          \
   }
 
 /* Option-table callbacks for the ask's fields. */
@@ -50,6 +52,9 @@ int nvl_arg_skew(void *field, const char *v, const char *opt, const char *cmd);
 int nvl_arg_attn_precision(void *field, const char *v, const char *opt, const char *cmd);
 int nvl_arg_runtime(void *field, const char *v, const char *opt, const char *cmd);
 int nvl_arg_attn_kernel(void *field, const char *v, const char *opt, const char *cmd);
+int nvl_arg_ep_kernel(void *field, const char *v, const char *opt, const char *cmd);
+/* "normal" or "low-latency": 0, 1; -1 for anything else. */
+int nvl_ep_kernel_parse(const char *s);
 /* A layout or step size: a whole number from 1 to 10^9 (0 is no size: leave the option out for
  * the default). */
 int nvl_arg_llm_size(void *field, const char *v, const char *opt, const char *cmd);
@@ -76,6 +81,9 @@ int nvl_arg_zero(void *field, const char *v, const char *opt, const char *cmd);
       NVL_OPT_CALL_(                                                                               \
           0, "attention-kernel", "K", type, f.attn_kernel, nvl_arg_attn_kernel,                    \
           "default (cuDNN / FlashAttention-3 and 4 class) or flash2\n(FlashAttention-2)"),         \
+      NVL_OPT_CALL_(0, "ep-kernel", "K", type, f.ep_kernel, nvl_arg_ep_kernel,                     \
+                    "DeepEP's expert exchange: normal or low-latency (default:\n"                  \
+                    "low-latency in decode, normal otherwise)"),                                   \
       NVL_OPT_CALL_(                                                                               \
           0, "batch", "N", type, f.batch, nvl_arg_llm_size,                                        \
           "sequences per step, whole job (default: train ep x dp x 4pp\n(1 without pp), "          \

@@ -44,6 +44,7 @@ enum {
   C_RUNTIME,
   C_GPUS,
   C_RANKS,
+  C_EP_KERNEL,
   C_ROLE,
   C__COUNT
 };
@@ -69,6 +70,7 @@ static const char *const cols[C__COUNT] = {"case",
                                            "runtime",
                                            "gpus",
                                            "ranks",
+                                           "ep_kernel",
                                            "role"};
 /* Required columns: all but moe_layers, the sizes and role. */
 static bool required(int c) { return c <= C_LLM || c == C_METRIC || c == C_MEASURED; }
@@ -125,6 +127,9 @@ static const char *row_ask(const char *const *get, nvl_llm_ask *a, nvl_llm *m, i
   if (*get[C_RUNTIME] && nvl_runtime_parse(get[C_RUNTIME], &rt) != 0)
     return "bad runtime (eager, fused or graph)";
   a->runtime = *get[C_RUNTIME] ? (int)rt : -1;
+  a->ep_kernel = *get[C_EP_KERNEL] ? nvl_ep_kernel_parse(get[C_EP_KERNEL]) : -1;
+  if (*get[C_EP_KERNEL] && a->ep_kernel < 0)
+    return "bad ep_kernel (normal or low-latency)";
   size_t *sizes[] = {&a->tp,    &a->ep,  &a->pp,           &a->dp,
                      &a->batch, &a->seq, &a->microbatches, &a->zero};
   for (int c = C_TP; c <= C_ZERO; c++)

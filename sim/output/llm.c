@@ -180,6 +180,10 @@ void nvl_llm_result_print(const nvl_llm_labels *lb, const nvl_llm_step *st, cons
           "sequences x seq %ld%s, seed %lu\n",
           l->tp, l->ep, l->pp, l->dp, st->ranks, st->ranks == 1 ? "" : "s", l->microbatches,
           l->batch, l->seq, l->sp ? ", sequence parallel" : "", l->seed);
+  if (lb->m->moe && l->ep > 1)
+    fprintf(out, "# expert exchange: DeepEP's %s kernels\n",
+            l->ep_low_latency ? "low-latency (no dedup per rank, no host synchronisation)"
+                              : "normal (dedup per rank; the dispatch waits for the host)");
   if (l->mode == NVL_LLM_TRAIN)
     fprintf(out, "# data parallel: %s\n",
             l->zero == 3 ? "ZeRO-3 (FSDP full shard: per-layer parameter all_gather, gradient "

@@ -58,7 +58,8 @@ static proto_params protocol_params(const nvl_workload_run *wr, const nvl_wop *o
   pp.host_interval = wr->spec->back_to_back ? 0 : c->host_interval_s;
   if (op->direct) { /* DeepEP: SMs store straight into the peers' buffers, no P2P channels */
     pp.scale = 1.0 / (g->simple_eff * c->direct_share);
-    pp.start_delay = c->device_launch_s;
+    pp.start_delay = c->device_launch_s +
+                     (op->host_sync ? wr->spec->ctx->kern.host_launch_s : 0); /* normal dispatch */
     return pp;
   }
   if (is_p2p(op)) { /* NCCL's P2P: its own efficiency, channels capped at what a block moves */

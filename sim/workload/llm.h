@@ -99,6 +99,8 @@ typedef struct {
   nvl_precision attn_precision, kv_precision; /* attention's math and the KV cache's */
   nvl_runtime runtime;    /* how the step's kernels are launched (models/kernels.h) */
   bool flash2;            /* attention by FlashAttention-2, not the runtime's own kernel */
+  bool ep_low_latency;    /* the EP exchange by DeepEP's low-latency kernels (decode's), not its
+                             normal ones (workload/llm_step.c) */
   bool sp;                /* sequence parallelism (TP reduce_scatter + all_gather) */
   long redundant_experts; /* extra expert copies so that ep divides experts + this */
   int zero;               /* training: 1 (Megatron's distributed optimizer) or 3 (FSDP) */

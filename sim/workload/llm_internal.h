@@ -87,8 +87,10 @@ double nvl_llm_ops_seconds(const llm_shape *sh, int rank, const llm_ops *ops, bo
 void nvl_llm_totals(const llm_shape *sh, double *model_flops, double *tokens);
 
 /* One MoE layer's routing within an EP group of ep ranks, each sending `tokens` tokens: tokens
- * from rank i that reach rank j (tok[i * ep + j], j != i: over the fabric), token-expert pairs
- * each rank computes (work[j]) and distinct experts hit on it (hit[j]). */
+ * from rank i that reach rank j (tok[i * ep + j], j != i: over the fabric; with DeepEP's
+ * low-latency kernels token copies, one per token and expert there, since they do not dedup per
+ * rank), token-expert pairs each rank computes (work[j]) and distinct experts hit on it (hit[j]).
+ */
 typedef struct {
   double *tok, *work, *hit;
 } llm_routing;

@@ -112,6 +112,8 @@ void nvl_llm_route(const llm_shape *sh, double tokens, gsl_rng *rng, llm_routing
         long e = picked[q], slot = copy[e] >= 0 && (flip[e]++ & 1) ? copy[e] : e;
         long r = slot / sh->per_rank_slots;
         out->work[r] += scale;
+        if (sh->lay->ep_low_latency) /* one message per token and expert: no dedup per rank */
+          out->tok[i * ep + r] += scale;
         hitmark[slot] = 1;
         bool seen = false;
         for (long x = 0; x < nr && !seen; x++)
@@ -119,7 +121,7 @@ void nvl_llm_route(const llm_shape *sh, double tokens, gsl_rng *rng, llm_routing
         if (!seen)
           ranks[nr++] = r;
       }
-      for (long x = 0; x < nr; x++)
+      for (long x = 0; x < nr && !sh->lay->ep_low_latency; x++) /* normal: once per rank */
         out->tok[i * ep + ranks[x]] += scale;
     }
   for (long k = 0; k < sh->slots; k++)

@@ -165,10 +165,13 @@ static void ep_exchange(builder *b, long d, long s, long k, bool combine, bool f
   double h = (double)sh->m->hidden, tok_bytes = fp8 ? h + h / 128 * 4 : 2 * h;
   nvl_lb_step_begin(b, ds, -1);
   for (long t = 0; t < tp; t++) {
+    /* DeepEP's kernels; the normal ones' forward dispatch waits for the host to learn the counts
+     * (a cached dispatch in backward, and every combine, reuse the dispatch's layout) */
     nvl_wop op = {.kind = NVL_WOP_MATRIX,
                   .job = b->ep_job[ds * (size_t)tp + (size_t)t],
                   .has_vals = true,
-                  .direct = true};                             /* DeepEP's kernels */
+                  .direct = true,
+                  .host_sync = !sh->lay->ep_low_latency && !combine && !bwd};
     op.val_at = nvl_wgraph_vals(&b->st->g, (size_t)(ep * ep)); /* may move vals */
     const double *tok = routing(b, ds, t, k);
     double *v = b->st->g.vals + op.val_at;

@@ -53,6 +53,9 @@ typedef struct {
    * buffers), not NCCL's P2P protocol: the Simple data path's efficiency times DeepEP's share of
    * it, no P2P channel cap */
   bool direct;
+  /* DeepEP's normal dispatch: the host reads how many tokens each rank receives (a notify kernel,
+   * then the CPU polls) before it allocates and launches the copy: one host launch more */
+  bool host_sync;
 } nvl_wop;
 
 typedef struct {
