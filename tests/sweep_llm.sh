@@ -76,5 +76,13 @@ d=$(col "$dir/w/one.csv" design); l=$(col "$dir/w/one.csv" llm)
 [ "$(awk -F, -v d="$d" -v l="$l" 'NR > 1 {print $d "|" $l}' "$dir/w/one.csv" | sort -u)" = "d.json|m.json" ]
 check $? "rows do not name d.json and m.json as the spec does"
 
+# DeepEP's kernels as an axis: the low-latency dispatch of a decode batch is the shorter one
+printf '%s\n' '{"base": "builtin:gb200-nvl72", "workload": {"llm": "builtin:deepseek-v3", "mode": "decode", "ep": 8, "ranks": "gpu[0:8]", "seq": 1024, "batch": 64, "precision": "fp8"}, "axes": [{"name": "k", "param": "ep_kernel", "values": ["normal", "low-latency", "fast"]}]}' >"$dir/ek.json"
+"$bin" sweep "$dir/ek.json" -o "$dir/ek.csv" 2>/dev/null
+e=$(col "$dir/ek.csv" ep_dispatch_us)
+n=$(awk -F, -v e="$e" '$1 == 0 {print $e}' "$dir/ek.csv"); l=$(awk -F, -v e="$e" '$1 == 1 {print $e}' "$dir/ek.csv")
+awk -v n="$n" -v l="$l" 'BEGIN { exit !(l > 0 && l < n) }' && grep -q '^2,fast,invalid,.*is not normal or low-latency' "$dir/ek.csv"
+check $? "ep_kernel axis: normal $n us, low-latency $l us"
+
 echo "sweep_llm: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -27,18 +27,19 @@ typedef enum {
   L_SKEW,
   L_SEED,
   L_ZERO,
+  L_EP_KERNEL,
   L__COUNT
 } llm_param;
 
 static const char *const names[L__COUNT] = {
-    "llm", "mode", "precision",         "tp",   "ep",   "pp",  "dp", "microbatches", "batch",
-    "seq", "sp",   "redundant_experts", "skew", "seed", "zero"};
+    "llm", "mode", "precision",         "tp",   "ep",   "pp",   "dp",       "microbatches", "batch",
+    "seq", "sp",   "redundant_experts", "skew", "seed", "zero", "ep_kernel"};
 
 int nvl_sweep_llm_param(const char *name) { return nvl_names_find(names, L__COUNT, name, false); }
 
 const char *nvl_sweep_llm_param_names(void) {
   return "llm, mode, precision, tp, ep, pp, dp, microbatches, batch, seq, sp, redundant_experts, "
-         "skew, seed, zero";
+         "skew, seed, zero, ep_kernel";
 }
 
 /* builtin:NAME, or a file in the spec's folder. */
@@ -126,6 +127,12 @@ int nvl_sweep_llm_set(nvl_llm_ask *a, char *llm_buf, size_t llm_len, const char 
       want = "a non-negative integer";
     else
       a->seed = (unsigned long)json_integer_value(v);
+    break;
+  case L_EP_KERNEL:
+    if (!sv || nvl_ep_kernel_parse(sv) < 0)
+      want = "normal or low-latency";
+    else
+      a->ep_kernel = nvl_ep_kernel_parse(sv);
     break;
   case L_ZERO:
     if (!json_is_integer(v) || (json_integer_value(v) != 1 && json_integer_value(v) != 3))
