@@ -30,5 +30,37 @@ grep -q "keeps no row of collective 'all_reduce'" "$dir/c.err" && ! grep -q "'al
 check $? "string --where: $(cat "$dir/c.err")"
 bash "$plot" "$dir/both.csv" size_bytes busbw_GBps -o "$dir/d.png" --where nope=1 2>"$dir/d.err"
 [ $? != 0 ] && grep -q "no column 'nope'" "$dir/d.err"; check $? "unknown --where column"
+
+# nvlsim plot: the same rules as a command; two CSVs draw together; PNG, SVG and PDF; a missing
+# column, a malformed number and an empty selection exit 1 naming them, with no picture left;
+# gnuplot missing is exit 2 with the package to install
+magic() { head -c 8 "$1" | od -An -c | tr -d ' \n'; }
+"$bin" plot "$dir/ar.csv" "$dir/aa.csv" size_bytes busbw_GBps --series collective --logx \
+  -o "$dir/p.png" >"$dir/p.out" 2>&1
+[ $? = 0 ] && [ "$(magic "$dir/p.png")" = '211PNG\r\n032\n' ] && grep -q '2 series' "$dir/p.out"
+check $? "nvlsim plot: no PNG ($(cat "$dir/p.out"))"
+"$bin" plot "$dir/ar.csv" "$dir/aa.csv" size_bytes busbw_GBps -o "$dir/p.svg" >/dev/null 2>&1 &&
+  grep -q '<svg' "$dir/p.svg" && grep -q 'ar.csv' "$dir/p.svg" && grep -q 'aa.csv' "$dir/p.svg"
+check $? "nvlsim plot: SVG, one line per CSV"
+"$bin" plot "$dir/both.csv" size_bytes busbw_GBps -o "$dir/p.pdf" >/dev/null 2>&1 && [ "$(head -c 4 "$dir/p.pdf")" = "%PDF" ]
+check $? "nvlsim plot: PDF"
+"$bin" plot "$dir/both.csv" size_bytes busbw_GBps --series collective --where size_bytes=1073741824 \
+  -o "$dir/q.png" >/dev/null 2>"$dir/q.err"
+[ $? = 0 ] && ! grep -q 'keeps no row' "$dir/q.err"; check $? "nvlsim plot --where of a rounded size: $(cat "$dir/q.err")"
+"$bin" plot "$dir/both.csv" size_bytes busbw_GBps --series collective --where collective=alltoall \
+  -o "$dir/q.png" >/dev/null 2>"$dir/q.err"
+[ $? = 0 ] && grep -q 'keeps no row of collective "all_reduce"' "$dir/q.err"; check $? "nvlsim plot: emptied series not named"
+for bad in "size_bytes nope" "size_bytes busbw_GBps --series nope" "size_bytes busbw_GBps --where nope=1" \
+  "size_bytes busbw_GBps --where size_bytes=7" "collective busbw_GBps"; do
+  # shellcheck disable=SC2086
+  "$bin" plot "$dir/both.csv" $bad -o "$dir/r.png" >/dev/null 2>"$dir/r.err"; rc=$?
+  [ $rc = 1 ] && [ ! -e "$dir/r.png" ] && [ -s "$dir/r.err" ] && [ -z "$(ls "$dir" | grep 'r.png.tmp')" ]
+  check $? "nvlsim plot $bad: exit $rc, $(cat "$dir/r.err")"
+done
+grep -q 'no column "nope"' "$dir/r.err" || true
+"$bin" plot "$dir/both.csv" size_bytes busbw_GBps -o "$dir/r.gif" >/dev/null 2>&1; [ $? = 2 ]; check $? "nvlsim plot -o r.gif: not exit 2"
+PATH=/nonexistent "$bin" plot "$dir/both.csv" size_bytes busbw_GBps -o "$dir/r.png" >/dev/null 2>"$dir/r.err"
+[ $? = 2 ] && grep -q 'apt-get install gnuplot' "$dir/r.err" && [ ! -e "$dir/r.png" ]; check $? "gnuplot missing: $(cat "$dir/r.err")"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

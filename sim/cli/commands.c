@@ -25,6 +25,8 @@ const nvl_command nvl_commands[] = {
      &nvl_doc_sweep, true},
     {"compare", nvl_cmd_compare,
      "two designs side by side: figures and simulated busbw, with ratios", &nvl_doc_compare, true},
+    {"plot", nvl_cmd_plot, "draw columns of nvlsim's CSVs with gnuplot (PNG, SVG, PDF)",
+     &nvl_doc_plot, false},
     {"route", nvl_cmd_route, "how one transfer from A to B is striped and routed, hop by hop",
      &nvl_doc_route, false},
     {"help", nvl_cmd_help, "show help for a command", &nvl_doc_help, false},

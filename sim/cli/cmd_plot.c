@@ -1,0 +1,353 @@
+/*
+ * cmd_plot: `nvlsim plot CSV... X Y [--series COL] [--where COL=VALUE]... -o OUT`: columns of
+ * nvlsim's CSVs (run --csv, sweep -o, llm --csv, compare --csv, validate-model --csv) drawn by
+ * gnuplot, one line per series. Several CSVs with the columns plotted draw together (two designs'
+ * runs, a sweep's shards): without --series each file is a line. Rows of a sweep whose status is
+ * not ok, and rows whose X or Y is empty, are left out; --where keeps the rows whose COL is VALUE
+ * (a number within 1 %: sizes are rounded to whole elements per rank), and names each series the
+ * filter empties. The picture is written atomically: OUT.png, .svg or .pdf.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/csv.h"
+#include "base/exit.h"
+#include "base/file.h"
+#include "base/outfile.h"
+#include "base/units.h"
+#include "base/xalloc.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "cli/options.h"
+
+#define MAX_FILES 64
+#define MAX_SERIES 64
+#define MAX_WHERE 8
+#define PLOT_MAX_BYTES (256u << 20)
+
+typedef struct {
+  const char *series, *title, *out;
+  bool logx, logy;
+  const char *where[MAX_WHERE];
+  int n_where;
+} plot_opts;
+
+static int add_where(void *field, const char *v, const char *opt, const char *cmd) {
+  plot_opts *o = (plot_opts *)((char *)field - offsetof(plot_opts, where));
+  if (!strchr(v, '=') || v[0] == '=')
+    return nvl_cli_usage_error(cmd, "%s takes COL=VALUE, not \"%.60s\"", opt, v);
+  if (o->n_where == MAX_WHERE)
+    return nvl_cli_usage_error(cmd, "%s: at most %d filters", opt, MAX_WHERE);
+  o->where[o->n_where++] = v;
+  return 0;
+}
+
+#define O(kind, s, l, arg, field, help) NVL_OPT_(kind, s, l, arg, plot_opts, field, help)
+static const nvl_option options[] = {
+    O(NVL_OPT_STRING, 0, "series", "COL", series,
+      "one line per value of this column (default: one per CSV)"),
+    NVL_OPT_CALL_(0, "where", "COL=VALUE", plot_opts, where, add_where,
+                  "keep the rows whose COL is VALUE (a number within 1 %);\nrepeatable: all must "
+                  "hold"),
+    O(NVL_OPT_FLAG, 0, "logx", NULL, logx, "X on a log scale (binary: sizes)"),
+    O(NVL_OPT_FLAG, 0, "logy", NULL, logy, "Y on a log scale"),
+    O(NVL_OPT_STRING, 0, "title", "TEXT", title, "the plot's title (default: Y vs X)"),
+    O(NVL_OPT_STRING, 'o', "output", "OUT", out, "OUT.png, OUT.svg or OUT.pdf; required"),
+    NVL_OPT_END_};
+#undef O
+
+const nvl_cmd_doc nvl_doc_plot = {
+    "plot", "nvlsim plot CSV [CSV ...] X Y [--series COL] [--where COL=VALUE] -o OUT.png",
+    "Draws columns of nvlsim's CSVs (run --csv, sweep -o, llm --csv, validate-model --csv)\n"
+    "with gnuplot: Y against X, one line per value of --series, or per CSV without it (two\n"
+    "designs' runs draw together). A sweep's rows that are not ok, and rows with X or Y empty,\n"
+    "are left out; --where keeps rows (a number matches within 1 %: nvlsim rounds sizes to\n"
+    "whole elements per rank) and names each series it empties. The picture (PNG, SVG or PDF\n"
+    "by OUT's extension) is written atomically. Example:\n"
+    "  nvlsim run builtin:gb200-nvl72 --csv a.csv; nvlsim run builtin:fusion-gpu-asic --csv b.csv\n"
+    "  nvlsim plot a.csv b.csv size_bytes busbw_GBps --series design --logx -o busbw.png\n",
+    options,
+    "exit status: 0 written, 1 a missing column, a malformed number or nothing to plot,\n"
+    "2 usage or I/O error, or gnuplot missing\n"};
+
+typedef struct {
+  char *name;
+  double *x, *y;
+  size_t n, cap;
+  bool kept; /* a row survived the filters */
+} series;
+
+typedef struct {
+  const plot_opts *o;
+  const char *x, *y;
+  series s[MAX_SERIES];
+  int n;
+} plot_data;
+
+static series *series_of(plot_data *pd, const char *name) {
+  for (int i = 0; i < pd->n; i++)
+    if (strcmp(pd->s[i].name, name) == 0)
+      return &pd->s[i];
+  if (pd->n == MAX_SERIES)
+    return NULL;
+  series *s = &pd->s[pd->n++];
+  memset(s, 0, sizeof *s);
+  s->name = nvl_xstrdup(name);
+  return s;
+}
+
+/* Whether cell v passes filter COL=VALUE: the same text, or numbers within 1 %. */
+static bool matches(const char *v, const char *want) {
+  double a, b;
+  if (nvl_parse_decimal(v, &a) == 0 && nvl_parse_decimal(want, &b) == 0)
+    return fabs(a - b) <= 0.01 * fmax(fabs(a), fabs(b));
+  return strcmp(v, want) == 0;
+}
+
+/* The column of `name` in the header, or an error naming it (-1). */
+static int column(const nvl_csv_reader *r, const char *file, const char *name, const char *what) {
+  int c = nvl_csv_find(r, name);
+  if (c < 0)
+    fprintf(stderr, "nvlsim plot: %s: no column \"%.60s\"%s\n", file, name, what);
+  return c;
+}
+
+/* Reads one CSV's rows into the series. Returns an exit status. */
+static int read_csv(plot_data *pd, const char *file) {
+  char *text;
+  size_t len;
+  nvl_diags diags = NVL_DIAGS_INIT;
+  if (nvl_file_read(file, "CSV", PLOT_MAX_BYTES, &text, &len, &diags) != 0) {
+    nvl_cli_print_diags(&diags, file, stderr);
+    nvl_diags_release(&diags);
+    return NVL_EXIT_USAGE;
+  }
+  nvl_csv_reader r;
+  nvl_csv_reader_init(&r, text, len);
+  char err[160];
+  int rc = NVL_EXIT_OK, got = nvl_csv_header(&r, err, sizeof err);
+  int cx = -1, cy = -1, cs = -1, st = -1, cw[MAX_WHERE];
+  if (got > 0) {
+    cx = column(&r, file, pd->x, "");
+    cy = column(&r, file, pd->y, "");
+    cs = pd->o->series ? column(&r, file, pd->o->series, " (--series)") : -2;
+    st = nvl_csv_find(&r, "status");
+    for (int k = 0; k < pd->o->n_where; k++) {
+      char col[128];
+      snprintf(col, sizeof col, "%.*s", (int)(strchr(pd->o->where[k], '=') - pd->o->where[k]),
+               pd->o->where[k]);
+      if ((cw[k] = column(&r, file, col, " (--where)")) < 0)
+        rc = NVL_EXIT_FAIL;
+    }
+    if (cx < 0 || cy < 0 || cs == -1)
+      rc = NVL_EXIT_FAIL;
+  }
+  while (rc == NVL_EXIT_OK && got > 0 && (got = nvl_csv_read(&r, err, sizeof err)) > 0) {
+    if (r.n_fields == 1 && !r.fields[0][0])
+      continue;
+    const char *vx = r.fields[cx], *vy = r.fields[cy];
+    if ((st >= 0 && strcmp(r.fields[st], "ok") != 0) || !*vx || !*vy)
+      continue;
+    double x, y;
+    if (nvl_parse_decimal(vx, &x) != 0 || nvl_parse_decimal(vy, &y) != 0) {
+      fprintf(stderr, "nvlsim plot: %s:%d: %s \"%.40s\" or %s \"%.40s\" is not a number\n", file,
+              r.line, pd->x, vx, pd->y, vy);
+      rc = NVL_EXIT_FAIL;
+      break;
+    }
+    series *s = series_of(pd, cs >= 0 ? r.fields[cs] : pd->o->series ? "" : file);
+    if (!s) {
+      fprintf(stderr,
+              "nvlsim plot: more than %d series: choose another --series or keep fewer rows "
+              "(--where)\n",
+              MAX_SERIES);
+      rc = NVL_EXIT_FAIL;
+      break;
+    }
+    bool keep = true;
+    for (int k = 0; k < pd->o->n_where && keep; k++)
+      keep = matches(r.fields[cw[k]], strchr(pd->o->where[k], '=') + 1);
+    if (!keep)
+      continue;
+    if (s->n == s->cap) {
+      s->cap = s->cap ? 2 * s->cap : 64;
+      s->x = nvl_xrealloc(s->x, s->cap * sizeof *s->x);
+      s->y = nvl_xrealloc(s->y, s->cap * sizeof *s->y);
+    }
+    s->x[s->n] = x;
+    s->y[s->n++] = y;
+    s->kept = true;
+  }
+  if (got < 0) {
+    fprintf(stderr, "nvlsim plot: %s:%d:%d: %s\n", file, r.line, r.column, err);
+    rc = NVL_EXIT_FAIL;
+  } else if (got == 0 && cx < 0 && rc == NVL_EXIT_OK) {
+    fprintf(stderr, "nvlsim plot: %s: empty (no header)\n", file);
+    rc = NVL_EXIT_FAIL;
+  }
+  nvl_csv_reader_release(&r);
+  free(text);
+  return rc;
+}
+
+/* A gnuplot single-quoted string ('' for a quote). */
+static void gp_string(FILE *g, const char *s) {
+  fputc('\'', g);
+  for (; *s; s++) {
+    if (*s == '\'')
+      fputc('\'', g);
+    fputc(*s, g);
+  }
+  fputc('\'', g);
+}
+
+/* The points of a series by X. */
+static void sort_points(series *s) {
+  for (size_t i = 1; i < s->n; i++) /* insertion: plots hold few points */
+    for (size_t j = i; j > 0 && s->x[j - 1] > s->x[j]; j--) {
+      double tx = s->x[j], ty = s->y[j];
+      s->x[j] = s->x[j - 1], s->y[j] = s->y[j - 1];
+      s->x[j - 1] = tx, s->y[j - 1] = ty;
+    }
+}
+
+/* Whether an executable `name` is on PATH. */
+static bool on_path(const char *name) {
+  const char *path = getenv("PATH");
+  if (!path || !*path)
+    return false;
+  char *p = nvl_xstrdup(path), *save = NULL;
+  bool found = false;
+  for (char *d = strtok_r(p, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+    char full[4096];
+    snprintf(full, sizeof full, "%s/%s", *d ? d : ".", name);
+    found = access(full, X_OK) == 0;
+  }
+  free(p);
+  return found;
+}
+
+/* The gnuplot terminal of OUT's extension, or NULL. */
+static const char *terminal(const char *out) {
+  const char *dot = strrchr(out, '.');
+  if (!dot)
+    return NULL;
+  if (strcmp(dot, ".png") == 0)
+    return "pngcairo size 900,560 font ',11' noenhanced";
+  if (strcmp(dot, ".svg") == 0)
+    return "svg size 900,560 noenhanced";
+  if (strcmp(dot, ".pdf") == 0)
+    return "pdfcairo size 9in,5.6in noenhanced";
+  return NULL;
+}
+
+/* gnuplot draws the series into path. Returns 0, or -1 (gnuplot said why on stderr). */
+static int draw(const plot_data *pd, const char *term, const char *path) {
+  FILE *g = popen("gnuplot", "w");
+  if (!g)
+    return -1;
+  const plot_opts *o = pd->o;
+  fprintf(g, "set terminal %s\nset output ", term);
+  gp_string(g, path);
+  fputs("\nset xlabel ", g);
+  gp_string(g, pd->x);
+  fputs("\nset ylabel ", g);
+  gp_string(g, pd->y);
+  fputs("\nset title ", g);
+  if (o->title) {
+    gp_string(g, o->title);
+  } else {
+    char t[512];
+    snprintf(t, sizeof t, "%s vs %s", pd->y, pd->x);
+    gp_string(g, t);
+  }
+  fputs("\nset key outside right top\nset grid\n", g);
+  if (o->logx)
+    fputs("set logscale x 2\nset format x '%.0b%B'\n", g);
+  if (o->logy)
+    fputs("set logscale y 10\n", g);
+  for (int i = 0; i < pd->n; i++) {
+    if (!pd->s[i].n)
+      continue;
+    fprintf(g, "$s%d << EOD\n", i);
+    for (size_t k = 0; k < pd->s[i].n; k++)
+      fprintf(g, "%.17g %.17g\n", pd->s[i].x[k], pd->s[i].y[k]);
+    fputs("EOD\n", g);
+  }
+  fputs("plot ", g);
+  bool first = true;
+  for (int i = 0; i < pd->n; i++) {
+    if (!pd->s[i].n)
+      continue;
+    fprintf(g, "%s$s%d using 1:2 with linespoints lw 2 pt 7 title ", first ? "" : ", ", i);
+    char t[320];
+    snprintf(t, sizeof t, "%s%s%s", o->series ? o->series : "", o->series ? "=" : "",
+             pd->s[i].name);
+    gp_string(g, t);
+    first = false;
+  }
+  fputs("\n", g);
+  int st = pclose(g);
+  return st == 0 ? 0 : -1;
+}
+
+int nvl_cmd_plot(const nvl_model_ctx *ctx, int argc, char **argv) {
+  (void)ctx; /* needs no model */
+  plot_opts o = {0};
+  char *operands[MAX_FILES + 2];
+  int n = 0, status;
+  if (!nvl_options_accept(&nvl_doc_plot, argc, argv, &o, operands, MAX_FILES + 2, &n, &status))
+    return status;
+  if (n < 3)
+    return nvl_cli_usage_error("plot", "usage: %s", nvl_doc_plot.usage);
+  if (!o.out)
+    return nvl_cli_usage_error("plot", "-o OUT.png (or .svg, .pdf) is required");
+  const char *term = terminal(o.out);
+  if (!term)
+    return nvl_cli_usage_error("plot", "-o %s: the picture is OUT.png, OUT.svg or OUT.pdf", o.out);
+  if (!on_path("gnuplot")) {
+    fprintf(stderr,
+            "nvlsim plot: gnuplot is not installed (Debian: apt-get install gnuplot-nox)\n");
+    return NVL_EXIT_USAGE;
+  }
+  plot_data pd = {.o = &o, .x = operands[n - 2], .y = operands[n - 1]};
+  int rc = NVL_EXIT_OK;
+  for (int f = 0; f < n - 2 && rc == NVL_EXIT_OK; f++)
+    rc = read_csv(&pd, operands[f]);
+  size_t points = 0;
+  for (int i = 0; i < pd.n && rc == NVL_EXIT_OK; i++) {
+    points += pd.s[i].n;
+    sort_points(&pd.s[i]);
+    if (!pd.s[i].kept && o.n_where)
+      fprintf(stderr, "nvlsim plot: --where keeps no row of %s%s\"%s\"\n",
+              o.series ? o.series : "the CSV", o.series ? " " : " ", pd.s[i].name);
+  }
+  if (rc == NVL_EXIT_OK && points == 0) {
+    fprintf(stderr, "nvlsim plot: no rows to plot\n");
+    rc = NVL_EXIT_FAIL;
+  }
+  nvl_outfile out = {0};
+  if (rc == NVL_EXIT_OK && nvl_cli_output_open(&out, o.out, "plot") != 0)
+    rc = NVL_EXIT_USAGE;
+  if (rc == NVL_EXIT_OK) {
+    fflush(out.fp);
+    if (draw(&pd, term, out.tmp) != 0) {
+      fprintf(stderr, "nvlsim plot: gnuplot failed (its message is above); %s not written\n",
+              o.out);
+      rc = NVL_EXIT_USAGE;
+    } else if (nvl_cli_output_commit(&out, "plot") != 0) {
+      rc = NVL_EXIT_USAGE;
+    } else {
+      printf("wrote %s (%zu points, %d series)\n", o.out, points, pd.n);
+    }
+  }
+  nvl_outfile_abort(&out);
+  for (int i = 0; i < pd.n; i++) {
+    free(pd.s[i].name);
+    free(pd.s[i].x);
+    free(pd.s[i].y);
+  }
+  return rc;
+}
