@@ -62,5 +62,22 @@ grep -q 'no column "nope"' "$dir/r.err" || true
 PATH=/nonexistent "$bin" plot "$dir/both.csv" size_bytes busbw_GBps -o "$dir/r.png" >/dev/null 2>"$dir/r.err"
 [ $? = 2 ] && grep -q 'apt-get install gnuplot' "$dir/r.err" && [ ! -e "$dir/r.png" ]; check $? "gnuplot missing: $(cat "$dir/r.err")"
 
+# --plot of run (a line per job) and compare (a line per design); refused before any work when
+# the picture cannot be drawn (a name that is no picture, gnuplot missing), and for compare --llm
+"$bin" run builtin:hgx-h100 -b 1M -e 64M -f 4 --plot "$dir/run.png" >"$dir/run.out" 2>&1
+[ $? = 0 ] && [ "$(magic "$dir/run.png")" = '211PNG\r\n032\n' ] && grep -q '(4 points, 1 series)' "$dir/run.out"
+check $? "run --plot: $(tail -n 1 "$dir/run.out")"
+"$bin" compare builtin:hgx-h100 builtin:hgx-a100 -b 1M -e 64M -f 4 --plot "$dir/cmp.svg" >"$dir/cmp.out" 2>&1
+[ $? = 0 ] && grep -q 'A hgx-h100 all_reduce' "$dir/cmp.svg" && grep -q 'B hgx-a100 all_reduce' "$dir/cmp.svg"
+check $? "compare --plot: $(tail -n 1 "$dir/cmp.out")"
+"$bin" run builtin:hgx-h100 -b 1M -e 1M --plot "$dir/run.txt" >"$dir/bad.out" 2>&1
+[ $? = 2 ] && grep -q 'OUT.png, OUT.svg or OUT.pdf' "$dir/bad.out" && ! grep -q '^#' "$dir/bad.out"
+check $? "run --plot OUT.txt: $(cat "$dir/bad.out")"
+PATH=/nonexistent "$bin" compare builtin:hgx-h100 builtin:hgx-a100 --plot "$dir/x.png" >"$dir/bad.out" 2>&1
+[ $? = 2 ] && grep -q 'apt-get install gnuplot' "$dir/bad.out" && ! grep -q '^#' "$dir/bad.out"
+check $? "compare --plot without gnuplot: $(cat "$dir/bad.out")"
+"$bin" compare builtin:hgx-h100 builtin:hgx-a100 --llm builtin:mpt-1b --plot "$dir/x.png" >/dev/null 2>"$dir/bad.out"
+[ $? = 2 ] && grep -q 'one point per design' "$dir/bad.out"; check $? "compare --llm --plot: $(cat "$dir/bad.out")"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -8,6 +8,10 @@
 # filter empties is named on stderr.
 # Example: bash tools/plot.sh out.csv size_bytes busbw_GBps design -o busbw.png --logx
 set -euo pipefail
+if [ "${1:-}" = "--help" ] || [ $# -lt 3 ]; then
+  sed -n "2,9p" "$0" | sed "s/^# \{0,1\}//"
+  [ "${1:-}" = "--help" ]; exit $?
+fi
 csv=$1 x=$2 y=$3
 shift 3
 series=""

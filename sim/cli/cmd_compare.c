@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "cli/llm_sim.h"
 #include "output/figures.h"
+#include "output/plot.h"
 #include "cli/options.h"
 #include "cli/simulate.h"
 #include "graph/analysis.h"
@@ -33,7 +34,7 @@ typedef struct {
   nvl_cli_step step;
   int g;
   const char *ranks;
-  const char *csv;
+  const char *csv, *plot;
   unsigned long seed;
   nvl_llm_ask ask;
 } cmp_workload;
@@ -57,6 +58,8 @@ static const nvl_option options[] = {
     C(0, "model", "MODEL", model, nvl_arg_model, "default or ideal (default: default)"),
     O(NVL_OPT_STRING, 0, "csv", "OUT", csv,
       "metric,size_bytes,a,b,...,ratio_b_over_a,..., atomically"),
+    O(NVL_OPT_STRING, 0, "plot", "OUT", plot,
+      "the sweep's busbw over size, one line per design:\nOUT.png, .svg or .pdf (gnuplot)"),
     NVL_OPT_END_};
 #undef O
 #undef C
@@ -383,6 +386,11 @@ int nvl_cmd_compare(const nvl_model_ctx *ctx, int argc, char **argv) {
   char err[120];
   if (cw.ask.llm && nvl_llm_ask_check(&cw.ask, err, sizeof err) != 0)
     return nvl_cli_usage_error("compare", "--%s", err);
+  if (cw.plot && cw.ask.llm)
+    return nvl_cli_usage_error("compare", "--plot draws the collective sweep's curves; an LLM "
+                                          "step is one point per design (use --csv)");
+  if (cw.plot && nvl_plot_check(cw.plot, "compare") != NVL_EXIT_OK)
+    return NVL_EXIT_USAGE;
   nvl_design *d[MAX_DESIGNS] = {0};
   nvl_analysis *an = nvl_xcalloc((size_t)nf, sizeof *an);
   nvl_results rows[MAX_DESIGNS];
@@ -414,6 +422,18 @@ int nvl_cmd_compare(const nvl_model_ctx *ctx, int argc, char **argv) {
     print_sweep(&t, &cw, rows);
   if (rc == NVL_EXIT_OK && out.fp && nvl_cli_output_commit(&out, "compare") != 0)
     rc = NVL_EXIT_USAGE;
+  if (rc == NVL_EXIT_OK && cw.plot) { /* one line per design: "A gb200-nvl72", ... */
+    nvl_plot pl = {.title = "compare"};
+    for (int k = 0; k < nf && rc == NVL_EXIT_OK; k++) {
+      char prefix[160];
+      snprintf(prefix, sizeof prefix, "%c %.120s ", 'A' + k, d[k]->name);
+      if (!nvl_plot_results(&pl, &rows[k], prefix))
+        rc = NVL_EXIT_FAIL;
+    }
+    if (rc == NVL_EXIT_OK)
+      rc = nvl_plot_write(&pl, cw.plot, "compare");
+    nvl_plot_release(&pl);
+  }
 done:
   nvl_outfile_abort(&out);
   for (int k = 0; k < nf; k++) {

@@ -10,20 +10,17 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/csv.h"
 #include "base/exit.h"
 #include "base/file.h"
-#include "base/outfile.h"
 #include "base/units.h"
-#include "base/xalloc.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "output/plot.h"
 
 #define MAX_FILES 64
-#define MAX_SERIES 64
 #define MAX_WHERE 8
 #define PLOT_MAX_BYTES (256u << 20)
 
@@ -73,30 +70,10 @@ const nvl_cmd_doc nvl_doc_plot = {
     "2 usage or I/O error, or gnuplot missing\n"};
 
 typedef struct {
-  char *name;
-  double *x, *y;
-  size_t n, cap;
-  bool kept; /* a row survived the filters */
-} series;
-
-typedef struct {
   const plot_opts *o;
   const char *x, *y;
-  series s[MAX_SERIES];
-  int n;
+  nvl_plot plot;
 } plot_data;
-
-static series *series_of(plot_data *pd, const char *name) {
-  for (int i = 0; i < pd->n; i++)
-    if (strcmp(pd->s[i].name, name) == 0)
-      return &pd->s[i];
-  if (pd->n == MAX_SERIES)
-    return NULL;
-  series *s = &pd->s[pd->n++];
-  memset(s, 0, sizeof *s);
-  s->name = nvl_xstrdup(name);
-  return s;
-}
 
 /* Whether cell v passes filter COL=VALUE: the same text, or numbers within 1 %. */
 static bool matches(const char *v, const char *want) {
@@ -157,28 +134,22 @@ static int read_csv(plot_data *pd, const char *file) {
       rc = NVL_EXIT_FAIL;
       break;
     }
-    series *s = series_of(pd, cs >= 0 ? r.fields[cs] : pd->o->series ? "" : file);
+    nvl_plot_series *s = nvl_plot_series_of(&pd->plot, cs >= 0         ? r.fields[cs]
+                                                       : pd->o->series ? ""
+                                                                       : file);
     if (!s) {
       fprintf(stderr,
               "nvlsim plot: more than %d series: choose another --series or keep fewer rows "
               "(--where)\n",
-              MAX_SERIES);
+              NVL_PLOT_MAX_SERIES);
       rc = NVL_EXIT_FAIL;
       break;
     }
     bool keep = true;
     for (int k = 0; k < pd->o->n_where && keep; k++)
       keep = matches(r.fields[cw[k]], strchr(pd->o->where[k], '=') + 1);
-    if (!keep)
-      continue;
-    if (s->n == s->cap) {
-      s->cap = s->cap ? 2 * s->cap : 64;
-      s->x = nvl_xrealloc(s->x, s->cap * sizeof *s->x);
-      s->y = nvl_xrealloc(s->y, s->cap * sizeof *s->y);
-    }
-    s->x[s->n] = x;
-    s->y[s->n++] = y;
-    s->kept = true;
+    if (keep)
+      nvl_plot_add(s, x, y);
   }
   if (got < 0) {
     fprintf(stderr, "nvlsim plot: %s:%d:%d: %s\n", file, r.line, r.column, err);
@@ -192,107 +163,6 @@ static int read_csv(plot_data *pd, const char *file) {
   return rc;
 }
 
-/* A gnuplot single-quoted string ('' for a quote). */
-static void gp_string(FILE *g, const char *s) {
-  fputc('\'', g);
-  for (; *s; s++) {
-    if (*s == '\'')
-      fputc('\'', g);
-    fputc(*s, g);
-  }
-  fputc('\'', g);
-}
-
-/* The points of a series by X. */
-static void sort_points(series *s) {
-  for (size_t i = 1; i < s->n; i++) /* insertion: plots hold few points */
-    for (size_t j = i; j > 0 && s->x[j - 1] > s->x[j]; j--) {
-      double tx = s->x[j], ty = s->y[j];
-      s->x[j] = s->x[j - 1], s->y[j] = s->y[j - 1];
-      s->x[j - 1] = tx, s->y[j - 1] = ty;
-    }
-}
-
-/* Whether an executable `name` is on PATH. */
-static bool on_path(const char *name) {
-  const char *path = getenv("PATH");
-  if (!path || !*path)
-    return false;
-  char *p = nvl_xstrdup(path), *save = NULL;
-  bool found = false;
-  for (char *d = strtok_r(p, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-    char full[4096];
-    snprintf(full, sizeof full, "%s/%s", *d ? d : ".", name);
-    found = access(full, X_OK) == 0;
-  }
-  free(p);
-  return found;
-}
-
-/* The gnuplot terminal of OUT's extension, or NULL. */
-static const char *terminal(const char *out) {
-  const char *dot = strrchr(out, '.');
-  if (!dot)
-    return NULL;
-  if (strcmp(dot, ".png") == 0)
-    return "pngcairo size 900,560 font ',11' noenhanced";
-  if (strcmp(dot, ".svg") == 0)
-    return "svg size 900,560 noenhanced";
-  if (strcmp(dot, ".pdf") == 0)
-    return "pdfcairo size 9in,5.6in noenhanced";
-  return NULL;
-}
-
-/* gnuplot draws the series into path. Returns 0, or -1 (gnuplot said why on stderr). */
-static int draw(const plot_data *pd, const char *term, const char *path) {
-  FILE *g = popen("gnuplot", "w");
-  if (!g)
-    return -1;
-  const plot_opts *o = pd->o;
-  fprintf(g, "set terminal %s\nset output ", term);
-  gp_string(g, path);
-  fputs("\nset xlabel ", g);
-  gp_string(g, pd->x);
-  fputs("\nset ylabel ", g);
-  gp_string(g, pd->y);
-  fputs("\nset title ", g);
-  if (o->title) {
-    gp_string(g, o->title);
-  } else {
-    char t[512];
-    snprintf(t, sizeof t, "%s vs %s", pd->y, pd->x);
-    gp_string(g, t);
-  }
-  fputs("\nset key outside right top\nset grid\n", g);
-  if (o->logx)
-    fputs("set logscale x 2\nset format x '%.0b%B'\n", g);
-  if (o->logy)
-    fputs("set logscale y 10\n", g);
-  for (int i = 0; i < pd->n; i++) {
-    if (!pd->s[i].n)
-      continue;
-    fprintf(g, "$s%d << EOD\n", i);
-    for (size_t k = 0; k < pd->s[i].n; k++)
-      fprintf(g, "%.17g %.17g\n", pd->s[i].x[k], pd->s[i].y[k]);
-    fputs("EOD\n", g);
-  }
-  fputs("plot ", g);
-  bool first = true;
-  for (int i = 0; i < pd->n; i++) {
-    if (!pd->s[i].n)
-      continue;
-    fprintf(g, "%s$s%d using 1:2 with linespoints lw 2 pt 7 title ", first ? "" : ", ", i);
-    char t[320];
-    snprintf(t, sizeof t, "%s%s%s", o->series ? o->series : "", o->series ? "=" : "",
-             pd->s[i].name);
-    gp_string(g, t);
-    first = false;
-  }
-  fputs("\n", g);
-  int st = pclose(g);
-  return st == 0 ? 0 : -1;
-}
-
 int nvl_cmd_plot(const nvl_model_ctx *ctx, int argc, char **argv) {
   (void)ctx; /* needs no model */
   plot_opts o = {0};
@@ -304,50 +174,29 @@ int nvl_cmd_plot(const nvl_model_ctx *ctx, int argc, char **argv) {
     return nvl_cli_usage_error("plot", "usage: %s", nvl_doc_plot.usage);
   if (!o.out)
     return nvl_cli_usage_error("plot", "-o OUT.png (or .svg, .pdf) is required");
-  const char *term = terminal(o.out);
-  if (!term)
-    return nvl_cli_usage_error("plot", "-o %s: the picture is OUT.png, OUT.svg or OUT.pdf", o.out);
-  if (!on_path("gnuplot")) {
-    fprintf(stderr,
-            "nvlsim plot: gnuplot is not installed (Debian: apt-get install gnuplot-nox)\n");
-    return NVL_EXIT_USAGE;
-  }
-  plot_data pd = {.o = &o, .x = operands[n - 2], .y = operands[n - 1]};
-  int rc = NVL_EXIT_OK;
+  int rc = nvl_plot_check(o.out, "plot");
+  if (rc != NVL_EXIT_OK)
+    return rc;
+  char label[160] = "";
+  if (o.series)
+    snprintf(label, sizeof label, "%.150s=", o.series);
+  plot_data pd = {.o = &o,
+                  .x = operands[n - 2],
+                  .y = operands[n - 1],
+                  .plot = {.xlabel = operands[n - 2],
+                           .ylabel = operands[n - 1],
+                           .title = o.title,
+                           .series_label = o.series ? label : NULL,
+                           .logx = o.logx,
+                           .logy = o.logy}};
   for (int f = 0; f < n - 2 && rc == NVL_EXIT_OK; f++)
     rc = read_csv(&pd, operands[f]);
-  size_t points = 0;
-  for (int i = 0; i < pd.n && rc == NVL_EXIT_OK; i++) {
-    points += pd.s[i].n;
-    sort_points(&pd.s[i]);
-    if (!pd.s[i].kept && o.n_where)
-      fprintf(stderr, "nvlsim plot: --where keeps no row of %s%s\"%s\"\n",
-              o.series ? o.series : "the CSV", o.series ? " " : " ", pd.s[i].name);
-  }
-  if (rc == NVL_EXIT_OK && points == 0) {
-    fprintf(stderr, "nvlsim plot: no rows to plot\n");
-    rc = NVL_EXIT_FAIL;
-  }
-  nvl_outfile out = {0};
-  if (rc == NVL_EXIT_OK && nvl_cli_output_open(&out, o.out, "plot") != 0)
-    rc = NVL_EXIT_USAGE;
-  if (rc == NVL_EXIT_OK) {
-    fflush(out.fp);
-    if (draw(&pd, term, out.tmp) != 0) {
-      fprintf(stderr, "nvlsim plot: gnuplot failed (its message is above); %s not written\n",
-              o.out);
-      rc = NVL_EXIT_USAGE;
-    } else if (nvl_cli_output_commit(&out, "plot") != 0) {
-      rc = NVL_EXIT_USAGE;
-    } else {
-      printf("wrote %s (%zu points, %d series)\n", o.out, points, pd.n);
-    }
-  }
-  nvl_outfile_abort(&out);
-  for (int i = 0; i < pd.n; i++) {
-    free(pd.s[i].name);
-    free(pd.s[i].x);
-    free(pd.s[i].y);
-  }
+  for (int i = 0; i < pd.plot.n && rc == NVL_EXIT_OK; i++)
+    if (!pd.plot.s[i].kept && o.n_where)
+      fprintf(stderr, "nvlsim plot: --where keeps no row of %s \"%s\"\n",
+              o.series ? o.series : "the CSV", pd.plot.s[i].name);
+  if (rc == NVL_EXIT_OK)
+    rc = nvl_plot_write(&pd.plot, o.out, "plot");
+  nvl_plot_release(&pd.plot);
   return rc;
 }

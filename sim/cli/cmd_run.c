@@ -21,13 +21,14 @@
 #include "engine/limits.h"
 #include "output/linkstats.h"
 #include "output/results.h"
+#include "output/plot.h"
 #include "output/rows.h"
 #include "platform/platform.h"
 #include "workload/run.h"
 #include "workload/workload.h"
 
 typedef struct {
-  const char *csv, *json, *link_stats, *dump, *workload, *ranks, *matrix, *chakra;
+  const char *csv, *json, *link_stats, *dump, *workload, *ranks, *matrix, *chakra, *plot;
   nvl_coll coll;
   nvl_algo algo;
   nvl_pattern pattern;
@@ -95,6 +96,8 @@ static const nvl_option options[] = {
     NVL_OPT_GROUP_("output"),
     O(NVL_OPT_STRING, 0, "csv", "FILE", csv, "tidy results (one row per size), written atomically"),
     O(NVL_OPT_STRING, 0, "json", "FILE", json, "the same as JSON"),
+    O(NVL_OPT_STRING, 0, "plot", "OUT", plot,
+      "busbw over size, one line per job: OUT.png, .svg or .pdf\n(gnuplot)"),
     O(NVL_OPT_STRING, 0, "link-stats", "FILE", link_stats,
       "per link direction: bytes, busy time, utilization, peak"),
     O(NVL_OPT_STRING, 0, "dump-platform", "FILE", dump,
@@ -150,9 +153,11 @@ static int parse_opts(int argc, char **argv, run_opts *o, const char **file) {
     return nvl_cli_usage_error("run", "-p matrix needs --matrix FILE (n x n bytes, row = source)");
   if (o->flops > 0 && !o->chakra)
     return nvl_cli_usage_error("run", "--flops is for traces (--chakra)");
-  if (o->chakra && (o->workload || o->pattern || o->matrix || o->json))
+  if (o->chakra && (o->workload || o->pattern || o->matrix || o->json || o->plot))
     return nvl_cli_usage_error("run", "--chakra replaces --workload, -p and --matrix, and "
-                                      "writes --csv (per NPU), not --json");
+                                      "writes --csv (per NPU), not --json or --plot");
+  if (o->plot && nvl_plot_check(o->plot, "run") != NVL_EXIT_OK)
+    return NVL_EXIT_USAGE;
   return 0;
 }
 
@@ -313,6 +318,13 @@ static int simulate_here(const run_opts *o, const nvl_design *d, const nvl_platf
   nvl_linkstats_print_busiest(p, &res, stdout);
   fflush(stdout);
   rc = write_outputs(o, out, &rows, p, &res);
+  if (rc == NVL_EXIT_OK && o->plot) {
+    nvl_plot pl = {.title = d->name};
+    rc = nvl_plot_results(&pl, &rows, "") ? nvl_plot_write(&pl, o->plot, "run") : NVL_EXIT_FAIL;
+    if (pl.n == NVL_PLOT_MAX_SERIES)
+      fprintf(stderr, "nvlsim run: --plot: more than %d jobs to draw\n", NVL_PLOT_MAX_SERIES);
+    nvl_plot_release(&pl);
+  }
 cleanup:
   nvl_workload_run_free(wr);
   nvl_engine_result_release(&res);
