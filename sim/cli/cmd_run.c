@@ -64,7 +64,7 @@ static const nvl_option options[] = {
     O(NVL_OPT_BYTES, 'e', "maxbytes", "SIZE", max_b, "largest size (default 8 GiB)"),
     C('f', "stepfactor", "FACTOR", step, nvl_arg_factor, "multiply between sizes (default 2)"),
     C('i', "stepbytes", "SIZE", step, nvl_arg_step_bytes, "add between sizes instead"),
-    C('g', "ngpus", "N", g, nvl_arg_ranks, "the first N participants (default: all accelerators)"),
+    C('g', "ngpus", "N", g, nvl_arg_gpus, "the first N participants (default: all accelerators)"),
     O(NVL_OPT_STRING, 0, "ranks", "LIST", ranks, "participants: gpu, gpu[0:8], asic, cpu0,gpu0"),
     C(0, "algo", "ALGO", algo, nvl_arg_algo,
       "ring, tree, nvls, p2p or auto (default: NCCL's predicted-time\nchoice)"),
@@ -172,6 +172,7 @@ static int make_spec(const nvl_model_ctx *ctx, const run_opts *o, nvl_workload_s
   spec->seed = o->seed;
   spec->chunk_bytes = o->chunk;
   spec->explicit_ranks = o->explicit_ranks;
+  spec->one_rank_ok = true; /* a collective of one rank: nothing crosses the fabric, time 0 */
   spec->fixed_routes = o->dump != NULL;
   if (o->workload) {
     nvl_diags diags = NVL_DIAGS_INIT;

@@ -71,10 +71,14 @@ void nvl_results_print_table(const nvl_results *r, FILE *out) {
     if (strcmp(key, prev) != 0) {
       snprintf(prev, sizeof prev, "%s", key);
       fprintf(out,
-              "#\n# nvlsim: design %s, %s%s%s%s, algorithm %s, protocol %s, %d ranks, model %s, "
+              "#\n# nvlsim: design %s, %s%s%s%s, algorithm %s, protocol %s, %d rank%s, model %s, "
               "seed %lu\n#\n",
               x->design, x->job[0] ? "job " : "", x->job, x->job[0] ? ", " : "", x->collective,
-              x->algorithm, x->protocol, x->ranks, x->model, x->seed);
+              x->algorithm, x->protocol, x->ranks, x->ranks == 1 ? "" : "s", x->model, x->seed);
+      if (x->ranks == 1)
+        fputs("# one rank: nothing crosses the fabric, so the time is 0 by convention (nccl-tests "
+              "times the rank's local copy)\n",
+              out);
       print_header(out, pairs, flows, intact);
     }
     if (pairs)

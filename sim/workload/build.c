@@ -205,6 +205,8 @@ int nvl_workload_build_as(const nvl_workload_run *wr, size_t i, const nvl_comm_m
     nvl_program_op(prog, nvl_program_lane(prog, op->src, -1), NVL_OP_COMPUTE, 0, op->seconds);
     return 0;
   }
+  if (j->n == 1) /* communication among one rank moves nothing: time 0 (no program) */
+    return 0;
   proto_params pp = protocol_params(wr, op);
   switch (op->kind) {
   case NVL_WOP_SEND: send_program(wr, op, prog, &pp); return 0;

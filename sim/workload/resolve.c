@@ -135,10 +135,11 @@ int nvl_workload_resolve(nvl_workload_spec *spec, const nvl_design *d, const nvl
                      d->devices[j->devs[i]].name);
         n = 0;
       }
-    if (n < 2 && !(n == 1 && spec->one_rank_ok)) {
+    if (n < 2 && !(n == 1 && spec->one_rank_ok && j->pattern == NVL_PAT_NONE)) {
       if (n == 1 || j->n == 0)
         nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
-                     "job %s: needs at least 2 ranks, has %d", j->name, j->n);
+                     "job %s: needs at least 2 ranks, has %d%s", j->name, j->n,
+                     j->pattern != NVL_PAT_NONE ? " (a traffic pattern moves between ranks)" : "");
       continue;
     }
     /* Every pair of ranks must be reachable (SimGrid would abort on a missing route), except for
