@@ -51,13 +51,23 @@ int nvl_cli_output_commit(nvl_outfile *o, const char *cmd) {
   return report(cmd, nvl_outfile_commit(o, &diags), &diags);
 }
 
+static bool quiet;
+
+int nvl_arg_quiet(void *field, const char *v, const char *opt, const char *cmd) {
+  (void)field, (void)v, (void)opt, (void)cmd;
+  quiet = true;
+  return 0;
+}
+
 void nvl_cli_print_diags(const nvl_diags *diags, const char *file, FILE *to) {
   char line[NVL_DIAG_PTR_MAX + NVL_DIAG_MSG_MAX + 1200];
   for (size_t i = 0; i < diags->count; i++) {
+    if (quiet && diags->items[i].severity == NVL_SEV_WARNING)
+      continue;
     nvl_diag_format(&diags->items[i], file, line, sizeof line);
     fprintf(to, "%s\n", line);
   }
-  size_t shown = diags->count, total = diags->errors + diags->warnings;
+  size_t shown = diags->count, total = diags->errors + (quiet ? 0 : diags->warnings);
   if (total > shown)
     fprintf(to, "(%zu more diagnostics not shown)\n", total - shown);
 }

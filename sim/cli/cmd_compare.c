@@ -60,6 +60,7 @@ static const nvl_option options[] = {
       "metric,size_bytes,a,b,...,ratio_b_over_a,..., atomically"),
     O(NVL_OPT_STRING, 0, "plot", "OUT", plot,
       "the sweep's busbw over size, one line per design:\nOUT.png, .svg or .pdf (gnuplot)"),
+    NVL_OPT_QUIET_,
     NVL_OPT_END_};
 #undef O
 #undef C

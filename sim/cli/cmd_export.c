@@ -19,7 +19,7 @@ typedef struct {
 static const nvl_option options[] = {
     O(NVL_OPT_STRING, 0, "format", "FORMAT", format, "dot (Graphviz) or graphml (Gephi); required"),
     O(NVL_OPT_STRING, 'o', "output", "OUT", out, "write here, atomically (default: stdout)"),
-    NVL_OPT_FAILURES_(export_opts, fail), NVL_OPT_END_};
+    NVL_OPT_FAILURES_(export_opts, fail), NVL_OPT_QUIET_, NVL_OPT_END_};
 #undef O
 #undef C
 

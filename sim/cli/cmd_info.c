@@ -200,7 +200,7 @@ static const nvl_option options[] = {
       "print the same figures as JSON (bandwidths in GB/s per direction)"),
     O(NVL_OPT_COUNT, 0, "max-endpoints", "N", max_endpoints,
       "refuse designs with more than N devices (default 100000)"),
-    NVL_OPT_FAILURES_(info_opts, fail), NVL_OPT_END_};
+    NVL_OPT_FAILURES_(info_opts, fail), NVL_OPT_QUIET_, NVL_OPT_END_};
 #undef O
 #undef C
 

@@ -48,6 +48,7 @@ static const nvl_option options[] = {
       "stop after this wall-clock time (exit 4)"),
     O(NVL_OPT_MEMORY, 0, "memory-limit", "SIZE", mem_limit,
       "stop when resident memory exceeds SIZE (exit 5)"),
+    NVL_OPT_QUIET_,
     NVL_OPT_END_};
 #undef O
 #undef C

@@ -36,6 +36,7 @@ static const nvl_option options[] = {
     O(NVL_OPT_COUNT, 0, "max-endpoints", "N", max_endpoints,
       "refuse designs with more than N devices (default 100000)"),
     NVL_OPT_FAILURES_(route_opts, fail),
+    NVL_OPT_QUIET_,
     NVL_OPT_END_};
 #undef O
 #undef C

@@ -112,6 +112,7 @@ static const nvl_option options[] = {
       "stop when the simulated time exceeds TIME (exit 1)"),
     O(NVL_OPT_COUNT, 0, "max-endpoints", "N", max_endpoints,
       "refuse designs with more devices (default 100000)"),
+    NVL_OPT_QUIET_,
     NVL_OPT_END_};
 #undef O
 #undef C

@@ -77,6 +77,7 @@ static const nvl_option options[] = {
     NVL_OPT_(NVL_OPT_FLAG, 0, "merge", NULL, sweep_opts, merge,
              "join the shard CSVs given as operands into -o OUT (or into\nthe first operand when "
              "-o is not given: --merge OUT IN...)"),
+    NVL_OPT_QUIET_,
     NVL_OPT_END_};
 
 const nvl_cmd_doc nvl_doc_sweep = {

@@ -61,7 +61,9 @@ static const nvl_option options[] = {
       "warnings (unused ports, asymmetric planes) fail the file"),
     O(NVL_OPT_COUNT, 0, "max-endpoints", "N", max_endpoints,
       "refuse designs with more than N devices (default 100000)"),
-    NVL_OPT_FAILURES_(validate_opts, fail), NVL_OPT_END_};
+    NVL_OPT_FAILURES_(validate_opts, fail),
+    NVL_OPT_QUIET_,
+    NVL_OPT_END_};
 #undef O
 #undef C
 

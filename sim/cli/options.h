@@ -49,6 +49,15 @@ typedef struct {
   { (kind), (s), (l), (arg), offsetof(type, field), NULL, (h) }
 #define NVL_OPT_CALL_(s, l, arg, type, field, fn, h)                                               \
   { NVL_OPT_CALL, (s), (l), (arg), offsetof(type, field), (fn), (h) }
+/* -q/--quiet: design warnings are not printed (errors are; --strict still counts them). A
+ * process-wide switch (cli/cli.h), so it sets no field. */
+#define NVL_OPT_QUIET_                                                                             \
+  {                                                                                                \
+    NVL_OPT_CALL, 'q', "quiet", NULL, 0, nvl_arg_quiet,                                            \
+        "design warnings not printed (errors are; --strict still\ncounts them)"                    \
+  }
+int nvl_arg_quiet(void *field, const char *v, const char *opt, const char *cmd);
+
 #define NVL_OPT_END_                                                                               \
   { NVL_OPT_END, 0, NULL, NULL, 0, NULL, NULL }
 
