@@ -365,6 +365,9 @@ int nvl_cmd_run(const nvl_model_ctx *ctx, int argc, char **argv) {
                                                                           : NVL_EXIT_FAIL;
     goto cleanup;
   }
+  nvl_cli_print_diags(&diags, label, stderr); /* warnings of the selection (-g on mixed types) */
+  nvl_diags_release(&diags);
+  diags = (nvl_diags)NVL_DIAGS_INIT;
   if (o.chakra) {
     nvl_chakra_args ca = {.prefix = o.chakra,
                           .csv = o.csv,

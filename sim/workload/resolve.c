@@ -96,6 +96,25 @@ static int load_matrix(nvl_job *j, nvl_diags *diags) {
   return rc;
 }
 
+/* The first n of a selection of several endpoint types (-g on a mixed rack): a warning saying
+ * which it took. */
+static void say_mixed(const nvl_design *d, const nvl_job *j, size_t n, nvl_diags *diags) {
+  int t0 = d->devices[j->devs[0]].type, other = -1;
+  size_t n0 = 0;
+  for (size_t i = 0; i < n; i++) {
+    int t = d->devices[j->devs[i]].type;
+    n0 += t == t0;
+    if (t != t0 && other < 0)
+      other = j->devs[i];
+  }
+  if (other >= 0)
+    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_REFERENCE, NULL,
+                 "job %s: -g %d takes endpoints of more than one type: %zu %s, then %s (%s) "
+                 "and %zu others (choose them with --ranks)",
+                 j->name, j->n_limit, n0, nvl_device_type_name(d, j->devs[0]),
+                 d->devices[other].name, nvl_device_type_name(d, other), n - n0 - 1);
+}
+
 int nvl_workload_resolve(nvl_workload_spec *spec, const nvl_design *d, const nvl_platform *p,
                          nvl_diags *diags) {
   size_t before = diags->errors;
@@ -126,6 +145,7 @@ int nvl_workload_resolve(nvl_workload_spec *spec, const nvl_design *d, const nvl
         continue;
       }
       n = (size_t)j->n_limit;
+      say_mixed(d, j, n, diags);
     }
     j->n = (int)n;
     for (size_t i = 0; i < n; i++)
