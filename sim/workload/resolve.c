@@ -110,9 +110,10 @@ static void say_mixed(const nvl_design *d, const nvl_job *j, size_t n, nvl_diags
   if (other >= 0)
     nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_REFERENCE, NULL,
                  "job %s: -g %d takes endpoints of more than one type: %zu %s, then %s (%s) "
-                 "and %zu others (choose them with --ranks)",
+                 "and %zu other%s (choose them with --ranks)",
                  j->name, j->n_limit, n0, nvl_device_type_name(d, j->devs[0]),
-                 d->devices[other].name, nvl_device_type_name(d, other), n - n0 - 1);
+                 d->devices[other].name, nvl_device_type_name(d, other), n - n0 - 1,
+                 n - n0 - 1 == 1 ? "" : "s");
 }
 
 int nvl_workload_resolve(nvl_workload_spec *spec, const nvl_design *d, const nvl_platform *p,
