@@ -107,9 +107,12 @@ void nvl_ld_report_tally(loader *L, const port_tally *t, int lt, const char *ptr
     more[0] = '\0';
     if (t->budget_n > 1)
       snprintf(more, sizeof more, " (and %d more devices)", t->budget_n - 1);
-    nvl_ld_err(L, NVL_DIAG_PORTS, ptr, "ports over budget: %s (%s) uses %d of %d %s ports%s",
+    /* what the rules ask of the device by now (the tally saw it pass the budget on the way) */
+    int asked = L->used[(size_t)t->budget_first * d->n_link_types + d->link_types[lt].family];
+    nvl_ld_err(L, NVL_DIAG_PORTS, ptr,
+               "ports over budget: %s (%s) is asked for %d of its %d %s ports%s",
                d->devices[t->budget_first].name, nvl_device_type_name(d, t->budget_first),
-               t->budget_used, t->budget_avail, ltn, more);
+               asked > t->budget_used ? asked : t->budget_used, t->budget_avail, ltn, more);
   }
 }
 
