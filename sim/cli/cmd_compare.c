@@ -71,7 +71,11 @@ const nvl_cmd_doc nvl_doc_compare = {
     "diameter, path diversity) and a simulated workload on each, with the ratio of every\n"
     "design to A: per size of a collective sweep (default all_reduce 1 MiB .. 1 GiB, factor 4)\n"
     "time and busbw, or with --llm one step's time, tokens/s, tokens per joule, MFU and\n"
-    "breakdown. Up to 26 designs.\n",
+    "breakdown. Up to 26 designs.\n"
+    "Examples:\n"
+    "  nvlsim compare builtin:gb200-nvl72 builtin:fusion-gpu-asic --plot cmp.png\n"
+    "  nvlsim compare builtin:gb200-nvl72 builtin:gb300-nvl72 --llm builtin:llama3.1-70b --mode "
+    "prefill --tp 8 -g 16\n",
     options, NULL};
 
 typedef struct {

@@ -26,7 +26,9 @@ static const nvl_option options[] = {
 const nvl_cmd_doc nvl_doc_export = {
     "export", "nvlsim export --format dot|graphml [-o OUT] [options] [FILE]",
     "Writes one vertex per device (name, kind, type) and one edge per link bundle (link_type,\n"
-    "links, bandwidth_GBps) through igraph's writers. Without -o, writes to stdout.\n",
+    "links, bandwidth_GBps) through igraph's writers. Without -o, writes to stdout.\n"
+    "Examples:\n"
+    "  nvlsim export --format dot -o nvl72.dot builtin:gb200-nvl72\n",
     options, NULL};
 
 int nvl_cmd_export(const nvl_model_ctx *ctx, int argc, char **argv) {

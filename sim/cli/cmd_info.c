@@ -211,7 +211,10 @@ const nvl_cmd_doc nvl_doc_info = {
     "first and second half of the accelerators in declaration order), the diameter in switch\n"
     "hops and the path diversity (link-disjoint paths per accelerator pair). Without FILE,\n"
     "describes the built-in GB200 NVL72. With failures, the figures of the damaged design and\n"
-    "what the failures cost against the intact one.\n",
+    "what the failures cost against the intact one.\n"
+    "Examples:\n"
+    "  nvlsim info builtin:nvl576\n"
+    "  nvlsim info --json --fail switch:sw4 builtin:gb200-nvl72 > info.json\n",
     options, NULL};
 
 int nvl_cmd_info(const nvl_model_ctx *ctx, int argc, char **argv) {

@@ -46,7 +46,9 @@ const nvl_cmd_doc nvl_doc_route = {
     "Shows how one transfer from endpoint A to endpoint B is carried: its stripes (one per\n"
     "plane both reach, or their direct link, weighted by capacity), each stripe's route hop by\n"
     "hop (logical link, kind, direction, physical links, bandwidth, latency), and what the\n"
-    "transfer gets alone on the fabric. Without DESIGN, the built-in GB200 NVL72.\n",
+    "transfer gets alone on the fabric. Without DESIGN, the built-in GB200 NVL72.\n"
+    "Examples:\n"
+    "  nvlsim route builtin:nvl576 gpu0 gpu100\n",
     options, NULL};
 
 typedef struct {

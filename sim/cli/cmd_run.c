@@ -120,7 +120,11 @@ static const nvl_option options[] = {
 const nvl_cmd_doc nvl_doc_run = {
     "run", "nvlsim run [options] [FILE]",
     "Simulates a collective (nccl-tests flags), a traffic pattern or a workload file on the\n"
-    "design (default: the built-in GB200 NVL72 all_reduce sweep 8 B .. 8 GiB). See README.\n",
+    "design (default: the built-in GB200 NVL72 all_reduce sweep 8 B .. 8 GiB). See README.\n"
+    "Examples:\n"
+    "  nvlsim run builtin:hgx-h100 -c all_reduce -b 1M -e 1G -f 4 --csv ar.csv --plot ar.png\n"
+    "  nvlsim run builtin:gb200-nvl72 -c alltoall -b 64M -e 64M --link-stats links.csv\n"
+    "  nvlsim run builtin:fusion-gpu-asic -q --algo ring -b 1G -e 1G\n",
     options,
     "exit status: 0 done, 1 invalid design or failed simulation, 2 usage or I/O error,\n"
     "3 out of memory, 4 time limit, 5 memory limit\n"

@@ -90,7 +90,10 @@ const nvl_cmd_doc nvl_doc_sweep = {
     "size: point, one column per axis, status (ok, invalid, failed), the run columns,\n"
     "error, sweep_id. Running the same command again skips the points OUT holds (resume);\n"
     "rows of an edited spec, base design or model file are refused. One sweep writes OUT at\n"
-    "a time (OUT.lock). SIGINT/SIGTERM stop the children and keep the points done.\n",
+    "a time (OUT.lock). SIGINT/SIGTERM stop the children and keep the points done.\n"
+    "Examples:\n"
+    "  nvlsim sweep tools/studies/fusion-asics.json -o fusion.csv -j 2\n"
+    "  nvlsim plot fusion.csv asics busbw_GBps --series collective -o fusion.png\n",
     options, NULL};
 
 typedef struct {

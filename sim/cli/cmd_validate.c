@@ -71,7 +71,11 @@ const nvl_cmd_doc nvl_doc_validate = {
     "validate", "nvlsim validate [options] FILE...",
     "Checks each design: JSON syntax (file:line:col), unknown keys, quantities, references,\n"
     "port budgets and link types (JSON pointer), graph connectivity and the `expect` block.\n"
-    "All errors of a file are reported, in document order, then a summary line.\n",
+    "All errors of a file are reported, in document order, then a summary line.\n"
+    "Examples:\n"
+    "  nvlsim validate builtin:gb200-nvl72\n"
+    "  nvlsim validate --strict --format junit topologies/gb200-nvl72.json "
+    "topologies/nvl576.json\n",
     options,
     "exit status: 0 all valid, 1 some design invalid, 2 usage or I/O error (missing file,\n"
     "directory, unreadable)\n"};

@@ -200,7 +200,10 @@ const nvl_cmd_doc nvl_doc_validate_model = {
     "With --ops, an operation table (tools/profile_gpu.py writes one) priced by the kernel\n"
     "model on a design's GPU: the mechanism alone, the model with each row held out of the\n"
     "table (a prediction from its neighbours) and the model with the whole table (what nvlsim\n"
-    "runs); the tolerance (default 10 % here) applies to the last.\n",
+    "runs); the tolerance (default 10 % here) applies to the last.\n"
+    "Examples:\n"
+    "  nvlsim validate-model --csv collectives.csv\n"
+    "  nvlsim validate-model --ops --tolerance 10%\n",
     options, "exit status: 0 every row within tolerance, 1 otherwise, 2 usage or I/O error\n"};
 
 /* A measurement table is at most this large. */
