@@ -12,6 +12,7 @@
 #include "cli/argvals.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "base/csv.h"
 #include "cli/llm_sim.h"
 #include "output/figures.h"
 #include "output/plot.h"
@@ -73,26 +74,24 @@ const nvl_cmd_doc nvl_doc_compare = {
     "time and busbw, or with --llm one step's time, tokens/s, tokens per joule, MFU and\n"
     "breakdown. Up to 26 designs.\n"
     "Examples:\n"
-    "  nvlsim compare builtin:gb200-nvl72 builtin:fusion-gpu-asic --plot cmp.png\n"
+    "  nvlsim compare builtin:gb200-nvl72 builtin:fusion-gpu-asic --plot cmp.png --csv cmp.csv\n"
+    "  nvlsim plot cmp.csv size_bytes value --series design --where metric=busbw_GBps -o b.png\n"
     "  nvlsim compare builtin:gb200-nvl72 builtin:gb300-nvl72 --llm builtin:llama3.1-70b --mode "
     "prefill --tp 8 -g 16\n",
     options, NULL};
 
 typedef struct {
   int n;
-  const char *names[MAX_DESIGNS];
+  const char *names[MAX_DESIGNS];   /* the files as given */
+  const char *designs[MAX_DESIGNS]; /* their designs' names */
   FILE *csv;
 } table;
 
+/* The CSV is long-form, one row per design and figure (design as a column), so that plotting
+ * tools take it as it is: design,file,label (A, B, ...),metric,size_bytes,value,ratio_to_a. */
 static void csv_header(const table *t) {
-  if (!t->csv)
-    return;
-  fputs("metric,size_bytes", t->csv);
-  for (int k = 0; k < t->n; k++)
-    fprintf(t->csv, ",%c", 'a' + k);
-  for (int k = 1; k < t->n; k++)
-    fprintf(t->csv, ",ratio_%c_over_a", 'a' + k);
-  fputc('\n', t->csv);
+  if (t->csv)
+    fputs("design,file,label,metric,size_bytes,value,ratio_to_a\n", t->csv);
 }
 
 static void col_header(const table *t, const char *first) {
@@ -113,16 +112,17 @@ static bool has_ratio(const table *t, const double *v, const bool *same, int k) 
 /* The CSV record of one figure: an empty ratio where there is none. */
 static void csv_only(const table *t, const char *metric, uint64_t size, const double *v,
                      const bool *same) {
-  fprintf(t->csv, "%s,%llu", metric, (unsigned long long)size);
   double top = nvl_fig_top(v, (size_t)t->n);
-  for (int k = 0; k < t->n; k++)
-    fprintf(t->csv, ",%.6f", nvl_fig_shown(v[k], top));
-  for (int k = 1; k < t->n; k++)
+  for (int k = 0; k < t->n; k++) {
+    nvl_csv_field(t->csv, t->designs[k]);
+    fputc(',', t->csv);
+    nvl_csv_field(t->csv, t->names[k]);
+    fprintf(t->csv, ",%c,%s,%llu,%.6f,", 'A' + k, metric, (unsigned long long)size,
+            nvl_fig_shown(v[k], top));
     if (has_ratio(t, v, same, k))
-      fprintf(t->csv, ",%.6f", v[k] / v[0]);
-    else
-      fputc(',', t->csv);
-  fputc('\n', t->csv);
+      fprintf(t->csv, "%.6f", v[k] / v[0]);
+    fputc('\n', t->csv);
+  }
 }
 
 /* One figure of every design, its ratios to A ("-" where there is none: has_ratio), in the
@@ -356,6 +356,7 @@ static int load_all(table *t, char **files, nvl_design **d, nvl_analysis *an) {
     if (rc != NVL_EXIT_OK)
       return rc;
     t->names[k] = files[k];
+    t->designs[k] = d[k]->name;
     nvl_diags diags = NVL_DIAGS_INIT;
     nvl_graph *g = nvl_graph_new(d[k], &diags);
     if (!g || nvl_analysis_run(d[k], g, &an[k], &diags) != 0) {
