@@ -79,5 +79,19 @@ check $? "compare --plot without gnuplot: $(cat "$dir/bad.out")"
 "$bin" compare builtin:hgx-h100 builtin:hgx-a100 --llm builtin:mpt-1b --plot "$dir/x.png" >/dev/null 2>"$dir/bad.out"
 [ $? = 2 ] && grep -q 'one point per design' "$dir/bad.out"; check $? "compare --llm --plot: $(cat "$dir/bad.out")"
 
+# validate-model --plot: simulated against measured for each table, with or without --csv, and no
+# temporary CSV left behind
+before=$(ls /tmp | grep -c nvlsim-validate)
+for m in "" --ops --llm; do
+  # shellcheck disable=SC2086
+  "$bin" validate-model $m --plot "$dir/vm$m.png" >"$dir/vm.out" 2>/dev/null
+  rc=$?
+  { [ $rc = 0 ] || [ $rc = 1 ]; } && [ "$(magic "$dir/vm$m.png")" = '211PNG\r\n032\n' ] && grep -q '^wrote ' "$dir/vm.out"
+  check $? "validate-model $m --plot: exit $rc, $(tail -n 1 "$dir/vm.out")"
+done
+"$bin" validate-model --csv "$dir/vm.csv" --plot "$dir/vm2.svg" >/dev/null 2>&1 && [ -s "$dir/vm.csv" ] && grep -q 'simulated = measured' "$dir/vm2.svg"
+check $? "validate-model --csv --plot"
+[ "$(ls /tmp | grep -c nvlsim-validate)" = "$before" ]; check $? "validate-model --plot left a temporary CSV"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

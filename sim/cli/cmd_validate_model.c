@@ -13,10 +13,12 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "models/algorithms.h"
 #include "base/builtin.h"
 #include "base/csv.h"
+#include "output/plot.h"
 #include "base/units.h"
 #include "base/file.h"
 #include "base/xalloc.h"
@@ -162,6 +164,7 @@ typedef struct {
   const char *csv_out;
   bool llm, ops;
   const char *design;
+  const char *plot;
 } vm_opts;
 
 static int parse_tolerance(void *field, const char *v, const char *opt, const char *cmd) {
@@ -184,6 +187,9 @@ static const nvl_option options[] = {
              "models/h200-operations.csv) on --design's GPU"),
     NVL_OPT_(NVL_OPT_STRING, 0, "design", "DESIGN", vm_opts, design,
              "with --ops: the design whose first GPU ran the table\n(default builtin:hgx-h200)"),
+    NVL_OPT_(NVL_OPT_STRING, 0, "plot", "OUT", vm_opts, plot,
+             "simulated against measured, a point per row, one series per\nsystem (--llm: "
+             "metric, --ops: kind), the diagonal drawn:\nOUT.png, .svg or .pdf (gnuplot)"),
     NVL_OPT_END_};
 
 const nvl_cmd_doc nvl_doc_validate_model = {
@@ -203,7 +209,7 @@ const nvl_cmd_doc nvl_doc_validate_model = {
     "runs); the tolerance (default 10 % here) applies to the last.\n"
     "Examples:\n"
     "  nvlsim validate-model --csv collectives.csv\n"
-    "  nvlsim validate-model --ops --tolerance 10%\n",
+    "  nvlsim validate-model --ops --tolerance 10% --plot ops.png\n",
     options, "exit status: 0 every row within tolerance, 1 otherwise, 2 usage or I/O error\n"};
 
 /* A measurement table is at most this large. */
@@ -378,8 +384,61 @@ done:
   return rc;
 }
 
+/* The picture of a validation: the rows of its CSV (just written at csv), simulated against
+ * measured, a series per system (collectives), metric (--llm) or kind (--ops), log-log but for
+ * the collectives' bandwidths, and the diagonal. Returns an exit status. */
+static int plot_validation(const vm_opts *o, const char *csv) {
+  static const char *const coll_pairs[][2] = {{"measured_busbw_GBps", "simulated_busbw_GBps"},
+                                              {"measured_algbw_GBps", "simulated_algbw_GBps"},
+                                              {"measured_time_us", "simulated_time_us"}};
+  static const char *const llm_pair[][2] = {{"measured", "simulated"}};
+  static const char *const ops_pair[][2] = {{"measured_s", "model_s"}};
+  const char *const(*pairs)[2] = o->ops ? ops_pair : o->llm ? llm_pair : coll_pairs;
+  int n_pairs = o->ops || o->llm ? 1 : 3;
+  const char *series = o->ops ? "kind" : o->llm ? "metric" : "system";
+  char *text;
+  size_t len;
+  nvl_diags diags = NVL_DIAGS_INIT;
+  if (nvl_file_read(csv, "validation CSV", MEASURED_MAX_BYTES, &text, &len, &diags) != 0) {
+    nvl_cli_print_diags(&diags, csv, stderr);
+    nvl_diags_release(&diags);
+    return NVL_EXIT_USAGE;
+  }
+  nvl_plot pl = {.xlabel = "measured",
+                 .ylabel = "simulated",
+                 .title = "validate-model",
+                 .scatter = true,
+                 .diagonal = true,
+                 .logx = o->ops || o->llm,
+                 .logy = o->ops || o->llm};
+  nvl_csv_reader r;
+  nvl_csv_reader_init(&r, text, len);
+  char err[160];
+  int got = nvl_csv_header(&r, err, sizeof err), cs = nvl_csv_find(&r, series), cm[3], cx[3];
+  for (int k = 0; k < n_pairs; k++)
+    cm[k] = nvl_csv_find(&r, pairs[k][0]), cx[k] = nvl_csv_find(&r, pairs[k][1]);
+  while (got > 0 && cs >= 0 && (got = nvl_csv_read(&r, err, sizeof err)) > 0)
+    for (int k = 0; k < n_pairs; k++) { /* the first pair the row measured */
+      double m, s;
+      if (cm[k] < 0 || cx[k] < 0 || nvl_parse_decimal(r.fields[cm[k]], &m) != 0 ||
+          nvl_parse_decimal(r.fields[cx[k]], &s) != 0 || !(m > 0 && s > 0))
+        continue;
+      nvl_plot_series *ps = nvl_plot_series_of(&pl, r.fields[cs]);
+      if (ps)
+        nvl_plot_add(ps, m, s);
+      break;
+    }
+  nvl_csv_reader_release(&r);
+  free(text);
+  int rc = nvl_plot_write(&pl, o->plot, "validate-model");
+  nvl_plot_release(&pl);
+  return rc;
+}
+
+static int validate(const nvl_model_ctx *ctx, vm_opts o, char **operands, int n);
+
 int nvl_cmd_validate_model(const nvl_model_ctx *ctx, int argc, char **argv) {
-  vm_opts o = {-1, NULL, false, false, NULL};
+  vm_opts o = {-1, NULL, false, false, NULL, NULL};
   char *operands[1];
   int n = 0, rc;
   if (!nvl_options_accept(&nvl_doc_validate_model, argc, argv, &o, operands, 1, &n, &rc))
@@ -388,6 +447,34 @@ int nvl_cmd_validate_model(const nvl_model_ctx *ctx, int argc, char **argv) {
     return nvl_cli_usage_error("validate-model", "--ops and --llm: one table at a time");
   if (o.design && !o.ops)
     return nvl_cli_usage_error("validate-model", "--design is for --ops");
+  if (!o.plot)
+    return validate(ctx, o, operands, n);
+  if ((rc = nvl_plot_check(o.plot, "validate-model")) != NVL_EXIT_OK)
+    return rc;
+  /* the picture is drawn from the CSV: --csv's, or one of our own */
+  char tmp[] = "/tmp/nvlsim-validate-XXXXXX";
+  int fd = -1;
+  if (!o.csv_out) {
+    if ((fd = mkstemp(tmp)) < 0) {
+      fprintf(stderr, "nvlsim validate-model: --plot: no temporary file in /tmp\n");
+      return NVL_EXIT_USAGE;
+    }
+    close(fd);
+    o.csv_out = tmp;
+  }
+  rc = validate(ctx, o, operands, n);
+  if (rc == NVL_EXIT_OK || rc == NVL_EXIT_FAIL) { /* rows outside the tolerance are drawn too */
+    int prc = plot_validation(&o, o.csv_out);
+    if (prc != NVL_EXIT_OK)
+      rc = prc;
+  }
+  if (fd >= 0)
+    unlink(tmp);
+  return rc;
+}
+
+static int validate(const nvl_model_ctx *ctx, vm_opts o, char **operands, int n) {
+  int rc;
   if (o.ops)
     return validate_ops(ctx, &o, n ? operands[0] : NULL);
   if (o.tol < 0)

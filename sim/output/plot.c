@@ -151,7 +151,9 @@ static int draw(const nvl_plot *p, const char *term, const char *path) {
     snprintf(t, sizeof t, "%s vs %s", p->ylabel, p->xlabel);
   gp_string(g, p->title ? p->title : t);
   fputs("\nset key outside right top\nset grid\n", g);
-  if (p->logx)
+  if (p->logx && p->scatter)
+    fputs("set logscale x 10\n", g);
+  else if (p->logx)
     fputs("set logscale x 2\nset format x '%.0b%B'\n", g);
   if (p->logy)
     fputs("set logscale y 10\n", g);
@@ -168,11 +170,14 @@ static int draw(const nvl_plot *p, const char *term, const char *path) {
   for (int i = 0; i < p->n; i++) {
     if (!p->s[i].n)
       continue;
-    fprintf(g, "%s$s%d using 1:2 with linespoints lw 2 pt 7 title ", first ? "" : ", ", i);
+    fprintf(g, "%s$s%d using 1:2 with %s title ", first ? "" : ", ", i,
+            p->scatter ? "points pt 7 ps 1.2" : "linespoints lw 2 pt 7");
     snprintf(t, sizeof t, "%s%s", p->series_label ? p->series_label : "", p->s[i].name);
     gp_string(g, t);
     first = false;
   }
+  if (p->diagonal)
+    fputs(", x with lines lw 1 dt 2 lc 'gray' title 'simulated = measured'", g);
   fputs("\n", g);
   return pclose(g) == 0 ? 0 : -1;
 }

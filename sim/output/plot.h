@@ -24,6 +24,8 @@ typedef struct {
   const char *xlabel, *ylabel, *title; /* title NULL: "Y vs X" */
   const char *series_label;            /* "design=": before each series' name, or NULL */
   bool logx, logy;                     /* logx: binary (sizes) */
+  bool scatter;                        /* points only, no lines */
+  bool diagonal;                       /* y = x drawn (simulated against measured) */
   nvl_plot_series s[NVL_PLOT_MAX_SERIES];
   int n;
 } nvl_plot;
