@@ -59,26 +59,36 @@ bench_llm() {
 # astra CASE NPUS COLLECTIVE BYTES NVLSIM_WALL: the same collective in ASTRA-sim's analytical
 # backend on one switch of NPUS at 900 GB/s and 350 ns (the flat designs of tools/bench/), from a
 # trace of chakra-gen; prints its wall time, RSS, simulated time, and nvlsim's wall over its.
+# Units as ASTRA-sim reads them: "GB/s" is 2^30 B/s (900e9 B/s is 838.19) and a latency is per
+# link (a Switch path is two links: 175 ns each); endpoint-delay as in ASTRA-sim's own examples
+# (0 trips its EventQueue assertion). A run that fails prints its exit status and no ratio.
 astra_bin=${ASTRA_SIM:-$(command -v AstraSim_Analytical_Congestion_Aware || true)}
 astra() {
   [ -n "$astra_bin" ] || return 0
   local name=$1 npus=$2 coll=$3 bytes=$4 ours=$5 d
   d=$(mktemp -d)
   "$(dirname "$bin")/chakra-gen" "$d/trace" "$npus" "$coll" "$bytes" || { rm -rf "$d"; return 0; }
-  printf 'topology: [ Switch ]\nnpus_count: [ %s ]\nbandwidth: [ 900.0 ]\nlatency: [ 350.0 ]\n' \
+  printf 'topology: [ Switch ]\nnpus_count: [ %s ]\nbandwidth: [ 838.19 ]\nlatency: [ 175.0 ]\n' \
     "$npus" >"$d/net.yml"
-  printf '{"scheduling-policy": "LIFO", "endpoint-delay": 0, "active-chunks-per-dimension": 1,
+  printf '{"scheduling-policy": "LIFO", "endpoint-delay": 10, "active-chunks-per-dimension": 1,
   "preferred-dataset-splits": 1, "all-reduce-implementation": ["ring"],
   "all-gather-implementation": ["ring"], "reduce-scatter-implementation": ["ring"],
   "all-to-all-implementation": ["direct"], "collective-optimization": "baseline",
   "local-mem-bw": 1600, "boost-mode": 0}\n' >"$d/sys.json"
   echo '{"memory-type": "NO_MEMORY_EXPANSION"}' >"$d/mem.json"
-  local out wall rss cycles
+  local out wall rss cycles st
   out=$(/usr/bin/time -f "%e %M" -o "$tmp" timeout "$limit" "$astra_bin" \
     --workload-configuration="$d/trace" --system-configuration="$d/sys.json" \
     --remote-memory-configuration="$d/mem.json" --network-configuration="$d/net.yml" 2>&1)
+  st=$?
   read -r wall rss < <(tail -n 1 "$tmp") || true
   cycles=$(echo "$out" | grep -oE 'finished, [0-9]+ cycles' | grep -oE '[0-9]+' | sort -n | tail -n 1)
+  if [ "$st" != 0 ] || [ -z "$cycles" ]; then
+    printf '%-44s %10s %10s  %s\n' "  ASTRA-sim: $name" "${wall:--}" "-" \
+      "failed (exit $st): $(echo "$out" | tail -n 1 | cut -c1-80); no ratio"
+    rm -rf "$d"
+    return 0
+  fi
   printf '%-44s %10s %10s  %s\n' "  ASTRA-sim: $name" "${wall:--}" "$(( ${rss:-0} / 1024 ))" \
     "time ${cycles:-?} ns; nvlsim wall / ASTRA-sim wall = $(awk -v a="$ours" -v b="${wall:-0}" \
     'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }')"
