@@ -93,5 +93,14 @@ done
 check $? "validate-model --csv --plot"
 [ "$(ls /tmp | grep -c nvlsim-validate)" = "$before" ]; check $? "validate-model --plot left a temporary CSV"
 
+# sweep --plot: the first axis against busbw (LLM: tokens/s), a line per value of the second
+"$bin" sweep "$2/tests/sweep/llm.json" -o "$dir/sw.csv" --plot "$dir/sw.png" >"$dir/sw.out" 2>/dev/null
+[ "$(magic "$dir/sw.png")" = '211PNG\r\n032\n' ] && grep -q '(4 points, 2 series)' "$dir/sw.out"
+check $? "sweep --plot (LLM): $(tail -n 1 "$dir/sw.out")"
+printf '%s\n' '{"base": "builtin:hgx-h100", "workload": {"collective": "all_reduce", "sizes": ["1 MiB"], "model": "ideal"}, "axes": [{"name": "op", "param": "collective", "values": ["all_reduce", "all_gather"]}]}' >"$dir/sw2.json"
+"$bin" sweep "$dir/sw2.json" -o "$dir/sw2.csv" --plot "$dir/sw2.png" >/dev/null 2>"$dir/sw2.err"
+[ $? = 1 ] && grep -q 'op "all_reduce".*is not a number' "$dir/sw2.err" && [ ! -e "$dir/sw2.png" ] && [ -s "$dir/sw2.csv" ]
+check $? "sweep --plot of a text axis: $(cat "$dir/sw2.err")"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

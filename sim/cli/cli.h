@@ -48,5 +48,10 @@ int nvl_cli_output_finish(nvl_outfile *o, int write_rc, const char *cmd);
 
 /* Prints each diagnostic as "error: FILE:LOC: message". */
 void nvl_cli_print_diags(const nvl_diags *diags, const char *file, FILE *to);
+/* Draws columns y against x of a CSV (cli/cmd_plot.c: rows of a sweep not ok and empty cells left
+ * out), one line per value of series (NULL: one line), into out (.png, .svg, .pdf). Returns an
+ * exit status, the reasons printed as "nvlsim CMD: ...". */
+int nvl_cli_plot_csv(const char *csv, const char *x, const char *y, const char *series, bool logx,
+                     const char *title, const char *out, const char *cmd);
 
 #endif

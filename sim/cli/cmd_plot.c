@@ -163,6 +163,27 @@ static int read_csv(plot_data *pd, const char *file) {
   return rc;
 }
 
+int nvl_cli_plot_csv(const char *csv, const char *x, const char *y, const char *series, bool logx,
+                     const char *title, const char *out, const char *cmd) {
+  plot_opts o = {.series = series, .title = title, .out = out, .logx = logx};
+  char label[160] = "";
+  if (series)
+    snprintf(label, sizeof label, "%.150s=", series);
+  plot_data pd = {.o = &o,
+                  .x = x,
+                  .y = y,
+                  .plot = {.xlabel = x,
+                           .ylabel = y,
+                           .title = title,
+                           .series_label = series ? label : NULL,
+                           .logx = logx}};
+  int rc = read_csv(&pd, csv);
+  if (rc == NVL_EXIT_OK)
+    rc = nvl_plot_write(&pd.plot, out, cmd);
+  nvl_plot_release(&pd.plot);
+  return rc;
+}
+
 int nvl_cmd_plot(const nvl_model_ctx *ctx, int argc, char **argv) {
   (void)ctx; /* needs no model */
   plot_opts o = {0};

@@ -25,6 +25,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/sweep.h"
+#include "output/plot.h"
 #include "cli/sweep_csv.h"
 #include "cli/sweep_guard.h"
 #include "output/results.h"
@@ -35,7 +36,7 @@ typedef struct {
 } shard_spec;
 
 typedef struct {
-  const char *out;
+  const char *out, *plot;
   bool merge;
   size_t jobs;
   shard_spec shard;
@@ -68,6 +69,9 @@ static int parse_shard(void *field, const char *v, const char *opt, const char *
 }
 
 static const nvl_option options[] = {
+    NVL_OPT_(NVL_OPT_STRING, 0, "plot", "OUT", sweep_opts, plot,
+             "the first axis against busbw (an LLM sweep: tokens/s), one\nline per value of the "
+             "second axis: OUT.png, .svg or .pdf"),
     NVL_OPT_(NVL_OPT_STRING, 'o', "output", "OUT", sweep_opts, out,
              "the CSV: one row per point and size, rewritten atomically"),
     NVL_OPT_CALL_('j', "jobs", "N", sweep_opts, jobs, parse_jobs,
@@ -93,7 +97,7 @@ const nvl_cmd_doc nvl_doc_sweep = {
     "a time (OUT.lock). SIGINT/SIGTERM stop the children and keep the points done.\n"
     "Examples:\n"
     "  nvlsim sweep tools/studies/fusion-asics.json -o fusion.csv -j 2\n"
-    "  nvlsim plot fusion.csv asics busbw_GBps --series collective -o fusion.png\n",
+    "  nvlsim sweep tools/studies/fusion-asics.json -o fusion2.csv --plot fusion.png\n",
     options, NULL};
 
 typedef struct {
@@ -450,6 +454,38 @@ cleanup:
   return rc;
 }
 
+/* The picture of a sweep's CSV: its first axis (the column after "point") against busbw_GBps, or
+ * tokens_per_s for an LLM sweep, one line per value of the second axis if there is one. */
+static int plot_sweep(const char *csv, const char *out) {
+  FILE *f = fopen(csv, "r");
+  char head[8192] = "";
+  if (!f || !fgets(head, sizeof head, f)) {
+    if (f)
+      fclose(f);
+    fprintf(stderr, "nvlsim sweep: --plot: %s cannot be read\n", csv);
+    return NVL_EXIT_USAGE;
+  }
+  fclose(f);
+  head[strcspn(head, "\r\n")] = '\0';
+  nvl_csv_reader r;
+  nvl_csv_reader_init(&r, head, strlen(head));
+  char err[160], x[256] = "", series[256] = "";
+  bool llm = false;
+  if (nvl_csv_read(&r, err, sizeof err) > 0 && r.n_fields > 2 && strcmp(r.fields[1], "status")) {
+    snprintf(x, sizeof x, "%s", r.fields[1]);
+    if (strcmp(r.fields[2], "status") != 0)
+      snprintf(series, sizeof series, "%s", r.fields[2]);
+    llm = nvl_csv_find(&r, "tokens_per_s") >= 0;
+  }
+  nvl_csv_reader_release(&r);
+  if (!x[0]) {
+    fprintf(stderr, "nvlsim sweep: --plot: %s has no axis column\n", csv);
+    return NVL_EXIT_FAIL;
+  }
+  return nvl_cli_plot_csv(csv, x, llm ? "tokens_per_s" : "busbw_GBps", series[0] ? series : NULL,
+                          false, NULL, out, "sweep");
+}
+
 int nvl_cmd_sweep(const nvl_model_ctx *ctx, int argc, char **argv) {
   sweep_opts o = {.jobs = (size_t)sysconf(_SC_NPROCESSORS_ONLN), .shard = {0, 1}};
   char **operands = nvl_xcalloc((size_t)argc + 1, sizeof *operands);
@@ -465,8 +501,12 @@ int nvl_cmd_sweep(const nvl_model_ctx *ctx, int argc, char **argv) {
     rc = nvl_cli_usage_error("sweep", "one spec at a time");
   else if (n == 0 || !o.out)
     rc = nvl_cli_usage_error("sweep", "usage: nvlsim sweep SPEC -o OUT.csv [-j N] [--shard i/N]");
-  else
-    rc = sweep(ctx, &o, operands[0]);
+  else if (o.plot && nvl_plot_check(o.plot, "sweep") != NVL_EXIT_OK)
+    rc = NVL_EXIT_USAGE;
+  else if ((rc = sweep(ctx, &o, operands[0])) != NVL_EXIT_USAGE && o.plot) {
+    int prc = plot_sweep(o.out, o.plot);
+    rc = prc != NVL_EXIT_OK ? prc : rc;
+  }
   free(operands);
   return rc;
 }
