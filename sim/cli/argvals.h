@@ -48,7 +48,8 @@ int nvl_arg_failure(void *field, const char *v, const char *opt, const char *cmd
 /* The two option-table rows of --fail and --degrade, into field `f` (an nvl_cli_failures). */
 #define NVL_OPT_FAILURES_(type, f)                                                                 \
   NVL_OPT_CALL_(0, "fail", "SPEC", type, f, nvl_arg_failure,                                       \
-                "fail a switch or a link: switch:sw4, link:gpu3-sw7 (repeatable)"),                \
+                "fail switches or a link: switch:sw4, switch:sw[2:4] (a tray),\nlink:gpu3-sw7 "    \
+                "(repeatable)"),                                                                   \
       NVL_OPT_CALL_(0, "degrade", "SPEC", type, f, nvl_arg_failure,                                \
                     "degrade a link to a share of its bandwidth: link:gpu3-sw7=50%")
 

@@ -172,9 +172,35 @@ static bool fail_link(nvl_design *d, const nvl_failure_spec *s, nvl_failure *f, 
   return true;
 }
 
+static bool apply(nvl_design *d, const nvl_failure_spec *s, nvl_diags *diags);
+
+/* switch:LIST, a selection as --ranks takes ("sw[2:4]", "sw2,sw3": a GB200 switch tray is two
+ * chips): each switch of it fails. */
+static bool fail_switches(nvl_design *d, const nvl_failure_spec *s, nvl_diags *diags) {
+  int *devs = NULL;
+  size_t n = 0;
+  char err[256];
+  if (nvl_design_select(d, s->target, &devs, &n, err, sizeof err) != 0 || n == 0) {
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_FAILURE, s->ptr[0] ? s->ptr : NULL,
+                 "failure names switches \"%s\": %s", s->target, n ? err : "none selected");
+    free(devs);
+    return false;
+  }
+  bool ok = true;
+  for (size_t i = 0; i < n && ok; i++) {
+    nvl_failure_spec one = *s;
+    snprintf(one.target, sizeof one.target, "%s", d->devices[devs[i]].name);
+    ok = apply(d, &one, diags);
+  }
+  free(devs);
+  return ok;
+}
+
 static bool apply(nvl_design *d, const nvl_failure_spec *s, nvl_diags *diags) {
   nvl_failure f = {{0}, 0};
   bool ok;
+  if (strcmp(s->kind, "switch") == 0 && strpbrk(s->target, "[,"))
+    return fail_switches(d, s, diags);
   if (strcmp(s->kind, "switch") == 0)
     ok = fail_switch(d, s, &f, diags);
   else if (strcmp(s->kind, "link") == 0)
