@@ -188,6 +188,18 @@ import csv, sys
 rows = list(csv.reader(open(sys.argv[1], newline="")))
 assert [len(r[1]) for r in rows[1:]] == [10001, 10001] and rows[1][1] != rows[2][1], [len(r[1]) for r in rows]
 PY
+# labels name an axis's values in the CSV (and resume takes them back); labels that do not match
+# the values one for one are refused with their pointer
+printf '%s' '{"base": "d.json", "workload": {"collective": "all_reduce", "sizes": ["1 MiB"], "model": "ideal"}, "axes": [{"name": "f", "pointer": "/failures", "values": [[], [{"switch": "sw0"}]], "labels": ["none", "sw0"]}]}' >"$dir/b/lab.json"
+"$bin" sweep "$dir/b/lab.json" -o "$dir/b/lab.csv" 2>/dev/null && [ "$(cut -d, -f2 "$dir/b/lab.csv" | tr '\n' ' ')" = "f none sw0 " ] &&
+  "$bin" sweep "$dir/b/lab.json" -o "$dir/b/lab.csv" 2>/dev/null
+check $? "axis labels: $(cut -d, -f1-3 "$dir/b/lab.csv" | tr '\n' ' ')"
+for bad in '["none"]' '["none", 3]' '["none", ""]' '"none"'; do
+  printf '{"base": "d.json", "workload": {"collective": "all_reduce", "sizes": ["1 MiB"]}, "axes": [{"name": "f", "pointer": "/failures", "values": [[], [{"switch": "sw0"}]], "labels": %s}]}' "$bad" >"$dir/b/lab2.json"
+  "$bin" sweep "$dir/b/lab2.json" -o "$dir/b/lab2.csv" 2>"$dir/b/lab2.err"
+  [ $? = 1 ] && grep -q '/axes/0/labels: labels are' "$dir/b/lab2.err" && [ ! -e "$dir/b/lab2.csv" ]
+  check $? "bad labels $bad: $(cat "$dir/b/lab2.err")"
+done
 # control characters (C0, DEL, C1) in a spec's keys or strings: refused, naming where
 for c in '\n' '\r' '\u001b[31m' '\u007f' '\u0085' '\t'; do
   printf '{"base": "d.json", "workload": {"collective": "all_reduce"}, "axes": [{"name": "n", "pointer": "/name", "values": ["a%sb"]}]}' "$c" >"$dir/b/cc.json"

@@ -27,7 +27,10 @@ static size_t value_index(const nvl_sweep *s, size_t point, size_t a) {
 }
 
 char *nvl_sweep_axis_value(const nvl_sweep *s, size_t point, size_t a) {
-  json_t *v = json_array_get(s->axes[a].values, value_index(s, point, a));
+  size_t vi = value_index(s, point, a);
+  if (s->axes[a].labels) /* the spec names its values */
+    return nvl_xstrdup(json_string_value(json_array_get(s->axes[a].labels, vi)));
+  json_t *v = json_array_get(s->axes[a].values, vi);
   if (json_is_string(v))
     return nvl_xstrdup(json_string_value(v));
   char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);

@@ -43,8 +43,8 @@ const char *nvl_sweep_id(const nvl_sweep *s);
 size_t nvl_sweep_points(const nvl_sweep *s);
 size_t nvl_sweep_axes(const nvl_sweep *s);
 const char *nvl_sweep_axis_name(const nvl_sweep *s, size_t axis);
-/* The value of an axis at a point, whole, as CSV text (strings bare, others as compact JSON);
- * the caller frees it. */
+/* The value of an axis at a point, whole, as CSV text: its label when the axis gives "labels",
+ * else strings bare and others as compact JSON; the caller frees it. */
 char *nvl_sweep_axis_value(const nvl_sweep *s, size_t point, size_t axis);
 
 /* The result columns of the sweep's rows (a collective's or an LLM step's), and their number. */

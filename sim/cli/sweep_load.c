@@ -175,7 +175,8 @@ static size_t load_axis(const nvl_sweep *s, axis *a, json_t *ax, const char *ap,
   const char *key;
   json_t *v;
   json_object_foreach(ax, key, v) {
-    static const char *const ok[] = {"name", "values", "param", "pointer", "set", "seed", "note"};
+    static const char *const ok[] = {"name",    "values", "labels", "param",
+                                     "pointer", "set",    "seed",   "note"};
     bool known = false;
     for (size_t k = 0; k < sizeof ok / sizeof ok[0]; k++)
       known |= strcmp(key, ok[k]) == 0;
@@ -183,7 +184,8 @@ static size_t load_axis(const nvl_sweep *s, axis *a, json_t *ax, const char *ap,
       char p[NVL_DIAG_PTR_MAX];
       nvl_ptr_join(p, sizeof p, ap, key);
       nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_UNKNOWN_KEY, p,
-                   "unknown key \"%s\" (name, values, param, pointer, set, seed, note)", key);
+                   "unknown key \"%s\" (name, values, labels, param, pointer, set, seed, note)",
+                   key);
     }
   }
   json_t *name = json_object_get(ax, "name"), *vals = json_object_get(ax, "values");
@@ -194,6 +196,20 @@ static size_t load_axis(const nvl_sweep *s, axis *a, json_t *ax, const char *ap,
   }
   snprintf(a->name, sizeof a->name, "%s", json_string_value(name));
   a->values = json_incref(vals);
+  json_t *labels = json_object_get(ax, "labels");
+  bool labels_ok = json_is_array(labels) && json_array_size(labels) == json_array_size(vals);
+  for (size_t i = 0; labels_ok && i < json_array_size(labels); i++)
+    labels_ok = json_is_string(json_array_get(labels, i)) &&
+                json_string_length(json_array_get(labels, i)) > 0;
+  if (labels && !labels_ok) {
+    char p[NVL_DIAG_PTR_MAX];
+    nvl_ptr_join(p, sizeof p, ap, "labels");
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, p,
+                 "labels are the CSV's names of the values: one non-empty string per value (%zu)",
+                 json_array_size(vals));
+  } else if (labels) {
+    a->labels = json_incref(labels);
+  }
   json_t *param = json_object_get(ax, "param"), *ptr = json_object_get(ax, "pointer"),
          *set = json_object_get(ax, "set"), *seed = json_object_get(ax, "seed");
   a->seed = json_is_integer(seed) ? (unsigned long)json_integer_value(seed) : 1;
@@ -388,6 +404,7 @@ void nvl_sweep_free(nvl_sweep *s) {
     return;
   for (size_t i = 0; i < s->n_axes; i++) {
     json_decref(s->axes[i].values);
+    json_decref(s->axes[i].labels);
     for (size_t k = 0; k < s->axes[i].n_ptrs; k++)
       json_decref(s->axes[i].ptr_vals[k]);
     free(s->axes[i].ptrs);

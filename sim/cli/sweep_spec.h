@@ -32,6 +32,7 @@ typedef struct {
   axis_kind kind;
   param_kind param;
   json_t *values; /* array, owned */
+  json_t *labels; /* the CSV's names of the values (strings, one each), or NULL; owned */
   size_t n_ptrs;
   char (*ptrs)[256];
   json_t **ptr_vals; /* per pointer: array parallel to values (owned) */
