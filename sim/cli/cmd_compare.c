@@ -219,23 +219,29 @@ static void print_sweep(const table *t, const cmp_workload *cw, const nvl_result
   for (size_t i = 0; i < n; i++) {
     const nvl_result_row *a = &rows[0].rows[i];
     printf(" %12llu", (unsigned long long)a->size_bytes);
+    double tm[MAX_DESIGNS], bw[MAX_DESIGNS];
     for (int k = 0; k < t->n; k++)
-      printf(" %12.2f", rows[k].rows[i].time_us);
-    for (int k = 1; k < t->n; k++)
-      printf(" %7.3f", rows[k].rows[i].time_us / a->time_us);
+      tm[k] = rows[k].rows[i].time_us, bw[k] = rows[k].rows[i].busbw_GBps;
     for (int k = 0; k < t->n; k++)
-      printf(" %10.2f", rows[k].rows[i].busbw_GBps);
+      printf(" %12.2f", tm[k]);
+    for (int k = 1; k < t->n; k++) /* no ratio to a figure of 0 (count 0): "-" */
+      if (has_ratio(t, tm, NULL, k))
+        printf(" %7.3f", tm[k] / tm[0]);
+      else
+        printf(" %7s", "-");
+    for (int k = 0; k < t->n; k++)
+      printf(" %10.2f", bw[k]);
     for (int k = 1; k < t->n; k++)
-      printf(" %7.3f", rows[k].rows[i].busbw_GBps / a->busbw_GBps);
+      if (has_ratio(t, bw, NULL, k))
+        printf(" %7.3f", bw[k] / bw[0]);
+      else
+        printf(" %7s", "-");
     putchar(' ');
     for (int k = 0; k < t->n; k++)
       printf(" %s/%s", rows[k].rows[i].algorithm, rows[k].rows[i].protocol);
     putchar('\n');
     if (!t->csv)
       continue;
-    double tm[MAX_DESIGNS], bw[MAX_DESIGNS];
-    for (int k = 0; k < t->n; k++)
-      tm[k] = rows[k].rows[i].time_us, bw[k] = rows[k].rows[i].busbw_GBps;
     csv_only(t, "time_us", a->size_bytes, tm, NULL);
     csv_only(t, "busbw_GBps", a->size_bytes, bw, NULL);
   }
