@@ -71,8 +71,7 @@ const nvl_cmd_doc nvl_doc_plot = {
 
 typedef struct {
   const plot_opts *o;
-  const char *x, *y;
-  nvl_plot plot;
+  nvl_plot plot; /* its xlabel and ylabel are the columns drawn */
 } plot_data;
 
 /* Whether cell v passes filter COL=VALUE: the same text, or numbers within 1 %. */
@@ -107,8 +106,8 @@ static int read_csv(plot_data *pd, const char *file) {
   int rc = NVL_EXIT_OK, got = nvl_csv_header(&r, err, sizeof err);
   int cx = -1, cy = -1, cs = -1, st = -1, cw[MAX_WHERE];
   if (got > 0) {
-    cx = column(&r, file, pd->x, "");
-    cy = column(&r, file, pd->y, "");
+    cx = column(&r, file, pd->plot.xlabel, "");
+    cy = column(&r, file, pd->plot.ylabel, "");
     cs = pd->o->series ? column(&r, file, pd->o->series, " (--series)") : -2;
     st = nvl_csv_find(&r, "status");
     for (int k = 0; k < pd->o->n_where; k++) {
@@ -130,7 +129,7 @@ static int read_csv(plot_data *pd, const char *file) {
     double x, y;
     if (nvl_parse_decimal(vx, &x) != 0 || nvl_parse_decimal(vy, &y) != 0) {
       fprintf(stderr, "nvlsim plot: %s:%d: %s \"%.40s\" or %s \"%.40s\" is not a number\n", file,
-              r.line, pd->x, vx, pd->y, vy);
+              r.line, pd->plot.xlabel, vx, pd->plot.ylabel, vy);
       rc = NVL_EXIT_FAIL;
       break;
     }
@@ -163,25 +162,37 @@ static int read_csv(plot_data *pd, const char *file) {
   return rc;
 }
 
+/* Draws Y against X of the CSVs into o->out: one path for nvlsim plot and --plot. */
+static int draw_csvs(const plot_opts *o, char *const *csvs, int n, const char *x, const char *y,
+                     const char *cmd) {
+  char label[160] = "";
+  if (o->series)
+    snprintf(label, sizeof label, "%.150s=", o->series);
+  plot_data pd = {.o = o,
+                  .plot = {.xlabel = x,
+                           .ylabel = y,
+                           .title = o->title,
+                           .series_label = o->series ? label : NULL,
+                           .logx = o->logx,
+                           .logy = o->logy}};
+  int rc = NVL_EXIT_OK;
+  for (int f = 0; f < n && rc == NVL_EXIT_OK; f++)
+    rc = read_csv(&pd, csvs[f]);
+  for (int i = 0; i < pd.plot.n && rc == NVL_EXIT_OK; i++)
+    if (!pd.plot.s[i].kept && o->n_where)
+      fprintf(stderr, "nvlsim %s: --where keeps no row of %s \"%s\"\n", cmd,
+              o->series ? o->series : "the CSV", pd.plot.s[i].name);
+  if (rc == NVL_EXIT_OK)
+    rc = nvl_plot_write(&pd.plot, o->out, cmd);
+  nvl_plot_release(&pd.plot);
+  return rc;
+}
+
 int nvl_cli_plot_csv(const char *csv, const char *x, const char *y, const char *series, bool logx,
                      const char *title, const char *out, const char *cmd) {
   plot_opts o = {.series = series, .title = title, .out = out, .logx = logx};
-  char label[160] = "";
-  if (series)
-    snprintf(label, sizeof label, "%.150s=", series);
-  plot_data pd = {.o = &o,
-                  .x = x,
-                  .y = y,
-                  .plot = {.xlabel = x,
-                           .ylabel = y,
-                           .title = title,
-                           .series_label = series ? label : NULL,
-                           .logx = logx}};
-  int rc = read_csv(&pd, csv);
-  if (rc == NVL_EXIT_OK)
-    rc = nvl_plot_write(&pd.plot, out, cmd);
-  nvl_plot_release(&pd.plot);
-  return rc;
+  char *one[] = {(char *)csv};
+  return draw_csvs(&o, one, 1, x, y, cmd);
 }
 
 int nvl_cmd_plot(const nvl_model_ctx *ctx, int argc, char **argv) {
@@ -198,26 +209,5 @@ int nvl_cmd_plot(const nvl_model_ctx *ctx, int argc, char **argv) {
   int rc = nvl_plot_check(o.out, "plot");
   if (rc != NVL_EXIT_OK)
     return rc;
-  char label[160] = "";
-  if (o.series)
-    snprintf(label, sizeof label, "%.150s=", o.series);
-  plot_data pd = {.o = &o,
-                  .x = operands[n - 2],
-                  .y = operands[n - 1],
-                  .plot = {.xlabel = operands[n - 2],
-                           .ylabel = operands[n - 1],
-                           .title = o.title,
-                           .series_label = o.series ? label : NULL,
-                           .logx = o.logx,
-                           .logy = o.logy}};
-  for (int f = 0; f < n - 2 && rc == NVL_EXIT_OK; f++)
-    rc = read_csv(&pd, operands[f]);
-  for (int i = 0; i < pd.plot.n && rc == NVL_EXIT_OK; i++)
-    if (!pd.plot.s[i].kept && o.n_where)
-      fprintf(stderr, "nvlsim plot: --where keeps no row of %s \"%s\"\n",
-              o.series ? o.series : "the CSV", pd.plot.s[i].name);
-  if (rc == NVL_EXIT_OK)
-    rc = nvl_plot_write(&pd.plot, o.out, "plot");
-  nvl_plot_release(&pd.plot);
-  return rc;
+  return draw_csvs(&o, operands, n - 2, operands[n - 2], operands[n - 1], "plot");
 }
