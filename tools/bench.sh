@@ -119,5 +119,9 @@ bench_limit 300 "10,008 GPUs (two tiers) all_reduce 1 GiB" run $b/two-tier-10008
 fi
 bench_llm "DeepSeek-V3 decode, EP 72 on NVL72" --llm builtin:deepseek-v3 --mode decode --ep 72 \
   --redundant-experts 32
+bench_llm "DeepSeek-V3 prefill, EP 72 on NVL72" --llm builtin:deepseek-v3 --mode prefill --ep 72 \
+  --redundant-experts 32
+bench_llm "DeepSeek-V3 decode, EP 72, 64 GPUs + 8 ASICs" topologies/fusion-gpu-asic.json \
+  --llm builtin:deepseek-v3 --mode decode --ep 72 --redundant-experts 32
 bench_llm "Llama 3.1 405B train, NVL576 tp8 pp9 dp8" topologies/nvl576.json \
   --llm builtin:llama3.1-405b --tp 8 --pp 9 --dp 8 --microbatches 8 --batch 64

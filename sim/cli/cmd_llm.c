@@ -19,6 +19,7 @@ typedef struct {
   nvl_llm_ask ask;
   const char *csv, *link_stats;
   bool verbose, explicit_ranks;
+  nvl_phase_opts phases;
   double wall_limit_s, mem_limit;
   nvl_cli_failures fail;
   nvl_cli_cfg cfg;
@@ -38,6 +39,7 @@ static const nvl_option options[] = {
     NVL_OPT_FAILURES_(llm_opts, fail),
     O(NVL_OPT_FLAG, 0, "explicit-ranks", NULL, explicit_ranks,
       "simulate every operation of every rank: no folding of\nalike groups (verification)"),
+    NVL_OPT_PHASES_(llm_opts, phases),
     C(0, "cfg", "KEY:VALUE", cfg, nvl_arg_cfg, "a SimGrid option"),
     NVL_OPT_GROUP_("output"),
     O(NVL_OPT_STRING, 0, "csv", "FILE", csv, "one row: the step's figures, written atomically"),
@@ -114,6 +116,7 @@ int nvl_cmd_llm(const nvl_model_ctx *ctx, int argc, char **argv) {
   nvl_llm_sim_opts so = {.ctx = ctx,
                          .link_stats = o.link_stats != NULL,
                          .explicit_ranks = o.explicit_ranks,
+                         .phases = o.phases,
                          .verbose = o.verbose,
                          .progress = isatty(2),
                          .sg_cfg = o.cfg.args};

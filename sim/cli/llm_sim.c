@@ -91,6 +91,17 @@ int nvl_arg_skew(void *field, const char *v, const char *opt, const char *cmd) {
   return 0;
 }
 
+int nvl_arg_phase_window(void *field, const char *v, const char *opt, const char *cmd) {
+  nvl_phase_opts *ph = field;
+  double x;
+  if (nvl_parse_decimal(v, &x) != 0 || !(x >= 0 && x <= 0.1))
+    return nvl_cli_usage_error(cmd, "%s: \"%.40s\" is not a share of a duration from 0 to 0.1", opt,
+                               v);
+  ph->window = x;
+  ph->window_given = true;
+  return 0;
+}
+
 int nvl_llm_ask_check(const nvl_llm_ask *a, char *err, size_t len) {
   const size_t *counts[] = {&a->tp, &a->ep, &a->pp, &a->dp, &a->microbatches, &a->batch, &a->seq};
   const char *names[] = {"tp", "ep", "pp", "dp", "microbatches", "batch", "seq"};
@@ -245,17 +256,16 @@ int nvl_llm_simulate(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, "", "internal error: invalid step graph");
     return NVL_EXIT_FAIL;
   }
-  /* events within 1 us merge (SimGrid's surf/precision): a step's all-to-alls of thousands of
-   * flows finish in seconds, within 0.5 % of exact; --cfg surf/precision:1e-9 overrides */
-  const char *cfg[34] = {"--cfg=surf/precision:1e-6"};
-  for (int i = 0; o->sg_cfg && o->sg_cfg[i] && i < 32; i++)
-    cfg[i + 1] = o->sg_cfg[i];
   nvl_sim_opts so = {.forked = o->forked,
                      .link_stats = o->link_stats,
                      .no_flow_records = true, /* a step's figures use no per-flow times */
                      .verbose = o->verbose,
                      .progress = o->progress,
-                     .sg_cfg = cfg};
+                     .phase_window = o->phases.window_given ? o->phases.window : NVL_PHASE_WINDOW,
+                     .phase_min_flows = o->phases.exact_flows ? 0
+                                        : o->phases.min       ? o->phases.min
+                                                              : NVL_PHASE_MIN,
+                     .sg_cfg = o->sg_cfg};
   if (nvl_simulate_engine(x->wr, &so, &x->res, diags) != 0)
     return NVL_EXIT_FAIL;
   nvl_llm_result_compute(&x->st, &x->wr->g, &x->spec, d, &x->res, &x->r);

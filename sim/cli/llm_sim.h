@@ -118,12 +118,34 @@ int nvl_arg_zero(void *field, const char *v, const char *opt, const char *cmd);
  * the reason in err. */
 int nvl_llm_ask_check(const nvl_llm_ask *a, char *err, size_t len);
 
+/* How a step's transfers are simulated (platform/sg_shim.h: nvl_sg_phases). By default batches of
+ * at least NVL_PHASE_MIN transfers starting together on an idle network are solved as phases,
+ * completions within NVL_PHASE_WINDOW of their duration ending together. */
+#define NVL_PHASE_WINDOW 1e-3
+#define NVL_PHASE_MIN 256
+typedef struct {
+  bool exact_flows;  /* no phases: every transfer an action of SimGrid's model (--exact-flows) */
+  bool window_given; /* --phase-window given: window (else NVL_PHASE_WINDOW) */
+  double window;     /* 0 .. 0.1 */
+  size_t min;        /* --phase-min (0: NVL_PHASE_MIN) */
+} nvl_phase_opts;
+int nvl_arg_phase_window(void *field, const char *v, const char *opt, const char *cmd);
+#define NVL_OPT_PHASES_(type, f)                                                                   \
+  NVL_OPT_(NVL_OPT_FLAG, 0, "exact-flows", NULL, type, f.exact_flows,                              \
+           "every transfer its own SimGrid flow, no phases (verification:\nthe per-flow answer)"), \
+      NVL_OPT_CALL_(0, "phase-window", "R", type, f, nvl_arg_phase_window,                         \
+                    "phases: transfers ending within R of their duration end\ntogether (default "  \
+                    "0.001; 0: each at its instant)"),                                             \
+      NVL_OPT_(NVL_OPT_COUNT, 0, "phase-min", "N", type, f.min,                                    \
+               "phases: batches of at least N transfers (default 256)")
+
 typedef struct {
   const nvl_model_ctx *ctx; /* the model's parameters */
   bool forked;              /* the engine in a child process (the caller may simulate again) */
   bool link_stats;          /* per-link statistics in res */
   bool verbose, progress;
   bool explicit_ranks;       /* every operation simulated: no fold (workload/fold.h) */
+  nvl_phase_opts phases;     /* how transfers are simulated (zero: the defaults) */
   const char *const *sg_cfg; /* extra --cfg=... arguments, NULL-terminated, or NULL */
 } nvl_llm_sim_opts;
 

@@ -19,6 +19,8 @@ int nvl_simulate_engine(const nvl_workload_run *wr, const nvl_sim_opts *o, nvl_e
   g.verbose = o->verbose;
   g.progress = o->progress;
   g.time_limit_s = o->time_limit_s;
+  g.phase_window = o->phase_window;
+  g.phase_min_flows = o->phase_min_flows;
   g.dump_platform = o->dump_platform;
   g.sg_cfg = o->sg_cfg;
   if (o->no_flow_records)

@@ -23,8 +23,10 @@ typedef struct {
   bool explicit_planes; /* platform without switch aggregation */
   bool link_stats;      /* per-link peaks in the result */
   bool verbose, progress;
-  bool no_flow_records;      /* the figures use no per-flow times (an LLM step) */
-  double time_limit_s;       /* simulated-time limit (0: none) */
+  bool no_flow_records; /* the figures use no per-flow times (an LLM step) */
+  double time_limit_s;  /* simulated-time limit (0: none) */
+  double phase_window;  /* engine.h: phases (min_flows 0: off) */
+  size_t phase_min_flows;
   const char *dump_platform; /* write the platform XML here (or NULL) */
   const char *const *sg_cfg; /* extra --cfg=... arguments, NULL-terminated, or NULL */
 } nvl_sim_opts;

@@ -244,6 +244,7 @@ int nvl_engine_run(const nvl_platform *p, const nvl_task_graph *g, nvl_engine_re
   nvl_rt_begin();
   if (g->link_stats)
     nvl_rt_track_links(e);
+  nvl_sg_phases(g->phase_window, g->phase_min_flows);
   nvl_rt_request_drive(e); /* the first drive, at time 0, starts the tasks without dependencies */
   if (g->progress)
     nvl_sg_on_time_advance(progress_tick, e);

@@ -48,6 +48,11 @@ typedef struct {
                           always counted */
   bool verbose;        /* SimGrid logging at info level */
   double time_limit_s; /* stop the simulation past this simulated time (0 = none) */
+  /* phases (platform/sg_shim.h: nvl_sg_phases): batches of at least phase_min_flows transfers
+   * starting together on an idle network solved at once, completions within phase_window of
+   * their duration ending together; 0: off (every transfer an action of SimGrid's model) */
+  double phase_window;
+  size_t phase_min_flows;
   bool progress; /* a line on stderr, at most 5 times a second: operations done, simulated time */
   const char *const *sg_cfg; /* extra SimGrid "--cfg=..." arguments, NULL-terminated, or NULL */
   size_t ranks;              /* of all jobs together */

@@ -1,5 +1,6 @@
 // sg_shim: see sg_shim.h. Kept deliberately tiny: the project is C.
 #include "platform/sg_shim.h"
+#include "platform/sg_internal.hpp"
 
 #include <new>
 #include <unistd.h>
@@ -25,15 +26,6 @@
 #include <typeinfo>
 #include <unordered_map>
 #include <vector>
-
-struct nvl_xfer {
-  simgrid::kernel::resource::Action *first;                // most transfers are one stripe:
-  std::vector<simgrid::kernel::resource::Action *> others; // no vector allocation for them
-  int refs;
-  size_t pending; // stripes still travelling (their actions; NULL once arrived)
-  void (*on_done)(void *, void *);
-  void *a, *b;
-};
 
 using simgrid::kernel::resource::Action;
 
@@ -114,6 +106,28 @@ static void share_equally(Action *a, sg_host_t from, sg_host_t to) {
       t->sharing_penalty_ != t->lat_current_)
     layout_error("network action");
   t->sharing_penalty_ = 1.0;
+}
+
+// A stripe taken over from a phase (sg_phase.cpp) has paid its route's latency, or part of it,
+// already: its action moves from `date` on (now or later) instead of after a latency of its own.
+// Now: as CM02's lazy update does when a latency is paid (network_cm02.cpp,
+// update_actions_state_lazy: the variable enabled with the action's penalty, the heap entry
+// removed, the action's clock set); later: the latency's heap entry moved to that date.
+extern void nvl_lmm_update_variable_penalty(void *system, void *var, double penalty) __asm__(
+    "_ZN7simgrid6kernel3lmm6System23update_variable_penaltyEPNS1_8VariableEd");
+void nvl_sg_stripe_moves_at(Action *a, double date) {
+  if (a->get_type() != simgrid::kernel::resource::ActionHeap::Type::latency)
+    return; // no latency to pay (or none left)
+  auto *t = reinterpret_cast<network_action_tail *>(reinterpret_cast<char *>(a) + sizeof(Action));
+  simgrid::kernel::resource::Model *m = a->get_model();
+  if (date > simgrid::s4u::Engine::get_clock()) {
+    m->get_action_heap().update(a, date, simgrid::kernel::resource::ActionHeap::Type::latency);
+    return;
+  }
+  t->latency_ = 0;
+  nvl_lmm_update_variable_penalty(m->get_maxmin_system(), a->get_variable(), t->sharing_penalty_);
+  m->get_action_heap().remove(a);
+  a->set_last_update();
 }
 
 // Weighted transfers (reduced programs, models/program.h): a transfer that stands for its orbit
@@ -315,6 +329,29 @@ extern "C" void nvl_sg_exit_on_bad_alloc(void) {
 
 extern "C" double nvl_sg_link_usage(const_sg_link_t link) { return link->get_usage(); }
 
+// One stripe of transfer x as an action of the network model (kernel context).
+void nvl_sg_start_stripe(nvl_xfer *x, size_t i, sg_host_t from, sg_host_t to, double bytes,
+                         double rate, uint32_t w_out, uint32_t w_in) {
+  Action *act = communicate(from, to, bytes, rate);
+  if (act->get_state() == Action::State::FAILED) { // nvlsim never turns a link off
+    fprintf(stderr, "nvlsim: internal error: a transfer failed to start\n");
+    abort();
+  }
+  share_equally(act, from, to);
+  if (w_out > 1 || w_in > 1)
+    weigh(act, w_out, w_in);
+  // an action cannot finish before the next round of updates: registered in time
+  set_xfer(*act, x);
+  if (i == 0)
+    x->first = act;
+  else
+    x->others[i - 1] = act;
+}
+
+bool nvl_sg_network_busy(sg_host_t h) {
+  return !network_model(h)->get_started_action_set()->empty();
+}
+
 extern "C" nvl_xfer *nvl_xfer_start(sg_host_t const *from, sg_host_t const *to,
                                     const uint64_t *bytes, size_t n, double rate_Bps,
                                     uint32_t w_out, uint32_t w_in, int refs,
@@ -327,30 +364,21 @@ extern "C" nvl_xfer *nvl_xfer_start(sg_host_t const *from, sg_host_t const *to,
   x->on_done = on_done;
   x->a = a;
   x->b = b;
+  x->phase_at = -1;
   if (n > 1)
-    x->others.reserve(n - 1);
+    x->others.assign(n - 1, nullptr);
   double total = 0;
   for (size_t i = 0; i < n; i++)
     total += (double)bytes[i];
+  // with rate_Bps, each stripe moves no faster than its share of it (-1: no bound)
+  auto rate = [&](size_t i) {
+    return rate_Bps > 0 && bytes[i] > 0 ? rate_Bps * (double)bytes[i] / total : -1.0;
+  };
   simgrid::kernel::actor::simcall_answered([&] {
-    for (size_t i = 0; i < n; i++) {
-      // with rate_Bps, each stripe moves no faster than its share of it (-1: no bound)
-      double rate = rate_Bps > 0 && bytes[i] > 0 ? rate_Bps * (double)bytes[i] / total : -1.0;
-      Action *act = communicate(from[i], to[i], (double)bytes[i], rate);
-      if (act->get_state() == Action::State::FAILED) { // nvlsim never turns a link off
-        fprintf(stderr, "nvlsim: internal error: a transfer failed to start\n");
-        abort();
-      }
-      share_equally(act, from[i], to[i]);
-      if (w_out > 1 || w_in > 1)
-        weigh(act, w_out, w_in);
-      // an action cannot finish before the next round of updates: registered in time
-      set_xfer(*act, x);
-      if (i == 0)
-        x->first = act;
-      else
-        x->others.push_back(act);
-    }
+    if (n > 0 && nvl_sg_phase_defer(x, from, to, bytes, n, rate, w_out, w_in))
+      return;
+    for (size_t i = 0; i < n; i++)
+      nvl_sg_start_stripe(x, i, from[i], to[i], (double)bytes[i], rate(i), w_out, w_in);
   });
   if (n == 0 && on_done)
     on_done(a, b);
@@ -442,15 +470,32 @@ static void route_stripe(const Action *a, const int *ld, int n) {
   read_peaks_of(*a);
 }
 
+void nvl_sg_stripe_peaks(const Action *a, const int *ld, int n) { route_stripe(a, ld, n); }
+
+void nvl_sg_peak_note(int ld, double load) {
+  if (peaks.on && load > peaks.peak[(size_t)ld])
+    peaks.peak[(size_t)ld] = load;
+}
+
 extern "C" void nvl_peaks_route(nvl_xfer *x, const int *route_ld, const int *route_off) {
   if (!peaks.on)
     return;
+  if (x->phase_at >= 0) {
+    nvl_sg_phase_peaks(x, route_ld, route_off);
+    return;
+  }
   route_stripe(x->first, route_ld + route_off[0], route_off[1] - route_off[0]);
   for (size_t i = 0; i < x->others.size(); i++)
     route_stripe(x->others[i], route_ld + route_off[i + 1], route_off[i + 2] - route_off[i + 1]);
 }
 
+void nvl_sg_stripe_weigh(const Action *a, const double *w, size_t n) { weigh_elements(a, w, n); }
+
 extern "C" void nvl_xfer_weigh(nvl_xfer *x, size_t stripe, const double *w, size_t n) {
+  if (x->phase_at >= 0) {
+    nvl_sg_phase_weigh(x, stripe, w, n);
+    return;
+  }
   if (stripe == 0)
     weigh_elements(x->first, w, n);
   else if (stripe <= x->others.size())
