@@ -15,6 +15,13 @@ typedef struct {
   int link;
 } heap_item;
 
+typedef struct {
+  double rem, rate;
+  uint32_t e0, e1; /* its links: lk[e0 .. e1) */
+  uint8_t state;   /* 0 waiting for its delay, 1 moving, 2 ended */
+  uint8_t frozen;  /* its rate is set in this solve */
+} flow_rt;
+
 struct nvl_phase {
   /* links */
   double *cap;
@@ -26,9 +33,8 @@ struct nvl_phase {
   double *w;
   size_t n_flows, cap_flows, n_el, cap_el;
   /* run state */
-  double *rem, *rate, *end;
-  uint8_t *state; /* 0 waiting for its delay, 1 moving, 2 ended */
-  uint8_t *frozen;
+  flow_rt *fl; /* each flow's state, together: a solve touches each moving flow once */
+  double *end;
   double *left, *wsum;
   uint8_t *sat;
   size_t *lf_off, *lf_flow; /* each moving flow's links by link, compressed rows (rebuilt as */
@@ -42,11 +48,8 @@ struct nvl_phase {
 nvl_phase *nvl_phase_new(void) { return nvl_xcalloc(1, sizeof(nvl_phase)); }
 
 static void run_arrays_free(nvl_phase *ph) {
-  free(ph->rem);
-  free(ph->rate);
+  free(ph->fl);
   free(ph->end);
-  free(ph->state);
-  free(ph->frozen);
   free(ph->left);
   free(ph->wsum);
   free(ph->sat);
@@ -55,8 +58,9 @@ static void run_arrays_free(nvl_phase *ph) {
   free(ph->lf_w);
   free(ph->mv);
   ph->mv = NULL;
-  ph->rem = ph->rate = ph->end = ph->left = ph->wsum = ph->lf_w = NULL;
-  ph->state = ph->frozen = ph->sat = NULL;
+  ph->fl = NULL;
+  ph->end = ph->left = ph->wsum = ph->lf_w = NULL;
+  ph->sat = NULL;
   ph->lf_off = ph->lf_flow = NULL;
 }
 
@@ -178,11 +182,8 @@ static heap_item heap_pop(nvl_phase *ph) {
 static void run_arrays(nvl_phase *ph) {
   run_arrays_free(ph);
   size_t F = ph->n_flows, L = ph->n_links;
-  ph->rem = nvl_xmalloc((F + 1) * sizeof(double));
-  ph->rate = nvl_xcalloc(F + 1, sizeof(double));
+  ph->fl = nvl_xcalloc(F + 1, sizeof(flow_rt));
   ph->end = nvl_xmalloc((F + 1) * sizeof(double));
-  ph->state = nvl_xcalloc(F + 1, 1);
-  ph->frozen = nvl_xcalloc(F + 1, 1);
   ph->left = nvl_xmalloc((L + 1) * sizeof(double));
   ph->wsum = nvl_xmalloc((L + 1) * sizeof(double));
   ph->sat = nvl_xcalloc(L + 1, 1);
@@ -192,7 +193,9 @@ static void run_arrays(nvl_phase *ph) {
   ph->mv = nvl_xmalloc((F + 1) * sizeof(size_t));
   ph->n_mv = ph->lf_n = 0;
   for (size_t f = 0; f < F; f++) {
-    ph->rem[f] = ph->bytes[f];
+    ph->fl[f].rem = ph->bytes[f];
+    ph->fl[f].e0 = (uint32_t)ph->off[f];
+    ph->fl[f].e1 = (uint32_t)ph->off[f + 1];
     ph->end[f] = -1;
   }
 }
@@ -219,21 +222,11 @@ static void rebuild_lists(nvl_phase *ph) {
 
 /* Progressive filling over the moving flows: every rate rises together until a link saturates;
  * the flows through it keep that rate; the others go on rising. */
-static void solve(nvl_phase *ph, double *peaks) {
+static double solve(nvl_phase *ph, double *peaks) {
   size_t L = ph->n_links;
-  for (size_t l = 0; l < L; l++) {
-    ph->left[l] = ph->cap[l];
-    ph->wsum[l] = 0;
-    ph->sat[l] = 0;
-  }
+  double dt = INFINITY; /* until the first moving flow ends at these rates */
   if (ph->n_mv < ph->lf_n / 2 || ph->lf_n == 0)
     rebuild_lists(ph);
-  for (size_t k = 0; k < ph->n_mv; k++) {
-    size_t f = ph->mv[k];
-    ph->frozen[f] = 0;
-    for (size_t e = ph->off[f]; e < ph->off[f + 1]; e++)
-      ph->wsum[ph->lk[e]] += ph->w[e];
-  }
   /* the next link to saturate, from a heap of levels. A link's level only rises as flows
    * through it freeze elsewhere (each takes less than the link's share): an entry whose level
    * has risen since it was pushed is pushed again when it comes up, instead of on every change */
@@ -252,15 +245,21 @@ static void solve(nvl_phase *ph, double *peaks) {
       continue;
     }
     double level = ph->left[l] > 0 ? ph->left[l] / ph->wsum[l] : 0;
-    ph->sat[l] = 1;
+    ph->sat[l] = 1; /* full: its own count no longer matters (and is not updated below) */
+    ph->left[l] = 0;
+    ph->wsum[l] = 0;
     for (size_t at = ph->lf_off[l]; at < ph->lf_off[l + 1]; at++) {
       size_t f = ph->lf_flow[at];
-      if (ph->state[f] != 1 || ph->frozen[f])
+      if (ph->fl[f].state != 1 || ph->fl[f].frozen)
         continue;
-      ph->frozen[f] = 1;
-      ph->rate[f] = level;
-      for (size_t e = ph->off[f]; e < ph->off[f + 1]; e++) {
+      ph->fl[f].frozen = 1;
+      ph->fl[f].rate = level;
+      if (level > 0 && ph->fl[f].rem < dt * level)
+        dt = ph->fl[f].rem / level;
+      for (size_t e = ph->fl[f].e0; e < ph->fl[f].e1; e++) {
         int l2 = ph->lk[e];
+        if (l2 == l)
+          continue;
         ph->left[l2] -= ph->w[e] * level;
         ph->wsum[l2] -= ph->w[e];
       }
@@ -273,6 +272,23 @@ static void solve(nvl_phase *ph, double *peaks) {
         if (load > peaks[l])
           peaks[l] = load;
     }
+  return dt;
+}
+
+/* Links as the next solve wants them: whole, unsaturated, no flow counted yet. */
+static void links_reset(nvl_phase *ph) {
+  for (size_t l = 0; l < ph->n_links; l++) {
+    ph->left[l] = ph->cap[l];
+    ph->wsum[l] = 0;
+    ph->sat[l] = 0;
+  }
+}
+
+/* Flow f moves in the next solve: counted on its links. */
+static void count(nvl_phase *ph, size_t f) {
+  ph->fl[f].frozen = 0;
+  for (size_t e = ph->fl[f].e0; e < ph->fl[f].e1; e++)
+    ph->wsum[ph->lk[e]] += ph->w[e];
 }
 
 /* Flows whose delay has run out by time t start moving (the ones without bytes end there). */
@@ -281,11 +297,12 @@ static size_t activate(nvl_phase *ph, const size_t *order, size_t next, double t
   while (next < F && t0 + ph->delay[order[next]] <= t) {
     size_t f = order[next++];
     if (ph->bytes[f] > 0) {
-      ph->state[f] = 1;
+      ph->fl[f].state = 1;
       ph->mv[ph->n_mv++] = f;
       ph->lf_n = 0; /* a new moving flow: the lists are rebuilt */
+      count(ph, f);
     } else {
-      ph->state[f] = 2;
+      ph->fl[f].state = 2;
       ph->end[f] = t0 + ph->delay[f];
     }
   }
@@ -308,6 +325,7 @@ size_t nvl_phase_run(nvl_phase *ph, double t0, double window, double stop, doubl
   sort_ph = ph;
   qsort(order, F, sizeof *order, by_delay);
   double t = t0;
+  links_reset(ph);
   size_t next = activate(ph, order, 0, t0, t);
   for (;;) {
     if (stop > 0 && t >= stop)
@@ -324,14 +342,8 @@ size_t nvl_phase_run(nvl_phase *ph, double t0, double window, double stop, doubl
       next = activate(ph, order, next, t0, t);
       continue;
     }
-    solve(ph, peaks);
+    double dt = solve(ph, peaks);
     solves++;
-    double dt = INFINITY;
-    for (size_t k = 0; k < ph->n_mv; k++) {
-      size_t f = ph->mv[k];
-      if (ph->rate[f] > 0 && ph->rem[f] < dt * ph->rate[f])
-        dt = ph->rem[f] / ph->rate[f];
-    }
     if (next < F && t0 + ph->delay[order[next]] - t < dt)
       dt = t0 + ph->delay[order[next]] - t;
     if (!(dt < INFINITY)) /* nothing can move: a link of capacity 0 */
@@ -340,14 +352,18 @@ size_t nvl_phase_run(nvl_phase *ph, double t0, double window, double stop, doubl
     if (stopped)
       dt = stop - t;
     double tn = t + dt, win = stopped ? 0 : window * (tn - t0);
-    for (size_t k = 0; k < ph->n_mv; k++) {
+    links_reset(ph);
+    for (size_t k = 0; k < ph->n_mv; k++) { /* the flows move; those that end leave the list */
       size_t f = ph->mv[k];
-      ph->rem[f] -= ph->rate[f] * dt;
-      if (!stopped && (ph->rem[f] <= ph->rate[f] * win || ph->rem[f] <= 1e-12 * ph->bytes[f])) {
-        ph->rem[f] = 0;
-        ph->state[f] = 2;
+      ph->fl[f].rem -= ph->fl[f].rate * dt;
+      if (!stopped &&
+          (ph->fl[f].rem <= ph->fl[f].rate * win || ph->fl[f].rem <= 1e-12 * ph->bytes[f])) {
+        ph->fl[f].rem = 0;
+        ph->fl[f].state = 2;
         ph->end[f] = tn;
         ph->mv[k--] = ph->mv[--ph->n_mv]; /* order of the moving list does not matter */
+      } else {
+        count(ph, f);
       }
     }
     t = tn;
@@ -363,6 +379,6 @@ double nvl_phase_end(const nvl_phase *ph, size_t f) { return ph->end[f]; }
 
 double nvl_phase_left(const nvl_phase *ph, size_t f, bool *waiting) {
   if (waiting)
-    *waiting = ph->state[f] == 0;
-  return ph->state[f] == 2 ? 0 : ph->rem[f] > 0 ? ph->rem[f] : 0;
+    *waiting = ph->fl[f].state == 0;
+  return ph->fl[f].state == 2 ? 0 : ph->fl[f].rem > 0 ? ph->fl[f].rem : 0;
 }
