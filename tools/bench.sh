@@ -4,7 +4,8 @@
 #   --quick          the first three cases only
 #   --llm            the LLM-step cases only
 # The large designs are in tools/bench/ (1,024 and 10,000 GPUs on one switch tier, 139 NVL72-style
-# racks on a spine, 100 racks with no link between them).
+# racks on a spine, 100 racks with no link between them, 8 racks of 56 GPUs + 16 Fusion ASICs on a
+# spine).
 #   NVLSIM=path      binary to measure (default build/nvlsim)
 #   ASTRA_SIM=path   ASTRA-sim's analytical binary (default: AstraSim_Analytical_Congestion_Aware
 #                    on PATH, if there): the 1,024-GPU cases also run there, on the same
@@ -116,6 +117,8 @@ bench_limit 300 "10,000 GPUs ring all_reduce 1 GiB" run $b/flat-10000.json --alg
 bench_limit 300 "10,000 GPUs alltoall 1 GiB, ideal" run $b/flat-10000.json -c alltoall -b 1G -e 1G --model ideal
 bench_limit 300 "10,000 GPUs alltoall 1 GiB" run $b/flat-10000.json -c alltoall -b 1G -e 1G
 bench_limit 300 "10,008 GPUs (two tiers) all_reduce 1 GiB" run $b/two-tier-10008.json -b 1G -e 1G
+bench "alltoall 64 MiB/pair, 8 Fusion racks + spine (576)" run $b/fusion-racks-8.json -c alltoall \
+  -b 36G -e 36G
 fi
 bench_llm "DeepSeek-V3 decode, EP 72 on NVL72" --llm builtin:deepseek-v3 --mode decode --ep 72 \
   --redundant-experts 32
