@@ -10,7 +10,9 @@
 // that arrived by then are delivered, and the others go on as actions of the network model with
 // the bytes they have left (paying their route's latency again: the one approximation of the
 // hand-over, besides the phase's window). A smaller batch, or one that met other traffic, starts
-// as actions at its own instant, exactly as it would have.
+// as actions just after its instant (1e-12 of it, at least 1e-12 s: where the batch closes).
+// Link peaks (--link-stats) are the largest loads of the phase's own solution, noted when it is
+// solved: a phase taken over has them from its whole course.
 #include <simgrid/kernel/Timer.hpp>
 #include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Link.hpp>
@@ -194,16 +196,8 @@ bool nvl_sg_phase_defer(nvl_xfer *x, sg_host_t const *from, sg_host_t const *to,
   if (P.min_flows == 0)
     return false;
   double now = simgrid::s4u::Engine::get_clock();
-  if (P.on && now == P.t0 && P.batch.empty()) {
-    /* more transfers at the phase's own instant (lanes stepped after the batch closed): nothing
-     * has moved yet, so the phase takes them in and is solved again */
-    P.batch.swap(P.live);
-    for (stripe &s : P.batch)
-      s.plink.clear();
-    phase_over();
-  } else if (P.on) {
+  if (P.on)
     hand_over(now);
-  }
   if (P.batch.empty() && nvl_sg_network_busy(from[0]))
     return false;
   x->phase_at = (long)P.batch.size();
