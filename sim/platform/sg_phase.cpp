@@ -2,17 +2,18 @@
 // instead of one SimGrid re-solve per completion; see nvl_sg_phases in sg_shim.h.
 //
 // Transfers started at one instant while nothing moves on the network are held in a batch (no
-// action yet); a kernel timer at the same instant closes it. A batch of at least `min_flows`
+// action yet); a kernel timer just after that instant closes it (lanes step in several rounds of
+// the kernel at one instant). A batch of at least `min_flows`
 // stripes, on routes of links, with the network still idle, becomes the phase: its max-min
 // sharing is solved at once (phase.c), and kernel timers deliver each stripe's arrival at its
 // instant, as the model's completion signal does for an action. Anything else that starts on the
 // network while a phase runs ends it: the phase is solved again up to that instant, the stripes
 // that arrived by then are delivered, and the others go on as actions of the network model with
-// the bytes they have left (paying their route's latency again: the one approximation of the
-// hand-over, besides the phase's window). A smaller batch, or one that met other traffic, starts
-// as actions just after its instant (1e-12 of it, at least 1e-12 s: where the batch closes).
-// Link peaks (--link-stats) are the largest loads of the phase's own solution, noted when it is
-// solved: a phase taken over has them from its whole course.
+// the bytes they have left, moving from the instant the phase had them move (their route's
+// latency paid in the phase counts): the hand-over itself changes nothing. A smaller batch, or one
+// that met other traffic, starts as actions just after its instant (1e-12 of it, at least 1e-12 s:
+// where the batch closes). Link peaks (--link-stats) are the largest loads of the phase's own
+// solution, noted when it is solved: a phase taken over has them from its whole course.
 #include <simgrid/kernel/Timer.hpp>
 #include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Link.hpp>
