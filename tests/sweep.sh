@@ -248,5 +248,14 @@ printf '%s' '{"base": "builtin:hgx-h100", "workload": {"collective": "all_reduce
 "$bin" sweep "$dir/sizes2.json" -o "$dir/sizes2.csv" 2>/dev/null; check $? "sizes list: exit"
 got=$(awk -F, 'NR > 1 { print $12 }' "$dir/sizes2.csv" | tr '\n' ' ')
 [ "$got" = "0 8 1048576 2097152 " ]; check $? "sizes list forms: $got"
+# the base design's warnings once for the sweep, not once per point; none with -q
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); del d["expect"]; json.dump(d, open(sys.argv[2], "w"))' \
+  "$(dirname "$0")/designs/two-racks-fusion-spine.json" "$dir/warn.json"
+printf '%s' '{"base": "warn.json", "workload": {"collective": "all_reduce", "model": "ideal", "sizes": ["1M"], "ranks": "gpu[0:8]"}, "axes": [{"name": "k", "param": "fail_switches", "values": [0, 1, 2], "seed": 3}]}' >"$dir/warn-sweep.json"
+"$bin" sweep "$dir/warn-sweep.json" -o "$dir/warn.csv" 2>"$dir/warn.err"; check $? "warnings sweep: exit"
+[ "$(grep -c '^warning: ' "$dir/warn.err")" = 3 ]; check $? "base warnings not printed once each: $(cat "$dir/warn.err")"
+rm -f "$dir/warn.csv"
+"$bin" sweep -q "$dir/warn-sweep.json" -o "$dir/warn.csv" 2>"$dir/warn.err"; check $? "warnings sweep -q: exit"
+[ "$(grep -c '^warning: ' "$dir/warn.err")" = 0 ]; check $? "-q printed warnings"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

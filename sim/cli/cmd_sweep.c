@@ -404,6 +404,7 @@ static int sweep(const nvl_model_ctx *ctx, const sweep_opts *o, const char *spec
     return rc;
   }
   nvl_diags_release(&diags);
+  nvl_sweep_print_base_warnings(s);
   char *header = nvl_sweep_make_header(s);
   sweep_run sr = {.ctx = ctx, .s = s, .o = o, .header = header, .np = nvl_sweep_points(s)};
   int rc = NVL_EXIT_OK;

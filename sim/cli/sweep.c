@@ -11,6 +11,7 @@
 #include "base/json.h"
 #include "base/units.h"
 #include "base/xalloc.h"
+#include "cli/cli.h"
 #include "cli/simulate.h"
 #include "design/design.h"
 #include "models/algorithms.h"
@@ -194,6 +195,20 @@ static int simulate_point(const nvl_model_ctx *ctx, const nvl_sweep *s, const nv
   nvl_workload_spec_release(&spec);
   nvl_diags_release(&diags);
   return ok ? 0 : 1;
+}
+
+void nvl_sweep_print_base_warnings(const nvl_sweep *s) {
+  char *text = json_dumps(s->base, JSON_COMPACT);
+  if (!text)
+    return;
+  nvl_diags diags = NVL_DIAGS_INIT;
+  nvl_design *d = NULL;
+  if (nvl_design_load_buffer(text, strlen(text), s->base_label, NULL, &d, &diags) == NVL_LOAD_OK &&
+      diags.warnings > 0)
+    nvl_cli_print_diags(&diags, s->base_label, stderr);
+  nvl_design_free(d);
+  nvl_diags_release(&diags);
+  free(text);
 }
 
 int nvl_sweep_run_point(const nvl_model_ctx *ctx, const nvl_sweep *s, size_t point, FILE *out) {

@@ -57,6 +57,9 @@ void nvl_sweep_error_row(FILE *out, size_t columns, const char *status, const ch
  * writes its CSV rows (without the leading point and axis columns): `status,<result columns>,error`
  * per row. Returns 0 when simulated, 1 when the point's design is invalid (one row with the error).
  */
+/* The base design's warnings, printed once for the whole sweep (-q: none); its points load their
+ * own copies without printing (an invalid base is each point's error row). */
+void nvl_sweep_print_base_warnings(const nvl_sweep *s);
 int nvl_sweep_run_point(const nvl_model_ctx *ctx, const nvl_sweep *s, size_t point, FILE *out);
 
 #endif
