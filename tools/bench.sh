@@ -4,8 +4,8 @@
 #   --quick          the first three cases only
 #   --llm            the LLM-step cases only
 # The large designs are in tools/bench/ (1,024 and 10,000 GPUs on one switch tier, 139 NVL72-style
-# racks on a spine, 100 racks with no link between them, 8 racks of 56 GPUs + 16 Fusion ASICs on a
-# spine).
+# racks on a spine, 100 racks with no link between them, a rack of 56 GPUs + 16 Fusion ASICs, 8
+# such racks on a spine).
 #   NVLSIM=path      binary to measure (default build/nvlsim)
 #   ASTRA_SIM=path   ASTRA-sim's analytical binary (default: AstraSim_Analytical_Congestion_Aware
 #                    on PATH, if there): the 1,024-GPU cases also run there, on the same
@@ -96,6 +96,7 @@ astra() {
   rm -rf "$d"
 }
 last_wall=0
+b=tools/bench
 if [ "${1:-}" != "--llm" ]; then
 bench "NVL72 all_reduce sweep 8 B - 8 GiB" run
 bench "NVL72 alltoall 64 MiB per pair" run -c alltoall -b 4608M -e 4608M
@@ -103,7 +104,6 @@ bench "NVL576 ring all_reduce 1 GiB" run topologies/nvl576.json --algo ring -b 1
 [ "${1:-}" = "--quick" ] && exit 0
 bench "NVL576 alltoall 64 MiB per pair (331,200 flows)" run topologies/nvl576.json -c alltoall -b 36G -e 36G
 bench "NVL576 alltoall 64 MiB per pair, ideal" run topologies/nvl576.json -c alltoall -b 36G -e 36G --model ideal
-b=tools/bench
 bench "validate 10,008 GPUs (139 racks, spine)" validate $b/two-tier-10008.json
 bench "info 100 disconnected racks" info $b/racks-apart-100.json
 bench "1,024 GPUs ring all_reduce 1 GiB, ideal" run $b/flat-1024.json --algo ring -b 1G -e 1G --model ideal
@@ -124,7 +124,7 @@ bench_llm "DeepSeek-V3 decode, EP 72 on NVL72" --llm builtin:deepseek-v3 --mode 
   --redundant-experts 32
 bench_llm "DeepSeek-V3 prefill, EP 72 on NVL72" --llm builtin:deepseek-v3 --mode prefill --ep 72 \
   --redundant-experts 32
-bench_llm "DeepSeek-V3 decode, EP 72, 64 GPUs + 8 ASICs" topologies/fusion-gpu-asic.json \
+bench_llm "DeepSeek-V3 decode, EP 72, 56 GPUs + 16 ASICs" $b/fusion-rack-56-16.json \
   --llm builtin:deepseek-v3 --mode decode --ep 72 --redundant-experts 32
 bench_llm "Llama 3.1 405B train, NVL576 tp8 pp9 dp8" topologies/nvl576.json \
   --llm builtin:llama3.1-405b --tp 8 --pp 9 --dp 8 --microbatches 8 --batch 64

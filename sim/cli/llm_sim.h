@@ -120,8 +120,9 @@ int nvl_llm_ask_check(const nvl_llm_ask *a, char *err, size_t len);
 
 /* How a step's transfers are simulated (platform/sg_shim.h: nvl_sg_phases). By default batches of
  * at least NVL_PHASE_MIN transfers starting together on an idle network are solved as phases,
- * completions within NVL_PHASE_WINDOW of their duration ending together. */
-#define NVL_PHASE_WINDOW 1e-3
+ * the completions due within NVL_PHASE_WINDOW of the phase's elapsed time ending together (the
+ * largest difference from the per-flow run over tests/phases_random.py's seeds 1-6: 0.25 %). */
+#define NVL_PHASE_WINDOW 8e-3
 #define NVL_PHASE_MIN 256
 typedef struct {
   bool exact_flows;  /* no phases: every transfer an action of SimGrid's model (--exact-flows) */
@@ -135,7 +136,7 @@ int nvl_arg_phase_window(void *field, const char *v, const char *opt, const char
            "every transfer its own SimGrid flow, no phases (verification:\nthe per-flow answer)"), \
       NVL_OPT_CALL_(0, "phase-window", "R", type, f, nvl_arg_phase_window,                         \
                     "phases: transfers ending within R of their duration end\ntogether (default "  \
-                    "0.001; 0: each at its instant)"),                                             \
+                    "0.008; 0: each at its instant)"),                                             \
       NVL_OPT_(NVL_OPT_COUNT, 0, "phase-min", "N", type, f.min,                                    \
                "phases: batches of at least N transfers (default 256)")
 

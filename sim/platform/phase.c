@@ -351,13 +351,21 @@ size_t nvl_phase_run(nvl_phase *ph, double t0, double window, double stop, doubl
     bool stopped = stop > 0 && t + dt >= stop;
     if (stopped)
       dt = stop - t;
-    double tn = t + dt, win = stopped ? 0 : window * (tn - t0);
+    /* the flows due within the window from the first end, [t + dt, t + dt + win], all end in
+     * its middle: each at most win / 2 early or late (not past a flow's activation or the stop) */
+    double win = stopped ? 0 : window * (t + dt - t0), half = win / 2;
+    if (half > 0 && !(next < F && t0 + ph->delay[order[next]] < t + dt + half) &&
+        !(stop > 0 && t + dt + half >= stop))
+      dt += half;
+    else
+      half = win;
+    double tn = t + dt;
     links_reset(ph);
     for (size_t k = 0; k < ph->n_mv; k++) { /* the flows move; those that end leave the list */
       size_t f = ph->mv[k];
       ph->fl[f].rem -= ph->fl[f].rate * dt;
       if (!stopped &&
-          (ph->fl[f].rem <= ph->fl[f].rate * win || ph->fl[f].rem <= 1e-12 * ph->bytes[f])) {
+          (ph->fl[f].rem <= ph->fl[f].rate * half || ph->fl[f].rem <= 1e-12 * ph->bytes[f])) {
         ph->fl[f].rem = 0;
         ph->fl[f].state = 2;
         ph->end[f] = tn;

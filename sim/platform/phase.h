@@ -7,11 +7,12 @@
  * every flow of it: an exchange of F flows costs about F^2 element updates in SimGrid's lists
  * (platform/sg_shim.cpp hands such batches here instead). This solver runs the same progressive
  * filling (every flow's rate raised together until a link saturates; its flows freeze; and so on)
- * over flat arrays, and advances from one completion to the next. Flows whose completion falls
- * within `window` x (now - the phase's start) of the next one end with it, so that completions
- * close together cost one solve: each flow ends at most `window` of its own duration early
- * (every flow started with the phase), and the bandwidth it frees goes to the others that much
- * earlier. window 0: each completion at its exact instant, as SimGrid's.
+ * over flat arrays, and advances from one completion to the next. The flows due within
+ * W = `window` x (now - the phase's start) of the next completion end together in the middle of
+ * that span, so that completions close together cost one solve: each flow ends at most W/2 early
+ * or late (every flow started with the phase: at most half the window's share of its own
+ * duration), and the bandwidth it frees goes to the others that much earlier or later. window 0:
+ * each completion at its exact instant, as SimGrid's.
  *
  * Links have a capacity (bytes per second); a flow has bytes, an activation delay (its route's
  * latency, paid before it moves), an optional rate bound, and a weight on each link it crosses

@@ -99,7 +99,7 @@ void nvl_peaks_route(nvl_xfer *x, const int *route_ld, const int *route_off);
 /* Phases (sg_phase.cpp): from now on, transfers that start at one instant while nothing moves on
  * the network, at least min_flows stripes of them (0: phases off, the default), have their
  * max-min sharing solved at once (phase.h) instead of by the network model at each completion;
- * completions within `window` x (now - the phase's start) of each other end together. Anything
+ * completions due within `window` x (now - the phase's start) of each other end together. Anything
  * else that starts on the network meanwhile takes over the rest of the phase as actions. */
 void nvl_sg_phases(double window, size_t min_flows);
 /* Drops one reference; the last one frees the handle. */
