@@ -128,9 +128,22 @@ static void end_step(step_sum *s) {
 
 /* A prefill of one sequence of t tokens through the dense model on one GPU, listed operation by
  * operation (llm_ops.c's list, written out here): its expected step time. */
+static void dense_layers_by_hand(step_sum *sp, const nvl_llm *m, double t);
 static double dense_prefill_by_hand(const nvl_llm *m, const nvl_chip *c, double t) {
   const nvl_model_ctx *ctx = nvl_test_ctx();
   step_sum s = {&ctx->kern, c, NVL_RT_FUSED, 0, 0, 0};
+  double h = (double)m->hidden;
+  dense_layers_by_hand(&s, m, t);
+  /* the output layer: the last position of the sequence */
+  add_op(&s, (nvl_kop){.kind = NVL_KOP_MEM, .mem = NVL_MEM_RMSNORM, .bytes = 4 * h});
+  add_op(&s, (nvl_kop){.kind = NVL_KOP_GEMM, .m = 1, .n = (double)m->vocab, .k = h});
+  end_step(&s);
+  return s.total + ctx->kern.step_host_s; /* and the serving step's host work, once */
+}
+
+/* The dense model's layers forward over t tokens (the first with the embedding), into s. */
+static void dense_layers_by_hand(step_sum *sp, const nvl_llm *m, double t) {
+  step_sum s = *sp;
   double h = (double)m->hidden, f = (double)m->ffn, d = 128, q = 32, kv = 8;
   double mats = m->mlp_mats ? m->mlp_mats : 3;
   for (long k = 0; k < m->layers; k++) {
@@ -160,11 +173,7 @@ static double dense_prefill_by_hand(const nvl_llm *m, const nvl_chip *c, double 
     add_op(&s, (nvl_kop){.kind = NVL_KOP_MEM, .mem = NVL_MEM_ADD, .bytes = 6 * t * h});
     end_step(&s);
   }
-  /* the output layer: the last position of the sequence */
-  add_op(&s, (nvl_kop){.kind = NVL_KOP_MEM, .mem = NVL_MEM_RMSNORM, .bytes = 4 * h});
-  add_op(&s, (nvl_kop){.kind = NVL_KOP_GEMM, .m = 1, .n = (double)m->vocab, .k = h});
-  end_step(&s);
-  return s.total + ctx->kern.step_host_s; /* and the serving step's host work, once */
+  *sp = s;
 }
 
 /* One GPU computes only: the step is the sum of its operations' times, compute step by compute
@@ -188,6 +197,49 @@ static void test_llm__compute_only_step_is_the_sum_of_its_operations(void **stat
     assert_true(x.r.exposed_s == 0 && x.r.comm_total_s == 0);
     step_close(&x);
   }
+}
+
+/* Recomputation on one GPU (compute only): full runs each layer's forward again before its
+ * backward, so the step's compute grows by exactly the layers' forward (listed by hand) and the
+ * activations shrink to the layers' inputs plus one layer's; selective runs the attention core's
+ * forward again, once per layer. */
+static void test_llm__recomputation_costs_its_forward_and_saves_activations(void **state) {
+  (void)state;
+  nvl_llm m = dense_model();
+  double t = 4096, h = 4096;
+  step_run x[3];
+  for (int r = 0; r < 3; r++) {
+    nvl_llm_layout l = prefill(1, 4096);
+    l.mode = NVL_LLM_TRAIN, l.recompute = (nvl_llm_recompute)r;
+    run_step(&x[r], &m, &l, 1);
+  }
+  nvl_chip c;
+  nvl_llm_chip(nvl_test_ctx(),
+               &x[0].f.d->endpoint_types[x[0].f.d->devices[x[0].spec.jobs[0].devs[0]].type].compute,
+               &c);
+  step_sum fwd = {&nvl_test_ctx()->kern, &c, NVL_RT_FUSED, 0, 0, 0};
+  dense_layers_by_hand(&fwd, &m, t);
+  double none = x[NVL_RECOMPUTE_NONE].r.compute_s, full = x[NVL_RECOMPUTE_FULL].r.compute_s;
+  print_message("compute: none %.1f us, full %.1f us, the layers' forward %.1f us\n", none * 1e6,
+                full * 1e6, fwd.total * 1e6);
+  assert_close(full - none, fwd.total, 1e-9 * full);
+  nvl_kop core = {.kind = NVL_KOP_ATTN,
+                  .batch = 1,
+                  .seq = t,
+                  .ctx = t,
+                  .heads_q = 32,
+                  .heads_kv = 8,
+                  .dim_qk = 128,
+                  .dim_v = 128,
+                  .causal = true};
+  double one = nvl_kop_price(&nvl_test_ctx()->kern, &c, NVL_RT_FUSED, &core).kernel_s;
+  assert_close(x[NVL_RECOMPUTE_SELECTIVE].r.compute_s - none, (double)m.layers * one, 1e-6);
+  double per_layer = (10 + 24) * t * h; /* tp 1, no SP: Korthikanti's (10 + 24/t) sbh */
+  assert_close(x[NVL_RECOMPUTE_NONE].st.mem.activations, m.layers * per_layer, 1e-12);
+  assert_close(x[NVL_RECOMPUTE_SELECTIVE].st.mem.activations, m.layers * per_layer, 1e-12);
+  assert_close(x[NVL_RECOMPUTE_FULL].st.mem.activations, m.layers * 2 * t * h + per_layer, 1e-12);
+  for (int r = 0; r < 3; r++)
+    step_close(&x[r]);
 }
 
 /* TP without overlap: every all_reduce waits for compute and compute for it, so the step is the
@@ -477,6 +529,7 @@ static void test_llm__large_ep_groups_keep_every_member(void **state) {
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_llm__compute_only_step_is_the_sum_of_its_operations),
+    cmocka_unit_test(test_llm__recomputation_costs_its_forward_and_saves_activations),
     cmocka_unit_test(test_llm__tp_step_is_compute_plus_its_collectives),
     cmocka_unit_test(test_llm__half_bandwidth_nearly_doubles_ep_time),
     cmocka_unit_test(test_llm__deepep_low_latency_kernels_trade_bytes_for_latency),

@@ -62,6 +62,14 @@ int nvl_arg_ep_kernel(void *field, const char *v, const char *opt, const char *c
   return 0;
 }
 
+int nvl_arg_recompute(void *field, const char *v, const char *opt, const char *cmd) {
+  nvl_llm_recompute r;
+  if (nvl_llm_recompute_parse(v, &r) != 0)
+    return nvl_cli_usage_error(cmd, "%s: \"%.40s\" is not none, selective or full", opt, v);
+  *(int *)field = (int)r;
+  return 0;
+}
+
 int nvl_arg_llm_size(void *field, const char *v, const char *opt, const char *cmd) {
   uint64_t n;
   if (nvl_parse_uint(v, &n) != 0 || n < 1 || n > 1000000000ULL)
@@ -185,6 +193,7 @@ static int make_layout(const nvl_llm_ask *a, const nvl_llm *m, int n, nvl_llm_la
   l->sp = a->sp;
   l->redundant_experts = (long)a->redundant;
   l->zero = a->zero > 3 ? 4 : (int)a->zero;
+  l->recompute = a->recompute > 0 && train ? (nvl_llm_recompute)a->recompute : NVL_RECOMPUTE_NONE;
   l->skew = a->skew;
   l->seed = a->seed;
   /* options that change nothing in this layout: said, not silently dropped */
@@ -200,6 +209,10 @@ static int make_layout(const nvl_llm_ask *a, const nvl_llm *m, int n, nvl_llm_la
     nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
                  "--ep-kernel ignored: it chooses DeepEP's kernels for the expert exchange of a "
                  "MoE model over ep > 1");
+  if (a->recompute > 0 && !train)
+    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
+                 "--recompute ignored: recomputation trades a training step's activation memory "
+                 "for compute");
   if (a->sp && l->tp == 1)
     nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
                  "--sp ignored: sequence parallelism splits the sequence over tp > 1");

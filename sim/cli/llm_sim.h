@@ -31,6 +31,7 @@ typedef struct {
   int ep_kernel;      /* DeepEP's: -1 the mode's (decode low-latency, else normal), 0 normal, 1
                          low-latency */
   size_t tp, ep, pp, dp, microbatches, batch, seq, redundant, zero;
+  int recompute; /* nvl_llm_recompute, or -1: none */
   double skew;
   bool sp;
   int g;             /* the first g participants, 0: all */
@@ -42,7 +43,7 @@ typedef struct {
 #define NVL_LLM_ASK_INIT                                                                           \
   {                                                                                                \
     .precision = -1, .attn_precision = -1, .kv_precision = -1, .runtime = -1, .ep_kernel = -1,     \
-    .seed = 1, .model = NVL_MODEL_DEFAULT                                                          \
+    .recompute = -1, .seed = 1, .model = NVL_MODEL_DEFAULT                                         \
   }
 
 /* Option-table callbacks for the ask's fields. */
@@ -53,6 +54,7 @@ int nvl_arg_attn_precision(void *field, const char *v, const char *opt, const ch
 int nvl_arg_runtime(void *field, const char *v, const char *opt, const char *cmd);
 int nvl_arg_attn_kernel(void *field, const char *v, const char *opt, const char *cmd);
 int nvl_arg_ep_kernel(void *field, const char *v, const char *opt, const char *cmd);
+int nvl_arg_recompute(void *field, const char *v, const char *opt, const char *cmd);
 /* "normal" or "low-latency": 0, 1; -1 for anything else. */
 int nvl_ep_kernel_parse(const char *s);
 /* A layout or step size: a whole number from 1 to 10^9 (0 is no size: leave the option out for
@@ -109,6 +111,9 @@ int nvl_arg_zero(void *field, const char *v, const char *opt, const char *cmd);
       NVL_OPT_CALL_(0, "zero", "N", type, f.zero, nvl_arg_zero,                                    \
                     "training's data-parallel sharding: 1 (default: Megatron's\ndistributed "      \
                     "optimizer) or 3 (FSDP's full shard)"),                                        \
+      NVL_OPT_CALL_(0, "recompute", "R", type, f.recompute, nvl_arg_recompute,                     \
+                    "training's activation recomputation: none (default),\nselective (attention "  \
+                    "core) or full (whole layers)"),                                               \
       NVL_OPT_(NVL_OPT_COUNT, 0, "redundant-experts", "N", type, f.redundant,                      \
                "copies of the hottest experts, so that ep divides experts + N"),                   \
       NVL_OPT_CALL_(0, "skew", "S", type, f.skew, nvl_arg_skew,                                    \

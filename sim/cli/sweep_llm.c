@@ -28,18 +28,20 @@ typedef enum {
   L_SEED,
   L_ZERO,
   L_EP_KERNEL,
+  L_RECOMPUTE,
   L__COUNT
 } llm_param;
 
 static const char *const names[L__COUNT] = {
-    "llm", "mode", "precision",         "tp",   "ep",   "pp",   "dp",       "microbatches", "batch",
-    "seq", "sp",   "redundant_experts", "skew", "seed", "zero", "ep_kernel"};
+    "llm",  "mode",         "precision", "tp",        "ep",       "pp",
+    "dp",   "microbatches", "batch",     "seq",       "sp",       "redundant_experts",
+    "skew", "seed",         "zero",      "ep_kernel", "recompute"};
 
 int nvl_sweep_llm_param(const char *name) { return nvl_names_find(names, L__COUNT, name, false); }
 
 const char *nvl_sweep_llm_param_names(void) {
   return "llm, mode, precision, tp, ep, pp, dp, microbatches, batch, seq, sp, redundant_experts, "
-         "skew, seed, zero, ep_kernel";
+         "skew, seed, zero, ep_kernel, recompute";
 }
 
 /* builtin:NAME, or a file in the spec's folder. */
@@ -134,6 +136,14 @@ int nvl_sweep_llm_set(nvl_llm_ask *a, char *llm_buf, size_t llm_len, const char 
     else
       a->ep_kernel = nvl_ep_kernel_parse(sv);
     break;
+  case L_RECOMPUTE: {
+    nvl_llm_recompute r;
+    if (!sv || nvl_llm_recompute_parse(sv, &r) != 0)
+      want = "none, selective or full";
+    else
+      a->recompute = (int)r;
+    break;
+  }
   case L_ZERO:
     if (!json_is_integer(v) || (json_integer_value(v) != 1 && json_integer_value(v) != 3))
       want = "1 or 3";

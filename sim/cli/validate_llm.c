@@ -45,6 +45,7 @@ enum {
   C_GPUS,
   C_RANKS,
   C_EP_KERNEL,
+  C_RECOMPUTE,
   C_ROLE,
   C__COUNT
 };
@@ -71,6 +72,7 @@ static const char *const cols[C__COUNT] = {"case",
                                            "gpus",
                                            "ranks",
                                            "ep_kernel",
+                                           "recompute",
                                            "role"};
 /* Required columns: all but moe_layers, the sizes and role. */
 static bool required(int c) { return c <= C_LLM || c == C_METRIC || c == C_MEASURED; }
@@ -130,6 +132,10 @@ static const char *row_ask(const char *const *get, nvl_llm_ask *a, nvl_llm *m, i
   a->ep_kernel = *get[C_EP_KERNEL] ? nvl_ep_kernel_parse(get[C_EP_KERNEL]) : -1;
   if (*get[C_EP_KERNEL] && a->ep_kernel < 0)
     return "bad ep_kernel (normal or low-latency)";
+  nvl_llm_recompute rc = NVL_RECOMPUTE_NONE;
+  if (*get[C_RECOMPUTE] && nvl_llm_recompute_parse(get[C_RECOMPUTE], &rc) != 0)
+    return "bad recompute (none, selective or full)";
+  a->recompute = *get[C_RECOMPUTE] ? (int)rc : -1;
   size_t *sizes[] = {&a->tp,    &a->ep,  &a->pp,           &a->dp,
                      &a->batch, &a->seq, &a->microbatches, &a->zero};
   for (int c = C_TP; c <= C_ZERO; c++)

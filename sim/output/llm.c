@@ -190,6 +190,12 @@ void nvl_llm_result_print(const nvl_llm_labels *lb, const nvl_llm_step *st, cons
                            "reduce_scatter every micro-batch)"
                          : "ZeRO-1 (distributed optimizer: bucketed gradient reduce_scatter, "
                            "parameter all_gather at the end)");
+  if (l->recompute == NVL_RECOMPUTE_FULL)
+    fprintf(out, "# recomputation: full (each layer's forward again before its backward; only "
+                 "layer inputs kept)\n");
+  else if (l->recompute == NVL_RECOMPUTE_SELECTIVE)
+    fprintf(out, "# recomputation: selective (the attention core's forward again before its "
+                 "backward)\n");
   fprintf(out,
           "# memory of rank %d (the fullest): %.1f GB of %.1f GB (weights %.1f, gradients %.1f, "
           "optimizer %.1f, activations %.1f, KV cache %.1f)\n",

@@ -22,8 +22,9 @@
  *   router, permutes, FP8 casts, grouped expert GEMMs, LM head and cross-entropy, the optimizer),
  *   each priced by the kernel model (models/kernels.h) on its rank's chip; a step takes
  *   max(sum of kernels, sum of host dispatches) (eager and fused runtimes) or the kernels' sum
- *   (CUDA graphs). Backward is each operation's backward (a GEMM's dgrad and wgrad); no
- *   recomputation.
+ *   (CUDA graphs). Backward is each operation's backward (a GEMM's dgrad and wgrad);
+ *   recomputation only as the layout asks (nvl_llm_recompute): full re-runs each layer's forward
+ *   (the first layer's embedding lookup with it) before its backward.
  * - TP: two all_reduces per layer forward and two backward (Megatron), or with sequence
  *   parallelism reduce_scatter + all_gather instead. Activations travel in BF16.
  * - EP: dispatch and combine as DeepEP's normal kernels: a token goes once to every rank that
@@ -90,6 +91,13 @@ typedef enum { NVL_LLM_TRAIN, NVL_LLM_PREFILL, NVL_LLM_DECODE } nvl_llm_mode;
 const char *nvl_llm_mode_name(nvl_llm_mode m);
 int nvl_llm_mode_parse(const char *s, nvl_llm_mode *out);
 
+/* Training's activation recomputation, as Megatron's: none; selective (the attention core, run
+ * forward again before its backward); full (each layer's forward run again before its backward,
+ * only the layer's input kept). */
+typedef enum { NVL_RECOMPUTE_NONE, NVL_RECOMPUTE_SELECTIVE, NVL_RECOMPUTE_FULL } nvl_llm_recompute;
+const char *nvl_llm_recompute_name(nvl_llm_recompute r);
+int nvl_llm_recompute_parse(const char *s, nvl_llm_recompute *out);
+
 typedef struct {
   nvl_llm_mode mode;
   long tp, ep, pp, dp, microbatches;
@@ -104,7 +112,8 @@ typedef struct {
   bool sp;                /* sequence parallelism (TP reduce_scatter + all_gather) */
   long redundant_experts; /* extra expert copies so that ep divides experts + this */
   int zero;               /* training: 1 (Megatron's distributed optimizer) or 3 (FSDP) */
-  double skew;            /* routing: 0 uniform, else the Zipf exponent */
+  nvl_llm_recompute recompute; /* training's activation recomputation */
+  double skew;                 /* routing: 0 uniform, else the Zipf exponent */
   unsigned long seed;
 } nvl_llm_layout;
 

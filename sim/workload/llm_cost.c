@@ -109,7 +109,15 @@ static void rank_memory(const llm_shape *sh, long s, nvl_llm_memory *mm) {
     mm->optimizer = 12 * shard;
     double per_layer = l->sp ? 34.0 * sh->tokens_mb * h / tp : (10 + 24 / tp) * sh->tokens_mb * h;
     double inflight = fmin((double)(l->pp - s), (double)l->microbatches);
-    mm->activations = per_layer * (double)sh->layers_stage * inflight;
+    if (l->recompute == NVL_RECOMPUTE_FULL) {
+      /* each layer keeps its BF16 input (split by TP under SP); the layer being recomputed holds
+       * its whole activations once (Korthikanti et al. 2022: 2sbh per layer, and one layer's
+       * 34sbh/t) */
+      double input = 2.0 * sh->tokens_mb * h / (l->sp ? tp : 1);
+      mm->activations = input * (double)sh->layers_stage * inflight + per_layer;
+    } else { /* selective: with flash attention no scores are kept to drop (nvlsim's attention) */
+      mm->activations = per_layer * (double)sh->layers_stage * inflight;
+    }
   } else {
     mm->weights = sh->wbytes * (dense + expert);
     double seqs = sh->seqs_mb * (double)l->microbatches;

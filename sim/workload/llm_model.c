@@ -215,6 +215,19 @@ int nvl_llm_mode_parse(const char *s, nvl_llm_mode *out) {
   return -1;
 }
 
+const char *nvl_llm_recompute_name(nvl_llm_recompute r) {
+  return r == NVL_RECOMPUTE_FULL ? "full" : r == NVL_RECOMPUTE_SELECTIVE ? "selective" : "none";
+}
+
+int nvl_llm_recompute_parse(const char *s, nvl_llm_recompute *out) {
+  for (int r = 0; r < 3; r++)
+    if (strcmp(s, nvl_llm_recompute_name((nvl_llm_recompute)r)) == 0) {
+      *out = (nvl_llm_recompute)r;
+      return 0;
+    }
+  return -1;
+}
+
 const char *nvl_llm_dim_name(nvl_llm_dim d) {
   static const char *const names[] = {"compute", "tp", "ep", "pp", "dp"};
   return d < NVL_LD__COUNT ? names[d] : "?";

@@ -182,7 +182,7 @@ static void optimizer(const llm_shape *sh, long stage, llm_ops *o) {
 }
 
 /* The backward of a forward list, in reverse order. */
-static void backward(const llm_ops *f, llm_ops *o) {
+static void backward(const llm_ops *f, bool recompute_core, llm_ops *o) {
   for (int i = f->n - 1; i >= 0; i--) {
     nvl_kop op = f->op[i];
     switch (op.kind) {
@@ -195,6 +195,8 @@ static void backward(const llm_ops *f, llm_ops *o) {
       break;
     }
     case NVL_KOP_ATTN:
+      if (recompute_core) /* selective recomputation: the core's forward again, first */
+        push(o, &op);
       op.kind = NVL_KOP_ATTN_BWD;
       push(o, &op);
       break;
@@ -224,7 +226,7 @@ void nvl_llm_ops(const llm_shape *sh, llm_step_kind kind, long layer, long stage
   }
   out->n = 0;
   if (bwd)
-    backward(&f, out);
+    backward(&f, sh->lay->recompute == NVL_RECOMPUTE_SELECTIVE, out);
   else
     *out = f;
 }

@@ -213,12 +213,15 @@ static void experts(builder *b, long d, long s, long k, bool bwd) {
 }
 
 /* Layer k (of the stage) of stream (d, s), forward or backward (its steps in reverse, each
- * compute step as its operations' backward: llm_ops.c). */
+ * compute step as its operations' backward: llm_ops.c; under full recomputation the forward
+ * first). */
 static void layer(builder *b, long d, long s, long k, bool bwd) {
   const llm_shape *sh = b->sh;
   double tok = sh->tokens_mb;
   long g = s * sh->layers_stage + k; /* the model's layer */
   bool moe = llm_moe_layer(sh->m, g);
+  if (bwd && sh->lay->recompute == NVL_RECOMPUTE_FULL)
+    layer(b, d, s, k, false); /* its forward again, communication included, from its input */
   if (!bwd) {
     compute(b, d, s, LS_ATTN, g, false, NULL, NULL);
     tp_exchange(b, d, s);
