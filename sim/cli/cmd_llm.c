@@ -66,7 +66,9 @@ const nvl_cmd_doc nvl_doc_llm = {
     "  nvlsim llm builtin:gb200-nvl72 --llm builtin:llama3.1-70b --mode prefill --tp 8 -g 16\n"
     "  nvlsim llm --llm builtin:deepseek-v3 --mode decode --ep 72 --redundant-experts 32 "
     "--ep-kernel low-latency\n"
-    "  nvlsim llm builtin:hgx-h100 --llm builtin:mpt-1b -g 1 --csv one-gpu.csv\n",
+    "  nvlsim llm builtin:hgx-h100 --llm builtin:mpt-1b -g 1 --csv one-gpu.csv\n"
+    "  nvlsim llm --llm builtin:llama3.1-70b --tp 8 --pp 2 -g 64 --seq 8192 --recompute full\n"
+    "  nvlsim llm --llm builtin:deepseek-v3 --mode decode --ep 16 -g 16 --exact-flows\n",
     options,
     "exit status: 0 done, 1 invalid design or model, a layout that does not fit in memory or a\n"
     "failed simulation, 2 usage or I/O error (a layout the model or job cannot take),\n"
