@@ -86,7 +86,9 @@ void nvl_diag_syntax(nvl_diags *d, int line, int column, const char *fmt, ...) {
 
 void nvl_diag_format(const nvl_diag *dg, const char *file, char *buf, size_t len) {
   const char *sev = dg->severity == NVL_SEV_ERROR ? "error" : "warning";
-  if (dg->line > 0)
+  if (!file) /* nothing read from a file (an unknown built-in's name): no place to name */
+    snprintf(buf, len, "%s: %s%s%s", sev, dg->pointer, dg->pointer[0] ? ": " : "", dg->message);
+  else if (dg->line > 0)
     snprintf(buf, len, "%s: %s:%d:%d: %s", sev, file, dg->line, dg->column, dg->message);
   else if (dg->pointer[0])
     snprintf(buf, len, "%s: %s:%s: %s", sev, file, dg->pointer, dg->message);

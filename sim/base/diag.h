@@ -83,7 +83,8 @@ const char *nvl_diags_first_error(const nvl_diags *d, const char *none);
 const char *nvl_diag_code_name(nvl_diag_code code);
 const char *nvl_diag_code_help(nvl_diag_code code);
 
-/* Formats one diagnostic as "error: FILE:LOC: message" (LOC = line:col or pointer). */
+/* Formats one diagnostic as "error: FILE:LOC: message" (LOC = line:col or pointer); file NULL:
+ * "error: POINTER: message", or "error: message" without a pointer. */
 void nvl_diag_format(const nvl_diag *dg, const char *file, char *buf, size_t len);
 
 /* Builds a JSON pointer "base/token" (escaping ~ and / as RFC 6901 requires). */

@@ -300,7 +300,7 @@ int nvl_cli_llm_load(const char *what, nvl_llm *m) {
   nvl_diags diags = NVL_DIAGS_INIT;
   int rc = NVL_EXIT_OK;
   if (nvl_llm_load(what, m, &diags) != 0) {
-    nvl_cli_print_diags(&diags, strncmp(what, "builtin:", 8) ? what : NULL, stderr);
+    nvl_cli_print_diags(&diags, what, stderr); /* a built-in's problems name it, builtin:NAME */
     rc = diags.count && diags.items[0].code == NVL_DIAG_IO ? NVL_EXIT_USAGE : NVL_EXIT_FAIL;
   }
   nvl_diags_release(&diags);

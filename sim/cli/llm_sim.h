@@ -67,7 +67,8 @@ int nvl_arg_zero(void *field, const char *v, const char *opt, const char *cmd);
  * field `f` (an nvl_llm_ask) of `type`. */
 #define NVL_OPT_LLM_ASK_(type, f)                                                                  \
   NVL_OPT_(NVL_OPT_STRING, 0, "llm", "MODEL", type, f.llm,                                         \
-           "builtin:llama3.1-70b, builtin:llama3.1-405b, builtin:deepseek-v3\nor a JSON file"),    \
+           "builtin:NAME (llama3.1-8b, -70b, -405b, deepseek-v3,\nmixtral-8x7b, qwen3-30b-a3b, "   \
+           "qwen3-235b-a22b, mpt-*) or a\nJSON file"),                                             \
       NVL_OPT_CALL_(0, "mode", "MODE", type, f.mode, nvl_arg_llm_mode,                             \
                     "train (default), prefill or decode"),                                         \
       NVL_OPT_CALL_(0, "precision", "P", type, f.precision, nvl_arg_precision,                     \
