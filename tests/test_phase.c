@@ -59,6 +59,35 @@ static void test_phase__two_links_hand_solved(void **state) {
   nvl_phase_free(ph);
 }
 
+/* Step by step, the same case: a partial advance moves the flows without ending any, time never
+ * goes back, and the event ends the flow due. */
+static void test_phase__steps_move_without_ending_and_never_go_back(void **state) {
+  (void)state;
+  nvl_phase *ph = nvl_phase_new();
+  int a = nvl_phase_link(ph, 1), b = nvl_phase_link(ph, 1), ab[2] = {a, b};
+  nvl_phase_flow(ph, 1, 0, 0, &a, NULL, 1);
+  nvl_phase_flow(ph, 2, 0, 0, ab, NULL, 2);
+  nvl_phase_flow(ph, 4, 0, 0, &b, NULL, 1);
+  nvl_phase_begin(ph, 0, 0);
+  assert_close(nvl_phase_next(ph, NULL), 2, 1e-12);
+  nvl_phase_advance(ph, 1);
+  size_t n = 9;
+  nvl_phase_take_ended(ph, &n);
+  assert_int_equal(n, 0);
+  assert_close(nvl_phase_left(ph, 0, NULL), 0.5, 1e-12);
+  assert_close(nvl_phase_left(ph, 1, NULL), 1.5, 1e-12);
+  assert_close(nvl_phase_next(ph, NULL), 2, 1e-12); /* nothing changed: the same event */
+  nvl_phase_advance(ph, 0.5);                       /* not back: still at 1 */
+  assert_close(nvl_phase_left(ph, 0, NULL), 0.5, 1e-12);
+  nvl_phase_advance(ph, 2);
+  const size_t *ended = nvl_phase_take_ended(ph, &n);
+  assert_int_equal(n, 1);
+  assert_int_equal(ended[0], 0);
+  assert_close(nvl_phase_end(ph, 0), 2, 1e-12);
+  assert_close(nvl_phase_next(ph, NULL), 4, 1e-12);
+  nvl_phase_free(ph);
+}
+
 /* A weight of 2 takes two shares of a link; a bound caps a flow and leaves the rest to others; a
  * delay holds a flow back; peaks are the largest loads. */
 static void test_phase__weights_bounds_and_delays(void **state) {
@@ -145,6 +174,7 @@ static void test_phase__window_error_on_random_exchanges(void **state) {
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_phase__one_link_is_processor_sharing),
     cmocka_unit_test(test_phase__two_links_hand_solved),
+    cmocka_unit_test(test_phase__steps_move_without_ending_and_never_go_back),
     cmocka_unit_test(test_phase__weights_bounds_and_delays),
     cmocka_unit_test(test_phase__stop_leaves_bytes_and_waiting_flows),
     cmocka_unit_test(test_phase__window_error_on_random_exchanges),

@@ -3,6 +3,7 @@
  */
 #include "platform/phase.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -43,6 +44,15 @@ struct nvl_phase {
   size_t *mv, n_mv; /* the moving flows */
   heap_item *heap;
   size_t n_heap, cap_heap;
+  /* the run as it goes (nvl_phase_begin .. nvl_phase_advance) */
+  size_t run_f, run_l, run_e; /* flows, links and elements the run arrays hold */
+  double t, t_ref, window;    /* now; the latest instant flows joined; the window's share */
+  bool valid;                 /* rates and the next event are solved for the state now */
+  double next_t, thr;         /* the next event, and the seconds of its rate a flow may lack */
+  double *act;                /* [flow]: the instant it moves (its delay paid) */
+  size_t *pend, n_pend;       /* flows still waiting */
+  size_t *ended, n_ended;     /* flows ended, not yet taken */
+  size_t solves;
 };
 
 nvl_phase *nvl_phase_new(void) { return nvl_xcalloc(1, sizeof(nvl_phase)); }
@@ -57,6 +67,12 @@ static void run_arrays_free(nvl_phase *ph) {
   free(ph->lf_flow);
   free(ph->lf_w);
   free(ph->mv);
+  free(ph->act);
+  free(ph->pend);
+  free(ph->ended);
+  ph->act = NULL;
+  ph->pend = ph->ended = NULL;
+  ph->run_f = ph->run_l = ph->run_e = 0;
   ph->mv = NULL;
   ph->fl = NULL;
   ph->end = ph->left = ph->wsum = ph->lf_w = NULL;
@@ -179,25 +195,49 @@ static heap_item heap_pop(nvl_phase *ph) {
   return top;
 }
 
-static void run_arrays(nvl_phase *ph) {
-  run_arrays_free(ph);
-  size_t F = ph->n_flows, L = ph->n_links;
-  ph->fl = nvl_xcalloc(F + 1, sizeof(flow_rt));
-  ph->end = nvl_xmalloc((F + 1) * sizeof(double));
-  ph->left = nvl_xmalloc((L + 1) * sizeof(double));
-  ph->wsum = nvl_xmalloc((L + 1) * sizeof(double));
-  ph->sat = nvl_xcalloc(L + 1, 1);
-  ph->lf_off = nvl_xcalloc(L + 2, sizeof(size_t));
-  ph->lf_flow = nvl_xmalloc((ph->n_el + 1) * sizeof(size_t));
-  ph->lf_w = nvl_xmalloc((ph->n_el + 1) * sizeof(double));
-  ph->mv = nvl_xmalloc((F + 1) * sizeof(size_t));
-  ph->n_mv = ph->lf_n = 0;
-  for (size_t f = 0; f < F; f++) {
-    ph->fl[f].rem = ph->bytes[f];
-    ph->fl[f].e0 = (uint32_t)ph->off[f];
-    ph->fl[f].e1 = (uint32_t)ph->off[f + 1];
-    ph->end[f] = -1;
+/* Grows an array of n elements of `size` to m, the new ones zero. */
+static void *grow_zero(void *p, size_t n, size_t m, size_t size) {
+  p = nvl_xrealloc(p, (m + 1) * size);
+  memset((char *)p + n * size, 0, (m + 1 - n) * size);
+  return p;
+}
+
+/* The run arrays sized for every flow, link and element so far (new flows: not yet started). */
+static void ensure_run(nvl_phase *ph) {
+  size_t F = ph->n_flows, L = ph->n_links, E = ph->n_el;
+  if (F > ph->run_f || !ph->fl) {
+    size_t n = ph->fl ? ph->run_f : 0;
+    ph->fl = grow_zero(ph->fl, n, F, sizeof(flow_rt));
+    ph->end = grow_zero(ph->end, n, F, sizeof(double));
+    ph->act = grow_zero(ph->act, n, F, sizeof(double));
+    ph->mv = grow_zero(ph->mv, n, F, sizeof(size_t));
+    ph->pend = grow_zero(ph->pend, n, F, sizeof(size_t));
+    ph->ended = grow_zero(ph->ended, n, F, sizeof(size_t));
+    ph->run_f = F;
   }
+  if (L > ph->run_l || !ph->left) {
+    size_t n = ph->left ? ph->run_l : 0;
+    ph->left = grow_zero(ph->left, n, L, sizeof(double));
+    ph->wsum = grow_zero(ph->wsum, n, L, sizeof(double));
+    ph->sat = grow_zero(ph->sat, n, L, 1);
+    ph->lf_off = grow_zero(ph->lf_off, n ? n + 1 : 0, L + 1, sizeof(size_t));
+    ph->run_l = L;
+  }
+  if (E > ph->run_e || !ph->lf_flow) {
+    size_t n = ph->lf_flow ? ph->run_e : 0;
+    ph->lf_flow = grow_zero(ph->lf_flow, n, E, sizeof(size_t));
+    ph->lf_w = grow_zero(ph->lf_w, n, E, sizeof(double));
+    ph->run_e = E;
+  }
+}
+
+/* Flow f joins the run now: it moves after its delay. */
+static void join(nvl_phase *ph, size_t f) {
+  ph->fl[f] =
+      (flow_rt){.rem = ph->bytes[f], .e0 = (uint32_t)ph->off[f], .e1 = (uint32_t)ph->off[f + 1]};
+  ph->end[f] = -1;
+  ph->act[f] = ph->t + ph->delay[f];
+  ph->pend[ph->n_pend++] = f;
 }
 
 /* The links' lists of the moving flows, compressed rows (a counting sort by link). */
@@ -291,99 +331,120 @@ static void count(nvl_phase *ph, size_t f) {
     ph->wsum[ph->lk[e]] += ph->w[e];
 }
 
-/* Flows whose delay has run out by time t start moving (the ones without bytes end there). */
-static size_t activate(nvl_phase *ph, const size_t *order, size_t next, double t0, double t) {
-  size_t F = ph->n_flows;
-  while (next < F && t0 + ph->delay[order[next]] <= t) {
-    size_t f = order[next++];
+/* Flows whose delay has run out by now start moving (the ones without bytes end there). */
+static void activate(nvl_phase *ph) {
+  for (size_t k = 0; k < ph->n_pend; k++) {
+    size_t f = ph->pend[k];
+    if (ph->act[f] > ph->t)
+      continue;
+    ph->pend[k--] = ph->pend[--ph->n_pend];
+    ph->valid = false;
     if (ph->bytes[f] > 0) {
       ph->fl[f].state = 1;
       ph->mv[ph->n_mv++] = f;
       ph->lf_n = 0; /* a new moving flow: the lists are rebuilt */
-      count(ph, f);
     } else {
       ph->fl[f].state = 2;
-      ph->end[f] = t0 + ph->delay[f];
+      ph->end[f] = ph->act[f];
+      ph->ended[ph->n_ended++] = f;
     }
   }
-  return next;
 }
 
-static const nvl_phase *sort_ph;
-static int by_delay(const void *a, const void *b) {
-  size_t x = *(const size_t *)a, y = *(const size_t *)b;
-  double dx = sort_ph->delay[x], dy = sort_ph->delay[y];
-  return dx < dy ? -1 : dx > dy ? 1 : x < y ? -1 : x > y;
+void nvl_phase_begin(nvl_phase *ph, double t0, double window) {
+  run_arrays_free(ph);
+  ensure_run(ph);
+  ph->n_mv = ph->lf_n = ph->n_pend = ph->n_ended = ph->solves = 0;
+  ph->t = ph->t_ref = t0;
+  ph->window = window;
+  ph->valid = false;
+  for (size_t f = 0; f < ph->n_flows; f++)
+    join(ph, f);
+  activate(ph);
+}
+
+double nvl_phase_next(nvl_phase *ph, double *peaks) {
+  if (ph->valid)
+    return ph->next_t;
+  double ta = INFINITY; /* until the next flow starts moving */
+  for (size_t k = 0; k < ph->n_pend; k++)
+    if (ph->act[ph->pend[k]] - ph->t < ta)
+      ta = ph->act[ph->pend[k]] - ph->t;
+  ph->valid = true;
+  ph->thr = 0;
+  if (ph->n_mv == 0)
+    return ph->next_t = ph->t + ta;
+  links_reset(ph);
+  for (size_t k = 0; k < ph->n_mv; k++)
+    count(ph, ph->mv[k]);
+  double dt = solve(ph, peaks);
+  ph->solves++;
+  if (ta <= dt) {
+    ph->thr = ph->window * (ph->t + ta - ph->t_ref);
+    return ph->next_t = ph->t + ta;
+  }
+  /* the flows due within the window from the first end, [t + dt, t + dt + win], all end in its
+   * middle: each at most win / 2 early or late (not past a flow's start) */
+  double win = ph->window * (ph->t + dt - ph->t_ref), half = win / 2;
+  if (half > 0 && !(ta < dt + half)) {
+    ph->thr = half;
+    return ph->next_t = ph->t + dt + half;
+  }
+  ph->thr = win;
+  return ph->next_t = ph->t + dt;
+}
+
+static void move_to(nvl_phase *ph, double t, bool event) {
+  if (t < ph->t) /* never back: the phase may be a little past an instant a caller names */
+    t = ph->t;
+  double dt = t - ph->t;
+  for (size_t k = 0; k < ph->n_mv; k++) { /* the flows move; those that end leave the list */
+    size_t f = ph->mv[k];
+    flow_rt *x = &ph->fl[f];
+    x->rem -= x->rate * dt;
+    /* a flow due within the event's window ends, and so does one whose rest would take less
+     * than the clock can tell apart from now (else the next event would be now, for ever) */
+    if (event && (x->rem <= x->rate * (ph->thr + 8 * DBL_EPSILON * fabs(t)) ||
+                  x->rem <= 1e-12 * ph->bytes[f])) {
+      x->rem = 0;
+      x->state = 2;
+      ph->end[f] = t;
+      ph->ended[ph->n_ended++] = f;
+      ph->mv[k--] = ph->mv[--ph->n_mv]; /* order of the moving list does not matter */
+      ph->valid = false;
+    }
+  }
+  ph->t = t;
+  activate(ph);
+}
+
+void nvl_phase_advance(nvl_phase *ph, double t) { move_to(ph, t, ph->valid && t >= ph->next_t); }
+
+const size_t *nvl_phase_take_ended(nvl_phase *ph, size_t *n) {
+  *n = ph->n_ended;
+  ph->n_ended = 0;
+  return ph->ended;
 }
 
 size_t nvl_phase_run(nvl_phase *ph, double t0, double window, double stop, double *peaks) {
-  run_arrays(ph);
-  size_t F = ph->n_flows, solves = 0;
-  size_t *order = nvl_xmalloc((F + 1) * sizeof(size_t));
-  for (size_t f = 0; f < F; f++)
-    order[f] = f;
-  sort_ph = ph;
-  qsort(order, F, sizeof *order, by_delay);
-  double t = t0;
-  links_reset(ph);
-  size_t next = activate(ph, order, 0, t0, t);
+  nvl_phase_begin(ph, t0, window);
   for (;;) {
-    if (stop > 0 && t >= stop)
+    double nt = nvl_phase_next(ph, peaks);
+    if (!(nt < INFINITY)) /* every flow ended, or nothing can move: a link of capacity 0 */
       break;
-    if (ph->n_mv == 0) {
-      if (next >= F)
-        break;
-      double ta = t0 + ph->delay[order[next]];
-      if (stop > 0 && ta > stop) {
-        t = stop;
-        break;
-      }
-      t = ta;
-      next = activate(ph, order, next, t0, t);
-      continue;
+    if (stop > 0 && nt >= stop) {
+      move_to(ph, stop, false);
+      break;
     }
-    double dt = solve(ph, peaks);
-    solves++;
-    if (next < F && t0 + ph->delay[order[next]] - t < dt)
-      dt = t0 + ph->delay[order[next]] - t;
-    if (!(dt < INFINITY)) /* nothing can move: a link of capacity 0 */
-      break;
-    bool stopped = stop > 0 && t + dt >= stop;
-    if (stopped)
-      dt = stop - t;
-    /* the flows due within the window from the first end, [t + dt, t + dt + win], all end in
-     * its middle: each at most win / 2 early or late (not past a flow's activation or the stop) */
-    double win = stopped ? 0 : window * (t + dt - t0), half = win / 2;
-    if (half > 0 && !(next < F && t0 + ph->delay[order[next]] < t + dt + half) &&
-        !(stop > 0 && t + dt + half >= stop))
-      dt += half;
-    else
-      half = win;
-    double tn = t + dt;
-    links_reset(ph);
-    for (size_t k = 0; k < ph->n_mv; k++) { /* the flows move; those that end leave the list */
-      size_t f = ph->mv[k];
-      ph->fl[f].rem -= ph->fl[f].rate * dt;
-      if (!stopped &&
-          (ph->fl[f].rem <= ph->fl[f].rate * half || ph->fl[f].rem <= 1e-12 * ph->bytes[f])) {
-        ph->fl[f].rem = 0;
-        ph->fl[f].state = 2;
-        ph->end[f] = tn;
-        ph->mv[k--] = ph->mv[--ph->n_mv]; /* order of the moving list does not matter */
-      } else {
-        count(ph, f);
-      }
-    }
-    t = tn;
-    if (stopped)
-      break;
-    next = activate(ph, order, next, t0, t);
+    nvl_phase_advance(ph, nt);
   }
-  free(order);
-  return solves;
+  ph->n_ended = 0;
+  return ph->solves;
 }
 
 double nvl_phase_end(const nvl_phase *ph, size_t f) { return ph->end[f]; }
+
+double nvl_phase_starts(const nvl_phase *ph, size_t f) { return ph->act[f]; }
 
 double nvl_phase_left(const nvl_phase *ph, size_t f, bool *waiting) {
   if (waiting)

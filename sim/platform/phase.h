@@ -49,10 +49,23 @@ size_t nvl_phase_links(const nvl_phase *ph);
  * peaks[l]
  * receives the largest load of link l (bytes per second). Returns the number of solves. */
 size_t nvl_phase_run(nvl_phase *ph, double t0, double window, double stop, double *peaks);
+/* The same, step by step, as a simulation's clock goes: nvl_phase_begin starts the flows added so
+ * far at t0 (each after its delay); nvl_phase_next solves the sharing if anything changed and
+ * returns the instant of the next event (completions or a flow starting to move; INFINITY:
+ * none); nvl_phase_advance moves every flow to t (at most that instant; there, the event's flows
+ * end; never back in time), and nvl_phase_take_ended returns the flows ended since it was last
+ * called. nvl_phase_run is begin, then next and
+ * advance to the end or to `stop`. */
+void nvl_phase_begin(nvl_phase *ph, double t0, double window);
+double nvl_phase_next(nvl_phase *ph, double *peaks);
+void nvl_phase_advance(nvl_phase *ph, double t);
+const size_t *nvl_phase_take_ended(nvl_phase *ph, size_t *n);
 /* After nvl_phase_run: when flow f ended (a time), or a negative value if it had not by `stop`;
  * then nvl_phase_left gives its bytes still to move and whether its delay was still running. */
 double nvl_phase_end(const nvl_phase *ph, size_t f);
 double nvl_phase_left(const nvl_phase *ph, size_t f, bool *waiting);
+/* The instant flow f moves (its delay paid), of the run under way. */
+double nvl_phase_starts(const nvl_phase *ph, size_t f);
 
 #ifdef __cplusplus
 }

@@ -3,17 +3,16 @@
 //
 // Transfers started at one instant while nothing moves on the network are held in a batch (no
 // action yet); a kernel timer just after that instant closes it (lanes step in several rounds of
-// the kernel at one instant). A batch of at least `min_flows`
-// stripes, on routes of links, with the network still idle, becomes the phase: its max-min
-// sharing is solved at once (phase.c), and kernel timers deliver each stripe's arrival at its
-// instant, as the model's completion signal does for an action. Anything else that starts on the
-// network while a phase runs ends it: the phase is solved again up to that instant, the stripes
-// that arrived by then are delivered, and the others go on as actions of the network model with
-// the bytes they have left, moving from the instant the phase had them move (their route's
-// latency paid in the phase counts): the hand-over itself changes nothing. A smaller batch, or one
-// that met other traffic, starts as actions just after its instant (1e-12 of it, at least 1e-12 s:
-// where the batch closes). Link peaks (--link-stats) are the largest loads of the phase's own
-// solution, noted when it is solved: a phase taken over has them from its whole course.
+// the kernel at one instant). A batch of at least `min_flows` stripes, on routes of links, with
+// the network still idle, becomes the phase: its max-min sharing (phase.c) goes step by step with
+// the kernel's clock, one timer at its next event, where the stripes due arrive (delivered as the
+// model's completion signal would). Anything else that starts on the network while a phase runs
+// ends it where it stands: the stripes that arrived are delivered, and the others go on as
+// actions of the network model with the bytes they have left, moving from the instant the phase had
+// them move (their route's latency paid in the phase counts): the hand-over itself changes nothing.
+// A smaller batch, or one that met other traffic, starts as actions just after its instant (1e-12
+// of it, at least 1e-12 s: where the batch closes). Link peaks (--link-stats) are the largest loads
+// of the phase's solves, noted onto its stripes' link directions when it ends.
 #include <simgrid/kernel/Timer.hpp>
 #include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Link.hpp>
@@ -35,19 +34,20 @@ struct stripe {
   std::vector<double> w;  // nvl_xfer_weigh's weights (empty: none)
   std::vector<int> ld;    // its link directions for peaks (empty: none)
   std::vector<int> plink; // the phase's link of each link of its route
-  double delay;           // its route's latency
   bool done;
 };
 struct phase_state {
   double window = 0;
-  size_t min_flows = 0; // 0: phases off
-  std::vector<stripe> batch, live;
+  size_t min_flows = 0;            // 0: phases off
+  std::vector<stripe> batch, live; // live[f]: the phase's flow f
   bool close_set = false, on = false;
   nvl_phase *ph = nullptr;
-  double t0 = 0, opened = 0; // the phase's start; the batch's instant
-  unsigned gen = 0;
-  size_t left = 0;
-  std::vector<size_t> order; // live stripes by arrival
+  double opened = 0; // the batch's instant
+  unsigned gen = 0;  // the phase's generation: a timer of an older one does nothing
+  size_t left = 0;   // live stripes not yet delivered
+  std::unordered_map<const simgrid::s4u::Link *, int> link_of; // the phase's links
+  std::vector<double> peaks;                                   // [phase link]: largest load
+  bool want_peaks = false;
 };
 } // namespace
 static phase_state P;
@@ -80,61 +80,125 @@ static void start_action(const stripe &s, double bytes, double moves) {
     nvl_sg_stripe_peaks(a, s.ld.data(), (int)s.ld.size());
 }
 
+// The phase's links of stripe s's route (added as needed), its weights and route latency; false
+// when it has no route of links.
+static bool route_of(stripe &s, std::vector<double> &w, double *lat) {
+  std::vector<simgrid::s4u::Link *> route;
+  *lat = 0;
+  s.from->route_to(s.to, route, lat);
+  if (route.empty() || s.from == s.to)
+    return false;
+  s.plink.clear();
+  w.assign(route.size(), 1.0);
+  w.front() += s.w_out - 1.0; // as SimGrid's expand adds to a link's weight (weigh), then
+  w.back() += s.w_in - 1.0;   // raises each to nvl_xfer_weigh's (weigh_elements)
+  for (size_t k = 0; k < route.size(); k++) {
+    auto it = P.link_of.find(route[k]);
+    int l = it != P.link_of.end() ? it->second : nvl_phase_link(P.ph, route[k]->get_bandwidth());
+    P.link_of.emplace(route[k], l);
+    s.plink.push_back(l);
+    if (k < s.w.size() && s.w[k] > w[k])
+      w[k] = s.w[k];
+  }
+  return true;
+}
+
+// The phase's peaks onto its stripes' link directions, once it ends.
+static void note_peaks() {
+  if (!P.want_peaks)
+    return;
+  for (const stripe &s : P.live)
+    for (size_t k = 0; k < s.ld.size() && k < s.plink.size(); k++)
+      if (s.ld[k] >= 0 && (size_t)s.plink[k] < P.peaks.size())
+        nvl_sg_peak_note(s.ld[k], P.peaks[(size_t)s.plink[k]]);
+}
+
 static void phase_over() {
+  note_peaks();
   P.on = false;
   P.gen++;
   P.live.clear();
-  P.order.clear();
+  P.link_of.clear();
 }
 
-// The phase ends at `now`: what arrived by then is delivered, the rest goes on as actions.
-static void hand_over(double now) {
-  nvl_phase_run(P.ph, P.t0, P.window, now, nullptr);
-  for (size_t k : P.order) {
-    double end = nvl_phase_end(P.ph, k);
-    if (end >= 0 && end <= now)
-      deliver(P.live[k]);
+// The stripes that ended since the last call, delivered (their arrival: now).
+static void deliver_ended() {
+  size_t n = 0;
+  const size_t *ended = nvl_phase_take_ended(P.ph, &n);
+  std::vector<size_t> done(ended, ended + n);
+  std::sort(done.begin(), done.end()); // in the phase's order, whatever the solver's
+  for (size_t f : done)
+    deliver(P.live[f]);
+}
+
+// The timer of the phase's next event.
+static void on_event(unsigned gen, double t);
+static void schedule() {
+  P.peaks.resize(nvl_phase_links(P.ph), 0.0);
+  double t = nvl_phase_next(P.ph, P.want_peaks ? P.peaks.data() : nullptr);
+  if (!(t < INFINITY)) { /* every flow ended (or none can move: a link of capacity 0) */
+    if (P.left == 0)
+      phase_over();
+    return;
   }
-  for (size_t k = 0; k < P.live.size(); k++)
-    if (!P.live[k].done) {
-      P.live[k].x->phase_at = -1;
+  unsigned gen = P.gen;
+  simgrid::kernel::timer::Timer::set(t, [gen, t] { on_event(gen, t); });
+}
+
+static void on_event(unsigned gen, double t) {
+  if (gen != P.gen || !P.on)
+    return;
+  nvl_phase_advance(P.ph, t);
+  deliver_ended();
+  if (P.left == 0)
+    phase_over();
+  else
+    schedule();
+}
+
+// The phase ends at `now`: what arrived by then is delivered, the rest goes on as actions, each
+// moving from the instant the phase had it move.
+static void hand_over(double now) {
+  nvl_phase_advance(P.ph, now);
+  deliver_ended();
+  for (size_t f = 0; f < P.live.size(); f++)
+    if (!P.live[f].done) {
+      P.live[f].x->phase_at = -1;
       bool waiting = false;
-      double left = nvl_phase_left(P.ph, k, &waiting);
-      start_action(P.live[k], left, waiting ? P.t0 + P.live[k].delay : now);
+      double left = nvl_phase_left(P.ph, f, &waiting);
+      start_action(P.live[f], left, waiting ? nvl_phase_starts(P.ph, f) : now);
     }
   phase_over();
 }
 
-// The phase's links and flows from the batch; false when a stripe has no route of links.
-static bool build(std::vector<stripe> &b) {
+// Stripes b start as the phase at `now`; false (nothing started) when one has no route of links.
+static bool start_phase(std::vector<stripe> &b, double now) {
   if (!P.ph)
     P.ph = nvl_phase_new();
   nvl_phase_clear(P.ph);
-  std::unordered_map<const simgrid::s4u::Link *, int> link_of;
-  std::vector<simgrid::s4u::Link *> route;
+  P.link_of.clear();
   std::vector<double> w;
   for (stripe &s : b) {
-    route.clear();
     double lat = 0;
-    s.from->route_to(s.to, route, &lat);
-    if (route.empty() || s.from == s.to)
+    if (!route_of(s, w, &lat))
       return false;
-    s.plink.clear();
-    w.assign(route.size(), 1.0);
-    w.front() += s.w_out - 1.0; // as SimGrid's expand adds to a link's weight (weigh), then
-    w.back() += s.w_in - 1.0;   // raises each to nvl_xfer_weigh's (weigh_elements)
-    for (size_t k = 0; k < route.size(); k++) {
-      auto it = link_of.find(route[k]);
-      int l = it != link_of.end() ? it->second : nvl_phase_link(P.ph, route[k]->get_bandwidth());
-      link_of.emplace(route[k], l);
-      s.plink.push_back(l);
-      if (k < s.w.size() && s.w[k] > w[k])
-        w[k] = s.w[k];
-    }
-    s.delay = lat;
     nvl_phase_flow(P.ph, s.bytes, lat, s.rate > 0 ? s.rate : 0, s.plink.data(), w.data(),
                    (int)s.plink.size());
   }
+  P.live.swap(b);
+  P.on = true;
+  P.gen++;
+  P.left = P.live.size();
+  P.want_peaks = false;
+  for (const stripe &s : P.live)
+    P.want_peaks = P.want_peaks || !s.ld.empty();
+  P.peaks.assign(nvl_phase_links(P.ph), 0.0);
+  nvl_phase_begin(P.ph, now, P.window);
+  deliver_ended(); /* transfers of no bytes over no latency */
+  if (P.left == 0)
+    phase_over();
+  else
+    schedule();
   return true;
 }
 
@@ -145,50 +209,13 @@ static void close_batch() {
   if (b.empty())
     return;
   double now = P.opened;
-  if (b.size() < P.min_flows || P.on || nvl_sg_network_busy(b[0].from) || !build(b)) {
+  if (P.on)
+    hand_over(now);
+  if (b.size() < P.min_flows || nvl_sg_network_busy(b[0].from) || !start_phase(b, now))
     for (stripe &s : b) {
       s.x->phase_at = -1;
       start_action(s, s.bytes, -1);
     }
-    return;
-  }
-  P.live.swap(b);
-  P.on = true;
-  P.t0 = now;
-  P.gen++;
-  P.left = P.live.size();
-  bool want_peaks = false;
-  for (const stripe &s : P.live)
-    want_peaks = want_peaks || !s.ld.empty();
-  std::vector<double> peaks(want_peaks ? nvl_phase_links(P.ph) : 0, 0.0);
-  nvl_phase_run(P.ph, now, P.window, 0, want_peaks ? peaks.data() : nullptr);
-  for (const stripe &s : P.live)
-    for (size_t k = 0; k < s.ld.size() && k < s.plink.size(); k++)
-      if (s.ld[k] >= 0)
-        nvl_sg_peak_note(s.ld[k], peaks[(size_t)s.plink[k]]);
-  P.order.resize(P.live.size());
-  for (size_t k = 0; k < P.order.size(); k++)
-    P.order[k] = k;
-  std::stable_sort(P.order.begin(), P.order.end(), [](size_t a, size_t c) {
-    return nvl_phase_end(P.ph, a) < nvl_phase_end(P.ph, c);
-  });
-  // one timer per instant of arrival: it delivers the stripes of order[lo, hi)
-  for (size_t lo = 0; lo < P.order.size();) {
-    double t = nvl_phase_end(P.ph, P.order[lo]);
-    size_t hi = lo;
-    while (hi < P.order.size() && nvl_phase_end(P.ph, P.order[hi]) == t)
-      hi++;
-    unsigned gen = P.gen;
-    simgrid::kernel::timer::Timer::set(t, [gen, lo, hi] {
-      if (gen != P.gen || !P.on)
-        return;
-      for (size_t k = lo; k < hi; k++)
-        deliver(P.live[P.order[k]]);
-      if (P.left == 0)
-        phase_over();
-    });
-    lo = hi;
-  }
 }
 
 bool nvl_sg_phase_defer(nvl_xfer *x, sg_host_t const *from, sg_host_t const *to,
@@ -204,7 +231,7 @@ bool nvl_sg_phase_defer(nvl_xfer *x, sg_host_t const *from, sg_host_t const *to,
   x->phase_at = (long)P.batch.size();
   for (size_t i = 0; i < n; i++)
     P.batch.push_back(
-        {x, i, from[i], to[i], (double)bytes[i], rate(i), w_out, w_in, {}, {}, {}, 0, false});
+        {x, i, from[i], to[i], (double)bytes[i], rate(i), w_out, w_in, {}, {}, {}, false});
   if (!P.close_set) {
     /* closed just after this instant, when every lane stepped at it has started its transfers
      * (lanes step in several rounds of the kernel at one instant); they start at this instant */
