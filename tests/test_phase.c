@@ -45,13 +45,18 @@ static void test_phase__one_link_is_processor_sharing(void **state) {
 /* Links A and B of 1 B/s; f1 (1 B) on A, f2 (2 B) on A and B, f3 (4 B) on B. Until 2 s every
  * flow moves at 0.5 B/s; f1 ends; f2 (1 B left) is then held to B's share, 0.5, beside f3; it
  * ends at 4 s, and f3 (2 B left) at 6 s. */
-static void test_phase__two_links_hand_solved(void **state) {
-  (void)state;
+static nvl_phase *two_links(void) {
   nvl_phase *ph = nvl_phase_new();
   int a = nvl_phase_link(ph, 1), b = nvl_phase_link(ph, 1), ab[2] = {a, b};
   nvl_phase_flow(ph, 1, 0, 0, &a, NULL, 1);
   nvl_phase_flow(ph, 2, 0, 0, ab, NULL, 2);
   nvl_phase_flow(ph, 4, 0, 0, &b, NULL, 1);
+  return ph;
+}
+
+static void test_phase__two_links_hand_solved(void **state) {
+  (void)state;
+  nvl_phase *ph = two_links();
   nvl_phase_run(ph, 0, 0, 0, NULL);
   assert_close(nvl_phase_end(ph, 0), 2, 1e-12);
   assert_close(nvl_phase_end(ph, 1), 4, 1e-12);
@@ -63,11 +68,7 @@ static void test_phase__two_links_hand_solved(void **state) {
  * goes back, and the event ends the flow due. */
 static void test_phase__steps_move_without_ending_and_never_go_back(void **state) {
   (void)state;
-  nvl_phase *ph = nvl_phase_new();
-  int a = nvl_phase_link(ph, 1), b = nvl_phase_link(ph, 1), ab[2] = {a, b};
-  nvl_phase_flow(ph, 1, 0, 0, &a, NULL, 1);
-  nvl_phase_flow(ph, 2, 0, 0, ab, NULL, 2);
-  nvl_phase_flow(ph, 4, 0, 0, &b, NULL, 1);
+  nvl_phase *ph = two_links();
   nvl_phase_begin(ph, 0, 0);
   assert_close(nvl_phase_next(ph, NULL), 2, 1e-12);
   nvl_phase_advance(ph, 1);
