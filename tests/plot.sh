@@ -81,17 +81,18 @@ check $? "compare --plot without gnuplot: $(cat "$dir/bad.out")"
 
 # validate-model --plot: simulated against measured for each table, with or without --csv, and no
 # temporary CSV left behind
-before=$(ls /tmp | grep -c nvlsim-validate)
+# (in a temporary folder of this test's own: other tests run beside it)
+mkdir -p "$dir/tmp"
 for m in "" --ops --llm; do
   # shellcheck disable=SC2086
-  "$bin" validate-model $m --plot "$dir/vm$m.png" >"$dir/vm.out" 2>/dev/null
+  TMPDIR="$dir/tmp" "$bin" validate-model $m --plot "$dir/vm$m.png" >"$dir/vm.out" 2>/dev/null
   rc=$?
   { [ $rc = 0 ] || [ $rc = 1 ]; } && [ "$(magic "$dir/vm$m.png")" = '211PNG\r\n032\n' ] && grep -q '^wrote ' "$dir/vm.out"
   check $? "validate-model $m --plot: exit $rc, $(tail -n 1 "$dir/vm.out")"
 done
 "$bin" validate-model --csv "$dir/vm.csv" --plot "$dir/vm2.svg" >/dev/null 2>&1 && [ -s "$dir/vm.csv" ] && grep -q 'simulated = measured' "$dir/vm2.svg"
 check $? "validate-model --csv --plot"
-[ "$(ls /tmp | grep -c nvlsim-validate)" = "$before" ]; check $? "validate-model --plot left a temporary CSV"
+[ -z "$(ls "$dir/tmp")" ]; check $? "validate-model --plot left a temporary CSV: $(ls "$dir/tmp")"
 
 # sweep --plot: the first axis against busbw (LLM: tokens/s), a line per value of the second
 "$bin" sweep "$2/tests/sweep/llm.json" -o "$dir/sw.csv" --plot "$dir/sw.png" >"$dir/sw.out" 2>/dev/null

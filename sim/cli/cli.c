@@ -59,6 +59,17 @@ int nvl_arg_quiet(void *field, const char *v, const char *opt, const char *cmd) 
   return 0;
 }
 
+int nvl_cli_tmpfile(char *buf, size_t len, const char *name) {
+  const char *dir = getenv("TMPDIR");
+  if (!dir || !*dir || strlen(dir) > 200)
+    dir = "/tmp";
+  snprintf(buf, len, "%s/%s-XXXXXX", dir, name);
+  int fd = mkstemp(buf);
+  if (fd < 0)
+    snprintf(buf, len, "%s", dir);
+  return fd;
+}
+
 void nvl_cli_print_diags(const nvl_diags *diags, const char *file, FILE *to) {
   char line[NVL_DIAG_PTR_MAX + NVL_DIAG_MSG_MAX + 1200];
   for (size_t i = 0; i < diags->count; i++) {

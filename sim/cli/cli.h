@@ -46,6 +46,9 @@ int nvl_cli_output_commit(nvl_outfile *o, const char *cmd);
 /* Commits an output whose writing returned write_rc (0: written), or drops it; 0 or -1. */
 int nvl_cli_output_finish(nvl_outfile *o, int write_rc, const char *cmd);
 
+/* A new temporary file NAME-XXXXXX in $TMPDIR (or /tmp), its path in buf (len >= 256): its
+ * descriptor, or -1 with errno set (buf then names the folder tried). */
+int nvl_cli_tmpfile(char *buf, size_t len, const char *name);
 /* Prints each diagnostic as "error: FILE:LOC: message". */
 void nvl_cli_print_diags(const nvl_diags *diags, const char *file, FILE *to);
 /* Draws columns y against x of a CSV (cli/cmd_plot.c: rows of a sweep not ok and empty cells left

@@ -244,13 +244,9 @@ static int start_point(sweep_run *sr) {
   while (sr->kids[slot].pid != 0)
     slot++;
   child *c = &sr->kids[slot];
-  const char *dir = getenv("TMPDIR");
-  if (!dir || !*dir || strlen(dir) > 200)
-    dir = "/tmp";
-  snprintf(c->tmp, sizeof c->tmp, "%s/nvlsim-sweep-XXXXXX", dir);
-  int fd = mkstemp(c->tmp);
+  int fd = nvl_cli_tmpfile(c->tmp, sizeof c->tmp, "nvlsim-sweep");
   if (fd < 0) {
-    fprintf(stderr, "nvlsim sweep: cannot create a temporary file in %s: %s\n", dir,
+    fprintf(stderr, "nvlsim sweep: cannot create a temporary file in %s: %s\n", c->tmp,
             strerror(errno));
     return NVL_EXIT_USAGE;
   }

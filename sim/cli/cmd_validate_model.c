@@ -452,11 +452,12 @@ int nvl_cmd_validate_model(const nvl_model_ctx *ctx, int argc, char **argv) {
   if ((rc = nvl_plot_check(o.plot, "validate-model")) != NVL_EXIT_OK)
     return rc;
   /* the picture is drawn from the CSV: --csv's, or one of our own */
-  char tmp[] = "/tmp/nvlsim-validate-XXXXXX";
+  char tmp[300];
   int fd = -1;
   if (!o.csv_out) {
-    if ((fd = mkstemp(tmp)) < 0) {
-      fprintf(stderr, "nvlsim validate-model: --plot: no temporary file in /tmp\n");
+    if ((fd = nvl_cli_tmpfile(tmp, sizeof tmp, "nvlsim-validate")) < 0) {
+      fprintf(stderr, "nvlsim validate-model: --plot: no temporary file in %s: %s\n", tmp,
+              strerror(errno));
       return NVL_EXIT_USAGE;
     }
     close(fd);
