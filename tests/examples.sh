@@ -2,18 +2,7 @@
 # Every command's help shows working examples (lines "  nvlsim ..." of `nvlsim help CMD`), and
 # each runs: from a scratch folder that sees the checkout's topologies/ and tools/, exit 0.
 # usage: examples.sh NVLSIM SOURCE_DIR
-set -u
-bin=$1
-src=$2
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-pass=0
-fail=0
-check() { if [ "$1" = 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $2"; fi; }
-mkdir "$dir/bin" "$dir/work"
-ln -s "$bin" "$dir/bin/nvlsim"
-ln -s "$src/topologies" "$dir/work/topologies"
-ln -s "$src/tools" "$dir/work/tools"
+. "$(dirname "$0")/scratch.sh"
 cmds=$("$bin" --help | awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } on && /^$/ { on = 0 }')
 [ -n "$cmds" ]; check $? "no commands listed by nvlsim --help"
 for c in $cmds; do

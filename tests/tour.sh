@@ -2,18 +2,7 @@
 # README's tour: every line of its first command block runs (exit 0), in order, from a scratch
 # folder that sees the checkout's topologies/ and tools/, with a design.json and a jobs.json of
 # its own. usage: tour.sh NVLSIM SOURCE_DIR
-set -u
-bin=$1
-src=$2
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-pass=0
-fail=0
-check() { if [ "$1" = 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $2"; fi; }
-mkdir "$dir/bin" "$dir/work"
-ln -s "$bin" "$dir/bin/nvlsim"
-ln -s "$src/topologies" "$dir/work/topologies"
-ln -s "$src/tools" "$dir/work/tools"
+. "$(dirname "$0")/scratch.sh"
 cp "$src/topologies/hgx-h100.json" "$dir/work/design.json"
 printf '%s\n' '{"jobs": [{"name": "a", "collective": "all_reduce", "ranks": "gpu[0:4]", "size": "64 MiB"}, {"name": "b", "collective": "alltoall", "ranks": "gpu[4:8]", "size": "64 MiB"}]}' >"$dir/work/jobs.json"
 awk '/^## A tour/ { on = 1 } on && /^```sh/ { block = 1; next } block && /^```/ { exit } block' \

@@ -3,6 +3,8 @@
  */
 #include "cli/cli.h"
 
+#include "base/file.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -57,6 +59,15 @@ int nvl_arg_quiet(void *field, const char *v, const char *opt, const char *cmd) 
   (void)field, (void)v, (void)opt, (void)cmd;
   quiet = true;
   return 0;
+}
+
+int nvl_cli_read_file(const char *path, const char *what, size_t max, char **text, size_t *len) {
+  nvl_diags diags = NVL_DIAGS_INIT;
+  int rc = nvl_file_read(path, what, max, text, len, &diags);
+  if (rc != 0)
+    nvl_cli_print_diags(&diags, path, stderr);
+  nvl_diags_release(&diags);
+  return rc != 0 ? -1 : 0;
 }
 
 int nvl_cli_tmpfile(char *buf, size_t len, const char *name) {

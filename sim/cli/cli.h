@@ -46,6 +46,9 @@ int nvl_cli_output_commit(nvl_outfile *o, const char *cmd);
 /* Commits an output whose writing returned write_rc (0: written), or drops it; 0 or -1. */
 int nvl_cli_output_finish(nvl_outfile *o, int write_rc, const char *cmd);
 
+/* Reads a user's file (base/file.h's nvl_file_read: a regular file of at most max bytes, `what`
+ * naming it in errors). Returns 0, or -1 after printing why. */
+int nvl_cli_read_file(const char *path, const char *what, size_t max, char **text, size_t *len);
 /* A new temporary file NAME-XXXXXX in $TMPDIR (or /tmp), its path in buf (len >= 256): its
  * descriptor, or -1 with errno set (buf then names the folder tried). */
 int nvl_cli_tmpfile(char *buf, size_t len, const char *name);

@@ -94,12 +94,8 @@ static int column(const nvl_csv_reader *r, const char *file, const char *name, c
 static int read_csv(plot_data *pd, const char *file) {
   char *text;
   size_t len;
-  nvl_diags diags = NVL_DIAGS_INIT;
-  if (nvl_file_read(file, "CSV", PLOT_MAX_BYTES, &text, &len, &diags) != 0) {
-    nvl_cli_print_diags(&diags, file, stderr);
-    nvl_diags_release(&diags);
+  if (nvl_cli_read_file(file, "CSV", PLOT_MAX_BYTES, &text, &len) != 0)
     return NVL_EXIT_USAGE;
-  }
   nvl_csv_reader r;
   nvl_csv_reader_init(&r, text, len);
   char err[160];

@@ -398,12 +398,8 @@ static int plot_validation(const vm_opts *o, const char *csv) {
   const char *series = o->ops ? "kind" : o->llm ? "metric" : "system";
   char *text;
   size_t len;
-  nvl_diags diags = NVL_DIAGS_INIT;
-  if (nvl_file_read(csv, "validation CSV", MEASURED_MAX_BYTES, &text, &len, &diags) != 0) {
-    nvl_cli_print_diags(&diags, csv, stderr);
-    nvl_diags_release(&diags);
+  if (nvl_cli_read_file(csv, "validation CSV", MEASURED_MAX_BYTES, &text, &len) != 0)
     return NVL_EXIT_USAGE;
-  }
   nvl_plot pl = {.xlabel = "measured",
                  .ylabel = "simulated",
                  .title = "validate-model",
@@ -487,13 +483,9 @@ static int validate(const nvl_model_ctx *ctx, vm_opts o, char **operands, int n)
                  .tol = o.tol};
   char *text = NULL;
   size_t len = 0;
-  nvl_diags diags = NVL_DIAGS_INIT;
-  if (n && nvl_file_read(operands[0], "measurement table", MEASURED_MAX_BYTES, &text, &len,
-                         &diags) != 0) {
-    nvl_cli_print_diags(&diags, operands[0], stderr);
-    nvl_diags_release(&diags);
+  if (n &&
+      nvl_cli_read_file(operands[0], "measurement table", MEASURED_MAX_BYTES, &text, &len) != 0)
     return NVL_EXIT_USAGE;
-  }
   if (!n) {
     const char *in = o.llm ? nvl_measured_llm_csv : nvl_measured_csv;
     len = o.llm ? nvl_measured_llm_csv_len : nvl_measured_csv_len;

@@ -138,14 +138,10 @@ int nvl_sweep_read_rows(const char *path, const char *want_header, char **header
                         nvl_sweep_rowset *rs, bool missing_ok, const nvl_sweep *check) {
   char *text;
   size_t len;
-  nvl_diags diags = NVL_DIAGS_INIT;
   if (missing_ok && access(path, F_OK) != 0 && errno == ENOENT)
     return 0;
-  if (nvl_file_read(path, "sweep CSV", SWEEP_CSV_MAX_BYTES, &text, &len, &diags) != 0) {
-    nvl_cli_print_diags(&diags, path, stderr);
-    nvl_diags_release(&diags);
+  if (nvl_cli_read_file(path, "sweep CSV", SWEEP_CSV_MAX_BYTES, &text, &len) != 0)
     return -2;
-  }
   nvl_csv_reader r;
   nvl_csv_reader_init(&r, text, len);
   char err[160];

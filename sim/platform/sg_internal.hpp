@@ -6,7 +6,6 @@
 
 #include <simgrid/kernel/resource/Action.hpp>
 #include <simgrid/s4u/Host.hpp>
-#include <functional>
 #include <vector>
 
 #include "platform/sg_shim.h"
@@ -39,8 +38,14 @@ bool nvl_sg_network_busy(sg_host_t h);
  * leaves them to the network model (false: phases off, or the network busy); a deferred
  * transfer's weights and link directions, kept for when its stripes start. */
 bool nvl_sg_phase_defer(nvl_xfer *x, sg_host_t const *from, sg_host_t const *to,
-                        const uint64_t *bytes, size_t n, const std::function<double(size_t)> &rate,
-                        uint32_t w_out, uint32_t w_in);
+                        const uint64_t *bytes, size_t n, double rate_Bps, uint32_t w_out,
+                        uint32_t w_in);
+
+/* A stripe of `bytes` of a transfer of `total` bytes moves no faster than its share of rate_Bps
+ * (0: no bound; -1 is SimGrid's "no bound"). */
+static inline double nvl_sg_stripe_rate(double rate_Bps, uint64_t bytes, double total) {
+  return rate_Bps > 0 && bytes > 0 ? rate_Bps * (double)bytes / total : -1.0;
+}
 void nvl_sg_phase_weigh(nvl_xfer *x, size_t stripe, const double *w, size_t n);
 void nvl_sg_phase_peaks(nvl_xfer *x, const int *route_ld, const int *route_off);
 

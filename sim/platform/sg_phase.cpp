@@ -219,8 +219,8 @@ static void close_batch() {
 }
 
 bool nvl_sg_phase_defer(nvl_xfer *x, sg_host_t const *from, sg_host_t const *to,
-                        const uint64_t *bytes, size_t n, const std::function<double(size_t)> &rate,
-                        uint32_t w_out, uint32_t w_in) {
+                        const uint64_t *bytes, size_t n, double rate_Bps, uint32_t w_out,
+                        uint32_t w_in) {
   if (P.min_flows == 0)
     return false;
   double now = simgrid::s4u::Engine::get_clock();
@@ -229,9 +229,22 @@ bool nvl_sg_phase_defer(nvl_xfer *x, sg_host_t const *from, sg_host_t const *to,
   if (P.batch.empty() && nvl_sg_network_busy(from[0]))
     return false;
   x->phase_at = (long)P.batch.size();
+  double total = 0;
   for (size_t i = 0; i < n; i++)
-    P.batch.push_back(
-        {x, i, from[i], to[i], (double)bytes[i], rate(i), w_out, w_in, {}, {}, {}, false});
+    total += (double)bytes[i];
+  for (size_t i = 0; i < n; i++)
+    P.batch.push_back({x,
+                       i,
+                       from[i],
+                       to[i],
+                       (double)bytes[i],
+                       nvl_sg_stripe_rate(rate_Bps, bytes[i], total),
+                       w_out,
+                       w_in,
+                       {},
+                       {},
+                       {},
+                       false});
   if (!P.close_set) {
     /* closed just after this instant, when every lane stepped at it has started its transfers
      * (lanes step in several rounds of the kernel at one instant); they start at this instant */

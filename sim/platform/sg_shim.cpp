@@ -370,15 +370,12 @@ extern "C" nvl_xfer *nvl_xfer_start(sg_host_t const *from, sg_host_t const *to,
   double total = 0;
   for (size_t i = 0; i < n; i++)
     total += (double)bytes[i];
-  // with rate_Bps, each stripe moves no faster than its share of it (-1: no bound)
-  auto rate = [&](size_t i) {
-    return rate_Bps > 0 && bytes[i] > 0 ? rate_Bps * (double)bytes[i] / total : -1.0;
-  };
   simgrid::kernel::actor::simcall_answered([&] {
-    if (n > 0 && nvl_sg_phase_defer(x, from, to, bytes, n, rate, w_out, w_in))
+    if (n > 0 && nvl_sg_phase_defer(x, from, to, bytes, n, rate_Bps, w_out, w_in))
       return;
     for (size_t i = 0; i < n; i++)
-      nvl_sg_start_stripe(x, i, from[i], to[i], (double)bytes[i], rate(i), w_out, w_in);
+      nvl_sg_start_stripe(x, i, from[i], to[i], (double)bytes[i],
+                          nvl_sg_stripe_rate(rate_Bps, bytes[i], total), w_out, w_in);
   });
   if (n == 0 && on_done)
     on_done(a, b);
