@@ -420,7 +420,13 @@ static void move_to(nvl_phase *ph, double t, bool event) {
 
 void nvl_phase_advance(nvl_phase *ph, double t) { move_to(ph, t, ph->valid && t >= ph->next_t); }
 
+static int by_index(const void *a, const void *b) {
+  size_t x = *(const size_t *)a, y = *(const size_t *)b;
+  return x < y ? -1 : x > y;
+}
+
 const size_t *nvl_phase_take_ended(nvl_phase *ph, size_t *n) {
+  qsort(ph->ended, ph->n_ended, sizeof *ph->ended, by_index); /* the flows' order, not the list's */
   *n = ph->n_ended;
   ph->n_ended = 0;
   return ph->ended;

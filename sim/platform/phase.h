@@ -54,7 +54,7 @@ size_t nvl_phase_run(nvl_phase *ph, double t0, double window, double stop, doubl
  * returns the instant of the next event (completions or a flow starting to move; INFINITY:
  * none); nvl_phase_advance moves every flow to t (at most that instant; there, the event's flows
  * end; never back in time), and nvl_phase_take_ended returns the flows ended since it was last
- * called. nvl_phase_run is begin, then next and
+ * called, by index. nvl_phase_run is begin, then next and
  * advance to the end or to `stop`. */
 void nvl_phase_begin(nvl_phase *ph, double t0, double window);
 double nvl_phase_next(nvl_phase *ph, double *peaks);

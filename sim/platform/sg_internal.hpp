@@ -34,12 +34,12 @@ void nvl_sg_peak_note(int ld, double load);
 void nvl_sg_stripe_moves_at(simgrid::kernel::resource::Action *a, double date);
 bool nvl_sg_network_busy(sg_host_t h);
 
-/* sg_phase.cpp: takes the n stripes of x into the batch of transfers starting now (true), or
- * leaves them to the network model (false: phases off, or the network busy); a deferred
- * transfer's weights and link directions, kept for when its stripes start. */
+/* sg_phase.cpp: takes the n stripes of x (`total` bytes in all) into the batch of transfers
+ * starting now (true), or leaves them to the network model (false: phases off, or the network
+ * busy); a deferred transfer's weights and link directions, kept for when its stripes start. */
 bool nvl_sg_phase_defer(nvl_xfer *x, sg_host_t const *from, sg_host_t const *to,
-                        const uint64_t *bytes, size_t n, double rate_Bps, uint32_t w_out,
-                        uint32_t w_in);
+                        const uint64_t *bytes, size_t n, double rate_Bps, double total,
+                        uint32_t w_out, uint32_t w_in);
 
 /* A stripe of `bytes` of a transfer of `total` bytes moves no faster than its share of rate_Bps
  * (0: no bound; -1 is SimGrid's "no bound"). */

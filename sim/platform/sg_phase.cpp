@@ -125,16 +125,13 @@ static void phase_over() {
 static void deliver_ended() {
   size_t n = 0;
   const size_t *ended = nvl_phase_take_ended(P.ph, &n);
-  std::vector<size_t> done(ended, ended + n);
-  std::sort(done.begin(), done.end()); // in the phase's order, whatever the solver's
-  for (size_t f : done)
-    deliver(P.live[f]);
+  for (size_t k = 0; k < n; k++)
+    deliver(P.live[ended[k]]);
 }
 
 // The timer of the phase's next event.
 static void on_event(unsigned gen, double t);
 static void schedule() {
-  P.peaks.resize(nvl_phase_links(P.ph), 0.0);
   double t = nvl_phase_next(P.ph, P.want_peaks ? P.peaks.data() : nullptr);
   if (!(t < INFINITY)) { /* every flow ended (or none can move: a link of capacity 0) */
     if (P.left == 0)
@@ -208,9 +205,7 @@ static void close_batch() {
   b.swap(P.batch);
   if (b.empty())
     return;
-  double now = P.opened;
-  if (P.on)
-    hand_over(now);
+  double now = P.opened; /* no phase runs: a start while one ran handed it over (defer) */
   if (b.size() < P.min_flows || nvl_sg_network_busy(b[0].from) || !start_phase(b, now))
     for (stripe &s : b) {
       s.x->phase_at = -1;
@@ -219,8 +214,8 @@ static void close_batch() {
 }
 
 bool nvl_sg_phase_defer(nvl_xfer *x, sg_host_t const *from, sg_host_t const *to,
-                        const uint64_t *bytes, size_t n, double rate_Bps, uint32_t w_out,
-                        uint32_t w_in) {
+                        const uint64_t *bytes, size_t n, double rate_Bps, double total,
+                        uint32_t w_out, uint32_t w_in) {
   if (P.min_flows == 0)
     return false;
   double now = simgrid::s4u::Engine::get_clock();
@@ -229,22 +224,11 @@ bool nvl_sg_phase_defer(nvl_xfer *x, sg_host_t const *from, sg_host_t const *to,
   if (P.batch.empty() && nvl_sg_network_busy(from[0]))
     return false;
   x->phase_at = (long)P.batch.size();
-  double total = 0;
-  for (size_t i = 0; i < n; i++)
-    total += (double)bytes[i];
-  for (size_t i = 0; i < n; i++)
-    P.batch.push_back({x,
-                       i,
-                       from[i],
-                       to[i],
-                       (double)bytes[i],
-                       nvl_sg_stripe_rate(rate_Bps, bytes[i], total),
-                       w_out,
-                       w_in,
-                       {},
-                       {},
-                       {},
-                       false});
+  for (size_t i = 0; i < n; i++) {
+    double rate = nvl_sg_stripe_rate(rate_Bps, bytes[i], total);
+    P.batch.push_back(
+        {x, i, from[i], to[i], (double)bytes[i], rate, w_out, w_in, {}, {}, {}, false});
+  }
   if (!P.close_set) {
     /* closed just after this instant, when every lane stepped at it has started its transfers
      * (lanes step in several rounds of the kernel at one instant); they start at this instant */

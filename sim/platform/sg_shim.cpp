@@ -371,7 +371,7 @@ extern "C" nvl_xfer *nvl_xfer_start(sg_host_t const *from, sg_host_t const *to,
   for (size_t i = 0; i < n; i++)
     total += (double)bytes[i];
   simgrid::kernel::actor::simcall_answered([&] {
-    if (n > 0 && nvl_sg_phase_defer(x, from, to, bytes, n, rate_Bps, w_out, w_in))
+    if (n > 0 && nvl_sg_phase_defer(x, from, to, bytes, n, rate_Bps, total, w_out, w_in))
       return;
     for (size_t i = 0; i < n; i++)
       nvl_sg_start_stripe(x, i, from[i], to[i], (double)bytes[i],
