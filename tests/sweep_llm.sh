@@ -84,5 +84,13 @@ n=$(awk -F, -v e="$e" '$1 == 0 {print $e}' "$dir/ek.csv"); l=$(awk -F, -v e="$e"
 awk -v n="$n" -v l="$l" 'BEGIN { exit !(l > 0 && l < n) }' && grep -q '^2,fast,invalid,.*is not normal or low-latency' "$dir/ek.csv"
 check $? "ep_kernel axis: normal $n us, low-latency $l us"
 
+# recomputation as an axis: full recomputation costs step time; a bad value is its point's error
+printf '%s\n' '{"base": "builtin:gb200-nvl72", "workload": {"llm": "builtin:llama3.1-8b", "mode": "train", "seq": 2048, "batch": 8, "ranks": "gpu[0:8]"}, "axes": [{"name": "rc", "param": "recompute", "values": ["none", "full", "partial"]}]}' >"$dir/rc.json"
+"$bin" sweep "$dir/rc.json" -o "$dir/rc.csv" 2>/dev/null
+e=$(col "$dir/rc.csv" step_time_us)
+n=$(awk -F, -v e="$e" '$1 == 0 {print $e}' "$dir/rc.csv"); f=$(awk -F, -v e="$e" '$1 == 1 {print $e}' "$dir/rc.csv")
+awk -v n="$n" -v f="$f" 'BEGIN { exit !(n > 0 && f > n) }' && grep -q '^2,partial,invalid,.*none, selective or full' "$dir/rc.csv"
+check $? "recompute axis: none $n us, full $f us"
+
 echo "sweep_llm: $pass passed, $fail failed"
 [ "$fail" = 0 ]
