@@ -34,7 +34,7 @@ for it in range(runs):
     pp = rng.choice([1, 2]) if mode == 'train' and ep * tp * 2 <= n else 1
     dp = rng.choice([1, 2]) if ep * tp * pp * 2 <= n else 1
     args = ['llm', design, '--llm', small if mode == 'train' else 'builtin:deepseek-v3', '--mode', mode, '--ep', str(ep),
-            '--tp', str(tp), '--pp', str(pp), '--dp', str(dp), '-g', str(ep * tp * pp * dp),
+            '--tp', str(tp), '--pp', str(pp), '--dp', str(ep * dp), '-g', str(ep * tp * pp * dp),
             '--seed', str(rng.randint(1, 1000)), '-q']
     if mode == 'decode':
         args += ['--batch', str(ep * tp * pp * dp * rng.choice([8, 32, 64]))]

@@ -11,43 +11,7 @@
 #include "workload/llm.h"
 #include "workload/llm_internal.h"
 
-/* A small dense decoder, compute-bound in prefill. */
-static nvl_llm dense_model(void) {
-  nvl_llm m = {.layers = 4,
-               .hidden = 4096,
-               .ffn = 14336,
-               .heads = 32,
-               .kv_heads = 8,
-               .head_dim = 128,
-               .vocab = 32000,
-               .precision = NVL_PREC_BF16};
-  snprintf(m.name, sizeof m.name, "test-dense");
-  return m;
-}
-
-static nvl_llm_layout prefill(long tp, long seq) {
-  nvl_llm_layout l = {.mode = NVL_LLM_PREFILL,
-                      .tp = tp,
-                      .ep = 1,
-                      .pp = 1,
-                      .dp = 1,
-                      .microbatches = 1,
-                      .batch = 1,
-                      .seq = seq,
-                      .runtime = NVL_RT_FUSED,
-                      .seed = 1};
-  return l;
-}
-
-/* A step's job over the first n GPUs of the fixture's design, resolved. */
-static nvl_workload_spec first_ranks(const nvl_fixture *f, int n, nvl_diags *diags) {
-  nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .one_rank_ok = true};
-  spec.jobs = calloc(1, sizeof *spec.jobs);
-  spec.n_jobs = 1;
-  spec.jobs[0].n_limit = n;
-  assert_int_equal(nvl_workload_resolve(&spec, f->d, f->p, diags), 0);
-  return spec;
-}
+#include "nvl_llm_test.h"
 
 typedef struct {
   nvl_fixture f;
@@ -308,7 +272,7 @@ static void test_llm__half_bandwidth_nearly_doubles_ep_time(void **state) {
                .expert_ffn = 2048,
                .first_dense = 1};
   nvl_llm_layout l = prefill(1, 4096);
-  l.ep = 72, l.batch = 72, l.redundant_experts = 32, l.precision = NVL_PREC_FP8;
+  l.ep = 72, l.dp = 72, l.batch = 72, l.redundant_experts = 32, l.precision = NVL_PREC_FP8;
   char half[64], quarter[64];
   nvl72_at("25 GB/s", half, sizeof half);
   nvl72_at("12.5 GB/s", quarter, sizeof quarter);
@@ -349,7 +313,7 @@ static void test_llm__deepep_low_latency_kernels_trade_bytes_for_latency(void **
   } cases[] = {{NVL_LLM_DECODE, 64, 1024, true}, {NVL_LLM_PREFILL, 8, 4096, false}};
   for (size_t i = 0; i < 2; i++) {
     nvl_llm_layout l = prefill(1, cases[i].seq);
-    l.mode = cases[i].mode, l.ep = 8, l.batch = cases[i].batch;
+    l.mode = cases[i].mode, l.ep = 8, l.dp = 8, l.batch = cases[i].batch;
     if (l.mode == NVL_LLM_DECODE)
       l.runtime = NVL_RT_GRAPH;
     step_run normal, ll;
@@ -408,11 +372,12 @@ static void test_llm__bad_layouts_are_named(void **state) {
   } cases[] = {
       {2, 1, 1, 1, 1, 1, false, "= 2 ranks, but the job has 4"},
       {3, 1, 1, 1, 1, 1, false, "does not divide the model's 32 heads"},
-      {1, 4, 1, 1, 4, 1, false, "needs a mixture-of-experts model"},
+      {1, 4, 1, 4, 4, 1, false, "needs a mixture-of-experts model"},
       {1, 1, 3, 1, 1, 1, false, "does not divide the model's 4 layers"},
-      {1, 4, 1, 1, 3, 1, false, "needs a mixture-of-experts"},
-      {1, 3, 1, 1, 3, 1, true, "--redundant-experts 1"},
-      {1, 4, 1, 1, 6, 1, true, "batch 6 does not split"},
+      {1, 4, 1, 4, 3, 1, false, "needs a mixture-of-experts"},
+      {1, 3, 1, 3, 3, 1, true, "--redundant-experts 1"},
+      {1, 4, 1, 4, 6, 1, true, "batch 6 does not split"},
+      {2, 4, 1, 3, 6, 1, true, "etp 1 x ep 4 = 4 does not divide tp 2 x dp 3"},
   };
   nvl_fixture f = nvl_fixture_open("gb200-nvl72.json", NVL_MODEL_DEFAULT, false);
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -424,7 +389,7 @@ static void test_llm__bad_layouts_are_named(void **state) {
     nvl_llm_layout l = prefill(cases[i].tp, 512);
     l.ep = cases[i].ep, l.pp = cases[i].pp, l.dp = cases[i].dp, l.batch = cases[i].batch;
     l.microbatches = cases[i].mb;
-    long n = cases[i].msg[0] == '=' ? 4 : l.tp * l.ep * l.pp * l.dp;
+    long n = cases[i].msg[0] == '=' ? 4 : l.tp * l.pp * l.dp;
     nvl_diags diags = NVL_DIAGS_INIT;
     nvl_workload_spec spec = first_ranks(&f, (int)n, &diags);
     nvl_llm_step st;
@@ -509,7 +474,7 @@ static void test_llm__large_ep_groups_keep_every_member(void **state) {
   nvl_llm m = dense_model();
   m.layers = 1, m.moe = true, m.experts = 4608, m.top_k = 2, m.expert_ffn = 512;
   nvl_llm_layout l = prefill(1, 16);
-  l.mode = NVL_LLM_DECODE, l.ep = 4608, l.batch = 4608;
+  l.mode = NVL_LLM_DECODE, l.ep = 4608, l.dp = 4608, l.batch = 4608;
   nvl_diags diags = NVL_DIAGS_INIT;
   nvl_workload_spec spec = first_ranks(&f, 4608, &diags);
   nvl_llm_step st;

@@ -111,9 +111,10 @@ int nvl_arg_phase_window(void *field, const char *v, const char *opt, const char
 }
 
 int nvl_llm_ask_check(const nvl_llm_ask *a, char *err, size_t len) {
-  const size_t *counts[] = {&a->tp, &a->ep, &a->pp, &a->dp, &a->microbatches, &a->batch, &a->seq};
-  const char *names[] = {"tp", "ep", "pp", "dp", "microbatches", "batch", "seq"};
-  for (int i = 0; i < 7; i++)
+  const size_t *counts[] = {&a->tp,           &a->ep,    &a->pp,  &a->dp,
+                            &a->microbatches, &a->batch, &a->seq, &a->etp};
+  const char *names[] = {"tp", "ep", "pp", "dp", "microbatches", "batch", "seq", "etp"};
+  for (int i = 0; i < 8; i++)
     if (*counts[i] > 1000000000) {
       snprintf(err, len, "%s: at most 1000000000", names[i]);
       return -1;
@@ -138,36 +139,46 @@ static int make_layout(const nvl_llm_ask *a, const nvl_llm *m, int n, nvl_llm_la
   l->tp = a->tp ? (long)a->tp : 1;
   l->ep = a->ep ? (long)a->ep : 1;
   l->pp = a->pp ? (long)a->pp : 1;
-  /* products of sizes (each at most 1e9) are checked against the job before they are used */
-  long tep, all;
-  bool over =
-      __builtin_mul_overflow(l->tp, l->ep, &tep) || __builtin_mul_overflow(tep, l->pp, &tep);
-  if (over || tep > n) {
+  l->etp = a->etp && m->moe ? (long)a->etp : 1; /* a dense model: warned below */
+  if (a->order && strlen(a->order) >= sizeof l->order) {
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, "",
-                 "tp %ld x ep %ld x pp %ld%s exceeds the job's %d ranks (place it with --ranks or "
-                 "-g)",
-                 l->tp, l->ep, l->pp, over ? " (beyond 2^63)" : "", n);
+                 "--order \"%.40s...\": longer than any order of tp, cp, ep, dp and pp", a->order);
     return -1;
   }
-  over = a->dp && __builtin_mul_overflow(tep, (long)a->dp, &all);
-  if (a->dp && (over || all > n)) {
+  snprintf(l->order, sizeof l->order, "%s", a->order ? a->order : NVL_LLM_ORDER);
+  /* products of sizes (each at most 1e9) are checked against the job before they are used */
+  long tpp, all;
+  bool over = __builtin_mul_overflow(l->tp, l->pp, &tpp);
+  if (over || tpp > n) {
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, "",
+                 "tp %ld x pp %ld%s exceeds the job's %d ranks (place it with --ranks or -g)",
+                 l->tp, l->pp, over ? " (beyond 2^63)" : "", n);
+    return -1;
+  }
+  if (l->ep > n) {
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, "",
+                 "ep %ld exceeds the job's %d ranks (place it with --ranks or -g)", l->ep, n);
+    return -1;
+  }
+  over = a->dp && __builtin_mul_overflow(tpp, (long)a->dp, &all);
+  if (a->dp && (over || all != n)) {
     char prod[32] = "more than 2^63";
     if (!over)
       snprintf(prod, sizeof prod, "%ld", all);
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, "",
-                 "tp %ld x ep %ld x pp %ld x dp %zu = %s ranks, but the job has %d (place it with "
+                 "tp %ld x pp %ld x dp %zu = %s ranks, but the job has %d (place it with "
                  "--ranks or -g)",
-                 l->tp, l->ep, l->pp, a->dp, prod, n);
+                 l->tp, l->pp, a->dp, prod, n);
     return -1;
   }
-  if (!a->dp && n % tep) {
+  if (!a->dp && n % tpp) {
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, "",
-                 "tp %ld x ep %ld x pp %ld = %ld does not divide the job's %d ranks (give --dp, "
-                 "-g or --ranks)",
-                 l->tp, l->ep, l->pp, tep, n);
+                 "tp %ld x pp %ld = %ld does not divide the job's %d ranks (give --dp, -g or "
+                 "--ranks)",
+                 l->tp, l->pp, tpp, n);
     return -1;
   }
-  l->dp = a->dp ? (long)a->dp : n / tep;
+  l->dp = a->dp ? (long)a->dp : n / tpp;
   l->seq = a->seq ? (long)a->seq : 4096;
   l->precision = a->precision >= 0 ? (nvl_precision)a->precision : m->precision;
   l->attn_precision = a->attn_precision >= 0 ? (nvl_precision)a->attn_precision : NVL_PREC_BF16;
@@ -179,7 +190,7 @@ static int make_layout(const nvl_llm_ask *a, const nvl_llm *m, int n, nvl_llm_la
   l->runtime = a->runtime >= 0             ? (nvl_runtime)a->runtime
                : a->mode == NVL_LLM_DECODE ? NVL_RT_GRAPH
                                            : NVL_RT_FUSED;
-  long dpw = l->ep * l->dp;
+  long dpw = l->dp;
   bool train = a->mode == NVL_LLM_TRAIN;
   l->batch = a->batch                     ? (long)a->batch
              : train                      ? dpw * (l->pp > 1 ? 4 * l->pp : 1)
@@ -205,6 +216,9 @@ static int make_layout(const nvl_llm_ask *a, const nvl_llm *m, int n, nvl_llm_la
   if (a->skew > 0 && !routed)
     nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
                  "--skew ignored: it skews the routing of a MoE model over ep > 1");
+  if (a->etp > 1 && !m->moe)
+    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
+                 "--etp ignored: it splits the experts of a MoE model over tensor-parallel ranks");
   if (a->ep_kernel >= 0 && !routed)
     nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
                  "--ep-kernel ignored: it chooses DeepEP's kernels for the expert exchange of a "

@@ -30,8 +30,9 @@ typedef struct {
   int attn_kernel;    /* 0: the runtime's, 1: FlashAttention-2 */
   int ep_kernel;      /* DeepEP's: -1 the mode's (decode low-latency, else normal), 0 normal, 1
                          low-latency */
-  size_t tp, ep, pp, dp, microbatches, batch, seq, redundant, zero;
-  int recompute; /* nvl_llm_recompute, or -1: none */
+  size_t tp, ep, pp, dp, microbatches, batch, seq, redundant, zero, etp;
+  const char *order; /* the mesh's order, or NULL: NVL_LLM_ORDER */
+  int recompute;     /* nvl_llm_recompute, or -1: none */
   double skew;
   bool sp;
   int g;             /* the first g participants, 0: all */
@@ -87,26 +88,30 @@ int nvl_arg_zero(void *field, const char *v, const char *opt, const char *cmd);
       NVL_OPT_CALL_(0, "ep-kernel", "K", type, f.ep_kernel, nvl_arg_ep_kernel,                     \
                     "DeepEP's expert exchange: normal or low-latency (default:\n"                  \
                     "low-latency in decode, normal otherwise)"),                                   \
-      NVL_OPT_CALL_(                                                                               \
-          0, "batch", "N", type, f.batch, nvl_arg_llm_size,                                        \
-          "sequences per step, whole job (default: train ep x dp x 4pp\n(1 without pp), "          \
-          "prefill ep x dp, decode 64 x ep x dp)"),                                                \
+      NVL_OPT_CALL_(0, "batch", "N", type, f.batch, nvl_arg_llm_size,                              \
+                    "sequences per step, whole job (default: train dp x 4pp\n(1 without pp), "     \
+                    "prefill dp, decode 64 x dp)"),                                                \
       NVL_OPT_CALL_(0, "seq", "N", type, f.seq, nvl_arg_llm_size,                                  \
                     "tokens per sequence; decode: the context (default 4096)"),                    \
-      NVL_OPT_CALL_(                                                                               \
-          0, "microbatches", "N", type, f.microbatches, nvl_arg_llm_size,                          \
-          "per data-parallel rank (default: train batch / (ep x dp),\ninference 1, or pp "         \
-          "with pp)"),                                                                             \
+      NVL_OPT_CALL_(0, "microbatches", "N", type, f.microbatches, nvl_arg_llm_size,                \
+                    "per data-parallel rank (default: train batch / dp,\ninference 1, or pp "      \
+                    "with pp)"),                                                                   \
       NVL_OPT_GROUP_("layout"),                                                                    \
       NVL_OPT_CALL_(0, "tp", "N", type, f.tp, nvl_arg_llm_size,                                    \
                     "tensor parallel size (default 1)"),                                           \
-      NVL_OPT_CALL_(0, "ep", "N", type, f.ep, nvl_arg_llm_size,                                    \
-                    "expert parallel size (default 1)"),                                           \
+      NVL_OPT_CALL_(                                                                               \
+          0, "ep", "N", type, f.ep, nvl_arg_llm_size,                                              \
+          "expert parallel size (default 1): EP groups fold over the\ntp x dp ranks of a "         \
+          "stage (Megatron's MoE parallel folding)"),                                              \
+      NVL_OPT_CALL_(0, "etp", "N", type, f.etp, nvl_arg_llm_size,                                  \
+                    "expert tensor parallel size, dividing tp (default 1: whole\nexperts per "     \
+                    "rank)"),                                                                      \
       NVL_OPT_CALL_(0, "pp", "N", type, f.pp, nvl_arg_llm_size, "pipeline stages (default 1)"),    \
       NVL_OPT_CALL_(                                                                               \
           0, "dp", "N", type, f.dp, nvl_arg_llm_size,                                              \
-          "data-parallel replicas of tp x ep x pp ranks (default: the\nranks / (tp x ep x "        \
-          "pp))"),                                                                                 \
+          "the dense layers' data-parallel size (Megatron's; default:\nthe ranks / (tp x pp))"),   \
+      NVL_OPT_(NVL_OPT_STRING, 0, "order", "ORDER", type, f.order,                                 \
+               "the mesh's order, fastest-varying first (default\ntp-cp-ep-dp-pp, Megatron's)"),   \
       NVL_OPT_(NVL_OPT_FLAG, 0, "sp", NULL, type, f.sp,                                            \
                "sequence parallelism (TP reduce_scatter + all_gather)"),                           \
       NVL_OPT_CALL_(0, "zero", "N", type, f.zero, nvl_arg_zero,                                    \

@@ -29,19 +29,20 @@ typedef enum {
   L_ZERO,
   L_EP_KERNEL,
   L_RECOMPUTE,
+  L_ETP,
   L__COUNT
 } llm_param;
 
 static const char *const names[L__COUNT] = {
-    "llm",  "mode",         "precision", "tp",        "ep",       "pp",
-    "dp",   "microbatches", "batch",     "seq",       "sp",       "redundant_experts",
-    "skew", "seed",         "zero",      "ep_kernel", "recompute"};
+    "llm",  "mode",         "precision", "tp",        "ep",        "pp",
+    "dp",   "microbatches", "batch",     "seq",       "sp",        "redundant_experts",
+    "skew", "seed",         "zero",      "ep_kernel", "recompute", "etp"};
 
 int nvl_sweep_llm_param(const char *name) { return nvl_names_find(names, L__COUNT, name, false); }
 
 const char *nvl_sweep_llm_param_names(void) {
   return "llm, mode, precision, tp, ep, pp, dp, microbatches, batch, seq, sp, redundant_experts, "
-         "skew, seed, zero, ep_kernel, recompute";
+         "skew, seed, zero, ep_kernel, recompute, etp";
 }
 
 /* builtin:NAME, or a file in the spec's folder. */
@@ -90,7 +91,8 @@ int nvl_sweep_llm_set(nvl_llm_ask *a, char *llm_buf, size_t llm_len, const char 
                               [L_MICROBATCHES] = &a->microbatches,
                               [L_BATCH] = &a->batch,
                               [L_SEQ] = &a->seq,
-                              [L_REDUNDANT] = &a->redundant};
+                              [L_REDUNDANT] = &a->redundant,
+                              [L_ETP] = &a->etp};
   const char *want = NULL;
   switch ((llm_param)param) {
   case L_LLM:

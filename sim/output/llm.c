@@ -176,10 +176,14 @@ void nvl_llm_result_print(const nvl_llm_labels *lb, const nvl_llm_step *st, cons
   fprintf(out, "# nvlsim llm: design %s, model %s (%s), %s\n", lb->design, lb->m->name,
           nvl_precision_name(l->precision), nvl_llm_mode_name(l->mode));
   fprintf(out,
-          "# layout: tp %ld x ep %ld x pp %ld x dp %ld = %d rank%s, %ld micro-batches, batch %ld "
+          "# layout: tp %ld x pp %ld x dp %ld = %d rank%s, %ld micro-batches, batch %ld "
           "sequences x seq %ld%s, seed %lu\n",
-          l->tp, l->ep, l->pp, l->dp, st->ranks, st->ranks == 1 ? "" : "s", l->microbatches,
-          l->batch, l->seq, l->sp ? ", sequence parallel" : "", l->seed);
+          l->tp, l->pp, l->dp, st->ranks, st->ranks == 1 ? "" : "s", l->microbatches, l->batch,
+          l->seq, l->sp ? ", sequence parallel" : "", l->seed);
+  if (lb->m->moe)
+    fprintf(out, "# experts: etp %ld x ep %ld x edp %ld (folded over tp x dp, order %s)\n",
+            l->etp > 1 ? l->etp : 1, l->ep, st->ranks / l->pp / (l->ep * (l->etp > 1 ? l->etp : 1)),
+            l->order[0] ? l->order : NVL_LLM_ORDER);
   if (lb->m->moe && l->ep > 1)
     fprintf(out, "# expert exchange: DeepEP's %s kernels\n",
             l->ep_low_latency ? "low-latency (no dedup per rank, no host synchronisation)"
@@ -232,8 +236,8 @@ void nvl_llm_result_print(const nvl_llm_labels *lb, const nvl_llm_step *st, cons
   print_time(out, "bubble and waiting", r->bubble_s, r->step_s);
   fprintf(out, "tokens/s %30.1f  (%s)\n", r->tokens_per_s,
           l->mode == NVL_LLM_DECODE ? "generated, all replicas of the job" : "processed");
-  fprintf(out, "tokens/s per replica %18.1f  (tp x ep x pp = %d ranks)\n", r->replica_tokens_per_s,
-          st->ranks / st->replicas);
+  fprintf(out, "tokens/s per replica %18.1f  (%d ranks that TP, EP and PP couple)\n",
+          r->replica_tokens_per_s, st->ranks / st->replicas);
   fprintf(out, "tokens/s for the design %15.1f  (%d replicas fit its accelerators)\n",
           r->design_tokens_per_s, r->design_replicas);
   fprintf(out, "tokens per joule %22.3f  (board power %.1f kW)\n", r->tokens_per_joule,
@@ -246,7 +250,7 @@ static const char llm_csv_header[] =
     "design,llm,mode,precision,tp,ep,pp,dp,microbatches,batch,seq,step_time_us,tokens_per_s,"
     "compute_us,comm_us,exposed_comm_us,bubble_us,tp_comm_us,ep_comm_us,pp_comm_us,dp_comm_us,"
     "mfu,tokens_per_s_replica,tokens_per_s_design,tokens_per_joule,memory_gb,seed,"
-    "ep_dispatch_us,ep_combine_us,ep_dispatch_GBps,ep_combine_GBps,zero";
+    "ep_dispatch_us,ep_combine_us,ep_dispatch_GBps,ep_combine_GBps,zero,etp";
 
 void nvl_llm_csv_header(FILE *out) { fputs(llm_csv_header, out); }
 
@@ -265,7 +269,7 @@ void nvl_llm_csv_row(const nvl_llm_labels *lb, const nvl_llm_step *st, const nvl
   nvl_csv_field(out, lb->llm);
   fprintf(out,
           ",%s,%s,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,"
-          "%.3f,%.6f,%.3f,%.3f,%.6f,%.3f,%lu,%.3f,%.3f,%.3f,%.3f,%d",
+          "%.3f,%.6f,%.3f,%.3f,%.6f,%.3f,%lu,%.3f,%.3f,%.3f,%.3f,%d,%ld",
           nvl_llm_mode_name(l->mode), nvl_precision_name(l->precision), l->tp, l->ep, l->pp, l->dp,
           l->microbatches, l->batch, l->seq, r->step_s * 1e6, r->tokens_per_s, r->compute_s * 1e6,
           r->comm_total_s * 1e6, r->exposed_s * 1e6, r->bubble_s * 1e6, r->comm_s[NVL_LD_TP] * 1e6,
@@ -273,7 +277,7 @@ void nvl_llm_csv_row(const nvl_llm_labels *lb, const nvl_llm_step *st, const nvl
           r->mfu, r->replica_tokens_per_s, r->design_tokens_per_s, r->tokens_per_joule,
           st->mem.total / 1e9, l->seed, r->ep_dispatch_s * 1e6, r->ep_combine_s * 1e6,
           r->ep_dispatch_Bps / 1e9, r->ep_combine_Bps / 1e9,
-          l->mode == NVL_LLM_TRAIN ? (l->zero == 3 ? 3 : 1) : 0);
+          l->mode == NVL_LLM_TRAIN ? (l->zero == 3 ? 3 : 1) : 0, l->etp > 1 ? l->etp : 1);
 }
 
 int nvl_llm_result_write_csv(const nvl_llm_labels *lb, const nvl_llm_step *st,

@@ -7,8 +7,9 @@
  * the step: waiting for other ranks, pipeline fill and drain).
  *
  * Rates: train and prefill process batch x seq tokens per step, decode generates batch tokens
- * (one per sequence): tokens/s = tokens / step time, per replica (a model instance of
- * tp x ep x pp ranks) tokens/s / dp, and for the design per replica x the replicas its
+ * (one per sequence): tokens/s = tokens / step time, per replica (a model instance: the ranks
+ * TP, EP and PP couple, llm.h's streams) tokens/s / replicas, and for the design per replica x
+ * the replicas its
  * accelerators hold. MFU = model FLOPs / (step time x the ranks' peak at the precision); tokens
  * per joule = tokens/s / the ranks' board power.
  */

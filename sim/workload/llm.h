@@ -7,12 +7,15 @@
  * "gelu", a two-matrix GELU MLP of width ffn, as GPT and MPT have), or MoE layers of
  * routed experts (top_k of `experts`) plus shared experts after `first_dense_layers` dense ones.
  *
- * Layout (Megatron's names): ranks = tp x ep x pp x dp, rank = t + tp (e + ep (d + dp s)) for
- * TP index t, EP index e, data-parallel replica d and pipeline stage s. Inside a stage, the ep
- * groups of tp ranks run the dense part data-parallel (each its own tokens, as DeepSeek's
- * "DP attention" and Megatron's EP carved out of DP do), and the experts are split over ep.
- * So Megatron's data-parallel size is ep x dp: dense gradients are reduced over ep x dp ranks,
- * expert gradients over dp.
+ * Layout (Megatron Core's, MoE parallel folding; workload/mesh.h): ranks = tp x dp x pp, laid
+ * out over named dimensions in an order ("tp-cp-ep-dp-pp" by default: TP fastest-varying, PP
+ * slowest). The dense layers are split over tp and run data-parallel over dp (each DP rank its
+ * own sequences); the experts are a second mesh over the same ranks, etp x ep x edp x pp with
+ * edp = ranks / (etp x ep x pp), so that an EP group may span TP groups (TP 2 x EP 8 on 16
+ * ranks: EP over ranks 0-7 and 8-15) as DeepSeek's "DP attention" and Megatron's folding do.
+ * Dense gradients are reduced over the dp ranks, expert gradients over the edp ranks. Ranks that
+ * TP or EP groups couple within a stage form a stream: they step together (below); streams of a
+ * stage are the job's independent replicas (serving instances).
  *
  * Approximations, stated:
  * - An operation is a step of a group: every rank of it starts together and the next step
@@ -98,11 +101,16 @@ typedef enum { NVL_RECOMPUTE_NONE, NVL_RECOMPUTE_SELECTIVE, NVL_RECOMPUTE_FULL }
 const char *nvl_llm_recompute_name(nvl_llm_recompute r);
 int nvl_llm_recompute_parse(const char *s, nvl_llm_recompute *out);
 
+/* The order of the mesh's dimensions, Megatron's default: TP fastest-varying. */
+#define NVL_LLM_ORDER "tp-cp-ep-dp-pp"
+
 typedef struct {
   nvl_llm_mode mode;
-  long tp, ep, pp, dp, microbatches;
-  long batch; /* sequences of the whole job per step (decode: sequences generating a token) */
-  long seq;   /* tokens per sequence (decode: the context each new token attends to) */
+  long tp, ep, pp, dp, microbatches; /* dp: the dense layers' data-parallel size (Megatron's) */
+  long etp;       /* expert tensor parallelism (0 or 1: whole experts per rank) */
+  char order[32]; /* the mesh's order (NVL_LLM_ORDER) */
+  long batch;     /* sequences of the whole job per step (decode: sequences generating a token) */
+  long seq;       /* tokens per sequence (decode: the context each new token attends to) */
   nvl_precision precision;                    /* GEMMs' */
   nvl_precision attn_precision, kv_precision; /* attention's math and the KV cache's */
   nvl_runtime runtime;    /* how the step's kernels are launched (models/kernels.h) */
@@ -145,7 +153,8 @@ typedef struct {
   double tokens;       /* per step: processed (train, prefill) or generated (decode) */
   double power_W;      /* of the job's endpoints */
   double peak_flops;   /* of the job's endpoints at the precision */
-  int ranks, replicas; /* replicas: ep x dp model copies (decode: serving replicas) */
+  int ranks, replicas; /* replicas: streams of a stage, independent model copies (decode: serving
+                          instances) */
   nvl_llm_memory mem;
 } nvl_llm_step;
 

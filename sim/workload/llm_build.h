@@ -20,16 +20,22 @@ typedef struct {
   nvl_llm_step *st;
   size_t cap_dim, cap_jobs;
   nvl_llm_role role; /* of the operations added now */
-  int *stage_job, *tp_job, *ep_job, *bound_job, *dpd_job, *dpe_job;
-  long *dp_last; /* [job]: the last operation on a data-parallel job, or -1 */
-  vec *tail;     /* [d * pp + s]: the stream's last step */
+  /* jobs, by stream ds = q * pp + s (stream q of stage s): stage_job[ds], tp_job[ds * ntp + g]
+   * (its g-th TP group), ep_job[ds * nep + g], etp_job[ds * (stream size / etp) + g] (expert
+   * TP groups, etp > 1), bound_job[ds] (stages s and s + 1); per stage s
+   * the data-parallel jobs dpd_job[s * ndd + i] (dense) and dpe_job[s * nde + i] (experts) */
+  int *stage_job, *tp_job, *ep_job, *etp_job, *bound_job, *dpd_job, *dpe_job;
+  int ntp, nep, ndd, nde;
+  long *dp_last;  /* [job]: the last operation on a data-parallel job, or -1 */
+  int *job_stage; /* [job]: the stage of a data-parallel job */
+  vec *tail;      /* [ds]: the stream's last step */
   vec deps, next;
   vec gate;            /* more dependencies of the next step begun (then emptied) */
-  long *fsend, *bsend; /* [(d * pp + s) * m + j]: the pipeline transfer out of a block */
-  size_t *route_at;    /* [((d * pp + s) * tp + t) * L + k]: tokens i -> j, work, hit */
+  long *fsend, *bsend; /* [ds * m + j]: the pipeline transfer out of a block */
+  size_t *route_at;    /* [(ds * nep + g) * L + k]: tokens i -> j, work, hit */
   vec rs;              /* reduce_scatters of the stage being finished */
   double bucket_dense, bucket_expert;
-  bool *computed; /* [d * pp + s]: the stream has had a compute step */
+  bool *computed; /* [ds]: the stream has had a compute step */
   gsl_rng *rng;
 } builder;
 
@@ -41,6 +47,16 @@ size_t nvl_lb_add_op(builder *b, nvl_wop *op, nvl_llm_dim dim, const vec *deps);
 void nvl_lb_step_begin(builder *b, size_t ds, long extra);
 void nvl_lb_step_add(builder *b, nvl_wop *op, nvl_llm_dim dim);
 void nvl_lb_step_end(builder *b, size_t ds);
+
+/* A compute step of stream (q, s): its operations (llm_ops.c) on every rank of the stream; the
+ * routed experts' step has each rank's own work (work[i], hit[i] at position i). */
+void nvl_lb_compute(builder *b, long q, long s, llm_step_kind kind, long layer, bool bwd,
+                    const double *work, const double *hit);
+/* The expert part of MoE layer k (of the stage) of stream (q, s) (llm_moe.c): dispatch (FP8 with
+ * fp8), the experts, combine; with expert TP its all_gather and reduce_scatter around them. */
+void nvl_lb_experts(builder *b, long q, long s, long k, bool bwd, bool fp8);
+/* Every MoE layer's routing, drawn in a fixed order from the seeded generator (llm_moe.c). */
+void nvl_lb_draw_routing(builder *b);
 
 /* Gradient bytes per rank of layer k of stage s: dense (/ tp) and expert (this rank's slots);
  * its parameters' bytes too (2 per parameter: BF16). */

@@ -78,11 +78,11 @@ double nvl_llm_shard_params(const llm_shape *sh, long s) {
   double dense = 0, expert = 0, tp = (double)l->tp;
   for (long k = s * sh->layers_stage; k < (s + 1) * sh->layers_stage; k++) {
     dense += layer_params(sh, k, false) / tp;
-    expert += layer_params(sh, k, true) / (double)l->ep;
+    expert += layer_params(sh, k, true) / (double)(l->ep * llm_etp(l));
   }
   if (s == 0 || s == l->pp - 1)
     dense += (double)sh->m->hidden * (double)sh->m->vocab / tp * (l->pp == 1 ? 2 : 1);
-  return dense / (double)(l->ep * l->dp) + expert / (double)l->dp;
+  return dense / (double)l->dp + expert / (double)sh->edp;
 }
 
 /* Bytes one rank of stage s holds; *cap its endpoint's memory. */
@@ -92,9 +92,9 @@ static void rank_memory(const llm_shape *sh, long s, nvl_llm_memory *mm) {
   double dense = 0, expert = 0, tp = (double)l->tp, h = (double)m->hidden, biggest = 0;
   for (long k = s * sh->layers_stage; k < (s + 1) * sh->layers_stage; k++) {
     dense += layer_params(sh, k, false) / tp;
-    expert += layer_params(sh, k, true) / (double)l->ep;
-    biggest =
-        fmax(biggest, layer_params(sh, k, false) / tp + layer_params(sh, k, true) / (double)l->ep);
+    expert += layer_params(sh, k, true) / (double)(l->ep * llm_etp(l));
+    biggest = fmax(biggest, layer_params(sh, k, false) / tp +
+                                layer_params(sh, k, true) / (double)(l->ep * llm_etp(l)));
   }
   if (s == 0 || s == l->pp - 1)
     dense += h * (double)m->vocab / tp * (l->pp == 1 ? 2 : 1); /* embedding, output layer */
@@ -102,7 +102,7 @@ static void rank_memory(const llm_shape *sh, long s, nvl_llm_memory *mm) {
   if (l->mode == NVL_LLM_TRAIN) {
     /* BF16 weights, FP32 gradients, Adam sharded (ZeRO-1); ZeRO-3 shards weights and
      * gradients too and holds two gathered layers (the one running and the one prefetched) */
-    double shard = dense / (double)(l->ep * l->dp) + expert / (double)l->dp;
+    double shard = dense / (double)l->dp + expert / (double)sh->edp;
     bool z3 = l->zero == 3;
     mm->weights = z3 ? 2 * shard + 2 * 2 * biggest : 2 * (dense + expert);
     mm->grads = z3 ? 4 * shard + 4 * biggest : 4 * (dense + expert);
@@ -155,18 +155,19 @@ static int check_ranks(const llm_shape *sh, const nvl_job *all, nvl_diags *diags
 
 static int check_layout(const nvl_llm *m, const nvl_llm_layout *l, int n, nvl_diags *diags) {
   long prod;
-  if (__builtin_mul_overflow(l->tp, l->ep, &prod) || __builtin_mul_overflow(prod, l->pp, &prod) ||
-      __builtin_mul_overflow(prod, l->dp, &prod) || prod > n) {
-    ERR("tp %ld x ep %ld x pp %ld x dp %ld exceeds the job's %d ranks", l->tp, l->ep, l->pp, l->dp,
-        n);
+  if (__builtin_mul_overflow(l->tp, l->pp, &prod) || __builtin_mul_overflow(prod, l->dp, &prod) ||
+      prod > n || l->ep > n || llm_etp(l) > n) {
+    ERR("tp %ld x pp %ld x dp %ld (ep %ld, etp %ld) exceeds the job's %d ranks", l->tp, l->pp,
+        l->dp, l->ep, llm_etp(l), n);
     return -1;
   }
   if (prod != n) {
-    ERR("tp %ld x ep %ld x pp %ld x dp %ld = %ld ranks, but the job has %d (place it with "
-        "--ranks or -g)",
-        l->tp, l->ep, l->pp, l->dp, prod, n);
+    ERR("tp %ld x pp %ld x dp %ld = %ld ranks, but the job has %d (place it with --ranks or -g)",
+        l->tp, l->pp, l->dp, prod, n);
     return -1;
   }
+  if (l->etp < 0 || l->tp % llm_etp(l))
+    return ERR("etp %ld does not divide tp %ld", l->etp, l->tp), -1;
   if (l->zero != 0 && l->zero != 1 && l->zero != 3)
     return ERR("zero %d: the data-parallel sharding is 1 (ZeRO-1, Megatron's distributed "
                "optimizer) or 3 (FSDP's full shard)",
@@ -196,11 +197,9 @@ static int check_layout(const nvl_llm *m, const nvl_llm_layout *l, int n, nvl_di
                l->ep, m->experts, l->redundant_experts ? " plus the redundant ones" : "", r),
            -1;
   }
-  long dpw = l->ep * l->dp;
-  if (l->batch % dpw || (l->batch / dpw) % l->microbatches)
-    return ERR("batch %ld does not split into ep x dp = %ld data-parallel ranks x %ld "
-               "micro-batches",
-               l->batch, dpw, l->microbatches),
+  if (l->batch % l->dp || (l->batch / l->dp) % l->microbatches)
+    return ERR("batch %ld does not split into dp %ld data-parallel ranks x %ld micro-batches",
+               l->batch, l->dp, l->microbatches),
            -1;
   return 0;
 }
@@ -252,6 +251,7 @@ void nvl_llm_shape_release(llm_shape *sh) {
   free(sh->fits);
   free(sh->chips);
   free((void *)sh->rank_chip);
+  nvl_llm_meshes_release(sh);
   sh->fits = NULL;
   sh->chips = NULL;
   sh->rank_chip = NULL;
@@ -267,13 +267,13 @@ int nvl_llm_shape(const nvl_model_ctx *ctx, const nvl_llm *m, const nvl_llm_layo
   sh->d = d;
   sh->devs = all->devs;
   sh->ranks = all->n;
-  if (check_layout(m, l, all->n, diags) != 0 || check_ranks(sh, all, diags) != 0)
+  if (check_layout(m, l, all->n, diags) != 0 || check_ranks(sh, all, diags) != 0 ||
+      nvl_llm_meshes(sh, diags) != 0)
     return -1;
-  sh->tpep = (int)(l->tp * l->ep);
   sh->layers_stage = (int)(m->layers / l->pp);
   sh->slots = m->moe ? m->experts + l->redundant_experts : 0;
   sh->per_rank_slots = m->moe ? sh->slots / l->ep : 0;
-  sh->seqs_mb = (double)l->batch / (double)(l->ep * l->dp * l->microbatches);
+  sh->seqs_mb = (double)l->batch / (double)(l->dp * l->microbatches);
   sh->tokens_mb = sh->seqs_mb * (l->mode == NVL_LLM_DECODE ? 1.0 : (double)l->seq);
   sh->ctx = l->mode == NVL_LLM_DECODE ? (double)l->seq : ((double)l->seq + 1) / 2;
   sh->wbytes = l->mode == NVL_LLM_TRAIN ? 2.0 : nvl_precision_bytes(l->precision);
@@ -282,8 +282,8 @@ int nvl_llm_shape(const nvl_model_ctx *ctx, const nvl_llm *m, const nvl_llm_layo
   for (long s = 0; s < l->pp; s++) {
     nvl_llm_memory mm;
     rank_memory(sh, s, &mm);
-    for (long k = 0; k < l->tp * l->ep * l->dp; k++) {
-      int r = llm_rank(sh, k % l->tp, (k / l->tp) % l->ep, k / (l->tp * l->ep), s);
+    for (long k = 0; k < (long)sh->streams * sh->stream_size; k++) {
+      int r = llm_rank(sh, k / sh->stream_size, s, k % sh->stream_size);
       double cap = d->endpoint_types[d->devices[all->devs[r]].type].compute.hbm_bytes;
       if (mem->capacity == 0 || mm.total / cap > mem->total / mem->capacity) {
         *mem = mm;

@@ -13,23 +13,22 @@ static void dp_collective(builder *b, long s, nvl_coll coll, double dense, doubl
                           vec *out) {
   const nvl_llm_layout *l = b->sh->lay;
   b->deps.n = 0;
-  for (long d = 0; d < l->dp; d++)
-    for (size_t i = 0; i < b->tail[d * l->pp + s].n; i++)
-      nvl_lb_vec_push(&b->deps, b->tail[d * l->pp + s].v[i]);
+  for (long q = 0; q < b->sh->streams; q++)
+    for (size_t i = 0; i < b->tail[q * l->pp + s].n; i++)
+      nvl_lb_vec_push(&b->deps, b->tail[q * l->pp + s].v[i]);
   size_t base = b->deps.n;
-  for (long t = 0; t < l->tp; t++)
-    for (long e = -1; e < l->ep; e++) {
-      int job = e < 0 ? b->dpd_job[s * l->tp + t] : b->dpe_job[(s * l->ep + e) * l->tp + t];
-      double bytes = e < 0 ? dense : expert;
-      if (job < 0 || bytes <= 0)
-        continue;
-      b->deps.n = base;
-      if (b->dp_last[job] >= 0)
-        nvl_lb_vec_push(&b->deps, (size_t)b->dp_last[job]);
-      nvl_wop op = {.kind = NVL_WOP_COLLECTIVE, .job = job, .coll = coll, .bytes = (uint64_t)bytes};
-      b->dp_last[job] = (long)nvl_lb_add_op(b, &op, NVL_LD_DP, &b->deps);
-      nvl_lb_vec_push(out, (size_t)b->dp_last[job]);
-    }
+  for (int x = 0; x < b->ndd + b->nde; x++) {
+    int job = x < b->ndd ? b->dpd_job[s * b->ndd + x] : b->dpe_job[s * b->nde + x - b->ndd];
+    double bytes = x < b->ndd ? dense : expert;
+    if (job < 0 || bytes <= 0)
+      continue;
+    b->deps.n = base;
+    if (b->dp_last[job] >= 0)
+      nvl_lb_vec_push(&b->deps, (size_t)b->dp_last[job]);
+    nvl_wop op = {.kind = NVL_WOP_COLLECTIVE, .job = job, .coll = coll, .bytes = (uint64_t)bytes};
+    b->dp_last[job] = (long)nvl_lb_add_op(b, &op, NVL_LD_DP, &b->deps);
+    nvl_lb_vec_push(out, (size_t)b->dp_last[job]);
+  }
 }
 
 void nvl_lb_dp_bucket(builder *b, long s, double dense, double expert) {
@@ -42,7 +41,7 @@ void nvl_lb_layer_grads(const llm_shape *sh, long s, long k, double *dense, doub
   bool moe = llm_moe_layer(m, s * sh->layers_stage + k);
   /* weights bytes are 2 per parameter in training: gradients travel in BF16 too */
   *dense = c->attn_weights + (moe ? c->pre_weights : c->mlp_weights);
-  *expert = moe ? c->expert_weights * (double)sh->per_rank_slots : 0;
+  *expert = moe ? c->expert_weights * (double)sh->per_rank_slots / (double)llm_etp(sh->lay) : 0;
 }
 
 void nvl_lb_dp_gather(builder *b) {
@@ -51,11 +50,11 @@ void nvl_lb_dp_gather(builder *b) {
   for (size_t i = 0; i < n_rs; i++) {
     const nvl_wop *rs = &g->ops[b->rs.v[i]];
     int job = rs->job;
-    long s = b->st->job_ranks[job][0] / (b->sh->ranks / b->sh->lay->pp);
+    long s = b->job_stage[job];
     b->deps.n = 0;
     nvl_lb_vec_push(&b->deps, (size_t)b->dp_last[job]);
-    for (long d = 0; d < b->sh->lay->dp; d++) {
-      const vec *t = &b->tail[d * b->sh->lay->pp + s];
+    for (long q = 0; q < b->sh->streams; q++) {
+      const vec *t = &b->tail[q * b->sh->lay->pp + s];
       for (size_t x = 0; x < t->n; x++)
         nvl_lb_vec_push(&b->deps, t->v[x]);
     }

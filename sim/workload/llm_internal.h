@@ -8,6 +8,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "models/profile.h"
+#include "workload/mesh.h"
 #include "workload/llm.h"
 
 /* Per-token forward FLOPs of one layer on one rank (divided by tp where TP splits them), for the
@@ -29,14 +30,24 @@ typedef struct {
   const nvl_llm *m;
   const nvl_llm_layout *lay;
   const nvl_design *d;
+  nvl_mesh dense, expert; /* (tp, cp, ep 1, dp, pp) and (etp, ep, edp, pp) over the ranks */
+  long edp;               /* the experts' data-parallel size */
+  /* Streams: the ranks of a stage that TP and EP groups couple, stepping together; stage s's are
+   * the images of stage 0's (same indices but pp). Positions are ranks' places in a stream. */
+  int streams, stream_size;   /* per stage */
+  int *at;                    /* [(s * streams + q) * stream_size + i]: stream q's i-th rank */
+  int *tp_pos, *ep_pos;       /* [q * stream_size + g * size + j]: the j-th rank of stream q's
+                                 g-th TP (EP) group, as its position in the stream */
+  int *ep_of;                 /* [q * stream_size + i]: g * ep + j of the rank at position i */
+  int *etp_pos, *etp_of;      /* the same of the experts' TP groups (etp x etp) */
   const int *devs;            /* [ranks]: device of each rank */
   nvl_chip *chips;            /* [endpoint type]: the kernel model's view (owned) */
   nvl_profile_fit **fits;     /* [endpoint type]: their profiles' fits (owned), or NULL */
   const nvl_chip **rank_chip; /* [ranks] (owned array) */
-  int ranks, tpep, layers_stage;
+  int ranks, layers_stage;
   long slots, per_rank_slots; /* expert copies (experts + redundant), per EP rank */
-  double seqs_mb;             /* sequences per micro-batch and EP rank */
-  double tokens_mb;           /* tokens per micro-batch and EP rank */
+  double seqs_mb;             /* sequences per micro-batch and data-parallel rank */
+  double tokens_mb;           /* tokens per micro-batch and data-parallel rank */
   double ctx;                 /* context attended per token */
   double wbytes;              /* bytes per weight */
   llm_costs c;
@@ -46,10 +57,13 @@ static inline bool llm_moe_layer(const nvl_llm *m, long layer) {
   return m->moe && layer >= m->first_dense;
 }
 
-/* The global rank of (t, e, d, s). */
-static inline int llm_rank(const llm_shape *sh, long t, long e, long d, long s) {
-  const nvl_llm_layout *l = sh->lay;
-  return (int)(t + l->tp * (e + l->ep * (d + l->dp * s)));
+/* The layout's expert tensor parallelism (0 in a zeroed layout: 1). */
+static inline long llm_etp(const nvl_llm_layout *l) { return l->etp > 1 ? l->etp : 1; }
+
+/* The rank at position i of stream q of stage s. */
+static inline int llm_rank(const llm_shape *sh, long q, long s, long i) {
+  return sh
+      ->at[((size_t)s * (size_t)sh->streams + (size_t)q) * (size_t)sh->stream_size + (size_t)i];
 }
 
 /* Checks the layout (specific errors) and fills the shape and the memory check. */
@@ -57,6 +71,10 @@ int nvl_llm_shape(const nvl_model_ctx *ctx, const nvl_llm *m, const nvl_llm_layo
                   const nvl_design *d, const nvl_job *all, llm_shape *sh, nvl_llm_memory *mem,
                   nvl_diags *diags);
 void nvl_llm_shape_release(llm_shape *sh);
+/* The layout's meshes and streams (llm_layout.c), into sh (ranks and lay set). Returns 0, or -1
+ * with a diagnostic (an order that cannot lay the ranks out, ep x etp not dividing a stage). */
+int nvl_llm_meshes(llm_shape *sh, nvl_diags *diags);
+void nvl_llm_meshes_release(llm_shape *sh);
 /* The kernel model's view of an endpoint type's compute (without its profile). */
 void nvl_llm_chip(const nvl_model_ctx *ctx, const nvl_compute *c, nvl_chip *chip);
 /* KV cache bytes per token and layer on one rank. */

@@ -139,7 +139,8 @@ static void moe_pre(const llm_shape *sh, llm_ops *o) {
 
 static void experts_step(const llm_shape *sh, llm_ops *o, double work, double hit) {
   const nvl_llm_layout *l = sh->lay;
-  double h = (double)sh->m->hidden, f = (double)sh->m->expert_ffn;
+  /* with expert TP each rank holds a 1/etp slice of every expert's FFN width */
+  double h = (double)sh->m->hidden, f = (double)sh->m->expert_ffn / (double)llm_etp(l);
   if (work > 0 && hit > 0) {
     double per = work / hit;
     cast(o, l, work * h);

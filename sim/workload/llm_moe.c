@@ -1,0 +1,155 @@
+/*
+ * llm_moe: a MoE layer's expert part in the step's graph (llm_build.h): its routing drawn per
+ * layer, DeepEP's dispatch and combine over every EP group of a stream, the expert TP exchange,
+ * and the experts' compute on each rank's own tokens.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+#include "workload/llm_build.h"
+
+/* The routing results of layer k of stream ds for its g-th EP group (tok, then work, then hit). */
+static const double *routing(const builder *b, size_t ds, long g, long k) {
+  return b->st->g.vals +
+         b->route_at[(ds * (size_t)b->nep + (size_t)g) * (size_t)b->sh->layers_stage + (size_t)k];
+}
+
+/* Tokens to their experts' ranks (dispatch, or in backward the combine's gradient) or back to
+ * their owners (combine, or the dispatch's gradient) on every EP job of stream (q, s), from the
+ * layer's routing; FP8 with its scales only for a forward dispatch at FP8 or below. */
+static void ep_exchange(builder *b, long q, long s, long k, bool combine, bool fp8, bool bwd) {
+  const llm_shape *sh = b->sh;
+  long ep = sh->lay->ep;
+  size_t ds = (size_t)(q * sh->lay->pp + s);
+  double h = (double)sh->m->hidden, tok_bytes = fp8 ? h + h / 128 * 4 : 2 * h;
+  nvl_lb_step_begin(b, ds, -1);
+  for (long g = 0; g < b->nep; g++) {
+    /* DeepEP's kernels; the normal ones' forward dispatch waits for the host to learn the counts
+     * (a cached dispatch in backward, and every combine, reuse the dispatch's layout) */
+    nvl_wop op = {.kind = NVL_WOP_MATRIX,
+                  .job = b->ep_job[ds * (size_t)b->nep + (size_t)g],
+                  .has_vals = true,
+                  .direct = true,
+                  .host_sync = !sh->lay->ep_low_latency && !combine && !bwd};
+    op.val_at = nvl_wgraph_vals(&b->st->g, (size_t)(ep * ep)); /* may move vals */
+    const double *tok = routing(b, ds, g, k);
+    double *v = b->st->g.vals + op.val_at;
+    double busiest = 0; /* the op's size, as a traffic matrix's: the busiest rank's sends */
+    for (long i = 0; i < ep; i++) {
+      double row = 0;
+      for (long j = 0; j < ep; j++) {
+        /* the diagonal is what a rank keeps (never sent): DeepEP's bandwidths count it */
+        v[i * ep + j] = (combine ? tok[j * ep + i] : tok[i * ep + j]) * tok_bytes;
+        row += i == j ? 0 : v[i * ep + j];
+      }
+      busiest = row > busiest ? row : busiest;
+    }
+    op.bytes = (uint64_t)busiest;
+    b->role = bwd ? NVL_LR_NONE : combine ? NVL_LR_COMBINE : NVL_LR_DISPATCH;
+    nvl_lb_step_add(b, &op, NVL_LD_EP);
+    b->role = NVL_LR_NONE;
+  }
+  nvl_lb_step_end(b, ds);
+}
+
+/* The experts' TP exchange of layer k on every expert TP group of stream (q, s): before the
+ * experts, the tokens each member received all_gathered (in the dispatch's bytes per token);
+ * after them, their partial outputs reduce_scattered (BF16), as Megatron's token dispatcher does
+ * over its expert TP group. A group's size is the tokens its members received. */
+static void etp_coll(builder *b, long q, long s, long k, nvl_coll coll, double tok_bytes) {
+  const llm_shape *sh = b->sh;
+  long ep = sh->lay->ep, etp = llm_etp(sh->lay);
+  if (etp == 1)
+    return;
+  size_t ds = (size_t)(q * sh->lay->pp + s), ss = (size_t)sh->stream_size;
+  const int *pos = sh->etp_pos + (size_t)q * ss;
+  nvl_lb_step_begin(b, ds, -1);
+  for (size_t g = 0; g < ss / (size_t)etp; g++) {
+    double tokens = 0;
+    for (long x = 0; x < etp; x++) {
+      long gj = sh->ep_of[(size_t)q * ss + (size_t)pos[g * (size_t)etp + (size_t)x]], j = gj % ep;
+      const double *r = routing(b, ds, gj / ep, k);
+      for (long i = 0; i < ep; i++)
+        tokens += r[i * ep + j];
+    }
+    nvl_wop op = {.kind = NVL_WOP_COLLECTIVE,
+                  .job = b->etp_job[ds * (ss / (size_t)etp) + g],
+                  .coll = coll,
+                  .bytes = (uint64_t)(tokens * tok_bytes)};
+    nvl_lb_step_add(b, &op, NVL_LD_EP);
+  }
+  nvl_lb_step_end(b, ds);
+}
+
+/* The expert step of a MoE layer: each rank's token-expert pairs and experts hit. */
+static void experts(builder *b, long q, long s, long k, bool bwd) {
+  const llm_shape *sh = b->sh;
+  long ep = sh->lay->ep;
+  size_t ds = (size_t)(q * sh->lay->pp + s), ss = (size_t)sh->stream_size;
+  long etp = llm_etp(sh->lay);
+  double *work = nvl_xmalloc(ss * sizeof *work);
+  double *hit = nvl_xmalloc(ss * sizeof *hit);
+  const int *pos = sh->etp_pos + (size_t)q * ss;
+  double slots = (double)sh->per_rank_slots;
+  for (size_t g = 0; g < ss / (size_t)etp; g++) {
+    /* an expert TP group computes every token its members received, each member a 1/etp slice
+     * of the experts (llm_ops.c); the experts it hits are the union of its members' (taken as
+     * independent draws: slots (1 - prod (1 - hit / slots))) */
+    double w = 0, miss = 1, one = 0;
+    for (long x = 0; x < etp; x++) {
+      long gj = sh->ep_of[(size_t)q * ss + (size_t)pos[g * (size_t)etp + (size_t)x]], j = gj % ep;
+      const double *r = routing(b, ds, gj / ep, k);
+      w += r[ep * ep + j];
+      one = r[ep * ep + ep + j];
+      miss *= slots > 0 ? 1 - one / slots : 0;
+    }
+    for (long x = 0; x < etp; x++) {
+      size_t i = (size_t)pos[g * (size_t)etp + (size_t)x];
+      work[i] = w;
+      hit[i] = etp == 1 ? one : slots * (1 - miss);
+    }
+  }
+  nvl_lb_compute(b, q, s, LS_EXPERTS, s * sh->layers_stage + k, bwd, work, hit);
+  free(work);
+  free(hit);
+}
+
+/* Dispatch, expert TP all_gather, experts, expert TP reduce_scatter, combine. */
+void nvl_lb_experts(builder *b, long q, long s, long k, bool bwd, bool fp8) {
+  const llm_shape *sh = b->sh;
+  double h = (double)sh->m->hidden;
+  if (sh->lay->ep > 1)
+    ep_exchange(b, q, s, k, false, fp8, bwd);
+  etp_coll(b, q, s, k, NVL_COLL_ALL_GATHER, fp8 ? h + h / 128 * 4 : 2 * h);
+  experts(b, q, s, k, bwd);
+  etp_coll(b, q, s, k, NVL_COLL_REDUCE_SCATTER, 2 * h);
+  if (sh->lay->ep > 1)
+    ep_exchange(b, q, s, k, true, false, bwd);
+}
+
+/* Every MoE layer's routing, drawn in a fixed order from the seeded generator. */
+void nvl_lb_draw_routing(builder *b) {
+  const llm_shape *sh = b->sh;
+  const nvl_llm_layout *l = sh->lay;
+  long ep = l->ep, L = sh->layers_stage;
+  size_t n = (size_t)sh->streams * (size_t)(l->pp * b->nep * L);
+  b->route_at = nvl_xcalloc(n + 1, sizeof *b->route_at);
+  if (!sh->m->moe)
+    return;
+  llm_routing rt = {nvl_xmalloc((size_t)(ep * ep) * sizeof(double)),
+                    nvl_xmalloc((size_t)ep * sizeof(double)),
+                    nvl_xmalloc((size_t)ep * sizeof(double))};
+  for (size_t i = 0; i < n; i++) {
+    long k = (long)(i % (size_t)L), s = (long)((i / (size_t)(L * b->nep)) % (size_t)l->pp);
+    if (!llm_moe_layer(sh->m, s * L + k))
+      continue;
+    nvl_llm_route(sh, sh->tokens_mb / (double)l->tp, b->rng, &rt); /* each TP rank its share */
+    size_t at = nvl_wgraph_vals(&b->st->g, (size_t)(ep * ep + 2 * ep));
+    memcpy(b->st->g.vals + at, rt.tok, (size_t)(ep * ep) * sizeof(double));
+    memcpy(b->st->g.vals + at + ep * ep, rt.work, (size_t)ep * sizeof(double));
+    memcpy(b->st->g.vals + at + ep * ep + ep, rt.hit, (size_t)ep * sizeof(double));
+    b->route_at[i] = at;
+  }
+  free(rt.tok), free(rt.work), free(rt.hit);
+}

@@ -1,0 +1,168 @@
+/* A step's layout (workload/llm_layout.c): its communicators are the groups Megatron Core's
+ * RankGenerator builds for the same sizes and order (dense and expert meshes, MoE parallel
+ * folding), its streams the ranks those groups couple; expert tensor parallelism splits the
+ * experts' weights and adds its exchange; expert gradients reduce over the experts' data-parallel
+ * ranks. */
+#include "nvl_llm_test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "workload/llm_internal.h"
+
+static nvl_llm moe_model(void) {
+  nvl_llm m = dense_model();
+  m.moe = true, m.experts = 8, m.top_k = 2, m.expert_ffn = 1024;
+  return m;
+}
+
+typedef struct {
+  nvl_fixture f;
+  nvl_workload_spec spec;
+  nvl_llm_step st;
+} built;
+
+static void build(built *b, const nvl_llm *m, const nvl_llm_layout *l, int n) {
+  b->f = nvl_fixture_open("gb200-nvl72.json", NVL_MODEL_DEFAULT, false);
+  nvl_diags diags = NVL_DIAGS_INIT;
+  b->spec = first_ranks(&b->f, n, &diags);
+  if (nvl_llm_step_build(nvl_test_ctx(), m, l, b->f.d, &b->spec, &b->st, &diags) != 0) {
+    print_error("%s\n", diags.count ? diags.items[0].message : "?");
+    fail();
+  }
+  nvl_diags_release(&diags);
+}
+
+static void release(built *b) {
+  nvl_llm_step_release(&b->st, b->spec.n_jobs);
+  nvl_workload_spec_release(&b->spec);
+  nvl_fixture_close(&b->f);
+}
+
+/* The jobs whose names start with prefix are exactly the groups want[g][0 .. size - 1] (any
+ * order of groups, ranks in order). */
+static void expect_groups(const built *b, const char *prefix, const int *want, int groups,
+                          int size) {
+  int found = 0;
+  size_t len = strlen(prefix);
+  for (size_t k = 0; k < b->spec.n_jobs; k++) {
+    if (strncmp(b->spec.jobs[k].name, prefix, len) != 0)
+      continue;
+    found++;
+    assert_int_equal(b->spec.jobs[k].n, size);
+    int g = 0;
+    while (g < groups && memcmp(want + g * size, b->st.job_ranks[k], (size_t)size * sizeof(int)))
+      g++;
+    if (g == groups) {
+      print_error("%s job %s (first rank %d) is no expected group\n", prefix, b->spec.jobs[k].name,
+                  b->st.job_ranks[k][0]);
+      fail();
+    }
+  }
+  assert_int_equal(found, groups);
+}
+
+/* tp 2, ep 4, etp 2 on 16 ranks (dp 8, edp 2), Megatron's order: rank = t + 2 d (dense) =
+ * et + 2 (e + 4 ed) (experts); and with order tp-dp-ep-cp-pp and etp 1 (edp 4), rank = t + 2 d
+ * = ed + 4 e, so that each EP group strides over the TP pairs and a stream joins four of them. */
+static void test_llm_layout__groups_are_megatrons(void **state) {
+  (void)state;
+  nvl_llm m = moe_model();
+  nvl_llm_layout l = prefill(2, 256);
+  l.mode = NVL_LLM_TRAIN, l.ep = 4, l.etp = 2, l.dp = 8, l.batch = 8;
+  built b;
+  build(&b, &m, &l, 16);
+  int tp[16], dp[16], ep[16], etp[16], edp[16], streams[16], n = 0;
+  for (int i = 0; i < 16; i++)
+    tp[i] = etp[i] = streams[i] = i; /* pairs; two streams of 8 */
+  for (int t = 0; t < 2; t++)        /* dense DP group t: t + 2 d */
+    for (int d = 0; d < 8; d++)
+      dp[n++] = t + 2 * d;
+  n = 0;
+  for (int ed = 0; ed < 2; ed++) /* EP group (et, ed), et fastest: et + 2 e + 8 ed */
+    for (int et = 0; et < 2; et++)
+      for (int e = 0; e < 4; e++)
+        ep[n++] = et + 2 * e + 8 * ed;
+  n = 0;
+  for (int e = 0; e < 4; e++) /* expert DP group (et, e) */
+    for (int et = 0; et < 2; et++)
+      for (int ed = 0; ed < 2; ed++)
+        edp[n++] = et + 2 * e + 8 * ed;
+  expect_groups(&b, "tp.", tp, 8, 2);
+  expect_groups(&b, "dp.", dp, 2, 8);
+  expect_groups(&b, "ep.", ep, 4, 4);
+  expect_groups(&b, "etp.", etp, 8, 2);
+  expect_groups(&b, "dpe.", edp, 8, 2);
+  expect_groups(&b, "stage", streams, 2, 8);
+  release(&b);
+
+  l.etp = 1;
+  snprintf(l.order, sizeof l.order, "tp-dp-ep-cp-pp");
+  build(&b, &m, &l, 16);
+  int ep2[16], edp2[16], st2[16] = {0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15};
+  for (int i = 0; i < 16; i++) {
+    ep2[i] = i / 4 + 4 * (i % 4); /* group ed: ed + 4 e */
+    edp2[i] = i;                  /* group e: 4 e + ed */
+  }
+  expect_groups(&b, "tp.", tp, 8, 2);
+  expect_groups(&b, "ep.", ep2, 4, 4);
+  expect_groups(&b, "dpe.", edp2, 4, 4);
+  expect_groups(&b, "stage", st2, 2, 8);
+  assert_int_equal(b.st.replicas, 2);
+  release(&b);
+}
+
+/* Expert TP 2 holds half of each expert (the weights in memory: exactly) and adds an all_gather
+ * before the experts and a reduce_scatter after them per MoE layer and expert TP group. */
+static void test_llm_layout__expert_tp_splits_the_experts(void **state) {
+  (void)state;
+  nvl_llm m = moe_model();
+  double weights[2];
+  size_t etp_ops[2];
+  for (int k = 0; k < 2; k++) {
+    nvl_llm_layout l = prefill(2, 1024);
+    l.ep = 4 / (k + 1), l.etp = k + 1, l.dp = 4, l.batch = 4;
+    built b;
+    build(&b, &m, &l, 8);
+    weights[k] = b.st.mem.weights;
+    etp_ops[k] = 0;
+    for (size_t i = 0; i < b.st.g.n_ops; i++)
+      etp_ops[k] += strncmp(b.spec.jobs[b.st.g.ops[i].job].name, "etp.", 4) == 0;
+    release(&b);
+  }
+  /* etp 1 x ep 4: 2 of the 8 experts per rank; etp 2 x ep 2: 4 experts, half of each */
+  double expert = 3.0 * 4096 * 1024 * 2 /* BF16 */ * (double)m.layers;
+  assert_close(weights[1] - weights[0], 4 * expert / 2 - 2 * expert, 1e-9);
+  assert_int_equal(etp_ops[0], 0);
+  assert_int_equal(etp_ops[1], 2 * 4 * 4); /* 2 per layer, 4 layers, 4 expert TP groups */
+}
+
+/* Training with tp 2 x ep 2 on 4 ranks: experts whole on each rank (etp 1) are copies over the
+ * experts' data-parallel ranks (edp 2): their gradients reduce_scatter over them, every byte
+ * (4 experts per rank, BF16 gradients). */
+static void test_llm_layout__expert_gradients_reduce_over_edp(void **state) {
+  (void)state;
+  nvl_llm m = moe_model();
+  nvl_llm_layout l = prefill(2, 512);
+  l.mode = NVL_LLM_TRAIN, l.ep = 2, l.dp = 2, l.batch = 2, l.zero = 1;
+  built b;
+  build(&b, &m, &l, 4);
+  int edp[4] = {0, 2, 1, 3};
+  expect_groups(&b, "dpe.", edp, 2, 2);
+  double rs = 0;
+  for (size_t i = 0; i < b.st.g.n_ops; i++) {
+    const nvl_wop *op = &b.st.g.ops[i];
+    if (strncmp(b.spec.jobs[op->job].name, "dpe.", 4) == 0 && op->coll == NVL_COLL_REDUCE_SCATTER)
+      rs += (double)op->bytes;
+  }
+  double per_rank = 3.0 * 4096 * 1024 * 4 * 2 * (double)m.layers; /* 2 groups */
+  assert_close(rs, 2 * per_rank, 1e-6);
+  release(&b);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_llm_layout__groups_are_megatrons),
+    cmocka_unit_test(test_llm_layout__expert_tp_splits_the_experts),
+    cmocka_unit_test(test_llm_layout__expert_gradients_reduce_over_edp),
+};
+NVL_TEST_MAIN(tests)
