@@ -377,7 +377,7 @@ static void test_llm__bad_layouts_are_named(void **state) {
       {1, 4, 1, 4, 3, 1, false, "needs a mixture-of-experts"},
       {1, 3, 1, 3, 3, 1, true, "--redundant-experts 1"},
       {1, 4, 1, 4, 6, 1, true, "batch 6 does not split"},
-      {2, 4, 1, 3, 6, 1, true, "etp 1 x ep 4 = 4 does not divide tp 2 x dp 3"},
+      {2, 4, 1, 3, 6, 1, true, "etp 1 x ep 4 = 4 does not divide the 6 ranks"},
   };
   nvl_fixture f = nvl_fixture_open("gb200-nvl72.json", NVL_MODEL_DEFAULT, false);
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {

@@ -160,9 +160,72 @@ static void test_llm_layout__expert_gradients_reduce_over_edp(void **state) {
   release(&b);
 }
 
+/* The attention kernel's FLOPs of layer 1 on a rank of layout l (4 GPUs). */
+static double attention_flops(const nvl_llm *m, const nvl_llm_layout *l) {
+  nvl_fixture f = nvl_fixture_open("gb200-nvl72.json", NVL_MODEL_DEFAULT, false);
+  nvl_diags diags = NVL_DIAGS_INIT;
+  nvl_workload_spec spec = first_ranks(&f, 4, &diags);
+  llm_shape sh;
+  nvl_llm_memory mem;
+  assert_int_equal(nvl_llm_shape(nvl_test_ctx(), m, l, f.d, &spec.jobs[0], &sh, &mem, &diags), 0);
+  llm_ops ops;
+  nvl_llm_ops(&sh, LS_ATTN, 1, 0, false, 0, 0, &ops);
+  double flops = 0;
+  for (int i = 0; i < ops.n; i++)
+    if (ops.op[i].kind == NVL_KOP_ATTN)
+      flops += nvl_kop_flops(&ops.op[i]);
+  nvl_llm_shape_release(&sh);
+  nvl_workload_spec_release(&spec);
+  nvl_diags_release(&diags);
+  nvl_fixture_close(&f);
+  return flops;
+}
+
+/* Context parallelism over 4 ranks: each computes 1/4 of the causal attention (the ring's
+ * load-balanced chunks, or Ulysses' quarter of the heads), exactly; the ring all_gathers the
+ * sequence's K and V once per layer in forward (seq x 2 x kv_heads x head_dim x 2 bytes) and
+ * again, with their gradients' reduce_scatter, in backward; activations and the optimizer's
+ * shard (dense gradients reduce over dp x cp) are a quarter. */
+static void test_llm_layout__context_parallel_splits_attention_and_rings_kv(void **state) {
+  (void)state;
+  nvl_llm m = dense_model();
+  nvl_llm_layout one = prefill(1, 4096), ring = one, a2a = one;
+  one.dp = 4, one.batch = 4;
+  ring.cp = a2a.cp = 4, a2a.cp_a2a = true;
+  double whole = attention_flops(&m, &one);
+  assert_close(attention_flops(&m, &ring), whole / 4, 1e-12);
+  assert_close(attention_flops(&m, &a2a), whole / 4, 1e-12);
+
+  ring.mode = one.mode = NVL_LLM_TRAIN, one.batch = 1, one.dp = 1;
+  built b, ref;
+  build(&b, &m, &ring, 4);
+  build(&ref, &m, &one, 1);
+  double kv = 4096.0 * 2 * 8 * 128 * 2, ag = 0, rs = 0;
+  int dp_ranks = 0;
+  for (size_t i = 0; i < b.st.g.n_ops; i++) {
+    const nvl_wop *op = &b.st.g.ops[i];
+    const char *job = b.spec.jobs[op->job].name;
+    if (strncmp(job, "cp.", 3) == 0) {
+      assert_int_equal(b.st.dim[i], NVL_LD_CP);
+      ag += op->coll == NVL_COLL_ALL_GATHER ? (double)op->bytes : 0;
+      rs += op->coll == NVL_COLL_REDUCE_SCATTER ? (double)op->bytes : 0;
+    }
+    if (strncmp(job, "dp.", 3) == 0)
+      dp_ranks = b.spec.jobs[op->job].n;
+  }
+  assert_close(ag, 2 * 4 * kv, 1e-9); /* 4 layers, forward and backward */
+  assert_close(rs, 4 * kv, 1e-9);
+  assert_int_equal(dp_ranks, 4);
+  assert_close(b.st.mem.activations, ref.st.mem.activations / 4, 1e-9);
+  assert_close(b.st.mem.optimizer, ref.st.mem.optimizer / 4, 1e-9);
+  release(&b);
+  release(&ref);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_llm_layout__groups_are_megatrons),
     cmocka_unit_test(test_llm_layout__expert_tp_splits_the_experts),
     cmocka_unit_test(test_llm_layout__expert_gradients_reduce_over_edp),
+    cmocka_unit_test(test_llm_layout__context_parallel_splits_attention_and_rings_kv),
 };
 NVL_TEST_MAIN(tests)

@@ -318,23 +318,22 @@ static void print_llm(const table *t, const cmp_workload *cw, const llm_outcome 
            "differs; rates per token, per joule and MFU compare\n");
   col_header(t, "#step");
   static const char *const names[] = {
-      "step_time_us",        "tokens_per_s",     "tokens_per_s_replica",
-      "tokens_per_s_design", "tokens_per_joule", "mfu",
-      "compute_us",          "comm_us",          "exposed_comm_us",
-      "bubble_us",           "tp_comm_us",       "ep_comm_us",
-      "pp_comm_us",          "dp_comm_us",       "memory_gb"};
-  static const char *const units[] = {"us", "tokens/s", "tokens/s", "tokens/s", "tokens/J",
-                                      "",   "us",       "us",       "us",       "us",
-                                      "us", "us",       "us",       "us",       "GB per rank"};
+      "step_time_us",     "tokens_per_s", "tokens_per_s_replica", "tokens_per_s_design",
+      "tokens_per_joule", "mfu",          "compute_us",           "comm_us",
+      "exposed_comm_us",  "bubble_us",    "tp_comm_us",           "ep_comm_us",
+      "pp_comm_us",       "dp_comm_us",   "cp_comm_us",           "memory_gb"};
+  static const char *const units[] = {"us", "tokens/s", "tokens/s", "tokens/s",   "tokens/J", "",
+                                      "us", "us",       "us",       "us",         "us",       "us",
+                                      "us", "us",       "us",       "GB per rank"};
   /* rates (tokens/s .. MFU) and memory per rank compare whatever the work; times only for the
    * same work */
   static const bool rate[] = {false, true,  true,  true,  true,  true,  false, false,
-                              false, false, false, false, false, false, true};
-  for (int i = 0; i < 15; i++) {
+                              false, false, false, false, false, false, false, true};
+  for (int i = 0; i < 16; i++) {
     double v[MAX_DESIGNS];
     for (int k = 0; k < t->n; k++) {
       const nvl_llm_result *x = &r[k];
-      double all[15] = {x->step_s * 1e6,
+      double all[16] = {x->step_s * 1e6,
                         x->tokens_per_s,
                         x->replica_tokens_per_s,
                         x->design_tokens_per_s,
@@ -348,6 +347,7 @@ static void print_llm(const table *t, const cmp_workload *cw, const llm_outcome 
                         x->comm_s[NVL_LD_EP] * 1e6,
                         x->comm_s[NVL_LD_PP] * 1e6,
                         x->comm_s[NVL_LD_DP] * 1e6,
+                        x->comm_s[NVL_LD_CP] * 1e6,
                         mem[k].total / 1e9};
       v[k] = all[i];
     }

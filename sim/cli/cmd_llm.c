@@ -60,7 +60,7 @@ const nvl_cmd_doc nvl_doc_llm = {
     "Simulates one step of an LLM on the design (default: the built-in GB200 NVL72): training\n"
     "(step time, tokens/s, MFU), prefill (time to first token) or decode (time per output\n"
     "token, tokens/s per replica and for the design, tokens per joule), with its compute and\n"
-    "its TP, EP, PP and DP traffic sharing the fabric. Ranks are tp x pp x dp, TP the\n"
+    "its TP, CP, EP, PP and DP traffic sharing the fabric. Ranks are tp x cp x pp x dp, TP the\n"
     "fastest-varying (Megatron's order), and the experts' etp x ep x edp fold over them; see\n"
     "README, \"LLM steps\".\n"
     "Examples:\n"
@@ -70,7 +70,8 @@ const nvl_cmd_doc nvl_doc_llm = {
     "  nvlsim llm builtin:hgx-h100 --llm builtin:mpt-1b -g 1 --csv one-gpu.csv\n"
     "  nvlsim llm --llm builtin:llama3.1-70b --tp 8 --pp 2 -g 64 --seq 8192 --recompute full\n"
     "  nvlsim llm --llm builtin:deepseek-v3 --mode decode --ep 16 -g 16 --exact-flows\n"
-    "  nvlsim llm --llm builtin:qwen3-235b-a22b --mode prefill --tp 4 --ep 8 --etp 2 -g 16\n",
+    "  nvlsim llm --llm builtin:qwen3-235b-a22b --mode prefill --tp 4 --ep 8 --etp 2 -g 16\n"
+    "  nvlsim llm --llm builtin:llama3.1-8b --cp 4 --tp 2 -g 8 --seq 65536 --batch 1\n",
     options,
     "exit status: 0 done, 1 invalid design or model, a layout that does not fit in memory or a\n"
     "failed simulation, 2 usage or I/O error (a layout the model or job cannot take),\n"

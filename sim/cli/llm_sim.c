@@ -70,6 +70,13 @@ int nvl_arg_recompute(void *field, const char *v, const char *opt, const char *c
   return 0;
 }
 
+int nvl_arg_cp_comm(void *field, const char *v, const char *opt, const char *cmd) {
+  if (strcmp(v, "p2p") != 0 && strcmp(v, "a2a") != 0)
+    return nvl_cli_usage_error(cmd, "%s: \"%.40s\" is not p2p or a2a", opt, v);
+  *(bool *)field = strcmp(v, "a2a") == 0;
+  return 0;
+}
+
 int nvl_arg_llm_size(void *field, const char *v, const char *opt, const char *cmd) {
   uint64_t n;
   if (nvl_parse_uint(v, &n) != 0 || n < 1 || n > 1000000000ULL)
@@ -111,10 +118,10 @@ int nvl_arg_phase_window(void *field, const char *v, const char *opt, const char
 }
 
 int nvl_llm_ask_check(const nvl_llm_ask *a, char *err, size_t len) {
-  const size_t *counts[] = {&a->tp,           &a->ep,    &a->pp,  &a->dp,
-                            &a->microbatches, &a->batch, &a->seq, &a->etp};
-  const char *names[] = {"tp", "ep", "pp", "dp", "microbatches", "batch", "seq", "etp"};
-  for (int i = 0; i < 8; i++)
+  const size_t *counts[] = {&a->tp,    &a->ep,  &a->pp,  &a->dp, &a->microbatches,
+                            &a->batch, &a->seq, &a->etp, &a->cp};
+  const char *names[] = {"tp", "ep", "pp", "dp", "microbatches", "batch", "seq", "etp", "cp"};
+  for (int i = 0; i < 9; i++)
     if (*counts[i] > 1000000000) {
       snprintf(err, len, "%s: at most 1000000000", names[i]);
       return -1;
@@ -130,6 +137,37 @@ int nvl_llm_ask_check(const nvl_llm_ask *a, char *err, size_t len) {
   return 0;
 }
 
+/* Options that change nothing in layout l: said, not silently dropped. */
+static void warn_ignored(const nvl_llm_ask *a, const nvl_llm *m, const nvl_llm_layout *l,
+                         nvl_diags *diags) {
+  bool train = a->mode == NVL_LLM_TRAIN;
+  bool routed = m->moe && l->ep > 1;
+  if (a->redundant && !routed)
+    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
+                 "--redundant-experts ignored: it places expert copies over an ep > 1 of a MoE "
+                 "model");
+  if (a->skew > 0 && !routed)
+    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
+                 "--skew ignored: it skews the routing of a MoE model over ep > 1");
+  if (a->etp > 1 && !m->moe)
+    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
+                 "--etp ignored: it splits the experts of a MoE model over tensor-parallel ranks");
+  if (a->ep_kernel >= 0 && !routed)
+    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
+                 "--ep-kernel ignored: it chooses DeepEP's kernels for the expert exchange of a "
+                 "MoE model over ep > 1");
+  if (a->recompute > 0 && !train)
+    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
+                 "--recompute ignored: recomputation trades a training step's activation memory "
+                 "for compute");
+  if (a->sp && l->tp == 1)
+    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
+                 "--sp ignored: sequence parallelism splits the sequence over tp > 1");
+  if (a->cp_a2a && l->cp == 1)
+    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
+                 "--cp-comm ignored: it chooses the exchange of context parallelism over cp > 1");
+}
+
 /* The layout from the ask, with the defaults that depend on the job's n ranks. Returns 0, or -1
  * with a diagnostic. */
 static int make_layout(const nvl_llm_ask *a, const nvl_llm *m, int n, nvl_llm_layout *l,
@@ -140,6 +178,8 @@ static int make_layout(const nvl_llm_ask *a, const nvl_llm *m, int n, nvl_llm_la
   l->ep = a->ep ? (long)a->ep : 1;
   l->pp = a->pp ? (long)a->pp : 1;
   l->etp = a->etp && m->moe ? (long)a->etp : 1; /* a dense model: warned below */
+  l->cp = a->cp ? (long)a->cp : 1;
+  l->cp_a2a = a->cp_a2a;
   if (a->order && strlen(a->order) >= sizeof l->order) {
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, "",
                  "--order \"%.40s...\": longer than any order of tp, cp, ep, dp and pp", a->order);
@@ -148,11 +188,17 @@ static int make_layout(const nvl_llm_ask *a, const nvl_llm *m, int n, nvl_llm_la
   snprintf(l->order, sizeof l->order, "%s", a->order ? a->order : NVL_LLM_ORDER);
   /* products of sizes (each at most 1e9) are checked against the job before they are used */
   long tpp, all;
-  bool over = __builtin_mul_overflow(l->tp, l->pp, &tpp);
+  char dims[96]; /* the sizes dp multiplies, as said in messages (cp when given) */
+  if (l->cp > 1)
+    snprintf(dims, sizeof dims, "tp %ld x cp %ld x pp %ld", l->tp, l->cp, l->pp);
+  else
+    snprintf(dims, sizeof dims, "tp %ld x pp %ld", l->tp, l->pp);
+  bool over =
+      __builtin_mul_overflow(l->tp, l->pp, &tpp) || __builtin_mul_overflow(tpp, l->cp, &tpp);
   if (over || tpp > n) {
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, "",
-                 "tp %ld x pp %ld%s exceeds the job's %d ranks (place it with --ranks or -g)",
-                 l->tp, l->pp, over ? " (beyond 2^63)" : "", n);
+                 "%s%s exceeds the job's %d ranks (place it with --ranks or -g)", dims,
+                 over ? " (beyond 2^63)" : "", n);
     return -1;
   }
   if (l->ep > n) {
@@ -166,16 +212,14 @@ static int make_layout(const nvl_llm_ask *a, const nvl_llm *m, int n, nvl_llm_la
     if (!over)
       snprintf(prod, sizeof prod, "%ld", all);
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, "",
-                 "tp %ld x pp %ld x dp %zu = %s ranks, but the job has %d (place it with "
-                 "--ranks or -g)",
-                 l->tp, l->pp, a->dp, prod, n);
+                 "%s x dp %zu = %s ranks, but the job has %d (place it with --ranks or -g)", dims,
+                 a->dp, prod, n);
     return -1;
   }
   if (!a->dp && n % tpp) {
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, "",
-                 "tp %ld x pp %ld = %ld does not divide the job's %d ranks (give --dp, -g or "
-                 "--ranks)",
-                 l->tp, l->pp, tpp, n);
+                 "%s = %ld does not divide the job's %d ranks (give --dp, -g or --ranks)", dims,
+                 tpp, n);
     return -1;
   }
   l->dp = a->dp ? (long)a->dp : n / tpp;
@@ -207,29 +251,7 @@ static int make_layout(const nvl_llm_ask *a, const nvl_llm *m, int n, nvl_llm_la
   l->recompute = a->recompute > 0 && train ? (nvl_llm_recompute)a->recompute : NVL_RECOMPUTE_NONE;
   l->skew = a->skew;
   l->seed = a->seed;
-  /* options that change nothing in this layout: said, not silently dropped */
-  bool routed = m->moe && l->ep > 1;
-  if (a->redundant && !routed)
-    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
-                 "--redundant-experts ignored: it places expert copies over an ep > 1 of a MoE "
-                 "model");
-  if (a->skew > 0 && !routed)
-    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
-                 "--skew ignored: it skews the routing of a MoE model over ep > 1");
-  if (a->etp > 1 && !m->moe)
-    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
-                 "--etp ignored: it splits the experts of a MoE model over tensor-parallel ranks");
-  if (a->ep_kernel >= 0 && !routed)
-    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
-                 "--ep-kernel ignored: it chooses DeepEP's kernels for the expert exchange of a "
-                 "MoE model over ep > 1");
-  if (a->recompute > 0 && !train)
-    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
-                 "--recompute ignored: recomputation trades a training step's activation memory "
-                 "for compute");
-  if (a->sp && l->tp == 1)
-    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
-                 "--sp ignored: sequence parallelism splits the sequence over tp > 1");
+  warn_ignored(a, m, l, diags);
   return 0;
 }
 

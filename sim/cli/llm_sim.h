@@ -30,7 +30,8 @@ typedef struct {
   int attn_kernel;    /* 0: the runtime's, 1: FlashAttention-2 */
   int ep_kernel;      /* DeepEP's: -1 the mode's (decode low-latency, else normal), 0 normal, 1
                          low-latency */
-  size_t tp, ep, pp, dp, microbatches, batch, seq, redundant, zero, etp;
+  size_t tp, ep, pp, dp, microbatches, batch, seq, redundant, zero, etp, cp;
+  bool cp_a2a;       /* --cp-comm a2a */
   const char *order; /* the mesh's order, or NULL: NVL_LLM_ORDER */
   int recompute;     /* nvl_llm_recompute, or -1: none */
   double skew;
@@ -56,6 +57,7 @@ int nvl_arg_runtime(void *field, const char *v, const char *opt, const char *cmd
 int nvl_arg_attn_kernel(void *field, const char *v, const char *opt, const char *cmd);
 int nvl_arg_ep_kernel(void *field, const char *v, const char *opt, const char *cmd);
 int nvl_arg_recompute(void *field, const char *v, const char *opt, const char *cmd);
+int nvl_arg_cp_comm(void *field, const char *v, const char *opt, const char *cmd);
 /* "normal" or "low-latency": 0, 1; -1 for anything else. */
 int nvl_ep_kernel_parse(const char *s);
 /* A layout or step size: a whole number from 1 to 10^9 (0 is no size: leave the option out for
@@ -110,6 +112,13 @@ int nvl_arg_zero(void *field, const char *v, const char *opt, const char *cmd);
       NVL_OPT_CALL_(                                                                               \
           0, "dp", "N", type, f.dp, nvl_arg_llm_size,                                              \
           "the dense layers' data-parallel size (Megatron's; default:\nthe ranks / (tp x pp))"),   \
+      NVL_OPT_CALL_(0, "cp", "N", type, f.cp, nvl_arg_llm_size,                                    \
+                    "context parallel size: each sequence's tokens over N ranks\n(default 1; "     \
+                    "train and prefill)"),                                                         \
+      NVL_OPT_CALL_(                                                                               \
+          0, "cp-comm", "C", type, f.cp_a2a, nvl_arg_cp_comm,                                      \
+          "CP's exchange: p2p (default: Megatron's KV ring, overlapped\nwith attention) "          \
+          "or a2a (Ulysses' all-to-all of heads)"),                                                \
       NVL_OPT_(NVL_OPT_STRING, 0, "order", "ORDER", type, f.order,                                 \
                "the mesh's order, fastest-varying first (default\ntp-cp-ep-dp-pp, Megatron's)"),   \
       NVL_OPT_(NVL_OPT_FLAG, 0, "sp", NULL, type, f.sp,                                            \

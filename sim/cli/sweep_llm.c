@@ -30,19 +30,21 @@ typedef enum {
   L_EP_KERNEL,
   L_RECOMPUTE,
   L_ETP,
+  L_CP,
   L__COUNT
 } llm_param;
 
-static const char *const names[L__COUNT] = {
-    "llm",  "mode",         "precision", "tp",        "ep",        "pp",
-    "dp",   "microbatches", "batch",     "seq",       "sp",        "redundant_experts",
-    "skew", "seed",         "zero",      "ep_kernel", "recompute", "etp"};
+static const char *const names[L__COUNT] = {"llm",       "mode", "precision", "tp",
+                                            "ep",        "pp",   "dp",        "microbatches",
+                                            "batch",     "seq",  "sp",        "redundant_experts",
+                                            "skew",      "seed", "zero",      "ep_kernel",
+                                            "recompute", "etp",  "cp"};
 
 int nvl_sweep_llm_param(const char *name) { return nvl_names_find(names, L__COUNT, name, false); }
 
 const char *nvl_sweep_llm_param_names(void) {
   return "llm, mode, precision, tp, ep, pp, dp, microbatches, batch, seq, sp, redundant_experts, "
-         "skew, seed, zero, ep_kernel, recompute, etp";
+         "skew, seed, zero, ep_kernel, recompute, etp, cp";
 }
 
 /* builtin:NAME, or a file in the spec's folder. */
@@ -92,7 +94,8 @@ int nvl_sweep_llm_set(nvl_llm_ask *a, char *llm_buf, size_t llm_len, const char 
                               [L_BATCH] = &a->batch,
                               [L_SEQ] = &a->seq,
                               [L_REDUNDANT] = &a->redundant,
-                              [L_ETP] = &a->etp};
+                              [L_ETP] = &a->etp,
+                              [L_CP] = &a->cp};
   const char *want = NULL;
   switch ((llm_param)param) {
   case L_LLM:

@@ -175,11 +175,18 @@ void nvl_llm_result_print(const nvl_llm_labels *lb, const nvl_llm_step *st, cons
   const nvl_llm_memory *mm = &st->mem;
   fprintf(out, "# nvlsim llm: design %s, model %s (%s), %s\n", lb->design, lb->m->name,
           nvl_precision_name(l->precision), nvl_llm_mode_name(l->mode));
+  char cp[96] = "";
+  if (l->cp > 1)
+    snprintf(cp, sizeof cp, " x cp %ld", l->cp);
   fprintf(out,
-          "# layout: tp %ld x pp %ld x dp %ld = %d rank%s, %ld micro-batches, batch %ld "
-          "sequences x seq %ld%s, seed %lu\n",
-          l->tp, l->pp, l->dp, st->ranks, st->ranks == 1 ? "" : "s", l->microbatches, l->batch,
-          l->seq, l->sp ? ", sequence parallel" : "", l->seed);
+          "# layout: tp %ld%s x pp %ld x dp %ld = %d rank%s, %ld micro-batches, batch %ld "
+          "sequences x seq %ld%s%s, seed %lu\n",
+          l->tp, cp, l->pp, l->dp, st->ranks, st->ranks == 1 ? "" : "s", l->microbatches, l->batch,
+          l->seq, l->sp ? ", sequence parallel" : "",
+          l->cp > 1 ? (l->cp_a2a ? ", context parallel by all-to-all (Ulysses)"
+                                 : ", context parallel by a KV ring (p2p)")
+                    : "",
+          l->seed);
   if (lb->m->moe)
     fprintf(out, "# experts: etp %ld x ep %ld x edp %ld (folded over tp x dp, order %s)\n",
             l->etp > 1 ? l->etp : 1, l->ep, st->ranks / l->pp / (l->ep * (l->etp > 1 ? l->etp : 1)),
@@ -236,7 +243,7 @@ void nvl_llm_result_print(const nvl_llm_labels *lb, const nvl_llm_step *st, cons
   print_time(out, "bubble and waiting", r->bubble_s, r->step_s);
   fprintf(out, "tokens/s %30.1f  (%s)\n", r->tokens_per_s,
           l->mode == NVL_LLM_DECODE ? "generated, all replicas of the job" : "processed");
-  fprintf(out, "tokens/s per replica %18.1f  (%d ranks that TP, EP and PP couple)\n",
+  fprintf(out, "tokens/s per replica %18.1f  (%d ranks that TP, CP, EP and PP couple)\n",
           r->replica_tokens_per_s, st->ranks / st->replicas);
   fprintf(out, "tokens/s for the design %15.1f  (%d replicas fit its accelerators)\n",
           r->design_tokens_per_s, r->design_replicas);
@@ -250,7 +257,7 @@ static const char llm_csv_header[] =
     "design,llm,mode,precision,tp,ep,pp,dp,microbatches,batch,seq,step_time_us,tokens_per_s,"
     "compute_us,comm_us,exposed_comm_us,bubble_us,tp_comm_us,ep_comm_us,pp_comm_us,dp_comm_us,"
     "mfu,tokens_per_s_replica,tokens_per_s_design,tokens_per_joule,memory_gb,seed,"
-    "ep_dispatch_us,ep_combine_us,ep_dispatch_GBps,ep_combine_GBps,zero,etp";
+    "ep_dispatch_us,ep_combine_us,ep_dispatch_GBps,ep_combine_GBps,zero,etp,cp,cp_comm_us";
 
 void nvl_llm_csv_header(FILE *out) { fputs(llm_csv_header, out); }
 
@@ -269,7 +276,7 @@ void nvl_llm_csv_row(const nvl_llm_labels *lb, const nvl_llm_step *st, const nvl
   nvl_csv_field(out, lb->llm);
   fprintf(out,
           ",%s,%s,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,"
-          "%.3f,%.6f,%.3f,%.3f,%.6f,%.3f,%lu,%.3f,%.3f,%.3f,%.3f,%d,%ld",
+          "%.3f,%.6f,%.3f,%.3f,%.6f,%.3f,%lu,%.3f,%.3f,%.3f,%.3f,%d,%ld,%ld,%.3f",
           nvl_llm_mode_name(l->mode), nvl_precision_name(l->precision), l->tp, l->ep, l->pp, l->dp,
           l->microbatches, l->batch, l->seq, r->step_s * 1e6, r->tokens_per_s, r->compute_s * 1e6,
           r->comm_total_s * 1e6, r->exposed_s * 1e6, r->bubble_s * 1e6, r->comm_s[NVL_LD_TP] * 1e6,
@@ -277,7 +284,8 @@ void nvl_llm_csv_row(const nvl_llm_labels *lb, const nvl_llm_step *st, const nvl
           r->mfu, r->replica_tokens_per_s, r->design_tokens_per_s, r->tokens_per_joule,
           st->mem.total / 1e9, l->seed, r->ep_dispatch_s * 1e6, r->ep_combine_s * 1e6,
           r->ep_dispatch_Bps / 1e9, r->ep_combine_Bps / 1e9,
-          l->mode == NVL_LLM_TRAIN ? (l->zero == 3 ? 3 : 1) : 0, l->etp > 1 ? l->etp : 1);
+          l->mode == NVL_LLM_TRAIN ? (l->zero == 3 ? 3 : 1) : 0, l->etp > 1 ? l->etp : 1,
+          l->cp > 1 ? l->cp : 1, r->comm_s[NVL_LD_CP] * 1e6);
 }
 
 int nvl_llm_result_write_csv(const nvl_llm_labels *lb, const nvl_llm_step *st,

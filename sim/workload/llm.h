@@ -108,6 +108,8 @@ typedef struct {
   nvl_llm_mode mode;
   long tp, ep, pp, dp, microbatches; /* dp: the dense layers' data-parallel size (Megatron's) */
   long etp;       /* expert tensor parallelism (0 or 1: whole experts per rank) */
+  long cp;        /* context parallelism (0 or 1: none): a sequence's tokens over cp ranks */
+  bool cp_a2a;    /* CP as Ulysses' all-to-all (heads split), not Megatron's KV ring (p2p) */
   char order[32]; /* the mesh's order (NVL_LLM_ORDER) */
   long batch;     /* sequences of the whole job per step (decode: sequences generating a token) */
   long seq;       /* tokens per sequence (decode: the context each new token attends to) */
@@ -132,6 +134,7 @@ typedef enum {
   NVL_LD_EP,
   NVL_LD_PP,
   NVL_LD_DP,
+  NVL_LD_CP,
   NVL_LD__COUNT
 } nvl_llm_dim;
 const char *nvl_llm_dim_name(nvl_llm_dim d);

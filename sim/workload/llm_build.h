@@ -22,10 +22,10 @@ typedef struct {
   nvl_llm_role role; /* of the operations added now */
   /* jobs, by stream ds = q * pp + s (stream q of stage s): stage_job[ds], tp_job[ds * ntp + g]
    * (its g-th TP group), ep_job[ds * nep + g], etp_job[ds * (stream size / etp) + g] (expert
-   * TP groups, etp > 1), bound_job[ds] (stages s and s + 1); per stage s
+   * TP groups, etp > 1), cp_job[ds * ncp + g], bound_job[ds] (stages s and s + 1); per stage s
    * the data-parallel jobs dpd_job[s * ndd + i] (dense) and dpe_job[s * nde + i] (experts) */
-  int *stage_job, *tp_job, *ep_job, *etp_job, *bound_job, *dpd_job, *dpe_job;
-  int ntp, nep, ndd, nde;
+  int *stage_job, *tp_job, *ep_job, *etp_job, *cp_job, *bound_job, *dpd_job, *dpe_job;
+  int ntp, nep, ncp, ndd, nde;
   long *dp_last;  /* [job]: the last operation on a data-parallel job, or -1 */
   int *job_stage; /* [job]: the stage of a data-parallel job */
   vec *tail;      /* [ds]: the stream's last step */
@@ -49,9 +49,15 @@ void nvl_lb_step_add(builder *b, nvl_wop *op, nvl_llm_dim dim);
 void nvl_lb_step_end(builder *b, size_t ds);
 
 /* A compute step of stream (q, s): its operations (llm_ops.c) on every rank of the stream; the
- * routed experts' step has each rank's own work (work[i], hit[i] at position i). */
+ * routed experts' step has each rank's own work (work[i], hit[i] at position i). compute_op
+ * makes the operation without adding it. */
 void nvl_lb_compute(builder *b, long q, long s, llm_step_kind kind, long layer, bool bwd,
                     const double *work, const double *hit);
+nvl_wop nvl_lb_compute_op(builder *b, long q, long s, llm_step_kind kind, long layer, bool bwd,
+                          const double *work, const double *hit);
+/* The attention block of layer `layer` of stream (q, s) with its context-parallel exchange
+ * (llm_attn.c). */
+void nvl_lb_attention(builder *b, long q, long s, long layer, bool bwd);
 /* The expert part of MoE layer k (of the stage) of stream (q, s) (llm_moe.c): dispatch (FP8 with
  * fp8), the experts, combine; with expert TP its all_gather and reduce_scatter around them. */
 void nvl_lb_experts(builder *b, long q, long s, long k, bool bwd, bool fp8);

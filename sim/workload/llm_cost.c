@@ -82,7 +82,7 @@ double nvl_llm_shard_params(const llm_shape *sh, long s) {
   }
   if (s == 0 || s == l->pp - 1)
     dense += (double)sh->m->hidden * (double)sh->m->vocab / tp * (l->pp == 1 ? 2 : 1);
-  return dense / (double)l->dp + expert / (double)sh->edp;
+  return dense / (double)(l->dp * llm_cp(l)) + expert / (double)sh->edp;
 }
 
 /* Bytes one rank of stage s holds; *cap its endpoint's memory. */
@@ -102,7 +102,7 @@ static void rank_memory(const llm_shape *sh, long s, nvl_llm_memory *mm) {
   if (l->mode == NVL_LLM_TRAIN) {
     /* BF16 weights, FP32 gradients, Adam sharded (ZeRO-1); ZeRO-3 shards weights and
      * gradients too and holds two gathered layers (the one running and the one prefetched) */
-    double shard = dense / (double)l->dp + expert / (double)sh->edp;
+    double shard = dense / (double)(l->dp * llm_cp(l)) + expert / (double)sh->edp;
     bool z3 = l->zero == 3;
     mm->weights = z3 ? 2 * shard + 2 * 2 * biggest : 2 * (dense + expert);
     mm->grads = z3 ? 4 * shard + 4 * biggest : 4 * (dense + expert);
@@ -121,7 +121,8 @@ static void rank_memory(const llm_shape *sh, long s, nvl_llm_memory *mm) {
   } else {
     mm->weights = sh->wbytes * (dense + expert);
     double seqs = sh->seqs_mb * (double)l->microbatches;
-    mm->kv_cache = seqs * (double)l->seq * (double)sh->layers_stage * nvl_llm_kv_bytes_token(m, l);
+    mm->kv_cache = seqs * (double)l->seq / (double)llm_cp(l) * (double)sh->layers_stage *
+                   nvl_llm_kv_bytes_token(m, l);
   }
   mm->total = mm->weights + mm->grads + mm->optimizer + mm->activations + mm->kv_cache;
 }
@@ -154,18 +155,37 @@ static int check_ranks(const llm_shape *sh, const nvl_job *all, nvl_diags *diags
 }
 
 static int check_layout(const nvl_llm *m, const nvl_llm_layout *l, int n, nvl_diags *diags) {
-  long prod;
+  long prod, cp = llm_cp(l);
+  char dims[96]; /* the product's sizes as said in messages (cp when over 1) */
+  if (cp > 1)
+    snprintf(dims, sizeof dims, "tp %ld x cp %ld x pp %ld x dp %ld", l->tp, cp, l->pp, l->dp);
+  else
+    snprintf(dims, sizeof dims, "tp %ld x pp %ld x dp %ld", l->tp, l->pp, l->dp);
   if (__builtin_mul_overflow(l->tp, l->pp, &prod) || __builtin_mul_overflow(prod, l->dp, &prod) ||
-      prod > n || l->ep > n || llm_etp(l) > n) {
-    ERR("tp %ld x pp %ld x dp %ld (ep %ld, etp %ld) exceeds the job's %d ranks", l->tp, l->pp,
-        l->dp, l->ep, llm_etp(l), n);
+      __builtin_mul_overflow(prod, cp, &prod) || prod > n || l->ep > n || llm_etp(l) > n) {
+    ERR("%s (ep %ld, etp %ld) exceeds the job's %d ranks", dims, l->ep, llm_etp(l), n);
     return -1;
   }
   if (prod != n) {
-    ERR("tp %ld x pp %ld x dp %ld = %ld ranks, but the job has %d (place it with --ranks or -g)",
-        l->tp, l->pp, l->dp, prod, n);
+    ERR("%s = %ld ranks, but the job has %d (place it with --ranks or -g)", dims, prod, n);
     return -1;
   }
+  if (l->cp < 0 || (cp > 1 && l->mode == NVL_LLM_DECODE))
+    return ERR("cp %ld: context parallelism splits a sequence's tokens, and a decode step has one "
+               "per sequence (leave cp out)",
+               l->cp),
+           -1;
+  if (cp > 1 && !l->cp_a2a && l->seq % (2 * cp))
+    return ERR("cp %ld: seq %ld is not a multiple of 2 x cp (Megatron's ring attention splits each "
+               "sequence into 2 x cp chunks to balance the causal mask)",
+               cp, l->seq),
+           -1;
+  if (cp > 1 && l->cp_a2a && (m->heads / l->tp) % cp)
+    return ERR("cp %ld: the all-to-all (Ulysses) splits the %ld heads of a TP rank over cp; cp "
+               "must "
+               "divide them",
+               cp, m->heads / l->tp),
+           -1;
   if (l->etp < 0 || l->tp % llm_etp(l))
     return ERR("etp %ld does not divide tp %ld", l->etp, l->tp), -1;
   if (l->zero != 0 && l->zero != 1 && l->zero != 3)
@@ -274,7 +294,8 @@ int nvl_llm_shape(const nvl_model_ctx *ctx, const nvl_llm *m, const nvl_llm_layo
   sh->slots = m->moe ? m->experts + l->redundant_experts : 0;
   sh->per_rank_slots = m->moe ? sh->slots / l->ep : 0;
   sh->seqs_mb = (double)l->batch / (double)(l->dp * l->microbatches);
-  sh->tokens_mb = sh->seqs_mb * (l->mode == NVL_LLM_DECODE ? 1.0 : (double)l->seq);
+  sh->tokens_mb = sh->seqs_mb * (l->mode == NVL_LLM_DECODE ? 1.0 : (double)l->seq) /
+                  (double)llm_cp(l); /* CP: each rank its 1/cp of every sequence */
   sh->ctx = l->mode == NVL_LLM_DECODE ? (double)l->seq : ((double)l->seq + 1) / 2;
   sh->wbytes = l->mode == NVL_LLM_TRAIN ? 2.0 : nvl_precision_bytes(l->precision);
   costs(sh);

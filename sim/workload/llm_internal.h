@@ -30,7 +30,7 @@ typedef struct {
   const nvl_llm *m;
   const nvl_llm_layout *lay;
   const nvl_design *d;
-  nvl_mesh dense, expert; /* (tp, cp, ep 1, dp, pp) and (etp, ep, edp, pp) over the ranks */
+  nvl_mesh dense, expert; /* (tp, cp, ep 1, dp, pp) and (etp, cp 1, ep, edp, pp) */
   long edp;               /* the experts' data-parallel size */
   /* Streams: the ranks of a stage that TP and EP groups couple, stepping together; stage s's are
    * the images of stage 0's (same indices but pp). Positions are ranks' places in a stream. */
@@ -40,6 +40,7 @@ typedef struct {
                                  g-th TP (EP) group, as its position in the stream */
   int *ep_of;                 /* [q * stream_size + i]: g * ep + j of the rank at position i */
   int *etp_pos, *etp_of;      /* the same of the experts' TP groups (etp x etp) */
+  int *cp_pos;                /* the same of the CP groups */
   const int *devs;            /* [ranks]: device of each rank */
   nvl_chip *chips;            /* [endpoint type]: the kernel model's view (owned) */
   nvl_profile_fit **fits;     /* [endpoint type]: their profiles' fits (owned), or NULL */
@@ -59,6 +60,8 @@ static inline bool llm_moe_layer(const nvl_llm *m, long layer) {
 
 /* The layout's expert tensor parallelism (0 in a zeroed layout: 1). */
 static inline long llm_etp(const nvl_llm_layout *l) { return l->etp > 1 ? l->etp : 1; }
+/* The layout's context parallelism (0 in a zeroed layout: 1). */
+static inline long llm_cp(const nvl_llm_layout *l) { return l->cp > 1 ? l->cp : 1; }
 
 /* The rank at position i of stream q of stage s. */
 static inline int llm_rank(const llm_shape *sh, long q, long s, long i) {

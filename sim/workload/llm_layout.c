@@ -1,6 +1,6 @@
 /*
  * llm_layout: a layout's two meshes (workload/mesh.h: the dense layers' and the experts', over the
- * same ranks in the same order) and its streams: the ranks of a stage that TP and EP groups
+ * same ranks in the same order) and its streams: the ranks of a stage that TP, CP and EP groups
  * couple (the connected components of those groups, found by union-find over one stage's ranks,
  * O(ranks)), which step together in the step's graph (llm_step.c). A stage's streams are the
  * images of stage 0's under the pipeline groups, so positions in a stream hold for every stage.
@@ -64,16 +64,16 @@ static void group_positions(llm_shape *sh, const nvl_mesh *m, unsigned mask, con
 int nvl_llm_meshes(llm_shape *sh, nvl_diags *diags) {
   const nvl_llm_layout *l = sh->lay;
   char err[160];
-  long per_stage = l->tp * l->dp;
+  long cp = llm_cp(l), per_stage = l->tp * cp * l->dp;
   long etp = llm_etp(l);
   if (per_stage % (etp * l->ep))
-    return ERR("etp %ld x ep %ld = %ld does not divide tp %ld x dp %ld = %ld, the ranks of a "
-               "pipeline stage (the experts' mesh folds over the dense layers' ranks)",
-               etp, l->ep, etp * l->ep, l->tp, l->dp, per_stage),
+    return ERR("etp %ld x ep %ld = %ld does not divide the %ld ranks of a pipeline stage (tp x cp "
+               "x dp: the experts' mesh folds over the dense layers' ranks)",
+               etp, l->ep, etp * l->ep, per_stage),
            -1;
   sh->edp = per_stage / (etp * l->ep);
   const char *order = l->order[0] ? l->order : NVL_LLM_ORDER;
-  nvl_mesh_dim dd[] = {{"tp", l->tp}, {"cp", 1}, {"ep", 1}, {"dp", l->dp}, {"pp", l->pp}};
+  nvl_mesh_dim dd[] = {{"tp", l->tp}, {"cp", cp}, {"ep", 1}, {"dp", l->dp}, {"pp", l->pp}};
   nvl_mesh_dim ed[] = {{"tp", etp}, {"cp", 1}, {"ep", l->ep}, {"dp", sh->edp}, {"pp", l->pp}};
   if (nvl_mesh_init(&sh->dense, order, dd, 5, err, sizeof err) != 0 ||
       nvl_mesh_init(&sh->expert, order, ed, 5, err, sizeof err) != 0)
@@ -94,7 +94,7 @@ int nvl_llm_meshes(llm_shape *sh, nvl_diags *diags) {
   int *up = nvl_xmalloc((size_t)per_stage * sizeof *up);
   for (int i = 0; i < per_stage; i++)
     up[i] = i;
-  join_groups(&sh->dense, nvl_mesh_mask(&sh->dense, "tp"), local, up);
+  join_groups(&sh->dense, nvl_mesh_mask(&sh->dense, "tp-cp"), local, up);
   join_groups(&sh->expert, nvl_mesh_mask(&sh->expert, "tp-ep"), local, up);
   /* streams in order of their first rank, each's ranks ascending */
   int *stream_of = nvl_xmalloc((size_t)per_stage * sizeof *stream_of);
@@ -134,6 +134,8 @@ int nvl_llm_meshes(llm_shape *sh, nvl_diags *diags) {
     group_positions(sh, &sh->dense, nvl_mesh_mask(&sh->dense, "tp"), where, sh->tp_pos, NULL);
     group_positions(sh, &sh->expert, nvl_mesh_mask(&sh->expert, "ep"), where, sh->ep_pos,
                     sh->ep_of);
+    sh->cp_pos = nvl_xmalloc(cells * sizeof *sh->cp_pos);
+    group_positions(sh, &sh->dense, nvl_mesh_mask(&sh->dense, "cp"), where, sh->cp_pos, NULL);
     sh->etp_pos = nvl_xmalloc(cells * sizeof *sh->etp_pos);
     sh->etp_of = nvl_xmalloc(cells * sizeof *sh->etp_of);
     group_positions(sh, &sh->expert, nvl_mesh_mask(&sh->expert, "tp"), where, sh->etp_pos,
@@ -146,6 +148,6 @@ int nvl_llm_meshes(llm_shape *sh, nvl_diags *diags) {
 
 void nvl_llm_meshes_release(llm_shape *sh) {
   free(sh->at), free(sh->tp_pos), free(sh->ep_pos), free(sh->ep_of), free(sh->etp_pos),
-      free(sh->etp_of);
-  sh->at = sh->tp_pos = sh->ep_pos = sh->ep_of = sh->etp_pos = sh->etp_of = NULL;
+      free(sh->etp_of), free(sh->cp_pos);
+  sh->at = sh->tp_pos = sh->ep_pos = sh->ep_of = sh->etp_pos = sh->etp_of = sh->cp_pos = NULL;
 }

@@ -229,6 +229,6 @@ int nvl_llm_recompute_parse(const char *s, nvl_llm_recompute *out) {
 }
 
 const char *nvl_llm_dim_name(nvl_llm_dim d) {
-  static const char *const names[] = {"compute", "tp", "ep", "pp", "dp"};
+  static const char *const names[] = {"compute", "tp", "ep", "pp", "dp", "cp"};
   return d < NVL_LD__COUNT ? names[d] : "?";
 }

@@ -96,6 +96,13 @@ static void attention_block(const llm_shape *sh, long layer, llm_ops *o) {
     at.kind = NVL_KOP_ATTN;
     at.seq = at.ctx = (double)l->seq;
     at.causal = true;
+    double cp = (double)llm_cp(l);
+    if (cp > 1 && !l->cp_a2a) /* the ring: 1/cp of the queries (load-balanced) over all keys */
+      at.seq /= cp;
+    else if (cp > 1) { /* Ulysses: whole sequences, 1/cp of the heads */
+      at.heads_q /= cp;
+      at.heads_kv = ceil(at.heads_kv / cp);
+    }
   }
   push(o, &at);
   double dv = m->mla ? (double)m->v_head : (double)m->head_dim;

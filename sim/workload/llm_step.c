@@ -92,8 +92,8 @@ void nvl_lb_step_end(builder *b, size_t ds) {
   b->next = t;
 }
 
-void nvl_lb_compute(builder *b, long q, long s, llm_step_kind kind, long layer, bool bwd,
-                    const double *work, const double *hit) {
+nvl_wop nvl_lb_compute_op(builder *b, long q, long s, llm_step_kind kind, long layer, bool bwd,
+                          const double *work, const double *hit) {
   const llm_shape *sh = b->sh;
   size_t ds = (size_t)(q * sh->lay->pp + s);
   nvl_wop op = {.kind = NVL_WOP_COMPUTE, .job = b->stage_job[ds], .src = -1, .has_vals = true};
@@ -116,6 +116,13 @@ void nvl_lb_compute(builder *b, long q, long s, llm_step_kind kind, long layer, 
     }
     b->st->g.vals[op.val_at + (size_t)i] = last_s;
   }
+  return op;
+}
+
+void nvl_lb_compute(builder *b, long q, long s, llm_step_kind kind, long layer, bool bwd,
+                    const double *work, const double *hit) {
+  size_t ds = (size_t)(q * b->sh->lay->pp + s);
+  nvl_wop op = nvl_lb_compute_op(b, q, s, kind, layer, bwd, work, hit);
   nvl_lb_step_begin(b, ds, -1);
   nvl_lb_step_add(b, &op, NVL_LD_COMPUTE);
   nvl_lb_step_end(b, ds);
@@ -160,7 +167,7 @@ static void layer(builder *b, long q, long s, long k, bool bwd) {
   if (bwd && sh->lay->recompute == NVL_RECOMPUTE_FULL)
     layer(b, q, s, k, false); /* its forward again, communication included, from its input */
   if (!bwd) {
-    nvl_lb_compute(b, q, s, LS_ATTN, g, false, NULL, NULL);
+    nvl_lb_attention(b, q, s, g, false);
     tp_exchange(b, q, s);
   }
   if (moe) {
@@ -173,7 +180,7 @@ static void layer(builder *b, long q, long s, long k, bool bwd) {
     tp_exchange(b, q, s);
   }
   if (bwd) {
-    nvl_lb_compute(b, q, s, LS_ATTN, g, true, NULL, NULL);
+    nvl_lb_attention(b, q, s, g, true);
     tp_exchange(b, q, s);
   }
 }
@@ -218,7 +225,7 @@ static void block(builder *b, long s, long j, bool bwd) {
     else if (in >= 0)
       nvl_lb_vec_push(&b->tail[q * pp + s], (size_t)in);
   }
-  double bucket = fmax(sh->mctx->kern.dp_bucket_params, 1e6 * (double)l->dp) * 2;
+  double bucket = fmax(sh->mctx->kern.dp_bucket_params, 1e6 * (double)(l->dp * llm_cp(l))) * 2;
   /* ZeRO-3 (FSDP's full shard): every layer's parameters gathered before it runs, one layer
    * ahead, in forward and backward, and its gradients reduce_scattered after its backward */
   bool z3 = l->zero == 3 && l->mode == NVL_LLM_TRAIN;
@@ -299,11 +306,13 @@ static void make_jobs(builder *b) {
   int ss = sh->stream_size, *r = nvl_xmalloc((size_t)(2 * ss + 1) * sizeof *r);
   char name[64];
   size_t nds = (size_t)sh->streams * (size_t)pp;
-  b->ntp = (int)(ss / tp), b->nep = (int)(ss / ep);
-  b->ndd = (int)(sh->ranks / pp / l->dp), b->nde = (int)(sh->ranks / pp / sh->edp);
+  long cp = llm_cp(l);
+  b->ntp = (int)(ss / tp), b->nep = (int)(ss / ep), b->ncp = (int)(ss / cp);
+  b->ndd = (int)(sh->ranks / pp / (l->dp * cp)), b->nde = (int)(sh->ranks / pp / sh->edp);
   b->stage_job = nvl_xmalloc(nds * sizeof(int));
   b->tp_job = nvl_xmalloc(nds * (size_t)b->ntp * sizeof(int));
   b->ep_job = nvl_xmalloc(nds * (size_t)b->nep * sizeof(int));
+  b->cp_job = nvl_xmalloc(nds * (size_t)b->ncp * sizeof(int));
   b->etp_job = nvl_xmalloc(nds * (size_t)(ss / llm_etp(l)) * sizeof(int));
   b->bound_job = nvl_xmalloc(nds * sizeof(int));
   b->dpd_job = nvl_xmalloc((size_t)(pp * b->ndd) * sizeof(int));
@@ -321,6 +330,12 @@ static void make_jobs(builder *b) {
         snprintf(name, sizeof name, "tp.s%ld.%ld.%d", s, q, g);
         b->tp_job[ds * (size_t)b->ntp + (size_t)g] =
             tp > 1 ? add_job(b, name, r, (int)tp, NVL_COLL_ALL_REDUCE) : -1;
+      }
+      for (int g = 0; cp > 1 && g < b->ncp; g++) {
+        stream_ranks(sh, q, s, sh->cp_pos + (size_t)q * (size_t)ss + g * cp, (int)cp, r);
+        snprintf(name, sizeof name, "cp.s%ld.%ld.%d", s, q, g);
+        b->cp_job[ds * (size_t)b->ncp + (size_t)g] =
+            add_job(b, name, r, (int)cp, NVL_COLL_ALL_GATHER);
       }
       for (int g = 0; g < b->nep; g++) {
         stream_ranks(sh, q, s, epos + g * ep, (int)ep, r);
@@ -343,7 +358,7 @@ static void make_jobs(builder *b) {
       }
     }
   bool train = l->mode == NVL_LLM_TRAIN;
-  dp_jobs(b, &sh->dense, "dp", "dp", train, b->dpd_job, b->ndd);
+  dp_jobs(b, &sh->dense, "dp-cp", "dp", train, b->dpd_job, b->ndd);
   dp_jobs(b, &sh->expert, "dp", "dpe", train && sh->m->moe, b->dpe_job, b->nde);
   free(r);
 }
@@ -449,7 +464,7 @@ int nvl_llm_step_build(const nvl_model_ctx *ctx, const nvl_llm *m, const nvl_llm
   free(b.tail), free(b.gate.v), free(b.deps.v), free(b.next.v), free(b.rs.v), free(b.fsend),
       free(b.bsend);
   free(b.route_at), free(b.stage_job), free(b.tp_job), free(b.ep_job), free(b.etp_job),
-      free(b.bound_job);
+      free(b.cp_job), free(b.bound_job);
   free(b.dpd_job), free(b.dpe_job), free(b.dp_last), free(b.job_stage), free(b.computed);
   gsl_rng_free(b.rng);
   nvl_llm_shape_release(&sh);
