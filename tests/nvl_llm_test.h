@@ -4,7 +4,9 @@
 #define NVL_LLM_TEST_H
 
 #include "nvl_fixture.h"
+#include "output/llm.h"
 #include "workload/llm.h"
+#include "workload/run.h"
 
 /* A small dense decoder, compute-bound in prefill. */
 static inline nvl_llm dense_model(void) {
@@ -42,6 +44,61 @@ static inline nvl_workload_spec first_ranks(const nvl_fixture *f, int n, nvl_dia
   spec.jobs[0].n_limit = n;
   assert_int_equal(nvl_workload_resolve(&spec, f->d, f->p, diags), 0);
   return spec;
+}
+
+typedef struct {
+  nvl_fixture f;
+  nvl_workload_spec spec;
+  nvl_llm_step st;
+  nvl_llm_result r;
+} step_run;
+
+/* The step of m under l on the first n GPUs of a design (NULL: gb200-nvl72), simulated. */
+static inline void run_step_on(step_run *x, const char *design, const nvl_llm *m,
+                               const nvl_llm_layout *l, int n) {
+  memset(x, 0, sizeof *x);
+  if (design) {
+    nvl_diags dd = NVL_DIAGS_INIT;
+    assert_int_equal(nvl_design_load_file(design, NULL, &x->f.d, &dd), NVL_LOAD_OK);
+    nvl_platform_opts po = {.model = NVL_MODEL_DEFAULT};
+    x->f.p = nvl_platform_new(x->f.d, &po, &dd);
+    assert_non_null(x->f.p);
+    nvl_diags_release(&dd);
+  } else {
+    x->f = nvl_fixture_open("gb200-nvl72.json", NVL_MODEL_DEFAULT, false);
+  }
+  x->spec.ctx = nvl_test_ctx();
+  x->spec.one_rank_ok = true;
+  x->spec.back_to_back = true; /* as nvlsim llm runs a step (cli/llm_sim.c) */
+  x->spec.seed = 1;
+  x->spec.jobs = calloc(1, sizeof *x->spec.jobs);
+  x->spec.n_jobs = 1;
+  x->spec.jobs[0].algo = NVL_ALGO_AUTO;
+  x->spec.jobs[0].proto = -1;
+  x->spec.jobs[0].n_limit = n;
+  nvl_diags diags = NVL_DIAGS_INIT;
+  assert_int_equal(nvl_workload_resolve(&x->spec, x->f.d, x->f.p, &diags), 0);
+  assert_int_equal(nvl_llm_step_build(nvl_test_ctx(), m, l, x->f.d, &x->spec, &x->st, &diags), 0);
+  nvl_workload_run *wr = nvl_workload_run_graph(&x->spec, x->f.d, x->f.p, &x->st.g);
+  assert_non_null(wr);
+  nvl_task_graph g;
+  nvl_workload_tasks(wr, &g);
+  nvl_engine_result res = {0};
+  assert_int_equal(nvl_engine_run_forked(x->f.p, &g, &res, &diags), 0);
+  nvl_llm_result_compute(&x->st, &wr->g, &x->spec, x->f.d, &res, &x->r);
+  nvl_engine_result_release(&res);
+  nvl_workload_run_free(wr);
+  nvl_diags_release(&diags);
+}
+
+static inline void run_step(step_run *x, const nvl_llm *m, const nvl_llm_layout *l, int n) {
+  run_step_on(x, NULL, m, l, n);
+}
+
+static inline void step_close(step_run *x) {
+  nvl_llm_step_release(&x->st, x->spec.n_jobs);
+  nvl_workload_spec_release(&x->spec);
+  nvl_fixture_close(&x->f);
 }
 
 #endif

@@ -71,7 +71,8 @@ const nvl_cmd_doc nvl_doc_llm = {
     "  nvlsim llm --llm builtin:llama3.1-70b --tp 8 --pp 2 -g 64 --seq 8192 --recompute full\n"
     "  nvlsim llm --llm builtin:deepseek-v3 --mode decode --ep 16 -g 16 --exact-flows\n"
     "  nvlsim llm --llm builtin:qwen3-235b-a22b --mode prefill --tp 4 --ep 8 --etp 2 -g 16\n"
-    "  nvlsim llm --llm builtin:llama3.1-8b --cp 4 --tp 2 -g 8 --seq 65536 --batch 1\n",
+    "  nvlsim llm --llm builtin:llama3.1-8b --cp 4 --tp 2 -g 8 --seq 65536 --batch 1\n"
+    "  nvlsim llm --llm builtin:llama3.1-70b --tp 8 --pp 4 --vp 2 -g 64\n",
     options,
     "exit status: 0 done, 1 invalid design or model, a layout that does not fit in memory or a\n"
     "failed simulation, 2 usage or I/O error (a layout the model or job cannot take),\n"

@@ -118,10 +118,11 @@ int nvl_arg_phase_window(void *field, const char *v, const char *opt, const char
 }
 
 int nvl_llm_ask_check(const nvl_llm_ask *a, char *err, size_t len) {
-  const size_t *counts[] = {&a->tp,    &a->ep,  &a->pp,  &a->dp, &a->microbatches,
-                            &a->batch, &a->seq, &a->etp, &a->cp};
-  const char *names[] = {"tp", "ep", "pp", "dp", "microbatches", "batch", "seq", "etp", "cp"};
-  for (int i = 0; i < 9; i++)
+  const size_t *counts[] = {&a->tp,  &a->ep,  &a->pp, &a->dp, &a->microbatches, &a->batch,
+                            &a->seq, &a->etp, &a->cp, &a->vp, &a->first_layers, &a->last_layers};
+  const char *names[] = {"tp",  "ep",  "pp", "dp", "microbatches",       "batch",
+                         "seq", "etp", "cp", "vp", "first-stage-layers", "last-stage-layers"};
+  for (int i = 0; i < 12; i++)
     if (*counts[i] > 1000000000) {
       snprintf(err, len, "%s: at most 1000000000", names[i]);
       return -1;
@@ -179,6 +180,9 @@ static int make_layout(const nvl_llm_ask *a, const nvl_llm *m, int n, nvl_llm_la
   l->pp = a->pp ? (long)a->pp : 1;
   l->etp = a->etp && m->moe ? (long)a->etp : 1; /* a dense model: warned below */
   l->cp = a->cp ? (long)a->cp : 1;
+  l->vp = a->vp ? (long)a->vp : 1;
+  l->first_layers = (long)a->first_layers;
+  l->last_layers = (long)a->last_layers;
   l->cp_a2a = a->cp_a2a;
   if (a->order && strlen(a->order) >= sizeof l->order) {
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, "",

@@ -30,10 +30,11 @@ typedef struct {
   int attn_kernel;    /* 0: the runtime's, 1: FlashAttention-2 */
   int ep_kernel;      /* DeepEP's: -1 the mode's (decode low-latency, else normal), 0 normal, 1
                          low-latency */
-  size_t tp, ep, pp, dp, microbatches, batch, seq, redundant, zero, etp, cp;
-  bool cp_a2a;       /* --cp-comm a2a */
-  const char *order; /* the mesh's order, or NULL: NVL_LLM_ORDER */
-  int recompute;     /* nvl_llm_recompute, or -1: none */
+  size_t tp, ep, pp, dp, microbatches, batch, seq, redundant, zero, etp, cp, vp;
+  size_t first_layers, last_layers; /* --first-stage-layers, --last-stage-layers (0: even) */
+  bool cp_a2a;                      /* --cp-comm a2a */
+  const char *order;                /* the mesh's order, or NULL: NVL_LLM_ORDER */
+  int recompute;                    /* nvl_llm_recompute, or -1: none */
   double skew;
   bool sp;
   int g;             /* the first g participants, 0: all */
@@ -109,6 +110,13 @@ int nvl_arg_zero(void *field, const char *v, const char *opt, const char *cmd);
                     "expert tensor parallel size, dividing tp (default 1: whole\nexperts per "     \
                     "rank)"),                                                                      \
       NVL_OPT_CALL_(0, "pp", "N", type, f.pp, nvl_arg_llm_size, "pipeline stages (default 1)"),    \
+      NVL_OPT_CALL_(0, "vp", "N", type, f.vp, nvl_arg_llm_size,                                    \
+                    "model chunks per pipeline rank: interleaved 1F1B (default 1)"),               \
+      NVL_OPT_CALL_(0, "first-stage-layers", "N", type, f.first_layers, nvl_arg_llm_size,          \
+                    "layers of the first pipeline stage (Megatron's\n"                             \
+                    "--decoder-first-pipeline-num-layers; default: even)"),                        \
+      NVL_OPT_CALL_(0, "last-stage-layers", "N", type, f.last_layers, nvl_arg_llm_size,            \
+                    "layers of the last pipeline stage (default: even)"),                          \
       NVL_OPT_CALL_(                                                                               \
           0, "dp", "N", type, f.dp, nvl_arg_llm_size,                                              \
           "the dense layers' data-parallel size (Megatron's; default:\nthe ranks / (tp x pp))"),   \

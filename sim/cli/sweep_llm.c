@@ -31,6 +31,7 @@ typedef enum {
   L_RECOMPUTE,
   L_ETP,
   L_CP,
+  L_VP,
   L__COUNT
 } llm_param;
 
@@ -38,13 +39,13 @@ static const char *const names[L__COUNT] = {"llm",       "mode", "precision", "t
                                             "ep",        "pp",   "dp",        "microbatches",
                                             "batch",     "seq",  "sp",        "redundant_experts",
                                             "skew",      "seed", "zero",      "ep_kernel",
-                                            "recompute", "etp",  "cp"};
+                                            "recompute", "etp",  "cp",        "vp"};
 
 int nvl_sweep_llm_param(const char *name) { return nvl_names_find(names, L__COUNT, name, false); }
 
 const char *nvl_sweep_llm_param_names(void) {
   return "llm, mode, precision, tp, ep, pp, dp, microbatches, batch, seq, sp, redundant_experts, "
-         "skew, seed, zero, ep_kernel, recompute, etp, cp";
+         "skew, seed, zero, ep_kernel, recompute, etp, cp, vp";
 }
 
 /* builtin:NAME, or a file in the spec's folder. */
@@ -95,7 +96,8 @@ int nvl_sweep_llm_set(nvl_llm_ask *a, char *llm_buf, size_t llm_len, const char 
                               [L_SEQ] = &a->seq,
                               [L_REDUNDANT] = &a->redundant,
                               [L_ETP] = &a->etp,
-                              [L_CP] = &a->cp};
+                              [L_CP] = &a->cp,
+                              [L_VP] = &a->vp};
   const char *want = NULL;
   switch ((llm_param)param) {
   case L_LLM:

@@ -175,14 +175,16 @@ void nvl_llm_result_print(const nvl_llm_labels *lb, const nvl_llm_step *st, cons
   const nvl_llm_memory *mm = &st->mem;
   fprintf(out, "# nvlsim llm: design %s, model %s (%s), %s\n", lb->design, lb->m->name,
           nvl_precision_name(l->precision), nvl_llm_mode_name(l->mode));
-  char cp[96] = "";
+  char cp[96] = "", pp[96] = "";
   if (l->cp > 1)
     snprintf(cp, sizeof cp, " x cp %ld", l->cp);
+  if (l->vp > 1)
+    snprintf(pp, sizeof pp, " (vp %ld: interleaved 1F1B)", l->vp);
   fprintf(out,
-          "# layout: tp %ld%s x pp %ld x dp %ld = %d rank%s, %ld micro-batches, batch %ld "
+          "# layout: tp %ld%s x pp %ld%s x dp %ld = %d rank%s, %ld micro-batches, batch %ld "
           "sequences x seq %ld%s%s, seed %lu\n",
-          l->tp, cp, l->pp, l->dp, st->ranks, st->ranks == 1 ? "" : "s", l->microbatches, l->batch,
-          l->seq, l->sp ? ", sequence parallel" : "",
+          l->tp, cp, l->pp, pp, l->dp, st->ranks, st->ranks == 1 ? "" : "s", l->microbatches,
+          l->batch, l->seq, l->sp ? ", sequence parallel" : "",
           l->cp > 1 ? (l->cp_a2a ? ", context parallel by all-to-all (Ulysses)"
                                  : ", context parallel by a KV ring (p2p)")
                     : "",
@@ -257,7 +259,7 @@ static const char llm_csv_header[] =
     "design,llm,mode,precision,tp,ep,pp,dp,microbatches,batch,seq,step_time_us,tokens_per_s,"
     "compute_us,comm_us,exposed_comm_us,bubble_us,tp_comm_us,ep_comm_us,pp_comm_us,dp_comm_us,"
     "mfu,tokens_per_s_replica,tokens_per_s_design,tokens_per_joule,memory_gb,seed,"
-    "ep_dispatch_us,ep_combine_us,ep_dispatch_GBps,ep_combine_GBps,zero,etp,cp,cp_comm_us";
+    "ep_dispatch_us,ep_combine_us,ep_dispatch_GBps,ep_combine_GBps,zero,etp,cp,cp_comm_us,vp";
 
 void nvl_llm_csv_header(FILE *out) { fputs(llm_csv_header, out); }
 
@@ -276,7 +278,7 @@ void nvl_llm_csv_row(const nvl_llm_labels *lb, const nvl_llm_step *st, const nvl
   nvl_csv_field(out, lb->llm);
   fprintf(out,
           ",%s,%s,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,"
-          "%.3f,%.6f,%.3f,%.3f,%.6f,%.3f,%lu,%.3f,%.3f,%.3f,%.3f,%d,%ld,%ld,%.3f",
+          "%.3f,%.6f,%.3f,%.3f,%.6f,%.3f,%lu,%.3f,%.3f,%.3f,%.3f,%d,%ld,%ld,%.3f,%ld",
           nvl_llm_mode_name(l->mode), nvl_precision_name(l->precision), l->tp, l->ep, l->pp, l->dp,
           l->microbatches, l->batch, l->seq, r->step_s * 1e6, r->tokens_per_s, r->compute_s * 1e6,
           r->comm_total_s * 1e6, r->exposed_s * 1e6, r->bubble_s * 1e6, r->comm_s[NVL_LD_TP] * 1e6,
@@ -285,7 +287,7 @@ void nvl_llm_csv_row(const nvl_llm_labels *lb, const nvl_llm_step *st, const nvl
           st->mem.total / 1e9, l->seed, r->ep_dispatch_s * 1e6, r->ep_combine_s * 1e6,
           r->ep_dispatch_Bps / 1e9, r->ep_combine_Bps / 1e9,
           l->mode == NVL_LLM_TRAIN ? (l->zero == 3 ? 3 : 1) : 0, l->etp > 1 ? l->etp : 1,
-          l->cp > 1 ? l->cp : 1, r->comm_s[NVL_LD_CP] * 1e6);
+          l->cp > 1 ? l->cp : 1, r->comm_s[NVL_LD_CP] * 1e6, l->vp > 1 ? l->vp : 1);
 }
 
 int nvl_llm_result_write_csv(const nvl_llm_labels *lb, const nvl_llm_step *st,

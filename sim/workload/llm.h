@@ -107,8 +107,10 @@ int nvl_llm_recompute_parse(const char *s, nvl_llm_recompute *out);
 typedef struct {
   nvl_llm_mode mode;
   long tp, ep, pp, dp, microbatches; /* dp: the dense layers' data-parallel size (Megatron's) */
-  long etp;       /* expert tensor parallelism (0 or 1: whole experts per rank) */
-  long cp;        /* context parallelism (0 or 1: none): a sequence's tokens over cp ranks */
+  long etp; /* expert tensor parallelism (0 or 1: whole experts per rank) */
+  long cp;  /* context parallelism (0 or 1: none): a sequence's tokens over cp ranks */
+  long vp;  /* model chunks per pipeline rank (0 or 1: none): interleaved 1F1B */
+  long first_layers, last_layers; /* layers of the first and last (virtual) stage (0: even) */
   bool cp_a2a;    /* CP as Ulysses' all-to-all (heads split), not Megatron's KV ring (p2p) */
   char order[32]; /* the mesh's order (NVL_LLM_ORDER) */
   long batch;     /* sequences of the whole job per step (decode: sequences generating a token) */

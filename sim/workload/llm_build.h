@@ -58,21 +58,21 @@ nvl_wop nvl_lb_compute_op(builder *b, long q, long s, llm_step_kind kind, long l
 /* The attention block of layer `layer` of stream (q, s) with its context-parallel exchange
  * (llm_attn.c). */
 void nvl_lb_attention(builder *b, long q, long s, long layer, bool bwd);
-/* The expert part of MoE layer k (of the stage) of stream (q, s) (llm_moe.c): dispatch (FP8 with
+/* The expert part of the model's MoE layer k in stream (q, s) (llm_moe.c): dispatch (FP8 with
  * fp8), the experts, combine; with expert TP its all_gather and reduce_scatter around them. */
 void nvl_lb_experts(builder *b, long q, long s, long k, bool bwd, bool fp8);
 /* Every MoE layer's routing, drawn in a fixed order from the seeded generator (llm_moe.c). */
 void nvl_lb_draw_routing(builder *b);
 
-/* Gradient bytes per rank of layer k of stage s: dense (/ tp) and expert (this rank's slots);
+/* Gradient bytes per rank of the model's layer k: dense (/ tp) and expert (this rank's slots);
  * its parameters' bytes too (2 per parameter: BF16). */
-void nvl_lb_layer_grads(const llm_shape *sh, long s, long k, double *dense, double *expert);
+void nvl_lb_layer_grads(const llm_shape *sh, long k, double *dense, double *expert);
 /* The reduce_scatter of gradients (dense and expert bytes per rank) on every data-parallel job
  * of stage s, after the stage's last step in every replica. */
 void nvl_lb_dp_bucket(builder *b, long s, double dense, double expert);
-/* ZeRO-3: the all_gather of layer k's parameters on every data-parallel job of stage s, after
- * the stage's last step in every replica (so, emitted before layer k - 1, it prefetches one
- * layer ahead); the operations are added to out. */
+/* ZeRO-3: the all_gather of the model's layer k's parameters on every data-parallel job of stage
+ * s, after the stage's last step in every replica (so, emitted before the layer before, it
+ * prefetches one layer ahead); the operations are added to out. */
 void nvl_lb_zero3_gather(builder *b, long s, long k, vec *out);
 /* ZeRO-1: the parameters' all_gather after the optimizer, at the end of the step. */
 void nvl_lb_dp_gather(builder *b);

@@ -76,10 +76,11 @@ static double layer_params(const llm_shape *sh, long layer, bool experts) {
 double nvl_llm_shard_params(const llm_shape *sh, long s) {
   const nvl_llm_layout *l = sh->lay;
   double dense = 0, expert = 0, tp = (double)l->tp;
-  for (long k = s * sh->layers_stage; k < (s + 1) * sh->layers_stage; k++) {
-    dense += layer_params(sh, k, false) / tp;
-    expert += layer_params(sh, k, true) / (double)(l->ep * llm_etp(l));
-  }
+  for (long vs = s; vs < sh->vstages; vs += l->pp) /* every chunk of the stage */
+    for (long k = sh->vfirst[vs]; k < sh->vfirst[vs + 1]; k++) {
+      dense += layer_params(sh, k, false) / tp;
+      expert += layer_params(sh, k, true) / (double)(l->ep * llm_etp(l));
+    }
   if (s == 0 || s == l->pp - 1)
     dense += (double)sh->m->hidden * (double)sh->m->vocab / tp * (l->pp == 1 ? 2 : 1);
   return dense / (double)(l->dp * llm_cp(l)) + expert / (double)sh->edp;
@@ -90,12 +91,14 @@ static void rank_memory(const llm_shape *sh, long s, nvl_llm_memory *mm) {
   const nvl_llm_layout *l = sh->lay;
   const nvl_llm *m = sh->m;
   double dense = 0, expert = 0, tp = (double)l->tp, h = (double)m->hidden, biggest = 0;
-  for (long k = s * sh->layers_stage; k < (s + 1) * sh->layers_stage; k++) {
-    dense += layer_params(sh, k, false) / tp;
-    expert += layer_params(sh, k, true) / (double)(l->ep * llm_etp(l));
-    biggest = fmax(biggest, layer_params(sh, k, false) / tp +
-                                layer_params(sh, k, true) / (double)(l->ep * llm_etp(l)));
-  }
+  double layers = 0, v = (double)(sh->vstages / l->pp);
+  for (long vs = s; vs < sh->vstages; vs += l->pp) /* every chunk of the stage */
+    for (long k = sh->vfirst[vs]; k < sh->vfirst[vs + 1]; k++, layers++) {
+      dense += layer_params(sh, k, false) / tp;
+      expert += layer_params(sh, k, true) / (double)(l->ep * llm_etp(l));
+      biggest = fmax(biggest, layer_params(sh, k, false) / tp +
+                                  layer_params(sh, k, true) / (double)(l->ep * llm_etp(l)));
+    }
   if (s == 0 || s == l->pp - 1)
     dense += h * (double)m->vocab / tp * (l->pp == 1 ? 2 : 1); /* embedding, output layer */
   memset(mm, 0, sizeof *mm);
@@ -108,21 +111,27 @@ static void rank_memory(const llm_shape *sh, long s, nvl_llm_memory *mm) {
     mm->grads = z3 ? 4 * shard + 4 * biggest : 4 * (dense + expert);
     mm->optimizer = 12 * shard;
     double per_layer = l->sp ? 34.0 * sh->tokens_mb * h / tp : (10 + 24 / tp) * sh->tokens_mb * h;
-    double inflight = fmin((double)(l->pp - s), (double)l->microbatches);
+    /* micro-batches in flight when the stage's first backward starts (llm_sched.c: its warm-up
+     * forwards and one more), each holding one chunk's layers: v = 1, min(pp - s, m) whole
+     * stages; interleaved, 2 (pp - s - 1) + (v - 1) pp + 1 chunks (Korthikanti et al.: the
+     * first stage holds 1 + (pp - 1) / (pp v) times 1F1B's) */
+    double pp = (double)l->pp, mv = (double)l->microbatches * v;
+    double inflight = v == 1 ? fmin(pp - (double)s, mv)
+                             : fmin(2 * (pp - (double)s - 1) + (v - 1) * pp + 1, mv) / v;
     if (l->recompute == NVL_RECOMPUTE_FULL) {
       /* each layer keeps its BF16 input (split by TP under SP); the layer being recomputed holds
        * its whole activations once (Korthikanti et al. 2022: 2sbh per layer, and one layer's
        * 34sbh/t) */
       double input = 2.0 * sh->tokens_mb * h / (l->sp ? tp : 1);
-      mm->activations = input * (double)sh->layers_stage * inflight + per_layer;
+      mm->activations = input * layers * inflight + per_layer;
     } else { /* selective: with flash attention no scores are kept to drop (nvlsim's attention) */
-      mm->activations = per_layer * (double)sh->layers_stage * inflight;
+      mm->activations = per_layer * layers * inflight;
     }
   } else {
     mm->weights = sh->wbytes * (dense + expert);
     double seqs = sh->seqs_mb * (double)l->microbatches;
-    mm->kv_cache = seqs * (double)l->seq / (double)llm_cp(l) * (double)sh->layers_stage *
-                   nvl_llm_kv_bytes_token(m, l);
+    mm->kv_cache =
+        seqs * (double)l->seq / (double)llm_cp(l) * layers * nvl_llm_kv_bytes_token(m, l);
   }
   mm->total = mm->weights + mm->grads + mm->optimizer + mm->activations + mm->kv_cache;
 }
@@ -203,8 +212,6 @@ static int check_layout(const nvl_llm *m, const nvl_llm_layout *l, int n, nvl_di
            -1;
   if (!m->mla && m->kv_heads % l->tp && l->tp % m->kv_heads)
     return ERR("tp %ld and the %ld KV heads: one must divide the other", l->tp, m->kv_heads), -1;
-  if (m->layers % l->pp)
-    return ERR("pp %ld does not divide the model's %ld layers", l->pp, m->layers), -1;
   if (l->ep > 1 && !m->moe)
     return ERR("ep %ld needs a mixture-of-experts model (%s has no \"moe\")", l->ep, m->name), -1;
   if (m->moe && l->redundant_experts > m->experts)
@@ -271,6 +278,8 @@ void nvl_llm_shape_release(llm_shape *sh) {
   free(sh->fits);
   free(sh->chips);
   free((void *)sh->rank_chip);
+  free(sh->vfirst);
+  sh->vfirst = NULL;
   nvl_llm_meshes_release(sh);
   sh->fits = NULL;
   sh->chips = NULL;
@@ -287,10 +296,11 @@ int nvl_llm_shape(const nvl_model_ctx *ctx, const nvl_llm *m, const nvl_llm_layo
   sh->d = d;
   sh->devs = all->devs;
   sh->ranks = all->n;
-  if (check_layout(m, l, all->n, diags) != 0 || check_ranks(sh, all, diags) != 0 ||
-      nvl_llm_meshes(sh, diags) != 0)
+  if (check_layout(m, l, all->n, diags) != 0 || nvl_llm_stages(sh, diags) != 0 ||
+      check_ranks(sh, all, diags) != 0 || nvl_llm_meshes(sh, diags) != 0) {
+    nvl_llm_shape_release(sh);
     return -1;
-  sh->layers_stage = (int)(m->layers / l->pp);
+  }
   sh->slots = m->moe ? m->experts + l->redundant_experts : 0;
   sh->per_rank_slots = m->moe ? sh->slots / l->ep : 0;
   sh->seqs_mb = (double)l->batch / (double)(l->dp * l->microbatches);
@@ -326,6 +336,7 @@ int nvl_llm_shape(const nvl_model_ctx *ctx, const nvl_llm *m, const nvl_llm_layo
                  "optimizer %.1f, activations %.1f, KV cache %.1f) of its %s GB",
                  mem->rank, need, mem->weights / 1e9, mem->grads / 1e9, mem->optimizer / 1e9,
                  mem->activations / 1e9, mem->kv_cache / 1e9, cap);
+    nvl_llm_shape_release(sh);
     return -1;
   }
   make_chips(sh);

@@ -35,10 +35,10 @@ void nvl_lb_dp_bucket(builder *b, long s, double dense, double expert) {
   dp_collective(b, s, NVL_COLL_REDUCE_SCATTER, dense, expert, &b->rs);
 }
 
-void nvl_lb_layer_grads(const llm_shape *sh, long s, long k, double *dense, double *expert) {
+void nvl_lb_layer_grads(const llm_shape *sh, long k, double *dense, double *expert) {
   const nvl_llm *m = sh->m;
   const llm_costs *c = &sh->c;
-  bool moe = llm_moe_layer(m, s * sh->layers_stage + k);
+  bool moe = llm_moe_layer(m, k);
   /* weights bytes are 2 per parameter in training: gradients travel in BF16 too */
   *dense = c->attn_weights + (moe ? c->pre_weights : c->mlp_weights);
   *expert = moe ? c->expert_weights * (double)sh->per_rank_slots / (double)llm_etp(sh->lay) : 0;
@@ -66,6 +66,6 @@ void nvl_lb_dp_gather(builder *b) {
 
 void nvl_lb_zero3_gather(builder *b, long s, long k, vec *out) {
   double dense, expert;
-  nvl_lb_layer_grads(b->sh, s, k, &dense, &expert);
+  nvl_lb_layer_grads(b->sh, k, &dense, &expert);
   dp_collective(b, s, NVL_COLL_ALL_GATHER, dense, expert, out);
 }

@@ -45,7 +45,9 @@ typedef struct {
   nvl_chip *chips;            /* [endpoint type]: the kernel model's view (owned) */
   nvl_profile_fit **fits;     /* [endpoint type]: their profiles' fits (owned), or NULL */
   const nvl_chip **rank_chip; /* [ranks] (owned array) */
-  int ranks, layers_stage;
+  int ranks;
+  long vstages; /* pipeline stages x vp: virtual stage c pp + s is chunk c of stage s */
+  long *vfirst; /* [vstages + 1]: the first layer of each virtual stage (owned) */
   long slots, per_rank_slots; /* expert copies (experts + redundant), per EP rank */
   double seqs_mb;             /* sequences per micro-batch and data-parallel rank */
   double tokens_mb;           /* tokens per micro-batch and data-parallel rank */
@@ -62,6 +64,8 @@ static inline bool llm_moe_layer(const nvl_llm *m, long layer) {
 static inline long llm_etp(const nvl_llm_layout *l) { return l->etp > 1 ? l->etp : 1; }
 /* The layout's context parallelism (0 in a zeroed layout: 1). */
 static inline long llm_cp(const nvl_llm_layout *l) { return l->cp > 1 ? l->cp : 1; }
+/* The layout's model chunks per pipeline rank (0 in a zeroed layout: 1). */
+static inline long llm_vp(const nvl_llm_layout *l) { return l->vp > 1 ? l->vp : 1; }
 
 /* The rank at position i of stream q of stage s. */
 static inline int llm_rank(const llm_shape *sh, long q, long s, long i) {
@@ -69,11 +73,29 @@ static inline int llm_rank(const llm_shape *sh, long q, long s, long i) {
       ->at[((size_t)s * (size_t)sh->streams + (size_t)q) * (size_t)sh->stream_size + (size_t)i];
 }
 
+/* The layers of virtual stage vs: vfirst[vs] .. vfirst[vs + 1] - 1. */
+static inline long llm_vlayers(const llm_shape *sh, long vs) {
+  return sh->vfirst[vs + 1] - sh->vfirst[vs];
+}
+
+/* One block of a stage's schedule: micro-batch j through virtual stage vs, forward or backward. */
+typedef struct {
+  long vs, j;
+  bool bwd;
+} llm_block;
+/* The blocks of pipeline stage s (of p, v chunks each, m micro-batches) in the order its rank
+ * runs them (llm_sched.c), into out (room for 2 m v). Returns their count: 2 m v in training, m v
+ * in inference. */
+long nvl_llm_schedule(long p, long v, long m, bool train, long s, llm_block *out);
+
 /* Checks the layout (specific errors) and fills the shape and the memory check. */
 int nvl_llm_shape(const nvl_model_ctx *ctx, const nvl_llm *m, const nvl_llm_layout *lay,
                   const nvl_design *d, const nvl_job *all, llm_shape *sh, nvl_llm_memory *mem,
                   nvl_diags *diags);
 void nvl_llm_shape_release(llm_shape *sh);
+/* The layers of each virtual stage (llm_layout.c): first_layers and last_layers on the first and
+ * the last when given, the rest evenly. Returns 0, or -1 with a diagnostic. */
+int nvl_llm_stages(llm_shape *sh, nvl_diags *diags);
 /* The layout's meshes and streams (llm_layout.c), into sh (ranks and lay set). Returns 0, or -1
  * with a diagnostic (an order that cannot lay the ranks out, ep x etp not dividing a stage). */
 int nvl_llm_meshes(llm_shape *sh, nvl_diags *diags);

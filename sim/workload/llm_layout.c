@@ -61,6 +61,46 @@ static void group_positions(llm_shape *sh, const nvl_mesh *m, unsigned mask, con
   free(r);
 }
 
+int nvl_llm_stages(llm_shape *sh, nvl_diags *diags) {
+  const nvl_llm_layout *l = sh->lay;
+  long v = llm_vp(l), V = l->pp * v, L = sh->m->layers, first = l->first_layers,
+       last = l->last_layers;
+  if (l->vp > 1 && l->pp == 1)
+    return ERR("vp %ld interleaves a pipeline's chunks: give pp > 1", l->vp), -1;
+  if (v > 1 && l->microbatches % l->pp)
+    return ERR("vp %ld: the %ld micro-batches must be a multiple of pp %ld (Megatron's interleaved "
+               "schedule runs them in groups of pp)",
+               v, l->microbatches, l->pp),
+           -1;
+  if (first < 0 || last < 0 || ((first || last) && V < 2))
+    return ERR("first and last stage layers need pp x vp of at least 2 and sizes of at least 0"),
+           -1;
+  long middle = V - (first > 0) - (last > 0), rest = L - first - last;
+  char stages[64] = "";
+  if (v > 1)
+    snprintf(stages, sizeof stages, " x vp %ld = %ld stages", v, V);
+  if (rest < 0 || (middle == 0 ? rest != 0 : rest % middle != 0 || rest / middle == 0)) {
+    if (!first && !last)
+      return ERR("pp %ld%s does not divide the model's %ld layers (give --first-stage-layers "
+                 "and --last-stage-layers for uneven stages, as Megatron's "
+                 "--decoder-first/last-pipeline-num-layers)",
+                 l->pp, stages, L),
+             -1;
+    return ERR("the model's %ld layers less %ld on the first stage and %ld on the last do not "
+               "split evenly over the other %ld stages (pp %ld%s)",
+               L, first, last, middle, l->pp, stages),
+           -1;
+  }
+  sh->vstages = V;
+  sh->vfirst = nvl_xmalloc((size_t)(V + 1) * sizeof *sh->vfirst);
+  sh->vfirst[0] = 0;
+  for (long vs = 0; vs < V; vs++)
+    sh->vfirst[vs + 1] = sh->vfirst[vs] + (vs == 0 && first      ? first
+                                           : vs == V - 1 && last ? last
+                                                                 : rest / middle);
+  return 0;
+}
+
 int nvl_llm_meshes(llm_shape *sh, nvl_diags *diags) {
   const nvl_llm_layout *l = sh->lay;
   char err[160];

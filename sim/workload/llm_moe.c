@@ -9,10 +9,12 @@
 #include "base/xalloc.h"
 #include "workload/llm_build.h"
 
-/* The routing results of layer k of stream ds for its g-th EP group (tok, then work, then hit). */
-static const double *routing(const builder *b, size_t ds, long g, long k) {
+/* The routing results of the model's layer k in stream q's g-th EP group (tok, then work, then
+ * hit). */
+static const double *routing(const builder *b, long q, long g, long k) {
   return b->st->g.vals +
-         b->route_at[(ds * (size_t)b->nep + (size_t)g) * (size_t)b->sh->layers_stage + (size_t)k];
+         b->route_at[((size_t)q * (size_t)b->nep + (size_t)g) * (size_t)b->sh->m->layers +
+                     (size_t)k];
 }
 
 /* Tokens to their experts' ranks (dispatch, or in backward the combine's gradient) or back to
@@ -33,7 +35,7 @@ static void ep_exchange(builder *b, long q, long s, long k, bool combine, bool f
                   .direct = true,
                   .host_sync = !sh->lay->ep_low_latency && !combine && !bwd};
     op.val_at = nvl_wgraph_vals(&b->st->g, (size_t)(ep * ep)); /* may move vals */
-    const double *tok = routing(b, ds, g, k);
+    const double *tok = routing(b, q, g, k);
     double *v = b->st->g.vals + op.val_at;
     double busiest = 0; /* the op's size, as a traffic matrix's: the busiest rank's sends */
     for (long i = 0; i < ep; i++) {
@@ -69,7 +71,7 @@ static void etp_coll(builder *b, long q, long s, long k, nvl_coll coll, double t
     double tokens = 0;
     for (long x = 0; x < etp; x++) {
       long gj = sh->ep_of[(size_t)q * ss + (size_t)pos[g * (size_t)etp + (size_t)x]], j = gj % ep;
-      const double *r = routing(b, ds, gj / ep, k);
+      const double *r = routing(b, q, gj / ep, k);
       for (long i = 0; i < ep; i++)
         tokens += r[i * ep + j];
     }
@@ -86,7 +88,7 @@ static void etp_coll(builder *b, long q, long s, long k, nvl_coll coll, double t
 static void experts(builder *b, long q, long s, long k, bool bwd) {
   const llm_shape *sh = b->sh;
   long ep = sh->lay->ep;
-  size_t ds = (size_t)(q * sh->lay->pp + s), ss = (size_t)sh->stream_size;
+  size_t ss = (size_t)sh->stream_size;
   long etp = llm_etp(sh->lay);
   double *work = nvl_xmalloc(ss * sizeof *work);
   double *hit = nvl_xmalloc(ss * sizeof *hit);
@@ -99,7 +101,7 @@ static void experts(builder *b, long q, long s, long k, bool bwd) {
     double w = 0, miss = 1, one = 0;
     for (long x = 0; x < etp; x++) {
       long gj = sh->ep_of[(size_t)q * ss + (size_t)pos[g * (size_t)etp + (size_t)x]], j = gj % ep;
-      const double *r = routing(b, ds, gj / ep, k);
+      const double *r = routing(b, q, gj / ep, k);
       w += r[ep * ep + j];
       one = r[ep * ep + ep + j];
       miss *= slots > 0 ? 1 - one / slots : 0;
@@ -110,7 +112,7 @@ static void experts(builder *b, long q, long s, long k, bool bwd) {
       hit[i] = etp == 1 ? one : slots * (1 - miss);
     }
   }
-  nvl_lb_compute(b, q, s, LS_EXPERTS, s * sh->layers_stage + k, bwd, work, hit);
+  nvl_lb_compute(b, q, s, LS_EXPERTS, k, bwd, work, hit);
   free(work);
   free(hit);
 }
@@ -132,8 +134,8 @@ void nvl_lb_experts(builder *b, long q, long s, long k, bool bwd, bool fp8) {
 void nvl_lb_draw_routing(builder *b) {
   const llm_shape *sh = b->sh;
   const nvl_llm_layout *l = sh->lay;
-  long ep = l->ep, L = sh->layers_stage;
-  size_t n = (size_t)sh->streams * (size_t)(l->pp * b->nep * L);
+  long ep = l->ep, L = sh->m->layers;
+  size_t n = (size_t)sh->streams * (size_t)(b->nep * L);
   b->route_at = nvl_xcalloc(n + 1, sizeof *b->route_at);
   if (!sh->m->moe)
     return;
@@ -141,8 +143,7 @@ void nvl_lb_draw_routing(builder *b) {
                     nvl_xmalloc((size_t)ep * sizeof(double)),
                     nvl_xmalloc((size_t)ep * sizeof(double))};
   for (size_t i = 0; i < n; i++) {
-    long k = (long)(i % (size_t)L), s = (long)((i / (size_t)(L * b->nep)) % (size_t)l->pp);
-    if (!llm_moe_layer(sh->m, s * L + k))
+    if (!llm_moe_layer(sh->m, (long)(i % (size_t)L)))
       continue;
     nvl_llm_route(sh, sh->tokens_mb / (double)l->tp, b->rng, &rt); /* each TP rank its share */
     size_t at = nvl_wgraph_vals(&b->st->g, (size_t)(ep * ep + 2 * ep));

@@ -156,16 +156,14 @@ static void tp_exchange(builder *b, long q, long s) {
   }
 }
 
-/* Layer k (of the stage) of stream (q, s), forward or backward (its steps in reverse, each
- * compute step as its operations' backward: llm_ops.c; under full recomputation the forward
- * first). */
-static void layer(builder *b, long q, long s, long k, bool bwd) {
+/* The model's layer g in stream (q, s), forward or backward (its steps in reverse, each compute
+ * step as its operations' backward: llm_ops.c; under full recomputation the forward first). */
+static void layer(builder *b, long q, long s, long g, bool bwd) {
   const llm_shape *sh = b->sh;
   double tok = sh->tokens_mb;
-  long g = s * sh->layers_stage + k; /* the model's layer */
   bool moe = llm_moe_layer(sh->m, g);
   if (bwd && sh->lay->recompute == NVL_RECOMPUTE_FULL)
-    layer(b, q, s, k, false); /* its forward again, communication included, from its input */
+    layer(b, q, s, g, false); /* its forward again, communication included, from its input */
   if (!bwd) {
     nvl_lb_attention(b, q, s, g, false);
     tp_exchange(b, q, s);
@@ -173,7 +171,7 @@ static void layer(builder *b, long q, long s, long k, bool bwd) {
   if (moe) {
     nvl_lb_compute(b, q, s, LS_MOE_PRE, g, bwd, NULL, NULL);
     bool fp8 = !bwd && sh->lay->precision != NVL_PREC_BF16;
-    nvl_lb_experts(b, q, s, k, bwd, fp8);
+    nvl_lb_experts(b, q, s, g, bwd, fp8);
     tp_coll(b, q, s, NVL_COLL_ALL_GATHER, tok * (double)sh->m->hidden * 2);
   } else {
     nvl_lb_compute(b, q, s, LS_MLP, g, bwd, NULL, NULL);
@@ -185,13 +183,14 @@ static void layer(builder *b, long q, long s, long k, bool bwd) {
   }
 }
 
-/* Activations (or their gradients) from stage s to s + 1 (s - 1) of stream q. */
-static long pp_send(builder *b, long q, long s, bool bwd) {
+/* Activations (or their gradients) of stream q out of virtual stage vs to vs + 1 (vs - 1): from
+ * its pipeline stage to the next (the previous; with vp, the last and the first are next). The
+ * boundary job of stages a and a + 1 (mod pp) lists a's ranks, then a + 1's. */
+static long pp_send(builder *b, long q, long vs, bool bwd) {
   const llm_shape *sh = b->sh;
-  long pp = sh->lay->pp;
+  long pp = sh->lay->pp, s = vs % pp, lower = bwd ? (vs - 1) % pp : s;
   size_t ds = (size_t)(q * pp + s);
-  int ss = sh->stream_size, n = 2 * ss,
-      job = b->bound_job[(size_t)(q * pp) + (size_t)(bwd ? s - 1 : s)];
+  int ss = sh->stream_size, n = 2 * ss, job = b->bound_job[(size_t)(q * pp + lower)];
   nvl_wop op = {.kind = NVL_WOP_PATTERN, .job = job};
   op.bytes = (uint64_t)(sh->tokens_mb * (double)sh->m->hidden * 2 /
                         (sh->lay->sp ? (double)sh->lay->tp : 1));
@@ -211,61 +210,71 @@ static long pp_send(builder *b, long q, long s, bool bwd) {
   return (long)b->tail[ds].v[0];
 }
 
-/* A block: micro-batch j through stage s, forward or backward, every stream. */
-static void block(builder *b, long s, long j, bool bwd) {
+/* The gradients of the model's layer g of stage s: ZeRO-3's reduce_scatter after every
+ * backward, or, on the last micro-batch, into the bucket that reduce_scatters when full or at the
+ * block's end. */
+static void gradients(builder *b, long s, long g, long j, bool end) {
+  const nvl_llm_layout *l = b->sh->lay;
+  double dg, eg;
+  nvl_lb_layer_grads(b->sh, g, &dg, &eg);
+  if (l->zero == 3) {
+    nvl_lb_dp_bucket(b, s, dg, eg);
+    return;
+  }
+  if (j != l->microbatches - 1)
+    return;
+  double bucket = fmax(b->sh->mctx->kern.dp_bucket_params, 1e6 * (double)(l->dp * llm_cp(l))) * 2;
+  b->bucket_dense += dg;
+  b->bucket_expert += eg;
+  if (b->bucket_dense + b->bucket_expert >= bucket || end) {
+    nvl_lb_dp_bucket(b, s, b->bucket_dense, b->bucket_expert);
+    b->bucket_dense = b->bucket_expert = 0;
+  }
+}
+
+/* A block: micro-batch j through virtual stage vs, forward or backward, every stream. */
+static void block(builder *b, long vs, long j, bool bwd) {
   const llm_shape *sh = b->sh;
   const nvl_llm_layout *l = sh->lay;
-  long pp = l->pp, m = l->microbatches, L = sh->layers_stage;
-  bool last = s == pp - 1;
+  long pp = l->pp, V = sh->vstages, m = l->microbatches, s = vs % pp;
+  long L = llm_vlayers(sh, vs), first = sh->vfirst[vs];
+  bool last = vs == V - 1, train = l->mode == NVL_LLM_TRAIN;
   for (long q = 0; q < sh->streams; q++) { /* the block's first step waits for its input */
-    long in = bwd ? (last ? -1 : b->bsend[((q * pp + s + 1) * m) + j])
-                  : (s == 0 ? -1 : b->fsend[((q * pp + s - 1) * m) + j]);
+    long in = bwd ? (last ? -1 : b->bsend[(q * V + vs + 1) * m + j])
+                  : (vs == 0 ? -1 : b->fsend[(q * V + vs - 1) * m + j]);
     if (bwd && last)
       nvl_lb_compute(b, q, s, LS_HEAD, 0, true, NULL, NULL);
     else if (in >= 0)
       nvl_lb_vec_push(&b->tail[q * pp + s], (size_t)in);
   }
-  double bucket = fmax(sh->mctx->kern.dp_bucket_params, 1e6 * (double)(l->dp * llm_cp(l))) * 2;
   /* ZeRO-3 (FSDP's full shard): every layer's parameters gathered before it runs, one layer
    * ahead, in forward and backward, and its gradients reduce_scattered after its backward */
-  bool z3 = l->zero == 3 && l->mode == NVL_LLM_TRAIN;
+  bool z3 = l->zero == 3 && train;
   vec ag = {0}, next_ag = {0};
   if (z3)
-    nvl_lb_zero3_gather(b, s, bwd ? L - 1 : 0, &ag);
+    nvl_lb_zero3_gather(b, s, first + (bwd ? L - 1 : 0), &ag);
   for (long x = 0; x < L; x++) {
-    long k = bwd ? L - 1 - x : x;
+    long g = first + (bwd ? L - 1 - x : x);
     next_ag.n = 0;
     if (z3 && x + 1 < L)
-      nvl_lb_zero3_gather(b, s, bwd ? k - 1 : k + 1, &next_ag);
+      nvl_lb_zero3_gather(b, s, bwd ? g - 1 : g + 1, &next_ag);
     for (long q = 0; q < sh->streams; q++) {
       for (size_t i = 0; i < ag.n; i++)
         nvl_lb_vec_push(&b->gate, ag.v[i]);
-      layer(b, q, s, k, bwd);
+      layer(b, q, s, g, bwd);
     }
     vec t = ag;
     ag = next_ag, next_ag = t;
-    if (bwd && z3) {
-      double dg, eg;
-      nvl_lb_layer_grads(sh, s, k, &dg, &eg);
-      nvl_lb_dp_bucket(b, s, dg, eg);
-    } else if (bwd && j == m - 1 && l->mode == NVL_LLM_TRAIN) {
-      double dg, eg;
-      nvl_lb_layer_grads(sh, s, k, &dg, &eg);
-      b->bucket_dense += dg;
-      b->bucket_expert += eg;
-      if (b->bucket_dense + b->bucket_expert >= bucket || x == L - 1) {
-        nvl_lb_dp_bucket(b, s, b->bucket_dense, b->bucket_expert);
-        b->bucket_dense = b->bucket_expert = 0;
-      }
-    }
+    if (bwd && train)
+      gradients(b, s, g, j, x == L - 1);
   }
   for (long q = 0; q < sh->streams; q++) {
     if (!bwd && last)
       nvl_lb_compute(b, q, s, LS_HEAD, 0, false, NULL, NULL);
     else if (!bwd)
-      b->fsend[(q * pp + s) * m + j] = pp_send(b, q, s, false);
-    else if (s > 0)
-      b->bsend[(q * pp + s) * m + j] = pp_send(b, q, s, true);
+      b->fsend[(q * V + vs) * m + j] = pp_send(b, q, vs, false);
+    else if (vs > 0)
+      b->bsend[(q * V + vs) * m + j] = pp_send(b, q, vs, true);
   }
   free(ag.v);
   free(next_ag.v);
@@ -350,9 +359,9 @@ static void make_jobs(builder *b) {
         b->etp_job[ds * (size_t)(ss / etp) + (size_t)g] =
             add_job(b, name, r, (int)etp, NVL_COLL_ALL_GATHER);
       }
-      if (s + 1 < pp) {
+      if (s + 1 < pp || (sh->vstages > pp && pp > 1)) { /* with vp, the last stage to the first */
         stream_ranks(sh, q, s, NULL, ss, r);
-        stream_ranks(sh, q, s + 1, NULL, ss, r + ss);
+        stream_ranks(sh, q, (s + 1) % pp, NULL, ss, r + ss);
         snprintf(name, sizeof name, "pp.s%ld.%ld", s, q);
         b->bound_job[ds] = add_job(b, name, r, 2 * ss, NVL_COLL_SENDRECV);
       }
@@ -363,34 +372,29 @@ static void make_jobs(builder *b) {
   free(r);
 }
 
-/* Blocks in 1F1B order per stage (forward only for inference), emitted as their inputs are. */
+/* Every stage's blocks in its schedule's order (llm_sched.c), each emitted once its input is. */
 static void schedule(builder *b) {
-  const nvl_llm_layout *l = b->sh->lay;
-  long pp = l->pp, m = l->microbatches;
-  bool train = l->mode == NVL_LLM_TRAIN;
-  long *pos = nvl_xcalloc((size_t)pp, sizeof *pos), len = train ? 2 * m : m, left = pp * len;
-  while (left > 0) {
+  const llm_shape *sh = b->sh;
+  long pp = sh->lay->pp, m = sh->lay->microbatches, V = sh->vstages;
+  bool train = sh->lay->mode == NVL_LLM_TRAIN;
+  long len = (train ? 2 : 1) * m * (V / pp), left = pp * len;
+  llm_block *order = nvl_xmalloc((size_t)(pp * len) * sizeof *order);
+  long *pos = nvl_xcalloc((size_t)pp, sizeof *pos);
+  for (long s = 0; s < pp; s++)
+    nvl_llm_schedule(pp, V / pp, m, train, s, order + s * len);
+  while (left > 0)
     for (long s = 0; s < pp; s++)
       while (pos[s] < len) {
-        long w = train ? (pp - s - 1 < m ? pp - s - 1 : m) : m, i = pos[s], j;
-        bool bwd;
-        if (i < w) { /* warm-up forwards, then alternate, then the cool-down backwards */
-          j = i, bwd = false;
-        } else if (i < w + 2 * (m - w)) {
-          long q = i - w;
-          bwd = q % 2 == 1, j = bwd ? q / 2 : w + q / 2;
-        } else {
-          j = i - m, bwd = true;
-        }
-        bool ready = bwd ? s == pp - 1 || b->bsend[(s + 1) * m + j] >= 0
-                         : s == 0 || b->fsend[(s - 1) * m + j] >= 0;
+        const llm_block *k = &order[s * len + pos[s]];
+        bool ready = k->bwd ? k->vs == V - 1 || b->bsend[(k->vs + 1) * m + k->j] >= 0
+                            : k->vs == 0 || b->fsend[(k->vs - 1) * m + k->j] >= 0;
         if (!ready)
           break;
-        block(b, s, j, bwd);
+        block(b, k->vs, k->j, k->bwd);
         pos[s]++, left--;
       }
-  }
   free(pos);
+  free(order);
 }
 
 /* Training: each stream's optimizer step once its stage's gradients are reduced (the
@@ -437,7 +441,8 @@ int nvl_llm_step_build(const nvl_model_ctx *ctx, const nvl_llm *m, const nvl_llm
   spec->jobs[0].coll = NVL_COLL_SENDRECV;
   b.rng = gsl_rng_alloc(gsl_rng_mt19937);
   gsl_rng_set(b.rng, lay->seed);
-  size_t nds = (size_t)sh.streams * (size_t)lay->pp, nb = nds * (size_t)lay->microbatches;
+  size_t nds = (size_t)sh.streams * (size_t)lay->pp;
+  size_t nb = (size_t)sh.streams * (size_t)sh.vstages * (size_t)lay->microbatches;
   b.tail = nvl_xcalloc(nds, sizeof *b.tail);
   b.fsend = nvl_xmalloc(nb * sizeof *b.fsend);
   b.bsend = nvl_xmalloc(nb * sizeof *b.bsend);
