@@ -116,8 +116,9 @@ for it in range(runs):
         failures.append('%d CSV rows: %s' % (len(rows), ' '.join(args[1:])))
         continue
     r = rows[0]
-    bad = [k for k, v in r.items() if k not in ('design', 'llm', 'mode', 'precision') and
-           not (v and math.isfinite(float(v)))]
+    text = ('design', 'llm', 'mode', 'precision', 'attn_precision', 'kv_precision', 'runtime',
+            'attention_kernel', 'ep_kernel', 'cp_comm', 'order', 'sp', 'recompute')
+    bad = [k for k, v in r.items() if k not in text and not (v and math.isfinite(float(v)))]
     zero = [k for k in ('tp', 'ep', 'pp', 'dp', 'microbatches', 'batch', 'seq', 'step_time_us',
                         'tokens_per_s', 'compute_us', 'memory_gb') if not bad and float(r[k]) <= 0]
     if bad or zero:

@@ -13,7 +13,7 @@ check() { if [ "$1" = 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); ech
 col() { head -n 1 "$1" | tr , '\n' | grep -nx "$2" | cut -d: -f1; }
 
 "$bin" sweep "$spec" -o "$dir/o.csv" -j 2 2>/dev/null; check $? "llm sweep failed"
-head -n 1 "$dir/o.csv" | grep -q '^point,tensor_parallel,prec,status,design,llm,mode,precision,tp,'
+head -n 1 "$dir/o.csv" | grep -q '^point,tensor_parallel,prec,status,design,llm,mode,precision,attn_precision,'
 check $? "header"
 [ "$(tail -n +2 "$dir/o.csv" | wc -l)" = 6 ]; check $? "expected 6 rows"
 [ "$(grep -c ',invalid,' "$dir/o.csv")" = 2 ]; check $? "tp 3 must give 2 invalid rows"
@@ -50,13 +50,13 @@ bad llm-param-without-llm "{\"base\": \"builtin:gb200-nvl72\", \"workload\": {\"
 bad size-param-in-llm "{\"base\": \"builtin:gb200-nvl72\", \"workload\": {\"llm\": \"builtin:llama3.1-70b\"}, \"axes\": [{\"name\": \"s\", \"param\": \"size\", \"values\": [\"1 MiB\"]}]}" '/axes/0: param of an LLM sweep'
 bad unknown-model "{\"base\": \"builtin:gb200-nvl72\", \"workload\": {\"llm\": \"builtin:gpt-9\"}, $ax}" '/workload/llm: .*unknown built-in model'
 bad model-outside "{\"base\": \"builtin:gb200-nvl72\", \"workload\": {\"llm\": \"../m.json\"}, $ax}" '/workload/llm: .*spec.s folder'
-bad bad-value "{\"base\": \"builtin:gb200-nvl72\", \"workload\": {\"llm\": \"builtin:llama3.1-70b\", \"ep\": -1}, $ax}" '/workload/ep: ep: -1 is not an integer'
+bad bad-value "{\"base\": \"builtin:gb200-nvl72\", \"workload\": {\"llm\": \"builtin:llama3.1-70b\", \"ep\": -1}, $ax}" '/workload/ep: ep: -1 is not a whole number'
 bad bad-mode "{\"base\": \"builtin:gb200-nvl72\", \"workload\": {\"llm\": \"builtin:llama3.1-70b\", \"mode\": \"serve\"}, $ax}" '/workload/mode: mode: "serve" is not train'
 bad axis-named-column "{\"base\": \"builtin:gb200-nvl72\", \"workload\": {\"llm\": \"builtin:llama3.1-70b\"}, \"axes\": [{\"name\": \"tokens_per_s\", \"param\": \"tp\", \"values\": [1]}]}" 'already a column'
 # a bad axis value is the point's, recorded as invalid
 printf '%s\n' "{\"base\": \"builtin:gb200-nvl72\", \"workload\": {\"llm\": \"builtin:llama3.1-70b\", \"mode\": \"prefill\", \"ranks\": \"gpu[0:8]\"}, \"axes\": [{\"name\": \"t\", \"param\": \"tp\", \"values\": [0, \"8\", 8]}]}" >"$dir/v.json"
 "$bin" sweep "$dir/v.json" -o "$dir/v.csv" 2>/dev/null; check $? "bad axis values"
-[ "$(grep -c ',invalid,.*is not an integer' "$dir/v.csv")" = 2 ] && grep -q '^2,8,ok,' "$dir/v.csv"
+[ "$(grep -c ',invalid,.*is not a whole number' "$dir/v.csv")" = 2 ] && grep -q '^2,8,ok,' "$dir/v.csv"
 check $? "bad axis values: $(cat "$dir/v.csv")"
 
 # rows name the base design and a model file as the spec writes them: shards run from different

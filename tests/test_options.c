@@ -7,7 +7,9 @@
 #include "base/exit.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/llm_params.h"
 #include "cli/options.h"
+#include "cli/sweep_llm.h"
 
 typedef struct {
   bool verbose, quiet;
@@ -155,7 +157,7 @@ static void test_options__help_lists_every_option_of_every_command(void **state)
     char *h = help_of(c->doc);
     assert_non_null(strstr(h, "usage: nvlsim "));
     for (const nvl_option *o = c->doc->options; o->kind != NVL_OPT_END; o++) {
-      char want[80];
+      char want[128];
       if (o->kind == NVL_OPT_GROUP)
         snprintf(want, sizeof want, "\n%s\n", o->help);
       else if (o->long_name)
@@ -202,7 +204,54 @@ static void test_options__help_option_stops_parsing(void **state) {
   assert_int_equal(n, 1);
 }
 
+/* Every LLM parameter reaches every surface from its one row: an option of llm and compare (by
+ * its name, setting its field), a sweep key and axis, a validate-model column (a good value set,
+ * a bad one refused with the column's name), and the parsers agree across them. */
+static void test_options__llm_params_reach_every_surface(void **state) {
+  (void)state;
+  const nvl_cmd_doc *docs[] = {&nvl_doc_llm, &nvl_doc_compare};
+  for (size_t i = 0; i < nvl_llm_n_params; i++) {
+    const nvl_llm_param *p = &nvl_llm_params[i];
+    char key[64], err[200];
+    nvl_llm_param_key(p, key, sizeof key);
+    for (size_t d = 0; d < 2; d++) {
+      int found = 0;
+      for (const nvl_option *o = docs[d]->options; o->kind != NVL_OPT_END; o++)
+        found += o->long_name && strcmp(o->long_name, p->name) == 0;
+      if (found != 1)
+        print_error("%s: --%s %d times\n", docs[d]->name, p->name, found);
+      assert_int_equal(found, 1);
+    }
+    assert_int_equal(nvl_sweep_llm_param(key), (int)i);
+    assert_ptr_equal(nvl_llm_param_find(key), p);
+    /* a value of the kind, then one no parser takes */
+    nvl_llm_ask a = NVL_LLM_ASK_INIT;
+    const char *field = (const char *)&a + p->at;
+    if (p->json == NVL_LP_INT) { /* 3: a size, a count and a ZeRO stage */
+      assert_int_equal(nvl_llm_param_set_text(p, &a, "3", err, sizeof err), 0);
+      assert_int_equal(*(const size_t *)field, 3);
+    } else if (p->json == NVL_LP_BOOL) {
+      assert_int_equal(nvl_llm_param_set_text(p, &a, "true", err, sizeof err), 0);
+      assert_true(*(const bool *)field);
+    } else if (p->json == NVL_LP_NUMBER) {
+      assert_int_equal(nvl_llm_param_set_text(p, &a, "1.5", err, sizeof err), 0);
+      assert_close(*(const double *)field, 1.5, 0);
+    }
+    if (strcmp(key, "llm") != 0 && strcmp(key, "order") != 0) {
+      assert_int_equal(nvl_llm_param_set_text(p, &a, "-x-", err, sizeof err), -1);
+      char want[128];
+      snprintf(want, sizeof want, "bad %s: \"-x-\" is not ", key);
+      assert_non_null(strstr(err, want));
+      json_t *s = json_string("-x-");
+      assert_int_equal(nvl_llm_param_set_json(p, &a, s, err, sizeof err), -1);
+      json_decref(s);
+      assert_non_null(strstr(err, key));
+    }
+  }
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_options__llm_params_reach_every_surface),
     cmocka_unit_test(test_options__getopt_long_forms),
     cmocka_unit_test(test_options__errors_are_usage_errors),
     cmocka_unit_test(test_options__conflicting_options_are_usage_errors),

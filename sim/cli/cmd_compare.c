@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "base/csv.h"
+#include "cli/llm_params.h"
 #include "cli/llm_sim.h"
 #include "output/figures.h"
 #include "output/plot.h"
@@ -51,8 +52,8 @@ static const nvl_option options[] = {
     C('i', "stepbytes", "SIZE", step, nvl_arg_step_bytes, "add between sizes instead"),
     C(0, "algo", "ALGO", algo, nvl_arg_algo, "ring, tree, nvls, p2p or auto (default auto)"),
     NVL_OPT_GROUP_("or an LLM step (as nvlsim llm)"),
-    NVL_OPT_LLM_ASK_(cmp_workload, ask),
-    C(0, "seed", "N", seed, nvl_arg_seed, "routing's random seed (default 1)"),
+    NVL_OPT_LLM_ASK_(cmp_workload, ask)
+        C(0, "seed", "N", seed, nvl_arg_seed, "routing's random seed (default 1)"),
     NVL_OPT_GROUP_("both"),
     C('g', "ngpus", "N", g, nvl_arg_ranks, "the first N participants (default: all accelerators)"),
     O(NVL_OPT_STRING, 0, "ranks", "LIST", ranks, "participants: gpu, gpu[0:8], asic, cpu0,gpu0"),
@@ -286,18 +287,26 @@ static int simulate_llm(const table *t, cmp_workload *cw, nvl_design **d, llm_ou
   return rc;
 }
 
-/* Each design's layout (the defaults of tp .. microbatches depend on its size), as figures. */
+/* Each design's layout (defaults depend on its size): every numeric LLM parameter's resolved
+ * value (cli/llm_params.h), as figures. */
 static void print_layouts(const table *t, const llm_outcome *o) {
-  static const char *const names[] = {"tp", "ep", "pp", "dp", "batch", "seq", "microbatches"};
   col_header(t, "#layout");
-  for (int i = 0; i < 7; i++) {
+  for (size_t i = 0; i < nvl_llm_n_params; i++) {
+    const nvl_llm_param *p = &nvl_llm_params[i];
+    if (p->json != NVL_LP_INT || !p->show)
+      continue;
     double v[MAX_DESIGNS];
     for (int k = 0; k < t->n; k++) {
-      const nvl_llm_layout *l = &o->lay[k];
-      const long all[7] = {l->tp, l->ep, l->pp, l->dp, l->batch, l->seq, l->microbatches};
-      v[k] = (double)all[i];
+      char text[64];
+      p->show(&o->lay[k], text, sizeof text);
+      v[k] = strtod(text, NULL);
     }
-    line(t, names[i], 0, v, NULL, i == 4 ? "sequences" : i == 5 ? "tokens" : "");
+    char key[64];
+    nvl_llm_param_key(p, key, sizeof key);
+    line(t, key, 0, v, NULL,
+         strcmp(key, "batch") == 0 ? "sequences"
+         : strcmp(key, "seq") == 0 ? "tokens"
+                                   : "");
   }
 }
 

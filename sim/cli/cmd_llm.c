@@ -9,6 +9,7 @@
 #include "cli/argvals.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/llm_params.h"
 #include "cli/llm_sim.h"
 #include "cli/options.h"
 #include "engine/limits.h"
@@ -29,9 +30,8 @@ typedef struct {
 #define C(s, l, arg, field, fn, help) NVL_OPT_CALL_(s, l, arg, llm_opts, field, fn, help)
 static const nvl_option options[] = {
     NVL_OPT_GROUP_("model and step"),
-    NVL_OPT_LLM_ASK_(llm_opts, ask),
-    C('g', "ngpus", "N", ask.g, nvl_arg_gpus,
-      "the first N participants (default: all accelerators)"),
+    NVL_OPT_LLM_ASK_(llm_opts, ask) C('g', "ngpus", "N", ask.g, nvl_arg_gpus,
+                                      "the first N participants (default: all accelerators)"),
     O(NVL_OPT_STRING, 0, "ranks", "LIST", ask.ranks, "participants: gpu, gpu[0:64], asic, ..."),
     C(0, "seed", "N", ask.seed, nvl_arg_seed, "routing's random seed (default 1)"),
     NVL_OPT_GROUP_("fabric model"),
@@ -135,8 +135,7 @@ int nvl_cmd_llm(const nvl_model_ctx *ctx, int argc, char **argv) {
   nvl_llm_result_print(&lb, &x.st, &x.r, stdout);
   nvl_linkstats_print_busiest(x.p, &x.res, stdout);
   fflush(stdout);
-  if (o.csv &&
-      nvl_cli_output_finish(&csv, nvl_llm_result_write_csv(&lb, &x.st, &x.r, csv.fp), "llm"))
+  if (o.csv && nvl_cli_output_finish(&csv, nvl_llm_csv_write(&lb, &x.st, &x.r, csv.fp), "llm"))
     rc = NVL_EXIT_USAGE;
   if (o.link_stats &&
       nvl_cli_output_finish(&links, nvl_linkstats_write_csv(x.p, &x.res, links.fp), "llm"))

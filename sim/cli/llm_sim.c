@@ -13,99 +13,6 @@
 #include "cli/cli.h"
 #include "cli/simulate.h"
 
-int nvl_arg_llm_mode(void *field, const char *v, const char *opt, const char *cmd) {
-  if (nvl_llm_mode_parse(v, field) == 0)
-    return 0;
-  return nvl_cli_usage_error(cmd, "%s: \"%.40s\" is not train, prefill or decode", opt, v);
-}
-
-int nvl_arg_precision(void *field, const char *v, const char *opt, const char *cmd) {
-  nvl_precision p;
-  if (nvl_precision_parse(v, &p) != 0)
-    return nvl_cli_usage_error(cmd, "%s: \"%.40s\" is not bf16, fp8 or fp4", opt, v);
-  *(int *)field = (int)p;
-  return 0;
-}
-
-int nvl_arg_attn_precision(void *field, const char *v, const char *opt, const char *cmd) {
-  nvl_precision p;
-  if (nvl_precision_parse(v, &p) != 0 || p == NVL_PREC_FP4)
-    return nvl_cli_usage_error(cmd, "%s: \"%.40s\" is not bf16 or fp8", opt, v);
-  *(int *)field = (int)p;
-  return 0;
-}
-
-int nvl_arg_runtime(void *field, const char *v, const char *opt, const char *cmd) {
-  nvl_runtime r;
-  if (nvl_runtime_parse(v, &r) != 0)
-    return nvl_cli_usage_error(cmd, "%s: \"%.40s\" is not eager, fused or graph", opt, v);
-  *(int *)field = (int)r;
-  return 0;
-}
-
-int nvl_arg_attn_kernel(void *field, const char *v, const char *opt, const char *cmd) {
-  if (strcmp(v, "default") != 0 && strcmp(v, "flash2") != 0)
-    return nvl_cli_usage_error(cmd, "%s: \"%.40s\" is not default or flash2", opt, v);
-  *(int *)field = strcmp(v, "flash2") == 0;
-  return 0;
-}
-
-int nvl_ep_kernel_parse(const char *s) {
-  return strcmp(s, "normal") == 0 ? 0 : strcmp(s, "low-latency") == 0 ? 1 : -1;
-}
-
-int nvl_arg_ep_kernel(void *field, const char *v, const char *opt, const char *cmd) {
-  int k = nvl_ep_kernel_parse(v);
-  if (k < 0)
-    return nvl_cli_usage_error(cmd, "%s: \"%.40s\" is not normal or low-latency", opt, v);
-  *(int *)field = k;
-  return 0;
-}
-
-int nvl_arg_recompute(void *field, const char *v, const char *opt, const char *cmd) {
-  nvl_llm_recompute r;
-  if (nvl_llm_recompute_parse(v, &r) != 0)
-    return nvl_cli_usage_error(cmd, "%s: \"%.40s\" is not none, selective or full", opt, v);
-  *(int *)field = (int)r;
-  return 0;
-}
-
-int nvl_arg_cp_comm(void *field, const char *v, const char *opt, const char *cmd) {
-  if (strcmp(v, "p2p") != 0 && strcmp(v, "a2a") != 0)
-    return nvl_cli_usage_error(cmd, "%s: \"%.40s\" is not p2p or a2a", opt, v);
-  *(bool *)field = strcmp(v, "a2a") == 0;
-  return 0;
-}
-
-int nvl_arg_llm_size(void *field, const char *v, const char *opt, const char *cmd) {
-  uint64_t n;
-  if (nvl_parse_uint(v, &n) != 0 || n < 1 || n > 1000000000ULL)
-    return nvl_cli_usage_error(cmd,
-                               "%s: \"%.40s\" is not a whole number from 1 to 1000000000 "
-                               "(leave the option out for its default)",
-                               opt, v);
-  *(size_t *)field = (size_t)n;
-  return 0;
-}
-
-int nvl_arg_zero(void *field, const char *v, const char *opt, const char *cmd) {
-  if (strcmp(v, "1") != 0 && strcmp(v, "3") != 0)
-    return nvl_cli_usage_error(cmd,
-                               "%s: \"%.40s\" is not 1 (Megatron's distributed optimizer) "
-                               "or 3 (FSDP's full shard)",
-                               opt, v);
-  *(size_t *)field = (size_t)(v[0] - '0');
-  return 0;
-}
-
-int nvl_arg_skew(void *field, const char *v, const char *opt, const char *cmd) {
-  double x;
-  if (nvl_parse_decimal(v, &x) != 0 || !(x >= 0 && x <= 10))
-    return nvl_cli_usage_error(cmd, "%s: \"%.40s\" is not a Zipf exponent from 0 to 10", opt, v);
-  *(double *)field = x;
-  return 0;
-}
-
 int nvl_arg_phase_window(void *field, const char *v, const char *opt, const char *cmd) {
   nvl_phase_opts *ph = field;
   double x;
@@ -184,12 +91,7 @@ static int make_layout(const nvl_llm_ask *a, const nvl_llm *m, int n, nvl_llm_la
   l->first_layers = (long)a->first_layers;
   l->last_layers = (long)a->last_layers;
   l->cp_a2a = a->cp_a2a;
-  if (a->order && strlen(a->order) >= sizeof l->order) {
-    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, "",
-                 "--order \"%.40s...\": longer than any order of tp, cp, ep, dp and pp", a->order);
-    return -1;
-  }
-  snprintf(l->order, sizeof l->order, "%s", a->order ? a->order : NVL_LLM_ORDER);
+  snprintf(l->order, sizeof l->order, "%s", a->order[0] ? a->order : NVL_LLM_ORDER);
   /* products of sizes (each at most 1e9) are checked against the job before they are used */
   long tpp, all;
   char dims[96]; /* the sizes dp multiplies, as said in messages (cp when given) */

@@ -33,7 +33,7 @@ typedef struct {
   size_t tp, ep, pp, dp, microbatches, batch, seq, redundant, zero, etp, cp, vp;
   size_t first_layers, last_layers; /* --first-stage-layers, --last-stage-layers (0: even) */
   bool cp_a2a;                      /* --cp-comm a2a */
-  const char *order;                /* the mesh's order, or NULL: NVL_LLM_ORDER */
+  char order[32];                   /* the mesh's order, or "": NVL_LLM_ORDER */
   int recompute;                    /* nvl_llm_recompute, or -1: none */
   double skew;
   bool sp;
@@ -48,99 +48,6 @@ typedef struct {
     .precision = -1, .attn_precision = -1, .kv_precision = -1, .runtime = -1, .ep_kernel = -1,     \
     .recompute = -1, .seed = 1, .model = NVL_MODEL_DEFAULT                                         \
   }
-
-/* Option-table callbacks for the ask's fields. */
-int nvl_arg_llm_mode(void *field, const char *v, const char *opt, const char *cmd);
-int nvl_arg_precision(void *field, const char *v, const char *opt, const char *cmd);
-int nvl_arg_skew(void *field, const char *v, const char *opt, const char *cmd);
-int nvl_arg_attn_precision(void *field, const char *v, const char *opt, const char *cmd);
-int nvl_arg_runtime(void *field, const char *v, const char *opt, const char *cmd);
-int nvl_arg_attn_kernel(void *field, const char *v, const char *opt, const char *cmd);
-int nvl_arg_ep_kernel(void *field, const char *v, const char *opt, const char *cmd);
-int nvl_arg_recompute(void *field, const char *v, const char *opt, const char *cmd);
-int nvl_arg_cp_comm(void *field, const char *v, const char *opt, const char *cmd);
-/* "normal" or "low-latency": 0, 1; -1 for anything else. */
-int nvl_ep_kernel_parse(const char *s);
-/* A layout or step size: a whole number from 1 to 10^9 (0 is no size: leave the option out for
- * the default). */
-int nvl_arg_llm_size(void *field, const char *v, const char *opt, const char *cmd);
-/* --zero: 1 or 3. */
-int nvl_arg_zero(void *field, const char *v, const char *opt, const char *cmd);
-
-/* The option-table rows of the ask's step and layout (not --model, -g, --ranks, --seed), into
- * field `f` (an nvl_llm_ask) of `type`. */
-#define NVL_OPT_LLM_ASK_(type, f)                                                                  \
-  NVL_OPT_(NVL_OPT_STRING, 0, "llm", "MODEL", type, f.llm,                                         \
-           "builtin:NAME (llama3.1-8b, -70b, -405b, deepseek-v3,\nmixtral-8x7b, qwen3-30b-a3b, "   \
-           "qwen3-235b-a22b, mpt-*) or a\nJSON file"),                                             \
-      NVL_OPT_CALL_(0, "mode", "MODE", type, f.mode, nvl_arg_llm_mode,                             \
-                    "train (default), prefill or decode"),                                         \
-      NVL_OPT_CALL_(0, "precision", "P", type, f.precision, nvl_arg_precision,                     \
-                    "GEMMs: bf16, fp8 or fp4 (default: the model's published one)"),               \
-      NVL_OPT_CALL_(0, "attn-precision", "P", type, f.attn_precision, nvl_arg_attn_precision,      \
-                    "attention's math: bf16 (default) or fp8"),                                    \
-      NVL_OPT_CALL_(0, "kv-precision", "P", type, f.kv_precision, nvl_arg_precision,               \
-                    "the KV cache: bf16, fp8 or fp4 (default: fp8 with fp8 or\nfp4 GEMMs, "        \
-                    "else bf16)"),                                                                 \
-      NVL_OPT_CALL_(0, "runtime", "R", type, f.runtime, nvl_arg_runtime,                           \
-                    "kernel launch: eager (PyTorch, unfused), fused (a framework's\nkernels; "     \
-                    "default for train and prefill) or graph (CUDA\ngraphs; default for decode)"), \
-      NVL_OPT_CALL_(                                                                               \
-          0, "attention-kernel", "K", type, f.attn_kernel, nvl_arg_attn_kernel,                    \
-          "default (cuDNN / FlashAttention-3 and 4 class) or flash2\n(FlashAttention-2)"),         \
-      NVL_OPT_CALL_(0, "ep-kernel", "K", type, f.ep_kernel, nvl_arg_ep_kernel,                     \
-                    "DeepEP's expert exchange: normal or low-latency (default:\n"                  \
-                    "low-latency in decode, normal otherwise)"),                                   \
-      NVL_OPT_CALL_(0, "batch", "N", type, f.batch, nvl_arg_llm_size,                              \
-                    "sequences per step, whole job (default: train dp x 4pp\n(1 without pp), "     \
-                    "prefill dp, decode 64 x dp)"),                                                \
-      NVL_OPT_CALL_(0, "seq", "N", type, f.seq, nvl_arg_llm_size,                                  \
-                    "tokens per sequence; decode: the context (default 4096)"),                    \
-      NVL_OPT_CALL_(0, "microbatches", "N", type, f.microbatches, nvl_arg_llm_size,                \
-                    "per data-parallel rank (default: train batch / dp,\ninference 1, or pp "      \
-                    "with pp)"),                                                                   \
-      NVL_OPT_GROUP_("layout"),                                                                    \
-      NVL_OPT_CALL_(0, "tp", "N", type, f.tp, nvl_arg_llm_size,                                    \
-                    "tensor parallel size (default 1)"),                                           \
-      NVL_OPT_CALL_(                                                                               \
-          0, "ep", "N", type, f.ep, nvl_arg_llm_size,                                              \
-          "expert parallel size (default 1): EP groups fold over the\ntp x dp ranks of a "         \
-          "stage (Megatron's MoE parallel folding)"),                                              \
-      NVL_OPT_CALL_(0, "etp", "N", type, f.etp, nvl_arg_llm_size,                                  \
-                    "expert tensor parallel size, dividing tp (default 1: whole\nexperts per "     \
-                    "rank)"),                                                                      \
-      NVL_OPT_CALL_(0, "pp", "N", type, f.pp, nvl_arg_llm_size, "pipeline stages (default 1)"),    \
-      NVL_OPT_CALL_(0, "vp", "N", type, f.vp, nvl_arg_llm_size,                                    \
-                    "model chunks per pipeline rank: interleaved 1F1B (default 1)"),               \
-      NVL_OPT_CALL_(0, "first-stage-layers", "N", type, f.first_layers, nvl_arg_llm_size,          \
-                    "layers of the first pipeline stage (Megatron's\n"                             \
-                    "--decoder-first-pipeline-num-layers; default: even)"),                        \
-      NVL_OPT_CALL_(0, "last-stage-layers", "N", type, f.last_layers, nvl_arg_llm_size,            \
-                    "layers of the last pipeline stage (default: even)"),                          \
-      NVL_OPT_CALL_(                                                                               \
-          0, "dp", "N", type, f.dp, nvl_arg_llm_size,                                              \
-          "the dense layers' data-parallel size (Megatron's; default:\nthe ranks / (tp x pp))"),   \
-      NVL_OPT_CALL_(0, "cp", "N", type, f.cp, nvl_arg_llm_size,                                    \
-                    "context parallel size: each sequence's tokens over N ranks\n(default 1; "     \
-                    "train and prefill)"),                                                         \
-      NVL_OPT_CALL_(                                                                               \
-          0, "cp-comm", "C", type, f.cp_a2a, nvl_arg_cp_comm,                                      \
-          "CP's exchange: p2p (default: Megatron's KV ring, overlapped\nwith attention) "          \
-          "or a2a (Ulysses' all-to-all of heads)"),                                                \
-      NVL_OPT_(NVL_OPT_STRING, 0, "order", "ORDER", type, f.order,                                 \
-               "the mesh's order, fastest-varying first (default\ntp-cp-ep-dp-pp, Megatron's)"),   \
-      NVL_OPT_(NVL_OPT_FLAG, 0, "sp", NULL, type, f.sp,                                            \
-               "sequence parallelism (TP reduce_scatter + all_gather)"),                           \
-      NVL_OPT_CALL_(0, "zero", "N", type, f.zero, nvl_arg_zero,                                    \
-                    "training's data-parallel sharding: 1 (default: Megatron's\ndistributed "      \
-                    "optimizer) or 3 (FSDP's full shard)"),                                        \
-      NVL_OPT_CALL_(0, "recompute", "R", type, f.recompute, nvl_arg_recompute,                     \
-                    "training's activation recomputation: none (default),\nselective (attention "  \
-                    "core) or full (whole layers)"),                                               \
-      NVL_OPT_(NVL_OPT_COUNT, 0, "redundant-experts", "N", type, f.redundant,                      \
-               "copies of the hottest experts, so that ep divides experts + N"),                   \
-      NVL_OPT_CALL_(0, "skew", "S", type, f.skew, nvl_arg_skew,                                    \
-                    "routing: Zipf exponent over experts (default 0: uniform)")
 
 /* Checks the ask's sizes (at most 10^9 each, 65536 redundant experts). Returns 0, or -1 with
  * the reason in err. */

@@ -12,6 +12,7 @@
 #include "base/units.h"
 #include "base/xalloc.h"
 #include "cli/cli.h"
+#include "cli/llm_params.h"
 #include "cli/simulate.h"
 #include "design/design.h"
 #include "models/algorithms.h"

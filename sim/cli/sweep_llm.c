@@ -3,49 +3,31 @@
  */
 #include "cli/sweep_llm.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/exit.h"
 #include "base/file.h"
 #include "base/names.h"
 #include "cli/sweep.h"
+#include "cli/llm_params.h"
 #include "output/llm.h"
 
-typedef enum {
-  L_LLM,
-  L_MODE,
-  L_PRECISION,
-  L_TP,
-  L_EP,
-  L_PP,
-  L_DP,
-  L_MICROBATCHES,
-  L_BATCH,
-  L_SEQ,
-  L_SP,
-  L_REDUNDANT,
-  L_SKEW,
-  L_SEED,
-  L_ZERO,
-  L_EP_KERNEL,
-  L_RECOMPUTE,
-  L_ETP,
-  L_CP,
-  L_VP,
-  L__COUNT
-} llm_param;
+/* Parameters: the LLM parameter table's (cli/llm_params.h), then the routing's seed. */
+#define P_SEED ((int)nvl_llm_n_params)
 
-static const char *const names[L__COUNT] = {"llm",       "mode", "precision", "tp",
-                                            "ep",        "pp",   "dp",        "microbatches",
-                                            "batch",     "seq",  "sp",        "redundant_experts",
-                                            "skew",      "seed", "zero",      "ep_kernel",
-                                            "recompute", "etp",  "cp",        "vp"};
-
-int nvl_sweep_llm_param(const char *name) { return nvl_names_find(names, L__COUNT, name, false); }
+int nvl_sweep_llm_param(const char *name) {
+  const nvl_llm_param *p = nvl_llm_param_find(name);
+  if (p && strchr(name, '-') == NULL) /* keys are written with '_' */
+    return (int)(p - nvl_llm_params);
+  return strcmp(name, "seed") == 0 ? P_SEED : -1;
+}
 
 const char *nvl_sweep_llm_param_names(void) {
-  return "llm, mode, precision, tp, ep, pp, dp, microbatches, batch, seq, sp, redundant_experts, "
-         "skew, seed, zero, ep_kernel, recompute, etp, cp, vp";
+  static char names[1100];
+  if (!names[0])
+    snprintf(names, sizeof names, "%s, seed", nvl_llm_param_keys());
+  return names;
 }
 
 /* builtin:NAME, or a file in the spec's folder. */
@@ -75,102 +57,28 @@ static int set_llm(char *buf, size_t len, const char *spec_dir, const char *v, c
   return 0;
 }
 
-/* A size: a positive integer (tp and the like), or 0 too when zero_ok. */
-static int set_count(size_t *field, json_t *v, bool zero_ok) {
-  if (!json_is_integer(v) || json_integer_value(v) < (zero_ok ? 0 : 1) ||
-      json_integer_value(v) > 1000000000)
-    return -1;
-  *field = (size_t)json_integer_value(v);
-  return 0;
-}
-
 int nvl_sweep_llm_set(nvl_llm_ask *a, char *llm_buf, size_t llm_len, const char *spec_dir,
                       int param, json_t *v, char *err, size_t errlen) {
-  const char *sv = json_is_string(v) ? json_string_value(v) : NULL;
-  size_t *counts[L__COUNT] = {[L_TP] = &a->tp,
-                              [L_EP] = &a->ep,
-                              [L_PP] = &a->pp,
-                              [L_DP] = &a->dp,
-                              [L_MICROBATCHES] = &a->microbatches,
-                              [L_BATCH] = &a->batch,
-                              [L_SEQ] = &a->seq,
-                              [L_REDUNDANT] = &a->redundant,
-                              [L_ETP] = &a->etp,
-                              [L_CP] = &a->cp,
-                              [L_VP] = &a->vp};
-  const char *want = NULL;
-  switch ((llm_param)param) {
-  case L_LLM:
-    if (!sv)
-      want = "a model: builtin:NAME or a file";
-    else if (set_llm(llm_buf, llm_len, spec_dir, sv, err, errlen) != 0)
-      return -1;
-    a->llm = llm_buf;
-    break;
-  case L_MODE:
-    if (!sv || nvl_llm_mode_parse(sv, &a->mode) != 0)
-      want = "train, prefill or decode";
-    break;
-  case L_PRECISION: {
-    nvl_precision p;
-    if (!sv || nvl_precision_parse(sv, &p) != 0)
-      want = "bf16, fp8 or fp4";
-    else
-      a->precision = (int)p;
-    break;
-  }
-  case L_SP:
-    if (!json_is_boolean(v))
-      want = "true or false";
-    else
-      a->sp = json_is_true(v);
-    break;
-  case L_SKEW:
-    if (!json_is_number(v) || !(json_number_value(v) >= 0 && json_number_value(v) <= 10))
-      want = "a Zipf exponent from 0 to 10";
-    else
-      a->skew = json_number_value(v);
-    break;
-  case L_SEED:
-    if (!json_is_integer(v) || json_integer_value(v) < 0)
-      want = "a non-negative integer";
-    else
+  if (param == P_SEED) {
+    if (json_is_integer(v) && json_integer_value(v) >= 0) {
       a->seed = (unsigned long)json_integer_value(v);
-    break;
-  case L_EP_KERNEL:
-    if (!sv || nvl_ep_kernel_parse(sv) < 0)
-      want = "normal or low-latency";
-    else
-      a->ep_kernel = nvl_ep_kernel_parse(sv);
-    break;
-  case L_RECOMPUTE: {
-    nvl_llm_recompute r;
-    if (!sv || nvl_llm_recompute_parse(sv, &r) != 0)
-      want = "none, selective or full";
-    else
-      a->recompute = (int)r;
-    break;
-  }
-  case L_ZERO:
-    if (!json_is_integer(v) || (json_integer_value(v) != 1 && json_integer_value(v) != 3))
-      want = "1 or 3";
-    else
-      a->zero = (size_t)json_integer_value(v);
-    break;
-  case L_REDUNDANT:
-    if (set_count(counts[param], v, true) != 0 || a->redundant > 65536)
-      want = "an integer from 0 to 65536";
-    break;
-  default:
-    if (set_count(counts[param], v, false) != 0)
-      want = "an integer from 1 to 1000000000";
-  }
-  if (want) {
+      return 0;
+    }
     char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-    snprintf(err, errlen, "%s: %.60s is not %s", names[param], t ? t : "?", want);
+    snprintf(err, errlen, "seed: %.60s is not a non-negative integer", t ? t : "?");
     free(t);
     return -1;
   }
+  const nvl_llm_param *p = &nvl_llm_params[param];
+  if (strcmp(p->name, "llm") != 0)
+    return nvl_llm_param_set_json(p, a, v, err, errlen);
+  if (!json_is_string(v)) {
+    snprintf(err, errlen, "llm: a model: builtin:NAME or a file");
+    return -1;
+  }
+  if (set_llm(llm_buf, llm_len, spec_dir, json_string_value(v), err, errlen) != 0)
+    return -1;
+  a->llm = llm_buf;
   return 0;
 }
 

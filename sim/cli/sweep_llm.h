@@ -7,9 +7,9 @@
  *                "sp": false, "redundant_experts": 0, "skew": 0, "seed": 1,
  *                "ranks": "gpu", "model": "default"}
  *
- * and the same names (llm, mode, precision, tp, ep, pp, dp, microbatches, batch, seq, sp,
- * redundant_experts, skew, seed, zero) are parameters of axes: {"name": "expert_parallel", "param":
- * "ep", "values": [8, 72]}. A model file is named as the base design is: next to the spec.
+ * and the same names (the LLM parameter table's keys, cli/llm_params.h, and seed) are parameters
+ * of axes: {"name": "expert_parallel", "param": "ep", "values": [8, 72]}. A model file is named as
+ * the base design is: next to the spec.
  */
 #ifndef NVL_SWEEP_LLM_H
 #define NVL_SWEEP_LLM_H

@@ -255,46 +255,30 @@ void nvl_llm_result_print(const nvl_llm_labels *lb, const nvl_llm_step *st, cons
     fprintf(out, "MFU %35.1f %%\n", 100 * r->mfu);
 }
 
-static const char llm_csv_header[] =
-    "design,llm,mode,precision,tp,ep,pp,dp,microbatches,batch,seq,step_time_us,tokens_per_s,"
-    "compute_us,comm_us,exposed_comm_us,bubble_us,tp_comm_us,ep_comm_us,pp_comm_us,dp_comm_us,"
-    "mfu,tokens_per_s_replica,tokens_per_s_design,tokens_per_joule,memory_gb,seed,"
-    "ep_dispatch_us,ep_combine_us,ep_dispatch_GBps,ep_combine_GBps,zero,etp,cp,cp_comm_us,vp";
+static const char llm_csv_figures[] =
+    "step_time_us,tokens_per_s,compute_us,comm_us,exposed_comm_us,bubble_us,tp_comm_us,"
+    "ep_comm_us,pp_comm_us,dp_comm_us,cp_comm_us,mfu,tokens_per_s_replica,tokens_per_s_design,"
+    "tokens_per_joule,memory_gb,seed,ep_dispatch_us,ep_combine_us,ep_dispatch_GBps,"
+    "ep_combine_GBps";
 
-void nvl_llm_csv_header(FILE *out) { fputs(llm_csv_header, out); }
+void nvl_llm_csv_figures_header(FILE *out) { fputs(llm_csv_figures, out); }
 
-size_t nvl_llm_csv_columns(void) {
+size_t nvl_llm_csv_figures_columns(void) {
   size_t n = 1;
-  for (const char *c = llm_csv_header; *c; c++)
+  for (const char *c = llm_csv_figures; *c; c++)
     n += *c == ',';
   return n;
 }
 
-void nvl_llm_csv_row(const nvl_llm_labels *lb, const nvl_llm_step *st, const nvl_llm_result *r,
-                     FILE *out) {
-  const nvl_llm_layout *l = lb->lay;
-  nvl_csv_field(out, lb->design);
-  fputc(',', out);
-  nvl_csv_field(out, lb->llm);
-  fprintf(out,
-          ",%s,%s,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,"
-          "%.3f,%.6f,%.3f,%.3f,%.6f,%.3f,%lu,%.3f,%.3f,%.3f,%.3f,%d,%ld,%ld,%.3f,%ld",
-          nvl_llm_mode_name(l->mode), nvl_precision_name(l->precision), l->tp, l->ep, l->pp, l->dp,
-          l->microbatches, l->batch, l->seq, r->step_s * 1e6, r->tokens_per_s, r->compute_s * 1e6,
-          r->comm_total_s * 1e6, r->exposed_s * 1e6, r->bubble_s * 1e6, r->comm_s[NVL_LD_TP] * 1e6,
-          r->comm_s[NVL_LD_EP] * 1e6, r->comm_s[NVL_LD_PP] * 1e6, r->comm_s[NVL_LD_DP] * 1e6,
-          r->mfu, r->replica_tokens_per_s, r->design_tokens_per_s, r->tokens_per_joule,
-          st->mem.total / 1e9, l->seed, r->ep_dispatch_s * 1e6, r->ep_combine_s * 1e6,
-          r->ep_dispatch_Bps / 1e9, r->ep_combine_Bps / 1e9,
-          l->mode == NVL_LLM_TRAIN ? (l->zero == 3 ? 3 : 1) : 0, l->etp > 1 ? l->etp : 1,
-          l->cp > 1 ? l->cp : 1, r->comm_s[NVL_LD_CP] * 1e6, l->vp > 1 ? l->vp : 1);
-}
-
-int nvl_llm_result_write_csv(const nvl_llm_labels *lb, const nvl_llm_step *st,
+void nvl_llm_csv_figures_row(const nvl_llm_labels *lb, const nvl_llm_step *st,
                              const nvl_llm_result *r, FILE *out) {
-  nvl_llm_csv_header(out);
-  fputc('\n', out);
-  nvl_llm_csv_row(lb, st, r, out);
-  fputc('\n', out);
-  return ferror(out) ? -1 : 0;
+  fprintf(out,
+          "%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.6f,%.3f,%.3f,%.6f,%.3f,%lu,"
+          "%.3f,%.3f,%.3f,%.3f",
+          r->step_s * 1e6, r->tokens_per_s, r->compute_s * 1e6, r->comm_total_s * 1e6,
+          r->exposed_s * 1e6, r->bubble_s * 1e6, r->comm_s[NVL_LD_TP] * 1e6,
+          r->comm_s[NVL_LD_EP] * 1e6, r->comm_s[NVL_LD_PP] * 1e6, r->comm_s[NVL_LD_DP] * 1e6,
+          r->comm_s[NVL_LD_CP] * 1e6, r->mfu, r->replica_tokens_per_s, r->design_tokens_per_s,
+          r->tokens_per_joule, st->mem.total / 1e9, lb->lay->seed, r->ep_dispatch_s * 1e6,
+          r->ep_combine_s * 1e6, r->ep_dispatch_Bps / 1e9, r->ep_combine_Bps / 1e9);
 }

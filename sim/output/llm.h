@@ -49,13 +49,12 @@ typedef struct {
 
 void nvl_llm_result_print(const nvl_llm_labels *lb, const nvl_llm_step *st, const nvl_llm_result *r,
                           FILE *out);
-/* The CSV columns (no line end), their number, and one row of them (RFC 4180, no line end). */
-void nvl_llm_csv_header(FILE *out);
-size_t nvl_llm_csv_columns(void);
-void nvl_llm_csv_row(const nvl_llm_labels *lb, const nvl_llm_step *st, const nvl_llm_result *r,
-                     FILE *out);
-/* CSV, the header and one row. Returns 0, or -1 (I/O). */
-int nvl_llm_result_write_csv(const nvl_llm_labels *lb, const nvl_llm_step *st,
+/* The CSV's figures (after the design, the model and the layout's columns, which the LLM
+ * parameter table writes: cli/llm_params.h): their columns (no line end), their number, one row
+ * of them (no line end). */
+void nvl_llm_csv_figures_header(FILE *out);
+size_t nvl_llm_csv_figures_columns(void);
+void nvl_llm_csv_figures_row(const nvl_llm_labels *lb, const nvl_llm_step *st,
                              const nvl_llm_result *r, FILE *out);
 
 #endif
