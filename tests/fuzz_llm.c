@@ -1,8 +1,10 @@
 /*
  * libFuzzer target: the LLM inputs (tools/fuzz.sh). The first byte picks the kind (byte mod 3):
  *   0  a model description and a layout: 12 bytes of layout (mode, tp, ep, pp, dp, batch, seq,
- *      micro-batches, ZeRO, sequence parallelism, skew, redundant experts), then the model's
- *      JSON; the model is read as `--llm FILE` reads it and its step built on the HGX H100 board
+ *      micro-batches, ZeRO, sequence parallelism with the reader and cp and vp in its bits,
+ *      skew, redundant experts), then the model's JSON; the model is read as `--llm FILE` (or,
+ *      with bit 1 of byte 9, `--llm hf:FILE`: a Hugging Face config) reads it and its step
+ *      built on the HGX H100 board
  *      (8 GPUs) as `nvlsim llm` builds it: layout, memory, operations (simulating it is the
  *      engine's part);
  *   1  a table of `validate-model --llm`, read with every row's ask (no simulation);
@@ -43,6 +45,8 @@ static nvl_llm_ask layout(const uint8_t *b) {
   a.microbatches = b[7] % 5;
   a.zero = b[8] % 3 == 2 ? 3 : b[8] % 3;
   a.sp = b[9] & 1;
+  a.cp = (b[9] >> 2) % 3 ? 1u << ((b[9] >> 2) % 3 - 1) : 0;
+  a.vp = (b[9] >> 4) % 3;
   a.skew = (double)(b[10] % 11);
   a.redundant = b[11] % 9;
   return a;
@@ -55,7 +59,7 @@ static void model_and_layout(const uint8_t *data, size_t size) {
   if (fd < 0 || write(fd, data + 12, size - 12) != (ssize_t)(size - 12))
     abort();
   char path[64];
-  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  snprintf(path, sizeof path, "%s/proc/self/fd/%d", data[9] & 2 ? "hf:" : "", fd);
   nvl_llm m;
   nvl_diags diags = NVL_DIAGS_INIT;
   if (nvl_llm_load(path, &m, &diags) == 0) {

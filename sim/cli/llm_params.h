@@ -39,7 +39,8 @@ typedef struct {
 #define NVL_LLM_STEP_PARAMS(X, B)                                                                  \
   X(B, llm, "llm", "MODEL", TEXT, text, NULL,                                                      \
     "builtin:NAME (llama3.1-8b, -70b, -405b, deepseek-v3,\nmixtral-8x7b, qwen3-30b-a3b, "          \
-    "qwen3-235b-a22b, mpt-*) or a\nJSON file")                                                     \
+    "qwen3-235b-a22b, gpt-oss-120b,\nmpt-*), a JSON file, or hf:PATH (a Hugging Face\n"            \
+    "config.json)")                                                                                \
   X(B, mode, "mode", "MODE", TEXT, mode, show_mode, "train (default), prefill or decode")          \
   X(B, precision, "precision", "P", TEXT, precision, show_precision,                               \
     "GEMMs: bf16, fp8 or fp4 (default: the model's published one)")                                \

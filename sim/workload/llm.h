@@ -82,7 +82,23 @@ typedef struct {
   long q_lora, kv_lora, qk_nope, qk_rope, v_head;
   bool moe;
   long experts, shared, top_k, expert_ffn, first_dense;
+  /* sliding-window attention: layers first, first + every, ... attend to the last `window`
+   * tokens only (window 0: none) */
+  long window, window_every, window_first;
 } nvl_llm;
+
+/* Whether the model's layer g attends through its sliding window. */
+static inline bool nvl_llm_windowed(const nvl_llm *m, long g) {
+  return m->window > 0 && g >= m->window_first && (g - m->window_first) % m->window_every == 0;
+}
+/* Keys a query of layer g attends to, on average: a whole sequence of seq tokens (causal: query
+ * i sees min(i, window) keys) or, in decode, one new token over a context of seq. */
+static inline double nvl_llm_keys(const nvl_llm *m, long g, long seq, bool decode) {
+  double S = (double)seq, w = nvl_llm_windowed(m, g) ? (double)m->window : S;
+  if (decode)
+    return S < w ? S : w;
+  return S <= w ? (S + 1) / 2 : (w * (w + 1) / 2 + (S - w) * w) / S;
+}
 
 /* Loads "builtin:NAME" or a file. Returns 0, or -1 with a diagnostic (NVL_DIAG_IO for a file
  * that cannot be read). */

@@ -1,8 +1,9 @@
 /*
  * llm_cost: FLOPs and bytes of a layer (llm_internal.h), the layout's checks, and the memory
  * check. FLOPs count a multiply-add as 2; GEMM FLOPs per token are twice the weights touched.
- * Attention's core (QK^T and AV) attends to `ctx` tokens: (seq + 1) / 2 on average under the
- * causal mask when a whole sequence is processed, the context length `seq` in decode.
+ * Attention's core (QK^T and AV) attends to nvl_llm_keys tokens: (seq + 1) / 2 on average under
+ * the causal mask when a whole sequence is processed, the context length `seq` in decode, at
+ * most the window on a sliding-window layer (whose KV cache holds the window's tokens only).
  */
 #include <math.h>
 #include <stdio.h>
@@ -47,7 +48,7 @@ static void costs(llm_shape *sh) {
   attention_shape(m, &ap, &core);
   llm_costs *c = &sh->c;
   c->attn_gemm = 2 * ap / tp;
-  c->attn_core = core * sh->ctx / tp;
+  c->attn_core = core / tp; /* per key attended (nvl_llm_keys) */
   c->attn_weights = ap / tp * w;
   double mats = m->mlp_mats ? (double)m->mlp_mats : 3;
   c->mlp_gemm = 2 * mats * h * (double)m->ffn / tp;
@@ -91,9 +92,11 @@ static void rank_memory(const llm_shape *sh, long s, nvl_llm_memory *mm) {
   const nvl_llm_layout *l = sh->lay;
   const nvl_llm *m = sh->m;
   double dense = 0, expert = 0, tp = (double)l->tp, h = (double)m->hidden, biggest = 0;
-  double layers = 0, v = (double)(sh->vstages / l->pp);
+  double layers = 0, v = (double)(sh->vstages / l->pp), kv_tokens = 0;
   for (long vs = s; vs < sh->vstages; vs += l->pp) /* every chunk of the stage */
     for (long k = sh->vfirst[vs]; k < sh->vfirst[vs + 1]; k++, layers++) {
+      bool win = nvl_llm_windowed(m, k) && m->window < l->seq; /* a window holds its tokens */
+      kv_tokens += win ? (double)m->window : (double)l->seq;
       dense += layer_params(sh, k, false) / tp;
       expert += layer_params(sh, k, true) / (double)(l->ep * llm_etp(l));
       biggest = fmax(biggest, layer_params(sh, k, false) / tp +
@@ -130,8 +133,7 @@ static void rank_memory(const llm_shape *sh, long s, nvl_llm_memory *mm) {
   } else {
     mm->weights = sh->wbytes * (dense + expert);
     double seqs = sh->seqs_mb * (double)l->microbatches;
-    mm->kv_cache =
-        seqs * (double)l->seq / (double)llm_cp(l) * layers * nvl_llm_kv_bytes_token(m, l);
+    mm->kv_cache = seqs * kv_tokens / (double)llm_cp(l) * nvl_llm_kv_bytes_token(m, l);
   }
   mm->total = mm->weights + mm->grads + mm->optimizer + mm->activations + mm->kv_cache;
 }
@@ -306,7 +308,6 @@ int nvl_llm_shape(const nvl_model_ctx *ctx, const nvl_llm *m, const nvl_llm_layo
   sh->seqs_mb = (double)l->batch / (double)(l->dp * l->microbatches);
   sh->tokens_mb = sh->seqs_mb * (l->mode == NVL_LLM_DECODE ? 1.0 : (double)l->seq) /
                   (double)llm_cp(l); /* CP: each rank its 1/cp of every sequence */
-  sh->ctx = l->mode == NVL_LLM_DECODE ? (double)l->seq : ((double)l->seq + 1) / 2;
   sh->wbytes = l->mode == NVL_LLM_TRAIN ? 2.0 : nvl_precision_bytes(l->precision);
   costs(sh);
   memset(mem, 0, sizeof *mem);
@@ -348,8 +349,9 @@ void nvl_llm_totals(const llm_shape *sh, double *model_flops, double *tokens) {
   const nvl_llm_layout *l = sh->lay;
   const llm_costs *c = &sh->c;
   double tp = (double)l->tp, per_token = c->head_gemm * tp;
+  bool decode = l->mode == NVL_LLM_DECODE;
   for (long k = 0; k < m->layers; k++) {
-    per_token += (c->attn_gemm + c->attn_core) * tp;
+    per_token += (c->attn_gemm + c->attn_core * nvl_llm_keys(m, k, l->seq, decode)) * tp;
     per_token += llm_moe_layer(m, k) ? (c->pre_gemm - c->router_gemm) * tp + c->router_gemm +
                                            c->expert_gemm * (double)m->top_k
                                      : c->mlp_gemm * tp;

@@ -51,7 +51,6 @@ typedef struct {
   long slots, per_rank_slots; /* expert copies (experts + redundant), per EP rank */
   double seqs_mb;             /* sequences per micro-batch and data-parallel rank */
   double tokens_mb;           /* tokens per micro-batch and data-parallel rank */
-  double ctx;                 /* context attended per token */
   double wbytes;              /* bytes per weight */
   llm_costs c;
 } llm_shape;

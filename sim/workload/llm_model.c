@@ -13,6 +13,7 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "workload/llm.h"
+#include "workload/llm_hf.h"
 
 #define LLM_FILE_MAX (1u << 20)
 
@@ -115,6 +116,16 @@ static void parse_moe(ctx *c, json_t *o, nvl_llm *m) {
     bad(c, "/moe/first_dense_layers", "first_dense_layers exceeds the %ld layers", m->layers);
 }
 
+/* "window": {"tokens": N, "every": E (default 1), "first": F (default 0)}: sliding-window
+ * attention on layers F, F + E, ... */
+static void parse_window(ctx *c, json_t *o, nvl_llm *m) {
+  static const char *const keys[] = {"tokens", "every", "first", NULL};
+  check_keys(c, o, "/window", keys);
+  m->window = get_int(c, o, "/window", "tokens", true, 1, 1L << 30, 0);
+  m->window_every = get_int(c, o, "/window", "every", false, 1, NVL_LLM_MAX_LAYERS, 1);
+  m->window_first = get_int(c, o, "/window", "first", false, 0, NVL_LLM_MAX_LAYERS, 0);
+}
+
 static int parse(json_t *root, nvl_llm *m, nvl_diags *diags) {
   ctx c = {.diags = diags};
   memset(m, 0, sizeof *m);
@@ -122,9 +133,9 @@ static int parse(json_t *root, nvl_llm *m, nvl_diags *diags) {
     bad(&c, "", "a model description is a JSON object, not %s", nvl_json_type_name(root));
     return -1;
   }
-  static const char *const keys[] = {"name",      "source", "note",     "layers",   "hidden",
-                                     "ffn",       "heads",  "kv_heads", "head_dim", "vocab",
-                                     "precision", "mla",    "moe",      "mlp",      NULL};
+  static const char *const keys[] = {"name",  "source",   "note",     "layers", "hidden",    "ffn",
+                                     "heads", "kv_heads", "head_dim", "vocab",  "precision", "mla",
+                                     "moe",   "mlp",      "window",   NULL};
   check_keys(&c, root, "", keys);
   snprintf(m->name, sizeof m->name, "model");
   get_str(&c, root, "name", m->name, sizeof m->name);
@@ -161,6 +172,11 @@ static int parse(json_t *root, nvl_llm *m, nvl_diags *diags) {
     bad(&c, "/moe", "moe must be an object");
   else if (moe)
     parse_moe(&c, moe, m);
+  json_t *win = json_object_get(root, "window");
+  if (win && !json_is_object(win))
+    bad(&c, "/window", "window must be an object");
+  else if (win)
+    parse_window(&c, win, m);
   return c.errors ? -1 : 0;
 }
 
@@ -190,14 +206,16 @@ int nvl_llm_load(const char *what, nvl_llm *m, nvl_diags *diags) {
                    "unknown built-in model \"%.60s\"; built-in: %s", what + 8, names);
       return -1;
     }
-  } else if (nvl_file_read(what, "model description", LLM_FILE_MAX, &text, &len, diags) != 0) {
+  } else if (nvl_file_read(strncmp(what, "hf:", 3) == 0 ? what + 3 : what, "model description",
+                           LLM_FILE_MAX, &text, &len, diags) != 0) {
     return -1;
   }
   json_t *root = nvl_json_load_user(text, len, diags);
   free(text);
   if (!root)
     return -1;
-  int rc = parse(root, m, diags);
+  int rc =
+      strncmp(what, "hf:", 3) == 0 ? nvl_llm_from_hf(root, what, m, diags) : parse(root, m, diags);
   json_decref(root);
   return rc;
 }

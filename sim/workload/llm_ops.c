@@ -85,7 +85,7 @@ static void attention_block(const llm_shape *sh, long layer, llm_ops *o) {
   if (l->mode == NVL_LLM_DECODE) {
     at.kind = NVL_KOP_ATTN_DECODE;
     at.seq = 1;
-    at.ctx = (double)l->seq;
+    at.ctx = nvl_llm_keys(m, layer, l->seq, true); /* a sliding window reads its tokens only */
     at.kv_bytes = nvl_llm_kv_bytes_token(m, l);
     if (m->mla) { /* absorbed: every head attends to the latent */
       at.heads_kv = 1;
@@ -96,6 +96,10 @@ static void attention_block(const llm_shape *sh, long layer, llm_ops *o) {
     at.kind = NVL_KOP_ATTN;
     at.seq = at.ctx = (double)l->seq;
     at.causal = true;
+    if (nvl_llm_windowed(m, layer) && m->window < l->seq) { /* each query sees its window */
+      at.causal = false;
+      at.ctx = nvl_llm_keys(m, layer, l->seq, false);
+    }
     double cp = (double)llm_cp(l);
     if (cp > 1 && !l->cp_a2a) /* the ring: 1/cp of the queries (load-balanced) over all keys */
       at.seq /= cp;
