@@ -207,8 +207,8 @@ static void test_fold__broken_symmetry_is_not_folded(void **state) {
 }
 
 /* A training step of a small dense decoder on the first n GPUs of NVL72. */
-static outcome run_llm(nvl_model model, long tp, long pp, long dp, double skew, bool moe,
-                       bool explicit_ranks) {
+static outcome run_llm_cp(nvl_model model, long tp, long pp, long dp, double skew, bool moe,
+                          bool explicit_ranks, long cp, long vp) {
   nvl_fixture f = nvl_fixture_open("gb200-nvl72.json", model, false);
   nvl_llm m = {.layers = 4,
                .hidden = 4096,
@@ -237,6 +237,8 @@ static outcome run_llm(nvl_model model, long tp, long pp, long dp, double skew, 
                       .precision = NVL_PREC_BF16,
                       .zero = 1,
                       .skew = skew,
+                      .cp = cp,
+                      .vp = vp,
                       .seed = 1};
   nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .one_rank_ok = true, .seed = 1, .model = model};
   spec.explicit_ranks = explicit_ranks;
@@ -244,7 +246,7 @@ static outcome run_llm(nvl_model model, long tp, long pp, long dp, double skew, 
   spec.n_jobs = 1;
   spec.jobs[0].algo = NVL_ALGO_AUTO;
   spec.jobs[0].proto = -1;
-  spec.jobs[0].n_limit = (int)(tp * pp * dp * l.ep);
+  spec.jobs[0].n_limit = (int)(tp * pp * dp * l.ep * (cp > 1 ? cp : 1));
   nvl_diags diags = NVL_DIAGS_INIT;
   assert_int_equal(nvl_workload_resolve(&spec, f.d, f.p, &diags), 0);
   nvl_llm_step st;
@@ -263,6 +265,23 @@ static outcome run_llm(nvl_model model, long tp, long pp, long dp, double skew, 
   nvl_fixture_close(&f);
   nvl_diags_release(&diags);
   return o;
+}
+
+static outcome run_llm(nvl_model model, long tp, long pp, long dp, double skew, bool moe,
+                       bool explicit_ranks) {
+  return run_llm_cp(model, tp, pp, dp, skew, moe, explicit_ranks, 0, 0);
+}
+
+static void test_fold__llm_step_with_cp_and_vp_equals_explicit(void **state) {
+  /* tp 2 x cp 2 x pp 2 (vp 2) on 8 GPUs: folding still finds the step's symmetry with context
+   * parallelism and an interleaved pipeline, and every figure agrees with the explicit step */
+  (void)state;
+  outcome f = run_llm_cp(NVL_MODEL_DEFAULT, 2, 2, 1, 0, false, false, 2, 2),
+          e = run_llm_cp(NVL_MODEL_DEFAULT, 2, 2, 1, 0, false, true, 2, 2);
+  assert_true(f.copies > 1);
+  compare("llm with cp and vp", &f, &e, TOL);
+  nvl_engine_result_release(&f.res);
+  nvl_engine_result_release(&e.res);
 }
 
 static void test_fold__llm_step_equals_explicit(void **state) {
@@ -310,6 +329,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_fold__alike_jobs_finish_together),
     cmocka_unit_test(test_fold__broken_symmetry_is_not_folded),
     cmocka_unit_test(test_fold__llm_step_equals_explicit),
+    cmocka_unit_test(test_fold__llm_step_with_cp_and_vp_equals_explicit),
     cmocka_unit_test(test_fold__no_link_above_its_capacity),
     cmocka_unit_test(test_fold__random_routing_is_not_folded),
 };
