@@ -126,7 +126,55 @@ static void test_llm_model__sliding_windows_price_and_cache_their_keys(void **st
   nvl_fixture_close(&f);
 }
 
+/* Ops of dimension dim, and their bytes, in a built (not simulated) step of m under l on n GPUs;
+ * *weights the memory check's weights. */
+static size_t count_ops(const nvl_llm *m, const nvl_llm_layout *l, int n, nvl_llm_dim dim,
+                        double *bytes, double *weights) {
+  nvl_fixture f = nvl_fixture_open("gb200-nvl72.json", NVL_MODEL_DEFAULT, false);
+  nvl_diags diags = NVL_DIAGS_INIT;
+  nvl_workload_spec spec = first_ranks(&f, n, &diags);
+  nvl_llm_step st;
+  assert_int_equal(nvl_llm_step_build(nvl_test_ctx(), m, l, f.d, &spec, &st, &diags), 0);
+  size_t k = 0;
+  *bytes = 0;
+  for (size_t i = 0; i < st.g.n_ops; i++)
+    if (st.dim[i] == dim) {
+      k++;
+      *bytes += (double)st.g.ops[i].bytes;
+    }
+  *weights = st.mem.weights;
+  nvl_llm_step_release(&st, spec.n_jobs);
+  nvl_workload_spec_release(&spec);
+  nvl_diags_release(&diags);
+  nvl_fixture_close(&f);
+  return k;
+}
+
+/* A parallel block has one TP exchange per layer each way instead of two; tied embeddings hold
+ * one matrix on a single stage and, over stages, all_reduce its gradients between the first and
+ * the last (h x vocab / tp BF16 bytes per rank). */
+static void test_llm_model__parallel_blocks_and_tied_embeddings(void **state) {
+  (void)state;
+  nvl_llm m = dense_model();
+  nvl_llm_layout l = prefill(2, 1024);
+  double bytes, w0, w1;
+  size_t seq = count_ops(&m, &l, 2, NVL_LD_TP, &bytes, &w0);
+  m.parallel_block = true;
+  assert_int_equal(count_ops(&m, &l, 2, NVL_LD_TP, &bytes, &w1), seq / 2);
+  m.parallel_block = false, m.tied_embeddings = true;
+  count_ops(&m, &l, 2, NVL_LD_TP, &bytes, &w1);
+  assert_close(w0 - w1, 4096.0 * 32000 / 2 * 2 /* BF16 */, 1e-12);
+  l.mode = NVL_LLM_TRAIN, l.pp = 2, l.batch = 2, l.microbatches = 2;
+  double before, after, w;
+  nvl_llm untied = dense_model();
+  size_t dp0 = count_ops(&untied, &l, 4, NVL_LD_DP, &before, &w);
+  size_t dp1 = count_ops(&m, &l, 4, NVL_LD_DP, &after, &w);
+  assert_int_equal(dp1 - dp0, 2); /* one per rank of a stage */
+  assert_close(after - before, 2 * 4096.0 * 32000 / 2 * 2, 1e-12);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_llm_model__parallel_blocks_and_tied_embeddings),
     cmocka_unit_test(test_llm_model__hf_configs_equal_the_builtins),
     cmocka_unit_test(test_llm_model__unmapped_configs_name_what),
     cmocka_unit_test(test_llm_model__sliding_windows_price_and_cache_their_keys),

@@ -85,6 +85,8 @@ typedef struct {
   /* sliding-window attention: layers first, first + every, ... attend to the last `window`
    * tokens only (window 0: none) */
   long window, window_every, window_first;
+  bool parallel_block;  /* attention and MLP side by side on one input (GPT-J, PaLM) */
+  bool tied_embeddings; /* the output layer's weights are the embedding's */
 } nvl_llm;
 
 /* Whether the model's layer g attends through its sliding window. */

@@ -34,6 +34,7 @@ typedef struct {
   long *fsend, *bsend; /* [ds * m + j]: the pipeline transfer out of a block */
   size_t *route_at;    /* [(ds * nep + g) * L + k]: tokens i -> j, work, hit */
   vec rs;              /* reduce_scatters of the stage being finished */
+  vec emb;             /* tied embeddings' gradient all_reduces (first and last stage) */
   double bucket_dense, bucket_expert;
   bool *computed; /* [ds]: the stream has had a compute step */
   gsl_rng *rng;

@@ -83,7 +83,8 @@ double nvl_llm_shard_params(const llm_shape *sh, long s) {
       expert += layer_params(sh, k, true) / (double)(l->ep * llm_etp(l));
     }
   if (s == 0 || s == l->pp - 1)
-    dense += (double)sh->m->hidden * (double)sh->m->vocab / tp * (l->pp == 1 ? 2 : 1);
+    dense += (double)sh->m->hidden * (double)sh->m->vocab / tp *
+             (l->pp == 1 && !sh->m->tied_embeddings ? 2 : 1);
   return dense / (double)(l->dp * llm_cp(l)) + expert / (double)sh->edp;
 }
 
@@ -103,7 +104,7 @@ static void rank_memory(const llm_shape *sh, long s, nvl_llm_memory *mm) {
                                   layer_params(sh, k, true) / (double)(l->ep * llm_etp(l)));
     }
   if (s == 0 || s == l->pp - 1)
-    dense += h * (double)m->vocab / tp * (l->pp == 1 ? 2 : 1); /* embedding, output layer */
+    dense += h * (double)m->vocab / tp * (l->pp == 1 && !m->tied_embeddings ? 2 : 1);
   memset(mm, 0, sizeof *mm);
   if (l->mode == NVL_LLM_TRAIN) {
     /* BF16 weights, FP32 gradients, Adam sharded (ZeRO-1); ZeRO-3 shards weights and

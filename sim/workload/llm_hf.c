@@ -242,6 +242,7 @@ int nvl_llm_from_hf(json_t *root, const char *what, nvl_llm *m, nvl_diags *diags
     return -1;
   }
   map(&h, type, m);
+  m->tied_embeddings = json_is_true(json_object_get(root, "tie_word_embeddings"));
   json_t *q = json_object_get(root, "quantization_config");
   const char *method = json_string_value(json_object_get(q, "quant_method"));
   m->precision = !method                        ? NVL_PREC_BF16

@@ -133,9 +133,10 @@ static int parse(json_t *root, nvl_llm *m, nvl_diags *diags) {
     bad(&c, "", "a model description is a JSON object, not %s", nvl_json_type_name(root));
     return -1;
   }
-  static const char *const keys[] = {"name",  "source",   "note",     "layers", "hidden",    "ffn",
-                                     "heads", "kv_heads", "head_dim", "vocab",  "precision", "mla",
-                                     "moe",   "mlp",      "window",   NULL};
+  static const char *const keys[] = {
+      "name",  "source",   "note",     "layers",         "hidden",          "ffn",
+      "heads", "kv_heads", "head_dim", "vocab",          "precision",       "mla",
+      "moe",   "mlp",      "window",   "parallel_block", "tied_embeddings", NULL};
   check_keys(&c, root, "", keys);
   snprintf(m->name, sizeof m->name, "model");
   get_str(&c, root, "name", m->name, sizeof m->name);
@@ -172,6 +173,16 @@ static int parse(json_t *root, nvl_llm *m, nvl_diags *diags) {
     bad(&c, "/moe", "moe must be an object");
   else if (moe)
     parse_moe(&c, moe, m);
+  const char *flags[] = {"parallel_block", "tied_embeddings"};
+  bool *fields[] = {&m->parallel_block, &m->tied_embeddings};
+  for (int i = 0; i < 2; i++) {
+    json_t *f = json_object_get(root, flags[i]);
+    char p[NVL_DIAG_PTR_MAX];
+    nvl_ptr_join(p, sizeof p, "", flags[i]);
+    if (f && !json_is_boolean(f))
+      bad(&c, p, "%s must be true or false", flags[i]);
+    *fields[i] = json_is_true(f);
+  }
   json_t *win = json_object_get(root, "window");
   if (win && !json_is_object(win))
     bad(&c, "/window", "window must be an object");

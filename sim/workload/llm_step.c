@@ -157,16 +157,19 @@ static void tp_exchange(builder *b, long q, long s) {
 }
 
 /* The model's layer g in stream (q, s), forward or backward (its steps in reverse, each compute
- * step as its operations' backward: llm_ops.c; under full recomputation the forward first). */
+ * step as its operations' backward: llm_ops.c; under full recomputation the forward first). A
+ * parallel block (GPT-J, PaLM: attention and MLP on the same input, their outputs summed) has
+ * one TP exchange per layer each way. */
 static void layer(builder *b, long q, long s, long g, bool bwd) {
   const llm_shape *sh = b->sh;
   double tok = sh->tokens_mb;
-  bool moe = llm_moe_layer(sh->m, g);
+  bool moe = llm_moe_layer(sh->m, g), par = sh->m->parallel_block && !moe;
   if (bwd && sh->lay->recompute == NVL_RECOMPUTE_FULL)
     layer(b, q, s, g, false); /* its forward again, communication included, from its input */
   if (!bwd) {
     nvl_lb_attention(b, q, s, g, false);
-    tp_exchange(b, q, s);
+    if (!par)
+      tp_exchange(b, q, s);
   }
   if (moe) {
     nvl_lb_compute(b, q, s, LS_MOE_PRE, g, bwd, NULL, NULL);
@@ -175,7 +178,8 @@ static void layer(builder *b, long q, long s, long g, bool bwd) {
     tp_coll(b, q, s, NVL_COLL_ALL_GATHER, tok * (double)sh->m->hidden * 2);
   } else {
     nvl_lb_compute(b, q, s, LS_MLP, g, bwd, NULL, NULL);
-    tp_exchange(b, q, s);
+    if (!(par && bwd))
+      tp_exchange(b, q, s);
   }
   if (bwd) {
     nvl_lb_attention(b, q, s, g, true);
@@ -397,6 +401,32 @@ static void schedule(builder *b) {
   free(order);
 }
 
+/* Training with tied embeddings over pp > 1 stages: the first stage's embedding and the last's
+ * output layer are one matrix held twice, so their gradients all_reduce between the two (BF16,
+ * h x vocab / tp per rank: Megatron's embedding group), after both stages' last step. */
+static void embedding_grads(builder *b) {
+  const llm_shape *sh = b->sh;
+  long pp = sh->lay->pp;
+  if (!sh->m->tied_embeddings || pp == 1)
+    return;
+  char name[64];
+  for (long q = 0; q < sh->streams; q++)
+    for (int i = 0; i < sh->stream_size; i++) {
+      int r[2] = {llm_rank(sh, q, 0, i), llm_rank(sh, q, pp - 1, i)};
+      snprintf(name, sizeof name, "emb.%ld.%d", q, i);
+      nvl_wop op = {.kind = NVL_WOP_COLLECTIVE,
+                    .job = add_job(b, name, r, 2, NVL_COLL_ALL_REDUCE),
+                    .coll = NVL_COLL_ALL_REDUCE,
+                    .bytes = (uint64_t)((double)sh->m->hidden * (double)sh->m->vocab /
+                                        (double)sh->lay->tp * 2)};
+      b->deps.n = 0;
+      for (long s = 0; s < pp; s += pp - 1)
+        for (size_t x = 0; x < b->tail[q * pp + s].n; x++)
+          nvl_lb_vec_push(&b->deps, b->tail[q * pp + s].v[x]);
+      nvl_lb_vec_push(&b->emb, nvl_lb_add_op(b, &op, NVL_LD_DP, &b->deps));
+    }
+}
+
 /* Training: each stream's optimizer step once its stage's gradients are reduced (the
  * parameters' all_gather follows it). */
 static void optimizer_steps(builder *b) {
@@ -408,6 +438,8 @@ static void optimizer_steps(builder *b) {
         if (b->job_stage[job] == s)
           nvl_lb_vec_push(&b->gate, b->rs.v[i]);
       }
+      for (size_t i = 0; (s == 0 || s == l->pp - 1) && i < b->emb.n; i++)
+        nvl_lb_vec_push(&b->gate, b->emb.v[i]);
       size_t ds = (size_t)(q * l->pp + s);
       nvl_lb_step_begin(b, ds, -1);
       nvl_wop op = {.kind = NVL_WOP_COMPUTE, .job = b->stage_job[ds], .src = -1, .has_vals = true};
@@ -452,8 +484,10 @@ int nvl_llm_step_build(const nvl_model_ctx *ctx, const nvl_llm *m, const nvl_llm
   make_jobs(&b);
   nvl_lb_draw_routing(&b);
   schedule(&b);
-  if (lay->mode == NVL_LLM_TRAIN)
+  if (lay->mode == NVL_LLM_TRAIN) {
+    embedding_grads(&b);
     optimizer_steps(&b);
+  }
   if (lay->zero != 3)
     nvl_lb_dp_gather(&b);
   nvl_llm_totals(&sh, &st->model_flops, &st->tokens);
@@ -466,8 +500,8 @@ int nvl_llm_step_build(const nvl_model_ctx *ctx, const nvl_llm *m, const nvl_llm
   }
   for (size_t i = 0; i < nds; i++)
     free(b.tail[i].v);
-  free(b.tail), free(b.gate.v), free(b.deps.v), free(b.next.v), free(b.rs.v), free(b.fsend),
-      free(b.bsend);
+  free(b.tail), free(b.gate.v), free(b.emb.v), free(b.deps.v), free(b.next.v), free(b.rs.v),
+      free(b.fsend), free(b.bsend);
   free(b.route_at), free(b.stage_job), free(b.tp_job), free(b.ep_job), free(b.etp_job),
       free(b.cp_job), free(b.bound_job);
   free(b.dpd_job), free(b.dpe_job), free(b.dp_last), free(b.job_stage), free(b.computed);
