@@ -89,6 +89,9 @@ typedef struct {
     "the mesh's order, fastest-varying first (default\ntp-cp-ep-dp-pp, Megatron's)")               \
   X(B, sp, "sp", NULL, BOOL, flag, show_sp,                                                        \
     "sequence parallelism (TP reduce_scatter + all_gather)")                                       \
+  X(B, shared_overlap, "shared-expert-overlap", NULL, BOOL, flag, show_shared_overlap,             \
+    "the shared experts beside the dispatch (Megatron's\n--moe-shared-expert-overlap), not "       \
+    "before")                                                                                      \
   X(B, zero, "zero", "N", INT, zero, show_zero,                                                    \
     "training's data-parallel sharding: 1 (default: Megatron's\ndistributed optimizer) or 3 "      \
     "(FSDP's full shard)")                                                                         \

@@ -71,6 +71,9 @@ static void warn_ignored(const nvl_llm_ask *a, const nvl_llm *m, const nvl_llm_l
   if (a->sp && l->tp == 1)
     nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
                  "--sp ignored: sequence parallelism splits the sequence over tp > 1");
+  if (a->shared_overlap && !m->shared)
+    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
+                 "--shared-expert-overlap ignored: the model has no shared experts");
   if (a->cp_a2a && l->cp == 1)
     nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
                  "--cp-comm ignored: it chooses the exchange of context parallelism over cp > 1");
@@ -152,6 +155,7 @@ static int make_layout(const nvl_llm_ask *a, const nvl_llm *m, int n, nvl_llm_la
                     : l->pp > 1 && per_rank % l->pp == 0 ? l->pp
                                                          : 1;
   l->sp = a->sp;
+  l->shared_overlap = a->shared_overlap;
   l->redundant_experts = (long)a->redundant;
   l->zero = a->zero > 3 ? 4 : (int)a->zero;
   l->recompute = a->recompute > 0 && train ? (nvl_llm_recompute)a->recompute : NVL_RECOMPUTE_NONE;

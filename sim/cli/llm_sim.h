@@ -33,6 +33,7 @@ typedef struct {
   size_t tp, ep, pp, dp, microbatches, batch, seq, redundant, zero, etp, cp, vp;
   size_t first_layers, last_layers; /* --first-stage-layers, --last-stage-layers (0: even) */
   bool cp_a2a;                      /* --cp-comm a2a */
+  bool shared_overlap;              /* --shared-expert-overlap */
   char order[32];                   /* the mesh's order, or "": NVL_LLM_ORDER */
   int recompute;                    /* nvl_llm_recompute, or -1: none */
   double skew;

@@ -140,6 +140,7 @@ typedef struct {
   bool ep_low_latency;    /* the EP exchange by DeepEP's low-latency kernels (decode's), not its
                              normal ones (workload/llm_step.c) */
   bool sp;                /* sequence parallelism (TP reduce_scatter + all_gather) */
+  bool shared_overlap;    /* shared experts computed beside the dispatch, not before it */
   long redundant_experts; /* extra expert copies so that ep divides experts + this */
   int zero;               /* training: 1 (Megatron's distributed optimizer) or 3 (FSDP) */
   nvl_llm_recompute recompute; /* training's activation recomputation */

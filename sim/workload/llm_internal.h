@@ -109,7 +109,15 @@ double nvl_llm_shard_params(const llm_shape *sh, long stage);
 /* The compute steps of a stream (llm_ops.c): a layer's attention block, its dense MLP, a MoE
  * layer's part before the dispatch (norm, router, shared experts), the routed experts on one
  * rank, the output layer, and the optimizer at the end of a training step. */
-typedef enum { LS_ATTN, LS_MLP, LS_MOE_PRE, LS_EXPERTS, LS_HEAD, LS_OPTIMIZER } llm_step_kind;
+typedef enum {
+  LS_ATTN,
+  LS_MLP,
+  LS_MOE_PRE,
+  LS_SHARED, /* the shared experts, when they overlap the dispatch (else part of LS_MOE_PRE) */
+  LS_EXPERTS,
+  LS_HEAD,
+  LS_OPTIMIZER
+} llm_step_kind;
 
 #define LLM_MAX_OPS 64
 typedef struct {

@@ -20,12 +20,15 @@ static const double *routing(const builder *b, long q, long g, long k) {
 /* Tokens to their experts' ranks (dispatch, or in backward the combine's gradient) or back to
  * their owners (combine, or the dispatch's gradient) on every EP job of stream (q, s), from the
  * layer's routing; FP8 with its scales only for a forward dispatch at FP8 or below. */
-static void ep_exchange(builder *b, long q, long s, long k, bool combine, bool fp8, bool bwd) {
+static void ep_exchange(builder *b, long q, long s, long k, bool combine, bool fp8, bool bwd,
+                        const nvl_wop *beside) {
   const llm_shape *sh = b->sh;
   long ep = sh->lay->ep;
   size_t ds = (size_t)(q * sh->lay->pp + s);
   double h = (double)sh->m->hidden, tok_bytes = fp8 ? h + h / 128 * 4 : 2 * h;
   nvl_lb_step_begin(b, ds, -1);
+  if (beside) /* the shared experts, overlapping the exchange */
+    nvl_lb_step_add(b, (nvl_wop *)beside, NVL_LD_COMPUTE);
   for (long g = 0; g < b->nep; g++) {
     /* DeepEP's kernels; the normal ones' forward dispatch waits for the host to learn the counts
      * (a cached dispatch in backward, and every combine, reuse the dispatch's layout) */
@@ -117,17 +120,29 @@ static void experts(builder *b, long q, long s, long k, bool bwd) {
   free(hit);
 }
 
-/* Dispatch, expert TP all_gather, experts, expert TP reduce_scatter, combine. */
+/* Dispatch, expert TP all_gather, experts, expert TP reduce_scatter, combine; with the shared
+ * experts overlapped (shared_overlap), their compute beside the dispatch (or alone first when
+ * nothing is exchanged). */
 void nvl_lb_experts(builder *b, long q, long s, long k, bool bwd, bool fp8) {
   const llm_shape *sh = b->sh;
   double h = (double)sh->m->hidden;
+  bool shared = sh->lay->shared_overlap && sh->m->shared > 0;
+  nvl_wop beside;
+  if (shared)
+    beside = nvl_lb_compute_op(b, q, s, LS_SHARED, k, bwd, NULL, NULL);
+  if (shared && sh->lay->ep == 1) {
+    size_t ds = (size_t)(q * sh->lay->pp + s);
+    nvl_lb_step_begin(b, ds, -1);
+    nvl_lb_step_add(b, &beside, NVL_LD_COMPUTE);
+    nvl_lb_step_end(b, ds);
+  }
   if (sh->lay->ep > 1)
-    ep_exchange(b, q, s, k, false, fp8, bwd);
+    ep_exchange(b, q, s, k, false, fp8, bwd, shared ? &beside : NULL);
   etp_coll(b, q, s, k, NVL_COLL_ALL_GATHER, fp8 ? h + h / 128 * 4 : 2 * h);
   experts(b, q, s, k, bwd);
   etp_coll(b, q, s, k, NVL_COLL_REDUCE_SCATTER, 2 * h);
   if (sh->lay->ep > 1)
-    ep_exchange(b, q, s, k, true, false, bwd);
+    ep_exchange(b, q, s, k, true, false, bwd, NULL);
 }
 
 /* Every MoE layer's routing, drawn in a fixed order from the seeded generator. */

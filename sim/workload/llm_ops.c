@@ -144,8 +144,13 @@ static void moe_pre(const llm_shape *sh, llm_ops *o) {
   double routed = T / tp * (double)m->top_k; /* this rank's share of the token copies */
   mem(o, NVL_MEM_PERMUTE, 4 * routed * h);
   cast(o, sh->lay, T / tp * h);
-  if (m->shared)
+  if (m->shared && !sh->lay->shared_overlap)
     mlp(sh, o, T, (double)(m->shared * m->expert_ffn) / tp);
+}
+
+static void shared_experts(const llm_shape *sh, llm_ops *o) {
+  const nvl_llm *m = sh->m;
+  mlp(sh, o, sh->tokens_mb, (double)(m->shared * m->expert_ffn) / (double)sh->lay->tp);
 }
 
 static void experts_step(const llm_shape *sh, llm_ops *o, double work, double hit) {
@@ -232,6 +237,7 @@ void nvl_llm_ops(const llm_shape *sh, llm_step_kind kind, long layer, long stage
   case LS_ATTN: attention_block(sh, layer, &f); break;
   case LS_MLP: dense_mlp(sh, &f); break;
   case LS_MOE_PRE: moe_pre(sh, &f); break;
+  case LS_SHARED: shared_experts(sh, &f); break;
   case LS_EXPERTS: experts_step(sh, &f, work, hit); break;
   case LS_HEAD: head(sh, &f); break;
   case LS_OPTIMIZER: optimizer(sh, stage, &f); break;
