@@ -173,7 +173,52 @@ static void test_llm_model__parallel_blocks_and_tied_embeddings(void **state) {
   assert_close(after - before, 2 * 4096.0 * 32000 / 2 * 2, 1e-12);
 }
 
+/* Multi-token prediction: in training each module adds its projection, one layer and the output
+ * layer to the model FLOPs (3 x tokens x (2 x 2h x h + layer + head)), with its ops on the last
+ * stage; in decode n drafts verified together make 1 + a + ... + a^n tokens per sequence. */
+static void test_llm_model__mtp_trains_modules_and_drafts_tokens(void **state) {
+  (void)state;
+  nvl_llm m = dense_model();
+  m.mtp = 1;
+  nvl_llm_layout l = prefill(1, 512);
+  l.mode = NVL_LLM_TRAIN, l.pp = 2, l.batch = 2, l.microbatches = 2;
+  double flops[2];
+  for (int k = 0; k < 2; k++) {
+    l.mtp = k;
+    step_run x;
+    run_step(&x, &m, &l, 2);
+    flops[k] = x.st.model_flops;
+    step_close(&x);
+  }
+  double h = 4096, T = 2 * 512, q = 32 * 128, kv = 8 * 128;
+  double layer = 2 * (h * (q + 2 * kv) + q * h + 3 * h * 14336) + 4 * q * (512 + 1) / 2.0;
+  assert_close(flops[1] - flops[0], 3 * T * (2 * 2 * h * h + layer + 2 * h * 32000), 1e-9);
+  l = prefill(1, 1024);
+  l.mode = NVL_LLM_DECODE, l.batch = 8, l.runtime = NVL_RT_GRAPH;
+  for (long n = 0; n <= 3; n++) {
+    l.mtp = n, l.mtp_accept = 0.8;
+    step_run x;
+    run_step(&x, &m, &l, 1);
+    double want = 0;
+    for (long i = 0; i <= n; i++)
+      want += pow(0.8, (double)i);
+    assert_close(x.st.tokens, 8 * want, 1e-12);
+    step_close(&x);
+  }
+  nvl_llm plain = dense_model(); /* drafting needs the model's own module */
+  nvl_fixture f = nvl_fixture_open("gb200-nvl72.json", NVL_MODEL_DEFAULT, false);
+  nvl_diags diags = NVL_DIAGS_INIT;
+  nvl_workload_spec spec = first_ranks(&f, 1, &diags);
+  nvl_llm_step st;
+  assert_int_equal(nvl_llm_step_build(nvl_test_ctx(), &plain, &l, f.d, &spec, &st, &diags), -1);
+  assert_non_null(strstr(diags.items[0].message, "drafts with the model's own"));
+  nvl_workload_spec_release(&spec);
+  nvl_diags_release(&diags);
+  nvl_fixture_close(&f);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_llm_model__mtp_trains_modules_and_drafts_tokens),
     cmocka_unit_test(test_llm_model__parallel_blocks_and_tied_embeddings),
     cmocka_unit_test(test_llm_model__hf_configs_equal_the_builtins),
     cmocka_unit_test(test_llm_model__unmapped_configs_name_what),

@@ -124,6 +124,22 @@ static const char *p_skew(const char *v, void *f) {
   return NULL;
 }
 
+static const char *p_mtp(const char *v, void *f) {
+  size_t n;
+  if (whole(v, 0, 16, &n))
+    return "a whole number from 0 to 16";
+  *(long *)f = (long)n;
+  return NULL;
+}
+
+static const char *p_accept(const char *v, void *f) {
+  double x;
+  if (nvl_parse_decimal(v, &x) != 0 || !(x >= 0 && x <= 1))
+    return "a chance from 0 to 1";
+  *(double *)f = x;
+  return NULL;
+}
+
 /* ---- the command line ---- */
 
 #define LP_CLI(p, extra)                                                                           \
@@ -146,6 +162,8 @@ LP_CLI(flag, "")
 LP_CLI(zero, "")
 LP_CLI(recompute, "")
 LP_CLI(skew, "")
+LP_CLI(mtp, "")
+LP_CLI(accept, "")
 
 /* ---- the CSV's view of the resolved layout ---- */
 
@@ -181,6 +199,10 @@ SHOW_LONG(dp, l->dp)
 SHOW_LONG(cp, l->cp > 1 ? l->cp : 1)
 SHOW_LONG(zero, l->mode == NVL_LLM_TRAIN ? (l->zero == 3 ? 3 : 1) : 0)
 SHOW_LONG(redundant, l->redundant_experts)
+SHOW_LONG(mtp, l->mtp)
+static void show_mtp_accept(const nvl_llm_layout *l, char *b, size_t n) {
+  snprintf(b, n, "%g", l->mtp ? l->mtp_accept : 0);
+}
 static void show_skew(const nvl_llm_layout *l, char *b, size_t n) { snprintf(b, n, "%g", l->skew); }
 
 /* ---- the table ---- */

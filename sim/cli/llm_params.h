@@ -98,6 +98,11 @@ typedef struct {
   X(B, recompute, "recompute", "R", TEXT, recompute, show_recompute,                               \
     "training's activation recomputation: none (default),\nselective (attention core) or full "    \
     "(whole layers)")                                                                              \
+  X(B, mtp, "mtp", "N", INT, mtp, show_mtp,                                                        \
+    "multi-token prediction: modules trained (default: the\nmodel's) or tokens drafted per "       \
+    "decode step (default 0)")                                                                     \
+  X(B, mtp_accept, "mtp-accept", "A", NUMBER, accept, show_mtp_accept,                             \
+    "decode with --mtp: the chance a draft is accepted (default\n0.85, DeepSeek-V3's report)")     \
   X(B, redundant, "redundant-experts", "N", INT, count, show_redundant,                            \
     "copies of the hottest experts, so that ep divides experts + N")                               \
   X(B, skew, "skew", "S", NUMBER, skew, show_skew,                                                 \
@@ -122,6 +127,8 @@ NVL_LP_CLI_DECL_(flag)
 NVL_LP_CLI_DECL_(zero)
 NVL_LP_CLI_DECL_(recompute)
 NVL_LP_CLI_DECL_(skew)
+NVL_LP_CLI_DECL_(mtp)
+NVL_LP_CLI_DECL_(accept)
 #undef NVL_LP_CLI_DECL_
 
 #define NVL_LP_OPT_KIND_TEXT NVL_OPT_CALL

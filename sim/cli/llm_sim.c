@@ -74,6 +74,12 @@ static void warn_ignored(const nvl_llm_ask *a, const nvl_llm *m, const nvl_llm_l
   if (a->shared_overlap && !m->shared)
     nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
                  "--shared-expert-overlap ignored: the model has no shared experts");
+  if (a->mtp > 0 && a->mode == NVL_LLM_PREFILL)
+    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
+                 "--mtp ignored: multi-token prediction trains modules or drafts decode tokens");
+  if (a->mtp_accept >= 0 && !(a->mode == NVL_LLM_DECODE && l->mtp > 0))
+    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
+                 "--mtp-accept ignored: it is the acceptance of decode's drafts (give --mtp N)");
   if (a->cp_a2a && l->cp == 1)
     nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
                  "--cp-comm ignored: it chooses the exchange of context parallelism over cp > 1");
@@ -156,6 +162,10 @@ static int make_layout(const nvl_llm_ask *a, const nvl_llm *m, int n, nvl_llm_la
                                                          : 1;
   l->sp = a->sp;
   l->shared_overlap = a->shared_overlap;
+  l->mtp = a->mtp >= 0 ? a->mtp : train ? m->mtp : 0;
+  if (a->mode == NVL_LLM_PREFILL)
+    l->mtp = 0; /* warned */
+  l->mtp_accept = a->mtp_accept >= 0 ? a->mtp_accept : NVL_LLM_MTP_ACCEPT;
   l->redundant_experts = (long)a->redundant;
   l->zero = a->zero > 3 ? 4 : (int)a->zero;
   l->recompute = a->recompute > 0 && train ? (nvl_llm_recompute)a->recompute : NVL_RECOMPUTE_NONE;

@@ -34,6 +34,8 @@ typedef struct {
   size_t first_layers, last_layers; /* --first-stage-layers, --last-stage-layers (0: even) */
   bool cp_a2a;                      /* --cp-comm a2a */
   bool shared_overlap;              /* --shared-expert-overlap */
+  long mtp;                         /* --mtp, or -1: the model's in training, none in inference */
+  double mtp_accept;                /* --mtp-accept, or -1: NVL_LLM_MTP_ACCEPT */
   char order[32];                   /* the mesh's order, or "": NVL_LLM_ORDER */
   int recompute;                    /* nvl_llm_recompute, or -1: none */
   double skew;
@@ -47,8 +49,12 @@ typedef struct {
 #define NVL_LLM_ASK_INIT                                                                           \
   {                                                                                                \
     .precision = -1, .attn_precision = -1, .kv_precision = -1, .runtime = -1, .ep_kernel = -1,     \
-    .recompute = -1, .seed = 1, .model = NVL_MODEL_DEFAULT                                         \
+    .recompute = -1, .mtp = -1, .mtp_accept = -1, .seed = 1, .model = NVL_MODEL_DEFAULT            \
   }
+
+/* The default chance a drafted token is accepted: DeepSeek-V3's report (arXiv 2412.19437, 5.4.3)
+ * measures 85-90 % for its second token. */
+#define NVL_LLM_MTP_ACCEPT 0.85
 
 /* Checks the ask's sizes (at most 10^9 each, 65536 redundant experts). Returns 0, or -1 with
  * the reason in err. */

@@ -203,6 +203,14 @@ void nvl_llm_result_print(const nvl_llm_labels *lb, const nvl_llm_step *st, cons
                            "reduce_scatter every micro-batch)"
                          : "ZeRO-1 (distributed optimizer: bucketed gradient reduce_scatter, "
                            "parameter all_gather at the end)");
+  if (l->mtp && l->mode == NVL_LLM_TRAIN)
+    fprintf(out, "# multi-token prediction: %ld module%s on the last stage\n", l->mtp,
+            l->mtp == 1 ? "" : "s");
+  else if (l->mtp)
+    fprintf(out,
+            "# multi-token prediction: %ld draft%s per step, each accepted with chance %g: %.3f "
+            "tokens per sequence and step\n",
+            l->mtp, l->mtp == 1 ? "" : "s", l->mtp_accept, st->tokens / (double)l->batch);
   if (l->recompute == NVL_RECOMPUTE_FULL)
     fprintf(out, "# recomputation: full (each layer's forward again before its backward; only "
                  "layer inputs kept)\n");

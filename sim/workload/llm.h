@@ -86,6 +86,7 @@ typedef struct {
    * tokens only (window 0: none) */
   long window, window_every, window_first;
   bool parallel_block;  /* attention and MLP side by side on one input (GPT-J, PaLM) */
+  long mtp;             /* multi-token-prediction modules the model was trained with (0: none) */
   bool tied_embeddings; /* the output layer's weights are the embedding's */
 } nvl_llm;
 
@@ -141,6 +142,9 @@ typedef struct {
                              normal ones (workload/llm_step.c) */
   bool sp;                /* sequence parallelism (TP reduce_scatter + all_gather) */
   bool shared_overlap;    /* shared experts computed beside the dispatch, not before it */
+  long mtp;               /* multi-token prediction: modules trained (train) or tokens drafted
+                             per step (decode); 0: none */
+  double mtp_accept;      /* decode: the chance each drafted token is accepted */
   long redundant_experts; /* extra expert copies so that ep divides experts + this */
   int zero;               /* training: 1 (Megatron's distributed optimizer) or 3 (FSDP) */
   nvl_llm_recompute recompute; /* training's activation recomputation */

@@ -74,14 +74,32 @@ static double layer_params(const llm_shape *sh, long layer, bool experts) {
   return experts ? e * (double)sh->slots : ap + h * (double)m->experts + e * (double)m->shared;
 }
 
+/* The layers stage s holds (every chunk's, and on the last stage the MTP modules'), into out
+ * (room for layers_all). Returns their count. */
+static long stage_layers(const llm_shape *sh, long s, long *out) {
+  long n = 0;
+  for (long vs = s; vs < sh->vstages; vs += sh->lay->pp)
+    for (long k = sh->vfirst[vs]; k < sh->vfirst[vs + 1]; k++)
+      out[n++] = k;
+  for (long k = sh->m->layers; s == sh->lay->pp - 1 && k < sh->layers_all; k++)
+    out[n++] = k;
+  return n;
+}
+
+/* The parameters of an MTP module's projection (2h -> h), split by TP. */
+static double mtp_proj(const llm_shape *sh) {
+  return 2.0 * (double)sh->m->hidden * (double)sh->m->hidden / (double)sh->lay->tp;
+}
+
 double nvl_llm_shard_params(const llm_shape *sh, long s) {
   const nvl_llm_layout *l = sh->lay;
   double dense = 0, expert = 0, tp = (double)l->tp;
-  for (long vs = s; vs < sh->vstages; vs += l->pp) /* every chunk of the stage */
-    for (long k = sh->vfirst[vs]; k < sh->vfirst[vs + 1]; k++) {
-      dense += layer_params(sh, k, false) / tp;
-      expert += layer_params(sh, k, true) / (double)(l->ep * llm_etp(l));
-    }
+  long *ks = nvl_xmalloc((size_t)sh->layers_all * sizeof *ks), n = stage_layers(sh, s, ks);
+  for (long i = 0; i < n; i++) {
+    dense += layer_params(sh, ks[i], false) / tp + (ks[i] >= sh->m->layers ? mtp_proj(sh) : 0);
+    expert += layer_params(sh, ks[i], true) / (double)(l->ep * llm_etp(l));
+  }
+  free(ks);
   if (s == 0 || s == l->pp - 1)
     dense += (double)sh->m->hidden * (double)sh->m->vocab / tp *
              (l->pp == 1 && !sh->m->tied_embeddings ? 2 : 1);
@@ -94,15 +112,17 @@ static void rank_memory(const llm_shape *sh, long s, nvl_llm_memory *mm) {
   const nvl_llm *m = sh->m;
   double dense = 0, expert = 0, tp = (double)l->tp, h = (double)m->hidden, biggest = 0;
   double layers = 0, v = (double)(sh->vstages / l->pp), kv_tokens = 0;
-  for (long vs = s; vs < sh->vstages; vs += l->pp) /* every chunk of the stage */
-    for (long k = sh->vfirst[vs]; k < sh->vfirst[vs + 1]; k++, layers++) {
-      bool win = nvl_llm_windowed(m, k) && m->window < l->seq; /* a window holds its tokens */
-      kv_tokens += win ? (double)m->window : (double)l->seq;
-      dense += layer_params(sh, k, false) / tp;
-      expert += layer_params(sh, k, true) / (double)(l->ep * llm_etp(l));
-      biggest = fmax(biggest, layer_params(sh, k, false) / tp +
-                                  layer_params(sh, k, true) / (double)(l->ep * llm_etp(l)));
-    }
+  long *ks = nvl_xmalloc((size_t)sh->layers_all * sizeof *ks), n = stage_layers(sh, s, ks);
+  for (long i = 0; i < n; i++, layers++) {
+    long k = ks[i];
+    bool win = nvl_llm_windowed(m, k) && m->window < l->seq; /* a window holds its tokens */
+    kv_tokens += win ? (double)m->window : (double)l->seq;
+    dense += layer_params(sh, k, false) / tp + (k >= m->layers ? mtp_proj(sh) : 0);
+    expert += layer_params(sh, k, true) / (double)(l->ep * llm_etp(l));
+    biggest = fmax(biggest, layer_params(sh, k, false) / tp +
+                                layer_params(sh, k, true) / (double)(l->ep * llm_etp(l)));
+  }
+  free(ks);
   if (s == 0 || s == l->pp - 1)
     dense += h * (double)m->vocab / tp * (l->pp == 1 && !m->tied_embeddings ? 2 : 1);
   memset(mm, 0, sizeof *mm);
@@ -215,6 +235,14 @@ static int check_layout(const nvl_llm *m, const nvl_llm_layout *l, int n, nvl_di
            -1;
   if (!m->mla && m->kv_heads % l->tp && l->tp % m->kv_heads)
     return ERR("tp %ld and the %ld KV heads: one must divide the other", l->tp, m->kv_heads), -1;
+  if (l->mtp < 0 || l->mtp > 16 || (l->mtp && l->mode == NVL_LLM_PREFILL) ||
+      (l->mtp && l->mode == NVL_LLM_DECODE && m->mtp == 0))
+    return ERR("mtp %ld: multi-token prediction trains 0 to 16 modules, or in decode drafts with "
+               "the model's own (%s has %ld)",
+               l->mtp, m->name, m->mtp),
+           -1;
+  if (l->mtp && l->mode == NVL_LLM_DECODE && !(l->mtp_accept >= 0 && l->mtp_accept <= 1))
+    return ERR("mtp acceptance %g is not a chance from 0 to 1", l->mtp_accept), -1;
   if (l->ep > 1 && !m->moe)
     return ERR("ep %ld needs a mixture-of-experts model (%s has no \"moe\")", l->ep, m->name), -1;
   if (m->moe && l->redundant_experts > m->experts)
@@ -299,6 +327,7 @@ int nvl_llm_shape(const nvl_model_ctx *ctx, const nvl_llm *m, const nvl_llm_layo
   sh->d = d;
   sh->devs = all->devs;
   sh->ranks = all->n;
+  sh->layers_all = m->layers + l->mtp;
   if (check_layout(m, l, all->n, diags) != 0 || nvl_llm_stages(sh, diags) != 0 ||
       check_ranks(sh, all, diags) != 0 || nvl_llm_meshes(sh, diags) != 0) {
     nvl_llm_shape_release(sh);
@@ -307,8 +336,11 @@ int nvl_llm_shape(const nvl_model_ctx *ctx, const nvl_llm *m, const nvl_llm_layo
   sh->slots = m->moe ? m->experts + l->redundant_experts : 0;
   sh->per_rank_slots = m->moe ? sh->slots / l->ep : 0;
   sh->seqs_mb = (double)l->batch / (double)(l->dp * l->microbatches);
-  sh->tokens_mb = sh->seqs_mb * (l->mode == NVL_LLM_DECODE ? 1.0 : (double)l->seq) /
-                  (double)llm_cp(l); /* CP: each rank its 1/cp of every sequence */
+  /* CP: each rank its 1/cp of every sequence; decode with MTP: each sequence's new token and the
+   * drafted ones, verified together */
+  sh->tokens_mb = sh->seqs_mb *
+                  (l->mode == NVL_LLM_DECODE ? 1.0 + (double)l->mtp : (double)l->seq) /
+                  (double)llm_cp(l);
   sh->wbytes = l->mode == NVL_LLM_TRAIN ? 2.0 : nvl_precision_bytes(l->precision);
   costs(sh);
   memset(mem, 0, sizeof *mem);
@@ -351,13 +383,21 @@ void nvl_llm_totals(const llm_shape *sh, double *model_flops, double *tokens) {
   const llm_costs *c = &sh->c;
   double tp = (double)l->tp, per_token = c->head_gemm * tp;
   bool decode = l->mode == NVL_LLM_DECODE;
-  for (long k = 0; k < m->layers; k++) {
+  /* each MTP module: its projection, its layer (below) and the shared output layer */
+  per_token += (double)l->mtp * (c->head_gemm * tp + 2 * 2 * (double)m->hidden * (double)m->hidden);
+  for (long k = 0; k < m->layers + l->mtp; k++) {
     per_token += (c->attn_gemm + c->attn_core * nvl_llm_keys(m, k, l->seq, decode)) * tp;
     per_token += llm_moe_layer(m, k) ? (c->pre_gemm - c->router_gemm) * tp + c->router_gemm +
                                            c->expert_gemm * (double)m->top_k
                                      : c->mlp_gemm * tp;
   }
   double toks = (double)l->batch * (l->mode == NVL_LLM_DECODE ? 1.0 : (double)l->seq);
-  *tokens = toks;
-  *model_flops = per_token * toks * (l->mode == NVL_LLM_TRAIN ? 3.0 : 1.0);
+  /* decode with MTP: 1 + mtp positions per sequence computed; tokens generated 1 + a + ... + a^n,
+   * each draft accepted with chance a when those before it were */
+  double a = l->mtp_accept, per_step = 1;
+  for (long i = 1; decode && i <= l->mtp; i++)
+    per_step += pow(a, (double)i);
+  *tokens = decode ? toks * per_step : toks;
+  *model_flops = per_token * toks * (decode ? 1.0 + (double)l->mtp : 1.0) *
+                 (l->mode == NVL_LLM_TRAIN ? 3.0 : 1.0);
 }

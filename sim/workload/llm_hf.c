@@ -243,6 +243,9 @@ int nvl_llm_from_hf(json_t *root, const char *what, nvl_llm *m, nvl_diags *diags
   }
   map(&h, type, m);
   m->tied_embeddings = json_is_true(json_object_get(root, "tie_word_embeddings"));
+  m->mtp = num(&h, "num_nextn_predict_layers", false, 0);
+  if (m->mtp > 16)
+    unmapped(&h, "num_nextn_predict_layers above 16");
   json_t *q = json_object_get(root, "quantization_config");
   const char *method = json_string_value(json_object_get(q, "quant_method"));
   m->precision = !method                        ? NVL_PREC_BF16

@@ -46,8 +46,9 @@ typedef struct {
   nvl_profile_fit **fits;     /* [endpoint type]: their profiles' fits (owned), or NULL */
   const nvl_chip **rank_chip; /* [ranks] (owned array) */
   int ranks;
-  long vstages; /* pipeline stages x vp: virtual stage c pp + s is chunk c of stage s */
-  long *vfirst; /* [vstages + 1]: the first layer of each virtual stage (owned) */
+  long vstages;    /* pipeline stages x vp: virtual stage c pp + s is chunk c of stage s */
+  long layers_all; /* the model's layers and the MTP modules' (layer layers + k: module k) */
+  long *vfirst;    /* [vstages + 1]: the first layer of each virtual stage (owned) */
   long slots, per_rank_slots; /* expert copies (experts + redundant), per EP rank */
   double seqs_mb;             /* sequences per micro-batch and data-parallel rank */
   double tokens_mb;           /* tokens per micro-batch and data-parallel rank */
@@ -114,6 +115,7 @@ typedef enum {
   LS_MLP,
   LS_MOE_PRE,
   LS_SHARED, /* the shared experts, when they overlap the dispatch (else part of LS_MOE_PRE) */
+  LS_MTP,    /* a multi-token-prediction module's input: two norms and the 2h -> h projection */
   LS_EXPERTS,
   LS_HEAD,
   LS_OPTIMIZER

@@ -136,7 +136,8 @@ static int parse(json_t *root, nvl_llm *m, nvl_diags *diags) {
   static const char *const keys[] = {
       "name",  "source",   "note",     "layers",         "hidden",          "ffn",
       "heads", "kv_heads", "head_dim", "vocab",          "precision",       "mla",
-      "moe",   "mlp",      "window",   "parallel_block", "tied_embeddings", NULL};
+      "moe",   "mlp",      "window",   "parallel_block", "tied_embeddings", "mtp_layers",
+      NULL};
   check_keys(&c, root, "", keys);
   snprintf(m->name, sizeof m->name, "model");
   get_str(&c, root, "name", m->name, sizeof m->name);
@@ -183,6 +184,7 @@ static int parse(json_t *root, nvl_llm *m, nvl_diags *diags) {
       bad(&c, p, "%s must be true or false", flags[i]);
     *fields[i] = json_is_true(f);
   }
+  m->mtp = get_int(&c, root, "", "mtp_layers", false, 0, 16, 0);
   json_t *win = json_object_get(root, "window");
   if (win && !json_is_object(win))
     bad(&c, "/window", "window must be an object");

@@ -13,7 +13,7 @@
  * hit). */
 static const double *routing(const builder *b, long q, long g, long k) {
   return b->st->g.vals +
-         b->route_at[((size_t)q * (size_t)b->nep + (size_t)g) * (size_t)b->sh->m->layers +
+         b->route_at[((size_t)q * (size_t)b->nep + (size_t)g) * (size_t)b->sh->layers_all +
                      (size_t)k];
 }
 
@@ -149,7 +149,7 @@ void nvl_lb_experts(builder *b, long q, long s, long k, bool bwd, bool fp8) {
 void nvl_lb_draw_routing(builder *b) {
   const llm_shape *sh = b->sh;
   const nvl_llm_layout *l = sh->lay;
-  long ep = l->ep, L = sh->m->layers;
+  long ep = l->ep, L = sh->layers_all;
   size_t n = (size_t)sh->streams * (size_t)(b->nep * L);
   b->route_at = nvl_xcalloc(n + 1, sizeof *b->route_at);
   if (!sh->m->moe)

@@ -84,7 +84,7 @@ static void attention_block(const llm_shape *sh, long layer, llm_ops *o) {
   }
   if (l->mode == NVL_LLM_DECODE) {
     at.kind = NVL_KOP_ATTN_DECODE;
-    at.seq = 1;
+    at.seq = 1 + (double)l->mtp; /* the new token and the drafts, verified together */
     at.ctx = nvl_llm_keys(m, layer, l->seq, true); /* a sliding window reads its tokens only */
     at.kv_bytes = nvl_llm_kv_bytes_token(m, l);
     if (m->mla) { /* absorbed: every head attends to the latent */
@@ -184,11 +184,22 @@ static void head(const llm_shape *sh, llm_ops *o) {
   const nvl_llm_layout *l = sh->lay;
   double T = sh->tokens_mb, h = (double)m->hidden, v = (double)m->vocab / (double)l->tp;
   bool train = l->mode == NVL_LLM_TRAIN;
-  double rows = train ? T : sh->seqs_mb; /* inference: the last position of each sequence */
+  /* prefill: the last position of each sequence; decode: every position (with MTP the drafts are
+   * verified too) */
+  double rows = train || l->mode == NVL_LLM_DECODE ? T : sh->seqs_mb;
   mem(o, NVL_MEM_RMSNORM, 4 * rows * h);
   gemm(o, NVL_PREC_BF16, rows, v, h);
   if (train)
     mem(o, NVL_MEM_CROSS_ENTROPY, 4 * T * v);
+}
+
+/* A multi-token-prediction module's input: the previous depth's hidden state and the next
+ * token's embedding, each normalised, concatenated and projected 2h -> h (split by TP). */
+static void mtp_input(const llm_shape *sh, llm_ops *o) {
+  double T = sh->tokens_mb, h = (double)sh->m->hidden, tp = (double)sh->lay->tp;
+  mem(o, NVL_MEM_EMBED, 4 * T * h);
+  mem(o, NVL_MEM_RMSNORM, 2 * 4 * T * h);
+  gemm(o, sh->lay->precision, T, h / tp, 2 * h);
 }
 
 static void optimizer(const llm_shape *sh, long stage, llm_ops *o) {
@@ -238,6 +249,7 @@ void nvl_llm_ops(const llm_shape *sh, llm_step_kind kind, long layer, long stage
   case LS_MLP: dense_mlp(sh, &f); break;
   case LS_MOE_PRE: moe_pre(sh, &f); break;
   case LS_SHARED: shared_experts(sh, &f); break;
+  case LS_MTP: mtp_input(sh, &f); break;
   case LS_EXPERTS: experts_step(sh, &f, work, hit); break;
   case LS_HEAD: head(sh, &f); break;
   case LS_OPTIMIZER: optimizer(sh, stage, &f); break;

@@ -236,6 +236,20 @@ static void gradients(builder *b, long s, long g, long j, bool end) {
   }
 }
 
+/* The multi-token-prediction modules of stream (q, s), the last stage (DeepSeek-V3's, Megatron's
+ * --mtp-num-layers): after the output layer in forward, each its input (llm_ops.c), its
+ * transformer layer (the model's layers + k) and the shared output layer; before the output layer
+ * in backward, in reverse. In decode they draft tokens (reused for drafts beyond the model's). */
+static void mtp_modules(builder *b, long q, long s, bool bwd) {
+  long n = b->sh->lay->mtp, L = b->sh->m->layers;
+  for (long x = 0; x < n; x++) {
+    long g = L + (bwd ? n - 1 - x : x);
+    nvl_lb_compute(b, q, s, bwd ? LS_HEAD : LS_MTP, g, bwd, NULL, NULL);
+    layer(b, q, s, g, bwd);
+    nvl_lb_compute(b, q, s, bwd ? LS_MTP : LS_HEAD, g, bwd, NULL, NULL);
+  }
+}
+
 /* A block: micro-batch j through virtual stage vs, forward or backward, every stream. */
 static void block(builder *b, long vs, long j, bool bwd) {
   const llm_shape *sh = b->sh;
@@ -246,11 +260,15 @@ static void block(builder *b, long vs, long j, bool bwd) {
   for (long q = 0; q < sh->streams; q++) { /* the block's first step waits for its input */
     long in = bwd ? (last ? -1 : b->bsend[(q * V + vs + 1) * m + j])
                   : (vs == 0 ? -1 : b->fsend[(q * V + vs - 1) * m + j]);
-    if (bwd && last)
+    if (bwd && last) {
+      mtp_modules(b, q, s, true);
       nvl_lb_compute(b, q, s, LS_HEAD, 0, true, NULL, NULL);
-    else if (in >= 0)
+    } else if (in >= 0) {
       nvl_lb_vec_push(&b->tail[q * pp + s], (size_t)in);
+    }
   }
+  for (long k = 0; bwd && last && train && k < l->mtp; k++)
+    gradients(b, s, sh->m->layers + k, j, false);
   /* ZeRO-3 (FSDP's full shard): every layer's parameters gathered before it runs, one layer
    * ahead, in forward and backward, and its gradients reduce_scattered after its backward */
   bool z3 = l->zero == 3 && train;
@@ -273,9 +291,10 @@ static void block(builder *b, long vs, long j, bool bwd) {
       gradients(b, s, g, j, x == L - 1);
   }
   for (long q = 0; q < sh->streams; q++) {
-    if (!bwd && last)
+    if (!bwd && last) {
       nvl_lb_compute(b, q, s, LS_HEAD, 0, false, NULL, NULL);
-    else if (!bwd)
+      mtp_modules(b, q, s, false);
+    } else if (!bwd)
       b->fsend[(q * V + vs) * m + j] = pp_send(b, q, vs, false);
     else if (vs > 0)
       b->bsend[(q * V + vs) * m + j] = pp_send(b, q, vs, true);
