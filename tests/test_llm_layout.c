@@ -5,6 +5,8 @@
  * ranks. */
 #include "nvl_llm_test.h"
 
+#include <gsl/gsl_rng.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -253,7 +255,39 @@ static void test_llm_layout__shared_experts_overlap_the_dispatch(void **state) {
   }
 }
 
+/* Token dropping: with a capacity factor C no expert slot takes more than C x the group's token
+ * copies / slots, so no rank more than its slots' worth; skewed routing drops copies; without a
+ * capacity every copy is kept. */
+static void test_llm_layout__capacity_drops_tokens_past_an_experts_share(void **state) {
+  (void)state;
+  nvl_llm m = moe_model();
+  m.experts = 16;
+  double tokens = 4096, total[2];
+  for (int k = 0; k < 2; k++) {
+    nvl_llm_layout l = prefill(1, 512);
+    l.ep = 4, l.skew = 2, l.capacity = k ? 1.0 : 0;
+    llm_shape sh = {.mctx = nvl_test_ctx(), .m = &m, .lay = &l, .slots = 16, .per_rank_slots = 4};
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(rng, 3);
+    llm_routing rt = {calloc(16, sizeof(double)), calloc(4, sizeof(double)),
+                      calloc(4, sizeof(double))};
+    nvl_llm_route(&sh, tokens, rng, &rt);
+    double cap = 1.0 * 4 * tokens * 2 / 16;
+    total[k] = 0;
+    for (int r = 0; r < 4; r++) {
+      total[k] += rt.work[r];
+      if (k)
+        assert_true(rt.work[r] <= 4 * cap * (1 + 1e-9));
+    }
+    free(rt.tok), free(rt.work), free(rt.hit);
+    gsl_rng_free(rng);
+  }
+  assert_close(total[0], 4 * tokens * 2, 1e-9);
+  assert_true(total[1] < 0.95 * total[0]); /* Zipf 2 over 16 experts: the hot ones overflow */
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_llm_layout__capacity_drops_tokens_past_an_experts_share),
     cmocka_unit_test(test_llm_layout__shared_experts_overlap_the_dispatch),
     cmocka_unit_test(test_llm_layout__groups_are_megatrons),
     cmocka_unit_test(test_llm_layout__expert_tp_splits_the_experts),

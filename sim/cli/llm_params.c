@@ -140,6 +140,14 @@ static const char *p_accept(const char *v, void *f) {
   return NULL;
 }
 
+static const char *p_capacity(const char *v, void *f) {
+  double x;
+  if (nvl_parse_decimal(v, &x) != 0 || !(x == 0 || (x >= 0.01 && x <= 1000)))
+    return "a capacity factor from 0.01 to 1000, or 0 (no dropping)";
+  *(double *)f = x;
+  return NULL;
+}
+
 /* ---- the command line ---- */
 
 #define LP_CLI(p, extra)                                                                           \
@@ -164,6 +172,7 @@ LP_CLI(recompute, "")
 LP_CLI(skew, "")
 LP_CLI(mtp, "")
 LP_CLI(accept, "")
+LP_CLI(capacity, "")
 
 /* ---- the CSV's view of the resolved layout ---- */
 
@@ -200,6 +209,9 @@ SHOW_LONG(cp, l->cp > 1 ? l->cp : 1)
 SHOW_LONG(zero, l->mode == NVL_LLM_TRAIN ? (l->zero == 3 ? 3 : 1) : 0)
 SHOW_LONG(redundant, l->redundant_experts)
 SHOW_LONG(mtp, l->mtp)
+static void show_capacity(const nvl_llm_layout *l, char *b, size_t n) {
+  snprintf(b, n, "%g", l->capacity);
+}
 static void show_mtp_accept(const nvl_llm_layout *l, char *b, size_t n) {
   snprintf(b, n, "%g", l->mtp ? l->mtp_accept : 0);
 }

@@ -103,6 +103,8 @@ typedef struct {
     "decode step (default 0)")                                                                     \
   X(B, mtp_accept, "mtp-accept", "A", NUMBER, accept, show_mtp_accept,                             \
     "decode with --mtp: the chance a draft is accepted (default\n0.85, DeepSeek-V3's report)")     \
+  X(B, capacity, "capacity-factor", "C", NUMBER, capacity, show_capacity,                          \
+    "MoE token dropping: an expert takes at most C x its even\nshare of tokens (default 0: none)") \
   X(B, redundant, "redundant-experts", "N", INT, count, show_redundant,                            \
     "copies of the hottest experts, so that ep divides experts + N")                               \
   X(B, skew, "skew", "S", NUMBER, skew, show_skew,                                                 \
@@ -129,6 +131,7 @@ NVL_LP_CLI_DECL_(recompute)
 NVL_LP_CLI_DECL_(skew)
 NVL_LP_CLI_DECL_(mtp)
 NVL_LP_CLI_DECL_(accept)
+NVL_LP_CLI_DECL_(capacity)
 #undef NVL_LP_CLI_DECL_
 
 #define NVL_LP_OPT_KIND_TEXT NVL_OPT_CALL

@@ -243,6 +243,8 @@ static int check_layout(const nvl_llm *m, const nvl_llm_layout *l, int n, nvl_di
            -1;
   if (l->mtp && l->mode == NVL_LLM_DECODE && !(l->mtp_accept >= 0 && l->mtp_accept <= 1))
     return ERR("mtp acceptance %g is not a chance from 0 to 1", l->mtp_accept), -1;
+  if (!(l->capacity >= 0 && l->capacity <= 1000))
+    return ERR("capacity factor %g is not from 0 to 1000", l->capacity), -1;
   if (l->ep > 1 && !m->moe)
     return ERR("ep %ld needs a mixture-of-experts model (%s has no \"moe\")", l->ep, m->name), -1;
   if (m->moe && l->redundant_experts > m->experts)

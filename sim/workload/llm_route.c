@@ -5,7 +5,11 @@
  * one of its experts once (DeepEP sends a token once per rank). Redundant copies serve the
  * hottest experts (the first of the order), alternating between original and copy.
  * Expert e's original is slot e, the copy of the i-th hottest slot experts + i; slot k lives on
- * rank k / per_rank_slots.
+ * rank k / per_rank_slots. With a capacity factor C (token dropping, GShard's and Megatron's
+ * --moe-expert-capacity-factor) a slot takes at most C x (the group's token copies) / slots;
+ * copies past it are dropped (neither sent nor computed), first come first served: the ranks'
+ * tokens in order (Megatron's default drops by router probability; the count dropped is the
+ * same, which tokens differs).
  *
  * Distinct experts are drawn without replacement in bounded time: a draw from the whole
  * distribution that lands on an expert already picked is redrawn a few times (exact: the
@@ -101,6 +105,10 @@ void nvl_llm_route(const llm_shape *sh, double tokens, gsl_rng *rng, llm_routing
   double samples = fmin(tokens, sh->mctx->kern.route_samples);
   long ns = (long)ceil(samples);
   double scale = ns > 0 ? tokens / (double)ns : 0;
+  double cap = sh->lay->capacity > 0
+                   ? sh->lay->capacity * (double)ep * tokens * (double)K / (double)sh->slots
+                   : INFINITY;
+  double *load = nvl_xcalloc((size_t)sh->slots, sizeof *load);
   for (long i = 0; i < ep; i++)
     for (long t = 0; t < ns; t++) {
       long np = 0, nr = 0;
@@ -111,6 +119,9 @@ void nvl_llm_route(const llm_shape *sh, double tokens, gsl_rng *rng, llm_routing
       for (long q = 0; q < K; q++) {
         long e = picked[q], slot = copy[e] >= 0 && (flip[e]++ & 1) ? copy[e] : e;
         long r = slot / sh->per_rank_slots;
+        if (load[slot] + scale > cap * (1 + 1e-12))
+          continue; /* the slot is full: this copy of the token is dropped */
+        load[slot] += scale;
         out->work[r] += scale;
         if (sh->lay->ep_low_latency) /* one message per token and expert: no dedup per rank */
           out->tok[i * ep + r] += scale;
@@ -129,4 +140,5 @@ void nvl_llm_route(const llm_shape *sh, double tokens, gsl_rng *rng, llm_routing
   gsl_ran_discrete_free(tab);
   free(cum), free(pos);
   free(order), free(w), free(copy), free(flip), free(hitmark), free(picked), free(ranks);
+  free(load);
 }
