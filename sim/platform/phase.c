@@ -351,6 +351,11 @@ static void activate(nvl_phase *ph) {
   }
 }
 
+void nvl_phase_set_window(nvl_phase *ph, double window) {
+  ph->window = window;
+  ph->valid = false; /* the next event, planned with the old window, is planned again */
+}
+
 void nvl_phase_begin(nvl_phase *ph, double t0, double window) {
   run_arrays_free(ph);
   ensure_run(ph);

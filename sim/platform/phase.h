@@ -57,6 +57,8 @@ size_t nvl_phase_run(nvl_phase *ph, double t0, double window, double stop, doubl
  * called, by index. nvl_phase_run is begin, then next and
  * advance to the end or to `stop`. */
 void nvl_phase_begin(nvl_phase *ph, double t0, double window);
+/* The window from the next event on (0: each completion at its own instant). */
+void nvl_phase_set_window(nvl_phase *ph, double window);
 double nvl_phase_next(nvl_phase *ph, double *peaks);
 void nvl_phase_advance(nvl_phase *ph, double t);
 const size_t *nvl_phase_take_ended(nvl_phase *ph, size_t *n);

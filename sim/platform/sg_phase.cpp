@@ -1,15 +1,17 @@
 // sg_phase: transfers that start together on an idle network, solved as one phase (phase.h)
 // instead of one SimGrid re-solve per completion; see nvl_sg_phases in sg_shim.h.
 //
-// Transfers started at one instant while nothing moves on the network are held in a batch (no
+// Transfers started at one instant while no action moves on the network are held in a batch (no
 // action yet); a kernel timer just after that instant closes it (lanes step in several rounds of
 // the kernel at one instant). A batch of at least `min_flows` stripes, on routes of links, with
-// the network still idle, becomes the phase: its max-min sharing (phase.c) goes step by step with
+// no action on the network, becomes a phase: its max-min sharing (phase.c) goes step by step with
 // the kernel's clock, one timer at its next event, where the stripes due arrive (delivered as the
-// model's completion signal would). Anything else that starts on the network while a phase runs
-// ends it where it stands: the stripes that arrived are delivered, and the others go on as
-// actions of the network model with the bytes they have left, moving from the instant the phase had
-// them move (their route's latency paid in the phase counts): the hand-over itself changes nothing.
+// model's completion signal would). Anything else that starts on a link of a running phase ends
+// that phase where it stands: the stripes that arrived are delivered, and the others go on as
+// actions of the network model with the bytes they have left, moving from the instant the phase
+// had them move (their route's latency paid in the phase counts): the hand-over itself changes
+// nothing. Phases on disjoint links run side by side (they cannot interact); while one runs
+// beside another, each ends every stripe at its own instant (window 0), as a hand-over would have.
 // A smaller batch, or one that met other traffic, starts as actions just after its instant (1e-12
 // of it, at least 1e-12 s: where the batch closes). Link peaks (--link-stats) are the largest loads
 // of the phase's solves, noted onto its stripes' link directions when it ends.
@@ -19,6 +21,7 @@
 #include <simgrid/simix.hpp>
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <unordered_map>
 
 #include "platform/phase.h"
@@ -36,18 +39,25 @@ struct stripe {
   std::vector<int> plink; // the phase's link of each link of its route
   bool done;
 };
-struct phase_state {
-  double window = 0;
-  size_t min_flows = 0;            // 0: phases off
-  std::vector<stripe> batch, live; // live[f]: the phase's flow f
-  bool close_set = false, on = false;
+// A live phase: its solver, its stripes and the links they use. Phases run side by side when
+// their links are disjoint (pipeline stages on racks of their own): they cannot interact.
+struct phase {
   nvl_phase *ph = nullptr;
-  double opened = 0; // the batch's instant
-  unsigned gen = 0;  // the phase's generation: a timer of an older one does nothing
-  size_t left = 0;   // live stripes not yet delivered
+  std::vector<stripe> live; // live[f]: the phase's flow f
+  bool on = false;
+  unsigned gen = 0; // a timer of an older generation does nothing
+  size_t left = 0;  // live stripes not yet delivered
   std::unordered_map<const simgrid::s4u::Link *, int> link_of; // the phase's links
   std::vector<double> peaks;                                   // [phase link]: largest load
   bool want_peaks = false;
+};
+struct phase_state {
+  double window = 0;
+  size_t min_flows = 0; // 0: phases off
+  std::vector<stripe> batch;
+  bool close_set = false;
+  double opened = 0;                       // the batch's instant
+  std::vector<std::unique_ptr<phase>> all; // live or idle, reused
 };
 } // namespace
 static phase_state P;
@@ -57,11 +67,11 @@ extern "C" void nvl_sg_phases(double window, size_t min_flows) {
   P.min_flows = min_flows;
 }
 
-static void deliver(stripe &s) {
+static void deliver(phase &p, stripe &s) {
   if (s.done)
     return;
   s.done = true;
-  P.left--;
+  p.left--;
   nvl_xfer *x = s.x;
   if (--x->pending == 0 && x->on_done)
     x->on_done(x->a, x->b);
@@ -82,7 +92,7 @@ static void start_action(const stripe &s, double bytes, double moves) {
 
 // The phase's links of stripe s's route (added as needed), its weights and route latency; false
 // when it has no route of links.
-static bool route_of(stripe &s, std::vector<double> &w, double *lat) {
+static bool route_of(phase &p, stripe &s, std::vector<double> &w, double *lat) {
   std::vector<simgrid::s4u::Link *> route;
   *lat = 0;
   s.from->route_to(s.to, route, lat);
@@ -93,9 +103,9 @@ static bool route_of(stripe &s, std::vector<double> &w, double *lat) {
   w.front() += s.w_out - 1.0; // as SimGrid's expand adds to a link's weight (weigh), then
   w.back() += s.w_in - 1.0;   // raises each to nvl_xfer_weigh's (weigh_elements)
   for (size_t k = 0; k < route.size(); k++) {
-    auto it = P.link_of.find(route[k]);
-    int l = it != P.link_of.end() ? it->second : nvl_phase_link(P.ph, route[k]->get_bandwidth());
-    P.link_of.emplace(route[k], l);
+    auto it = p.link_of.find(route[k]);
+    int l = it != p.link_of.end() ? it->second : nvl_phase_link(p.ph, route[k]->get_bandwidth());
+    p.link_of.emplace(route[k], l);
     s.plink.push_back(l);
     if (k < s.w.size() && s.w[k] > w[k])
       w[k] = s.w[k];
@@ -104,98 +114,143 @@ static bool route_of(stripe &s, std::vector<double> &w, double *lat) {
 }
 
 // The phase's peaks onto its stripes' link directions, once it ends.
-static void note_peaks() {
-  if (!P.want_peaks)
+static void note_peaks(phase &p) {
+  if (!p.want_peaks)
     return;
-  for (const stripe &s : P.live)
+  for (const stripe &s : p.live)
     for (size_t k = 0; k < s.ld.size() && k < s.plink.size(); k++)
-      if (s.ld[k] >= 0 && (size_t)s.plink[k] < P.peaks.size())
-        nvl_sg_peak_note(s.ld[k], P.peaks[(size_t)s.plink[k]]);
+      if (s.ld[k] >= 0 && (size_t)s.plink[k] < p.peaks.size())
+        nvl_sg_peak_note(s.ld[k], p.peaks[(size_t)s.plink[k]]);
 }
 
-static void phase_over() {
-  note_peaks();
-  P.on = false;
-  P.gen++;
-  P.live.clear();
-  P.link_of.clear();
+static void phase_over(phase &p) {
+  note_peaks(p);
+  p.on = false;
+  p.gen++;
+  p.live.clear();
+  p.link_of.clear();
 }
 
 // The stripes that ended since the last call, delivered (their arrival: now).
-static void deliver_ended() {
+static void deliver_ended(phase &p) {
   size_t n = 0;
-  const size_t *ended = nvl_phase_take_ended(P.ph, &n);
+  const size_t *ended = nvl_phase_take_ended(p.ph, &n);
   for (size_t k = 0; k < n; k++)
-    deliver(P.live[ended[k]]);
+    deliver(p, p.live[ended[k]]);
 }
 
 // The timer of the phase's next event.
-static void on_event(unsigned gen, double t);
-static void schedule() {
-  double t = nvl_phase_next(P.ph, P.want_peaks ? P.peaks.data() : nullptr);
+static void on_event(phase *p, unsigned gen, double t);
+static void schedule(phase &p) {
+  double t = nvl_phase_next(p.ph, p.want_peaks ? p.peaks.data() : nullptr);
   if (!(t < INFINITY)) { /* every flow ended (or none can move: a link of capacity 0) */
-    if (P.left == 0)
-      phase_over();
+    if (p.left == 0)
+      phase_over(p);
     return;
   }
-  unsigned gen = P.gen;
-  simgrid::kernel::timer::Timer::set(t, [gen, t] { on_event(gen, t); });
+  unsigned gen = p.gen;
+  phase *pp = &p;
+  simgrid::kernel::timer::Timer::set(t, [pp, gen, t] { on_event(pp, gen, t); });
 }
 
-static void on_event(unsigned gen, double t) {
-  if (gen != P.gen || !P.on)
+static void on_event(phase *p, unsigned gen, double t) {
+  if (gen != p->gen || !p->on)
     return;
-  nvl_phase_advance(P.ph, t);
-  deliver_ended();
-  if (P.left == 0)
-    phase_over();
+  nvl_phase_advance(p->ph, t);
+  deliver_ended(*p);
+  if (p->left == 0)
+    phase_over(*p);
   else
-    schedule();
+    schedule(*p);
 }
 
 // The phase ends at `now`: what arrived by then is delivered, the rest goes on as actions, each
 // moving from the instant the phase had it move.
-static void hand_over(double now) {
-  nvl_phase_advance(P.ph, now);
-  deliver_ended();
-  for (size_t f = 0; f < P.live.size(); f++)
-    if (!P.live[f].done) {
-      P.live[f].x->phase_at = -1;
+static void hand_over(phase &p, double now) {
+  nvl_phase_advance(p.ph, now);
+  deliver_ended(p);
+  for (size_t f = 0; f < p.live.size(); f++)
+    if (!p.live[f].done) {
+      p.live[f].x->phase_at = -1;
       bool waiting = false;
-      double left = nvl_phase_left(P.ph, f, &waiting);
-      start_action(P.live[f], left, waiting ? nvl_phase_starts(P.ph, f) : now);
+      double left = nvl_phase_left(p.ph, f, &waiting);
+      start_action(p.live[f], left, waiting ? nvl_phase_starts(p.ph, f) : now);
     }
-  phase_over();
+  phase_over(p);
 }
 
-// Stripes b start as the phase at `now`; false (nothing started) when one has no route of links.
+// Every live phase that uses a link of the route from -> to is handed over at `now`.
+static void hand_over_sharing(sg_host_t from, sg_host_t to, double now) {
+  std::vector<simgrid::s4u::Link *> route;
+  double lat = 0;
+  from->route_to(to, route, &lat);
+  for (auto &p : P.all)
+    if (p->on)
+      for (const simgrid::s4u::Link *l : route)
+        if (p->link_of.count(l)) {
+          hand_over(*p, now);
+          break;
+        }
+}
+
+static bool any_live() {
+  for (auto &p : P.all)
+    if (p->on)
+      return true;
+  return false;
+}
+
+// An idle phase (one more when every one runs).
+static phase &idle_phase() {
+  for (auto &p : P.all)
+    if (!p->on)
+      return *p;
+  P.all.push_back(std::make_unique<phase>());
+  P.all.back()->ph = nvl_phase_new();
+  return *P.all.back();
+}
+
+// Stripes b start as a phase at `now`; false (nothing started) when one has no route of links.
 static bool start_phase(std::vector<stripe> &b, double now) {
-  if (!P.ph)
-    P.ph = nvl_phase_new();
-  nvl_phase_clear(P.ph);
-  P.link_of.clear();
+  /* beside another phase, every phase ends each flow at its own instant: a window's early or late
+   * ends, which a hand-over used to cut short, would otherwise run to the end */
+  bool beside = any_live();
+  for (auto &q : P.all)
+    if (q->on) { /* as a hand-over would: what is due by now arrives, the rest goes on exactly */
+      nvl_phase_advance(q->ph, now);
+      deliver_ended(*q);
+      nvl_phase_set_window(q->ph, 0);
+      q->gen++;
+      if (q->left == 0)
+        phase_over(*q);
+      else
+        schedule(*q);
+    }
+  phase &p = idle_phase();
+  nvl_phase_clear(p.ph);
+  p.link_of.clear();
   std::vector<double> w;
   for (stripe &s : b) {
     double lat = 0;
-    if (!route_of(s, w, &lat))
+    if (!route_of(p, s, w, &lat))
       return false;
-    nvl_phase_flow(P.ph, s.bytes, lat, s.rate > 0 ? s.rate : 0, s.plink.data(), w.data(),
+    nvl_phase_flow(p.ph, s.bytes, lat, s.rate > 0 ? s.rate : 0, s.plink.data(), w.data(),
                    (int)s.plink.size());
   }
-  P.live.swap(b);
-  P.on = true;
-  P.gen++;
-  P.left = P.live.size();
-  P.want_peaks = false;
-  for (const stripe &s : P.live)
-    P.want_peaks = P.want_peaks || !s.ld.empty();
-  P.peaks.assign(nvl_phase_links(P.ph), 0.0);
-  nvl_phase_begin(P.ph, now, P.window);
-  deliver_ended(); /* transfers of no bytes over no latency */
-  if (P.left == 0)
-    phase_over();
+  p.live.swap(b);
+  p.on = true;
+  p.gen++;
+  p.left = p.live.size();
+  p.want_peaks = false;
+  for (const stripe &s : p.live)
+    p.want_peaks = p.want_peaks || !s.ld.empty();
+  p.peaks.assign(nvl_phase_links(p.ph), 0.0);
+  nvl_phase_begin(p.ph, now, beside ? 0 : P.window);
+  deliver_ended(p); /* transfers of no bytes over no latency */
+  if (p.left == 0)
+    phase_over(p);
   else
-    schedule();
+    schedule(p);
   return true;
 }
 
@@ -205,7 +260,8 @@ static void close_batch() {
   b.swap(P.batch);
   if (b.empty())
     return;
-  double now = P.opened; /* no phase runs: a start while one ran handed it over (defer) */
+  double now = P.opened; /* live phases share no link with the batch: any that did was handed
+                            over when the transfer that touched it was deferred */
   if (b.size() < P.min_flows || nvl_sg_network_busy(b[0].from) || !start_phase(b, now))
     for (stripe &s : b) {
       s.x->phase_at = -1;
@@ -219,8 +275,9 @@ bool nvl_sg_phase_defer(nvl_xfer *x, sg_host_t const *from, sg_host_t const *to,
   if (P.min_flows == 0)
     return false;
   double now = simgrid::s4u::Engine::get_clock();
-  if (P.on)
-    hand_over(now);
+  if (any_live()) /* the phases this transfer would meet end here; disjoint ones go on */
+    for (size_t i = 0; i < n; i++)
+      hand_over_sharing(from[i], to[i], now);
   if (P.batch.empty() && nvl_sg_network_busy(from[0]))
     return false;
   x->phase_at = (long)P.batch.size();
