@@ -22,7 +22,9 @@ static nvl_llm load(const char *what) {
   return m;
 }
 
-/* tests/hf holds the published config.json of each (copied from Hugging Face). */
+/* tests/hf holds the published config.json of each (copied from Hugging Face), and for the
+ * architectures without a built-in (Mistral, Qwen2, Qwen3 dense, Qwen2-MoE) the model
+ * description of the same sizes (NAME.model.json) they must give. */
 static void test_llm_model__hf_configs_equal_the_builtins(void **state) {
   (void)state;
   static const char *const models[] = {"llama3.1-8b",     "mixtral-8x7b", "qwen3-30b-a3b",
@@ -37,6 +39,24 @@ static void test_llm_model__hf_configs_equal_the_builtins(void **state) {
                   "experts %ld/%ld, window %ld/%ld, precision %d/%d)\n",
                   models[i], a.layers, b.layers, a.hidden, b.hidden, a.experts, b.experts, a.window,
                   b.window, (int)a.precision, (int)b.precision);
+      fail();
+    }
+  }
+}
+
+static void test_llm_model__hf_configs_equal_their_descriptions(void **state) {
+  (void)state;
+  static const char *const models[] = {"mistral-7b-v0.1", "qwen2-7b", "qwen3-8b",
+                                       "qwen1.5-moe-a2.7b"};
+  for (size_t i = 0; i < sizeof models / sizeof *models; i++) {
+    char hf[256], desc[256];
+    snprintf(hf, sizeof hf, "hf:%s/tests/hf/%s.json", NVL_SOURCE_DIR, models[i]);
+    snprintf(desc, sizeof desc, "%s/tests/hf/%s.model.json", NVL_SOURCE_DIR, models[i]);
+    nvl_llm a = load(hf), b = load(desc);
+    if (memcmp(&a, &b, sizeof a) != 0) {
+      print_error("%s: the config.json and the description differ (layers %ld/%ld, shared "
+                  "%ld/%ld, window %ld/%ld)\n",
+                  models[i], a.layers, b.layers, a.shared, b.shared, a.window, b.window);
       fail();
     }
   }
@@ -221,6 +241,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_llm_model__mtp_trains_modules_and_drafts_tokens),
     cmocka_unit_test(test_llm_model__parallel_blocks_and_tied_embeddings),
     cmocka_unit_test(test_llm_model__hf_configs_equal_the_builtins),
+    cmocka_unit_test(test_llm_model__hf_configs_equal_their_descriptions),
     cmocka_unit_test(test_llm_model__unmapped_configs_name_what),
     cmocka_unit_test(test_llm_model__sliding_windows_price_and_cache_their_keys),
 };
