@@ -172,7 +172,22 @@ static void test_phase__window_error_on_random_exchanges(void **state) {
   }
 }
 
+/* A link that no flow saturates still records its load as its peak: one flow over a link of 1 B/s
+ * and one of 10 B/s loads both with 1 B/s (an unsaturated trunk's peak used to read 0). */
+static void test_phase__unsaturated_links_record_their_peaks(void **state) {
+  (void)state;
+  nvl_phase *ph = nvl_phase_new();
+  int a = nvl_phase_link(ph, 1), b = nvl_phase_link(ph, 10), ab[2] = {a, b};
+  nvl_phase_flow(ph, 5, 0, 0, ab, NULL, 2);
+  double peaks[2] = {0, 0};
+  nvl_phase_run(ph, 0, 0, 0, peaks);
+  assert_close(peaks[0], 1, 1e-12);
+  assert_close(peaks[1], 1, 1e-12);
+  nvl_phase_free(ph);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_phase__unsaturated_links_record_their_peaks),
     cmocka_unit_test(test_phase__one_link_is_processor_sharing),
     cmocka_unit_test(test_phase__two_links_hand_solved),
     cmocka_unit_test(test_phase__steps_move_without_ending_and_never_go_back),

@@ -307,10 +307,11 @@ static double solve(nvl_phase *ph, double *peaks) {
   }
   if (peaks)
     for (size_t l = 0; l < L; l++) {
+      /* every fixed flow's share was taken from `left` (wsum is back to 0 once all are fixed, so it
+       * cannot tell a link crossed: an unsaturated trunk's peak was lost that way) */
       double load = ph->cap[l] - (ph->left[l] > 0 ? ph->left[l] : 0);
-      if (ph->wsum[l] != 0 || ph->sat[l]) /* a link some flow crossed */
-        if (load > peaks[l])
-          peaks[l] = load;
+      if (load > peaks[l])
+        peaks[l] = load;
     }
   return dt;
 }
