@@ -117,7 +117,7 @@ for it in range(runs):
         continue
     r = rows[0]
     text = ('design', 'llm', 'mode', 'precision', 'attn_precision', 'kv_precision', 'runtime',
-            'attention_kernel', 'ep_kernel', 'cp_comm', 'order', 'sp', 'shared_expert_overlap',
+            'attention_kernel', 'ep_kernel', 'cp_comm', 'order', 'sp', 'shared_expert_overlap', 'two_batch_overlap',
             'recompute')
     bad = [k for k, v in r.items() if k not in text and not (v and math.isfinite(float(v)))]
     zero = [k for k in ('tp', 'ep', 'pp', 'dp', 'microbatches', 'batch', 'seq', 'step_time_us',

@@ -286,7 +286,37 @@ static void test_llm_layout__capacity_drops_tokens_past_an_experts_share(void **
   assert_true(total[1] < 0.95 * total[0]); /* Zipf 2 over 16 experts: the hot ones overflow */
 }
 
+/* Two-batch overlap in decode: the halves' exchanges hide under each other's compute (no exposed
+ * communication is left here), while one rank never computes two things at once: its compute
+ * time is the sum of its compute operations, exactly. */
+static void test_llm_layout__two_batch_overlap_shares_one_compute_lane(void **state) {
+  (void)state;
+  nvl_llm m = moe_model();
+  m.experts = 64;
+  double exposed[2];
+  for (int k = 0; k < 2; k++) {
+    nvl_llm_layout l = prefill(1, 2048);
+    l.mode = NVL_LLM_DECODE, l.runtime = NVL_RT_GRAPH, l.ep = 8, l.dp = 8, l.batch = 1024;
+    l.tbo = k;
+    built b; /* the same step, built only: its operations' times per rank */
+    build(&b, &m, &l, 8);
+    step_run x;
+    run_step(&x, &m, &l, 8);
+    exposed[k] = x.r.exposed_s;
+    double sum = 0;
+    for (size_t i = 0; i < b.st.g.n_ops; i++)
+      if (b.st.dim[i] == NVL_LD_COMPUTE)
+        sum += b.st.g.vals[b.st.g.ops[i].val_at + (size_t)x.r.rank];
+    assert_close(x.r.compute_s, sum, 1e-9);
+    release(&b);
+    step_close(&x);
+  }
+  assert_true(exposed[0] > 0);
+  assert_true(exposed[1] < 0.05 * exposed[0]);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_llm_layout__two_batch_overlap_shares_one_compute_lane),
     cmocka_unit_test(test_llm_layout__capacity_drops_tokens_past_an_experts_share),
     cmocka_unit_test(test_llm_layout__shared_experts_overlap_the_dispatch),
     cmocka_unit_test(test_llm_layout__groups_are_megatrons),

@@ -89,6 +89,9 @@ typedef struct {
     "the mesh's order, fastest-varying first (default\ntp-cp-ep-dp-pp, Megatron's)")               \
   X(B, sp, "sp", NULL, BOOL, flag, show_sp,                                                        \
     "sequence parallelism (TP reduce_scatter + all_gather)")                                       \
+  X(B, tbo, "two-batch-overlap", NULL, BOOL, flag, show_tbo,                                       \
+    "inference: each micro-batch as two halves, one's expert\nexchange beside the other's "        \
+    "compute (DeepSeek's)")                                                                        \
   X(B, shared_overlap, "shared-expert-overlap", NULL, BOOL, flag, show_shared_overlap,             \
     "the shared experts beside the dispatch (Megatron's\n--moe-shared-expert-overlap), not "       \
     "before")                                                                                      \

@@ -60,6 +60,10 @@ static void warn_ignored(const nvl_llm_ask *a, const nvl_llm *m, const nvl_llm_l
   if (a->etp > 1 && !m->moe)
     nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
                  "--etp ignored: it splits the experts of a MoE model over tensor-parallel ranks");
+  if (a->tbo && (a->mode == NVL_LLM_TRAIN || !m->moe || l->ep == 1))
+    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
+                 "--two-batch-overlap ignored: it overlaps a MoE model's expert exchange over "
+                 "ep > 1 in inference");
   if (a->capacity > 0 && !m->moe)
     nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
                  "--capacity-factor ignored: it drops tokens of a MoE model's experts");
@@ -170,6 +174,7 @@ static int make_layout(const nvl_llm_ask *a, const nvl_llm *m, int n, nvl_llm_la
     l->mtp = 0; /* warned */
   l->mtp_accept = a->mtp_accept >= 0 ? a->mtp_accept : NVL_LLM_MTP_ACCEPT;
   l->capacity = a->capacity;
+  l->tbo = a->tbo && !train && m->moe && l->ep > 1; /* else warned */
   l->redundant_experts = (long)a->redundant;
   l->zero = a->zero > 3 ? 4 : (int)a->zero;
   l->recompute = a->recompute > 0 && train ? (nvl_llm_recompute)a->recompute : NVL_RECOMPUTE_NONE;

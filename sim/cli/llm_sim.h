@@ -37,6 +37,7 @@ typedef struct {
   long mtp;                         /* --mtp, or -1: the model's in training, none in inference */
   double mtp_accept;                /* --mtp-accept, or -1: NVL_LLM_MTP_ACCEPT */
   double capacity;                  /* --capacity-factor, 0: no token dropping */
+  bool tbo;                         /* --two-batch-overlap */
   char order[32];                   /* the mesh's order, or "": NVL_LLM_ORDER */
   int recompute;                    /* nvl_llm_recompute, or -1: none */
   double skew;

@@ -146,6 +146,8 @@ typedef struct {
                              per step (decode); 0: none */
   double mtp_accept;      /* decode: the chance each drafted token is accepted */
   double capacity;        /* MoE token dropping: an expert's capacity factor (0: no dropping) */
+  bool tbo;               /* inference: two-batch overlap (each micro-batch as two halves whose
+                             exchanges overlap each other's compute: DeepSeek's) */
   long redundant_experts; /* extra expert copies so that ep divides experts + this */
   int zero;               /* training: 1 (Megatron's distributed optimizer) or 3 (FSDP) */
   nvl_llm_recompute recompute; /* training's activation recomputation */

@@ -28,10 +28,13 @@ typedef struct {
   int ntp, nep, ncp, ndd, nde;
   long *dp_last;  /* [job]: the last operation on a data-parallel job, or -1 */
   int *job_stage; /* [job]: the stage of a data-parallel job */
-  vec *tail;      /* [ds]: the stream's last step */
+  vec *tail;      /* [ds * H + half]: the stream's (half's) last step */
+  int H, half;    /* two-batch overlap: 2 halves of each micro-batch (else 1), the one built */
+  long *lane;     /* [ds]: the stream's last compute operation (halves share the compute), or -1 */
+  size_t cur_ds;  /* the stream of the step begun */
   vec deps, next;
   vec gate;            /* more dependencies of the next step begun (then emptied) */
-  long *fsend, *bsend; /* [ds * m + j]: the pipeline transfer out of a block */
+  long *fsend, *bsend; /* [((q V + vs) m + j) H + half]: the pipeline transfer out of a block */
   size_t *route_at;    /* [(ds * nep + g) * L + k]: tokens i -> j, work, hit */
   vec rs;              /* reduce_scatters of the stage being finished */
   vec emb;             /* tied embeddings' gradient all_reduces (first and last stage) */
@@ -62,6 +65,10 @@ void nvl_lb_attention(builder *b, long q, long s, long layer, bool bwd);
 /* The expert part of the model's MoE layer k in stream (q, s) (llm_moe.c): dispatch (FP8 with
  * fp8), the experts, combine; with expert TP its all_gather and reduce_scatter around them. */
 void nvl_lb_experts(builder *b, long q, long s, long k, bool bwd, bool fp8);
+/* Its two parts: up to the experts' input (dispatch, expert TP all_gather), and from the experts
+ * on (the experts, expert TP reduce_scatter, combine), which two-batch overlap interleaves. */
+void nvl_lb_experts_front(builder *b, long q, long s, long k, bool bwd, bool fp8);
+void nvl_lb_experts_back(builder *b, long q, long s, long k, bool bwd);
 /* Every MoE layer's routing, drawn in a fixed order from the seeded generator (llm_moe.c). */
 void nvl_lb_draw_routing(builder *b);
 

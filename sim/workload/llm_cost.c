@@ -153,7 +153,7 @@ static void rank_memory(const llm_shape *sh, long s, nvl_llm_memory *mm) {
     }
   } else {
     mm->weights = sh->wbytes * (dense + expert);
-    double seqs = sh->seqs_mb * (double)l->microbatches;
+    double seqs = sh->seqs_mb * (double)l->microbatches * (l->tbo ? 2.0 : 1.0);
     mm->kv_cache = seqs * kv_tokens / (double)llm_cp(l) * nvl_llm_kv_bytes_token(m, l);
   }
   mm->total = mm->weights + mm->grads + mm->optimizer + mm->activations + mm->kv_cache;
@@ -243,6 +243,11 @@ static int check_layout(const nvl_llm *m, const nvl_llm_layout *l, int n, nvl_di
            -1;
   if (l->mtp && l->mode == NVL_LLM_DECODE && !(l->mtp_accept >= 0 && l->mtp_accept <= 1))
     return ERR("mtp acceptance %g is not a chance from 0 to 1", l->mtp_accept), -1;
+  if (l->tbo && (l->mode == NVL_LLM_TRAIN || (l->batch / l->dp) / l->microbatches < 2))
+    return ERR("two-batch overlap splits an inference micro-batch of at least 2 sequences per "
+               "data-parallel rank in two (batch %ld over dp %ld x %ld micro-batches)",
+               l->batch, l->dp, l->microbatches),
+           -1;
   if (!(l->capacity >= 0 && l->capacity <= 1000))
     return ERR("capacity factor %g is not from 0 to 1000", l->capacity), -1;
   if (l->ep > 1 && !m->moe)
@@ -337,7 +342,8 @@ int nvl_llm_shape(const nvl_model_ctx *ctx, const nvl_llm *m, const nvl_llm_layo
   }
   sh->slots = m->moe ? m->experts + l->redundant_experts : 0;
   sh->per_rank_slots = m->moe ? sh->slots / l->ep : 0;
-  sh->seqs_mb = (double)l->batch / (double)(l->dp * l->microbatches);
+  /* two-batch overlap: each micro-batch in two halves (llm_step.c), each of half its sequences */
+  sh->seqs_mb = (double)l->batch / (double)(l->dp * l->microbatches) / (l->tbo ? 2.0 : 1.0);
   /* CP: each rank its 1/cp of every sequence; decode with MTP: each sequence's new token and the
    * drafted ones, verified together */
   sh->tokens_mb = sh->seqs_mb *

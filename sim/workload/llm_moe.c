@@ -12,9 +12,9 @@
 /* The routing results of the model's layer k in stream q's g-th EP group (tok, then work, then
  * hit). */
 static const double *routing(const builder *b, long q, long g, long k) {
+  size_t qh = (size_t)q * (size_t)b->H + (size_t)b->half; /* each half its own tokens */
   return b->st->g.vals +
-         b->route_at[((size_t)q * (size_t)b->nep + (size_t)g) * (size_t)b->sh->layers_all +
-                     (size_t)k];
+         b->route_at[(qh * (size_t)b->nep + (size_t)g) * (size_t)b->sh->layers_all + (size_t)k];
 }
 
 /* Tokens to their experts' ranks (dispatch, or in backward the combine's gradient) or back to
@@ -124,6 +124,11 @@ static void experts(builder *b, long q, long s, long k, bool bwd) {
  * experts overlapped (shared_overlap), their compute beside the dispatch (or alone first when
  * nothing is exchanged). */
 void nvl_lb_experts(builder *b, long q, long s, long k, bool bwd, bool fp8) {
+  nvl_lb_experts_front(b, q, s, k, bwd, fp8);
+  nvl_lb_experts_back(b, q, s, k, bwd);
+}
+
+void nvl_lb_experts_front(builder *b, long q, long s, long k, bool bwd, bool fp8) {
   const llm_shape *sh = b->sh;
   double h = (double)sh->m->hidden;
   bool shared = sh->lay->shared_overlap && sh->m->shared > 0;
@@ -139,6 +144,11 @@ void nvl_lb_experts(builder *b, long q, long s, long k, bool bwd, bool fp8) {
   if (sh->lay->ep > 1)
     ep_exchange(b, q, s, k, false, fp8, bwd, shared ? &beside : NULL);
   etp_coll(b, q, s, k, NVL_COLL_ALL_GATHER, fp8 ? h + h / 128 * 4 : 2 * h);
+}
+
+void nvl_lb_experts_back(builder *b, long q, long s, long k, bool bwd) {
+  const llm_shape *sh = b->sh;
+  double h = (double)sh->m->hidden;
   experts(b, q, s, k, bwd);
   etp_coll(b, q, s, k, NVL_COLL_REDUCE_SCATTER, 2 * h);
   if (sh->lay->ep > 1)
@@ -150,7 +160,7 @@ void nvl_lb_draw_routing(builder *b) {
   const llm_shape *sh = b->sh;
   const nvl_llm_layout *l = sh->lay;
   long ep = l->ep, L = sh->layers_all;
-  size_t n = (size_t)sh->streams * (size_t)(b->nep * L);
+  size_t n = (size_t)sh->streams * (size_t)b->H * (size_t)(b->nep * L);
   b->route_at = nvl_xcalloc(n + 1, sizeof *b->route_at);
   if (!sh->m->moe)
     return;

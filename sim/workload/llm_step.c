@@ -71,9 +71,11 @@ size_t nvl_lb_add_op(builder *b, nvl_wop *op, nvl_llm_dim dim, const vec *deps) 
 
 /* A step of stream ds: its operations depend on the stream's tail (and `extra`, -1: none). */
 void nvl_lb_step_begin(builder *b, size_t ds, long extra) {
+  const vec *t = &b->tail[ds * (size_t)b->H + (size_t)b->half];
   b->deps.n = 0;
-  for (size_t i = 0; i < b->tail[ds].n; i++)
-    nvl_lb_vec_push(&b->deps, b->tail[ds].v[i]);
+  b->cur_ds = ds;
+  for (size_t i = 0; i < t->n; i++)
+    nvl_lb_vec_push(&b->deps, t->v[i]);
   if (extra >= 0)
     nvl_lb_vec_push(&b->deps, (size_t)extra);
   for (size_t i = 0; i < b->gate.n; i++)
@@ -83,12 +85,19 @@ void nvl_lb_step_begin(builder *b, size_t ds, long extra) {
 }
 
 void nvl_lb_step_add(builder *b, nvl_wop *op, nvl_llm_dim dim) {
-  nvl_lb_vec_push(&b->next, nvl_lb_add_op(b, op, dim, &b->deps));
+  /* two-batch overlap: a half's compute waits for the other's before it (one GPU computes) */
+  bool lane = b->H > 1 && dim == NVL_LD_COMPUTE;
+  if (lane && b->lane[b->cur_ds] >= 0)
+    nvl_lb_vec_push(&b->deps, (size_t)b->lane[b->cur_ds]);
+  size_t id = nvl_lb_add_op(b, op, dim, &b->deps);
+  nvl_lb_vec_push(&b->next, id);
+  if (lane)
+    b->lane[b->cur_ds] = (long)id;
 }
 
 void nvl_lb_step_end(builder *b, size_t ds) {
-  vec t = b->tail[ds];
-  b->tail[ds] = b->next;
+  vec *tail = &b->tail[ds * (size_t)b->H + (size_t)b->half], t = *tail;
+  *tail = b->next;
   b->next = t;
 }
 
@@ -211,7 +220,7 @@ static long pp_send(builder *b, long q, long vs, bool bwd) {
   nvl_lb_step_begin(b, ds, -1);
   nvl_lb_step_add(b, &op, NVL_LD_PP);
   nvl_lb_step_end(b, ds);
-  return (long)b->tail[ds].v[0];
+  return (long)b->tail[ds * (size_t)b->H + (size_t)b->half].v[0];
 }
 
 /* The gradients of the model's layer g of stage s: ZeRO-3's reduce_scatter after every
@@ -250,6 +259,33 @@ static void mtp_modules(builder *b, long q, long s, bool bwd) {
   }
 }
 
+/* Two-batch overlap (DeepSeek's decode and prefill): layer g of stream (q, s) for both halves of
+ * its micro-batch, a MoE layer interleaved so that one half's exchange runs while the other
+ * computes: A's attention and router, A's dispatch beside B's attention and router, A's experts
+ * beside B's dispatch, B's experts beside A's combine (and B's combine beside the next layer's A):
+ * the halves share the compute lane (nvl_lb_step_add). A dense layer runs A then B. */
+static void layer_halves(builder *b, long q, long s, long g) {
+  const llm_shape *sh = b->sh;
+  bool fp8 = sh->lay->precision != NVL_PREC_BF16;
+  if (!llm_moe_layer(sh->m, g)) {
+    for (b->half = 0; b->half < 2; b->half++)
+      layer(b, q, s, g, false);
+    b->half = 0;
+    return;
+  }
+  for (b->half = 0; b->half < 2; b->half++) {
+    nvl_lb_attention(b, q, s, g, false);
+    tp_exchange(b, q, s);
+    nvl_lb_compute(b, q, s, LS_MOE_PRE, g, false, NULL, NULL);
+    nvl_lb_experts_front(b, q, s, g, false, fp8);
+  }
+  for (b->half = 0; b->half < 2; b->half++) {
+    nvl_lb_experts_back(b, q, s, g, false);
+    tp_coll(b, q, s, NVL_COLL_ALL_GATHER, sh->tokens_mb * (double)sh->m->hidden * 2);
+  }
+  b->half = 0;
+}
+
 /* A block: micro-batch j through virtual stage vs, forward or backward, every stream. */
 static void block(builder *b, long vs, long j, bool bwd) {
   const llm_shape *sh = b->sh;
@@ -257,16 +293,19 @@ static void block(builder *b, long vs, long j, bool bwd) {
   long pp = l->pp, V = sh->vstages, m = l->microbatches, s = vs % pp;
   long L = llm_vlayers(sh, vs), first = sh->vfirst[vs];
   bool last = vs == V - 1, train = l->mode == NVL_LLM_TRAIN;
-  for (long q = 0; q < sh->streams; q++) { /* the block's first step waits for its input */
-    long in = bwd ? (last ? -1 : b->bsend[(q * V + vs + 1) * m + j])
-                  : (vs == 0 ? -1 : b->fsend[(q * V + vs - 1) * m + j]);
-    if (bwd && last) {
-      mtp_modules(b, q, s, true);
-      nvl_lb_compute(b, q, s, LS_HEAD, 0, true, NULL, NULL);
-    } else if (in >= 0) {
-      nvl_lb_vec_push(&b->tail[q * pp + s], (size_t)in);
+  long H = b->H;
+  for (long q = 0; q < sh->streams; q++) /* the block's first step waits for its input */
+    for (b->half = 0; b->half < H; b->half++) {
+      long in = bwd ? (last ? -1 : b->bsend[((q * V + vs + 1) * m + j) * H + b->half])
+                    : (vs == 0 ? -1 : b->fsend[((q * V + vs - 1) * m + j) * H + b->half]);
+      if (bwd && last) {
+        mtp_modules(b, q, s, true);
+        nvl_lb_compute(b, q, s, LS_HEAD, 0, true, NULL, NULL);
+      } else if (in >= 0) {
+        nvl_lb_vec_push(&b->tail[(q * pp + s) * H + b->half], (size_t)in);
+      }
     }
-  }
+  b->half = 0;
   for (long k = 0; bwd && last && train && k < l->mtp; k++)
     gradients(b, s, sh->m->layers + k, j, false);
   /* ZeRO-3 (FSDP's full shard): every layer's parameters gathered before it runs, one layer
@@ -283,22 +322,28 @@ static void block(builder *b, long vs, long j, bool bwd) {
     for (long q = 0; q < sh->streams; q++) {
       for (size_t i = 0; i < ag.n; i++)
         nvl_lb_vec_push(&b->gate, ag.v[i]);
-      layer(b, q, s, g, bwd);
+      if (H > 1)
+        layer_halves(b, q, s, g);
+      else
+        layer(b, q, s, g, bwd);
     }
     vec t = ag;
     ag = next_ag, next_ag = t;
     if (bwd && train)
       gradients(b, s, g, j, x == L - 1);
   }
-  for (long q = 0; q < sh->streams; q++) {
-    if (!bwd && last) {
-      nvl_lb_compute(b, q, s, LS_HEAD, 0, false, NULL, NULL);
-      mtp_modules(b, q, s, false);
-    } else if (!bwd)
-      b->fsend[(q * V + vs) * m + j] = pp_send(b, q, vs, false);
-    else if (vs > 0)
-      b->bsend[(q * V + vs) * m + j] = pp_send(b, q, vs, true);
-  }
+  for (long q = 0; q < sh->streams; q++)
+    for (b->half = 0; b->half < H; b->half++) {
+      long at = ((q * V + vs) * m + j) * H + b->half;
+      if (!bwd && last) {
+        nvl_lb_compute(b, q, s, LS_HEAD, 0, false, NULL, NULL);
+        mtp_modules(b, q, s, false);
+      } else if (!bwd)
+        b->fsend[at] = pp_send(b, q, vs, false);
+      else if (vs > 0)
+        b->bsend[at] = pp_send(b, q, vs, true);
+    }
+  b->half = 0;
   free(ag.v);
   free(next_ag.v);
 }
@@ -409,8 +454,9 @@ static void schedule(builder *b) {
     for (long s = 0; s < pp; s++)
       while (pos[s] < len) {
         const llm_block *k = &order[s * len + pos[s]];
-        bool ready = k->bwd ? k->vs == V - 1 || b->bsend[(k->vs + 1) * m + k->j] >= 0
-                            : k->vs == 0 || b->fsend[(k->vs - 1) * m + k->j] >= 0;
+        long H = b->H; /* the first half's send is made with the last's */
+        bool ready = k->bwd ? k->vs == V - 1 || b->bsend[((k->vs + 1) * m + k->j) * H] >= 0
+                            : k->vs == 0 || b->fsend[((k->vs - 1) * m + k->j) * H] >= 0;
         if (!ready)
           break;
         block(b, k->vs, k->j, k->bwd);
@@ -492,9 +538,13 @@ int nvl_llm_step_build(const nvl_model_ctx *ctx, const nvl_llm *m, const nvl_llm
   spec->jobs[0].coll = NVL_COLL_SENDRECV;
   b.rng = gsl_rng_alloc(gsl_rng_mt19937);
   gsl_rng_set(b.rng, lay->seed);
+  b.H = lay->tbo ? 2 : 1;
   size_t nds = (size_t)sh.streams * (size_t)lay->pp;
-  size_t nb = (size_t)sh.streams * (size_t)sh.vstages * (size_t)lay->microbatches;
-  b.tail = nvl_xcalloc(nds, sizeof *b.tail);
+  size_t nb = (size_t)sh.streams * (size_t)sh.vstages * (size_t)lay->microbatches * (size_t)b.H;
+  b.tail = nvl_xcalloc(nds * (size_t)b.H, sizeof *b.tail);
+  b.lane = nvl_xmalloc(nds * sizeof *b.lane);
+  for (size_t i = 0; i < nds; i++)
+    b.lane[i] = -1;
   b.fsend = nvl_xmalloc(nb * sizeof *b.fsend);
   b.bsend = nvl_xmalloc(nb * sizeof *b.bsend);
   b.computed = nvl_xcalloc(nds, sizeof *b.computed);
@@ -517,8 +567,9 @@ int nvl_llm_step_build(const nvl_model_ctx *ctx, const nvl_llm *m, const nvl_llm
     st->power_W += c->power_W;
     st->peak_flops += c->flops[lay->precision];
   }
-  for (size_t i = 0; i < nds; i++)
+  for (size_t i = 0; i < nds * (size_t)b.H; i++)
     free(b.tail[i].v);
+  free(b.lane);
   free(b.tail), free(b.gate.v), free(b.emb.v), free(b.deps.v), free(b.next.v), free(b.rs.v),
       free(b.fsend), free(b.bsend);
   free(b.route_at), free(b.stage_job), free(b.tp_job), free(b.ep_job), free(b.etp_job),
