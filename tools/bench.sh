@@ -128,3 +128,8 @@ bench_llm "DeepSeek-V3 decode, EP 72, 56 GPUs + 16 ASICs" $b/fusion-rack-56-16.j
   --llm builtin:deepseek-v3 --mode decode --ep 72 --redundant-experts 32
 bench_llm "Llama 3.1 405B train, NVL576 tp8 pp9 dp8" topologies/nvl576.json \
   --llm builtin:llama3.1-405b --tp 8 --pp 9 --dp 8 --microbatches 8 --batch 64
+bench_llm "Llama 3.1 405B train, NVL576 tp8 cp2 pp9 vp2 dp4, seq 8192" topologies/nvl576.json \
+  --llm builtin:llama3.1-405b --tp 8 --cp 2 --pp 9 --vp 2 --seq 8192 --recompute full
+bench_llm "DeepSeek-V3 train, 2 NVL576 racks, pp2 x EP72" topologies/nvl576.json \
+  --llm builtin:deepseek-v3 --pp 2 --ep 72 --redundant-experts 32 --first-stage-layers 30 \
+  --last-stage-layers 31 -g 144 --recompute full --seq 4096 --batch 144
