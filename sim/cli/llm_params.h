@@ -66,8 +66,8 @@ typedef struct {
 #define NVL_LLM_LAYOUT_PARAMS(X, B)                                                                \
   X(B, tp, "tp", "N", INT, size, show_tp, "tensor parallel size (default 1)")                      \
   X(B, ep, "ep", "N", INT, size, show_ep,                                                          \
-    "expert parallel size (default 1): EP groups fold over the\ntp x dp ranks of a stage "         \
-    "(Megatron's MoE parallel folding)")                                                           \
+    "expert parallel size (default 1): EP groups fold over\nthe tp x cp x dp ranks of a stage "    \
+    "(Megatron's MoE\nparallel folding)")                                                          \
   X(B, etp, "etp", "N", INT, size, show_etp,                                                       \
     "expert tensor parallel size, dividing tp (default 1: whole\nexperts per rank)")               \
   X(B, pp, "pp", "N", INT, size, show_pp, "pipeline stages (default 1)")                           \
@@ -79,7 +79,7 @@ typedef struct {
   X(B, last_layers, "last-stage-layers", "N", INT, size, show_last_layers,                         \
     "layers of the last pipeline stage (default: even)")                                           \
   X(B, dp, "dp", "N", INT, size, show_dp,                                                          \
-    "the dense layers' data-parallel size (Megatron's; default:\nthe ranks / (tp x pp))")          \
+    "the dense layers' data-parallel size (Megatron's; default:\nthe ranks / (tp x cp x pp))")     \
   X(B, cp, "cp", "N", INT, size, show_cp,                                                          \
     "context parallel size: each sequence's tokens over N ranks\n(default 1; train and prefill)")  \
   X(B, cp_a2a, "cp-comm", "C", TEXT, cp_comm, show_cp_comm,                                        \
