@@ -6,6 +6,7 @@
  * failed link, random routing, jobs that do not partition the devices) nothing is folded.
  */
 #include "nvl_fixture.h"
+#include "nvl_llm_test.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -210,22 +211,13 @@ static void test_fold__broken_symmetry_is_not_folded(void **state) {
 static outcome run_llm_cp(nvl_model model, long tp, long pp, long dp, double skew, bool moe,
                           bool explicit_ranks, long cp, long vp) {
   nvl_fixture f = nvl_fixture_open("gb200-nvl72.json", model, false);
-  nvl_llm m = {.layers = 4,
-               .hidden = 4096,
-               .ffn = 14336,
-               .heads = 32,
-               .kv_heads = 8,
-               .head_dim = 128,
-               .vocab = 32000,
-               .precision = NVL_PREC_BF16,
-               .mlp_mats = 3};
+  nvl_llm m = dense_model();
   if (moe) {
     m.moe = true;
     m.experts = 16;
     m.top_k = 2;
     m.expert_ffn = 2048;
   }
-  snprintf(m.name, sizeof m.name, "test-dense");
   nvl_llm_layout l = {.mode = NVL_LLM_TRAIN,
                       .tp = tp,
                       .ep = moe ? 2 : 1,
