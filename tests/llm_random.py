@@ -12,6 +12,8 @@ import csv, json, math, os, random, subprocess, sys, tempfile
 
 bin_ = sys.argv[1]
 rng = random.Random(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+# the layouts' and models' newer options, drawn apart so that the cases above stay the same
+rng2 = random.Random(1000 + (int(sys.argv[2]) if len(sys.argv) > 2 else 1))
 sanitized = b'__asan_init' in subprocess.run(['nm', '-D', bin_], capture_output=True).stdout
 runs = int(sys.argv[3]) if len(sys.argv) > 3 else (60 if sanitized else 300)
 designs = [('builtin:hgx-h100', 8), ('builtin:hgx-b200', 8), ('builtin:hgx-a100', 8),
@@ -36,6 +38,14 @@ def model():
     if rng.random() < 0.15:
         m['mla'] = {'q_lora_rank': 256, 'kv_lora_rank': 128, 'qk_nope_head_dim': 32,
                     'qk_rope_head_dim': 16, 'v_head_dim': 32}
+    if rng2.random() < 0.2:
+        m['window'] = {'tokens': rng2.choice([16, 128, 100000]), 'every': rng2.choice([1, 2]),
+                       'first': rng2.choice([0, 1])}
+    for key in ('parallel_block', 'tied_embeddings'):
+        if rng2.random() < 0.15:
+            m[key] = True
+    if rng2.random() < 0.15:
+        m['mtp_layers'] = rng2.choice([1, 2])
     if rng.random() < 0.25:  # one hostile field
         where, key = rng.choice([(m, 'layers'), (m, 'hidden'), (m, 'heads'), (m, 'kv_heads'),
                                  (m, 'ffn'), (m, 'vocab'), (m, 'head_dim')] +
@@ -83,6 +93,16 @@ def layout(n, m):
             a += [opt, str(rng.choice(vals))]
     if rng.random() < 0.2:
         a.append('--sp')
+    for opt, vals in (('--cp', ['2', '4', '3']), ('--vp', ['2', '3']), ('--etp', ['1', '2']),
+                      ('--order', ['tp-cp-ep-dp-pp', 'dp-tp-cp-ep-pp', 'pp-tp-cp-ep-dp', 'tp-xx']),
+                      ('--mtp', ['0', '1', '2']), ('--mtp-accept', ['0', '0.5', '1']),
+                      ('--capacity-factor', ['0', '1', '1.25']), ('--cp-comm', ['p2p', 'a2a']),
+                      ('--first-stage-layers', ['1', '2']), ('--last-stage-layers', ['1'])):
+        if rng2.random() < 0.1:
+            a += [opt, rng2.choice(vals)]
+    for flag in ('--two-batch-overlap', '--shared-expert-overlap'):
+        if rng2.random() < 0.1:
+            a.append(flag)
     return a
 
 
