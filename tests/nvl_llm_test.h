@@ -101,4 +101,28 @@ static inline void step_close(step_run *x) {
   nvl_fixture_close(&x->f);
 }
 
+/* A step of m under l on the first n GPUs of NVL72, built only (not simulated). */
+typedef struct {
+  nvl_fixture f;
+  nvl_workload_spec spec;
+  nvl_llm_step st;
+} built;
+
+static inline void build(built *b, const nvl_llm *m, const nvl_llm_layout *l, int n) {
+  b->f = nvl_fixture_open("gb200-nvl72.json", NVL_MODEL_DEFAULT, false);
+  nvl_diags diags = NVL_DIAGS_INIT;
+  b->spec = first_ranks(&b->f, n, &diags);
+  if (nvl_llm_step_build(nvl_test_ctx(), m, l, b->f.d, &b->spec, &b->st, &diags) != 0) {
+    print_error("%s\n", diags.count ? diags.items[0].message : "?");
+    fail();
+  }
+  nvl_diags_release(&diags);
+}
+
+static inline void release(built *b) {
+  nvl_llm_step_release(&b->st, b->spec.n_jobs);
+  nvl_workload_spec_release(&b->spec);
+  nvl_fixture_close(&b->f);
+}
+
 #endif

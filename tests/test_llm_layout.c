@@ -18,29 +18,6 @@ static nvl_llm moe_model(void) {
   return m;
 }
 
-typedef struct {
-  nvl_fixture f;
-  nvl_workload_spec spec;
-  nvl_llm_step st;
-} built;
-
-static void build(built *b, const nvl_llm *m, const nvl_llm_layout *l, int n) {
-  b->f = nvl_fixture_open("gb200-nvl72.json", NVL_MODEL_DEFAULT, false);
-  nvl_diags diags = NVL_DIAGS_INIT;
-  b->spec = first_ranks(&b->f, n, &diags);
-  if (nvl_llm_step_build(nvl_test_ctx(), m, l, b->f.d, &b->spec, &b->st, &diags) != 0) {
-    print_error("%s\n", diags.count ? diags.items[0].message : "?");
-    fail();
-  }
-  nvl_diags_release(&diags);
-}
-
-static void release(built *b) {
-  nvl_llm_step_release(&b->st, b->spec.n_jobs);
-  nvl_workload_spec_release(&b->spec);
-  nvl_fixture_close(&b->f);
-}
-
 /* The jobs whose names start with prefix are exactly the groups want[g][0 .. size - 1] (any
  * order of groups, ranks in order). */
 static void expect_groups(const built *b, const char *prefix, const int *want, int groups,

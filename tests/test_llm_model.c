@@ -150,23 +150,17 @@ static void test_llm_model__sliding_windows_price_and_cache_their_keys(void **st
  * *weights the memory check's weights. */
 static size_t count_ops(const nvl_llm *m, const nvl_llm_layout *l, int n, nvl_llm_dim dim,
                         double *bytes, double *weights) {
-  nvl_fixture f = nvl_fixture_open("gb200-nvl72.json", NVL_MODEL_DEFAULT, false);
-  nvl_diags diags = NVL_DIAGS_INIT;
-  nvl_workload_spec spec = first_ranks(&f, n, &diags);
-  nvl_llm_step st;
-  assert_int_equal(nvl_llm_step_build(nvl_test_ctx(), m, l, f.d, &spec, &st, &diags), 0);
+  built b;
+  build(&b, m, l, n);
   size_t k = 0;
   *bytes = 0;
-  for (size_t i = 0; i < st.g.n_ops; i++)
-    if (st.dim[i] == dim) {
+  for (size_t i = 0; i < b.st.g.n_ops; i++)
+    if (b.st.dim[i] == dim) {
       k++;
-      *bytes += (double)st.g.ops[i].bytes;
+      *bytes += (double)b.st.g.ops[i].bytes;
     }
-  *weights = st.mem.weights;
-  nvl_llm_step_release(&st, spec.n_jobs);
-  nvl_workload_spec_release(&spec);
-  nvl_diags_release(&diags);
-  nvl_fixture_close(&f);
+  *weights = b.st.mem.weights;
+  release(&b);
   return k;
 }
 

@@ -38,6 +38,9 @@ struct stripe {
   std::vector<int> ld;    // its link directions for peaks (empty: none)
   std::vector<int> plink; // the phase's link of each link of its route
   bool done;
+  std::vector<simgrid::s4u::Link *> route{}; // its route, once asked for (routed)
+  double lat = 0;
+  bool routed = false;
 };
 // A live phase: its solver, its stripes and the links they use. Phases run side by side when
 // their links are disjoint (pipeline stages on racks of their own): they cannot interact.
@@ -92,10 +95,18 @@ static void start_action(const stripe &s, double bytes, double moves) {
 
 // The phase's links of stripe s's route (added as needed), its weights and route latency; false
 // when it has no route of links.
+// Stripe s's route and latency, asked of SimGrid once.
+static const std::vector<simgrid::s4u::Link *> &route_links(stripe &s) {
+  if (!s.routed) {
+    s.from->route_to(s.to, s.route, &s.lat);
+    s.routed = true;
+  }
+  return s.route;
+}
+
 static bool route_of(phase &p, stripe &s, std::vector<double> &w, double *lat) {
-  std::vector<simgrid::s4u::Link *> route;
-  *lat = 0;
-  s.from->route_to(s.to, route, lat);
+  const std::vector<simgrid::s4u::Link *> &route = route_links(s);
+  *lat = s.lat;
   if (route.empty() || s.from == s.to)
     return false;
   s.plink.clear();
@@ -179,11 +190,9 @@ static void hand_over(phase &p, double now) {
   phase_over(p);
 }
 
-// Every live phase that uses a link of the route from -> to is handed over at `now`.
-static void hand_over_sharing(sg_host_t from, sg_host_t to, double now) {
-  std::vector<simgrid::s4u::Link *> route;
-  double lat = 0;
-  from->route_to(to, route, &lat);
+// Every live phase that uses a link of stripe s's route is handed over at `now`.
+static void hand_over_sharing(stripe &s, double now) {
+  const std::vector<simgrid::s4u::Link *> &route = route_links(s);
   for (auto &p : P.all)
     if (p->on)
       for (const simgrid::s4u::Link *l : route)
@@ -275,17 +284,22 @@ bool nvl_sg_phase_defer(nvl_xfer *x, sg_host_t const *from, sg_host_t const *to,
   if (P.min_flows == 0)
     return false;
   double now = simgrid::s4u::Engine::get_clock();
-  if (any_live()) /* the phases this transfer would meet end here; disjoint ones go on */
-    for (size_t i = 0; i < n; i++)
-      hand_over_sharing(from[i], to[i], now);
+  bool live = any_live();
+  if (!live && P.batch.empty() && nvl_sg_network_busy(from[0]))
+    return false; /* an action, as it always was: nothing built */
+  std::vector<stripe> mine;
+  for (size_t i = 0; i < n; i++) {
+    double rate = nvl_sg_stripe_rate(rate_Bps, bytes[i], total);
+    mine.push_back({x, i, from[i], to[i], (double)bytes[i], rate, w_out, w_in, {}, {}, {}, false});
+  }
+  if (live) /* the phases this transfer would meet end here; disjoint ones go on */
+    for (stripe &s : mine)
+      hand_over_sharing(s, now); /* its route, kept for the phase it may join */
   if (P.batch.empty() && nvl_sg_network_busy(from[0]))
     return false;
   x->phase_at = (long)P.batch.size();
-  for (size_t i = 0; i < n; i++) {
-    double rate = nvl_sg_stripe_rate(rate_Bps, bytes[i], total);
-    P.batch.push_back(
-        {x, i, from[i], to[i], (double)bytes[i], rate, w_out, w_in, {}, {}, {}, false});
-  }
+  for (stripe &s : mine)
+    P.batch.push_back(std::move(s));
   if (!P.close_set) {
     /* closed just after this instant, when every lane stepped at it has started its transfers
      * (lanes step in several rounds of the kernel at one instant); they start at this instant */

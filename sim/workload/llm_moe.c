@@ -62,19 +62,29 @@ static void ep_exchange(builder *b, long q, long s, long k, bool combine, bool f
  * experts, the tokens each member received all_gathered (in the dispatch's bytes per token);
  * after them, their partial outputs reduce_scattered (BF16), as Megatron's token dispatcher does
  * over its expert TP group. A group's size is the tokens its members received. */
+/* Member x of stream q's g-th expert TP group: its EP group's routing of layer k, and its place
+ * in that EP group (*j). */
+static const double *etp_member(const builder *b, long q, size_t g, long x, long k, long *j) {
+  const llm_shape *sh = b->sh;
+  size_t ss = (size_t)sh->stream_size, etp = (size_t)llm_etp(sh->lay);
+  long ep = sh->lay->ep,
+       gj = sh->ep_of[(size_t)q * ss + (size_t)sh->etp_pos[(size_t)q * ss + g * etp + (size_t)x]];
+  *j = gj % ep;
+  return routing(b, q, gj / ep, k);
+}
+
 static void etp_coll(builder *b, long q, long s, long k, nvl_coll coll, double tok_bytes) {
   const llm_shape *sh = b->sh;
   long ep = sh->lay->ep, etp = llm_etp(sh->lay);
   if (etp == 1)
     return;
   size_t ds = (size_t)(q * sh->lay->pp + s), ss = (size_t)sh->stream_size;
-  const int *pos = sh->etp_pos + (size_t)q * ss;
   nvl_lb_step_begin(b, ds, -1);
   for (size_t g = 0; g < ss / (size_t)etp; g++) {
     double tokens = 0;
     for (long x = 0; x < etp; x++) {
-      long gj = sh->ep_of[(size_t)q * ss + (size_t)pos[g * (size_t)etp + (size_t)x]], j = gj % ep;
-      const double *r = routing(b, q, gj / ep, k);
+      long j;
+      const double *r = etp_member(b, q, g, x, k, &j);
       for (long i = 0; i < ep; i++)
         tokens += r[i * ep + j];
     }
@@ -103,8 +113,8 @@ static void experts(builder *b, long q, long s, long k, bool bwd) {
      * independent draws: slots (1 - prod (1 - hit / slots))) */
     double w = 0, miss = 1, one = 0;
     for (long x = 0; x < etp; x++) {
-      long gj = sh->ep_of[(size_t)q * ss + (size_t)pos[g * (size_t)etp + (size_t)x]], j = gj % ep;
-      const double *r = routing(b, q, gj / ep, k);
+      long j;
+      const double *r = etp_member(b, q, g, x, k, &j);
       w += r[ep * ep + j];
       one = r[ep * ep + ep + j];
       miss *= slots > 0 ? 1 - one / slots : 0;
