@@ -93,6 +93,10 @@ static void test_llm_model__unmapped_configs_name_what(void **state) {
        "\"num_local_experts\": 4, \"num_experts_per_tok\": 2, \"sliding_window\": 8, "
        "\"layer_types\": [\"sliding_attention\", \"sliding_attention\", \"full_attention\"]}",
        "layer_types is not a periodic pattern"},
+      {"{\"model_type\": \"gpt_oss\", \"hidden_size\": 64, \"num_hidden_layers\": 3, "
+       "\"num_attention_heads\": 8, \"intermediate_size\": 64, \"vocab_size\": 100, "
+       "\"num_local_experts\": 4, \"num_experts_per_tok\": 2, \"sliding_window\": 8}",
+       "sliding_window without layer_types"},
       {"{\"model_type\": \"qwen2\", \"hidden_size\": 64, \"num_hidden_layers\": 2, "
        "\"num_attention_heads\": 8, \"intermediate_size\": 64, \"vocab_size\": 100, "
        "\"use_sliding_window\": true}",

@@ -149,6 +149,10 @@ static void windows(hf *h, nvl_llm *m, bool every_layer) {
     return;
   }
   size_t n = json_array_size(types);
+  if (n == 0) {
+    unmapped(h, "sliding_window without layer_types (which layers slide is not said)");
+    return;
+  }
   long first = -1, every = 0;
   for (size_t i = 0; i < n; i++) {
     const char *t = json_string_value(json_array_get(types, i));
