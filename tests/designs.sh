@@ -1,7 +1,9 @@
 #!/bin/sh
 # Every reference design through validate, info, export and a short run (default model), built
 # in and from its file. Under the sanitizer build this is the "no error, no leak on every
-# reference design" check. usage: designs.sh NVLSIM TOPOLOGIES_DIR
+# reference design" check. The run takes the first 144 ranks of designs larger than that
+# (a ring over all 1,152 GPUs of 16 racks is a benchmark, not a check). usage: designs.sh NVLSIM
+# TOPOLOGIES_DIR
 set -u
 bin=$1
 topo=$2
@@ -12,9 +14,13 @@ for f in "$topo"/*.json; do
   case $f in *schema.json) continue ;; esac
   name=$(basename "$f" .json)
   ${NVL_WRAPPER:-} "$bin" validate "$f" >/dev/null 2>&1; check $? "validate $name"
-  ${NVL_WRAPPER:-} "$bin" info "builtin:$name" >/dev/null 2>&1; check $? "info $name"
+  info=$(${NVL_WRAPPER:-} "$bin" info "builtin:$name" 2>&1); check $? "info $name"
   ${NVL_WRAPPER:-} "$bin" export --format graphml "$f" >/dev/null 2>&1; check $? "export $name"
-  ${NVL_WRAPPER:-} "$bin" run "builtin:$name" -b 1M -e 4M -f 4 >/dev/null 2>&1; check $? "run $name"
+  gpus=$(printf '%s\n' "$info" | sed -n 's/^fabric .*(\([0-9]*\) .*/\1/p')
+  g=""
+  if [ "${gpus:-0}" -gt 576 ]; then g="-g 144"; fi
+  # shellcheck disable=SC2086
+  ${NVL_WRAPPER:-} "$bin" run "builtin:$name" $g -b 1M -e 4M -f 4 >/dev/null 2>&1; check $? "run $name"
 done
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -208,7 +208,7 @@ static void test_design__twins_share_a_switch_neighbourhood(void **state) {
    * (no switch links) another set */
   nvl_design *d = nvl_design_load_default();
   int *twin = malloc(d->n_devices * sizeof(int));
-  assert_int_equal(nvl_design_twins(d, twin), 2);
+  assert_int_equal(nvl_design_twins(d, false, twin), 2);
   int gpu0 = nvl_design_find_device(d, "gpu0"), cpu0 = nvl_design_find_device(d, "cpu0");
   for (size_t i = 0; i < d->n_devices; i++) {
     if (d->devices[i].is_switch)
@@ -226,7 +226,7 @@ static void test_design__twins_share_a_switch_neighbourhood(void **state) {
   nvl_load_opts lo = {.failures = fail};
   nvl_diags diags = NVL_DIAGS_INIT;
   assert_int_equal(nvl_design_load_file(path, &lo, &d, &diags), NVL_LOAD_OK);
-  assert_int_equal(nvl_design_twins(d, twin), 3);
+  assert_int_equal(nvl_design_twins(d, false, twin), 3);
   int gpu5 = nvl_design_find_device(d, "gpu5");
   assert_int_not_equal(twin[gpu5], twin[nvl_design_find_device(d, "gpu0")]);
   free(twin);

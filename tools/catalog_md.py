@@ -11,10 +11,18 @@ est = lambda e, f: " (estimate)" if f in e.get("estimates", []) else ""
 out = ["# Component catalog", "",
        "Generated from `models/catalog.json` by `tools/catalog_md.py`; do not edit by hand.",
        "Bandwidths are payload rates per direction (1 GB = 1e9 B). \"(estimate)\" marks numbers",
-       "without a public source: override them in a design (`base` plus the field).", "",
-       "## Link types", "", "| name | bandwidth per direction | latency | source |", "|---|---|---|---|"]
+       "without a public source: override them in a design (`base` plus the field). A link's",
+       "efficiency is the share of its line rate data gets under the default model (NVLink's protocol",
+       "efficiencies are NCCL's and the calibration's: `models/calibration.json`).", "",
+       "## Link types", "", "| name | medium | bandwidth per direction | efficiency | latency | source |",
+       "|---|---|---|---|---|---|"]
 for n, e in cat["link_types"].items():
-    out.append(f"| `{n}` | {e['bandwidth']}{est(e, 'bandwidth')} | {e['latency']}{est(e, 'latency')} | {e['source']} |")
+    b = cat["link_types"][e["base"]] if "base" in e else {}
+    f = lambda k, dflt: (e.get(k, b.get(k, dflt)), est(e, k))
+    (bw, ebw), (lat, elat), (eff, eeff) = f("bandwidth", "-"), f("latency", "-"), f("efficiency", 1)
+    med = e.get("medium", b.get("medium", "nvlink"))
+    based = f" (as `{e['base']}`)" if b else ""
+    out.append(f"| `{n}`{based} | {med} | {bw}{ebw} | {eff}{eeff} | {lat}{elat} | {e['source']} |")
 out += ["", "## Switch types", "", "| name | ports | port link | latency | in-switch reduction | source |",
         "|---|---|---|---|---|---|"]
 for n, e in cat["switch_types"].items():

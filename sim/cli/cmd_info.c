@@ -91,16 +91,28 @@ static void print_text(const nvl_design *d, const nvl_graph *g, const nvl_analys
     else
       printf("injection    %s to %s per %s per direction (lowest: %s)%s\n", b1, b2, who,
              d->devices[a->inject_min_dev].name, dl);
-    double c2c = 0;
+    double c2c = 0, net_lo = -1, net_hi = 0;
     size_t np;
     const int *parts = nvl_graph_participants(g, &np);
-    for (size_t i = 0; i < np; i++)
+    for (size_t i = 0; i < np; i++) {
+      double n = nvl_graph_network_Bps(g, parts[i]);
       if (nvl_graph_c2c_Bps(g, parts[i]) > c2c)
         c2c = nvl_graph_c2c_Bps(g, parts[i]);
+      net_lo = net_lo < 0 || n < net_lo ? n : net_lo;
+      net_hi = n > net_hi ? n : net_hi;
+    }
     if (c2c > 0) {
       nvl_units_fmt_bw(c2c, b1, sizeof b1);
       printf("c2c          %s per accelerator per direction to its CPU\n",
              b1); /* accelerators only */
+    }
+    if (net_hi > 0) {
+      nvl_units_fmt_bw(net_lo, b1, sizeof b1);
+      nvl_units_fmt_bw(net_hi, b2, sizeof b2);
+      if (net_lo == net_hi)
+        printf("network      %s per %s per direction (through its NICs)\n", b1, who);
+      else
+        printf("network      %s to %s per %s per direction (through its NICs)\n", b1, b2, who);
     }
     nvl_units_fmt_bw(a->fabric_bidir_Bps, b1, sizeof b1);
     delta(dl, sizeof dl, a->fabric_bidir_Bps, base ? base->fabric_bidir_Bps : 0, base);

@@ -24,6 +24,48 @@ static int *port_usage(const nvl_design *d) {
   return used;
 }
 
+/* The scale-out side: a NIC reaches its host (a GPU, accelerator or CPU) over PCIe; network links
+ * join NICs and switches, never an accelerator or CPU directly. The first offender of each kind
+ * is named with the rule or link that made it. */
+static void check_network(const nvl_design *d, nvl_diags *diags) {
+  size_t nd = d->n_devices;
+  bool *hosted = nvl_xcalloc(nd + 1, sizeof(bool));
+  bool reported = false;
+  for (size_t k = 0; k < d->n_links; k++) {
+    const nvl_link *l = &d->links[k];
+    nvl_medium m = d->link_types[l->type].medium;
+    int ends[2] = {l->a, l->b};
+    for (int e = 0; e < 2; e++) {
+      int x = ends[e], y = ends[1 - e];
+      nvl_kind kx = nvl_device_kind(d, x), ky = nvl_device_kind(d, y);
+      if (kx == NVL_KIND_NIC && m == NVL_MEDIUM_PCIE && ky != NVL_KIND_NIC && ky != NVL_KIND_SWITCH)
+        hosted[x] = true;
+      if (!reported && m == NVL_MEDIUM_NETWORK && kx != NVL_KIND_NIC && kx != NVL_KIND_SWITCH) {
+        nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_WIRING, d->origins[l->origin],
+                     "%s (%s) is linked to %s by network link type %s: network links join NICs and "
+                     "switches; give it a NIC (a PCIe link to a \"kind\": \"nic\" endpoint)",
+                     d->devices[x].name, nvl_kind_name(kx), d->devices[y].name,
+                     d->link_types[l->type].name);
+        reported = true;
+      }
+    }
+  }
+  int first = -1, n = 0;
+  for (size_t i = 0; i < nd; i++)
+    if (nvl_device_kind(d, (int)i) == NVL_KIND_NIC && !hosted[i] && !(d->failed && d->failed[i]))
+      if (n++ == 0)
+        first = (int)i;
+  if (n > 0) {
+    char more[48] = "";
+    if (n > 1)
+      snprintf(more, sizeof more, " (and %d more)", n - 1);
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_WIRING, "/system",
+                 "NIC %s has no PCIe link to a GPU, accelerator or CPU%s: nothing can use it",
+                 d->devices[first].name, more);
+  }
+  free(hosted);
+}
+
 void nvl_design_check_wiring(const nvl_design *d, nvl_diags *diags) {
   size_t nd = d->n_devices, nl = d->n_link_types;
   int *used = port_usage(d->intact ? d->intact : d);
@@ -49,6 +91,9 @@ void nvl_design_check_wiring(const nvl_design *d, nvl_diags *diags) {
         for (size_t lt = 0; lt < nl; lt++) {
           if (d->link_types[lt].family != (int)lt)
             continue; /* ports are counted per family, at its root type */
+          if (!sw && used[i * nl + lt] == 0 && d->link_types[lt].medium == NVL_MEDIUM_PCIE &&
+              nvl_device_kind(d, (int)i) != NVL_KIND_NIC)
+            continue; /* a host interface left to the host: no NIC in this design */
           int avail = nvl_device_ports(d, (int)i, (int)lt);
           if (avail > 0 && used[i * nl + lt] < avail) {
             if (n_unused++ == 0) {
@@ -105,4 +150,5 @@ void nvl_design_check_wiring(const nvl_design *d, nvl_diags *diags) {
   }
   free(deg);
   free(used);
+  check_network(d, diags);
 }

@@ -38,8 +38,14 @@ const char *nvl_kind_name(nvl_kind kind);
 /* True for kinds that run collectives (GPUs and third-party accelerators). */
 bool nvl_kind_is_accelerator(nvl_kind kind);
 
+/* What a link is: NVLink (the scale-up fabric), a chip-to-chip link (C2C), PCIe (a NIC to its
+ * host), or a scale-out network link (InfiniBand, Ethernet: NICs and their switches). */
+typedef enum { NVL_MEDIUM_NVLINK, NVL_MEDIUM_C2C, NVL_MEDIUM_PCIE, NVL_MEDIUM_NETWORK } nvl_medium;
+const char *nvl_medium_name(nvl_medium m);
+
 typedef struct {
   char name[NVL_NAME_MAX];
+  nvl_medium medium;
   double bw_Bps;     /* payload bandwidth per direction */
   double lat_s;      /* propagation + SerDes latency of one link */
   double efficiency; /* fraction of bw_Bps usable by data, (0, 1] */
@@ -254,6 +260,9 @@ int nvl_design_select(const nvl_design *d, const char *list, int **out, size_t *
 
 /* Properties of a device. */
 nvl_kind nvl_device_kind(const nvl_design *d, int dev);
+/* Whether a device forwards traffic between others: a switch, or a NIC (between its host's PCIe
+ * link and the network). Other endpoints never forward. */
+bool nvl_device_forwards(const nvl_design *d, int dev);
 const char *nvl_device_type_name(const nvl_design *d, int dev);
 /* Ports a device has for links of type lt (ports of lt's family). */
 int nvl_device_ports(const nvl_design *d, int dev, int lt);
@@ -263,7 +272,9 @@ double nvl_link_bw(const nvl_design *d, const nvl_link *l);
 
 /* Twin sets (design/twins.c): endpoints whose links to switches are the same bundles (links to
  * other endpoints left out) get the same number in twin[] (numbered by first member in device
- * order; -1 for switches). Returns the number of sets. twin has n_devices entries. */
-size_t nvl_design_twins(const nvl_design *d, int *twin);
+ * order; -1 for switches). With through_nics, links to NICs count as links to switches (each
+ * NIC is its own, so endpoints with NICs are twins of none): alike across the network too;
+ * without, alike in the NVLink fabric. Returns the number of sets. twin has n_devices entries. */
+size_t nvl_design_twins(const nvl_design *d, bool through_nics, int *twin);
 
 #endif

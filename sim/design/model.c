@@ -12,8 +12,18 @@ const char *nvl_kind_name(nvl_kind kind) {
   return kind <= NVL_KIND_SWITCH ? names[kind] : "?";
 }
 
+const char *nvl_medium_name(nvl_medium m) {
+  static const char *const names[] = {"nvlink", "c2c", "pcie", "network"};
+  return (unsigned)m < 4 ? names[m] : "?";
+}
+
 bool nvl_kind_is_accelerator(nvl_kind kind) {
   return kind == NVL_KIND_GPU || kind == NVL_KIND_ASIC;
+}
+
+bool nvl_device_forwards(const nvl_design *d, int dev) {
+  const nvl_device *x = &d->devices[dev];
+  return x->is_switch || d->endpoint_types[x->type].kind == NVL_KIND_NIC;
 }
 
 nvl_kind nvl_device_kind(const nvl_design *d, int dev) {

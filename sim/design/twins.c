@@ -55,7 +55,7 @@ static bool same_sig(const twin_sig *a, const twin_sig *b) {
   return true;
 }
 
-size_t nvl_design_twins(const nvl_design *d, int *twin) {
+size_t nvl_design_twins(const nvl_design *d, bool through_nics, int *twin) {
   size_t nd = d->n_devices, ns = 0;
   twin_sig *sigs = nvl_xcalloc(nd + 1, sizeof *sigs);
   int *slot = nvl_xmalloc((nd + 1) * sizeof(int));
@@ -73,7 +73,8 @@ size_t nvl_design_twins(const nvl_design *d, int *twin) {
     int ends[2] = {l->a, l->b};
     for (int e = 0; e < 2; e++) {
       int ep = ends[e], other = ends[1 - e];
-      if (slot[ep] < 0 || !d->devices[other].is_switch)
+      bool fw = through_nics ? nvl_device_forwards(d, other) : d->devices[other].is_switch;
+      if (slot[ep] < 0 || !fw)
         continue;
       twin_sig *s = &sigs[slot[ep]];
       if (s->n == cap[slot[ep]]) {

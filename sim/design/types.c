@@ -93,7 +93,8 @@ static int base_type(loader *L, json_t *obj, const char *ptr, const char *what,
 }
 
 static void parse_link_type(loader *L, const char *name, json_t *obj, const char *ptr) {
-  static const char *const keys[] = {"bandwidth", "latency", "efficiency", "generation", NULL};
+  static const char *const keys[] = {"bandwidth",  "latency", "efficiency",
+                                     "generation", "medium",  NULL};
   keys_with_common(L, obj, ptr, keys);
   nvl_link_type t = {.efficiency = 1.0};
   snprintf(t.name, sizeof t.name, "%s", name);
@@ -121,6 +122,18 @@ static void parse_link_type(loader *L, const char *name, json_t *obj, const char
   long long gen;
   if (nvl_ld_get_int(L, obj, ptr, "generation", false, 0, 99, &gen))
     t.generation = (int)gen;
+  char medium[16];
+  if (nvl_ld_get_string(L, obj, ptr, "medium", false, medium, sizeof medium)) {
+    static const char *const media[] = {"nvlink", "c2c", "pcie", "network"};
+    int m = nvl_names_find(media, 4, medium, false);
+    char p[NVL_DIAG_PTR_MAX];
+    nvl_ptr_join(p, sizeof p, ptr, "medium");
+    if (m < 0)
+      nvl_ld_err(L, NVL_DIAG_SCHEMA, p,
+                 "unknown medium \"%s\"; expected nvlink, c2c, pcie or network", medium);
+    else
+      t.medium = (nvl_medium)m;
+  }
   nvl_ld_get_string(L, obj, ptr, "source", false, t.source, sizeof t.source);
   t.from_catalog = L->in_catalog;
   if (!based)

@@ -56,7 +56,7 @@ static void group_participants(nvl_graph *g) {
   const nvl_design *d = g->d;
   size_t n = g->n_parts, nd = d->n_devices;
   int *twin = nvl_xmalloc((nd + 1) * sizeof(int)), *part_of = nvl_xmalloc((nd + 1) * sizeof(int));
-  size_t n_twins = nvl_design_twins(d, twin);
+  size_t n_twins = nvl_design_twins(d, true, twin);
   for (size_t i = 0; i < nd; i++)
     part_of[i] = -1;
   for (size_t i = 0; i < n; i++)
@@ -94,6 +94,33 @@ static void group_participants(nvl_graph *g) {
   free(group_of_twin);
 }
 
+/* Each endpoint's way out to the network: per PCIe link to a NIC, the lesser of that link and
+ * the NIC's network links. */
+static void network_bw(nvl_graph *g) {
+  const nvl_design *d = g->d;
+  double *nic = nvl_xcalloc(d->n_devices + 1, sizeof(double));
+  for (size_t k = 0; k < d->n_links; k++) {
+    const nvl_link *l = &d->links[k];
+    if (d->link_types[l->type].medium != NVL_MEDIUM_NETWORK)
+      continue;
+    if (nvl_device_kind(d, l->a) == NVL_KIND_NIC)
+      nic[l->a] += nvl_link_bw(d, l);
+    if (nvl_device_kind(d, l->b) == NVL_KIND_NIC)
+      nic[l->b] += nvl_link_bw(d, l);
+  }
+  for (size_t k = 0; k < d->n_links; k++) {
+    const nvl_link *l = &d->links[k];
+    if (d->link_types[l->type].medium != NVL_MEDIUM_PCIE)
+      continue;
+    double bw = nvl_link_bw(d, l);
+    if (nvl_device_kind(d, l->b) == NVL_KIND_NIC && !nvl_device_forwards(d, l->a))
+      g->net[l->a] += bw < nic[l->b] ? bw : nic[l->b];
+    if (nvl_device_kind(d, l->a) == NVL_KIND_NIC && !nvl_device_forwards(d, l->b))
+      g->net[l->b] += bw < nic[l->a] ? bw : nic[l->a];
+  }
+  free(nic);
+}
+
 /* The split graph's arcs (two per link bundle) with their capacities, and the injection and C2C
  * bandwidth of every endpoint. */
 static igraph_error_t build_arcs(nvl_graph *g, bool any_acc, igraph_integer_t nv) {
@@ -114,22 +141,24 @@ static igraph_error_t build_arcs(nvl_graph *g, bool any_acc, igraph_integer_t nv
       IGRAPH_CHECK(igraph_vector_push_back(&g->cap_Bps, bw));
       IGRAPH_CHECK(igraph_vector_push_back(&g->cap_links, l->count));
     }
-    bool sa = d->devices[l->a].is_switch, sb = d->devices[l->b].is_switch;
+    bool sa = nvl_device_forwards(d, l->a), sb = nvl_device_forwards(d, l->b);
     /* fabric: through a switch, or directly between participants (accelerators, or every
-     * endpoint in a design without accelerators) */
+     * endpoint in a design without accelerators); a NIC's PCIe link is its host's way out to the
+     * network, not injection into the NVLink fabric */
     bool aa = !sa && (!any_acc || nvl_kind_is_accelerator(nvl_device_kind(d, l->a)));
     bool ab = !sb && (!any_acc || nvl_kind_is_accelerator(nvl_device_kind(d, l->b)));
-    bool fabric = sa || sb || (aa && ab);
+    bool fabric = ((sa || sb) && d->link_types[l->type].medium != NVL_MEDIUM_PCIE) || (aa && ab);
     for (int e = 0; e < 2; e++) {
       int dev = ends[e];
-      if (d->devices[dev].is_switch)
+      if (nvl_device_forwards(d, dev))
         continue;
       if (fabric)
         g->inject[dev] += bw;
-      else
+      else if (d->link_types[l->type].medium != NVL_MEDIUM_PCIE)
         g->c2c[dev] += bw;
     }
   }
+  network_bw(g);
   IGRAPH_CHECK(igraph_create(&g->g, &edges, nv, IGRAPH_DIRECTED));
   igraph_vector_int_destroy(&edges);
   IGRAPH_FINALLY_CLEAN(1);
@@ -146,10 +175,11 @@ nvl_graph *nvl_graph_new(const nvl_design *d, nvl_diags *diags) {
   g->parts = nvl_xmalloc((nd + 1) * sizeof(int));
   g->inject = nvl_xcalloc(nd + 1, sizeof(double));
   g->c2c = nvl_xcalloc(nd + 1, sizeof(double));
+  g->net = nvl_xcalloc(nd + 1, sizeof(double));
   int nv = 0;
   bool any_acc = false;
   for (size_t i = 0; i < nd; i++) {
-    if (d->devices[i].is_switch) {
+    if (nvl_device_forwards(d, (int)i)) {
       g->vout[i] = g->vin[i] = nv++;
     } else {
       g->vout[i] = nv++;
@@ -158,7 +188,7 @@ nvl_graph *nvl_graph_new(const nvl_design *d, nvl_diags *diags) {
     }
   }
   for (size_t i = 0; i < nd; i++) {
-    if (d->devices[i].is_switch)
+    if (nvl_device_forwards(d, (int)i))
       continue;
     if (!any_acc || nvl_kind_is_accelerator(nvl_device_kind(d, (int)i)))
       g->parts[g->n_parts++] = (int)i;
@@ -185,8 +215,8 @@ void nvl_graph_free(nvl_graph *g) {
     igraph_vector_destroy(&g->cap_Bps);
   if (g->has_cap_links)
     igraph_vector_destroy(&g->cap_links);
-  void *owned[] = {g->vout,  g->vin,         g->parts,        g->inject,    g->c2c,
-                   g->group, g->group_first, g->group_second, g->group_size};
+  void *owned[] = {g->vout, g->vin,   g->parts,       g->inject,       g->c2c,
+                   g->net,  g->group, g->group_first, g->group_second, g->group_size};
   for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
     free(owned[i]);
   free(g);
@@ -206,9 +236,30 @@ const int *nvl_graph_participants(const nvl_graph *g, size_t *n) {
 
 double nvl_graph_injection_Bps(const nvl_graph *g, int dev) { return g->inject[dev]; }
 double nvl_graph_c2c_Bps(const nvl_graph *g, int dev) { return g->c2c[dev]; }
+double nvl_graph_network_Bps(const nvl_graph *g, int dev) { return g->net[dev]; }
+
+/* Arc weights that count switches: entering a NIC costs nothing (a path through the network
+ * crosses its two NICs, which are not switch hops), entering anything else one. NULL-free: a
+ * design without NICs gets all ones. */
+static igraph_error_t hop_weights(const nvl_graph *g, igraph_vector_t *w) {
+  const nvl_design *d = g->d;
+  igraph_integer_t nv = igraph_vcount(&g->g), ne = igraph_ecount(&g->g);
+  bool *nic = nvl_xcalloc((size_t)nv + 1, sizeof(bool));
+  for (size_t i = 0; i < d->n_devices; i++)
+    if (nvl_device_kind(d, (int)i) == NVL_KIND_NIC)
+      nic[g->vin[i]] = true;
+  igraph_error_t rc = igraph_vector_resize(w, ne);
+  for (igraph_integer_t e = 0; e < ne && rc == IGRAPH_SUCCESS; e++)
+    VECTOR(*w)[e] = nic[IGRAPH_TO(&g->g, e)] ? 0.0 : 1.0;
+  free(nic);
+  return rc;
+}
 
 static igraph_error_t hops(const nvl_graph *g, nvl_hops *out) {
   size_t ng = g->n_groups;
+  igraph_vector_t w;
+  IGRAPH_VECTOR_INIT_FINALLY(&w, 0);
+  IGRAPH_CHECK(hop_weights(g, &w));
   /* targets: the first member of every group, and the second member of the source's group */
   igraph_vector_int_t to_v;
   IGRAPH_VECTOR_INT_INIT_FINALLY(&to_v, (igraph_integer_t)ng + 1);
@@ -223,8 +274,8 @@ static igraph_error_t hops(const nvl_graph *g, nvl_hops *out) {
     IGRAPH_CHECK(igraph_vector_int_resize(&to_v, (igraph_integer_t)(second >= 0 ? ng + 1 : ng)));
     if (second >= 0)
       VECTOR(to_v)[ng] = g->vin[g->parts[second]];
-    IGRAPH_CHECK(igraph_distances(&g->g, &res, igraph_vss_1(g->vout[src]), igraph_vss_vector(&to_v),
-                                  IGRAPH_OUT));
+    IGRAPH_CHECK(igraph_distances_dijkstra(&g->g, &res, igraph_vss_1(g->vout[src]),
+                                           igraph_vss_vector(&to_v), &w, IGRAPH_OUT));
     for (size_t h = 0; h <= ng; h++) {
       bool intra = h == ng;
       if ((intra && second < 0) || (!intra && h == gi))
@@ -246,7 +297,8 @@ static igraph_error_t hops(const nvl_graph *g, nvl_hops *out) {
   }
   igraph_matrix_destroy(&res);
   igraph_vector_int_destroy(&to_v);
-  IGRAPH_FINALLY_CLEAN(2);
+  igraph_vector_destroy(&w);
+  IGRAPH_FINALLY_CLEAN(3);
   return IGRAPH_SUCCESS;
 }
 

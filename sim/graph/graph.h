@@ -47,6 +47,9 @@ bool nvl_graph_has_accelerators(const nvl_graph *g);
  * accelerators (C2C to CPUs excluded). And its C2C / other-endpoint bandwidth. */
 double nvl_graph_injection_Bps(const nvl_graph *g, int dev);
 double nvl_graph_c2c_Bps(const nvl_graph *g, int dev);
+/* Per-direction bandwidth of an endpoint into the scale-out network: over each of its NICs, the
+ * lesser of its PCIe link and the NIC's network links (0 without NICs). */
+double nvl_graph_network_Bps(const nvl_graph *g, int dev);
 
 typedef struct {
   int max_switch_hops;  /* over reachable participant pairs; -1 if none */

@@ -24,7 +24,7 @@ struct nvl_graph {
   int *vout, *vin;           /* device -> vertex */
   int *parts;                /* participants */
   size_t n_parts;
-  double *inject, *c2c;                       /* per device */
+  double *inject, *c2c, *net;                 /* per device */
   bool has_graph, has_cap_Bps, has_cap_links; /* what to destroy */
 };
 

@@ -59,13 +59,13 @@ static igraph_error_t quotient(const nvl_graph *g, const int *qv, igraph_vector_
         cols, colour(m, 1, (unsigned)d->devices[dev].type, (unsigned)g->group_size[gi], 0)));
   }
   for (size_t i = 0; i < d->n_devices; i++)
-    if (d->devices[i].is_switch)
-      IGRAPH_CHECK(
-          igraph_vector_int_push_back(cols, colour(m, 2, (unsigned)d->devices[i].type, 0, 0)));
+    if (nvl_device_forwards(d, (int)i)) /* switches and NICs (kind 2 and 4: types differ) */
+      IGRAPH_CHECK(igraph_vector_int_push_back(
+          cols, colour(m, d->devices[i].is_switch ? 2 : 4, (unsigned)d->devices[i].type, 0, 0)));
   for (size_t k = 0; k < d->n_links; k++) {
     const nvl_link *l = &d->links[k];
     int pa = part_of[l->a], pb = part_of[l->b];
-    bool sa = d->devices[l->a].is_switch, sb = d->devices[l->b].is_switch;
+    bool sa = nvl_device_forwards(d, l->a), sb = nvl_device_forwards(d, l->b);
     /* a group's links are its first member's; participant pairs are unique groups */
     bool ga = pa >= 0 && g->group_first[g->group[pa]] == pa,
          gb = pb >= 0 && g->group_first[g->group[pb]] == pb;
@@ -87,7 +87,7 @@ igraph_error_t nvl_gr_pair_orbits(const nvl_graph *g, int *pair_orbit, size_t *n
   int *qv = nvl_xmalloc((d->n_devices + 1) * sizeof(int));
   igraph_integer_t nq = (igraph_integer_t)ng;
   for (size_t i = 0; i < d->n_devices; i++)
-    qv[i] = d->devices[i].is_switch ? (int)nq++ : -1;
+    qv[i] = nvl_device_forwards(d, (int)i) ? (int)nq++ : -1;
   nvl_u64map m = NVL_U64MAP_INIT;
   igraph_vector_int_t edges, cols;
   IGRAPH_VECTOR_INT_INIT_FINALLY(&edges, 0);
@@ -106,16 +106,25 @@ igraph_error_t nvl_gr_pair_orbits(const nvl_graph *g, int *pair_orbit, size_t *n
   int *uf = nvl_xmalloc(ng * ng * sizeof(int));
   for (size_t i = 0; i < ng * ng; i++)
     uf[i] = (int)i;
+  /* a generator fixes every pair of groups it fixes: only pairs with a moved group are joined
+   * (O(moved x groups) per generator instead of O(groups^2)) */
+  int *moved = nvl_xmalloc((ng + 1) * sizeof(int));
   for (igraph_integer_t k = 0; k < igraph_vector_int_list_size(&gens); k++) {
     const igraph_vector_int_t *p = igraph_vector_int_list_get_ptr(&gens, k);
-    bool moves = false;
-    for (size_t gi = 0; gi < ng && !moves; gi++)
-      moves = VECTOR(*p)[gi] != (igraph_integer_t)gi;
-    for (size_t gi = 0; gi < ng && moves; gi++)
-      for (size_t gj = 0; gj < ng; gj++)
+    size_t nm = 0;
+    for (size_t gi = 0; gi < ng; gi++)
+      if (VECTOR(*p)[gi] != (igraph_integer_t)gi)
+        moved[nm++] = (int)gi;
+    for (size_t a = 0; a < nm; a++)
+      for (size_t gj = 0; gj < ng; gj++) { /* (moved, any) and (any, moved) */
+        size_t gi = (size_t)moved[a];
         uf[find(uf, (int)(gi * ng + gj))] =
             find(uf, (int)(VECTOR(*p)[gi] * (igraph_integer_t)ng + VECTOR(*p)[gj]));
+        uf[find(uf, (int)(gj * ng + gi))] =
+            find(uf, (int)(VECTOR(*p)[gj] * (igraph_integer_t)ng + VECTOR(*p)[gi]));
+      }
   }
+  free(moved);
   /* orbits numbered by their first pair in index order */
   for (size_t i = 0; i < ng * ng; i++)
     pair_orbit[i] = -1;

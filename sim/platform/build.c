@@ -61,7 +61,43 @@ static int cmp_attach(const void *a, const void *b) {
   const attach *x = a, *y = b;
   if (x->cls != y->cls)
     return x->cls < y->cls ? -1 : 1;
-  return x->peer - y->peer;
+  if (x->peer != y->peer)
+    return x->peer - y->peer;
+  return x->via - y->via;
+}
+
+static bool is_nic(const nvl_design *d, int dev) { return nvl_device_kind(d, dev) == NVL_KIND_NIC; }
+
+/* Whether design link k joins endpoint dev to a NIC that serves it (over PCIe). */
+static bool host_to_nic(const nvl_platform *p, int k, int dev) {
+  const nvl_design *d = p->d;
+  int peer = nvl_pf_peer(d, k, dev);
+  return !is_nic(d, dev) && is_nic(d, peer) &&
+         d->link_types[d->links[k].type].medium == NVL_MEDIUM_PCIE;
+}
+
+/* Endpoint dev's attachments, unmerged, into a: its links to switch classes; through each NIC it
+ * has a PCIe link to, that NIC's links to switch classes (network attachments); its direct
+ * links to other endpoints. A NIC's own attachments are its links to switches only (its hosts
+ * reach the network through it; it is no rank). */
+static size_t raw_attachments(const nvl_platform *p, int dev, attach *a) {
+  const nvl_design *d = p->d;
+  size_t n = 0;
+  for (int j = p->dev_link_start[dev]; j < p->dev_link_start[dev + 1]; j++) {
+    int k = p->dev_links[j], peer = nvl_pf_peer(d, k, dev), c = p->cls[peer];
+    const nvl_link *l = &d->links[k];
+    if (host_to_nic(p, k, dev)) {
+      for (int q = p->dev_link_start[peer]; q < p->dev_link_start[peer + 1]; q++) {
+        int sw = nvl_pf_peer(d, p->dev_links[q], peer);
+        if (p->cls[sw] >= 0)
+          a[n++] = (attach){p->cls[sw], -1,   -1, link_bw(p, &d->links[p->dev_links[q]]),
+                            -1,         peer, -1, link_bw(p, l)};
+      }
+    } else if (c >= 0 || !is_nic(d, dev)) {
+      a[n++] = (attach){c, c >= 0 ? -1 : peer, -1, link_bw(p, l), -1, -1, -1, 0};
+    }
+  }
+  return n;
 }
 
 /* The design's links by device (both ends), in link order. */
@@ -159,32 +195,39 @@ static void make_trunks(nvl_platform *p) {
   free(cc_phys);
 }
 
-/* Endpoint attachments: per endpoint, one per class it links to and one per direct peer, with
- * the summed capacity, sorted by (class, peer). */
+/* Endpoint attachments: per endpoint, one per class it links to (directly, or through each of
+ * its NICs) and one per direct peer, with the summed capacity (through a NIC: at most its PCIe
+ * link's), sorted by (class, peer, NIC). */
 static void make_attachments(nvl_platform *p) {
   const nvl_design *d = p->d;
-  size_t nd = d->n_devices, n_att = 0;
+  size_t nd = d->n_devices, n_att = 0, bound = 0;
+  for (size_t i = 0; i < nd; i++) /* a link, or through a NIC each of the NIC's links */
+    for (int j = p->dev_link_start[i]; j < p->dev_link_start[i + 1]; j++) {
+      int peer = nvl_pf_peer(d, p->dev_links[j], (int)i);
+      bound += 1 + (size_t)(host_to_nic(p, p->dev_links[j], (int)i)
+                                ? p->dev_link_start[peer + 1] - p->dev_link_start[peer]
+                                : 0);
+    }
   p->att_start = nvl_xcalloc(nd + 1, sizeof(int));
-  p->att = nvl_xmalloc(((size_t)p->dev_link_start[nd] + 1) * sizeof *p->att);
+  p->att = nvl_xmalloc((bound + 1) * sizeof *p->att);
   for (size_t i = 0; i < nd; i++) {
     p->att_start[i] = (int)n_att;
     if (d->devices[i].is_switch)
       continue;
     attach *a = p->att + n_att;
-    size_t n = 0;
-    for (int j = p->dev_link_start[i]; j < p->dev_link_start[i + 1]; j++) {
-      const nvl_link *l = &d->links[p->dev_links[j]];
-      int peer = nvl_pf_peer(d, p->dev_links[j], (int)i), c = p->cls[peer];
-      a[n++] = (attach){c, c >= 0 ? -1 : peer, -1, link_bw(p, l), -1};
-    }
+    size_t n = raw_attachments(p, (int)i, a);
     qsort(a, n, sizeof *a, cmp_attach);
-    size_t m = 0; /* merge same class / same peer */
+    size_t m = 0; /* merge same class / same peer / same NIC */
     for (size_t j = 0; j < n; j++) {
-      if (m > 0 && a[m - 1].cls == a[j].cls && a[m - 1].peer == a[j].peer)
+      if (m > 0 && a[m - 1].cls == a[j].cls && a[m - 1].peer == a[j].peer &&
+          a[m - 1].via == a[j].via)
         a[m - 1].cap_Bps += a[j].cap_Bps;
       else
         a[m++] = a[j];
     }
+    for (size_t j = 0; j < m; j++)
+      if (a[j].via >= 0 && a[j].pcie_Bps < a[j].cap_Bps)
+        a[j].cap_Bps = a[j].pcie_Bps;
     n_att += m;
   }
   p->att_start[nd] = (int)n_att;
@@ -209,8 +252,34 @@ static void attach_links(const nvl_platform *p, int dev, const attach *a, double
   }
 }
 
+/* A network attachment's links: the NIC's port link to the class (made by the NIC's own
+ * attachment) and one PCIe link per endpoint and NIC, shared by its attachments through it. */
+static void network_links(nvl_platform *p, int dev, attach *a) {
+  const nvl_design *d = p->d;
+  for (int q = p->att_start[a->via]; q < p->att_start[a->via + 1]; q++)
+    if (p->att[q].cls == a->cls)
+      a->link = p->att[q].link;
+  for (attach *b = p->att + p->att_start[dev]; b < a; b++)
+    if (b->via == a->via)
+      a->pcie_link = b->pcie_link;
+  if (a->pcie_link >= 0)
+    return;
+  double lat = 0;
+  int phys = 0;
+  for (int j = p->dev_link_start[dev]; j < p->dev_link_start[dev + 1]; j++)
+    if (nvl_pf_peer(d, p->dev_links[j], dev) == a->via) {
+      lat = d->link_types[d->links[p->dev_links[j]].type].lat_s;
+      phys += d->links[p->dev_links[j]].count;
+    }
+  char name[400];
+  snprintf(name, sizeof name, "%s~%s", d->devices[dev].name, d->devices[a->via].name);
+  a->pcie_link = add_plink(p, "pcie", name, a->pcie_Bps, lat, false, phys);
+  p->links[a->pcie_link].owner = dev;
+}
+
 /* One logical link per endpoint attachment (and its latency link to a reduction engine); direct
- * links once per pair. */
+ * links once per pair; network attachments (after every NIC's port links exist) as
+ * network_links says. */
 static void make_endpoint_links(nvl_platform *p) {
   const nvl_design *d = p->d;
   char name[400];
@@ -219,6 +288,8 @@ static void make_endpoint_links(nvl_platform *p) {
       attach *a = &p->att[j];
       double lat;
       int phys;
+      if (a->via >= 0)
+        continue;
       if (a->cls >= 0) {
         attach_links(p, (int)i, a, &lat, &phys);
         snprintf(name, sizeof name, "%s~%s", d->devices[i].name, p->class_names[a->cls]);
@@ -240,6 +311,10 @@ static void make_endpoint_links(nvl_platform *p) {
             p->att[q].link = a->link;
       }
     }
+  for (size_t i = 0; i < d->n_devices; i++)
+    for (int j = p->att_start[i]; j < p->att_start[i + 1]; j++)
+      if (p->att[j].via >= 0)
+        network_links(p, (int)i, &p->att[j]);
 }
 
 /* Planes: connected components of the class graph (union-find). */
@@ -309,8 +384,9 @@ static void endpoint_hosts(nvl_platform *p, size_t i, size_t *n_ph) {
     while (k < *n_ph && p->ph[k].plane != pl)
       k++;
     if (k == *n_ph)
-      p->ph[(*n_ph)++] = (plane_host){pl, -1, 0};
+      p->ph[(*n_ph)++] = (plane_host){pl, -1, 0, false};
     p->ph[k].cap_Bps += a->cap_Bps;
+    p->ph[k].net |= a->via >= 0;
   }
   for (size_t k = (size_t)p->ph_start[i]; k < *n_ph; k++) {
     if (p->n_planes == 1)
@@ -335,7 +411,7 @@ static void make_hosts(nvl_platform *p) {
   for (size_t i = 0; i < nd; i++) {
     p->ph_start[i] = (int)n_ph;
     p->direct_host[i] = -1;
-    if (!d->devices[i].is_switch)
+    if (!d->devices[i].is_switch && !is_nic(d, (int)i)) /* a NIC is no rank: no host */
       endpoint_hosts(p, i, &n_ph);
   }
   p->ph_start[nd] = (int)n_ph;
@@ -350,6 +426,38 @@ static void make_hosts(nvl_platform *p) {
   }
 }
 
+/* Scale-up domains: the scale-up (not network) planes, joined where an endpoint attaches to
+ * several; numbered by first endpoint in device order. */
+static void make_domains(nvl_platform *p) {
+  size_t nd = p->d->n_devices, np = p->n_planes;
+  int *uf = nvl_xmalloc((np + 1) * sizeof(int)), *num = nvl_xmalloc((np + 1) * sizeof(int));
+  for (size_t i = 0; i < np; i++)
+    uf[i] = (int)i, num[i] = -1;
+  for (size_t i = 0; i < nd; i++) {
+    int first = -1;
+    for (int k = p->ph_start[i]; k < p->ph_start[i + 1]; k++)
+      if (!p->ph[k].net) {
+        if (first < 0)
+          first = p->ph[k].plane;
+        else
+          uf[find_root(uf, p->ph[k].plane)] = find_root(uf, first);
+      }
+  }
+  p->domain = nvl_xmalloc((nd + 1) * sizeof(int));
+  for (size_t i = 0; i < nd; i++) {
+    p->domain[i] = -1;
+    for (int k = p->ph_start[i]; k < p->ph_start[i + 1] && p->domain[i] < 0; k++)
+      if (!p->ph[k].net) {
+        int r = find_root(uf, p->ph[k].plane);
+        if (num[r] < 0)
+          num[r] = (int)p->n_domains++;
+        p->domain[i] = num[r];
+      }
+  }
+  free(uf);
+  free(num);
+}
+
 nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opts,
                                nvl_diags *diags) {
   nvl_platform *p = nvl_xcalloc(1, sizeof *p);
@@ -357,7 +465,9 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
   p->model = opts ? opts->model : NVL_MODEL_DEFAULT;
   index_links(p);
   p->twin = nvl_xmalloc((d->n_devices + 1) * sizeof(int));
-  p->n_twins = nvl_design_twins(d, p->twin);
+  p->n_twins = nvl_design_twins(d, false, p->twin);
+  p->twin_net = nvl_xmalloc((d->n_devices + 1) * sizeof(int));
+  p->n_twins_net = nvl_design_twins(d, true, p->twin_net);
   if (make_classes(p, opts && opts->explicit_planes, diags) != 0) {
     nvl_platform_free(p);
     return NULL;
@@ -368,6 +478,7 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
   make_planes(p);
   make_distances(p);
   make_hosts(p);
+  make_domains(p);
   return p;
 }
 
@@ -379,6 +490,7 @@ void nvl_platform_free(nvl_platform *p) {
   void *owned[] = {p->dev_link_start,
                    p->dev_links,
                    p->twin,
+                   p->twin_net,
                    p->cls,
                    p->class_plane,
                    p->class_half_lat,
@@ -397,7 +509,8 @@ void nvl_platform_free(nvl_platform *p) {
                    p->host_plane,
                    p->ph,
                    p->ph_start,
-                   p->direct_host};
+                   p->direct_host,
+                   p->domain};
   for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
     free(owned[i]);
   free(p);

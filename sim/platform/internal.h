@@ -14,15 +14,19 @@
 typedef struct {
   int cls;  /* class, or -1 for a direct endpoint link */
   int peer; /* peer endpoint device for direct links */
-  int link; /* logical link index */
+  int link; /* logical link index (through a NIC: the NIC's port link, shared by its hosts) */
   double cap_Bps;
-  int nvls_link; /* latency link towards the class's reduction engine, -1 if none */
+  int nvls_link;   /* latency link towards the class's reduction engine, -1 if none */
+  int via;         /* the NIC this attachment goes through (a network attachment), or -1 */
+  int pcie_link;   /* through a NIC: the logical PCIe link from the endpoint to it, else -1 */
+  double pcie_Bps; /* through a NIC: that PCIe link's capacity (caps cap_Bps) */
 } attach;
 
 typedef struct {
   int plane;
   int host;
   double cap_Bps;
+  bool net; /* reached through NICs: used only between endpoints no other plane joins */
 } plane_host;
 
 struct nvl_platform {
@@ -33,6 +37,9 @@ struct nvl_platform {
   /* twin sets of the endpoints (design/twins.c): they route alike */
   int *twin;
   size_t n_twins;
+  /* twin sets through NICs (alike in the network too): reachability is checked per set */
+  int *twin_net;
+  size_t n_twins_net;
   nvl_model model;
   int *cls; /* device -> class (switches), -1 for endpoints */
   size_t n_classes, n_planes;
@@ -56,6 +63,8 @@ struct nvl_platform {
   plane_host *ph; /* per endpoint, CSR */
   int *ph_start;
   int *direct_host; /* per device, -1 if none */
+  int *domain;      /* per device: its scale-up domain (platform.h), -1 if none */
+  size_t n_domains;
 };
 
 /* The other end of design link k seen from device dev. */

@@ -274,6 +274,61 @@ static void torus_cycles(search *s, const uint8_t *reach) {
   free(tmp);
 }
 
+/* Across scale-up domains (nodes, racks joined by the network): NCCL's rings enter and leave
+ * each node once per channel, and its channels spread those crossings over the node's NICs. The
+ * candidates: ranks grouped by domain (domains in order of first rank), each domain's ranks
+ * rotated by c (c = 0 .. largest domain - 1), so that channel c leaves a node from its rank
+ * c - 1 and enters the next at its rank c: over the rotations every rank's NIC carries one
+ * crossing each way. Nothing when the ranks lie in one domain. */
+static void domain_rotations(search *s) {
+  const nvl_platform *p = s->p;
+  int n = s->n, nd = 0, widest = 0;
+  int *dom = nvl_xmalloc((size_t)n * sizeof(int)), *key = nvl_xmalloc((size_t)n * sizeof(int));
+  int *start = nvl_xcalloc((size_t)n + 1, sizeof(int)),
+      *members = nvl_xmalloc((size_t)n * sizeof(int));
+  for (int r = 0; r < n; r++)
+    if (nvl_platform_domain(p, s->devs[r]) < 0) { /* a switchless mesh: mesh_cycles' case */
+      free(dom);
+      free(key);
+      free(start);
+      free(members);
+      return;
+    }
+  for (int r = 0; r < n; r++) { /* domains numbered by first rank */
+    int d = nvl_platform_domain(p, s->devs[r]), k = 0;
+    while (k < nd && key[k] != d)
+      k++;
+    if (k == nd)
+      key[nd++] = d;
+    dom[r] = k;
+    start[k + 1]++;
+  }
+  for (int k = 0; k < nd; k++) {
+    widest = start[k + 1] > widest ? start[k + 1] : widest;
+    start[k + 1] += start[k];
+  }
+  int *fill = nvl_xmalloc(((size_t)nd + 1) * sizeof(int)),
+      *order = nvl_xmalloc((size_t)n * sizeof(int));
+  memcpy(fill, start, (size_t)nd * sizeof(int));
+  for (int r = 0; r < n; r++)
+    members[fill[dom[r]]++] = r;
+  for (int c = 0; nd > 1 && c < widest && s->n_c < MAX_CANDIDATES; c++) {
+    int i = 0;
+    for (int k = 0; k < nd; k++) {
+      int m = start[k + 1] - start[k];
+      for (int j = 0; j < m; j++)
+        order[i++] = members[start[k] + (c + j) % m];
+    }
+    add_candidate(s, order);
+  }
+  free(dom);
+  free(key);
+  free(start);
+  free(members);
+  free(fill);
+  free(order);
+}
+
 static int gcd(int a, int b) {
   while (b) {
     int t = a % b;
@@ -304,6 +359,7 @@ int nvl_rings_find(const nvl_platform *p, const int *devs, int n, int max_rings,
   s.dense = nvl_xcalloc(nld + 1, sizeof(double));
   s.touched = nvl_xmalloc((nld + 1) * sizeof(int));
   int *order = nvl_xmalloc((size_t)n * sizeof(int));
+  domain_rotations(&s);
   if (n <= ENUM_RANKS) {
     bool used[ENUM_RANKS] = {false};
     order[0] = 0;

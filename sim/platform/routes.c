@@ -20,9 +20,10 @@ size_t nvl_platform_plane_count(const nvl_platform *p) { return p->n_planes; }
 /* ---------------------------------------------------------------------------------------- */
 /* Routes and stripes                                                                        */
 
+/* dev's attachment to class cls not through a NIC. */
 static const attach *find_attach(const nvl_platform *p, int dev, int cls) {
   for (int j = p->att_start[dev]; j < p->att_start[dev + 1]; j++)
-    if (p->att[j].cls == cls)
+    if (p->att[j].cls == cls && p->att[j].via < 0)
       return &p->att[j];
   return NULL;
 }
@@ -70,7 +71,8 @@ int nvl_platform_route(const nvl_platform *p, int from, int to, int *links, int 
   if (pf != pt)
     return -1;
   size_t nc = p->n_classes;
-  int best_s = -1, best_t = -1, best_d = -1;
+  const attach *as = NULL, *at = NULL;
+  int best_d = -1;
   for (int j = p->att_start[df]; j < p->att_start[df + 1]; j++) {
     int cs = p->att[j].cls;
     if (cs < 0 || p->class_plane[cs] != pf)
@@ -81,19 +83,23 @@ int nvl_platform_route(const nvl_platform *p, int from, int to, int *links, int 
         continue;
       int dd = p->cc_dist[cs * nc + ct];
       if (dd >= 0 && (best_d < 0 || dd < best_d))
-        best_d = dd, best_s = cs, best_t = ct;
+        best_d = dd, as = &p->att[j], at = &p->att[k];
     }
   }
   if (best_d < 0)
     return -1;
-  PUSH(find_attach(p, df, best_s)->link, 1);
-  int c = best_s;
-  while (c != best_t) {
-    int nx = p->cc_next[c * nc + best_t];
+  if (as->via >= 0) /* out through a NIC: its PCIe link, then the NIC's port */
+    PUSH(as->pcie_link, 1);
+  PUSH(as->link, 1);
+  int c = as->cls;
+  while (c != at->cls) {
+    int nx = p->cc_next[c * nc + at->cls];
     PUSH(p->cc_link[c * nc + nx], c < nx ? 1 : -1);
     c = nx;
   }
-  PUSH(find_attach(p, dt, best_t)->link, -1);
+  PUSH(at->link, -1);
+  if (at->via >= 0)
+    PUSH(at->pcie_link, -1);
   return n;
 #undef PUSH
 }
@@ -116,18 +122,21 @@ int nvl_platform_stripes(const nvl_platform *p, int e, int f, nvl_stripe *out) {
         out[0] = (nvl_stripe){p->direct_host[e], p->direct_host[f], 1.0};
         return 1;
       }
+  /* the planes of the scale-up fabric first; the network's only where none joins the two, as
+   * NCCL takes NVLink (P2P) for peers it reaches and the network (NET) for the others */
   int n = 0;
   double total = 0;
-  for (int i = p->ph_start[e]; i < p->ph_start[e + 1] && n < NVL_MAX_STRIPES; i++)
-    for (int k = p->ph_start[f]; k < p->ph_start[f + 1]; k++)
-      if (p->ph[i].plane == p->ph[k].plane) {
-        double w = p->ph[i].cap_Bps < p->ph[k].cap_Bps ? p->ph[i].cap_Bps : p->ph[k].cap_Bps;
-        int links[64], dirs[64];
-        if (nvl_platform_route(p, p->ph[i].host, p->ph[k].host, links, dirs, 64) < 0)
-          continue; /* same plane but no path (disconnected within it) */
-        out[n++] = (nvl_stripe){p->ph[i].host, p->ph[k].host, w};
-        total += w;
-      }
+  for (int net = 0; net < 2 && n == 0; net++)
+    for (int i = p->ph_start[e]; i < p->ph_start[e + 1] && n < NVL_MAX_STRIPES; i++)
+      for (int k = p->ph_start[f]; k < p->ph_start[f + 1] && n < NVL_MAX_STRIPES; k++)
+        if (p->ph[i].plane == p->ph[k].plane && p->ph[i].net == (net == 1)) {
+          double w = p->ph[i].cap_Bps < p->ph[k].cap_Bps ? p->ph[i].cap_Bps : p->ph[k].cap_Bps;
+          int links[64], dirs[64];
+          if (nvl_platform_route(p, p->ph[i].host, p->ph[k].host, links, dirs, 64) < 0)
+            continue; /* same plane but no path (disconnected within it) */
+          out[n++] = (nvl_stripe){p->ph[i].host, p->ph[k].host, w};
+          total += w;
+        }
   for (int i = 0; i < n; i++)
     out[i].weight /= total;
   return n;
@@ -136,7 +145,7 @@ int nvl_platform_stripes(const nvl_platform *p, int e, int f, nvl_stripe *out) {
 int nvl_platform_nvls_host(const nvl_platform *p, int dev) {
   int cls = -1;
   for (int j = p->att_start[dev]; j < p->att_start[dev + 1]; j++) {
-    if (p->att[j].cls < 0)
+    if (p->att[j].cls < 0 || p->att[j].via >= 0)
       continue;
     if (cls >= 0 && cls != p->att[j].cls)
       return -1;
@@ -148,7 +157,7 @@ int nvl_platform_nvls_host(const nvl_platform *p, int dev) {
 int nvl_platform_port_links(const nvl_platform *p, int dev, int *links, int max) {
   int n = 0;
   for (int j = p->att_start[dev]; j < p->att_start[dev + 1]; j++)
-    if (p->att[j].cls >= 0) {
+    if (p->att[j].cls >= 0 && p->att[j].via < 0) {
       if (n < max)
         links[n++] = p->att[j].link;
       if (p->att[j].nvls_link >= 0 && n < max)
@@ -156,6 +165,8 @@ int nvl_platform_port_links(const nvl_platform *p, int dev, int *links, int max)
     }
   return n;
 }
+
+int nvl_platform_domain(const nvl_platform *p, int dev) { return p->domain[dev]; }
 
 int nvl_platform_host_device(const nvl_platform *p, int host) {
   return host >= 0 && (size_t)host < p->n_hosts && p->host_plane[host] != -2 ? p->host_dev[host]
@@ -187,14 +198,14 @@ static bool plane_pair(const nvl_platform *p, int e, int f) {
 
 bool nvl_platform_all_reachable(const nvl_platform *p, const int *devs, int n, int *a, int *b) {
   /* the twin sets present, each with its first two members */
-  int *local = nvl_xmalloc((p->n_twins + 1) * sizeof(int));
-  for (size_t t = 0; t < p->n_twins; t++)
+  int *local = nvl_xmalloc((p->n_twins_net + 1) * sizeof(int));
+  for (size_t t = 0; t < p->n_twins_net; t++)
     local[t] = -1;
   int *first = nvl_xmalloc(((size_t)n + 1) * sizeof(int)),
       *second = nvl_xmalloc(((size_t)n + 1) * sizeof(int));
   int *set = nvl_xmalloc(((size_t)n + 1) * sizeof(int)), k = 0;
   for (int r = 0; r < n; r++) {
-    int t = p->twin[devs[r]];
+    int t = p->twin_net[devs[r]];
     if (local[t] < 0) {
       local[t] = k;
       first[k] = r;
@@ -229,12 +240,32 @@ bool nvl_platform_all_reachable(const nvl_platform *p, const int *devs, int n, i
   return ok;
 }
 
+/* Whether every device has a host in a scale-up plane of devs[0]'s: the job never crosses the
+ * network. */
+static bool one_fabric(const nvl_platform *p, const int *devs, int n) {
+  for (int i = p->ph_start[devs[0]]; i < p->ph_start[devs[0] + 1]; i++) {
+    if (p->ph[i].net)
+      continue;
+    bool all = true;
+    for (int r = 1; r < n && all; r++) {
+      all = false;
+      for (int k = p->ph_start[devs[r]]; k < p->ph_start[devs[r] + 1] && !all; k++)
+        all = p->ph[k].plane == p->ph[i].plane;
+    }
+    if (all)
+      return true;
+  }
+  return false;
+}
+
 bool nvl_platform_alike(const nvl_platform *p, const int *devs, int n) {
   if (n < 2)
     return false;
   for (int r = 1; r < n; r++)
     if (p->twin[devs[r]] != p->twin[devs[0]] || p->twin[devs[r]] < 0)
       return false;
+  if (!one_fabric(p, devs, n))
+    return false;
   bool *in = nvl_xcalloc(p->d->n_devices + 1, sizeof(bool)), ok = true;
   for (int r = 0; r < n; r++)
     in[devs[r]] = true;

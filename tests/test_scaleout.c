@@ -1,0 +1,148 @@
+/*
+ * Scale-out: NICs, PCIe and network fabrics (sim/platform through NICs, sim/platform/rings.c
+ * across nodes) on the built-in h100-pod-256 (32 HGX H100 nodes, one ConnectX-7 per GPU, a
+ * rail-optimized two-tier Quantum-2 fat tree). Simulated times against closed forms under
+ * --model ideal (tolerance 1e-6: exact max-min sharing, SimGrid precision 1e-10 s).
+ *
+ * Notation: k nodes, n ranks, S bytes, B = 50 GB/s (NDR at line rate; PCIe Gen5 x16 is 63),
+ * a = the route's latency (same rail: PCIe 0.5 + NIC port 0.1 + leaf 0.6 + NIC port 0.1 +
+ * PCIe 0.5 us = 1.8 us; across rails a spine more: 3.2 us).
+ */
+#include "nvl_fixture.h"
+
+#include "models/algorithms.h"
+
+#define TOL 1e-6
+#define NIC_BW 50e9
+
+typedef struct {
+  const char *ranks; /* a selection, or NULL with n: the first n GPUs */
+  int n;
+  nvl_coll coll;
+  uint64_t bytes;
+} ring_job;
+
+/* One ring collective on h100-pod-256 under the ideal model: its time. */
+static double ring_time(const nvl_fixture *f, ring_job rj) {
+  nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .model = NVL_MODEL_IDEAL, .seed = 1};
+  spec.jobs = calloc(1, sizeof *spec.jobs);
+  spec.n_jobs = 1;
+  nvl_job *j = &spec.jobs[0];
+  snprintf(j->name, sizeof j->name, "ring");
+  if (rj.ranks)
+    snprintf(j->ranks_sel, sizeof j->ranks_sel, "%s", rj.ranks);
+  else
+    snprintf(j->ranks_sel, sizeof j->ranks_sel, "gpu[0:%d]", rj.n);
+  j->coll = rj.coll;
+  j->algo = NVL_ALGO_RING;
+  j->size_bytes = rj.bytes;
+  j->proto = NVL_PROTO_SIMPLE;
+  nvl_engine_result res;
+  nvl_task_graph g;
+  nvl_workload_run *wr = nvl_fixture_simulate(&spec, f->d, f->p, false, &res, &g);
+  double t = res.time_s[0];
+  nvl_engine_result_release(&res);
+  nvl_workload_run_free(wr);
+  nvl_workload_spec_release(&spec);
+  return t;
+}
+
+/* The route latency from endpoint a to endpoint b (one stripe expected). */
+static double route_latency(const nvl_fixture *f, const char *a, const char *b) {
+  nvl_stripe st[NVL_MAX_STRIPES];
+  int ns = nvl_platform_stripes(f->p, nvl_design_find_device(f->d, a),
+                                nvl_design_find_device(f->d, b), st);
+  assert_int_equal(ns, 1);
+  return nvl_platform_route_latency(f->p, st[0].from_host, st[0].to_host);
+}
+
+/* The kinds of the links of the route from a to b, joined by spaces. */
+static void route_kinds(const nvl_fixture *f, const char *a, const char *b, char *out, size_t len) {
+  nvl_stripe st[NVL_MAX_STRIPES];
+  assert_int_equal(nvl_platform_stripes(f->p, nvl_design_find_device(f->d, a),
+                                        nvl_design_find_device(f->d, b), st),
+                   1);
+  int links[64], dirs[64];
+  int nl = nvl_platform_route(f->p, st[0].from_host, st[0].to_host, links, dirs, 64);
+  out[0] = '\0';
+  for (int i = 0; i < nl; i++) {
+    size_t used = strlen(out);
+    snprintf(out + used, len - used, "%s%s", i ? " " : "", nvl_platform_link(f->p, links[i])->kind);
+  }
+}
+
+static void test_scaleout__nvlink_inside_a_node_network_between(void **state) {
+  (void)state;
+  nvl_fixture f = nvl_fixture_open("h100-pod-256.json", NVL_MODEL_IDEAL, false);
+  char kinds[256];
+  route_kinds(&f, "gpu0", "gpu1", kinds, sizeof kinds); /* one node: NVLink only */
+  assert_string_equal(kinds, "port port");
+  route_kinds(&f, "gpu0", "gpu8", kinds, sizeof kinds); /* rail 0 of two nodes: one leaf */
+  assert_string_equal(kinds, "pcie port port pcie");
+  route_kinds(&f, "gpu0", "gpu9", kinds, sizeof kinds); /* across rails: leaf, spine, leaf */
+  assert_string_equal(kinds, "pcie port trunk trunk port pcie");
+  assert_close(route_latency(&f, "gpu0", "gpu8"), 1.8e-6, 1e-9);
+  assert_close(route_latency(&f, "gpu0", "gpu9"), 3.2e-6, 1e-9);
+  /* NCCL's nodes: one domain per HGX board */
+  for (int g = 0; g < 256; g++) {
+    char name[16];
+    snprintf(name, sizeof name, "gpu%d", g);
+    assert_int_equal(nvl_platform_domain(f.p, nvl_design_find_device(f.d, name)), g / 8);
+  }
+  /* ranks across nodes are never reduced as alike ranks (their NICs differ) */
+  int devs[2] = {nvl_design_find_device(f.d, "gpu0"), nvl_design_find_device(f.d, "gpu8")};
+  assert_false(nvl_platform_alike(f.p, devs, 2));
+  nvl_fixture_close(&f);
+}
+
+static void test_scaleout__ring_one_rank_per_node_is_alpha_beta_on_the_nic(void **state) {
+  (void)state;
+  nvl_fixture f = nvl_fixture_open("h100-pod-256.json", NVL_MODEL_IDEAL, false);
+  /* k nodes, one rank each, on one rail (one leaf) or on rails k apart (through the spines) */
+  static const struct {
+    const char *ranks;
+    int k;
+    double a;
+  } cases[] = {{"gpu0,gpu8", 2, 1.8e-6},
+               {"gpu0,gpu8,gpu16", 3, 1.8e-6},
+               {"gpu3,gpu11,gpu19,gpu27,gpu35", 5, 1.8e-6},
+               {"gpu0,gpu9,gpu18,gpu27", 4, 3.2e-6},
+               {"gpu0,gpu9,gpu18,gpu27,gpu36,gpu45,gpu54,gpu63", 8, 3.2e-6}};
+  const double sizes[] = {1048576.0, 1073741824.0};
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+    for (int s = 0; s < 2; s++) {
+      int k = cases[c].k;
+      double S = sizes[s], a = cases[c].a;
+      uint64_t bytes = nvl_coll_round_size(NVL_COLL_ALL_REDUCE, k, (uint64_t)S);
+      double t = ring_time(&f, (ring_job){cases[c].ranks, 0, NVL_COLL_ALL_REDUCE, bytes});
+      assert_close(t, 2 * (k - 1) * (a + (double)bytes / k / NIC_BW), TOL);
+      bytes = nvl_coll_round_size(NVL_COLL_ALL_GATHER, k, (uint64_t)S);
+      t = ring_time(&f, (ring_job){cases[c].ranks, 0, NVL_COLL_ALL_GATHER, bytes});
+      assert_close(t, (k - 1) * (a + (double)bytes / k / NIC_BW), TOL);
+    }
+  nvl_fixture_close(&f);
+}
+
+/* Whole nodes: NCCL's channels leave and enter each node once per ring, spread over the node's
+ * eight NICs (rings.c rotates each node's ranks), so a step of ring c moves S / (8 n) over one
+ * NIC while the NVLink hops share 450 GB/s among the 8 rings: each step is NIC-bound, and the
+ * crossing goes from rail c - 1 to rail c (a spine: a = 3.2 us). t = 2(n-1)(a + S / (8 n B)). */
+static void test_scaleout__two_level_ring_is_bound_by_the_nics(void **state) {
+  (void)state;
+  nvl_fixture f = nvl_fixture_open("h100-pod-256.json", NVL_MODEL_IDEAL, false);
+  const int ns[] = {16, 24, 64};
+  for (int i = 0; i < 3; i++) {
+    int n = ns[i];
+    uint64_t bytes = nvl_coll_round_size(NVL_COLL_ALL_REDUCE, n, 1073741824);
+    double t = ring_time(&f, (ring_job){NULL, n, NVL_COLL_ALL_REDUCE, bytes});
+    assert_close(t, 2 * (n - 1) * (3.2e-6 + (double)bytes / (8.0 * n) / NIC_BW), TOL);
+  }
+  nvl_fixture_close(&f);
+}
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_scaleout__nvlink_inside_a_node_network_between),
+    cmocka_unit_test(test_scaleout__ring_one_rank_per_node_is_alpha_beta_on_the_nic),
+    cmocka_unit_test(test_scaleout__two_level_ring_is_bound_by_the_nics),
+};
+NVL_TEST_MAIN(tests)
