@@ -6,7 +6,8 @@
  *
  * Notation: k nodes, n ranks, S bytes, B = 50 GB/s (NDR at line rate; PCIe Gen5 x16 is 63),
  * a = the route's latency (same rail: PCIe 0.5 + NIC port 0.1 + leaf 0.6 + NIC port 0.1 +
- * PCIe 0.5 us = 1.8 us; across rails a spine more: 3.2 us).
+ * PCIe 0.5 us = 1.8 us; across rails PXN first crosses NVLink to the node's GPU on the
+ * destination's rail, 0.35 us more: 2.15 us).
  */
 #include "nvl_fixture.h"
 
@@ -23,7 +24,7 @@ typedef struct {
 } ring_job;
 
 /* One ring collective on h100-pod-256 under the ideal model: its time. */
-static double ring_time(const nvl_fixture *f, ring_job rj) {
+static double ring_time(const nvl_fixture *f, ring_job rj, const char *const *failures) {
   nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .model = NVL_MODEL_IDEAL, .seed = 1};
   spec.jobs = calloc(1, sizeof *spec.jobs);
   spec.n_jobs = 1;
@@ -39,11 +40,16 @@ static double ring_time(const nvl_fixture *f, ring_job rj) {
   j->proto = NVL_PROTO_SIMPLE;
   nvl_engine_result res;
   nvl_task_graph g;
-  nvl_workload_run *wr = nvl_fixture_simulate(&spec, f->d, f->p, false, &res, &g);
+  nvl_fixture ff = *f;
+  if (failures)
+    ff = nvl_fixture_load("topologies/h100-pod-256.json", failures, NVL_MODEL_IDEAL);
+  nvl_workload_run *wr = nvl_fixture_simulate(&spec, ff.d, ff.p, false, &res, &g);
   double t = res.time_s[0];
   nvl_engine_result_release(&res);
   nvl_workload_run_free(wr);
   nvl_workload_spec_release(&spec);
+  if (failures)
+    nvl_fixture_close(&ff);
   return t;
 }
 
@@ -79,10 +85,11 @@ static void test_scaleout__nvlink_inside_a_node_network_between(void **state) {
   assert_string_equal(kinds, "port port");
   route_kinds(&f, "gpu0", "gpu8", kinds, sizeof kinds); /* rail 0 of two nodes: one leaf */
   assert_string_equal(kinds, "pcie port port pcie");
-  route_kinds(&f, "gpu0", "gpu9", kinds, sizeof kinds); /* across rails: leaf, spine, leaf */
-  assert_string_equal(kinds, "pcie port trunk trunk port pcie");
+  /* across rails: PXN, NVLink to gpu1, then rail 1 (one leaf, no spine) */
+  route_kinds(&f, "gpu0", "gpu9", kinds, sizeof kinds);
+  assert_string_equal(kinds, "port port pcie port port pcie");
   assert_close(route_latency(&f, "gpu0", "gpu8"), 1.8e-6, 1e-9);
-  assert_close(route_latency(&f, "gpu0", "gpu9"), 3.2e-6, 1e-9);
+  assert_close(route_latency(&f, "gpu0", "gpu9"), 2.15e-6, 1e-9);
   /* NCCL's nodes: one domain per HGX board */
   for (int g = 0; g < 256; g++) {
     char name[16];
@@ -106,18 +113,18 @@ static void test_scaleout__ring_one_rank_per_node_is_alpha_beta_on_the_nic(void 
   } cases[] = {{"gpu0,gpu8", 2, 1.8e-6},
                {"gpu0,gpu8,gpu16", 3, 1.8e-6},
                {"gpu3,gpu11,gpu19,gpu27,gpu35", 5, 1.8e-6},
-               {"gpu0,gpu9,gpu18,gpu27", 4, 3.2e-6},
-               {"gpu0,gpu9,gpu18,gpu27,gpu36,gpu45,gpu54,gpu63", 8, 3.2e-6}};
+               {"gpu0,gpu9,gpu18,gpu27", 4, 2.15e-6},
+               {"gpu0,gpu9,gpu18,gpu27,gpu36,gpu45,gpu54,gpu63", 8, 2.15e-6}};
   const double sizes[] = {1048576.0, 1073741824.0};
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
     for (int s = 0; s < 2; s++) {
       int k = cases[c].k;
       double S = sizes[s], a = cases[c].a;
       uint64_t bytes = nvl_coll_round_size(NVL_COLL_ALL_REDUCE, k, (uint64_t)S);
-      double t = ring_time(&f, (ring_job){cases[c].ranks, 0, NVL_COLL_ALL_REDUCE, bytes});
+      double t = ring_time(&f, (ring_job){cases[c].ranks, 0, NVL_COLL_ALL_REDUCE, bytes}, NULL);
       assert_close(t, 2 * (k - 1) * (a + (double)bytes / k / NIC_BW), TOL);
       bytes = nvl_coll_round_size(NVL_COLL_ALL_GATHER, k, (uint64_t)S);
-      t = ring_time(&f, (ring_job){cases[c].ranks, 0, NVL_COLL_ALL_GATHER, bytes});
+      t = ring_time(&f, (ring_job){cases[c].ranks, 0, NVL_COLL_ALL_GATHER, bytes}, NULL);
       assert_close(t, (k - 1) * (a + (double)bytes / k / NIC_BW), TOL);
     }
   nvl_fixture_close(&f);
@@ -125,17 +132,22 @@ static void test_scaleout__ring_one_rank_per_node_is_alpha_beta_on_the_nic(void 
 
 /* Whole nodes: NCCL's channels leave and enter each node once per ring, spread over the node's
  * eight NICs (rings.c rotates each node's ranks), so a step of ring c moves S / (8 n) over one
- * NIC while the NVLink hops share 450 GB/s among the 8 rings: each step is NIC-bound, and the
- * crossing goes from rail c - 1 to rail c (a spine: a = 3.2 us). t = 2(n-1)(a + S / (8 n B)). */
+ * NIC while the NVLink hops share 450 GB/s among the 8 rings: each step is NIC-bound. Ring c
+ * leaves a node from its rank c - 1 through PXN on rail c (a = 2.15 us).
+ * t = 2(n-1)(a + S / (8 n B)). With leaf 0 failed, rail 0's share is gone and nothing else: the
+ * seven rings that do not enter a node on rail 0 remain, t = 2(n-1)(a + S / (7 n B)). */
 static void test_scaleout__two_level_ring_is_bound_by_the_nics(void **state) {
   (void)state;
   nvl_fixture f = nvl_fixture_open("h100-pod-256.json", NVL_MODEL_IDEAL, false);
   const int ns[] = {16, 24, 64};
+  const char *const leaf0[] = {"switch:leaf0", NULL};
   for (int i = 0; i < 3; i++) {
     int n = ns[i];
     uint64_t bytes = nvl_coll_round_size(NVL_COLL_ALL_REDUCE, n, 1073741824);
-    double t = ring_time(&f, (ring_job){NULL, n, NVL_COLL_ALL_REDUCE, bytes});
-    assert_close(t, 2 * (n - 1) * (3.2e-6 + (double)bytes / (8.0 * n) / NIC_BW), TOL);
+    double t = ring_time(&f, (ring_job){NULL, n, NVL_COLL_ALL_REDUCE, bytes}, NULL);
+    assert_close(t, 2 * (n - 1) * (2.15e-6 + (double)bytes / (8.0 * n) / NIC_BW), TOL);
+    t = ring_time(&f, (ring_job){NULL, n, NVL_COLL_ALL_REDUCE, bytes}, leaf0);
+    assert_close(t, 2 * (n - 1) * (2.15e-6 + (double)bytes / (7.0 * n) / NIC_BW), TOL);
   }
   nvl_fixture_close(&f);
 }

@@ -444,16 +444,29 @@ static void make_domains(nvl_platform *p) {
       }
   }
   p->domain = nvl_xmalloc((nd + 1) * sizeof(int));
+  p->plane_net = nvl_xcalloc(np + 1, sizeof(bool));
   for (size_t i = 0; i < nd; i++) {
     p->domain[i] = -1;
-    for (int k = p->ph_start[i]; k < p->ph_start[i + 1] && p->domain[i] < 0; k++)
-      if (!p->ph[k].net) {
+    for (int k = p->ph_start[i]; k < p->ph_start[i + 1]; k++) {
+      p->plane_net[p->ph[k].plane] |= p->ph[k].net;
+      if (!p->ph[k].net && p->domain[i] < 0) {
         int r = find_root(uf, p->ph[k].plane);
         if (num[r] < 0)
           num[r] = (int)p->n_domains++;
         p->domain[i] = num[r];
       }
+    }
   }
+  p->dom_start = nvl_xcalloc(p->n_domains + 2, sizeof(int));
+  p->dom_members = nvl_xmalloc((nd + 1) * sizeof(int));
+  for (size_t i = 0; i < nd; i++)
+    if (p->domain[i] >= 0)
+      p->dom_start[p->domain[i] + 2]++;
+  for (size_t k = 0; k < p->n_domains; k++)
+    p->dom_start[k + 2] += p->dom_start[k + 1];
+  for (size_t i = 0; i < nd; i++)
+    if (p->domain[i] >= 0)
+      p->dom_members[p->dom_start[p->domain[i] + 1]++] = (int)i;
   free(uf);
   free(num);
 }
@@ -510,7 +523,10 @@ void nvl_platform_free(nvl_platform *p) {
                    p->ph,
                    p->ph_start,
                    p->direct_host,
-                   p->domain};
+                   p->domain,
+                   p->dom_start,
+                   p->dom_members,
+                   p->plane_net};
   for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
     free(owned[i]);
   free(p);

@@ -65,6 +65,8 @@ struct nvl_platform {
   int *direct_host; /* per device, -1 if none */
   int *domain;      /* per device: its scale-up domain (platform.h), -1 if none */
   size_t n_domains;
+  int *dom_start, *dom_members; /* endpoints by domain (CSR, device order) */
+  bool *plane_net;              /* per plane: reached through NICs (a network plane) */
 };
 
 /* The other end of design link k seen from device dev. */

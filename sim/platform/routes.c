@@ -28,6 +28,104 @@ static const attach *find_attach(const nvl_platform *p, int dev, int cls) {
   return NULL;
 }
 
+/* The pair of attachments of endpoints df and dt in plane pl with the shortest class distance
+ * (first found on ties): the distance, or -1 when none joins them. */
+static int best_pair(const nvl_platform *p, int df, int dt, int pl, const attach **as,
+                     const attach **at) {
+  size_t nc = p->n_classes;
+  int best_d = -1;
+  for (int j = p->att_start[df]; j < p->att_start[df + 1]; j++) {
+    int cs = p->att[j].cls;
+    if (cs < 0 || p->class_plane[cs] != pl)
+      continue;
+    for (int k = p->att_start[dt]; k < p->att_start[dt + 1]; k++) {
+      int ct = p->att[k].cls;
+      if (ct < 0 || p->class_plane[ct] != pl)
+        continue;
+      int dd = p->cc_dist[cs * nc + ct];
+      if (dd >= 0 && (best_d < 0 || dd < best_d))
+        best_d = dd, *as = &p->att[j], *at = &p->att[k];
+    }
+  }
+  return best_d;
+}
+
+/* Appends the leg out through attachment as (its NIC's PCIe link first), over trunks to at's
+ * class and in through at. Returns the new length, or -1 past max. */
+static int push_leg(const nvl_platform *p, const attach *as, const attach *at, int *links,
+                    int *dirs, int n, int max) {
+  size_t nc = p->n_classes;
+  int need = 4 + p->cc_dist[(size_t)as->cls * nc + (size_t)at->cls];
+  if (n + need > max)
+    return -1;
+#define PUSH(l, dir) (links[n] = (l), dirs[n] = (dir), n++)
+  if (as->via >= 0) /* out through a NIC: its PCIe link, then the NIC's port */
+    PUSH(as->pcie_link, 1);
+  PUSH(as->link, 1);
+  int c = as->cls;
+  while (c != at->cls) {
+    int nx = p->cc_next[(size_t)c * nc + (size_t)at->cls];
+    PUSH(p->cc_link[(size_t)c * nc + (size_t)nx], c < nx ? 1 : -1);
+    c = nx;
+  }
+  PUSH(at->link, -1);
+  if (at->via >= 0)
+    PUSH(at->pcie_link, -1);
+#undef PUSH
+  return n;
+}
+
+/* dev's host in plane pl, -1 if none. */
+static int host_in(const nvl_platform *p, int dev, int pl) {
+  for (int k = p->ph_start[dev]; k < p->ph_start[dev + 1]; k++)
+    if (p->ph[k].plane == pl)
+      return p->ph[k].host;
+  return -1;
+}
+
+/* dev's first scale-up plane, -1 if none. */
+static int local_plane(const nvl_platform *p, int dev) {
+  for (int k = p->ph_start[dev]; k < p->ph_start[dev + 1]; k++)
+    if (!p->ph[k].net)
+      return p->ph[k].plane;
+  return -1;
+}
+
+/* A route into network plane pt, to endpoint dt, from endpoint df's host in plane pf (that
+ * plane itself, or one of df's scale-up planes). Out through df's own NIC, or through a NIC of a
+ * peer in df's scale-up domain when that one lies closer to dt (PXN, as NCCL sends: over NVLink
+ * to the GPU on the destination's rail, then out of its NIC; on equal distance df's own NIC).
+ * Returns the length, or -1. */
+static int network_route(const nvl_platform *p, int df, int pf, int dt, int pt, int *links,
+                         int *dirs, int max) {
+  const attach *bs = NULL, *bt = NULL, *as, *at;
+  int best = -1, proxy = -1;
+  if (pf == pt) {
+    int dd = best_pair(p, df, dt, pt, &as, &at);
+    if (dd >= 0)
+      best = 2 * dd, bs = as, bt = at;
+  }
+  int lp = pf == pt ? local_plane(p, df) : pf, dom = p->domain[df];
+  for (int i = dom >= 0 && lp >= 0 && best != 0 ? p->dom_start[dom] : 0;
+       dom >= 0 && lp >= 0 && best != 0 && i < p->dom_start[dom + 1]; i++) {
+    int q = p->dom_members[i];
+    if (q == df || host_in(p, q, lp) < 0)
+      continue;
+    int dd = best_pair(p, q, dt, pt, &as, &at);
+    if (dd >= 0 && (best < 0 || 2 * dd + 1 < best))
+      best = 2 * dd + 1, bs = as, bt = at, proxy = q;
+  }
+  if (best < 0)
+    return -1;
+  int n = 0;
+  if (proxy >= 0) { /* the NVLink leg to the proxy */
+    n = nvl_platform_route(p, host_in(p, df, lp), host_in(p, proxy, lp), links, dirs, max);
+    if (n < 0)
+      return -1;
+  }
+  return push_leg(p, bs, bt, links, dirs, n, max);
+}
+
 /* Direction of logical link `li` when traversed from the lower-numbered end: UP. Endpoint
  * links are declared endpoint -> class, so leaving an endpoint is UP. */
 int nvl_platform_route(const nvl_platform *p, int from, int to, int *links, int *dirs, int max) {
@@ -68,39 +166,14 @@ int nvl_platform_route(const nvl_platform *p, int from, int to, int *links, int 
     }
     return n;
   }
+  if (p->plane_net[pt] && (pf == pt || !p->plane_net[pf]))
+    return network_route(p, df, pf, dt, pt, links, dirs, max);
   if (pf != pt)
     return -1;
-  size_t nc = p->n_classes;
   const attach *as = NULL, *at = NULL;
-  int best_d = -1;
-  for (int j = p->att_start[df]; j < p->att_start[df + 1]; j++) {
-    int cs = p->att[j].cls;
-    if (cs < 0 || p->class_plane[cs] != pf)
-      continue;
-    for (int k = p->att_start[dt]; k < p->att_start[dt + 1]; k++) {
-      int ct = p->att[k].cls;
-      if (ct < 0 || p->class_plane[ct] != pf)
-        continue;
-      int dd = p->cc_dist[cs * nc + ct];
-      if (dd >= 0 && (best_d < 0 || dd < best_d))
-        best_d = dd, as = &p->att[j], at = &p->att[k];
-    }
-  }
-  if (best_d < 0)
+  if (best_pair(p, df, dt, pf, &as, &at) < 0)
     return -1;
-  if (as->via >= 0) /* out through a NIC: its PCIe link, then the NIC's port */
-    PUSH(as->pcie_link, 1);
-  PUSH(as->link, 1);
-  int c = as->cls;
-  while (c != at->cls) {
-    int nx = p->cc_next[c * nc + at->cls];
-    PUSH(p->cc_link[c * nc + nx], c < nx ? 1 : -1);
-    c = nx;
-  }
-  PUSH(at->link, -1);
-  if (at->via >= 0)
-    PUSH(at->pcie_link, -1);
-  return n;
+  return push_leg(p, as, at, links, dirs, 0, max);
 #undef PUSH
 }
 
@@ -137,6 +210,16 @@ int nvl_platform_stripes(const nvl_platform *p, int e, int f, nvl_stripe *out) {
           out[n++] = (nvl_stripe){p->ph[i].host, p->ph[k].host, w};
           total += w;
         }
+  /* no network plane in common (its NIC failed, say): PXN from a scale-up host, one stripe per
+   * network host of f */
+  int lp = n == 0 ? local_plane(p, e) : -1;
+  for (int k = p->ph_start[f]; lp >= 0 && k < p->ph_start[f + 1] && n < NVL_MAX_STRIPES; k++) {
+    int links[64], dirs[64], from = host_in(p, e, lp);
+    if (!p->ph[k].net || nvl_platform_route(p, from, p->ph[k].host, links, dirs, 64) < 0)
+      continue;
+    out[n++] = (nvl_stripe){from, p->ph[k].host, p->ph[k].cap_Bps};
+    total += p->ph[k].cap_Bps;
+  }
   for (int i = 0; i < n; i++)
     out[i].weight /= total;
   return n;
