@@ -46,8 +46,32 @@ static void load_protocols(nvl_jreader *r, nvl_calibration *cal, json_t *protos)
     cal->ring_hop_s[p] = time_field(r, o, "ring_hop_latency");
     cal->tree_hop_s[p] = time_field(r, o, "tree_hop_latency");
     cal->base_s[p] = time_field(r, o, "base_latency");
+    cal->ring_net_hop_s[p] = time_field(r, o, "ring_net_hop_latency");
+    cal->tree_net_hop_s[p] = time_field(r, o, "tree_net_hop_latency");
     cal->ring_chunk[p] = num_field(r, o, "ring_chunk", 1024, 1 << 30);
     cal->slices[p] = (int)num_field(r, o, "slices_per_chunk", 1, 64);
+  }
+}
+
+/* A speed array per architecture (positive, descending, 1 to NVL_MAX_SPEEDS). */
+static void load_speeds(nvl_jreader *r, json_t *sp, const char *what,
+                        double out[NVL_ARCH__COUNT][NVL_MAX_SPEEDS], int *n_out) {
+  for (int a = 0; a < NVL_ARCH__COUNT; a++) {
+    json_t *arr = json_object_get(sp, arch_names[a]);
+    size_t k = json_array_size(arr);
+    if (k == 0 || k > NVL_MAX_SPEEDS) {
+      nvl_jr_fail(r, "%s: each architecture needs 1 to 24 speeds", what);
+      return;
+    }
+    for (size_t i = 0; i < k; i++) {
+      double s = json_number_value(json_array_get(arr, i));
+      if (!(s > 0 && s < 1e5) || (i > 0 && !(s < out[a][i - 1]))) {
+        nvl_jr_fail(r, "%s: positive and descending", what);
+        return;
+      }
+      out[a][i] = s;
+    }
+    n_out[a] = (int)k;
   }
 }
 
@@ -64,24 +88,31 @@ static void load_nccl(nvl_jreader *r, nvl_calibration *cal, json_t *n) {
   cal->nccl.p2p_ll_threshold = (uint64_t)num_field(r, n, "p2p_ll_threshold", 0, 1 << 26);
   cal->nccl.p2p_channel_Bps = num_field(r, n, "p2p_channel_GBps", 0.1, 1e4) * 1e9;
   cal->nccl.p2p_max_channels = (int)num_field(r, n, "p2p_max_channels", 1, 64);
-  json_t *sp = json_object_get(n, "speeds");
-  for (int a = 0; a < NVL_ARCH__COUNT; a++) {
-    json_t *arr = json_object_get(sp, arch_names[a]);
-    size_t k = json_array_size(arr);
-    if (k == 0 || k > NVL_MAX_SPEEDS) {
-      nvl_jr_fail(r, "nccl/speeds: each architecture needs 1 to 24 speeds");
-      return;
-    }
-    for (size_t i = 0; i < k; i++) {
-      double s = json_number_value(json_array_get(arr, i));
-      if (!(s > 0 && s < 1e5) || (i > 0 && !(s < cal->nccl.speeds[a][i - 1]))) {
-        nvl_jr_fail(r, "nccl/speeds: positive and descending");
+  load_speeds(r, json_object_get(n, "speeds"), "nccl/speeds", cal->nccl.speeds, cal->nccl.n_speeds);
+  json_t *net = json_object_get(n, "net");
+  if (!net) {
+    nvl_jr_fail(r, "nccl/net: missing");
+    return;
+  }
+  cal->nccl.nvlstree_latency_s = time_field(r, net, "nvlstree_latency");
+  cal->nccl.nvlstree_net_latency_s = time_field(r, net, "nvlstree_net_latency");
+  json_t *ll = json_object_get(net, "ll_max_GBps"),
+         *pc = json_object_get(net, "nvlstree_per_channel_GBps");
+  for (int k = 0; k < 2; k++) {
+    cal->nccl.ll_max_multi_Bps[k] = json_number_value(json_array_get(ll, (size_t)k)) * 1e9;
+    for (int a = 0; a < NVL_ARCH__COUNT; a++)
+      cal->nccl.nvlstree_per_channel_Bps[a][k] =
+          json_number_value(json_array_get(json_object_get(pc, arch_names[a]), (size_t)k)) * 1e9;
+  }
+  for (int k = 0; k < 2; k++)
+    for (int a = 0; a < NVL_ARCH__COUNT; a++)
+      if (!(cal->nccl.ll_max_multi_Bps[k] > 0) || !(cal->nccl.nvlstree_per_channel_Bps[a][k] > 0)) {
+        nvl_jr_fail(r, "nccl/net: ll_max_GBps and nvlstree_per_channel_GBps: two positive rates "
+                       "(2 nodes, more) per architecture");
         return;
       }
-      cal->nccl.speeds[a][i] = s;
-    }
-    cal->nccl.n_speeds[a] = (int)k;
-  }
+  load_speeds(r, json_object_get(net, "inter_speeds"), "nccl/net/inter_speeds",
+              cal->nccl.inter_speeds, cal->nccl.n_inter_speeds);
 }
 
 static nvl_generation *gen_slot(nvl_jreader *r, nvl_calibration *cal, const char *key) {

@@ -49,6 +49,8 @@ typedef struct {
 typedef struct {
   double payload[NVL_PROTO__COUNT];
   double ring_hop_s[NVL_PROTO__COUNT], tree_hop_s[NVL_PROTO__COUNT], base_s[NVL_PROTO__COUNT];
+  /* NCCL's latency of a ring or tree hop through the network (hwLat[NET]) */
+  double ring_net_hop_s[NVL_PROTO__COUNT], tree_net_hop_s[NVL_PROTO__COUNT];
   double ring_chunk[NVL_PROTO__COUNT]; /* bytes per channel and ring step (full loops) */
   int slices[NVL_PROTO__COUNT];        /* slices per chunk */
   double host_interval_s;              /* one operation per interval from the host */
@@ -61,6 +63,12 @@ typedef struct {
     double p2p_channel_Bps;
     double speeds[NVL_ARCH__COUNT][NVL_MAX_SPEEDS]; /* GB/s, descending */
     int n_speeds[NVL_ARCH__COUNT];
+    /* across nodes: NVLSTree's latencies, LL's cap for 2 / more nodes, NVLSTree's per-channel
+     * cap for 2 / more nodes, the speeds of a channel through a NIC */
+    double nvlstree_latency_s, nvlstree_net_latency_s, ll_max_multi_Bps[2];
+    double nvlstree_per_channel_Bps[NVL_ARCH__COUNT][2];
+    double inter_speeds[NVL_ARCH__COUNT][NVL_MAX_SPEEDS];
+    int n_inter_speeds[NVL_ARCH__COUNT];
   } nccl;
   nvl_generation gen[NVL_MAX_GENERATION + 1];
 } nvl_calibration;

@@ -99,6 +99,15 @@ typedef struct {
    * of the channels: several orders use the links of a direct mesh that one order leaves idle. */
   const int *ring_orders;
   int n_ring_orders;
+  /* across scale-up domains (NCCL's nodes): each rank's node (NULL: one node), each node's
+   * in-switch reduction host (NVLSTree), and the latency before a step whose hop crosses the
+   * network (NCCL's NET hop latency less the route's; it replaces step_delay_s there) */
+  const int *node_of;
+  int nodes;
+  const int *node_nvls_host;
+  double net_step_delay_s;
+  bool net_posted; /* sends through the network do not wait for the previous one to arrive
+                      (NCCL's proxy posts while buffers are free; the ideal model waits) */
   /* the ranks are alike (twins, no direct link among them): build a reduced program
    * (models/program.h) where the algorithm treats them alike, one rank per class */
   bool reduce;

@@ -6,6 +6,9 @@
  *   SEND peer bytes   start a transfer to another lane (asynchronous; at most one outstanding
  *                     send per destination lane, so a lane sending chunk k+1 to the same peer first
  *                     waits for chunk k: this is the pipelining of NCCL's rings and chains)
+ *   POST peer bytes   a SEND without its flow control: it starts whatever the lane's earlier
+ *                     transfers to that peer are doing (a send through the network, which the
+ *                     proxy posts while NCCL_STEPS buffers are free)
  *   RECV peer         wait until the next transfer from that lane has fully arrived
  *   NOTIFY peer       zero-cost local signal to another lane of the same rank
  *   DRAIN peer        wait until the lane's last transfer to that lane has arrived (a SEND's own
@@ -49,7 +52,8 @@ typedef enum {
   NVL_OP_NOTIFY,
   NVL_OP_DELAY,
   NVL_OP_COMPUTE,
-  NVL_OP_DRAIN
+  NVL_OP_DRAIN,
+  NVL_OP_POST
 } nvl_op_kind;
 
 /* A peer that is a rank without a lane (reduced programs): NVL_VIRTUAL | rank. */

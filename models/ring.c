@@ -47,11 +47,21 @@ static void reduced_step(nvl_program *p, const nvl_pipe *pm, const int *lane, in
                          q > 0 ? (uint32_t)lane[q] : NVL_VIRTUAL | rep->v, 1);
 }
 
+/* Across nodes: the rank at each ring position (NULL: rank = position), each rank's node and
+ * the latency of a step whose hop crosses the network. */
+typedef struct {
+  const int *rank_at, *node_of;
+  double net_delay;
+  bool posted;
+} ring_nodes;
+
 /* `steps` ring steps over `bytes`: at step s rank r sends part (r - s) mod n to r + 1. Every step
- * first waits `extra` seconds (pipeline synchronisation), and the first pass pays the hop latency.
- * Reduced (rep): only the lanes of rep. */
+ * first waits `extra` seconds (pipeline synchronisation), and the first pass pays the hop latency
+ * (across nodes: the NET hop's where the hop crosses the network). Reduced (rep): only the lanes
+ * of rep. */
 static void ring_pass(nvl_program *p, const nvl_pipe *pm, const int *lane, int n, uint64_t bytes,
-                      int steps, double extra, bool hop, const ring_rep *rep) {
+                      int steps, double extra, bool hop, const ring_rep *rep,
+                      const ring_nodes *rn) {
   double d = extra + (hop ? pm->step_delay : 0);
   for (int s = 0; s < steps; s++) {
     if (rep) {
@@ -60,11 +70,22 @@ static void ring_pass(nvl_program *p, const nvl_pipe *pm, const int *lane, int n
     }
     for (int r = 0; r < n; r++) {
       int next = (r + 1) % n, prev = (r + n - 1) % n;
+      bool cross = false; /* through the network: the proxy posts the data, nothing drains */
+      if (rn) {
+        int a = rn->rank_at ? rn->rank_at[r] : r, b = rn->rank_at ? rn->rank_at[next] : next;
+        cross = rn->node_of[a] != rn->node_of[b];
+        d = extra + (hop ? (cross ? rn->net_delay : pm->step_delay) : 0);
+      }
       if (d > 0) { /* the step's synchronisation, serial with the hop's transfers (DRAIN) */
-        nvl_program_op(p, lane[r], NVL_OP_DRAIN, lane[next], 0);
+        if (!cross)
+          nvl_program_op(p, lane[r], NVL_OP_DRAIN, lane[next], 0);
         nvl_program_op(p, lane[r], NVL_OP_DELAY, 0, d);
       }
-      nvl_send_step(p, pm, lane[r], lane[next], nvl_part(bytes, n, ((r - s) % n + n) % n), false);
+      double part = nvl_part(bytes, n, ((r - s) % n + n) % n);
+      if (cross && rn->posted) /* the proxy posts it: no wait for the previous step's data */
+        nvl_program_op(p, lane[r], NVL_OP_POST, lane[next], (double)(uint64_t)(part * pm->scale));
+      else
+        nvl_send_step(p, pm, lane[r], lane[next], part, false);
       RECV(lane[r], lane[prev]);
     }
   }
@@ -73,9 +94,9 @@ static void ring_pass(nvl_program *p, const nvl_pipe *pm, const int *lane, int n
 /* A ring collective of `steps` steps per loop, with NCCL's loops, chunks and slices when the
  * protocol model has a ring pipeline. */
 static void ring_steps(nvl_program *p, const nvl_pipe *pm, const int *lane, int n, uint64_t bytes,
-                       int steps, const ring_rep *rep) {
+                       int steps, const ring_rep *rep, const ring_nodes *rn) {
   if (pm->channels <= 0 || pm->chunk == 0) {
-    ring_pass(p, pm, lane, n, bytes, steps, 0, true, rep);
+    ring_pass(p, pm, lane, n, bytes, steps, 0, true, rep, rn);
     return;
   }
   uint64_t loop = (uint64_t)pm->channels * (uint64_t)n * pm->chunk;
@@ -84,10 +105,10 @@ static void ring_steps(nvl_program *p, const nvl_pipe *pm, const int *lane, int 
   double per_slice = pm->slices * pm->slice_delay;
   for (uint64_t g = 0; g < groups; g++) {
     uint64_t m = full / groups + (g < full % groups ? 1 : 0); /* whole loops in this group */
-    ring_pass(p, pm, lane, n, m * loop, steps, (double)m * per_slice, g == 0, rep);
+    ring_pass(p, pm, lane, n, m * loop, steps, (double)m * per_slice, g == 0, rep, rn);
   }
   if (rest > 0) /* the last loop: smaller chunks, as many slices */
-    ring_pass(p, pm, lane, n, rest, steps, per_slice, groups == 0, rep);
+    ring_pass(p, pm, lane, n, rest, steps, per_slice, groups == 0, rep, rn);
 }
 
 /* A ring collective of `steps` steps per loop over each of the spec's ring orders, each on its own
@@ -95,8 +116,9 @@ static void ring_steps(nvl_program *p, const nvl_pipe *pm, const int *lane, int 
 static void rings(nvl_program *p, const nvl_coll_spec *s, const nvl_pipe *pm, const int *lane,
                   int steps) {
   int n = s->n, R = s->ring_orders && s->n_ring_orders > 1 ? s->n_ring_orders : 1;
+  ring_nodes rn = {NULL, s->node_of, s->net_step_delay_s, s->net_posted};
   if (R == 1 && !s->ring_orders) {
-    ring_steps(p, pm, lane, n, s->bytes, steps, NULL);
+    ring_steps(p, pm, lane, n, s->bytes, steps, NULL, s->node_of ? &rn : NULL);
     return;
   }
   nvl_pipe share = *pm;
@@ -107,7 +129,9 @@ static void rings(nvl_program *p, const nvl_coll_spec *s, const nvl_pipe *pm, co
     const int *order = s->ring_orders + (size_t)k * n;
     for (int i = 0; i < n; i++)
       pos[i] = k == 0 ? lane[order[i]] : nvl_program_lane(p, order[i], -1);
-    ring_steps(p, &share, pos, n, (uint64_t)nvl_part(s->bytes, R, k), steps, NULL);
+    rn.rank_at = order;
+    ring_steps(p, &share, pos, n, (uint64_t)nvl_part(s->bytes, R, k), steps, NULL,
+               s->node_of ? &rn : NULL);
   }
   free(pos);
 }
@@ -149,7 +173,8 @@ static bool reduced_rings(nvl_program *p, const nvl_coll_spec *s, const nvl_pipe
     for (int k = 0; k < R; k++) {
       int lane = nvl_program_lane(p, 0, -1);
       ring_rep rep = {pos0[k], 1, 1};
-      ring_steps(p, R > 1 ? &share : pm, &lane, n, (uint64_t)nvl_part(s->bytes, R, k), steps, &rep);
+      ring_steps(p, R > 1 ? &share : pm, &lane, n, (uint64_t)nvl_part(s->bytes, R, k), steps, &rep,
+                 NULL);
     }
   }
   free(pos0);
@@ -169,7 +194,7 @@ static bool shifted_ring(nvl_program *p, const nvl_coll_spec *s, const nvl_pipe 
   nvl_program_reduce_shift(p, m);
   int *lane = nvl_rank_lanes(p, m);
   ring_rep rep = {0, m, (uint32_t)m};
-  ring_steps(p, pm, lane, n, s->bytes, steps, &rep);
+  ring_steps(p, pm, lane, n, s->bytes, steps, &rep, NULL);
   free(lane);
   return true;
 }

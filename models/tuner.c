@@ -137,6 +137,26 @@ double nvl_tuner_time_nvls(const nvl_calibration *c, const nvl_tuner_comm *m, nv
                         c->nccl.nvls_latency_s, bytes);
 }
 
+/* search.cc for a graph through the network: a channel's speed is the fastest of the
+ * architecture's inter-node speeds that one NIC carries, and the NICs of a node carry as many
+ * channels as fit: the node's network bandwidth in NCCL's units (GB/s). */
+static double net_bus_GBps(const nvl_calibration *c, const nvl_tuner_comm *m) {
+  const nvl_generation *g = gen_of(c, m);
+  const double *sp = c->nccl.inter_speeds[g->arch];
+  int ns = c->nccl.n_inter_speeds[g->arch], i = 0;
+  double nic = m->nic_Bps / GB;
+  while (i < ns - 1 && sp[i] > nic)
+    i++;
+  double per_nic = floor(nic / sp[i] + 1e-9) * sp[i];
+  return (m->nics > 0 ? m->nics : 1) * (per_nic > 0 ? per_nic : nic);
+}
+
+/* Ring steps that cross the network: every node's ranks are consecutive on a ring, so a pass
+ * around it crosses nodes times; all_reduce goes round twice (tuning.cc nInterSteps). */
+static int net_steps(nvl_coll coll, int nodes) {
+  return coll == NVL_COLL_ALL_REDUCE ? 2 * (nodes - 1) : nodes - 1;
+}
+
 double nvl_tuner_time_ring(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
                            nvl_proto p, uint64_t bytes) {
   const nvl_generation *g = gen_of(c, m);
@@ -145,14 +165,21 @@ double nvl_tuner_time_ring(const nvl_calibration *c, const nvl_tuner_comm *m, nv
   if (coll == NVL_COLL_ALLTOALL || coll == NVL_COLL_SENDRECV)
     return INFINITY;
   nvl_tuner_graph gr = nvl_tuner_ring_graph(c, m);
+  bool multi = m->nodes > 1;
   double bus = gr.channels * gr.bw_GBps;
+  if (multi) /* the ring's graph also crosses each node's NICs */
+    bus = fmin(bus, net_bus_GBps(c, m));
   if (p == NVL_PROTO_LL)
-    bus = fmin(g->ll_max_Bps / GB, bus * .5);
+    bus = fmin((multi ? c->nccl.ll_max_multi_Bps[m->nodes > 2] : g->ll_max_Bps) / GB, bus * .5);
   if (p == NVL_PROTO_LL128)
     bus = fmin(bus * 0.92, gr.channels * g->ll128_per_channel_Bps / GB);
-  /* broadcast and reduce on identical channels pay one hop; the others one per step */
+  /* broadcast and reduce on identical channels pay one hop; the others one per step, those
+   * through the network NCCL's NET hop (one rank per node: the tree's) */
   bool chain = coll == NVL_COLL_BROADCAST || coll == NVL_COLL_REDUCE;
-  double lat = c->base_s[p] + (chain ? 1 : ring_steps(coll, m->n)) * c->ring_hop_s[p];
+  int steps = chain ? 1 : ring_steps(coll, m->n),
+      inter = multi && !chain ? net_steps(coll, m->nodes) : 0;
+  double net = m->ppn == 1 ? c->tree_net_hop_s[p] : c->ring_net_hop_s[p];
+  double lat = c->base_s[p] + (steps - inter) * c->ring_hop_s[p] + inter * net;
   return ring_like_time(m, coll, bus, lat, bytes);
 }
 

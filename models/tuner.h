@@ -40,6 +40,12 @@ typedef struct {
   double
       nvlink_Bps; /* per-GPU NVLink bandwidth in NCCL's units: links x NCCL's per-link bandwidth */
   bool nvls; /* NVLS is possible: every rank on one switch tier that reduces, more than 4 ranks */
+  /* across scale-up domains (NCCL's nodes; 0 or 1: one): the nodes, ranks per node, and what
+   * NCCL sees of a node's network: its NICs and each NIC's line rate */
+  int nodes, ppn, nics;
+  double nic_Bps;
+  bool nvls_tree; /* NVLSTree is possible: more than one node, each node's ranks on one switch
+                     tier that reduces */
 } nvl_tuner_comm;
 
 /* A searched graph: channels and bandwidth per channel (GB/s, NCCL's units). */

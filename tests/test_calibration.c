@@ -11,7 +11,10 @@
 /* NCCL's view of a GPU with `links` NVLink links of generation `gen`. */
 static nvl_tuner_comm comm(int n, int gen, int links, bool nvls) {
   const nvl_calibration *c = &nvl_test_ctx()->cal;
-  return (nvl_tuner_comm){n, gen, links * nvl_calibration_gen(c, gen)->nccl_link_Bps, nvls};
+  return (nvl_tuner_comm){.n = n,
+                          .generation = gen,
+                          .nvlink_Bps = links * nvl_calibration_gen(c, gen)->nccl_link_Bps,
+                          .nvls = nvls};
 }
 
 static void test_calibration__constants_match_nccl(void **state) {

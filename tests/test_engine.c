@@ -164,7 +164,8 @@ static void test_engine__ring_all_reduce(void **state) {
  * latency (which includes the path latency) instead. */
 static double ring_pipeline_time(double S, int n, double B, int gen, double phys, int links) {
   const nvl_calibration *c = &nvl_test_ctx()->cal;
-  nvl_tuner_comm m = {n, gen, links * nvl_calibration_gen(c, gen)->nccl_link_Bps, false};
+  nvl_tuner_comm m = {
+      .n = n, .generation = gen, .nvlink_Bps = links * nvl_calibration_gen(c, gen)->nccl_link_Bps};
   nvl_ring_pipeline rp =
       nvl_calibration_ring(c, gen, NVL_PROTO_SIMPLE, nvl_tuner_ring_channels(c, &m), B);
   double loop = (double)rp.channels * n * (double)rp.chunk;

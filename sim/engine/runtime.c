@@ -154,7 +154,7 @@ static bool step_send(lane_rt *self, const nvl_op *op, double rate_Bps) {
       self->task->prog.reduced && op->aux ? &self->task->prog.weights[op->aux - 1] : NULL;
   task_rt *t = self->task;
   nvl_engine *e = t->eng;
-  if (!drained(self, peer))
+  if (op->kind == NVL_OP_SEND && !drained(self, peer))
     return false;
   uint64_t bytes = (uint64_t)bytes_d;
   sg_host_t from[NVL_MAX_STRIPES], to[NVL_MAX_STRIPES];
@@ -188,6 +188,8 @@ static bool step_send(lane_rt *self, const nvl_op *op, double rate_Bps) {
   if (e->g->link_stats)
     nvl_rt_track_routes(e, x, hf, ht, n);
   chan *c = &t->chans[ci];
+  if (c->last) /* a POST after a transfer still travelling: the queue keeps its reference */
+    nvl_xfer_unref(c->last);
   c->last = x;
   chan_push(c, x);
   if (t->prog.reduced)
@@ -263,7 +265,7 @@ static bool step_finish(lane_rt *self, const nvl_lane *l) {
   task_rt *t = self->task;
   nvl_engine *e = t->eng;
   for (; self->fin < l->n_ops; self->fin++) {
-    if (l->ops[self->fin].kind != NVL_OP_SEND)
+    if (l->ops[self->fin].kind != NVL_OP_SEND && l->ops[self->fin].kind != NVL_OP_POST)
       continue;
     chan *c = chan_get(t, self->id, (int)l->ops[self->fin].peer);
     if (!c->last)
@@ -288,7 +290,8 @@ void nvl_rt_lane_step(lane_rt *self) {
     const nvl_op *op = &l->ops[self->op];
     bool on = true;
     switch (op->kind) {
-    case NVL_OP_SEND: on = step_send(self, op, op->channels * self->task->prog.channel_Bps); break;
+    case NVL_OP_SEND:
+    case NVL_OP_POST: on = step_send(self, op, op->channels * self->task->prog.channel_Bps); break;
     case NVL_OP_RECV:
       on = self->task->prog.reduced && op->aux ? nvl_rd_try_recv(self, op)
                                                : step_recv(self, (int)op->peer);

@@ -14,6 +14,7 @@
 /* Protocol parameters of one operation (neutral under the ideal model). */
 typedef struct {
   double scale, step_delay, start_delay, host_interval;
+  double net_step_delay;  /* a step whose hop crosses the network (default model) */
   nvl_ring_pipeline ring; /* rings of the default model; zero otherwise */
   int nvls_heads;         /* NVLS: NCCL's head ranks (both models: it is the algorithm) */
   uint64_t nvls_steps;    /* NVLS steps (default model) */
@@ -76,7 +77,9 @@ static proto_params protocol_params(const nvl_workload_run *wr, const nvl_wop *o
     return pp;
   }
   double hop = op->algo == NVL_ALGO_TREE ? c->tree_hop_s[pr] : c->ring_hop_s[pr];
+  double net = op->algo == NVL_ALGO_TREE ? c->tree_net_hop_s[pr] : c->ring_net_hop_s[pr];
   pp.step_delay = hop > m->hop_s ? hop - m->hop_s : 0; /* NCCL's hop includes the wire */
+  pp.net_step_delay = net > m->net_hop_s ? net - m->net_hop_s : 0;
   pp.start_delay = c->device_launch_s + c->base_s[pr];
   if (op->algo == NVL_ALGO_RING && nvl_coll_is_ring(op->coll)) {
     pp.ring =
@@ -176,6 +179,11 @@ static int coll_program(const nvl_workload_run *wr, const nvl_wop *op, const nvl
                       .ring_chunk_bytes = pp->ring.chunk,
                       .ring_slices = pp->ring.slices,
                       .slice_delay_s = pp->ring.slice_s,
+                      .node_of = m->node_of,
+                      .nodes = m->tc.nodes,
+                      .node_nvls_host = m->node_nvls_host,
+                      .net_step_delay_s = pp->net_step_delay,
+                      .net_posted = wr->spec->model != NVL_MODEL_IDEAL,
                       .ring_orders = m->rings,
                       .n_ring_orders = m->n_rings,
                       .reduce = mode->alike,

@@ -60,6 +60,85 @@ static int shift_period(const nvl_platform *p, const int *devs, int n) {
   return 0;
 }
 
+/* The network as NCCL sees it from the ranks devs[0 .. n-1] of one node: the NICs they have a
+ * PCIe link to, and the fastest NIC's line rate (its network links, no efficiency). */
+static void node_nics(const nvl_design *d, const int *devs, int n, int *nics, double *nic_Bps) {
+  bool *mine = nvl_xcalloc(d->n_devices + 1, sizeof(bool)),
+       *seen = nvl_xcalloc(d->n_devices + 1, sizeof(bool));
+  double *rate = nvl_xcalloc(d->n_devices + 1, sizeof(double));
+  for (int r = 0; r < n; r++)
+    mine[devs[r]] = true;
+  for (size_t k = 0; k < d->n_links; k++) {
+    const nvl_link *l = &d->links[k];
+    const nvl_link_type *t = &d->link_types[l->type];
+    int ends[2] = {l->a, l->b};
+    for (int e = 0; e < 2; e++)
+      if (nvl_device_kind(d, ends[e]) == NVL_KIND_NIC && t->medium == NVL_MEDIUM_NETWORK)
+        rate[ends[e]] += l->count * t->bw_Bps * l->scale;
+  }
+  *nics = 0;
+  *nic_Bps = 0;
+  for (size_t k = 0; k < d->n_links; k++) {
+    const nvl_link *l = &d->links[k];
+    int ends[2] = {l->a, l->b};
+    for (int e = 0; e < 2; e++)
+      if (mine[ends[e]] && nvl_device_kind(d, ends[1 - e]) == NVL_KIND_NIC && !seen[ends[1 - e]] &&
+          rate[ends[1 - e]] > 0) {
+        seen[ends[1 - e]] = true;
+        (*nics)++;
+        *nic_Bps = rate[ends[1 - e]] > *nic_Bps ? rate[ends[1 - e]] : *nic_Bps;
+      }
+  }
+  free(mine);
+  free(seen);
+  free(rate);
+}
+
+/* NCCL's nodes: the ranks' scale-up domains (a rank on none is a node of its own), numbered by
+ * first rank; each node's reduction host; what NCCL sees of node 0's network; the route latency
+ * from rank 0 to the first rank of another node. */
+static void find_nodes(nvl_comm *c, const nvl_job *j, const nvl_design *d, const nvl_platform *p) {
+  int n = j->n, nodes = 0;
+  int *key = nvl_xmalloc((size_t)n * sizeof(int)), *node = nvl_xmalloc((size_t)n * sizeof(int));
+  for (int r = 0; r < n; r++) {
+    int dom = nvl_platform_domain(p, j->devs[r]), k = 0;
+    while (k < nodes && !(dom >= 0 && key[k] == dom))
+      k++;
+    if (k == nodes)
+      key[nodes++] = dom;
+    node[r] = k;
+  }
+  free(key);
+  c->tc.nodes = nodes;
+  c->tc.ppn = n / nodes;
+  if (nodes < 2) {
+    free(node);
+    return;
+  }
+  c->node_of = node;
+  c->node_nvls_host = nvl_xmalloc((size_t)nodes * sizeof(int));
+  int *members = nvl_xmalloc((size_t)n * sizeof(int));
+  c->tc.nvls_tree = true;
+  for (int k = 0; k < nodes; k++) {
+    int m = 0;
+    for (int r = 0; r < n; r++)
+      if (node[r] == k)
+        members[m++] = j->devs[r];
+    if (k == 0)
+      node_nics(d, members, m, &c->tc.nics, &c->tc.nic_Bps);
+    c->node_nvls_host[k] = m > 4 ? nvl_workload_nvls_host(p, members, m) : -1;
+    c->tc.nvls_tree &= c->node_nvls_host[k] >= 0 && m == n / nodes;
+  }
+  free(members);
+  nvl_stripe st[NVL_MAX_STRIPES];
+  for (int r = 1; r < n; r++)
+    if (node[r] != node[0]) {
+      if (nvl_platform_stripes(p, j->devs[0], j->devs[r], st) > 0)
+        c->net_hop_s = nvl_platform_route_latency(p, st[0].from_host, st[0].to_host);
+      break;
+    }
+}
+
 void nvl_comm_init(nvl_comm *c, const nvl_calibration *cal, const nvl_job *j, const nvl_design *d,
                    const nvl_platform *p, nvl_model model, bool explicit_ranks) {
   memset(c, 0, sizeof *c);
@@ -83,6 +162,7 @@ void nvl_comm_init(nvl_comm *c, const nvl_calibration *cal, const nvl_job *j, co
   c->tc.generation = c->generation;
   c->nvls_host = nvl_workload_nvls_host(p, j->devs, j->n);
   c->tc.nvls = c->nvls_host >= 0;
+  find_nodes(c, j, d, p);
   nvl_stripe st[NVL_MAX_STRIPES];
   if (j->n >= 2 && nvl_platform_stripes(p, j->devs[0], j->devs[1], st) > 0)
     c->hop_s = nvl_platform_route_latency(p, st[0].from_host, st[0].to_host);
@@ -102,5 +182,7 @@ void nvl_comm_init(nvl_comm *c, const nvl_calibration *cal, const nvl_job *j, co
 void nvl_comm_release(nvl_comm *c) {
   free(c->rings);
   free(c->overhead_s);
+  free(c->node_of);
+  free(c->node_nvls_host);
   memset(c, 0, sizeof *c);
 }

@@ -30,6 +30,11 @@ typedef struct {
   int *rings;         /* ring orders (orders[k * n + position] = rank), or NULL; owned */
   int n_rings;
   double *overhead_s; /* per-rank fixed cost of an operation (default model), or NULL; owned */
+  /* across scale-up domains: each rank's node (NULL: one node; owned), each node's in-switch
+   * reduction host or -1 (owned), and the route latency of a hop between nodes */
+  int *node_of;
+  int *node_nvls_host;
+  double net_hop_s;
 } nvl_comm;
 
 /* The communicator of a resolved job (j->devs, j->n set). */

@@ -18,10 +18,10 @@ static void keep_first_ranks(nvl_program *p, const uint8_t *first) {
     for (size_t i = 0; i < ln->n_ops; i++) {
       const nvl_op *op = &ln->ops[i];
       bool mine = ln->rank < 0 || first[ln->rank];
-      bool keep = op->kind == NVL_OP_SEND || op->kind == NVL_OP_COMPUTE ? mine
-                  : op->kind == NVL_OP_RECV
-                      ? p->lanes[op->peer].rank < 0 || first[p->lanes[op->peer].rank]
-                      : true;
+      bool keep =
+          op->kind == NVL_OP_SEND || op->kind == NVL_OP_POST || op->kind == NVL_OP_COMPUTE ? mine
+          : op->kind == NVL_OP_RECV ? p->lanes[op->peer].rank < 0 || first[p->lanes[op->peer].rank]
+                                    : true;
       if (keep)
         ln->ops[m++] = *op;
     }
