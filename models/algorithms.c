@@ -21,6 +21,8 @@ static const nvl_algorithm table[] = {
      nvl_tuner_time_tree},
     {NVL_ALGO_NVLS, "nvls", NVL_COLL_BIT(NVL_COLL_ALL_REDUCE), true, nvl_build_nvls,
      nvl_tuner_time_nvls},
+    {NVL_ALGO_NVLSTREE, "nvlstree", NVL_COLL_BIT(NVL_COLL_ALL_REDUCE), true, nvl_build_nvlstree,
+     nvl_tuner_time_nvlstree},
     {NVL_ALGO_P2P, "p2p", NVL_COLL_BIT(NVL_COLL_ALLTOALL) | NVL_COLL_BIT(NVL_COLL_SENDRECV), true,
      nvl_build_p2p, NULL},
 };

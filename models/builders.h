@@ -36,6 +36,7 @@ int *nvl_rank_lanes(nvl_program *p, int n);
 int nvl_build_ring(const nvl_coll_spec *s, nvl_program *p);
 int nvl_build_tree(const nvl_coll_spec *s, nvl_program *p);
 int nvl_build_nvls(const nvl_coll_spec *s, nvl_program *p);
+int nvl_build_nvlstree(const nvl_coll_spec *s, nvl_program *p);
 int nvl_build_p2p(const nvl_coll_spec *s, nvl_program *p);
 
 #endif

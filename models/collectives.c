@@ -106,7 +106,8 @@ nvl_pipe nvl_pipe_of(const nvl_coll_spec *s) {
                  .slices = s->ring_slices > 0 ? s->ring_slices : 1,
                  .slice_delay = s->slice_delay_s,
                  .chunks = nvl_coll_chunks(s->bytes, s->chunk_bytes, max_k)};
-  if (s->algo == NVL_ALGO_NVLS && s->nvls_steps > 0) /* NCCL's steps, in at most max_k groups */
+  if ((s->algo == NVL_ALGO_NVLS || s->algo == NVL_ALGO_NVLSTREE) &&
+      s->nvls_steps > 0) /* NCCL's steps, in at most max_k groups */
     pm.chunks = s->nvls_steps < (uint64_t)max_k ? (int)s->nvls_steps : max_k;
   return pm;
 }

@@ -36,6 +36,7 @@ typedef enum {
   NVL_ALGO_RING,
   NVL_ALGO_TREE,
   NVL_ALGO_NVLS,
+  NVL_ALGO_NVLSTREE,
   NVL_ALGO_P2P,
   NVL_ALGO__COUNT
 } nvl_algo;
@@ -106,8 +107,9 @@ typedef struct {
   int nodes;
   const int *node_nvls_host;
   double net_step_delay_s;
-  bool net_posted; /* sends through the network do not wait for the previous one to arrive
-                      (NCCL's proxy posts while buffers are free; the ideal model waits) */
+  bool net_posted;       /* sends through the network do not wait for the previous one to arrive
+                            (NCCL's proxy posts while buffers are free; the ideal model waits) */
+  double net_byte_scale; /* wire bytes per payload byte through the network (0: 1) */
   /* the ranks are alike (twins, no direct link among them): build a reduced program
    * (models/program.h) where the algorithm treats them alike, one rank per class */
   bool reduce;

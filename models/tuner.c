@@ -157,6 +157,31 @@ static int net_steps(nvl_coll coll, int nodes) {
   return coll == NVL_COLL_ALL_REDUCE ? 2 * (nodes - 1) : nodes - 1;
 }
 
+/* tuning.cc for NCCL_ALGO_NVLS_TREE: the NVLS graph of one node's ranks (its channels and intra
+ * bandwidth), its inter-node bandwidth per channel the node's NICs shared by the channels (twice
+ * that on two nodes, as NCCL raises it), per channel the least of intra x efficiency x
+ * (channels - 1) / channels x 2, inter and perChMaxNVLSTreeBw; latency NVLSTree's NVLink hop
+ * plus 2 log2(nodes) NET hops. */
+double nvl_tuner_time_nvlstree(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
+                               nvl_proto p, uint64_t bytes) {
+  const nvl_generation *g = gen_of(c, m);
+  if (m->n < 2)
+    return 0;
+  if (coll != NVL_COLL_ALL_REDUCE || p != NVL_PROTO_SIMPLE || !m->nvls_tree || m->nodes < 2 ||
+      g->nvls_channels == 0)
+    return INFINITY;
+  nvl_tuner_comm node = *m;
+  node.n = m->ppn;
+  nvl_tuner_graph gr = nvl_tuner_nvls_graph(c, &node);
+  if (gr.channels < 2)
+    return INFINITY;
+  double intra = gr.bw_GBps * g->nccl_nvls_eff * (gr.channels - 1) / gr.channels * 2.0;
+  double inter = net_bus_GBps(c, m) / gr.channels * (m->nodes <= 2 ? 2.0 : 1.0);
+  double cap = c->nccl.nvlstree_per_channel_Bps[g->arch][m->nodes > 2] / GB;
+  double lat = c->nccl.nvlstree_latency_s + 2.0 * log2(m->nodes) * c->nccl.nvlstree_net_latency_s;
+  return ring_like_time(m, coll, gr.channels * fmin(intra, fmin(inter, cap)), lat, bytes);
+}
+
 double nvl_tuner_time_ring(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
                            nvl_proto p, uint64_t bytes) {
   const nvl_generation *g = gen_of(c, m);
@@ -204,7 +229,7 @@ double nvl_tuner_time(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_col
 
 nvl_proto nvl_tuner_proto(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
                           nvl_algo algo, uint64_t bytes) {
-  if (algo == NVL_ALGO_NVLS)
+  if (algo == NVL_ALGO_NVLS || algo == NVL_ALGO_NVLSTREE)
     return NVL_PROTO_SIMPLE;
   if (coll == NVL_COLL_ALLTOALL || coll == NVL_COLL_SENDRECV)
     return nvl_tuner_p2p_proto(c, m->n, coll == NVL_COLL_ALLTOALL ? bytes / (uint64_t)m->n : bytes);

@@ -61,7 +61,8 @@ int nvl_tuner_ring_channels(const nvl_calibration *c, const nvl_tuner_comm *m);
 /* NVLS: heads = channels of the graph. */
 nvl_tuner_graph nvl_tuner_nvls_graph(const nvl_calibration *c, const nvl_tuner_comm *m);
 int nvl_tuner_nvls_heads(const nvl_calibration *c, int n);
-/* NVLS chunk for an all_reduce of `bytes`, and the steps each (channel, head) pipeline runs. */
+/* NVLS chunk for an all_reduce of `bytes`, and the steps each (channel, head) pipeline runs
+ * (NVLSTree: of a node's ranks). */
 uint64_t nvl_tuner_nvls_chunk(const nvl_calibration *c, const nvl_tuner_comm *m, uint64_t bytes);
 uint64_t nvl_tuner_nvls_steps(const nvl_calibration *c, const nvl_tuner_comm *m, uint64_t bytes);
 
@@ -73,6 +74,10 @@ double nvl_tuner_time_tree(const nvl_calibration *c, const nvl_tuner_comm *m, nv
                            nvl_proto p, uint64_t bytes);
 double nvl_tuner_time_nvls(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
                            nvl_proto p, uint64_t bytes);
+/* NVLSTree (across nodes, every node's ranks on switches that reduce): NVLS's graph over a
+ * node's ranks inside, NCCL_NVLS_TREE's latency and per-channel caps between. */
+double nvl_tuner_time_nvlstree(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
+                               nvl_proto p, uint64_t bytes);
 double nvl_tuner_time(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
                       nvl_algo algo, nvl_proto p, uint64_t bytes);
 /* The protocol NCCL picks for an algorithm (NVLS: Simple). */

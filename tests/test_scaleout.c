@@ -12,6 +12,7 @@
 #include "nvl_fixture.h"
 
 #include "models/algorithms.h"
+#include "models/tuner.h"
 
 #define TOL 1e-6
 #define NIC_BW 50e9
@@ -21,9 +22,15 @@ typedef struct {
   int n;
   nvl_coll coll;
   uint64_t bytes;
+  nvl_algo algo; /* 0: ring */
 } ring_job;
 
-/* One ring collective on h100-pod-256 under the ideal model: its time. */
+/* Bytes carried up by the logical link named `name` in the last run (link stats), or -1. */
+static double g_link_bytes;
+static const char *g_link_name;
+
+/* One collective on h100-pod-256 under the ideal model: its time (and, with g_link_name set,
+ * that link's bytes up in g_link_bytes). */
 static double ring_time(const nvl_fixture *f, ring_job rj, const char *const *failures) {
   nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .model = NVL_MODEL_IDEAL, .seed = 1};
   spec.jobs = calloc(1, sizeof *spec.jobs);
@@ -35,7 +42,7 @@ static double ring_time(const nvl_fixture *f, ring_job rj, const char *const *fa
   else
     snprintf(j->ranks_sel, sizeof j->ranks_sel, "gpu[0:%d]", rj.n);
   j->coll = rj.coll;
-  j->algo = NVL_ALGO_RING;
+  j->algo = rj.algo ? rj.algo : NVL_ALGO_RING;
   j->size_bytes = rj.bytes;
   j->proto = NVL_PROTO_SIMPLE;
   nvl_engine_result res;
@@ -43,8 +50,12 @@ static double ring_time(const nvl_fixture *f, ring_job rj, const char *const *fa
   nvl_fixture ff = *f;
   if (failures)
     ff = nvl_fixture_load("topologies/h100-pod-256.json", failures, NVL_MODEL_IDEAL);
-  nvl_workload_run *wr = nvl_fixture_simulate(&spec, ff.d, ff.p, false, &res, &g);
+  nvl_workload_run *wr = nvl_fixture_simulate(&spec, ff.d, ff.p, g_link_name != NULL, &res, &g);
   double t = res.time_s[0];
+  g_link_bytes = -1;
+  for (size_t l = 0; g_link_name && l < nvl_platform_link_count(ff.p); l++)
+    if (strcmp(nvl_platform_link(ff.p, (int)l)->name, g_link_name) == 0)
+      g_link_bytes = res.link_bytes[2 * l];
   nvl_engine_result_release(&res);
   nvl_workload_run_free(wr);
   nvl_workload_spec_release(&spec);
@@ -121,10 +132,10 @@ static void test_scaleout__ring_one_rank_per_node_is_alpha_beta_on_the_nic(void 
       int k = cases[c].k;
       double S = sizes[s], a = cases[c].a;
       uint64_t bytes = nvl_coll_round_size(NVL_COLL_ALL_REDUCE, k, (uint64_t)S);
-      double t = ring_time(&f, (ring_job){cases[c].ranks, 0, NVL_COLL_ALL_REDUCE, bytes}, NULL);
+      double t = ring_time(&f, (ring_job){cases[c].ranks, 0, NVL_COLL_ALL_REDUCE, bytes, 0}, NULL);
       assert_close(t, 2 * (k - 1) * (a + (double)bytes / k / NIC_BW), TOL);
       bytes = nvl_coll_round_size(NVL_COLL_ALL_GATHER, k, (uint64_t)S);
-      t = ring_time(&f, (ring_job){cases[c].ranks, 0, NVL_COLL_ALL_GATHER, bytes}, NULL);
+      t = ring_time(&f, (ring_job){cases[c].ranks, 0, NVL_COLL_ALL_GATHER, bytes, 0}, NULL);
       assert_close(t, (k - 1) * (a + (double)bytes / k / NIC_BW), TOL);
     }
   nvl_fixture_close(&f);
@@ -144,15 +155,74 @@ static void test_scaleout__two_level_ring_is_bound_by_the_nics(void **state) {
   for (int i = 0; i < 3; i++) {
     int n = ns[i];
     uint64_t bytes = nvl_coll_round_size(NVL_COLL_ALL_REDUCE, n, 1073741824);
-    double t = ring_time(&f, (ring_job){NULL, n, NVL_COLL_ALL_REDUCE, bytes}, NULL);
+    double t = ring_time(&f, (ring_job){NULL, n, NVL_COLL_ALL_REDUCE, bytes, 0}, NULL);
     assert_close(t, 2 * (n - 1) * (2.15e-6 + (double)bytes / (8.0 * n) / NIC_BW), TOL);
-    t = ring_time(&f, (ring_job){NULL, n, NVL_COLL_ALL_REDUCE, bytes}, leaf0);
+    t = ring_time(&f, (ring_job){NULL, n, NVL_COLL_ALL_REDUCE, bytes, 0}, leaf0);
     assert_close(t, 2 * (n - 1) * (2.15e-6 + (double)bytes / (7.0 * n) / NIC_BW), TOL);
   }
   nvl_fixture_close(&f);
 }
 
+/* NVLSTree (models/nvlstree.c) on two and four nodes: NVLS inside each node moves S (1 + 1/g)
+ * each way over a rank's NVLink port, the tree between nodes a shard S/g per NIC and direction
+ * on two nodes (one tree's root is the other's leaf); pipelined in 64 chunks, the time lies
+ * within the fill of three stages above the busiest link's bound. */
+static void test_scaleout__nvlstree_moves_shards_between_nodes(void **state) {
+  (void)state;
+  nvl_fixture f = nvl_fixture_open("h100-pod-256.json", NVL_MODEL_IDEAL, false);
+  const double S = 1073741824.0, g = 8;
+  g_link_name = "gpu0~sw0..sw3";
+  double t = ring_time(
+      &f, (ring_job){NULL, 16, NVL_COLL_ALL_REDUCE, (uint64_t)S, NVL_ALGO_NVLSTREE}, NULL);
+  assert_close(g_link_bytes, S * (1 + 1 / g), 1e-9);
+  double bound = S * (1 + 1 / g) / 450e9;
+  assert_true(t >= bound && t <= bound * (1 + 4.0 / 64));
+  g_link_name = "nic0~leaf0";
+  ring_time(&f, (ring_job){NULL, 16, NVL_COLL_ALL_REDUCE, (uint64_t)S, NVL_ALGO_NVLSTREE}, NULL);
+  assert_close(g_link_bytes, S / g, 1e-9);
+  /* four nodes: node 0 is the root of tree 0 (two children: it sends half a shard down to
+   * each) and a leaf of tree 1 (half a shard up): 3 S / (2 g) */
+  ring_time(&f, (ring_job){NULL, 32, NVL_COLL_ALL_REDUCE, (uint64_t)S, NVL_ALGO_NVLSTREE}, NULL);
+  assert_close(g_link_bytes, 1.5 * S / g, 1e-9);
+  g_link_name = NULL;
+  nvl_fixture_close(&f);
+}
+
+/* NCCL's choice across two HGX H100 nodes: rings (LL) for small operations, NVLSTree from a few
+ * MiB, as NCCL's own model predicts (tuning.cc: NVLSTree's 8 channels at the Hopper 2-node cap
+ * of 57.7 GB/s, 462 GB/s, beat the ring's 8 NICs x 48 GB/s). */
+static void test_scaleout__tuner_picks_nvlstree_for_large_operations_across_nodes(void **state) {
+  (void)state;
+  nvl_fixture f = nvl_fixture_open("h100-pod-256.json", NVL_MODEL_DEFAULT, false);
+  nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .model = NVL_MODEL_DEFAULT, .seed = 1};
+  spec.jobs = calloc(1, sizeof *spec.jobs);
+  spec.n_jobs = 1;
+  snprintf(spec.jobs[0].ranks_sel, sizeof spec.jobs[0].ranks_sel, "gpu[0:16]");
+  nvl_diags diags = NVL_DIAGS_INIT;
+  assert_int_equal(nvl_workload_resolve(&spec, f.d, f.p, &diags), 0);
+  nvl_workload_run *wr = nvl_workload_run_new(&spec, f.d, f.p);
+  const nvl_tuner_comm *tc = &wr->comms[0].tc;
+  const nvl_calibration *c = &nvl_test_ctx()->cal;
+  assert_int_equal(tc->nodes, 2);
+  assert_int_equal(tc->ppn, 8);
+  assert_int_equal(tc->nics, 8);
+  assert_close(tc->nic_Bps, 50e9, 1e-12);
+  assert_true(tc->nvls_tree && !tc->nvls);
+  assert_int_equal(nvl_tuner_algo(c, tc, NVL_COLL_ALL_REDUCE, 8), NVL_ALGO_RING);
+  assert_int_equal(nvl_tuner_algo(c, tc, NVL_COLL_ALL_REDUCE, 1u << 30), NVL_ALGO_NVLSTREE);
+  /* NVLSTree's bus bandwidth in NCCL's model: 8 x min(40 x 0.85 x 7/8 x 2, 8 x 48 / 8 x 2, 57.7) */
+  double t = nvl_tuner_time_nvlstree(c, tc, NVL_COLL_ALL_REDUCE, NVL_PROTO_SIMPLE, 1u << 30);
+  double lat = 25e-6 + 2 * 20.9e-6, bus = 8 * 57.7e9;
+  assert_close(t, lat + (double)(1u << 30) / (bus * 16 / 30.0), 1e-9);
+  nvl_workload_run_free(wr);
+  nvl_workload_spec_release(&spec);
+  nvl_diags_release(&diags);
+  nvl_fixture_close(&f);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_scaleout__nvlstree_moves_shards_between_nodes),
+    cmocka_unit_test(test_scaleout__tuner_picks_nvlstree_for_large_operations_across_nodes),
     cmocka_unit_test(test_scaleout__nvlink_inside_a_node_network_between),
     cmocka_unit_test(test_scaleout__ring_one_rank_per_node_is_alpha_beta_on_the_nic),
     cmocka_unit_test(test_scaleout__two_level_ring_is_bound_by_the_nics),

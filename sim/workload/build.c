@@ -15,6 +15,7 @@
 typedef struct {
   double scale, step_delay, start_delay, host_interval;
   double net_step_delay;  /* a step whose hop crosses the network (default model) */
+  double net_scale;       /* wire bytes per payload byte through the network (NVLSTree) */
   nvl_ring_pipeline ring; /* rings of the default model; zero otherwise */
   int nvls_heads;         /* NVLS: NCCL's head ranks (both models: it is the algorithm) */
   uint64_t nvls_steps;    /* NVLS steps (default model) */
@@ -32,18 +33,18 @@ static bool is_p2p(const nvl_wop *op) {
  * the operation ends with the slowest of n: about spread x step x sqrt(2 N ln n) later (the
  * expected maximum of n independent Gaussian walks). */
 static void nvls_params(proto_params *pp, const nvl_calibration *c, const nvl_comm *m,
-                        uint64_t bytes) {
+                        const nvl_tuner_comm *tc, uint64_t bytes) {
   const nvl_generation *g = nvl_calibration_gen(c, m->generation);
   int h = pp->nvls_heads;
-  uint64_t chunk = nvl_tuner_nvls_chunk(c, &m->tc, bytes);
-  pp->nvls_steps = nvl_tuner_nvls_steps(c, &m->tc, bytes);
+  uint64_t chunk = nvl_tuner_nvls_chunk(c, tc, bytes);
+  pp->nvls_steps = nvl_tuner_nvls_steps(c, tc, bytes);
   double step_bytes = (double)g->nvls_channels * h * (double)chunk;
   if (step_bytes > (double)bytes)
     step_bytes = (double)bytes;
   double t_step = step_bytes * (h + 1.0) / h * pp->scale / m->bw_Bps;
-  pp->nvls_spread = m->tc.n > 1 ? g->nvls_spread * t_step *
-                                      sqrt(2.0 * (double)pp->nvls_steps * log((double)m->tc.n))
-                                : 0;
+  pp->nvls_spread =
+      tc->n > 1 ? g->nvls_spread * t_step * sqrt(2.0 * (double)pp->nvls_steps * log((double)tc->n))
+                : 0;
 }
 
 static proto_params protocol_params(const nvl_workload_run *wr, const nvl_wop *op) {
@@ -52,6 +53,10 @@ static proto_params protocol_params(const nvl_workload_run *wr, const nvl_wop *o
   const nvl_comm *m = &wr->comms[op->job];
   if (op->kind == NVL_WOP_COLLECTIVE && op->algo == NVL_ALGO_NVLS && !is_p2p(op))
     pp.nvls_heads = nvl_tuner_nvls_heads(c, m->tc.n);
+  nvl_tuner_comm node = m->tc; /* NVLSTree: NVLS over one node's ranks */
+  node.n = m->tc.ppn > 0 ? m->tc.ppn : m->tc.n;
+  if (op->kind == NVL_WOP_COLLECTIVE && op->algo == NVL_ALGO_NVLSTREE)
+    pp.nvls_heads = node.n;
   if (wr->spec->model == NVL_MODEL_IDEAL)
     return pp;
   const nvl_generation *g = nvl_calibration_gen(c, m->generation);
@@ -73,7 +78,16 @@ static proto_params protocol_params(const nvl_workload_run *wr, const nvl_wop *o
   if (op->algo == NVL_ALGO_NVLS) {
     pp.scale /= g->nvls_eff;
     pp.start_delay = c->device_launch_s + c->nccl.nvls_latency_s;
-    nvls_params(&pp, c, m, op->bytes);
+    nvls_params(&pp, c, m, &m->tc, op->bytes);
+    return pp;
+  }
+  if (op->algo == NVL_ALGO_NVLSTREE) { /* NVLS inside the nodes, a tree between them */
+    pp.net_scale = 1.0 / c->payload[pr];
+    pp.scale /= g->nvls_eff;
+    pp.start_delay = c->device_launch_s + c->nccl.nvlstree_latency_s;
+    double net = c->nccl.nvlstree_net_latency_s;
+    pp.net_step_delay = net > m->net_hop_s ? net - m->net_hop_s : 0;
+    nvls_params(&pp, c, m, &node, op->bytes);
     return pp;
   }
   double hop = op->algo == NVL_ALGO_TREE ? c->tree_hop_s[pr] : c->ring_hop_s[pr];
@@ -184,6 +198,7 @@ static int coll_program(const nvl_workload_run *wr, const nvl_wop *op, const nvl
                       .node_nvls_host = m->node_nvls_host,
                       .net_step_delay_s = pp->net_step_delay,
                       .net_posted = wr->spec->model != NVL_MODEL_IDEAL,
+                      .net_byte_scale = pp->net_scale,
                       .ring_orders = m->rings,
                       .n_ring_orders = m->n_rings,
                       .reduce = mode->alike,

@@ -94,21 +94,56 @@ static void node_nics(const nvl_design *d, const int *devs, int n, int *nics, do
   free(rate);
 }
 
-/* NCCL's nodes: the ranks' scale-up domains (a rank on none is a node of its own), numbered by
- * first rank; each node's reduction host; what NCCL sees of node 0's network; the route latency
- * from rank 0 to the first rank of another node. */
-static void find_nodes(nvl_comm *c, const nvl_job *j, const nvl_design *d, const nvl_platform *p) {
-  int n = j->n, nodes = 0;
-  int *key = nvl_xmalloc((size_t)n * sizeof(int)), *node = nvl_xmalloc((size_t)n * sizeof(int));
+int nvl_workload_nodes(const nvl_platform *p, const int *devs, int n, int *node) {
+  int nodes = 0;
+  int *key = nvl_xmalloc(((size_t)n + 1) * sizeof(int));
   for (int r = 0; r < n; r++) {
-    int dom = nvl_platform_domain(p, j->devs[r]), k = 0;
+    int dom = nvl_platform_domain(p, devs[r]), k = 0;
     while (k < nodes && !(dom >= 0 && key[k] == dom))
       k++;
     if (k == nodes)
       key[nodes++] = dom;
-    node[r] = k;
+    if (node)
+      node[r] = k;
   }
   free(key);
+  return nodes;
+}
+
+/* Each node's reduction host (-1 where its ranks do not share one, or are 4 or fewer) into
+ * hosts[nodes]; returns whether every node has one and as many ranks. */
+static bool node_hosts(const nvl_platform *p, const int *devs, int n, const int *node, int nodes,
+                       int *hosts) {
+  int *members = nvl_xmalloc(((size_t)n + 1) * sizeof(int));
+  bool all = true;
+  for (int k = 0; k < nodes; k++) {
+    int m = 0;
+    for (int r = 0; r < n; r++)
+      if (node[r] == k)
+        members[m++] = devs[r];
+    hosts[k] = m > 4 ? nvl_workload_nvls_host(p, members, m) : -1;
+    all &= hosts[k] >= 0 && m * nodes == n;
+  }
+  free(members);
+  return all;
+}
+
+bool nvl_workload_nvlstree_ok(const nvl_platform *p, const int *devs, int n) {
+  int *node = nvl_xmalloc(((size_t)n + 1) * sizeof(int));
+  int nodes = nvl_workload_nodes(p, devs, n, node);
+  int *hosts = nvl_xmalloc(((size_t)nodes + 1) * sizeof(int));
+  bool ok = nodes > 1 && node_hosts(p, devs, n, node, nodes, hosts);
+  free(node);
+  free(hosts);
+  return ok;
+}
+
+/* NCCL's nodes (nvl_workload_nodes); each node's reduction host; what NCCL sees of node 0's
+ * network; the route latency from rank 0 to the first rank of another node. */
+static void find_nodes(nvl_comm *c, const nvl_job *j, const nvl_design *d, const nvl_platform *p) {
+  int n = j->n;
+  int *node = nvl_xmalloc(((size_t)n + 1) * sizeof(int));
+  int nodes = nvl_workload_nodes(p, j->devs, n, node);
   c->tc.nodes = nodes;
   c->tc.ppn = n / nodes;
   if (nodes < 2) {
@@ -117,18 +152,12 @@ static void find_nodes(nvl_comm *c, const nvl_job *j, const nvl_design *d, const
   }
   c->node_of = node;
   c->node_nvls_host = nvl_xmalloc((size_t)nodes * sizeof(int));
-  int *members = nvl_xmalloc((size_t)n * sizeof(int));
-  c->tc.nvls_tree = true;
-  for (int k = 0; k < nodes; k++) {
-    int m = 0;
-    for (int r = 0; r < n; r++)
-      if (node[r] == k)
-        members[m++] = j->devs[r];
-    if (k == 0)
-      node_nics(d, members, m, &c->tc.nics, &c->tc.nic_Bps);
-    c->node_nvls_host[k] = m > 4 ? nvl_workload_nvls_host(p, members, m) : -1;
-    c->tc.nvls_tree &= c->node_nvls_host[k] >= 0 && m == n / nodes;
-  }
+  c->tc.nvls_tree = node_hosts(p, j->devs, n, node, nodes, c->node_nvls_host);
+  int *members = nvl_xmalloc(((size_t)n + 1) * sizeof(int)), m = 0;
+  for (int r = 0; r < n; r++)
+    if (node[r] == 0)
+      members[m++] = j->devs[r];
+  node_nics(d, members, m, &c->tc.nics, &c->tc.nic_Bps);
   free(members);
   nvl_stripe st[NVL_MAX_STRIPES];
   for (int r = 1; r < n; r++)

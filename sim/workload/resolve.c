@@ -193,7 +193,16 @@ int nvl_workload_resolve(nvl_workload_spec *spec, const nvl_design *d, const nvl
       if (j->algo == NVL_ALGO_NVLS && nvl_workload_nvls_host(p, j->devs, j->n) < 0)
         nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
                      "job %s: nvls needs every rank on one switch tier whose switches all do "
-                     "in-switch reduction (NVSwitch gen 3 or 4)",
+                     "in-switch reduction (NVSwitch gen 3 or 4)%s",
+                     j->name,
+                     nvl_workload_nodes(p, j->devs, j->n, NULL) > 1
+                         ? "; across nodes, nvlstree runs NVLS inside each"
+                         : "");
+      if (j->algo == NVL_ALGO_NVLSTREE && !nvl_workload_nvlstree_ok(p, j->devs, j->n))
+        nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
+                     "job %s: nvlstree needs ranks in two or more nodes (scale-up domains), as "
+                     "many in each, and each node's ranks (more than 4) on switches that do "
+                     "in-switch reduction",
                      j->name);
     } else if (j->pattern == NVL_PAT_MATRIX) {
       if (!j->matrix_file[0])

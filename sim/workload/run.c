@@ -85,7 +85,7 @@ static void resolve_op(const nvl_workload_run *wr, nvl_wop *op) {
   op->algo = !coll                      ? NVL_ALGO_P2P
              : j->algo == NVL_ALGO_AUTO ? nvl_tuner_algo(cal, tc, op->coll, S)
                                         : j->algo;
-  if (j->proto >= 0 && op->algo != NVL_ALGO_NVLS)
+  if (j->proto >= 0 && op->algo != NVL_ALGO_NVLS && op->algo != NVL_ALGO_NVLSTREE)
     op->proto = (nvl_proto)j->proto;
   else if (!coll)
     op->proto = nvl_tuner_p2p_proto(cal, j->n, S);

@@ -106,5 +106,12 @@ static inline bool nvl_workload_fixed_routes(const nvl_workload_spec *spec) {
 
 /* In-switch reduction host shared by all participants, or -1. */
 int nvl_workload_nvls_host(const nvl_platform *p, const int *devs, int n);
+/* NCCL's nodes among the n devices: their scale-up domains (a device on none is a node of its
+ * own), numbered by first device; node[i] receives device i's (node may be NULL). Returns the
+ * number of nodes. */
+int nvl_workload_nodes(const nvl_platform *p, const int *devs, int n, int *node);
+/* Whether NVLSTree can run on the devices: two or more nodes of as many ranks, each node's
+ * ranks (more than 4) sharing a reduction host. */
+bool nvl_workload_nvlstree_ok(const nvl_platform *p, const int *devs, int n);
 
 #endif
