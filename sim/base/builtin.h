@@ -34,6 +34,8 @@ extern const char nvl_h200_profile_csv[]; /* models/h200-operations.csv: "builti
 extern const size_t nvl_h200_profile_csv_len;
 extern const char nvl_measured_csv[]; /* models/measured-collectives.csv */
 extern const size_t nvl_measured_csv_len;
+extern const char nvl_measured_multinode_csv[]; /* models/measured-multinode.csv */
+extern const size_t nvl_measured_multinode_csv_len;
 extern const char nvl_measured_llm_csv[]; /* models/measured-llm.csv */
 extern const size_t nvl_measured_llm_csv_len;
 extern const char nvl_default_design_json[];

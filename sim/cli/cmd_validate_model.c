@@ -46,6 +46,11 @@ static const struct {
     {"DGX B200", "hgx-b200", ""},
     {"GB200 NVL72", "gb200-nvl72", ""},
     {"GB300 NVL72", "gb300-nvl72", ""},
+    {"AWS p5.48xlarge", "p5-efa-x2", "two p5 instances: EFA's fabric as one non-blocking switch"},
+    {"GCP A4 (a4-highgpu-8g)", "a4-roce-x2",
+     "two A4 instances: GCP's RoCE network as one non-blocking switch"},
+    {"Nebius H100 cluster", "h100-pod-256",
+     "NIC count and rate not stated: 8 x 400 Gb/s per node assumed, as the pod's"},
 };
 
 enum {
@@ -160,9 +165,9 @@ static double parse_num(const char *s, bool *present) {
 }
 
 typedef struct {
-  double tol; /* -1: the table's default (5 %, --ops 10 %) */
+  double tol; /* -1: the table's default (5 %, --ops 10 %, --multinode 15 %) */
   const char *csv_out;
-  bool llm, ops;
+  bool llm, ops, multinode;
   const char *design;
   const char *plot;
 } vm_opts;
@@ -182,6 +187,9 @@ static const nvl_option options[] = {
              "every row measured against simulated, written atomically"),
     NVL_OPT_(NVL_OPT_FLAG, 0, "llm", NULL, vm_opts, llm,
              "LLM-step figures instead (default table: models/measured-llm.csv)"),
+    NVL_OPT_(NVL_OPT_FLAG, 0, "multinode", NULL, vm_opts, multinode,
+             "collectives across nodes instead (default table:\nmodels/measured-multinode.csv, "
+             "tolerance 15 %)"),
     NVL_OPT_(NVL_OPT_FLAG, 0, "ops", NULL, vm_opts, ops,
              "operations instead: an operation table (default: the built-in\nH200 table, "
              "models/h200-operations.csv) on --design's GPU"),
@@ -199,7 +207,9 @@ const nvl_cmd_doc nvl_doc_validate_model = {
     "default model and prints measured vs simulated with the relative error. Columns: case,\n"
     "system, gpus, collective, algorithm, size_bytes and any of time_us, algbw_GBps, busbw_GBps\n"
     "(empty cells are not compared). Systems: HGX A100 -> hgx-a100, HGX H100/H200 -> hgx-h100\n"
-    "(same NVLink 4 fabric), HGX B200 -> hgx-b200, GB200/GB300 NVL72 -> gb200/gb300-nvl72.\n"
+    "(same NVLink 4 fabric), HGX B200 -> hgx-b200, GB200/GB300 NVL72 -> gb200/gb300-nvl72;\n"
+    "across nodes (--multinode: models/measured-multinode.csv) AWS p5.48xlarge -> p5-efa-x2,\n"
+    "GCP A4 -> a4-roce-x2, Nebius H100 cluster -> h100-pod-256 (the first gpus ranks).\n"
     "With --llm, a table of LLM-step figures (DeepEP's dispatch and combine bandwidth, ...):\n"
     "case, system, design, llm, moe_layers, mode, precision, tp, ep, pp, dp, batch, seq,\n"
     "microbatches, metric (an llm CSV column), measured, role, source.\n"
@@ -434,7 +444,7 @@ static int plot_validation(const vm_opts *o, const char *csv) {
 static int validate(const nvl_model_ctx *ctx, vm_opts o, char **operands, int n);
 
 int nvl_cmd_validate_model(const nvl_model_ctx *ctx, int argc, char **argv) {
-  vm_opts o = {-1, NULL, false, false, NULL, NULL};
+  vm_opts o = {.tol = -1};
   char *operands[1];
   int n = 0, rc;
   if (!nvl_options_accept(&nvl_doc_validate_model, argc, argv, &o, operands, 1, &n, &rc))
@@ -475,11 +485,12 @@ static int validate(const nvl_model_ctx *ctx, vm_opts o, char **operands, int n)
   if (o.ops)
     return validate_ops(ctx, &o, n ? operands[0] : NULL);
   if (o.tol < 0)
-    o.tol = 0.05;
+    o.tol = o.multinode ? 0.15 : 0.05;
   vm_state st = {.ctx = ctx,
-                 .csv_in = n       ? operands[0]
-                           : o.llm ? "builtin:measured-llm.csv"
-                                   : "builtin:measured-collectives.csv",
+                 .csv_in = n             ? operands[0]
+                           : o.llm       ? "builtin:measured-llm.csv"
+                           : o.multinode ? "builtin:measured-multinode.csv"
+                                         : "builtin:measured-collectives.csv",
                  .tol = o.tol};
   char *text = NULL;
   size_t len = 0;
@@ -487,8 +498,12 @@ static int validate(const nvl_model_ctx *ctx, vm_opts o, char **operands, int n)
       nvl_cli_read_file(operands[0], "measurement table", MEASURED_MAX_BYTES, &text, &len) != 0)
     return NVL_EXIT_USAGE;
   if (!n) {
-    const char *in = o.llm ? nvl_measured_llm_csv : nvl_measured_csv;
-    len = o.llm ? nvl_measured_llm_csv_len : nvl_measured_csv_len;
+    const char *in = o.llm         ? nvl_measured_llm_csv
+                     : o.multinode ? nvl_measured_multinode_csv
+                                   : nvl_measured_csv;
+    len = o.llm         ? nvl_measured_llm_csv_len
+          : o.multinode ? nvl_measured_multinode_csv_len
+                        : nvl_measured_csv_len;
     text = nvl_xmalloc(len + 1);
     memcpy(text, in, len);
   }

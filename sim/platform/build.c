@@ -38,7 +38,9 @@ static int add_host(nvl_platform *p, const char *name, int dev, int plane) {
     p->host_names = nvl_xrealloc(p->host_names, p->cap_hosts * sizeof *p->host_names);
     p->host_dev = nvl_xrealloc(p->host_dev, p->cap_hosts * sizeof(int));
     p->host_plane = nvl_xrealloc(p->host_plane, p->cap_hosts * sizeof(int));
+    p->host_via = nvl_xrealloc(p->host_via, p->cap_hosts * sizeof(int));
   }
+  p->host_via[p->n_hosts] = -1;
   snprintf(p->host_names[p->n_hosts], sizeof p->host_names[0], "%s", name);
   p->host_dev[p->n_hosts] = dev;
   p->host_plane[p->n_hosts] = plane;
@@ -381,19 +383,21 @@ static void endpoint_hosts(nvl_platform *p, size_t i, size_t *n_ph) {
     }
     int pl = p->class_plane[a->cls];
     size_t k = (size_t)p->ph_start[i];
-    while (k < *n_ph && p->ph[k].plane != pl)
+    while (k < *n_ph && (p->ph[k].plane != pl || p->ph[k].via != a->via))
       k++;
     if (k == *n_ph)
-      p->ph[(*n_ph)++] = (plane_host){pl, -1, 0, false};
+      p->ph[(*n_ph)++] = (plane_host){pl, -1, 0, a->via >= 0, a->via};
     p->ph[k].cap_Bps += a->cap_Bps;
-    p->ph[k].net |= a->via >= 0;
   }
   for (size_t k = (size_t)p->ph_start[i]; k < *n_ph; k++) {
-    if (p->n_planes == 1)
+    if (p->ph[k].via >= 0) /* a host per NIC: transfers spread over a GPU's NICs by stripes */
+      snprintf(name, sizeof name, "%s.%s", d->devices[i].name, d->devices[p->ph[k].via].name);
+    else if (p->n_planes == 1)
       snprintf(name, sizeof name, "%s", d->devices[i].name);
     else
       snprintf(name, sizeof name, "%s.p%d", d->devices[i].name, p->ph[k].plane);
     p->ph[k].host = add_host(p, name, (int)i, p->ph[k].plane);
+    p->host_via[p->ph[k].host] = p->ph[k].via;
   }
   if (has_direct) {
     snprintf(name, sizeof name, "%s.d", d->devices[i].name);
@@ -520,6 +524,7 @@ void nvl_platform_free(nvl_platform *p) {
                    p->host_names,
                    p->host_dev,
                    p->host_plane,
+                   p->host_via,
                    p->ph,
                    p->ph_start,
                    p->direct_host,

@@ -27,6 +27,7 @@ typedef struct {
   int host;
   double cap_Bps;
   bool net; /* reached through NICs: used only between endpoints no other plane joins */
+  int via;  /* the NIC of a network host (one host per NIC and plane), else -1 */
 } plane_host;
 
 struct nvl_platform {
@@ -59,6 +60,7 @@ struct nvl_platform {
   char (*host_names)[80];
   int *host_dev;
   int *host_plane; /* -1 direct, -2 nvls (host_dev = class) */
+  int *host_via;   /* the NIC of a network host, else -1 */
   size_t n_hosts, cap_hosts;
   plane_host *ph; /* per endpoint, CSR */
   int *ph_start;

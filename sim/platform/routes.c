@@ -29,18 +29,19 @@ static const attach *find_attach(const nvl_platform *p, int dev, int cls) {
 }
 
 /* The pair of attachments of endpoints df and dt in plane pl with the shortest class distance
- * (first found on ties): the distance, or -1 when none joins them. */
-static int best_pair(const nvl_platform *p, int df, int dt, int pl, const attach **as,
-                     const attach **at) {
+ * (first found on ties), through NICs vf and vt where those are >= 0 (a network host's): the
+ * distance, or -1 when none joins them. */
+static int best_pair(const nvl_platform *p, int df, int vf, int dt, int vt, int pl,
+                     const attach **as, const attach **at) {
   size_t nc = p->n_classes;
   int best_d = -1;
   for (int j = p->att_start[df]; j < p->att_start[df + 1]; j++) {
     int cs = p->att[j].cls;
-    if (cs < 0 || p->class_plane[cs] != pl)
+    if (cs < 0 || p->class_plane[cs] != pl || (vf >= 0 && p->att[j].via != vf))
       continue;
     for (int k = p->att_start[dt]; k < p->att_start[dt + 1]; k++) {
       int ct = p->att[k].cls;
-      if (ct < 0 || p->class_plane[ct] != pl)
+      if (ct < 0 || p->class_plane[ct] != pl || (vt >= 0 && p->att[k].via != vt))
         continue;
       int dd = p->cc_dist[cs * nc + ct];
       if (dd >= 0 && (best_d < 0 || dd < best_d))
@@ -91,17 +92,19 @@ static int local_plane(const nvl_platform *p, int dev) {
   return -1;
 }
 
-/* A route into network plane pt, to endpoint dt, from endpoint df's host in plane pf (that
- * plane itself, or one of df's scale-up planes). Out through df's own NIC, or through a NIC of a
- * peer in df's scale-up domain when that one lies closer to dt (PXN, as NCCL sends: over NVLink
- * to the GPU on the destination's rail, then out of its NIC; on equal distance df's own NIC).
- * Returns the length, or -1. */
-static int network_route(const nvl_platform *p, int df, int pf, int dt, int pt, int *links,
-                         int *dirs, int max) {
+/* A route from host `from` (endpoint df, in plane pf) into network plane pt, to host `to`
+ * (endpoint dt, through that host's NIC); pf is pt itself (through the source host's NIC) or
+ * one of df's scale-up planes. Out through df's own NIC, or through a NIC of a peer in df's
+ * scale-up domain when that one lies closer to dt (PXN, as NCCL sends: over NVLink to the GPU
+ * on the destination's rail, then out of its NIC; on equal distance df's own NIC). Returns the
+ * length, or -1. */
+static int network_route(const nvl_platform *p, int from, int to, int *links, int *dirs, int max) {
+  int df = p->host_dev[from], dt = p->host_dev[to], pf = p->host_plane[from],
+      pt = p->host_plane[to], vt = p->host_via[to];
   const attach *bs = NULL, *bt = NULL, *as, *at;
   int best = -1, proxy = -1;
   if (pf == pt) {
-    int dd = best_pair(p, df, dt, pt, &as, &at);
+    int dd = best_pair(p, df, p->host_via[from], dt, vt, pt, &as, &at);
     if (dd >= 0)
       best = 2 * dd, bs = as, bt = at;
   }
@@ -111,7 +114,7 @@ static int network_route(const nvl_platform *p, int df, int pf, int dt, int pt, 
     int q = p->dom_members[i];
     if (q == df || host_in(p, q, lp) < 0)
       continue;
-    int dd = best_pair(p, q, dt, pt, &as, &at);
+    int dd = best_pair(p, q, -1, dt, vt, pt, &as, &at);
     if (dd >= 0 && (best < 0 || 2 * dd + 1 < best))
       best = 2 * dd + 1, bs = as, bt = at, proxy = q;
   }
@@ -167,11 +170,11 @@ int nvl_platform_route(const nvl_platform *p, int from, int to, int *links, int 
     return n;
   }
   if (p->plane_net[pt] && (pf == pt || !p->plane_net[pf]))
-    return network_route(p, df, pf, dt, pt, links, dirs, max);
+    return network_route(p, from, to, links, dirs, max);
   if (pf != pt)
     return -1;
   const attach *as = NULL, *at = NULL;
-  if (best_pair(p, df, dt, pf, &as, &at) < 0)
+  if (best_pair(p, df, -1, dt, -1, pf, &as, &at) < 0)
     return -1;
   return push_leg(p, as, at, links, dirs, 0, max);
 #undef PUSH
