@@ -430,6 +430,31 @@ static void make_hosts(nvl_platform *p) {
   }
 }
 
+/* Rails: a NIC's place among the NICs its domain's endpoints reach the network through (in
+ * device order): NIC k of every node is rail k, as NCCL numbers its network devices. */
+static void make_rails(nvl_platform *p) {
+  size_t nd = p->d->n_devices;
+  p->nic_rail = nvl_xmalloc((nd + 1) * sizeof(int));
+  for (size_t i = 0; i < nd; i++)
+    p->nic_rail[i] = -1;
+  bool *mine = nvl_xcalloc(nd + 1, sizeof(bool));
+  for (size_t k = 0; k < p->n_domains; k++) {
+    for (int m = p->dom_start[k]; m < p->dom_start[k + 1]; m++) {
+      int dev = p->dom_members[m];
+      for (int j = p->att_start[dev]; j < p->att_start[dev + 1]; j++)
+        if (p->att[j].via >= 0)
+          mine[p->att[j].via] = true;
+    }
+    int rail = 0;
+    for (size_t i = 0; i < nd; i++)
+      if (mine[i]) {
+        p->nic_rail[i] = rail++;
+        mine[i] = false;
+      }
+  }
+  free(mine);
+}
+
 /* Scale-up domains: the scale-up (not network) planes, joined where an endpoint attaches to
  * several; numbered by first endpoint in device order. */
 static void make_domains(nvl_platform *p) {
@@ -473,6 +498,7 @@ static void make_domains(nvl_platform *p) {
       p->dom_members[p->dom_start[p->domain[i] + 1]++] = (int)i;
   free(uf);
   free(num);
+  make_rails(p);
 }
 
 nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opts,
@@ -531,7 +557,8 @@ void nvl_platform_free(nvl_platform *p) {
                    p->domain,
                    p->dom_start,
                    p->dom_members,
-                   p->plane_net};
+                   p->plane_net,
+                   p->nic_rail};
   for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
     free(owned[i]);
   free(p);

@@ -69,6 +69,7 @@ struct nvl_platform {
   size_t n_domains;
   int *dom_start, *dom_members; /* endpoints by domain (CSR, device order) */
   bool *plane_net;              /* per plane: reached through NICs (a network plane) */
+  int *nic_rail; /* per device: a NIC's place among its domain's NICs (device order), else -1 */
 };
 
 /* The other end of design link k seen from device dev. */

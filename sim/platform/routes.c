@@ -94,31 +94,37 @@ static int local_plane(const nvl_platform *p, int dev) {
 
 /* A route from host `from` (endpoint df, in plane pf) into network plane pt, to host `to`
  * (endpoint dt, through that host's NIC); pf is pt itself (through the source host's NIC) or
- * one of df's scale-up planes. Out through df's own NIC, or through a NIC of a peer in df's
- * scale-up domain when that one lies closer to dt (PXN, as NCCL sends: over NVLink to the GPU
- * on the destination's rail, then out of its NIC; on equal distance df's own NIC). Returns the
- * length, or -1. */
+ * one of df's scale-up planes. Out through df's own NIC when it is on the destination NIC's rail
+ * (its place among its node's NICs), else through the NIC on that rail of a peer in df's
+ * scale-up domain (PXN, as NCCL sends: over NVLink to the GPU on the destination's rail, then
+ * out of its NIC); without one, df's own NIC, and without that the peer NIC closest to dt.
+ * Returns the length, or -1. */
 static int network_route(const nvl_platform *p, int from, int to, int *links, int *dirs, int max) {
   int df = p->host_dev[from], dt = p->host_dev[to], pf = p->host_plane[from],
       pt = p->host_plane[to], vt = p->host_via[to];
   const attach *bs = NULL, *bt = NULL, *as, *at;
-  int best = -1, proxy = -1;
-  if (pf == pt) {
-    int dd = best_pair(p, df, p->host_via[from], dt, vt, pt, &as, &at);
-    if (dd >= 0)
-      best = 2 * dd, bs = as, bt = at;
+  int rail = vt >= 0 ? p->nic_rail[vt] : -1, proxy = -1;
+  bool own = false, on_rail = false;
+  if (pf == pt && best_pair(p, df, p->host_via[from], dt, vt, pt, &as, &at) >= 0) {
+    own = true, bs = as, bt = at;
+    on_rail = as->via >= 0 && p->nic_rail[as->via] == rail;
   }
-  int lp = pf == pt ? local_plane(p, df) : pf, dom = p->domain[df];
-  for (int i = dom >= 0 && lp >= 0 && best != 0 ? p->dom_start[dom] : 0;
-       dom >= 0 && lp >= 0 && best != 0 && i < p->dom_start[dom + 1]; i++) {
+  int lp = pf == pt ? local_plane(p, df) : pf, dom = p->domain[df], best = -1;
+  for (int i = dom >= 0 && lp >= 0 && !on_rail ? p->dom_start[dom] : 0;
+       dom >= 0 && lp >= 0 && !on_rail && i < p->dom_start[dom + 1]; i++) {
     int q = p->dom_members[i];
     if (q == df || host_in(p, q, lp) < 0)
       continue;
     int dd = best_pair(p, q, -1, dt, vt, pt, &as, &at);
-    if (dd >= 0 && (best < 0 || 2 * dd + 1 < best))
-      best = 2 * dd + 1, bs = as, bt = at, proxy = q;
+    bool q_rail = dd >= 0 && p->nic_rail[as->via] == rail;
+    /* a proxy on the rail beats df's own NIC; without one, df's own NIC, else the closest */
+    if (dd >= 0 && (q_rail ? best != -2 : !own && (best < 0 || dd < best))) {
+      best = q_rail ? -2 : dd, proxy = q, bs = as, bt = at;
+      if (q_rail)
+        break;
+    }
   }
-  if (best < 0)
+  if (proxy < 0 && !own)
     return -1;
   int n = 0;
   if (proxy >= 0) { /* the NVLink leg to the proxy */
