@@ -234,6 +234,41 @@ static void test_design__twins_share_a_switch_neighbourhood(void **state) {
   nvl_diags_release(&diags);
 }
 
+/* Through NICs (gb300-nvl72-x16: NIC i on leaf i mod 16): the GPUs of a rack whose NICs share a
+ * leaf are twins (gpu0 and gpu16 of rack 0), those on other leaves or in other racks are not;
+ * in the NVLink fabric alone a rack's 72 GPUs are one set. */
+static void test_design__twins_through_nics_share_their_leaves(void **state) {
+  (void)state;
+  nvl_design *d = NULL;
+  nvl_diags diags = NVL_DIAGS_INIT;
+  assert_int_equal(nvl_design_load("builtin:gb300-nvl72-x16", NULL, &d, &diags), NVL_LOAD_OK);
+  int *net = malloc(d->n_devices * sizeof(int)), *nvl = malloc(d->n_devices * sizeof(int));
+  nvl_design_twins(d, true, net);
+  nvl_design_twins(d, false, nvl);
+  int g[5];
+  const char *names[5] = {"gpu0", "gpu16", "gpu1", "gpu72", "gpu71"};
+  for (int i = 0; i < 5; i++)
+    g[i] = nvl_design_find_device(d, names[i]);
+  assert_int_equal(net[g[0]], net[g[1]]);
+  assert_int_not_equal(net[g[0]], net[g[2]]);
+  assert_int_not_equal(net[g[0]], net[g[3]]); /* rack 1's NVSwitches */
+  assert_int_equal(nvl[g[0]], nvl[g[2]]);
+  assert_int_equal(nvl[g[0]], nvl[g[4]]);
+  assert_int_not_equal(nvl[g[0]], nvl[g[3]]);
+  /* 16 racks x 16 leaves: 256 sets of GPUs (each rack's 72 NICs fall on all 16 leaves) */
+  size_t gpu_sets = 0;
+  bool *seen = calloc(d->n_devices, sizeof(bool));
+  for (size_t i = 0; i < d->n_devices; i++)
+    if (nvl_device_kind(d, (int)i) == NVL_KIND_GPU && !seen[net[i]])
+      seen[net[i]] = true, gpu_sets++;
+  assert_int_equal(gpu_sets, 256);
+  free(seen);
+  free(net);
+  free(nvl);
+  nvl_design_free(d);
+  nvl_diags_release(&diags);
+}
+
 /* Selectors slice as Python does: negative indices from the end, a positive step, any part
  * left out; a slice selecting nothing, reaching past the devices, or with step 0 or below is an
  * error that names it (never an empty or silently clamped selection). */
@@ -298,5 +333,6 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_design__catalog_matches_reference_facts),
     cmocka_unit_test(test_design__per_gpu_link_budget),
     cmocka_unit_test(test_design__twins_share_a_switch_neighbourhood),
+    cmocka_unit_test(test_design__twins_through_nics_share_their_leaves),
 };
 NVL_TEST_MAIN(tests)

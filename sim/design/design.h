@@ -272,9 +272,10 @@ double nvl_link_bw(const nvl_design *d, const nvl_link *l);
 
 /* Twin sets (design/twins.c): endpoints whose links to switches are the same bundles (links to
  * other endpoints left out) get the same number in twin[] (numbered by first member in device
- * order; -1 for switches). With through_nics, links to NICs count as links to switches (each
- * NIC is its own, so endpoints with NICs are twins of none): alike across the network too;
- * without, alike in the NVLink fabric. Returns the number of sets. twin has n_devices entries. */
+ * order; -1 for switches). With through_nics, an endpoint's NICs count too, as their links to
+ * switches (GPUs whose NICs reach the same switches alike are twins): alike across the network
+ * as well; without, alike in the NVLink fabric. Returns the number of sets. twin has n_devices
+ * entries. */
 size_t nvl_design_twins(const nvl_design *d, bool through_nics, int *twin);
 
 #endif

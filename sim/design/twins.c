@@ -4,7 +4,10 @@
  * other endpoints (C2C, direct NVLink) are left out, so the GPUs of an NVL72 are all twins
  * although each has its own CPU. Twins reach the same switches with the same capacity, so every
  * later stage can work per twin set instead of per endpoint: the analyses (graph/), routing and
- * reachability (platform/). Costs: O(L log L) over the endpoints' switch links.
+ * reachability (platform/). Through NICs, a PCIe link to a NIC counts as that link plus the
+ * NIC's own links to switches (not the NIC itself): GPUs whose NICs reach the same switches the
+ * same way are twins (swapping them and their NICs is an automorphism of the design), so the
+ * GPUs of a rack on one leaf are one set. Costs: O(L log L) over the endpoints' switch links.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +58,34 @@ static bool same_sig(const twin_sig *a, const twin_sig *b) {
   return true;
 }
 
+/* The NICs' links to switches by NIC: CSR in one array, starts at [0 .. n_devices], link indices
+ * after them at [n_devices + 1 + ...]. */
+static int *nic_links(const nvl_design *d) {
+  size_t nd = d->n_devices, total = 0;
+  int *cnt = nvl_xcalloc(nd + 1, sizeof(int));
+  for (size_t k = 0; k < d->n_links; k++) {
+    const nvl_link *l = &d->links[k];
+    int ends[2] = {l->a, l->b};
+    for (int e = 0; e < 2; e++)
+      if (nvl_device_kind(d, ends[e]) == NVL_KIND_NIC && d->devices[ends[1 - e]].is_switch)
+        cnt[ends[e]]++, total++;
+  }
+  int *out = nvl_xmalloc((nd + 2 + total) * sizeof(int));
+  out[0] = 0;
+  for (size_t i = 0; i < nd; i++)
+    out[i + 1] = out[i] + cnt[i];
+  memset(cnt, 0, (nd + 1) * sizeof(int));
+  for (size_t k = 0; k < d->n_links; k++) {
+    const nvl_link *l = &d->links[k];
+    int ends[2] = {l->a, l->b};
+    for (int e = 0; e < 2; e++)
+      if (nvl_device_kind(d, ends[e]) == NVL_KIND_NIC && d->devices[ends[1 - e]].is_switch)
+        out[nd + 1 + out[ends[e]] + cnt[ends[e]]++] = (int)k;
+  }
+  free(cnt);
+  return out;
+}
+
 size_t nvl_design_twins(const nvl_design *d, bool through_nics, int *twin) {
   size_t nd = d->n_devices, ns = 0;
   twin_sig *sigs = nvl_xcalloc(nd + 1, sizeof *sigs);
@@ -68,22 +99,34 @@ size_t nvl_design_twins(const nvl_design *d, bool through_nics, int *twin) {
     }
   }
   size_t *cap = nvl_xcalloc(ns + 1, sizeof *cap);
+  int *nic_start = through_nics ? nic_links(d) : NULL;
   for (size_t k = 0; k < d->n_links; k++) {
     const nvl_link *l = &d->links[k];
     int ends[2] = {l->a, l->b};
     for (int e = 0; e < 2; e++) {
       int ep = ends[e], other = ends[1 - e];
-      bool fw = through_nics ? nvl_device_forwards(d, other) : d->devices[other].is_switch;
-      if (slot[ep] < 0 || !fw)
+      bool nic = through_nics && !d->devices[ep].is_switch &&
+                 nvl_device_kind(d, other) == NVL_KIND_NIC &&
+                 nvl_device_kind(d, ep) != NVL_KIND_NIC;
+      if (slot[ep] < 0 || !(d->devices[other].is_switch || nic))
         continue;
       twin_sig *s = &sigs[slot[ep]];
-      if (s->n == cap[slot[ep]]) {
-        cap[slot[ep]] = cap[slot[ep]] ? 2 * cap[slot[ep]] : 4;
+      /* through a NIC: the PCIe link without the NIC's name (-1), then the NIC's switch links
+       * (as switch + n_devices: reached through a NIC, not directly) */
+      size_t need = s->n + 1 + (nic ? (size_t)(nic_start[other + 1] - nic_start[other]) : 0);
+      if (need > cap[slot[ep]]) {
+        cap[slot[ep]] = 2 * need;
         s->b = nvl_xrealloc(s->b, cap[slot[ep]] * sizeof *s->b);
       }
-      s->b[s->n++] = (bundle_end){other, l->type, l->count, l->scale};
+      s->b[s->n++] = (bundle_end){nic ? -1 : other, l->type, l->count, l->scale};
+      for (int q = nic ? nic_start[other] : 0; nic && q < nic_start[other + 1]; q++) {
+        const nvl_link *m = &d->links[nic_start[nd + 1 + q]];
+        int sw = m->a == other ? m->b : m->a;
+        s->b[s->n++] = (bundle_end){sw + (int)nd, m->type, m->count, m->scale};
+      }
     }
   }
+  free(nic_start);
   for (size_t i = 0; i < ns; i++)
     if (sigs[i].n)
       qsort(sigs[i].b, sigs[i].n, sizeof *sigs[i].b, cmp_end);
