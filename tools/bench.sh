@@ -119,6 +119,11 @@ bench_limit 300 "10,000 GPUs alltoall 1 GiB" run $b/flat-10000.json -c alltoall 
 bench_limit 300 "10,008 GPUs (two tiers) all_reduce 1 GiB" run $b/two-tier-10008.json -b 1G -e 1G
 bench "alltoall 64 MiB/pair, 8 Fusion racks + spine (576)" run $b/fusion-racks-8.json -c alltoall \
   -b 36G -e 36G
+# scale-out (issue 28's targets)
+bench "validate 101,376 GPUs (1,408 GB300 racks, 3-tier IB)" validate --max-endpoints 400000 \
+  $b/gb300-100k.json
+bench "h100-pod-256 all_reduce sweep 8 B - 8 GiB" run builtin:h100-pod-256
+bench "gb200-nvl72-x16 all_reduce 1 GiB, 1,152 ranks" run builtin:gb200-nvl72-x16 -b 1G -e 1G
 fi
 bench_llm "DeepSeek-V3 decode, EP 72 on NVL72" --llm builtin:deepseek-v3 --mode decode --ep 72 \
   --redundant-experts 32
@@ -130,6 +135,8 @@ bench_llm "Llama 3.1 405B train, NVL576 tp8 pp9 dp8" topologies/nvl576.json \
   --llm builtin:llama3.1-405b --tp 8 --pp 9 --dp 8 --microbatches 8 --batch 64
 bench_llm "Llama 3.1 405B train, NVL576 tp8 cp2 pp9 vp2 dp4, seq 8192" topologies/nvl576.json \
   --llm builtin:llama3.1-405b --tp 8 --cp 2 --pp 9 --vp 2 --seq 8192 --recompute full
+bench_llm "Llama 3.1 405B train, gb200-nvl72-x16 tp8 pp9 dp16" builtin:gb200-nvl72-x16 \
+  --llm builtin:llama3.1-405b --tp 8 --pp 9 --dp 16 --microbatches 16 --batch 256 --recompute full
 bench_llm "DeepSeek-V3 train, 2 NVL576 racks, pp2 x EP72" topologies/nvl576.json \
   --llm builtin:deepseek-v3 --pp 2 --ep 72 --redundant-experts 32 --first-stage-layers 30 \
   --last-stage-layers 31 -g 144 --recompute full --seq 4096 --batch 144

@@ -176,6 +176,7 @@ nvl_graph *nvl_graph_new(const nvl_design *d, nvl_diags *diags) {
   g->inject = nvl_xcalloc(nd + 1, sizeof(double));
   g->c2c = nvl_xcalloc(nd + 1, sizeof(double));
   g->net = nvl_xcalloc(nd + 1, sizeof(double));
+  g->cache = nvl_xcalloc(1, sizeof *g->cache);
   int nv = 0;
   bool any_acc = false;
   for (size_t i = 0; i < nd; i++) {
@@ -215,6 +216,9 @@ void nvl_graph_free(nvl_graph *g) {
     igraph_vector_destroy(&g->cap_Bps);
   if (g->has_cap_links)
     igraph_vector_destroy(&g->cap_links);
+  if (g->cache)
+    free(g->cache->perm);
+  free(g->cache);
   void *owned[] = {g->vout, g->vin,   g->parts,       g->inject,       g->c2c,
                    g->net,  g->group, g->group_first, g->group_second, g->group_size};
   for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
@@ -267,7 +271,23 @@ static igraph_error_t hops(const nvl_graph *g, nvl_hops *out) {
     VECTOR(to_v)[h] = g->vin[g->parts[g->group_first[h]]];
   igraph_matrix_t res;
   IGRAPH_MATRIX_INIT_FINALLY(&res, 1, (igraph_integer_t)ng + 1);
-  for (size_t gi = 0; gi < ng; gi++) { /* one BFS per group: O(groups (V + E)) */
+  /* one search per orbit of groups (an automorphism keeps distances and group sizes, so every
+   * group of an orbit sees what its first sees), else per group: O(orbits (V + E)) */
+  int *orbit = nvl_xmalloc((ng + 1) * sizeof(int));
+  IGRAPH_FINALLY(free, orbit);
+  size_t *members = nvl_xcalloc(ng + 1, sizeof(size_t));
+  IGRAPH_FINALLY(free, members);
+  bool *seen = nvl_xcalloc(ng + 1, sizeof(bool));
+  IGRAPH_FINALLY(free, seen);
+  size_t n_orbits = 0;
+  IGRAPH_CHECK(nvl_gr_group_orbits(g, orbit, &n_orbits));
+  for (size_t gi = 0; gi < ng; gi++)
+    members[n_orbits ? (size_t)orbit[gi] : gi]++;
+  for (size_t gi = 0; gi < ng; gi++) {
+    size_t o = n_orbits ? (size_t)orbit[gi] : gi;
+    if (seen[o])
+      continue;
+    seen[o] = true;
     int src = g->parts[g->group_first[gi]];
     int second = g->group_second[gi];
     /* igraph wants distinct targets: the second member only when the group has one */
@@ -280,8 +300,8 @@ static igraph_error_t hops(const nvl_graph *g, nvl_hops *out) {
       bool intra = h == ng;
       if ((intra && second < 0) || (!intra && h == gi))
         continue;
-      size_t pairs = intra ? (size_t)g->group_size[gi] * (g->group_size[gi] - 1)
-                           : (size_t)g->group_size[gi] * g->group_size[h];
+      size_t pairs = members[o] * (intra ? (size_t)g->group_size[gi] * (g->group_size[gi] - 1)
+                                         : (size_t)g->group_size[gi] * g->group_size[h]);
       double dist = MATRIX(res, 0, h);
       if (!isfinite(dist)) {
         if (out->unreachable == 0) {
@@ -295,10 +315,13 @@ static igraph_error_t hops(const nvl_graph *g, nvl_hops *out) {
         out->max_switch_hops = (int)dist - 1;
     }
   }
+  free(seen);
+  free(members);
+  free(orbit);
   igraph_matrix_destroy(&res);
   igraph_vector_int_destroy(&to_v);
   igraph_vector_destroy(&w);
-  IGRAPH_FINALLY_CLEAN(3);
+  IGRAPH_FINALLY_CLEAN(6);
   return IGRAPH_SUCCESS;
 }
 

@@ -10,8 +10,17 @@
 
 #include "graph/graph.h"
 
+/* What the analyses work out once and share (the graph is const to them): the automorphism
+ * group's generators acting on the groups (symmetry.c), n_perm permutations of n_groups. */
+typedef struct {
+  bool done;
+  int *perm;
+  size_t n_perm;
+} nvl_gr_cache;
+
 struct nvl_graph {
   const nvl_design *d;
+  nvl_gr_cache *cache; /* owned */
   /* participants with the same neighbourhood (same switches, link counts and capacities, no
    * direct endpoint links) are interchangeable for hops, reachability and path diversity:
    * analyses run once per group. group_first/group_second: first two members (second -1). */
@@ -39,5 +48,8 @@ int nvl_gr_report(igraph_error_t err, const char *what, nvl_diags *diags);
  * NVL_GR_MAX_ORBIT_GROUPS): the caller then samples. */
 #define NVL_GR_MAX_ORBIT_GROUPS 2048
 igraph_error_t nvl_gr_pair_orbits(const nvl_graph *g, int *pair_orbit, size_t *n_orbits);
+/* Orbits of the groups themselves: orbit[gi] (n_groups entries, numbered by first group); 0 as
+ * above when the groups are too many. */
+igraph_error_t nvl_gr_group_orbits(const nvl_graph *g, int *orbit, size_t *n_orbits);
 
 #endif
