@@ -220,7 +220,31 @@ static void test_scaleout__tuner_picks_nvlstree_for_large_operations_across_node
   nvl_fixture_close(&f);
 }
 
+/* A GPU whose NIC failed still sends and receives through a rack-mate's NIC and NVLink (PXN
+ * both ways), so every pair stays reachable and no transfer is lost: out of gpu0 over NVLink to
+ * gpu8's rail (gpu0 itself is rail 0), into gpu0 by the source's rail (gpu8: rail 0, whose NIC
+ * on node 0 is gone: the closest peer NIC, gpu1's, then NVLink). */
+static void test_scaleout__a_failed_nic_is_routed_around(void **state) {
+  (void)state;
+  const char *const nic0[] = {"nic:nic0", NULL};
+  nvl_fixture f = nvl_fixture_load("topologies/h100-pod-256.json", nic0, NVL_MODEL_IDEAL);
+  char kinds[256];
+  route_kinds(&f, "gpu0", "gpu8", kinds, sizeof kinds);
+  assert_string_equal(kinds, "port port pcie port trunk trunk port pcie");
+  route_kinds(&f, "gpu8", "gpu0", kinds, sizeof kinds);
+  assert_string_equal(kinds, "pcie port trunk trunk port pcie port port");
+  int devs[16], a, b;
+  for (int g = 0; g < 16; g++) {
+    char name[16];
+    snprintf(name, sizeof name, "gpu%d", g);
+    devs[g] = nvl_design_find_device(f.d, name);
+  }
+  assert_true(nvl_platform_all_reachable(f.p, devs, 16, &a, &b));
+  nvl_fixture_close(&f);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_scaleout__a_failed_nic_is_routed_around),
     cmocka_unit_test(test_scaleout__nvlstree_moves_shards_between_nodes),
     cmocka_unit_test(test_scaleout__tuner_picks_nvlstree_for_large_operations_across_nodes),
     cmocka_unit_test(test_scaleout__nvlink_inside_a_node_network_between),

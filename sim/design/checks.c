@@ -31,8 +31,10 @@ static void check_network(const nvl_design *d, nvl_diags *diags) {
   size_t nd = d->n_devices;
   bool *hosted = nvl_xcalloc(nd + 1, sizeof(bool));
   bool reported = false;
-  for (size_t k = 0; k < d->n_links; k++) {
-    const nvl_link *l = &d->links[k];
+  const nvl_design *w = d->intact ? d->intact : d; /* wired as designed: a failed link is no
+                                                      wiring error */
+  for (size_t k = 0; k < w->n_links; k++) {
+    const nvl_link *l = &w->links[k];
     nvl_medium m = d->link_types[l->type].medium;
     int ends[2] = {l->a, l->b};
     for (int e = 0; e < 2; e++) {

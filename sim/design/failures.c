@@ -38,7 +38,7 @@ static void add_spec(nvl_design *d, const char *kind, const char *target, double
   d->fail_specs[d->n_fail_specs++] = f;
 }
 
-/* One --fail/--degrade text: "switch:sw4", "link:A-B", "link:A-B=50%". */
+/* One --fail/--degrade text: "switch:sw4", "nic:nic0", "link:A-B", "link:A-B=50%". */
 static void parse_cli_spec(loader *L, const char *text) {
   char buf[256], ptr[300];
   snprintf(buf, sizeof buf, "%s", text);
@@ -46,7 +46,8 @@ static void parse_cli_spec(loader *L, const char *text) {
   snprintf(ptr, sizeof ptr, "%s %s", strchr(text, '=') ? "--degrade" : "--fail", text);
   char *colon = strchr(buf, ':');
   if (!colon) {
-    nvl_ld_err(L, NVL_DIAG_FAILURE, NULL, "%s: write switch:NAME, link:A-B or link:A-B=50%%", ptr);
+    nvl_ld_err(L, NVL_DIAG_FAILURE, NULL,
+               "%s: write switch:NAME, nic:NAME, link:A-B or link:A-B=50%%", ptr);
     return;
   }
   *colon = '\0';
@@ -70,10 +71,11 @@ void nvl_ld_parse_failures(loader *L, json_t *root) {
     json_t *it = nvl_ld_object_item(L, arr, i, "/failures", ip);
     if (!it)
       continue;
-    static const char *const keys[] = {"switch", "link", "degrade", "note", NULL};
+    static const char *const keys[] = {"switch", "nic", "link", "degrade", "note", NULL};
     nvl_ld_check_keys(L, it, ip, keys);
-    char sw[NVL_NAME_MAX] = "", lk[2 * NVL_NAME_MAX + 2] = "", dg[32] = "";
+    char sw[NVL_NAME_MAX] = "", nc[NVL_NAME_MAX] = "", lk[2 * NVL_NAME_MAX + 2] = "", dg[32] = "";
     bool has_sw = nvl_ld_get_string(L, it, ip, "switch", false, sw, sizeof sw);
+    bool has_nic = nvl_ld_get_string(L, it, ip, "nic", false, nc, sizeof nc);
     bool has_lk = nvl_ld_get_string(L, it, ip, "link", false, lk, sizeof lk);
     double share = 1.0;
     if (nvl_ld_get_string(L, it, ip, "degrade", false, dg, sizeof dg) && !parse_share(dg, &share)) {
@@ -84,28 +86,38 @@ void nvl_ld_parse_failures(loader *L, json_t *root) {
                  "0 and 100, e.g. \"50%%\"");
       continue;
     }
-    if (has_sw == has_lk) {
-      nvl_ld_err(L, NVL_DIAG_SCHEMA, ip, "a failure names exactly one \"switch\" or \"link\"");
+    if (has_sw + has_nic + has_lk != 1) {
+      nvl_ld_err(L, NVL_DIAG_SCHEMA, ip,
+                 "a failure names exactly one \"switch\", \"nic\" or \"link\"");
       continue;
     }
-    add_spec(L->d, has_sw ? "switch" : "link", has_sw ? sw : lk, share, ip);
+    add_spec(L->d,
+             has_sw    ? "switch"
+             : has_nic ? "nic"
+                       : "link",
+             has_sw    ? sw
+             : has_nic ? nc
+                       : lk,
+             share, ip);
   }
   for (const char *const *f = L->opts ? L->opts->failures : NULL; f && *f; f++)
     parse_cli_spec(L, *f);
 }
 
-static bool fail_switch(nvl_design *d, const nvl_failure_spec *s, nvl_failure *f,
+/* A switch (or, nic: true, a NIC) fails whole: every link it has goes. */
+static bool fail_switch(nvl_design *d, const nvl_failure_spec *s, bool nic, nvl_failure *f,
                         nvl_diags *diags) {
   const char *ptr = s->ptr[0] ? s->ptr : NULL;
   int dev = nvl_design_find_device(d, s->target);
-  if (dev < 0 || !d->devices[dev].is_switch) {
+  if (dev < 0 || (nic ? nvl_device_kind(d, dev) != NVL_KIND_NIC : !d->devices[dev].is_switch)) {
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_FAILURE, ptr,
-                 "failure names \"%s\", which is not a switch of the design", s->target);
+                 "failure names \"%s\", which is not a %s of the design", s->target,
+                 nic ? "NIC" : "switch");
     return false;
   }
   if (s->share < 1.0) {
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_FAILURE, ptr,
-                 "a switch fails whole; degrade its links instead");
+                 "a %s fails whole; degrade its links instead", nic ? "NIC" : "switch");
     return false;
   }
   size_t k = 0;
@@ -117,7 +129,7 @@ static bool fail_switch(nvl_design *d, const nvl_failure_spec *s, nvl_failure *f
   }
   d->n_links = k;
   d->failed[dev] = true;
-  snprintf(f->what, sizeof f->what, "switch %s", s->target);
+  snprintf(f->what, sizeof f->what, "%s %s", nic ? "NIC" : "switch", s->target);
   return true;
 }
 
@@ -201,13 +213,13 @@ static bool apply(nvl_design *d, const nvl_failure_spec *s, nvl_diags *diags) {
   bool ok;
   if (strcmp(s->kind, "switch") == 0 && strpbrk(s->target, "[,"))
     return fail_switches(d, s, diags);
-  if (strcmp(s->kind, "switch") == 0)
-    ok = fail_switch(d, s, &f, diags);
+  if (strcmp(s->kind, "switch") == 0 || strcmp(s->kind, "nic") == 0)
+    ok = fail_switch(d, s, strcmp(s->kind, "nic") == 0, &f, diags);
   else if (strcmp(s->kind, "link") == 0)
     ok = fail_link(d, s, &f, diags);
   else {
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_FAILURE, s->ptr[0] ? s->ptr : NULL,
-                 "unknown failure kind \"%s\"; expected switch or link", s->kind);
+                 "unknown failure kind \"%s\"; expected switch, nic or link", s->kind);
     ok = false;
   }
   if (ok) {

@@ -162,6 +162,13 @@ static bool step_send(lane_rt *self, const nvl_op *op, double rate_Bps) {
   int hf[NVL_MAX_STRIPES], ht[NVL_MAX_STRIPES];
   uint32_t w_out = 1, w_in = 1; /* the weights on the route's first and last links */
   size_t n = send_stripes(e->p, t, self->id, peer, bytes, hf, ht, b);
+  if (n == 0) { /* no way between the two (resolving refuses such jobs): never a silent 0 */
+    if (!e->unroutable)
+      nvl_diag_add(e->diags, NVL_SEV_ERROR, NVL_DIAG_DISCONNECTED, NULL,
+                   "operation %zu: a transfer between two of its ranks has no route", t->id);
+    e->unroutable = true;
+    return false;
+  }
   bool folded = e->g->link_canon != NULL;
   for (size_t i = 0; i < n; i++) {
     from[i] = e->hosts[hf[i]];

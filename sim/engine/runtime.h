@@ -127,6 +127,7 @@ struct nvl_engine {
   lane_rt **runq; /* lanes to step, in the order they were woken */
   size_t n_runq, cap_runq;
   bool drive_pending, in_drive;          /* a drive is asked of the kernel, or running */
+  bool unroutable;                       /* a transfer found no route (reported once) */
   size_t *succ_start, *succ, *waiting;   /* the tasks waiting for each task; dependencies left */
   size_t *ready, ready_head, ready_tail; /* tasks whose dependencies are met, not started yet */
   size_t running, finished;

@@ -51,6 +51,22 @@ void nvl_platform_emit(const nvl_platform *p, const nvl_platform_sink *s, void *
       }
       break; /* the first scale-up host, as stripes take */
     }
+  /* into a scale-up host from a network plane its endpoint has no host in (PXN inwards) */
+  for (size_t j = 0; j < nd; j++)
+    for (int b = p->ph_start[j]; b < p->ph_start[j + 1]; b++) {
+      if (p->ph[b].net)
+        continue;
+      for (size_t pl = 0; pl < p->n_planes; pl++) {
+        bool has = false;
+        for (int k = p->ph_start[j]; k < p->ph_start[j + 1]; k++)
+          has |= p->ph[k].plane == (int)pl;
+        for (size_t i = 0; p->plane_net[pl] && !has && i < nd; i++)
+          for (int a = p->ph_start[i]; a < p->ph_start[i + 1]; a++)
+            if (i != j && p->ph[a].plane == (int)pl)
+              emit_route(p, s, ctx, p->ph[a].host, p->ph[b].host);
+      }
+      break;
+    }
   /* direct links */
   for (size_t i = 0; i < nd; i++)
     for (int j = p->att_start[i]; j < p->att_start[i + 1]; j++)

@@ -135,6 +135,37 @@ static int network_route(const nvl_platform *p, int from, int to, int *links, in
   return push_leg(p, bs, bt, links, dirs, n, max);
 }
 
+/* A route from a network host of endpoint df (through its NIC) to endpoint dt's host in a
+ * scale-up plane, for a dt with no way into that network of its own (its NIC failed): into the
+ * NIC of a peer in dt's scale-up domain, on the source NIC's rail where one is, else the
+ * closest, then over NVLink to dt. Returns the length, or -1. */
+static int network_route_in(const nvl_platform *p, int from, int to, int *links, int *dirs,
+                            int max) {
+  int df = p->host_dev[from], dt = p->host_dev[to], pf = p->host_plane[from],
+      pt = p->host_plane[to], vf = p->host_via[from];
+  int rail = vf >= 0 ? p->nic_rail[vf] : -1, dom = p->domain[dt], proxy = -1, best = -1;
+  const attach *bs = NULL, *bt = NULL, *as, *at;
+  for (int i = dom >= 0 ? p->dom_start[dom] : 0; dom >= 0 && i < p->dom_start[dom + 1]; i++) {
+    int q = p->dom_members[i];
+    if (q == dt || host_in(p, q, pt) < 0)
+      continue;
+    int dd = best_pair(p, df, vf, q, -1, pf, &as, &at);
+    bool q_rail = dd >= 0 && p->nic_rail[at->via] == rail;
+    if (dd >= 0 && (q_rail || best < 0 || dd < best)) {
+      best = dd, proxy = q, bs = as, bt = at;
+      if (q_rail)
+        break;
+    }
+  }
+  if (proxy < 0)
+    return -1;
+  int n = push_leg(p, bs, bt, links, dirs, 0, max);
+  if (n < 0)
+    return -1;
+  int m = nvl_platform_route(p, host_in(p, proxy, pt), to, links + n, dirs + n, max - n);
+  return m < 0 ? -1 : n + m;
+}
+
 /* Direction of logical link `li` when traversed from the lower-numbered end: UP. Endpoint
  * links are declared endpoint -> class, so leaving an endpoint is UP. */
 int nvl_platform_route(const nvl_platform *p, int from, int to, int *links, int *dirs, int max) {
@@ -177,6 +208,8 @@ int nvl_platform_route(const nvl_platform *p, int from, int to, int *links, int 
   }
   if (p->plane_net[pt] && (pf == pt || !p->plane_net[pf]))
     return network_route(p, from, to, links, dirs, max);
+  if (p->plane_net[pf] && !p->plane_net[pt])
+    return network_route_in(p, from, to, links, dirs, max);
   if (pf != pt)
     return -1;
   const attach *as = NULL, *at = NULL;
@@ -229,6 +262,16 @@ int nvl_platform_stripes(const nvl_platform *p, int e, int f, nvl_stripe *out) {
     out[n++] = (nvl_stripe){from, p->ph[k].host, p->ph[k].cap_Bps};
     total += p->ph[k].cap_Bps;
   }
+  /* f has no way in of its own: into a peer's NIC, then over NVLink, one stripe per network
+   * host of e */
+  int lf = n == 0 ? local_plane(p, f) : -1;
+  for (int i = p->ph_start[e]; lf >= 0 && i < p->ph_start[e + 1] && n < NVL_MAX_STRIPES; i++) {
+    int links[64], dirs[64], to = host_in(p, f, lf);
+    if (!p->ph[i].net || nvl_platform_route(p, p->ph[i].host, to, links, dirs, 64) < 0)
+      continue;
+    out[n++] = (nvl_stripe){p->ph[i].host, to, p->ph[i].cap_Bps};
+    total += p->ph[i].cap_Bps;
+  }
   for (int i = 0; i < n; i++)
     out[i].weight /= total;
   return n;
@@ -266,6 +309,9 @@ int nvl_platform_host_device(const nvl_platform *p, int host) {
 }
 
 int nvl_platform_endpoint_host(const nvl_platform *p, int dev) {
+  for (int k = p->ph_start[dev]; k < p->ph_start[dev + 1]; k++)
+    if (!p->ph[k].net) /* a scale-up host first: the one its reduction engine routes from */
+      return p->ph[k].host;
   return p->ph_start[dev] < p->ph_start[dev + 1] ? p->ph[p->ph_start[dev]].host : -1;
 }
 
@@ -277,15 +323,10 @@ static bool direct_pair(const nvl_platform *p, int e, int f) {
   return false;
 }
 
-/* A route between e and f in a plane both reach (direct links aside). */
+/* Whether e's transfers to f have a way: a stripe (a plane both reach, the network, PXN). */
 static bool plane_pair(const nvl_platform *p, int e, int f) {
-  int links[64], dirs[64];
-  for (int i = p->ph_start[e]; i < p->ph_start[e + 1]; i++)
-    for (int k = p->ph_start[f]; k < p->ph_start[f + 1]; k++)
-      if (p->ph[i].plane == p->ph[k].plane &&
-          nvl_platform_route(p, p->ph[i].host, p->ph[k].host, links, dirs, 64) >= 0)
-        return true;
-  return false;
+  nvl_stripe st[NVL_MAX_STRIPES];
+  return nvl_platform_stripes(p, e, f, st) > 0;
 }
 
 bool nvl_platform_all_reachable(const nvl_platform *p, const int *devs, int n, int *a, int *b) {
