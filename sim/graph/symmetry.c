@@ -273,16 +273,28 @@ static size_t number_orbits(int *uf, size_t n, int *orbit) {
   return k;
 }
 
+/* The generators on the groups and a union-find of n singletons to join by them; *uf NULL (and
+ * nothing to do) when the groups are too many for orbits. */
+static igraph_error_t orbits_start(const nvl_graph *g, size_t n, const int **perm, size_t *np,
+                                   int **uf) {
+  *uf = NULL;
+  IGRAPH_CHECK(generators(g, perm, np));
+  if (!*perm)
+    return IGRAPH_SUCCESS;
+  *uf = nvl_xmalloc((n + 1) * sizeof(int));
+  for (size_t i = 0; i < n; i++)
+    (*uf)[i] = (int)i;
+  return IGRAPH_SUCCESS;
+}
+
 igraph_error_t nvl_gr_group_orbits(const nvl_graph *g, int *orbit, size_t *n_orbits) {
   size_t ng = g->n_groups, np;
   const int *perm;
+  int *uf;
   *n_orbits = 0;
-  IGRAPH_CHECK(generators(g, &perm, &np));
-  if (!perm)
+  IGRAPH_CHECK(orbits_start(g, ng, &perm, &np, &uf));
+  if (!uf)
     return IGRAPH_SUCCESS;
-  int *uf = nvl_xmalloc((ng + 1) * sizeof(int));
-  for (size_t i = 0; i < ng; i++)
-    uf[i] = (int)i;
   for (size_t k = 0; k < np; k++)
     for (size_t gi = 0; gi < ng; gi++)
       uf[find(uf, (int)gi)] = find(uf, perm[k * ng + gi]);
@@ -294,13 +306,11 @@ igraph_error_t nvl_gr_group_orbits(const nvl_graph *g, int *orbit, size_t *n_orb
 igraph_error_t nvl_gr_pair_orbits(const nvl_graph *g, int *pair_orbit, size_t *n_orbits) {
   size_t ng = g->n_groups, np;
   const int *perm;
+  int *uf;
   *n_orbits = 0;
-  IGRAPH_CHECK(generators(g, &perm, &np));
-  if (!perm)
+  IGRAPH_CHECK(orbits_start(g, ng * ng, &perm, &np, &uf));
+  if (!uf)
     return IGRAPH_SUCCESS;
-  int *uf = nvl_xmalloc(ng * ng * sizeof(int));
-  for (size_t i = 0; i < ng * ng; i++)
-    uf[i] = (int)i;
   /* a generator fixes every pair of groups it fixes: only pairs with a moved group are joined
    * (O(moved x groups) per generator instead of O(groups^2)) */
   int *moved = nvl_xmalloc((ng + 1) * sizeof(int));

@@ -15,6 +15,29 @@ static void emit_route(const nvl_platform *p, const nvl_platform_sink *s, void *
     s->route(ctx, a, b, links, dirs, n);
 }
 
+/* Between an endpoint's first scale-up host and the hosts of a network plane it has no host in
+ * (its NIC failed): PXN both ways, as the stripes take them. */
+static void pxn_routes(const nvl_platform *p, const nvl_platform_sink *s, void *ctx) {
+  size_t nd = p->d->n_devices;
+  for (size_t i = 0; i < nd; i++) {
+    int h = -1;
+    for (int a = p->ph_start[i]; a < p->ph_start[i + 1] && h < 0; a++)
+      if (!p->ph[a].net)
+        h = p->ph[a].host;
+    for (size_t pl = 0; h >= 0 && pl < p->n_planes; pl++) {
+      bool has = false;
+      for (int k = p->ph_start[i]; k < p->ph_start[i + 1]; k++)
+        has |= p->ph[k].plane == (int)pl;
+      for (size_t j = 0; p->plane_net[pl] && !has && j < nd; j++)
+        for (int b = p->ph_start[j]; b < p->ph_start[j + 1]; b++)
+          if (i != j && p->ph[b].plane == (int)pl) {
+            emit_route(p, s, ctx, h, p->ph[b].host);
+            emit_route(p, s, ctx, p->ph[b].host, h);
+          }
+    }
+  }
+}
+
 void nvl_platform_emit(const nvl_platform *p, const nvl_platform_sink *s, void *ctx) {
   for (size_t h = 0; h < p->n_hosts; h++)
     s->host(ctx, (int)h, p->host_names[h]);
@@ -35,38 +58,7 @@ void nvl_platform_emit(const nvl_platform *p, const nvl_platform_sink *s, void *
               emit_route(p, s, ctx, p->ph[a].host, p->ph[b].host);
       }
   }
-  /* PXN from a scale-up host into a network plane its endpoint has no host in (a failed NIC) */
-  for (size_t i = 0; i < nd; i++)
-    for (int a = p->ph_start[i]; a < p->ph_start[i + 1]; a++) {
-      if (p->ph[a].net)
-        continue;
-      for (size_t pl = 0; pl < p->n_planes; pl++) {
-        bool has = false;
-        for (int k = p->ph_start[i]; k < p->ph_start[i + 1]; k++)
-          has |= p->ph[k].plane == (int)pl;
-        for (size_t j = 0; p->plane_net[pl] && !has && j < nd; j++)
-          for (int b = p->ph_start[j]; b < p->ph_start[j + 1]; b++)
-            if (i != j && p->ph[b].plane == (int)pl)
-              emit_route(p, s, ctx, p->ph[a].host, p->ph[b].host);
-      }
-      break; /* the first scale-up host, as stripes take */
-    }
-  /* into a scale-up host from a network plane its endpoint has no host in (PXN inwards) */
-  for (size_t j = 0; j < nd; j++)
-    for (int b = p->ph_start[j]; b < p->ph_start[j + 1]; b++) {
-      if (p->ph[b].net)
-        continue;
-      for (size_t pl = 0; pl < p->n_planes; pl++) {
-        bool has = false;
-        for (int k = p->ph_start[j]; k < p->ph_start[j + 1]; k++)
-          has |= p->ph[k].plane == (int)pl;
-        for (size_t i = 0; p->plane_net[pl] && !has && i < nd; i++)
-          for (int a = p->ph_start[i]; a < p->ph_start[i + 1]; a++)
-            if (i != j && p->ph[a].plane == (int)pl)
-              emit_route(p, s, ctx, p->ph[a].host, p->ph[b].host);
-      }
-      break;
-    }
+  pxn_routes(p, s, ctx);
   /* direct links */
   for (size_t i = 0; i < nd; i++)
     for (int j = p->att_start[i]; j < p->att_start[i + 1]; j++)
