@@ -210,6 +210,19 @@ static void test_scaleout__tuner_picks_nvlstree_for_large_operations_across_node
   assert_true(tc->nvls_tree && !tc->nvls);
   assert_int_equal(nvl_tuner_algo(c, tc, NVL_COLL_ALL_REDUCE, 8), NVL_ALGO_RING);
   assert_int_equal(nvl_tuner_algo(c, tc, NVL_COLL_ALL_REDUCE, 1u << 30), NVL_ALGO_NVLSTREE);
+  /* the ring across the two nodes in NCCL's model: 28 NVLink and 2 NET steps of latency, the
+   * bus bandwidth the lesser of the NVLink graph's and the 8 NICs' 8 x 48 GB/s; LL at most
+   * NCCL's 2-node cap of 39 GB/s */
+  nvl_tuner_graph gr = nvl_tuner_ring_graph(c, tc);
+  double S = 1u << 30, ring_bus = fmin(gr.channels * gr.bw_GBps, 8 * 48.0) * 1e9;
+  double ring_lat = c->base_s[NVL_PROTO_SIMPLE] + 28 * c->ring_hop_s[NVL_PROTO_SIMPLE] +
+                    2 * c->ring_net_hop_s[NVL_PROTO_SIMPLE];
+  assert_close(nvl_tuner_time_ring(c, tc, NVL_COLL_ALL_REDUCE, NVL_PROTO_SIMPLE, 1u << 30),
+               ring_lat + S / (ring_bus * 16 / 30.0), 1e-9);
+  double ll_lat = c->base_s[NVL_PROTO_LL] + 28 * c->ring_hop_s[NVL_PROTO_LL] +
+                  2 * c->ring_net_hop_s[NVL_PROTO_LL];
+  assert_close(nvl_tuner_time_ring(c, tc, NVL_COLL_ALL_REDUCE, NVL_PROTO_LL, 1u << 30),
+               ll_lat + S / (fmin(39e9, ring_bus * 0.5) * 16 / 30.0), 1e-9);
   /* NVLSTree's bus bandwidth in NCCL's model: 8 x min(40 x 0.85 x 7/8 x 2, 8 x 48 / 8 x 2, 57.7) */
   double t = nvl_tuner_time_nvlstree(c, tc, NVL_COLL_ALL_REDUCE, NVL_PROTO_SIMPLE, 1u << 30);
   double lat = 25e-6 + 2 * 20.9e-6, bus = 8 * 57.7e9;
