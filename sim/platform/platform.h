@@ -24,10 +24,22 @@
  *     each switch it crosses exactly once without a shared "crossbar" resource (which would tie
  *     all flows through a switch into one max-min system). Routes to the in-switch reduction
  *     engine add the missing half through a per-endpoint FATPIPE link.
+ *  4. The network: a NIC forwards between its host's PCIe link and its own links to (network)
+ *     switches. An endpoint attaches to the network's classes through each NIC it has a PCIe
+ *     link to (a PCIe logical link per endpoint and NIC, a port link per NIC shared by the
+ *     endpoints it serves) and gets one host per network plane and NIC, so that stripes spread
+ *     a transfer over a GPU's NICs. Stripes take the scale-up planes and direct links first and
+ *     the network only between endpoints none of those join (NCCL: P2P over NVLink, else NET).
+ *     Scale-up domains (connected scale-up planes) are NCCL's nodes; a NIC's rail is its place
+ *     among its node's NICs. Into the network a transfer leaves by the NIC on the destination
+ *     NIC's rail, through a node-mate over NVLink when that NIC is not its own (PXN); a GPU with
+ *     no NIC of its own in the plane (failed) sends and receives through a node-mate's.
  *
  * Approximations, stated: where an endpoint reaches several classes of one plane, one path is
  * chosen (shortest, then lowest class); links between switches of one class are not modelled;
- * endpoints with a direct link use only that link between them.
+ * endpoints with a direct link use only that link between them; a network class stands for
+ * switches traffic is sprayed over evenly (adaptive routing; no ECMP hash collisions); PCIe
+ * switches between GPUs and NICs are not modelled.
  */
 #ifndef NVL_PLATFORM_H
 #define NVL_PLATFORM_H
