@@ -84,6 +84,16 @@ static int host_in(const nvl_platform *p, int dev, int pl) {
   return -1;
 }
 
+/* dev's NIC into plane pl on the given rail, -1 if none. */
+static int rail_nic(const nvl_platform *p, int dev, int pl, int rail) {
+  for (int j = p->att_start[dev]; j < p->att_start[dev + 1]; j++) {
+    const attach *a = &p->att[j];
+    if (a->via >= 0 && a->cls >= 0 && p->class_plane[a->cls] == pl && p->nic_rail[a->via] == rail)
+      return a->via;
+  }
+  return -1;
+}
+
 /* dev's first scale-up plane, -1 if none. */
 static int local_plane(const nvl_platform *p, int dev) {
   for (int k = p->ph_start[dev]; k < p->ph_start[dev + 1]; k++)
@@ -115,8 +125,8 @@ static int network_route(const nvl_platform *p, int from, int to, int *links, in
     int q = p->dom_members[i];
     if (q == df || host_in(p, q, lp) < 0)
       continue;
-    int dd = best_pair(p, q, -1, dt, vt, pt, &as, &at);
-    bool q_rail = dd >= 0 && p->nic_rail[as->via] == rail;
+    int qn = rail_nic(p, q, pt, rail), dd = best_pair(p, q, qn, dt, vt, pt, &as, &at);
+    bool q_rail = qn >= 0 && dd >= 0;
     /* a proxy on the rail beats df's own NIC; without one, df's own NIC, else the closest */
     if (dd >= 0 && (q_rail ? best != -2 : !own && (best < 0 || dd < best))) {
       best = q_rail ? -2 : dd, proxy = q, bs = as, bt = at;
@@ -149,8 +159,8 @@ static int network_route_in(const nvl_platform *p, int from, int to, int *links,
     int q = p->dom_members[i];
     if (q == dt || host_in(p, q, pt) < 0)
       continue;
-    int dd = best_pair(p, df, vf, q, -1, pf, &as, &at);
-    bool q_rail = dd >= 0 && p->nic_rail[at->via] == rail;
+    int qn = rail_nic(p, q, pf, rail), dd = best_pair(p, df, vf, q, qn, pf, &as, &at);
+    bool q_rail = qn >= 0 && dd >= 0;
     if (dd >= 0 && (q_rail || best < 0 || dd < best)) {
       best = dd, proxy = q, bs = as, bt = at;
       if (q_rail)
