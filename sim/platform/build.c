@@ -53,6 +53,11 @@ static double link_bw(const nvl_platform *p, const nvl_link *l) {
   return l->count * t->bw_Bps * eff * l->scale;
 }
 
+static int cmp_int(const void *a, const void *b) {
+  int x = *(const int *)a, y = *(const int *)b;
+  return (x > y) - (x < y);
+}
+
 static int find_root(int *uf, int x) {
   while (uf[x] != x)
     x = uf[x] = uf[uf[x]];
@@ -161,40 +166,86 @@ static int make_classes(nvl_platform *p, bool explicit_planes, nvl_diags *diags)
 
 /* Trunks: one logical link per pair of classes, carrying every physical link between them (links
  * inside a class are not modelled, see platform.h). */
+typedef struct {
+  int lo, hi, phys;
+  double bw, lat;
+} trunk_acc;
+
+static int cmp_trunk(const void *x, const void *y) {
+  const trunk_acc *a = x, *b = y;
+  if (a->lo != b->lo)
+    return a->lo < b->lo ? -1 : 1;
+  return (a->hi > b->hi) - (a->hi < b->hi);
+}
+
 static void make_trunks(nvl_platform *p) {
   const nvl_design *d = p->d;
-  size_t nc = p->n_classes;
-  p->cc_link = nvl_xmalloc((nc ? nc * nc : 1) * sizeof(int));
-  for (size_t i = 0; i < nc * nc; i++)
-    p->cc_link[i] = -1;
-  double *cc_bw = nvl_xcalloc(nc * nc + 1, sizeof(double));
-  double *cc_lat = nvl_xcalloc(nc * nc + 1, sizeof(double));
-  int *cc_phys = nvl_xcalloc(nc * nc + 1, sizeof(int));
+  size_t nc = p->n_classes, nt = 0, cap = 0;
+  trunk_acc *acc = NULL;
+  nvl_u64map at = NVL_U64MAP_INIT;
   for (size_t k = 0; k < d->n_links; k++) {
     const nvl_link *l = &d->links[k];
     int ca = p->cls[l->a], cb = p->cls[l->b];
     if (ca < 0 || cb < 0 || ca == cb)
       continue;
     int lo = ca < cb ? ca : cb, hi = ca < cb ? cb : ca;
-    double lat = d->link_types[l->type].lat_s;
-    cc_bw[lo * nc + hi] += link_bw(p, l);
-    cc_phys[lo * nc + hi] += l->count;
-    if (lat > cc_lat[lo * nc + hi])
-      cc_lat[lo * nc + hi] = lat;
-  }
-  char name[400];
-  for (size_t a = 0; a < nc; a++)
-    for (size_t b = a + 1; b < nc; b++)
-      if (cc_bw[a * nc + b] > 0) {
-        snprintf(name, sizeof name, "%s~%s", p->class_names[a], p->class_names[b]);
-        int li = add_plink(p, "trunk", name, cc_bw[a * nc + b],
-                           cc_lat[a * nc + b] + p->class_half_lat[a] + p->class_half_lat[b], false,
-                           cc_phys[a * nc + b]);
-        p->cc_link[a * nc + b] = p->cc_link[b * nc + a] = li;
+    bool added;
+    uint32_t i = nvl_u64map_get_or_add(&at, nvl_u64map_pair((uint32_t)lo, (uint32_t)hi),
+                                       (uint32_t)nt, &added);
+    if (added) {
+      if (nt == cap) {
+        cap = cap ? 2 * cap : 64;
+        acc = nvl_xrealloc(acc, cap * sizeof *acc);
       }
-  free(cc_bw);
-  free(cc_lat);
-  free(cc_phys);
+      acc[nt++] = (trunk_acc){lo, hi, 0, 0, 0};
+    }
+    double lat = d->link_types[l->type].lat_s;
+    acc[i].bw += link_bw(p, l);
+    acc[i].phys += l->count;
+    if (lat > acc[i].lat)
+      acc[i].lat = lat;
+  }
+  nvl_u64map_release(&at);
+  if (nt)
+    qsort(acc, nt, sizeof *acc, cmp_trunk); /* links numbered by class pair, as always */
+  p->n_trunks = 0;
+  p->trunk_lo = nvl_xmalloc((nt + 1) * sizeof(int));
+  p->trunk_hi = nvl_xmalloc((nt + 1) * sizeof(int));
+  p->trunk_link = nvl_xmalloc((nt + 1) * sizeof(int));
+  char name[400];
+  for (size_t t = 0; t < nt; t++) {
+    if (!(acc[t].bw > 0))
+      continue;
+    int a = acc[t].lo, b = acc[t].hi;
+    snprintf(name, sizeof name, "%s~%s", p->class_names[a], p->class_names[b]);
+    int li =
+        add_plink(p, "trunk", name, acc[t].bw,
+                  acc[t].lat + p->class_half_lat[a] + p->class_half_lat[b], false, acc[t].phys);
+    p->trunk_lo[p->n_trunks] = a;
+    p->trunk_hi[p->n_trunks] = b;
+    p->trunk_link[p->n_trunks++] = li;
+    nvl_u64map_get_or_add(&p->cc_map, nvl_u64map_pair((uint32_t)a, (uint32_t)b), (uint32_t)li,
+                          NULL);
+  }
+  free(acc);
+  /* adjacency by class, neighbours ascending (the shortest paths' ties break as they did) */
+  p->cc_start = nvl_xcalloc(nc + 2, sizeof(int));
+  for (size_t t = 0; t < p->n_trunks; t++) {
+    p->cc_start[p->trunk_lo[t] + 2]++;
+    p->cc_start[p->trunk_hi[t] + 2]++;
+  }
+  for (size_t c = 0; c < nc; c++)
+    p->cc_start[c + 2] += p->cc_start[c + 1];
+  p->cc_nbr = nvl_xmalloc((2 * p->n_trunks + 1) * sizeof(int));
+  for (size_t t = 0; t < p->n_trunks; t++) { /* trunks ascend by (lo, hi): rows fill sorted */
+    p->cc_nbr[p->cc_start[p->trunk_lo[t] + 1]++] = p->trunk_hi[t];
+  }
+  for (size_t t = 0; t < p->n_trunks; t++)
+    p->cc_nbr[p->cc_start[p->trunk_hi[t] + 1]++] = p->trunk_lo[t];
+  for (size_t c = 0; c < nc; c++) /* each row: its higher neighbours, then its lower: sort */
+    qsort(p->cc_nbr + p->cc_start[c], (size_t)(p->cc_start[c + 1] - p->cc_start[c]), sizeof(int),
+          cmp_int);
+  p->cc_rows = nvl_xcalloc(nc + 1, sizeof *p->cc_rows);
 }
 
 /* Endpoint attachments: per endpoint, one per class it links to (directly, or through each of
@@ -325,10 +376,8 @@ static void make_planes(nvl_platform *p) {
   int *uf = nvl_xmalloc((nc ? nc : 1) * sizeof(int));
   for (size_t c = 0; c < nc; c++)
     uf[c] = (int)c;
-  for (size_t a = 0; a < nc; a++)
-    for (size_t b = a + 1; b < nc; b++)
-      if (p->cc_link[a * nc + b] >= 0)
-        uf[find_root(uf, (int)a)] = find_root(uf, (int)b);
+  for (size_t t = 0; t < p->n_trunks; t++)
+    uf[find_root(uf, p->trunk_lo[t])] = find_root(uf, p->trunk_hi[t]);
   p->class_plane = nvl_xmalloc((nc ? nc : 1) * sizeof(int));
   int *plane_of_root = nvl_xmalloc((nc ? nc : 1) * sizeof(int));
   for (size_t c = 0; c < nc; c++)
@@ -341,32 +390,6 @@ static void make_planes(nvl_platform *p) {
   }
   free(uf);
   free(plane_of_root);
-}
-
-/* Class distances and next hops (BFS from each class). */
-static void make_distances(nvl_platform *p) {
-  size_t nc = p->n_classes;
-  p->cc_dist = nvl_xmalloc((nc ? nc * nc : 1) * sizeof(int));
-  p->cc_next = nvl_xmalloc((nc ? nc * nc : 1) * sizeof(int));
-  int *queue = nvl_xmalloc((nc ? nc : 1) * sizeof(int));
-  for (size_t s = 0; s < nc; s++) {
-    int *dist = p->cc_dist + s * nc, *next = p->cc_next + s * nc;
-    for (size_t c = 0; c < nc; c++)
-      dist[c] = -1, next[c] = -1;
-    dist[s] = 0;
-    size_t qh = 0, qt = 0;
-    queue[qt++] = (int)s;
-    while (qh < qt) {
-      int u = queue[qh++];
-      for (size_t v = 0; v < nc; v++)
-        if (p->cc_link[u * nc + v] >= 0 && dist[v] < 0) {
-          dist[v] = dist[u] + 1;
-          next[v] = u == (int)s ? (int)v : next[u];
-          queue[qt++] = (int)v;
-        }
-    }
-  }
-  free(queue);
 }
 
 /* An endpoint's hosts: one per plane it attaches to (with its capacity there), one for its
@@ -519,7 +542,6 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
   make_attachments(p);
   make_endpoint_links(p);
   make_planes(p);
-  make_distances(p);
   make_hosts(p);
   make_domains(p);
   return p;
@@ -530,6 +552,10 @@ void nvl_platform_free(nvl_platform *p) {
     return;
   for (size_t l = 0; l < p->n_links; l++)
     free(p->links[l].name);
+  for (size_t c = 0; p->cc_rows && c < p->n_classes; c++)
+    free(p->cc_rows[c]);
+  free(p->cc_rows);
+  nvl_u64map_release(&p->cc_map);
   void *owned[] = {p->dev_link_start,
                    p->dev_links,
                    p->twin,
@@ -544,9 +570,11 @@ void nvl_platform_free(nvl_platform *p) {
                    p->links,
                    p->att,
                    p->att_start,
-                   p->cc_link,
-                   p->cc_dist,
-                   p->cc_next,
+                   p->cc_start,
+                   p->cc_nbr,
+                   p->trunk_lo,
+                   p->trunk_hi,
+                   p->trunk_link,
                    p->host_names,
                    p->host_dev,
                    p->host_plane,

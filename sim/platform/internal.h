@@ -6,9 +6,10 @@
 #ifndef NVL_PLATFORM_INTERNAL_H
 #define NVL_PLATFORM_INTERNAL_H
 
+#include "base/u64map.h"
 #include "platform/platform.h"
 
-#define NVL_MAX_CLASSES 4096
+#define NVL_MAX_CLASSES 1000000
 #define HUGE_BW 1e18
 
 typedef struct {
@@ -54,8 +55,14 @@ struct nvl_platform {
   /* endpoint attachments (to classes and direct peers), CSR by device */
   attach *att;
   int *att_start; /* n_devices + 1 */
-  /* class adjacency: link index per (class, class), -1 if none; dist and next hop */
-  int *cc_link, *cc_dist, *cc_next;
+  /* trunks (class pairs lo < hi, in link order) and the class graph: neighbours per class (CSR,
+   * ascending), the trunk of a pair (cc_map: (lo, hi) -> link), and per source class a row of
+   * distances and next hops (2 x n_classes ints), made when a route first needs it */
+  int *trunk_lo, *trunk_hi, *trunk_link;
+  size_t n_trunks;
+  int *cc_start, *cc_nbr;
+  nvl_u64map cc_map;
+  int **cc_rows;
   /* hosts */
   char (*host_names)[80];
   int *host_dev;
@@ -76,6 +83,12 @@ struct nvl_platform {
 static inline int nvl_pf_peer(const nvl_design *d, int k, int dev) {
   return d->links[k].a == dev ? d->links[k].b : d->links[k].a;
 }
+
+/* The trunk link between classes a and b, -1 if none. */
+int nvl_pf_trunk(const nvl_platform *p, int a, int b);
+/* Source class s's shortest-path row: dist[c] (-1 unreachable), then next[c] (the first class
+ * after s towards c), breadth first over ascending neighbours; made on first use. */
+const int *nvl_pf_row(const nvl_platform *p, int s);
 
 /* Fills p->cls for switches by colour refinement; returns the number of classes. */
 size_t nvl_pf_refine_classes(nvl_platform *p);

@@ -20,6 +20,38 @@ size_t nvl_platform_plane_count(const nvl_platform *p) { return p->n_planes; }
 /* ---------------------------------------------------------------------------------------- */
 /* Routes and stripes                                                                        */
 
+int nvl_pf_trunk(const nvl_platform *p, int a, int b) {
+  int lo = a < b ? a : b, hi = a < b ? b : a;
+  uint32_t v = nvl_u64map_find(&p->cc_map, nvl_u64map_pair((uint32_t)lo, (uint32_t)hi));
+  return v == UINT32_MAX ? -1 : (int)v;
+}
+
+const int *nvl_pf_row(const nvl_platform *p, int s) {
+  if (p->cc_rows[s])
+    return p->cc_rows[s];
+  size_t nc = p->n_classes;
+  int *row = nvl_xmalloc((2 * nc + 1) * sizeof(int)), *dist = row, *next = row + nc;
+  int *queue = nvl_xmalloc((nc + 1) * sizeof(int));
+  for (size_t c = 0; c < nc; c++)
+    dist[c] = -1, next[c] = -1;
+  dist[s] = 0;
+  size_t qh = 0, qt = 0;
+  queue[qt++] = s;
+  while (qh < qt) {
+    int u = queue[qh++];
+    for (int j = p->cc_start[u]; j < p->cc_start[u + 1]; j++) {
+      int v = p->cc_nbr[j];
+      if (dist[v] >= 0)
+        continue;
+      dist[v] = dist[u] + 1;
+      next[v] = u == s ? v : next[u];
+      queue[qt++] = v;
+    }
+  }
+  free(queue);
+  return p->cc_rows[s] = row;
+}
+
 /* dev's attachment to class cls not through a NIC. */
 static const attach *find_attach(const nvl_platform *p, int dev, int cls) {
   for (int j = p->att_start[dev]; j < p->att_start[dev + 1]; j++)
@@ -33,7 +65,6 @@ static const attach *find_attach(const nvl_platform *p, int dev, int cls) {
  * distance, or -1 when none joins them. */
 static int best_pair(const nvl_platform *p, int df, int vf, int dt, int vt, int pl,
                      const attach **as, const attach **at) {
-  size_t nc = p->n_classes;
   int best_d = -1;
   for (int j = p->att_start[df]; j < p->att_start[df + 1]; j++) {
     int cs = p->att[j].cls;
@@ -43,7 +74,7 @@ static int best_pair(const nvl_platform *p, int df, int vf, int dt, int vt, int 
       int ct = p->att[k].cls;
       if (ct < 0 || p->class_plane[ct] != pl || (vt >= 0 && p->att[k].via != vt))
         continue;
-      int dd = p->cc_dist[cs * nc + ct];
+      int dd = nvl_pf_row(p, cs)[ct];
       if (dd >= 0 && (best_d < 0 || dd < best_d))
         best_d = dd, *as = &p->att[j], *at = &p->att[k];
     }
@@ -56,7 +87,8 @@ static int best_pair(const nvl_platform *p, int df, int vf, int dt, int vt, int 
 static int push_leg(const nvl_platform *p, const attach *as, const attach *at, int *links,
                     int *dirs, int n, int max) {
   size_t nc = p->n_classes;
-  int need = 4 + p->cc_dist[(size_t)as->cls * nc + (size_t)at->cls];
+  const int *row = nvl_pf_row(p, as->cls);
+  int need = 4 + row[at->cls];
   if (n + need > max)
     return -1;
 #define PUSH(l, dir) (links[n] = (l), dirs[n] = (dir), n++)
@@ -65,8 +97,8 @@ static int push_leg(const nvl_platform *p, const attach *as, const attach *at, i
   PUSH(as->link, 1);
   int c = as->cls;
   while (c != at->cls) {
-    int nx = p->cc_next[(size_t)c * nc + (size_t)at->cls];
-    PUSH(p->cc_link[(size_t)c * nc + (size_t)nx], c < nx ? 1 : -1);
+    int nx = nvl_pf_row(p, c)[nc + (size_t)at->cls];
+    PUSH(nvl_pf_trunk(p, c, nx), c < nx ? 1 : -1);
     c = nx;
   }
   PUSH(at->link, -1);

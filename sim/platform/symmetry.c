@@ -84,17 +84,13 @@ static bool complete_classes(const nvl_platform *p, int *pi) {
 }
 
 static bool map_trunks(const nvl_platform *p, const int *pi, int *map) {
-  size_t nc = p->n_classes;
-  for (size_t a = 0; a < nc; a++)
-    for (size_t b = a + 1; b < nc; b++) {
-      int l = p->cc_link[a * nc + b];
-      if (l < 0)
-        continue;
-      int ia = pi[a], ib = pi[b], k = p->cc_link[(size_t)ia * nc + (size_t)ib];
-      /* a trunk is UP from its lower class: the image runs the other way when the order flips */
-      if (k < 0 || !map_link(p, map, l, k, ia > ib))
-        return false;
-    }
+  for (size_t t = 0; t < p->n_trunks; t++) {
+    int a = p->trunk_lo[t], b = p->trunk_hi[t], l = p->trunk_link[t];
+    int ia = pi[a], ib = pi[b], k = nvl_pf_trunk(p, ia, ib);
+    /* a trunk is UP from its lower class: the image runs the other way when the order flips */
+    if (k < 0 || !map_link(p, map, l, k, ia > ib))
+      return false;
+  }
   return true;
 }
 
@@ -117,7 +113,7 @@ static bool routes_follow(const nvl_platform *p, const int *devs, int n, int m, 
 }
 
 bool nvl_platform_shift(const nvl_platform *p, const int *devs, int n, int m, int *map) {
-  if (n < 2 || m < 1 || m >= n || n % m != 0 || !p->cc_link)
+  if (n < 2 || m < 1 || m >= n || n % m != 0 || !p->cc_start)
     return false;
   bool *in = nvl_xcalloc(p->d->n_devices + 1, sizeof(bool)), ok = true;
   for (int r = 0; r < n; r++)
