@@ -1,6 +1,7 @@
 /*
- * tuner: see tuner.h. Each function names the NCCL source it follows; where NCCL's code has
- * branches for several nodes, networks or CollNet, only the one-NVLink-domain branch is kept.
+ * tuner: see tuner.h. Each function names the NCCL source it follows; of NCCL's branches for
+ * several nodes, those of rings and NVLSTree are kept (not the classic tree's, PAT's or
+ * CollNet's).
  */
 #include "models/tuner.h"
 

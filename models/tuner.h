@@ -1,6 +1,7 @@
 /*
- * tuner: what NCCL decides for an operation on one NVLink domain, computed the way NCCL v2.30
- * computes it (src/graph/search.cc, tuning.cc, enqueue.cc, paths.cc, transport/nvls.cc).
+ * tuner: what NCCL decides for an operation, computed the way NCCL v2.30 computes it
+ * (src/graph/search.cc, tuning.cc, enqueue.cc, paths.cc, transport/nvls.cc): in one NVLink
+ * domain, and across nodes (scale-up domains joined by a network) for rings and NVLSTree.
  *
  * NCCL does not see nvlsim's physical model. It sees a GPU's NVLink links at its own nominal
  * bandwidth per link (SM80 20, SM90 20.6, SM100 40.1 GB/s), searches ring and NVLS "graphs" over
@@ -18,7 +19,12 @@
  *   - NVLS's chunk size, which NCCL shrinks for smaller operations (enqueue.cc), hence its steps;
  *   - point-to-point: the channels per operation (addP2pToPlan: a minimum that shrinks with the
  *     rank count, doubled while a channel's part exceeds 32 chunks) and LL below 16 KiB per
- *     channel.
+ *     channel;
+ *   - across nodes: the ring's latency with NCCL's NET hop for its inter-node steps, its bandwidth
+ *     capped by the node's NICs (a channel per NIC at the fastest inter-node speed it carries),
+ *     LL's multi-node cap; NVLSTree (NVLS inside each node, a tree between) with its own
+ *     latencies and per-channel caps, an `auto` candidate for all_reduce. Not yet: the classic
+ *     tree, PAT and CollNet across nodes.
  * Where NCCL's prediction and nvlsim's simulation of the same choice disagree (NCCL's model is a
  * coarse table, nvlsim simulates contention and pipelines), nvlsim follows NCCL's choice and
  * reports the simulated time of what NCCL would have run: the point is to predict what a real run
