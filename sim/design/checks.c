@@ -62,7 +62,8 @@ static void check_network(const nvl_design *d, nvl_diags *diags) {
     if (n > 1)
       snprintf(more, sizeof more, " (and %d more)", n - 1);
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_WIRING, "/system",
-                 "NIC %s has no PCIe link to a GPU, accelerator or CPU%s: nothing can use it",
+                 "NIC %s has no PCIe link to a GPU, accelerator or CPU%s: nothing can use it (a "
+                 "PCIe switch between them is not modelled: link the NIC to its GPU)",
                  d->devices[first].name, more);
   }
   free(hosted);
