@@ -256,7 +256,59 @@ static void test_scaleout__a_failed_nic_is_routed_around(void **state) {
   nvl_fixture_close(&f);
 }
 
+/* The spine a route from gpu a to gpu b climbs to on gb300-nvl72-x16 with explicit planes (the
+ * index of the "spine" device its first trunk reaches), -1 if none. */
+static int spine_of(const nvl_fixture *f, int a, int b) {
+  char na[16], nb[16];
+  snprintf(na, sizeof na, "gpu%d", a);
+  snprintf(nb, sizeof nb, "gpu%d", b);
+  nvl_stripe st[NVL_MAX_STRIPES];
+  if (nvl_platform_stripes(f->p, nvl_design_find_device(f->d, na), nvl_design_find_device(f->d, nb),
+                           st) < 1)
+    return -1;
+  int links[64], dirs[64];
+  int nl = nvl_platform_route(f->p, st[0].from_host, st[0].to_host, links, dirs, 64);
+  for (int i = 0; i < nl; i++) {
+    const char *s = strstr(nvl_platform_link(f->p, links[i])->name, "spine");
+    if (s)
+      return atoi(s + 5);
+  }
+  return -1;
+}
+
+/* ECMP (--ecmp): with explicit planes each route hashes among its equal-cost spines, by its
+ * ends and the seed: the same seed gives the same path, pairs spread over the spines, where the
+ * lowest-numbered choice puts every pair on spine 0. */
+static void test_scaleout__ecmp_hashes_routes_over_the_spines(void **state) {
+  (void)state;
+  nvl_design *d = NULL;
+  nvl_diags diags = NVL_DIAGS_INIT;
+  assert_int_equal(nvl_design_load("builtin:gb300-nvl72-x16", NULL, &d, &diags), NVL_LOAD_OK);
+  int used[2][8] = {{0}};
+  for (int ecmp = 0; ecmp < 2; ecmp++) {
+    nvl_platform_opts po = {
+        .model = NVL_MODEL_IDEAL, .explicit_planes = true, .ecmp = ecmp, .ecmp_seed = 7};
+    nvl_fixture f = {d, nvl_platform_new(d, &po, &diags)};
+    assert_non_null(f.p);
+    for (int r = 0; r < 64; r++) { /* gpu r to its place in the next rack: another leaf */
+      int s = spine_of(&f, r, r + 72);
+      assert_true(s >= 0 && s < 8);
+      used[ecmp][s]++;
+      assert_int_equal(spine_of(&f, r, r + 72), s); /* the same route, the same path */
+    }
+    nvl_platform_free(f.p);
+  }
+  assert_int_equal(used[0][0], 64);
+  int spread = 0;
+  for (int s = 0; s < 8; s++)
+    spread += used[1][s] > 0;
+  assert_true(spread >= 6);
+  nvl_design_free(d);
+  nvl_diags_release(&diags);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_scaleout__ecmp_hashes_routes_over_the_spines),
     cmocka_unit_test(test_scaleout__a_failed_nic_is_routed_around),
     cmocka_unit_test(test_scaleout__nvlstree_moves_shards_between_nodes),
     cmocka_unit_test(test_scaleout__tuner_picks_nvlstree_for_large_operations_across_nodes),

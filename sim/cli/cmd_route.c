@@ -20,7 +20,8 @@
 #include "platform/platform.h"
 
 typedef struct {
-  bool json, explicit_planes;
+  bool json, explicit_planes, ecmp;
+  unsigned long seed;
   nvl_model model;
   size_t max_endpoints;
   nvl_cli_failures fail;
@@ -33,6 +34,10 @@ static const nvl_option options[] = {
     C('m', "model", "NAME", model, nvl_arg_model, "default or ideal (link latencies differ)"),
     O(NVL_OPT_FLAG, 0, "explicit-planes", NULL, explicit_planes,
       "every switch chip its own class (no merging), as run --explicit-planes"),
+    O(NVL_OPT_FLAG, 0, "ecmp", NULL, ecmp,
+      "each hop picks one of its equal-cost next switches by a hash\nof the route's ends and "
+      "--seed (ECMP), as run --ecmp"),
+    C(0, "seed", "N", seed, nvl_arg_seed, "the ECMP hash's seed (default 1)"),
     O(NVL_OPT_COUNT, 0, "max-endpoints", "N", max_endpoints,
       "refuse designs with more than N devices (default 100000)"),
     NVL_OPT_FAILURES_(route_opts, fail),
@@ -149,7 +154,10 @@ static int route(const route_opts *o, const char *file, const char *a, const cha
     return rc;
   int ia = endpoint(d, a, label), ib = ia >= 0 ? endpoint(d, b, label) : -1;
   nvl_diags diags = NVL_DIAGS_INIT;
-  nvl_platform_opts po = {.model = o->model, .explicit_planes = o->explicit_planes};
+  nvl_platform_opts po = {.model = o->model,
+                          .explicit_planes = o->explicit_planes,
+                          .ecmp = o->ecmp,
+                          .ecmp_seed = o->seed};
   nvl_platform *p = ib >= 0 ? nvl_platform_new(d, &po, &diags) : NULL;
   nvl_stripe st[NVL_MAX_STRIPES];
   static stripe_route r[NVL_MAX_STRIPES];
@@ -182,7 +190,7 @@ static int route(const route_opts *o, const char *file, const char *a, const cha
 
 int nvl_cmd_route(const nvl_model_ctx *ctx, int argc, char **argv) {
   (void)ctx; /* needs no model */
-  route_opts o = {.model = NVL_MODEL_DEFAULT};
+  route_opts o = {.model = NVL_MODEL_DEFAULT, .seed = 1};
   char *operands[3];
   int n = 0, status;
   if (!nvl_options_accept(&nvl_doc_route, argc, argv, &o, operands, 3, &n, &status))

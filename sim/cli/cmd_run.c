@@ -37,7 +37,7 @@ typedef struct {
   int g, shift, proto;
   nvl_model model;
   unsigned long seed;
-  bool verbose, explicit_planes, explicit_ranks, coll_given;
+  bool verbose, explicit_planes, explicit_ranks, coll_given, ecmp;
   double time_limit_s, wall_limit_s, mem_limit, flops;
   size_t max_endpoints;
   nvl_cli_failures fail;
@@ -89,6 +89,9 @@ static const nvl_option options[] = {
     NVL_OPT_FAILURES_(run_opts, fail),
     O(NVL_OPT_FLAG, 0, "explicit-planes", NULL, explicit_planes,
       "no switch aggregation (verification)"),
+    O(NVL_OPT_FLAG, 0, "ecmp", NULL, ecmp,
+      "each hop picks one of its equal-cost next switches by a hash of\nthe route's ends and "
+      "--seed (ECMP; with --explicit-planes: hash\ncollisions on the spines)"),
     O(NVL_OPT_FLAG, 0, "explicit-ranks", NULL, explicit_ranks,
       "simulate every rank and operation, even where alike ranks\ncould share one lane or alike "
       "jobs fold (verification)"),
@@ -221,7 +224,10 @@ static void run_intact(const run_opts *o, const nvl_design *d, const nvl_workloa
     s2.jobs[k].devs = NULL;
     s2.jobs[k].matrix = NULL;
   }
-  nvl_sim_opts so = {.forked = true, .explicit_planes = o->explicit_planes, .sg_cfg = o->cfg.args};
+  nvl_sim_opts so = {.forked = true,
+                     .explicit_planes = o->explicit_planes,
+                     .ecmp = o->ecmp,
+                     .sg_cfg = o->cfg.args};
   if (nvl_simulate(d->intact, &s2, &so, base, &diags) != 0)
     fprintf(stderr, "nvlsim run: the intact design could not be simulated for comparison%s%s\n",
             diags.count ? ": " : "", diags.count ? diags.items[0].message : "");
@@ -360,7 +366,10 @@ int nvl_cmd_run(const nvl_model_ctx *ctx, int argc, char **argv) {
       (rc = nvl_cli_load(file, &load, false, &d)) != NVL_EXIT_OK ||
       (rc = make_spec(ctx, &o, &spec)) != NVL_EXIT_OK)
     goto cleanup;
-  nvl_platform_opts popts = {.model = o.model, .explicit_planes = o.explicit_planes};
+  nvl_platform_opts popts = {.model = o.model,
+                             .explicit_planes = o.explicit_planes,
+                             .ecmp = o.ecmp,
+                             .ecmp_seed = spec.seed};
   p = nvl_platform_new(d, &popts, &diags);
   if (!p || nvl_workload_resolve(&spec, d, p, &diags) != 0) {
     nvl_cli_print_diags(&diags, label, stderr);

@@ -31,7 +31,10 @@ int nvl_simulate_engine(const nvl_workload_run *wr, const nvl_sim_opts *o, nvl_e
 int nvl_simulate(const nvl_design *d, nvl_workload_spec *spec, const nvl_sim_opts *o,
                  nvl_results *rows, nvl_diags *diags) {
   int rc = -1;
-  nvl_platform_opts po = {.model = spec->model, .explicit_planes = o && o->explicit_planes};
+  nvl_platform_opts po = {.model = spec->model,
+                          .explicit_planes = o && o->explicit_planes,
+                          .ecmp = o && o->ecmp,
+                          .ecmp_seed = spec->seed};
   nvl_platform *p = nvl_platform_new(d, &po, diags);
   nvl_workload_run *wr = NULL;
   nvl_engine_result res = {0};

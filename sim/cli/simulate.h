@@ -21,6 +21,7 @@
 typedef struct {
   bool forked;          /* run the engine in a child process (the caller may simulate again) */
   bool explicit_planes; /* platform without switch aggregation */
+  bool ecmp;            /* routes hash among equal-cost next switches (the spec's seed) */
   bool link_stats;      /* per-link peaks in the result */
   bool verbose, progress;
   bool no_flow_records; /* the figures use no per-flow times (an LLM step) */

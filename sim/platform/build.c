@@ -529,6 +529,8 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
   nvl_platform *p = nvl_xcalloc(1, sizeof *p);
   p->d = d;
   p->model = opts ? opts->model : NVL_MODEL_DEFAULT;
+  p->ecmp = opts && opts->ecmp;
+  p->ecmp_seed = opts ? opts->ecmp_seed : 0;
   index_links(p);
   p->twin = nvl_xmalloc((d->n_devices + 1) * sizeof(int));
   p->n_twins = nvl_design_twins(d, false, p->twin);

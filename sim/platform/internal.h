@@ -43,6 +43,8 @@ struct nvl_platform {
   int *twin_net;
   size_t n_twins_net;
   nvl_model model;
+  bool ecmp; /* a route's next class drawn among equal-cost ones (ecmp_seed), not the lowest */
+  uint64_t ecmp_seed;
   int *cls; /* device -> class (switches), -1 for endpoints */
   size_t n_classes, n_planes;
   int *class_plane, *class_nvls_host;

@@ -38,7 +38,8 @@
  * Approximations, stated: where an endpoint reaches several classes of one plane, one path is
  * chosen (shortest, then lowest class); links between switches of one class are not modelled;
  * endpoints with a direct link use only that link between them; a network class stands for
- * switches traffic is sprayed over evenly (adaptive routing; no ECMP hash collisions); PCIe
+ * switches traffic is sprayed over evenly (adaptive routing; ECMP's hash collisions appear with
+ * explicit planes and `ecmp`); PCIe
  * switches between GPUs and NICs are not modelled.
  */
 #ifndef NVL_PLATFORM_H
@@ -55,6 +56,12 @@
 typedef struct {
   nvl_model model;
   bool explicit_planes; /* no aggregation: every switch chip is its own class (for verification) */
+  /* ECMP: a route picks its next switch class among the equal-cost ones by a hash of its two
+   * hosts and the seed (per hop; the same route, the same path), instead of the lowest-numbered.
+   * With explicit planes, traffic then lands on the spines as hashing routers spread it,
+   * collisions included; aggregated classes already spray evenly. */
+  bool ecmp;
+  uint64_t ecmp_seed;
 } nvl_platform_opts;
 
 /* A logical link (one SimGrid link, two directions). */

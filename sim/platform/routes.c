@@ -82,11 +82,37 @@ static int best_pair(const nvl_platform *p, int df, int vf, int dt, int vt, int 
   return best_d;
 }
 
+/* splitmix64's finaliser */
+static uint64_t mix(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+/* The class after c on a shortest path to t: the lowest-numbered such neighbour, or with ECMP
+ * one of them drawn by a hash of the route's key, c and the seed (the same route, the same
+ * choice). */
+static int next_class(const nvl_platform *p, int c, int t, uint64_t key) {
+  if (!p->ecmp)
+    return nvl_pf_row(p, c)[p->n_classes + (size_t)t];
+  const int *to_t = nvl_pf_row(p, t); /* distances from t: to t, the graph being undirected */
+  int k = 0;
+  for (int j = p->cc_start[c]; j < p->cc_start[c + 1]; j++)
+    k += to_t[p->cc_nbr[j]] == to_t[c] - 1;
+  uint64_t pick = mix(key ^ mix(p->ecmp_seed ^ ((uint64_t)c << 32))) % (uint64_t)k;
+  for (int j = p->cc_start[c]; j < p->cc_start[c + 1]; j++)
+    if (to_t[p->cc_nbr[j]] == to_t[c] - 1 && pick-- == 0)
+      return p->cc_nbr[j];
+  return -1; /* not reached: a shortest path has a next class */
+}
+
 /* Appends the leg out through attachment as (its NIC's PCIe link first), over trunks to at's
- * class and in through at. Returns the new length, or -1 past max. */
-static int push_leg(const nvl_platform *p, const attach *as, const attach *at, int *links,
-                    int *dirs, int n, int max) {
-  size_t nc = p->n_classes;
+ * class and in through at; key names the route (its ECMP hash). Returns the new length, or -1
+ * past max. */
+static int push_leg(const nvl_platform *p, const attach *as, const attach *at, uint64_t key,
+                    int *links, int *dirs, int n, int max) {
   const int *row = nvl_pf_row(p, as->cls);
   int need = 4 + row[at->cls];
   if (n + need > max)
@@ -97,7 +123,7 @@ static int push_leg(const nvl_platform *p, const attach *as, const attach *at, i
   PUSH(as->link, 1);
   int c = as->cls;
   while (c != at->cls) {
-    int nx = nvl_pf_row(p, c)[nc + (size_t)at->cls];
+    int nx = next_class(p, c, at->cls, key);
     PUSH(nvl_pf_trunk(p, c, nx), c < nx ? 1 : -1);
     c = nx;
   }
@@ -174,7 +200,7 @@ static int network_route(const nvl_platform *p, int from, int to, int *links, in
     if (n < 0)
       return -1;
   }
-  return push_leg(p, bs, bt, links, dirs, n, max);
+  return push_leg(p, bs, bt, nvl_u64map_pair((uint32_t)from, (uint32_t)to), links, dirs, n, max);
 }
 
 /* A route from a network host of endpoint df (through its NIC) to endpoint dt's host in a
@@ -201,7 +227,7 @@ static int network_route_in(const nvl_platform *p, int from, int to, int *links,
   }
   if (proxy < 0)
     return -1;
-  int n = push_leg(p, bs, bt, links, dirs, 0, max);
+  int n = push_leg(p, bs, bt, nvl_u64map_pair((uint32_t)from, (uint32_t)to), links, dirs, 0, max);
   if (n < 0)
     return -1;
   int m = nvl_platform_route(p, host_in(p, proxy, pt), to, links + n, dirs + n, max - n);
@@ -257,7 +283,7 @@ int nvl_platform_route(const nvl_platform *p, int from, int to, int *links, int 
   const attach *as = NULL, *at = NULL;
   if (best_pair(p, df, -1, dt, -1, pf, &as, &at) < 0)
     return -1;
-  return push_leg(p, as, at, links, dirs, 0, max);
+  return push_leg(p, as, at, nvl_u64map_pair((uint32_t)from, (uint32_t)to), links, dirs, 0, max);
 #undef PUSH
 }
 
