@@ -11,6 +11,7 @@
  */
 #include "nvl_fixture.h"
 
+#include "graph/graph.h"
 #include "models/algorithms.h"
 #include "models/tuner.h"
 
@@ -307,7 +308,34 @@ static void test_scaleout__ecmp_hashes_routes_over_the_spines(void **state) {
   nvl_diags_release(&diags);
 }
 
+/* NCCL's nodes as `info` counts them: scale-up domains, joined by NVLink only. */
+static void test_scaleout__info_counts_scale_up_domains(void **state) {
+  (void)state;
+  static const struct {
+    const char *design;
+    size_t domains, size;
+  } cases[] = {{"builtin:h100-pod-256", 32, 8},
+               {"builtin:gb300-nvl72-x16", 16, 72},
+               {"builtin:p5-efa-x2", 2, 8},
+               {"builtin:nvl576", 1, 576},
+               {"builtin:gb200-nvl72", 1, 72}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    nvl_design *d = NULL;
+    nvl_diags diags = NVL_DIAGS_INIT;
+    assert_int_equal(nvl_design_load(cases[i].design, NULL, &d, &diags), NVL_LOAD_OK);
+    nvl_graph *g = nvl_graph_new(d, &diags);
+    size_t fewest, most;
+    assert_int_equal(nvl_graph_domains(g, &fewest, &most), cases[i].domains);
+    assert_int_equal(fewest, cases[i].size);
+    assert_int_equal(most, cases[i].size);
+    nvl_graph_free(g);
+    nvl_design_free(d);
+    nvl_diags_release(&diags);
+  }
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_scaleout__info_counts_scale_up_domains),
     cmocka_unit_test(test_scaleout__ecmp_hashes_routes_over_the_spines),
     cmocka_unit_test(test_scaleout__a_failed_nic_is_routed_around),
     cmocka_unit_test(test_scaleout__nvlstree_moves_shards_between_nodes),

@@ -113,6 +113,12 @@ static void print_text(const nvl_design *d, const nvl_graph *g, const nvl_analys
         printf("network      %s per %s per direction (through its NICs)\n", b1, who);
       else
         printf("network      %s to %s per %s per direction (through its NICs)\n", b1, b2, who);
+      size_t lo, hi, nn = nvl_graph_domains(g, &lo, &hi);
+      if (lo == hi)
+        printf("nodes        %zu scale-up domains of %zu %ss (NCCL's nodes)\n", nn, lo, who);
+      else
+        printf("nodes        %zu scale-up domains of %zu to %zu %ss (NCCL's nodes)\n", nn, lo, hi,
+               who);
     }
     nvl_units_fmt_bw(a->fabric_bidir_Bps, b1, sizeof b1);
     delta(dl, sizeof dl, a->fabric_bidir_Bps, base ? base->fabric_bidir_Bps : 0, base);
@@ -143,7 +149,7 @@ static void print_text(const nvl_design *d, const nvl_graph *g, const nvl_analys
   }
 }
 
-static void print_json(const nvl_design *d, const nvl_analysis *a) {
+static void print_json(const nvl_design *d, const nvl_graph *g, const nvl_analysis *a) {
   json_t *o = json_object();
   json_object_set_new(o, "design", nvl_json_text(d->name));
   json_object_set_new(o, "file", nvl_json_text(d->file));
@@ -180,6 +186,16 @@ static void print_json(const nvl_design *d, const nvl_analysis *a) {
   json_object_set_new(o, "injection_min_GBps", json_real(a->inject_min_Bps / 1e9));
   json_object_set_new(o, "injection_max_GBps", json_real(a->inject_max_Bps / 1e9));
   json_object_set_new(o, "fabric_bidir_TBps", json_real(a->fabric_bidir_Bps / 1e12));
+  size_t np, fewest, most;
+  const int *parts = nvl_graph_participants(g, &np);
+  double net = 0;
+  for (size_t i = 0; i < np; i++)
+    net = nvl_graph_network_Bps(g, parts[i]) > net ? nvl_graph_network_Bps(g, parts[i]) : net;
+  if (net > 0) { /* designs with a scale-out network: its bandwidth and NCCL's nodes */
+    json_object_set_new(o, "network_max_GBps", json_real(net / 1e9));
+    json_object_set_new(o, "scaleup_domains",
+                        json_integer((json_int_t)nvl_graph_domains(g, &fewest, &most)));
+  }
   if (a->has_bisection) {
     json_object_set_new(o, "bisection_TBps", json_real(a->bisection.bw_Bps / 1e12));
     json_object_set_new(o, "bisection_halves",
@@ -257,7 +273,7 @@ int nvl_cmd_info(const nvl_model_ctx *ctx, int argc, char **argv) {
     nvl_cli_print_diags(&diags, file ? file : NVL_DEFAULT_DESIGN_NAME, stderr);
     rc = NVL_EXIT_FAIL;
   } else if (as_json) {
-    print_json(d, &a);
+    print_json(d, g, &a);
   } else {
     print_text(d, g, &a, has_base ? &base_a : NULL);
   }

@@ -50,6 +50,10 @@ double nvl_graph_c2c_Bps(const nvl_graph *g, int dev);
 /* Per-direction bandwidth of an endpoint into the scale-out network: over each of its NICs, the
  * lesser of its PCIe link and the NIC's network links (0 without NICs). */
 double nvl_graph_network_Bps(const nvl_graph *g, int dev);
+/* Scale-up domains (NCCL's nodes): the participants joined by NVLink (through NVLink switches or
+ * directly), not by the network. Returns their number, and the fewest and most participants one
+ * holds. */
+size_t nvl_graph_domains(const nvl_graph *g, size_t *fewest, size_t *most);
 
 typedef struct {
   int max_switch_hops;  /* over reachable participant pairs; -1 if none */
