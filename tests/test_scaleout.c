@@ -334,7 +334,35 @@ static void test_scaleout__info_counts_scale_up_domains(void **state) {
   }
 }
 
+/* A switchless NVLink mesh (hgx-a100-4gpu: direct links only) is one node: one scale-up domain,
+ * so NCCL's single-node model applies (ring/LL for small sizes, no NET hops), as before NICs. */
+static void test_scaleout__a_switchless_mesh_is_one_node(void **state) {
+  (void)state;
+  nvl_fixture f = nvl_fixture_open("hgx-a100-4gpu.json", NVL_MODEL_DEFAULT, false);
+  for (int g = 0; g < 4; g++) {
+    char name[16];
+    snprintf(name, sizeof name, "gpu%d", g);
+    assert_int_equal(nvl_platform_domain(f.p, nvl_design_find_device(f.d, name)), 0);
+  }
+  nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .model = NVL_MODEL_DEFAULT, .seed = 1};
+  spec.jobs = calloc(1, sizeof *spec.jobs);
+  spec.n_jobs = 1;
+  nvl_diags diags = NVL_DIAGS_INIT;
+  assert_int_equal(nvl_workload_resolve(&spec, f.d, f.p, &diags), 0);
+  nvl_workload_run *wr = nvl_workload_run_new(&spec, f.d, f.p);
+  assert_int_equal(wr->comms[0].tc.nodes, 1);
+  assert_null(wr->comms[0].node_of);
+  assert_int_equal(nvl_tuner_proto(&nvl_test_ctx()->cal, &wr->comms[0].tc, NVL_COLL_ALL_REDUCE,
+                                   NVL_ALGO_RING, 8),
+                   NVL_PROTO_LL);
+  nvl_workload_run_free(wr);
+  nvl_workload_spec_release(&spec);
+  nvl_diags_release(&diags);
+  nvl_fixture_close(&f);
+}
+
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_scaleout__a_switchless_mesh_is_one_node),
     cmocka_unit_test(test_scaleout__info_counts_scale_up_domains),
     cmocka_unit_test(test_scaleout__ecmp_hashes_routes_over_the_spines),
     cmocka_unit_test(test_scaleout__a_failed_nic_is_routed_around),

@@ -478,37 +478,38 @@ static void make_rails(nvl_platform *p) {
   free(mine);
 }
 
-/* Scale-up domains: the scale-up (not network) planes, joined where an endpoint attaches to
- * several; numbered by first endpoint in device order. */
+/* Scale-up domains: endpoints joined by scale-up (not network) planes or direct links (a
+ * switchless mesh is one domain); numbered by first endpoint in device order. */
 static void make_domains(nvl_platform *p) {
   size_t nd = p->d->n_devices, np = p->n_planes;
-  int *uf = nvl_xmalloc((np + 1) * sizeof(int)), *num = nvl_xmalloc((np + 1) * sizeof(int));
-  for (size_t i = 0; i < np; i++)
+  /* union-find over the devices, then the planes (nd + plane) */
+  int *uf = nvl_xmalloc((nd + np + 1) * sizeof(int)),
+      *num = nvl_xmalloc((nd + np + 1) * sizeof(int));
+  bool *joined = nvl_xcalloc(nd + 1, sizeof(bool));
+  for (size_t i = 0; i < nd + np; i++)
     uf[i] = (int)i, num[i] = -1;
-  for (size_t i = 0; i < nd; i++) {
-    int first = -1;
-    for (int k = p->ph_start[i]; k < p->ph_start[i + 1]; k++)
-      if (!p->ph[k].net) {
-        if (first < 0)
-          first = p->ph[k].plane;
-        else
-          uf[find_root(uf, p->ph[k].plane)] = find_root(uf, first);
-      }
-  }
-  p->domain = nvl_xmalloc((nd + 1) * sizeof(int));
   p->plane_net = nvl_xcalloc(np + 1, sizeof(bool));
   for (size_t i = 0; i < nd; i++) {
-    p->domain[i] = -1;
     for (int k = p->ph_start[i]; k < p->ph_start[i + 1]; k++) {
       p->plane_net[p->ph[k].plane] |= p->ph[k].net;
-      if (!p->ph[k].net && p->domain[i] < 0) {
-        int r = find_root(uf, p->ph[k].plane);
-        if (num[r] < 0)
-          num[r] = (int)p->n_domains++;
-        p->domain[i] = num[r];
-      }
+      if (!p->ph[k].net) /* a scale-up plane */
+        uf[find_root(uf, (int)i)] = find_root(uf, (int)nd + p->ph[k].plane), joined[i] = true;
     }
+    for (int j = p->att_start[i]; j < p->att_start[i + 1]; j++)
+      if (p->att[j].cls < 0) /* a direct link (a switchless NVLink mesh, C2C) */
+        uf[find_root(uf, (int)i)] = find_root(uf, p->att[j].peer), joined[i] = true;
   }
+  p->domain = nvl_xmalloc((nd + 1) * sizeof(int));
+  for (size_t i = 0; i < nd; i++) {
+    p->domain[i] = -1;
+    if (!joined[i] && !(p->direct_host[i] >= 0))
+      continue;
+    int r = find_root(uf, (int)i);
+    if (num[r] < 0)
+      num[r] = (int)p->n_domains++;
+    p->domain[i] = num[r];
+  }
+  free(joined);
   p->dom_start = nvl_xcalloc(p->n_domains + 2, sizeof(int));
   p->dom_members = nvl_xmalloc((nd + 1) * sizeof(int));
   for (size_t i = 0; i < nd; i++)

@@ -149,8 +149,9 @@ int nvl_platform_port_links(const nvl_platform *p, int dev, int *links, int max)
  * the symmetry does not reach. One host per device only. */
 bool nvl_platform_shift(const nvl_platform *p, const int *devs, int n, int m, int *map);
 /* An endpoint's scale-up domain: endpoints of one domain reach each other without the network
- * (an HGX node, an NVL72 rack: NCCL's "node", an NVLink clique); numbered from 0 by first
- * endpoint; -1 for an endpoint on no scale-up plane (it has only direct links or NICs). */
+ * (an HGX node, an NVL72 rack, a switchless mesh: NCCL's "node", an NVLink clique); numbered
+ * from 0 by first endpoint; -1 for an endpoint with neither a scale-up plane nor a direct link
+ * (only NICs). */
 int nvl_platform_domain(const nvl_platform *p, int dev);
 /* The endpoint device of a host, -1 for a reduction engine's host. */
 int nvl_platform_host_device(const nvl_platform *p, int host);
