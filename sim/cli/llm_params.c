@@ -116,12 +116,17 @@ static const char *p_recompute(const char *v, void *f) {
   return NULL;
 }
 
-static const char *p_skew(const char *v, void *f) {
+/* A plain decimal in [lo, hi] (or exactly 0 with zero_ok) into *f; false when it is not. */
+static bool decimal_in(const char *v, double lo, double hi, bool zero_ok, void *f) {
   double x;
-  if (nvl_parse_decimal(v, &x) != 0 || !(x >= 0 && x <= 10))
-    return "a Zipf exponent from 0 to 10";
+  if (nvl_parse_decimal(v, &x) != 0 || !((zero_ok && x == 0) || (x >= lo && x <= hi)))
+    return false;
   *(double *)f = x;
-  return NULL;
+  return true;
+}
+
+static const char *p_skew(const char *v, void *f) {
+  return decimal_in(v, 0, 10, false, f) ? NULL : "a Zipf exponent from 0 to 10";
 }
 
 static const char *p_mtp(const char *v, void *f) {
@@ -133,19 +138,13 @@ static const char *p_mtp(const char *v, void *f) {
 }
 
 static const char *p_accept(const char *v, void *f) {
-  double x;
-  if (nvl_parse_decimal(v, &x) != 0 || !(x >= 0 && x <= 1))
-    return "a chance from 0 to 1";
-  *(double *)f = x;
-  return NULL;
+  return decimal_in(v, 0, 1, false, f) ? NULL : "a chance from 0 to 1";
 }
 
 static const char *p_capacity(const char *v, void *f) {
-  double x;
-  if (nvl_parse_decimal(v, &x) != 0 || !(x == 0 || (x >= 0.01 && x <= 1000)))
-    return "a capacity factor from 0.01 to 1000, or 0 (no dropping)";
-  *(double *)f = x;
-  return NULL;
+  return decimal_in(v, 0.01, 1000, true, f)
+             ? NULL
+             : "a capacity factor from 0.01 to 1000, or 0 (no dropping)";
 }
 
 /* ---- the command line ---- */

@@ -409,7 +409,7 @@ static void endpoint_hosts(nvl_platform *p, size_t i, size_t *n_ph) {
     while (k < *n_ph && (p->ph[k].plane != pl || p->ph[k].via != a->via))
       k++;
     if (k == *n_ph)
-      p->ph[(*n_ph)++] = (plane_host){pl, -1, 0, a->via >= 0, a->via};
+      p->ph[(*n_ph)++] = (plane_host){pl, -1, 0, a->via};
     p->ph[k].cap_Bps += a->cap_Bps;
   }
   for (size_t k = (size_t)p->ph_start[i]; k < *n_ph; k++) {
@@ -491,8 +491,8 @@ static void make_domains(nvl_platform *p) {
   p->plane_net = nvl_xcalloc(np + 1, sizeof(bool));
   for (size_t i = 0; i < nd; i++) {
     for (int k = p->ph_start[i]; k < p->ph_start[i + 1]; k++) {
-      p->plane_net[p->ph[k].plane] |= p->ph[k].net;
-      if (!p->ph[k].net) /* a scale-up plane */
+      p->plane_net[p->ph[k].plane] |= (p->ph[k].via >= 0);
+      if (!(p->ph[k].via >= 0)) /* a scale-up plane */
         uf[find_root(uf, (int)i)] = find_root(uf, (int)nd + p->ph[k].plane), joined[i] = true;
     }
     for (int j = p->att_start[i]; j < p->att_start[i + 1]; j++)

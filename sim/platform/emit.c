@@ -22,7 +22,7 @@ static void pxn_routes(const nvl_platform *p, const nvl_platform_sink *s, void *
   for (size_t i = 0; i < nd; i++) {
     int h = -1;
     for (int a = p->ph_start[i]; a < p->ph_start[i + 1] && h < 0; a++)
-      if (!p->ph[a].net)
+      if (!(p->ph[a].via >= 0))
         h = p->ph[a].host;
     for (size_t pl = 0; h >= 0 && pl < p->n_planes; pl++) {
       bool has = false;

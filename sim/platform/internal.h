@@ -27,8 +27,8 @@ typedef struct {
   int plane;
   int host;
   double cap_Bps;
-  bool net; /* reached through NICs: used only between endpoints no other plane joins */
-  int via;  /* the NIC of a network host (one host per NIC and plane), else -1 */
+  int via; /* the NIC of a network host (one host per NIC and plane; the network is used only
+              between endpoints no other plane joins), else -1 for a scale-up host */
 } plane_host;
 
 struct nvl_platform {

@@ -155,7 +155,7 @@ static int rail_nic(const nvl_platform *p, int dev, int pl, int rail) {
 /* dev's first scale-up plane, -1 if none. */
 static int local_plane(const nvl_platform *p, int dev) {
   for (int k = p->ph_start[dev]; k < p->ph_start[dev + 1]; k++)
-    if (!p->ph[k].net)
+    if (!(p->ph[k].via >= 0))
       return p->ph[k].plane;
   return -1;
 }
@@ -312,7 +312,7 @@ int nvl_platform_stripes(const nvl_platform *p, int e, int f, nvl_stripe *out) {
   for (int net = 0; net < 2 && n == 0; net++)
     for (int i = p->ph_start[e]; i < p->ph_start[e + 1] && n < NVL_MAX_STRIPES; i++)
       for (int k = p->ph_start[f]; k < p->ph_start[f + 1] && n < NVL_MAX_STRIPES; k++)
-        if (p->ph[i].plane == p->ph[k].plane && p->ph[i].net == (net == 1)) {
+        if (p->ph[i].plane == p->ph[k].plane && (p->ph[i].via >= 0) == (net == 1)) {
           double w = p->ph[i].cap_Bps < p->ph[k].cap_Bps ? p->ph[i].cap_Bps : p->ph[k].cap_Bps;
           int links[64], dirs[64];
           if (nvl_platform_route(p, p->ph[i].host, p->ph[k].host, links, dirs, 64) < 0)
@@ -325,7 +325,7 @@ int nvl_platform_stripes(const nvl_platform *p, int e, int f, nvl_stripe *out) {
   int lp = n == 0 ? local_plane(p, e) : -1;
   for (int k = p->ph_start[f]; lp >= 0 && k < p->ph_start[f + 1] && n < NVL_MAX_STRIPES; k++) {
     int links[64], dirs[64], from = host_in(p, e, lp);
-    if (!p->ph[k].net || nvl_platform_route(p, from, p->ph[k].host, links, dirs, 64) < 0)
+    if (!(p->ph[k].via >= 0) || nvl_platform_route(p, from, p->ph[k].host, links, dirs, 64) < 0)
       continue;
     out[n++] = (nvl_stripe){from, p->ph[k].host, p->ph[k].cap_Bps};
     total += p->ph[k].cap_Bps;
@@ -335,7 +335,7 @@ int nvl_platform_stripes(const nvl_platform *p, int e, int f, nvl_stripe *out) {
   int lf = n == 0 ? local_plane(p, f) : -1;
   for (int i = p->ph_start[e]; lf >= 0 && i < p->ph_start[e + 1] && n < NVL_MAX_STRIPES; i++) {
     int links[64], dirs[64], to = host_in(p, f, lf);
-    if (!p->ph[i].net || nvl_platform_route(p, p->ph[i].host, to, links, dirs, 64) < 0)
+    if (!(p->ph[i].via >= 0) || nvl_platform_route(p, p->ph[i].host, to, links, dirs, 64) < 0)
       continue;
     out[n++] = (nvl_stripe){p->ph[i].host, to, p->ph[i].cap_Bps};
     total += p->ph[i].cap_Bps;
@@ -378,7 +378,7 @@ int nvl_platform_host_device(const nvl_platform *p, int host) {
 
 int nvl_platform_endpoint_host(const nvl_platform *p, int dev) {
   for (int k = p->ph_start[dev]; k < p->ph_start[dev + 1]; k++)
-    if (!p->ph[k].net) /* a scale-up host first: the one its reduction engine routes from */
+    if (!(p->ph[k].via >= 0)) /* a scale-up host first: the one its reduction engine routes from */
       return p->ph[k].host;
   return p->ph_start[dev] < p->ph_start[dev + 1] ? p->ph[p->ph_start[dev]].host : -1;
 }
@@ -445,7 +445,7 @@ bool nvl_platform_all_reachable(const nvl_platform *p, const int *devs, int n, i
  * network. */
 static bool one_fabric(const nvl_platform *p, const int *devs, int n) {
   for (int i = p->ph_start[devs[0]]; i < p->ph_start[devs[0] + 1]; i++) {
-    if (p->ph[i].net)
+    if ((p->ph[i].via >= 0))
       continue;
     bool all = true;
     for (int r = 1; r < n && all; r++) {
