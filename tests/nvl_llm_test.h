@@ -50,7 +50,8 @@ typedef struct {
   nvl_fixture f;
   nvl_workload_spec spec;
   nvl_llm_step st;
-  nvl_llm_result r;
+  nvl_llm_result r;     /* seen from the rank whose last operation ends last */
+  nvl_llm_result *seen; /* seen from each rank (st.ranks of them) */
 } step_run;
 
 /* The step of m under l on the first n GPUs of a design (NULL: gb200-nvl72), simulated. */
@@ -85,7 +86,10 @@ static inline void run_step_on(step_run *x, const char *design, const nvl_llm *m
   nvl_workload_tasks(wr, &g);
   nvl_engine_result res = {0};
   assert_int_equal(nvl_engine_run_forked(x->f.p, &g, &res, &diags), 0);
-  nvl_llm_result_compute(&x->st, &wr->g, &x->spec, x->f.d, &res, &x->r);
+  nvl_llm_result_compute(&x->st, &wr->g, &x->spec, x->f.d, &res, -1, &x->r);
+  x->seen = calloc((size_t)x->st.ranks, sizeof *x->seen);
+  for (int r = 0; r < x->st.ranks; r++)
+    nvl_llm_result_compute(&x->st, &wr->g, &x->spec, x->f.d, &res, r, &x->seen[r]);
   nvl_engine_result_release(&res);
   nvl_workload_run_free(wr);
   nvl_diags_release(&diags);
@@ -96,6 +100,7 @@ static inline void run_step(step_run *x, const nvl_llm *m, const nvl_llm_layout 
 }
 
 static inline void step_close(step_run *x) {
+  free(x->seen);
   nvl_llm_step_release(&x->st, x->spec.n_jobs);
   nvl_workload_spec_release(&x->spec);
   nvl_fixture_close(&x->f);

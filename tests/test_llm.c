@@ -168,6 +168,42 @@ static void test_llm__tp_step_is_compute_plus_its_collectives(void **state) {
   step_close(&x);
 }
 
+/* The breakdown seen from any rank (llm --rank): each rank's compute, exposed communication and
+ * bubble add up to the step; the default view is the rank whose last operation ends last; ranks
+ * alike (the same stage and TP place in another data-parallel replica) see the same breakdown,
+ * while the two pipeline stages see their own (so two designs' breakdowns compare only from the
+ * same rank). tp 2 x dp 2 x pp 2 training on 8 GPUs. */
+static void test_llm__every_rank_sees_a_whole_step(void **state) {
+  (void)state;
+  nvl_llm m = dense_model();
+  nvl_llm_layout l = prefill(2, 1024);
+  l.mode = NVL_LLM_TRAIN, l.pp = 2, l.dp = 2, l.batch = 8, l.microbatches = 4;
+  step_run x;
+  run_step(&x, &m, &l, 8);
+  assert_int_equal(x.st.ranks, 8);
+  const nvl_llm_result *c = &x.seen[x.r.rank];
+  assert_false(x.r.rank_asked);
+  assert_true(c->rank_asked);
+  assert_close(c->compute_s, x.r.compute_s, 0);
+  assert_close(c->exposed_s, x.r.exposed_s, 0);
+  for (int k = 0; k < NVL_LD__COUNT; k++)
+    assert_close(c->comm_s[k], x.r.comm_s[k], 0);
+  for (int r = 0; r < 8; r++) {
+    const nvl_llm_result *s = &x.seen[r];
+    assert_int_equal(s->rank, r);
+    assert_close(s->step_s, x.r.step_s, 0);
+    assert_close(s->compute_s + s->exposed_s + s->bubble_s, s->step_s, 1e-9 * s->step_s);
+    assert_true(s->comm_s[NVL_LD_TP] > 0 && s->comm_s[NVL_LD_PP] > 0 && s->comm_s[NVL_LD_DP] > 0);
+    const nvl_llm_result *twin = &x.seen[r ^ 2]; /* the other data-parallel replica */
+    assert_close(s->compute_s, twin->compute_s, 1e-9 * s->step_s);
+    assert_close(s->comm_s[NVL_LD_DP], twin->comm_s[NVL_LD_DP], 1e-9 * s->step_s);
+    assert_close(s->bubble_s, twin->bubble_s, 1e-9 * s->step_s);
+  }
+  /* the stages differ: the last one computes the output layer and its loss */
+  assert_true(x.seen[4].compute_s > x.seen[0].compute_s * 1.001);
+  step_close(&x);
+}
+
 /* The design file of NVL72 with every NVLink 5 link at `bw` (a temporary file, path in out). */
 static void nvl72_at(const char *bw, char *out, size_t len) {
   char src[512];
@@ -441,6 +477,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_llm__compute_only_step_is_the_sum_of_its_operations),
     cmocka_unit_test(test_llm__recomputation_costs_its_forward_and_saves_activations),
     cmocka_unit_test(test_llm__tp_step_is_compute_plus_its_collectives),
+    cmocka_unit_test(test_llm__every_rank_sees_a_whole_step),
     cmocka_unit_test(test_llm__half_bandwidth_nearly_doubles_ep_time),
     cmocka_unit_test(test_llm__deepep_low_latency_kernels_trade_bytes_for_latency),
     cmocka_unit_test(test_llm__memory_check_refuses_with_the_numbers),

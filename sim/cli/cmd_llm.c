@@ -2,6 +2,7 @@
  * cmd_llm: `nvlsim llm [options] [DESIGN]`: one training, prefill or decode step of an LLM on the
  * design (workload/llm.h), with its breakdown, tokens/s and memory check, and a CSV row.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 typedef struct {
   nvl_llm_ask ask;
   const char *csv, *link_stats;
+  size_t rank; /* --rank, or SIZE_MAX: the rank whose last operation ends last */
   bool verbose, explicit_ranks;
   nvl_phase_opts phases;
   double wall_limit_s, mem_limit;
@@ -42,6 +44,8 @@ static const nvl_option options[] = {
     NVL_OPT_PHASES_(llm_opts, phases),
     C(0, "cfg", "KEY:VALUE", cfg, nvl_arg_cfg, "a SimGrid option"),
     NVL_OPT_GROUP_("output"),
+    O(NVL_OPT_COUNT, 0, "rank", "N", rank,
+      "the breakdown seen from rank N (default: the rank whose\nlast operation ends last)"),
     O(NVL_OPT_STRING, 0, "csv", "FILE", csv, "one row: the step's figures, written atomically"),
     O(NVL_OPT_STRING, 0, "link-stats", "FILE", link_stats, "per link direction, as for run"),
     O(NVL_OPT_FLAG, 'v', "verbose", NULL, verbose, "SimGrid's own logging"),
@@ -81,6 +85,7 @@ const nvl_cmd_doc nvl_doc_llm = {
 static int parse_opts(int argc, char **argv, llm_opts *o, const char **file) {
   memset(o, 0, sizeof *o);
   o->ask = (nvl_llm_ask)NVL_LLM_ASK_INIT;
+  o->rank = SIZE_MAX;
   char *operands[1];
   int n = 0, rc;
   if (!nvl_options_accept(&nvl_doc_llm, argc, argv, o, operands, 1, &n, &rc))
@@ -125,7 +130,8 @@ int nvl_cmd_llm(const nvl_model_ctx *ctx, int argc, char **argv) {
                          .phases = o.phases,
                          .verbose = o.verbose,
                          .progress = isatty(2),
-                         .sg_cfg = o.cfg.args};
+                         .sg_cfg = o.cfg.args,
+                         .rank = o.rank != SIZE_MAX ? &o.rank : NULL};
   if ((rc = nvl_llm_simulate(d, &m, &o.ask, &so, &x, &diags)) != NVL_EXIT_OK) {
     nvl_cli_llm_print_failure(&x, &diags, "llm", label, NULL);
     goto done;

@@ -228,6 +228,13 @@ int nvl_llm_simulate(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a
   int rc = prepare(o->ctx, d, m, a, x, diags);
   if (rc != NVL_EXIT_OK)
     return rc;
+  if (o->rank && *o->rank >= (size_t)x->st.ranks) {
+    x->layout_error = true;
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, "",
+                 "--rank %zu: the layout has %d rank%s (0 .. %d)", *o->rank, x->st.ranks,
+                 x->st.ranks == 1 ? "" : "s", x->st.ranks - 1);
+    return NVL_EXIT_USAGE;
+  }
   x->spec.explicit_ranks = o->explicit_ranks;
   x->wr = nvl_workload_run_graph(&x->spec, d, x->p, &x->st.g);
   if (!x->wr) {
@@ -246,7 +253,8 @@ int nvl_llm_simulate(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a
                      .sg_cfg = o->sg_cfg};
   if (nvl_simulate_engine(x->wr, &so, &x->res, diags) != 0)
     return NVL_EXIT_FAIL;
-  nvl_llm_result_compute(&x->st, &x->wr->g, &x->spec, d, &x->res, &x->r);
+  nvl_llm_result_compute(&x->st, &x->wr->g, &x->spec, d, &x->res, o->rank ? (int)*o->rank : -1,
+                         &x->r);
   x->r.n_simulated = x->wr->fold ? nvl_fold_kept(x->wr->fold) : x->r.n_ops;
   x->r.fold_copies = x->wr->fold ? nvl_fold_copies(x->wr->fold) : 0;
   return NVL_EXIT_OK;

@@ -92,6 +92,7 @@ typedef struct {
   bool explicit_ranks;       /* every operation simulated: no fold (workload/fold.h) */
   nvl_phase_opts phases;     /* how transfers are simulated (zero: the defaults) */
   const char *const *sg_cfg; /* extra --cfg=... arguments, NULL-terminated, or NULL */
+  const size_t *rank;        /* the breakdown's rank (llm --rank), or NULL: the last to end */
 } nvl_llm_sim_opts;
 
 typedef struct {

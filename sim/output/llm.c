@@ -123,10 +123,11 @@ static void ep_bandwidths(const nvl_llm_step *st, const nvl_wgraph *g, const nvl
 
 void nvl_llm_result_compute(const nvl_llm_step *st, const nvl_wgraph *g,
                             const nvl_workload_spec *spec, const nvl_design *d,
-                            const nvl_engine_result *res, nvl_llm_result *out) {
+                            const nvl_engine_result *res, int rank, nvl_llm_result *out) {
   memset(out, 0, sizeof *out);
   out->n_ops = g->n_ops;
-  out->rank = critical_rank(st, g, spec, res);
+  out->rank_asked = rank >= 0;
+  out->rank = rank >= 0 ? rank : critical_rank(st, g, spec, res);
   span *cs = nvl_xmalloc((g->n_ops + 1) * sizeof *cs),
        *ms = nvl_xmalloc((g->n_ops + 1) * sizeof *ms);
   size_t nc = 0, nm = 0;
@@ -229,8 +230,8 @@ void nvl_llm_result_print(const nvl_llm_labels *lb, const nvl_llm_step *st, cons
   else if (r->fold_copies > 0)
     snprintf(folded, sizeof folded, " (%zu simulated: %d alike copies folded)", r->n_simulated,
              r->fold_copies);
-  fprintf(out, "# %zu operations%s; breakdown seen from rank %d (its last operation ends last)\n",
-          r->n_ops, folded, r->rank);
+  fprintf(out, "# %zu operations%s; breakdown seen from rank %d (%s)\n", r->n_ops, folded, r->rank,
+          r->rank_asked ? "--rank" : "its last operation ends last");
   fprintf(out, "%s time %28.1f us\n",
           l->mode == NVL_LLM_DECODE    ? "token"
           : l->mode == NVL_LLM_PREFILL ? "prefill"

@@ -16,6 +16,7 @@
 #ifndef NVL_OUTPUT_LLM_H
 #define NVL_OUTPUT_LLM_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "design/design.h"
@@ -24,6 +25,7 @@
 
 typedef struct {
   int rank;
+  bool rank_asked; /* the breakdown's rank was asked for (llm --rank), not the last to end */
   size_t n_ops;
   size_t n_simulated; /* operations the engine ran (fewer when folded: workload/fold.h) */
   int fold_copies;    /* copies each folded operation stands for, 0: not folded */
@@ -36,10 +38,11 @@ typedef struct {
 } nvl_llm_result;
 
 /* From the engine's result of the step's graph g (the one run: nvl_workload_run_graph takes
- * st->g over). */
+ * st->g over), the breakdown seen from rank `rank` (0 .. st->ranks - 1), or from the rank whose
+ * last operation ends last when rank is -1. */
 void nvl_llm_result_compute(const nvl_llm_step *st, const nvl_wgraph *g,
                             const nvl_workload_spec *spec, const nvl_design *d,
-                            const nvl_engine_result *res, nvl_llm_result *out);
+                            const nvl_engine_result *res, int rank, nvl_llm_result *out);
 
 typedef struct {
   const char *design, *llm;
