@@ -117,6 +117,10 @@ typedef struct {
    * sendrecv and alltoall may run as shifted programs (models/program.h); alltoall reroutes, which
    * needs routes that the engine hands to SimGrid (not routes_fixed: an XML platform) */
   int period;
+  /* NVLSTree: the ranks come in rail-major order (rank q * nodes + k is place q of node k, node_of
+   * likewise) and rotating every node's places is a symmetry: the program runs the ranks of
+   * place 0 as a shifted program of period `nodes`, each rail standing for every rail */
+  bool rail_major;
   bool routes_fixed;
 } nvl_coll_spec;
 

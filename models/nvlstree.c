@@ -16,6 +16,13 @@
  * publication, so that chunk k + 1 is reduced while chunk k crosses the network. A hop between
  * nodes first waits net_step_delay_s (NCCL's NVLSTree NET latency, less the route's) on the
  * first chunk; sends between nodes carry net_byte_scale wire bytes per payload byte.
+ *
+ * Rails alike (s->rail_major): the places of a node are images of each other under a symmetry
+ * that moves every rank to the next place of its node (each rail's NICs and leaves onto the
+ * next's), so every rail's traffic is an image of rail 0's, on its own links, at the same times.
+ * The program is then shifted (models/program.h) by the nodes: it runs the ranks of place 0 (one
+ * per node), their switch lanes taking one contribution and giving one shard and one publication
+ * each, the shard still S/g; each transfer stands for its g images.
  */
 #include <stdlib.h>
 
@@ -26,7 +33,9 @@
 
 typedef struct {
   int n, nodes, g;
-  int *at;            /* at[node * g + place]: the rank at that place of the node */
+  int gs;             /* places simulated per node: g, or 1 when rails are alike */
+  bool shifted;       /* a shifted program (rails alike): weighted sends, referenced receives */
+  int *at;            /* at[node * gs + place]: the rank at that place of the node */
   int *place;         /* per rank */
   int *up[2], *dn[2]; /* per rank: the tree lanes */
   int *main;          /* per rank */
@@ -40,19 +49,21 @@ static bool make_layout(const nvl_coll_spec *s, nvl_program *p, layout *L) {
   int n = s->n, N = s->nodes;
   if (N < 2 || n % N != 0)
     return false;
-  L->n = n;
   L->nodes = N;
   L->g = n / N;
+  L->shifted = s->rail_major && !s->reduce && L->g > 1;
+  L->gs = L->shifted ? 1 : L->g;
+  L->n = n = N * L->gs; /* the ranks simulated: with rails alike, 0 .. N - 1 (place 0) */
   L->at = nvl_xmalloc((size_t)n * sizeof(int));
   L->place = nvl_xmalloc((size_t)n * sizeof(int));
   int *fill = nvl_xcalloc((size_t)N, sizeof(int));
   bool ok = true;
   for (int r = 0; r < n && ok; r++) {
     int k = s->node_of[r];
-    ok = k >= 0 && k < N && fill[k] < L->g && s->node_nvls_host[k] >= 0;
+    ok = k >= 0 && k < N && fill[k] < L->gs && s->node_nvls_host[k] >= 0;
     if (ok) {
       L->place[r] = fill[k];
-      L->at[k * L->g + fill[k]++] = r;
+      L->at[k * L->gs + fill[k]++] = r;
     }
   }
   free(fill);
@@ -61,6 +72,8 @@ static bool make_layout(const nvl_coll_spec *s, nvl_program *p, layout *L) {
     free(L->place);
     return false;
   }
+  if (L->shifted)
+    nvl_program_reduce_shift(p, N);
   L->main = nvl_rank_lanes(p, n);
   for (int t = 0; t < 2; t++) {
     L->up[t] = nvl_xmalloc((size_t)n * sizeof(int));
@@ -86,39 +99,64 @@ static void free_layout(layout *L) {
     free(owned[i]);
 }
 
+/* A SEND of `bytes` (wire bytes, whole); shifted: standing for its images, one per rail. */
+static void send(nvl_program *p, const layout *L, int lane, int peer, double bytes) {
+  if (L->shifted)
+    nvl_program_send_weighted(p, lane, (uint32_t)peer, (double)(uint64_t)bytes, 0, 1, 1);
+  else
+    nvl_program_op(p, lane, NVL_OP_SEND, peer, (double)(uint64_t)bytes);
+}
+
+/* A RECV of the next transfer from lane `from`. */
+static void recv(nvl_program *p, const layout *L, int lane, int from) {
+  if (L->shifted)
+    nvl_program_recv_ref(p, lane, from, (uint32_t)lane, 1);
+  else
+    RECV(lane, from);
+}
+
+/* A send over NVLink (the pipe's wire bytes). */
+static void nvl_send(nvl_program *p, const layout *L, const nvl_pipe *pm, int lane, int peer,
+                     double bytes) {
+  send(p, L, lane, peer, (double)(uint64_t)(bytes * pm->scale));
+}
+
 /* A send between nodes: NCCL's NET latency on the first chunk, the network's wire bytes. */
-static void net_send(nvl_program *p, const nvl_coll_spec *s, int lane, int peer, double bytes,
-                     bool first) {
+static void net_send(nvl_program *p, const nvl_coll_spec *s, const layout *L, int lane, int peer,
+                     double bytes, bool first) {
   if (first && s->net_step_delay_s > 0)
     nvl_program_op(p, lane, NVL_OP_DELAY, 0, s->net_step_delay_s);
   double scale = s->net_byte_scale > 0 ? s->net_byte_scale : 1.0;
-  nvl_program_op(p, lane, NVL_OP_SEND, peer, (double)(uint64_t)(bytes * scale));
+  send(p, L, lane, peer, (double)(uint64_t)(bytes * scale));
 }
 
 /* Stage 2 of one chunk half (tb bytes) in tree t: every rank's tree lanes. */
 static void tree_stage(nvl_program *p, const nvl_coll_spec *s, const nvl_pipe *pm, const layout *L,
                        int t, double tb, bool first) {
-  int N = L->nodes, g = L->g;
-  double shard = tb / g;
+  int N = L->nodes, gs = L->gs;
+  double shard = tb / L->g;
   for (int r = 0; r < L->n; r++) {
     int k = s->node_of[r], pos = tnode(t, k, N), q = L->place[r];
     int c1 = 2 * pos + 1, c2 = 2 * pos + 2;
     int up = L->up[t][r], dn = L->dn[t][r];
-    RECV(up, L->red[k]); /* the node's reduced shard */
+    recv(p, L, up, L->red[k]); /* the node's reduced shard */
     if (c1 < N)
-      RECV(up, L->up[t][L->at[tnode(t, c1, N) * g + q]]);
+      recv(p, L, up, L->up[t][L->at[tnode(t, c1, N) * gs + q]]);
     if (c2 < N)
-      RECV(up, L->up[t][L->at[tnode(t, c2, N) * g + q]]);
+      recv(p, L, up, L->up[t][L->at[tnode(t, c2, N) * gs + q]]);
     if (pos > 0)
-      net_send(p, s, up, L->up[t][L->at[tnode(t, (pos - 1) / 2, N) * g + q]], shard, first);
+      net_send(p, s, L, up, L->up[t][L->at[tnode(t, (pos - 1) / 2, N) * gs + q]], shard, first);
     else
       nvl_program_op(p, up, NVL_OP_NOTIFY, dn, 0);
-    RECV(dn, pos > 0 ? L->dn[t][L->at[tnode(t, (pos - 1) / 2, N) * g + q]] : up);
+    if (pos > 0)
+      recv(p, L, dn, L->dn[t][L->at[tnode(t, (pos - 1) / 2, N) * gs + q]]);
+    else
+      RECV(dn, up); /* the root's own sum (a notification) */
     if (c1 < N)
-      net_send(p, s, dn, L->dn[t][L->at[tnode(t, c1, N) * g + q]], shard, first);
+      net_send(p, s, L, dn, L->dn[t][L->at[tnode(t, c1, N) * gs + q]], shard, first);
     if (c2 < N)
-      net_send(p, s, dn, L->dn[t][L->at[tnode(t, c2, N) * g + q]], shard, first);
-    nvl_send_step(p, pm, dn, L->pub[k], shard, false); /* the store */
+      net_send(p, s, L, dn, L->dn[t][L->at[tnode(t, c2, N) * gs + q]], shard, first);
+    nvl_send(p, L, pm, dn, L->pub[k], shard); /* the store */
   }
 }
 
@@ -129,37 +167,36 @@ int nvl_build_nvlstree(const nvl_coll_spec *s, nvl_program *p) {
   if (!make_layout(s, p, &L))
     return -1;
   nvl_pipe pm = nvl_pipe_of(s);
-  int K = pm.chunks, g = L.g;
+  int K = pm.chunks, g = L.g, gs = L.gs;
   for (int c = 0; c < K; c++) { /* stage 1: contributions */
     double cb = nvl_part(s->bytes, K, c);
     for (int t = 0; t < 2; t++)
       for (int r = 0; r < L.n; r++)
-        nvl_send_step(p, &pm, L.main[r], L.red[s->node_of[r]], t == 0 ? cb / 2 : cb - cb / 2,
-                      false);
+        nvl_send(p, &L, &pm, L.main[r], L.red[s->node_of[r]], t == 0 ? cb / 2 : cb - cb / 2);
   }
   for (int c = 0; c < K; c++) {
     double cb = nvl_part(s->bytes, K, c);
     for (int t = 0; t < 2; t++) {
       double tb = t == 0 ? cb / 2 : cb - cb / 2;
       for (int k = 0; k < L.nodes; k++) { /* the reduction: every rank's part in, shards out */
-        for (int q = 0; q < g; q++)
-          RECV(L.red[k], L.main[L.at[k * g + q]]);
-        for (int q = 0; q < g; q++)
-          nvl_send_step(p, &pm, L.red[k], L.up[t][L.at[k * g + q]], tb / g, false);
+        for (int q = 0; q < gs; q++)
+          recv(p, &L, L.red[k], L.main[L.at[k * gs + q]]);
+        for (int q = 0; q < gs; q++)
+          nvl_send(p, &L, &pm, L.red[k], L.up[t][L.at[k * gs + q]], tb / g);
       }
       tree_stage(p, s, &pm, &L, t, tb, c == 0);
       for (int k = 0; k < L.nodes; k++) { /* the publication: every shard in, the chunk out */
-        for (int q = 0; q < g; q++)
-          RECV(L.pub[k], L.dn[t][L.at[k * g + q]]);
-        for (int q = 0; q < g; q++)
-          nvl_send_step(p, &pm, L.pub[k], L.main[L.at[k * g + q]], tb, false);
+        for (int q = 0; q < gs; q++)
+          recv(p, &L, L.pub[k], L.dn[t][L.at[k * gs + q]]);
+        for (int q = 0; q < gs; q++)
+          nvl_send(p, &L, &pm, L.pub[k], L.main[L.at[k * gs + q]], tb);
       }
     }
   }
   for (int c = 0; c < K; c++)
     for (int t = 0; t < 2; t++)
       for (int r = 0; r < L.n; r++)
-        RECV(L.main[r], L.pub[s->node_of[r]]);
+        recv(p, &L, L.main[r], L.pub[s->node_of[r]]);
   free_layout(&L);
   return 0;
 }

@@ -189,6 +189,73 @@ static void test_scaleout__nvlstree_moves_shards_between_nodes(void **state) {
   nvl_fixture_close(&f);
 }
 
+/* NVLSTree under the default model on the first n GPUs of a design: its time and every link
+ * direction's bytes (links[2 x link count], owned by the caller); whether one rail stood for all.
+ */
+static double nvlstree_run(const nvl_fixture *f, int n, bool explicit_ranks, double **links,
+                           bool *rails) {
+  nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .seed = 1, .explicit_ranks = explicit_ranks};
+  spec.jobs = calloc(1, sizeof *spec.jobs);
+  spec.n_jobs = 1;
+  nvl_job *j = &spec.jobs[0];
+  snprintf(j->name, sizeof j->name, "tree");
+  snprintf(j->ranks_sel, sizeof j->ranks_sel, "gpu[0:%d]", n);
+  j->coll = NVL_COLL_ALL_REDUCE;
+  j->algo = NVL_ALGO_NVLSTREE;
+  j->size_bytes = 1u << 30;
+  j->proto = NVL_PROTO_SIMPLE;
+  nvl_engine_result res;
+  nvl_task_graph g;
+  nvl_workload_run *wr = nvl_fixture_simulate(&spec, f->d, f->p, true, &res, &g);
+  *rails = wr->comms[0].mode.rails;
+  double t = res.time_s[0];
+  size_t nl = 2 * nvl_platform_link_count(f->p);
+  *links = malloc(nl * sizeof **links);
+  memcpy(*links, res.link_bytes, nl * sizeof **links);
+  nvl_engine_result_release(&res);
+  nvl_workload_run_free(wr);
+  nvl_workload_spec_release(&spec);
+  return t;
+}
+
+/* One rail stands for every rail where the rails are alike (h100-pod-256: rail k on leaf k, each
+ * with uplinks of its own): NVLSTree then runs place 0's ranks only, with the same time and the
+ * same bytes on every link direction as every rank simulated (--explicit-ranks). Where the rails
+ * share links (each node's eight NICs on a leaf of its own, its uplinks 4:1 oversubscribed),
+ * every rank runs: one rail standing for eight there would leave the shared uplinks an eighth as
+ * loaded (4.6 ms instead of 17.2 ms at 1 GiB). */
+static void test_scaleout__nvlstree_runs_one_rail_for_alike_rails(void **state) {
+  (void)state;
+  static const struct {
+    const char *design, *failed; /* a NIC failed, or NULL */
+    int n;
+    bool rails;
+  } cases[] = {{"topologies/h100-pod-256.json", NULL, 16, true},
+               {"topologies/h100-pod-256.json", NULL, 24, true},
+               {"topologies/h100-pod-256.json", NULL, 64, true},
+               {"topologies/h100-pod-256.json", "nic:nic9", 16, false},
+               {"tests/designs/hgx-h100-shared-leaves.json", NULL, 16, false},
+               {"tests/designs/hgx-h100-shared-leaves.json", NULL, 32, false}};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    const char *failures[] = {cases[i].failed, NULL};
+    nvl_fixture f = nvl_fixture_load(cases[i].design, failures, NVL_MODEL_DEFAULT);
+    double *la, *lb;
+    bool ra, rb;
+    double ta = nvlstree_run(&f, cases[i].n, false, &la, &ra);
+    double tb = nvlstree_run(&f, cases[i].n, true, &lb, &rb);
+    print_message("%s, %d ranks: %.3f us (one rail: %s), every rank %.3f us\n", cases[i].design,
+                  cases[i].n, ta * 1e6, ra ? "yes" : "no", tb * 1e6);
+    assert_int_equal(ra, cases[i].rails);
+    assert_false(rb);
+    assert_close(ta, tb, 1e-9 * tb);
+    for (size_t k = 0; k < 2 * nvl_platform_link_count(f.p); k++)
+      assert_close(la[k], lb[k], 1e-9 * lb[k] + 1);
+    free(la);
+    free(lb);
+    nvl_fixture_close(&f);
+  }
+}
+
 /* NCCL's choice across two HGX H100 nodes: rings (LL) for small operations, NVLSTree from a few
  * MiB, as NCCL's own model predicts (tuning.cc: NVLSTree's 8 channels at the Hopper 2-node cap
  * of 57.7 GB/s, 462 GB/s, beat the ring's 8 NICs x 48 GB/s). */
@@ -362,6 +429,7 @@ static void test_scaleout__a_switchless_mesh_is_one_node(void **state) {
 }
 
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_scaleout__nvlstree_runs_one_rail_for_alike_rails),
     cmocka_unit_test(test_scaleout__a_switchless_mesh_is_one_node),
     cmocka_unit_test(test_scaleout__info_counts_scale_up_domains),
     cmocka_unit_test(test_scaleout__ecmp_hashes_routes_over_the_spines),

@@ -144,10 +144,22 @@ int nvl_platform_endpoint_host(const nvl_platform *p, int dev);
 int nvl_platform_port_links(const nvl_platform *p, int dev, int *links, int max);
 /* Whether moving every rank r of a job (devs, n) to rank r + m mod n is a symmetry of the
  * platform for the job's traffic (symmetry.c): devices to alike devices, the classes they reach to
- * alike classes, trunks to alike trunks, ring neighbours' routes to their images' routes. map
- * (2 x link count entries, or NULL): the image of each link direction (2 x link + dir), -1 where
- * the symmetry does not reach. One host per device only. */
+ * alike classes, trunks to alike trunks, ring neighbours' routes (every stripe, the network's
+ * through NICs included) to their images' routes; never under ECMP. map (2 x link count entries,
+ * or NULL): the image of each link direction (2 x link + dir), -1 where the symmetry does not
+ * reach. A device's hosts (one per plane, and per NIC in a network plane) go to its image's in
+ * order, its NICs' PCIe and port links with them. */
 bool nvl_platform_shift(const nvl_platform *p, const int *devs, int n, int m, int *map);
+/* Under that shift's map (of nvl_platform_shift), whether every stripe of the transfer from rank a
+ * to rank b routes onto the same stripe of the transfer from a + m to b + m (ring neighbours are
+ * checked by nvl_platform_shift; a program with other pairs checks those). */
+bool nvl_platform_shift_pair(const nvl_platform *p, const int *devs, int n, int m, const int *map,
+                             int a, int b);
+/* Whether every link direction on the route between two hosts that shares its capacity (not a
+ * fatpipe) has n / m distinct images under the map, so that the shift's copies of a transfer load
+ * links of their own (a leaf's uplink that every image crosses would carry all of them). */
+bool nvl_platform_shift_own_links(const nvl_platform *p, int n, int m, const int *map,
+                                  int from_host, int to_host);
 /* An endpoint's scale-up domain: endpoints of one domain reach each other without the network
  * (an HGX node, an NVL72 rack, a switchless mesh: NCCL's "node", an NVLink clique); numbered
  * from 0 by first endpoint; -1 for an endpoint with neither a scale-up plane nor a direct link

@@ -4,8 +4,10 @@
  * links (and reduction-engine links) correspond in attachment order with equal capacity,
  * latency and physical links; the classes they reach follow (a permutation, checked), the
  * classes no rank reaches stay; every trunk goes to the trunk between the images of its classes,
- * alike. Routes come from shortest paths with ties broken by class index, so a permutation of
- * classes need not carry routes onto routes: the ring neighbours' routes are compared too.
+ * alike. A device with several hosts (a scale-up plane and its NICs' network hosts) maps them in
+ * order, its NICs' PCIe links with their port links. Routes come from shortest paths with ties
+ * broken by class index, so a permutation of classes need not carry routes onto routes: the ring
+ * neighbours' routes (every stripe of each transfer) are compared too.
  * Cost: O(ranks x attachments + classes^2 + ranks x route length).
  */
 #include <stdlib.h>
@@ -32,22 +34,39 @@ static bool map_link(const nvl_platform *p, int *map, int a, int b, bool flip) {
          map_dir(map, 2 * a + 1, 2 * b + (flip ? 0 : 1));
 }
 
-/* Rank r's device's attachments onto its image's; fills pi (class -> class). */
+/* A device's hosts onto its image's: as many, in order, each in the same plane, of the same
+ * capacity, a network host (through a NIC) onto a network host. */
+static bool hosts_alike(const nvl_platform *p, int d, int e) {
+  int nd = p->ph_start[d + 1] - p->ph_start[d];
+  if (nd != p->ph_start[e + 1] - p->ph_start[e])
+    return false;
+  for (int i = 0; i < nd; i++) {
+    const plane_host *a = &p->ph[p->ph_start[d] + i], *b = &p->ph[p->ph_start[e] + i];
+    if (a->plane != b->plane || a->cap_Bps != b->cap_Bps || (a->via < 0) != (b->via < 0))
+      return false;
+  }
+  return true;
+}
+
+/* Rank r's device's attachments onto its image's (through a NIC: its PCIe link too); fills pi
+ * (class -> class). */
 static bool map_ranks(const nvl_platform *p, const int *devs, int n, int m, int *pi, int *map) {
   for (int r = 0; r < n; r++) {
     int d = devs[r], e = devs[(r + m) % n];
-    if (p->ph_start[d + 1] - p->ph_start[d] != 1 || p->ph_start[e + 1] - p->ph_start[e] != 1 ||
+    if (!hosts_alike(p, d, e) ||
         p->att_start[d + 1] - p->att_start[d] != p->att_start[e + 1] - p->att_start[e])
-      return false; /* several planes, or unlike attachments */
+      return false; /* unlike hosts or attachments */
     for (int j = 0; j < p->att_start[d + 1] - p->att_start[d]; j++) {
       const attach *a = &p->att[p->att_start[d] + j], *b = &p->att[p->att_start[e] + j];
       if ((a->cls < 0) != (b->cls < 0) || (a->nvls_link < 0) != (b->nvls_link < 0) ||
-          a->cap_Bps != b->cap_Bps)
+          a->cap_Bps != b->cap_Bps || (a->pcie_link < 0) != (b->pcie_link < 0) ||
+          a->pcie_Bps != b->pcie_Bps)
         return false;
       if (a->cls < 0)
         continue; /* a direct link out of the job (in-job ones are refused by the caller) */
       if ((pi[a->cls] >= 0 && pi[a->cls] != b->cls) || !map_link(p, map, a->link, b->link, false) ||
-          (a->nvls_link >= 0 && !map_link(p, map, a->nvls_link, b->nvls_link, false)))
+          (a->nvls_link >= 0 && !map_link(p, map, a->nvls_link, b->nvls_link, false)) ||
+          (a->pcie_link >= 0 && !map_link(p, map, a->pcie_link, b->pcie_link, false)))
         return false;
       pi[a->cls] = b->cls;
     }
@@ -94,16 +113,17 @@ static bool map_trunks(const nvl_platform *p, const int *pi, int *map) {
   return true;
 }
 
-/* The route between ranks r and r + 1 goes to the route between their images. */
-static bool routes_follow(const nvl_platform *p, const int *devs, int n, int m, const int *map) {
+bool nvl_platform_shift_pair(const nvl_platform *p, const int *devs, int n, int m, const int *map,
+                             int a, int b) {
+  nvl_stripe sa[NVL_MAX_STRIPES], sb[NVL_MAX_STRIPES];
+  int ns = nvl_platform_stripes(p, devs[a], devs[b], sa);
+  if (ns != nvl_platform_stripes(p, devs[(a + m) % n], devs[(b + m) % n], sb))
+    return false;
   int la[64], da[64], lb[64], db[64];
-  for (int r = 0; r < n; r++) {
-    int h0 = p->ph[p->ph_start[devs[r]]].host, h1 = p->ph[p->ph_start[devs[(r + 1) % n]]].host;
-    int g0 = p->ph[p->ph_start[devs[(r + m) % n]]].host;
-    int g1 = p->ph[p->ph_start[devs[(r + 1 + m) % n]]].host;
-    int na = nvl_platform_route(p, h0, h1, la, da, 64),
-        nb = nvl_platform_route(p, g0, g1, lb, db, 64);
-    if (na != nb || na < 0)
+  for (int s = 0; s < ns; s++) {
+    int na = nvl_platform_route(p, sa[s].from_host, sa[s].to_host, la, da, 64),
+        nb = nvl_platform_route(p, sb[s].from_host, sb[s].to_host, lb, db, 64);
+    if (na != nb || na < 0 || sa[s].weight != sb[s].weight)
       return false;
     for (int k = 0; k < na; k++)
       if (map[2 * la[k] + (da[k] > 0 ? 0 : 1)] != 2 * lb[k] + (db[k] > 0 ? 0 : 1))
@@ -112,8 +132,35 @@ static bool routes_follow(const nvl_platform *p, const int *devs, int n, int m, 
   return true;
 }
 
+bool nvl_platform_shift_own_links(const nvl_platform *p, int n, int m, const int *map,
+                                  int from_host, int to_host) {
+  int l[64], d[64];
+  int nl = nvl_platform_route(p, from_host, to_host, l, d, 64);
+  if (nl < 0)
+    return false;
+  for (int k = 0; k < nl; k++) {
+    if (p->links[l[k]].fatpipe)
+      continue;
+    int start = 2 * l[k] + (d[k] > 0 ? 0 : 1), cur = start, j = 1;
+    for (cur = map[cur]; cur >= 0 && cur != start && j < n / m; cur = map[cur])
+      j++;
+    if (cur != start || j != n / m) /* back early (shared by images), or never */
+      return false;
+  }
+  return true;
+}
+
+/* The route between ranks r and r + 1 goes to the route between their images. */
+static bool routes_follow(const nvl_platform *p, const int *devs, int n, int m, const int *map) {
+  for (int r = 0; r < n; r++)
+    if (!nvl_platform_shift_pair(p, devs, n, m, map, r, (r + 1) % n))
+      return false;
+  return true;
+}
+
 bool nvl_platform_shift(const nvl_platform *p, const int *devs, int n, int m, int *map) {
-  if (n < 2 || m < 1 || m >= n || n % m != 0 || !p->cc_start)
+  /* ECMP draws each route's next class by a hash of the pair: images need not route alike */
+  if (n < 2 || m < 1 || m >= n || n % m != 0 || !p->cc_start || p->ecmp)
     return false;
   bool *in = nvl_xcalloc(p->d->n_devices + 1, sizeof(bool)), ok = true;
   for (int r = 0; r < n; r++)

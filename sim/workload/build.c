@@ -162,7 +162,7 @@ static void send_program(const nvl_workload_run *wr, const nvl_wop *op, nvl_prog
 }
 
 static int coll_program(const nvl_workload_run *wr, const nvl_wop *op, const nvl_comm_mode *mode,
-                        nvl_program *p, const proto_params *pp) {
+                        nvl_program *p, const proto_params *pp, const int **devs) {
   const nvl_comm *m = &wr->comms[op->job];
   int n = m->tc.n;
   /* NCCL discards an empty collective before it reaches a kernel (enqueue.cc, taskAppend: "Empty
@@ -204,6 +204,13 @@ static int coll_program(const nvl_workload_run *wr, const nvl_wop *op, const nvl
                       .reduce = mode->alike,
                       .period = mode->period,
                       .routes_fixed = nvl_workload_fixed_routes(wr->spec)};
+  if (op->algo == NVL_ALGO_NVLSTREE && mode->rails && m->rail_devs &&
+      !mode->alike) { /* one rail for every rail: the ranks in rail-major order */
+    cs.node_of = m->rail_node_of;
+    cs.overhead_s = m->rail_overhead_s;
+    cs.rail_major = true;
+    *devs = m->rail_devs;
+  }
   return nvl_coll_build(&cs, p);
 }
 
@@ -237,6 +244,6 @@ int nvl_workload_build_as(const nvl_workload_run *wr, size_t i, const nvl_comm_m
   case NVL_WOP_MATRIX:
     p2p_program(wr, op, NULL, op->has_vals ? wr->g.vals + op->val_at : j->matrix, prog, &pp);
     return 0;
-  default: return coll_program(wr, op, mode, prog, &pp);
+  default: return coll_program(wr, op, mode, prog, &pp, devs);
   }
 }

@@ -168,6 +168,73 @@ static void find_nodes(nvl_comm *c, const nvl_job *j, const nvl_design *d, const
     }
 }
 
+/* Whether NVLSTree's rail of place 0 stands for every rail: moving each rank to the next place of
+ * its node is a symmetry (nvl_platform_shift on the ranks in rail-major order, by one rail), and
+ * every transfer between nodes the program makes (each rank's tree parent, both trees, both
+ * ways) routes onto its images'. Sets mode.rails and the rail_* arrays if so. Costs
+ * O(ranks x route length). */
+static void find_rails(nvl_comm *c, const nvl_job *j, const nvl_platform *p) {
+  int n = j->n, N = c->tc.nodes, g = n / N;
+  if (N < 2 || g < 2 || n % N != 0)
+    return;
+  int *rank = nvl_xmalloc((size_t)n * sizeof(int)), *fill = nvl_xcalloc((size_t)N, sizeof(int));
+  for (int r = 0; r < n; r++) {
+    int k = c->node_of[r];
+    rank[fill[k]++ * N + k] = r;
+  }
+  free(fill);
+  int *devs = nvl_xmalloc((size_t)n * sizeof(int));
+  for (int i = 0; i < n; i++)
+    devs[i] = j->devs[rank[i]];
+  int *map = nvl_xmalloc((2 * nvl_platform_link_count(p) + 1) * sizeof(int));
+  bool ok = nvl_platform_shift(p, devs, n, N, map);
+  for (int i = 0; i < n && ok; i++) { /* i = q N + k: node k's tree parents, both trees */
+    int k = i % N, base = i - k;
+    for (int t = 0; t < 2 && ok; t++) {
+      int pos = t == 0 ? k : N - 1 - k;
+      if (pos == 0)
+        continue;
+      int par = t == 0 ? (pos - 1) / 2 : N - 1 - (pos - 1) / 2;
+      ok = nvl_platform_shift_pair(p, devs, n, N, map, i, base + par) &&
+           nvl_platform_shift_pair(p, devs, n, N, map, base + par, i);
+    }
+  }
+  nvl_stripe st[NVL_MAX_STRIPES];
+  for (int i = 0; i < N && ok; i++) { /* rail 0's links are its own: up its tree, to its switch */
+    int k = i, h = nvl_platform_endpoint_host(p, devs[i]);
+    ok = h >= 0 && nvl_platform_shift_own_links(p, n, N, map, h, c->node_nvls_host[k]) &&
+         nvl_platform_shift_own_links(p, n, N, map, c->node_nvls_host[k], h);
+    for (int t = 0; t < 2 && ok; t++) {
+      int pos = t == 0 ? k : N - 1 - k;
+      if (pos == 0)
+        continue;
+      int par = t == 0 ? (pos - 1) / 2 : N - 1 - (pos - 1) / 2;
+      for (int dir = 0; dir < 2 && ok; dir++) {
+        int ns = nvl_platform_stripes(p, devs[dir ? par : i], devs[dir ? i : par], st);
+        for (int s = 0; s < ns && ok; s++)
+          ok = nvl_platform_shift_own_links(p, n, N, map, st[s].from_host, st[s].to_host);
+      }
+    }
+  }
+  free(map);
+  if (!ok) {
+    free(rank);
+    free(devs);
+    return;
+  }
+  c->mode.rails = true;
+  c->rail_rank = rank;
+  c->rail_devs = devs;
+  c->rail_node_of = nvl_xmalloc((size_t)n * sizeof(int));
+  for (int i = 0; i < n; i++)
+    c->rail_node_of[i] = i % N;
+  if (c->overhead_s) {
+    c->rail_overhead_s = nvl_xmalloc((size_t)n * sizeof(double));
+    for (int i = 0; i < n; i++)
+      c->rail_overhead_s[i] = c->overhead_s[rank[i]];
+  }
+}
+
 void nvl_comm_init(nvl_comm *c, const nvl_calibration *cal, const nvl_job *j, const nvl_design *d,
                    const nvl_platform *p, nvl_model model, bool explicit_ranks) {
   memset(c, 0, sizeof *c);
@@ -206,9 +273,16 @@ void nvl_comm_init(nvl_comm *c, const nvl_calibration *cal, const nvl_job *j, co
     for (int r = 0; r < j->n; r++)
       c->overhead_s[r] = d->endpoint_types[d->devices[j->devs[r]].type].op_overhead_s;
   }
+  if (!explicit_ranks && c->tc.nvls_tree && j->pattern == NVL_PAT_NONE &&
+      j->coll == NVL_COLL_ALL_REDUCE)
+    find_rails(c, j, p);
 }
 
 void nvl_comm_release(nvl_comm *c) {
+  free(c->rail_rank);
+  free(c->rail_devs);
+  free(c->rail_node_of);
+  free(c->rail_overhead_s);
   free(c->rings);
   free(c->overhead_s);
   free(c->node_of);

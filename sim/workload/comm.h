@@ -18,6 +18,7 @@
 typedef struct {
   bool alike; /* reduced programs apply (platform.h) */
   int period; /* rank r + period stands where rank r stands (nvl_platform_shift), or 0 */
+  bool rails; /* NVLSTree runs one rail for all (nvl_comm's rail_*) */
 } nvl_comm_mode;
 
 typedef struct {
@@ -35,6 +36,12 @@ typedef struct {
   int *node_of;
   int *node_nvls_host;
   double net_hop_s;
+  /* the ranks in rail-major order (rail_rank[q * nodes + k]: the job rank at place q of node k),
+   * where rotating every node's places is a symmetry of the platform for NVLSTree's traffic
+   * (mode.rails: its program runs place 0's rail, standing for every rail); their devices, nodes
+   * and overheads in that order (NULL otherwise; owned) */
+  int *rail_rank, *rail_devs, *rail_node_of;
+  double *rail_overhead_s;
 } nvl_comm;
 
 /* The communicator of a resolved job (j->devs, j->n set). */

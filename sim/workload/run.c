@@ -157,8 +157,10 @@ static void unalike_shared_devices(nvl_workload_run *wr) {
     }
   free(owner);
   if (spec->n_jobs > 1) /* a shifted job's images load links that another job may share */
-    for (size_t k = 0; k < spec->n_jobs; k++)
+    for (size_t k = 0; k < spec->n_jobs; k++) {
       wr->comms[k].mode.period = 0;
+      wr->comms[k].mode.rails = false;
+    }
 }
 
 static nvl_workload_run *run_alloc(const nvl_workload_spec *spec, const nvl_design *d,
