@@ -21,7 +21,7 @@ int nvl_sh_prepare(nvl_engine *e, task_rt *t) {
   int n = t->prog.n_ranks, m = t->prog.shift;
   size_t nl = 2 * nvl_platform_link_count(e->p);
   t->shift_map = nvl_xmalloc((nl + 1) * sizeof(int));
-  if (!nvl_platform_shift(e->p, t->devs, n, m, t->shift_map)) {
+  if (!nvl_platform_shift_hosts(e->p, t->devs, n, m, t->shift_map)) {
     nvl_diag_add(e->diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
                  "internal error: task %zu is shifted by %d ranks, which is no symmetry", t->id, m);
     return -1;

@@ -144,12 +144,16 @@ int nvl_platform_endpoint_host(const nvl_platform *p, int dev);
 int nvl_platform_port_links(const nvl_platform *p, int dev, int *links, int max);
 /* Whether moving every rank r of a job (devs, n) to rank r + m mod n is a symmetry of the
  * platform for the job's traffic (symmetry.c): devices to alike devices, the classes they reach to
- * alike classes, trunks to alike trunks, ring neighbours' routes (every stripe, the network's
- * through NICs included) to their images' routes; never under ECMP. map (2 x link count entries,
- * or NULL): the image of each link direction (2 x link + dir), -1 where the symmetry does not
- * reach. A device's hosts (one per plane, and per NIC in a network plane) go to its image's in
- * order, its NICs' PCIe and port links with them. */
+ * alike classes, trunks to alike trunks, ring neighbours' routes (every stripe) to their images'
+ * routes; never under ECMP. map (2 x link count entries, or NULL): the image of each link
+ * direction (2 x link + dir), -1 where the symmetry does not reach. One host per device: the
+ * ring neighbours' routes are all it checks, which is enough inside a scale-up fabric.
+ * nvl_platform_shift_hosts also takes devices of several hosts (one per plane, and per NIC in a
+ * network plane: they go to the image's in order, their NICs' PCIe and port links with them),
+ * for callers that check every pair they use (nvl_platform_shift_pair) and their links' images
+ * (nvl_platform_shift_own_links): across nodes, routes beyond ring neighbours need not follow. */
 bool nvl_platform_shift(const nvl_platform *p, const int *devs, int n, int m, int *map);
+bool nvl_platform_shift_hosts(const nvl_platform *p, const int *devs, int n, int m, int *map);
 /* Under that shift's map (of nvl_platform_shift), whether every stripe of the transfer from rank a
  * to rank b routes onto the same stripe of the transfer from a + m to b + m (ring neighbours are
  * checked by nvl_platform_shift; a program with other pairs checks those). */

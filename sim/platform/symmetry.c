@@ -49,11 +49,12 @@ static bool hosts_alike(const nvl_platform *p, int d, int e) {
 }
 
 /* Rank r's device's attachments onto its image's (through a NIC: its PCIe link too); fills pi
- * (class -> class). */
-static bool map_ranks(const nvl_platform *p, const int *devs, int n, int m, int *pi, int *map) {
+ * (class -> class). One host per device unless `hosts`. */
+static bool map_ranks(const nvl_platform *p, const int *devs, int n, int m, bool hosts, int *pi,
+                      int *map) {
   for (int r = 0; r < n; r++) {
     int d = devs[r], e = devs[(r + m) % n];
-    if (!hosts_alike(p, d, e) ||
+    if ((!hosts && p->ph_start[d + 1] - p->ph_start[d] != 1) || !hosts_alike(p, d, e) ||
         p->att_start[d + 1] - p->att_start[d] != p->att_start[e + 1] - p->att_start[e])
       return false; /* unlike hosts or attachments */
     for (int j = 0; j < p->att_start[d + 1] - p->att_start[d]; j++) {
@@ -158,7 +159,7 @@ static bool routes_follow(const nvl_platform *p, const int *devs, int n, int m, 
   return true;
 }
 
-bool nvl_platform_shift(const nvl_platform *p, const int *devs, int n, int m, int *map) {
+static bool shift(const nvl_platform *p, const int *devs, int n, int m, bool hosts, int *map) {
   /* ECMP draws each route's next class by a hash of the pair: images need not route alike */
   if (n < 2 || m < 1 || m >= n || n % m != 0 || !p->cc_start || p->ecmp)
     return false;
@@ -176,12 +177,20 @@ bool nvl_platform_shift(const nvl_platform *p, const int *devs, int n, int m, in
     pi[c] = -1;
   for (size_t k = 0; k < nl; k++)
     mp[k] = -1;
-  ok = ok && map_ranks(p, devs, n, m, pi, mp) && complete_classes(p, pi) && map_trunks(p, pi, mp) &&
-       routes_follow(p, devs, n, m, mp);
+  ok = ok && map_ranks(p, devs, n, m, hosts, pi, mp) && complete_classes(p, pi) &&
+       map_trunks(p, pi, mp) && routes_follow(p, devs, n, m, mp);
   if (ok && map)
     for (size_t k = 0; k < nl; k++)
       map[k] = mp[k];
   free(pi);
   free(mp);
   return ok;
+}
+
+bool nvl_platform_shift(const nvl_platform *p, const int *devs, int n, int m, int *map) {
+  return shift(p, devs, n, m, false, map);
+}
+
+bool nvl_platform_shift_hosts(const nvl_platform *p, const int *devs, int n, int m, int *map) {
+  return shift(p, devs, n, m, true, map);
 }

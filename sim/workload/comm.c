@@ -187,7 +187,7 @@ static void find_rails(nvl_comm *c, const nvl_job *j, const nvl_platform *p) {
   for (int i = 0; i < n; i++)
     devs[i] = j->devs[rank[i]];
   int *map = nvl_xmalloc((2 * nvl_platform_link_count(p) + 1) * sizeof(int));
-  bool ok = nvl_platform_shift(p, devs, n, N, map);
+  bool ok = nvl_platform_shift_hosts(p, devs, n, N, map);
   for (int i = 0; i < n && ok; i++) { /* i = q N + k: node k's tree parents, both trees */
     int k = i % N, base = i - k;
     for (int t = 0; t < 2 && ok; t++) {
