@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Folding against explicit runs over a class of inputs (workload/fold.h): random workload files of
 equal jobs that partition a design's GPUs (one collective each, ring or NCCL's choice), most with a
-job over all of them and some with a shift pattern, on three designs (racks on a spine, NVL72,
-HGX H100), under both models. Every job's time must equal the --explicit-ranks run's to 1e-6
+job over all of them and some with a shift pattern, on six designs (racks on a spine, NVL72,
+HGX H100, and across nodes: 4 nodes of the H100 pod, 2 racks of gb200-nvl72-x16, 4 nodes whose
+NICs share their leaf's uplinks), under both models. Every job's time must equal the --explicit-ranks run's to 1e-6
 relative (whether or not the workload folds; the designs are chosen so that most do).
 usage: fold_random.py NVLSIM SOURCE_DIR [SEED] [RUNS]"""
 import csv, json, os, random, subprocess, sys, tempfile
@@ -11,7 +12,9 @@ bin_, src = sys.argv[1], sys.argv[2]
 rng = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 1)
 runs = int(sys.argv[4]) if len(sys.argv) > 4 else 24
 designs = [(src + '/tests/designs/racks-4x8.json', 32), (src + '/topologies/gb200-nvl72.json', 72),
-           (src + '/topologies/hgx-h100.json', 8)]
+           (src + '/topologies/hgx-h100.json', 8), (src + '/topologies/h100-pod-256.json', 32),
+           (src + '/topologies/gb200-nvl72-x16.json', 144),
+           (src + '/tests/designs/hgx-h100-shared-leaves.json', 32)]
 tmp = tempfile.mkdtemp()
 failures = 0
 for it in range(runs):

@@ -150,8 +150,9 @@ int nvl_platform_port_links(const nvl_platform *p, int dev, int *links, int max)
  * ring neighbours' routes are all it checks, which is enough inside a scale-up fabric.
  * nvl_platform_shift_hosts also takes devices of several hosts (one per plane, and per NIC in a
  * network plane: they go to the image's in order, their NICs' PCIe and port links with them),
- * for callers that check every pair they use (nvl_platform_shift_pair) and their links' images
- * (nvl_platform_shift_own_links): across nodes, routes beyond ring neighbours need not follow. */
+ * for callers that check every pair they use (NVLSTree's rails: nvl_platform_shift_pair, and
+ * their links' images, nvl_platform_shift_own_links; the fold: every job's pairs): across nodes,
+ * routes beyond ring neighbours need not follow. */
 bool nvl_platform_shift(const nvl_platform *p, const int *devs, int n, int m, int *map);
 bool nvl_platform_shift_hosts(const nvl_platform *p, const int *devs, int n, int m, int *map);
 /* Under that shift's map (of nvl_platform_shift), whether every stripe of the transfer from rank a

@@ -454,7 +454,8 @@ static nvl_fold *try_candidate(finder *f, const int *D, int N, int m, int k) {
     free(f->pi[j]);
     f->pi[j] = NULL;
   }
-  bool ok = nvl_platform_shift(wr->p, D, N, m, map);
+  /* devices with network hosts too (across nodes): routes_map checks every pair's stripes */
+  bool ok = nvl_platform_shift_hosts(wr->p, D, N, m, map);
   for (size_t a = 0; a < f->n_jobs && ok; a++)
     ok = !has_ops(f, a) || job_image(f, a);
   ok = ok && orbits_full(f, k) && deps_follow(f) && routes_map(f, map) && set_programs(f) &&
