@@ -17,7 +17,7 @@
 
 static const nvl_algorithm table[] = {
     {NVL_ALGO_RING, "ring", RINGS, true, nvl_build_ring, nvl_tuner_time_ring},
-    {NVL_ALGO_TREE, "tree", NVL_COLL_BIT(NVL_COLL_ALL_REDUCE), false, nvl_build_tree,
+    {NVL_ALGO_TREE, "tree", NVL_COLL_BIT(NVL_COLL_ALL_REDUCE), true, nvl_build_tree,
      nvl_tuner_time_tree},
     {NVL_ALGO_NVLS, "nvls", NVL_COLL_BIT(NVL_COLL_ALL_REDUCE), true, nvl_build_nvls,
      nvl_tuner_time_nvls},

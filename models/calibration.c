@@ -96,21 +96,29 @@ static void load_nccl(nvl_jreader *r, nvl_calibration *cal, json_t *n) {
   }
   cal->nccl.nvlstree_latency_s = time_field(r, net, "nvlstree_latency");
   cal->nccl.nvlstree_net_latency_s = time_field(r, net, "nvlstree_net_latency");
-  json_t *ll = json_object_get(net, "ll_max_GBps"),
-         *pc = json_object_get(net, "nvlstree_per_channel_GBps");
+  json_t *ll = json_object_get(net, "ll_max_GBps");
+  static const char *const caps[] = {"nvlstree_per_channel_GBps", "tree_per_channel_GBps",
+                                     "tree_ll128_per_channel_GBps"};
+  double(*to[])[2] = {cal->nccl.nvlstree_per_channel_Bps, cal->nccl.tree_per_channel_Bps,
+                      cal->nccl.tree_ll128_per_channel_Bps};
   for (int k = 0; k < 2; k++) {
     cal->nccl.ll_max_multi_Bps[k] = json_number_value(json_array_get(ll, (size_t)k)) * 1e9;
-    for (int a = 0; a < NVL_ARCH__COUNT; a++)
-      cal->nccl.nvlstree_per_channel_Bps[a][k] =
-          json_number_value(json_array_get(json_object_get(pc, arch_names[a]), (size_t)k)) * 1e9;
+    for (size_t c = 0; c < sizeof caps / sizeof *caps; c++)
+      for (int a = 0; a < NVL_ARCH__COUNT; a++)
+        to[c][a][k] =
+            json_number_value(json_array_get(
+                json_object_get(json_object_get(net, caps[c]), arch_names[a]), (size_t)k)) *
+            1e9;
   }
   for (int k = 0; k < 2; k++)
-    for (int a = 0; a < NVL_ARCH__COUNT; a++)
-      if (!(cal->nccl.ll_max_multi_Bps[k] > 0) || !(cal->nccl.nvlstree_per_channel_Bps[a][k] > 0)) {
-        nvl_jr_fail(r, "nccl/net: ll_max_GBps and nvlstree_per_channel_GBps: two positive rates "
-                       "(2 nodes, more) per architecture");
-        return;
-      }
+    for (size_t c = 0; c < sizeof caps / sizeof *caps; c++)
+      for (int a = 0; a < NVL_ARCH__COUNT; a++)
+        if (!(cal->nccl.ll_max_multi_Bps[k] > 0) || !(to[c][a][k] > 0)) {
+          nvl_jr_fail(r, "nccl/net: ll_max_GBps, nvlstree_per_channel_GBps, tree_per_channel_GBps "
+                         "and tree_ll128_per_channel_GBps: two positive rates (2 nodes, more) per "
+                         "architecture");
+          return;
+        }
   load_speeds(r, json_object_get(net, "inter_speeds"), "nccl/net/inter_speeds",
               cal->nccl.inter_speeds, cal->nccl.n_inter_speeds);
 }

@@ -63,10 +63,12 @@ typedef struct {
     double p2p_channel_Bps;
     double speeds[NVL_ARCH__COUNT][NVL_MAX_SPEEDS]; /* GB/s, descending */
     int n_speeds[NVL_ARCH__COUNT];
-    /* across nodes: NVLSTree's latencies, LL's cap for 2 / more nodes, NVLSTree's per-channel
-     * cap for 2 / more nodes, the speeds of a channel through a NIC */
+    /* across nodes: NVLSTree's latencies, LL's cap for 2 / more nodes, NVLSTree's, the tree's
+     * and the tree's LL128 per-channel caps for 2 / more nodes, the speeds of a channel through
+     * a NIC */
     double nvlstree_latency_s, nvlstree_net_latency_s, ll_max_multi_Bps[2];
-    double nvlstree_per_channel_Bps[NVL_ARCH__COUNT][2];
+    double nvlstree_per_channel_Bps[NVL_ARCH__COUNT][2], tree_per_channel_Bps[NVL_ARCH__COUNT][2],
+        tree_ll128_per_channel_Bps[NVL_ARCH__COUNT][2];
     double inter_speeds[NVL_ARCH__COUNT][NVL_MAX_SPEEDS];
     int n_inter_speeds[NVL_ARCH__COUNT];
   } nccl;

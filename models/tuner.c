@@ -1,7 +1,6 @@
 /*
  * tuner: see tuner.h. Each function names the NCCL source it follows; of NCCL's branches for
- * several nodes, those of rings and NVLSTree are kept (not the classic tree's, PAT's or
- * CollNet's).
+ * several nodes, those of rings, the tree and NVLSTree are kept (not PAT's or CollNet's).
  */
 #include "models/tuner.h"
 
@@ -209,14 +208,40 @@ double nvl_tuner_time_ring(const nvl_calibration *c, const nvl_tuner_comm *m, nv
   return ring_like_time(m, coll, bus, lat, bytes);
 }
 
-/* On request only (never NCCL's choice inside one NVLink domain): a double binary tree moves 2S
- * per rank in 2 log2(n) hops. */
+/* tuning.cc for NCCL_ALGO_TREE across nodes: the tree's graph as the ring's (its channels and
+ * per-channel speed inside a node; beyond two nodes the NICs' channels), x 0.92 and at most
+ * perChMaxTreeBw per channel; LL / 3.8 (at most LL's multi-node cap), LL128 x 120/128 (at most
+ * perChMaxTreeLL128Bw per channel); algorithm bandwidth half the bus bandwidth; latency the
+ * base plus 2 ((ppn - 1) NVLink hops + log2(nodes) NET hops). */
+static double tree_nodes_time(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_proto p,
+                              uint64_t bytes) {
+  const nvl_generation *g = gen_of(c, m);
+  nvl_tuner_comm node = *m;
+  node.n = m->ppn;
+  nvl_tuner_graph gr = nvl_tuner_ring_graph(c, &node);
+  int k = m->nodes > 2;
+  double bus = m->nodes <= 2 ? gr.channels * gr.bw_GBps : net_bus_GBps(c, m);
+  bus = fmin(bus * .92, gr.channels * c->nccl.tree_per_channel_Bps[g->arch][k] / GB);
+  if (p == NVL_PROTO_LL)
+    bus = fmin(bus / 3.8, c->nccl.ll_max_multi_Bps[k] / GB);
+  if (p == NVL_PROTO_LL128)
+    bus = fmin(bus * 120.0 / 128.0,
+               gr.channels * c->nccl.tree_ll128_per_channel_Bps[g->arch][k] / GB);
+  double lat = c->base_s[p] + 2.0 * ((m->ppn - 1) * c->tree_hop_s[p] +
+                                     floor(log2(m->nodes)) * c->tree_net_hop_s[p]);
+  return lat + (double)bytes / (bus * 0.5 * GB);
+}
+
+/* Inside one NVLink domain on request only (never NCCL's choice there): a double binary tree
+ * moves 2S per rank in 2 log2(n) hops. Across nodes NCCL's model (tree_nodes_time). */
 double nvl_tuner_time_tree(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
                            nvl_proto p, uint64_t bytes) {
   if (m->n < 2)
     return 0;
   if (coll != NVL_COLL_ALL_REDUCE)
     return INFINITY;
+  if (m->nodes > 1)
+    return tree_nodes_time(c, m, p, bytes);
   double hops = 2 * ceil(log2(m->n));
   return c->base_s[p] + hops * c->tree_hop_s[p] +
          2.0 * (double)bytes / (m->nvlink_Bps * c->payload[p]);
@@ -259,6 +284,8 @@ nvl_algo nvl_tuner_algo(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_c
   for (int a = NVL_ALGO_AUTO + 1; a < NVL_ALGO__COUNT; a++) {
     const nvl_algorithm *row = nvl_algorithm_get((nvl_algo)a);
     if (!row || !row->auto_candidate || !(row->colls & NVL_COLL_BIT(coll)))
+      continue;
+    if (a == NVL_ALGO_TREE && m->nodes < 2) /* NCCL's tree runs across nodes */
       continue;
     double t = row->predict ? best_time(c, m, coll, (nvl_algo)a, bytes) : 0;
     if (best == NVL_ALGO_AUTO || t < best_t)

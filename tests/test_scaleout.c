@@ -256,9 +256,41 @@ static void test_scaleout__nvlstree_runs_one_rail_for_alike_rails(void **state) 
   }
 }
 
-/* NCCL's choice across two HGX H100 nodes: rings (LL) for small operations, NVLSTree from a few
- * MiB, as NCCL's own model predicts (tuning.cc: NVLSTree's 8 channels at the Hopper 2-node cap
- * of 57.7 GB/s, 462 GB/s, beat the ring's 8 NICs x 48 GB/s). */
+/* NCCL's tree across nodes, forced, ideal model: g/2 pairs of trees, each with its head on its
+ * own place, chains inside the nodes and a binary tree of the heads between them. On two HGX
+ * H100 nodes (g = 8) each of the 8 trees carries S/8, and node 0's head is the root of the four
+ * unmirrored trees and a leaf of the four mirrored ones: every NIC carries S/8 each way. Inside
+ * a node a GPU is each tree's chain member once: it passes S/8 up and S/8 down at six places, and
+ * one way at the head and at the tail, 7S/4 out through its NVLink ports, which bind (NCCL's
+ * model too prices the tree on two nodes by its NVLink graph): the time is 7S/4 over 450 GB/s
+ * within the pipeline's fill. */
+static void test_scaleout__tree_across_nodes_chains_inside_every_nic_between(void **state) {
+  (void)state;
+  nvl_fixture f = nvl_fixture_open("h100-pod-256.json", NVL_MODEL_IDEAL, false);
+  const double S = 1073741824.0;
+  ring_job tree = {NULL, 16, NVL_COLL_ALL_REDUCE, (uint64_t)S, NVL_ALGO_TREE};
+  for (int nic = 0; nic < 8; nic++) {
+    char name[32];
+    snprintf(name, sizeof name, "nic%d~leaf%d", nic, nic);
+    g_link_name = name;
+    ring_time(&f, tree, NULL);
+    assert_close(g_link_bytes, S / 8, 1e-9 * S);
+  }
+  g_link_name = "gpu3~sw0..sw3";
+  double t = ring_time(&f, tree, NULL);
+  assert_close(g_link_bytes, 1.75 * S, 1e-9 * S);
+  double bound = 1.75 * S / 450e9;
+  print_message("tree: %.1f us, NVLink bound %.1f us (NICs: %.1f us)\n", t * 1e6, bound * 1e6,
+                S / 8 / NIC_BW * 1e6);
+  assert_true(t >= bound && t <= bound * (1 + 10.0 / 64));
+  g_link_name = NULL;
+  nvl_fixture_close(&f);
+}
+
+/* NCCL's choice across two HGX H100 nodes: the tree (LL, then LL128) for small and medium
+ * operations, NVLSTree from a few MiB, as NCCL's own model predicts (tuning.cc: the tree's
+ * latency, 2 (7 NVLink + 1 NET hops), is below the ring's 28 + 2; NVLSTree's 8 channels at the
+ * Hopper 2-node cap of 57.7 GB/s, 462 GB/s, beat the ring's 8 NICs x 48 GB/s). */
 static void test_scaleout__tuner_picks_nvlstree_for_large_operations_across_nodes(void **state) {
   (void)state;
   nvl_fixture f = nvl_fixture_open("h100-pod-256.json", NVL_MODEL_DEFAULT, false);
@@ -276,7 +308,13 @@ static void test_scaleout__tuner_picks_nvlstree_for_large_operations_across_node
   assert_int_equal(tc->nics, 8);
   assert_close(tc->nic_Bps, 50e9, 1e-12);
   assert_true(tc->nvls_tree && !tc->nvls);
-  assert_int_equal(nvl_tuner_algo(c, tc, NVL_COLL_ALL_REDUCE, 8), NVL_ALGO_RING);
+  /* NCCL's tree for small and medium operations (LL, then LL128), NVLSTree for large ones */
+  assert_int_equal(nvl_tuner_algo(c, tc, NVL_COLL_ALL_REDUCE, 8), NVL_ALGO_TREE);
+  assert_int_equal(nvl_tuner_proto(c, tc, NVL_COLL_ALL_REDUCE, NVL_ALGO_TREE, 8), NVL_PROTO_LL);
+  assert_int_equal(nvl_tuner_algo(c, tc, NVL_COLL_ALL_REDUCE, 2u << 20), NVL_ALGO_TREE);
+  assert_int_equal(nvl_tuner_proto(c, tc, NVL_COLL_ALL_REDUCE, NVL_ALGO_TREE, 2u << 20),
+                   NVL_PROTO_LL128);
+  assert_int_equal(nvl_tuner_algo(c, tc, NVL_COLL_ALL_REDUCE, 16u << 20), NVL_ALGO_NVLSTREE);
   assert_int_equal(nvl_tuner_algo(c, tc, NVL_COLL_ALL_REDUCE, 1u << 30), NVL_ALGO_NVLSTREE);
   /* the ring across the two nodes in NCCL's model: 28 NVLink and 2 NET steps of latency, the
    * bus bandwidth the lesser of the NVLink graph's and the 8 NICs' 8 x 48 GB/s; LL at most
@@ -291,6 +329,13 @@ static void test_scaleout__tuner_picks_nvlstree_for_large_operations_across_node
                   2 * c->ring_net_hop_s[NVL_PROTO_LL];
   assert_close(nvl_tuner_time_ring(c, tc, NVL_COLL_ALL_REDUCE, NVL_PROTO_LL, 1u << 30),
                ll_lat + S / (fmin(39e9, ring_bus * 0.5) * 16 / 30.0), 1e-9);
+  /* the tree in NCCL's model on two nodes: the graph's bandwidth x 0.92, at most 41.4 GB/s per
+   * channel, half of it algorithm bandwidth; latency base + 2 (7 NVLink hops + 1 NET hop) */
+  double tree_bus = fmin(gr.channels * gr.bw_GBps * 0.92, gr.channels * 41.4) * 1e9;
+  double tree_lat = c->base_s[NVL_PROTO_SIMPLE] +
+                    2 * (7 * c->tree_hop_s[NVL_PROTO_SIMPLE] + c->tree_net_hop_s[NVL_PROTO_SIMPLE]);
+  assert_close(nvl_tuner_time_tree(c, tc, NVL_COLL_ALL_REDUCE, NVL_PROTO_SIMPLE, 1u << 30),
+               tree_lat + S / (tree_bus * 0.5), 1e-9);
   /* NVLSTree's bus bandwidth in NCCL's model: 8 x min(40 x 0.85 x 7/8 x 2, 8 x 48 / 8 x 2, 57.7) */
   double t = nvl_tuner_time_nvlstree(c, tc, NVL_COLL_ALL_REDUCE, NVL_PROTO_SIMPLE, 1u << 30);
   double lat = 25e-6 + 2 * 20.9e-6, bus = 8 * 57.7e9;
@@ -430,6 +475,7 @@ static void test_scaleout__a_switchless_mesh_is_one_node(void **state) {
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_scaleout__nvlstree_runs_one_rail_for_alike_rails),
+    cmocka_unit_test(test_scaleout__tree_across_nodes_chains_inside_every_nic_between),
     cmocka_unit_test(test_scaleout__a_switchless_mesh_is_one_node),
     cmocka_unit_test(test_scaleout__info_counts_scale_up_domains),
     cmocka_unit_test(test_scaleout__ecmp_hashes_routes_over_the_spines),
