@@ -25,6 +25,8 @@ static const nvl_algorithm table[] = {
      nvl_tuner_time_nvlstree},
     {NVL_ALGO_P2P, "p2p", NVL_COLL_BIT(NVL_COLL_ALLTOALL) | NVL_COLL_BIT(NVL_COLL_SENDRECV), true,
      nvl_build_p2p, NULL},
+    {NVL_ALGO_PAT, "pat", NVL_COLL_BIT(NVL_COLL_ALL_GATHER) | NVL_COLL_BIT(NVL_COLL_REDUCE_SCATTER),
+     true, nvl_build_pat, nvl_tuner_time_pat},
 };
 
 #define N_ALGOS (sizeof table / sizeof table[0])

@@ -38,5 +38,6 @@ int nvl_build_tree(const nvl_coll_spec *s, nvl_program *p);
 int nvl_build_nvls(const nvl_coll_spec *s, nvl_program *p);
 int nvl_build_nvlstree(const nvl_coll_spec *s, nvl_program *p);
 int nvl_build_p2p(const nvl_coll_spec *s, nvl_program *p);
+int nvl_build_pat(const nvl_coll_spec *s, nvl_program *p);
 
 #endif

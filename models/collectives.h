@@ -38,6 +38,7 @@ typedef enum {
   NVL_ALGO_NVLS,
   NVL_ALGO_NVLSTREE,
   NVL_ALGO_P2P,
+  NVL_ALGO_PAT,
   NVL_ALGO__COUNT
 } nvl_algo;
 

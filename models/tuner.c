@@ -1,6 +1,6 @@
 /*
  * tuner: see tuner.h. Each function names the NCCL source it follows; of NCCL's branches for
- * several nodes, those of rings, the tree and NVLSTree are kept (not PAT's or CollNet's).
+ * several nodes, those of rings, the tree, NVLSTree and PAT are kept (not CollNet's).
  */
 #include "models/tuner.h"
 
@@ -245,6 +245,23 @@ double nvl_tuner_time_tree(const nvl_calibration *c, const nvl_tuner_comm *m, nv
   double hops = 2 * ceil(log2(m->n));
   return c->base_s[p] + hops * c->tree_hop_s[p] +
          2.0 * (double)bytes / (m->nvlink_Bps * c->payload[p]);
+}
+
+/* tuning.cc for NCCL_ALGO_PAT (ncclPatEnable: one rank per node): the ring's bus bandwidth
+ * through the NICs x 0.75, not converted to algorithm bandwidth (NCCL converts only rings' for
+ * all_gather and reduce_scatter); latency PAT's base plus log2(nodes) NET hops / 3.5 plus a
+ * linear part per rank. */
+double nvl_tuner_time_pat(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
+                          nvl_proto p, uint64_t bytes) {
+  if (m->n < 2)
+    return 0;
+  if ((coll != NVL_COLL_ALL_GATHER && coll != NVL_COLL_REDUCE_SCATTER) || p != NVL_PROTO_SIMPLE ||
+      m->nodes < 2 || m->nodes != m->n)
+    return INFINITY;
+  double bus = net_bus_GBps(c, m) * 0.75;
+  double lat = c->nccl.pat_latency_s + floor(log2(m->nodes)) * c->tree_net_hop_s[p] / 3.5 +
+               m->n * c->nccl.pat_rank_latency_s;
+  return lat + (double)bytes / (bus * GB);
 }
 
 double nvl_tuner_time(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,

@@ -76,6 +76,9 @@ uint64_t nvl_tuner_nvls_steps(const nvl_calibration *c, const nvl_tuner_comm *m,
  * per-algorithm predictions are the rows of models/algorithms.h. */
 double nvl_tuner_time_ring(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
                            nvl_proto p, uint64_t bytes);
+/* PAT (all_gather, reduce_scatter at one rank per node, Simple): tuning.cc's model. */
+double nvl_tuner_time_pat(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
+                          nvl_proto p, uint64_t bytes);
 double nvl_tuner_time_tree(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
                            nvl_proto p, uint64_t bytes);
 double nvl_tuner_time_nvls(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,

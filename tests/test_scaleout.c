@@ -287,6 +287,61 @@ static void test_scaleout__tree_across_nodes_chains_inside_every_nic_between(voi
   nvl_fixture_close(&f);
 }
 
+/* PAT at one rank per node (GPU 0 of 16 or of 5 HGX H100 nodes), ideal model: each rank moves
+ * (n - 1) S / n through its NIC each way, as a ring, in ceil(log2 n) dimensions; the time is that
+ * over the NIC's rate within the pipeline's fill (a few chunks of 64 per dimension). NCCL's
+ * model and choice there: PAT for small operations (latency 8 us + log2(nodes) x 14 / 3.5 us +
+ * 2.8 us per rank, below the ring's 15 NET hops), the ring for large ones (PAT's bandwidth is
+ * 0.75 of the NICs'). PAT needs one rank per node. */
+static void test_scaleout__pat_moves_a_rings_bytes_in_log_steps(void **state) {
+  (void)state;
+  nvl_fixture f = nvl_fixture_open("h100-pod-256.json", NVL_MODEL_IDEAL, false);
+  const double S = 268435456.0;
+  static const struct {
+    const char *ranks;
+    int n;
+  } sets[] = {{"gpu0,gpu8,gpu16,gpu24,gpu32,gpu40,gpu48,gpu56,gpu64,gpu72,gpu80,gpu88,gpu96,"
+               "gpu104,gpu112,gpu120",
+               16},
+              {"gpu0,gpu8,gpu16,gpu24,gpu32", 5}};
+  for (size_t i = 0; i < sizeof sets / sizeof *sets; i++)
+    for (int k = 0; k < 2; k++) {
+      nvl_coll coll = k == 0 ? NVL_COLL_ALL_GATHER : NVL_COLL_REDUCE_SCATTER;
+      int n = sets[i].n;
+      g_link_name = "nic8~leaf0"; /* node 1's NIC 0 */
+      double t = ring_time(&f, (ring_job){sets[i].ranks, 0, coll, (uint64_t)S, NVL_ALGO_PAT}, NULL);
+      double moved = (n - 1) * S / n, bound = moved / NIC_BW;
+      print_message("PAT %s, %d nodes: %.1f us, bound %.1f us\n", nvl_coll_name(coll), n, t * 1e6,
+                    bound * 1e6);
+      assert_close(g_link_bytes, moved, 1e-6 * moved);
+      assert_true(t >= bound && t <= bound * (1 + 6.0 / 64));
+    }
+  g_link_name = NULL;
+  nvl_fixture_close(&f);
+  f = nvl_fixture_open("h100-pod-256.json", NVL_MODEL_DEFAULT, false);
+  nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .model = NVL_MODEL_DEFAULT, .seed = 1};
+  spec.jobs = calloc(1, sizeof *spec.jobs);
+  spec.n_jobs = 1;
+  snprintf(spec.jobs[0].ranks_sel, sizeof spec.jobs[0].ranks_sel, "%s", sets[0].ranks);
+  spec.jobs[0].coll = NVL_COLL_ALL_GATHER;
+  nvl_diags diags = NVL_DIAGS_INIT;
+  assert_int_equal(nvl_workload_resolve(&spec, f.d, f.p, &diags), 0);
+  nvl_workload_run *wr = nvl_workload_run_new(&spec, f.d, f.p);
+  const nvl_tuner_comm *tc = &wr->comms[0].tc;
+  const nvl_calibration *c = &nvl_test_ctx()->cal;
+  assert_int_equal(tc->nodes, 16);
+  double lat = 8e-6 + 4 * 14e-6 / 3.5 + 16 * 2.8e-6;
+  assert_close(nvl_tuner_time_pat(c, tc, NVL_COLL_ALL_GATHER, NVL_PROTO_SIMPLE, 1u << 20),
+               lat + (double)(1u << 20) / (48e9 * 0.75), 1e-9);
+  assert_int_equal(nvl_tuner_algo(c, tc, NVL_COLL_ALL_GATHER, 1u << 20), NVL_ALGO_PAT);
+  assert_int_equal(nvl_tuner_algo(c, tc, NVL_COLL_REDUCE_SCATTER, 1u << 20), NVL_ALGO_PAT);
+  assert_int_equal(nvl_tuner_algo(c, tc, NVL_COLL_ALL_GATHER, 1u << 30), NVL_ALGO_RING);
+  nvl_workload_run_free(wr);
+  nvl_workload_spec_release(&spec);
+  nvl_diags_release(&diags);
+  nvl_fixture_close(&f);
+}
+
 /* NCCL's choice across two HGX H100 nodes: the tree (LL, then LL128) for small and medium
  * operations, NVLSTree from a few MiB, as NCCL's own model predicts (tuning.cc: the tree's
  * latency, 2 (7 NVLink + 1 NET hops), is below the ring's 28 + 2; NVLSTree's 8 channels at the
@@ -475,6 +530,7 @@ static void test_scaleout__a_switchless_mesh_is_one_node(void **state) {
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_scaleout__nvlstree_runs_one_rail_for_alike_rails),
+    cmocka_unit_test(test_scaleout__pat_moves_a_rings_bytes_in_log_steps),
     cmocka_unit_test(test_scaleout__tree_across_nodes_chains_inside_every_nic_between),
     cmocka_unit_test(test_scaleout__a_switchless_mesh_is_one_node),
     cmocka_unit_test(test_scaleout__info_counts_scale_up_domains),

@@ -67,7 +67,7 @@ static const nvl_option options[] = {
     C('g', "ngpus", "N", g, nvl_arg_gpus, "the first N participants (default: all accelerators)"),
     O(NVL_OPT_STRING, 0, "ranks", "LIST", ranks, "participants: gpu, gpu[0:8], asic, cpu0,gpu0"),
     C(0, "algo", "ALGO", algo, nvl_arg_algo,
-      "ring, tree, nvls, p2p or auto (default: NCCL's predicted-time\nchoice)"),
+      "ring, tree, nvls, nvlstree, p2p, pat or auto (default:\nNCCL's predicted-time choice)"),
     C(0, "proto", "PROTO", proto, nvl_arg_proto,
       "force NCCL's protocol: LL, LL128, Simple or auto"),
     C(0, "shift", "K", shift, nvl_arg_positive, "the shift pattern's distance (default n/2)"),

@@ -116,6 +116,33 @@ static void say_mixed(const nvl_design *d, const nvl_job *j, size_t n, nvl_diags
                  n - n0 - 1 == 1 ? "" : "s");
 }
 
+/* Errors for a forced algorithm the job's collective or ranks cannot take. */
+static void algo_fits(const nvl_job *j, const nvl_platform *p, nvl_diags *diags) {
+  if (j->algo != NVL_ALGO_AUTO && !nvl_algo_runs(j->algo, j->coll)) {
+    char colls[160];
+    nvl_coll_list(nvl_algorithm_get(j->algo)->colls, colls, sizeof colls);
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
+                 "job %s: algorithm %s applies to %s only", j->name, nvl_algo_name(j->algo), colls);
+  }
+  if (j->algo == NVL_ALGO_NVLS && nvl_workload_nvls_host(p, j->devs, j->n) < 0)
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
+                 "job %s: nvls needs every rank on one switch tier whose switches all do "
+                 "in-switch reduction (NVSwitch gen 3 or 4)%s",
+                 j->name,
+                 nvl_workload_nodes(p, j->devs, j->n, NULL) > 1
+                     ? "; across nodes, nvlstree runs NVLS inside each"
+                     : "");
+  if (j->algo == NVL_ALGO_PAT && nvl_workload_nodes(p, j->devs, j->n, NULL) != j->n)
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
+                 "job %s: pat needs one rank per node (scale-up domain), as NCCL runs it", j->name);
+  if (j->algo == NVL_ALGO_NVLSTREE && !nvl_workload_nvlstree_ok(p, j->devs, j->n))
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
+                 "job %s: nvlstree needs ranks in two or more nodes (scale-up domains), as "
+                 "many in each, and each node's ranks (more than 4) on switches that do "
+                 "in-switch reduction",
+                 j->name);
+}
+
 int nvl_workload_resolve(nvl_workload_spec *spec, const nvl_design *d, const nvl_platform *p,
                          nvl_diags *diags) {
   size_t before = diags->errors;
@@ -183,27 +210,7 @@ int nvl_workload_resolve(nvl_workload_spec *spec, const nvl_design *d, const nvl
     if (!ok)
       continue;
     if (j->pattern == NVL_PAT_NONE) {
-      if (j->algo != NVL_ALGO_AUTO && !nvl_algo_runs(j->algo, j->coll)) {
-        char colls[160];
-        nvl_coll_list(nvl_algorithm_get(j->algo)->colls, colls, sizeof colls);
-        nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
-                     "job %s: algorithm %s applies to %s only", j->name, nvl_algo_name(j->algo),
-                     colls);
-      }
-      if (j->algo == NVL_ALGO_NVLS && nvl_workload_nvls_host(p, j->devs, j->n) < 0)
-        nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
-                     "job %s: nvls needs every rank on one switch tier whose switches all do "
-                     "in-switch reduction (NVSwitch gen 3 or 4)%s",
-                     j->name,
-                     nvl_workload_nodes(p, j->devs, j->n, NULL) > 1
-                         ? "; across nodes, nvlstree runs NVLS inside each"
-                         : "");
-      if (j->algo == NVL_ALGO_NVLSTREE && !nvl_workload_nvlstree_ok(p, j->devs, j->n))
-        nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
-                     "job %s: nvlstree needs ranks in two or more nodes (scale-up domains), as "
-                     "many in each, and each node's ranks (more than 4) on switches that do "
-                     "in-switch reduction",
-                     j->name);
+      algo_fits(j, p, diags);
     } else if (j->pattern == NVL_PAT_MATRIX) {
       if (!j->matrix_file[0])
         nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, NULL,
