@@ -342,6 +342,58 @@ static void test_scaleout__pat_moves_a_rings_bytes_in_log_steps(void **state) {
   nvl_fixture_close(&f);
 }
 
+/* The tuner's choice is the least time of NCCL's table (what `run --tuning` prints), over the
+ * candidates NCCL weighs there (inside one NVLink domain the tree only on request), for every size
+ * from 8 B to 8 GiB, on one HGX H100 node, two, sixteen at one rank each, and two NVL72 racks. */
+static void test_scaleout__the_choice_is_the_least_predicted_time(void **state) {
+  (void)state;
+  static const struct {
+    const char *design, *ranks;
+  } jobs[] = {{"topologies/h100-pod-256.json", "gpu[0:8]"},
+              {"topologies/h100-pod-256.json", "gpu[0:16]"},
+              {"topologies/h100-pod-256.json",
+               "gpu0,gpu8,gpu16,gpu24,gpu32,gpu40,gpu48,gpu56,"
+               "gpu64,gpu72,gpu80,gpu88,gpu96,gpu104,gpu112,gpu120"},
+              {"topologies/gb200-nvl72-x16.json", "gpu[0:144]"}};
+  const nvl_calibration *c = &nvl_test_ctx()->cal;
+  for (size_t i = 0; i < sizeof jobs / sizeof *jobs; i++) {
+    nvl_fixture f = nvl_fixture_load(jobs[i].design, NULL, NVL_MODEL_DEFAULT);
+    nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .model = NVL_MODEL_DEFAULT, .seed = 1};
+    spec.jobs = calloc(1, sizeof *spec.jobs);
+    spec.n_jobs = 1;
+    snprintf(spec.jobs[0].ranks_sel, sizeof spec.jobs[0].ranks_sel, "%s", jobs[i].ranks);
+    nvl_diags diags = NVL_DIAGS_INIT;
+    assert_int_equal(nvl_workload_resolve(&spec, f.d, f.p, &diags), 0);
+    nvl_workload_run *wr = nvl_workload_run_new(&spec, f.d, f.p);
+    const nvl_tuner_comm *tc = &wr->comms[0].tc;
+    nvl_coll colls[] = {NVL_COLL_ALL_REDUCE, NVL_COLL_ALL_GATHER, NVL_COLL_REDUCE_SCATTER};
+    for (size_t k = 0; k < 3; k++)
+      for (uint64_t S = 8; S <= (8ull << 30); S *= 8) {
+        nvl_algo a = nvl_tuner_algo(c, tc, colls[k], S);
+        double chosen =
+            nvl_tuner_time(c, tc, colls[k], a, nvl_tuner_proto(c, tc, colls[k], a, S), S);
+        for (int b = NVL_ALGO_AUTO + 1; b < NVL_ALGO__COUNT; b++) {
+          if (!nvl_algo_runs((nvl_algo)b, colls[k]) || (b == NVL_ALGO_TREE && tc->nodes < 2))
+            continue;
+          for (int p = 0; p < NVL_PROTO__COUNT; p++) {
+            double t = nvl_tuner_time(c, tc, colls[k], (nvl_algo)b, (nvl_proto)p, S);
+            if (!(chosen <= t)) {
+              print_error("%s %s, %llu B: %s/%s %.3f us beats the choice %s %.3f us\n",
+                          jobs[i].ranks, nvl_coll_name(colls[k]), (unsigned long long)S,
+                          nvl_algo_name((nvl_algo)b), nvl_proto_name((nvl_proto)p), t * 1e6,
+                          nvl_algo_name(a), chosen * 1e6);
+              fail();
+            }
+          }
+        }
+      }
+    nvl_workload_run_free(wr);
+    nvl_workload_spec_release(&spec);
+    nvl_diags_release(&diags);
+    nvl_fixture_close(&f);
+  }
+}
+
 /* NCCL's choice across two HGX H100 nodes: the tree (LL, then LL128) for small and medium
  * operations, NVLSTree from a few MiB, as NCCL's own model predicts (tuning.cc: the tree's
  * latency, 2 (7 NVLink + 1 NET hops), is below the ring's 28 + 2; NVLSTree's 8 channels at the
@@ -531,6 +583,7 @@ static void test_scaleout__a_switchless_mesh_is_one_node(void **state) {
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_scaleout__nvlstree_runs_one_rail_for_alike_rails),
     cmocka_unit_test(test_scaleout__pat_moves_a_rings_bytes_in_log_steps),
+    cmocka_unit_test(test_scaleout__the_choice_is_the_least_predicted_time),
     cmocka_unit_test(test_scaleout__tree_across_nodes_chains_inside_every_nic_between),
     cmocka_unit_test(test_scaleout__a_switchless_mesh_is_one_node),
     cmocka_unit_test(test_scaleout__info_counts_scale_up_domains),

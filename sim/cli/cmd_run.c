@@ -23,6 +23,7 @@
 #include "output/results.h"
 #include "output/plot.h"
 #include "output/rows.h"
+#include "output/tuning.h"
 #include "platform/platform.h"
 #include "workload/run.h"
 #include "workload/workload.h"
@@ -37,7 +38,7 @@ typedef struct {
   int g, shift, proto;
   nvl_model model;
   unsigned long seed;
-  bool verbose, explicit_planes, explicit_ranks, coll_given, ecmp;
+  bool verbose, explicit_planes, explicit_ranks, coll_given, ecmp, tuning;
   double time_limit_s, wall_limit_s, mem_limit, flops;
   size_t max_endpoints;
   nvl_cli_failures fail;
@@ -98,6 +99,9 @@ static const nvl_option options[] = {
     C(0, "cfg", "KEY:VALUE", cfg, nvl_arg_cfg, "a SimGrid option (precision, solver, loopback)"),
     NVL_OPT_GROUP_("output"),
     O(NVL_OPT_STRING, 0, "csv", "FILE", csv, "tidy results (one row per size), written atomically"),
+    O(NVL_OPT_FLAG, 0, "tuning", NULL, tuning,
+      "also print NCCL's predicted time of every algorithm and\nprotocol per size (NCCL's TUNING "
+      "table), the one run marked"),
     O(NVL_OPT_STRING, 0, "json", "FILE", json, "the same as JSON"),
     O(NVL_OPT_STRING, 0, "plot", "OUT", plot,
       "busbw over size, one line per job: OUT.png, .svg or .pdf\n(gnuplot)"),
@@ -327,6 +331,8 @@ static int simulate_here(const run_opts *o, const nvl_design *d, const nvl_platf
     printf("# %zu operations (%zu simulated: %d alike copies folded)\n", wr->g.n_ops,
            nvl_fold_kept(wr->fold), nvl_fold_copies(wr->fold));
   print_table(d, &rows, &intact);
+  if (o->tuning)
+    nvl_tuning_print(wr, stdout);
   nvl_linkstats_print_busiest(p, &res, stdout);
   fflush(stdout);
   rc = write_outputs(o, out, &rows, p, &res);
