@@ -30,6 +30,10 @@ nvl_pipe nvl_pipe_of(const nvl_coll_spec *s);
 double nvl_part(uint64_t bytes, int k, int i);
 /* A SEND of `bytes` payload (scaled to wire bytes), after the step latency when `step`. */
 void nvl_send_step(nvl_program *p, const nvl_pipe *pm, int lane, int peer, double bytes, bool step);
+/* A hop between nodes: NCCL's NET hop latency (net_step_delay_s) before the first chunk's
+ * transfer, on `lane`; returns the wire bytes of `bytes` payload through the network
+ * (net_byte_scale per byte), whole, for the caller's SEND. */
+double nvl_net_hop(nvl_program *p, const nvl_coll_spec *s, int lane, double bytes, bool first);
 /* One lane per rank (lane[r] for rank r, in rank order); the array is the caller's to free. */
 int *nvl_rank_lanes(nvl_program *p, int n);
 

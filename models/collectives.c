@@ -124,6 +124,12 @@ void nvl_send_step(nvl_program *p, const nvl_pipe *pm, int lane, int peer, doubl
   nvl_program_op(p, lane, NVL_OP_SEND, peer, (double)(uint64_t)(bytes * pm->scale));
 }
 
+double nvl_net_hop(nvl_program *p, const nvl_coll_spec *s, int lane, double bytes, bool first) {
+  if (first && s->net_step_delay_s > 0)
+    nvl_program_op(p, lane, NVL_OP_DELAY, 0, s->net_step_delay_s);
+  return (double)(uint64_t)(bytes * (s->net_byte_scale > 0 ? s->net_byte_scale : 1.0));
+}
+
 int *nvl_rank_lanes(nvl_program *p, int n) {
   int *lane = nvl_xcalloc((size_t)n + 1, sizeof(int));
   for (int r = 0; r < n; r++)

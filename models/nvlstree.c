@@ -124,10 +124,7 @@ static void nvl_send(nvl_program *p, const layout *L, const nvl_pipe *pm, int la
 /* A send between nodes: NCCL's NET latency on the first chunk, the network's wire bytes. */
 static void net_send(nvl_program *p, const nvl_coll_spec *s, const layout *L, int lane, int peer,
                      double bytes, bool first) {
-  if (first && s->net_step_delay_s > 0)
-    nvl_program_op(p, lane, NVL_OP_DELAY, 0, s->net_step_delay_s);
-  double scale = s->net_byte_scale > 0 ? s->net_byte_scale : 1.0;
-  send(p, L, lane, peer, (double)(uint64_t)(bytes * scale));
+  send(p, L, lane, peer, nvl_net_hop(p, s, lane, bytes, first));
 }
 
 /* Stage 2 of one chunk half (tb bytes) in tree t: every rank's tree lanes. */

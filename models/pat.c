@@ -32,7 +32,6 @@ int nvl_build_pat(const nvl_coll_spec *s, nvl_program *p) {
   for (int r = 0; r < n; r++)
     for (int j = 0; j <= D; j++)
       lane[r * (D + 1) + j] = nvl_program_lane(p, r, -1);
-  double scale = s->net_byte_scale > 0 ? s->net_byte_scale : 1.0;
   for (int c = 0; c < K; c++) {
     double block = nvl_part(s->bytes, K, c) / n;
     for (int r = 0; r < n; r++)
@@ -47,10 +46,8 @@ int nvl_build_pat(const nvl_coll_spec *s, nvl_program *p) {
           continue;
         int to = gather ? (r - (1 << d) % n + n) % n : (r + (1 << d)) % n;
         int blocks = (1 << d) < n - (1 << d) ? 1 << d : n - (1 << d);
-        if (c == 0 && s->net_step_delay_s > 0)
-          nvl_program_op(p, self, NVL_OP_DELAY, 0, s->net_step_delay_s);
         nvl_program_op(p, self, NVL_OP_SEND, lane[to * (D + 1) + j + 1],
-                       (double)(uint64_t)(block * blocks * pm.scale * scale));
+                       nvl_net_hop(p, s, self, block * blocks, c == 0));
       }
   }
   free(lane);

@@ -8,9 +8,9 @@
  *     ranks from the head, between nodes a double binary tree of the heads (tree 1 mirrors the
  *     nodes, as NVLSTree's). As NCCL's channels, g/2 pairs of trees (g ranks per node) carry
  *     S/g each: pair c's trees have their heads at places c and c + g/2, so that every NIC of a
- *     rail-aligned node carries one tree each way, each tree on its own rail. A hop between nodes
- * waits net_step_delay_s (NCCL's NET hop latency less the route's) on the first chunk and carries
- *     net_byte_scale wire bytes per payload byte.
+ *     rail-aligned node carries one tree each way, each tree on its own rail. A hop between
+ *     nodes waits net_step_delay_s (NCCL's NET hop latency less the route's) on the first chunk
+ *     and carries net_byte_scale wire bytes per payload byte.
  */
 #include <stdlib.h>
 
@@ -89,14 +89,10 @@ static bool node_tree(const nvl_coll_spec *s, int t, int *parent, int (*child)[3
  * the network's wire bytes; inside a node the pipe's step. */
 static void hop(nvl_program *p, const nvl_coll_spec *s, const nvl_pipe *pm, int lane, int peer,
                 bool net, double bytes, bool first) {
-  if (!net) {
+  if (net)
+    nvl_program_op(p, lane, NVL_OP_SEND, peer, nvl_net_hop(p, s, lane, bytes, first));
+  else
     nvl_send_step(p, pm, lane, peer, bytes, first);
-    return;
-  }
-  if (first && s->net_step_delay_s > 0)
-    nvl_program_op(p, lane, NVL_OP_DELAY, 0, s->net_step_delay_s);
-  double scale = s->net_byte_scale > 0 ? s->net_byte_scale : 1.0;
-  nvl_program_op(p, lane, NVL_OP_SEND, peer, (double)(uint64_t)(bytes * scale));
 }
 
 /* Chunk c of tree t across nodes, as tree_chunk with the parent and children given. */

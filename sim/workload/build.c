@@ -14,8 +14,8 @@
 /* Protocol parameters of one operation (neutral under the ideal model). */
 typedef struct {
   double scale, step_delay, start_delay, host_interval;
-  double net_step_delay;  /* a step whose hop crosses the network (default model) */
-  double net_scale;       /* wire bytes per payload byte through the network (NVLSTree) */
+  double net_step_delay; /* a step whose hop crosses the network (default model) */
+  double net_scale;      /* wire bytes per payload byte through the network (NVLSTree, tree, PAT) */
   nvl_ring_pipeline ring; /* rings of the default model; zero otherwise */
   int nvls_heads;         /* NVLS: NCCL's head ranks (both models: it is the algorithm) */
   uint64_t nvls_steps;    /* NVLS steps (default model) */
@@ -90,6 +90,7 @@ static proto_params protocol_params(const nvl_workload_run *wr, const nvl_wop *o
     nvls_params(&pp, c, m, &node, op->bytes);
     return pp;
   }
+  pp.net_scale = 1.0 / c->payload[pr]; /* the tree's and PAT's hops between nodes */
   double hop = op->algo == NVL_ALGO_TREE ? c->tree_hop_s[pr] : c->ring_hop_s[pr];
   double net = op->algo == NVL_ALGO_TREE ? c->tree_net_hop_s[pr] : c->ring_net_hop_s[pr];
   pp.step_delay = hop > m->hop_s ? hop - m->hop_s : 0; /* NCCL's hop includes the wire */
