@@ -344,7 +344,8 @@ static void test_scaleout__pat_moves_a_rings_bytes_in_log_steps(void **state) {
 
 /* The tuner's choice is the least time of NCCL's table (what `run --tuning` prints), over the
  * candidates NCCL weighs there (inside one NVLink domain the tree only on request), for every size
- * from 8 B to 8 GiB, on one HGX H100 node, two, sixteen at one rank each, and two NVL72 racks. */
+ * from 8 B to 8 GiB, on one HGX H100 node, two, sixteen at one rank each, two NVL72 racks and the
+ * validation's two-node systems (p5 on EFA, A4 on RoCE, and A4 at one rank per node). */
 static void test_scaleout__the_choice_is_the_least_predicted_time(void **state) {
   (void)state;
   static const struct {
@@ -354,7 +355,10 @@ static void test_scaleout__the_choice_is_the_least_predicted_time(void **state) 
               {"topologies/h100-pod-256.json",
                "gpu0,gpu8,gpu16,gpu24,gpu32,gpu40,gpu48,gpu56,"
                "gpu64,gpu72,gpu80,gpu88,gpu96,gpu104,gpu112,gpu120"},
-              {"topologies/gb200-nvl72-x16.json", "gpu[0:144]"}};
+              {"topologies/gb200-nvl72-x16.json", "gpu[0:144]"},
+              {"topologies/p5-efa-x2.json", "gpu[0:16]"},
+              {"topologies/a4-roce-x2.json", "gpu[0:16]"},
+              {"topologies/a4-roce-x2.json", "gpu0,gpu8"}};
   const nvl_calibration *c = &nvl_test_ctx()->cal;
   for (size_t i = 0; i < sizeof jobs / sizeof *jobs; i++) {
     nvl_fixture f = nvl_fixture_load(jobs[i].design, NULL, NVL_MODEL_DEFAULT);
