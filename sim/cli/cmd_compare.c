@@ -5,6 +5,7 @@
  * child process (one SimGrid engine per process).
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,7 @@ typedef struct {
   const char *ranks;
   const char *csv, *plot;
   unsigned long seed;
+  size_t rank; /* --rank, or SIZE_MAX: each design's rank whose last operation ends last */
   nvl_llm_ask ask;
 } cmp_workload;
 
@@ -55,6 +57,9 @@ static const nvl_option options[] = {
     NVL_OPT_GROUP_("or an LLM step (as nvlsim llm)"),
     NVL_OPT_LLM_ASK_(cmp_workload, ask)
         C(0, "seed", "N", seed, nvl_arg_seed, "routing's random seed (default 1)"),
+    O(NVL_OPT_COUNT, 0, "rank", "N", rank,
+      "the breakdown seen from rank N on every design (default:\neach design's rank whose last "
+      "operation ends last)"),
     NVL_OPT_GROUP_("both"),
     C('g', "ngpus", "N", g, nvl_arg_ranks, "the first N participants (default: all accelerators)"),
     O(NVL_OPT_STRING, 0, "ranks", "LIST", ranks, "participants: gpu, gpu[0:8], asic, cpu0,gpu0"),
@@ -271,8 +276,9 @@ static int simulate_llm(const table *t, cmp_workload *cw, nvl_design **d, llm_ou
   for (int k = 0; k < t->n && rc == NVL_EXIT_OK; k++) {
     nvl_llm_sim x;
     nvl_diags diags = NVL_DIAGS_INIT;
-    rc = nvl_llm_simulate(d[k], &m, &cw->ask, &(nvl_llm_sim_opts){.ctx = cw->ctx, .forked = true},
-                          &x, &diags);
+    nvl_llm_sim_opts so = {
+        .ctx = cw->ctx, .forked = true, .rank = cw->rank != SIZE_MAX ? &cw->rank : NULL};
+    rc = nvl_llm_simulate(d[k], &m, &cw->ask, &so, &x, &diags);
     char who[8];
     snprintf(who, sizeof who, "%c", 'A' + k);
     if (rc != NVL_EXIT_OK)
@@ -326,6 +332,13 @@ static void print_llm(const table *t, const cmp_workload *cw, const llm_outcome 
   if (!all_same)
     printf("# the designs ran different batches: times have no ratio (\"-\") where the work "
            "differs; rates per token, per joule and MFU compare\n");
+  bool one = true; /* every breakdown seen from the same rank */
+  printf("# breakdown seen from rank");
+  for (int k = 0; k < t->n; k++) {
+    printf(" %d (%c)%s", r[k].rank, 'A' + k, k + 1 < t->n ? "," : "");
+    one &= r[k].rank == r[0].rank;
+  }
+  printf("%s\n", one ? "" : ": ranks of other stages see other breakdowns; --rank N compares one");
   col_header(t, "#step");
   static const char *const names[] = {
       "step_time_us",     "tokens_per_s", "tokens_per_s_replica", "tokens_per_s_design",
@@ -398,6 +411,7 @@ int nvl_cmd_compare(const nvl_model_ctx *ctx, int argc, char **argv) {
                      .max_b = 1ull << 30,
                      .step = {.factor = 4},
                      .seed = 1,
+                     .rank = SIZE_MAX,
                      .ask = NVL_LLM_ASK_INIT};
   int status;
   if (!nvl_options_accept(&nvl_doc_compare, argc, argv, &cw, files, MAX_DESIGNS, &nf, &status))
@@ -405,6 +419,8 @@ int nvl_cmd_compare(const nvl_model_ctx *ctx, int argc, char **argv) {
   if (nf < 2)
     return nvl_cli_usage_error("compare", "usage: nvlsim compare A B [C ...] [-c COLL] [-b MIN -e "
                                           "MAX -f F] or [--llm MODEL ...]");
+  if (cw.rank != SIZE_MAX && !cw.ask.llm)
+    return nvl_cli_usage_error("compare", "--rank is for an LLM step's breakdown (--llm MODEL)");
   char err[120];
   if (cw.ask.llm && nvl_llm_ask_check(&cw.ask, err, sizeof err) != 0)
     return nvl_cli_usage_error("compare", "--%s", err);
