@@ -204,6 +204,51 @@ static void test_llm__every_rank_sees_a_whole_step(void **state) {
   step_close(&x);
 }
 
+/* DeepEP's normal kernels across nodes (h800-ib-x8: 8 GPUs per node, one NIC each): in every
+ * forward dispatch and combine a transfer between nodes joins two GPUs at the same place of their
+ * nodes (the RDMA leg rides its own rail; NVLink forwards the rest), and DeepEP's RDMA count per
+ * rank is its tokens times the nodes each reaches (its own included): with --node-groups M at
+ * most M, exactly 1 with M = 1, and without a limit on 4 nodes 4 (1 - C(48, 8) / C(64, 8)), 3.67,
+ * for 8 distinct experts of 64 spread evenly (a node missed when all 8 fall on the other 48).
+ * Inside one node the count is 0. */
+static void test_llm__deepep_internode_rides_the_rails(void **state) {
+  (void)state;
+  nvl_llm m = dense_model();
+  m.layers = 1, m.moe = true, m.experts = 64, m.top_k = 8, m.expert_ffn = 1024;
+  static const struct {
+    int n, groups;
+    double lo, hi; /* the count over the tokens */
+  } cases[] = {{32, 1, 1, 1}, {32, 2, 1.9, 2}, {32, 0, 3.62, 3.72}, {8, 0, 0, 0}};
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+    nvl_llm_layout l = prefill(1, 1024);
+    l.ep = cases[c].n, l.dp = cases[c].n, l.batch = cases[c].n, l.node_groups = cases[c].groups;
+    built x;
+    build_on(&x, "topologies/h800-ib-x8.json", &m, &l, cases[c].n);
+    int n = cases[c].n, ops = 0;
+    for (size_t i = 0; i < x.st.g.n_ops; i++) {
+      if (x.st.role[i] == NVL_LR_NONE)
+        continue;
+      ops++;
+      const nvl_wop *op = &x.st.g.ops[i];
+      const double *v = x.st.g.vals + op->val_at, *fig = x.st.g.vals + x.st.ep_fig[i] - 1;
+      for (int a = 0; a < n; a++)
+        for (int b = 0; b < n; b++)
+          if (a / 8 != b / 8 && v[a * n + b] > 0)
+            assert_int_equal(a % 8, b % 8);
+      double tok_bytes = 2 * 4096; /* bf16 */
+      for (int r = 0; r < n; r++) {
+        double count = fig[n + r] / (1024 * tok_bytes);
+        if (r == 0)
+          print_message("%d ranks, node groups %d: %.3f nodes per token\n", n, cases[c].groups,
+                        count);
+        assert_true(count >= cases[c].lo - 1e-9 && count <= cases[c].hi + 1e-9);
+      }
+    }
+    assert_int_equal(ops, 2);
+    release(&x);
+  }
+}
+
 /* The design file of NVL72 with every NVLink 5 link at `bw` (a temporary file, path in out). */
 static void nvl72_at(const char *bw, char *out, size_t len) {
   char src[512];
@@ -427,7 +472,7 @@ static void test_llm__routing_is_bounded_and_distinct_at_every_skew(void **state
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 7);
     llm_routing rt = {calloc(64, sizeof(double)), calloc(8, sizeof(double)),
-                      calloc(8, sizeof(double))};
+                      calloc(8, sizeof(double)), NULL};
     double tokens = 1024;
     nvl_llm_route(&sh, tokens, rng, &rt);
     double pairs = 0, hit = 0, sent = 0;
@@ -478,6 +523,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_llm__recomputation_costs_its_forward_and_saves_activations),
     cmocka_unit_test(test_llm__tp_step_is_compute_plus_its_collectives),
     cmocka_unit_test(test_llm__every_rank_sees_a_whole_step),
+    cmocka_unit_test(test_llm__deepep_internode_rides_the_rails),
     cmocka_unit_test(test_llm__half_bandwidth_nearly_doubles_ep_time),
     cmocka_unit_test(test_llm__deepep_low_latency_kernels_trade_bytes_for_latency),
     cmocka_unit_test(test_llm__memory_check_refuses_with_the_numbers),

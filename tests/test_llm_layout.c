@@ -247,7 +247,7 @@ static void test_llm_layout__capacity_drops_tokens_past_an_experts_share(void **
     gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(rng, 3);
     llm_routing rt = {calloc(16, sizeof(double)), calloc(4, sizeof(double)),
-                      calloc(4, sizeof(double))};
+                      calloc(4, sizeof(double)), NULL};
     nvl_llm_route(&sh, tokens, rng, &rt);
     double cap = 1.0 * 4 * tokens * 2 / 16;
     total[k] = 0;

@@ -208,6 +208,7 @@ SHOW_LONG(dp, l->dp)
 SHOW_LONG(cp, l->cp > 1 ? l->cp : 1)
 SHOW_LONG(zero, l->mode == NVL_LLM_TRAIN ? (l->zero == 3 ? 3 : 1) : 0)
 SHOW_LONG(redundant, l->redundant_experts)
+SHOW_LONG(node_groups, l->node_groups)
 SHOW_LONG(mtp, l->mtp)
 static void show_capacity(const nvl_llm_layout *l, char *b, size_t n) {
   snprintf(b, n, "%g", l->capacity);

@@ -110,6 +110,9 @@ typedef struct {
     "MoE token dropping: an expert takes at most C x its even\nshare of tokens (default 0: none)") \
   X(B, redundant, "redundant-experts", "N", INT, count, show_redundant,                            \
     "copies of the hottest experts, so that ep divides experts + N")                               \
+  X(B, node_groups, "node-groups", "M", INT, count, show_node_groups,                              \
+    "routing: each token's experts on at most M of its EP\ngroup's nodes (DeepSeek's group-"       \
+    "limited routing, a group\nper node; default 0: any)")                                         \
   X(B, skew, "skew", "S", NUMBER, skew, show_skew,                                                 \
     "routing: Zipf exponent over experts (default 0: uniform)")
 

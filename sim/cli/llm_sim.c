@@ -38,6 +38,10 @@ int nvl_llm_ask_check(const nvl_llm_ask *a, char *err, size_t len) {
     snprintf(err, len, "redundant experts: at most 65536");
     return -1;
   }
+  if (a->node_groups > 65536) {
+    snprintf(err, len, "node-groups: at most 65536");
+    return -1;
+  }
   if (!(a->skew >= 0 && a->skew <= 10)) {
     snprintf(err, len, "skew: a Zipf exponent from 0 to 10");
     return -1;
@@ -54,6 +58,9 @@ static void warn_ignored(const nvl_llm_ask *a, const nvl_llm *m, const nvl_llm_l
     nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
                  "--redundant-experts ignored: it places expert copies over an ep > 1 of a MoE "
                  "model");
+  if (a->node_groups && !routed)
+    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
+                 "--node-groups ignored: it limits the routing of a MoE model over ep > 1");
   if (a->skew > 0 && !routed)
     nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
                  "--skew ignored: it skews the routing of a MoE model over ep > 1");
@@ -176,6 +183,7 @@ static int make_layout(const nvl_llm_ask *a, const nvl_llm *m, int n, nvl_llm_la
   l->capacity = a->capacity;
   l->tbo = a->tbo && !train && m->moe && l->ep > 1; /* else warned */
   l->redundant_experts = (long)a->redundant;
+  l->node_groups = (long)a->node_groups;
   l->zero = a->zero > 3 ? 4 : (int)a->zero;
   l->recompute = a->recompute > 0 && train ? (nvl_llm_recompute)a->recompute : NVL_RECOMPUTE_NONE;
   l->skew = a->skew;

@@ -31,6 +31,7 @@ typedef struct {
   int ep_kernel;      /* DeepEP's: -1 the mode's (decode low-latency, else normal), 0 normal, 1
                          low-latency */
   size_t tp, ep, pp, dp, microbatches, batch, seq, redundant, zero, etp, cp, vp;
+  size_t node_groups; /* --node-groups: a token's experts on at most that many nodes, 0: any */
   size_t first_layers, last_layers; /* --first-stage-layers, --last-stage-layers (0: even) */
   bool cp_a2a;                      /* --cp-comm a2a */
   bool shared_overlap;              /* --shared-expert-overlap */

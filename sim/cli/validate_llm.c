@@ -53,16 +53,23 @@ typedef struct {
   int col[C__COUNT], pcol[NVL_LLM_MAX_PARAMS];
 } row_cols;
 
-static const char *const metrics[] = {"step_time_us",     "tokens_per_s",        "mfu",
-                                      "ep_dispatch_GBps", "ep_combine_GBps",     "ep_dispatch_us",
-                                      "ep_combine_us",    "tokens_per_s_replica"};
+static const char *const metrics[] = {
+    "step_time_us",          "tokens_per_s",        "mfu",           "ep_dispatch_GBps",
+    "ep_combine_GBps",       "ep_dispatch_us",      "ep_combine_us", "tokens_per_s_replica",
+    "ep_dispatch_rdma_GBps", "ep_combine_rdma_GBps"};
 #define N_METRICS (sizeof metrics / sizeof metrics[0])
 
 static double metric_value(int k, const nvl_llm_result *r) {
-  const double v[N_METRICS] = {
-      r->step_s * 1e6,          r->tokens_per_s,         r->mfu,
-      r->ep_dispatch_Bps / 1e9, r->ep_combine_Bps / 1e9, r->ep_dispatch_s * 1e6,
-      r->ep_combine_s * 1e6,    r->replica_tokens_per_s};
+  const double v[N_METRICS] = {r->step_s * 1e6,
+                               r->tokens_per_s,
+                               r->mfu,
+                               r->ep_dispatch_Bps / 1e9,
+                               r->ep_combine_Bps / 1e9,
+                               r->ep_dispatch_s * 1e6,
+                               r->ep_combine_s * 1e6,
+                               r->replica_tokens_per_s,
+                               r->ep_dispatch_rdma_Bps / 1e9,
+                               r->ep_combine_rdma_Bps / 1e9};
   return v[k];
 }
 

@@ -278,4 +278,9 @@ double nvl_link_bw(const nvl_design *d, const nvl_link *l);
  * entries. */
 size_t nvl_design_twins(const nvl_design *d, bool through_nics, int *twin);
 
+/* NVLink domains (design/twins.c): devices joined by NVLink links (through NVLink switches, or
+ * directly) share dom[] (the lowest device index of the domain); C2C, PCIe and the network do not
+ * join. dom has n_devices entries. */
+void nvl_design_nvlink_domains(const nvl_design *d, int *dom);
+
 #endif

@@ -160,3 +160,24 @@ size_t nvl_design_twins(const nvl_design *d, bool through_nics, int *twin) {
   free(renum);
   return n_sets;
 }
+
+static int uf_root(int *uf, int x) {
+  while (uf[x] != x)
+    x = uf[x] = uf[uf[x]];
+  return x;
+}
+
+void nvl_design_nvlink_domains(const nvl_design *d, int *dom) {
+  for (size_t i = 0; i < d->n_devices; i++)
+    dom[i] = (int)i;
+  for (size_t k = 0; k < d->n_links; k++)
+    if (d->link_types[d->links[k].type].medium == NVL_MEDIUM_NVLINK) {
+      int a = uf_root(dom, d->links[k].a), b = uf_root(dom, d->links[k].b);
+      if (a < b)
+        dom[b] = a;
+      else
+        dom[a] = b;
+    }
+  for (size_t i = 0; i < d->n_devices; i++)
+    dom[i] = uf_root(dom, (int)i);
+}

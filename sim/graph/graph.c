@@ -242,24 +242,14 @@ double nvl_graph_injection_Bps(const nvl_graph *g, int dev) { return g->inject[d
 double nvl_graph_c2c_Bps(const nvl_graph *g, int dev) { return g->c2c[dev]; }
 double nvl_graph_network_Bps(const nvl_graph *g, int dev) { return g->net[dev]; }
 
-static int uf_root(int *uf, int x) {
-  while (uf[x] != x)
-    x = uf[x] = uf[uf[x]];
-  return x;
-}
-
 size_t nvl_graph_domains(const nvl_graph *g, size_t *fewest, size_t *most) {
   const nvl_design *d = g->d;
   size_t nd = d->n_devices, n = 0;
   int *uf = nvl_xmalloc((nd + 1) * sizeof(int));
   size_t *size = nvl_xcalloc(nd + 1, sizeof(size_t));
-  for (size_t i = 0; i < nd; i++)
-    uf[i] = (int)i;
-  for (size_t k = 0; k < d->n_links; k++) /* NVLink joins; C2C, PCIe and the network do not */
-    if (d->link_types[d->links[k].type].medium == NVL_MEDIUM_NVLINK)
-      uf[uf_root(uf, d->links[k].a)] = uf_root(uf, d->links[k].b);
+  nvl_design_nvlink_domains(d, uf);
   for (size_t i = 0; i < g->n_parts; i++)
-    if (size[uf_root(uf, g->parts[i])]++ == 0)
+    if (size[uf[g->parts[i]]]++ == 0)
       n++;
   *fewest = 0;
   *most = 0;

@@ -97,19 +97,17 @@ static void rates(const nvl_llm_step *st, const nvl_design *d, nvl_llm_result *r
  * over ranks and operations (test_intranode.py's "GB/s (NVL)"); and the operations' mean time. */
 static void ep_bandwidths(const nvl_llm_step *st, const nvl_wgraph *g, const nvl_engine_result *res,
                           const nvl_workload_spec *spec, nvl_llm_result *out) {
-  double sum_bw[3] = {0}, sum_t[3] = {0}, n_bw[3] = {0}, n_op[3] = {0};
+  double sum_bw[3] = {0}, sum_t[3] = {0}, n_bw[3] = {0}, n_op[3] = {0}, sum_rd[3] = {0};
   for (size_t i = 0; i < g->n_ops; i++) {
     int role = st->role[i];
     const nvl_wop *op = &g->ops[i];
-    if (role == NVL_LR_NONE || !op->has_vals || !(res->time_s[i] > 0))
+    if (role == NVL_LR_NONE || !st->ep_fig[i] || !(res->time_s[i] > 0))
       continue;
     size_t n = (size_t)spec->jobs[op->job].n;
-    const double *v = g->vals + op->val_at;
+    const double *fig = g->vals + st->ep_fig[i] - 1;
     for (size_t r = 0; r < n; r++) {
-      double bytes = 0;
-      for (size_t q = 0; q < n; q++)
-        bytes += role == NVL_LR_DISPATCH ? v[q * n + r] : v[r * n + q];
-      sum_bw[role] += bytes / res->time_s[i];
+      sum_bw[role] += fig[r] / res->time_s[i];
+      sum_rd[role] += fig[n + r] / res->time_s[i];
       n_bw[role]++;
     }
     sum_t[role] += res->time_s[i];
@@ -119,6 +117,8 @@ static void ep_bandwidths(const nvl_llm_step *st, const nvl_wgraph *g, const nvl
   out->ep_combine_s = n_op[2] ? sum_t[2] / n_op[2] : 0;
   out->ep_dispatch_Bps = n_bw[1] ? sum_bw[1] / n_bw[1] : 0;
   out->ep_combine_Bps = n_bw[2] ? sum_bw[2] / n_bw[2] : 0;
+  out->ep_dispatch_rdma_Bps = n_bw[1] ? sum_rd[1] / n_bw[1] : 0;
+  out->ep_combine_rdma_Bps = n_bw[2] ? sum_rd[2] / n_bw[2] : 0;
 }
 
 void nvl_llm_result_compute(const nvl_llm_step *st, const nvl_wgraph *g,
@@ -250,6 +250,9 @@ void nvl_llm_result_print(const nvl_llm_labels *lb, const nvl_llm_step *st, cons
             "GB/s)\n",
             "a dispatch (mean)", r->ep_dispatch_s * 1e6, r->ep_dispatch_Bps / 1e9,
             r->ep_combine_s * 1e6, r->ep_combine_Bps / 1e9);
+  if (r->ep_dispatch_rdma_Bps > 0)
+    fprintf(out, "  %-26s %12s     %7.1f GB/s per rank (DeepEP's RDMA figure; combine %.1f GB/s)\n",
+            "  across nodes", "", r->ep_dispatch_rdma_Bps / 1e9, r->ep_combine_rdma_Bps / 1e9);
   print_time(out, "exposed communication", r->exposed_s, r->step_s);
   print_time(out, "bubble and waiting", r->bubble_s, r->step_s);
   fprintf(out, "tokens/s %30.1f  (%s)\n", r->tokens_per_s,
@@ -268,7 +271,7 @@ static const char llm_csv_figures[] =
     "step_time_us,tokens_per_s,compute_us,comm_us,exposed_comm_us,bubble_us,tp_comm_us,"
     "ep_comm_us,pp_comm_us,dp_comm_us,cp_comm_us,mfu,tokens_per_s_replica,tokens_per_s_design,"
     "tokens_per_joule,memory_gb,seed,ep_dispatch_us,ep_combine_us,ep_dispatch_GBps,"
-    "ep_combine_GBps";
+    "ep_combine_GBps,ep_dispatch_rdma_GBps,ep_combine_rdma_GBps";
 
 void nvl_llm_csv_figures_header(FILE *out) { fputs(llm_csv_figures, out); }
 
@@ -283,11 +286,12 @@ void nvl_llm_csv_figures_row(const nvl_llm_labels *lb, const nvl_llm_step *st,
                              const nvl_llm_result *r, FILE *out) {
   fprintf(out,
           "%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.6f,%.3f,%.3f,%.6f,%.3f,%lu,"
-          "%.3f,%.3f,%.3f,%.3f",
+          "%.3f,%.3f,%.3f,%.3f,%.3f,%.3f",
           r->step_s * 1e6, r->tokens_per_s, r->compute_s * 1e6, r->comm_total_s * 1e6,
           r->exposed_s * 1e6, r->bubble_s * 1e6, r->comm_s[NVL_LD_TP] * 1e6,
           r->comm_s[NVL_LD_EP] * 1e6, r->comm_s[NVL_LD_PP] * 1e6, r->comm_s[NVL_LD_DP] * 1e6,
           r->comm_s[NVL_LD_CP] * 1e6, r->mfu, r->replica_tokens_per_s, r->design_tokens_per_s,
           r->tokens_per_joule, st->mem.total / 1e9, lb->lay->seed, r->ep_dispatch_s * 1e6,
-          r->ep_combine_s * 1e6, r->ep_dispatch_Bps / 1e9, r->ep_combine_Bps / 1e9);
+          r->ep_combine_s * 1e6, r->ep_dispatch_Bps / 1e9, r->ep_combine_Bps / 1e9,
+          r->ep_dispatch_rdma_Bps / 1e9, r->ep_combine_rdma_Bps / 1e9);
 }

@@ -35,6 +35,9 @@ typedef struct {
   /* forward EP operations: mean time, and DeepEP's per-rank bandwidth (tokens received or sent
    * back, kept ones included, over the operation's time) */
   double ep_dispatch_s, ep_combine_s, ep_dispatch_Bps, ep_combine_Bps;
+  /* across nodes (DeepEP's internode kernels): its RDMA figure, each rank's tokens once per
+   * destination node (its own included) over the operation's time, averaged (0: one node) */
+  double ep_dispatch_rdma_Bps, ep_combine_rdma_Bps;
 } nvl_llm_result;
 
 /* From the engine's result of the step's graph g (the one run: nvl_workload_run_graph takes

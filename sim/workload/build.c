@@ -127,10 +127,14 @@ static void p2p_program(const nvl_workload_run *wr, const nvl_wop *op, const int
   }
   if (matrix) {
     for (int a = 0; a < n; a++)
-      for (int b = 0; b < n; b++)
+      for (int b = 0; b < n; b++) {
+        /* DeepEP's RDMA leg between nodes moves at the NIC's rate, not the SMs' copy rate */
+        bool rdma = op->direct && m->node_of && m->node_of[a] != m->node_of[b];
         if (a != b && matrix[(size_t)a * n + b] > 0)
-          nvl_program_send(p, lane[a], lane[b], floor(matrix[(size_t)a * n + b] * pp->scale),
+          nvl_program_send(p, lane[a], lane[b],
+                           floor(matrix[(size_t)a * n + b] * (rdma ? 1.0 : pp->scale)),
                            p2p_channels(wr, m, matrix[(size_t)a * n + b], op->direct));
+      }
     for (int b = 0; b < n; b++)
       for (int a = 0; a < n; a++)
         if (a != b && matrix[(size_t)a * n + b] > 0)

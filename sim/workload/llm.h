@@ -149,6 +149,8 @@ typedef struct {
   bool tbo;               /* inference: two-batch overlap (each micro-batch as two halves whose
                              exchanges overlap each other's compute: DeepSeek's) */
   long redundant_experts; /* extra expert copies so that ep divides experts + this */
+  long node_groups;       /* a token's experts on at most this many of its EP group's nodes (0:
+                             any): DeepSeek's group-limited routing with a group per node */
   int zero;               /* training: 1 (Megatron's distributed optimizer) or 3 (FSDP) */
   nvl_llm_recompute recompute; /* training's activation recomputation */
   double skew;                 /* routing: 0 uniform, else the Zipf exponent */
@@ -177,8 +179,13 @@ typedef struct {
 
 typedef struct {
   nvl_wgraph g;
-  uint8_t *dim;        /* [op]: nvl_llm_dim */
-  uint8_t *role;       /* [op]: nvl_llm_role */
+  uint8_t *dim;  /* [op]: nvl_llm_dim */
+  uint8_t *role; /* [op]: nvl_llm_role */
+  /* [op]: a forward dispatch's or combine's figures, 1 + their offset in g.vals (0: none): per
+   * rank of its EP group, the bytes DeepEP counts for its NVLink figure (tokens received, or sent
+   * back, own ones included), then those it counts for its RDMA figure (tokens once per
+   * destination node, its own node included; 0 inside one node) */
+  size_t *ep_fig;
   int **job_ranks;     /* [job]: the job's ranks (0 .. ranks-1) */
   double model_flops;  /* per step, all ranks: 6 N-style model FLOPs (train) or 2 N (inference) */
   double tokens;       /* per step: processed (train, prefill) or generated (decode) */

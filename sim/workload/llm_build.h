@@ -20,6 +20,7 @@ typedef struct {
   nvl_llm_step *st;
   size_t cap_dim, cap_jobs;
   nvl_llm_role role; /* of the operations added now */
+  size_t ep_fig;     /* of the operation added now: nvl_llm_step's ep_fig */
   /* jobs, by stream ds = q * pp + s (stream q of stage s): stage_job[ds], tp_job[ds * ntp + g]
    * (its g-th TP group), ep_job[ds * nep + g], etp_job[ds * (stream size / etp) + g] (expert
    * TP groups, etp > 1), cp_job[ds * ncp + g], bound_job[ds] (stages s and s + 1); per stage s

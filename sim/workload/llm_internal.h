@@ -50,9 +50,12 @@ typedef struct {
   long layers_all; /* the model's layers and the MTP modules' (layer layers + k: module k) */
   long *vfirst;    /* [vstages + 1]: the first layer of each virtual stage (owned) */
   long slots, per_rank_slots; /* expert copies (experts + redundant), per EP rank */
-  double seqs_mb;             /* sequences per micro-batch and data-parallel rank */
-  double tokens_mb;           /* tokens per micro-batch and data-parallel rank */
-  double wbytes;              /* bytes per weight */
+  /* an EP group's NVLink domains (nodes) and ranks per node when its ranks fill ep_nodes > 1
+   * domains in whole blocks, in rank order (DeepEP's internode kernels); else 1 and ep */
+  long ep_nodes, ep_ppn;
+  double seqs_mb;   /* sequences per micro-batch and data-parallel rank */
+  double tokens_mb; /* tokens per micro-batch and data-parallel rank */
+  double wbytes;    /* bytes per weight */
   llm_costs c;
 } llm_shape;
 
@@ -145,7 +148,13 @@ void nvl_llm_totals(const llm_shape *sh, double *model_flops, double *tokens);
  */
 typedef struct {
   double *tok, *work, *hit;
+  double *rdma; /* [i * ep_nodes + J]: tokens of rank i for node J, once per node (DeepEP's
+                   internode count, its own node included); NULL with one node */
 } llm_routing;
 void nvl_llm_route(const llm_shape *sh, double tokens, gsl_rng *rng, llm_routing *out);
+/* Sets sh->ep_nodes and ep_ppn from stream 0's first EP group of stage 0 (every group is an
+ * image of it); checks the layout's node_groups against them (an error: -1, the reason in
+ * diags; a warning where it changes nothing). */
+int nvl_llm_ep_nodes(llm_shape *sh, nvl_diags *diags);
 
 #endif

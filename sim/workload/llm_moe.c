@@ -2,6 +2,14 @@
  * llm_moe: a MoE layer's expert part in the step's graph (llm_build.h): its routing drawn per
  * layer, DeepEP's dispatch and combine over every EP group of a stream, the expert TP exchange,
  * and the experts' compute on each rank's own tokens.
+ *
+ * DeepEP's normal kernels across nodes (an EP group over several NVLink domains, llm_internal.h's
+ * ep_nodes): a token goes once to each destination node over RDMA, to the GPU there at its own
+ * place in the node (the same rail), which forwards it over NVLink to the GPUs there that need
+ * it; the combine returns the same way reversed. Both legs run side by side (DeepEP's forwarders
+ * pipeline them by chunks), so the exchange is one transfer matrix: inside a node the tokens
+ * themselves, between nodes the RDMA leg to the same-rail peer plus its NVLink forwards. The
+ * low-latency kernels send every token-expert copy straight to its GPU, as inside a node.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +23,33 @@ static const double *routing(const builder *b, long q, long g, long k) {
   size_t qh = (size_t)q * (size_t)b->H + (size_t)b->half; /* each half its own tokens */
   return b->st->g.vals +
          b->route_at[(qh * (size_t)b->nep + (size_t)g) * (size_t)b->sh->layers_all + (size_t)k];
+}
+
+/* The dispatch's transfers in bytes, d[i * ep + j] from rank i to j (the diagonal: what i keeps),
+ * and DeepEP's figures per rank (fig[r]: NVLink, fig[ep + r]: RDMA), from the routing. */
+static void dispatch_matrix(const llm_shape *sh, const double *tok, double tb, double *d,
+                            double *fig) {
+  long ep = sh->lay->ep, P = sh->ep_ppn, N = sh->ep_nodes;
+  const double *rdma = N > 1 && !sh->lay->ep_low_latency ? tok + ep * ep + 2 * ep : NULL;
+  memset(d, 0, (size_t)(ep * ep) * sizeof *d);
+  memset(fig, 0, (size_t)(2 * ep) * sizeof *fig);
+  for (long i = 0; i < ep; i++)
+    for (long j = 0; j < ep; j++) {
+      double b = tok[i * ep + j] * tb;
+      fig[j] += b;
+      long fwd = (j / P) * P + i % P; /* i's same-rail peer in j's node */
+      if (!rdma || j / P == i / P)
+        d[i * ep + j] += b;
+      else if (fwd != j)
+        d[fwd * ep + j] += b;
+    }
+  for (long i = 0; rdma && i < ep; i++)
+    for (long J = 0; J < N; J++) {
+      double b = rdma[i * N + J] * tb;
+      fig[ep + i] += b;
+      if (J != i / P)
+        d[i * ep + J * P + i % P] += b;
+    }
 }
 
 /* Tokens to their experts' ranks (dispatch, or in backward the combine's gradient) or back to
@@ -38,22 +73,27 @@ static void ep_exchange(builder *b, long q, long s, long k, bool combine, bool f
                   .direct = true,
                   .host_sync = !sh->lay->ep_low_latency && !combine && !bwd};
     op.val_at = nvl_wgraph_vals(&b->st->g, (size_t)(ep * ep)); /* may move vals */
-    const double *tok = routing(b, q, g, k);
+    size_t fig_at = nvl_wgraph_vals(&b->st->g, (size_t)(2 * ep));
+    double *d = nvl_xmalloc((size_t)(ep * ep) * sizeof *d);
+    dispatch_matrix(sh, routing(b, q, g, k), tok_bytes, d, b->st->g.vals + fig_at);
     double *v = b->st->g.vals + op.val_at;
     double busiest = 0; /* the op's size, as a traffic matrix's: the busiest rank's sends */
     for (long i = 0; i < ep; i++) {
       double row = 0;
       for (long j = 0; j < ep; j++) {
-        /* the diagonal is what a rank keeps (never sent): DeepEP's bandwidths count it */
-        v[i * ep + j] = (combine ? tok[j * ep + i] : tok[i * ep + j]) * tok_bytes;
+        /* the diagonal is what a rank keeps (never sent) */
+        v[i * ep + j] = combine ? d[j * ep + i] : d[i * ep + j];
         row += i == j ? 0 : v[i * ep + j];
       }
       busiest = row > busiest ? row : busiest;
     }
+    free(d);
+    b->ep_fig = bwd ? 0 : 1 + fig_at;
     op.bytes = (uint64_t)busiest;
     b->role = bwd ? NVL_LR_NONE : combine ? NVL_LR_COMBINE : NVL_LR_DISPATCH;
     nvl_lb_step_add(b, &op, NVL_LD_EP);
     b->role = NVL_LR_NONE;
+    b->ep_fig = 0;
   }
   nvl_lb_step_end(b, ds);
 }
@@ -174,18 +214,65 @@ void nvl_lb_draw_routing(builder *b) {
   b->route_at = nvl_xcalloc(n + 1, sizeof *b->route_at);
   if (!sh->m->moe)
     return;
+  long nr = sh->ep_nodes > 1 && !l->ep_low_latency ? ep * sh->ep_nodes : 0; /* rdma's */
   llm_routing rt = {nvl_xmalloc((size_t)(ep * ep) * sizeof(double)),
                     nvl_xmalloc((size_t)ep * sizeof(double)),
-                    nvl_xmalloc((size_t)ep * sizeof(double))};
+                    nvl_xmalloc((size_t)ep * sizeof(double)),
+                    nr ? nvl_xmalloc((size_t)nr * sizeof(double)) : NULL};
   for (size_t i = 0; i < n; i++) {
     if (!llm_moe_layer(sh->m, (long)(i % (size_t)L)))
       continue;
     nvl_llm_route(sh, sh->tokens_mb / (double)l->tp, b->rng, &rt); /* each TP rank its share */
-    size_t at = nvl_wgraph_vals(&b->st->g, (size_t)(ep * ep + 2 * ep));
+    size_t at = nvl_wgraph_vals(&b->st->g, (size_t)(ep * ep + 2 * ep + nr));
     memcpy(b->st->g.vals + at, rt.tok, (size_t)(ep * ep) * sizeof(double));
     memcpy(b->st->g.vals + at + ep * ep, rt.work, (size_t)ep * sizeof(double));
     memcpy(b->st->g.vals + at + ep * ep + ep, rt.hit, (size_t)ep * sizeof(double));
+    if (nr)
+      memcpy(b->st->g.vals + at + ep * ep + 2 * ep, rt.rdma, (size_t)nr * sizeof(double));
     b->route_at[i] = at;
   }
-  free(rt.tok), free(rt.work), free(rt.hit);
+  free(rt.tok), free(rt.work), free(rt.hit), free(rt.rdma);
+}
+
+static void find_ep_nodes(llm_shape *sh) {
+  long ep = sh->lay->ep;
+  sh->ep_nodes = 1;
+  sh->ep_ppn = ep;
+  if (!sh->m->moe || ep < 2)
+    return;
+  int *dom = nvl_xmalloc((sh->d->n_devices + 1) * sizeof *dom);
+  nvl_design_nvlink_domains(sh->d, dom);
+  int *of = nvl_xmalloc((size_t)ep * sizeof *of); /* stream 0's group 0 of stage 0: domains */
+  for (long j = 0; j < ep; j++)
+    of[j] = dom[sh->devs[sh->at[sh->ep_pos[j]]]];
+  long P = 1;
+  while (P < ep && of[P] == of[0])
+    P++;
+  bool ok = ep % P == 0 && P < ep;
+  for (long j = 0; j < ep && ok; j++) /* whole blocks of P, each its own domain */
+    for (long x = 0; x < ep && ok; x++)
+      ok = (of[j] == of[x]) == (j / P == x / P);
+  if (ok) {
+    sh->ep_nodes = ep / P;
+    sh->ep_ppn = P;
+  }
+  free(of);
+  free(dom);
+}
+
+int nvl_llm_ep_nodes(llm_shape *sh, nvl_diags *diags) {
+  find_ep_nodes(sh);
+  const nvl_llm *m = sh->m;
+  long M = sh->lay->node_groups, N = sh->ep_nodes;
+  if (M > 0 && N > 1 && M * (m->experts / N) < m->top_k) {
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, "",
+                 "--node-groups %ld: %ld of the EP group's %ld nodes hold %ld experts, fewer than "
+                 "the %ld each token picks",
+                 M, M, N, M * (m->experts / N), m->top_k);
+    return -1;
+  }
+  if (M > 0 && m->moe && sh->lay->ep > 1 && N == 1)
+    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
+                 "--node-groups ignored: each EP group is inside one node (NVLink domain)");
+  return 0;
 }

@@ -33,6 +33,31 @@ static bool is_picked(const long *picked, long np, long e) {
   return false;
 }
 
+/* The nodes a token may use under group-limited routing: M of the N nodes, drawn without
+ * replacement in proportion to their experts' weight (uniform weights: any M alike), into ok[]. */
+static void allowed_nodes(gsl_rng *rng, const double *mass, long N, long M, bool *ok) {
+  double left = 0;
+  for (long J = 0; J < N; J++) {
+    ok[J] = false;
+    left += mass[J];
+  }
+  for (long c = 0; c < M && c < N; c++) {
+    double x = gsl_rng_uniform(rng) * left;
+    long J = 0;
+    for (;; J++) {
+      if (ok[J])
+        continue;
+      if (x < mass[J] || J == N - 1)
+        break;
+      x -= mass[J];
+    }
+    while (ok[J]) /* rounding left x past the last node still open */
+      J--;
+    ok[J] = true;
+    left -= mass[J];
+  }
+}
+
 /* One more expert, distinct from the np picked: redraws first, then the remaining mass. */
 static long pick(gsl_rng *rng, gsl_ran_discrete_t *tab, const double *cum, const size_t *order,
                  const long *pos, const long *picked, long np, long E) {
@@ -102,6 +127,8 @@ void nvl_llm_route(const llm_shape *sh, double tokens, gsl_rng *rng, llm_routing
   memset(out->tok, 0, (size_t)(ep * ep) * sizeof *out->tok);
   memset(out->work, 0, (size_t)ep * sizeof *out->work);
   memset(out->hit, 0, (size_t)ep * sizeof *out->hit);
+  if (out->rdma)
+    memset(out->rdma, 0, (size_t)(ep * sh->ep_nodes) * sizeof *out->rdma);
   double samples = fmin(tokens, sh->mctx->kern.route_samples);
   long ns = (long)ceil(samples);
   double scale = ns > 0 ? tokens / (double)ns : 0;
@@ -109,12 +136,24 @@ void nvl_llm_route(const llm_shape *sh, double tokens, gsl_rng *rng, llm_routing
                    ? sh->lay->capacity * (double)ep * tokens * (double)K / (double)sh->slots
                    : INFINITY;
   double *load = nvl_xcalloc((size_t)sh->slots, sizeof *load);
+  /* group-limited routing: an expert's group is the node of its original slot */
+  long N = sh->ep_nodes, M = sh->lay->node_groups;
+  bool limit = N > 1 && M > 0 && M < N;
+  double *mass = nvl_xcalloc((size_t)N, sizeof *mass);
+  bool *ok = nvl_xcalloc((size_t)N, sizeof *ok);
+  for (long e = 0; limit && e < E; e++)
+    mass[e / sh->per_rank_slots / sh->ep_ppn] += w[e];
   for (long i = 0; i < ep; i++)
     for (long t = 0; t < ns; t++) {
       long np = 0, nr = 0;
-      while (np < K) { /* K distinct experts (K <= E) */
+      if (limit)
+        allowed_nodes(rng, mass, N, M, ok);
+      for (int tries = 0; np < K;) { /* K distinct experts (K <= E), on allowed nodes */
         long e = pick(rng, tab, cum, order, pos, picked, np, E);
+        if (limit && !ok[e / sh->per_rank_slots / sh->ep_ppn] && ++tries < 1000)
+          continue;
         picked[np++] = e;
+        tries = 0;
       }
       for (long q = 0; q < K; q++) {
         long e = picked[q], slot = copy[e] >= 0 && (flip[e]++ & 1) ? copy[e] : e;
@@ -134,6 +173,13 @@ void nvl_llm_route(const llm_shape *sh, double tokens, gsl_rng *rng, llm_routing
       }
       for (long x = 0; x < nr && !sh->lay->ep_low_latency; x++) /* normal: once per rank */
         out->tok[i * ep + ranks[x]] += scale;
+      for (long J = 0; out->rdma && J < sh->ep_nodes; J++) { /* internode: once per node */
+        bool to = false;
+        for (long x = 0; x < nr && !to; x++)
+          to = ranks[x] / sh->ep_ppn == J;
+        if (to)
+          out->rdma[i * sh->ep_nodes + J] += scale;
+      }
     }
   for (long k = 0; k < sh->slots; k++)
     out->hit[k / sh->per_rank_slots] += hitmark[k];
@@ -141,4 +187,6 @@ void nvl_llm_route(const llm_shape *sh, double tokens, gsl_rng *rng, llm_routing
   free(cum), free(pos);
   free(order), free(w), free(copy), free(flip), free(hitmark), free(picked), free(ranks);
   free(load);
+  free(mass);
+  free(ok);
 }

@@ -63,9 +63,11 @@ size_t nvl_lb_add_op(builder *b, nvl_wop *op, nvl_llm_dim dim, const vec *deps) 
     b->cap_dim = 2 * id + 16;
     b->st->dim = nvl_xrealloc(b->st->dim, b->cap_dim);
     b->st->role = nvl_xrealloc(b->st->role, b->cap_dim);
+    b->st->ep_fig = nvl_xrealloc(b->st->ep_fig, b->cap_dim * sizeof *b->st->ep_fig);
   }
   b->st->dim[id] = (uint8_t)dim;
   b->st->role[id] = (uint8_t)b->role;
+  b->st->ep_fig[id] = b->ep_fig;
   return id;
 }
 
@@ -527,6 +529,10 @@ int nvl_llm_step_build(const nvl_model_ctx *ctx, const nvl_llm *m, const nvl_llm
   llm_shape sh;
   if (nvl_llm_shape(ctx, m, lay, d, &spec->jobs[0], &sh, &st->mem, diags) != 0)
     return -1;
+  if (nvl_llm_ep_nodes(&sh, diags) != 0) {
+    nvl_llm_shape_release(&sh);
+    return -1;
+  }
   builder b = {.sh = &sh, .spec = spec, .st = st, .cap_jobs = spec->n_jobs + 16};
   spec->jobs = nvl_xrealloc(spec->jobs, b.cap_jobs * sizeof *spec->jobs);
   st->job_ranks = nvl_xcalloc(b.cap_jobs, sizeof *st->job_ranks);
@@ -584,6 +590,7 @@ void nvl_llm_step_release(nvl_llm_step *st, size_t n_jobs) {
   nvl_wgraph_release(&st->g);
   free(st->dim);
   free(st->role);
+  free(st->ep_fig);
   if (st->job_ranks)
     for (size_t k = 0; k < n_jobs; k++)
       free(st->job_ranks[k]);
