@@ -113,7 +113,7 @@ typedef struct {
   nvl_llm_step st;
 } built;
 
-/* The same on the first n GPUs of another design (a path from the source tree). */
+/* The step on the first n GPUs of a design (a path from the source tree), built only. */
 static inline void build_on(built *b, const char *design, const nvl_llm *m, const nvl_llm_layout *l,
                             int n) {
   b->f = nvl_fixture_load(design, NULL, NVL_MODEL_DEFAULT);
@@ -126,15 +126,9 @@ static inline void build_on(built *b, const char *design, const nvl_llm *m, cons
   nvl_diags_release(&diags);
 }
 
+/* The same on NVL72. */
 static inline void build(built *b, const nvl_llm *m, const nvl_llm_layout *l, int n) {
-  b->f = nvl_fixture_open("gb200-nvl72.json", NVL_MODEL_DEFAULT, false);
-  nvl_diags diags = NVL_DIAGS_INIT;
-  b->spec = first_ranks(&b->f, n, &diags);
-  if (nvl_llm_step_build(nvl_test_ctx(), m, l, b->f.d, &b->spec, &b->st, &diags) != 0) {
-    print_error("%s\n", diags.count ? diags.items[0].message : "?");
-    fail();
-  }
-  nvl_diags_release(&diags);
+  build_on(b, "topologies/gb200-nvl72.json", m, l, n);
 }
 
 static inline void release(built *b) {
