@@ -122,6 +122,9 @@ typedef struct {
    * likewise) and rotating every node's places is a symmetry: the program runs the ranks of
    * place 0 as a shifted program of period `nodes`, each rail standing for every rail */
   bool rail_major;
+  /* with rail_major: rails sharing links, so the program runs place 0's ranks as a plain program
+   * over canonical links that the engine weighs (engine.h's link_canon), not a shifted one */
+  bool rail_weighted;
   bool routes_fixed;
 } nvl_coll_spec;
 

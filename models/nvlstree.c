@@ -22,7 +22,9 @@
  * next's), so every rail's traffic is an image of rail 0's, on its own links, at the same times.
  * The program is then shifted (models/program.h) by the nodes: it runs the ranks of place 0 (one
  * per node), their switch lanes taking one contribution and giving one shard and one publication
- * each, the shard still S/g; each transfer stands for its g images.
+ * each, the shard still S/g; each transfer stands for its g images. Where the rails share links
+ * (s->rail_weighted: a rack's NICs on one leaf), the same lanes run as a plain program and the
+ * engine weighs each transfer on a shared link by the rails crossing it (workload/run.h).
  */
 #include <stdlib.h>
 
@@ -51,8 +53,9 @@ static bool make_layout(const nvl_coll_spec *s, nvl_program *p, layout *L) {
     return false;
   L->nodes = N;
   L->g = n / N;
-  L->shifted = s->rail_major && !s->reduce && L->g > 1;
-  L->gs = L->shifted ? 1 : L->g;
+  bool one = s->rail_major && !s->reduce && L->g > 1; /* one rail for all */
+  L->shifted = one && !s->rail_weighted;
+  L->gs = one ? 1 : L->g;
   L->n = n = N * L->gs; /* the ranks simulated: with rails alike, 0 .. N - 1 (place 0) */
   L->at = nvl_xmalloc((size_t)n * sizeof(int));
   L->place = nvl_xmalloc((size_t)n * sizeof(int));

@@ -124,6 +124,8 @@ bench "validate 101,376 GPUs (1,408 GB300 racks, 3-tier IB)" validate --max-endp
   $b/gb300-100k.json
 bench "h100-pod-256 all_reduce sweep 8 B - 8 GiB" run builtin:h100-pod-256
 bench "gb200-nvl72-x16 all_reduce 1 GiB, 1,152 ranks" run builtin:gb200-nvl72-x16 -b 1G -e 1G
+bench_limit 300 "101,376 GPUs all_reduce 1 GiB (NVLSTree)" run --max-endpoints 400000 \
+  $b/gb300-100k.json -b 1G -e 1G
 fi
 bench_llm "DeepSeek-V3 decode, EP 72 on NVL72" --llm builtin:deepseek-v3 --mode decode --ep 72 \
   --redundant-experts 32

@@ -165,6 +165,11 @@ bool nvl_platform_shift_pair(const nvl_platform *p, const int *devs, int n, int 
  * links of their own (a leaf's uplink that every image crosses would carry all of them). */
 bool nvl_platform_shift_own_links(const nvl_platform *p, int n, int m, const int *map,
                                   int from_host, int to_host);
+/* The orbits of the nl link directions under a symmetry of order k given by map (as
+ * nvl_platform_shift's, -1: not reached, a direction of its own): canon[d] the lowest member of
+ * d's orbit, weight[d] = k / |orbit| (the copies of a transfer that cross each member). False
+ * if an orbit's size does not divide k or the map is no permutation there. */
+bool nvl_platform_link_orbits(const int *map, size_t nl, int k, int *canon, double *weight);
 /* An endpoint's scale-up domain: endpoints of one domain reach each other without the network
  * (an HGX node, an NVL72 rack, a switchless mesh: NCCL's "node", an NVLink clique); numbered
  * from 0 by first endpoint; -1 for an endpoint with neither a scale-up plane nor a direct link

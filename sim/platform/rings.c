@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/xalloc.h"
+#include "platform/internal.h"
 
 #define MAX_CANDIDATES 128      /* multiplier orders kept above 8 ranks */
 #define ENUM_RANKS 8            /* every directed Hamiltonian cycle up to this many ranks */
@@ -16,6 +17,7 @@
 #define HAMILTON_ROUNDS 8       /* for at most this many edge-disjoint cycles, */
 #define HAMILTON_ATTEMPTS 64    /* under this many neighbour orders */
 #define RING_RANK_BUDGET 4096   /* rings x ranks at most: 24 rings up to 170 ranks, 8 at 512 */
+#define CANDIDATE_ROUTE_BUDGET (1 << 22) /* ranks x domain rotations scored in full */
 
 typedef struct {
   int *order;   /* n ranks */
@@ -28,6 +30,7 @@ typedef struct {
   const nvl_platform *p;
   const int *devs;
   int n;
+  int max_rings; /* the rings wanted */
   candidate *c;
   size_t n_c, cap_c;
   /* scratch: a dense load vector over link directions and the entries it touches */
@@ -312,7 +315,11 @@ static void domain_rotations(search *s) {
   memcpy(fill, start, (size_t)nd * sizeof(int));
   for (int r = 0; r < n; r++)
     members[fill[dom[r]]++] = r;
-  for (int c = 0; nd > 1 && c < widest && s->n_c < MAX_CANDIDATES; c++) {
+  /* each candidate costs n routes to score: past a budget only as many as the rings wanted
+   * (rotation c leaves by rail c, so the first ones load distinct NICs) */
+  int want =
+      (long)n * widest > CANDIDATE_ROUTE_BUDGET && s->max_rings < widest ? s->max_rings : widest;
+  for (int c = 0; nd > 1 && c < want && s->n_c < MAX_CANDIDATES; c++) {
     int i = 0;
     for (int k = 0; k < nd; k++) {
       int m = start[k + 1] - start[k];
@@ -338,14 +345,35 @@ static int gcd(int a, int b) {
   return a;
 }
 
+/* Whether every pair of the ranks has a stripe. Through switches every pair has a route when
+ * every pair of twin sets has (nvl_platform_all_reachable: n^2 routes at 100,000 ranks
+ * otherwise); with direct links among the ranks (a mesh), pair by pair. */
+static bool every_pair_joined(const nvl_platform *p, const int *devs, int n) {
+  bool mesh = false;
+  bool *in = nvl_xcalloc(p->d->n_devices + 1, sizeof(bool));
+  for (int i = 0; i < n; i++)
+    in[devs[i]] = true;
+  for (int i = 0; i < n && !mesh; i++)
+    for (int j = p->att_start[devs[i]]; j < p->att_start[devs[i] + 1] && !mesh; j++)
+      mesh = p->att[j].cls < 0 && in[p->att[j].peer];
+  free(in);
+  int ua, ub;
+  if (!mesh)
+    return nvl_platform_all_reachable(p, devs, n, &ua, &ub);
+  nvl_stripe st[NVL_MAX_STRIPES];
+  for (int a = 0; a < n; a++)
+    for (int b = 0; b < n; b++)
+      if (a != b && nvl_platform_stripes(p, devs[a], devs[b], st) == 0)
+        return false;
+  return true;
+}
+
 int nvl_rings_find(const nvl_platform *p, const int *devs, int n, int max_rings, int *orders) {
   for (int i = 0; i < n; i++)
     orders[i] = i;
   nvl_stripe st[NVL_MAX_STRIPES];
-  bool all_pairs = true; /* the common case: keep the given order when nothing else can help */
-  for (int a = 0; a < n && all_pairs; a++)
-    for (int b = 0; b < n && all_pairs; b++)
-      all_pairs = a == b || nvl_platform_stripes(p, devs[a], devs[b], st) > 0;
+  /* the common case: keep the given order when nothing else can help */
+  bool all_pairs = every_pair_joined(p, devs, n);
   if (all_pairs && (n < 3 || max_rings < 2))
     return 1;
   if (n < 2)
@@ -355,7 +383,7 @@ int nvl_rings_find(const nvl_platform *p, const int *devs, int n, int max_rings,
   if (max_rings < 1)
     max_rings = 1;
   size_t nld = 2 * nvl_platform_link_count(p);
-  search s = {.p = p, .devs = devs, .n = n};
+  search s = {.p = p, .devs = devs, .n = n, .max_rings = max_rings};
   s.dense = nvl_xcalloc(nld + 1, sizeof(double));
   s.touched = nvl_xmalloc((nld + 1) * sizeof(int));
   int *order = nvl_xmalloc((size_t)n * sizeof(int));
@@ -365,7 +393,9 @@ int nvl_rings_find(const nvl_platform *p, const int *devs, int n, int max_rings,
     order[0] = 0;
     used[0] = true;
     enumerate(&s, order, used, 1);
-  } else {
+  } else if (s.n_c == 0 || (long)n * MAX_CANDIDATES <= CANDIDATE_ROUTE_BUDGET) {
+    /* strides; past the budget, across nodes the rotations of the nodes' ranks only (a stride
+     * crosses the network at nearly every step: never the lighter ring there) */
     for (int k = 1; k < n && s.n_c < MAX_CANDIDATES; k++) {
       if (gcd(k, n) != 1)
         continue;

@@ -194,3 +194,28 @@ bool nvl_platform_shift(const nvl_platform *p, const int *devs, int n, int m, in
 bool nvl_platform_shift_hosts(const nvl_platform *p, const int *devs, int n, int m, int *map) {
   return shift(p, devs, n, m, true, map);
 }
+
+bool nvl_platform_link_orbits(const int *map, size_t nl, int k, int *canon, double *weight) {
+  for (size_t d = 0; d < nl; d++)
+    canon[d] = -1;
+  for (size_t d = 0; d < nl; d++) {
+    if (canon[d] >= 0)
+      continue;
+    int size = 1, low = (int)d, c = map[d];
+    for (; c >= 0 && c != (int)d; c = map[c]) {
+      if (++size > k)
+        return false;
+      if (c < low)
+        low = c;
+    }
+    if (k % size != 0 || (c < 0 && size > 1)) /* a map that is no permutation there */
+      return false;
+    c = (int)d;
+    do {
+      canon[c] = low;
+      weight[c] = (double)(k / size);
+      c = map[c];
+    } while (c >= 0 && c != (int)d);
+  }
+  return true;
+}

@@ -209,11 +209,13 @@ static int coll_program(const nvl_workload_run *wr, const nvl_wop *op, const nvl
                       .reduce = mode->alike,
                       .period = mode->period,
                       .routes_fixed = nvl_workload_fixed_routes(wr->spec)};
-  if (op->algo == NVL_ALGO_NVLSTREE && mode->rails && m->rail_devs &&
-      !mode->alike) { /* one rail for every rail: the ranks in rail-major order */
+  if (op->algo == NVL_ALGO_NVLSTREE && m->rail_devs && !mode->alike &&
+      (mode->rails || (mode->rails_weighted && wr->rails_weighted))) {
+    /* one rail for every rail: the ranks in rail-major order */
     cs.node_of = m->rail_node_of;
     cs.overhead_s = m->rail_overhead_s;
     cs.rail_major = true;
+    cs.rail_weighted = !mode->rails;
     *devs = m->rail_devs;
   }
   return nvl_coll_build(&cs, p);

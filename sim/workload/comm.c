@@ -168,11 +168,56 @@ static void find_nodes(nvl_comm *c, const nvl_job *j, const nvl_design *d, const
     }
 }
 
+/* Node k's parent in tree t of NVLSTree's double binary tree of N nodes, or -1 at the root. */
+static int tree_parent(int t, int k, int N) {
+  int pos = t == 0 ? k : N - 1 - k;
+  if (pos == 0)
+    return -1;
+  return t == 0 ? (pos - 1) / 2 : N - 1 - (pos - 1) / 2;
+}
+
+/* Whether every transfer between nodes NVLSTree makes (each rank's tree parent, both trees, both
+ * ways) routes onto its images' under the rail map. */
+static bool rails_follow(const nvl_platform *p, const int *devs, int n, int N, const int *map) {
+  for (int i = 0; i < n; i++) /* i = q N + k: place q of node k */
+    for (int t = 0; t < 2; t++) {
+      int par = tree_parent(t, i % N, N), base = i - i % N;
+      if (par >= 0 && !(nvl_platform_shift_pair(p, devs, n, N, map, i, base + par) &&
+                        nvl_platform_shift_pair(p, devs, n, N, map, base + par, i)))
+        return false;
+    }
+  return true;
+}
+
+/* Whether rail 0's links are its own (n / N images each): up its trees, to its switches. */
+static bool rails_own(const nvl_comm *c, const nvl_platform *p, const int *devs, int n, int N,
+                      const int *map) {
+  nvl_stripe st[NVL_MAX_STRIPES];
+  for (int k = 0; k < N; k++) {
+    int h = nvl_platform_endpoint_host(p, devs[k]);
+    if (h < 0 || !nvl_platform_shift_own_links(p, n, N, map, h, c->node_nvls_host[k]) ||
+        !nvl_platform_shift_own_links(p, n, N, map, c->node_nvls_host[k], h))
+      return false;
+    for (int t = 0; t < 2; t++) {
+      int par = tree_parent(t, k, N);
+      for (int dir = 0; par >= 0 && dir < 2; dir++) {
+        int ns = nvl_platform_stripes(p, devs[dir ? par : k], devs[dir ? k : par], st);
+        for (int s = 0; s < ns; s++)
+          if (!nvl_platform_shift_own_links(p, n, N, map, st[s].from_host, st[s].to_host))
+            return false;
+      }
+    }
+  }
+  return true;
+}
+
 /* Whether NVLSTree's rail of place 0 stands for every rail: moving each rank to the next place of
- * its node is a symmetry (nvl_platform_shift on the ranks in rail-major order, by one rail), and
- * every transfer between nodes the program makes (each rank's tree parent, both trees, both
- * ways) routes onto its images'. Sets mode.rails and the rail_* arrays if so. Costs
- * O(ranks x route length). */
+ * its node is a symmetry (nvl_platform_shift_hosts on the ranks in rail-major order, by one
+ * rail) and every transfer between nodes the program makes routes onto its images'. Where rail
+ * 0's links are its own, mode.rails (a shifted program); where rails share links (a rack's NICs
+ * on one leaf: its uplinks carry every rail), mode.rails_weighted: rail 0 runs over canonical
+ * links, each transfer counting once per rail on a link they share (rail_canon, rail_weight, as a
+ * fold's). Sets the rail_* arrays if either. Costs O(ranks x route length + link directions). */
 static void find_rails(nvl_comm *c, const nvl_job *j, const nvl_platform *p) {
   int n = j->n, N = c->tc.nodes, g = n / N;
   if (N < 2 || g < 2 || n % N != 0)
@@ -186,43 +231,23 @@ static void find_rails(nvl_comm *c, const nvl_job *j, const nvl_platform *p) {
   int *devs = nvl_xmalloc((size_t)n * sizeof(int));
   for (int i = 0; i < n; i++)
     devs[i] = j->devs[rank[i]];
-  int *map = nvl_xmalloc((2 * nvl_platform_link_count(p) + 1) * sizeof(int));
-  bool ok = nvl_platform_shift_hosts(p, devs, n, N, map);
-  for (int i = 0; i < n && ok; i++) { /* i = q N + k: node k's tree parents, both trees */
-    int k = i % N, base = i - k;
-    for (int t = 0; t < 2 && ok; t++) {
-      int pos = t == 0 ? k : N - 1 - k;
-      if (pos == 0)
-        continue;
-      int par = t == 0 ? (pos - 1) / 2 : N - 1 - (pos - 1) / 2;
-      ok = nvl_platform_shift_pair(p, devs, n, N, map, i, base + par) &&
-           nvl_platform_shift_pair(p, devs, n, N, map, base + par, i);
-    }
-  }
-  nvl_stripe st[NVL_MAX_STRIPES];
-  for (int i = 0; i < N && ok; i++) { /* rail 0's links are its own: up its tree, to its switch */
-    int k = i, h = nvl_platform_endpoint_host(p, devs[i]);
-    ok = h >= 0 && nvl_platform_shift_own_links(p, n, N, map, h, c->node_nvls_host[k]) &&
-         nvl_platform_shift_own_links(p, n, N, map, c->node_nvls_host[k], h);
-    for (int t = 0; t < 2 && ok; t++) {
-      int pos = t == 0 ? k : N - 1 - k;
-      if (pos == 0)
-        continue;
-      int par = t == 0 ? (pos - 1) / 2 : N - 1 - (pos - 1) / 2;
-      for (int dir = 0; dir < 2 && ok; dir++) {
-        int ns = nvl_platform_stripes(p, devs[dir ? par : i], devs[dir ? i : par], st);
-        for (int s = 0; s < ns && ok; s++)
-          ok = nvl_platform_shift_own_links(p, n, N, map, st[s].from_host, st[s].to_host);
-      }
+  size_t nl = 2 * nvl_platform_link_count(p);
+  int *map = nvl_xmalloc((nl + 1) * sizeof(int));
+  if (nvl_platform_shift_hosts(p, devs, n, N, map) && rails_follow(p, devs, n, N, map)) {
+    if (rails_own(c, p, devs, n, N, map)) {
+      c->mode.rails = true;
+    } else {
+      c->rail_canon = nvl_xmalloc((nl + 1) * sizeof(int));
+      c->rail_weight = nvl_xmalloc((nl + 1) * sizeof(double));
+      c->mode.rails_weighted = nvl_platform_link_orbits(map, nl, g, c->rail_canon, c->rail_weight);
     }
   }
   free(map);
-  if (!ok) {
+  if (!c->mode.rails && !c->mode.rails_weighted) {
     free(rank);
     free(devs);
     return;
   }
-  c->mode.rails = true;
   c->rail_rank = rank;
   c->rail_devs = devs;
   c->rail_node_of = nvl_xmalloc((size_t)n * sizeof(int));
@@ -279,6 +304,8 @@ void nvl_comm_init(nvl_comm *c, const nvl_calibration *cal, const nvl_job *j, co
 }
 
 void nvl_comm_release(nvl_comm *c) {
+  free(c->rail_canon);
+  free(c->rail_weight);
   free(c->rail_rank);
   free(c->rail_devs);
   free(c->rail_node_of);

@@ -16,9 +16,10 @@
 /* How a job's collectives are simulated: reduced (its ranks alike: one class), shifted by a
  * period, or rank by rank (neither). A communicator has its own; a fold asks for others. */
 typedef struct {
-  bool alike; /* reduced programs apply (platform.h) */
-  int period; /* rank r + period stands where rank r stands (nvl_platform_shift), or 0 */
-  bool rails; /* NVLSTree runs one rail for all (nvl_comm's rail_*) */
+  bool alike;          /* reduced programs apply (platform.h) */
+  int period;          /* rank r + period stands where rank r stands (nvl_platform_shift), or 0 */
+  bool rails;          /* NVLSTree runs one rail for all (nvl_comm's rail_*): shifted */
+  bool rails_weighted; /* the same over canonical links with weights (rail_canon, rail_weight) */
 } nvl_comm_mode;
 
 typedef struct {
@@ -42,6 +43,10 @@ typedef struct {
    * and overheads in that order (NULL otherwise; owned) */
   int *rail_rank, *rail_devs, *rail_node_of;
   double *rail_overhead_s;
+  /* with mode.rails_weighted: each link direction's canonical member under the rail rotation and
+   * the rails crossing each member (owned) */
+  int *rail_canon;
+  double *rail_weight;
 } nvl_comm;
 
 /* The communicator of a resolved job (j->devs, j->n set). */

@@ -29,35 +29,6 @@ static void keep_first_ranks(nvl_program *p, const uint8_t *first) {
   }
 }
 
-/* Canonical link directions (the lowest of each orbit under the platform map, -1: fixed) and
- * their weights k / |orbit|; false if an orbit's size does not divide k. */
-static bool link_orbits(nvl_fold *fo, const int *map, size_t nl, int k) {
-  fo->link_canon = nvl_xmalloc((nl + 1) * sizeof(int));
-  fo->link_weight = nvl_xmalloc((nl + 1) * sizeof(double));
-  for (size_t d = 0; d < nl; d++)
-    fo->link_canon[d] = -1;
-  for (size_t d = 0; d < nl; d++) {
-    if (fo->link_canon[d] >= 0)
-      continue;
-    int size = 1, low = (int)d, c = map[d];
-    for (; c >= 0 && c != (int)d; c = map[c]) {
-      if (++size > k)
-        return false;
-      if (c < low)
-        low = c;
-    }
-    if (k % size != 0 || (c < 0 && size > 1)) /* a map that is no permutation there */
-      return false;
-    c = (int)d;
-    do {
-      fo->link_canon[c] = low;
-      fo->link_weight[c] = (double)(k / size);
-      c = map[c];
-    } while (c >= 0 && c != (int)d);
-  }
-  return true;
-}
-
 /* The folded graph: the first operation of every orbit, depending on its dependencies' orbits. */
 static void quotient(nvl_fold *fo) {
   const nvl_wgraph *g = &fo->wr->g;
@@ -100,7 +71,10 @@ nvl_fold *nvl_fold_make(const nvl_workload_run *wr, const nvl_fold_parts *pt) {
   fo->n_ops = wr->g.n_ops;
   fo->n_jobs = wr->spec->n_jobs;
   const nvl_platform *p = wr->p;
-  if (!link_orbits(fo, pt->link_map, 2 * nvl_platform_link_count(p), pt->k)) {
+  size_t nl = 2 * nvl_platform_link_count(p);
+  fo->link_canon = nvl_xmalloc((nl + 1) * sizeof(int));
+  fo->link_weight = nvl_xmalloc((nl + 1) * sizeof(double));
+  if (!nvl_platform_link_orbits(pt->link_map, nl, pt->k, fo->link_canon, fo->link_weight)) {
     nvl_fold_free(fo);
     return NULL;
   }

@@ -119,7 +119,8 @@ static bool same_comm(const nvl_comm *a, const nvl_comm *b, const int *pi, int n
       a->generation != b->generation || a->bw_Bps != b->bw_Bps || a->hop_s != b->hop_s ||
       (a->nvls_host < 0) != (b->nvls_host < 0) || a->mode.alike != b->mode.alike ||
       a->mode.period != b->mode.period || a->mode.rails != b->mode.rails ||
-      a->n_rings != b->n_rings || (a->overhead_s == NULL) != (b->overhead_s == NULL))
+      a->mode.rails_weighted != b->mode.rails_weighted || a->n_rings != b->n_rings ||
+      (a->overhead_s == NULL) != (b->overhead_s == NULL))
     return false;
   if (a->n_rings > 0 && memcmp(a->rings, b->rings, (size_t)a->n_rings * (size_t)n * sizeof(int)))
     return false;

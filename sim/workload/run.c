@@ -159,7 +159,7 @@ static void unalike_shared_devices(nvl_workload_run *wr) {
   if (spec->n_jobs > 1) /* a shifted job's images load links that another job may share */
     for (size_t k = 0; k < spec->n_jobs; k++) {
       wr->comms[k].mode.period = 0;
-      wr->comms[k].mode.rails = false;
+      wr->comms[k].mode.rails = wr->comms[k].mode.rails_weighted = false;
     }
 }
 
@@ -177,11 +177,23 @@ static nvl_workload_run *run_alloc(const nvl_workload_spec *spec, const nvl_desi
   return wr;
 }
 
+/* Whether the whole graph is NVLSTree over weighted rails (nvl_workload_run's rails_weighted). */
+static bool all_weighted_rails(const nvl_workload_run *wr) {
+  if (wr->spec->n_jobs != 1 || !wr->comms[0].mode.rails_weighted || wr->g.n_ops == 0 ||
+      nvl_workload_fixed_routes(wr->spec))
+    return false;
+  for (size_t i = 0; i < wr->g.n_ops; i++)
+    if (wr->g.ops[i].kind != NVL_WOP_COLLECTIVE || wr->g.ops[i].algo != NVL_ALGO_NVLSTREE)
+      return false;
+  return true;
+}
+
 nvl_workload_run *nvl_workload_run_new(const nvl_workload_spec *spec, const nvl_design *d,
                                        const nvl_platform *p) {
   nvl_workload_run *wr = run_alloc(spec, d, p);
   sweep_graph(wr);
   wr->fold = nvl_fold_find(wr);
+  wr->rails_weighted = all_weighted_rails(wr);
   return wr;
 }
 
@@ -229,6 +241,7 @@ nvl_workload_run *nvl_workload_run_graph(const nvl_workload_spec *spec, const nv
     if (wr->g.ops[i].algo == NVL_ALGO_AUTO && wr->g.ops[i].kind != NVL_WOP_COMPUTE)
       resolve_op(wr, &wr->g.ops[i]);
   wr->fold = nvl_fold_find(wr);
+  wr->rails_weighted = all_weighted_rails(wr);
   return wr;
 }
 
@@ -254,10 +267,15 @@ int nvl_workload_engine(const nvl_workload_run *wr, const nvl_task_graph *g, boo
   if (wr->fold && !g->dump_platform) {
     nvl_fold_tasks(wr->fold, g, &folded);
     run = &folded;
+  } else if (wr->rails_weighted) { /* rail 0 for every rail, on canonical links */
+    folded = *g;
+    folded.link_canon = wr->comms[0].rail_canon;
+    folded.link_weight = wr->comms[0].rail_weight;
+    run = &folded;
   }
   int rc = forked ? nvl_engine_run_forked(wr->p, run, res, diags)
                   : nvl_engine_run(wr->p, run, res, diags);
-  if (run == &folded && res->start_s) /* an incomplete run too: the operations that finished */
+  if (run == &folded && wr->fold && res->start_s) /* an incomplete run too: what finished */
     nvl_fold_expand(wr->fold, res);
   return rc;
 }

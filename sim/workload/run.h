@@ -27,6 +27,10 @@ typedef struct nvl_workload_run {
   nvl_wgraph g;    /* owned */
   bool pairs;      /* a pairs matrix: rows name their pair */
   nvl_fold *fold;  /* the graph's symmetry (workload/fold.h), or NULL; owned */
+  /* the graph runs NVLSTree's rail 0 over canonical links, each transfer weighted by the rails
+   * crossing a link (one job, every operation NVLSTree, its rails alike but sharing links:
+   * nvl_comm's rails_weighted; not with routes fixed in an XML platform) */
+  bool rails_weighted;
 } nvl_workload_run;
 
 /* The sweep of a resolved spec. */
