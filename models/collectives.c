@@ -112,6 +112,19 @@ nvl_pipe nvl_pipe_of(const nvl_coll_spec *s) {
   return pm;
 }
 
+/* Heap place i of tree t and back (the mirror is its own inverse). */
+static int dtree_place(int t, int i, int N) { return t % 2 == 0 ? i : N - 1 - i; }
+
+int nvl_dtree_parent(int t, int k, int N) {
+  int pos = dtree_place(t, k, N);
+  return pos > 0 ? dtree_place(t, (pos - 1) / 2, N) : -1;
+}
+
+int nvl_dtree_child(int t, int k, int c, int N) {
+  int cp = 2 * dtree_place(t, k, N) + 1 + c;
+  return cp < N ? dtree_place(t, cp, N) : -1;
+}
+
 double nvl_part(uint64_t bytes, int k, int i) {
   uint64_t base = bytes / (uint64_t)k, rem = bytes % (uint64_t)k;
   return (double)(base + ((uint64_t)i < rem ? 1 : 0));

@@ -128,6 +128,12 @@ typedef struct {
   bool routes_fixed;
 } nvl_coll_spec;
 
+/* NCCL's double binary tree over N nodes (NVLSTree's and the tree's between nodes): node k's
+ * parent in tree t (t odd: the mirrored tree, node k at heap place N - 1 - k), -1 at the root,
+ * and its child c (0 or 1), -1 for none. */
+int nvl_dtree_parent(int t, int k, int N);
+int nvl_dtree_child(int t, int k, int c, int N);
+
 /* Builds the program of one collective into `out` (initialised by the caller with
  * nvl_program_init) with the spec's algorithm. Returns 0, or -1 if that algorithm does not run the
  * collective. Re-entrant: everything it uses is in the spec. */

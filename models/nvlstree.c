@@ -44,9 +44,6 @@ typedef struct {
   int *red, *pub;     /* per node: the switch's lanes */
 } layout;
 
-/* Node i's place in tree t, and the node at a place. */
-static int tnode(int t, int i, int nodes) { return t == 0 ? i : nodes - 1 - i; }
-
 static bool make_layout(const nvl_coll_spec *s, nvl_program *p, layout *L) {
   int n = s->n, N = s->nodes;
   if (N < 2 || n % N != 0)
@@ -136,26 +133,24 @@ static void tree_stage(nvl_program *p, const nvl_coll_spec *s, const nvl_pipe *p
   int N = L->nodes, gs = L->gs;
   double shard = tb / L->g;
   for (int r = 0; r < L->n; r++) {
-    int k = s->node_of[r], pos = tnode(t, k, N), q = L->place[r];
-    int c1 = 2 * pos + 1, c2 = 2 * pos + 2;
+    int k = s->node_of[r], q = L->place[r], par = nvl_dtree_parent(t, k, N);
+    int kid[2] = {nvl_dtree_child(t, k, 0, N), nvl_dtree_child(t, k, 1, N)};
     int up = L->up[t][r], dn = L->dn[t][r];
     recv(p, L, up, L->red[k]); /* the node's reduced shard */
-    if (c1 < N)
-      recv(p, L, up, L->up[t][L->at[tnode(t, c1, N) * gs + q]]);
-    if (c2 < N)
-      recv(p, L, up, L->up[t][L->at[tnode(t, c2, N) * gs + q]]);
-    if (pos > 0)
-      net_send(p, s, L, up, L->up[t][L->at[tnode(t, (pos - 1) / 2, N) * gs + q]], shard, first);
+    for (int c = 0; c < 2; c++)
+      if (kid[c] >= 0)
+        recv(p, L, up, L->up[t][L->at[kid[c] * gs + q]]);
+    if (par >= 0)
+      net_send(p, s, L, up, L->up[t][L->at[par * gs + q]], shard, first);
     else
       nvl_program_op(p, up, NVL_OP_NOTIFY, dn, 0);
-    if (pos > 0)
-      recv(p, L, dn, L->dn[t][L->at[tnode(t, (pos - 1) / 2, N) * gs + q]]);
+    if (par >= 0)
+      recv(p, L, dn, L->dn[t][L->at[par * gs + q]]);
     else
       RECV(dn, up); /* the root's own sum (a notification) */
-    if (c1 < N)
-      net_send(p, s, L, dn, L->dn[t][L->at[tnode(t, c1, N) * gs + q]], shard, first);
-    if (c2 < N)
-      net_send(p, s, L, dn, L->dn[t][L->at[tnode(t, c2, N) * gs + q]], shard, first);
+    for (int c = 0; c < 2; c++)
+      if (kid[c] >= 0)
+        net_send(p, s, L, dn, L->dn[t][L->at[kid[c] * gs + q]], shard, first);
     nvl_send(p, L, pm, dn, L->pub[k], shard); /* the store */
   }
 }

@@ -62,23 +62,20 @@ static bool node_tree(const nvl_coll_spec *s, int t, int *parent, int (*child)[3
   for (int r = 0; r < n && ok; r++)
     parent[r] = child[r][0] = child[r][1] = child[r][2] = -1;
   int head = (t / 2 + (t % 2) * (g / 2)) % g;
-  t %= 2; /* the mirror */
   for (int k = 0; k < N && ok; k++) {
     for (int j = 1; j < g; j++) { /* the chain from the head */
       int r = at[k * g + (head + j) % g], up = at[k * g + (head + j - 1) % g];
       parent[r] = up;
       child[up][0] = r;
     }
-    int pos = t == 0 ? k : N - 1 - k, h = at[k * g + head];
-    for (int c = 1; c <= 2; c++) {
-      int cp = 2 * pos + c;
-      if (cp < N)
-        child[h][c] = at[(t == 0 ? cp : N - 1 - cp) * g + head];
+    int h = at[k * g + head], par = nvl_dtree_parent(t, k, N);
+    for (int c = 0; c < 2; c++) {
+      int kid = nvl_dtree_child(t, k, c, N);
+      if (kid >= 0)
+        child[h][c + 1] = at[kid * g + head];
     }
-    if (pos > 0) {
-      int pp = (pos - 1) / 2;
-      parent[h] = at[(t == 0 ? pp : N - 1 - pp) * g + head];
-    }
+    if (par >= 0)
+      parent[h] = at[par * g + head];
   }
   free(at);
   free(fill);

@@ -142,8 +142,8 @@ bool nvl_platform_shift_own_links(const nvl_platform *p, int n, int m, const int
   for (int k = 0; k < nl; k++) {
     if (p->links[l[k]].fatpipe)
       continue;
-    int start = 2 * l[k] + (d[k] > 0 ? 0 : 1), cur = start, j = 1;
-    for (cur = map[cur]; cur >= 0 && cur != start && j < n / m; cur = map[cur])
+    int start = 2 * l[k] + (d[k] > 0 ? 0 : 1), cur = map[start], j = 1;
+    for (; cur >= 0 && cur != start && j < n / m; cur = map[cur])
       j++;
     if (cur != start || j != n / m) /* back early (shared by images), or never */
       return false;

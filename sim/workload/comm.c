@@ -168,20 +168,12 @@ static void find_nodes(nvl_comm *c, const nvl_job *j, const nvl_design *d, const
     }
 }
 
-/* Node k's parent in tree t of NVLSTree's double binary tree of N nodes, or -1 at the root. */
-static int tree_parent(int t, int k, int N) {
-  int pos = t == 0 ? k : N - 1 - k;
-  if (pos == 0)
-    return -1;
-  return t == 0 ? (pos - 1) / 2 : N - 1 - (pos - 1) / 2;
-}
-
 /* Whether every transfer between nodes NVLSTree makes (each rank's tree parent, both trees, both
  * ways) routes onto its images' under the rail map. */
 static bool rails_follow(const nvl_platform *p, const int *devs, int n, int N, const int *map) {
   for (int i = 0; i < n; i++) /* i = q N + k: place q of node k */
     for (int t = 0; t < 2; t++) {
-      int par = tree_parent(t, i % N, N), base = i - i % N;
+      int par = nvl_dtree_parent(t, i % N, N), base = i - i % N;
       if (par >= 0 && !(nvl_platform_shift_pair(p, devs, n, N, map, i, base + par) &&
                         nvl_platform_shift_pair(p, devs, n, N, map, base + par, i)))
         return false;
@@ -199,7 +191,7 @@ static bool rails_own(const nvl_comm *c, const nvl_platform *p, const int *devs,
         !nvl_platform_shift_own_links(p, n, N, map, c->node_nvls_host[k], h))
       return false;
     for (int t = 0; t < 2; t++) {
-      int par = tree_parent(t, k, N);
+      int par = nvl_dtree_parent(t, k, N);
       for (int dir = 0; par >= 0 && dir < 2; dir++) {
         int ns = nvl_platform_stripes(p, devs[dir ? par : k], devs[dir ? k : par], st);
         for (int s = 0; s < ns; s++)
