@@ -108,6 +108,57 @@ uint64_t nvl_tuner_nvls_steps(const nvl_calibration *c, const nvl_tuner_comm *m,
   return steps ? steps : 1;
 }
 
+/* ncclNvlsTreeSm100Tuning: SM100 across nodes, by nodes, ranks per node and the NIC's rate
+ * (NCCL's GB/s: line rate / 8). The GPU-NIC path is taken as at most PATH_PXB (a NIC on the
+ * GPU's PCIe link or switch, as every design's NICs are attached). NCCL's defaults otherwise:
+ * NVLS_NCHANNELS_SM90 (16) or NVLS_NCHANNELS_SM100 (32) channels, NCCL_NVLS_CHUNKSIZE, and a tree
+ * chunk of at most 64 KiB from 4 nodes on. */
+static void nvlstree_tuning(const nvl_calibration *c, const nvl_tuner_comm *m, int *channels,
+                            uint64_t *chunk, uint64_t *tree_max) {
+  const nvl_generation *g = gen_of(c, m);
+  int ppn = m->ppn > 0 ? m->ppn : m->n;
+  double nic = m->nic_Bps / GB;
+  *chunk = c->nccl.nvls_chunk;
+  *channels = g->compcap >= 100 ? 32 : 16;
+  *tree_max = 0;
+  if (g->compcap >= 100 && m->nodes == 2 && nic >= 48.0) {
+    *tree_max = ppn <= 4 ? 262144 : ppn >= 16 || (ppn <= 8 && nic < 96.0) ? 65536 : 131072;
+    *chunk = ppn <= 4 ? 262144 : *chunk;
+  } else if (g->compcap >= 100 && nic >= 96.0) {
+    *channels = ppn <= 8 ? 24 : 32;
+    *chunk = ppn <= 8 ? 262144 : *chunk;
+    *tree_max = ppn <= 8 ? 262144 : ppn < 32 ? 131072 : 65536;
+  } else if (g->compcap >= 100 && nic >= 48.0) {
+    *channels = 24;
+    *tree_max = 65536;
+  }
+  if (*tree_max == 0)
+    *tree_max = m->nodes >= 4 ? 65536 : *chunk;
+}
+
+nvl_tuner_nvlstree_plan nvl_tuner_nvlstree_plan_of(const nvl_calibration *c,
+                                                   const nvl_tuner_comm *m, uint64_t bytes) {
+  nvl_tuner_nvlstree_plan pl;
+  uint64_t chunk, tree_max;
+  nvlstree_tuning(c, m, &pl.channels, &chunk, &tree_max);
+  int ppn = m->ppn > 0 ? m->ppn : m->n;
+  uint64_t ops = (uint64_t)pl.channels * (uint64_t)nvl_tuner_nvls_heads(c, ppn);
+  chunk = chunk < tree_max ? chunk : tree_max;
+  if (bytes < 32 * ops * chunk && chunk > 262144)
+    chunk = 262144;
+  if (bytes < 16 * ops * chunk && chunk > 131072)
+    chunk = 131072;
+  if (bytes < 4 * ops * chunk && chunk > 65536)
+    chunk = 65536;
+  if (bytes < ops * chunk && chunk > 32768)
+    chunk = 32768;
+  pl.chunk = chunk;
+  pl.steps = (bytes + ops * chunk - 1) / (ops * chunk);
+  if (pl.steps < 1)
+    pl.steps = 1;
+  return pl;
+}
+
 static int ring_steps(nvl_coll coll, int n) {
   return coll == NVL_COLL_ALL_REDUCE                                      ? 2 * (n - 1)
          : coll == NVL_COLL_REDUCE_SCATTER || coll == NVL_COLL_ALL_GATHER ? n - 1

@@ -72,6 +72,16 @@ int nvl_tuner_nvls_heads(const nvl_calibration *c, int n);
 uint64_t nvl_tuner_nvls_chunk(const nvl_calibration *c, const nvl_tuner_comm *m, uint64_t bytes);
 uint64_t nvl_tuner_nvls_steps(const nvl_calibration *c, const nvl_tuner_comm *m, uint64_t bytes);
 
+/* NVLSTree's own channels and chunk (nvls.cc ncclNvlsTuning and ncclNvlsTreeSm100Tuning,
+ * enqueue.cc for NCCL_ALGO_NVLS_TREE) for an all_reduce of `bytes` across m->nodes nodes of
+ * m->ppn ranks, and the steps each (channel, head) pipeline runs: a node's ranks are the heads. */
+typedef struct {
+  int channels;
+  uint64_t chunk, steps;
+} nvl_tuner_nvlstree_plan;
+nvl_tuner_nvlstree_plan nvl_tuner_nvlstree_plan_of(const nvl_calibration *c,
+                                                   const nvl_tuner_comm *m, uint64_t bytes);
+
 /* NCCL's predicted time (seconds) of a collective; INFINITY where NCCL would not run it. The
  * per-algorithm predictions are the rows of models/algorithms.h. */
 double nvl_tuner_time_ring(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,

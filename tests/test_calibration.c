@@ -100,6 +100,53 @@ static void test_calibration__nvls_graphs_heads_and_chunks(void **state) {
   assert_int_equal(nvl_tuner_nvls_steps(c, &b72, 512u << 20), 11);
 }
 
+/* NVLSTree's own plan (nvls.cc ncclNvlsTuning, ncclNvlsTreeSm100Tuning; enqueue.cc): a class of
+ * node shapes and NICs, each against NCCL's table, and the chunk's halvings by size. */
+static void test_calibration__nvlstree_channels_and_chunks(void **state) {
+  (void)state;
+  const nvl_calibration *c = &nvl_test_ctx()->cal;
+  struct {
+    int gen, nodes, ppn;
+    double nic_GBps;
+    int channels;
+    uint64_t chunk_8g; /* the chunk of an 8 GiB all_reduce: the tuned ceiling */
+  } cases[] = {
+      {4, 2, 8, 50, 16, 131072},   /* H100, two nodes: SM90 defaults */
+      {4, 4, 8, 50, 16, 65536},    /* four nodes and more: a 64 KiB tree chunk */
+      {5, 2, 8, 50, 32, 65536},    /* B200, two nodes, CX-7 through PCIe */
+      {5, 2, 4, 50, 32, 262144},   /* four ranks per node: 256 KiB */
+      {5, 2, 8, 100, 32, 131072},  /* CX-8 at 8 ranks: 128 KiB */
+      {5, 16, 72, 50, 24, 65536},  /* 16 NVL72 racks on CX-7 */
+      {5, 16, 72, 100, 32, 65536}, /* on CX-8: 32 channels, 64 KiB from 32 ranks per node */
+      {5, 16, 8, 100, 24, 262144}, /* 16 HGX B300 nodes on CX-8 */
+      {5, 16, 16, 100, 32, 131072},
+      {5, 16, 8, 25, 32, 65536}, /* a slower NIC: NCCL's defaults (64 KiB from 4 nodes) */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    nvl_tuner_comm m = comm(cases[i].nodes * cases[i].ppn, cases[i].gen, 18, true);
+    m.nodes = cases[i].nodes;
+    m.ppn = cases[i].ppn;
+    m.nic_Bps = cases[i].nic_GBps * 1e9;
+    nvl_tuner_nvlstree_plan pl = nvl_tuner_nvlstree_plan_of(c, &m, (uint64_t)(8 * GiB));
+    assert_int_equal(pl.channels, cases[i].channels);
+    assert_int_equal(pl.chunk, cases[i].chunk_8g);
+    uint64_t ops = (uint64_t)pl.channels * (uint64_t)nvl_tuner_nvls_heads(c, cases[i].ppn);
+    assert_int_equal(pl.steps, (8 * GiB + ops * pl.chunk - 1) / (ops * pl.chunk));
+  }
+  /* H100 two nodes (16 x 8 pipelines, 128 KiB): 64 KiB below 4 rounds (64 MiB), 32 KiB below
+   * one round of 64 KiB (8 MiB); so 2 steps at 16 MiB and 8 at 128 MiB */
+  nvl_tuner_comm h = comm(16, 4, 18, true);
+  h.nodes = 2;
+  h.ppn = 8;
+  h.nic_Bps = 50e9;
+  assert_int_equal(nvl_tuner_nvlstree_plan_of(c, &h, 128u << 20).chunk, 131072);
+  assert_int_equal(nvl_tuner_nvlstree_plan_of(c, &h, 128u << 20).steps, 8);
+  assert_int_equal(nvl_tuner_nvlstree_plan_of(c, &h, 16u << 20).chunk, 65536);
+  assert_int_equal(nvl_tuner_nvlstree_plan_of(c, &h, 16u << 20).steps, 2);
+  assert_int_equal(nvl_tuner_nvlstree_plan_of(c, &h, 4u << 20).chunk, 32768);
+  assert_int_equal(nvl_tuner_nvlstree_plan_of(c, &h, 4u << 20).steps, 1);
+}
+
 static void test_calibration__nccl_choices(void **state) {
   const nvl_calibration *c = &nvl_test_ctx()->cal;
   nvl_tuner_comm h = comm(8, 4, 18, true);
@@ -192,6 +239,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_calibration__constants_match_nccl),
     cmocka_unit_test(test_calibration__ring_graphs_and_channels),
     cmocka_unit_test(test_calibration__nvls_graphs_heads_and_chunks),
+    cmocka_unit_test(test_calibration__nvlstree_channels_and_chunks),
     cmocka_unit_test(test_calibration__nccl_choices),
     cmocka_unit_test(test_calibration__p2p_channels),
     cmocka_unit_test(test_calibration__ring_pipeline),

@@ -31,14 +31,21 @@ static bool is_p2p(const nvl_wop *op) {
  * one (channel, head) pipeline moves channels x heads x chunk bytes over the heads' links (H + 1
  * shares of H); each rank's time through N steps varies with coefficient `spread` per step, and
  * the operation ends with the slowest of n: about spread x step x sqrt(2 N ln n) later (the
- * expected maximum of n independent Gaussian walks). */
+ * expected maximum of n independent Gaussian walks). NVLSTree (tree): its own channels and chunk
+ * (nvl_tuner_nvlstree_plan_of), over the whole communicator's nodes; tc is then one node. */
 static void nvls_params(proto_params *pp, const nvl_calibration *c, const nvl_comm *m,
-                        const nvl_tuner_comm *tc, uint64_t bytes) {
+                        const nvl_tuner_comm *tc, uint64_t bytes, bool tree) {
   const nvl_generation *g = nvl_calibration_gen(c, m->generation);
-  int h = pp->nvls_heads;
+  int h = pp->nvls_heads, channels = g->nvls_channels;
   uint64_t chunk = nvl_tuner_nvls_chunk(c, tc, bytes);
   pp->nvls_steps = nvl_tuner_nvls_steps(c, tc, bytes);
-  double step_bytes = (double)g->nvls_channels * h * (double)chunk;
+  if (tree) {
+    nvl_tuner_nvlstree_plan pl = nvl_tuner_nvlstree_plan_of(c, &m->tc, bytes);
+    channels = pl.channels;
+    chunk = pl.chunk;
+    pp->nvls_steps = pl.steps;
+  }
+  double step_bytes = (double)channels * h * (double)chunk;
   if (step_bytes > (double)bytes)
     step_bytes = (double)bytes;
   double t_step = step_bytes * (h + 1.0) / h * pp->scale / m->bw_Bps;
@@ -78,7 +85,7 @@ static proto_params protocol_params(const nvl_workload_run *wr, const nvl_wop *o
   if (op->algo == NVL_ALGO_NVLS) {
     pp.scale /= g->nvls_eff;
     pp.start_delay = c->device_launch_s + c->nccl.nvls_latency_s;
-    nvls_params(&pp, c, m, &m->tc, op->bytes);
+    nvls_params(&pp, c, m, &m->tc, op->bytes, false);
     return pp;
   }
   if (op->algo == NVL_ALGO_NVLSTREE) { /* NVLS inside the nodes, a tree between them */
@@ -87,7 +94,7 @@ static proto_params protocol_params(const nvl_workload_run *wr, const nvl_wop *o
     pp.start_delay = c->device_launch_s + c->nccl.nvlstree_latency_s;
     double net = c->nccl.nvlstree_net_latency_s;
     pp.net_step_delay = net > m->net_hop_s ? net - m->net_hop_s : 0;
-    nvls_params(&pp, c, m, &node, op->bytes);
+    nvls_params(&pp, c, m, &node, op->bytes, true);
     return pp;
   }
   pp.net_scale = 1.0 / c->payload[pr]; /* the tree's and PAT's hops between nodes */
