@@ -41,6 +41,9 @@ int nvl_build_ring(const nvl_coll_spec *s, nvl_program *p);
 int nvl_build_tree(const nvl_coll_spec *s, nvl_program *p);
 int nvl_build_nvls(const nvl_coll_spec *s, nvl_program *p);
 int nvl_build_nvlstree(const nvl_coll_spec *s, nvl_program *p);
+/* NVLS across nodes: NVLSTree's stages inside the nodes, SHARP's aggregation trees between
+ * (s->sharp_leaf); nvl_build_nvls runs it where the ranks span nodes. */
+int nvl_build_nvls_sharp(const nvl_coll_spec *s, nvl_program *p);
 int nvl_build_p2p(const nvl_coll_spec *s, nvl_program *p);
 int nvl_build_pat(const nvl_coll_spec *s, nvl_program *p);
 

@@ -96,6 +96,7 @@ static void load_nccl(nvl_jreader *r, nvl_calibration *cal, json_t *n) {
   }
   cal->nccl.nvlstree_latency_s = time_field(r, net, "nvlstree_latency");
   cal->nccl.nvlstree_net_latency_s = time_field(r, net, "nvlstree_net_latency");
+  cal->nccl.nvls_net_latency_s = time_field(r, net, "nvls_net_latency");
   cal->nccl.pat_latency_s = time_field(r, net, "pat_latency");
   cal->nccl.pat_rank_latency_s = time_field(r, net, "pat_rank_latency");
   json_t *ll = json_object_get(net, "ll_max_GBps");

@@ -67,6 +67,7 @@ typedef struct {
      * and the tree's LL128 per-channel caps for 2 / more nodes, the speeds of a channel through
      * a NIC */
     double nvlstree_latency_s, nvlstree_net_latency_s, ll_max_multi_Bps[2];
+    double nvls_net_latency_s; /* NVLS across nodes (SHARP between them): hwLat[NET][NVLS] */
     double pat_latency_s, pat_rank_latency_s; /* PAT's base latency and its part per rank */
     double nvlstree_per_channel_Bps[NVL_ARCH__COUNT][2], tree_per_channel_Bps[NVL_ARCH__COUNT][2],
         tree_ll128_per_channel_Bps[NVL_ARCH__COUNT][2];

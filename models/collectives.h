@@ -111,6 +111,12 @@ typedef struct {
   bool net_posted;       /* sends through the network do not wait for the previous one to arrive
                             (NCCL's proxy posts while buffers are free; the ideal model waits) */
   double net_byte_scale; /* wire bytes per payload byte through the network (0: 1) */
+  /* NVLS across nodes (NCCL's NVLS algorithm with SHARP between the nodes): per place in a node
+   * (a rail) an aggregation tree of the network switches' engines (nvl_platform_sharp_tree).
+   * sharp_leaf[r]: the engine rank r's NIC feeds, an index into sharp_host (the engines' hosts)
+   * and sharp_parent (-1 at a tree's root); sharp_engines of them. NULL: no SHARP. */
+  const int *sharp_leaf, *sharp_host, *sharp_parent;
+  int sharp_engines;
   /* the ranks are alike (twins, no direct link among them): build a reduced program
    * (models/program.h) where the algorithm treats them alike, one rank per class */
   bool reduce;

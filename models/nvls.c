@@ -58,6 +58,8 @@ static void reduced_nvls(const nvl_coll_spec *s, nvl_program *p, const nvl_pipe 
 int nvl_build_nvls(const nvl_coll_spec *s, nvl_program *p) {
   if (s->coll != NVL_COLL_ALL_REDUCE)
     return -1;
+  if (s->nodes > 1)
+    return nvl_build_nvls_sharp(s, p);
   if (s->reduce && s->n > 1) {
     nvl_pipe pm = nvl_pipe_of(s);
     int heads = s->nvls_heads < 1 || s->nvls_heads > s->n ? s->n : s->nvls_heads;

@@ -173,19 +173,30 @@ static double ring_like_time(const nvl_tuner_comm *m, nvl_coll coll, double bus_
   return lat_s + (double)bytes / algbw;
 }
 
+static double net_bus_GBps(const nvl_calibration *c, const nvl_tuner_comm *m);
+
+/* tuning.cc for NCCL_ALGO_NVLS. Across nodes (SHARP between them, m->sharp): the graph of a
+ * node's ranks, each channel's inter bandwidth also at most its share of the node's NICs, and
+ * the latency NVLS's NVLink hop plus its NET hop. */
 double nvl_tuner_time_nvls(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
                            nvl_proto p, uint64_t bytes) {
   const nvl_generation *g = gen_of(c, m);
   if (m->n < 2)
     return 0;
-  if (coll != NVL_COLL_ALL_REDUCE || p != NVL_PROTO_SIMPLE || !m->nvls || g->nvls_channels == 0)
+  bool multi = m->nodes > 1;
+  if (coll != NVL_COLL_ALL_REDUCE || p != NVL_PROTO_SIMPLE || !(multi ? m->sharp : m->nvls) ||
+      g->nvls_channels == 0)
     return INFINITY;
-  nvl_tuner_graph gr = nvl_tuner_nvls_graph(c, m);
+  nvl_tuner_comm node = *m;
+  node.n = multi ? m->ppn : m->n;
+  nvl_tuner_graph gr = nvl_tuner_nvls_graph(c, &node);
   if (gr.channels < 2)
     return INFINITY;
   double intra = gr.bw_GBps * g->nccl_nvls_eff * (gr.channels - 1) / gr.channels * 2.0;
-  return ring_like_time(m, coll, gr.channels * fmin(intra, gr.bw_inter_GBps),
-                        c->nccl.nvls_latency_s, bytes);
+  double inter =
+      multi ? fmin(gr.bw_inter_GBps, net_bus_GBps(c, m) / gr.channels) : gr.bw_inter_GBps;
+  double lat = c->nccl.nvls_latency_s + (multi ? c->nccl.nvls_net_latency_s : 0);
+  return ring_like_time(m, coll, gr.channels * fmin(intra, inter), lat, bytes);
 }
 
 /* search.cc for a graph through the network: a channel's speed is the fastest of the

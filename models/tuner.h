@@ -52,6 +52,8 @@ typedef struct {
   double nic_Bps;
   bool nvls_tree; /* NVLSTree is possible: more than one node, each node's ranks on one switch
                      tier that reduces */
+  bool sharp;     /* NVLS across nodes is possible: NVLSTree's nodes, SHARP between them (an
+                     aggregation tree per rail) and CollNet enabled (NCCL_COLLNET_ENABLE) */
 } nvl_tuner_comm;
 
 /* A searched graph: channels and bandwidth per channel (GB/s, NCCL's units). */

@@ -189,6 +189,92 @@ static void test_scaleout__nvlstree_moves_shards_between_nodes(void **state) {
   nvl_fixture_close(&f);
 }
 
+/* NVLS across nodes with SHARP (--collnet) on the first n GPUs of a design under the ideal
+ * model: its time and every link direction's bytes (owned by the caller), or -1 when refused. */
+static double sharp_run(const nvl_fixture *f, int n, bool collnet, double **links) {
+  nvl_workload_spec spec = {
+      .ctx = nvl_test_ctx(), .model = NVL_MODEL_IDEAL, .seed = 1, .collnet = collnet};
+  spec.jobs = calloc(1, sizeof *spec.jobs);
+  spec.n_jobs = 1;
+  nvl_job *j = &spec.jobs[0];
+  snprintf(j->name, sizeof j->name, "sharp");
+  snprintf(j->ranks_sel, sizeof j->ranks_sel, "gpu[0:%d]", n);
+  j->coll = NVL_COLL_ALL_REDUCE;
+  j->algo = NVL_ALGO_NVLS;
+  j->size_bytes = 1u << 30;
+  j->proto = NVL_PROTO_SIMPLE;
+  nvl_diags diags = NVL_DIAGS_INIT;
+  double t = -1;
+  *links = NULL;
+  if (nvl_workload_resolve(&spec, f->d, f->p, &diags) == 0) {
+    nvl_engine_result res;
+    nvl_task_graph g;
+    nvl_workload_run *wr = nvl_fixture_simulate(&spec, f->d, f->p, true, &res, &g);
+    t = res.time_s[0];
+    size_t nl = 2 * nvl_platform_link_count(f->p);
+    *links = malloc(nl * sizeof **links);
+    memcpy(*links, res.link_bytes, nl * sizeof **links);
+    nvl_engine_result_release(&res);
+    nvl_workload_run_free(wr);
+  }
+  nvl_diags_release(&diags);
+  nvl_workload_spec_release(&spec);
+  return t;
+}
+
+/* Bytes up (dir 0) or down (1) of the link named `name`, -1 if none. */
+static double named_bytes(const nvl_fixture *f, const double *links, const char *name, int dir) {
+  for (size_t l = 0; l < nvl_platform_link_count(f->p); l++)
+    if (strcmp(nvl_platform_link(f->p, (int)l)->name, name) == 0)
+      return links[2 * l + (size_t)dir];
+  return -1;
+}
+
+/* NVLS across nodes, SHARP between them: each node's switch reduces (NVLS) and each rank, head
+ * of a shard S/g, sends that shard once through its NIC into its rail's aggregation tree of
+ * network switches, which returns the sum: per NIC S/g each way (NVLSTree's tree moves up to
+ * 3 S/(2 g)), NVLink as NVLS (S (1 + 1/g)), and time within the pipeline's fill (64 chunks, a
+ * few stages) of the busier of the two. On h100-pod-256 each rail's tree is its leaf (no trunk
+ * carries anything); on gb200-nvl72-x16 (a leaf serves a tray position of several racks) rails
+ * meet at the spines: every trunk direction then carries whole shards, as much down as up.
+ * Without --collnet, or without switches that reduce, it is refused. */
+static void test_scaleout__nvls_across_nodes_reduces_in_the_network(void **state) {
+  (void)state;
+  const double S = 1073741824.0;
+  nvl_fixture f = nvl_fixture_open("h100-pod-256.json", NVL_MODEL_IDEAL, false);
+  double *links;
+  assert_true(sharp_run(&f, 32, false, &links) < 0); /* CollNet not enabled */
+  for (int n = 16; n <= 64; n *= 2) {
+    double t = sharp_run(&f, n, true, &links), g = 8;
+    assert_close(named_bytes(&f, links, "nic0~leaf0", 0), S / g, 1e-9);
+    assert_close(named_bytes(&f, links, "nic0~leaf0", 1), S / g, 1e-9);
+    assert_close(named_bytes(&f, links, "gpu0~sw0..sw3", 0), S * (1 + 1 / g), 1e-9);
+    assert_close(named_bytes(&f, links, "leaf0~spine0..spine3", 0), 0, 0);
+    double bound = fmax(S * (1 + 1 / g) / 450e9, S / g / NIC_BW);
+    assert_true(t >= bound && t <= bound * (1 + 6.0 / 64));
+    free(links);
+  }
+  nvl_fixture_close(&f);
+  f = nvl_fixture_open("gb200-nvl72-x16.json", NVL_MODEL_IDEAL, false);
+  double t = sharp_run(&f, 288, true, &links), shard = S / 72, trunk = 0;
+  assert_true(t > 0);
+  assert_close(named_bytes(&f, links, "nic0~leaf0", 0), shard, 1e-5); /* whole bytes per chunk */
+  for (size_t l = 0; l < nvl_platform_link_count(f.p); l++) {
+    if (strcmp(nvl_platform_link(f.p, (int)l)->kind, "trunk") != 0)
+      continue;
+    double up = links[2 * l], k = up / shard;
+    assert_close(links[2 * l + 1], up, 1e-9);
+    assert_true(fabs(k - round(k)) < 1e-4);
+    trunk += up;
+  }
+  assert_true(trunk > 0);
+  free(links);
+  nvl_fixture_close(&f);
+  f = nvl_fixture_open("a4-roce-x2.json", NVL_MODEL_IDEAL, false); /* RoCE: no SHARP */
+  assert_true(sharp_run(&f, 16, true, &links) < 0);
+  nvl_fixture_close(&f);
+}
+
 /* NVLSTree under the default model on the first n GPUs of a design: its time and every link
  * direction's bytes (links[2 x link count], owned by the caller); whether one rail stood for all.
  */
@@ -596,6 +682,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_scaleout__ecmp_hashes_routes_over_the_spines),
     cmocka_unit_test(test_scaleout__a_failed_nic_is_routed_around),
     cmocka_unit_test(test_scaleout__nvlstree_moves_shards_between_nodes),
+    cmocka_unit_test(test_scaleout__nvls_across_nodes_reduces_in_the_network),
     cmocka_unit_test(test_scaleout__tuner_picks_nvlstree_for_large_operations_across_nodes),
     cmocka_unit_test(test_scaleout__nvlink_inside_a_node_network_between),
     cmocka_unit_test(test_scaleout__ring_one_rank_per_node_is_alpha_beta_on_the_nic),

@@ -301,14 +301,15 @@ static void test_wgraph__unlike_members_take_the_slowest_links(void **state) {
   double want[] = {600e9, 600e9, 900e9};
   for (int i = 0; i < 3; i++) {
     nvl_diags diags = NVL_DIAGS_INIT;
-    nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .model = NVL_MODEL_DEFAULT, .seed = 1};
+    nvl_workload_spec spec = {
+        .ctx = nvl_test_ctx(), .model = NVL_MODEL_DEFAULT, .seed = 1, .explicit_ranks = true};
     spec.jobs = calloc(1, sizeof *spec.jobs);
     spec.n_jobs = 1;
     spec.jobs[0] = (nvl_job){.coll = NVL_COLL_ALL_REDUCE, .algo = NVL_ALGO_RING, .proto = -1};
     snprintf(spec.jobs[0].ranks_sel, sizeof spec.jobs[0].ranks_sel, "%s", sel[i]);
     assert_int_equal(nvl_workload_resolve(&spec, f.d, f.p, &diags), 0);
     nvl_comm c;
-    nvl_comm_init(&c, &nvl_test_ctx()->cal, &spec.jobs[0], f.d, f.p, NVL_MODEL_DEFAULT, true);
+    nvl_comm_init(&c, &nvl_test_ctx()->cal, &spec.jobs[0], f.d, f.p, &spec);
     assert_close(c.bw_Bps, want[i], 1e-9 * want[i]);
     assert_int_equal(c.generation, 5);
     nvl_comm_release(&c);

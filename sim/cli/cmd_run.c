@@ -38,7 +38,7 @@ typedef struct {
   int g, shift, proto;
   nvl_model model;
   unsigned long seed;
-  bool verbose, explicit_planes, explicit_ranks, coll_given, ecmp, tuning;
+  bool verbose, explicit_planes, explicit_ranks, coll_given, ecmp, tuning, collnet;
   double time_limit_s, wall_limit_s, mem_limit, flops;
   size_t max_endpoints;
   nvl_cli_failures fail;
@@ -71,6 +71,9 @@ static const nvl_option options[] = {
       "ring, tree, nvls, nvlstree, p2p, pat or auto (default:\nNCCL's predicted-time choice)"),
     C(0, "proto", "PROTO", proto, nvl_arg_proto,
       "force NCCL's protocol: LL, LL128, Simple or auto"),
+    O(NVL_OPT_FLAG, 0, "collnet", NULL, collnet,
+      "CollNet enabled (NCCL_COLLNET_ENABLE=1): across nodes, nvls\nruns SHARP between them "
+      "where the network's switches reduce"),
     C(0, "shift", "K", shift, nvl_arg_positive, "the shift pattern's distance (default n/2)"),
     O(NVL_OPT_STRING, 0, "matrix", "FILE", matrix, "the matrix pattern's CSV (n x n bytes)"),
     O(NVL_OPT_SIZE, 0, "chunk", "SIZE", chunk,
@@ -184,6 +187,7 @@ static int make_spec(const nvl_model_ctx *ctx, const run_opts *o, nvl_workload_s
   spec->seed = o->seed;
   spec->chunk_bytes = o->chunk;
   spec->explicit_ranks = o->explicit_ranks;
+  spec->collnet = o->collnet;
   spec->one_rank_ok = true; /* a collective of one rank: nothing crosses the fabric, time 0 */
   spec->fixed_routes = o->dump != NULL;
   if (o->workload) {

@@ -104,6 +104,12 @@ static void chans_release(task_rt *t) {
   nvl_u64map_release(&t->chan_of);
 }
 
+/* Endpoint dev's host for a transfer with engine host `engine`. */
+static int endpoint_towards(const nvl_platform *p, int dev, int engine) {
+  int h = engine >= 0 ? nvl_platform_sharp_host_of(p, dev, engine) : -1;
+  return h >= 0 ? h : nvl_platform_endpoint_host(p, dev);
+}
+
 /* The stripes (host pairs and bytes) of a SEND from lane `src` to lane `dst`. */
 static size_t send_stripes(const nvl_platform *p, const task_rt *t, int src, uint32_t dst,
                            uint64_t bytes, int *hf, int *ht, uint64_t *b) {
@@ -125,9 +131,10 @@ static size_t send_stripes(const nvl_platform *p, const task_rt *t, int src, uin
     }
     return (size_t)ns;
   }
-  /* one side is a switch lane (in-switch reduction) */
-  hf[0] = ds >= 0 ? nvl_platform_endpoint_host(p, ds) : ls->host;
-  ht[0] = dd >= 0 ? nvl_platform_endpoint_host(p, dd) : ld->host;
+  /* one side is a switch lane (in-switch reduction): an endpoint reaches an NVLS engine from its
+   * scale-up host, a SHARP engine from its NIC's */
+  hf[0] = ds < 0 ? ls->host : endpoint_towards(p, ds, dd >= 0 ? -1 : ld->host);
+  ht[0] = dd < 0 ? ld->host : endpoint_towards(p, dd, ls->host);
   b[0] = bytes;
   return 1;
 }

@@ -15,7 +15,7 @@
 #include "base/xalloc.h"
 #include "platform/internal.h"
 
-static int add_plink(nvl_platform *p, const char *kind, const char *name, double bw, double lat,
+int nvl_pf_add_plink(nvl_platform *p, const char *kind, const char *name, double bw, double lat,
                      bool fatpipe, int physical) {
   if (p->n_links == p->cap_links) {
     p->cap_links = p->cap_links ? 2 * p->cap_links : 64;
@@ -32,7 +32,7 @@ static int add_plink(nvl_platform *p, const char *kind, const char *name, double
   return (int)p->n_links++;
 }
 
-static int add_host(nvl_platform *p, const char *name, int dev, int plane) {
+int nvl_pf_add_host(nvl_platform *p, const char *name, int dev, int plane) {
   if (p->n_hosts == p->cap_hosts) {
     p->cap_hosts = p->cap_hosts ? 2 * p->cap_hosts : 64;
     p->host_names = nvl_xrealloc(p->host_names, p->cap_hosts * sizeof *p->host_names);
@@ -218,9 +218,9 @@ static void make_trunks(nvl_platform *p) {
       continue;
     int a = acc[t].lo, b = acc[t].hi;
     snprintf(name, sizeof name, "%s~%s", p->class_names[a], p->class_names[b]);
-    int li =
-        add_plink(p, "trunk", name, acc[t].bw,
-                  acc[t].lat + p->class_half_lat[a] + p->class_half_lat[b], false, acc[t].phys);
+    int li = nvl_pf_add_plink(p, "trunk", name, acc[t].bw,
+                              acc[t].lat + p->class_half_lat[a] + p->class_half_lat[b], false,
+                              acc[t].phys);
     p->trunk_lo[p->n_trunks] = a;
     p->trunk_hi[p->n_trunks] = b;
     p->trunk_link[p->n_trunks++] = li;
@@ -326,7 +326,7 @@ static void network_links(nvl_platform *p, int dev, attach *a) {
     }
   char name[400];
   snprintf(name, sizeof name, "%s~%s", d->devices[dev].name, d->devices[a->via].name);
-  a->pcie_link = add_plink(p, "pcie", name, a->pcie_Bps, lat, false, phys);
+  a->pcie_link = nvl_pf_add_plink(p, "pcie", name, a->pcie_Bps, lat, false, phys);
   p->links[a->pcie_link].owner = dev;
 }
 
@@ -346,19 +346,21 @@ static void make_endpoint_links(nvl_platform *p) {
       if (a->cls >= 0) {
         attach_links(p, (int)i, a, &lat, &phys);
         snprintf(name, sizeof name, "%s~%s", d->devices[i].name, p->class_names[a->cls]);
-        a->link =
-            add_plink(p, "port", name, a->cap_Bps, lat + p->class_half_lat[a->cls], false, phys);
+        a->link = nvl_pf_add_plink(p, "port", name, a->cap_Bps, lat + p->class_half_lat[a->cls],
+                                   false, phys);
         p->links[a->link].owner = (int)i;
-        if (d->switch_types[d->devices[p->class_first[a->cls]].type].reduction) {
+        if (d->switch_types[d->devices[p->class_first[a->cls]].type].reduction &&
+            !nvl_pf_class_in_network(p, a->cls)) {
           /* the rest of the switching latency towards the in-switch reduction engine */
           snprintf(name, sizeof name, "%s~nvls.%s", d->devices[i].name, p->class_names[a->cls]);
-          a->nvls_link = add_plink(p, "nvls", name, HUGE_BW, p->class_half_lat[a->cls], true, 0);
+          a->nvls_link =
+              nvl_pf_add_plink(p, "nvls", name, HUGE_BW, p->class_half_lat[a->cls], true, 0);
           p->links[a->nvls_link].owner = (int)i;
         }
       } else if (a->peer > (int)i) {
         attach_links(p, (int)i, a, &lat, &phys);
         snprintf(name, sizeof name, "%s~%s", d->devices[i].name, d->devices[a->peer].name);
-        a->link = add_plink(p, "direct", name, a->cap_Bps, lat, false, phys);
+        a->link = nvl_pf_add_plink(p, "direct", name, a->cap_Bps, lat, false, phys);
         for (int q = p->att_start[a->peer]; q < p->att_start[a->peer + 1]; q++)
           if (p->att[q].cls < 0 && p->att[q].peer == (int)i)
             p->att[q].link = a->link;
@@ -419,19 +421,19 @@ static void endpoint_hosts(nvl_platform *p, size_t i, size_t *n_ph) {
       snprintf(name, sizeof name, "%s", d->devices[i].name);
     else
       snprintf(name, sizeof name, "%s.p%d", d->devices[i].name, p->ph[k].plane);
-    p->ph[k].host = add_host(p, name, (int)i, p->ph[k].plane);
+    p->ph[k].host = nvl_pf_add_host(p, name, (int)i, p->ph[k].plane);
     p->host_via[p->ph[k].host] = p->ph[k].via;
   }
   if (has_direct) {
     snprintf(name, sizeof name, "%s.d", d->devices[i].name);
-    p->direct_host[i] = add_host(p, name, (int)i, -1);
+    p->direct_host[i] = nvl_pf_add_host(p, name, (int)i, -1);
   }
 }
 
-/* Hosts: the endpoints' (in device order), then one per in-switch reduction engine. */
+/* Hosts: the endpoints' (in device order); the reduction engines' follow (sharp.c). */
 static void make_hosts(nvl_platform *p) {
   const nvl_design *d = p->d;
-  size_t nd = d->n_devices, nc = p->n_classes, n_ph = 0;
+  size_t nd = d->n_devices, n_ph = 0;
   p->ph_start = nvl_xcalloc(nd + 1, sizeof(int));
   p->ph = nvl_xmalloc(((size_t)p->att_start[nd] + 1) * sizeof *p->ph);
   p->direct_host = nvl_xmalloc((nd + 1) * sizeof(int));
@@ -442,15 +444,6 @@ static void make_hosts(nvl_platform *p) {
       endpoint_hosts(p, i, &n_ph);
   }
   p->ph_start[nd] = (int)n_ph;
-  p->class_nvls_host = nvl_xmalloc((nc ? nc : 1) * sizeof(int));
-  char name[400];
-  for (size_t c = 0; c < nc; c++) {
-    p->class_nvls_host[c] = -1;
-    if (!d->switch_types[d->devices[p->class_first[c]].type].reduction)
-      continue;
-    snprintf(name, sizeof name, "nvls.%s", p->class_names[c]);
-    p->class_nvls_host[c] = add_host(p, name, (int)c, -2);
-  }
 }
 
 /* Rails: a NIC's place among the NICs its domain's endpoints reach the network through (in
@@ -547,6 +540,7 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
   make_planes(p);
   make_hosts(p);
   make_domains(p);
+  nvl_pf_make_engines(p);
   return p;
 }
 
@@ -567,6 +561,7 @@ void nvl_platform_free(nvl_platform *p) {
                    p->class_plane,
                    p->class_half_lat,
                    p->class_nvls_host,
+                   p->class_engine_link,
                    p->class_first,
                    p->class_size,
                    p->class_names,

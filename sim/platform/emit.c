@@ -76,6 +76,17 @@ void nvl_platform_emit(const nvl_platform *p, const nvl_platform_sink *s, void *
           emit_route(p, s, ctx, p->class_nvls_host[c], p->ph[k].host);
         }
     }
+  /* SHARP engines: with every network host of their plane, and with each other */
+  for (size_t c = 0; c < p->n_classes; c++) {
+    int e = p->class_nvls_host[c];
+    if (p->class_engine_link[c] < 0)
+      continue;
+    for (size_t h = 0; h < p->n_hosts; h++)
+      if (p->host_plane[h] == p->class_plane[c] || (p->host_plane[h] == -3 && (int)h > e)) {
+        emit_route(p, s, ctx, (int)h, e);
+        emit_route(p, s, ctx, e, (int)h);
+      }
+  }
 }
 
 typedef struct {

@@ -47,7 +47,11 @@ struct nvl_platform {
   uint64_t ecmp_seed;
   int *cls; /* device -> class (switches), -1 for endpoints */
   size_t n_classes, n_planes;
-  int *class_plane, *class_nvls_host;
+  int *class_plane;
+  /* per class: its reduction engine's host (NVLS on an NVLink tier, host plane -2; SHARP in a
+   * network, host plane -3), -1 if its switches do not reduce; a SHARP engine's link (a latency
+   * link from the class's switching to its engine), else -1 (sharp.c) */
+  int *class_nvls_host, *class_engine_link;
   double *class_half_lat;
   int *class_first; /* first member device */
   int *class_size;
@@ -68,7 +72,7 @@ struct nvl_platform {
   /* hosts */
   char (*host_names)[80];
   int *host_dev;
-  int *host_plane; /* -1 direct, -2 nvls (host_dev = class) */
+  int *host_plane; /* -1 direct, -2 nvls, -3 sharp (host_dev = class) */
   int *host_via;   /* the NIC of a network host, else -1 */
   size_t n_hosts, cap_hosts;
   plane_host *ph; /* per endpoint, CSR */
@@ -91,6 +95,20 @@ int nvl_pf_trunk(const nvl_platform *p, int a, int b);
 /* Source class s's shortest-path row: dist[c] (-1 unreachable), then next[c] (the first class
  * after s towards c), breadth first over ascending neighbours; made on first use. */
 const int *nvl_pf_row(const nvl_platform *p, int s);
+
+int nvl_pf_add_plink(nvl_platform *p, const char *kind, const char *name, double bw, double lat,
+                     bool fatpipe, int physical);
+int nvl_pf_add_host(nvl_platform *p, const char *name, int dev, int plane);
+/* Whether class c's switches are network switches (their ports' medium). */
+bool nvl_pf_class_in_network(const nvl_platform *p, int c);
+/* The reduction engines' hosts and links, after every endpoint's host (sharp.c). */
+void nvl_pf_make_engines(nvl_platform *p);
+/* The trunk links from class c to class t, in order (shortest path, the lowest-numbered next
+ * class at each step): appended to links/dirs from n; the new length, or -1 past max. */
+int nvl_pf_push_trunks(const nvl_platform *p, int c, int t, int *links, int *dirs, int n, int max);
+/* A route to or from a SHARP engine (sharp.c): from a network host of its plane (over the host's
+ * PCIe and port links and the trunks) or another engine of the plane (over the trunks). */
+int nvl_pf_sharp_route(const nvl_platform *p, int from, int to, int *links, int *dirs, int max);
 
 /* Fills p->cls for switches by colour refinement; returns the number of classes. */
 size_t nvl_pf_refine_classes(nvl_platform *p);

@@ -136,6 +136,19 @@ int nvl_platform_route(const nvl_platform *p, int from_host, int to_host, int *l
 /* The in-switch reduction host of the class an endpoint attaches to in its first plane, or -1
  * when that class does not reduce (or the endpoint attaches to several classes). */
 int nvl_platform_nvls_host(const nvl_platform *p, int dev);
+/* SHARP (in-network reduction): the aggregation tree of n network hosts (NICs' hosts of one
+ * network plane): the shortest-path tree of switch classes from each host's switch class to the
+ * root, the plane's reduction-capable class nearest to all of them (least greatest distance,
+ * lowest index). engines[e]: the hosts of its classes' engines; parent[e]: an index into engines,
+ * -1 at the root; leaf[i]: the engine host i feeds. Returns the number of engines, or -1 when the
+ * hosts are in no one network plane, or a class on a path does not reduce, or past max. */
+int nvl_platform_sharp_tree(const nvl_platform *p, const int *hosts, int n, int *leaf, int *engines,
+                            int *parent, int max);
+/* The host of endpoint dev that feeds SHARP engine host `engine` (its first NIC's in the
+ * engine's plane), -1 if none or not a SHARP engine. */
+int nvl_platform_sharp_host_of(const nvl_platform *p, int dev, int engine);
+/* An endpoint's first network host (through its first NIC), -1 if none. */
+int nvl_platform_network_host(const nvl_platform *p, int dev);
 /* The host of an endpoint that reaches its NVLS host (first plane), -1 if none. */
 int nvl_platform_endpoint_host(const nvl_platform *p, int dev);
 /* An endpoint's port links, each followed by its latency link to the class's reduction engine

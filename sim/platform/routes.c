@@ -260,6 +260,8 @@ int nvl_platform_route(const nvl_platform *p, int from, int to, int *links, int 
       }
     return -1;
   }
+  if (pf == -3 || pt == -3) /* to or from a SHARP engine */
+    return nvl_pf_sharp_route(p, from, to, links, dirs, max);
   if (pf == -2 || pt == -2) { /* endpoint <-> in-switch reduction host of class c */
     int c = pf == -2 ? df : dt, ep = pf == -2 ? dt : df;
     const attach *a = find_attach(p, ep, c);
@@ -372,8 +374,8 @@ int nvl_platform_port_links(const nvl_platform *p, int dev, int *links, int max)
 int nvl_platform_domain(const nvl_platform *p, int dev) { return p->domain[dev]; }
 
 int nvl_platform_host_device(const nvl_platform *p, int host) {
-  return host >= 0 && (size_t)host < p->n_hosts && p->host_plane[host] != -2 ? p->host_dev[host]
-                                                                             : -1;
+  return host >= 0 && (size_t)host < p->n_hosts && p->host_plane[host] > -2 ? p->host_dev[host]
+                                                                            : -1;
 }
 
 int nvl_platform_endpoint_host(const nvl_platform *p, int dev) {

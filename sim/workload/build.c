@@ -60,9 +60,11 @@ static proto_params protocol_params(const nvl_workload_run *wr, const nvl_wop *o
   const nvl_comm *m = &wr->comms[op->job];
   if (op->kind == NVL_WOP_COLLECTIVE && op->algo == NVL_ALGO_NVLS && !is_p2p(op))
     pp.nvls_heads = nvl_tuner_nvls_heads(c, m->tc.n);
-  nvl_tuner_comm node = m->tc; /* NVLSTree: NVLS over one node's ranks */
+  nvl_tuner_comm node = m->tc; /* NVLSTree, NVLS across nodes: NVLS over one node's ranks */
   node.n = m->tc.ppn > 0 ? m->tc.ppn : m->tc.n;
-  if (op->kind == NVL_WOP_COLLECTIVE && op->algo == NVL_ALGO_NVLSTREE)
+  bool multi = m->tc.nodes > 1;
+  if (op->kind == NVL_WOP_COLLECTIVE &&
+      (op->algo == NVL_ALGO_NVLSTREE || (multi && op->algo == NVL_ALGO_NVLS)))
     pp.nvls_heads = node.n;
   if (wr->spec->model == NVL_MODEL_IDEAL)
     return pp;
@@ -82,10 +84,15 @@ static proto_params protocol_params(const nvl_workload_run *wr, const nvl_wop *o
     return pp;
   }
   pp.scale = 1.0 / (g->simple_eff * c->payload[pr]);
-  if (op->algo == NVL_ALGO_NVLS) {
+  if (op->algo == NVL_ALGO_NVLS) { /* across nodes: SHARP between them, its NET latency */
     pp.scale /= g->nvls_eff;
     pp.start_delay = c->device_launch_s + c->nccl.nvls_latency_s;
-    nvls_params(&pp, c, m, &m->tc, op->bytes, false);
+    if (multi) {
+      pp.net_scale = 1.0 / c->payload[pr];
+      double net = c->nccl.nvls_net_latency_s;
+      pp.net_step_delay = net > m->net_hop_s ? net - m->net_hop_s : 0;
+    }
+    nvls_params(&pp, c, m, multi ? &node : &m->tc, op->bytes, false);
     return pp;
   }
   if (op->algo == NVL_ALGO_NVLSTREE) { /* NVLS inside the nodes, a tree between them */
@@ -211,6 +218,10 @@ static int coll_program(const nvl_workload_run *wr, const nvl_wop *op, const nvl
                       .net_step_delay_s = pp->net_step_delay,
                       .net_posted = wr->spec->model != NVL_MODEL_IDEAL,
                       .net_byte_scale = pp->net_scale,
+                      .sharp_leaf = m->sharp_leaf,
+                      .sharp_host = m->sharp_host,
+                      .sharp_parent = m->sharp_parent,
+                      .sharp_engines = m->sharp_engines,
                       .ring_orders = m->rings,
                       .n_ring_orders = m->n_rings,
                       .reduce = mode->alike,

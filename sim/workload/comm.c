@@ -253,7 +253,9 @@ static void find_rails(nvl_comm *c, const nvl_job *j, const nvl_platform *p) {
 }
 
 void nvl_comm_init(nvl_comm *c, const nvl_calibration *cal, const nvl_job *j, const nvl_design *d,
-                   const nvl_platform *p, nvl_model model, bool explicit_ranks) {
+                   const nvl_platform *p, const nvl_workload_spec *spec) {
+  nvl_model model = spec->model;
+  bool explicit_ranks = spec->explicit_ranks;
   memset(c, 0, sizeof *c);
   c->mode.alike = !explicit_ranks && nvl_platform_alike(p, j->devs, j->n);
   if (!explicit_ranks && !c->mode.alike && j->pattern == NVL_PAT_NONE &&
@@ -293,10 +295,52 @@ void nvl_comm_init(nvl_comm *c, const nvl_calibration *cal, const nvl_job *j, co
   if (!explicit_ranks && c->tc.nvls_tree && j->pattern == NVL_PAT_NONE &&
       j->coll == NVL_COLL_ALL_REDUCE)
     find_rails(c, j, p);
+  if (spec->collnet && c->tc.nvls_tree)
+    c->tc.sharp = nvl_comm_sharp_trees(p, j->devs, j->n, c->node_of, c->tc.nodes, &c->sharp_leaf,
+                                       &c->sharp_host, &c->sharp_parent, &c->sharp_engines);
+}
+
+bool nvl_comm_sharp_trees(const nvl_platform *p, const int *devs, int n, const int *node_of,
+                          int nodes, int **leaf, int **host, int **parent, int *engines) {
+  int g = n / nodes, max = 4 * n + 64, m = 0;
+  *leaf = nvl_xmalloc((size_t)n * sizeof(int));
+  *host = nvl_xmalloc((size_t)max * sizeof(int));
+  *parent = nvl_xmalloc((size_t)max * sizeof(int));
+  int *place = nvl_xcalloc((size_t)nodes, sizeof(int)),
+      *heads = nvl_xmalloc((size_t)n * sizeof(int));
+  int *rank = nvl_xmalloc((size_t)n * sizeof(int)), *lf = nvl_xmalloc((size_t)nodes * sizeof(int));
+  for (int r = 0; r < n; r++) /* rank[q * nodes + k]: place q of node k */
+    rank[place[node_of[r]]++ * nodes + node_of[r]] = r;
+  bool ok = true;
+  for (int q = 0; q < g && ok; q++) { /* a tree per place: its heads' NICs' hosts */
+    for (int k = 0; k < nodes && ok; k++) {
+      heads[k] = nvl_platform_network_host(p, devs[rank[q * nodes + k]]);
+      ok = heads[k] >= 0;
+    }
+    int e = ok ? nvl_platform_sharp_tree(p, heads, nodes, lf, *host + m, *parent + m, max - m) : -1;
+    ok = e > 0;
+    for (int i = 0; ok && i < e; i++)
+      (*parent)[m + i] += (*parent)[m + i] >= 0 ? m : 0;
+    for (int k = 0; ok && k < nodes; k++)
+      (*leaf)[rank[q * nodes + k]] = m + lf[k];
+    m += ok ? e : 0;
+  }
+  void *owned[] = {place, heads, rank, lf};
+  for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
+    free(owned[i]);
+  *engines = ok ? m : 0;
+  if (!ok) {
+    free(*leaf), free(*host), free(*parent);
+    *leaf = *host = *parent = NULL;
+  }
+  return ok;
 }
 
 void nvl_comm_release(nvl_comm *c) {
   free(c->rail_canon);
+  free(c->sharp_leaf);
+  free(c->sharp_host);
+  free(c->sharp_parent);
   free(c->rail_weight);
   free(c->rail_rank);
   free(c->rail_devs);

@@ -47,12 +47,22 @@ typedef struct {
    * the rails crossing each member (owned) */
   int *rail_canon;
   double *rail_weight;
+  /* with CollNet across nodes: SHARP's aggregation trees, one per place in a node (tc.sharp;
+   * nvl_coll_spec's sharp_*: each rank's leaf engine, the engines' hosts and parents; owned) */
+  int *sharp_leaf, *sharp_host, *sharp_parent;
+  int sharp_engines;
 } nvl_comm;
 
-/* The communicator of a resolved job (j->devs, j->n set). */
+/* The communicator of a resolved job (j->devs, j->n set) under the spec's model and options. */
 void nvl_comm_init(nvl_comm *c, const nvl_calibration *cal, const nvl_job *j, const nvl_design *d,
-                   const nvl_platform *p, nvl_model model, bool explicit_ranks);
+                   const nvl_platform *p, const nvl_workload_spec *spec);
 void nvl_comm_release(nvl_comm *c);
+
+/* SHARP's aggregation trees of a job across nodes (node_of, nodes; as many ranks in each): one
+ * per place in a node over that place's NICs (each rank's first NIC), engines numbered across
+ * the trees. Returns false (and NULLs) where a place's NICs have no tree. */
+bool nvl_comm_sharp_trees(const nvl_platform *p, const int *devs, int n, const int *node_of,
+                          int nodes, int **leaf, int **host, int **parent, int *engines);
 
 /* The collectives that run as rings (with NCCL's ring pipeline and searched ring orders). */
 bool nvl_coll_is_ring(nvl_coll c);

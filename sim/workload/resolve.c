@@ -117,21 +117,41 @@ static void say_mixed(const nvl_design *d, const nvl_job *j, size_t n, nvl_diags
 }
 
 /* Errors for a forced algorithm the job's collective or ranks cannot take. */
-static void algo_fits(const nvl_job *j, const nvl_platform *p, nvl_diags *diags) {
+/* Whether NVLS runs across the job's nodes: NVLSTree's nodes and SHARP's trees between them. */
+static bool nvls_sharp_ok(const nvl_job *j, const nvl_platform *p) {
+  int *node = nvl_xmalloc(((size_t)j->n + 1) * sizeof(int)), *leaf, *host, *parent, m;
+  int nodes = nvl_workload_nodes(p, j->devs, j->n, node);
+  bool ok = nvl_workload_nvlstree_ok(p, j->devs, j->n) &&
+            nvl_comm_sharp_trees(p, j->devs, j->n, node, nodes, &leaf, &host, &parent, &m);
+  if (ok)
+    free(leaf), free(host), free(parent);
+  free(node);
+  return ok;
+}
+
+static void algo_fits(const nvl_job *j, const nvl_platform *p, bool collnet, nvl_diags *diags) {
   if (j->algo != NVL_ALGO_AUTO && !nvl_algo_runs(j->algo, j->coll)) {
     char colls[160];
     nvl_coll_list(nvl_algorithm_get(j->algo)->colls, colls, sizeof colls);
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
                  "job %s: algorithm %s applies to %s only", j->name, nvl_algo_name(j->algo), colls);
   }
-  if (j->algo == NVL_ALGO_NVLS && nvl_workload_nvls_host(p, j->devs, j->n) < 0)
+  bool multi = nvl_workload_nodes(p, j->devs, j->n, NULL) > 1;
+  if (j->algo == NVL_ALGO_NVLS && !multi && nvl_workload_nvls_host(p, j->devs, j->n) < 0)
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
                  "job %s: nvls needs every rank on one switch tier whose switches all do "
-                 "in-switch reduction (NVSwitch gen 3 or 4)%s",
+                 "in-switch reduction (NVSwitch gen 3 or 4)",
+                 j->name);
+  if (j->algo == NVL_ALGO_NVLS && multi && (!collnet || !nvls_sharp_ok(j, p)))
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
+                 "job %s: nvls across nodes runs NVLS inside each node and SHARP between them: "
+                 "%s",
                  j->name,
-                 nvl_workload_nodes(p, j->devs, j->n, NULL) > 1
-                     ? "; across nodes, nvlstree runs NVLS inside each"
-                     : "");
+                 !collnet ? "it needs --collnet (NCCL_COLLNET_ENABLE=1); without it, nvlstree "
+                            "runs NVLS inside each node and a tree between them"
+                          : "it needs as many ranks in each node (more than 4) on switches that "
+                            "do in-switch reduction, and every rank's NIC under network switches "
+                            "that do (SHARP: Quantum-2, Quantum-X800) up to a common root");
   if (j->algo == NVL_ALGO_PAT && nvl_workload_nodes(p, j->devs, j->n, NULL) != j->n)
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
                  "job %s: pat needs one rank per node (scale-up domain), as NCCL runs it", j->name);
@@ -210,7 +230,7 @@ int nvl_workload_resolve(nvl_workload_spec *spec, const nvl_design *d, const nvl
     if (!ok)
       continue;
     if (j->pattern == NVL_PAT_NONE) {
-      algo_fits(j, p, diags);
+      algo_fits(j, p, spec->collnet, diags);
     } else if (j->pattern == NVL_PAT_MATRIX) {
       if (!j->matrix_file[0])
         nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_SCHEMA, NULL,

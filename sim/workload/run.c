@@ -171,8 +171,7 @@ static nvl_workload_run *run_alloc(const nvl_workload_spec *spec, const nvl_desi
   wr->p = p;
   wr->comms = nvl_xcalloc(spec->n_jobs + 1, sizeof *wr->comms);
   for (size_t k = 0; k < spec->n_jobs; k++)
-    nvl_comm_init(&wr->comms[k], &spec->ctx->cal, &spec->jobs[k], d, p, spec->model,
-                  spec->explicit_ranks);
+    nvl_comm_init(&wr->comms[k], &spec->ctx->cal, &spec->jobs[k], d, p, spec);
   unalike_shared_devices(wr);
   return wr;
 }

@@ -84,6 +84,9 @@ typedef struct {
   /* the operations are a framework's step, launched back to back (under CUDA graphs in
    * decode): none waits for the host's launch interval that nccl-tests' loop pays */
   bool back_to_back;
+  /* CollNet enabled (NCCL_COLLNET_ENABLE=1, --collnet): across nodes, NVLS runs with SHARP between
+   * them where the network's switches reduce */
+  bool collnet;
 } nvl_workload_spec;
 
 /* Sweep sizes as nccl-tests: min, max, and factor (>1) or step (>0, when factor == 0). */
