@@ -275,6 +275,57 @@ static void test_scaleout__nvls_across_nodes_reduces_in_the_network(void **state
   nvl_fixture_close(&f);
 }
 
+/* A shift pattern (rank r to r + k) on the listed ranks of a design under the ideal model. */
+static double shift_time(const nvl_fixture *f, const char *ranks, int k) {
+  nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .model = NVL_MODEL_IDEAL, .seed = 1};
+  spec.jobs = calloc(1, sizeof *spec.jobs);
+  spec.n_jobs = 1;
+  nvl_job *j = &spec.jobs[0];
+  snprintf(j->name, sizeof j->name, "shift");
+  snprintf(j->ranks_sel, sizeof j->ranks_sel, "%s", ranks);
+  j->pattern = NVL_PAT_SHIFT;
+  j->shift = k;
+  j->size_bytes = 1u << 30;
+  nvl_engine_result res;
+  nvl_task_graph g;
+  nvl_workload_run *wr = nvl_fixture_simulate(&spec, f->d, f->p, false, &res, &g);
+  double t = res.time_s[0];
+  nvl_engine_result_release(&res);
+  nvl_workload_run_free(wr);
+  nvl_workload_spec_release(&spec);
+  return t;
+}
+
+/* NICs behind PCIe switches: a GPU reaches every NIC under its PCIe switch, over one logical
+ * PCIe path of the path's narrowest link and summed latency (links and the switch), and a NIC's
+ * own PCIe link into the switch caps what all its GPUs push through it. hgx-pcie-switch-x2 (two
+ * GPUs and a NIC per Gen5 switch): across nodes PCIe 0.5 + switch 0.15 + PCIe 0.5, NIC port 0.1
+ * + half the leaf 0.3 each way, 3.1 us; the PCIe switches are no switch hops (one: the leaf).
+ * pcie-shared-nic (the NIC's link into its switch trained at Gen4, 31 GB/s): one GPU's transfer
+ * across nodes moves at 31 GB/s, two GPUs' at once at 15.5 each. */
+static void test_scaleout__nics_behind_pcie_switches(void **state) {
+  (void)state;
+  nvl_fixture f = nvl_fixture_load("tests/designs/hgx-pcie-switch-x2.json", NULL, NVL_MODEL_IDEAL);
+  char kinds[128];
+  route_kinds(&f, "gpu0", "gpu8", kinds, sizeof kinds);
+  assert_string_equal(kinds, "pcie port port pcie");
+  assert_close(route_latency(&f, "gpu0", "gpu8"), 3.1e-6, 1e-12);
+  nvl_diags diags = NVL_DIAGS_INIT;
+  nvl_graph *g = nvl_graph_new(f.d, &diags);
+  nvl_hops h;
+  assert_int_equal(nvl_graph_hops(g, &h, &diags), 0);
+  assert_int_equal(h.max_switch_hops, 1);
+  assert_int_equal(h.unreachable, 0);
+  nvl_graph_free(g);
+  nvl_diags_release(&diags);
+  nvl_fixture_close(&f);
+  f = nvl_fixture_load("tests/designs/pcie-shared-nic.json", NULL, NVL_MODEL_IDEAL);
+  const double S = 1073741824.0, lat = route_latency(&f, "gpu0", "gpu2");
+  assert_close(shift_time(&f, "gpu0,gpu2", 1), lat + S / 31e9, 1e-6 * S / 31e9);
+  assert_close(shift_time(&f, "gpu0,gpu1,gpu2,gpu3", 2), lat + S / 15.5e9, 1e-6 * S / 15.5e9);
+  nvl_fixture_close(&f);
+}
+
 /* NVLSTree under the default model on the first n GPUs of a design: its time and every link
  * direction's bytes (links[2 x link count], owned by the caller); whether one rail stood for all.
  */
@@ -683,6 +734,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_scaleout__a_failed_nic_is_routed_around),
     cmocka_unit_test(test_scaleout__nvlstree_moves_shards_between_nodes),
     cmocka_unit_test(test_scaleout__nvls_across_nodes_reduces_in_the_network),
+    cmocka_unit_test(test_scaleout__nics_behind_pcie_switches),
     cmocka_unit_test(test_scaleout__tuner_picks_nvlstree_for_large_operations_across_nodes),
     cmocka_unit_test(test_scaleout__nvlink_inside_a_node_network_between),
     cmocka_unit_test(test_scaleout__ring_one_rank_per_node_is_alpha_beta_on_the_nic),

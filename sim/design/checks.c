@@ -24,24 +24,26 @@ static int *port_usage(const nvl_design *d) {
   return used;
 }
 
-/* The scale-out side: a NIC reaches its host (a GPU, accelerator or CPU) over PCIe; network links
- * join NICs and switches, never an accelerator or CPU directly. The first offender of each kind
- * is named with the rule or link that made it. */
+/* The scale-out side: a NIC reaches its host (a GPU, accelerator or CPU) over PCIe, directly or
+ * through PCIe switches; network links join NICs and switches, never an accelerator or CPU
+ * directly. The first offender of each kind is named with the rule or link that made it. */
 static void check_network(const nvl_design *d, nvl_diags *diags) {
   size_t nd = d->n_devices;
   bool *hosted = nvl_xcalloc(nd + 1, sizeof(bool));
   bool reported = false;
   const nvl_design *w = d->intact ? d->intact : d; /* wired as designed: a failed link is no
                                                       wiring error */
+  nvl_pcie_paths pp = nvl_design_pcie_paths(w);
+  for (int q = 0; q < pp.start[nd]; q++)
+    hosted[pp.paths[q].nic] = true;
+  nvl_pcie_paths_release(&pp);
   for (size_t k = 0; k < w->n_links; k++) {
     const nvl_link *l = &w->links[k];
     nvl_medium m = d->link_types[l->type].medium;
     int ends[2] = {l->a, l->b};
     for (int e = 0; e < 2; e++) {
       int x = ends[e], y = ends[1 - e];
-      nvl_kind kx = nvl_device_kind(d, x), ky = nvl_device_kind(d, y);
-      if (kx == NVL_KIND_NIC && m == NVL_MEDIUM_PCIE && ky != NVL_KIND_NIC && ky != NVL_KIND_SWITCH)
-        hosted[x] = true;
+      nvl_kind kx = nvl_device_kind(d, x);
       if (!reported && m == NVL_MEDIUM_NETWORK && kx != NVL_KIND_NIC && kx != NVL_KIND_SWITCH) {
         nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_WIRING, d->origins[l->origin],
                      "%s (%s) is linked to %s by network link type %s: network links join NICs and "
@@ -62,8 +64,8 @@ static void check_network(const nvl_design *d, nvl_diags *diags) {
     if (n > 1)
       snprintf(more, sizeof more, " (and %d more)", n - 1);
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_WIRING, "/system",
-                 "NIC %s has no PCIe link to a GPU, accelerator or CPU%s: nothing can use it (a "
-                 "PCIe switch between them is not modelled: link the NIC to its GPU)",
+                 "NIC %s has no PCIe path (a link of its own, or through PCIe switches) to a "
+                 "GPU, accelerator or CPU%s: nothing can use it",
                  d->devices[first].name, more);
   }
   free(hosted);
@@ -97,6 +99,8 @@ void nvl_design_check_wiring(const nvl_design *d, nvl_diags *diags) {
           if (!sw && used[i * nl + lt] == 0 && d->link_types[lt].medium == NVL_MEDIUM_PCIE &&
               nvl_device_kind(d, (int)i) != NVL_KIND_NIC)
             continue; /* a host interface left to the host: no NIC in this design */
+          if (sw && nvl_device_is_pcie_switch(d, (int)i))
+            continue; /* a PCIe switch's other ports face what a design leaves out (CPU, NVMe) */
           int avail = nvl_device_ports(d, (int)i, (int)lt);
           if (avail > 0 && used[i * nl + lt] < avail) {
             if (n_unused++ == 0) {
@@ -106,7 +110,7 @@ void nvl_design_check_wiring(const nvl_design *d, nvl_diags *diags) {
             break;
           }
         }
-        if (sw) {
+        if (sw && !nvl_device_is_pcie_switch(d, (int)i)) { /* planes: of the fabric */
           if (deg[i] < used_min)
             used_min = deg[i], dev_min = (int)i;
           if (deg[i] > used_max)

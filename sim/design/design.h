@@ -270,6 +270,27 @@ int nvl_device_ports(const nvl_design *d, int dev, int lt);
 /* Bandwidth per direction of a bundle (count x type bandwidth x remaining share). */
 double nvl_link_bw(const nvl_design *d, const nvl_link *l);
 
+/* PCIe paths from endpoints to NICs (design/pcie.c): over a PCIe link of the NIC's own, or
+ * through PCIe switches (switches whose ports are PCIe), the fewest switches first. Per endpoint
+ * (not a NIC, not a switch) paths[start[e] .. start[e + 1]): the NIC, the endpoint's link on the
+ * path and the NIC's own PCIe link (design link indices; the same link when direct), the
+ * switches crossed, the least bandwidth on the way (parallel direct links summed) and the
+ * latency (links and switches). */
+typedef struct {
+  int nic, first, last, switches;
+  int narrow; /* the path's narrowest link (its type's efficiency applies to cap_Bps) */
+  double cap_Bps, lat_s;
+} nvl_pcie_path;
+typedef struct {
+  int *start; /* n_devices + 1 */
+  nvl_pcie_path *paths;
+} nvl_pcie_paths;
+nvl_pcie_paths nvl_design_pcie_paths(const nvl_design *d);
+void nvl_pcie_paths_release(nvl_pcie_paths *pp);
+/* Whether dev is a PCIe switch (a switch whose ports are PCIe): no fabric switch, it joins
+ * endpoints to their NICs. */
+bool nvl_device_is_pcie_switch(const nvl_design *d, int dev);
+
 /* Twin sets (design/twins.c): endpoints whose links to switches are the same bundles (links to
  * other endpoints left out) get the same number in twin[] (numbered by first member in device
  * order; -1 for switches). With through_nics, an endpoint's NICs count too, as their links to

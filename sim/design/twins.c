@@ -86,6 +86,25 @@ static int *nic_links(const nvl_design *d) {
   return out;
 }
 
+/* Appends link l's bundle to signature s as towards `other` (-1: a NIC's, nameless); through a
+ * NIC (nic >= 0), then the NIC's switch links (as switch + n_devices: reached through a NIC,
+ * not directly). */
+static void add_bundles(const nvl_design *d, twin_sig *s, size_t *cap, const nvl_link *l, int other,
+                        int nic, const int *nic_start) {
+  size_t nd = d->n_devices;
+  size_t need = s->n + 1 + (nic >= 0 ? (size_t)(nic_start[nic + 1] - nic_start[nic]) : 0);
+  if (need > *cap) {
+    *cap = 2 * need;
+    s->b = nvl_xrealloc(s->b, *cap * sizeof *s->b);
+  }
+  s->b[s->n++] = (bundle_end){other, l->type, l->count, l->scale};
+  for (int q = nic >= 0 ? nic_start[nic] : 0; nic >= 0 && q < nic_start[nic + 1]; q++) {
+    const nvl_link *m = &d->links[nic_start[nd + 1 + q]];
+    int sw = m->a == nic ? m->b : m->a;
+    s->b[s->n++] = (bundle_end){sw + (int)nd, m->type, m->count, m->scale};
+  }
+}
+
 size_t nvl_design_twins(const nvl_design *d, bool through_nics, int *twin) {
   size_t nd = d->n_devices, ns = 0;
   twin_sig *sigs = nvl_xcalloc(nd + 1, sizeof *sigs);
@@ -108,23 +127,21 @@ size_t nvl_design_twins(const nvl_design *d, bool through_nics, int *twin) {
       bool nic = through_nics && !d->devices[ep].is_switch &&
                  nvl_device_kind(d, other) == NVL_KIND_NIC &&
                  nvl_device_kind(d, ep) != NVL_KIND_NIC;
-      if (slot[ep] < 0 || !(d->devices[other].is_switch || nic))
-        continue;
-      twin_sig *s = &sigs[slot[ep]];
-      /* through a NIC: the PCIe link without the NIC's name (-1), then the NIC's switch links
-       * (as switch + n_devices: reached through a NIC, not directly) */
-      size_t need = s->n + 1 + (nic ? (size_t)(nic_start[other + 1] - nic_start[other]) : 0);
-      if (need > cap[slot[ep]]) {
-        cap[slot[ep]] = 2 * need;
-        s->b = nvl_xrealloc(s->b, cap[slot[ep]] * sizeof *s->b);
-      }
-      s->b[s->n++] = (bundle_end){nic ? -1 : other, l->type, l->count, l->scale};
-      for (int q = nic ? nic_start[other] : 0; nic && q < nic_start[other + 1]; q++) {
-        const nvl_link *m = &d->links[nic_start[nd + 1 + q]];
-        int sw = m->a == other ? m->b : m->a;
-        s->b[s->n++] = (bundle_end){sw + (int)nd, m->type, m->count, m->scale};
-      }
+      /* a PCIe switch is no fabric switch: through it, an endpoint's NICs (below) */
+      if (slot[ep] >= 0 &&
+          ((d->devices[other].is_switch && !nvl_device_is_pcie_switch(d, other)) || nic))
+        add_bundles(d, &sigs[slot[ep]], &cap[slot[ep]], l, nic ? -1 : other, nic ? other : -1,
+                    nic_start);
     }
+  }
+  if (through_nics) { /* NICs reached through PCIe switches, as a NIC of the endpoint's own */
+    nvl_pcie_paths pp = nvl_design_pcie_paths(d);
+    for (size_t i = 0; i < nd; i++)
+      for (int q = pp.start[i]; q < pp.start[i + 1]; q++)
+        if (pp.paths[q].switches > 0 && slot[i] >= 0)
+          add_bundles(d, &sigs[slot[i]], &cap[slot[i]], &d->links[pp.paths[q].first], -1,
+                      pp.paths[q].nic, nic_start);
+    nvl_pcie_paths_release(&pp);
   }
   free(nic_start);
   for (size_t i = 0; i < ns; i++)

@@ -94,8 +94,8 @@ static void group_participants(nvl_graph *g) {
   free(group_of_twin);
 }
 
-/* Each endpoint's way out to the network: per PCIe link to a NIC, the lesser of that link and
- * the NIC's network links. */
+/* Each endpoint's way out to the network: per PCIe path to a NIC (its own link, or through PCIe
+ * switches), the lesser of that path and the NIC's network links. */
 static void network_bw(nvl_graph *g) {
   const nvl_design *d = g->d;
   double *nic = nvl_xcalloc(d->n_devices + 1, sizeof(double));
@@ -108,16 +108,13 @@ static void network_bw(nvl_graph *g) {
     if (nvl_device_kind(d, l->b) == NVL_KIND_NIC)
       nic[l->b] += nvl_link_bw(d, l);
   }
-  for (size_t k = 0; k < d->n_links; k++) {
-    const nvl_link *l = &d->links[k];
-    if (d->link_types[l->type].medium != NVL_MEDIUM_PCIE)
-      continue;
-    double bw = nvl_link_bw(d, l);
-    if (nvl_device_kind(d, l->b) == NVL_KIND_NIC && !nvl_device_forwards(d, l->a))
-      g->net[l->a] += bw < nic[l->b] ? bw : nic[l->b];
-    if (nvl_device_kind(d, l->a) == NVL_KIND_NIC && !nvl_device_forwards(d, l->b))
-      g->net[l->b] += bw < nic[l->a] ? bw : nic[l->a];
-  }
+  nvl_pcie_paths pp = nvl_design_pcie_paths(d);
+  for (size_t i = 0; i < d->n_devices; i++)
+    for (int q = pp.start[i]; q < pp.start[i + 1]; q++) {
+      const nvl_pcie_path *pa = &pp.paths[q];
+      g->net[i] += pa->cap_Bps < nic[pa->nic] ? pa->cap_Bps : nic[pa->nic];
+    }
+  nvl_pcie_paths_release(&pp);
   free(nic);
 }
 
@@ -263,15 +260,15 @@ size_t nvl_graph_domains(const nvl_graph *g, size_t *fewest, size_t *most) {
   return n;
 }
 
-/* Arc weights that count switches: entering a NIC costs nothing (a path through the network
- * crosses its two NICs, which are not switch hops), entering anything else one. NULL-free: a
- * design without NICs gets all ones. */
+/* Arc weights that count switches: entering a NIC or a PCIe switch costs nothing (a path through
+ * the network crosses its two NICs and the PCIe switches before them, which are not switch hops
+ * of the fabric), entering anything else one. NULL-free: a design without NICs gets all ones. */
 static igraph_error_t hop_weights(const nvl_graph *g, igraph_vector_t *w) {
   const nvl_design *d = g->d;
   igraph_integer_t nv = igraph_vcount(&g->g), ne = igraph_ecount(&g->g);
   bool *nic = nvl_xcalloc((size_t)nv + 1, sizeof(bool));
   for (size_t i = 0; i < d->n_devices; i++)
-    if (nvl_device_kind(d, (int)i) == NVL_KIND_NIC)
+    if (nvl_device_kind(d, (int)i) == NVL_KIND_NIC || nvl_device_is_pcie_switch(d, (int)i))
       nic[g->vin[i]] = true;
   igraph_error_t rc = igraph_vector_resize(w, ne);
   for (igraph_integer_t e = 0; e < ne && rc == IGRAPH_SUCCESS; e++)

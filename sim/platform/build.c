@@ -75,33 +75,50 @@ static int cmp_attach(const void *a, const void *b) {
 
 static bool is_nic(const nvl_design *d, int dev) { return nvl_device_kind(d, dev) == NVL_KIND_NIC; }
 
-/* Whether design link k joins endpoint dev to a NIC that serves it (over PCIe). */
+/* Whether design link k joins endpoint dev over PCIe to a NIC or a PCIe switch: its way to its
+ * NICs (nvl_design_pcie_paths), no attachment of its own. */
 static bool host_to_nic(const nvl_platform *p, int k, int dev) {
   const nvl_design *d = p->d;
   int peer = nvl_pf_peer(d, k, dev);
-  return !is_nic(d, dev) && is_nic(d, peer) &&
+  return !is_nic(d, dev) && (is_nic(d, peer) || nvl_device_is_pcie_switch(d, peer)) &&
          d->link_types[d->links[k].type].medium == NVL_MEDIUM_PCIE;
 }
 
 /* Endpoint dev's attachments, unmerged, into a: its links to switch classes; through each NIC it
- * has a PCIe link to, that NIC's links to switch classes (network attachments); its direct
- * links to other endpoints. A NIC's own attachments are its links to switches only (its hosts
- * reach the network through it; it is no rank). */
-static size_t raw_attachments(const nvl_platform *p, int dev, attach *a) {
+ * has a PCIe path to (its own link, or through PCIe switches), that NIC's links to switch
+ * classes (network attachments); its direct links to other endpoints. A NIC's own attachments
+ * are its links to switches only (its hosts reach the network through it; it is no rank). */
+static size_t raw_attachments(const nvl_platform *p, const nvl_pcie_paths *pp, int dev, attach *a) {
   const nvl_design *d = p->d;
   size_t n = 0;
   for (int j = p->dev_link_start[dev]; j < p->dev_link_start[dev + 1]; j++) {
     int k = p->dev_links[j], peer = nvl_pf_peer(d, k, dev), c = p->cls[peer];
-    const nvl_link *l = &d->links[k];
-    if (host_to_nic(p, k, dev)) {
-      for (int q = p->dev_link_start[peer]; q < p->dev_link_start[peer + 1]; q++) {
-        int sw = nvl_pf_peer(d, p->dev_links[q], peer);
-        if (p->cls[sw] >= 0)
-          a[n++] = (attach){p->cls[sw], -1,   -1, link_bw(p, &d->links[p->dev_links[q]]),
-                            -1,         peer, -1, link_bw(p, l)};
-      }
-    } else if (c >= 0 || !is_nic(d, dev)) {
-      a[n++] = (attach){c, c >= 0 ? -1 : peer, -1, link_bw(p, l), -1, -1, -1, 0};
+    if (!host_to_nic(p, k, dev) && (c >= 0 || !is_nic(d, dev)) &&
+        !nvl_device_is_pcie_switch(d, peer))
+      a[n++] = (attach){.cls = c,
+                        .peer = c >= 0 ? -1 : peer,
+                        .link = -1,
+                        .cap_Bps = link_bw(p, &d->links[k]),
+                        .nvls_link = -1,
+                        .via = -1,
+                        .pcie_link = -1};
+  }
+  for (int q = pp->start[dev]; q < pp->start[dev + 1]; q++) {
+    const nvl_pcie_path *pa = &pp->paths[q];
+    for (int j = p->dev_link_start[pa->nic]; j < p->dev_link_start[pa->nic + 1]; j++) {
+      int sw = nvl_pf_peer(d, p->dev_links[j], pa->nic);
+      if (p->cls[sw] >= 0)
+        a[n++] = (attach){.cls = p->cls[sw],
+                          .peer = -1,
+                          .link = -1,
+                          .cap_Bps = link_bw(p, &d->links[p->dev_links[j]]),
+                          .nvls_link = -1,
+                          .via = pa->nic,
+                          .pcie_link = -1,
+                          .pcie_Bps = pa->cap_Bps * link_bw(p, &d->links[pa->narrow]) /
+                                      nvl_link_bw(d, &d->links[pa->narrow]),
+                          .pcie_lat = pa->lat_s,
+                          .pcie_phys = d->links[pa->first].count};
     }
   }
   return n;
@@ -133,7 +150,9 @@ static int make_classes(nvl_platform *p, bool explicit_planes, nvl_diags *diags)
   p->cls = nvl_xmalloc((nd + 1) * sizeof(int));
   if (explicit_planes) {
     for (size_t i = 0; i < nd; i++)
-      p->cls[i] = d->devices[i].is_switch ? (int)p->n_classes++ : -1;
+      p->cls[i] = d->devices[i].is_switch && !nvl_device_is_pcie_switch(d, (int)i)
+                      ? (int)p->n_classes++
+                      : -1;
   } else {
     p->n_classes = nvl_pf_refine_classes(p);
   }
@@ -253,14 +272,14 @@ static void make_trunks(nvl_platform *p) {
  * link's), sorted by (class, peer, NIC). */
 static void make_attachments(nvl_platform *p) {
   const nvl_design *d = p->d;
-  size_t nd = d->n_devices, n_att = 0, bound = 0;
-  for (size_t i = 0; i < nd; i++) /* a link, or through a NIC each of the NIC's links */
-    for (int j = p->dev_link_start[i]; j < p->dev_link_start[i + 1]; j++) {
-      int peer = nvl_pf_peer(d, p->dev_links[j], (int)i);
-      bound += 1 + (size_t)(host_to_nic(p, p->dev_links[j], (int)i)
-                                ? p->dev_link_start[peer + 1] - p->dev_link_start[peer]
-                                : 0);
-    }
+  size_t nd = d->n_devices, n_att = 0, bound = d->n_links * 2;
+  nvl_pcie_paths pp = nvl_design_pcie_paths(d);
+  double *nic_pcie = nvl_xcalloc(nd + 1, sizeof(double)); /* a NIC's PCIe links, summed */
+  for (int q = 0; q < pp.start[nd]; q++) /* through a NIC each of the NIC's links */
+    bound += (size_t)(p->dev_link_start[pp.paths[q].nic + 1] - p->dev_link_start[pp.paths[q].nic]);
+  for (size_t k = 0; k < d->n_links; k++)
+    for (int e = 0; e < 2 && d->link_types[d->links[k].type].medium == NVL_MEDIUM_PCIE; e++)
+      nic_pcie[e ? d->links[k].b : d->links[k].a] += link_bw(p, &d->links[k]);
   p->att_start = nvl_xcalloc(nd + 1, sizeof(int));
   p->att = nvl_xmalloc((bound + 1) * sizeof *p->att);
   for (size_t i = 0; i < nd; i++) {
@@ -268,7 +287,7 @@ static void make_attachments(nvl_platform *p) {
     if (d->devices[i].is_switch)
       continue;
     attach *a = p->att + n_att;
-    size_t n = raw_attachments(p, (int)i, a);
+    size_t n = raw_attachments(p, &pp, (int)i, a);
     qsort(a, n, sizeof *a, cmp_attach);
     size_t m = 0; /* merge same class / same peer / same NIC */
     for (size_t j = 0; j < n; j++) {
@@ -278,12 +297,19 @@ static void make_attachments(nvl_platform *p) {
       else
         a[m++] = a[j];
     }
-    for (size_t j = 0; j < m; j++)
+    for (size_t j = 0; j < m; j++) {
       if (a[j].via >= 0 && a[j].pcie_Bps < a[j].cap_Bps)
         a[j].cap_Bps = a[j].pcie_Bps;
+      /* a NIC's ports carry no more than its PCIe link into it (shared by the GPUs it serves
+       * through a PCIe switch) */
+      if (is_nic(d, (int)i) && nic_pcie[i] > 0 && nic_pcie[i] < a[j].cap_Bps)
+        a[j].cap_Bps = nic_pcie[i];
+    }
     n_att += m;
   }
   p->att_start[nd] = (int)n_att;
+  nvl_pcie_paths_release(&pp);
+  free(nic_pcie);
 }
 
 /* Latency and physical link count of an endpoint's links to a class (cls >= 0) or to a peer:
@@ -317,16 +343,9 @@ static void network_links(nvl_platform *p, int dev, attach *a) {
       a->pcie_link = b->pcie_link;
   if (a->pcie_link >= 0)
     return;
-  double lat = 0;
-  int phys = 0;
-  for (int j = p->dev_link_start[dev]; j < p->dev_link_start[dev + 1]; j++)
-    if (nvl_pf_peer(d, p->dev_links[j], dev) == a->via) {
-      lat = d->link_types[d->links[p->dev_links[j]].type].lat_s;
-      phys += d->links[p->dev_links[j]].count;
-    }
   char name[400];
   snprintf(name, sizeof name, "%s~%s", d->devices[dev].name, d->devices[a->via].name);
-  a->pcie_link = nvl_pf_add_plink(p, "pcie", name, a->pcie_Bps, lat, false, phys);
+  a->pcie_link = nvl_pf_add_plink(p, "pcie", name, a->pcie_Bps, a->pcie_lat, false, a->pcie_phys);
   p->links[a->pcie_link].owner = dev;
 }
 
@@ -446,78 +465,6 @@ static void make_hosts(nvl_platform *p) {
   p->ph_start[nd] = (int)n_ph;
 }
 
-/* Rails: a NIC's place among the NICs its domain's endpoints reach the network through (in
- * device order): NIC k of every node is rail k, as NCCL numbers its network devices. */
-static void make_rails(nvl_platform *p) {
-  size_t nd = p->d->n_devices;
-  p->nic_rail = nvl_xmalloc((nd + 1) * sizeof(int));
-  for (size_t i = 0; i < nd; i++)
-    p->nic_rail[i] = -1;
-  bool *mine = nvl_xcalloc(nd + 1, sizeof(bool));
-  for (size_t k = 0; k < p->n_domains; k++) {
-    for (int m = p->dom_start[k]; m < p->dom_start[k + 1]; m++) {
-      int dev = p->dom_members[m];
-      for (int j = p->att_start[dev]; j < p->att_start[dev + 1]; j++)
-        if (p->att[j].via >= 0)
-          mine[p->att[j].via] = true;
-    }
-    int rail = 0;
-    for (size_t i = 0; i < nd; i++)
-      if (mine[i]) {
-        p->nic_rail[i] = rail++;
-        mine[i] = false;
-      }
-  }
-  free(mine);
-}
-
-/* Scale-up domains: endpoints joined by scale-up (not network) planes or direct links (a
- * switchless mesh is one domain); numbered by first endpoint in device order. */
-static void make_domains(nvl_platform *p) {
-  size_t nd = p->d->n_devices, np = p->n_planes;
-  /* union-find over the devices, then the planes (nd + plane) */
-  int *uf = nvl_xmalloc((nd + np + 1) * sizeof(int)),
-      *num = nvl_xmalloc((nd + np + 1) * sizeof(int));
-  bool *joined = nvl_xcalloc(nd + 1, sizeof(bool));
-  for (size_t i = 0; i < nd + np; i++)
-    uf[i] = (int)i, num[i] = -1;
-  p->plane_net = nvl_xcalloc(np + 1, sizeof(bool));
-  for (size_t i = 0; i < nd; i++) {
-    for (int k = p->ph_start[i]; k < p->ph_start[i + 1]; k++) {
-      p->plane_net[p->ph[k].plane] |= (p->ph[k].via >= 0);
-      if (!(p->ph[k].via >= 0)) /* a scale-up plane */
-        uf[find_root(uf, (int)i)] = find_root(uf, (int)nd + p->ph[k].plane), joined[i] = true;
-    }
-    for (int j = p->att_start[i]; j < p->att_start[i + 1]; j++)
-      if (p->att[j].cls < 0) /* a direct link (a switchless NVLink mesh, C2C) */
-        uf[find_root(uf, (int)i)] = find_root(uf, p->att[j].peer), joined[i] = true;
-  }
-  p->domain = nvl_xmalloc((nd + 1) * sizeof(int));
-  for (size_t i = 0; i < nd; i++) {
-    p->domain[i] = -1;
-    if (!joined[i] && !(p->direct_host[i] >= 0))
-      continue;
-    int r = find_root(uf, (int)i);
-    if (num[r] < 0)
-      num[r] = (int)p->n_domains++;
-    p->domain[i] = num[r];
-  }
-  free(joined);
-  p->dom_start = nvl_xcalloc(p->n_domains + 2, sizeof(int));
-  p->dom_members = nvl_xmalloc((nd + 1) * sizeof(int));
-  for (size_t i = 0; i < nd; i++)
-    if (p->domain[i] >= 0)
-      p->dom_start[p->domain[i] + 2]++;
-  for (size_t k = 0; k < p->n_domains; k++)
-    p->dom_start[k + 2] += p->dom_start[k + 1];
-  for (size_t i = 0; i < nd; i++)
-    if (p->domain[i] >= 0)
-      p->dom_members[p->dom_start[p->domain[i] + 1]++] = (int)i;
-  free(uf);
-  free(num);
-  make_rails(p);
-}
-
 nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opts,
                                nvl_diags *diags) {
   nvl_platform *p = nvl_xcalloc(1, sizeof *p);
@@ -539,7 +486,7 @@ nvl_platform *nvl_platform_new(const nvl_design *d, const nvl_platform_opts *opt
   make_endpoint_links(p);
   make_planes(p);
   make_hosts(p);
-  make_domains(p);
+  nvl_pf_make_domains(p);
   nvl_pf_make_engines(p);
   return p;
 }

@@ -72,6 +72,11 @@ static long long gcd(long long a, long long b) {
   return a;
 }
 
+/* A switch of the fabric: not a PCIe switch (which joins endpoints to their NICs: no class). */
+static bool fabric_switch(const nvl_design *d, int dev) {
+  return d->devices[dev].is_switch && !nvl_device_is_pcie_switch(d, dev);
+}
+
 size_t nvl_pf_refine_classes(nvl_platform *p) {
   const nvl_design *d = p->d;
   size_t nd = d->n_devices;
@@ -88,8 +93,8 @@ size_t nvl_pf_refine_classes(nvl_platform *p) {
   long long *color = nvl_xmalloc(nd * sizeof *color);
   size_t nsw = 0;
   for (size_t i = 0; i < nd; i++) {
-    color[i] = d->devices[i].is_switch ? d->devices[i].type : -1;
-    nsw += d->devices[i].is_switch;
+    color[i] = fabric_switch(d, (int)i) ? d->devices[i].type : -1;
+    nsw += fabric_switch(d, (int)i);
   }
   sig *sigs = nvl_xcalloc(nsw, sizeof *sigs);
   size_t n_colors = 0, prev = (size_t)-1;
@@ -97,7 +102,7 @@ size_t nvl_pf_refine_classes(nvl_platform *p) {
     prev = n_colors;
     size_t s = 0;
     for (size_t i = 0; i < nd; i++) {
-      if (!d->devices[i].is_switch)
+      if (!fabric_switch(d, (int)i))
         continue;
       sig *g = &sigs[s++];
       g->sw = (int)i;
@@ -107,7 +112,7 @@ size_t nvl_pf_refine_classes(nvl_platform *p) {
       for (int j = 0; j < (int)g->n; j++) {
         sig_item it = adj[start[i] + j];
         int nb = (int)it.key;
-        it.key = d->devices[nb].is_switch ? color[nb] : -1 - (long long)nb;
+        it.key = fabric_switch(d, nb) ? color[nb] : -1 - (long long)nb;
         g->items[j] = it;
       }
       qsort(g->items, g->n, sizeof(sig_item), cmp_item);
@@ -139,7 +144,7 @@ size_t nvl_pf_refine_classes(nvl_platform *p) {
     renum[c] = -1;
   size_t nc = 0;
   for (size_t i = 0; i < nd; i++) {
-    if (!d->devices[i].is_switch) {
+    if (!fabric_switch(d, (int)i)) {
       p->cls[i] = -1;
       continue;
     }

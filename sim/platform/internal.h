@@ -21,6 +21,8 @@ typedef struct {
   int via;         /* the NIC this attachment goes through (a network attachment), or -1 */
   int pcie_link;   /* through a NIC: the logical PCIe link from the endpoint to it, else -1 */
   double pcie_Bps; /* through a NIC: that PCIe link's capacity (caps cap_Bps) */
+  double pcie_lat; /* through a NIC: the PCIe path's latency (links and PCIe switches) */
+  int pcie_phys;   /* through a NIC: the physical links of the endpoint's first PCIe hop */
 } attach;
 
 typedef struct {
@@ -101,6 +103,8 @@ int nvl_pf_add_plink(nvl_platform *p, const char *kind, const char *name, double
 int nvl_pf_add_host(nvl_platform *p, const char *name, int dev, int plane);
 /* Whether class c's switches are network switches (their ports' medium). */
 bool nvl_pf_class_in_network(const nvl_platform *p, int c);
+/* Scale-up domains, their members and the NICs' rails (domains.c), after the hosts. */
+void nvl_pf_make_domains(nvl_platform *p);
 /* The reduction engines' hosts and links, after every endpoint's host (sharp.c). */
 void nvl_pf_make_engines(nvl_platform *p);
 /* The trunk links from class c to class t, in order (shortest path, the lowest-numbered next

@@ -61,13 +61,11 @@ static int shift_period(const nvl_platform *p, const int *devs, int n) {
 }
 
 /* The network as NCCL sees it from the ranks devs[0 .. n-1] of one node: the NICs they have a
- * PCIe link to, and the fastest NIC's line rate (its network links, no efficiency). */
+ * PCIe path to (a link of their own, or through PCIe switches), and the fastest NIC's line rate
+ * (its network links, no efficiency). */
 static void node_nics(const nvl_design *d, const int *devs, int n, int *nics, double *nic_Bps) {
-  bool *mine = nvl_xcalloc(d->n_devices + 1, sizeof(bool)),
-       *seen = nvl_xcalloc(d->n_devices + 1, sizeof(bool));
+  bool *seen = nvl_xcalloc(d->n_devices + 1, sizeof(bool));
   double *rate = nvl_xcalloc(d->n_devices + 1, sizeof(double));
-  for (int r = 0; r < n; r++)
-    mine[devs[r]] = true;
   for (size_t k = 0; k < d->n_links; k++) {
     const nvl_link *l = &d->links[k];
     const nvl_link_type *t = &d->link_types[l->type];
@@ -78,18 +76,17 @@ static void node_nics(const nvl_design *d, const int *devs, int n, int *nics, do
   }
   *nics = 0;
   *nic_Bps = 0;
-  for (size_t k = 0; k < d->n_links; k++) {
-    const nvl_link *l = &d->links[k];
-    int ends[2] = {l->a, l->b};
-    for (int e = 0; e < 2; e++)
-      if (mine[ends[e]] && nvl_device_kind(d, ends[1 - e]) == NVL_KIND_NIC && !seen[ends[1 - e]] &&
-          rate[ends[1 - e]] > 0) {
-        seen[ends[1 - e]] = true;
+  nvl_pcie_paths pp = nvl_design_pcie_paths(d);
+  for (int r = 0; r < n; r++)
+    for (int q = pp.start[devs[r]]; q < pp.start[devs[r] + 1]; q++) {
+      int nic = pp.paths[q].nic;
+      if (!seen[nic] && rate[nic] > 0) {
+        seen[nic] = true;
         (*nics)++;
-        *nic_Bps = rate[ends[1 - e]] > *nic_Bps ? rate[ends[1 - e]] : *nic_Bps;
+        *nic_Bps = rate[nic] > *nic_Bps ? rate[nic] : *nic_Bps;
       }
-  }
-  free(mine);
+    }
+  nvl_pcie_paths_release(&pp);
   free(seen);
   free(rate);
 }
