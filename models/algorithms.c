@@ -27,6 +27,10 @@ static const nvl_algorithm table[] = {
      nvl_build_p2p, NULL},
     {NVL_ALGO_PAT, "pat", NVL_COLL_BIT(NVL_COLL_ALL_GATHER) | NVL_COLL_BIT(NVL_COLL_REDUCE_SCATTER),
      true, nvl_build_pat, nvl_tuner_time_pat},
+    {NVL_ALGO_COLLNET_DIRECT, "collnet_direct", NVL_COLL_BIT(NVL_COLL_ALL_REDUCE), true,
+     nvl_build_collnet, nvl_tuner_time_collnet_direct},
+    {NVL_ALGO_COLLNET_CHAIN, "collnet_chain", NVL_COLL_BIT(NVL_COLL_ALL_REDUCE), true,
+     nvl_build_collnet, nvl_tuner_time_collnet_chain},
 };
 
 #define N_ALGOS (sizeof table / sizeof table[0])

@@ -44,6 +44,25 @@ int nvl_build_nvlstree(const nvl_coll_spec *s, nvl_program *p);
 /* NVLS across nodes: NVLSTree's stages inside the nodes, SHARP's aggregation trees between
  * (s->sharp_leaf); nvl_build_nvls runs it where the ranks span nodes. */
 int nvl_build_nvls_sharp(const nvl_coll_spec *s, nvl_program *p);
+/* CollNet Direct and Chain (s->algo): SHARP between the nodes, direct sends or chains inside. */
+int nvl_build_collnet(const nvl_coll_spec *s, nvl_program *p);
+
+/* SHARP's aggregation trees in a program (models/collnet.c): per engine of s->sharp_* an up lane
+ * (its children's sums in, one up) and a down lane (the sum in, to each child); n ranks. */
+typedef struct {
+  int n;
+  int *up, *dn;
+  int *kid_start, *kids; /* per engine: its children, ranks as r, engines as n + e */
+} nvl_sharp;
+void nvl_sharp_lanes(const nvl_coll_spec *s, nvl_program *p, int n, nvl_sharp *S);
+void nvl_sharp_free(nvl_sharp *S);
+/* Rank r's shard from `lane` into its tree (NCCL's NET latency on the first chunk). */
+void nvl_sharp_send(nvl_program *p, const nvl_coll_spec *s, const nvl_sharp *S, int lane, int r,
+                    double shard, bool first);
+/* One chunk through the trees: rank r's shard comes from lane up_of[r], the sum goes to dn_of[r]
+ * (which receives it from S->dn[s->sharp_leaf[r]]); `wire` bytes per shard. */
+void nvl_sharp_round(nvl_program *p, const nvl_coll_spec *s, const nvl_sharp *S, const int *up_of,
+                     const int *dn_of, double wire);
 int nvl_build_p2p(const nvl_coll_spec *s, nvl_program *p);
 int nvl_build_pat(const nvl_coll_spec *s, nvl_program *p);
 

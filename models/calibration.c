@@ -97,6 +97,18 @@ static void load_nccl(nvl_jreader *r, nvl_calibration *cal, json_t *n) {
   cal->nccl.nvlstree_latency_s = time_field(r, net, "nvlstree_latency");
   cal->nccl.nvlstree_net_latency_s = time_field(r, net, "nvlstree_net_latency");
   cal->nccl.nvls_net_latency_s = time_field(r, net, "nvls_net_latency");
+  json_t *cn = json_object_get(net, "collnet");
+  if (!cn) {
+    nvl_jr_fail(r, "nccl/net/collnet: missing");
+    return;
+  }
+  nvl_collnet_constants *cc = &cal->nccl.collnet;
+  cc->direct_latency_s = time_field(r, cn, "direct_latency");
+  cc->chain_latency_s = time_field(r, cn, "chain_latency");
+  cc->direct_net_latency_s = time_field(r, cn, "direct_net_latency");
+  cc->chain_net_latency_s = time_field(r, cn, "chain_net_latency");
+  cc->arity_s = time_field(r, cn, "arity_latency");
+  cc->hopper_factor = num_field(r, cn, "hopper_factor", 0, 1);
   cal->nccl.pat_latency_s = time_field(r, net, "pat_latency");
   cal->nccl.pat_rank_latency_s = time_field(r, net, "pat_rank_latency");
   json_t *ll = json_object_get(net, "ll_max_GBps");

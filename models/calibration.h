@@ -22,6 +22,13 @@
 
 typedef enum { NVL_PROTO_LL, NVL_PROTO_LL128, NVL_PROTO_SIMPLE, NVL_PROTO__COUNT } nvl_proto;
 
+/* NCCL's CollNet constants (tuning.cc): hwLat[NVLINK] and hwLat[NET] of CollNet Direct and
+ * Chain, Direct's per-rank arity latency and its bandwidth factor from Hopper on. */
+typedef struct {
+  double direct_latency_s, chain_latency_s, direct_net_latency_s, chain_net_latency_s, arity_s;
+  double hopper_factor;
+} nvl_collnet_constants;
+
 typedef enum { NVL_ARCH_AMPERE, NVL_ARCH_HOPPER, NVL_ARCH_BLACKWELL, NVL_ARCH__COUNT } nvl_arch;
 
 #define NVL_MAX_GENERATION 9
@@ -68,6 +75,7 @@ typedef struct {
      * a NIC */
     double nvlstree_latency_s, nvlstree_net_latency_s, ll_max_multi_Bps[2];
     double nvls_net_latency_s; /* NVLS across nodes (SHARP between them): hwLat[NET][NVLS] */
+    nvl_collnet_constants collnet;
     double pat_latency_s, pat_rank_latency_s; /* PAT's base latency and its part per rank */
     double nvlstree_per_channel_Bps[NVL_ARCH__COUNT][2], tree_per_channel_Bps[NVL_ARCH__COUNT][2],
         tree_ll128_per_channel_Bps[NVL_ARCH__COUNT][2];

@@ -198,68 +198,8 @@ int nvl_build_nvlstree(const nvl_coll_spec *s, nvl_program *p) {
 
 /* NVLS across nodes with SHARP between them (NCCL's NVLS algorithm, CollNet enabled): stages 1
  * and 3 as above; in stage 2 rank r sends its node's reduced shard through its NIC to the
- * aggregation tree of its place (s->sharp_leaf[r]): each switch engine sums its children's
- * shards and passes one up, the root turns the sum around, and each engine forwards it to its
- * children, down to the heads. Per rank and direction S/g through the network, once; every
- * trunk of a tree carries one shard each way. */
-typedef struct {
-  int *up, *dn;          /* per engine: its lanes */
-  int *kid_start, *kids; /* per engine: its children, ranks as r, engines as n + e */
-} sharp_lanes;
-
-static void sharp_make(const nvl_coll_spec *s, nvl_program *p, const layout *L, sharp_lanes *S) {
-  int m = s->sharp_engines, n = L->n;
-  S->up = nvl_xmalloc((size_t)m * sizeof(int));
-  S->dn = nvl_xmalloc((size_t)m * sizeof(int));
-  S->kid_start = nvl_xcalloc((size_t)m + 1, sizeof(int));
-  S->kids = nvl_xmalloc(((size_t)n + (size_t)m + 1) * sizeof(int));
-  for (int e = 0; e < m; e++) {
-    S->up[e] = nvl_program_lane(p, -1, s->sharp_host[e]);
-    S->dn[e] = nvl_program_lane(p, -1, s->sharp_host[e]);
-  }
-  int k = 0;
-  for (int e = 0; e < m; e++) {
-    S->kid_start[e] = k;
-    for (int r = 0; r < n; r++)
-      if (s->sharp_leaf[r] == e)
-        S->kids[k++] = r;
-    for (int f = 0; f < m; f++)
-      if (s->sharp_parent[f] == e)
-        S->kids[k++] = n + f;
-  }
-  S->kid_start[m] = k;
-}
-
-/* Stage 2 of one chunk (cb bytes) through the aggregation trees. */
-static void sharp_stage(nvl_program *p, const nvl_coll_spec *s, const nvl_pipe *pm, const layout *L,
-                        const sharp_lanes *S, double cb, bool first) {
-  int n = L->n;
-  double shard = cb / L->g, wire = nvl_net_hop(p, s, -1, shard, false);
-  for (int r = 0; r < n; r++) { /* the heads: the node's shard up */
-    int k = s->node_of[r];
-    RECV(L->up[0][r], L->red[k]);
-    send(p, L, L->up[0][r], S->up[s->sharp_leaf[r]], nvl_net_hop(p, s, L->up[0][r], shard, first));
-  }
-  for (int e = 0; e < s->sharp_engines; e++) { /* the engines: sums up, the result down */
-    int par = s->sharp_parent[e];
-    for (int i = S->kid_start[e]; i < S->kid_start[e + 1]; i++)
-      RECV(S->up[e], S->kids[i] < n ? L->up[0][S->kids[i]] : S->up[S->kids[i] - n]);
-    if (par >= 0) {
-      send(p, L, S->up[e], S->up[par], wire);
-      RECV(S->dn[e], S->dn[par]);
-    } else {
-      nvl_program_op(p, S->up[e], NVL_OP_NOTIFY, S->dn[e], 0);
-      RECV(S->dn[e], S->up[e]);
-    }
-    for (int i = S->kid_start[e]; i < S->kid_start[e + 1]; i++)
-      send(p, L, S->dn[e], S->kids[i] < n ? L->dn[0][S->kids[i]] : S->dn[S->kids[i] - n], wire);
-  }
-  for (int r = 0; r < n; r++) { /* the heads: the sum to the switch, which publishes it */
-    RECV(L->dn[0][r], S->dn[s->sharp_leaf[r]]);
-    nvl_send(p, L, pm, L->dn[0][r], L->pub[s->node_of[r]], shard);
-  }
-}
-
+ * aggregation tree of its place (s->sharp_leaf[r], models/collnet.c), which returns the sum to
+ * it. Per rank and direction S/g through the network, once. */
 int nvl_build_nvls_sharp(const nvl_coll_spec *s, nvl_program *p) {
   if (s->coll != NVL_COLL_ALL_REDUCE || !s->node_of || !s->node_nvls_host || !s->sharp_leaf ||
       s->rail_major)
@@ -267,22 +207,30 @@ int nvl_build_nvls_sharp(const nvl_coll_spec *s, nvl_program *p) {
   layout L;
   if (!make_layout(s, p, &L))
     return -1;
-  sharp_lanes S;
-  sharp_make(s, p, &L, &S);
+  nvl_sharp S;
+  nvl_sharp_lanes(s, p, L.n, &S);
   nvl_pipe pm = nvl_pipe_of(s);
   int K = pm.chunks, g = L.g, N = L.nodes;
   for (int c = 0; c < K; c++) /* stage 1: contributions */
     for (int r = 0; r < L.n; r++)
       nvl_send(p, &L, &pm, L.main[r], L.red[s->node_of[r]], nvl_part(s->bytes, K, c));
   for (int c = 0; c < K; c++) {
-    double cb = nvl_part(s->bytes, K, c);
+    double cb = nvl_part(s->bytes, K, c), shard = cb / g;
     for (int k = 0; k < N; k++) { /* the reduction: every rank's part in, shards out */
       for (int q = 0; q < g; q++)
         RECV(L.red[k], L.main[L.at[k * g + q]]);
       for (int q = 0; q < g; q++)
-        nvl_send(p, &L, &pm, L.red[k], L.up[0][L.at[k * g + q]], cb / g);
+        nvl_send(p, &L, &pm, L.red[k], L.up[0][L.at[k * g + q]], shard);
     }
-    sharp_stage(p, s, &pm, &L, &S, cb, c == 0);
+    for (int r = 0; r < L.n; r++) { /* the heads: the node's shard into the trees */
+      RECV(L.up[0][r], L.red[s->node_of[r]]);
+      nvl_sharp_send(p, s, &S, L.up[0][r], r, shard, c == 0);
+    }
+    nvl_sharp_round(p, s, &S, L.up[0], L.dn[0], nvl_net_hop(p, s, -1, shard, false));
+    for (int r = 0; r < L.n; r++) { /* the sum to the switch, which publishes it */
+      RECV(L.dn[0][r], S.dn[s->sharp_leaf[r]]);
+      nvl_send(p, &L, &pm, L.dn[0][r], L.pub[s->node_of[r]], shard);
+    }
     for (int k = 0; k < N; k++) { /* the publication: every shard in, the chunk out */
       for (int q = 0; q < g; q++)
         RECV(L.pub[k], L.dn[0][L.at[k * g + q]]);
@@ -293,9 +241,7 @@ int nvl_build_nvls_sharp(const nvl_coll_spec *s, nvl_program *p) {
   for (int c = 0; c < K; c++)
     for (int r = 0; r < L.n; r++)
       RECV(L.main[r], L.pub[s->node_of[r]]);
-  void *owned[] = {S.up, S.dn, S.kid_start, S.kids};
-  for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
-    free(owned[i]);
+  nvl_sharp_free(&S);
   free_layout(&L);
   return 0;
 }

@@ -244,6 +244,49 @@ double nvl_tuner_time_nvlstree(const nvl_calibration *c, const nvl_tuner_comm *m
   return ring_like_time(m, coll, gr.channels * fmin(intra, fmin(inter, cap)), lat, bytes);
 }
 
+/* tuning.cc for CollNet (SHARP between the nodes): the graph inside a node (the ring graph of
+ * a node's ranks standing for NCCL's CollNet graph: its channels and bwIntra; the NICs are not in
+ * NCCL's formula); Direct: busBw = channels x bwIntra over the GPU/NIC factor (ppn / channels,
+ * less half its excess over 1), x 0.85 from Hopper on; Chain: channels x bwIntra; algorithm
+ * bandwidth half the bus bandwidth; latency Direct 2 (min(1, ppn - 1) hwLat[NVLINK] + 0.4 us per
+ * further local rank) + hwLat[NET], Chain 2 (ppn - 1) hwLat[NVLINK] + hwLat[NET]. */
+static double collnet_time(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
+                           nvl_proto p, uint64_t bytes, bool chain) {
+  if (m->n < 2)
+    return 0;
+  if (coll != NVL_COLL_ALL_REDUCE || p != NVL_PROTO_SIMPLE || !m->collnet || m->nodes < 2 ||
+      m->ppn < 1)
+    return INFINITY;
+  nvl_tuner_comm node = *m;
+  node.n = m->ppn;
+  node.nodes = 1;
+  nvl_tuner_graph gr = nvl_tuner_ring_graph(c, &node);
+  if (gr.channels < 1)
+    return INFINITY;
+  double bus = gr.channels * gr.bw_GBps, ppn = m->ppn;
+  const nvl_collnet_constants *k = &c->nccl.collnet;
+  if (!chain) {
+    double f = ppn / gr.channels;
+    bus /= f - (f - 1) / 2;
+    if (gen_of(c, m)->compcap >= 90)
+      bus *= k->hopper_factor;
+  }
+  double lat = chain ? 2 * (ppn - 1) * k->chain_latency_s + k->chain_net_latency_s
+                     : 2 * (fmin(1, ppn - 1) * k->direct_latency_s + (ppn - 1) * k->arity_s) +
+                           k->direct_net_latency_s;
+  return lat + (double)bytes / (bus * 0.5 * GB);
+}
+
+double nvl_tuner_time_collnet_direct(const nvl_calibration *c, const nvl_tuner_comm *m,
+                                     nvl_coll coll, nvl_proto p, uint64_t bytes) {
+  return collnet_time(c, m, coll, p, bytes, false);
+}
+
+double nvl_tuner_time_collnet_chain(const nvl_calibration *c, const nvl_tuner_comm *m,
+                                    nvl_coll coll, nvl_proto p, uint64_t bytes) {
+  return collnet_time(c, m, coll, p, bytes, true);
+}
+
 double nvl_tuner_time_ring(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
                            nvl_proto p, uint64_t bytes) {
   const nvl_generation *g = gen_of(c, m);
@@ -334,7 +377,8 @@ double nvl_tuner_time(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_col
 
 nvl_proto nvl_tuner_proto(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
                           nvl_algo algo, uint64_t bytes) {
-  if (algo == NVL_ALGO_NVLS || algo == NVL_ALGO_NVLSTREE)
+  if (algo == NVL_ALGO_NVLS || algo == NVL_ALGO_NVLSTREE || algo == NVL_ALGO_COLLNET_DIRECT ||
+      algo == NVL_ALGO_COLLNET_CHAIN)
     return NVL_PROTO_SIMPLE;
   if (coll == NVL_COLL_ALLTOALL || coll == NVL_COLL_SENDRECV)
     return nvl_tuner_p2p_proto(c, m->n, coll == NVL_COLL_ALLTOALL ? bytes / (uint64_t)m->n : bytes);

@@ -52,8 +52,9 @@ typedef struct {
   double nic_Bps;
   bool nvls_tree; /* NVLSTree is possible: more than one node, each node's ranks on one switch
                      tier that reduces */
-  bool sharp;     /* NVLS across nodes is possible: NVLSTree's nodes, SHARP between them (an
-                     aggregation tree per rail) and CollNet enabled (NCCL_COLLNET_ENABLE) */
+  bool collnet;   /* CollNet is possible: enabled (NCCL_COLLNET_ENABLE), nodes of as many ranks,
+                     SHARP between them (an aggregation tree per place in a node) */
+  bool sharp;     /* NVLS across nodes is possible: CollNet and NVLSTree's nodes */
 } nvl_tuner_comm;
 
 /* A searched graph: channels and bandwidth per channel (GB/s, NCCL's units). */
@@ -89,6 +90,11 @@ nvl_tuner_nvlstree_plan nvl_tuner_nvlstree_plan_of(const nvl_calibration *c,
 double nvl_tuner_time_ring(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
                            nvl_proto p, uint64_t bytes);
 /* PAT (all_gather, reduce_scatter at one rank per node, Simple): tuning.cc's model. */
+/* CollNet Direct and Chain (all_reduce, Simple, m->collnet): tuning.cc's model. */
+double nvl_tuner_time_collnet_direct(const nvl_calibration *c, const nvl_tuner_comm *m,
+                                     nvl_coll coll, nvl_proto p, uint64_t bytes);
+double nvl_tuner_time_collnet_chain(const nvl_calibration *c, const nvl_tuner_comm *m,
+                                    nvl_coll coll, nvl_proto p, uint64_t bytes);
 double nvl_tuner_time_pat(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
                           nvl_proto p, uint64_t bytes);
 double nvl_tuner_time_tree(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,

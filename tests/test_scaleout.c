@@ -191,7 +191,15 @@ static void test_scaleout__nvlstree_moves_shards_between_nodes(void **state) {
 
 /* NVLS across nodes with SHARP (--collnet) on the first n GPUs of a design under the ideal
  * model: its time and every link direction's bytes (owned by the caller), or -1 when refused. */
+static double sharp_algo_run(const nvl_fixture *f, int n, bool collnet, nvl_algo algo,
+                             double **links);
+
 static double sharp_run(const nvl_fixture *f, int n, bool collnet, double **links) {
+  return sharp_algo_run(f, n, collnet, NVL_ALGO_NVLS, links);
+}
+
+static double sharp_algo_run(const nvl_fixture *f, int n, bool collnet, nvl_algo algo,
+                             double **links) {
   nvl_workload_spec spec = {
       .ctx = nvl_test_ctx(), .model = NVL_MODEL_IDEAL, .seed = 1, .collnet = collnet};
   spec.jobs = calloc(1, sizeof *spec.jobs);
@@ -200,7 +208,7 @@ static double sharp_run(const nvl_fixture *f, int n, bool collnet, double **link
   snprintf(j->name, sizeof j->name, "sharp");
   snprintf(j->ranks_sel, sizeof j->ranks_sel, "gpu[0:%d]", n);
   j->coll = NVL_COLL_ALL_REDUCE;
-  j->algo = NVL_ALGO_NVLS;
+  j->algo = algo;
   j->size_bytes = 1u << 30;
   j->proto = NVL_PROTO_SIMPLE;
   nvl_diags diags = NVL_DIAGS_INIT;
@@ -272,6 +280,35 @@ static void test_scaleout__nvls_across_nodes_reduces_in_the_network(void **state
   nvl_fixture_close(&f);
   f = nvl_fixture_open("a4-roce-x2.json", NVL_MODEL_IDEAL, false); /* RoCE: no SHARP */
   assert_true(sharp_run(&f, 16, true, &links) < 0);
+  assert_true(sharp_algo_run(&f, 16, true, NVL_ALGO_COLLNET_DIRECT, &links) < 0);
+  nvl_fixture_close(&f);
+}
+
+/* CollNet Direct and Chain: SHARP between the nodes as above (S/g per NIC each way), but no
+ * switch that reduces inside: Direct sends each head its shard's parts and the head sends the sum
+ * back to every rank, Chain passes partial sums up a chain per place and the sum back down, so
+ * either moves 2 S (g - 1)/g through each rank's NVLink port each way, as a ring (NVLS: S (1 +
+ * 1/g)). Ideal time within the fill of the busier of NVLink and the NIC; refused without
+ * --collnet. */
+static void test_scaleout__collnet_direct_and_chain(void **state) {
+  (void)state;
+  const double S = 1073741824.0, g = 8;
+  nvl_fixture f = nvl_fixture_open("h100-pod-256.json", NVL_MODEL_IDEAL, false);
+  nvl_algo algos[] = {NVL_ALGO_COLLNET_DIRECT, NVL_ALGO_COLLNET_CHAIN};
+  double *links;
+  for (int a = 0; a < 2; a++) {
+    assert_true(sharp_algo_run(&f, 32, false, algos[a], &links) < 0);
+    for (int n = 16; n <= 32; n *= 2) {
+      double t = sharp_algo_run(&f, n, true, algos[a], &links);
+      assert_close(named_bytes(&f, links, "nic0~leaf0", 0), S / g, 1e-5);
+      assert_close(named_bytes(&f, links, "nic0~leaf0", 1), S / g, 1e-5);
+      assert_close(named_bytes(&f, links, "gpu0~sw0..sw3", 0), 2 * S * (g - 1) / g, 1e-5);
+      assert_close(named_bytes(&f, links, "gpu0~sw0..sw3", 1), 2 * S * (g - 1) / g, 1e-5);
+      double bound = fmax(2 * S * (g - 1) / g / 450e9, S / g / NIC_BW);
+      assert_true(t >= bound && t <= bound * (1 + 10.0 / 64));
+      free(links);
+    }
+  }
   nvl_fixture_close(&f);
 }
 
@@ -735,6 +772,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_scaleout__nvlstree_moves_shards_between_nodes),
     cmocka_unit_test(test_scaleout__nvls_across_nodes_reduces_in_the_network),
     cmocka_unit_test(test_scaleout__nics_behind_pcie_switches),
+    cmocka_unit_test(test_scaleout__collnet_direct_and_chain),
     cmocka_unit_test(test_scaleout__tuner_picks_nvlstree_for_large_operations_across_nodes),
     cmocka_unit_test(test_scaleout__nvlink_inside_a_node_network_between),
     cmocka_unit_test(test_scaleout__ring_one_rank_per_node_is_alpha_beta_on_the_nic),

@@ -53,7 +53,8 @@ static const nvl_option options[] = {
     C('f', "stepfactor", "FACTOR", step, nvl_arg_factor, "multiply between sizes (default 4)"),
     C('i', "stepbytes", "SIZE", step, nvl_arg_step_bytes, "add between sizes instead"),
     C(0, "algo", "ALGO", algo, nvl_arg_algo,
-      "ring, tree, nvls, nvlstree, p2p, pat or auto (default auto)"),
+      "ring, tree, nvls, nvlstree, p2p, pat, collnet_direct,\ncollnet_chain or auto (default "
+      "auto)"),
     NVL_OPT_GROUP_("or an LLM step (as nvlsim llm)"),
     NVL_OPT_LLM_ASK_(cmp_workload, ask)
         C(0, "seed", "N", seed, nvl_arg_seed, "routing's random seed (default 1)"),

@@ -68,12 +68,13 @@ static const nvl_option options[] = {
     C('g', "ngpus", "N", g, nvl_arg_gpus, "the first N participants (default: all accelerators)"),
     O(NVL_OPT_STRING, 0, "ranks", "LIST", ranks, "participants: gpu, gpu[0:8], asic, cpu0,gpu0"),
     C(0, "algo", "ALGO", algo, nvl_arg_algo,
-      "ring, tree, nvls, nvlstree, p2p, pat or auto (default:\nNCCL's predicted-time choice)"),
+      "ring, tree, nvls, nvlstree, p2p, pat, collnet_direct,\ncollnet_chain or auto (default: "
+      "NCCL's predicted-time choice)"),
     C(0, "proto", "PROTO", proto, nvl_arg_proto,
       "force NCCL's protocol: LL, LL128, Simple or auto"),
     O(NVL_OPT_FLAG, 0, "collnet", NULL, collnet,
-      "CollNet enabled (NCCL_COLLNET_ENABLE=1): across nodes, nvls\nruns SHARP between them "
-      "where the network's switches reduce"),
+      "CollNet enabled (NCCL_COLLNET_ENABLE=1): where the network's\nswitches reduce (SHARP), "
+      "nvls runs across nodes and collnet_direct\nand collnet_chain run"),
     C(0, "shift", "K", shift, nvl_arg_positive, "the shift pattern's distance (default n/2)"),
     O(NVL_OPT_STRING, 0, "matrix", "FILE", matrix, "the matrix pattern's CSV (n x n bytes)"),
     O(NVL_OPT_SIZE, 0, "chunk", "SIZE", chunk,

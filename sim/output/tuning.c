@@ -4,6 +4,7 @@
 #include "output/tuning.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "models/algorithms.h"
 #include "models/tuner.h"
@@ -39,12 +40,14 @@ static void job_table(const nvl_workload_run *wr, size_t k, FILE *out) {
           "per algorithm/protocol, * the one run\n#        size",
           j->name, nvl_coll_name(wr->g.ops[first].coll), tc->n, tc->nodes > 1 ? tc->nodes : 1,
           tc->nodes > 1 ? "s" : "");
+  int width[COLS]; /* 15, or a longer name's */
   for (int col = 0; col < COLS; col++)
     if (used[col]) {
       char name[32];
       snprintf(name, sizeof name, "%s/%s", nvl_algo_name((nvl_algo)(col / NVL_PROTO__COUNT)),
                nvl_proto_name((nvl_proto)(col % NVL_PROTO__COUNT)));
-      fprintf(out, " %15s", name);
+      width[col] = strlen(name) > 15 ? (int)strlen(name) : 15;
+      fprintf(out, " %*s", width[col], name);
     }
   fputc('\n', out);
   for (size_t i = first; i < wr->g.n_ops; i++) {
@@ -59,9 +62,10 @@ static void job_table(const nvl_workload_run *wr, size_t k, FILE *out) {
       nvl_proto p = (nvl_proto)(col % NVL_PROTO__COUNT);
       double t = nvl_tuner_time(c, tc, op->coll, a, p, op->bytes);
       if (!isfinite(t))
-        fprintf(out, " %15s", "-");
+        fprintf(out, " %*s", width[col], "-");
       else
-        fprintf(out, " %14.2f%c", t * 1e6, op->algo == a && op->proto == p ? '*' : ' ');
+        fprintf(out, " %*.2f%c", width[col] - 1, t * 1e6,
+                op->algo == a && op->proto == p ? '*' : ' ');
     }
     fputc('\n', out);
   }

@@ -104,6 +104,18 @@ static proto_params protocol_params(const nvl_workload_run *wr, const nvl_wop *o
     nvls_params(&pp, c, m, &node, op->bytes, true);
     return pp;
   }
+  if (op->algo == NVL_ALGO_COLLNET_DIRECT || op->algo == NVL_ALGO_COLLNET_CHAIN) {
+    /* SHARP between the nodes: CollNet's NVLink and NET latencies (tuning.cc's hwLat) */
+    const nvl_collnet_constants *k = &c->nccl.collnet;
+    bool chain = op->algo == NVL_ALGO_COLLNET_CHAIN;
+    double hop = chain ? k->chain_latency_s : k->direct_latency_s,
+           net = chain ? k->chain_net_latency_s : k->direct_net_latency_s;
+    pp.net_scale = 1.0 / c->payload[pr];
+    pp.step_delay = hop > m->hop_s ? hop - m->hop_s : 0;
+    pp.net_step_delay = net > m->net_hop_s ? net - m->net_hop_s : 0;
+    pp.start_delay = c->device_launch_s;
+    return pp;
+  }
   pp.net_scale = 1.0 / c->payload[pr]; /* the tree's and PAT's hops between nodes */
   double hop = op->algo == NVL_ALGO_TREE ? c->tree_hop_s[pr] : c->ring_hop_s[pr];
   double net = op->algo == NVL_ALGO_TREE ? c->tree_net_hop_s[pr] : c->ring_net_hop_s[pr];

@@ -292,9 +292,21 @@ void nvl_comm_init(nvl_comm *c, const nvl_calibration *cal, const nvl_job *j, co
   if (!explicit_ranks && c->tc.nvls_tree && j->pattern == NVL_PAT_NONE &&
       j->coll == NVL_COLL_ALL_REDUCE)
     find_rails(c, j, p);
-  if (spec->collnet && c->tc.nvls_tree)
-    c->tc.sharp = nvl_comm_sharp_trees(p, j->devs, j->n, c->node_of, c->tc.nodes, &c->sharp_leaf,
-                                       &c->sharp_host, &c->sharp_parent, &c->sharp_engines);
+  if (spec->collnet && nvl_comm_even_nodes(c->node_of, j->n, c->tc.nodes))
+    c->tc.collnet = nvl_comm_sharp_trees(p, j->devs, j->n, c->node_of, c->tc.nodes, &c->sharp_leaf,
+                                         &c->sharp_host, &c->sharp_parent, &c->sharp_engines);
+  c->tc.sharp = c->tc.collnet && c->tc.nvls_tree;
+}
+
+bool nvl_comm_even_nodes(const int *node_of, int n, int nodes) {
+  if (!node_of || nodes < 2 || n % nodes != 0)
+    return false;
+  int *count = nvl_xcalloc((size_t)nodes, sizeof(int));
+  bool ok = true;
+  for (int r = 0; r < n && ok; r++)
+    ok = node_of[r] >= 0 && node_of[r] < nodes && ++count[node_of[r]] <= n / nodes;
+  free(count);
+  return ok;
 }
 
 bool nvl_comm_sharp_trees(const nvl_platform *p, const int *devs, int n, const int *node_of,

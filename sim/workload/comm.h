@@ -58,6 +58,8 @@ void nvl_comm_init(nvl_comm *c, const nvl_calibration *cal, const nvl_job *j, co
                    const nvl_platform *p, const nvl_workload_spec *spec);
 void nvl_comm_release(nvl_comm *c);
 
+/* Whether the n ranks span two or more nodes of as many ranks each (node_of: NULL for one). */
+bool nvl_comm_even_nodes(const int *node_of, int n, int nodes);
 /* SHARP's aggregation trees of a job across nodes (node_of, nodes; as many ranks in each): one
  * per place in a node over that place's NICs (each rank's first NIC), engines numbered across
  * the trees. Returns false (and NULLs) where a place's NICs have no tree. */

@@ -117,11 +117,13 @@ static void say_mixed(const nvl_design *d, const nvl_job *j, size_t n, nvl_diags
 }
 
 /* Errors for a forced algorithm the job's collective or ranks cannot take. */
-/* Whether NVLS runs across the job's nodes: NVLSTree's nodes and SHARP's trees between them. */
-static bool nvls_sharp_ok(const nvl_job *j, const nvl_platform *p) {
+/* Whether SHARP runs between the job's nodes (as many ranks in each, SHARP's trees between
+ * them) and, for NVLS, NVLSTree's nodes inside. */
+static bool sharp_ok(const nvl_job *j, const nvl_platform *p, bool nvls) {
   int *node = nvl_xmalloc(((size_t)j->n + 1) * sizeof(int)), *leaf, *host, *parent, m;
   int nodes = nvl_workload_nodes(p, j->devs, j->n, node);
-  bool ok = nvl_workload_nvlstree_ok(p, j->devs, j->n) &&
+  bool ok = (!nvls || nvl_workload_nvlstree_ok(p, j->devs, j->n)) &&
+            nvl_comm_even_nodes(node, j->n, nodes) &&
             nvl_comm_sharp_trees(p, j->devs, j->n, node, nodes, &leaf, &host, &parent, &m);
   if (ok)
     free(leaf), free(host), free(parent);
@@ -142,7 +144,16 @@ static void algo_fits(const nvl_job *j, const nvl_platform *p, bool collnet, nvl
                  "job %s: nvls needs every rank on one switch tier whose switches all do "
                  "in-switch reduction (NVSwitch gen 3 or 4)",
                  j->name);
-  if (j->algo == NVL_ALGO_NVLS && multi && (!collnet || !nvls_sharp_ok(j, p)))
+  bool cn = j->algo == NVL_ALGO_COLLNET_DIRECT || j->algo == NVL_ALGO_COLLNET_CHAIN;
+  if (cn && (!collnet || !sharp_ok(j, p, false)))
+    nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
+                 "job %s: %s reduces between nodes in the network (SHARP): %s", j->name,
+                 nvl_algo_name(j->algo),
+                 !collnet ? "it needs --collnet (NCCL_COLLNET_ENABLE=1)"
+                          : "it needs ranks in two or more nodes, as many in each, and every "
+                            "rank's NIC under network switches that reduce (SHARP: Quantum-2, "
+                            "Quantum-X800) up to a common root");
+  if (j->algo == NVL_ALGO_NVLS && multi && (!collnet || !sharp_ok(j, p, true)))
     nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_LIMIT, NULL,
                  "job %s: nvls across nodes runs NVLS inside each node and SHARP between them: "
                  "%s",
