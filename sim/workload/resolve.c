@@ -45,6 +45,7 @@ static int load_matrix(nvl_job *j, nvl_diags *diags) {
     return -1;
   }
   int n = j->n, row = 0, rc = 0;
+  free(j->matrix);
   j->matrix = nvl_xcalloc((size_t)n * n, sizeof(double));
   nvl_csv_reader r;
   nvl_csv_reader_init(&r, text, len);
@@ -181,6 +182,8 @@ int nvl_workload_resolve(nvl_workload_spec *spec, const nvl_design *d, const nvl
     nvl_job *j = &spec->jobs[k];
     char err[256];
     size_t n = 0;
+    free(j->devs); /* resolving again starts afresh */
+    j->devs = NULL;
     if (j->ranks_sel[0]) {
       if (nvl_design_select(d, j->ranks_sel, &j->devs, &n, err, sizeof err) != 0) {
         nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_REFERENCE, NULL, "job %s: %s", j->name, err);
