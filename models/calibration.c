@@ -85,6 +85,7 @@ static void load_nccl(nvl_jreader *r, nvl_calibration *cal, json_t *n) {
   cal->nccl.nvls_chunk = (uint64_t)num_field(r, n, "nvls_chunk", 16384, 1 << 24);
   cal->nccl.ring_max_channels = (int)num_field(r, n, "ring_max_channels", 1, 64);
   cal->nccl.p2p_chunk = (uint64_t)num_field(r, n, "p2p_chunk", 4096, 1 << 26);
+  cal->nccl.p2p_net_chunk = (uint64_t)num_field(r, n, "p2p_net_chunk", 4096, 1 << 26);
   cal->nccl.p2p_ll_threshold = (uint64_t)num_field(r, n, "p2p_ll_threshold", 0, 1 << 26);
   cal->nccl.p2p_channel_Bps = num_field(r, n, "p2p_channel_GBps", 0.1, 1e4) * 1e9;
   cal->nccl.p2p_max_channels = (int)num_field(r, n, "p2p_max_channels", 1, 64);

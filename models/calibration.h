@@ -67,6 +67,7 @@ typedef struct {
     double nvls_latency_s;
     int nvls_max_heads, ring_max_channels, p2p_max_channels;
     uint64_t nvls_chunk, p2p_chunk, p2p_ll_threshold;
+    uint64_t p2p_net_chunk; /* a communicator across nodes: NCCL_P2P_NET_CHUNKSIZE */
     double p2p_channel_Bps;
     double speeds[NVL_ARCH__COUNT][NVL_MAX_SPEEDS]; /* GB/s, descending */
     int n_speeds[NVL_ARCH__COUNT];

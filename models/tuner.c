@@ -381,7 +381,7 @@ nvl_proto nvl_tuner_proto(const nvl_calibration *c, const nvl_tuner_comm *m, nvl
       algo == NVL_ALGO_COLLNET_CHAIN)
     return NVL_PROTO_SIMPLE;
   if (coll == NVL_COLL_ALLTOALL || coll == NVL_COLL_SENDRECV)
-    return nvl_tuner_p2p_proto(c, m->n, coll == NVL_COLL_ALLTOALL ? bytes / (uint64_t)m->n : bytes);
+    return nvl_tuner_p2p_proto(c, m, coll == NVL_COLL_ALLTOALL ? bytes / (uint64_t)m->n : bytes);
   nvl_proto best = NVL_PROTO_SIMPLE;
   double best_t = INFINITY;
   for (int p = 0; p < NVL_PROTO__COUNT; p++) {
@@ -417,16 +417,35 @@ nvl_algo nvl_tuner_algo(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_c
   return best;
 }
 
+int nvl_tuner_p2p_per_peer(const nvl_calibration *c, const nvl_tuner_comm *m) {
+  /* ncclTopoGetNchannels for a NET peer: at least one channel per local NIC, and enough to
+   * carry the NICs at NCCL_P2P_PER_CHANNEL_NET_BW each; a power of two, halved while the peers'
+   * batches (NCCL_MAX_DEV_WORK_P2P_PER_BATCH = 8 each) would not fit the P2P channels */
+  int ppn = m->ppn > 0 ? m->ppn : m->n, nics = m->nics > ppn ? m->nics / ppn : 1;
+  int need = (int)ceil(floor(nics * m->nic_Bps / GB) / floor(c->nccl.p2p_channel_Bps / GB));
+  int ch = 1, max_ch = c->nccl.p2p_max_channels;
+  while (ch < (need > nics ? need : nics))
+    ch *= 2;
+  while (ch * ((m->n + 7) / 8) > max_ch && ch > 1)
+    ch /= 2;
+  return ch;
+}
+
 /* enqueue.cc: the minimum channels per peer shrink until every rank fits in the P2P channels at
  * once; an operation then takes one channel per 1/8 chunk up to that minimum and doubles while a
- * channel's part exceeds 32 chunks. */
-int nvl_tuner_p2p_channels(const nvl_calibration *c, int n, uint64_t bytes) {
-  int max_ch = c->nccl.p2p_max_channels, min_ch = max_ch;
-  while (min_ch * n > max_ch && min_ch > 1)
+ * channel's part exceeds 32 chunks, up to the channels per peer (in one node, all of them).
+ * Across nodes NCCL's NET rules: the 128 KiB chunk (256 KiB on Arm hosts from SM100), parts of
+ * half a chunk to a chunk, and the NET peers' channels. */
+int nvl_tuner_p2p_channels(const nvl_calibration *c, const nvl_tuner_comm *m, uint64_t bytes) {
+  bool net = m->nodes > 1;
+  int max_ch = net ? nvl_tuner_p2p_per_peer(c, m) : c->nccl.p2p_max_channels, min_ch = max_ch;
+  while (min_ch * m->n > c->nccl.p2p_max_channels && min_ch > 1)
     min_ch /= 2;
   if (bytes == 0)
     return 1;
-  uint64_t min_part = c->nccl.p2p_chunk / 8, max_part = c->nccl.p2p_chunk * 32;
+  uint64_t chunk = net ? c->nccl.p2p_net_chunk * (m->arm && gen_of(c, m)->compcap >= 100 ? 2 : 1)
+                       : c->nccl.p2p_chunk;
+  uint64_t min_part = net ? chunk / 2 : chunk / 8, max_part = net ? chunk : chunk * 32;
   uint64_t want = (bytes + min_part - 1) / min_part;
   int nch = want < (uint64_t)min_ch ? (int)want : min_ch;
   uint64_t part = (bytes + (uint64_t)nch - 1) / (uint64_t)nch;
@@ -439,7 +458,7 @@ int nvl_tuner_p2p_channels(const nvl_calibration *c, int n, uint64_t bytes) {
   return nch;
 }
 
-nvl_proto nvl_tuner_p2p_proto(const nvl_calibration *c, int n, uint64_t bytes) {
-  int nch = nvl_tuner_p2p_channels(c, n, bytes);
+nvl_proto nvl_tuner_p2p_proto(const nvl_calibration *c, const nvl_tuner_comm *m, uint64_t bytes) {
+  int nch = nvl_tuner_p2p_channels(c, m, bytes);
   return bytes <= (uint64_t)nch * c->nccl.p2p_ll_threshold ? NVL_PROTO_LL : NVL_PROTO_SIMPLE;
 }

@@ -55,6 +55,7 @@ typedef struct {
   bool collnet;   /* CollNet is possible: enabled (NCCL_COLLNET_ENABLE), nodes of as many ranks,
                      SHARP between them (an aggregation tree per place in a node) */
   bool sharp;     /* NVLS across nodes is possible: CollNet and NVLSTree's nodes */
+  bool arm;       /* the hosts' CPU is Arm (Grace, over NVLink-C2C): NCCL's cpuArch */
 } nvl_tuner_comm;
 
 /* A searched graph: channels and bandwidth per channel (GB/s, NCCL's units). */
@@ -118,7 +119,9 @@ nvl_algo nvl_tuner_algo(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_c
 
 /* Point-to-point: channels of one send of `bytes` in a communicator of n ranks, and whether it
  * uses LL (else Simple). */
-int nvl_tuner_p2p_channels(const nvl_calibration *c, int n, uint64_t bytes);
-nvl_proto nvl_tuner_p2p_proto(const nvl_calibration *c, int n, uint64_t bytes);
+int nvl_tuner_p2p_channels(const nvl_calibration *c, const nvl_tuner_comm *m, uint64_t bytes);
+nvl_proto nvl_tuner_p2p_proto(const nvl_calibration *c, const nvl_tuner_comm *m, uint64_t bytes);
+/* Across nodes (paths.cc): a rank's P2P channels per peer, NCCL's p2pnChannelsPerPeer. */
+int nvl_tuner_p2p_per_peer(const nvl_calibration *c, const nvl_tuner_comm *m);
 
 #endif

@@ -178,20 +178,41 @@ static void test_calibration__nccl_choices(void **state) {
 
 static void test_calibration__p2p_channels(void **state) {
   const nvl_calibration *c = &nvl_test_ctx()->cal;
+  nvl_tuner_comm n8 = comm(8, 4, 18, true), n72 = comm(72, 5, 18, false);
   /* 8 ranks: at least 4 channels per peer (4 x 8 = 32), doubled while a part exceeds 16 MiB */
-  assert_int_equal(nvl_tuner_p2p_channels(c, 8, 64u << 20), 4);
-  assert_int_equal(nvl_tuner_p2p_channels(c, 8, 128u << 20), 8);
-  assert_int_equal(nvl_tuner_p2p_channels(c, 8, 256u << 20), 16);
-  assert_int_equal(nvl_tuner_p2p_channels(c, 8, 512u << 20), 32);
-  assert_int_equal(nvl_tuner_p2p_channels(c, 8, 1u << 30), 32);
+  assert_int_equal(nvl_tuner_p2p_channels(c, &n8, 64u << 20), 4);
+  assert_int_equal(nvl_tuner_p2p_channels(c, &n8, 128u << 20), 8);
+  assert_int_equal(nvl_tuner_p2p_channels(c, &n8, 256u << 20), 16);
+  assert_int_equal(nvl_tuner_p2p_channels(c, &n8, 512u << 20), 32);
+  assert_int_equal(nvl_tuner_p2p_channels(c, &n8, 1u << 30), 32);
   /* small sends take fewer channels, and LL up to 16 KiB per channel */
-  assert_int_equal(nvl_tuner_p2p_channels(c, 8, 100000), 2);
-  assert_int_equal(nvl_tuner_p2p_proto(c, 8, 16384), NVL_PROTO_LL);
-  assert_int_equal(nvl_tuner_p2p_proto(c, 8, 32768), NVL_PROTO_SIMPLE); /* one channel */
-  assert_int_equal(nvl_tuner_p2p_proto(c, 8, 1u << 20), NVL_PROTO_SIMPLE);
+  assert_int_equal(nvl_tuner_p2p_channels(c, &n8, 100000), 2);
+  assert_int_equal(nvl_tuner_p2p_proto(c, &n8, 16384), NVL_PROTO_LL);
+  assert_int_equal(nvl_tuner_p2p_proto(c, &n8, 32768), NVL_PROTO_SIMPLE); /* one channel */
+  assert_int_equal(nvl_tuner_p2p_proto(c, &n8, 1u << 20), NVL_PROTO_SIMPLE);
   /* 72 ranks: one channel per peer unless parts are large */
-  assert_int_equal(nvl_tuner_p2p_channels(c, 72, 8u << 20), 1);
-  assert_int_equal(nvl_tuner_p2p_channels(c, 72, 64u << 20), 4);
+  assert_int_equal(nvl_tuner_p2p_channels(c, &n72, 8u << 20), 1);
+  assert_int_equal(nvl_tuner_p2p_channels(c, &n72, 64u << 20), 4);
+  /* across nodes, NCCL's NET rules: a NET peer takes ceil(50 / 14) = 4 channels (a NIC of 50
+   * GB/s per GPU, or p5's four of 12.5), halved while ceil(n / 8) batches of them exceed 32;
+   * parts of 64-128 KiB: two HGX nodes, 64 MiB on 4 channels, 100 kB on 2 */
+  struct {
+    int n, nodes, nics;
+    double nic_GBps;
+    int per_peer, ch_64m, ch_100k;
+  } net[] = {{16, 2, 8, 50, 4, 4, 2},   {16, 2, 32, 12.5, 4, 4, 2}, {64, 8, 8, 50, 4, 4, 1},
+             {128, 16, 8, 50, 2, 2, 1}, {256, 32, 8, 50, 1, 1, 1},  {144, 2, 72, 50, 1, 1, 1},
+             {32, 4, 8, 100, 8, 8, 1}};
+  for (size_t i = 0; i < sizeof net / sizeof net[0]; i++) {
+    nvl_tuner_comm m = comm(net[i].n, 4, 18, true);
+    m.nodes = net[i].nodes;
+    m.ppn = net[i].n / net[i].nodes;
+    m.nics = net[i].nics;
+    m.nic_Bps = net[i].nic_GBps * 1e9;
+    assert_int_equal(nvl_tuner_p2p_per_peer(c, &m), net[i].per_peer);
+    assert_int_equal(nvl_tuner_p2p_channels(c, &m, 64u << 20), net[i].ch_64m);
+    assert_int_equal(nvl_tuner_p2p_channels(c, &m, 100000), net[i].ch_100k);
+  }
 }
 
 static void test_calibration__ring_pipeline(void **state) {

@@ -135,7 +135,7 @@ static proto_params protocol_params(const nvl_workload_run *wr, const nvl_wop *o
 static int p2p_channels(const nvl_workload_run *wr, const nvl_comm *m, double bytes, bool direct) {
   if (wr->spec->model == NVL_MODEL_IDEAL || direct)
     return 0;
-  return nvl_tuner_p2p_channels(&wr->spec->ctx->cal, m->tc.n, (uint64_t)bytes);
+  return nvl_tuner_p2p_channels(&wr->spec->ctx->cal, &m->tc, (uint64_t)bytes);
 }
 
 /* Point-to-point transfers: bytes[a * n + b] from rank a to rank b (or, with dst, S from each

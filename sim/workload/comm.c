@@ -61,18 +61,25 @@ static int shift_period(const nvl_platform *p, const int *devs, int n) {
 }
 
 /* The network as NCCL sees it from the ranks devs[0 .. n-1] of one node: the NICs they have a
- * PCIe path to (a link of their own, or through PCIe switches), and the fastest NIC's line rate
- * (its network links, no efficiency). */
-static void node_nics(const nvl_design *d, const int *devs, int n, int *nics, double *nic_Bps) {
+ * PCIe path to (a link of their own, or through PCIe switches), the fastest NIC's line rate
+ * (its network links, no efficiency), and whether the first rank's host CPU is Arm (a CPU on a
+ * C2C link: Grace over NVLink-C2C). */
+static void node_nics(const nvl_design *d, const int *devs, int n, nvl_tuner_comm *tc) {
+  int *nics = &tc->nics;
+  double *nic_Bps = &tc->nic_Bps;
   bool *seen = nvl_xcalloc(d->n_devices + 1, sizeof(bool));
   double *rate = nvl_xcalloc(d->n_devices + 1, sizeof(double));
   for (size_t k = 0; k < d->n_links; k++) {
     const nvl_link *l = &d->links[k];
     const nvl_link_type *t = &d->link_types[l->type];
     int ends[2] = {l->a, l->b};
-    for (int e = 0; e < 2; e++)
+    for (int e = 0; e < 2; e++) {
       if (nvl_device_kind(d, ends[e]) == NVL_KIND_NIC && t->medium == NVL_MEDIUM_NETWORK)
         rate[ends[e]] += l->count * t->bw_Bps * l->scale;
+      if (n > 0 && ends[e] == devs[0] && t->medium == NVL_MEDIUM_C2C &&
+          nvl_device_kind(d, ends[1 - e]) == NVL_KIND_CPU)
+        tc->arm = true;
+    }
   }
   *nics = 0;
   *nic_Bps = 0;
@@ -154,7 +161,7 @@ static void find_nodes(nvl_comm *c, const nvl_job *j, const nvl_design *d, const
   for (int r = 0; r < n; r++)
     if (node[r] == 0)
       members[m++] = j->devs[r];
-  node_nics(d, members, m, &c->tc.nics, &c->tc.nic_Bps);
+  node_nics(d, members, m, &c->tc);
   free(members);
   nvl_stripe st[NVL_MAX_STRIPES];
   for (int r = 1; r < n; r++)

@@ -88,7 +88,7 @@ static void resolve_op(const nvl_workload_run *wr, nvl_wop *op) {
   if (j->proto >= 0 && op->algo != NVL_ALGO_NVLS && op->algo != NVL_ALGO_NVLSTREE)
     op->proto = (nvl_proto)j->proto;
   else if (!coll)
-    op->proto = nvl_tuner_p2p_proto(cal, j->n, S);
+    op->proto = nvl_tuner_p2p_proto(cal, tc, S);
   else
     op->proto = nvl_tuner_proto(cal, tc, op->coll, op->algo, S);
 }
