@@ -86,6 +86,19 @@ static void load_nccl(nvl_jreader *r, nvl_calibration *cal, json_t *n) {
   cal->nccl.ring_max_channels = (int)num_field(r, n, "ring_max_channels", 1, 64);
   cal->nccl.p2p_chunk = (uint64_t)num_field(r, n, "p2p_chunk", 4096, 1 << 26);
   cal->nccl.p2p_net_chunk = (uint64_t)num_field(r, n, "p2p_net_chunk", 4096, 1 << 26);
+  json_t *pr = json_object_get(n, "pcie_ratings");
+  size_t npr = json_array_size(pr);
+  if (npr == 0 || npr > 8)
+    nvl_jr_fail(r, "nccl/pcie_ratings: 1 to 8 [line GB/s, NCCL GB/s] pairs");
+  for (size_t i = 0; i < npr && npr <= 8; i++) {
+    double line = json_number_value(json_array_get(json_array_get(pr, i), 0)),
+           rate = json_number_value(json_array_get(json_array_get(pr, i), 1));
+    if (!(line > 0 && rate > 0 && (i == 0 || line > cal->nccl.pcie_line_GBps[i - 1])))
+      nvl_jr_fail(r, "nccl/pcie_ratings: positive pairs, line rates ascending");
+    cal->nccl.pcie_line_GBps[i] = line;
+    cal->nccl.pcie_nccl_GBps[i] = rate;
+    cal->nccl.n_pcie_ratings = (int)i + 1;
+  }
   cal->nccl.p2p_ll_threshold = (uint64_t)num_field(r, n, "p2p_ll_threshold", 0, 1 << 26);
   cal->nccl.p2p_channel_Bps = num_field(r, n, "p2p_channel_GBps", 0.1, 1e4) * 1e9;
   cal->nccl.p2p_max_channels = (int)num_field(r, n, "p2p_max_channels", 1, 64);
@@ -234,5 +247,13 @@ nvl_ring_pipeline nvl_calibration_ring(const nvl_calibration *c, int generation,
     r.slice_s = g->sync_share * t_full / r.slices;
     r.scale *= 1.0 - g->sync_share;
   }
+  return r;
+}
+
+double nvl_calibration_pcie_rating(const nvl_calibration *c, double GBps) {
+  double r = 0;
+  for (int i = 0; i < c->nccl.n_pcie_ratings; i++)
+    if (GBps >= c->nccl.pcie_line_GBps[i] * (1 - 1e-9))
+      r = c->nccl.pcie_nccl_GBps[i];
   return r;
 }

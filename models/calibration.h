@@ -68,6 +68,9 @@ typedef struct {
     int nvls_max_heads, ring_max_channels, p2p_max_channels;
     uint64_t nvls_chunk, p2p_chunk, p2p_ll_threshold;
     uint64_t p2p_net_chunk; /* a communicator across nodes: NCCL_P2P_NET_CHUNKSIZE */
+    /* topo.cc's rating of PCIe links: line rate (ascending) -> NCCL's GB/s */
+    double pcie_line_GBps[8], pcie_nccl_GBps[8];
+    int n_pcie_ratings;
     double p2p_channel_Bps;
     double speeds[NVL_ARCH__COUNT][NVL_MAX_SPEEDS]; /* GB/s, descending */
     int n_speeds[NVL_ARCH__COUNT];
@@ -94,6 +97,9 @@ int nvl_calibration_load(nvl_calibration *cal, const char *text, size_t len, cha
 /* The parameters of an NVLink generation; an unknown generation (custom links) uses the newest
  * calibrated one. */
 const nvl_generation *nvl_calibration_gen(const nvl_calibration *c, int generation);
+/* NCCL's rating (GB/s) of a PCIe path of line rate `GBps`: the rating of the fastest line rate
+ * it reaches (0 below the slowest). */
+double nvl_calibration_pcie_rating(const nvl_calibration *c, double GBps);
 
 const char *nvl_proto_name(nvl_proto p);
 int nvl_proto_parse(const char *name, nvl_proto *out);

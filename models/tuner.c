@@ -206,7 +206,9 @@ static double net_bus_GBps(const nvl_calibration *c, const nvl_tuner_comm *m) {
   const nvl_generation *g = gen_of(c, m);
   const double *sp = c->nccl.inter_speeds[g->arch];
   int ns = c->nccl.n_inter_speeds[g->arch], i = 0;
-  double nic = m->nic_Bps / GB;
+  double nic = m->nic_Bps / GB; /* the path to the NIC: the NIC and NCCL's PCIe rating */
+  if (m->pcie_GBps > 0 && m->pcie_GBps < nic)
+    nic = m->pcie_GBps;
   while (i < ns - 1 && sp[i] > nic)
     i++;
   double per_nic = floor(nic / sp[i] + 1e-9) * sp[i];

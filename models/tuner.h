@@ -50,12 +50,13 @@ typedef struct {
    * NCCL sees of a node's network: its NICs and each NIC's line rate */
   int nodes, ppn, nics;
   double nic_Bps;
-  bool nvls_tree; /* NVLSTree is possible: more than one node, each node's ranks on one switch
-                     tier that reduces */
-  bool collnet;   /* CollNet is possible: enabled (NCCL_COLLNET_ENABLE), nodes of as many ranks,
-                     SHARP between them (an aggregation tree per place in a node) */
-  bool sharp;     /* NVLS across nodes is possible: CollNet and NVLSTree's nodes */
-  bool arm;       /* the hosts' CPU is Arm (Grace, over NVLink-C2C): NCCL's cpuArch */
+  double pcie_GBps; /* NCCL's rating of a rank's PCIe path to its NIC (topo.cc), 0: unknown */
+  bool nvls_tree;   /* NVLSTree is possible: more than one node, each node's ranks on one switch
+                       tier that reduces */
+  bool collnet;     /* CollNet is possible: enabled (NCCL_COLLNET_ENABLE), nodes of as many ranks,
+                       SHARP between them (an aggregation tree per place in a node) */
+  bool sharp;       /* NVLS across nodes is possible: CollNet and NVLSTree's nodes */
+  bool arm;         /* the hosts' CPU is Arm (Grace, over NVLink-C2C): NCCL's cpuArch */
 } nvl_tuner_comm;
 
 /* A searched graph: channels and bandwidth per channel (GB/s, NCCL's units). */

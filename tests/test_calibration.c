@@ -176,6 +176,29 @@ static void test_calibration__nccl_choices(void **state) {
   }
 }
 
+/* NCCL's rating of PCIe (topo.cc: width x speed / 80): x16 Gen4 24, Gen5 48, Gen6 96 GB/s, and
+ * x8 Gen5 as x16 Gen4; a NIC faster than its rated path is seen at the path's rating: ConnectX-8
+ * (800 Gb/s) on Gen5 x16 gives NCCL's ring the NICs at 48 GB/s each (on Gen6: 96). */
+static void test_calibration__pcie_ratings(void **state) {
+  (void)state;
+  const nvl_calibration *c = &nvl_test_ctx()->cal;
+  assert_close(nvl_calibration_pcie_rating(c, 31), 24, 0);
+  assert_close(nvl_calibration_pcie_rating(c, 31.5), 24, 0);
+  assert_close(nvl_calibration_pcie_rating(c, 63), 48, 0);
+  assert_close(nvl_calibration_pcie_rating(c, 121), 96, 0);
+  assert_close(nvl_calibration_pcie_rating(c, 8), 0, 0);
+  nvl_tuner_comm m = comm(16, 5, 18, false);
+  m.nodes = 2, m.ppn = 8, m.nics = 8, m.nic_Bps = 100e9;
+  uint64_t S = 16ull << 30;
+  m.pcie_GBps = 96;
+  double gen6 = nvl_tuner_time_ring(c, &m, NVL_COLL_ALL_REDUCE, NVL_PROTO_SIMPLE, S);
+  m.pcie_GBps = 48;
+  double gen5 = nvl_tuner_time_ring(c, &m, NVL_COLL_ALL_REDUCE, NVL_PROTO_SIMPLE, S);
+  /* on Gen5 the NICs bind: 8 x 48 GB/s of ring bus bandwidth, algorithm bandwidth x 16/30 */
+  assert_close(gen5, (double)S / (8 * 48e9 * 16 / 30), 0.01);
+  assert_true(gen5 > 1.2 * gen6);
+}
+
 static void test_calibration__p2p_channels(void **state) {
   const nvl_calibration *c = &nvl_test_ctx()->cal;
   nvl_tuner_comm n8 = comm(8, 4, 18, true), n72 = comm(72, 5, 18, false);
@@ -262,6 +285,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_calibration__nvls_graphs_heads_and_chunks),
     cmocka_unit_test(test_calibration__nvlstree_channels_and_chunks),
     cmocka_unit_test(test_calibration__nccl_choices),
+    cmocka_unit_test(test_calibration__pcie_ratings),
     cmocka_unit_test(test_calibration__p2p_channels),
     cmocka_unit_test(test_calibration__ring_pipeline),
     cmocka_unit_test(test_calibration__protocol_names),

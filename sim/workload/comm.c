@@ -64,7 +64,8 @@ static int shift_period(const nvl_platform *p, const int *devs, int n) {
  * PCIe path to (a link of their own, or through PCIe switches), the fastest NIC's line rate
  * (its network links, no efficiency), and whether the first rank's host CPU is Arm (a CPU on a
  * C2C link: Grace over NVLink-C2C). */
-static void node_nics(const nvl_design *d, const int *devs, int n, nvl_tuner_comm *tc) {
+static void node_nics(const nvl_calibration *cal, const nvl_design *d, const int *devs, int n,
+                      nvl_tuner_comm *tc) {
   int *nics = &tc->nics;
   double *nic_Bps = &tc->nic_Bps;
   bool *seen = nvl_xcalloc(d->n_devices + 1, sizeof(bool));
@@ -84,6 +85,8 @@ static void node_nics(const nvl_design *d, const int *devs, int n, nvl_tuner_com
   *nics = 0;
   *nic_Bps = 0;
   nvl_pcie_paths pp = nvl_design_pcie_paths(d);
+  if (n > 0 && pp.start[devs[0] + 1] > pp.start[devs[0]]) /* NCCL's view of the PCIe path */
+    tc->pcie_GBps = nvl_calibration_pcie_rating(cal, pp.paths[pp.start[devs[0]]].cap_Bps / 1e9);
   for (int r = 0; r < n; r++)
     for (int q = pp.start[devs[r]]; q < pp.start[devs[r] + 1]; q++) {
       int nic = pp.paths[q].nic;
@@ -144,7 +147,8 @@ bool nvl_workload_nvlstree_ok(const nvl_platform *p, const int *devs, int n) {
 
 /* NCCL's nodes (nvl_workload_nodes); each node's reduction host; what NCCL sees of node 0's
  * network; the route latency from rank 0 to the first rank of another node. */
-static void find_nodes(nvl_comm *c, const nvl_job *j, const nvl_design *d, const nvl_platform *p) {
+static void find_nodes(nvl_comm *c, const nvl_calibration *cal, const nvl_job *j,
+                       const nvl_design *d, const nvl_platform *p) {
   int n = j->n;
   int *node = nvl_xmalloc(((size_t)n + 1) * sizeof(int));
   int nodes = nvl_workload_nodes(p, j->devs, n, node);
@@ -161,7 +165,7 @@ static void find_nodes(nvl_comm *c, const nvl_job *j, const nvl_design *d, const
   for (int r = 0; r < n; r++)
     if (node[r] == 0)
       members[m++] = j->devs[r];
-  node_nics(d, members, m, &c->tc);
+  node_nics(cal, d, members, m, &c->tc);
   free(members);
   nvl_stripe st[NVL_MAX_STRIPES];
   for (int r = 1; r < n; r++)
@@ -281,7 +285,7 @@ void nvl_comm_init(nvl_comm *c, const nvl_calibration *cal, const nvl_job *j, co
   c->tc.generation = c->generation;
   c->nvls_host = nvl_workload_nvls_host(p, j->devs, j->n);
   c->tc.nvls = c->nvls_host >= 0;
-  find_nodes(c, j, d, p);
+  find_nodes(c, cal, j, d, p);
   nvl_stripe st[NVL_MAX_STRIPES];
   if (j->n >= 2 && nvl_platform_stripes(p, j->devs[0], j->devs[1], st) > 0)
     c->hop_s = nvl_platform_route_latency(p, st[0].from_host, st[0].to_host);
