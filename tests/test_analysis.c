@@ -35,6 +35,36 @@ static void release(loaded *L) {
   nvl_design_free(L->d);
 }
 
+/* Oversubscription: a switch's down bandwidth per up bandwidth, tiers counted from the
+ * endpoints, the largest over the switches with up links: one tier (HGX H100) has none; the
+ * rail-optimized pod and the GB200 racks on InfiniBand are non-blocking (a leaf's 32 NICs at 50
+ * GB/s against 32 uplinks), NVL576's rack switches 2:1 (72 GPU links against 36 to the spines);
+ * a leaf of 8 NICs with 2 uplinks is 4:1. */
+static void test_analysis__oversubscription(void **state) {
+  (void)state;
+  const char *names[] = {"hgx-h100.json", "h100-pod-256.json", "gb200-nvl72-x16.json",
+                         "nvl576.json"};
+  double want[] = {0, 1, 1, 2};
+  for (int i = 0; i < 4; i++) {
+    loaded L = load_ref(names[i]);
+    assert_close(L.a.oversub.ratio, want[i], 1e-9);
+    assert_true((L.a.oversub.dev >= 0) == (want[i] > 0));
+    release(&L);
+  }
+  char path[512];
+  snprintf(path, sizeof path, "%s/tests/designs/hgx-h100-shared-leaves.json", NVL_SOURCE_DIR);
+  nvl_design *d;
+  nvl_diags diags = NVL_DIAGS_INIT;
+  assert_int_equal(nvl_design_load_file(path, NULL, &d, &diags), NVL_LOAD_OK);
+  nvl_oversub o;
+  nvl_analysis_oversubscription(d, &o);
+  assert_close(o.ratio, 4, 1e-9);
+  assert_close(o.down_Bps, 8 * 50e9, 1e-9);
+  assert_string_equal(d->devices[o.dev].name, "leaf0");
+  nvl_design_free(d);
+  nvl_diags_release(&diags);
+}
+
 static void test_analysis__gb200_nvl72(void **state) {
   loaded L = load_ref("gb200-nvl72.json");
   assert_int_equal(L.a.participants, 72);
@@ -225,6 +255,7 @@ static void test_analysis__igraph_errors_become_diagnostics(void **state) {
 }
 
 static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_analysis__oversubscription),
     cmocka_unit_test(test_analysis__gb200_nvl72),
     cmocka_unit_test(test_analysis__gb300_nvl72_same_fabric),
     cmocka_unit_test(test_analysis__hgx_h100),

@@ -132,6 +132,11 @@ static void print_text(const nvl_design *d, const nvl_graph *g, const nvl_analys
         b1, d->devices[a->bisection.a_first].name, d->devices[a->bisection.a_last].name,
         d->devices[a->bisection.b_first].name, d->devices[a->bisection.b_last].name, dl);
   }
+  if (a->oversub.dev >= 0)
+    printf("oversub      %.3g:1 at most (%s: %s down per %s up; tiers from the endpoints)\n",
+           a->oversub.ratio, d->devices[a->oversub.dev].name,
+           (nvl_units_fmt_bw(a->oversub.down_Bps, b1, sizeof b1), b1),
+           (nvl_units_fmt_bw(a->oversub.up_Bps, dl, sizeof dl), dl));
   if (a->hops.max_switch_hops >= 0)
     printf("diameter     %d switch hop%s between %ss\n", a->hops.max_switch_hops,
            a->hops.max_switch_hops == 1 ? "" : "s", who);
@@ -205,6 +210,7 @@ static void print_json(const nvl_design *d, const nvl_graph *g, const nvl_analys
                                      d->devices[a->bisection.b_last].name));
   }
   json_object_set_new(o, "diameter_switch_hops", json_integer(a->hops.max_switch_hops));
+  json_object_set_new(o, "oversubscription_max", json_real(a->oversub.ratio));
   json_object_set_new(o, "unreachable_pairs", json_integer((json_int_t)a->hops.unreachable));
   json_object_set_new(o, "path_diversity_min", json_integer(a->diversity.min_paths));
   json_object_set_new(o, "path_diversity_pair_classes",

@@ -162,6 +162,8 @@ typedef struct {
   bool has_min_path_diversity;
   int min_path_diversity;
   bool has_no_port_over_budget;
+  bool has_max_oversubscription; /* a switch's down bandwidth per up bandwidth, at most */
+  double max_oversubscription;
   /* warnings the design declares expected, with the reason (empty: not declared) */
   char why_unused_ports[256], why_asymmetric_planes[256];
 } nvl_expect;

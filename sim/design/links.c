@@ -68,6 +68,7 @@ void nvl_ld_parse_expect(loader *L, json_t *root) {
                                      "min_bisection_bandwidth",
                                      "min_injection_bandwidth",
                                      "min_path_diversity",
+                                     "max_oversubscription",
                                      "no_port_over_budget",
                                      "unused_ports",
                                      "asymmetric_planes",
@@ -108,6 +109,13 @@ void nvl_ld_parse_expect(loader *L, json_t *root) {
   if (nvl_ld_get_int(L, ex, "/expect", "min_path_diversity", false, 1, 1000000, &n)) {
     e->has_min_path_diversity = true;
     e->min_path_diversity = (int)n;
+  }
+  if ((v = json_object_get(ex, "max_oversubscription"))) {
+    e->max_oversubscription = json_is_number(v) ? json_number_value(v) : 0;
+    e->has_max_oversubscription = true;
+    if (!(e->max_oversubscription >= 1 && e->max_oversubscription <= 1e6))
+      nvl_ld_err(L, NVL_DIAG_SCHEMA, "/expect/max_oversubscription",
+                 "a ratio of down to up bandwidth from 1 (non-blocking) to 1e6, e.g. 4 for 4:1");
   }
   e->has_min_bisection = nvl_ld_get_qty(L, ex, "/expect", "min_bisection_bandwidth", false,
                                         NVL_QTY_BANDWIDTH, false, &e->min_bisection_Bps);

@@ -33,6 +33,7 @@ int nvl_analysis_run(const nvl_design *d, const nvl_graph *g, nvl_analysis *out,
   }
   if (nvl_graph_path_diversity(g, &out->diversity, diags) != 0)
     return -1;
+  nvl_analysis_oversubscription(d, &out->oversub);
   return 0;
 }
 
@@ -90,6 +91,18 @@ size_t nvl_analysis_check(const nvl_design *d, const nvl_analysis *a, nvl_diags 
       nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_EXPECT, "/expect/min_injection_bandwidth",
                    "expected injection bandwidth of at least %s per endpoint, %s has %s", want,
                    a->inject_min_dev >= 0 ? d->devices[a->inject_min_dev].name : "(none)", got);
+    }
+  }
+  if (e->has_max_oversubscription) {
+    bool ok = a->oversub.ratio <= e->max_oversubscription * (1 + 1e-9);
+    add_check(checks, &nc, "max_oversubscription", ok);
+    if (!ok) {
+      nvl_units_fmt_bw(a->oversub.down_Bps, want, sizeof want);
+      nvl_units_fmt_bw(a->oversub.up_Bps, got, sizeof got);
+      nvl_diag_add(diags, NVL_SEV_ERROR, NVL_DIAG_EXPECT, "/expect/max_oversubscription",
+                   "expected oversubscription of at most %g:1, %s is %.3g:1 (%s down, %s up)",
+                   e->max_oversubscription, d->devices[a->oversub.dev].name, a->oversub.ratio, want,
+                   got);
     }
   }
   if (e->has_min_path_diversity) {

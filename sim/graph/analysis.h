@@ -15,6 +15,16 @@
 #include "base/diag.h"
 #include "graph/graph.h"
 
+/* Oversubscription (graph/tiers.c): the largest ratio of a switch's down to up bandwidth over the
+ * switches with up links (tiers counted from the endpoints), and that switch; ratio 0 and dev -1
+ * in a design of one tier. */
+typedef struct {
+  double ratio;
+  int dev;
+  double down_Bps, up_Bps;
+} nvl_oversub;
+void nvl_analysis_oversubscription(const nvl_design *d, nvl_oversub *out);
+
 typedef struct {
   size_t participants;
   double inject_min_Bps, inject_max_Bps;
@@ -24,6 +34,7 @@ typedef struct {
   bool has_bisection;
   nvl_bisection bisection;
   nvl_diversity diversity;
+  nvl_oversub oversub;
 } nvl_analysis;
 
 /* Computes all figures. Returns 0, or -1 with the igraph failure in diags. */
