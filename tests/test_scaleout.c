@@ -363,6 +363,43 @@ static void test_scaleout__nics_behind_pcie_switches(void **state) {
   nvl_fixture_close(&f);
 }
 
+/* The capacity of the link named `name`, -1 if none. */
+static double named_bw(const nvl_fixture *f, const char *name) {
+  for (size_t l = 0; l < nvl_platform_link_count(f->p); l++)
+    if (strcmp(nvl_platform_link(f->p, (int)l)->name, name) == 0)
+      return nvl_platform_link(f->p, (int)l)->bw_Bps;
+  return -1;
+}
+
+/* Multi-plane Ethernet (tests/designs/spectrum-x-multiplane.json: each SuperNIC's four 200G ports
+ * on four planes, no link between the planes): the planes are alike, so they aggregate into one
+ * class whose port carries 4 x 25 GB/s (spraying over the planes); with explicit planes a
+ * transfer between nodes stripes a quarter over each plane; a failed plane leaves three quarters
+ * of every NIC's port. */
+static void test_scaleout__multiplane_ethernet(void **state) {
+  (void)state;
+  const char *rel = "tests/designs/spectrum-x-multiplane.json";
+  nvl_fixture f = nvl_fixture_load(rel, NULL, NVL_MODEL_IDEAL);
+  assert_close(named_bw(&f, "nic0~plane0..plane3"), 4 * 25e9, 1e-12);
+  nvl_stripe st[NVL_MAX_STRIPES];
+  int a = nvl_design_find_device(f.d, "gpu0"), b = nvl_design_find_device(f.d, "gpu8");
+  assert_int_equal(nvl_platform_stripes(f.p, a, b, st), 1);
+  nvl_platform_opts po = {.model = NVL_MODEL_IDEAL, .explicit_planes = true};
+  nvl_diags diags = NVL_DIAGS_INIT;
+  nvl_platform *ep = nvl_platform_new(f.d, &po, &diags);
+  assert_non_null(ep);
+  assert_int_equal(nvl_platform_stripes(ep, a, b, st), 4);
+  for (int i = 0; i < 4; i++)
+    assert_close(st[i].weight, 0.25, 1e-12);
+  nvl_platform_free(ep);
+  nvl_diags_release(&diags);
+  nvl_fixture_close(&f);
+  const char *const plane0[] = {"switch:plane0", NULL};
+  f = nvl_fixture_load(rel, plane0, NVL_MODEL_IDEAL);
+  assert_close(named_bw(&f, "nic0~plane1..plane3"), 3 * 25e9, 1e-12);
+  nvl_fixture_close(&f);
+}
+
 /* NVLSTree under the default model on the first n GPUs of a design: its time and every link
  * direction's bytes (links[2 x link count], owned by the caller); whether one rail stood for all.
  */
@@ -773,6 +810,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_scaleout__nvls_across_nodes_reduces_in_the_network),
     cmocka_unit_test(test_scaleout__nics_behind_pcie_switches),
     cmocka_unit_test(test_scaleout__collnet_direct_and_chain),
+    cmocka_unit_test(test_scaleout__multiplane_ethernet),
     cmocka_unit_test(test_scaleout__tuner_picks_nvlstree_for_large_operations_across_nodes),
     cmocka_unit_test(test_scaleout__nvlink_inside_a_node_network_between),
     cmocka_unit_test(test_scaleout__ring_one_rank_per_node_is_alpha_beta_on_the_nic),
