@@ -87,18 +87,26 @@ nvl_tuner_graph nvl_tuner_nvls_graph(const nvl_calibration *c, const nvl_tuner_c
   return (nvl_tuner_graph){h, intra, inter};
 }
 
+/* enqueue.cc's chunk rules: in turn, a chunk above rule k's size becomes it when the bytes are
+ * under rule k's rounds of every concurrent operation's chunk. */
+typedef struct {
+  uint64_t rounds, to;
+} shrink_rule;
+
+static uint64_t shrink_chunk(uint64_t chunk, uint64_t bytes, uint64_t ops, const shrink_rule *r,
+                             int n) {
+  for (int k = 0; k < n; k++)
+    if (bytes < r[k].rounds * ops * chunk && chunk > r[k].to)
+      chunk = r[k].to;
+  return chunk;
+}
+
 /* enqueue.cc (NCCL_ALGO_NVLS): NCCL_NVLS_CHUNKSIZE, halved below 64, 8 and 2 times the bytes of
  * one round of every channel's and head's chunk. */
 uint64_t nvl_tuner_nvls_chunk(const nvl_calibration *c, const nvl_tuner_comm *m, uint64_t bytes) {
-  uint64_t chunk = c->nccl.nvls_chunk;
+  static const shrink_rule nvls[] = {{64, 65536}, {8, 32768}, {2, 16384}};
   uint64_t ops = (uint64_t)gen_of(c, m)->nvls_channels * (uint64_t)nvl_tuner_nvls_heads(c, m->n);
-  if (bytes < 64 * ops * chunk && chunk > 65536)
-    chunk = 65536;
-  if (bytes < 8 * ops * chunk && chunk > 32768)
-    chunk = 32768;
-  if (bytes < 2 * ops * chunk && chunk > 16384)
-    chunk = 16384;
-  return chunk;
+  return shrink_chunk(c->nccl.nvls_chunk, bytes, ops, nvls, 3);
 }
 
 uint64_t nvl_tuner_nvls_steps(const nvl_calibration *c, const nvl_tuner_comm *m, uint64_t bytes) {
@@ -143,15 +151,8 @@ nvl_tuner_nvlstree_plan nvl_tuner_nvlstree_plan_of(const nvl_calibration *c,
   nvlstree_tuning(c, m, &pl.channels, &chunk, &tree_max);
   int ppn = m->ppn > 0 ? m->ppn : m->n;
   uint64_t ops = (uint64_t)pl.channels * (uint64_t)nvl_tuner_nvls_heads(c, ppn);
-  chunk = chunk < tree_max ? chunk : tree_max;
-  if (bytes < 32 * ops * chunk && chunk > 262144)
-    chunk = 262144;
-  if (bytes < 16 * ops * chunk && chunk > 131072)
-    chunk = 131072;
-  if (bytes < 4 * ops * chunk && chunk > 65536)
-    chunk = 65536;
-  if (bytes < ops * chunk && chunk > 32768)
-    chunk = 32768;
+  static const shrink_rule tree[] = {{32, 262144}, {16, 131072}, {4, 65536}, {1, 32768}};
+  chunk = shrink_chunk(chunk < tree_max ? chunk : tree_max, bytes, ops, tree, 4);
   pl.chunk = chunk;
   pl.steps = (bytes + ops * chunk - 1) / (ops * chunk);
   if (pl.steps < 1)

@@ -191,6 +191,48 @@ static void test_scaleout__nvlstree_moves_shards_between_nodes(void **state) {
 
 /* NVLS across nodes with SHARP (--collnet) on the first n GPUs of a design under the ideal
  * model: its time and every link direction's bytes (owned by the caller), or -1 when refused. */
+/* The spec's one job, named, on the ranks selected (a selection, or with n > 0 the first n GPUs).
+ */
+static nvl_job *one_job(nvl_workload_spec *spec, const char *name, const char *ranks, int n) {
+  spec->jobs = calloc(1, sizeof *spec->jobs);
+  spec->n_jobs = 1;
+  nvl_job *j = &spec->jobs[0];
+  snprintf(j->name, sizeof j->name, "%s", name);
+  if (n > 0)
+    snprintf(j->ranks_sel, sizeof j->ranks_sel, "gpu[0:%d]", n);
+  else
+    snprintf(j->ranks_sel, sizeof j->ranks_sel, "%s", ranks);
+  return j;
+}
+
+/* Simulates the spec's one job (resolved here; the spec released): its time, and with links every
+ * link direction's bytes (owned by the caller), with rails whether one rail stood for all (1
+ * shifted, 2 weighted, 0 no); -1 (and no links) when resolving refuses it. */
+static double run_job(const nvl_fixture *f, nvl_workload_spec *spec, double **links, int *rails) {
+  nvl_diags diags = NVL_DIAGS_INIT;
+  double t = -1;
+  if (links)
+    *links = NULL;
+  if (nvl_workload_resolve(spec, f->d, f->p, &diags) == 0) {
+    nvl_engine_result res;
+    nvl_task_graph g;
+    nvl_workload_run *wr = nvl_fixture_simulate(spec, f->d, f->p, links != NULL, &res, &g);
+    t = res.time_s[0];
+    if (rails)
+      *rails = wr->comms[0].mode.rails ? 1 : wr->rails_weighted ? 2 : 0;
+    size_t nl = 2 * nvl_platform_link_count(f->p);
+    if (links) {
+      *links = malloc(nl * sizeof **links);
+      memcpy(*links, res.link_bytes, nl * sizeof **links);
+    }
+    nvl_engine_result_release(&res);
+    nvl_workload_run_free(wr);
+  }
+  nvl_diags_release(&diags);
+  nvl_workload_spec_release(spec);
+  return t;
+}
+
 static double sharp_algo_run(const nvl_fixture *f, int n, bool collnet, nvl_algo algo,
                              double **links);
 
@@ -202,32 +244,12 @@ static double sharp_algo_run(const nvl_fixture *f, int n, bool collnet, nvl_algo
                              double **links) {
   nvl_workload_spec spec = {
       .ctx = nvl_test_ctx(), .model = NVL_MODEL_IDEAL, .seed = 1, .collnet = collnet};
-  spec.jobs = calloc(1, sizeof *spec.jobs);
-  spec.n_jobs = 1;
-  nvl_job *j = &spec.jobs[0];
-  snprintf(j->name, sizeof j->name, "sharp");
-  snprintf(j->ranks_sel, sizeof j->ranks_sel, "gpu[0:%d]", n);
+  nvl_job *j = one_job(&spec, "sharp", NULL, n);
   j->coll = NVL_COLL_ALL_REDUCE;
   j->algo = algo;
   j->size_bytes = 1u << 30;
   j->proto = NVL_PROTO_SIMPLE;
-  nvl_diags diags = NVL_DIAGS_INIT;
-  double t = -1;
-  *links = NULL;
-  if (nvl_workload_resolve(&spec, f->d, f->p, &diags) == 0) {
-    nvl_engine_result res;
-    nvl_task_graph g;
-    nvl_workload_run *wr = nvl_fixture_simulate(&spec, f->d, f->p, true, &res, &g);
-    t = res.time_s[0];
-    size_t nl = 2 * nvl_platform_link_count(f->p);
-    *links = malloc(nl * sizeof **links);
-    memcpy(*links, res.link_bytes, nl * sizeof **links);
-    nvl_engine_result_release(&res);
-    nvl_workload_run_free(wr);
-  }
-  nvl_diags_release(&diags);
-  nvl_workload_spec_release(&spec);
-  return t;
+  return run_job(f, &spec, links, NULL);
 }
 
 /* Bytes up (dir 0) or down (1) of the link named `name`, -1 if none. */
@@ -315,22 +337,11 @@ static void test_scaleout__collnet_direct_and_chain(void **state) {
 /* A shift pattern (rank r to r + k) on the listed ranks of a design under the ideal model. */
 static double shift_time(const nvl_fixture *f, const char *ranks, int k) {
   nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .model = NVL_MODEL_IDEAL, .seed = 1};
-  spec.jobs = calloc(1, sizeof *spec.jobs);
-  spec.n_jobs = 1;
-  nvl_job *j = &spec.jobs[0];
-  snprintf(j->name, sizeof j->name, "shift");
-  snprintf(j->ranks_sel, sizeof j->ranks_sel, "%s", ranks);
+  nvl_job *j = one_job(&spec, "shift", ranks, 0);
   j->pattern = NVL_PAT_SHIFT;
   j->shift = k;
   j->size_bytes = 1u << 30;
-  nvl_engine_result res;
-  nvl_task_graph g;
-  nvl_workload_run *wr = nvl_fixture_simulate(&spec, f->d, f->p, false, &res, &g);
-  double t = res.time_s[0];
-  nvl_engine_result_release(&res);
-  nvl_workload_run_free(wr);
-  nvl_workload_spec_release(&spec);
-  return t;
+  return run_job(f, &spec, NULL, NULL);
 }
 
 /* NICs behind PCIe switches: a GPU reaches every NIC under its PCIe switch, over one logical
@@ -406,27 +417,12 @@ static void test_scaleout__multiplane_ethernet(void **state) {
 static double nvlstree_run(const nvl_fixture *f, int n, bool explicit_ranks, double **links,
                            int *rails) {
   nvl_workload_spec spec = {.ctx = nvl_test_ctx(), .seed = 1, .explicit_ranks = explicit_ranks};
-  spec.jobs = calloc(1, sizeof *spec.jobs);
-  spec.n_jobs = 1;
-  nvl_job *j = &spec.jobs[0];
-  snprintf(j->name, sizeof j->name, "tree");
-  snprintf(j->ranks_sel, sizeof j->ranks_sel, "gpu[0:%d]", n);
+  nvl_job *j = one_job(&spec, "tree", NULL, n);
   j->coll = NVL_COLL_ALL_REDUCE;
   j->algo = NVL_ALGO_NVLSTREE;
   j->size_bytes = 1u << 30;
   j->proto = NVL_PROTO_SIMPLE;
-  nvl_engine_result res;
-  nvl_task_graph g;
-  nvl_workload_run *wr = nvl_fixture_simulate(&spec, f->d, f->p, true, &res, &g);
-  *rails = wr->comms[0].mode.rails ? 1 : wr->rails_weighted ? 2 : 0;
-  double t = res.time_s[0];
-  size_t nl = 2 * nvl_platform_link_count(f->p);
-  *links = malloc(nl * sizeof **links);
-  memcpy(*links, res.link_bytes, nl * sizeof **links);
-  nvl_engine_result_release(&res);
-  nvl_workload_run_free(wr);
-  nvl_workload_spec_release(&spec);
-  return t;
+  return run_job(f, &spec, links, rails);
 }
 
 /* One rail stands for every rail where the rails are alike: NVLSTree then runs place 0's ranks
