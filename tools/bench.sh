@@ -37,6 +37,7 @@ bench_limit() {
     printf '%-44s %10s %10s  %s\n' "$name" ">$limit" "-" "timed out"
   else
     last_wall=$wall
+    last_time=$(echo "$out" | awk '!/valid \(|^paths/ {print $6}')
     printf '%-44s %10.2f %10.0f  %s\n' "$name" "$wall" "$((rss / 1024))" \
       "$(echo "$out" | awk '/valid \(|^paths/ {print; next} {printf "time %s us, busbw %s GB/s", $6, $8}')"
   fi
@@ -57,16 +58,17 @@ bench_llm() {
         END {printf "time %s us, %s tokens/s", t, r}')"
   fi
 }
-# astra CASE NPUS COLLECTIVE BYTES NVLSIM_WALL: the same collective in ASTRA-sim's analytical
-# backend on one switch of NPUS at 900 GB/s and 350 ns (the flat designs of tools/bench/), from a
-# trace of chakra-gen; prints its wall time, RSS, simulated time, and nvlsim's wall over its.
+# astra CASE NPUS COLLECTIVE BYTES NVLSIM_WALL NVLSIM_US: the same collective in ASTRA-sim's
+# analytical backend on one switch of NPUS at 900 GB/s and 350 ns (the flat designs of
+# tools/bench/), from a trace of chakra-gen; prints its wall time, RSS, simulated time against
+# nvlsim's (the ideal-model case before it) and nvlsim's wall over its.
 # Units as ASTRA-sim reads them: "GB/s" is 2^30 B/s (900e9 B/s is 838.19) and a latency is per
 # link (a Switch path is two links: 175 ns each); endpoint-delay as in ASTRA-sim's own examples
 # (0 trips its EventQueue assertion). A run that fails prints its exit status and no ratio.
 astra_bin=${ASTRA_SIM:-$(command -v AstraSim_Analytical_Congestion_Aware || true)}
 astra() {
   [ -n "$astra_bin" ] || return 0
-  local name=$1 npus=$2 coll=$3 bytes=$4 ours=$5 d
+  local name=$1 npus=$2 coll=$3 bytes=$4 ours=$5 ours_us=${6:-} d
   d=$(mktemp -d)
   "$(dirname "$bin")/chakra-gen" "$d/trace" "$npus" "$coll" "$bytes" || { rm -rf "$d"; return 0; }
   printf 'topology: [ Switch ]\nnpus_count: [ %s ]\nbandwidth: [ 838.19 ]\nlatency: [ 175.0 ]\n' \
@@ -90,12 +92,16 @@ astra() {
     rm -rf "$d"
     return 0
   fi
+  local vs ratio
+  vs=$(awk -v c="$cycles" -v u="$ours_us" 'BEGIN { if (u > 0)
+    printf "nvlsim %.0f ns, %+.2f %%", u * 1000, (u * 1000 / c - 1) * 100; else print "nvlsim -" }')
+  ratio=$(awk -v a="$ours" -v b="${wall:-0}" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }')
   printf '%-44s %10s %10s  %s\n' "  ASTRA-sim: $name" "${wall:--}" "$(( ${rss:-0} / 1024 ))" \
-    "time ${cycles:-?} ns; nvlsim wall / ASTRA-sim wall = $(awk -v a="$ours" -v b="${wall:-0}" \
-    'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }')"
+    "time ${cycles:-?} ns ($vs); nvlsim wall / ASTRA-sim wall = $ratio"
   rm -rf "$d"
 }
 last_wall=0
+last_time=
 b=tools/bench
 if [ "${1:-}" != "--llm" ]; then
 bench "NVL72 all_reduce sweep 8 B - 8 GiB" run
@@ -107,10 +113,10 @@ bench "NVL576 alltoall 64 MiB per pair, ideal" run topologies/nvl576.json -c all
 bench "validate 10,008 GPUs (139 racks, spine)" validate $b/two-tier-10008.json
 bench "info 100 disconnected racks" info $b/racks-apart-100.json
 bench "1,024 GPUs ring all_reduce 1 GiB, ideal" run $b/flat-1024.json --algo ring -b 1G -e 1G --model ideal
-astra "ring all_reduce 1 GiB, 1,024 NPUs" 1024 all_reduce 1073741824 "$last_wall"
+astra "ring all_reduce 1 GiB, 1,024 NPUs" 1024 all_reduce 1073741824 "$last_wall" "$last_time"
 bench "1,024 GPUs ring all_reduce 1 GiB" run $b/flat-1024.json --algo ring -b 1G -e 1G
 bench "1,024 GPUs alltoall 1 GiB, ideal" run $b/flat-1024.json -c alltoall -b 1G -e 1G --model ideal
-astra "alltoall 1 GiB, 1,024 NPUs" 1024 alltoall 1073741824 "$last_wall"
+astra "alltoall 1 GiB, 1,024 NPUs" 1024 alltoall 1073741824 "$last_wall" "$last_time"
 bench "1,024 GPUs alltoall 1 GiB" run $b/flat-1024.json -c alltoall -b 1G -e 1G
 bench_limit 300 "10,000 GPUs ring all_reduce 1 GiB, ideal" run $b/flat-10000.json --algo ring -b 1G -e 1G --model ideal
 bench_limit 300 "10,000 GPUs ring all_reduce 1 GiB" run $b/flat-10000.json --algo ring -b 1G -e 1G
