@@ -1,0 +1,296 @@
+/*
+ * cmd_factory: `nvlsim factory --llm MODEL [options] [DESIGN]`: the AI-factory frontier of a
+ * model on a design: for each replica size and batch, a serving replica's steady state under
+ * continuous batching with chunked prefill (output/serving.h), its decode and prefill steps
+ * simulated as `llm` does, and the Pareto frontier of tokens/s per GPU (and per MW) against
+ * tokens/s per user, within the latency targets asked for.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/xalloc.h"
+#include "cli/argvals.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "cli/llm_params.h"
+#include "cli/llm_sim.h"
+#include "cli/options.h"
+#include "output/serving.h"
+
+#define MAX_LIST 32
+
+typedef struct {
+  long v[MAX_LIST];
+  int n;
+} long_list;
+
+typedef struct {
+  const char *llm, *csv, *gpus_text, *batch_text;
+  int precision;
+  size_t isl, osl;
+  double ttft_max_s, itl_max_s;
+  long_list gpus, batch;
+} factory_opts;
+
+#define O(kind, s, l, arg, field, help) NVL_OPT_(kind, s, l, arg, factory_opts, field, help)
+#define C(s, l, arg, field, fn, help) NVL_OPT_CALL_(s, l, arg, factory_opts, field, fn, help)
+static const nvl_option options[] = {
+    NVL_OPT_GROUP_("model and requests"),
+    O(NVL_OPT_STRING, 0, "llm", "MODEL", llm, "builtin:NAME, a JSON file or hf:PATH (as for llm)"),
+    C(0, "precision", "P", precision, nvl_lp_cli_precision,
+      "GEMMs: bf16, fp8 or fp4 (default: the model's)"),
+    O(NVL_OPT_COUNT, 0, "isl", "N", isl, "prompt tokens per request (default 1024)"),
+    O(NVL_OPT_COUNT, 0, "osl", "N", osl, "output tokens per request (default 1024)"),
+    NVL_OPT_GROUP_("search"),
+    O(NVL_OPT_STRING, 0, "gpus", "LIST", gpus_text,
+      "accelerators per replica (default: MoE 8,16,32,64,72 as EP\nwith attention DP; dense "
+      "1,2,4,8 as TP)"),
+    O(NVL_OPT_STRING, 0, "batch", "LIST", batch_text,
+      "concurrent sequences per accelerator (default\n1,2,4,8,16,32,64,128,256)"),
+    O(NVL_OPT_TIME, 0, "ttft-max", "TIME", ttft_max_s,
+      "keep configurations whose TTFT is at most TIME"),
+    O(NVL_OPT_TIME, 0, "itl-max", "TIME", itl_max_s,
+      "keep configurations whose inter-token latency is at most TIME"),
+    NVL_OPT_GROUP_("output"),
+    O(NVL_OPT_STRING, 0, "csv", "FILE", csv, "one row per configuration, written atomically"),
+    NVL_OPT_QUIET_,
+    NVL_OPT_END_};
+#undef O
+#undef C
+
+const nvl_cmd_doc nvl_doc_factory = {
+    "factory", "nvlsim factory --llm MODEL [options] [DESIGN]",
+    "The AI-factory frontier of a model on a design (default: the built-in GB200 NVL72): for\n"
+    "each replica size and batch, a replica serving requests of --isl prompt and --osl output\n"
+    "tokens under continuous batching with chunked prefill (its decode and prefill steps\n"
+    "simulated as `llm` does), its inter-token latency, TTFT, tokens/s per user, per GPU and\n"
+    "per MW, and the Pareto frontier of tokens/s per GPU against tokens/s per user (marked *).\n"
+    "See README, \"The AI-factory frontier\".\n"
+    "Examples:\n"
+    "  nvlsim factory --llm builtin:deepseek-v3 --isl 1024 --osl 1024 --gpus 72 --batch 16,64\n"
+    "  nvlsim factory builtin:hgx-h100 --llm builtin:llama3.1-8b --gpus 1,8 --itl-max 50ms\n",
+    options,
+    "exit status: 0 done, 1 invalid design or model, no configuration that fits, none that\n"
+    "meets the latency targets (the closest named) or a failed simulation, 2 usage or I/O error\n"};
+
+/* A comma-separated list of positive integers (at most 1e6 each, MAX_LIST of them), ascending. */
+static int parse_list(const char *text, const char *opt, long_list *out) {
+  out->n = 0;
+  const char *s = text;
+  while (*s) {
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (end == s || v < 1 || v > 1000000 || (*end && *end != ',') || out->n == MAX_LIST ||
+        (out->n && v <= out->v[out->n - 1]))
+      return nvl_cli_usage_error("factory",
+                                 "--%s %s: give ascending positive integers separated by commas "
+                                 "(at most %d, each at most 1000000)",
+                                 opt, text, MAX_LIST);
+    out->v[out->n++] = v;
+    s = *end ? end + 1 : end;
+  }
+  return out->n ? 0 : nvl_cli_usage_error("factory", "--%s: an empty list", opt);
+}
+
+static int parse_opts(int argc, char **argv, factory_opts *o, const char **file) {
+  memset(o, 0, sizeof *o);
+  o->precision = -1;
+  o->isl = o->osl = 1024;
+  char *operands[1];
+  int n = 0, rc;
+  if (!nvl_options_accept(&nvl_doc_factory, argc, argv, o, operands, 1, &n, &rc))
+    return rc == 0 ? NVL_OPTIONS_HELP : rc;
+  *file = n ? operands[0] : NULL;
+  if (!o->llm)
+    return nvl_cli_usage_error("factory", "--llm MODEL is required (builtin:deepseek-v3, "
+                                          "builtin:llama3.1-70b or a file)");
+  if (o->isl < 1 || o->osl < 1 || o->isl > 1000000 || o->osl > 1000000)
+    return nvl_cli_usage_error("factory", "--isl and --osl: 1 to 1000000 tokens");
+  if ((rc = parse_list(o->batch_text ? o->batch_text : "1,2,4,8,16,32,64,128,256", "batch",
+                       &o->batch)))
+    return rc;
+  if (o->gpus_text && (rc = parse_list(o->gpus_text, "gpus", &o->gpus)))
+    return rc;
+  return 0;
+}
+
+/* One step of the ask: its result in *r. -1 when the layout does not fit (or the model cannot
+ * take it), 0 done, else an exit status (printed). */
+static int step(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a,
+                const nvl_model_ctx *ctx, const char *label, nvl_llm_result *r) {
+  nvl_llm_sim x;
+  memset(&x, 0, sizeof x);
+  nvl_diags diags = NVL_DIAGS_INIT;
+  nvl_llm_sim_opts so = {.ctx = ctx, .forked = true}; /* the engine again for the next */
+  int rc = nvl_llm_simulate(d, m, a, &so, &x, &diags);
+  bool misfit = false; /* the model cannot take the layout, or it does not fit in memory */
+  for (size_t i = 0; i < diags.count && rc != NVL_EXIT_OK; i++)
+    misfit |= diags.items[i].severity == NVL_SEV_ERROR && diags.items[i].code == NVL_DIAG_LIMIT;
+  if (rc != NVL_EXIT_OK && (x.layout_error || misfit))
+    rc = -1;
+  else if (rc != NVL_EXIT_OK)
+    nvl_cli_llm_print_failure(&x, &diags, "factory", label, NULL);
+  else
+    *r = x.r;
+  nvl_llm_sim_release(&x);
+  nvl_diags_release(&diags);
+  return rc;
+}
+
+/* The layout of a replica of g accelerators: experts over all of them with attention data
+ * parallel (MoE; redundant copies of the hottest experts where g does not divide them, as
+ * DeepSeek's load balancer places them), else tensor parallel. */
+static void replica_layout(const nvl_llm *m, long g, nvl_llm_ask *a) {
+  a->g = (int)g;
+  a->tp = m->moe ? 1 : (size_t)g;
+  a->ep = m->moe ? (size_t)g : 1;
+  a->dp = m->moe ? (size_t)g : 1;
+  a->redundant = m->moe && m->experts % g ? (size_t)(g - m->experts % g) : 0;
+}
+
+/* Every configuration of the search into pts (grown); returns an exit status. */
+static int search(const nvl_design *d, const nvl_llm *m, const factory_opts *o,
+                  const nvl_model_ctx *ctx, const char *label, nvl_serving_point **pts, size_t *n) {
+  size_t cap = 0, acc = 0, total = (size_t)(o->gpus.n * o->batch.n), done = 0;
+  for (size_t i = 0; i < d->n_devices; i++)
+    acc += !d->devices[i].is_switch && nvl_kind_is_accelerator(nvl_device_kind(d, (int)i));
+  bool tty = isatty(2);
+  for (int gi = 0; gi < o->gpus.n; gi++) {
+    long g = o->gpus.v[gi];
+    if ((size_t)g > acc)
+      break;
+    nvl_llm_ask a = NVL_LLM_ASK_INIT;
+    a.llm = o->llm;
+    a.precision = o->precision;
+    replica_layout(m, g, &a);
+    a.mode = NVL_LLM_PREFILL; /* a prompt token's price: one sequence per data-parallel rank */
+    a.batch = a.dp;
+    a.seq = o->isl;
+    nvl_llm_result pre, dec;
+    int rc = step(d, m, &a, ctx, label, &pre);
+    if (rc > 0)
+      return rc;
+    for (int bi = 0; rc == 0 && bi < o->batch.n; bi++, done++) {
+      a.mode = NVL_LLM_DECODE;
+      a.batch = (size_t)(o->batch.v[bi] * g);
+      a.seq = o->isl + o->osl / 2;
+      if (tty)
+        fprintf(stderr, "\rfactory: %zu/%zu configurations (%ld per replica, batch %zu)   ",
+                done + 1, total, g, a.batch);
+      int rd = step(d, m, &a, ctx, label, &dec);
+      if (rd > 0)
+        return rd;
+      if (rd < 0) /* larger batches do not fit either */
+        break;
+      if (*n == cap)
+        *pts = nvl_xrealloc(*pts, (cap = 2 * cap + 16) * sizeof **pts);
+      nvl_serving_point *p = &(*pts)[(*n)++];
+      *p = (nvl_serving_point){
+          .gpus = g,
+          .design_gpus = (long)acc,
+          .tp = (long)a.tp,
+          .ep = (long)a.ep,
+          .dp = (long)a.dp,
+          .batch = (long)a.batch,
+          .decode_s = dec.step_s,
+          .prefill_token_s = pre.step_s / ((double)a.dp * (double)o->isl),
+          .power_W = dec.tokens_per_joule > 0 ? dec.tokens_per_s / dec.tokens_per_joule : 0};
+      nvl_serving_eval(p, (long)o->isl, (long)o->osl);
+    }
+  }
+  if (tty)
+    fprintf(stderr, "\r%70s\r", "");
+  return NVL_EXIT_OK;
+}
+
+/* Keeps the points within the targets (pts compacted); returns how many. */
+static size_t within(nvl_serving_point *pts, size_t n, const factory_opts *o) {
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++)
+    if ((o->ttft_max_s <= 0 || pts[i].ttft_s <= o->ttft_max_s) &&
+        (o->itl_max_s <= 0 || pts[i].iter_s <= o->itl_max_s))
+      pts[k++] = pts[i];
+  return k;
+}
+
+/* How far a point misses the targets: the larger ratio of its latency to the target. */
+static double miss(const nvl_serving_point *p, const factory_opts *o) {
+  double r = 0;
+  if (o->ttft_max_s > 0)
+    r = fmax(r, p->ttft_s / o->ttft_max_s);
+  if (o->itl_max_s > 0)
+    r = fmax(r, p->iter_s / o->itl_max_s);
+  return r;
+}
+
+static void print_closest(nvl_serving_point *pts, size_t n, const factory_opts *o) {
+  for (size_t i = 0; i < n; i++) /* the closest first: selection by the miss */
+    for (size_t j = i + 1; j < n; j++)
+      if (miss(&pts[j], o) < miss(&pts[i], o)) {
+        nvl_serving_point t = pts[i];
+        pts[i] = pts[j];
+        pts[j] = t;
+      }
+  fprintf(stderr, "nvlsim factory: no configuration meets the latency targets; the closest:\n");
+  for (size_t i = 0; i < n && i < 3; i++)
+    fprintf(stderr, "  %ld per replica (tp %ld, ep %ld), batch %ld: ITL %.3f ms, TTFT %.1f ms\n",
+            pts[i].gpus, pts[i].tp, pts[i].ep, pts[i].batch, pts[i].iter_s * 1e3,
+            pts[i].ttft_s * 1e3);
+}
+
+int nvl_cmd_factory(const nvl_model_ctx *ctx, int argc, char **argv) {
+  factory_opts o;
+  const char *file;
+  int rc = parse_opts(argc, argv, &o, &file);
+  if (rc)
+    return rc == NVL_OPTIONS_HELP ? NVL_EXIT_OK : rc;
+  nvl_llm m;
+  if ((rc = nvl_cli_llm_load(o.llm, &m)) != NVL_EXIT_OK)
+    return rc;
+  if (!o.gpus_text)
+    parse_list(m.moe ? "8,16,32,64,72" : "1,2,4,8", "gpus", &o.gpus);
+  nvl_outfile csv = {0};
+  nvl_design *d = NULL;
+  nvl_serving_point *pts = NULL;
+  size_t n = 0;
+  const char *label = file ? file : "builtin:gb200-nvl72";
+  if (o.csv && nvl_cli_output_open(&csv, o.csv, "factory") != 0) {
+    rc = NVL_EXIT_USAGE;
+    goto done;
+  }
+  if ((rc = nvl_cli_load(file, NULL, false, &d)) != NVL_EXIT_OK)
+    goto done;
+  if ((rc = search(d, &m, &o, ctx, label, &pts, &n)) != NVL_EXIT_OK)
+    goto done;
+  if (n == 0) {
+    fprintf(stderr,
+            "nvlsim factory: %s: no configuration fits the design (replica sizes up to "
+            "its accelerators, each in memory)\n",
+            label);
+    rc = NVL_EXIT_FAIL;
+    goto done;
+  }
+  size_t kept = within(pts, n, &o);
+  if (kept == 0) {
+    print_closest(pts, n, &o);
+    rc = NVL_EXIT_FAIL;
+    goto done;
+  }
+  nvl_serving_frontier(pts, kept);
+  nvl_serving_sort(pts, kept);
+  printf("# nvlsim factory: design %s, %s, ISL %zu, OSL %zu: %zu configurations, * the frontier\n",
+         label, o.llm, o.isl, o.osl, kept);
+  nvl_serving_print(pts, kept, stdout);
+  fflush(stdout);
+  if (o.csv && nvl_cli_output_finish(
+                   &csv, nvl_serving_csv(pts, kept, (long)o.isl, (long)o.osl, csv.fp), "factory"))
+    rc = NVL_EXIT_USAGE;
+done:
+  nvl_outfile_abort(&csv);
+  nvl_design_free(d);
+  free(pts);
+  return rc;
+}

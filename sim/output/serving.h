@@ -1,0 +1,56 @@
+/*
+ * output/serving: a serving replica's steady state and the AI-factory frontier (`nvlsim factory`).
+ *
+ * A replica (R accelerators: one model instance) serves `batch` concurrent requests of `isl`
+ * prompt and `osl` output tokens under continuous batching with chunked prefill: every iteration
+ * generates one token for each of its `batch` sequences and, in the same iteration, prefills
+ * the prompt tokens that keep the batch full: a request finishes every osl / batch iterations,
+ * so P = batch x isl / osl prompt tokens per iteration. Its parts are priced by the simulator:
+ * a decode step of `batch` sequences at the mean context isl + osl / 2, and a prompt token's share
+ * of a prefill step of isl-token sequences. Then
+ *   iteration (inter-token latency, ITL) = decode + P x prefill per token,
+ *   tokens/s per user = 1 / ITL, per replica batch / ITL, per GPU the design's: the replicas it
+ *   holds (floor(its accelerators / R)) x batch / ITL over all its accelerators (those no replica
+ *   uses count: an AI factory pays for them),
+ *   TTFT = ceil(isl / P) iterations (a prompt prefilled in chunks of the iteration's budget; one
+ *   request on an idle replica: the prefill step itself),
+ *   tokens/s per MW = the design's tokens/s / its accelerators' board power.
+ * Queueing (arrivals that find the batch full) and speculative decoding are not modelled.
+ */
+#ifndef NVL_OUTPUT_SERVING_H
+#define NVL_OUTPUT_SERVING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct {
+  /* the configuration */
+  long gpus, tp, ep, dp; /* per replica */
+  long design_gpus;      /* the design's accelerators (0: the replica's alone) */
+  long batch;            /* concurrent sequences per replica */
+  /* its priced parts */
+  double decode_s;        /* one decode step of `batch` sequences */
+  double prefill_token_s; /* one prompt token's share of a prefill step */
+  double power_W;         /* the replica's boards (R of them) */
+  /* the figures (nvl_serving_eval) */
+  double iter_s, ttft_s, prefill_tokens, tps_user, tps_replica, tps_gpu, tps_mw;
+  bool frontier; /* on the Pareto frontier of tokens/s per GPU against tokens/s per user */
+} nvl_serving_point;
+
+/* The point's figures from its configuration and priced parts. */
+void nvl_serving_eval(nvl_serving_point *p, long isl, long osl);
+
+/* Marks the Pareto frontier: a point is on it unless another has at least its tokens/s per user
+ * and per GPU and more of one. Returns how many are. */
+size_t nvl_serving_frontier(nvl_serving_point *pts, size_t n);
+
+/* Sorts by tokens/s per user, fastest first (ties: more tokens/s per GPU first). */
+void nvl_serving_sort(nvl_serving_point *pts, size_t n);
+
+/* One CSV row per point (the header first); returns 0 or -1 on a write error. */
+int nvl_serving_csv(const nvl_serving_point *pts, size_t n, long isl, long osl, FILE *out);
+/* The table: every point, the frontier's marked with '*'. */
+void nvl_serving_print(const nvl_serving_point *pts, size_t n, FILE *out);
+
+#endif
