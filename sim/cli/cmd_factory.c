@@ -18,9 +18,11 @@
 #include "cli/llm_params.h"
 #include "cli/llm_sim.h"
 #include "cli/options.h"
+#include "output/plot.h"
 #include "output/serving.h"
 
 #define MAX_LIST 32
+#define MAX_DESIGNS 8
 
 typedef struct {
   long v[MAX_LIST];
@@ -28,7 +30,7 @@ typedef struct {
 } long_list;
 
 typedef struct {
-  const char *llm, *csv, *gpus_text, *batch_text;
+  const char *llm, *csv, *plot, *gpus_text, *batch_text;
   int precision;
   size_t isl, osl;
   double ttft_max_s, itl_max_s;
@@ -55,15 +57,20 @@ static const nvl_option options[] = {
     O(NVL_OPT_TIME, 0, "itl-max", "TIME", itl_max_s,
       "keep configurations whose inter-token latency is at most TIME"),
     NVL_OPT_GROUP_("output"),
-    O(NVL_OPT_STRING, 0, "csv", "FILE", csv, "one row per configuration, written atomically"),
+    O(NVL_OPT_STRING, 0, "csv", "FILE", csv,
+      "one row per configuration and design, written atomically"),
+    O(NVL_OPT_STRING, 0, "plot", "OUT", plot,
+      "the frontiers, tokens/s per GPU over tokens/s per user, one\nline per design: OUT.png, "
+      ".svg or .pdf (gnuplot)"),
     NVL_OPT_QUIET_,
     NVL_OPT_END_};
 #undef O
 #undef C
 
 const nvl_cmd_doc nvl_doc_factory = {
-    "factory", "nvlsim factory --llm MODEL [options] [DESIGN]",
-    "The AI-factory frontier of a model on a design (default: the built-in GB200 NVL72): for\n"
+    "factory", "nvlsim factory --llm MODEL [options] [DESIGN ...]",
+    "The AI-factory frontier of a model on each design (default: the built-in GB200 NVL72;\n"
+    "up to 8, one frontier each, side by side in the CSV and the plot): for\n"
     "each replica size and batch, a replica serving requests of --isl prompt and --osl output\n"
     "tokens under continuous batching with chunked prefill (its decode and prefill steps\n"
     "simulated as `llm` does), its inter-token latency, TTFT, tokens/s per user, per GPU and\n"
@@ -95,15 +102,15 @@ static int parse_list(const char *text, const char *opt, long_list *out) {
   return out->n ? 0 : nvl_cli_usage_error("factory", "--%s: an empty list", opt);
 }
 
-static int parse_opts(int argc, char **argv, factory_opts *o, const char **file) {
+static int parse_opts(int argc, char **argv, factory_opts *o, char **files, int *nf) {
   memset(o, 0, sizeof *o);
   o->precision = -1;
   o->isl = o->osl = 1024;
-  char *operands[1];
-  int n = 0, rc;
-  if (!nvl_options_accept(&nvl_doc_factory, argc, argv, o, operands, 1, &n, &rc))
+  int rc;
+  if (!nvl_options_accept(&nvl_doc_factory, argc, argv, o, files, MAX_DESIGNS, nf, &rc))
     return rc == 0 ? NVL_OPTIONS_HELP : rc;
-  *file = n ? operands[0] : NULL;
+  if (o->plot && nvl_plot_check(o->plot, "factory") != NVL_EXIT_OK)
+    return NVL_EXIT_USAGE;
   if (!o->llm)
     return nvl_cli_usage_error("factory", "--llm MODEL is required (builtin:deepseek-v3, "
                                           "builtin:llama3.1-70b or a file)");
@@ -117,6 +124,9 @@ static int parse_opts(int argc, char **argv, factory_opts *o, const char **file)
   return 0;
 }
 
+/* Why the first configuration that does not fit does not (for the error when none fits). */
+static char g_misfit[512];
+
 /* One step of the ask: its result in *r. -1 when the layout does not fit (or the model cannot
  * take it), 0 done, else an exit status (printed). */
 static int step(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a,
@@ -129,9 +139,13 @@ static int step(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a,
   bool misfit = false; /* the model cannot take the layout, or it does not fit in memory */
   for (size_t i = 0; i < diags.count && rc != NVL_EXIT_OK; i++)
     misfit |= diags.items[i].severity == NVL_SEV_ERROR && diags.items[i].code == NVL_DIAG_LIMIT;
-  if (rc != NVL_EXIT_OK && (x.layout_error || misfit))
+  if (rc != NVL_EXIT_OK && (x.layout_error || misfit)) {
     rc = -1;
-  else if (rc != NVL_EXIT_OK)
+    for (size_t i = 0; i < diags.count && !g_misfit[0]; i++) /* the first reason, for the error */
+      if (diags.items[i].severity == NVL_SEV_ERROR)
+        snprintf(g_misfit, sizeof g_misfit, "%d per replica, batch %zu: %s", a->g, a->batch,
+                 diags.items[i].message);
+  } else if (rc != NVL_EXIT_OK)
     nvl_cli_llm_print_failure(&x, &diags, "factory", label, NULL);
   else
     *r = x.r;
@@ -226,7 +240,8 @@ static double miss(const nvl_serving_point *p, const factory_opts *o) {
   return r;
 }
 
-static void print_closest(nvl_serving_point *pts, size_t n, const factory_opts *o) {
+static void print_closest(const char *label, nvl_serving_point *pts, size_t n,
+                          const factory_opts *o) {
   for (size_t i = 0; i < n; i++) /* the closest first: selection by the miss */
     for (size_t j = i + 1; j < n; j++)
       if (miss(&pts[j], o) < miss(&pts[i], o)) {
@@ -234,17 +249,63 @@ static void print_closest(nvl_serving_point *pts, size_t n, const factory_opts *
         pts[i] = pts[j];
         pts[j] = t;
       }
-  fprintf(stderr, "nvlsim factory: no configuration meets the latency targets; the closest:\n");
+  fprintf(stderr, "nvlsim factory: %s: no configuration meets the latency targets; the closest:\n",
+          label);
   for (size_t i = 0; i < n && i < 3; i++)
     fprintf(stderr, "  %ld per replica (tp %ld, ep %ld), batch %ld: ITL %.3f ms, TTFT %.1f ms\n",
             pts[i].gpus, pts[i].tp, pts[i].ep, pts[i].batch, pts[i].iter_s * 1e3,
             pts[i].ttft_s * 1e3);
 }
 
+/* One design's frontier: searched, kept within the targets, marked and sorted, printed, and
+ * appended to the CSV and the plot. Returns an exit status. */
+static int one_design(const nvl_model_ctx *ctx, const factory_opts *o, const nvl_llm *m,
+                      const char *file, bool header, FILE *csv, nvl_plot *pl) {
+  nvl_design *d = NULL;
+  nvl_serving_point *pts = NULL;
+  size_t n = 0;
+  const char *label = file ? file : "builtin:gb200-nvl72";
+  g_misfit[0] = '\0';
+  int rc = nvl_cli_load(file, NULL, false, &d);
+  if (rc == NVL_EXIT_OK)
+    rc = search(d, m, o, ctx, label, &pts, &n);
+  if (rc == NVL_EXIT_OK && n == 0) {
+    fprintf(stderr,
+            "nvlsim factory: %s: no configuration fits the design (replica sizes up to its "
+            "accelerators, each in memory)%s%s\n",
+            label, g_misfit[0] ? "; the first: " : "", g_misfit);
+    rc = NVL_EXIT_FAIL;
+  }
+  size_t kept = rc == NVL_EXIT_OK ? within(pts, n, o) : 0;
+  if (rc == NVL_EXIT_OK && kept == 0) {
+    print_closest(label, pts, n, o);
+    rc = NVL_EXIT_FAIL;
+  }
+  if (rc == NVL_EXIT_OK) {
+    nvl_serving_frontier(pts, kept);
+    nvl_serving_sort(pts, kept);
+    printf("# nvlsim factory: design %s, %s, ISL %zu, OSL %zu: %zu configurations, * the "
+           "frontier\n",
+           label, o->llm, o->isl, o->osl, kept);
+    nvl_serving_print(pts, kept, stdout);
+    fflush(stdout);
+    if (csv && nvl_serving_csv(pts, kept, label, (long)o->isl, (long)o->osl, header, csv) != 0)
+      rc = NVL_EXIT_USAGE;
+    nvl_plot_series *s = pl ? nvl_plot_series_of(pl, label) : NULL;
+    for (size_t i = kept; s && i-- > 0;) /* the frontier, slowest per user first */
+      if (pts[i].frontier)
+        nvl_plot_add(s, pts[i].tps_user, pts[i].tps_gpu);
+  }
+  nvl_design_free(d);
+  free(pts);
+  return rc;
+}
+
 int nvl_cmd_factory(const nvl_model_ctx *ctx, int argc, char **argv) {
   factory_opts o;
-  const char *file;
-  int rc = parse_opts(argc, argv, &o, &file);
+  char *files[MAX_DESIGNS];
+  int nf = 0;
+  int rc = parse_opts(argc, argv, &o, files, &nf);
   if (rc)
     return rc == NVL_OPTIONS_HELP ? NVL_EXIT_OK : rc;
   nvl_llm m;
@@ -253,44 +314,21 @@ int nvl_cmd_factory(const nvl_model_ctx *ctx, int argc, char **argv) {
   if (!o.gpus_text)
     parse_list(m.moe ? "8,16,32,64,72" : "1,2,4,8", "gpus", &o.gpus);
   nvl_outfile csv = {0};
-  nvl_design *d = NULL;
-  nvl_serving_point *pts = NULL;
-  size_t n = 0;
-  const char *label = file ? file : "builtin:gb200-nvl72";
-  if (o.csv && nvl_cli_output_open(&csv, o.csv, "factory") != 0) {
+  nvl_plot pl = {.xlabel = "tokens/s per user",
+                 .ylabel = "tokens/s per GPU",
+                 .title = "the AI-factory frontier",
+                 .series_label = "design=",
+                 .logy = true};
+  if (o.csv && nvl_cli_output_open(&csv, o.csv, "factory") != 0)
+    return NVL_EXIT_USAGE;
+  for (int i = 0; i < (nf ? nf : 1) && rc == NVL_EXIT_OK; i++)
+    rc = one_design(ctx, &o, &m, nf ? files[i] : NULL, i == 0, o.csv ? csv.fp : NULL,
+                    o.plot ? &pl : NULL);
+  if (rc == NVL_EXIT_OK && o.csv && nvl_cli_output_finish(&csv, ferror(csv.fp) ? -1 : 0, "factory"))
     rc = NVL_EXIT_USAGE;
-    goto done;
-  }
-  if ((rc = nvl_cli_load(file, NULL, false, &d)) != NVL_EXIT_OK)
-    goto done;
-  if ((rc = search(d, &m, &o, ctx, label, &pts, &n)) != NVL_EXIT_OK)
-    goto done;
-  if (n == 0) {
-    fprintf(stderr,
-            "nvlsim factory: %s: no configuration fits the design (replica sizes up to "
-            "its accelerators, each in memory)\n",
-            label);
-    rc = NVL_EXIT_FAIL;
-    goto done;
-  }
-  size_t kept = within(pts, n, &o);
-  if (kept == 0) {
-    print_closest(pts, n, &o);
-    rc = NVL_EXIT_FAIL;
-    goto done;
-  }
-  nvl_serving_frontier(pts, kept);
-  nvl_serving_sort(pts, kept);
-  printf("# nvlsim factory: design %s, %s, ISL %zu, OSL %zu: %zu configurations, * the frontier\n",
-         label, o.llm, o.isl, o.osl, kept);
-  nvl_serving_print(pts, kept, stdout);
-  fflush(stdout);
-  if (o.csv && nvl_cli_output_finish(
-                   &csv, nvl_serving_csv(pts, kept, (long)o.isl, (long)o.osl, csv.fp), "factory"))
-    rc = NVL_EXIT_USAGE;
-done:
+  if (rc == NVL_EXIT_OK && o.plot)
+    rc = nvl_plot_write(&pl, o.plot, "factory");
   nvl_outfile_abort(&csv);
-  nvl_design_free(d);
-  free(pts);
+  nvl_plot_release(&pl);
   return rc;
 }

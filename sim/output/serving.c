@@ -6,6 +6,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "base/csv.h"
+
 void nvl_serving_eval(nvl_serving_point *p, long isl, long osl) {
   double P = (double)p->batch * (double)isl / (double)osl;
   p->prefill_tokens = P;
@@ -50,13 +52,16 @@ void nvl_serving_sort(nvl_serving_point *pts, size_t n) {
     qsort(pts, n, sizeof *pts, cmp_user);
 }
 
-int nvl_serving_csv(const nvl_serving_point *pts, size_t n, long isl, long osl, FILE *out) {
-  fprintf(out, "isl,osl,gpus_per_replica,tp,ep,dp,batch,decode_step_us,prefill_token_us,"
-               "iteration_us,ttft_us,tokens_per_s_user,tokens_per_s_gpu,tokens_per_s_replica,"
-               "tokens_per_s_mw,power_w,frontier\n");
+int nvl_serving_csv(const nvl_serving_point *pts, size_t n, const char *design, long isl, long osl,
+                    bool header, FILE *out) {
+  if (header)
+    fprintf(out, "design,isl,osl,gpus_per_replica,tp,ep,dp,batch,decode_step_us,prefill_token_us,"
+                 "iteration_us,ttft_us,tokens_per_s_user,tokens_per_s_gpu,tokens_per_s_replica,"
+                 "tokens_per_s_mw,power_w,frontier\n");
   for (size_t i = 0; i < n; i++) {
     const nvl_serving_point *p = &pts[i];
-    fprintf(out, "%ld,%ld,%ld,%ld,%ld,%ld,%ld,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%d\n",
+    nvl_csv_field(out, design);
+    fprintf(out, ",%ld,%ld,%ld,%ld,%ld,%ld,%ld,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%d\n",
             isl, osl, p->gpus, p->tp, p->ep, p->dp, p->batch, p->decode_s * 1e6,
             p->prefill_token_s * 1e6, p->iter_s * 1e6, p->ttft_s * 1e6, p->tps_user, p->tps_gpu,
             p->tps_replica, p->tps_mw, p->power_W, p->frontier ? 1 : 0);

@@ -48,8 +48,10 @@ size_t nvl_serving_frontier(nvl_serving_point *pts, size_t n);
 /* Sorts by tokens/s per user, fastest first (ties: more tokens/s per GPU first). */
 void nvl_serving_sort(nvl_serving_point *pts, size_t n);
 
-/* One CSV row per point (the header first); returns 0 or -1 on a write error. */
-int nvl_serving_csv(const nvl_serving_point *pts, size_t n, long isl, long osl, FILE *out);
+/* One CSV row per point, the design named in each (the header first when asked); returns 0 or -1
+ * on a write error. */
+int nvl_serving_csv(const nvl_serving_point *pts, size_t n, const char *design, long isl, long osl,
+                    bool header, FILE *out);
 /* The table: every point, the frontier's marked with '*'. */
 void nvl_serving_print(const nvl_serving_point *pts, size_t n, FILE *out);
 
