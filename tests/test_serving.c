@@ -47,6 +47,36 @@ static void test_serving__iteration_is_the_sum_of_its_parts(void **state) {
   assert_close(one.ttft_s, 0.01 + 1000 * 1e-4, 1e-12);
 }
 
+/* Disaggregated pools: 72 accelerators hold decode replicas of 16 (64 sequences, 10 ms steps, OSL
+ * 1024: 6.25 requests/s each) beside prefill replicas of 8 (8 sequences per 0.4 s step: 20
+ * requests/s): 1 decode + 7 prefill serve 6.25 requests/s, 2 + 5 12.5, 3 + 3 18.75, 4 + 1 20
+ * (the prefill pool binds): the design serves 20 x 1024 tokens/s over its 72. ITL is the decode
+ * step alone, TTFT the prefill step and the KV transfer. No pair fits when the decode replica
+ * leaves no room for a prefill one. */
+static void test_serving__disaggregated_pools_balance(void **state) {
+  (void)state;
+  nvl_serving_point p = {.gpus = 16,
+                         .design_gpus = 72,
+                         .batch = 64,
+                         .decode_s = 0.01,
+                         .power_W = 16 * 1000.0,
+                         .disagg = true,
+                         .prefill_gpus = 8,
+                         .prefill_seqs = 8,
+                         .prefill_step_s = 0.4,
+                         .kv_s = 0.002};
+  assert_true(nvl_serving_eval_disagg(&p, 1024, 1024));
+  assert_int_equal(p.decode_replicas, 4);
+  assert_int_equal(p.prefill_replicas, 1);
+  assert_close(p.tps_gpu, 20.0 * 1024 / 72, 1e-12);
+  assert_close(p.tps_mw, 20.0 * 1024 / (72 * 1000.0 / 1e6), 1e-12);
+  assert_close(p.iter_s, 0.01, 1e-12);
+  assert_close(p.ttft_s, 0.402, 1e-12);
+  assert_close(p.tps_user, 100, 1e-12);
+  p.gpus = 68; /* 68 + 8 > 72 */
+  assert_false(nvl_serving_eval_disagg(&p, 1024, 1024));
+}
+
 /* The frontier, on random sets of points: no marked point is dominated, and every unmarked one
  * is dominated by a marked one; sorting keeps the marks and orders by tokens/s per user. */
 static void test_serving__frontier_has_no_dominated_point(void **state) {
@@ -87,6 +117,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_serving__iteration_is_the_sum_of_its_parts),
       cmocka_unit_test(test_serving__frontier_has_no_dominated_point),
+      cmocka_unit_test(test_serving__disaggregated_pools_balance),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

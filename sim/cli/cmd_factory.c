@@ -20,6 +20,7 @@
 #include "cli/options.h"
 #include "output/plot.h"
 #include "output/serving.h"
+#include "platform/platform.h"
 
 #define MAX_LIST 32
 #define MAX_DESIGNS 8
@@ -34,6 +35,7 @@ typedef struct {
   int precision;
   size_t isl, osl;
   double ttft_max_s, itl_max_s;
+  bool disagg;
   long_list gpus, batch;
 } factory_opts;
 
@@ -56,6 +58,9 @@ static const nvl_option options[] = {
       "keep configurations whose TTFT is at most TIME"),
     O(NVL_OPT_TIME, 0, "itl-max", "TIME", itl_max_s,
       "keep configurations whose inter-token latency is at most TIME"),
+    O(NVL_OPT_FLAG, 0, "disagg", NULL, disagg,
+      "also disaggregated serving: prefill replicas of each size\nbeside each decode "
+      "configuration, the KV cache moved between\nthem over the fabric"),
     NVL_OPT_GROUP_("output"),
     O(NVL_OPT_STRING, 0, "csv", "FILE", csv,
       "one row per configuration and design, written atomically"),
@@ -130,7 +135,7 @@ static char g_misfit[512];
 /* One step of the ask: its result in *r. -1 when the layout does not fit (or the model cannot
  * take it), 0 done, else an exit status (printed). */
 static int step(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a,
-                const nvl_model_ctx *ctx, const char *label, nvl_llm_result *r) {
+                const nvl_model_ctx *ctx, const char *label, nvl_llm_result *r, double *kv) {
   nvl_llm_sim x;
   memset(&x, 0, sizeof x);
   nvl_diags diags = NVL_DIAGS_INIT;
@@ -147,8 +152,11 @@ static int step(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a,
                  diags.items[i].message);
   } else if (rc != NVL_EXIT_OK)
     nvl_cli_llm_print_failure(&x, &diags, "factory", label, NULL);
-  else
+  else {
     *r = x.r;
+    if (kv) /* one rank's KV cache: its share of its sequences' */
+      *kv = x.st.mem.kv_cache;
+  }
   nvl_llm_sim_release(&x);
   nvl_diags_release(&diags);
   return rc;
@@ -165,9 +173,19 @@ static void replica_layout(const nvl_llm *m, long g, nvl_llm_ask *a) {
   a->redundant = m->moe && m->experts % g ? (size_t)(g - m->experts % g) : 0;
 }
 
-/* Every configuration of the search into pts (grown); returns an exit status. */
+/* A replica size's prefill, for disaggregated pools: its step over `seqs` sequences of isl
+ * tokens (one per data-parallel rank) and one request's KV cache over all its ranks. */
+typedef struct {
+  long gpus, seqs, tp;
+  double step_s, kv_bytes;
+  bool ok;
+} prefill_pool;
+
+/* Every configuration of the search into pts (grown), and per replica size its prefill into
+ * pools (or NULL); returns an exit status. */
 static int search(const nvl_design *d, const nvl_llm *m, const factory_opts *o,
-                  const nvl_model_ctx *ctx, const char *label, nvl_serving_point **pts, size_t *n) {
+                  const nvl_model_ctx *ctx, const char *label, nvl_serving_point **pts, size_t *n,
+                  prefill_pool *pools) {
   size_t cap = 0, acc = 0, total = (size_t)(o->gpus.n * o->batch.n), done = 0;
   for (size_t i = 0; i < d->n_devices; i++)
     acc += !d->devices[i].is_switch && nvl_kind_is_accelerator(nvl_device_kind(d, (int)i));
@@ -184,7 +202,10 @@ static int search(const nvl_design *d, const nvl_llm *m, const factory_opts *o,
     a.batch = a.dp;
     a.seq = o->isl;
     nvl_llm_result pre, dec;
-    int rc = step(d, m, &a, ctx, label, &pre);
+    double kv = 0;
+    int rc = step(d, m, &a, ctx, label, &pre, &kv);
+    if (rc == 0 && pools) /* a prefill pool of g: its step, sequences, one request's KV */
+      pools[gi] = (prefill_pool){g, (long)a.dp, (long)a.tp, pre.step_s, kv * (double)a.tp, true};
     if (rc > 0)
       return rc;
     for (int bi = 0; rc == 0 && bi < o->batch.n; bi++, done++) {
@@ -194,7 +215,7 @@ static int search(const nvl_design *d, const nvl_llm *m, const factory_opts *o,
       if (tty)
         fprintf(stderr, "\rfactory: %zu/%zu configurations (%ld per replica, batch %zu)   ",
                 done + 1, total, g, a.batch);
-      int rd = step(d, m, &a, ctx, label, &dec);
+      int rd = step(d, m, &a, ctx, label, &dec, NULL);
       if (rd > 0)
         return rd;
       if (rd < 0) /* larger batches do not fit either */
@@ -257,6 +278,71 @@ static void print_closest(const char *label, nvl_serving_point *pts, size_t n,
             pts[i].ttft_s * 1e3);
 }
 
+/* What one transfer from endpoint a to b gets alone on the fabric: the least over its stripes of
+ * their bottleneck over their share, and its slowest stripe's latency (as `nvlsim route`). */
+static void pair_rate(const nvl_platform *p, int a, int b, double *Bps, double *lat) {
+  nvl_stripe st[NVL_MAX_STRIPES];
+  int ns = nvl_platform_stripes(p, a, b, st);
+  *Bps = 0;
+  *lat = 0;
+  for (int s = 0; s < ns; s++) {
+    int links[64], dirs[64],
+        nl = nvl_platform_route(p, st[s].from_host, st[s].to_host, links, dirs, 64);
+    double low = 0;
+    for (int i = 0; i < nl; i++) {
+      const nvl_plink *k = nvl_platform_link(p, links[i]);
+      if (!k->fatpipe && (low == 0 || k->bw_Bps < low))
+        low = k->bw_Bps;
+    }
+    double r = st[s].weight > 0 ? low / st[s].weight : 0;
+    *Bps = s == 0 || r < *Bps ? r : *Bps;
+    double l = nvl_platform_route_latency(p, st[s].from_host, st[s].to_host);
+    *lat = l > *lat ? l : *lat;
+  }
+}
+
+/* The disaggregated configurations: every aggregated one's decode replica beside each replica
+ * size's prefill pool, where both fit the design, the KV cache moved between the first
+ * accelerator of a prefill replica and the first of a decode replica placed after it, over as
+ * many rank pairs as the lesser TP of the two (each pair its share). Appended to pts. */
+static int add_disagg(const nvl_design *d, const prefill_pool *pools, int npools,
+                      nvl_serving_point **pts, size_t *n, const factory_opts *o) {
+  nvl_diags diags = NVL_DIAGS_INIT;
+  nvl_platform_opts po = {.model = NVL_MODEL_DEFAULT};
+  nvl_platform *p = nvl_platform_new(d, &po, &diags);
+  nvl_diags_release(&diags);
+  if (!p)
+    return NVL_EXIT_FAIL;
+  int *acc = nvl_xmalloc((d->n_devices + 1) * sizeof(int)), na = 0;
+  for (size_t i = 0; i < d->n_devices; i++)
+    if (!d->devices[i].is_switch && nvl_kind_is_accelerator(nvl_device_kind(d, (int)i)))
+      acc[na++] = (int)i;
+  size_t n0 = *n, cap = *n;
+  for (size_t i = 0; i < n0; i++)
+    for (int k = 0; k < npools; k++) {
+      const prefill_pool *pp = &pools[k];
+      if (!pp->ok || pp->gpus + (*pts)[i].gpus > na)
+        continue;
+      double Bps, lat;
+      pair_rate(p, acc[0], acc[pp->gpus], &Bps, &lat);
+      long pairs = pp->tp < (*pts)[i].tp ? pp->tp : (*pts)[i].tp;
+      nvl_serving_point q = (*pts)[i];
+      q.disagg = true;
+      q.prefill_gpus = pp->gpus;
+      q.prefill_seqs = pp->seqs;
+      q.prefill_step_s = pp->step_s;
+      q.kv_s = Bps > 0 ? lat + pp->kv_bytes / (double)pairs / Bps : INFINITY;
+      if (!nvl_serving_eval_disagg(&q, (long)o->isl, (long)o->osl))
+        continue;
+      if (*n == cap)
+        *pts = nvl_xrealloc(*pts, (cap = 2 * cap + 16) * sizeof **pts);
+      (*pts)[(*n)++] = q;
+    }
+  free(acc);
+  nvl_platform_free(p);
+  return NVL_EXIT_OK;
+}
+
 /* One design's frontier: searched, kept within the targets, marked and sorted, printed, and
  * appended to the CSV and the plot. Returns an exit status. */
 static int one_design(const nvl_model_ctx *ctx, const factory_opts *o, const nvl_llm *m,
@@ -267,8 +353,12 @@ static int one_design(const nvl_model_ctx *ctx, const factory_opts *o, const nvl
   const char *label = file ? file : "builtin:gb200-nvl72";
   g_misfit[0] = '\0';
   int rc = nvl_cli_load(file, NULL, false, &d);
+  prefill_pool pools[MAX_LIST];
+  memset(pools, 0, sizeof pools);
   if (rc == NVL_EXIT_OK)
-    rc = search(d, m, o, ctx, label, &pts, &n);
+    rc = search(d, m, o, ctx, label, &pts, &n, o->disagg ? pools : NULL);
+  if (rc == NVL_EXIT_OK && o->disagg)
+    rc = add_disagg(d, pools, o->gpus.n, &pts, &n, o);
   if (rc == NVL_EXIT_OK && n == 0) {
     fprintf(stderr,
             "nvlsim factory: %s: no configuration fits the design (replica sizes up to its "

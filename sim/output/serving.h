@@ -15,6 +15,13 @@
  *   TTFT = ceil(isl / P) iterations (a prompt prefilled in chunks of the iteration's budget; one
  *   request on an idle replica: the prefill step itself),
  *   tokens/s per MW = the design's tokens/s / its accelerators' board power.
+ * Disaggregated (disagg): prefill replicas of Rp accelerators and decode replicas of R apart, the
+ * prompt's KV cache moved from one to the other over the fabric. A decode replica finishes
+ * batch / (osl x decode) requests/s, a prefill replica prefill_seqs / prefill step; the design's
+ * accelerators hold Np prefill and Nd decode replicas, Np x Rp + Nd x R within them, the pair
+ * that serves the most requests (the lesser of the two pools' rates; ties: fewer accelerators).
+ * ITL is the decode step alone, TTFT the prefill step plus the KV transfer; tokens/s per GPU and
+ * per MW the design's over all its accelerators.
  * Queueing (arrivals that find the batch full) and speculative decoding are not modelled.
  */
 #ifndef NVL_OUTPUT_SERVING_H
@@ -33,6 +40,11 @@ typedef struct {
   double decode_s;        /* one decode step of `batch` sequences */
   double prefill_token_s; /* one prompt token's share of a prefill step */
   double power_W;         /* the replica's boards (R of them) */
+  /* disaggregated: the prefill replicas' size and its step over prefill_seqs sequences, the KV
+   * transfer of one request, and the pools as chosen (nvl_serving_eval_disagg) */
+  bool disagg;
+  long prefill_gpus, prefill_seqs, prefill_replicas, decode_replicas;
+  double prefill_step_s, kv_s;
   /* the figures (nvl_serving_eval) */
   double iter_s, ttft_s, prefill_tokens, tps_user, tps_replica, tps_gpu, tps_mw;
   bool frontier; /* on the Pareto frontier of tokens/s per GPU against tokens/s per user */
@@ -40,6 +52,9 @@ typedef struct {
 
 /* The point's figures from its configuration and priced parts. */
 void nvl_serving_eval(nvl_serving_point *p, long isl, long osl);
+
+/* A disaggregated point's pools and figures (see above). False when no pair of pools fits. */
+bool nvl_serving_eval_disagg(nvl_serving_point *p, long isl, long osl);
 
 /* Marks the Pareto frontier: a point is on it unless another has at least its tokens/s per user
  * and per GPU and more of one. Returns how many are. */
@@ -52,7 +67,8 @@ void nvl_serving_sort(nvl_serving_point *pts, size_t n);
  * on a write error. */
 int nvl_serving_csv(const nvl_serving_point *pts, size_t n, const char *design, long isl, long osl,
                     bool header, FILE *out);
-/* The table: every point, the frontier's marked with '*'. */
+/* The table: every point, the frontier's marked with '*'; the prefill pool "mixed" (chunked
+ * prefill in the decode batch) or "NpxRp:Nd" (Np prefill replicas of Rp, Nd decode replicas). */
 void nvl_serving_print(const nvl_serving_point *pts, size_t n, FILE *out);
 
 #endif
