@@ -83,18 +83,20 @@ int nvl_serving_csv(const nvl_serving_point *pts, size_t n, const char *design, 
     fprintf(out, "design,isl,osl,mode,gpus_per_replica,tp,ep,dp,batch,decode_step_us,"
                  "prefill_token_us,prefill_gpus_per_replica,prefill_replicas,decode_replicas,"
                  "prefill_step_us,kv_transfer_us,iteration_us,ttft_us,tokens_per_s_user,"
-                 "tokens_per_s_gpu,tokens_per_s_replica,tokens_per_s_mw,power_w,frontier\n");
+                 "tokens_per_s_gpu,tokens_per_s_replica,tokens_per_s_mw,tokens_per_hour_design,"
+                 "tokens_per_mwh,power_w,frontier\n");
   for (size_t i = 0; i < n; i++) {
     const nvl_serving_point *p = &pts[i];
     nvl_csv_field(out, design);
     fprintf(out,
             ",%ld,%ld,%s,%ld,%ld,%ld,%ld,%ld,%.6g,%.6g,%ld,%ld,%ld,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,"
-            "%.6g,%.6g,%.6g,%d\n",
+            "%.6g,%.6g,%.6g,%.6g,%.6g,%d\n",
             isl, osl, p->disagg ? "disaggregated" : "aggregated", p->gpus, p->tp, p->ep, p->dp,
             p->batch, p->decode_s * 1e6, p->prefill_token_s * 1e6, p->prefill_gpus,
             p->prefill_replicas, p->decode_replicas, p->prefill_step_s * 1e6, p->kv_s * 1e6,
             p->iter_s * 1e6, p->ttft_s * 1e6, p->tps_user, p->tps_gpu, p->tps_replica, p->tps_mw,
-            p->power_W, p->frontier ? 1 : 0);
+            p->tps_gpu * (double)(p->design_gpus > 0 ? p->design_gpus : p->gpus) * 3600,
+            p->tps_mw * 3600, p->power_W, p->frontier ? 1 : 0);
   }
   return ferror(out) ? -1 : 0;
 }
