@@ -32,6 +32,21 @@ static void test_serving__iteration_is_the_sum_of_its_parts(void **state) {
     assert_close(p.ttft_s, ceil(cases[i].isl / P - 1e-9) * it, 1e-12);
     assert_close(p.tps_mw, cases[i].batch / it / (1000.0 * cases[i].gpus / 1e6), 1e-12);
   }
+  /* speculative decoding: k = 1.85 tokens per sequence and step; a request takes osl / k
+   * iterations, the prefill budget grows by k, ITL is the iteration over k */
+  nvl_serving_point s = {.gpus = 72,
+                         .batch = 1152,
+                         .decode_s = 0.0127,
+                         .step_tokens = 1.85,
+                         .prefill_token_s = 1e-6,
+                         .power_W = 72 * 1200.0};
+  nvl_serving_eval(&s, 1024, 1024);
+  double sP = 1152 * 1024 * 1.85 / 1024, sit = 0.0127 + sP * 1e-6;
+  assert_close(s.prefill_tokens, sP, 1e-12);
+  assert_close(s.iter_s, sit, 1e-12);
+  assert_close(s.itl_s, sit / 1.85, 1e-12);
+  assert_close(s.tps_user, 1.85 / sit, 1e-12);
+  assert_close(s.tps_replica, 1152 * 1.85 / sit, 1e-12);
   /* per GPU and per MW count the design's accelerators: 72 hold one replica of 64 */
   nvl_serving_point r = {
       .gpus = 64, .design_gpus = 72, .batch = 64, .decode_s = 0.01, .power_W = 64 * 1200.0};

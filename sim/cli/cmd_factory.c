@@ -36,6 +36,8 @@ typedef struct {
   size_t isl, osl;
   double ttft_max_s, itl_max_s;
   bool disagg;
+  long mtp;          /* drafts per decode step (0: none) */
+  double mtp_accept; /* -1: NVL_LLM_MTP_ACCEPT */
   long_list gpus, batch;
 } factory_opts;
 
@@ -58,6 +60,11 @@ static const nvl_option options[] = {
       "keep configurations whose TTFT is at most TIME"),
     O(NVL_OPT_TIME, 0, "itl-max", "TIME", itl_max_s,
       "keep configurations whose inter-token latency is at most TIME"),
+    C(0, "mtp", "N", mtp, nvl_lp_cli_mtp,
+      "speculative decoding: N drafted tokens per decode step\n(multi-token prediction; default "
+      "0)"),
+    C(0, "mtp-accept", "A", mtp_accept, nvl_lp_cli_accept,
+      "with --mtp: the chance a draft is accepted (default 0.85)"),
     O(NVL_OPT_FLAG, 0, "disagg", NULL, disagg,
       "also disaggregated serving: prefill replicas of each size\nbeside each decode "
       "configuration, the KV cache moved between\nthem over the fabric"),
@@ -110,6 +117,7 @@ static int parse_list(const char *text, const char *opt, long_list *out) {
 static int parse_opts(int argc, char **argv, factory_opts *o, char **files, int *nf) {
   memset(o, 0, sizeof *o);
   o->precision = -1;
+  o->mtp_accept = -1;
   o->isl = o->osl = 1024;
   int rc;
   if (!nvl_options_accept(&nvl_doc_factory, argc, argv, o, files, MAX_DESIGNS, nf, &rc))
@@ -210,6 +218,8 @@ static int search(const nvl_design *d, const nvl_llm *m, const factory_opts *o,
       return rc;
     for (int bi = 0; rc == 0 && bi < o->batch.n; bi++, done++) {
       a.mode = NVL_LLM_DECODE;
+      a.mtp = o->mtp;
+      a.mtp_accept = o->mtp > 0 ? o->mtp_accept : -1;
       a.batch = (size_t)(o->batch.v[bi] * g);
       a.seq = o->isl + o->osl / 2;
       if (tty)
@@ -231,6 +241,7 @@ static int search(const nvl_design *d, const nvl_llm *m, const factory_opts *o,
           .dp = (long)a.dp,
           .batch = (long)a.batch,
           .decode_s = dec.step_s,
+          .step_tokens = dec.tokens_per_s * dec.step_s / (double)a.batch,
           .prefill_token_s = pre.step_s / ((double)a.dp * (double)o->isl),
           .power_W = dec.tokens_per_joule > 0 ? dec.tokens_per_s / dec.tokens_per_joule : 0};
       nvl_serving_eval(p, (long)o->isl, (long)o->osl);

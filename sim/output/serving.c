@@ -9,12 +9,14 @@
 #include "base/csv.h"
 
 void nvl_serving_eval(nvl_serving_point *p, long isl, long osl) {
-  double P = (double)p->batch * (double)isl / (double)osl;
+  double k = p->step_tokens > 0 ? p->step_tokens : 1;
+  double P = (double)p->batch * (double)isl * k / (double)osl;
   p->prefill_tokens = P;
   p->iter_s = p->decode_s + P * p->prefill_token_s;
+  p->itl_s = p->iter_s / k;
   p->ttft_s = ceil((double)isl / P - 1e-9) * p->iter_s;
-  p->tps_user = 1.0 / p->iter_s;
-  p->tps_replica = (double)p->batch / p->iter_s;
+  p->tps_user = k / p->iter_s;
+  p->tps_replica = (double)p->batch * k / p->iter_s;
   long all = p->design_gpus > 0 ? p->design_gpus : p->gpus, replicas = all / p->gpus;
   double design_tps = (double)replicas * p->tps_replica;
   p->tps_gpu = design_tps / (double)all;
@@ -23,7 +25,8 @@ void nvl_serving_eval(nvl_serving_point *p, long isl, long osl) {
 
 bool nvl_serving_eval_disagg(nvl_serving_point *p, long isl, long osl) {
   long all = p->design_gpus > 0 ? p->design_gpus : p->gpus + p->prefill_gpus;
-  double cap_d = (double)p->batch / ((double)osl * p->decode_s),
+  double k = p->step_tokens > 0 ? p->step_tokens : 1;
+  double cap_d = (double)p->batch * k / ((double)osl * p->decode_s),
          cap_p = (double)p->prefill_seqs / p->prefill_step_s, best = 0;
   p->prefill_replicas = p->decode_replicas = 0;
   for (long nd = 1; nd * p->gpus + p->prefill_gpus <= all; nd++) {
@@ -37,9 +40,10 @@ bool nvl_serving_eval_disagg(nvl_serving_point *p, long isl, long osl) {
   (void)isl;
   p->prefill_tokens = 0;
   p->iter_s = p->decode_s;
+  p->itl_s = p->iter_s / k;
   p->ttft_s = p->prefill_step_s + p->kv_s;
-  p->tps_user = 1.0 / p->iter_s;
-  p->tps_replica = (double)p->batch / p->iter_s;
+  p->tps_user = k / p->iter_s;
+  p->tps_replica = (double)p->batch * k / p->iter_s;
   p->tps_gpu = best * (double)osl / (double)all;
   p->tps_mw =
       p->power_W > 0 ? best * (double)osl / (p->power_W / (double)p->gpus * (double)all / 1e6) : 0;
@@ -82,7 +86,8 @@ int nvl_serving_csv(const nvl_serving_point *pts, size_t n, const char *design, 
   if (header)
     fprintf(out, "design,isl,osl,mode,gpus_per_replica,tp,ep,dp,batch,decode_step_us,"
                  "prefill_token_us,prefill_gpus_per_replica,prefill_replicas,decode_replicas,"
-                 "prefill_step_us,kv_transfer_us,iteration_us,ttft_us,tokens_per_s_user,"
+                 "prefill_step_us,kv_transfer_us,tokens_per_step,iteration_us,itl_us,ttft_us,"
+                 "tokens_per_s_user,"
                  "tokens_per_s_gpu,tokens_per_s_replica,tokens_per_s_mw,tokens_per_hour_design,"
                  "tokens_per_mwh,power_w,frontier\n");
   for (size_t i = 0; i < n; i++) {
@@ -90,11 +95,12 @@ int nvl_serving_csv(const nvl_serving_point *pts, size_t n, const char *design, 
     nvl_csv_field(out, design);
     fprintf(out,
             ",%ld,%ld,%s,%ld,%ld,%ld,%ld,%ld,%.6g,%.6g,%ld,%ld,%ld,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,"
-            "%.6g,%.6g,%.6g,%.6g,%.6g,%d\n",
+            "%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%d\n",
             isl, osl, p->disagg ? "disaggregated" : "aggregated", p->gpus, p->tp, p->ep, p->dp,
             p->batch, p->decode_s * 1e6, p->prefill_token_s * 1e6, p->prefill_gpus,
             p->prefill_replicas, p->decode_replicas, p->prefill_step_s * 1e6, p->kv_s * 1e6,
-            p->iter_s * 1e6, p->ttft_s * 1e6, p->tps_user, p->tps_gpu, p->tps_replica, p->tps_mw,
+            p->step_tokens > 0 ? p->step_tokens : 1.0, p->iter_s * 1e6, p->itl_s * 1e6,
+            p->ttft_s * 1e6, p->tps_user, p->tps_gpu, p->tps_replica, p->tps_mw,
             p->tps_gpu * (double)(p->design_gpus > 0 ? p->design_gpus : p->gpus) * 3600,
             p->tps_mw * 3600, p->power_W, p->frontier ? 1 : 0);
   }
@@ -111,7 +117,7 @@ void nvl_serving_print(const nvl_serving_point *pts, size_t n, FILE *out) {
       snprintf(pool, sizeof pool, "%ldx%ld:%ld", p->prefill_replicas, p->prefill_gpus,
                p->decode_replicas);
     fprintf(out, "%c %5ld %4ld %4ld %4ld %7ld  %-12s %12.3f %12.1f %11.1f %11.1f %11.4g\n",
-            p->frontier ? '*' : ' ', p->gpus, p->tp, p->ep, p->dp, p->batch, pool, p->iter_s * 1e3,
+            p->frontier ? '*' : ' ', p->gpus, p->tp, p->ep, p->dp, p->batch, pool, p->itl_s * 1e3,
             p->ttft_s * 1e3, p->tps_user, p->tps_gpu, p->tps_mw);
   }
 }

@@ -22,7 +22,11 @@
  * that serves the most requests (the lesser of the two pools' rates; ties: fewer accelerators).
  * ITL is the decode step alone, TTFT the prefill step plus the KV transfer; tokens/s per GPU and
  * per MW the design's over all its accelerators.
- * Queueing (arrivals that find the batch full) and speculative decoding are not modelled.
+ * Speculative decoding (multi-token prediction, `--mtp`): each decode step advances every sequence
+ * by k tokens (1 + its accepted drafts, from the decode step itself), so a request takes osl / k
+ * iterations, the prefill budget is batch x isl x k / osl, ITL (the time between two of a user's
+ * tokens) is the iteration over k, and the rates count k tokens per sequence and iteration.
+ * Queueing (arrivals that find the batch full) is not modelled.
  */
 #ifndef NVL_OUTPUT_SERVING_H
 #define NVL_OUTPUT_SERVING_H
@@ -38,6 +42,7 @@ typedef struct {
   long batch;            /* concurrent sequences per replica */
   /* its priced parts */
   double decode_s;        /* one decode step of `batch` sequences */
+  double step_tokens;     /* tokens a sequence gains per decode step (1 + accepted drafts; 0: 1) */
   double prefill_token_s; /* one prompt token's share of a prefill step */
   double power_W;         /* the replica's boards (R of them) */
   /* disaggregated: the prefill replicas' size and its step over prefill_seqs sequences, the KV
@@ -46,7 +51,7 @@ typedef struct {
   long prefill_gpus, prefill_seqs, prefill_replicas, decode_replicas;
   double prefill_step_s, kv_s;
   /* the figures (nvl_serving_eval) */
-  double iter_s, ttft_s, prefill_tokens, tps_user, tps_replica, tps_gpu, tps_mw;
+  double iter_s, itl_s, ttft_s, prefill_tokens, tps_user, tps_replica, tps_gpu, tps_mw;
   bool frontier; /* on the Pareto frontier of tokens/s per GPU against tokens/s per user */
 } nvl_serving_point;
 
