@@ -412,6 +412,11 @@ int nvl_cmd_factory(const nvl_model_ctx *ctx, int argc, char **argv) {
   nvl_llm m;
   if ((rc = nvl_cli_llm_load(o.llm, &m)) != NVL_EXIT_OK)
     return rc;
+  if (m.context > 0 && (long)(o.isl + o.osl) > m.context)
+    return nvl_cli_usage_error("factory",
+                               "--isl %zu + --osl %zu = %zu tokens: beyond %s's context of %ld "
+                               "tokens (its max_position_embeddings)",
+                               o.isl, o.osl, o.isl + o.osl, m.name, m.context);
   if (!o.gpus_text)
     parse_list(m.moe ? "8,16,32,64,72" : "1,2,4,8", "gpus", &o.gpus);
   nvl_outfile csv = {0};

@@ -74,6 +74,11 @@ static void warn_ignored(const nvl_llm_ask *a, const nvl_llm *m, const nvl_llm_l
   if (a->capacity > 0 && !m->moe)
     nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
                  "--capacity-factor ignored: it drops tokens of a MoE model's experts");
+  if (m->context > 0 && l->seq > m->context)
+    nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
+                 "--seq %ld is beyond %s's context of %ld tokens (its max_position_embeddings): "
+                 "simulated as asked",
+                 l->seq, m->name, m->context);
   if (a->ep_kernel >= 0 && !routed)
     nvl_diag_add(diags, NVL_SEV_WARNING, NVL_DIAG_SCHEMA, "",
                  "--ep-kernel ignored: it chooses DeepEP's kernels for the expert exchange of a "

@@ -76,6 +76,7 @@ typedef struct {
   char name[64];
   char source[512];
   long layers, hidden, ffn, heads, kv_heads, head_dim, vocab;
+  long context; /* the longest sequence it takes (max_position_embeddings), 0: not given */
   nvl_precision precision; /* the published one: --precision's default */
   int mlp_mats;            /* weight matrices of the dense MLP: 3 (SwiGLU) or 2 (GELU) */
   bool mla;                /* DeepSeek's multi-head latent attention */

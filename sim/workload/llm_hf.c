@@ -134,6 +134,7 @@ static void dense(hf *h, nvl_llm *m) {
   m->kv_heads = num(h, "num_key_value_heads", false, m->heads);
   m->head_dim = num(h, "head_dim", false, m->heads ? m->hidden / m->heads : 1);
   m->vocab = num(h, "vocab_size", true, 1);
+  m->context = num(h, "max_position_embeddings", false, 0);
   m->mlp_mats = 3;
 }
 

@@ -134,10 +134,10 @@ static int parse(json_t *root, nvl_llm *m, nvl_diags *diags) {
     return -1;
   }
   static const char *const keys[] = {
-      "name",  "source",   "note",     "layers",         "hidden",          "ffn",
-      "heads", "kv_heads", "head_dim", "vocab",          "precision",       "mla",
-      "moe",   "mlp",      "window",   "parallel_block", "tied_embeddings", "mtp_layers",
-      NULL};
+      "name",    "source",   "note",     "layers",         "hidden",          "ffn",
+      "heads",   "kv_heads", "head_dim", "vocab",          "precision",       "mla",
+      "moe",     "mlp",      "window",   "parallel_block", "tied_embeddings", "mtp_layers",
+      "context", NULL};
   check_keys(&c, root, "", keys);
   snprintf(m->name, sizeof m->name, "model");
   get_str(&c, root, "name", m->name, sizeof m->name);
@@ -154,6 +154,7 @@ static int parse(json_t *root, nvl_llm *m, nvl_diags *diags) {
     bad(&c, "/heads", "%ld heads over hidden %ld leave a head dimension of 0: give head_dim",
         m->heads, m->hidden);
   m->vocab = get_int(&c, root, "", "vocab", true, 1, 1 << 24, 1);
+  m->context = get_int(&c, root, "", "context", false, 1, 1 << 30, 0);
   if (heads_ok && kv_ok && (m->kv_heads > m->heads || m->heads % m->kv_heads != 0))
     bad(&c, "/kv_heads", "kv_heads must divide the %ld heads", m->heads);
   char mlp[16] = "swiglu";
