@@ -148,3 +148,9 @@ bench_llm "Llama 3.1 405B train, gb200-nvl72-x16 tp8 pp9 dp16" builtin:gb200-nvl
 bench_llm "DeepSeek-V3 train, 2 NVL576 racks, pp2 x EP72" topologies/nvl576.json \
   --llm builtin:deepseek-v3 --pp 2 --ep 72 --redundant-experts 32 --first-stage-layers 30 \
   --last-stage-layers 31 -g 144 --recompute full --seq 4096 --batch 144
+# the AI-factory frontier (issue 31: at least 200 configurations in < 5 min)
+out=$(/usr/bin/time -f "%e %M" -o "$tmp" timeout "$limit" "$bin" factory --llm builtin:deepseek-v3 \
+  --disagg --gpus 8,16,24,32,40,48,56,64,72 2>/dev/null | head -n 1)
+read -r wall rss < <(tail -n 1 "$tmp") || true
+printf '%-44s %10s %10s  %s\n' "factory DeepSeek-V3 on NVL72, --disagg" "${wall:--}" \
+  "$(( ${rss:-0} / 1024 ))" "$(echo "$out" | grep -oE '[0-9]+ configurations' || echo failed)"
