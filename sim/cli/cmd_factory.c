@@ -15,6 +15,7 @@
 #include "cli/argvals.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/factory_steps.h"
 #include "cli/llm_params.h"
 #include "cli/llm_sim.h"
 #include "cli/options.h"
@@ -31,7 +32,7 @@ typedef struct {
 } long_list;
 
 typedef struct {
-  const char *llm, *csv, *plot, *gpus_text, *batch_text;
+  const char *llm, *csv, *plot, *steps, *gpus_text, *batch_text;
   int precision;
   size_t isl, osl;
   double ttft_max_s, itl_max_s;
@@ -71,6 +72,9 @@ static const nvl_option options[] = {
     NVL_OPT_GROUP_("output"),
     O(NVL_OPT_STRING, 0, "csv", "FILE", csv,
       "one row per configuration and design, written atomically"),
+    O(NVL_OPT_STRING, 0, "steps", "FILE", steps,
+      "a log of the simulated steps: a rerun with the same FILE takes\nthem from it (an "
+      "interrupted search resumes)"),
     O(NVL_OPT_STRING, 0, "plot", "OUT", plot,
       "the frontiers, tokens/s per GPU over tokens/s per user, one\nline per design: OUT.png, "
       ".svg or .pdf (gnuplot)"),
@@ -139,11 +143,39 @@ static int parse_opts(int argc, char **argv, factory_opts *o, char **files, int 
 
 /* Why the first configuration that does not fit does not (for the error when none fits). */
 static char g_misfit[512];
+/* --steps: the log of simulated steps, and the current design's part of their keys (NULL log:
+ * none) */
+static nvl_factory_steps *g_log;
+static char g_design_key[600];
+
+/* The ask's key in the log: the design, the model and every field the step depends on. */
+static void step_key(const nvl_llm_ask *a, char *key, size_t len) {
+  snprintf(key, len, "%s|%s|p%d|m%d|g%d|tp%zu|ep%zu|dp%zu|r%zu|b%zu|s%zu|mtp%ld|a%.6g",
+           g_design_key, a->llm, a->precision, (int)a->mode, a->g, a->tp, a->ep, a->dp,
+           a->redundant, a->batch, a->seq, a->mtp, a->mtp_accept);
+}
 
 /* One step of the ask: its result in *r. -1 when the layout does not fit (or the model cannot
  * take it), 0 done, else an exit status (printed). */
 static int step(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a,
                 const nvl_model_ctx *ctx, const char *label, nvl_llm_result *r, double *kv) {
+  char key[1024];
+  step_key(a, key, sizeof key);
+  const nvl_fs_entry *had = g_log ? nvl_factory_steps_find(g_log, key) : NULL;
+  if (had && !had->fits) {
+    if (!g_misfit[0])
+      snprintf(g_misfit, sizeof g_misfit, "%s", had->reason);
+    return -1;
+  }
+  if (had) { /* simulated before: the log's figures */
+    memset(r, 0, sizeof *r);
+    r->step_s = had->step_s;
+    r->tokens_per_s = had->tokens_per_s;
+    r->tokens_per_joule = had->tokens_per_joule;
+    if (kv)
+      *kv = had->kv_bytes;
+    return 0;
+  }
   nvl_llm_sim x;
   memset(&x, 0, sizeof x);
   nvl_diags diags = NVL_DIAGS_INIT;
@@ -154,16 +186,24 @@ static int step(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a,
     misfit |= diags.items[i].severity == NVL_SEV_ERROR && diags.items[i].code == NVL_DIAG_LIMIT;
   if (rc != NVL_EXIT_OK && (x.layout_error || misfit)) {
     rc = -1;
-    for (size_t i = 0; i < diags.count && !g_misfit[0]; i++) /* the first reason, for the error */
+    char why[512] = "";
+    for (size_t i = 0; i < diags.count && !why[0]; i++) /* the first reason, for the error */
       if (diags.items[i].severity == NVL_SEV_ERROR)
-        snprintf(g_misfit, sizeof g_misfit, "%d per replica, batch %zu: %s", a->g, a->batch,
+        snprintf(why, sizeof why, "%d per replica, batch %zu: %s", a->g, a->batch,
                  diags.items[i].message);
+    if (!g_misfit[0])
+      snprintf(g_misfit, sizeof g_misfit, "%s", why);
+    if (g_log)
+      nvl_factory_steps_add(g_log, &(nvl_fs_entry){.key = key, .reason = why});
   } else if (rc != NVL_EXIT_OK)
     nvl_cli_llm_print_failure(&x, &diags, "factory", label, NULL);
   else {
     *r = x.r;
     if (kv) /* one rank's KV cache: its share of its sequences' */
       *kv = x.st.mem.kv_cache;
+    if (g_log)
+      nvl_factory_steps_add(g_log, &(nvl_fs_entry){key, true, x.r.step_s, x.r.tokens_per_s,
+                                                   x.r.tokens_per_joule, x.st.mem.kv_cache, ""});
   }
   nvl_llm_sim_release(&x);
   nvl_diags_release(&diags);
@@ -364,6 +404,9 @@ static int one_design(const nvl_model_ctx *ctx, const factory_opts *o, const nvl
   const char *label = file ? file : "builtin:gb200-nvl72";
   g_misfit[0] = '\0';
   int rc = nvl_cli_load(file, NULL, false, &d);
+  if (rc == NVL_EXIT_OK)
+    snprintf(g_design_key, sizeof g_design_key, "%s|%s|%zu|%zu", label, d->name, d->n_devices,
+             d->n_links);
   prefill_pool pools[MAX_LIST];
   memset(pools, 0, sizeof pools);
   if (rc == NVL_EXIT_OK)
@@ -427,6 +470,13 @@ int nvl_cmd_factory(const nvl_model_ctx *ctx, int argc, char **argv) {
                  .logy = true};
   if (o.csv && nvl_cli_output_open(&csv, o.csv, "factory") != 0)
     return NVL_EXIT_USAGE;
+  nvl_factory_steps log;
+  char err[600];
+  if (o.steps && nvl_factory_steps_open(&log, o.steps, err, sizeof err) != 0) {
+    nvl_outfile_abort(&csv);
+    return nvl_cli_usage_error("factory", "--steps %s", err);
+  }
+  g_log = o.steps ? &log : NULL;
   for (int i = 0; i < (nf ? nf : 1) && rc == NVL_EXIT_OK; i++)
     rc = one_design(ctx, &o, &m, nf ? files[i] : NULL, i == 0, o.csv ? csv.fp : NULL,
                     o.plot ? &pl : NULL);
@@ -436,5 +486,8 @@ int nvl_cmd_factory(const nvl_model_ctx *ctx, int argc, char **argv) {
     rc = nvl_plot_write(&pl, o.plot, "factory");
   nvl_outfile_abort(&csv);
   nvl_plot_release(&pl);
+  if (g_log)
+    nvl_factory_steps_close(g_log);
+  g_log = NULL;
   return rc;
 }

@@ -1,0 +1,120 @@
+/*
+ * factory_steps: see factory_steps.h. A line: key TAB fits (1 or 0) TAB step_s TAB tokens/s TAB
+ * tokens/J TAB KV bytes TAB reason, newline; tabs and newlines in a key or reason become spaces.
+ */
+#include "cli/factory_steps.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+
+#define MAX_LINE 4096
+
+static void append(nvl_factory_steps *s, const nvl_fs_entry *e) {
+  if (s->n == s->cap)
+    s->e = nvl_xrealloc(s->e, (s->cap = 2 * s->cap + 32) * sizeof *s->e);
+  nvl_fs_entry *d = &s->e[s->n++];
+  *d = *e;
+  d->key = nvl_xstrdup(e->key);
+  d->reason = nvl_xstrdup(e->reason ? e->reason : "");
+}
+
+/* One line into e (its strings pointing into line); false for a line cut short or malformed. */
+static bool parse(char *line, nvl_fs_entry *e) {
+  size_t len = strlen(line);
+  if (len == 0 || line[len - 1] != '\n')
+    return false;
+  line[len - 1] = '\0';
+  char *f[7];
+  int k = 0;
+  for (char *p = line; k < 7; k++) {
+    f[k] = p;
+    char *t = strchr(p, '\t');
+    if (!t)
+      break;
+    *t = '\0';
+    p = t + 1;
+  }
+  if (k != 6 || (strcmp(f[1], "1") != 0 && strcmp(f[1], "0") != 0))
+    return false;
+  char *end;
+  double v[4];
+  for (int i = 0; i < 4; i++) {
+    v[i] = strtod(f[2 + i], &end);
+    if (end == f[2 + i] || *end)
+      return false;
+  }
+  *e = (nvl_fs_entry){f[0], f[1][0] == '1', v[0], v[1], v[2], v[3], f[6]};
+  return true;
+}
+
+int nvl_factory_steps_open(nvl_factory_steps *s, const char *path, char *err, size_t errlen) {
+  memset(s, 0, sizeof *s);
+  FILE *in = fopen(path, "r");
+  if (!in && errno != ENOENT) {
+    snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    return -1;
+  }
+  char line[MAX_LINE];
+  bool torn = false; /* the last line has no newline */
+  while (in && fgets(line, sizeof line, in)) {
+    nvl_fs_entry e;
+    torn = line[strlen(line) - 1] != '\n';
+    if (parse(line, &e) && !nvl_factory_steps_find(s, e.key))
+      append(s, &e);
+  }
+  if (in)
+    fclose(in);
+  s->fp = fopen(path, "a");
+  if (!s->fp) {
+    snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    nvl_factory_steps_close(s);
+    return -1;
+  }
+  if (torn) /* a line an interruption cut short ends here: the next one starts on its own */
+    fputc('\n', s->fp);
+  return 0;
+}
+
+const nvl_fs_entry *nvl_factory_steps_find(const nvl_factory_steps *s, const char *key) {
+  for (size_t i = 0; i < s->n; i++)
+    if (strcmp(s->e[i].key, key) == 0)
+      return &s->e[i];
+  return NULL;
+}
+
+/* s without tabs or newlines, into out. */
+static void flat(const char *s, char *out, size_t len) {
+  snprintf(out, len, "%s", s ? s : "");
+  for (char *p = out; *p; p++)
+    if (*p == '\t' || *p == '\n' || *p == '\r')
+      *p = ' ';
+}
+
+void nvl_factory_steps_add(nvl_factory_steps *s, const nvl_fs_entry *e) {
+  char key[1024], reason[1024];
+  flat(e->key, key, sizeof key);
+  flat(e->reason, reason, sizeof reason);
+  nvl_fs_entry f = *e;
+  f.key = key;
+  f.reason = reason;
+  append(s, &f);
+  if (s->fp) {
+    fprintf(s->fp, "%s\t%d\t%.17g\t%.17g\t%.17g\t%.17g\t%s\n", key, e->fits ? 1 : 0, e->step_s,
+            e->tokens_per_s, e->tokens_per_joule, e->kv_bytes, reason);
+    fflush(s->fp);
+  }
+}
+
+void nvl_factory_steps_close(nvl_factory_steps *s) {
+  for (size_t i = 0; i < s->n; i++) {
+    free(s->e[i].key);
+    free(s->e[i].reason);
+  }
+  free(s->e);
+  if (s->fp)
+    fclose(s->fp);
+  memset(s, 0, sizeof *s);
+}

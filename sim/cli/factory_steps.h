@@ -1,0 +1,39 @@
+/*
+ * factory_steps: the log of a factory search's simulated steps (`factory --steps FILE`): one line
+ * per step, its ask's key, whether it fitted, its figures (or why it did not fit). A rerun with
+ * the same log takes the steps it holds from it instead of simulating them again, so an
+ * interrupted search resumes where it stopped and a wider one reuses a narrower one's steps.
+ * Lines are appended and flushed as steps end; a line an interruption cut short is ignored.
+ * The key names the design (its label, name and size), the model and every field of the ask
+ * that changes the step; a log belongs to one nvlsim build's models.
+ */
+#ifndef NVL_FACTORY_STEPS_H
+#define NVL_FACTORY_STEPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct {
+  char *key;
+  bool fits;
+  double step_s, tokens_per_s, tokens_per_joule, kv_bytes;
+  char *reason; /* why it does not fit */
+} nvl_fs_entry;
+
+typedef struct {
+  FILE *fp; /* appended to */
+  nvl_fs_entry *e;
+  size_t n, cap;
+} nvl_factory_steps;
+
+/* Reads the log at path (a missing file is an empty log) and opens it for appending. Returns
+ * 0, or -1 with the reason in err. */
+int nvl_factory_steps_open(nvl_factory_steps *s, const char *path, char *err, size_t errlen);
+/* The entry of key, or NULL. */
+const nvl_fs_entry *nvl_factory_steps_find(const nvl_factory_steps *s, const char *key);
+/* Records a step (in memory and appended to the file, flushed). */
+void nvl_factory_steps_add(nvl_factory_steps *s, const nvl_fs_entry *e);
+void nvl_factory_steps_close(nvl_factory_steps *s);
+
+#endif
