@@ -41,6 +41,7 @@ typedef struct {
   unsigned long seed;
   size_t rank; /* --rank, or SIZE_MAX: each design's rank whose last operation ends last */
   nvl_llm_ask ask;
+  bool factory; /* --factory: handed to `nvlsim factory` before parsing (its options then) */
 } cmp_workload;
 
 #define O(kind, s, l, arg, field, help) NVL_OPT_(kind, s, l, arg, cmp_workload, field, help)
@@ -61,6 +62,10 @@ static const nvl_option options[] = {
     O(NVL_OPT_COUNT, 0, "rank", "N", rank,
       "the breakdown seen from rank N on every design (default:\neach design's rank whose last "
       "operation ends last)"),
+    NVL_OPT_GROUP_("or the serving frontiers"),
+    O(NVL_OPT_FLAG, 0, "factory", NULL, factory,
+      "the designs' AI-factory frontiers side by side: the rest of\nthe line is `nvlsim factory`'s "
+      "(--llm, --isl, --osl, --gpus,\n--batch, --disagg, --mtp, --csv, --plot, ...)"),
     NVL_OPT_GROUP_("both"),
     C('g', "ngpus", "N", g, nvl_arg_ranks, "the first N participants (default: all accelerators)"),
     O(NVL_OPT_STRING, 0, "ranks", "LIST", ranks, "participants: gpu, gpu[0:8], asic, cpu0,gpu0"),
@@ -402,6 +407,19 @@ static int load_all(table *t, char **files, nvl_design **d, nvl_analysis *an) {
 }
 
 int nvl_cmd_compare(const nvl_model_ctx *ctx, int argc, char **argv) {
+  for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+    if (strcmp(argv[i], "--factory") == 0) { /* the serving frontiers: factory's own line */
+      char **fa = nvl_xmalloc(((size_t)argc + 1) * sizeof *fa);
+      int k = 0;
+      fa[k++] = "factory";
+      for (int j = 1; j < argc; j++)
+        if (j != i)
+          fa[k++] = argv[j];
+      fa[k] = NULL;
+      int rc = nvl_cmd_factory(ctx, k, fa);
+      free(fa);
+      return rc;
+    }
   char *files[MAX_DESIGNS + 1];
   int nf = 0;
   cmp_workload cw = {.ctx = ctx,
