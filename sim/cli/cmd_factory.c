@@ -285,6 +285,11 @@ static int search(const nvl_design *d, const nvl_llm *m, const factory_opts *o,
           .prefill_token_s = pre.step_s / ((double)a.dp * (double)o->isl),
           .power_W = dec.tokens_per_joule > 0 ? dec.tokens_per_s / dec.tokens_per_joule : 0};
       nvl_serving_eval(p, (long)o->isl, (long)o->osl);
+      /* bounded: a decode step alone past --itl-max only grows with the batch (prefill and
+       * disaggregation add to it, never take from it) */
+      if (o->itl_max_s > 0 &&
+          p->decode_s / (p->step_tokens > 0 ? p->step_tokens : 1) > o->itl_max_s)
+        break;
     }
   }
   if (tty)
