@@ -235,8 +235,21 @@ static int search(const nvl_design *d, const nvl_llm *m, const factory_opts *o,
                   const nvl_model_ctx *ctx, const char *label, nvl_serving_point **pts, size_t *n,
                   prefill_pool *pools) {
   size_t cap = 0, acc = 0, total = (size_t)(o->gpus.n * o->batch.n), done = 0;
-  for (size_t i = 0; i < d->n_devices; i++)
-    acc += !d->devices[i].is_switch && nvl_kind_is_accelerator(nvl_device_kind(d, (int)i));
+  int first = -1, other = -1; /* the first accelerator, and one of another type */
+  for (size_t i = 0; i < d->n_devices; i++) {
+    if (d->devices[i].is_switch || !nvl_kind_is_accelerator(nvl_device_kind(d, (int)i)))
+      continue;
+    acc++;
+    if (first < 0)
+      first = (int)i;
+    else if (other < 0 && d->devices[i].type != d->devices[first].type)
+      other = (int)i;
+  }
+  if (other >= 0) /* every replica priced as the first one: say so where they differ */
+    fprintf(stderr,
+            "nvlsim factory: warning: %s: its accelerators are not alike (%s, %s): a replica "
+            "of R is priced on the first R, and every replica taken to be like it\n",
+            label, nvl_device_type_name(d, first), nvl_device_type_name(d, other));
   bool tty = isatty(2);
   for (int gi = 0; gi < o->gpus.n; gi++) {
     long g = o->gpus.v[gi];
