@@ -30,4 +30,12 @@ uint32_t nvl_u64map_get_or_add(nvl_u64map *m, uint64_t key, uint32_t fresh, bool
 uint32_t nvl_u64map_find(const nvl_u64map *m, uint64_t key);
 void nvl_u64map_release(nvl_u64map *m);
 
+/* FNV-1a: bytes p[0..n) folded into h; start from NVL_FNV1A_BASIS. A text's key, for the map. */
+#define NVL_FNV1A_BASIS 14695981039346656037ull
+static inline uint64_t nvl_fnv1a(uint64_t h, const void *p, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ ((const unsigned char *)p)[i]) * 1099511628211ull;
+  return h;
+}
+
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/u64map.h"
 #include "base/xalloc.h"
 #include "cli/argvals.h"
 #include "cli/cli.h"
@@ -146,20 +147,28 @@ static char g_misfit[512];
 /* --steps: the log of simulated steps, and the current design's part of their keys (NULL log:
  * none) */
 static nvl_factory_steps *g_log;
-static char g_design_key[600];
+static char g_design_key[64];
+
+/* A text's hash, for the keys. */
+static uint64_t fnv(const char *s) { return nvl_fnv1a(NVL_FNV1A_BASIS, s, strlen(s)); }
 
 /* The ask's key in the log: the design, the model and every field the step depends on. */
 static void step_key(const nvl_llm_ask *a, char *key, size_t len) {
-  snprintf(key, len, "%s|%s|p%d|m%d|g%d|tp%zu|ep%zu|dp%zu|r%zu|b%zu|s%zu|mtp%ld|a%.6g",
-           g_design_key, a->llm, a->precision, (int)a->mode, a->g, a->tp, a->ep, a->dp,
-           a->redundant, a->batch, a->seq, a->mtp, a->mtp_accept);
+  snprintf(key, len, "%s|%016llx|p%d|m%d|g%d|tp%zu|ep%zu|dp%zu|r%zu|b%zu|s%zu|mtp%ld|a%.6g",
+           g_design_key, (unsigned long long)fnv(a->llm), a->precision, (int)a->mode, a->g, a->tp,
+           a->ep, a->dp, a->redundant, a->batch, a->seq, a->mtp, a->mtp_accept);
 }
 
 /* One step of the ask: its result in *r. -1 when the layout does not fit (or the model cannot
  * take it), 0 done, else an exit status (printed). */
 static int step(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a,
                 const nvl_model_ctx *ctx, const char *label, nvl_llm_result *r, double *kv) {
-  char key[1024];
+  char key[1024], bad[160];
+  if (nvl_llm_ask_check(a, bad, sizeof bad) != 0) { /* a size past what a step takes */
+    if (!g_misfit[0])
+      snprintf(g_misfit, sizeof g_misfit, "%d per replica, batch %zu: --%s", a->g, a->batch, bad);
+    return -1;
+  }
   step_key(a, key, sizeof key);
   const nvl_fs_entry *had = g_log ? nvl_factory_steps_find(g_log, key) : NULL;
   if (had && !had->fits) {
@@ -283,6 +292,8 @@ static int search(const nvl_design *d, const nvl_llm *m, const factory_opts *o,
         return rd;
       if (rd < 0) /* larger batches do not fit either */
         break;
+      if (!(dec.step_s > 0)) /* no time, no rate: nothing to serve at */
+        continue;
       if (*n == cap)
         *pts = nvl_xrealloc(*pts, (cap = 2 * cap + 16) * sizeof **pts);
       nvl_serving_point *p = &(*pts)[(*n)++];
@@ -400,7 +411,9 @@ static int add_disagg(const nvl_design *d, const prefill_pool *pools, int npools
       q.prefill_gpus = pp->gpus;
       q.prefill_seqs = pp->seqs;
       q.prefill_step_s = pp->step_s;
-      q.kv_s = Bps > 0 ? lat + pp->kv_bytes / (double)pairs / Bps : INFINITY;
+      if (!(Bps > 0)) /* the pools do not reach each other: no such pair */
+        continue;
+      q.kv_s = lat + pp->kv_bytes / (double)pairs / Bps;
       if (!nvl_serving_eval_disagg(&q, (long)o->isl, (long)o->osl))
         continue;
       if (*n == cap)
@@ -423,8 +436,8 @@ static int one_design(const nvl_model_ctx *ctx, const factory_opts *o, const nvl
   g_misfit[0] = '\0';
   int rc = nvl_cli_load(file, NULL, false, &d);
   if (rc == NVL_EXIT_OK)
-    snprintf(g_design_key, sizeof g_design_key, "%s|%s|%zu|%zu", label, d->name, d->n_devices,
-             d->n_links);
+    snprintf(g_design_key, sizeof g_design_key, "%016llx|%zu|%zu", (unsigned long long)fnv(label),
+             d->n_devices, d->n_links); /* fixed length: a long path cannot cut the key short */
   prefill_pool pools[MAX_LIST];
   memset(pools, 0, sizeof pools);
   if (rc == NVL_EXIT_OK)

@@ -7,12 +7,21 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "base/diag.h"
+#include "base/file.h"
 #include "base/xalloc.h"
 
-#define MAX_LINE 4096
+#define MAX_LOG_BYTES (256u << 20)
+
+static uint64_t key_hash(const char *key) {
+  uint64_t h = nvl_fnv1a(NVL_FNV1A_BASIS, key, strlen(key));
+  return h == UINT64_MAX ? 0 : h; /* the map's reserved key */
+}
 
 static void append(nvl_factory_steps *s, const nvl_fs_entry *e) {
+  nvl_u64map_get_or_add(&s->index, key_hash(e->key), (uint32_t)s->n, NULL);
   if (s->n == s->cap)
     s->e = nvl_xrealloc(s->e, (s->cap = 2 * s->cap + 32) * sizeof *s->e);
   nvl_fs_entry *d = &s->e[s->n++];
@@ -21,12 +30,9 @@ static void append(nvl_factory_steps *s, const nvl_fs_entry *e) {
   d->reason = nvl_xstrdup(e->reason ? e->reason : "");
 }
 
-/* One line into e (its strings pointing into line); false for a line cut short or malformed. */
+/* One whole line (its newline removed) into e, its strings pointing into line; false for a
+ * malformed one. */
 static bool parse(char *line, nvl_fs_entry *e) {
-  size_t len = strlen(line);
-  if (len == 0 || line[len - 1] != '\n')
-    return false;
-  line[len - 1] = '\0';
   char *f[7];
   int k = 0;
   for (char *p = line; k < 7; k++) {
@@ -52,21 +58,29 @@ static bool parse(char *line, nvl_fs_entry *e) {
 
 int nvl_factory_steps_open(nvl_factory_steps *s, const char *path, char *err, size_t errlen) {
   memset(s, 0, sizeof *s);
-  FILE *in = fopen(path, "r");
-  if (!in && errno != ENOENT) {
+  struct stat sb;
+  char *text = NULL;
+  size_t len = 0;
+  if (stat(path, &sb) == 0) { /* an existing log: a regular file, read bounded */
+    nvl_diags diags = NVL_DIAGS_INIT;
+    if (nvl_file_read(path, "steps log", MAX_LOG_BYTES, &text, &len, &diags) != 0) {
+      snprintf(err, errlen, "%s: %s", path, diags.count ? diags.items[0].message : "unreadable");
+      nvl_diags_release(&diags);
+      return -1;
+    }
+    nvl_diags_release(&diags);
+  } else if (errno != ENOENT) {
     snprintf(err, errlen, "%s: %s", path, strerror(errno));
     return -1;
   }
-  char line[MAX_LINE];
-  bool torn = false; /* the last line has no newline */
-  while (in && fgets(line, sizeof line, in)) {
+  bool torn = len > 0 && text[len - 1] != '\n'; /* the last line has no newline */
+  for (char *line = text, *nl; line && (nl = strchr(line, '\n')); line = nl + 1) {
+    *nl = '\0'; /* whole lines only: one an interruption cut short has none */
     nvl_fs_entry e;
-    torn = line[strlen(line) - 1] != '\n';
     if (parse(line, &e) && !nvl_factory_steps_find(s, e.key))
       append(s, &e);
   }
-  if (in)
-    fclose(in);
+  free(text);
   s->fp = fopen(path, "a");
   if (!s->fp) {
     snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -79,10 +93,8 @@ int nvl_factory_steps_open(nvl_factory_steps *s, const char *path, char *err, si
 }
 
 const nvl_fs_entry *nvl_factory_steps_find(const nvl_factory_steps *s, const char *key) {
-  for (size_t i = 0; i < s->n; i++)
-    if (strcmp(s->e[i].key, key) == 0)
-      return &s->e[i];
-  return NULL;
+  uint32_t i = nvl_u64map_find(&s->index, key_hash(key));
+  return i != UINT32_MAX && strcmp(s->e[i].key, key) == 0 ? &s->e[i] : NULL;
 }
 
 /* s without tabs or newlines, into out. */
@@ -114,6 +126,7 @@ void nvl_factory_steps_close(nvl_factory_steps *s) {
     free(s->e[i].reason);
   }
   free(s->e);
+  nvl_u64map_release(&s->index);
   if (s->fp)
     fclose(s->fp);
   memset(s, 0, sizeof *s);

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "base/u64map.h"
+
 typedef struct {
   char *key;
   bool fits;
@@ -25,6 +27,7 @@ typedef struct {
   FILE *fp; /* appended to */
   nvl_fs_entry *e;
   size_t n, cap;
+  nvl_u64map index; /* a key's hash -> its entry (a colliding key is looked up, not found) */
 } nvl_factory_steps;
 
 /* Reads the log at path (a missing file is an empty log) and opens it for appending. Returns

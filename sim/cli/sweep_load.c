@@ -11,6 +11,7 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "base/names.h"
+#include "base/u64map.h"
 #include "base/units.h"
 #include "base/xalloc.h"
 #include "models/algorithms.h"
@@ -296,15 +297,9 @@ static json_t *load_json_file(const char *path, const char *what, nvl_diags *dia
   return root;
 }
 
-static uint64_t fnv1a(uint64_t h, const char *p, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    h = (h ^ (unsigned char)p[i]) * 1099511628211u;
-  return h;
-}
-
 static uint64_t hash_json(uint64_t h, const json_t *j) {
   char *t = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-  h = fnv1a(h, t ? t : "", t ? strlen(t) + 1 : 1);
+  h = nvl_fnv1a(h, t ? t : "", t ? strlen(t) + 1 : 1);
   free(t);
   return h;
 }
@@ -317,9 +312,9 @@ static uint64_t hash_model_file(uint64_t h, const char *name) {
   if (strncmp(name, "builtin:", 8) == 0 || !*name ||
       nvl_file_read(name, "model", SWEEP_JSON_MAX_BYTES, &text, &len, &ignored) != 0) {
     nvl_diags_release(&ignored);
-    return fnv1a(h, name, strlen(name) + 1);
+    return nvl_fnv1a(h, name, strlen(name) + 1);
   }
-  h = fnv1a(h, text, len);
+  h = nvl_fnv1a(h, text, len);
   free(text);
   return h;
 }
@@ -328,7 +323,7 @@ static uint64_t hash_model_file(uint64_t h, const char *name) {
 static void make_id(nvl_sweep *s, const json_t *root) {
   json_t *spec = json_deep_copy(root);
   json_object_del(spec, "note"); /* a note changes no row */
-  uint64_t h = hash_json(hash_json(14695981039346656037u, spec), s->base);
+  uint64_t h = hash_json(hash_json(NVL_FNV1A_BASIS, spec), s->base);
   json_decref(spec);
   if (s->llm)
     h = hash_model_file(h, s->llm_name);

@@ -40,10 +40,7 @@ static void add_edge(builder *b, size_t u, size_t on) {
 #define MAX_GROUPS 65536
 
 static uint64_t name_hash(const char *s) { /* FNV-1a, without the map's reserved key */
-  uint64_t h = 14695981039346656037ull;
-  for (; *s; s++)
-    h = (h ^ (uint8_t)*s) * 1099511628211ull;
-  return h >> 1;
+  return nvl_fnv1a(NVL_FNV1A_BASIS, s, strlen(s)) >> 1;
 }
 
 /* The index of process group `pg` ("" every NPU), made on first use; -1 past MAX_GROUPS. */
