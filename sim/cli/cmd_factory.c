@@ -12,17 +12,18 @@
 #include <unistd.h>
 
 #include "base/u64map.h"
+#include "base/units.h"
 #include "base/xalloc.h"
 #include "cli/argvals.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/factory_place.h"
 #include "cli/factory_steps.h"
 #include "cli/llm_params.h"
 #include "cli/llm_sim.h"
 #include "cli/options.h"
 #include "output/plot.h"
 #include "output/serving.h"
-#include "platform/platform.h"
 
 #define MAX_LIST 32
 #define MAX_DESIGNS 8
@@ -37,11 +38,21 @@ typedef struct {
   int precision;
   size_t isl, osl;
   double ttft_max_s, itl_max_s;
+  double rate; /* requests per second offered to the design (0: every batch full) */
   bool disagg;
   long mtp;          /* drafts per decode step (0: none) */
   double mtp_accept; /* -1: NVL_LLM_MTP_ACCEPT */
   long_list gpus, batch;
 } factory_opts;
+
+/* --rate: requests per second, above 0 and at most 1e9. */
+static int arg_rate(void *field, const char *v, const char *opt, const char *cmd) {
+  double r;
+  if (nvl_parse_decimal(v, &r) != 0 || !(r > 0 && r <= 1e9))
+    return nvl_cli_usage_error(cmd, "%s %s: requests per second, above 0 and at most 1e9", opt, v);
+  *(double *)field = r;
+  return 0;
+}
 
 #define O(kind, s, l, arg, field, help) NVL_OPT_(kind, s, l, arg, factory_opts, field, help)
 #define C(s, l, arg, field, fn, help) NVL_OPT_CALL_(s, l, arg, factory_opts, field, fn, help)
@@ -62,6 +73,10 @@ static const nvl_option options[] = {
       "keep configurations whose TTFT is at most TIME"),
     O(NVL_OPT_TIME, 0, "itl-max", "TIME", itl_max_s,
       "keep configurations whose inter-token latency is at most TIME"),
+    C(0, "rate", "R", rate, arg_rate,
+      "requests per second offered to each design (Poisson): each\nconfiguration on the fewest "
+      "replicas that serve them within\n--ttft-max, TTFT with the wait for a slot (default: "
+      "every\nreplica's batch full)"),
     C(0, "mtp", "N", mtp, nvl_lp_cli_mtp,
       "speculative decoding: N drafted tokens per decode step\n(multi-token prediction; default "
       "0)"),
@@ -144,6 +159,9 @@ static int parse_opts(int argc, char **argv, factory_opts *o, char **files, int 
 
 /* Why the first configuration that does not fit does not (for the error when none fits). */
 static char g_misfit[512];
+/* --rate: the most requests per second a configuration that could not serve the rate serves */
+static double g_best_capacity;
+static char g_best_what[128];
 /* --steps: the log of simulated steps, and the current design's part of their keys (NULL log:
  * none) */
 static nvl_factory_steps *g_log;
@@ -154,9 +172,11 @@ static uint64_t fnv(const char *s) { return nvl_fnv1a(NVL_FNV1A_BASIS, s, strlen
 
 /* The ask's key in the log: the design, the model and every field the step depends on. */
 static void step_key(const nvl_llm_ask *a, char *key, size_t len) {
-  snprintf(key, len, "%s|%016llx|p%d|m%d|g%d|tp%zu|ep%zu|dp%zu|r%zu|b%zu|s%zu|mtp%ld|a%.6g",
-           g_design_key, (unsigned long long)fnv(a->llm), a->precision, (int)a->mode, a->g, a->tp,
-           a->ep, a->dp, a->redundant, a->batch, a->seq, a->mtp, a->mtp_accept);
+  int w = snprintf(key, len, "%s|%016llx|p%d|m%d|g%d|tp%zu|ep%zu|dp%zu|r%zu|b%zu|s%zu|mtp%ld|a%.6g",
+                   g_design_key, (unsigned long long)fnv(a->llm), a->precision, (int)a->mode, a->g,
+                   a->tp, a->ep, a->dp, a->redundant, a->batch, a->seq, a->mtp, a->mtp_accept);
+  if (a->ranks && w > 0 && (size_t)w < len) /* a replica placed past the first */
+    snprintf(key + w, len - (size_t)w, "|R%016llx", (unsigned long long)fnv(a->ranks));
 }
 
 /* One step of the ask: its result in *r. -1 when the layout does not fit (or the model cannot
@@ -230,40 +250,110 @@ static void replica_layout(const nvl_llm *m, long g, nvl_llm_ask *a) {
   a->redundant = m->moe && m->experts % g ? (size_t)(g - m->experts % g) : 0;
 }
 
-/* A replica size's prefill, for disaggregated pools: its step over `seqs` sequences of isl
- * tokens (one per data-parallel rank) and one request's KV cache over all its ranks. */
+/* Under --rate: the point's figures at the offered load; false (the point dropped) when no
+ * number of replicas serves it within --ttft-max, the most it serves remembered for the error. */
+static bool at_rate(nvl_serving_point *p, const factory_opts *o) {
+  if (!(o->rate > 0))
+    return true;
+  double cap = nvl_serving_capacity(p, (long)o->osl);
+  p->rate = o->rate;
+  if (nvl_serving_eval_rate(p, (long)o->isl, (long)o->osl, o->ttft_max_s))
+    return true;
+  if (cap > g_best_capacity) {
+    g_best_capacity = cap;
+    snprintf(g_best_what, sizeof g_best_what, "%ld per replica (tp %ld, ep %ld), batch %ld%s",
+             p->gpus, p->tp, p->ep, p->batch, p->disagg ? ", disaggregated" : "");
+  }
+  return false;
+}
+
+/* The replicas of a size other than the first kind (factory_place.h): their selection, their
+ * count and their prompt-token price (fits false: they cannot serve). */
 typedef struct {
-  long gpus, seqs, tp;
-  double step_s, kv_bytes;
-  bool ok;
-} prefill_pool;
+  char sel[512];
+  long count;
+  bool fits;
+  double prefill_token_s, power_W;
+} other_kind;
+
+/* Replicas of g: the kinds past the first, each priced at prefill (a into the caller's ask).
+ * Returns how many, or -1 - an exit status on a failed simulation. */
+static int other_kinds(const nvl_design *d, const nvl_llm *m, nvl_llm_ask a,
+                       const nvl_model_ctx *ctx, const char *label, const int *acc, int nacc,
+                       other_kind *ok) {
+  nvl_fp_kind kd[NVL_SERVING_KINDS];
+  bool more;
+  int nk = nvl_fp_kinds(d, acc, nacc, a.g, kd, NVL_SERVING_KINDS, &more), no = 0;
+  if (more)
+    fprintf(stderr,
+            "nvlsim factory: warning: %s: replicas of %d hold more than %d kinds of "
+            "accelerators: the rest priced as the first\n",
+            label, a.g, NVL_SERVING_KINDS);
+  for (int k = 1; k < nk; k++) {
+    other_kind *x = &ok[no];
+    if (!nvl_fp_selection(d, acc, a.g, kd[k].first, x->sel, sizeof x->sel))
+      continue; /* not nameable: priced as the first, as the rest */
+    a.ranks = x->sel;
+    nvl_llm_result pre;
+    int rc = step(d, m, &a, ctx, label, &pre, NULL);
+    if (rc > 0)
+      return -1 - rc;
+    x->count = kd[k].count;
+    x->fits = rc == 0;
+    x->prefill_token_s = rc == 0 ? pre.step_s / ((double)a.dp * (double)a.seq) : 0;
+    x->power_W = nvl_fp_power(d, acc, kd[k].first * a.g, a.g);
+    no++;
+  }
+  return no;
+}
+
+/* Decode configuration a of a replica of g (the first kind's step in dec, the other kinds'
+ * simulated here) as a point appended to pts; returns 0, -1 when it does not fit, or an exit
+ * status. */
+static int add_point(const nvl_design *d, const nvl_llm *m, nvl_llm_ask a,
+                     const nvl_llm_result *dec, const nvl_llm_result *pre, const other_kind *ok,
+                     int no, const int *acc, int nacc, const nvl_model_ctx *ctx, const char *label,
+                     const factory_opts *o, nvl_serving_point **pts, size_t *n, size_t *cap) {
+  nvl_serving_point q = {.gpus = a.g,
+                         .design_gpus = nacc,
+                         .tp = (long)a.tp,
+                         .ep = (long)a.ep,
+                         .dp = (long)a.dp,
+                         .batch = (long)a.batch,
+                         .decode_s = dec->step_s,
+                         .step_tokens = dec->tokens_per_s * dec->step_s / (double)a.batch,
+                         .prefill_token_s = pre->step_s / ((double)a.dp * (double)o->isl),
+                         .power_W = nvl_fp_power(d, acc, 0, a.g),
+                         .design_W = nvl_fp_power(d, acc, 0, nacc)};
+  for (int k = 0; k < no; k++) { /* the other kinds at this batch */
+    nvl_serving_kind *x = &q.others[q.n_others++];
+    *x = (nvl_serving_kind){ok[k].count, false, 0, ok[k].prefill_token_s, ok[k].power_W};
+    nvl_llm_result r;
+    a.ranks = ok[k].sel;
+    int rc = ok[k].fits ? step(d, m, &a, ctx, label, &r, NULL) : -1;
+    if (rc > 0)
+      return rc;
+    x->serves = rc == 0 && r.step_s > 0;
+    x->decode_s = x->serves ? r.step_s : 0;
+  }
+  nvl_serving_eval(&q, (long)o->isl, (long)o->osl);
+  if (*n == *cap)
+    *pts = nvl_xrealloc(*pts, (*cap = 2 * *cap + 16) * sizeof **pts);
+  (*pts)[(*n)++] = q;
+  return 0;
+}
 
 /* Every configuration of the search into pts (grown), and per replica size its prefill into
  * pools (or NULL); returns an exit status. */
 static int search(const nvl_design *d, const nvl_llm *m, const factory_opts *o,
                   const nvl_model_ctx *ctx, const char *label, nvl_serving_point **pts, size_t *n,
-                  prefill_pool *pools) {
-  size_t cap = 0, acc = 0, total = (size_t)(o->gpus.n * o->batch.n), done = 0;
-  int first = -1, other = -1; /* the first accelerator, and one of another type */
-  for (size_t i = 0; i < d->n_devices; i++) {
-    if (d->devices[i].is_switch || !nvl_kind_is_accelerator(nvl_device_kind(d, (int)i)))
-      continue;
-    acc++;
-    if (first < 0)
-      first = (int)i;
-    else if (other < 0 && d->devices[i].type != d->devices[first].type)
-      other = (int)i;
-  }
-  if (other >= 0) /* every replica priced as the first one: say so where they differ */
-    fprintf(stderr,
-            "nvlsim factory: warning: %s: its accelerators are not alike (%s, %s): a replica "
-            "of R is priced on the first R, and every replica taken to be like it\n",
-            label, nvl_device_type_name(d, first), nvl_device_type_name(d, other));
-  bool tty = isatty(2);
-  for (int gi = 0; gi < o->gpus.n; gi++) {
+                  nvl_fp_pool *pools) {
+  size_t cap = *n, total = (size_t)(o->gpus.n * o->batch.n), done = 0;
+  int *acc, nacc = nvl_fp_accelerators(d, &acc), rc = NVL_EXIT_OK;
+  bool tty = isatty(2), unlike = false;
+  other_kind ok[NVL_SERVING_KINDS];
+  for (int gi = 0; gi < o->gpus.n && rc == NVL_EXIT_OK && o->gpus.v[gi] <= nacc; gi++) {
     long g = o->gpus.v[gi];
-    if ((size_t)g > acc)
-      break;
     nvl_llm_ask a = NVL_LLM_ASK_INIT;
     a.llm = o->llm;
     a.precision = o->precision;
@@ -273,12 +363,13 @@ static int search(const nvl_design *d, const nvl_llm *m, const factory_opts *o,
     a.seq = o->isl;
     nvl_llm_result pre, dec;
     double kv = 0;
-    int rc = step(d, m, &a, ctx, label, &pre, &kv);
-    if (rc == 0 && pools) /* a prefill pool of g: its step, sequences, one request's KV */
-      pools[gi] = (prefill_pool){g, (long)a.dp, (long)a.tp, pre.step_s, kv * (double)a.tp, true};
-    if (rc > 0)
-      return rc;
-    for (int bi = 0; rc == 0 && bi < o->batch.n; bi++, done++) {
+    int rs = step(d, m, &a, ctx, label, &pre, &kv);
+    if (rs == 0 && pools) /* a prefill pool of g: its step, sequences, one request's KV */
+      pools[gi] = (nvl_fp_pool){g, (long)a.dp, (long)a.tp, pre.step_s, kv * (double)a.tp, true};
+    int no = rs == 0 ? other_kinds(d, m, a, ctx, label, acc, nacc, ok) : 0;
+    rc = rs > 0 ? rs : no < 0 ? -1 - no : NVL_EXIT_OK;
+    unlike |= no > 0;
+    for (int bi = 0; rs == 0 && rc == NVL_EXIT_OK && bi < o->batch.n; bi++, done++) {
       a.mode = NVL_LLM_DECODE;
       a.mtp = o->mtp;
       a.mtp_accept = o->mtp > 0 ? o->mtp_accept : -1;
@@ -288,37 +379,31 @@ static int search(const nvl_design *d, const nvl_llm *m, const factory_opts *o,
         fprintf(stderr, "\rfactory: %zu/%zu configurations (%ld per replica, batch %zu)   ",
                 done + 1, total, g, a.batch);
       int rd = step(d, m, &a, ctx, label, &dec, NULL);
-      if (rd > 0)
-        return rd;
-      if (rd < 0) /* larger batches do not fit either */
+      if (rd != 0) { /* larger batches do not fit either */
+        rc = rd > 0 ? rd : NVL_EXIT_OK;
         break;
+      }
       if (!(dec.step_s > 0)) /* no time, no rate: nothing to serve at */
         continue;
-      if (*n == cap)
-        *pts = nvl_xrealloc(*pts, (cap = 2 * cap + 16) * sizeof **pts);
-      nvl_serving_point *p = &(*pts)[(*n)++];
-      *p = (nvl_serving_point){
-          .gpus = g,
-          .design_gpus = (long)acc,
-          .tp = (long)a.tp,
-          .ep = (long)a.ep,
-          .dp = (long)a.dp,
-          .batch = (long)a.batch,
-          .decode_s = dec.step_s,
-          .step_tokens = dec.tokens_per_s * dec.step_s / (double)a.batch,
-          .prefill_token_s = pre.step_s / ((double)a.dp * (double)o->isl),
-          .power_W = dec.tokens_per_joule > 0 ? dec.tokens_per_s / dec.tokens_per_joule : 0};
-      nvl_serving_eval(p, (long)o->isl, (long)o->osl);
+      if ((rc = add_point(d, m, a, &dec, &pre, ok, no < 0 ? 0 : no, acc, nacc, ctx, label, o, pts,
+                          n, &cap)) != NVL_EXIT_OK)
+        break;
       /* bounded: a decode step alone past --itl-max only grows with the batch (prefill and
        * disaggregation add to it, never take from it) */
-      if (o->itl_max_s > 0 &&
-          p->decode_s / (p->step_tokens > 0 ? p->step_tokens : 1) > o->itl_max_s)
+      double k = dec.tokens_per_s * dec.step_s / (double)a.batch;
+      if (o->itl_max_s > 0 && dec.step_s / (k > 0 ? k : 1) > o->itl_max_s)
         break;
     }
   }
   if (tty)
     fprintf(stderr, "\r%70s\r", "");
-  return NVL_EXIT_OK;
+  if (unlike && o->disagg)
+    fprintf(stderr,
+            "nvlsim factory: warning: %s: its replicas hold unlike accelerators: disaggregated "
+            "pools are priced as the first replica of each size\n",
+            label);
+  free(acc);
+  return rc;
 }
 
 /* Keeps the points within the targets (pts compacted); returns how many. */
@@ -358,73 +443,6 @@ static void print_closest(const char *label, nvl_serving_point *pts, size_t n,
             pts[i].ttft_s * 1e3);
 }
 
-/* What one transfer from endpoint a to b gets alone on the fabric: the least over its stripes of
- * their bottleneck over their share, and its slowest stripe's latency (as `nvlsim route`). */
-static void pair_rate(const nvl_platform *p, int a, int b, double *Bps, double *lat) {
-  nvl_stripe st[NVL_MAX_STRIPES];
-  int ns = nvl_platform_stripes(p, a, b, st);
-  *Bps = 0;
-  *lat = 0;
-  for (int s = 0; s < ns; s++) {
-    int links[64], dirs[64],
-        nl = nvl_platform_route(p, st[s].from_host, st[s].to_host, links, dirs, 64);
-    double low = 0;
-    for (int i = 0; i < nl; i++) {
-      const nvl_plink *k = nvl_platform_link(p, links[i]);
-      if (!k->fatpipe && (low == 0 || k->bw_Bps < low))
-        low = k->bw_Bps;
-    }
-    double r = st[s].weight > 0 ? low / st[s].weight : 0;
-    *Bps = s == 0 || r < *Bps ? r : *Bps;
-    double l = nvl_platform_route_latency(p, st[s].from_host, st[s].to_host);
-    *lat = l > *lat ? l : *lat;
-  }
-}
-
-/* The disaggregated configurations: every aggregated one's decode replica beside each replica
- * size's prefill pool, where both fit the design, the KV cache moved between the first
- * accelerator of a prefill replica and the first of a decode replica placed after it, over as
- * many rank pairs as the lesser TP of the two (each pair its share). Appended to pts. */
-static int add_disagg(const nvl_design *d, const prefill_pool *pools, int npools,
-                      nvl_serving_point **pts, size_t *n, const factory_opts *o) {
-  nvl_diags diags = NVL_DIAGS_INIT;
-  nvl_platform_opts po = {.model = NVL_MODEL_DEFAULT};
-  nvl_platform *p = nvl_platform_new(d, &po, &diags);
-  nvl_diags_release(&diags);
-  if (!p)
-    return NVL_EXIT_FAIL;
-  int *acc = nvl_xmalloc((d->n_devices + 1) * sizeof(int)), na = 0;
-  for (size_t i = 0; i < d->n_devices; i++)
-    if (!d->devices[i].is_switch && nvl_kind_is_accelerator(nvl_device_kind(d, (int)i)))
-      acc[na++] = (int)i;
-  size_t n0 = *n, cap = *n;
-  for (size_t i = 0; i < n0; i++)
-    for (int k = 0; k < npools; k++) {
-      const prefill_pool *pp = &pools[k];
-      if (!pp->ok || pp->gpus + (*pts)[i].gpus > na)
-        continue;
-      double Bps, lat;
-      pair_rate(p, acc[0], acc[pp->gpus], &Bps, &lat);
-      long pairs = pp->tp < (*pts)[i].tp ? pp->tp : (*pts)[i].tp;
-      nvl_serving_point q = (*pts)[i];
-      q.disagg = true;
-      q.prefill_gpus = pp->gpus;
-      q.prefill_seqs = pp->seqs;
-      q.prefill_step_s = pp->step_s;
-      if (!(Bps > 0)) /* the pools do not reach each other: no such pair */
-        continue;
-      q.kv_s = lat + pp->kv_bytes / (double)pairs / Bps;
-      if (!nvl_serving_eval_disagg(&q, (long)o->isl, (long)o->osl))
-        continue;
-      if (*n == cap)
-        *pts = nvl_xrealloc(*pts, (cap = 2 * cap + 16) * sizeof **pts);
-      (*pts)[(*n)++] = q;
-    }
-  free(acc);
-  nvl_platform_free(p);
-  return NVL_EXIT_OK;
-}
-
 /* One design's frontier: searched, kept within the targets, marked and sorted, printed, and
  * appended to the CSV and the plot. Returns an exit status. */
 static int one_design(const nvl_model_ctx *ctx, const factory_opts *o, const nvl_llm *m,
@@ -433,18 +451,31 @@ static int one_design(const nvl_model_ctx *ctx, const factory_opts *o, const nvl
   nvl_serving_point *pts = NULL;
   size_t n = 0;
   const char *label = file ? file : "builtin:gb200-nvl72";
-  g_misfit[0] = '\0';
+  g_misfit[0] = g_best_what[0] = '\0';
+  g_best_capacity = 0;
   int rc = nvl_cli_load(file, NULL, false, &d);
   if (rc == NVL_EXIT_OK)
     snprintf(g_design_key, sizeof g_design_key, "%016llx|%zu|%zu", (unsigned long long)fnv(label),
              d->n_devices, d->n_links); /* fixed length: a long path cannot cut the key short */
-  prefill_pool pools[MAX_LIST];
+  nvl_fp_pool pools[MAX_LIST];
   memset(pools, 0, sizeof pools);
   if (rc == NVL_EXIT_OK)
     rc = search(d, m, o, ctx, label, &pts, &n, o->disagg ? pools : NULL);
   if (rc == NVL_EXIT_OK && o->disagg)
-    rc = add_disagg(d, pools, o->gpus.n, &pts, &n, o);
-  if (rc == NVL_EXIT_OK && n == 0) {
+    rc = nvl_fp_add_disagg(d, pools, o->gpus.n, &pts, &n, (long)o->isl, (long)o->osl);
+  size_t served = 0; /* under --rate, the configurations that serve it */
+  for (size_t i = 0; rc == NVL_EXIT_OK && i < n; i++)
+    if (at_rate(&pts[i], o))
+      pts[served++] = pts[i];
+  n = rc == NVL_EXIT_OK ? served : n;
+  if (rc == NVL_EXIT_OK && n == 0 && g_best_capacity > 0) {
+    fprintf(stderr,
+            "nvlsim factory: %s: no configuration serves %.6g requests/s%s; the most: %.6g "
+            "requests/s (%s, every replica's batch full)\n",
+            label, o->rate, o->ttft_max_s > 0 ? " within --ttft-max" : "", g_best_capacity,
+            g_best_what);
+    rc = NVL_EXIT_FAIL;
+  } else if (rc == NVL_EXIT_OK && n == 0) {
     fprintf(stderr,
             "nvlsim factory: %s: no configuration fits the design (replica sizes up to its "
             "accelerators, each in memory)%s%s\n",

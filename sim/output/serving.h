@@ -26,7 +26,23 @@
  * by k tokens (1 + its accepted drafts, from the decode step itself), so a request takes osl / k
  * iterations, the prefill budget is batch x isl x k / osl, ITL (the time between two of a user's
  * tokens) is the iteration over k, and the rates count k tokens per sequence and iteration.
- * Queueing (arrivals that find the batch full) is not modelled.
+ * Unlike accelerators: replica j of R holds the design's accelerators jR .. jR + R - 1 (in design
+ * order); replicas that hold other types than the first one are other kinds, each priced apart
+ * (its own decode step and prompt-token price); the design's tokens/s sums every replica's, ITL and
+ * TTFT are the slowest kind's (a user may land on any), and a kind that cannot serve at the batch
+ * (memory, a precision it lacks) leaves its accelerators idle. Disaggregated pools take the first
+ * kind's prices.
+ * Offered load (`--rate`, nvl_serving_eval_rate): requests arrive at `rate` per second (Poisson)
+ * and each replica is a queue with `batch` servers (its slots) and fixed service times (a request
+ * holds a slot for its osl / k iterations): an M/D/c queue, whose mean wait is taken as half of
+ * M/M/c's (Erlang C; the Allen-Cunneen approximation with deterministic service). The design
+ * uses the fewest replicas (the first kind's first) that keep every queue stable (utilization
+ * below 1) and TTFT (its prefill plus the wait) within --ttft-max, the load split over them by
+ * their capacity (so every replica sees the same utilization); tokens/s per GPU and per MW are
+ * then the rate's over the accelerators in use, and ITL the full batch's iteration (an upper
+ * bound: fewer active sequences take no longer). Disaggregated: the prefill pool's servers are its
+ * replicas' sequences per step (service: the prefill step), the decode pool's its slots; TTFT adds
+ * both waits; the pair of pools with the fewest accelerators that serves the rate within target.
  */
 #ifndef NVL_OUTPUT_SERVING_H
 #define NVL_OUTPUT_SERVING_H
@@ -34,6 +50,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+
+/* A replica kind other than the first (see above). */
+#define NVL_SERVING_KINDS 4
+typedef struct {
+  long replicas;                    /* replicas of this kind in the design */
+  bool serves;                      /* false: it cannot serve at the batch (idle) */
+  double decode_s, prefill_token_s; /* its priced parts */
+  double power_W;                   /* its boards (R of them) */
+} nvl_serving_kind;
 
 typedef struct {
   /* the configuration */
@@ -45,6 +70,14 @@ typedef struct {
   double step_tokens;     /* tokens a sequence gains per decode step (1 + accepted drafts; 0: 1) */
   double prefill_token_s; /* one prompt token's share of a prefill step */
   double power_W;         /* the replica's boards (R of them) */
+  double design_W;        /* every accelerator's board of the design (0: power_W / R each) */
+  int n_others;           /* replica kinds other than the first */
+  nvl_serving_kind others[NVL_SERVING_KINDS - 1];
+  /* offered load (nvl_serving_eval_rate; rate 0: none, every replica's batch full) */
+  double rate;        /* requests per second offered to the design */
+  long replicas_used; /* replicas serving it (aggregated) */
+  double utilization; /* of each replica's slots (the decode pool's, disaggregated) */
+  double wait_s;      /* mean wait for a slot (and, disaggregated, for a prefill) */
   /* disaggregated: the prefill replicas' size and its step over prefill_seqs sequences, the KV
    * transfer of one request, and the pools as chosen (nvl_serving_eval_disagg) */
   bool disagg;
@@ -52,7 +85,8 @@ typedef struct {
   double prefill_step_s, kv_s;
   /* the figures (nvl_serving_eval) */
   double iter_s, itl_s, ttft_s, prefill_tokens, tps_user, tps_replica, tps_gpu, tps_mw;
-  bool frontier; /* on the Pareto frontier of tokens/s per GPU against tokens/s per user */
+  double tps_design; /* the design's tokens/s (every replica, or the rate's) */
+  bool frontier;     /* on the Pareto frontier of tokens/s per GPU against tokens/s per user */
 } nvl_serving_point;
 
 /* The point's figures from its configuration and priced parts. */
@@ -60,6 +94,15 @@ void nvl_serving_eval(nvl_serving_point *p, long isl, long osl);
 
 /* A disaggregated point's pools and figures (see above). False when no pair of pools fits. */
 bool nvl_serving_eval_disagg(nvl_serving_point *p, long isl, long osl);
+
+/* The point's figures under an offered load of p->rate requests per second (see above), after
+ * nvl_serving_eval or nvl_serving_eval_disagg; ttft_max 0: no target. False when no number of
+ * replicas (pools) of the design serves the rate within the target. */
+bool nvl_serving_eval_rate(nvl_serving_point *p, long isl, long osl, double ttft_max);
+
+/* The requests per second the point's design serves at most (its replicas' batches full), after
+ * nvl_serving_eval or nvl_serving_eval_disagg and before nvl_serving_eval_rate. */
+double nvl_serving_capacity(const nvl_serving_point *p, long osl);
 
 /* Marks the Pareto frontier: a point is on it unless another has at least its tokens/s per user
  * and per GPU and more of one. Returns how many are. */
