@@ -123,6 +123,22 @@ static void test_serving__unlike_replicas_add_up(void **state) {
   assert_int_equal(p.replicas_used, 8);
 }
 
+/* Paged KV cache: contexts isl + 1 .. isl + osl each as long; in pages of 16 tokens over 64 whole
+ * pages the mean is the mean page end (1,040 .. 2,048: 1,544); pages of one token, the mean
+ * context; a context inside one page, that page. */
+static void test_serving__kv_pages_hold_the_mean_context(void **state) {
+  (void)state;
+  assert_close(nvl_serving_kv_tokens(1024, 1024, 16), 1544, 1e-12);
+  assert_close(nvl_serving_kv_tokens(1024, 1024, 1), 1024 + 1025 / 2.0, 1e-12);
+  assert_close(nvl_serving_kv_tokens(8192, 1000, 1), 8192 + 1001 / 2.0, 1e-12);
+  assert_close(nvl_serving_kv_tokens(100, 10, 128), 128, 1e-12);
+  for (long page = 1; page <= 256; page *= 2) /* never less than the context, at most a page more */
+    for (long isl = 1; isl < 3000; isl += 577) {
+      double t = nvl_serving_kv_tokens(isl, 700, page), mean = isl + 701 / 2.0;
+      assert_true(t >= mean - 1e-9 && t < mean + (double)page);
+    }
+}
+
 /* Erlang C by its defining sum (not the recursion serving.c uses): the chance an arrival waits
  * at c servers offered a erlangs. */
 static double erlang_c_sum(long c, double a) {
@@ -287,6 +303,7 @@ int main(void) {
       cmocka_unit_test(test_serving__disaggregated_pools_balance),
       cmocka_unit_test(test_serving__unlike_replicas_add_up),
       cmocka_unit_test(test_serving__offered_load_queues),
+      cmocka_unit_test(test_serving__kv_pages_hold_the_mean_context),
       cmocka_unit_test(test_serving__disaggregated_under_load),
       cmocka_unit_test(test_serving__load_takes_the_fewest_replicas),
   };

@@ -38,7 +38,9 @@ typedef struct {
   int precision;
   size_t isl, osl;
   double ttft_max_s, itl_max_s;
-  double rate; /* requests per second offered to the design (0: every batch full) */
+  double rate;      /* requests per second offered to the design (0: every batch full) */
+  size_t kv_page;   /* tokens per KV-cache page */
+  double kv_memory; /* the share of HBM for weights and KV cache */
   bool disagg;
   long mtp;          /* drafts per decode step (0: none) */
   double mtp_accept; /* -1: NVL_LLM_MTP_ACCEPT */
@@ -50,6 +52,16 @@ static int arg_rate(void *field, const char *v, const char *opt, const char *cmd
   double r;
   if (nvl_parse_decimal(v, &r) != 0 || !(r > 0 && r <= 1e9))
     return nvl_cli_usage_error(cmd, "%s %s: requests per second, above 0 and at most 1e9", opt, v);
+  *(double *)field = r;
+  return 0;
+}
+
+/* --kv-memory: a share above 0 and at most 1. */
+static int arg_share(void *field, const char *v, const char *opt, const char *cmd) {
+  double r;
+  if (nvl_parse_decimal(v, &r) != 0 || !(r > 0 && r <= 1))
+    return nvl_cli_usage_error(cmd, "%s %s: a share of HBM above 0 and at most 1, such as 0.9", opt,
+                               v);
   *(double *)field = r;
   return 0;
 }
@@ -73,6 +85,11 @@ static const nvl_option options[] = {
       "keep configurations whose TTFT is at most TIME"),
     O(NVL_OPT_TIME, 0, "itl-max", "TIME", itl_max_s,
       "keep configurations whose inter-token latency is at most TIME"),
+    O(NVL_OPT_COUNT, 0, "kv-page", "N", kv_page,
+      "KV cache pages of N tokens (default 16, vLLM's block; 1: none)"),
+    C(0, "kv-memory", "F", kv_memory, arg_share,
+      "the share of HBM weights and KV cache may take (default 0.9,\nvLLM's "
+      "gpu_memory_utilization)"),
     C(0, "rate", "R", rate, arg_rate,
       "requests per second offered to each design (Poisson): each\nconfiguration on the fewest "
       "replicas that serve them within\n--ttft-max, TTFT with the wait for a slot (default: "
@@ -139,6 +156,8 @@ static int parse_opts(int argc, char **argv, factory_opts *o, char **files, int 
   o->precision = -1;
   o->mtp_accept = -1;
   o->isl = o->osl = 1024;
+  o->kv_page = 16;
+  o->kv_memory = 0.9;
   int rc;
   if (!nvl_options_accept(&nvl_doc_factory, argc, argv, o, files, MAX_DESIGNS, nf, &rc))
     return rc == 0 ? NVL_OPTIONS_HELP : rc;
@@ -149,6 +168,8 @@ static int parse_opts(int argc, char **argv, factory_opts *o, char **files, int 
                                           "builtin:llama3.1-70b or a file)");
   if (o->isl < 1 || o->osl < 1 || o->isl > 1000000 || o->osl > 1000000)
     return nvl_cli_usage_error("factory", "--isl and --osl: 1 to 1000000 tokens");
+  if (o->kv_page < 1 || o->kv_page > 65536)
+    return nvl_cli_usage_error("factory", "--kv-page %zu: 1 to 65536 tokens", o->kv_page);
   if ((rc = parse_list(o->batch_text ? o->batch_text : "1,2,4,8,16,32,64,128,256", "batch",
                        &o->batch)))
     return rc;
@@ -179,10 +200,12 @@ static void step_key(const nvl_llm_ask *a, char *key, size_t len) {
     snprintf(key + w, len - (size_t)w, "|R%016llx", (unsigned long long)fnv(a->ranks));
 }
 
-/* One step of the ask: its result in *r. -1 when the layout does not fit (or the model cannot
- * take it), 0 done, else an exit status (printed). */
+/* One step of the ask: its result in *r and, with mem, its fullest rank's KV cache, weights and
+ * HBM (the other fields zero). -1 when the layout does not fit (or the model cannot take it), 0
+ * done, else an exit status (printed). */
 static int step(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a,
-                const nvl_model_ctx *ctx, const char *label, nvl_llm_result *r, double *kv) {
+                const nvl_model_ctx *ctx, const char *label, nvl_llm_result *r,
+                nvl_llm_memory *mem) {
   char key[1024], bad[160];
   if (nvl_llm_ask_check(a, bad, sizeof bad) != 0) { /* a size past what a step takes */
     if (!g_misfit[0])
@@ -201,8 +224,10 @@ static int step(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a,
     r->step_s = had->step_s;
     r->tokens_per_s = had->tokens_per_s;
     r->tokens_per_joule = had->tokens_per_joule;
-    if (kv)
-      *kv = had->kv_bytes;
+    if (mem)
+      *mem = (nvl_llm_memory){.kv_cache = had->kv_bytes,
+                              .weights = had->weights_bytes,
+                              .capacity = had->capacity_bytes};
     return 0;
   }
   nvl_llm_sim x;
@@ -228,11 +253,14 @@ static int step(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a,
     nvl_cli_llm_print_failure(&x, &diags, "factory", label, NULL);
   else {
     *r = x.r;
-    if (kv) /* one rank's KV cache: its share of its sequences' */
-      *kv = x.st.mem.kv_cache;
+    const nvl_llm_memory *mm = &x.st.mem;
+    if (mem) /* one rank's: its share of its sequences' KV cache */
+      *mem = (nvl_llm_memory){
+          .kv_cache = mm->kv_cache, .weights = mm->weights, .capacity = mm->capacity};
     if (g_log)
       nvl_factory_steps_add(g_log, &(nvl_fs_entry){key, true, x.r.step_s, x.r.tokens_per_s,
-                                                   x.r.tokens_per_joule, x.st.mem.kv_cache, ""});
+                                                   x.r.tokens_per_joule, mm->kv_cache, mm->weights,
+                                                   mm->capacity, ""});
   }
   nvl_llm_sim_release(&x);
   nvl_diags_release(&diags);
@@ -307,13 +335,31 @@ static int other_kinds(const nvl_design *d, const nvl_llm *m, nvl_llm_ask a,
   return no;
 }
 
+/* Paged KV cache: whether a batch of `batch` sequences (the replica's) whose step's fullest
+ * rank holds mem fits that rank's KV budget (--kv-memory of its HBM less its weights), its
+ * sequences in pages of --kv-page tokens at their mean context (serving.h); with use and max, the
+ * share of the budget it takes and the sequences per replica the budget holds. */
+static bool kv_room(const nvl_llm_memory *mem, long batch, const factory_opts *o, double *use,
+                    double *max) {
+  double seq = (double)(o->isl + o->osl / 2), /* the context the step's KV cache was sized at */
+      paged = nvl_serving_kv_tokens((long)o->isl, (long)o->osl, (long)o->kv_page) / seq,
+         per = mem->kv_cache * paged / (double)batch,
+         room = o->kv_memory * mem->capacity - mem->weights;
+  if (use)
+    *use = room > 0 ? per * (double)batch / room : INFINITY;
+  if (max)
+    *max = per > 0 ? fmax(room, 0) / per : INFINITY;
+  return per * (double)batch <= room;
+}
+
 /* Decode configuration a of a replica of g (the first kind's step in dec, the other kinds'
  * simulated here) as a point appended to pts; returns 0, -1 when it does not fit, or an exit
  * status. */
 static int add_point(const nvl_design *d, const nvl_llm *m, nvl_llm_ask a,
-                     const nvl_llm_result *dec, const nvl_llm_result *pre, const other_kind *ok,
-                     int no, const int *acc, int nacc, const nvl_model_ctx *ctx, const char *label,
-                     const factory_opts *o, nvl_serving_point **pts, size_t *n, size_t *cap) {
+                     const nvl_llm_result *dec, const nvl_llm_result *pre, double kv_use,
+                     long kv_max, const other_kind *ok, int no, const int *acc, int nacc,
+                     const nvl_model_ctx *ctx, const char *label, const factory_opts *o,
+                     nvl_serving_point **pts, size_t *n, size_t *cap) {
   nvl_serving_point q = {.gpus = a.g,
                          .design_gpus = nacc,
                          .tp = (long)a.tp,
@@ -324,16 +370,19 @@ static int add_point(const nvl_design *d, const nvl_llm *m, nvl_llm_ask a,
                          .step_tokens = dec->tokens_per_s * dec->step_s / (double)a.batch,
                          .prefill_token_s = pre->step_s / ((double)a.dp * (double)o->isl),
                          .power_W = nvl_fp_power(d, acc, 0, a.g),
-                         .design_W = nvl_fp_power(d, acc, 0, nacc)};
+                         .design_W = nvl_fp_power(d, acc, 0, nacc),
+                         .kv_use = kv_use,
+                         .kv_batch_max = kv_max};
   for (int k = 0; k < no; k++) { /* the other kinds at this batch */
     nvl_serving_kind *x = &q.others[q.n_others++];
     *x = (nvl_serving_kind){ok[k].count, false, 0, ok[k].prefill_token_s, ok[k].power_W};
     nvl_llm_result r;
+    nvl_llm_memory om;
     a.ranks = ok[k].sel;
-    int rc = ok[k].fits ? step(d, m, &a, ctx, label, &r, NULL) : -1;
+    int rc = ok[k].fits ? step(d, m, &a, ctx, label, &r, &om) : -1;
     if (rc > 0)
       return rc;
-    x->serves = rc == 0 && r.step_s > 0;
+    x->serves = rc == 0 && r.step_s > 0 && kv_room(&om, (long)a.batch, o, NULL, NULL);
     x->decode_s = x->serves ? r.step_s : 0;
   }
   nvl_serving_eval(&q, (long)o->isl, (long)o->osl);
@@ -343,12 +392,64 @@ static int add_point(const nvl_design *d, const nvl_llm *m, nvl_llm_ask a,
   return 0;
 }
 
+/* The decode configurations of a replica (the ask a: its size and layout) over --batch, up to
+ * the first that does not fit; where the KV budget ends between two batches of the list, its
+ * limit is the last. Appended to pts; returns an exit status. */
+static int batches(const nvl_design *d, const nvl_llm *m, nvl_llm_ask a, const nvl_llm_result *pre,
+                   const other_kind *ok, int no, const int *acc, int nacc, const nvl_model_ctx *ctx,
+                   const char *label, const factory_opts *o, nvl_serving_point **pts, size_t *n,
+                   size_t *cap, size_t *done) {
+  long g = a.g, prev = 0;
+  double max = INFINITY; /* sequences per replica the KV budget holds, as the last step says */
+  for (int bi = 0; bi < o->batch.n; bi++, (*done)++) {
+    long per = o->batch.v[bi];
+    bool last = (double)(per * g) > max; /* past the KV budget: its limit instead, if new */
+    if (last && (per = (long)floor(max / (double)g)) <= prev)
+      break;
+    a.mode = NVL_LLM_DECODE;
+    a.mtp = o->mtp;
+    a.mtp_accept = o->mtp > 0 ? o->mtp_accept : -1;
+    a.batch = (size_t)(per * g);
+    a.seq = o->isl + o->osl / 2;
+    if (isatty(2))
+      fprintf(stderr, "\rfactory: %zu/%zu configurations (%ld per replica, batch %zu)   ",
+              *done + 1, (size_t)(o->gpus.n * o->batch.n), g, a.batch);
+    nvl_llm_result dec;
+    nvl_llm_memory dm;
+    int rd = step(d, m, &a, ctx, label, &dec, &dm);
+    if (rd != 0) /* larger batches do not fit either */
+      return rd > 0 ? rd : NVL_EXIT_OK;
+    double use;
+    if (!kv_room(&dm, (long)a.batch, o, &use, &max)) {
+      if (!g_misfit[0])
+        snprintf(g_misfit, sizeof g_misfit,
+                 "%ld per replica, batch %zu: its KV cache in pages of %zu tokens needs %.0f %% "
+                 "of what --kv-memory %.2f of HBM leaves beside the weights",
+                 g, a.batch, o->kv_page, use * 100, o->kv_memory);
+      break;
+    }
+    if (!(dec.step_s > 0)) /* no time, no rate: nothing to serve at */
+      continue;
+    int rc = add_point(d, m, a, &dec, pre, use, (long)fmin(max, 1e15), ok, no, acc, nacc, ctx,
+                       label, o, pts, n, cap);
+    if (rc != NVL_EXIT_OK)
+      return rc;
+    /* bounded: a decode step alone past --itl-max only grows with the batch (prefill and
+     * disaggregation add to it, never take from it) */
+    double k = dec.tokens_per_s * dec.step_s / (double)a.batch;
+    if (last || (o->itl_max_s > 0 && dec.step_s / (k > 0 ? k : 1) > o->itl_max_s))
+      break;
+    prev = per;
+  }
+  return NVL_EXIT_OK;
+}
+
 /* Every configuration of the search into pts (grown), and per replica size its prefill into
  * pools (or NULL); returns an exit status. */
 static int search(const nvl_design *d, const nvl_llm *m, const factory_opts *o,
                   const nvl_model_ctx *ctx, const char *label, nvl_serving_point **pts, size_t *n,
                   nvl_fp_pool *pools) {
-  size_t cap = *n, total = (size_t)(o->gpus.n * o->batch.n), done = 0;
+  size_t cap = *n, done = 0;
   int *acc, nacc = nvl_fp_accelerators(d, &acc), rc = NVL_EXIT_OK;
   bool tty = isatty(2), unlike = false;
   other_kind ok[NVL_SERVING_KINDS];
@@ -361,39 +462,18 @@ static int search(const nvl_design *d, const nvl_llm *m, const factory_opts *o,
     a.mode = NVL_LLM_PREFILL; /* a prompt token's price: one sequence per data-parallel rank */
     a.batch = a.dp;
     a.seq = o->isl;
-    nvl_llm_result pre, dec;
-    double kv = 0;
-    int rs = step(d, m, &a, ctx, label, &pre, &kv);
+    nvl_llm_result pre;
+    nvl_llm_memory pm;
+    int rs = step(d, m, &a, ctx, label, &pre, &pm);
     if (rs == 0 && pools) /* a prefill pool of g: its step, sequences, one request's KV */
-      pools[gi] = (nvl_fp_pool){g, (long)a.dp, (long)a.tp, pre.step_s, kv * (double)a.tp, true};
+      pools[gi] =
+          (nvl_fp_pool){g, (long)a.dp, (long)a.tp, pre.step_s, pm.kv_cache * (double)a.tp, true};
     int no = rs == 0 ? other_kinds(d, m, a, ctx, label, acc, nacc, ok) : 0;
     rc = rs > 0 ? rs : no < 0 ? -1 - no : NVL_EXIT_OK;
     unlike |= no > 0;
-    for (int bi = 0; rs == 0 && rc == NVL_EXIT_OK && bi < o->batch.n; bi++, done++) {
-      a.mode = NVL_LLM_DECODE;
-      a.mtp = o->mtp;
-      a.mtp_accept = o->mtp > 0 ? o->mtp_accept : -1;
-      a.batch = (size_t)(o->batch.v[bi] * g);
-      a.seq = o->isl + o->osl / 2;
-      if (tty)
-        fprintf(stderr, "\rfactory: %zu/%zu configurations (%ld per replica, batch %zu)   ",
-                done + 1, total, g, a.batch);
-      int rd = step(d, m, &a, ctx, label, &dec, NULL);
-      if (rd != 0) { /* larger batches do not fit either */
-        rc = rd > 0 ? rd : NVL_EXIT_OK;
-        break;
-      }
-      if (!(dec.step_s > 0)) /* no time, no rate: nothing to serve at */
-        continue;
-      if ((rc = add_point(d, m, a, &dec, &pre, ok, no < 0 ? 0 : no, acc, nacc, ctx, label, o, pts,
-                          n, &cap)) != NVL_EXIT_OK)
-        break;
-      /* bounded: a decode step alone past --itl-max only grows with the batch (prefill and
-       * disaggregation add to it, never take from it) */
-      double k = dec.tokens_per_s * dec.step_s / (double)a.batch;
-      if (o->itl_max_s > 0 && dec.step_s / (k > 0 ? k : 1) > o->itl_max_s)
-        break;
-    }
+    if (rs == 0 && rc == NVL_EXIT_OK)
+      rc = batches(d, m, a, &pre, ok, no < 0 ? 0 : no, acc, nacc, ctx, label, o, pts, n, &cap,
+                   &done);
   }
   if (tty)
     fprintf(stderr, "\r%70s\r", "");
@@ -404,43 +484,6 @@ static int search(const nvl_design *d, const nvl_llm *m, const factory_opts *o,
             label);
   free(acc);
   return rc;
-}
-
-/* Keeps the points within the targets (pts compacted); returns how many. */
-static size_t within(nvl_serving_point *pts, size_t n, const factory_opts *o) {
-  size_t k = 0;
-  for (size_t i = 0; i < n; i++)
-    if ((o->ttft_max_s <= 0 || pts[i].ttft_s <= o->ttft_max_s) &&
-        (o->itl_max_s <= 0 || pts[i].iter_s <= o->itl_max_s))
-      pts[k++] = pts[i];
-  return k;
-}
-
-/* How far a point misses the targets: the larger ratio of its latency to the target. */
-static double miss(const nvl_serving_point *p, const factory_opts *o) {
-  double r = 0;
-  if (o->ttft_max_s > 0)
-    r = fmax(r, p->ttft_s / o->ttft_max_s);
-  if (o->itl_max_s > 0)
-    r = fmax(r, p->iter_s / o->itl_max_s);
-  return r;
-}
-
-static void print_closest(const char *label, nvl_serving_point *pts, size_t n,
-                          const factory_opts *o) {
-  for (size_t i = 0; i < n; i++) /* the closest first: selection by the miss */
-    for (size_t j = i + 1; j < n; j++)
-      if (miss(&pts[j], o) < miss(&pts[i], o)) {
-        nvl_serving_point t = pts[i];
-        pts[i] = pts[j];
-        pts[j] = t;
-      }
-  fprintf(stderr, "nvlsim factory: %s: no configuration meets the latency targets; the closest:\n",
-          label);
-  for (size_t i = 0; i < n && i < 3; i++)
-    fprintf(stderr, "  %ld per replica (tp %ld, ep %ld), batch %ld: ITL %.3f ms, TTFT %.1f ms\n",
-            pts[i].gpus, pts[i].tp, pts[i].ep, pts[i].batch, pts[i].iter_s * 1e3,
-            pts[i].ttft_s * 1e3);
 }
 
 /* One design's frontier: searched, kept within the targets, marked and sorted, printed, and
@@ -482,9 +525,9 @@ static int one_design(const nvl_model_ctx *ctx, const factory_opts *o, const nvl
             label, g_misfit[0] ? "; the first: " : "", g_misfit);
     rc = NVL_EXIT_FAIL;
   }
-  size_t kept = rc == NVL_EXIT_OK ? within(pts, n, o) : 0;
+  size_t kept = rc == NVL_EXIT_OK ? nvl_serving_within(pts, n, o->ttft_max_s, o->itl_max_s) : 0;
   if (rc == NVL_EXIT_OK && kept == 0) {
-    print_closest(label, pts, n, o);
+    nvl_serving_print_closest("factory", label, pts, n, o->ttft_max_s, o->itl_max_s, stderr);
     rc = NVL_EXIT_FAIL;
   }
   if (rc == NVL_EXIT_OK) {

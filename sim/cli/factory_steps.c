@@ -1,6 +1,7 @@
 /*
  * factory_steps: see factory_steps.h. A line: key TAB fits (1 or 0) TAB step_s TAB tokens/s TAB
- * tokens/J TAB KV bytes TAB reason, newline; tabs and newlines in a key or reason become spaces.
+ * tokens/J TAB KV bytes TAB weights bytes TAB HBM bytes TAB reason, newline; tabs and newlines in
+ * a key or reason become spaces. A line of another form (an older build's) is not taken.
  */
 #include "cli/factory_steps.h"
 
@@ -33,9 +34,9 @@ static void append(nvl_factory_steps *s, const nvl_fs_entry *e) {
 /* One whole line (its newline removed) into e, its strings pointing into line; false for a
  * malformed one. */
 static bool parse(char *line, nvl_fs_entry *e) {
-  char *f[7];
+  char *f[9];
   int k = 0;
-  for (char *p = line; k < 7; k++) {
+  for (char *p = line; k < 9; k++) {
     f[k] = p;
     char *t = strchr(p, '\t');
     if (!t)
@@ -43,16 +44,16 @@ static bool parse(char *line, nvl_fs_entry *e) {
     *t = '\0';
     p = t + 1;
   }
-  if (k != 6 || (strcmp(f[1], "1") != 0 && strcmp(f[1], "0") != 0))
+  if (k != 8 || (strcmp(f[1], "1") != 0 && strcmp(f[1], "0") != 0))
     return false;
   char *end;
-  double v[4];
-  for (int i = 0; i < 4; i++) {
+  double v[6];
+  for (int i = 0; i < 6; i++) {
     v[i] = strtod(f[2 + i], &end);
     if (end == f[2 + i] || *end)
       return false;
   }
-  *e = (nvl_fs_entry){f[0], f[1][0] == '1', v[0], v[1], v[2], v[3], f[6]};
+  *e = (nvl_fs_entry){f[0], f[1][0] == '1', v[0], v[1], v[2], v[3], v[4], v[5], f[8]};
   return true;
 }
 
@@ -114,8 +115,9 @@ void nvl_factory_steps_add(nvl_factory_steps *s, const nvl_fs_entry *e) {
   f.reason = reason;
   append(s, &f);
   if (s->fp) {
-    fprintf(s->fp, "%s\t%d\t%.17g\t%.17g\t%.17g\t%.17g\t%s\n", key, e->fits ? 1 : 0, e->step_s,
-            e->tokens_per_s, e->tokens_per_joule, e->kv_bytes, reason);
+    fprintf(s->fp, "%s\t%d\t%.17g\t%.17g\t%.17g\t%.17g\t%.17g\t%.17g\t%s\n", key, e->fits ? 1 : 0,
+            e->step_s, e->tokens_per_s, e->tokens_per_joule, e->kv_bytes, e->weights_bytes,
+            e->capacity_bytes, reason);
     fflush(s->fp);
   }
 }

@@ -1,6 +1,7 @@
 /*
  * factory_steps: the log of a factory search's simulated steps (`factory --steps FILE`): one line
- * per step, its ask's key, whether it fitted, its figures (or why it did not fit). A rerun with
+ * per step, its ask's key, whether it fitted, its figures and one rank's memory (or why it did
+ * not fit). A rerun with
  * the same log takes the steps it holds from it instead of simulating them again, so an
  * interrupted search resumes where it stopped and a wider one reuses a narrower one's steps.
  * Lines are appended and flushed as steps end; a line an interruption cut short is ignored.
@@ -19,8 +20,9 @@
 typedef struct {
   char *key;
   bool fits;
-  double step_s, tokens_per_s, tokens_per_joule, kv_bytes;
-  char *reason; /* why it does not fit */
+  double step_s, tokens_per_s, tokens_per_joule;
+  double kv_bytes, weights_bytes, capacity_bytes; /* the fullest rank's KV cache, weights, HBM */
+  char *reason;                                   /* why it does not fit */
 } nvl_fs_entry;
 
 typedef struct {

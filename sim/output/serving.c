@@ -249,6 +249,47 @@ bool nvl_serving_eval_disagg(nvl_serving_point *p, long isl, long osl) {
   return true;
 }
 
+double nvl_serving_kv_tokens(long isl, long osl, long page) {
+  double sum = 0;
+  for (long L = isl + 1; L <= isl + osl; L++)
+    sum += (double)((L + page - 1) / page * page);
+  return sum / (double)osl;
+}
+
+size_t nvl_serving_within(nvl_serving_point *pts, size_t n, double ttft_max, double itl_max) {
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++)
+    if ((ttft_max <= 0 || pts[i].ttft_s <= ttft_max) && (itl_max <= 0 || pts[i].itl_s <= itl_max))
+      pts[k++] = pts[i];
+  return k;
+}
+
+static double miss(const nvl_serving_point *p, double ttft_max, double itl_max) {
+  double r = 0;
+  if (ttft_max > 0)
+    r = fmax(r, p->ttft_s / ttft_max);
+  if (itl_max > 0)
+    r = fmax(r, p->itl_s / itl_max);
+  return r;
+}
+
+void nvl_serving_print_closest(const char *cmd, const char *label, nvl_serving_point *pts, size_t n,
+                               double ttft_max, double itl_max, FILE *out) {
+  for (size_t i = 0; i < n && i < 3; i++) /* the closest first: selection by the miss */
+    for (size_t j = i + 1; j < n; j++)
+      if (miss(&pts[j], ttft_max, itl_max) < miss(&pts[i], ttft_max, itl_max)) {
+        nvl_serving_point t = pts[i];
+        pts[i] = pts[j];
+        pts[j] = t;
+      }
+  fprintf(out, "nvlsim %s: %s: no configuration meets the latency targets; the closest:\n", cmd,
+          label);
+  for (size_t i = 0; i < n && i < 3; i++)
+    fprintf(out, "  %ld per replica (tp %ld, ep %ld), batch %ld: ITL %.3f ms, TTFT %.1f ms\n",
+            pts[i].gpus, pts[i].tp, pts[i].ep, pts[i].batch, pts[i].itl_s * 1e3,
+            pts[i].ttft_s * 1e3);
+}
+
 static bool dominates(const nvl_serving_point *a, const nvl_serving_point *b) {
   return a->tps_user >= b->tps_user && a->tps_gpu >= b->tps_gpu &&
          (a->tps_user > b->tps_user || a->tps_gpu > b->tps_gpu);
@@ -289,20 +330,21 @@ int nvl_serving_csv(const nvl_serving_point *pts, size_t n, const char *design, 
                  "tokens_per_s_user,"
                  "tokens_per_s_gpu,tokens_per_s_replica,tokens_per_s_mw,tokens_per_hour_design,"
                  "tokens_per_mwh,power_w,frontier,arrival_rate_per_s,replicas_in_use,"
-                 "utilization,queue_wait_us,replica_kinds\n");
+                 "utilization,queue_wait_us,replica_kinds,kv_budget_used,kv_batch_max\n");
   for (size_t i = 0; i < n; i++) {
     const nvl_serving_point *p = &pts[i];
     nvl_csv_field(out, design);
     fprintf(out,
             ",%ld,%ld,%s,%ld,%ld,%ld,%ld,%ld,%.6g,%.6g,%ld,%ld,%ld,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,"
-            "%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%d,%.6g,%ld,%.6g,%.6g,%d\n",
+            "%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%d,%.6g,%ld,%.6g,%.6g,%d,%.6g,%ld\n",
             isl, osl, p->disagg ? "disaggregated" : "aggregated", p->gpus, p->tp, p->ep, p->dp,
             p->batch, p->decode_s * 1e6, p->prefill_token_s * 1e6, p->prefill_gpus,
             p->prefill_replicas, p->decode_replicas, p->prefill_step_s * 1e6, p->kv_s * 1e6,
             p->step_tokens > 0 ? p->step_tokens : 1.0, p->iter_s * 1e6, p->itl_s * 1e6,
             p->ttft_s * 1e6, p->tps_user, p->tps_gpu, p->tps_replica, p->tps_mw,
             p->tps_design * 3600, p->tps_mw * 3600, p->power_W, p->frontier ? 1 : 0, p->rate,
-            p->replicas_used, p->utilization, p->wait_s * 1e6, 1 + (p->disagg ? 0 : p->n_others));
+            p->replicas_used, p->utilization, p->wait_s * 1e6, 1 + (p->disagg ? 0 : p->n_others),
+            p->kv_use, p->kv_batch_max);
   }
   return ferror(out) ? -1 : 0;
 }

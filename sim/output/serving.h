@@ -78,6 +78,10 @@ typedef struct {
   long replicas_used; /* replicas serving it (aggregated) */
   double utilization; /* of each replica's slots (the decode pool's, disaggregated) */
   double wait_s;      /* mean wait for a slot (and, disaggregated, for a prefill) */
+  /* the paged KV cache (factory): the share of the fullest rank's KV budget the batch takes,
+   * and the sequences per replica the budget holds */
+  double kv_use;
+  long kv_batch_max;
   /* disaggregated: the prefill replicas' size and its step over prefill_seqs sequences, the KV
    * transfer of one request, and the pools as chosen (nvl_serving_eval_disagg) */
   bool disagg;
@@ -107,6 +111,19 @@ double nvl_serving_capacity(const nvl_serving_point *p, long osl);
 /* Marks the Pareto frontier: a point is on it unless another has at least its tokens/s per user
  * and per GPU and more of one. Returns how many are. */
 size_t nvl_serving_frontier(nvl_serving_point *pts, size_t n);
+
+/* Paged KV cache: a sequence holds its context in pages of `page` tokens; under continuous
+ * batching its context runs over isl + 1 .. isl + osl, each as long: the mean tokens its pages
+ * hold (page 1: the mean context). */
+double nvl_serving_kv_tokens(long isl, long osl, long page);
+
+/* Keeps the points whose TTFT and ITL are within the targets (0: none), pts compacted; returns
+ * how many. */
+size_t nvl_serving_within(nvl_serving_point *pts, size_t n, double ttft_max, double itl_max);
+/* For targets no point meets: the three closest (by the larger ratio of a latency to its target;
+ * pts reordered), after "nvlsim CMD: LABEL: no configuration meets the latency targets". */
+void nvl_serving_print_closest(const char *cmd, const char *label, nvl_serving_point *pts, size_t n,
+                               double ttft_max, double itl_max, FILE *out);
 
 /* Sorts by tokens/s per user, fastest first (ties: more tokens/s per GPU first). */
 void nvl_serving_sort(nvl_serving_point *pts, size_t n);
