@@ -166,3 +166,19 @@ int nvl_arg_cfg(void *field, const char *v, const char *opt, const char *cmd) {
   c->args[c->n] = NULL;
   return 0;
 }
+
+int nvl_arg_shard(void *field, const char *v, const char *opt, const char *cmd) {
+  nvl_cli_shard *sh = field;
+  char *end, *slash = strchr(v, '/');
+  bool digits = slash && slash > v && slash[1];
+  for (const char *c = v; digits && *c; c++)
+    digits = c == slash || (*c >= '0' && *c <= '9');
+  errno = 0;
+  unsigned long i = digits ? strtoul(v, &end, 10) : 0,
+                n = digits ? strtoul(slash + 1, &end, 10) : 0;
+  if (!digits || errno || n == 0 || n > 1000000 || i >= n)
+    return nvl_cli_usage_error(cmd, "%s takes i/N, whole numbers with 0 <= i < N <= 1000000", opt);
+  sh->i = i;
+  sh->n = n;
+  return 0;
+}

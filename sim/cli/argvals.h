@@ -29,6 +29,12 @@ int nvl_arg_flops(void *field, const char *v, const char *opt, const char *cmd);
 /* unsigned long: a random seed */
 int nvl_arg_seed(void *field, const char *v, const char *opt, const char *cmd);
 
+/* A shard of a large run (--shard i/N): the units u with u mod n = i. */
+typedef struct {
+  size_t i, n;
+} nvl_cli_shard;
+int nvl_arg_shard(void *field, const char *v, const char *opt, const char *cmd);
+
 /* The step of a size sweep, as nccl-tests: a factor (-f), or bytes added (-i) when factor is 0. */
 typedef struct {
   double factor;

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "base/u64map.h"
 #include "base/units.h"
 #include "base/xalloc.h"
 #include "cli/argvals.h"
@@ -38,9 +37,11 @@ typedef struct {
   int precision;
   size_t isl, osl;
   double ttft_max_s, itl_max_s;
-  double rate;      /* requests per second offered to the design (0: every batch full) */
-  size_t kv_page;   /* tokens per KV-cache page */
-  double kv_memory; /* the share of HBM for weights and KV cache */
+  double rate;         /* requests per second offered to the design (0: every batch full) */
+  nvl_cli_shard shard; /* --shard i/N (n 0: none): this shard's replica sizes' steps only */
+  int design;          /* the design searched (its place among the operands) */
+  size_t kv_page;      /* tokens per KV-cache page */
+  double kv_memory;    /* the share of HBM for weights and KV cache */
   bool disagg;
   long mtp;          /* drafts per decode step (0: none) */
   double mtp_accept; /* -1: NVL_LLM_MTP_ACCEPT */
@@ -102,6 +103,9 @@ static const nvl_option options[] = {
     O(NVL_OPT_FLAG, 0, "disagg", NULL, disagg,
       "also disaggregated serving: prefill replicas of each size\nbeside each decode "
       "configuration, the KV cache moved between\nthem over the fabric"),
+    C(0, "shard", "i/N", shard, nvl_arg_shard,
+      "simulate only this shard's replica sizes (the u-th size of all\ndesigns with u mod N = i) "
+      "into --steps FILE; join the\nshards' logs and run without --shard for the frontier"),
     NVL_OPT_GROUP_("output"),
     O(NVL_OPT_STRING, 0, "csv", "FILE", csv,
       "one row per configuration and design, written atomically"),
@@ -175,96 +179,23 @@ static int parse_opts(int argc, char **argv, factory_opts *o, char **files, int 
     return rc;
   if (o->gpus_text && (rc = parse_list(o->gpus_text, "gpus", &o->gpus)))
     return rc;
+  if (o->shard.n && (!o->steps || o->csv || o->plot))
+    return nvl_cli_usage_error("factory", "--shard simulates steps into --steps FILE, and writes "
+                                          "no --csv or --plot (those come from the joined logs)");
   return 0;
 }
 
-/* Why the first configuration that does not fit does not (for the error when none fits). */
-static char g_misfit[512];
 /* --rate: the most requests per second a configuration that could not serve the rate serves */
 static double g_best_capacity;
 static char g_best_what[128];
-/* --steps: the log of simulated steps, and the current design's part of their keys (NULL log:
- * none) */
-static nvl_factory_steps *g_log;
-static char g_design_key[64];
+/* the current design's steps: the log (or none), the keys' design part, the first misfit */
+static nvl_factory_stepper g_st;
 
-/* A text's hash, for the keys. */
-static uint64_t fnv(const char *s) { return nvl_fnv1a(NVL_FNV1A_BASIS, s, strlen(s)); }
-
-/* The ask's key in the log: the design, the model and every field the step depends on. */
-static void step_key(const nvl_llm_ask *a, char *key, size_t len) {
-  int w = snprintf(key, len, "%s|%016llx|p%d|m%d|g%d|tp%zu|ep%zu|dp%zu|r%zu|b%zu|s%zu|mtp%ld|a%.6g",
-                   g_design_key, (unsigned long long)fnv(a->llm), a->precision, (int)a->mode, a->g,
-                   a->tp, a->ep, a->dp, a->redundant, a->batch, a->seq, a->mtp, a->mtp_accept);
-  if (a->ranks && w > 0 && (size_t)w < len) /* a replica placed past the first */
-    snprintf(key + w, len - (size_t)w, "|R%016llx", (unsigned long long)fnv(a->ranks));
-}
-
-/* One step of the ask: its result in *r and, with mem, its fullest rank's KV cache, weights and
- * HBM (the other fields zero). -1 when the layout does not fit (or the model cannot take it), 0
- * done, else an exit status (printed). */
+/* One step of the ask (nvl_factory_step, on this design's stepper). */
 static int step(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a,
                 const nvl_model_ctx *ctx, const char *label, nvl_llm_result *r,
                 nvl_llm_memory *mem) {
-  char key[1024], bad[160];
-  if (nvl_llm_ask_check(a, bad, sizeof bad) != 0) { /* a size past what a step takes */
-    if (!g_misfit[0])
-      snprintf(g_misfit, sizeof g_misfit, "%d per replica, batch %zu: --%s", a->g, a->batch, bad);
-    return -1;
-  }
-  step_key(a, key, sizeof key);
-  const nvl_fs_entry *had = g_log ? nvl_factory_steps_find(g_log, key) : NULL;
-  if (had && !had->fits) {
-    if (!g_misfit[0])
-      snprintf(g_misfit, sizeof g_misfit, "%s", had->reason);
-    return -1;
-  }
-  if (had) { /* simulated before: the log's figures */
-    memset(r, 0, sizeof *r);
-    r->step_s = had->step_s;
-    r->tokens_per_s = had->tokens_per_s;
-    r->tokens_per_joule = had->tokens_per_joule;
-    if (mem)
-      *mem = (nvl_llm_memory){.kv_cache = had->kv_bytes,
-                              .weights = had->weights_bytes,
-                              .capacity = had->capacity_bytes};
-    return 0;
-  }
-  nvl_llm_sim x;
-  memset(&x, 0, sizeof x);
-  nvl_diags diags = NVL_DIAGS_INIT;
-  nvl_llm_sim_opts so = {.ctx = ctx, .forked = true}; /* the engine again for the next */
-  int rc = nvl_llm_simulate(d, m, a, &so, &x, &diags);
-  bool misfit = false; /* the model cannot take the layout, or it does not fit in memory */
-  for (size_t i = 0; i < diags.count && rc != NVL_EXIT_OK; i++)
-    misfit |= diags.items[i].severity == NVL_SEV_ERROR && diags.items[i].code == NVL_DIAG_LIMIT;
-  if (rc != NVL_EXIT_OK && (x.layout_error || misfit)) {
-    rc = -1;
-    char why[512] = "";
-    for (size_t i = 0; i < diags.count && !why[0]; i++) /* the first reason, for the error */
-      if (diags.items[i].severity == NVL_SEV_ERROR)
-        snprintf(why, sizeof why, "%d per replica, batch %zu: %s", a->g, a->batch,
-                 diags.items[i].message);
-    if (!g_misfit[0])
-      snprintf(g_misfit, sizeof g_misfit, "%s", why);
-    if (g_log)
-      nvl_factory_steps_add(g_log, &(nvl_fs_entry){.key = key, .reason = why});
-  } else if (rc != NVL_EXIT_OK)
-    nvl_cli_llm_print_failure(&x, &diags, "factory", label, NULL);
-  else {
-    *r = x.r;
-    const nvl_llm_memory *mm = &x.st.mem;
-    if (mem) /* one rank's: its share of its sequences' KV cache */
-      *mem = (nvl_llm_memory){
-          .kv_cache = mm->kv_cache, .weights = mm->weights, .capacity = mm->capacity};
-    if (g_log)
-      nvl_factory_steps_add(g_log, &(nvl_fs_entry){key, true, x.r.step_s, x.r.tokens_per_s,
-                                                   x.r.tokens_per_joule, mm->kv_cache, mm->weights,
-                                                   mm->capacity, ""});
-  }
-  nvl_llm_sim_release(&x);
-  nvl_diags_release(&diags);
-  return rc;
+  return nvl_factory_step(&g_st, d, m, a, ctx, label, r, mem);
 }
 
 /* The layout of a replica of g accelerators: experts over all of them with attention data
@@ -421,8 +352,8 @@ static int batches(const nvl_design *d, const nvl_llm *m, nvl_llm_ask a, const n
       return rd > 0 ? rd : NVL_EXIT_OK;
     double use;
     if (!kv_room(&dm, (long)a.batch, o, &use, &max)) {
-      if (!g_misfit[0])
-        snprintf(g_misfit, sizeof g_misfit,
+      if (!g_st.misfit[0])
+        snprintf(g_st.misfit, sizeof g_st.misfit,
                  "%ld per replica, batch %zu: its KV cache in pages of %zu tokens needs %.0f %% "
                  "of what --kv-memory %.2f of HBM leaves beside the weights",
                  g, a.batch, o->kv_page, use * 100, o->kv_memory);
@@ -455,6 +386,8 @@ static int search(const nvl_design *d, const nvl_llm *m, const factory_opts *o,
   other_kind ok[NVL_SERVING_KINDS];
   for (int gi = 0; gi < o->gpus.n && rc == NVL_EXIT_OK && o->gpus.v[gi] <= nacc; gi++) {
     long g = o->gpus.v[gi];
+    if (o->shard.n && (size_t)(o->design * o->gpus.n + gi) % o->shard.n != o->shard.i)
+      continue; /* another shard's */
     nvl_llm_ask a = NVL_LLM_ASK_INIT;
     a.llm = o->llm;
     a.precision = o->precision;
@@ -494,16 +427,22 @@ static int one_design(const nvl_model_ctx *ctx, const factory_opts *o, const nvl
   nvl_serving_point *pts = NULL;
   size_t n = 0;
   const char *label = file ? file : "builtin:gb200-nvl72";
-  g_misfit[0] = g_best_what[0] = '\0';
+  g_st.misfit[0] = g_best_what[0] = '\0';
   g_best_capacity = 0;
   int rc = nvl_cli_load(file, NULL, false, &d);
   if (rc == NVL_EXIT_OK)
-    snprintf(g_design_key, sizeof g_design_key, "%016llx|%zu|%zu", (unsigned long long)fnv(label),
-             d->n_devices, d->n_links); /* fixed length: a long path cannot cut the key short */
+    nvl_factory_stepper_design(&g_st, label, d->n_devices, d->n_links);
   nvl_fp_pool pools[MAX_LIST];
   memset(pools, 0, sizeof pools);
   if (rc == NVL_EXIT_OK)
     rc = search(d, m, o, ctx, label, &pts, &n, o->disagg ? pools : NULL);
+  if (rc == NVL_EXIT_OK && o->shard.n) { /* its steps are in the log: no frontier */
+    printf("# nvlsim factory: design %s: shard %zu/%zu simulated, its steps in %s\n", label,
+           o->shard.i, o->shard.n, o->steps);
+    nvl_design_free(d);
+    free(pts);
+    return NVL_EXIT_OK;
+  }
   if (rc == NVL_EXIT_OK && o->disagg)
     rc = nvl_fp_add_disagg(d, pools, o->gpus.n, &pts, &n, (long)o->isl, (long)o->osl);
   size_t served = 0; /* under --rate, the configurations that serve it */
@@ -522,7 +461,7 @@ static int one_design(const nvl_model_ctx *ctx, const factory_opts *o, const nvl
     fprintf(stderr,
             "nvlsim factory: %s: no configuration fits the design (replica sizes up to its "
             "accelerators, each in memory)%s%s\n",
-            label, g_misfit[0] ? "; the first: " : "", g_misfit);
+            label, g_st.misfit[0] ? "; the first: " : "", g_st.misfit);
     rc = NVL_EXIT_FAIL;
   }
   size_t kept = rc == NVL_EXIT_OK ? nvl_serving_within(pts, n, o->ttft_max_s, o->itl_max_s) : 0;
@@ -581,18 +520,20 @@ int nvl_cmd_factory(const nvl_model_ctx *ctx, int argc, char **argv) {
     nvl_outfile_abort(&csv);
     return nvl_cli_usage_error("factory", "--steps %s", err);
   }
-  g_log = o.steps ? &log : NULL;
-  for (int i = 0; i < (nf ? nf : 1) && rc == NVL_EXIT_OK; i++)
+  g_st.log = o.steps ? &log : NULL;
+  for (int i = 0; i < (nf ? nf : 1) && rc == NVL_EXIT_OK; i++) {
+    o.design = i;
     rc = one_design(ctx, &o, &m, nf ? files[i] : NULL, i == 0, o.csv ? csv.fp : NULL,
                     o.plot ? &pl : NULL);
+  }
   if (rc == NVL_EXIT_OK && o.csv && nvl_cli_output_finish(&csv, ferror(csv.fp) ? -1 : 0, "factory"))
     rc = NVL_EXIT_USAGE;
   if (rc == NVL_EXIT_OK && o.plot)
     rc = nvl_plot_write(&pl, o.plot, "factory");
   nvl_outfile_abort(&csv);
   nvl_plot_release(&pl);
-  if (g_log)
-    nvl_factory_steps_close(g_log);
-  g_log = NULL;
+  if (g_st.log)
+    nvl_factory_steps_close(g_st.log);
+  g_st.log = NULL;
   return rc;
 }

@@ -30,16 +30,11 @@
 #include "cli/sweep_guard.h"
 #include "output/results.h"
 
-/* Run the points p with p mod n = i. */
-typedef struct {
-  size_t i, n;
-} shard_spec;
-
 typedef struct {
   const char *out, *plot;
   bool merge;
   size_t jobs;
-  shard_spec shard;
+  nvl_cli_shard shard;
 } sweep_opts;
 
 static int parse_jobs(void *field, const char *v, const char *opt, const char *cmd) {
@@ -52,22 +47,6 @@ static int parse_jobs(void *field, const char *v, const char *opt, const char *c
   return 0;
 }
 
-static int parse_shard(void *field, const char *v, const char *opt, const char *cmd) {
-  shard_spec *sh = field;
-  char *end, *slash = strchr(v, '/');
-  bool digits = slash && slash > v && slash[1];
-  for (const char *c = v; digits && *c; c++)
-    digits = c == slash || (*c >= '0' && *c <= '9');
-  errno = 0;
-  unsigned long i = digits ? strtoul(v, &end, 10) : 0,
-                n = digits ? strtoul(slash + 1, &end, 10) : 0;
-  if (!digits || errno || n == 0 || n > 1000000 || i >= n)
-    return nvl_cli_usage_error(cmd, "%s takes i/N, whole numbers with 0 <= i < N <= 1000000", opt);
-  sh->i = i;
-  sh->n = n;
-  return 0;
-}
-
 static const nvl_option options[] = {
     NVL_OPT_(NVL_OPT_STRING, 0, "plot", "OUT", sweep_opts, plot,
              "the first axis against busbw (an LLM sweep: tokens/s), one\nline per value of the "
@@ -76,7 +55,7 @@ static const nvl_option options[] = {
              "the CSV: one row per point and size, rewritten atomically"),
     NVL_OPT_CALL_('j', "jobs", "N", sweep_opts, jobs, parse_jobs,
                   "points simulated at once (default: the number of cores)"),
-    NVL_OPT_CALL_(0, "shard", "i/N", sweep_opts, shard, parse_shard,
+    NVL_OPT_CALL_(0, "shard", "i/N", sweep_opts, shard, nvl_arg_shard,
                   "run only the points p with p mod N = i"),
     NVL_OPT_(NVL_OPT_FLAG, 0, "merge", NULL, sweep_opts, merge,
              "join the shard CSVs given as operands into -o OUT (or into\nthe first operand when "

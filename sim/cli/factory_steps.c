@@ -11,8 +11,10 @@
 #include <sys/stat.h>
 
 #include "base/diag.h"
+#include "base/exit.h"
 #include "base/file.h"
 #include "base/xalloc.h"
+#include "cli/llm_sim.h"
 
 #define MAX_LOG_BYTES (256u << 20)
 
@@ -132,4 +134,90 @@ void nvl_factory_steps_close(nvl_factory_steps *s) {
   if (s->fp)
     fclose(s->fp);
   memset(s, 0, sizeof *s);
+}
+
+/* A text's hash, for the keys. */
+static uint64_t fnv(const char *s) { return nvl_fnv1a(NVL_FNV1A_BASIS, s, strlen(s)); }
+
+/* The ask's key in the log: the design, the model and every field the step depends on. */
+static void step_key(const nvl_factory_stepper *st, const nvl_llm_ask *a, char *key, size_t len) {
+  int w =
+      snprintf(key, len, "%s|%016llx|p%d|m%d|g%d|tp%zu|ep%zu|dp%zu|r%zu|b%zu|s%zu|mtp%ld|a%.6g",
+               st->design_key, (unsigned long long)fnv(a->llm), a->precision, (int)a->mode, a->g,
+               a->tp, a->ep, a->dp, a->redundant, a->batch, a->seq, a->mtp, a->mtp_accept);
+  if (a->ranks && w > 0 && (size_t)w < len) /* a replica placed past the first */
+    snprintf(key + w, len - (size_t)w, "|R%016llx", (unsigned long long)fnv(a->ranks));
+}
+
+int nvl_factory_step(nvl_factory_stepper *st, const nvl_design *d, const nvl_llm *m,
+                     const nvl_llm_ask *a, const nvl_model_ctx *ctx, const char *label,
+                     nvl_llm_result *r, nvl_llm_memory *mem) {
+  char key[1024], bad[160];
+  if (nvl_llm_ask_check(a, bad, sizeof bad) != 0) { /* a size past what a step takes */
+    if (!st->misfit[0])
+      snprintf(st->misfit, sizeof st->misfit, "%d per replica, batch %zu: --%s", a->g, a->batch,
+               bad);
+    return -1;
+  }
+  step_key(st, a, key, sizeof key);
+  const nvl_fs_entry *had = st->log ? nvl_factory_steps_find(st->log, key) : NULL;
+  if (had && !had->fits) {
+    if (!st->misfit[0])
+      snprintf(st->misfit, sizeof st->misfit, "%s", had->reason);
+    return -1;
+  }
+  if (had) { /* simulated before: the log's figures */
+    memset(r, 0, sizeof *r);
+    r->step_s = had->step_s;
+    r->tokens_per_s = had->tokens_per_s;
+    r->tokens_per_joule = had->tokens_per_joule;
+    if (mem)
+      *mem = (nvl_llm_memory){.kv_cache = had->kv_bytes,
+                              .weights = had->weights_bytes,
+                              .capacity = had->capacity_bytes};
+    return 0;
+  }
+  nvl_llm_sim x;
+  memset(&x, 0, sizeof x);
+  nvl_diags diags = NVL_DIAGS_INIT;
+  nvl_llm_sim_opts so = {.ctx = ctx, .forked = true}; /* the engine again for the next */
+  int rc = nvl_llm_simulate(d, m, a, &so, &x, &diags);
+  bool misfit = false; /* the model cannot take the layout, or it does not fit in memory */
+  for (size_t i = 0; i < diags.count && rc != NVL_EXIT_OK; i++)
+    misfit |= diags.items[i].severity == NVL_SEV_ERROR && diags.items[i].code == NVL_DIAG_LIMIT;
+  if (rc != NVL_EXIT_OK && (x.layout_error || misfit)) {
+    rc = -1;
+    char why[512] = "";
+    for (size_t i = 0; i < diags.count && !why[0]; i++) /* the first reason, for the error */
+      if (diags.items[i].severity == NVL_SEV_ERROR)
+        snprintf(why, sizeof why, "%d per replica, batch %zu: %s", a->g, a->batch,
+                 diags.items[i].message);
+    if (!st->misfit[0])
+      snprintf(st->misfit, sizeof st->misfit, "%s", why);
+    if (st->log)
+      nvl_factory_steps_add(st->log, &(nvl_fs_entry){.key = key, .reason = why});
+  } else if (rc != NVL_EXIT_OK)
+    nvl_cli_llm_print_failure(&x, &diags, "factory", label, NULL);
+  else {
+    *r = x.r;
+    const nvl_llm_memory *mm = &x.st.mem;
+    if (mem) /* one rank's: its share of its sequences' KV cache */
+      *mem = (nvl_llm_memory){
+          .kv_cache = mm->kv_cache, .weights = mm->weights, .capacity = mm->capacity};
+    if (st->log)
+      nvl_factory_steps_add(st->log, &(nvl_fs_entry){key, true, x.r.step_s, x.r.tokens_per_s,
+                                                     x.r.tokens_per_joule, mm->kv_cache,
+                                                     mm->weights, mm->capacity, ""});
+  }
+  nvl_llm_sim_release(&x);
+  nvl_diags_release(&diags);
+  return rc;
+}
+
+void nvl_factory_stepper_design(nvl_factory_stepper *st, const char *label, size_t devices,
+                                size_t links) {
+  /* fixed length: a long path cannot cut the key short */
+  snprintf(st->design_key, sizeof st->design_key, "%016llx|%zu|%zu", (unsigned long long)fnv(label),
+           devices, links);
+  st->misfit[0] = '\0';
 }

@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "base/u64map.h"
+#include "cli/llm_sim.h"
 
 typedef struct {
   char *key;
@@ -40,5 +41,25 @@ const nvl_fs_entry *nvl_factory_steps_find(const nvl_factory_steps *s, const cha
 /* Records a step (in memory and appended to the file, flushed). */
 void nvl_factory_steps_add(nvl_factory_steps *s, const nvl_fs_entry *e);
 void nvl_factory_steps_close(nvl_factory_steps *s);
+
+/* One search's steps on one design: the log (NULL: none), the design's part of the keys, and
+ * why the first configuration that did not fit did not (for the error when none fits). */
+typedef struct {
+  nvl_factory_steps *log;
+  char design_key[64];
+  char misfit[512];
+} nvl_factory_stepper;
+
+/* Starts a design: its part of the keys (its label's hash and its size), no misfit yet. */
+void nvl_factory_stepper_design(nvl_factory_stepper *st, const char *label, size_t devices,
+                                size_t links);
+
+/* One step of the ask, from the log where it holds it, else simulated (and logged): its result
+ * in *r and, with mem, its fullest rank's KV cache, weights and HBM (the other fields zero).
+ * -1 when the layout does not fit (or the model cannot take it; the first reason kept in
+ * st->misfit), 0 done, else an exit status (printed). */
+int nvl_factory_step(nvl_factory_stepper *st, const nvl_design *d, const nvl_llm *m,
+                     const nvl_llm_ask *a, const nvl_model_ctx *ctx, const char *label,
+                     nvl_llm_result *r, nvl_llm_memory *mem);
 
 #endif
