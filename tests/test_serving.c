@@ -88,6 +88,12 @@ static void test_serving__disaggregated_pools_balance(void **state) {
   assert_close(p.iter_s, 0.01, 1e-12);
   assert_close(p.ttft_s, 0.402, 1e-12);
   assert_close(p.tps_user, 100, 1e-12);
+  p.pool_gpus = 64; /* pools on the first 64 (a mixed design's first kind): 3 + 2 */
+  assert_true(nvl_serving_eval_disagg(&p, 1024, 1024));
+  assert_int_equal(p.decode_replicas, 3);
+  assert_int_equal(p.prefill_replicas, 2);
+  assert_close(p.tps_gpu, 18.75 * 1024 / 72, 1e-12);
+  p.pool_gpus = 0;
   p.gpus = 68; /* 68 + 8 > 72 */
   assert_false(nvl_serving_eval_disagg(&p, 1024, 1024));
 }
@@ -272,6 +278,7 @@ static void test_serving__frontier_has_no_dominated_point(void **state) {
     for (size_t i = 0; i < n; i++) {
       p[i].tps_user = (double)(1 + gsl_rng_uniform_int(rng, 50)); /* ties on purpose */
       p[i].tps_gpu = (double)(1 + gsl_rng_uniform_int(rng, 50));
+      p[i].ttft_s = (double)(1 + gsl_rng_uniform_int(rng, 3)); /* ties broken by TTFT */
     }
     size_t k = nvl_serving_frontier(p, n);
     size_t marked = 0;
@@ -280,7 +287,8 @@ static void test_serving__frontier_has_no_dominated_point(void **state) {
       bool dominated = false, by_marked = false;
       for (size_t j = 0; j < n; j++) {
         bool d = j != i && p[j].tps_user >= p[i].tps_user && p[j].tps_gpu >= p[i].tps_gpu &&
-                 (p[j].tps_user > p[i].tps_user || p[j].tps_gpu > p[i].tps_gpu);
+                 (p[j].tps_user > p[i].tps_user || p[j].tps_gpu > p[i].tps_gpu ||
+                  p[j].ttft_s < p[i].ttft_s);
         dominated |= d;
         by_marked |= d && p[j].frontier;
       }

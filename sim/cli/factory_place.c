@@ -121,26 +121,35 @@ int nvl_fp_add_disagg(const nvl_design *d, const nvl_fp_pool *pools, int npools,
   nvl_diags_release(&diags);
   if (!p)
     return NVL_EXIT_FAIL;
-  int *acc, na = nvl_fp_accelerators(d, &acc);
+  int *acc, na = nvl_fp_accelerators(d, &acc), lead = 1;
+  while (lead < na && d->devices[acc[lead]].type == d->devices[acc[0]].type)
+    lead++; /* the pools take the first kind's accelerators: they are priced as those */
   size_t n0 = *n, cap = *n;
   for (size_t i = 0; i < n0; i++)
     for (int k = 0; k < npools; k++) {
       const nvl_fp_pool *pp = &pools[k];
-      if (!pp->ok || pp->gpus + (*pts)[i].gpus > na)
+      if (!pp->ok || pp->gpus + (*pts)[i].gpus > lead)
         continue;
-      double Bps, lat;
-      pair_rate(p, acc[0], acc[pp->gpus], &Bps, &lat);
       long pairs = pp->tp < (*pts)[i].tp ? pp->tp : (*pts)[i].tp;
       nvl_serving_point q = (*pts)[i];
       q.disagg = true;
       q.n_others = 0; /* pools priced as the first kind (see search) */
+      q.pool_gpus = lead;
       q.prefill_gpus = pp->gpus;
       q.prefill_seqs = pp->seqs;
       q.prefill_step_s = pp->step_s;
-      if (!(Bps > 0)) /* the pools do not reach each other: no such pair */
-        continue;
-      q.kv_s = lat + pp->kv_bytes / (double)pairs / Bps;
-      if (!nvl_serving_eval_disagg(&q, isl, osl))
+      /* the KV cache from the first prefill accelerator to the first decode one, placed after
+       * the prefill pool (the pools first sized with the nearest pair: they do not depend on
+       * it) */
+      double Bps, lat;
+      bool ok = true;
+      for (int pass = 0; pass < 2 && ok; pass++) {
+        long to = pass == 0 ? pp->gpus : q.prefill_replicas * pp->gpus;
+        pair_rate(p, acc[0], acc[to < na ? to : na - 1], &Bps, &lat);
+        q.kv_s = lat + pp->kv_bytes / (double)pairs / Bps;
+        ok = Bps > 0 && nvl_serving_eval_disagg(&q, isl, osl); /* Bps 0: no route */
+      }
+      if (!ok)
         continue;
       if (*n == cap)
         *pts = nvl_xrealloc(*pts, (cap = 2 * cap + 16) * sizeof **pts);

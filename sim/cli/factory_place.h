@@ -43,9 +43,10 @@ typedef struct {
 } nvl_fp_pool;
 
 /* The disaggregated configurations: every aggregated one's decode replica beside each replica
- * size's prefill pool, where both fit the design, the KV cache moved between the first
- * accelerator of a prefill replica and the first of a decode replica placed after it, over as
- * many rank pairs as the lesser TP of the two (each pair its share). Appended to pts (n of
+ * size's prefill pool, where both fit the first kind's accelerators (the leading run of the
+ * first accelerator's type: the pools are priced as those), the prefill pool first and the
+ * decode pool after it, the KV cache moved between the first accelerator of each over as many
+ * rank pairs as the lesser TP of the two (each pair its share). Appended to pts (n of
  * them, grown); returns an exit status. */
 int nvl_fp_add_disagg(const nvl_design *d, const nvl_fp_pool *pools, int npools,
                       nvl_serving_point **pts, size_t *n, long isl, long osl);

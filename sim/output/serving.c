@@ -16,6 +16,11 @@ static long all_gpus(const nvl_serving_point *p) {
   return p->design_gpus > 0 ? p->design_gpus : p->gpus;
 }
 
+/* The design's boards: given, or the replica's per accelerator over all of them. */
+static double design_watts(const nvl_serving_point *p, long all) {
+  return p->design_W > 0 ? p->design_W : p->power_W / (double)p->gpus * (double)all;
+}
+
 /* Replicas of the first kind: the design's less the other kinds'. */
 static long first_kind(const nvl_serving_point *p) {
   long n = all_gpus(p) / p->gpus;
@@ -63,7 +68,7 @@ void nvl_serving_eval(nvl_serving_point *p, long isl, long osl) {
   p->tps_replica = serving > 0 ? design_tps / (double)serving : 0;
   p->tps_gpu = design_tps / (double)all;
   p->tps_design = design_tps;
-  double W = p->design_W > 0 ? p->design_W : p->power_W / (double)p->gpus * (double)all;
+  double W = design_watts(p, all);
   p->tps_mw = W > 0 ? design_tps / (W / 1e6) : 0;
   p->replicas_used = serving;
   p->utilization = 1;
@@ -157,7 +162,8 @@ static bool rate_mixed(nvl_serving_point *p, long isl, long osl, double ttft_max
 /* Disaggregated: for each decode pool size, the fewest prefill replicas that serve the rate
  * within the target; the pair with the fewest accelerators (ties: the shorter TTFT). */
 static bool rate_disagg(nvl_serving_point *p, long osl, double ttft_max) {
-  long all = all_gpus(p);
+  long all = all_gpus(p) > p->gpus + p->prefill_gpus ? all_gpus(p) : p->gpus + p->prefill_gpus;
+  all = p->pool_gpus > 0 && p->pool_gpus < all ? p->pool_gpus : all;
   double k = tokens_per_step(p), Sd = (double)osl / k * p->decode_s, Sp = p->prefill_step_s;
   long best_np = 0, best_nd = 0, best_acc = 0;
   double best_ttft = 0, best_wait = 0, best_u = 0;
@@ -219,13 +225,14 @@ double nvl_serving_capacity(const nvl_serving_point *p, long osl) {
 }
 
 bool nvl_serving_eval_disagg(nvl_serving_point *p, long isl, long osl) {
-  long all = p->design_gpus > 0 ? p->design_gpus : p->gpus + p->prefill_gpus;
+  long all = p->design_gpus > 0 ? p->design_gpus : p->gpus + p->prefill_gpus,
+       room = p->pool_gpus > 0 && p->pool_gpus < all ? p->pool_gpus : all;
   double k = p->step_tokens > 0 ? p->step_tokens : 1;
   double cap_d = (double)p->batch * k / ((double)osl * p->decode_s),
          cap_p = (double)p->prefill_seqs / p->prefill_step_s, best = 0;
   p->prefill_replicas = p->decode_replicas = 0;
-  for (long nd = 1; nd * p->gpus + p->prefill_gpus <= all; nd++) {
-    long np = (all - nd * p->gpus) / p->prefill_gpus;
+  for (long nd = 1; nd * p->gpus + p->prefill_gpus <= room; nd++) {
+    long np = (room - nd * p->gpus) / p->prefill_gpus;
     double rate = fmin((double)np * cap_p, (double)nd * cap_d);
     if (rate > best * (1 + 1e-12)) /* ties: the fewer accelerators (found first) */
       best = rate, p->prefill_replicas = np, p->decode_replicas = nd;
@@ -244,8 +251,8 @@ bool nvl_serving_eval_disagg(nvl_serving_point *p, long isl, long osl) {
   p->tps_user = k / p->iter_s;
   p->tps_replica = (double)p->batch * k / p->iter_s;
   p->tps_gpu = best * (double)osl / (double)all;
-  p->tps_mw =
-      p->power_W > 0 ? best * (double)osl / (p->power_W / (double)p->gpus * (double)all / 1e6) : 0;
+  double W = design_watts(p, all);
+  p->tps_mw = W > 0 ? best * (double)osl / (W / 1e6) : 0;
   return true;
 }
 
@@ -290,9 +297,11 @@ void nvl_serving_print_closest(const char *cmd, const char *label, nvl_serving_p
             pts[i].ttft_s * 1e3);
 }
 
+/* a dominates b: at least its tokens/s per user and per GPU and more of one, or both the same
+ * and a shorter TTFT (of configurations alike on both axes, the one that answers first). */
 static bool dominates(const nvl_serving_point *a, const nvl_serving_point *b) {
   return a->tps_user >= b->tps_user && a->tps_gpu >= b->tps_gpu &&
-         (a->tps_user > b->tps_user || a->tps_gpu > b->tps_gpu);
+         (a->tps_user > b->tps_user || a->tps_gpu > b->tps_gpu || a->ttft_s < b->ttft_s);
 }
 
 size_t nvl_serving_frontier(nvl_serving_point *pts, size_t n) {

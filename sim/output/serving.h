@@ -85,6 +85,7 @@ typedef struct {
   /* disaggregated: the prefill replicas' size and its step over prefill_seqs sequences, the KV
    * transfer of one request, and the pools as chosen (nvl_serving_eval_disagg) */
   bool disagg;
+  long pool_gpus; /* the accelerators pools may take (0: the design's) */
   long prefill_gpus, prefill_seqs, prefill_replicas, decode_replicas;
   double prefill_step_s, kv_s;
   /* the figures (nvl_serving_eval) */
@@ -109,7 +110,7 @@ bool nvl_serving_eval_rate(nvl_serving_point *p, long isl, long osl, double ttft
 double nvl_serving_capacity(const nvl_serving_point *p, long osl);
 
 /* Marks the Pareto frontier: a point is on it unless another has at least its tokens/s per user
- * and per GPU and more of one. Returns how many are. */
+ * and per GPU and more of one (or the same of both and a shorter TTFT). Returns how many are. */
 size_t nvl_serving_frontier(nvl_serving_point *pts, size_t n);
 
 /* Paged KV cache: a sequence holds its context in pages of `page` tokens; under continuous
