@@ -97,7 +97,8 @@ int nvl_coll_chunks(uint64_t bytes, uint64_t chunk_bytes, int max_chunks) {
 nvl_pipe nvl_pipe_of(const nvl_coll_spec *s) {
   /* chains need many more chunks than ranks to amortise their fill (n - 2 chunk times); trees
    * and NVLS fill in O(log n) or O(1) chunk times, so 64 chunks keep fill under ~2 % */
-  bool is_chain = s->coll == NVL_COLL_BROADCAST || s->coll == NVL_COLL_REDUCE;
+  bool is_chain = s->coll == NVL_COLL_BROADCAST || s->coll == NVL_COLL_REDUCE ||
+                  (s->algo == NVL_ALGO_TREE && s->nodes < 2); /* one node's tree: a chain */
   int max_k = s->max_chunks ? s->max_chunks : is_chain ? (8 * s->n > 64 ? 8 * s->n : 64) : 64;
   nvl_pipe pm = {.scale = s->byte_scale > 0 ? s->byte_scale : 1.0,
                  .step_delay = s->step_delay_s,
@@ -106,6 +107,11 @@ nvl_pipe nvl_pipe_of(const nvl_coll_spec *s) {
                  .slices = s->ring_slices > 0 ? s->ring_slices : 1,
                  .slice_delay = s->slice_delay_s,
                  .chunks = nvl_coll_chunks(s->bytes, s->chunk_bytes, max_k)};
+  if (is_chain && s->coll == NVL_COLL_ALL_REDUCE && s->tree_channels > 1)
+    /* one node's tree: NCCL's channels each move a chunk per step of the chain, together one
+     * step of channels x chunk */
+    pm.chunks = nvl_coll_chunks(
+        s->bytes, (s->chunk_bytes ? s->chunk_bytes : 524288) * (uint64_t)s->tree_channels, max_k);
   if ((s->algo == NVL_ALGO_NVLS || s->algo == NVL_ALGO_NVLSTREE) &&
       s->nvls_steps > 0) /* NCCL's steps, in at most max_k groups */
     pm.chunks = s->nvls_steps < (uint64_t)max_k ? (int)s->nvls_steps : max_k;

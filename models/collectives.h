@@ -96,6 +96,9 @@ typedef struct {
    * groups of whole loops are simulated as separate transfers. */
   int ring_channels;
   uint64_t ring_chunk_bytes;
+  /* the tree inside one node (NCCL's chain): NCCL's channels, each moving a chunk per step (0:
+   * chunks of chunk_bytes) */
+  int tree_channels;
   int ring_slices;
   double slice_delay_s;
   /* Ring orders (NULL: ranks in order). With R orders (orders[k * n + position] = rank), rings

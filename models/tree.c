@@ -1,16 +1,17 @@
 /*
- * tree: all_reduce as NCCL's double binary tree: two mirrored binary trees, each carrying S/2 in
- * K chunks, reduced up and broadcast down, pipelined. Each rank has an up and a down lane per
- * tree; the root hands the reduced chunk from its up lane to its down lane locally.
- *   - Inside one scale-up domain: heap-ordered trees over the ranks, tree 1 mirroring them so
- *     that the interior nodes of one tree are leaves of the other.
- *   - Across nodes (s->nodes >= 2, equal nodes), NCCL's tree: inside each node a chain of its
- *     ranks from the head, between nodes a double binary tree of the heads (tree 1 mirrors the
- *     nodes, as NVLSTree's). As NCCL's channels, g/2 pairs of trees (g ranks per node) carry
- *     S/g each: pair c's trees have their heads at places c and c + g/2, so that every NIC of a
- *     rail-aligned node carries one tree each way, each tree on its own rail. A hop between
- *     nodes waits net_step_delay_s (NCCL's NET hop latency less the route's) on the first chunk
- *     and carries net_byte_scale wire bytes per payload byte.
+ * tree: all_reduce as NCCL's tree, reduced up and broadcast down, pipelined in chunks; each rank
+ * has an up and a down lane per tree, the root handing the reduced chunk from its up lane to its
+ * down lane locally.
+ *   - Inside one scale-up domain, NCCL's tree is the chain of its ranks (connect.cc: tree.up the
+ *     previous rank, tree.down[0] the next; the channels' copies run the same chain): one chain
+ *     carrying S, in chunks of NCCL's channels x chunk per step (nvl_pipe_of).
+ *   - Across nodes (s->nodes >= 2, equal nodes), NCCL's double binary tree: inside each node a
+ *     chain of its ranks from the head, between nodes a double binary tree of the heads (tree 1
+ *     mirrors the nodes, as NVLSTree's). As NCCL's channels, g/2 pairs of trees (g ranks per
+ *     node) carry S/g each: pair c's trees have their heads at places c and c + g/2, so that
+ *     every NIC of a rail-aligned node carries one tree each way, each tree on its own rail. A
+ *     hop between nodes waits net_step_delay_s (NCCL's NET hop latency less the route's) on the
+ *     first chunk and carries net_byte_scale wire bytes per payload byte.
  */
 #include <stdlib.h>
 
@@ -18,34 +19,6 @@
 #include "models/builders.h"
 
 #define RECV(lane, peer) nvl_program_op(p, (lane), NVL_OP_RECV, (peer), 0)
-
-static int tree_rank(int t, int pos, int n) { return t == 0 ? pos : n - 1 - pos; }
-
-/* Chunk c of one tree: up (receive both children, pass to the parent) and down (receive from the
- * parent, send to the children). */
-static void tree_chunk(nvl_program *p, const nvl_pipe *pm, int t, int n, const int *up,
-                       const int *down, double cb, bool first) {
-  for (int pos = 0; pos < n; pos++) {
-    int r = tree_rank(t, pos, n);
-    int c1 = 2 * pos + 1, c2 = 2 * pos + 2;
-    if (c1 < n)
-      RECV(up[r], up[tree_rank(t, c1, n)]);
-    if (c2 < n)
-      RECV(up[r], up[tree_rank(t, c2, n)]);
-    if (pos > 0)
-      nvl_send_step(p, pm, up[r], up[tree_rank(t, (pos - 1) / 2, n)], cb, first);
-    else
-      nvl_program_op(p, up[r], NVL_OP_NOTIFY, down[r], 0);
-    if (pos > 0)
-      RECV(down[r], down[tree_rank(t, (pos - 1) / 2, n)]);
-    else
-      RECV(down[r], up[r]);
-    if (c1 < n)
-      nvl_send_step(p, pm, down[r], down[tree_rank(t, c1, n)], cb, first);
-    if (c2 < n)
-      nvl_send_step(p, pm, down[r], down[tree_rank(t, c2, n)], cb, first);
-  }
-}
 
 /* Tree t across nodes (pair t / 2, mirrored when t is odd): each rank's parent (-1: the root)
  * and up to three children (-1: none). */
@@ -101,14 +74,15 @@ static void node_chunk(nvl_program *p, const nvl_coll_spec *s, const nvl_pipe *p
       if (child[r][c] >= 0)
         RECV(up[r], up[child[r][c]]);
     if (parent[r] >= 0)
-      hop(p, s, pm, up[r], up[parent[r]], s->node_of[parent[r]] != s->node_of[r], cb, first);
+      hop(p, s, pm, up[r], up[parent[r]], s->node_of && s->node_of[parent[r]] != s->node_of[r], cb,
+          first);
     else
       nvl_program_op(p, up[r], NVL_OP_NOTIFY, down[r], 0);
     RECV(down[r], parent[r] >= 0 ? down[parent[r]] : up[r]);
     for (int c = 0; c < 3; c++)
       if (child[r][c] >= 0)
-        hop(p, s, pm, down[r], down[child[r][c]], s->node_of[child[r][c]] != s->node_of[r], cb,
-            first);
+        hop(p, s, pm, down[r], down[child[r][c]],
+            s->node_of && s->node_of[child[r][c]] != s->node_of[r], cb, first);
   }
 }
 
@@ -126,8 +100,22 @@ int nvl_build_tree(const nvl_coll_spec *s, nvl_program *p) {
     child[t] = nvl_xmalloc((size_t)n * sizeof *child[t]);
     nodes = node_tree(s, t, parent[t], child[t]);
   }
-  if (!nodes)
-    T = 2;
+  if (!nodes) { /* one node: NCCL's tree is the chain of its ranks (connect.cc: tree.up the
+                   previous, tree.down[0] the next), its channel copies on the same chain */
+    T = 1;
+    for (int t = 0; t < made; t++) {
+      free(parent[t]);
+      free(child[t]);
+    }
+    made = 1;
+    parent[0] = nvl_xmalloc((size_t)n * sizeof(int));
+    child[0] = nvl_xmalloc((size_t)n * sizeof *child[0]);
+    for (int r = 0; r < n; r++) {
+      parent[0][r] = r - 1;
+      child[0][r][0] = r + 1 < n ? r + 1 : -1;
+      child[0][r][1] = child[0][r][2] = -1;
+    }
+  }
   nvl_pipe pm = nvl_pipe_of(s);
   int **up = nvl_xmalloc((size_t)T * sizeof *up), **down = nvl_xmalloc((size_t)T * sizeof *down);
   for (int t = 0; t < T; t++) {
@@ -142,11 +130,8 @@ int nvl_build_tree(const nvl_coll_spec *s, nvl_program *p) {
     uint64_t tb = T == 2 ? (t == 0 ? s->bytes / 2 : s->bytes - s->bytes / 2)
                          : (uint64_t)nvl_part(s->bytes, T, t);
     for (int c = 0; c < pm.chunks; c++)
-      if (nodes)
-        node_chunk(p, s, &pm, n, parent[t], (const int(*)[3])child[t], up[t], down[t],
-                   nvl_part(tb, pm.chunks, c), c == 0);
-      else
-        tree_chunk(p, &pm, t, n, up[t], down[t], nvl_part(tb, pm.chunks, c), c == 0);
+      node_chunk(p, s, &pm, n, parent[t], (const int(*)[3])child[t], up[t], down[t],
+                 nvl_part(tb, pm.chunks, c), c == 0);
   }
   for (int t = 0; t < T; t++) {
     free(up[t]);

@@ -340,8 +340,9 @@ static double tree_nodes_time(const nvl_calibration *c, const nvl_tuner_comm *m,
   return lat + (double)bytes / (bus * 0.5 * GB);
 }
 
-/* Inside one NVLink domain on request only (never NCCL's choice there): a double binary tree
- * moves 2S per rank in 2 log2(n) hops. Across nodes NCCL's model (tree_nodes_time). */
+/* Inside one NVLink domain on request only (never NCCL's choice there): NCCL's tree there is the
+ * chain of the node's ranks, 2S per rank in 2 (n - 1) hops (tuning.cc: 2 (nRanks / nNodes - 1)
+ * intra hops). Across nodes NCCL's model (tree_nodes_time). */
 double nvl_tuner_time_tree(const nvl_calibration *c, const nvl_tuner_comm *m, nvl_coll coll,
                            nvl_proto p, uint64_t bytes) {
   if (m->n < 2)
@@ -350,7 +351,7 @@ double nvl_tuner_time_tree(const nvl_calibration *c, const nvl_tuner_comm *m, nv
     return INFINITY;
   if (m->nodes > 1)
     return tree_nodes_time(c, m, p, bytes);
-  double hops = 2 * ceil(log2(m->n));
+  double hops = 2.0 * (double)(m->n - 1);
   return c->base_s[p] + hops * c->tree_hop_s[p] +
          2.0 * (double)bytes / (m->nvlink_Bps * c->payload[p]);
 }

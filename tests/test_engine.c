@@ -449,13 +449,24 @@ static void test_engine__p2p_channels_cap_sendrecv(void **state) {
   g_model = NVL_MODEL_IDEAL;
 }
 
-static void test_engine__double_binary_tree_moves_2s_per_rank(void **state) {
-  /* every rank receives 2S in the two trees together: t ~ 2S/B plus pipeline fill */
-  double S = 256.0 * 1048576, B = 450e9;
-  double t =
-      sim1("hgx-h100.json", (job_def){NULL, NVL_COLL_ALL_REDUCE, NVL_ALGO_TREE, 0, (uint64_t)S});
-  assert_true(t >= 2 * S / B);
-  assert_true(t <= 2 * S / B * 1.10);
+static void test_engine__one_node_tree_is_a_chain(void **state) {
+  /* NCCL's tree inside one node is the chain of its ranks (connect.cc: tree.up the previous,
+   * tree.down[0] the next): reduced up the chain, broadcast down it, in K = 64 chunks (256 MiB in
+   * 4 MiB: 8n chunks at most, as chains). Every rank but the ends sends 2S over its B, so
+   * t >= 2S/B; the K steps and the chain's 2(n - 1) of fill each move a chunk at no less than
+   * half its link: t <= 2S/B (1 + 2(n - 1)/K). The fill grows with the chain: 2, 4 and 8 ranks
+   * take longer in that order. */
+  double S = 256.0 * 1048576, B = 450e9, K = 64;
+  const char *sel[] = {"gpu[0:2]", "gpu[0:4]", "gpu[0:8]"};
+  double prev = 0;
+  for (int i = 0; i < 3; i++) {
+    double n = 2 << i, t = sim1("hgx-h100.json", (job_def){sel[i], NVL_COLL_ALL_REDUCE,
+                                                           NVL_ALGO_TREE, 0, (uint64_t)S});
+    assert_true(t >= 2 * S / B * (n > 2 ? 1 : 0.5));
+    assert_true(t <= 2 * S / B * (1 + 2 * (n - 1) / K));
+    assert_true(t > prev);
+    prev = t;
+  }
 }
 
 static void test_engine__link_stats_count_bytes(void **state) {
@@ -714,7 +725,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_engine__nvls_through_32_heads),
     cmocka_unit_test(test_engine__nvls_steps_and_spread_closed_form),
     cmocka_unit_test(test_engine__p2p_channels_cap_sendrecv),
-    cmocka_unit_test(test_engine__double_binary_tree_moves_2s_per_rank),
+    cmocka_unit_test(test_engine__one_node_tree_is_a_chain),
     cmocka_unit_test(test_engine__link_stats_count_bytes),
     cmocka_unit_test(test_engine__failed_switch_keeps_17_of_18),
     cmocka_unit_test(test_engine__deadlock_is_an_error),

@@ -125,6 +125,8 @@ bench_limit 300 "10,000 GPUs alltoall 1 GiB" run $b/flat-10000.json -c alltoall 
 bench_limit 300 "10,008 GPUs (two tiers) all_reduce 1 GiB" run $b/two-tier-10008.json -b 1G -e 1G
 bench "alltoall 64 MiB/pair, 8 Fusion racks + spine (576)" run $b/fusion-racks-8.json -c alltoall \
   -b 36G -e 36G
+bench "forced tree all_reduce 1 GiB, 512 ranks of one tier" run $b/flat-1024.json --algo tree \
+  -b 1G -e 1G -g 512
 # scale-out (issue 28's targets)
 bench "validate 101,376 GPUs (1,408 GB300 racks, 3-tier IB)" validate --max-endpoints 400000 \
   $b/gb300-100k.json

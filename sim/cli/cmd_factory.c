@@ -413,8 +413,8 @@ static int search(const nvl_design *d, const nvl_llm *m, const factory_opts *o,
   if (unlike && o->disagg)
     fprintf(stderr,
             "nvlsim factory: warning: %s: its replicas hold unlike accelerators: disaggregated "
-            "pools are priced as the first replica of each size\n",
-            label);
+            "pools take only the first kind's (%s) and are priced as those\n",
+            label, nvl_device_type_name(d, acc[0]));
   free(acc);
   return rc;
 }

@@ -17,6 +17,7 @@ typedef struct {
   double net_step_delay; /* a step whose hop crosses the network (default model) */
   double net_scale;      /* wire bytes per payload byte through the network (NVLSTree, tree, PAT) */
   nvl_ring_pipeline ring; /* rings of the default model; zero otherwise */
+  int tree_channels;      /* one node's tree (default model): NCCL's channels; else 0 */
   int nvls_heads;         /* NVLS: NCCL's head ranks (both models: it is the algorithm) */
   uint64_t nvls_steps;    /* NVLS steps (default model) */
   double nvls_spread;     /* NVLS: seconds the slowest rank lags (default model) */
@@ -122,6 +123,8 @@ static proto_params protocol_params(const nvl_workload_run *wr, const nvl_wop *o
   pp.step_delay = hop > m->hop_s ? hop - m->hop_s : 0; /* NCCL's hop includes the wire */
   pp.net_step_delay = net > m->net_hop_s ? net - m->net_hop_s : 0;
   pp.start_delay = c->device_launch_s + c->base_s[pr];
+  if (op->algo == NVL_ALGO_TREE && m->tc.nodes < 2) /* the tree graph's channels: the ring's */
+    pp.tree_channels = nvl_tuner_ring_channels(c, &m->tc);
   if (op->algo == NVL_ALGO_RING && nvl_coll_is_ring(op->coll)) {
     pp.ring =
         nvl_calibration_ring(c, m->generation, pr, nvl_tuner_ring_channels(c, &m->tc), m->bw_Bps);
@@ -222,6 +225,7 @@ static int coll_program(const nvl_workload_run *wr, const nvl_wop *op, const nvl
                       .start_delay_s = pp->start_delay,
                       .ring_channels = pp->ring.channels,
                       .ring_chunk_bytes = pp->ring.chunk,
+                      .tree_channels = pp->tree_channels,
                       .ring_slices = pp->ring.slices,
                       .slice_delay_s = pp->ring.slice_s,
                       .node_of = m->node_of,
