@@ -42,6 +42,7 @@ typedef struct {
   int design;          /* the design searched (its place among the operands) */
   size_t kv_page;      /* tokens per KV-cache page */
   double kv_memory;    /* the share of HBM for weights and KV cache */
+  double rack_W;       /* --rack-overhead: watts per scale-up domain (-1: the estimate) */
   bool disagg;
   long mtp;          /* drafts per decode step (0: none) */
   double mtp_accept; /* -1: NVL_LLM_MTP_ACCEPT */
@@ -54,6 +55,15 @@ static int arg_rate(void *field, const char *v, const char *opt, const char *cmd
   if (nvl_parse_decimal(v, &r) != 0 || !(r > 0 && r <= 1e9))
     return nvl_cli_usage_error(cmd, "%s %s: requests per second, above 0 and at most 1e9", opt, v);
   *(double *)field = r;
+  return 0;
+}
+
+/* --rack-overhead: watts, 0 to 1e8. */
+static int arg_watts(void *field, const char *v, const char *opt, const char *cmd) {
+  double w;
+  if (nvl_parse_decimal(v, &w) != 0 || !(w >= 0 && w <= 1e8))
+    return nvl_cli_usage_error(cmd, "%s %s: watts from 0 to 1e8, such as 25000", opt, v);
+  *(double *)field = w;
   return 0;
 }
 
@@ -91,6 +101,9 @@ static const nvl_option options[] = {
     C(0, "kv-memory", "F", kv_memory, arg_share,
       "the share of HBM weights and KV cache may take (default 0.9,\nvLLM's "
       "gpu_memory_utilization)"),
+    C(0, "rack-overhead", "W", rack_W, arg_watts,
+      "watts per scale-up domain beyond its boards (switch trays,\nNICs, fans, conversion; "
+      "default: 340 W per accelerator of\nit, an estimate from GB200 NVL72's 120 kW rack)"),
     C(0, "rate", "R", rate, arg_rate,
       "requests per second offered to each design (Poisson): each\nconfiguration on the fewest "
       "replicas that serve them within\n--ttft-max, TTFT with the wait for a slot (default: "
@@ -162,6 +175,7 @@ static int parse_opts(int argc, char **argv, factory_opts *o, char **files, int 
   o->isl = o->osl = 1024;
   o->kv_page = 16;
   o->kv_memory = 0.9;
+  o->rack_W = -1;
   int rc;
   if (!nvl_options_accept(&nvl_doc_factory, argc, argv, o, files, MAX_DESIGNS, nf, &rc))
     return rc == 0 ? NVL_OPTIONS_HELP : rc;
@@ -190,6 +204,8 @@ static double g_best_capacity;
 static char g_best_what[128];
 /* the current design's steps: the log (or none), the keys' design part, the first misfit */
 static nvl_factory_stepper g_st;
+/* the design's power per watt of its accelerators' boards (its CPUs, the racks' overhead) */
+static double g_power_scale = 1;
 
 /* One step of the ask (nvl_factory_step, on this design's stepper). */
 static int step(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a,
@@ -260,7 +276,7 @@ static int other_kinds(const nvl_design *d, const nvl_llm *m, nvl_llm_ask a,
     x->count = kd[k].count;
     x->fits = rc == 0;
     x->prefill_token_s = rc == 0 ? pre.step_s / ((double)a.dp * (double)a.seq) : 0;
-    x->power_W = nvl_fp_power(d, acc, kd[k].first * a.g, a.g);
+    x->power_W = nvl_fp_power(d, acc, kd[k].first * a.g, a.g) * g_power_scale;
     no++;
   }
   return no;
@@ -300,8 +316,8 @@ static int add_point(const nvl_design *d, const nvl_llm *m, nvl_llm_ask a,
                          .decode_s = dec->step_s,
                          .step_tokens = dec->tokens_per_s * dec->step_s / (double)a.batch,
                          .prefill_token_s = pre->step_s / ((double)a.dp * (double)o->isl),
-                         .power_W = nvl_fp_power(d, acc, 0, a.g),
-                         .design_W = nvl_fp_power(d, acc, 0, nacc),
+                         .power_W = nvl_fp_power(d, acc, 0, a.g) * g_power_scale,
+                         .design_W = nvl_fp_power(d, acc, 0, nacc) * g_power_scale,
                          .kv_use = kv_use,
                          .kv_batch_max = kv_max};
   for (int k = 0; k < no; k++) { /* the other kinds at this batch */
@@ -430,8 +446,15 @@ static int one_design(const nvl_model_ctx *ctx, const factory_opts *o, const nvl
   g_st.misfit[0] = g_best_what[0] = '\0';
   g_best_capacity = 0;
   int rc = nvl_cli_load(file, NULL, false, &d);
-  if (rc == NVL_EXIT_OK)
+  if (rc == NVL_EXIT_OK) {
     nvl_factory_stepper_design(&g_st, label, d->n_devices, d->n_links);
+    nvl_diags diags = NVL_DIAGS_INIT;
+    int *acc, na = nvl_fp_accelerators(d, &acc);
+    double all = nvl_fp_design_power(d, o->rack_W, &diags), boards = nvl_fp_power(d, acc, 0, na);
+    g_power_scale = all > 0 && boards > 0 ? all / boards : 1;
+    free(acc);
+    nvl_diags_release(&diags);
+  }
   nvl_fp_pool pools[MAX_LIST];
   memset(pools, 0, sizeof pools);
   if (rc == NVL_EXIT_OK)

@@ -90,6 +90,30 @@ double nvl_fp_power(const nvl_design *d, const int *acc, long from, long n) {
   return w;
 }
 
+double nvl_fp_design_power(const nvl_design *d, double rack_W, nvl_diags *diags) {
+  nvl_platform_opts po = {.model = NVL_MODEL_DEFAULT};
+  nvl_platform *p = nvl_platform_new(d, &po, diags);
+  if (!p)
+    return -1;
+  double w = 0;
+  size_t nd = d->n_devices;
+  int *acc_in = nvl_xcalloc(nd + 1, sizeof(int)); /* [domain]: its accelerators */
+  for (size_t i = 0; i < nd; i++) {
+    if (d->devices[i].is_switch)
+      continue;
+    w += d->endpoint_types[d->devices[i].type].compute.power_W;
+    int dom = nvl_platform_domain(p, (int)i);
+    if (nvl_kind_is_accelerator(nvl_device_kind(d, (int)i)) && dom >= 0 && (size_t)dom < nd)
+      acc_in[dom]++;
+  }
+  for (size_t k = 0; k < nd; k++)
+    if (acc_in[k] > 0)
+      w += rack_W >= 0 ? rack_W : NVL_FP_OVERHEAD_PER_ACC_W * acc_in[k];
+  free(acc_in);
+  nvl_platform_free(p);
+  return w;
+}
+
 /* What one transfer from endpoint a to b gets alone on the fabric: the least over its stripes of
  * their bottleneck over their share, and its slowest stripe's latency (as `nvlsim route`). */
 static void pair_rate(const nvl_platform *p, int a, int b, double *Bps, double *lat) {

@@ -34,6 +34,16 @@ bool nvl_fp_selection(const nvl_design *d, const int *acc, long R, long j, char 
 /* The board power of acc[from .. from + n). */
 double nvl_fp_power(const nvl_design *d, const int *acc, long from, long n);
 
+/* The estimate of the overhead per accelerator of a scale-up domain (switch trays, NICs, fans,
+ * power conversion) when none is stated: GB200 NVL72's rack of about 120 kW less its 72 x 1.2
+ * kW of GPU boards and 36 x 250 W of Grace leaves about 24.6 kW, 340 W per GPU. */
+#define NVL_FP_OVERHEAD_PER_ACC_W 340.0
+
+/* The design's power: every endpoint's board (accelerators, CPUs) and per scale-up domain that
+ * holds accelerators rack_W (< 0: NVL_FP_OVERHEAD_PER_ACC_W per accelerator of it). -1 when
+ * the design has no platform (the reason in diags). */
+double nvl_fp_design_power(const nvl_design *d, double rack_W, nvl_diags *diags);
+
 /* A replica size's prefill, for disaggregated pools: its step over `seqs` sequences of isl
  * tokens (one per data-parallel rank) and one request's KV cache over all its ranks. */
 typedef struct {
