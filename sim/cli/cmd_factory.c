@@ -34,7 +34,7 @@ typedef struct {
 
 typedef struct {
   const char *llm, *csv, *plot, *steps, *gpus_text, *batch_text;
-  int precision;
+  int precision, kv_precision; /* -1: the model's, llm's default */
   size_t isl, osl;
   double ttft_max_s, itl_max_s;
   double rate;         /* requests per second offered to the design (0: every batch full) */
@@ -84,6 +84,8 @@ static const nvl_option options[] = {
     O(NVL_OPT_STRING, 0, "llm", "MODEL", llm, "builtin:NAME, a JSON file or hf:PATH (as for llm)"),
     C(0, "precision", "P", precision, nvl_lp_cli_precision,
       "GEMMs: bf16, fp8 or fp4 (default: the model's)"),
+    C(0, "kv-precision", "P", kv_precision, nvl_lp_cli_precision,
+      "the KV cache: bf16, fp8 or fp4 (default: FP8 with FP8 or FP4\nGEMMs, else BF16, as llm)"),
     O(NVL_OPT_COUNT, 0, "isl", "N", isl, "prompt tokens per request (default 1024)"),
     O(NVL_OPT_COUNT, 0, "osl", "N", osl, "output tokens per request (default 1024)"),
     NVL_OPT_GROUP_("search"),
@@ -170,7 +172,7 @@ static int parse_list(const char *text, const char *opt, long_list *out) {
 
 static int parse_opts(int argc, char **argv, factory_opts *o, char **files, int *nf) {
   memset(o, 0, sizeof *o);
-  o->precision = -1;
+  o->precision = o->kv_precision = -1;
   o->mtp_accept = -1;
   o->isl = o->osl = 1024;
   o->kv_page = 16;
@@ -407,6 +409,7 @@ static int search(const nvl_design *d, const nvl_llm *m, const factory_opts *o,
     nvl_llm_ask a = NVL_LLM_ASK_INIT;
     a.llm = o->llm;
     a.precision = o->precision;
+    a.kv_precision = o->kv_precision;
     replica_layout(m, g, &a);
     a.mode = NVL_LLM_PREFILL; /* a prompt token's price: one sequence per data-parallel rank */
     a.batch = a.dp;

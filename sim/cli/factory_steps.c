@@ -146,7 +146,9 @@ static void step_key(const nvl_factory_stepper *st, const nvl_llm_ask *a, char *
                st->design_key, (unsigned long long)fnv(a->llm), a->precision, (int)a->mode, a->g,
                a->tp, a->ep, a->dp, a->redundant, a->batch, a->seq, a->mtp, a->mtp_accept);
   if (a->ranks && w > 0 && (size_t)w < len) /* a replica placed past the first */
-    snprintf(key + w, len - (size_t)w, "|R%016llx", (unsigned long long)fnv(a->ranks));
+    w += snprintf(key + w, len - (size_t)w, "|R%016llx", (unsigned long long)fnv(a->ranks));
+  if (a->kv_precision >= 0 && w > 0 && (size_t)w < len) /* a KV cache precision asked for */
+    snprintf(key + w, len - (size_t)w, "|kv%d", a->kv_precision);
 }
 
 int nvl_factory_step(nvl_factory_stepper *st, const nvl_design *d, const nvl_llm *m,
