@@ -33,7 +33,7 @@ typedef struct {
 } long_list;
 
 typedef struct {
-  const char *llm, *csv, *plot, *steps, *gpus_text, *batch_text;
+  const char *llm, *csv, *plot, *steps, *gpus_text, *batch_text, *tp_text;
   int precision, kv_precision; /* -1: the model's, llm's default */
   size_t isl, osl;
   double ttft_max_s, itl_max_s;
@@ -44,9 +44,9 @@ typedef struct {
   double kv_memory;    /* the share of HBM for weights and KV cache */
   double rack_W;       /* --rack-overhead: watts per scale-up domain (-1: the estimate) */
   bool disagg;
-  long mtp;          /* drafts per decode step (0: none) */
-  double mtp_accept; /* -1: NVL_LLM_MTP_ACCEPT */
-  long_list gpus, batch;
+  long mtp;                  /* drafts per decode step (0: none) */
+  double mtp_accept;         /* -1: NVL_LLM_MTP_ACCEPT */
+  long_list gpus, batch, tp; /* tp: the layouts' TP degrees (empty: each size's default) */
 } factory_opts;
 
 /* --rate: requests per second, above 0 and at most 1e9. */
@@ -92,6 +92,10 @@ static const nvl_option options[] = {
     O(NVL_OPT_STRING, 0, "gpus", "LIST", gpus_text,
       "accelerators per replica (default: MoE 8,16,32,64,72 as EP\nwith attention DP; dense "
       "1,2,4,8 as TP)"),
+    O(NVL_OPT_STRING, 0, "tp", "LIST", tp_text,
+      "the TP degrees of each replica's layouts (default: MoE 1, EP\nover the replica with "
+      "attention data parallel; dense the\nreplica's size): MoE attention TP t with EP over the "
+      "replica;\ndense TP t with PP size / t"),
     O(NVL_OPT_STRING, 0, "batch", "LIST", batch_text,
       "concurrent sequences per accelerator (default\n1,2,4,8,16,32,64,128,256)"),
     O(NVL_OPT_TIME, 0, "ttft-max", "TIME", ttft_max_s,
@@ -195,6 +199,8 @@ static int parse_opts(int argc, char **argv, factory_opts *o, char **files, int 
     return rc;
   if (o->gpus_text && (rc = parse_list(o->gpus_text, "gpus", &o->gpus)))
     return rc;
+  if (o->tp_text && (rc = parse_list(o->tp_text, "tp", &o->tp)))
+    return rc;
   if (o->shard.n && (!o->steps || o->csv || o->plot))
     return nvl_cli_usage_error("factory", "--shard simulates steps into --steps FILE, and writes "
                                           "no --csv or --plot (those come from the joined logs)");
@@ -216,14 +222,18 @@ static int step(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a,
   return nvl_factory_step(&g_st, d, m, a, ctx, label, r, mem);
 }
 
-/* The layout of a replica of g accelerators: experts over all of them with attention data
- * parallel (MoE; redundant copies of the hottest experts where g does not divide them, as
- * DeepSeek's load balancer places them), else tensor parallel. */
-static void replica_layout(const nvl_llm *m, long g, nvl_llm_ask *a) {
+/* The layout of a replica of g accelerators at TP t (0: the default): MoE, experts over all of
+ * them (redundant copies of the hottest experts where g does not divide them, as DeepSeek's load
+ * balancer places them) with attention TP t (default 1) and data parallel g / t; dense, TP t
+ * (default g) with PP g / t. */
+static void replica_layout(const nvl_llm *m, long g, long t, nvl_llm_ask *a) {
+  if (t <= 0)
+    t = m->moe ? 1 : g;
   a->g = (int)g;
-  a->tp = m->moe ? 1 : (size_t)g;
+  a->tp = (size_t)t;
   a->ep = m->moe ? (size_t)g : 1;
-  a->dp = m->moe ? (size_t)g : 1;
+  a->dp = m->moe ? (size_t)(g / t) : 1;
+  a->pp = m->moe ? 1 : (size_t)(g / t);
   a->redundant = m->moe && m->experts % g ? (size_t)(g - m->experts % g) : 0;
 }
 
@@ -314,6 +324,7 @@ static int add_point(const nvl_design *d, const nvl_llm *m, nvl_llm_ask a,
                          .tp = (long)a.tp,
                          .ep = (long)a.ep,
                          .dp = (long)a.dp,
+                         .pp = (long)a.pp,
                          .batch = (long)a.batch,
                          .decode_s = dec->step_s,
                          .step_tokens = dec->tokens_per_s * dec->step_s / (double)a.batch,
@@ -362,7 +373,7 @@ static int batches(const nvl_design *d, const nvl_llm *m, nvl_llm_ask a, const n
     a.seq = o->isl + o->osl / 2;
     if (isatty(2))
       fprintf(stderr, "\rfactory: %zu/%zu configurations (%ld per replica, batch %zu)   ",
-              *done + 1, (size_t)(o->gpus.n * o->batch.n), g, a.batch);
+              *done + 1, (size_t)(o->gpus.n * o->batch.n * (o->tp.n ? o->tp.n : 1)), g, a.batch);
     nvl_llm_result dec;
     nvl_llm_memory dm;
     int rd = step(d, m, &a, ctx, label, &dec, &dm);
@@ -393,6 +404,36 @@ static int batches(const nvl_design *d, const nvl_llm *m, nvl_llm_ask a, const n
   return NVL_EXIT_OK;
 }
 
+/* One layout of a replica of g (TP t): its prefill (a prefill pool of size gi where it is the
+ * cheapest per sequence so far), its other kinds and its batches. Returns an exit status. */
+static int one_layout(const nvl_design *d, const nvl_llm *m, const factory_opts *o,
+                      const nvl_model_ctx *ctx, const char *label, long g, long t, int gi,
+                      const int *acc, int nacc, nvl_serving_point **pts, size_t *n, size_t *cap,
+                      size_t *done, nvl_fp_pool *pools, bool *unlike) {
+  other_kind ok[NVL_SERVING_KINDS];
+  nvl_llm_ask a = NVL_LLM_ASK_INIT;
+  a.llm = o->llm;
+  a.precision = o->precision;
+  a.kv_precision = o->kv_precision;
+  replica_layout(m, g, t, &a);
+  a.mode = NVL_LLM_PREFILL; /* a prompt token's price: one sequence per data-parallel rank */
+  a.batch = a.dp;
+  a.seq = o->isl;
+  nvl_llm_result pre;
+  nvl_llm_memory pm;
+  int rs = step(d, m, &a, ctx, label, &pre, &pm);
+  if (rs == 0 && pools && /* a prefill pool of g: its step, sequences, one request's KV */
+      (!pools[gi].ok || pre.step_s / (double)a.dp < pools[gi].step_s / (double)pools[gi].seqs))
+    pools[gi] =
+        (nvl_fp_pool){g, (long)a.dp, (long)a.tp, pre.step_s, pm.kv_cache * (double)a.tp, true};
+  int no = rs == 0 ? other_kinds(d, m, a, ctx, label, acc, nacc, ok) : 0;
+  int rc = rs > 0 ? rs : no < 0 ? -1 - no : NVL_EXIT_OK;
+  *unlike |= no > 0;
+  if (rs == 0 && rc == NVL_EXIT_OK)
+    rc = batches(d, m, a, &pre, ok, no < 0 ? 0 : no, acc, nacc, ctx, label, o, pts, n, cap, done);
+  return rc;
+}
+
 /* Every configuration of the search into pts (grown), and per replica size its prefill into
  * pools (or NULL); returns an exit status. */
 static int search(const nvl_design *d, const nvl_llm *m, const factory_opts *o,
@@ -401,31 +442,17 @@ static int search(const nvl_design *d, const nvl_llm *m, const factory_opts *o,
   size_t cap = *n, done = 0;
   int *acc, nacc = nvl_fp_accelerators(d, &acc), rc = NVL_EXIT_OK;
   bool tty = isatty(2), unlike = false;
-  other_kind ok[NVL_SERVING_KINDS];
   for (int gi = 0; gi < o->gpus.n && rc == NVL_EXIT_OK && o->gpus.v[gi] <= nacc; gi++) {
     long g = o->gpus.v[gi];
     if (o->shard.n && (size_t)(o->design * o->gpus.n + gi) % o->shard.n != o->shard.i)
       continue; /* another shard's */
-    nvl_llm_ask a = NVL_LLM_ASK_INIT;
-    a.llm = o->llm;
-    a.precision = o->precision;
-    a.kv_precision = o->kv_precision;
-    replica_layout(m, g, &a);
-    a.mode = NVL_LLM_PREFILL; /* a prompt token's price: one sequence per data-parallel rank */
-    a.batch = a.dp;
-    a.seq = o->isl;
-    nvl_llm_result pre;
-    nvl_llm_memory pm;
-    int rs = step(d, m, &a, ctx, label, &pre, &pm);
-    if (rs == 0 && pools) /* a prefill pool of g: its step, sequences, one request's KV */
-      pools[gi] =
-          (nvl_fp_pool){g, (long)a.dp, (long)a.tp, pre.step_s, pm.kv_cache * (double)a.tp, true};
-    int no = rs == 0 ? other_kinds(d, m, a, ctx, label, acc, nacc, ok) : 0;
-    rc = rs > 0 ? rs : no < 0 ? -1 - no : NVL_EXIT_OK;
-    unlike |= no > 0;
-    if (rs == 0 && rc == NVL_EXIT_OK)
-      rc = batches(d, m, a, &pre, ok, no < 0 ? 0 : no, acc, nacc, ctx, label, o, pts, n, &cap,
-                   &done);
+    for (int ti = 0; ti < (o->tp.n ? o->tp.n : 1) && rc == NVL_EXIT_OK; ti++) {
+      long t = o->tp.n ? o->tp.v[ti] : 0;
+      if (t > g || (t > 0 && g % t))
+        continue; /* no layout of this replica */
+      rc =
+          one_layout(d, m, o, ctx, label, g, t, gi, acc, nacc, pts, n, &cap, &done, pools, &unlike);
+    }
   }
   if (tty)
     fprintf(stderr, "\r%70s\r", "");

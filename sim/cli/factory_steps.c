@@ -148,7 +148,9 @@ static void step_key(const nvl_factory_stepper *st, const nvl_llm_ask *a, char *
   if (a->ranks && w > 0 && (size_t)w < len) /* a replica placed past the first */
     w += snprintf(key + w, len - (size_t)w, "|R%016llx", (unsigned long long)fnv(a->ranks));
   if (a->kv_precision >= 0 && w > 0 && (size_t)w < len) /* a KV cache precision asked for */
-    snprintf(key + w, len - (size_t)w, "|kv%d", a->kv_precision);
+    w += snprintf(key + w, len - (size_t)w, "|kv%d", a->kv_precision);
+  if (a->pp > 1 && w > 0 && (size_t)w < len) /* pipeline stages */
+    snprintf(key + w, len - (size_t)w, "|pp%zu", a->pp);
 }
 
 int nvl_factory_step(nvl_factory_stepper *st, const nvl_design *d, const nvl_llm *m,

@@ -339,13 +339,13 @@ int nvl_serving_csv(const nvl_serving_point *pts, size_t n, const char *design, 
                  "tokens_per_s_user,"
                  "tokens_per_s_gpu,tokens_per_s_replica,tokens_per_s_mw,tokens_per_hour_design,"
                  "tokens_per_mwh,power_w,frontier,arrival_rate_per_s,replicas_in_use,"
-                 "utilization,queue_wait_us,replica_kinds,kv_budget_used,kv_batch_max\n");
+                 "utilization,queue_wait_us,replica_kinds,kv_budget_used,kv_batch_max,pp\n");
   for (size_t i = 0; i < n; i++) {
     const nvl_serving_point *p = &pts[i];
     nvl_csv_field(out, design);
     fprintf(out,
             ",%ld,%ld,%s,%ld,%ld,%ld,%ld,%ld,%.6g,%.6g,%ld,%ld,%ld,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,"
-            "%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%d,%.6g,%ld,%.6g,%.6g,%d,%.6g,%ld\n",
+            "%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%d,%.6g,%ld,%.6g,%.6g,%d,%.6g,%ld,%ld\n",
             isl, osl, p->disagg ? "disaggregated" : "aggregated", p->gpus, p->tp, p->ep, p->dp,
             p->batch, p->decode_s * 1e6, p->prefill_token_s * 1e6, p->prefill_gpus,
             p->prefill_replicas, p->decode_replicas, p->prefill_step_s * 1e6, p->kv_s * 1e6,
@@ -353,17 +353,19 @@ int nvl_serving_csv(const nvl_serving_point *pts, size_t n, const char *design, 
             p->ttft_s * 1e6, p->tps_user, p->tps_gpu, p->tps_replica, p->tps_mw,
             p->tps_design * 3600, p->tps_mw * 3600, p->power_W, p->frontier ? 1 : 0, p->rate,
             p->replicas_used, p->utilization, p->wait_s * 1e6, 1 + (p->disagg ? 0 : p->n_others),
-            p->kv_use, p->kv_batch_max);
+            p->kv_use, p->kv_batch_max, p->pp > 1 ? p->pp : 1);
   }
   return ferror(out) ? -1 : 0;
 }
 
 void nvl_serving_print(const nvl_serving_point *pts, size_t n, FILE *out) {
-  bool load = n > 0 && pts[0].rate > 0;
+  bool load = n > 0 && pts[0].rate > 0, stages = false;
+  for (size_t i = 0; i < n; i++)
+    stages |= pts[i].pp > 1;
   fprintf(out,
           "#  gpus   tp   ep   dp   batch  prefill pool     ITL (ms)    TTFT (ms)  tok/s/user"
-          "   tok/s/GPU    tok/s/MW%s\n",
-          load ? "  in use   util  wait (ms)" : "");
+          "   tok/s/GPU    tok/s/MW%s%s\n",
+          load ? "  in use   util  wait (ms)" : "", stages ? "   pp" : "");
   for (size_t i = 0; i < n; i++) {
     const nvl_serving_point *p = &pts[i];
     char pool[32] = "mixed";
@@ -375,6 +377,8 @@ void nvl_serving_print(const nvl_serving_point *pts, size_t n, FILE *out) {
             p->ttft_s * 1e3, p->tps_user, p->tps_gpu, p->tps_mw);
     if (load)
       fprintf(out, "  %6ld %6.2f %10.2f", p->replicas_used, p->utilization, p->wait_s * 1e3);
+    if (stages)
+      fprintf(out, " %4ld", p->pp > 1 ? p->pp : 1);
     fputc('\n', out);
   }
 }

@@ -63,6 +63,7 @@ typedef struct {
 typedef struct {
   /* the configuration */
   long gpus, tp, ep, dp; /* per replica */
+  long pp;               /* pipeline stages per replica (0: 1) */
   long design_gpus;      /* the design's accelerators (0: the replica's alone) */
   long batch;            /* concurrent sequences per replica */
   /* its priced parts */
