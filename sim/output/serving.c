@@ -215,7 +215,7 @@ bool nvl_serving_eval_rate(nvl_serving_point *p, long isl, long osl, double ttft
 double nvl_serving_capacity(const nvl_serving_point *p, long osl) {
   double k = tokens_per_step(p);
   if (p->disagg)
-    return p->tps_gpu * (double)all_gpus(p) / (double)osl;
+    return p->tps_design / (double)osl;
   kind_t kd[NVL_SERVING_KINDS];
   int nk = kinds(p, p->prefill_tokens, kd);
   double cap = 0;
