@@ -442,6 +442,7 @@ static int search(const nvl_design *d, const nvl_llm *m, const factory_opts *o,
   size_t cap = *n, done = 0;
   int *acc, nacc = nvl_fp_accelerators(d, &acc), rc = NVL_EXIT_OK;
   bool tty = isatty(2), unlike = false;
+  int tried = 0; /* layouts */
   for (int gi = 0; gi < o->gpus.n && rc == NVL_EXIT_OK && o->gpus.v[gi] <= nacc; gi++) {
     long g = o->gpus.v[gi];
     if (o->shard.n && (size_t)(o->design * o->gpus.n + gi) % o->shard.n != o->shard.i)
@@ -450,12 +451,18 @@ static int search(const nvl_design *d, const nvl_llm *m, const factory_opts *o,
       long t = o->tp.n ? o->tp.v[ti] : 0;
       if (t > g || (t > 0 && g % t))
         continue; /* no layout of this replica */
+      tried++;
       rc =
           one_layout(d, m, o, ctx, label, g, t, gi, acc, nacc, pts, n, &cap, &done, pools, &unlike);
     }
   }
   if (tty)
     fprintf(stderr, "\r%70s\r", "");
+  if (!tried && !g_st.misfit[0])
+    snprintf(g_st.misfit, sizeof g_st.misfit,
+             "no layout: no --tp value divides a replica size of --gpus up to the design's %d "
+             "accelerators",
+             nacc);
   if (unlike && o->disagg)
     fprintf(stderr,
             "nvlsim factory: warning: %s: its replicas hold unlike accelerators: disaggregated "
