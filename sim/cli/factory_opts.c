@@ -117,7 +117,8 @@ const nvl_cmd_doc nvl_doc_factory = {
     "  nvlsim factory builtin:hgx-h100 --llm builtin:llama3.1-8b --gpus 1,8 --itl-max 50ms\n",
     options,
     "exit status: 0 done, 1 invalid design or model, no configuration that fits, none that\n"
-    "meets the latency targets (the closest named) or a failed simulation, 2 usage or I/O error\n"};
+    "meets the latency targets (the closest named), none that serves --rate (the most named)\n"
+    "or a failed simulation, 2 usage or I/O error\n"};
 
 int nvl_factory_list(const char *text, const char *opt, long_list *out) {
   out->n = 0;
