@@ -27,8 +27,9 @@ static double g_best_capacity;
 static char g_best_what[128];
 /* the current design's steps: the log (or none), the keys' design part, the first misfit */
 static nvl_factory_stepper g_st;
-/* the design's power per watt of its accelerators' boards (its CPUs, the racks' overhead) */
-static double g_power_scale = 1;
+/* the design's power (boards, CPUs, the racks' overhead), and per watt of its accelerators'
+ * boards */
+static double g_design_W, g_power_scale = 1;
 
 /* One step of the ask (nvl_factory_step, on this design's stepper). */
 static int step(const nvl_design *d, const nvl_llm *m, const nvl_llm_ask *a,
@@ -127,8 +128,7 @@ static bool kv_room(const nvl_llm_memory *mem, long batch, const nvl_factory_opt
 }
 
 /* Decode configuration a of a replica of g (the first kind's step in dec, the other kinds'
- * simulated here) as a point appended to pts; returns 0, -1 when it does not fit, or an exit
- * status. */
+ * simulated here) as a point appended to pts; returns 0 or an exit status. */
 static int add_point(const nvl_design *d, const nvl_llm *m, nvl_llm_ask a,
                      const nvl_llm_result *dec, const nvl_llm_result *pre, double kv_use,
                      long kv_max, const other_kind *ok, int no, const int *acc, int nacc,
@@ -145,7 +145,7 @@ static int add_point(const nvl_design *d, const nvl_llm *m, nvl_llm_ask a,
                          .step_tokens = dec->tokens_per_s * dec->step_s / (double)a.batch,
                          .prefill_token_s = pre->step_s / ((double)a.dp * (double)o->isl),
                          .power_W = nvl_fp_power(d, acc, 0, a.g) * g_power_scale,
-                         .design_W = nvl_fp_power(d, acc, 0, nacc) * g_power_scale,
+                         .design_W = g_design_W,
                          .kv_use = kv_use,
                          .kv_batch_max = kv_max};
   for (int k = 0; k < no; k++) { /* the other kinds at this batch */
@@ -196,11 +196,15 @@ static int batches(const nvl_design *d, const nvl_llm *m, nvl_llm_ask a, const n
       return rd > 0 ? rd : NVL_EXIT_OK;
     double use;
     if (!kv_room(&dm, (long)a.batch, o, &use, &max)) {
-      if (!g_st.misfit[0])
+      if (!g_st.misfit[0] && isfinite(use))
         snprintf(g_st.misfit, sizeof g_st.misfit,
                  "%ld per replica, batch %zu: its KV cache in pages of %zu tokens needs %.0f %% "
                  "of what --kv-memory %.2f of HBM leaves beside the weights",
                  g, a.batch, o->kv_page, use * 100, o->kv_memory);
+      else if (!g_st.misfit[0])
+        snprintf(g_st.misfit, sizeof g_st.misfit,
+                 "%ld per replica: its weights take more than --kv-memory %.2f of HBM", g,
+                 o->kv_memory);
       break;
     }
     if (!(dec.step_s > 0)) /* no time, no rate: nothing to serve at */
@@ -297,15 +301,25 @@ static int one_design(const nvl_model_ctx *ctx, const nvl_factory_opts *o, const
   const char *label = file ? file : "builtin:gb200-nvl72";
   g_st.misfit[0] = g_best_what[0] = '\0';
   g_best_capacity = 0;
+  nvl_platform *p = NULL; /* for the design's power and the pools' KV route */
   int rc = nvl_cli_load(file, NULL, false, &d);
   if (rc == NVL_EXIT_OK) {
     nvl_factory_stepper_design(&g_st, label, d->n_devices, d->n_links);
     nvl_diags diags = NVL_DIAGS_INIT;
-    int *acc, na = nvl_fp_accelerators(d, &acc);
-    double all = nvl_fp_design_power(d, o->rack_W, &diags), boards = nvl_fp_power(d, acc, 0, na);
-    g_power_scale = all > 0 && boards > 0 ? all / boards : 1;
-    free(acc);
+    nvl_platform_opts po = {.model = NVL_MODEL_DEFAULT};
+    p = nvl_platform_new(d, &po, &diags);
+    if (!p) {
+      nvl_cli_print_diags(&diags, label, stderr);
+      rc = NVL_EXIT_FAIL;
+    }
     nvl_diags_release(&diags);
+  }
+  if (rc == NVL_EXIT_OK) {
+    int *acc, na = nvl_fp_accelerators(d, &acc);
+    double boards = nvl_fp_power(d, acc, 0, na);
+    g_design_W = nvl_fp_design_power(d, p, o->rack_W);
+    g_power_scale = boards > 0 ? g_design_W / boards : 1;
+    free(acc);
   }
   nvl_fp_pool pools[MAX_LIST];
   memset(pools, 0, sizeof pools);
@@ -314,12 +328,13 @@ static int one_design(const nvl_model_ctx *ctx, const nvl_factory_opts *o, const
   if (rc == NVL_EXIT_OK && o->shard.n) { /* its steps are in the log: no frontier */
     printf("# nvlsim factory: design %s: shard %zu/%zu simulated, its steps in %s\n", label,
            o->shard.i, o->shard.n, o->steps);
+    nvl_platform_free(p);
     nvl_design_free(d);
     free(pts);
     return NVL_EXIT_OK;
   }
   if (rc == NVL_EXIT_OK && o->disagg)
-    rc = nvl_fp_add_disagg(d, pools, o->gpus.n, &pts, &n, (long)o->isl, (long)o->osl);
+    rc = nvl_fp_add_disagg(d, p, pools, o->gpus.n, &pts, &n, (long)o->isl, (long)o->osl);
   size_t served = 0; /* under --rate, the configurations that serve it */
   for (size_t i = 0; rc == NVL_EXIT_OK && i < n; i++)
     if (at_rate(&pts[i], o))
@@ -359,6 +374,7 @@ static int one_design(const nvl_model_ctx *ctx, const nvl_factory_opts *o, const
       if (pts[i].frontier)
         nvl_plot_add(s, pts[i].tps_user, pts[i].tps_gpu);
   }
+  nvl_platform_free(p);
   nvl_design_free(d);
   free(pts);
   return rc;

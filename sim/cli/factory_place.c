@@ -90,11 +90,7 @@ double nvl_fp_power(const nvl_design *d, const int *acc, long from, long n) {
   return w;
 }
 
-double nvl_fp_design_power(const nvl_design *d, double rack_W, nvl_diags *diags) {
-  nvl_platform_opts po = {.model = NVL_MODEL_DEFAULT};
-  nvl_platform *p = nvl_platform_new(d, &po, diags);
-  if (!p)
-    return -1;
+double nvl_fp_design_power(const nvl_design *d, const nvl_platform *p, double rack_W) {
   double w = 0;
   size_t nd = d->n_devices;
   int *acc_in = nvl_xcalloc(nd + 1, sizeof(int)); /* [domain]: its accelerators */
@@ -110,7 +106,6 @@ double nvl_fp_design_power(const nvl_design *d, double rack_W, nvl_diags *diags)
     if (acc_in[k] > 0)
       w += rack_W >= 0 ? rack_W : NVL_FP_OVERHEAD_PER_ACC_W * acc_in[k];
   free(acc_in);
-  nvl_platform_free(p);
   return w;
 }
 
@@ -137,14 +132,8 @@ static void pair_rate(const nvl_platform *p, int a, int b, double *Bps, double *
   }
 }
 
-int nvl_fp_add_disagg(const nvl_design *d, const nvl_fp_pool *pools, int npools,
-                      nvl_serving_point **pts, size_t *n, long isl, long osl) {
-  nvl_diags diags = NVL_DIAGS_INIT;
-  nvl_platform_opts po = {.model = NVL_MODEL_DEFAULT};
-  nvl_platform *p = nvl_platform_new(d, &po, &diags);
-  nvl_diags_release(&diags);
-  if (!p)
-    return NVL_EXIT_FAIL;
+int nvl_fp_add_disagg(const nvl_design *d, const nvl_platform *p, const nvl_fp_pool *pools,
+                      int npools, nvl_serving_point **pts, size_t *n, long isl, long osl) {
   int *acc, na = nvl_fp_accelerators(d, &acc), lead = 1;
   while (lead < na && d->devices[acc[lead]].type == d->devices[acc[0]].type)
     lead++; /* the pools take the first kind's accelerators: they are priced as those */
@@ -180,6 +169,5 @@ int nvl_fp_add_disagg(const nvl_design *d, const nvl_fp_pool *pools, int npools,
       (*pts)[(*n)++] = q;
     }
   free(acc);
-  nvl_platform_free(p);
   return NVL_EXIT_OK;
 }

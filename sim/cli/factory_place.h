@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "design/design.h"
+#include "platform/platform.h"
 #include "output/serving.h"
 
 typedef struct {
@@ -39,10 +40,10 @@ double nvl_fp_power(const nvl_design *d, const int *acc, long from, long n);
  * kW of GPU boards and 36 x 250 W of Grace leaves about 24.6 kW, 340 W per GPU. */
 #define NVL_FP_OVERHEAD_PER_ACC_W 340.0
 
-/* The design's power: every endpoint's board (accelerators, CPUs) and per scale-up domain that
- * holds accelerators rack_W (< 0: NVL_FP_OVERHEAD_PER_ACC_W per accelerator of it). -1 when
- * the design has no platform (the reason in diags). */
-double nvl_fp_design_power(const nvl_design *d, double rack_W, nvl_diags *diags);
+/* The power of design d (its platform p): every endpoint's board (accelerators, CPUs) and per
+ * scale-up domain that holds accelerators rack_W (< 0: NVL_FP_OVERHEAD_PER_ACC_W per
+ * accelerator of it). */
+double nvl_fp_design_power(const nvl_design *d, const nvl_platform *p, double rack_W);
 
 /* A replica size's prefill, for disaggregated pools: its step over `seqs` sequences of isl
  * tokens (one per data-parallel rank) and one request's KV cache over all its ranks. */
@@ -58,7 +59,7 @@ typedef struct {
  * decode pool after it, the KV cache moved between the first accelerator of each over as many
  * rank pairs as the lesser TP of the two (each pair its share). Appended to pts (n of
  * them, grown); returns an exit status. */
-int nvl_fp_add_disagg(const nvl_design *d, const nvl_fp_pool *pools, int npools,
-                      nvl_serving_point **pts, size_t *n, long isl, long osl);
+int nvl_fp_add_disagg(const nvl_design *d, const nvl_platform *p, const nvl_fp_pool *pools,
+                      int npools, nvl_serving_point **pts, size_t *n, long isl, long osl);
 
 #endif
